@@ -1,0 +1,200 @@
+"""Project config: the clinic's branding and contact details, and build defaults.
+
+A handout project is a folder with ``handouts.yaml`` at its root. Every field is
+documented in the README ("Project config"); the models here are the one source
+of truth for names, types and defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
+from pydantic import Field, ValidationInfo, field_validator
+
+from handouts.errors import Problem, ValidationError
+from handouts.schema import Model, Text, validate
+from handouts.sourcefile import read_yaml
+
+CONFIG_NAME = "handouts.yaml"
+
+Paper = Literal["letter", "a4"]
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def check_web_url(value: str) -> str:
+    """Accept only absolute http(s) URLs with a host name."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise ValueError(f"must be a web address starting with https:// (got '{value}')")
+    return value
+
+
+class Address(Model):
+    """Postal address printed in the footer."""
+
+    street: Text | None = None
+    city: Text
+    region: Text | None = None
+    postal_code: Text | None = None
+
+    def one_line(self) -> str:
+        """``123 Main St, Mesa, AZ 85201`` with missing parts left out."""
+        region = " ".join(p for p in (self.region, self.postal_code) if p)
+        return ", ".join(p for p in (self.street, self.city, region) if p)
+
+
+class Colors(Model):
+    """Brand colours as ``#RRGGBB``: ``primary`` for headings and rules, ``accent`` for highlights."""
+
+    primary: str = "#1F5F5B"
+    accent: str = "#B5522E"
+
+    @field_validator("primary", "accent")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not _HEX.match(value):
+            raise ValueError(f"must be a colour written as #RRGGBB, e.g. #1F5F5B (got '{value}')")
+        if len(value) == 4:  # #abc → #aabbcc so templates and checks see one form
+            value = "#" + "".join(c * 2 for c in value[1:])
+        return value.upper()
+
+
+class Clinic(Model):
+    """Who the handout is from; shown in the header and on every page's footer."""
+
+    name: Text
+    tagline: Text | None = None
+    address: Address
+    phone_region: str = "US"
+    phone: Text
+    email: Text | None = None
+    website: Text | None = None
+    booking_url: Text | None = None
+    logo: Text | None = None
+    logo_alt: Text | None = Field(default=None, validate_default=True)
+    colors: Colors = Colors()
+    disclaimer: Text | None = None
+
+    @field_validator("website", "booking_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_web_url(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+            raise ValueError(f"must be an email address like info@clinic.com (got '{value}')")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        region = info.data.get("phone_region", "US")
+        try:
+            number = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise ValueError(f"'{value}' is not a valid phone number for region {region}; "
+                             "write it as (480) 992-5050 or +1 480 992 5050")
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        root: Path | None = (info.context or {}).get("root")
+        if value is not None and root is not None:
+            path = (root / value)
+            if not path.is_file():
+                raise ValueError(f"file '{value}' does not exist")
+        return value
+
+    @field_validator("logo_alt")
+    @classmethod
+    def _logo_alt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("logo") and not value:
+            raise ValueError("is required when a logo is set (describe the logo for screen "
+                             "readers, e.g. 'Massage Mesa logo')")
+        return value
+
+    @property
+    def phone_display(self) -> str:
+        """The phone number as people write it locally, e.g. ``(480) 992-5050``."""
+        number = phonenumbers.parse(self.phone, self.phone_region)
+        fmt = (phonenumbers.PhoneNumberFormat.NATIONAL
+               if phonenumbers.region_code_for_number(number) == self.phone_region
+               else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return phonenumbers.format_number(number, fmt)
+
+    @property
+    def phone_uri(self) -> str:
+        """``tel:+14809925050`` for the clickable link in the PDF."""
+        number = phonenumbers.parse(self.phone, self.phone_region)
+        return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+class Defaults(Model):
+    """Build defaults; the CLI's ``--paper`` and ``--out`` override them."""
+
+    paper: Paper = "letter"
+    theme: Literal["default"] = "default"
+    output: Text = "output"
+    language: Text = "en"
+
+
+class Config(Model):
+    """The whole ``handouts.yaml``."""
+
+    clinic: Clinic
+    defaults: Defaults = Defaults()
+
+
+class Project:
+    """A loaded project folder: its root and validated config."""
+
+    def __init__(self, root: Path, config: Config, config_display: str) -> None:
+        self.root = root
+        self.config = config
+        self.config_display = config_display
+
+    @property
+    def content_dir(self) -> Path:
+        """Where the handout content files live."""
+        return self.root / "content"
+
+    @property
+    def templates_dir(self) -> Path:
+        """The project's template overrides (may be empty or missing)."""
+        return self.root / "templates"
+
+    def output_dir(self, override: Path | None = None) -> Path:
+        """Where PDFs go: ``--out`` if given, else ``defaults.output`` under the root."""
+        return override if override is not None else self.root / self.config.defaults.output
+
+
+def load_config(root: Path, problems: list[Problem]) -> Config | None:
+    """Read and validate ``root/handouts.yaml``, adding any problems to ``problems``."""
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        problems.append(Problem(CONFIG_NAME, None, "",
+                                f"not found in {root}; run 'handouts init' to create a project, "
+                                "or pass --project"))
+        return None
+    source = read_yaml(path, CONFIG_NAME, problems)
+    if source is None:
+        return None
+    return validate(Config, source, problems, context={"root": root})
+
+
+def load_project(root: Path) -> Project:
+    """Load the project at ``root`` or raise :class:`ValidationError` with every problem."""
+    problems: list[Problem] = []
+    config = load_config(root, problems)
+    if config is None:
+        raise ValidationError(problems)
+    return Project(root, config, CONFIG_NAME)

@@ -1,0 +1,190 @@
+"""The content model: one handout per YAML file in ``content/``.
+
+A handout is a title and intro, what you need, ordered technique steps (each with
+an optional image that must have alt text, and an optional tip), precautions
+(before you start, when to stop, when to call a professional), benefits, sources
+and review information. Text fields accept inline Markdown; raw HTML is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from handouts import markdown
+from handouts.config import check_web_url
+from handouts.errors import Problem
+from handouts.schema import Model, Text, validate
+from handouts.sourcefile import LineMap, format_loc, read_yaml
+
+#: Handout names become file names; keep them boring and safe everywhere.
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"}
+
+#: Fields that hold inline Markdown; validated for raw HTML and unsafe links.
+MarkdownText = Annotated[Text, "markdown"]
+
+
+def _check_markdown(value: Any) -> Any:
+    if isinstance(value, str):
+        found = markdown.problems_in(value)
+        if found:
+            raise ValueError(found[0])
+    return value
+
+
+class Item(Model):
+    """A single line of text in a list (a thing you need, a precaution...)."""
+
+    text: MarkdownText
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_string(cls, data: Any) -> Any:
+        # A plain string is the common case; the mapping form leaves room for options.
+        return {"text": data} if isinstance(data, str) else data
+
+    _md = field_validator("text")(classmethod(lambda cls, v: _check_markdown(v)))
+
+
+class Step(Model):
+    """One technique step; shown numbered, in order."""
+
+    title: Text | None = None
+    text: MarkdownText
+    tip: MarkdownText | None = None
+    image: Text | None = None
+    alt: Text | None = Field(default=None, validate_default=True)
+
+    _md = field_validator("text", "tip")(classmethod(lambda cls, v: _check_markdown(v)))
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        base: Path | None = (info.context or {}).get("content_dir")
+        if Path(value).suffix.lower() not in IMAGE_TYPES:
+            raise ValueError(f"'{value}' is not a supported image type "
+                             f"({', '.join(sorted(IMAGE_TYPES))})")
+        if base is not None and not (base / value).is_file():
+            raise ValueError(f"image file '{value}' does not exist (paths are relative to "
+                             "the content folder)")
+        return value
+
+    @field_validator("alt")
+    @classmethod
+    def _alt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("image") and not value:
+            raise ValueError("is required when a step has an image: describe what the "
+                             "picture shows for people who cannot see it")
+        return value
+
+
+class Precautions(Model):
+    """Safety information, grouped the way a reader needs it."""
+
+    before: list[Item] = []
+    stop: Annotated[list[Item], Field(min_length=1)]
+    call: Annotated[list[Item], Field(min_length=1)]
+
+
+class Benefit(Model):
+    """Why the technique helps: a short title and one sentence."""
+
+    title: Text
+    text: MarkdownText
+
+    _md = field_validator("text")(classmethod(lambda cls, v: _check_markdown(v)))
+
+
+class Source(Model):
+    """Where the information came from; printed in small type."""
+
+    title: Text
+    publisher: Text | None = None
+    url: Text | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_web_url(value)
+
+
+class Review(Model):
+    """Who last checked the handout, and when."""
+
+    reviewed: dt.date
+    reviewer: Text
+
+
+class Handout(Model):
+    """A whole handout as written in ``content/<name>.yaml``."""
+
+    title: Text
+    intro: MarkdownText
+    summary: Text | None = None
+    keywords: list[Text] = []
+    language: Text = "en"
+    you_need: list[Item] = []
+    steps: Annotated[list[Step], Field(min_length=1)]
+    precautions: Precautions
+    benefits: list[Benefit] = []
+    sources: list[Source] = []
+    review: Review
+
+    _md = field_validator("intro")(classmethod(lambda cls, v: _check_markdown(v)))
+
+    @property
+    def subject(self) -> str:
+        """One sentence for the PDF's subject field: the summary, else the intro."""
+        return self.summary or markdown.plain(self.intro)
+
+
+class Document:
+    """A validated handout and where it came from (for error messages and cache keys)."""
+
+    def __init__(self, name: str, path: Path, display: str, handout: Handout,
+                 raw: bytes, lines: LineMap) -> None:
+        self.name = name
+        self.path = path
+        self.display = display
+        self.handout = handout
+        self.raw = raw
+        self.lines = lines
+
+    def line_of_image(self, url: str) -> tuple[int | None, str]:
+        """The line and field of the step whose image is ``url`` (for engine messages)."""
+        for i, step in enumerate(self.handout.steps):
+            if step.image and url.endswith(step.image):
+                loc = ("steps", i, "image")
+                return self.lines.line_of(loc), format_loc(loc)
+        return None, ""
+
+
+def discover(content_dir: Path) -> dict[str, Path]:
+    """Handout names → files, from ``content/*.yaml`` (sorted, so output order is stable)."""
+    if not content_dir.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(content_dir.glob("*.yaml")) if "." not in p.stem}
+
+
+def load_document(name: str, path: Path, display: str,
+                  problems: list[Problem]) -> Document | None:
+    """Read and validate one content file, adding every problem found to ``problems``."""
+    if not NAME_RE.match(name):
+        problems.append(Problem(display, None, "",
+                                f"'{name}' is not a valid handout name: use lower-case "
+                                "letters, digits and dashes (e.g. back-massage)"))
+        return None
+    source = read_yaml(path, display, problems)
+    if source is None:
+        return None
+    handout = validate(Handout, source, problems, context={"content_dir": path.parent})
+    if handout is None:
+        return None
+    return Document(name, path, display, handout, source.raw, source.lines)

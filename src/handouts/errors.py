@@ -1,0 +1,95 @@
+"""One error family for everything a user can get wrong.
+
+Every problem carries the file, line and field it is about, so the CLI can print
+``content/back-massage.yaml:14: steps[2].text: must not be empty`` and the user
+can jump straight to it. Problems are collected, never raised one at a time, so a
+single run reports everything that is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import click
+
+
+class Severity(str, Enum):
+    """How bad a problem is: errors stop a build, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the input, located as precisely as we can."""
+
+    path: str
+    line: int | None
+    field: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def format(self) -> str:
+        """Render as ``path:line: field: message`` (parts we do not know are left out)."""
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        prefix = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{where}: {prefix}{what}"
+
+
+def display_path(path: Path, root: Path | None) -> str:
+    """Show ``path`` relative to the project root when it is inside it."""
+    if root is not None:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+class HandoutsError(click.ClickException):
+    """Base of every error we report to the user; the CLI never shows a traceback.
+
+    Subclassing ``click.ClickException`` means Click prints it and exits with
+    ``exit_code`` without any try/except in the command functions.
+    """
+
+    exit_code = 1
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", None, "", problems)]
+        self.problems: list[Problem] = sorted(problems, key=_sort_key)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    def show(self, file: object = None) -> None:  # noqa: ARG002 - Click's signature
+        """Print every problem on its own line, then a one-line summary, to stderr."""
+        for problem in self.problems:
+            click.echo(problem.format(), err=True)
+        errors = sum(p.severity is Severity.ERROR for p in self.problems)
+        click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
+
+
+class ValidationError(HandoutsError):
+    """The project's config or content is invalid; nothing was rendered."""
+
+
+class RenderError(HandoutsError):
+    """A handout could not be turned into a PDF (missing image, refused resource...)."""
+
+
+class OutputError(HandoutsError):
+    """The output could not be written (read-only folder, full disk...)."""
+
+
+def _sort_key(p: Problem) -> tuple[str, int, str]:
+    return (p.path, p.line or 0, p.field)
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that must stop a build."""
+    return [p for p in problems if p.severity is Severity.ERROR]

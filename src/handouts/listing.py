@@ -1,0 +1,25 @@
+"""``handouts list``: what handouts a project has."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from handouts.build import load
+
+
+@dataclass(frozen=True)
+class HandoutRow:
+    """One line of ``handouts list``."""
+
+    name: str
+    title: str
+    steps: int
+    reviewed: str
+
+
+def list_handouts(root: Path) -> list[HandoutRow]:
+    """Every handout in the project, validated, in name order."""
+    _, documents = load(root)
+    return [HandoutRow(d.name, d.handout.title, len(d.handout.steps),
+                       d.handout.review.reviewed.isoformat()) for d in documents]

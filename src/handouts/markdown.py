@@ -1,0 +1,68 @@
+"""Inline Markdown for text fields: **bold**, *italic* and [links](https://...), nothing else.
+
+Raw HTML is never passed through: a second parser with HTML recognition on is used
+only to *find* raw HTML so we can report it as an error instead of printing tags.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+#: Link schemes a handout may contain. Anything else (javascript:, file:, data:) is refused.
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+
+
+def _is_safe_link(url: str) -> bool:
+    return url.strip().lower().startswith(SAFE_SCHEMES)
+
+
+@cache
+def _renderer() -> MarkdownIt:
+    md = MarkdownIt("zero", {"html": False, "typographer": True})
+    md.enable(["emphasis", "link", "escape", "backticks", "replacements", "smartquotes"])
+    md.validateLink = _is_safe_link  # type: ignore[method-assign]
+    return md
+
+
+@cache
+def _inspector() -> MarkdownIt:
+    md = MarkdownIt("zero", {"html": True})
+    md.enable(["emphasis", "link", "escape", "backticks", "html_inline"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign, assignment]
+    return md
+
+
+def render_inline(text: str) -> Markup:
+    """Render one text field to safe inline HTML."""
+    return Markup(_renderer().renderInline(text).strip())
+
+
+def plain(text: str) -> str:
+    """The text without Markdown markup, for PDF metadata and checks."""
+    out: list[str] = []
+    for token in _inspector().parseInline(text):
+        for child in token.children or []:
+            if child.type in ("text", "code_inline"):
+                out.append(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                out.append(" ")
+    return "".join(out)
+
+
+def problems_in(text: str) -> list[str]:
+    """Why ``text`` cannot be used as-is (raw HTML, unsafe links); empty when fine."""
+    found: list[str] = []
+    for token in _inspector().parseInline(text):
+        for child in token.children or []:
+            if child.type == "html_inline" and not child.content.startswith("</"):
+                found.append(f"raw HTML {child.content!r} is not allowed; use Markdown "
+                             "(**bold**, *italic*, [text](https://...))")
+            elif child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                if not _is_safe_link(href):
+                    found.append(f"link '{href}' is not allowed; links must start with "
+                                 "https://, http://, mailto: or tel:")
+    return found

@@ -1,0 +1,181 @@
+"""PDF writing: the only module that imports WeasyPrint.
+
+Keeps one font configuration and the parsed theme stylesheet per process (parsing
+CSS and loading fonts cost more than laying out a one-page handout), fetches
+resources only from allowed places, and turns WeasyPrint's log messages (missing
+image, bad CSS, refused fetch) into :class:`~handouts.errors.Problem` s instead of
+letting them scroll past.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import weasyprint
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from handouts.errors import Problem, Severity
+
+#: Largest single resource (image, font, stylesheet) a handout may load.
+MAX_RESOURCE_BYTES = 20_000_000
+#: Accessible by default: tagged PDF/UA-1 with the document title shown by viewers.
+PDF_VARIANT = "pdf/ua-1"
+
+
+class FetchRefused(ValueError):
+    """A resource was outside the allowed places; WeasyPrint logs it and we report it."""
+
+
+class RestrictedFetcher(URLFetcher):
+    """Fetch only files inside the allowed folders, and ``data:`` URIs.
+
+    Everything else (other ``file://`` paths, ``..`` escapes, symlinks pointing out,
+    devices, http/https/ftp) is refused, so a handout can never read the clinic's
+    files or reach its network.
+    """
+
+    def __init__(self, roots: tuple[Path, ...]) -> None:
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+        self.roots = tuple(r.resolve() for r in roots)
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """Return the resource at ``url`` or raise :class:`FetchRefused`."""
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme != "file":
+            return self._refuse(url, "only files inside the project can be used")
+        path = Path(unquote(urlsplit(url).path))
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return self._refuse(url, "file not found")
+        if not any(real.is_relative_to(root) for root in self.roots):
+            return self._refuse(url, "it is outside the project folder")
+        if not real.is_file():
+            return self._refuse(url, "it is not a regular file")
+        if real.stat().st_size > MAX_RESOURCE_BYTES:
+            return self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
+        mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, real.read_bytes(), {"Content-Type": mime})
+
+    def _refuse(self, url: str, reason: str) -> URLFetcherResponse:
+        self.refused.append(url)
+        raise FetchRefused(f"refused to load {url}: {reason}")
+
+
+@dataclass
+class Rendered:
+    """The result of one render: the PDF bytes, its page count and what WeasyPrint said."""
+
+    pdf: bytes
+    pages: int
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Collector(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def _captured_logs() -> Iterator[_Collector]:
+    """Collect WeasyPrint's warnings and errors for this render only."""
+    logger = weasyprint.LOGGER
+    collector = _Collector()
+    logger.addHandler(collector)
+    # Stop the records reaching the root logger's handlers: we report them ourselves.
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield collector
+    finally:
+        logger.removeHandler(collector)
+        logger.propagate = propagate
+
+
+class Engine:
+    """A WeasyPrint renderer reused across documents in one process."""
+
+    def __init__(self) -> None:
+        self.font_config = FontConfiguration()
+        self._stylesheets: dict[tuple[Path, int], weasyprint.CSS] = {}
+
+    def stylesheet(self, path: Path, fetcher: RestrictedFetcher) -> weasyprint.CSS:
+        """Parse ``path`` once (per modification time) and keep it for later documents."""
+        key = (path, path.stat().st_mtime_ns)
+        css = self._stylesheets.get(key)
+        if css is None:
+            css = weasyprint.CSS(filename=str(path), font_config=self.font_config,
+                                 url_fetcher=fetcher)
+            self._stylesheets[key] = css
+        return css
+
+    def render(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
+               roots: tuple[Path, ...]) -> Rendered:
+        """Render ``html`` (resolving relative URLs against ``base_dir``) to PDF bytes.
+
+        ``source`` names the content file in any problem WeasyPrint reports.
+        """
+        fetcher = RestrictedFetcher(roots)
+        with _captured_logs() as logs:
+            css = self.stylesheet(stylesheet, fetcher)
+            document = weasyprint.HTML(
+                string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,
+            ).render(font_config=self.font_config, stylesheets=[css])
+            # An empty identifier keeps the output byte-identical across builds.
+            pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=b"handouts",
+                                     custom_metadata=True)
+        problems = [_problem(r, source) for r in logs.records]
+        return Rendered(pdf=pdf, pages=len(document.pages), problems=problems)
+
+
+def _problem(record: logging.LogRecord, source: str) -> Problem:
+    message = record.getMessage().splitlines()[0]
+    severity = Severity.ERROR if record.levelno >= logging.ERROR else Severity.WARNING
+    # A missing or refused resource is never acceptable in a printed handout.
+    if "Failed to load" in message or "refused" in message:
+        severity = Severity.ERROR
+    return Problem(source, None, "render", message, severity)
+
+
+_ENGINE: Engine | None = None
+
+
+def engine() -> Engine:
+    """The process-wide engine (fonts and parsed CSS are shared by every render)."""
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = Engine()
+    return _ENGINE
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What ``handouts doctor`` reports about the PDF engine."""
+
+    weasyprint: str
+    pango: str
+    harfbuzz_subset: bool
+
+
+def engine_info() -> EngineInfo:
+    """Versions of WeasyPrint and Pango, and whether HarfBuzz's subsetter is present."""
+    from weasyprint.text import ffi
+
+    pango_version = ffi.ffi.string(ffi.pango.pango_version_string()).decode()
+    # WeasyPrint subsets fonts with HarfBuzz when it can load it, else with fontTools,
+    # which makes every render about 3x slower.
+    subset = getattr(ffi, "harfbuzz_subset", None) is not None
+    return EngineInfo(weasyprint.__version__, pango_version, subset)

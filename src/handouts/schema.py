@@ -1,0 +1,120 @@
+"""Turn pydantic validation errors into located, human-worded problems.
+
+The models in :mod:`handouts.config` and :mod:`handouts.content` are pydantic
+models (typed, frozen, ``extra="forbid"``). Pydantic collects *every* error in a
+document at once; here we give each one the YAML line it came from, a field path
+a clinic owner can read, and wording without programmer jargon.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Annotated, Any, TypeVar
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+from handouts.errors import Problem
+from handouts.sourcefile import SourceFile, format_loc
+
+#: Text that must be present and not just spaces.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Model(BaseModel):
+    """Base of every model: immutable, and unknown keys are errors (typos are caught)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+_MESSAGES = {
+    "missing": "is required",
+    "string_type": "must be text",
+    "list_type": "must be a list (lines starting with '- ')",
+    "dict_type": "must be a group of 'key: value' lines",
+    "model_type": "must be a group of 'key: value' lines",
+    "model_attributes_type": "must be a group of 'key: value' lines",
+    "string_too_short": "must not be empty",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "date_type": "must be a date written as YYYY-MM-DD",
+    "date_parsing": "must be a date written as YYYY-MM-DD",
+    "date_from_datetime_parsing": "must be a date written as YYYY-MM-DD",
+    "date_from_datetime_inexact": "must be a date written as YYYY-MM-DD, without a time",
+}
+
+
+def validate(model: type[M], source: SourceFile, problems: list[Problem],
+             context: dict[str, Any] | None = None) -> M | None:
+    """Validate ``source.data`` as ``model``; add every problem found and return None on any."""
+    try:
+        return model.model_validate(source.data, context=context)
+    except pydantic.ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            problems.append(Problem(source.display, source.lines.line_of(loc),
+                                    format_loc(loc), _message(err, model, loc)))
+        return None
+
+
+def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key{hint}; allowed keys: {', '.join(sorted(allowed))}"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}"
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return f"must have at least {n} item{'s' if n != 1 else ''}"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} items"
+    if kind == "string_too_long":
+        return f"is too long (at most {ctx.get('max_length')} characters)"
+    return _MESSAGES.get(kind, err["msg"])
+
+
+def _allowed_keys(model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """Keys the model accepts at ``loc``: walk the field annotations down the path."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(part, int):
+            args = typing.get_args(current)
+            current = args[0] if args else None
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            current = field.annotation if field else None
+        else:
+            args = typing.get_args(current)  # dict[str, X]
+            current = args[1] if len(args) == 2 else None
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated[...]`` and ``X | None`` to get at the real type."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [a for a in typing.get_args(annotation) if a is not type(None)]
+            annotation = options[0] if len(options) == 1 else annotation
+            if len(options) != 1:
+                return annotation
+        else:
+            return annotation

@@ -1,0 +1,123 @@
+"""HTML rendering: one Jinja environment, autoescaped and strict, with filters registered here.
+
+The default theme ships inside the package (``handouts/theme``); a project's own
+``templates/`` folder overrides any file of it by name. Paper size and large print
+are parameters of the one theme, never copies of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import jinja2
+from babel.dates import format_date
+from markupsafe import Markup
+
+from handouts import markdown
+from handouts.config import Clinic
+from handouts.content import Handout
+from handouts.qr import qr_data_uri
+
+THEME_DIR = Path(__file__).parent / "theme"
+TEMPLATE_NAME = "handout.html.j2"
+STYLESHEET_NAME = "handout.css"
+
+#: Paper sizes the theme is designed for, as CSS ``@page size`` values.
+PAPER_SIZES: dict[str, str] = {"letter": "8.5in 11in", "a4": "210mm 297mm"}
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything the handout template may use; templates never see raw dicts."""
+
+    handout: Handout
+    clinic: Clinic
+    language: str
+    paper: Literal["letter", "a4"]
+    large_print: bool
+    base_url: str
+    qr: str | None
+    colors: dict[str, str]
+
+    @property
+    def page_size(self) -> str:
+        """CSS ``@page size`` for the paper."""
+        return PAPER_SIZES[self.paper]
+
+
+def mix(color: str, with_color: str, amount: float) -> str:
+    """Blend ``amount`` (0-1) of ``with_color`` into ``color``; both ``#RRGGBB``."""
+    a = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(with_color[i : i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(a, b, strict=True))
+
+
+def palette(clinic: Clinic) -> dict[str, str]:
+    """The theme's colours, all derived from the two brand colours."""
+    primary, accent = clinic.colors.primary, clinic.colors.accent
+    return {
+        "primary": primary,
+        "primary-dark": mix(primary, "#000000", 0.25),
+        "primary-tint": mix(primary, "#FFFFFF", 0.90),
+        "primary-soft": mix(primary, "#FFFFFF", 0.75),
+        "accent": accent,
+        "accent-dark": mix(accent, "#000000", 0.20),
+        "accent-tint": mix(accent, "#FFFFFF", 0.92),
+    }
+
+
+def _date(value: dt.date, language: str) -> str:
+    return format_date(value, format="long", locale=language.replace("-", "_"))
+
+
+@cache
+def environment(templates_dir: Path | None) -> jinja2.Environment:
+    """The one Jinja environment for a project (cached per process).
+
+    Autoescape is on for every template and undefined names are errors, so a typo
+    in a template fails loudly instead of printing nothing.
+    """
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir is not None and templates_dir.is_dir():
+        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    loaders.append(jinja2.FileSystemLoader(THEME_DIR))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = markdown.render_inline
+    env.filters["date"] = _date
+    return env
+
+
+def stylesheet_path(templates_dir: Path | None) -> Path:
+    """The theme stylesheet: the project's override if it has one, else the package's."""
+    if templates_dir is not None and (templates_dir / STYLESHEET_NAME).is_file():
+        return templates_dir / STYLESHEET_NAME
+    return THEME_DIR / STYLESHEET_NAME
+
+
+def render_html(page: Page, templates_dir: Path | None) -> str:
+    """Render the handout page to an HTML string."""
+    template = environment(templates_dir).get_template(TEMPLATE_NAME)
+    return template.render(page=page, h=page.handout, clinic=page.clinic)
+
+
+def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
+              large_print: bool, base_url: str) -> Page:
+    """Build the template's view of one variant."""
+    colors = palette(clinic)
+    qr = qr_data_uri(clinic.booking_url, colors["primary-dark"]) if clinic.booking_url else None
+    return Page(handout=handout, clinic=clinic, language=handout.language, paper=paper,
+                large_print=large_print, base_url=base_url, qr=qr, colors=colors)
+
+
+__all__ = ["Markup", "Page", "environment", "make_page", "render_html", "stylesheet_path"]
