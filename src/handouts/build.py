@@ -1,4 +1,4 @@
-"""The build: load and validate everything, render every PDF in memory, then write.
+"""``handouts build``: load and validate everything, render in memory, then write.
 
 Two phases, so a problem anywhere means nothing is written and earlier PDFs stay
 as they were.
@@ -6,24 +6,26 @@ as they were.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from handouts.clients import Client
+from handouts.compose import compose
 from handouts.config import Project, load_config
 from handouts.content import Document, discover, load_document
 from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
+from handouts.naming import client_filename
 from handouts.output import write_atomic
-from handouts.plan import Job, plan_build
-from handouts.theme import THEME_DIR, make_page, render_html, stylesheet_path
+from handouts.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.render import render_page
+from handouts.tailor import check_audiences
 
 
 @dataclass(frozen=True)
 class Built:
     """One PDF written by a build."""
 
-    name: str
+    variant: Variant
     path: Path
     pages: int
 
@@ -61,56 +63,55 @@ def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Documen
         doc = load_document(name, path, f"content/{path.name}", problems)
         if doc is not None:
             documents.append(doc)
+    if config is not None:
+        known_audiences = {GENERAL, *config.audiences}
+        for doc in documents:
+            problems += check_audiences(doc.handout, known_audiences, doc.display, doc.lines)
     if errors_only(problems) or config is None:
         raise ValidationError(problems)
     return Project(root, config, "handouts.yaml"), documents
 
 
-def render_job(project: Project, job: Job) -> tuple[bytes, int, list[Problem]]:
-    """Render one job to PDF bytes; engine messages come back as located problems."""
-    from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
+def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,
+          out: Path | None = None, audience: str = GENERAL, language: str | None = None,
+          print_size: PrintSize = "standard", client: Client | None = None,
+          name_pattern: str | None = None) -> BuildResult:
+    """Build the named handouts (all by default) in one variant.
 
-    page = make_page(job.document.handout, project.config.clinic, paper=job.paper,
-                     large_print=job.large_print, base_url=project.root.as_uri() + "/")
-    html = render_html(page, project.templates_dir)
-    rendered = pdf.engine().render(
-        html, base_dir=project.root, stylesheet=stylesheet_path(project.templates_dir),
-        source=job.document.display, roots=(project.root, THEME_DIR))
-    return rendered.pdf, rendered.pages, [_locate(p, job.document) for p in rendered.problems]
+    The plain variant goes to ``<out>/<handout>.pdf``; other variants use the batch
+    layout (``<out>/<language>/<audience>/<handout>-<paper>-<print>.pdf``), and
+    named-client copies go to ``<out>/clients/`` under a name that does not reveal
+    the client (see :func:`handouts.naming.client_filename`).
 
-
-_URL = re.compile(r"file://\S+|data:\S+|https?://\S+")
-
-
-def _locate(problem: Problem, document: Document) -> Problem:
-    """Point an engine message about an image at the content line that uses it."""
-    match = _URL.search(problem.message)
-    if match:
-        line, field = document.line_of_image(match.group(0).rstrip(".,:;"))
-        if line is not None:
-            return Problem(problem.path, line, field, problem.message, problem.severity)
-    return problem
-
-
-def build(root: Path, names: tuple[str, ...] = (), *,
-          paper: Literal["letter", "a4"] | None = None, out: Path | None = None) -> BuildResult:
-    """Build the named handouts (all by default) into PDFs.
-
-    Raises :class:`ValidationError` for bad input and :class:`RenderError` when the
-    engine reports an error; in both cases no file is written.
+    Raises :class:`ValidationError` for bad input and :class:`RenderError` when any
+    handout cannot be rendered; in both cases no file is written.
     """
     project, documents = load(root, names)
-    jobs = plan_build(documents, paper=paper or project.config.defaults.paper,
-                      out_dir=project.output_dir(out))
-    rendered: list[tuple[Job, bytes, int]] = []
+    defaults = project.config.defaults
+    out_dir = project.output_dir(out)
+    plain = audience == GENERAL and language in (None, defaults.language) and \
+        print_size == "standard" and paper in (None, defaults.paper)
+    pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = []
-    for job in jobs:
-        data, pages, found = render_job(project, job)
-        problems.extend(found)
-        rendered.append((job, data, pages))
+    for doc in documents:
+        variant = Variant(doc.name, audience, language or doc.handout.language,
+                          paper or defaults.paper, print_size)
+        page, found = compose(project, doc, variant, client)
+        problems += found
+        if page is None:
+            continue
+        output = render_page(project, doc, page)
+        problems += output.problems
+        if client is not None:
+            target = out_dir / "clients" / client_filename(variant, client, name_pattern)
+        elif plain:
+            target = out_dir / f"{doc.name}.pdf"
+        else:
+            target = out_dir / variant.relpath
+        pending.append((variant, target, output.pdf, output.pages))
     if errors_only(problems):
         raise RenderError(problems)
-    for job, data, _ in rendered:
-        write_atomic(job.output, data)
-    built = [Built(job.name, job.output, pages) for job, _, pages in rendered]
+    for _, target, data, _ in pending:
+        write_atomic(target, data)
+    built = [Built(v, target, pages) for v, target, _, pages in pending]
     return BuildResult(built, [p for p in problems if p.severity is Severity.WARNING])

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from handouts.errors import Problem, ValidationError
 from handouts.schema import Model, Text, validate
@@ -48,7 +48,10 @@ class Address(Model):
 
 
 class Colors(Model):
-    """Brand colours as ``#RRGGBB``: ``primary`` for headings and rules, ``accent`` for highlights."""
+    """Brand colours as ``#RRGGBB``.
+
+    ``primary`` is used for headings and rules, ``accent`` for highlights.
+    """
 
     primary: str = "#1F5F5B"
     accent: str = "#B5522E"
@@ -147,11 +150,74 @@ class Defaults(Model):
     language: Text = "en"
 
 
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+PrintSize = Literal["standard", "large"]
+
+
+class AudienceText(Model):
+    """An audience's label and description in one language."""
+
+    label: Text
+    description: Text | None = None
+
+
+class Audience(Model):
+    """A group of readers with their own version of each handout (see ``except``/``audiences``
+    in content files)."""
+
+    label: Text
+    description: Text | None = None
+    #: The label and description in other languages: ``es: {label: ..., description: ...}``.
+    translations: dict[Text, AudienceText] = {}
+
+    def text(self, language: str) -> AudienceText | None:
+        """Label and description in ``language``, or None when not translated."""
+        if language == "en":
+            return AudienceText(label=self.label, description=self.description)
+        return self.translations.get(language)
+
+
+class Exclude(Model):
+    """One combination to leave out of the batch matrix; unset keys match anything."""
+
+    handout: Slug | None = None
+    audience: Slug | None = None
+    language: Text | None = None
+    paper: Paper | None = None
+    print: PrintSize | None = None
+
+
+class Batch(Model):
+    """The manifest for ``handouts batch``: every combination of these lists, minus excludes."""
+
+    handouts: list[Slug] = []
+    audiences: Annotated[list[Slug], Field(min_length=1)] = ["general"]
+    languages: Annotated[list[Text], Field(min_length=1)] = ["en"]
+    papers: Annotated[list[Paper], Field(min_length=1)] = ["letter"]
+    prints: Annotated[list[PrintSize], Field(min_length=1)] = ["standard"]
+    exclude: list[Exclude] = []
+
+
 class Config(Model):
     """The whole ``handouts.yaml``."""
 
     clinic: Clinic
     defaults: Defaults = Defaults()
+    audiences: dict[Slug, Audience] = {}
+    batch: Batch = Batch()
+
+    @model_validator(mode="after")
+    def _known_audiences(self) -> Config:
+        unknown = [a for a in self.batch.audiences if a != "general" and a not in self.audiences]
+        if unknown:
+            raise ValueError(f"batch.audiences: unknown audience '{unknown[0]}' (define it "
+                             "under 'audiences:'; 'general' is built in)")
+        return self
+
+    def audience_label(self, name: str) -> str | None:
+        """The label of audience ``name`` (None for the general version)."""
+        audience = self.audiences.get(name)
+        return audience.label if audience else None
 
 
 class Project:

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from handouts import markdown
 from handouts.config import check_web_url
@@ -37,7 +37,37 @@ def _check_markdown(value: Any) -> Any:
     return value
 
 
-class Item(Model):
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class Tagged(Model):
+    """Options every list entry has, to tailor one handout to many audiences.
+
+    ``audiences``: show only in these audiences' versions. ``except``: hide in these.
+    ``replaces``: stand in for the entry with that ``id`` (in the audiences listed).
+    """
+
+    id: Slug | None = None
+    audiences: list[Slug] = []
+    except_: list[Slug] = Field(default=[], alias="except")
+    replaces: Slug | None = None
+
+    @model_validator(mode="after")
+    def _replaces_needs_audiences(self) -> Tagged:
+        if self.replaces and not self.audiences:
+            raise ValueError("an entry that 'replaces' another needs 'audiences' (whose "
+                             "version it changes)")
+        return self
+
+    def shown_for(self, audience: str) -> bool:
+        """Whether this entry belongs in ``audience``'s version."""
+        if audience in self.except_:
+            return False
+        # Untagged entries are for everyone; tagged ones only for the audiences named.
+        return not self.audiences or audience in self.audiences
+
+
+class Item(Tagged):
     """A single line of text in a list (a thing you need, a precaution...)."""
 
     text: MarkdownText
@@ -51,7 +81,7 @@ class Item(Model):
     _md = field_validator("text")(classmethod(lambda cls, v: _check_markdown(v)))
 
 
-class Step(Model):
+class Step(Tagged):
     """One technique step; shown numbered, in order."""
 
     title: Text | None = None
@@ -93,7 +123,7 @@ class Precautions(Model):
     call: Annotated[list[Item], Field(min_length=1)]
 
 
-class Benefit(Model):
+class Benefit(Tagged):
     """Why the technique helps: a short title and one sentence."""
 
     title: Text

@@ -5,12 +5,14 @@ from __future__ import annotations
 import platform
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from handouts.theme import THEME_DIR
 
-#: Debian/Ubuntu packages WeasyPrint needs at run time (one source of truth: dev.sh reads
-#: the same list through ``python -m handouts.doctor --packages``).
-SYSTEM_PACKAGES = ("libpango-1.0-0", "libpangoft2-1.0-0", "libharfbuzz-subset0")
+#: Debian/Ubuntu packages WeasyPrint needs at run time. One list for everyone: dev.sh
+#: reads the same file before the package is even installed.
+SYSTEM_PACKAGES = tuple(
+    (Path(__file__).parent / "system-packages.txt").read_text(encoding="utf-8").split())
 INSTALL_HINT = "sudo apt-get install -y " + " ".join(SYSTEM_PACKAGES)
 
 
@@ -53,9 +55,3 @@ def diagnose() -> Report:
     report.add(len(fonts) == 4, "Bundled fonts", ", ".join(fonts) or "none found",
                "reinstall handouts: the package is incomplete")
     return report
-
-
-if __name__ == "__main__":
-    # Used by dev.sh so the package list lives in one place.
-    if sys.argv[1:] == ["--packages"]:
-        print(" ".join(SYSTEM_PACKAGES))

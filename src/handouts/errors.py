@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import click
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a problem is: errors stop a build, warnings do not."""
 
     ERROR = "error"
@@ -66,7 +66,7 @@ class HandoutsError(click.ClickException):
         self.problems: list[Problem] = sorted(problems, key=_sort_key)
         super().__init__("\n".join(p.format() for p in self.problems))
 
-    def show(self, file: object = None) -> None:  # noqa: ARG002 - Click's signature
+    def show(self, file: object = None) -> None:
         """Print every problem on its own line, then a one-line summary, to stderr."""
         for problem in self.problems:
             click.echo(problem.format(), err=True)

@@ -39,6 +39,8 @@ _MESSAGES = {
     "model_type": "must be a group of 'key: value' lines",
     "model_attributes_type": "must be a group of 'key: value' lines",
     "string_too_short": "must not be empty",
+    "string_pattern_mismatch": "must use lower-case letters, digits and dashes "
+    "(e.g. desk-workers)",
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
     "bool_type": "must be true or false",

@@ -8,6 +8,7 @@ are parameters of the one theme, never copies of it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -18,8 +19,10 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from handouts import markdown
-from handouts.config import Clinic
+from handouts.clients import Client
+from handouts.config import AudienceText, Clinic
 from handouts.content import Handout
+from handouts.i18n import theme_translations
 from handouts.qr import qr_data_uri
 
 THEME_DIR = Path(__file__).parent / "theme"
@@ -39,14 +42,23 @@ class Page:
     language: str
     paper: Literal["letter", "a4"]
     large_print: bool
-    base_url: str
     qr: str | None
     colors: dict[str, str]
+    audience: AudienceText | None = None
+    client: Client | None = None
 
     @property
     def page_size(self) -> str:
         """CSS ``@page size`` for the paper."""
         return PAPER_SIZES[self.paper]
+
+    @property
+    def page_counter(self) -> str:
+        """CSS ``content`` for "Page X of Y" in this page's language."""
+        words = theme_translations(self.language).gettext("Page {page} of {pages}")
+        parts = re.split(r"(\{page\}|\{pages\})", words)
+        css = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
+        return " ".join(css.get(p) or '"' + p.replace('"', "") + '"' for p in parts if p)
 
 
 def mix(color: str, with_color: str, amount: float) -> str:
@@ -75,11 +87,12 @@ def _date(value: dt.date, language: str) -> str:
 
 
 @cache
-def environment(templates_dir: Path | None) -> jinja2.Environment:
-    """The one Jinja environment for a project (cached per process).
+def environment(templates_dir: Path | None, language: str = "en") -> jinja2.Environment:
+    """The Jinja environment for a project and language (cached per process).
 
     Autoescape is on for every template and undefined names are errors, so a typo
-    in a template fails loudly instead of printing nothing.
+    in a template fails loudly instead of printing nothing. The theme's words go
+    through gettext (``_()``), so the same template serves every language.
     """
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir is not None and templates_dir.is_dir():
@@ -92,7 +105,9 @@ def environment(templates_dir: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_translations(theme_translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.filters["md"] = markdown.render_inline
     env.filters["date"] = _date
     return env
@@ -107,17 +122,19 @@ def stylesheet_path(templates_dir: Path | None) -> Path:
 
 def render_html(page: Page, templates_dir: Path | None) -> str:
     """Render the handout page to an HTML string."""
-    template = environment(templates_dir).get_template(TEMPLATE_NAME)
+    template = environment(templates_dir, page.language).get_template(TEMPLATE_NAME)
     return template.render(page=page, h=page.handout, clinic=page.clinic)
 
 
 def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
-              large_print: bool, base_url: str) -> Page:
+              large_print: bool, audience: AudienceText | None = None,
+              client: Client | None = None) -> Page:
     """Build the template's view of one variant."""
     colors = palette(clinic)
     qr = qr_data_uri(clinic.booking_url, colors["primary-dark"]) if clinic.booking_url else None
     return Page(handout=handout, clinic=clinic, language=handout.language, paper=paper,
-                large_print=large_print, base_url=base_url, qr=qr, colors=colors)
+                large_print=large_print, qr=qr, colors=colors, audience=audience,
+                client=client)
 
 
 __all__ = ["Markup", "Page", "environment", "make_page", "render_html", "stylesheet_path"]

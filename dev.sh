@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Set-up and everyday tasks for handouts. Two commands cover a fresh machine:
+#
+#   ./dev.sh example   install everything, then render the example handouts into output/
+#   ./dev.sh test      install everything (with test tools), then run the test suite
+#
+# System libraries WeasyPrint needs are installed with apt-get when running as root
+# (or with passwordless sudo); otherwise the script prints the exact command to run.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+task=${1:-}
+case "$task" in
+  example|test) ;;
+  *) echo "usage: ./dev.sh example|test" >&2; exit 2 ;;
+esac
+
+# Python packages installed but system libraries missing would fail at import time with
+# an unhelpful OSError, so check and install them first.
+mapfile -t packages < src/handouts/system-packages.txt
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then
+  missing+=("python3-venv")
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "Installing system libraries: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    echo "Installing system libraries: ${missing[*]}"
+    sudo apt-get update -qq
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  else
+    echo "handouts needs these system libraries, which are not installed:" >&2
+    echo "    sudo apt-get install -y ${missing[*]}" >&2
+    echo "Run that command (as root or with sudo), then run ./dev.sh $task again." >&2
+    exit 1
+  fi
+fi
+
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "handouts needs Python 3.11 or newer; $("$PYTHON" --version) was found." >&2; exit 1; }
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+if [ "$task" = test ]; then
+  "$VENV/bin/python" -m pip install -q -e ".[test]"
+  exec "$VENV/bin/python" -m pytest -q "${@:2}"
+else
+  "$VENV/bin/python" -m pip install -q -e .
+  "$VENV/bin/handouts" build
+  echo "Done: the PDFs are in output/"
+fi

@@ -1,0 +1,246 @@
+"""``handouts batch``: every variant of the manifest, in parallel and incrementally.
+
+* Parallel: worker processes import WeasyPrint and load the fonts, the parsed
+  stylesheet and the project once, then render many variants each.
+* Incremental: each variant's inputs (content, translation, templates, config,
+  assets, tool version) are hashed; a variant whose hash matches ``index.json``
+  and whose PDF is still there is not rendered again.
+* Isolated: a variant that fails is reported and the others still build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from handouts import __version__
+from handouts.build import load
+from handouts.compose import compose
+from handouts.config import CONFIG_NAME, Project
+from handouts.content import Document
+from handouts.errors import HandoutsError, Problem, Severity, errors_only
+from handouts.i18n import LOCALE_DIR, translation_path
+from handouts.output import write_atomic
+from handouts.plan import Variant, plan_matrix
+from handouts.render import render_page
+from handouts.theme import THEME_DIR
+
+INDEX_NAME = "index.json"
+
+
+@dataclass
+class VariantResult:
+    """What happened to one variant."""
+
+    variant: Variant
+    status: str  # "rendered", "skipped" or "failed"
+    pages: int = 0
+    input_hash: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class BatchResult:
+    """A whole batch: every variant's result, and what was cleaned or left stale."""
+
+    results: list[VariantResult]
+    removed: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    def with_status(self, status: str) -> list[VariantResult]:
+        """The results that ended with ``status``."""
+        return [r for r in self.results if r.status == status]
+
+    @property
+    def ok(self) -> bool:
+        """True when no variant failed."""
+        return not self.with_status("failed")
+
+
+# ---------------------------------------------------------------- input hashing
+
+def _hash_files(paths: Iterable[Path], base: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _theme_hash(templates_dir: Path) -> str:
+    """The built-in theme, its fonts and catalogs, and the project's template overrides."""
+    files = [p for p in THEME_DIR.rglob("*") if p.is_file()]
+    files += [p for p in LOCALE_DIR.rglob("*.po")]
+    own = _hash_files([p for p in templates_dir.rglob("*") if p.is_file()], templates_dir) \
+        if templates_dir.is_dir() else ""
+    return _hash_files(files, THEME_DIR.parent) + own
+
+
+def input_hash(project: Project, document: Document, variant: Variant) -> str:
+    """A hash of everything that decides what ``variant``'s PDF looks like."""
+    digest = hashlib.sha256()
+    for part in (__version__, variant.relpath, _theme_hash(project.templates_dir)):
+        digest.update(part.encode() + b"\0")
+    digest.update((project.root / CONFIG_NAME).read_bytes())
+    digest.update(document.raw)
+    if variant.language != document.handout.language:
+        po = translation_path(document.path, variant.language)
+        digest.update(po.read_bytes() if po.is_file() else b"missing")
+    assets = [document.path.parent / s.image for s in document.handout.steps if s.image]
+    if project.config.clinic.logo:
+        assets.append(project.root / project.config.clinic.logo)
+    for asset in assets:
+        digest.update(asset.read_bytes() if asset.is_file() else b"missing")
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- the index
+
+def read_index(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The previous batch's index by relative path; a missing or corrupt index is empty."""
+    try:
+        data = json.loads((out_dir / INDEX_NAME).read_text(encoding="utf-8"))
+        return {entry["path"]: entry for entry in data["variants"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # rebuilt from scratch: a lost index only costs a full render
+
+
+def _index_entry(result: VariantResult) -> dict[str, Any]:
+    v = result.variant
+    return {"path": v.relpath, "handout": v.handout, "audience": v.audience,
+            "language": v.language, "paper": v.paper, "print": v.print,
+            "pages": result.pages, "input_hash": result.input_hash}
+
+
+# ---------------------------------------------------------------- rendering
+
+_STATE: dict[str, Any] = {}
+
+
+def _worker_init(root: str) -> None:
+    """Load WeasyPrint, fonts and the project once per worker process."""
+    from handouts import pdf
+
+    pdf.engine()
+    project, documents = load(Path(root))
+    _STATE["project"] = project
+    _STATE["documents"] = {d.name: d for d in documents}
+
+
+def _render_variant(variant: Variant, target: str, digest: str) -> VariantResult:
+    """Render one variant and write it; every failure becomes problems, never an exception."""
+    project: Project = _STATE["project"]
+    document: Document = _STATE["documents"][variant.handout]
+    try:
+        page, problems = compose(project, document, variant)
+        if page is None:
+            return VariantResult(variant, "failed", problems=problems)
+        output = render_page(project, document, page)
+        problems += output.problems
+        if errors_only(problems):
+            return VariantResult(variant, "failed", problems=problems)
+        write_atomic(Path(target), output.pdf)
+        return VariantResult(variant, "rendered", output.pages, digest, problems)
+    except HandoutsError as exc:
+        return VariantResult(variant, "failed", problems=exc.problems)
+    except Exception as exc:  # isolate the unexpected too: one variant, not the batch
+        return VariantResult(variant, "failed", problems=[Problem(
+            document.display, None, "", f"could not be rendered: {type(exc).__name__}: {exc}")])
+
+
+def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bool = False,
+          out: Path | None = None,
+          progress: Callable[[VariantResult, int, int], None] | None = None) -> BatchResult:
+    """Build every variant of the manifest in ``handouts.yaml``.
+
+    Config and content are validated first (any error stops everything, nothing is
+    written). After that each variant succeeds or fails on its own. ``progress`` is
+    called once per finished variant with (result, done, total).
+    """
+    project, documents = load(root)
+    docs = {d.name: d for d in documents}
+    out_dir = project.output_dir(out)
+    variants = plan_matrix(project.config.batch, list(docs))
+    unknown = sorted({v.handout for v in variants} - set(docs))
+    if unknown:
+        raise HandoutsError([Problem(CONFIG_NAME, None, "batch.handouts",
+                                     f"no such handout '{name}'") for name in unknown])
+    previous = read_index(out_dir)
+    results: list[VariantResult] = []
+    todo: list[tuple[Variant, str]] = []
+    for variant in variants:
+        digest = input_hash(project, docs[variant.handout], variant)
+        old = previous.get(variant.relpath)
+        if not force and old and old.get("input_hash") == digest and \
+                (out_dir / variant.relpath).is_file():
+            results.append(VariantResult(variant, "skipped", int(old.get("pages", 0)), digest))
+        else:
+            todo.append((variant, digest))
+    total, done = len(variants), len(results)
+    for r in results:
+        if progress:
+            progress(r, results.index(r) + 1, total)
+    for result in _run(project, out_dir, todo, jobs):
+        results.append(result)
+        done += 1
+        if progress:
+            progress(result, done, total)
+    results.sort(key=lambda r: r.variant)
+    planned = {v.relpath for v in variants}
+    removed, stale = _tidy(out_dir, previous, planned, clean)
+    entries = [_index_entry(r) for r in results if r.status != "failed"]
+    entries += [{**previous[p], "stale": True} for p in stale]
+    index = {"generator": f"handouts {__version__}",
+             "variants": sorted(entries, key=lambda e: e["path"])}
+    write_atomic(out_dir / INDEX_NAME, (json.dumps(index, indent=2) + "\n").encode())
+    return BatchResult(results, removed, stale)
+
+
+def _run(project: Project, out_dir: Path, todo: list[tuple[Variant, str]],
+         jobs: int | None) -> Iterable[VariantResult]:
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    if not todo:
+        return
+    if workers == 1:
+        # In-process: no start-up cost for a single worker.
+        _worker_init(str(project.root))
+        for variant, digest in todo:
+            yield _render_variant(variant, str(out_dir / variant.relpath), digest)
+        return
+    with ProcessPoolExecutor(workers, initializer=_worker_init,
+                             initargs=(str(project.root),)) as pool:
+        futures = [pool.submit(_render_variant, v, str(out_dir / v.relpath), d)
+                   for v, d in todo]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _tidy(out_dir: Path, previous: dict[str, dict[str, Any]], planned: set[str],
+          clean: bool) -> tuple[list[str], list[str]]:
+    """Delete (with ``clean``) or keep-and-report PDFs of variants no longer planned."""
+    removed: list[str] = []
+    stale: list[str] = []
+    for relpath in sorted(set(previous) - planned):
+        target = (out_dir / relpath).resolve()
+        if not target.is_relative_to(out_dir.resolve()) or not target.is_file():
+            continue  # never touch anything outside the output folder
+        if clean:
+            target.unlink()
+            removed.append(relpath)
+        else:
+            stale.append(relpath)
+    return removed, stale
+
+
+def summarize(result: BatchResult) -> list[Problem]:
+    """Every problem of every variant, errors first, for the end-of-batch summary."""
+    problems = [p for r in result.results for p in r.problems]
+    return sorted(problems, key=lambda p: (p.severity is not Severity.ERROR, p.path, p.line or 0))

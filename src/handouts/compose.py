@@ -1,0 +1,50 @@
+"""From a variant to the HTML page: translate, tailor to the audience, fill the template.
+
+Everything here is cheap and pure-Python; the expensive PDF step is in
+:mod:`handouts.render`.
+"""
+
+from __future__ import annotations
+
+from handouts.clients import Client
+from handouts.config import Project
+from handouts.content import Document
+from handouts.errors import Problem, Severity
+from handouts.i18n import language_name, theme_languages, translate, translation_path
+from handouts.plan import GENERAL, Variant
+from handouts.tailor import tailor
+from handouts.theme import Page, make_page
+
+
+def compose(project: Project, document: Document, variant: Variant,
+            client: Client | None = None) -> tuple[Page | None, list[Problem]]:
+    """The template's view of ``variant``, or None and the reasons it cannot be made."""
+    problems: list[Problem] = []
+    handout = document.handout
+    language = variant.language
+    if language not in theme_languages():
+        problems.append(Problem(project.config_display, None, "batch.languages", (
+            f"the theme has no {language_name(language)} words yet (available: "
+            f"{', '.join(sorted(theme_languages()))})")))
+    if language != handout.language:
+        po = translation_path(document.path, language)
+        result = translate(handout, po, f"content/{po.name}", language)
+        problems.extend(result.problems)
+        handout = result.handout  # type: ignore[assignment]
+    audience_text = None
+    if variant.audience != GENERAL:
+        audience = project.config.audiences.get(variant.audience)
+        audience_text = audience.text(language) if audience else None
+        if audience is None:
+            problems.append(Problem(project.config_display, None, "audiences",
+                                    f"unknown audience '{variant.audience}'"))
+        elif audience_text is None:
+            problems.append(Problem(project.config_display, None,
+                                    f"audiences.{variant.audience}.translations",
+                                    f"no {language_name(language)} label for this audience"))
+    if handout is None or any(p.severity is Severity.ERROR for p in problems):
+        return None, problems
+    page = make_page(tailor(handout, variant.audience), project.config.clinic,
+                     paper=variant.paper, large_print=variant.large_print,
+                     audience=audience_text, client=client)
+    return page, problems

@@ -1,0 +1,204 @@
+"""Languages: the theme's own words through gettext catalogs, and content translations.
+
+Theme words ("Step by step", "Page 1 of 2") live in standard gettext ``.po`` files
+under ``handouts/locale``. A handout's translation is a ``.po`` file beside it,
+``content/<handout>.<lang>.po``, so translators can use the tools they know
+(Poedit, Weblate...). Each entry's ``msgctxt`` is the field it translates
+(``steps[3].text``) and its ``msgid`` the source text it was translated from: when
+the source changes, the entry no longer matches and we warn that the translation
+is out of date instead of silently printing the old text.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from handouts.content import Handout
+from handouts.errors import Problem, Severity
+from handouts.sourcefile import format_loc
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "handouts"
+SOURCE_LANGUAGE = "en"
+
+
+def language_name(language: str, in_language: str = SOURCE_LANGUAGE) -> str:
+    """``es`` → ``Spanish`` (in English), for messages."""
+    try:
+        return Locale.parse(language.replace("-", "_")).get_display_name(in_language) or language
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
+def is_known_language(language: str) -> bool:
+    """Whether Babel knows ``language`` (needed for dates and plural rules)."""
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def theme_languages() -> set[str]:
+    """Languages the built-in theme's words are translated into (English is the source)."""
+    return {SOURCE_LANGUAGE} | {p.name for p in LOCALE_DIR.iterdir()
+                                if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
+
+
+@cache
+def theme_translations(language: str) -> gettext.NullTranslations:
+    """The theme's catalog for ``language``, compiled in memory from its ``.po`` file."""
+    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == SOURCE_LANGUAGE or not po.is_file():
+        return gettext.NullTranslations()
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def translation_path(content_path: Path, language: str) -> Path:
+    """``content/back-massage.yaml`` → ``content/back-massage.es.po``."""
+    return content_path.with_name(f"{content_path.stem}.{language}.po")
+
+
+# Fields that are translated, as (location, text) pairs, in document order.
+def translatable(handout: Handout) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every piece of text a translation must cover, located like validation errors."""
+    out: list[tuple[tuple[str | int, ...], str]] = [(("title",), handout.title),
+                                                      (("intro",), handout.intro)]
+    if handout.summary:
+        out.append((("summary",), handout.summary))
+    out += [(("keywords", i), k) for i, k in enumerate(handout.keywords)]
+    out += [(("you_need", i, "text"), x.text) for i, x in enumerate(handout.you_need)]
+    for i, step in enumerate(handout.steps):
+        for key in ("title", "text", "tip", "alt"):
+            value = getattr(step, key)
+            if value:
+                out.append((("steps", i, key), value))
+    for group in ("before", "stop", "call"):
+        items = getattr(handout.precautions, group)
+        out += [(("precautions", group, i, "text"), x.text) for i, x in enumerate(items)]
+    for i, benefit in enumerate(handout.benefits):
+        out += [(("benefits", i, "title"), benefit.title), (("benefits", i, "text"), benefit.text)]
+    out += [(("sources", i, "title"), s.title) for i, s in enumerate(handout.sources)]
+    return out
+
+
+@dataclass(frozen=True)
+class Translated:
+    """A handout in another language, and what was wrong with its translation."""
+
+    handout: Handout | None
+    problems: list[Problem]
+
+
+def translate(handout: Handout, po_path: Path, display: str, language: str) -> Translated:
+    """Apply the translation in ``po_path`` to ``handout``.
+
+    Missing entries are errors (the handout is never printed half in English);
+    entries whose source text changed since translation, or marked fuzzy, are used
+    with a warning that they are out of date.
+    """
+    name = language_name(language)
+    if not po_path.is_file():
+        return Translated(None, [Problem(display, None, "", (
+            f"no {name} translation; create it with 'handouts translate "
+            f"{po_path.name.split('.')[0]} {language}'"))])
+    try:
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=language.replace("-", "_"), abort_invalid=True)
+    except Exception as exc:  # babel raises PoFileError and plain ValueErrors
+        return Translated(None, [Problem(display, getattr(exc, "lineno", None), "",
+                                         f"is not a valid .po file: {exc}")])
+    by_text = {m.id: m for m in catalog if m.id and m.string}
+    by_field = {m.context: m for m in catalog if m.id and m.context}
+    problems: list[Problem] = []
+    values: dict[tuple[str | int, ...], str] = {}
+    for loc, text in translatable(handout):
+        field = format_loc(loc)
+        entry = by_field.get(field)
+        if entry is not None and entry.id == text and entry.string:
+            exact = entry
+        else:
+            exact = by_text.get(text)
+        if exact is not None and exact.string and not exact.fuzzy:
+            values[loc] = str(exact.string)
+        elif entry is not None and entry.string:
+            values[loc] = str(entry.string)
+            problems.append(Problem(display, entry.lineno, field, (
+                f"the {name} translation is out of date: the English text changed after it "
+                f"was translated; update it (now: \"{_short(text)}\")"), Severity.WARNING))
+        else:
+            problems.append(Problem(display, entry.lineno if entry else None, field,
+                                    f"no {name} translation of \"{_short(text)}\""))
+    if any(p.severity is Severity.ERROR for p in problems):
+        return Translated(None, problems)
+    return Translated(_apply(handout, values, language), problems)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _apply(handout: Handout, values: dict[tuple[str | int, ...], str], language: str) -> Handout:
+    data: Any = handout.model_dump(by_alias=True, exclude_none=True)
+    for loc, value in values.items():
+        target = data
+        for part in loc[:-1]:
+            target = target[part]
+        target[loc[-1]] = value
+    data["language"] = language
+    # Validation already passed for the source; the translation has the same shape.
+    return Handout.model_validate(data)
+
+
+def update_catalog(handout: Handout, po_path: Path, language: str) -> tuple[int, int]:
+    """Create or refresh ``po_path`` so it lists every text of ``handout``.
+
+    Keeps existing translations, adds missing entries with an empty translation and
+    marks entries whose source text changed as fuzzy (with the previous text), the
+    usual gettext workflow. Returns (entries added, entries marked out of date).
+    """
+    old: Catalog | None = None
+    if po_path.is_file():
+        with po_path.open("rb") as handle:
+            old = read_po(handle, locale=language.replace("-", "_"))
+    catalog = Catalog(locale=language.replace("-", "_"), project="handouts",
+                      header_comment=f"# {language_name(language)} translation of "
+                                     f"{po_path.name.split('.')[0]}.",
+                      fuzzy=False)
+    added = stale = 0
+    for loc, text in translatable(handout):
+        field = format_loc(loc)
+        previous = old.get(text, context=field) if old else None
+        if previous is None and old is not None:
+            previous = next((m for m in old if m.context == field), None)
+        if previous is not None and previous.id == text:
+            catalog.add(text, previous.string, context=field, flags=previous.flags)
+        elif previous is not None and previous.string:
+            catalog.add(text, previous.string, context=field, flags={"fuzzy"},
+                        previous_id=previous.id)
+            stale += 1
+        else:
+            catalog.add(text, "", context=field)
+            added += 1
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, include_previous=True,
+             sort_output=False)
+    from handouts.output import write_atomic
+
+    write_atomic(po_path, buffer.getvalue())
+    return added, stale
