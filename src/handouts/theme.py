@@ -53,12 +53,21 @@ class Page:
         return PAPER_SIZES[self.paper]
 
     @property
-    def page_counter(self) -> str:
-        """CSS ``content`` for "Page X of Y" in this page's language."""
+    def page_counter(self) -> Markup:
+        """CSS ``content`` for "Page X of Y" in this page's language.
+
+        Marked safe for the template: it goes into a <style> element, where HTML
+        escaping would corrupt it, and double quotes are removed from the words.
+        """
         words = theme_translations(self.language).gettext("Page {page} of {pages}")
         parts = re.split(r"(\{page\}|\{pages\})", words)
         css = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
-        return " ".join(css.get(p) or '"' + p.replace('"', "") + '"' for p in parts if p)
+        return Markup(" ".join(css.get(p) or '"' + _css_text(p) + '"' for p in parts if p))
+
+
+def _css_text(words: str) -> str:
+    """Words safe inside a double-quoted CSS string in a <style> element."""
+    return re.sub(r'["\\<>]', "", words)
 
 
 def mix(color: str, with_color: str, amount: float) -> str:

@@ -1,0 +1,102 @@
+"""Translations: theme words through gettext, content through .po files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+import pytest
+from babel.messages.pofile import read_po, write_po
+from pypdf import PdfReader
+
+from handouts.build import build, load
+from handouts.errors import RenderError
+from handouts.i18n import theme_translations, translation_path, update_catalog
+
+from .variant_project import make_project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "p")
+
+
+def _text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_spanish_pdf_has_spanish_words_content_and_lang(project: Path) -> None:
+    result = build(project, language="es", audience="caregivers")
+    pdf = result.built[0].path
+    assert pdf == project / "output/es/caregivers/hand-self-massage-letter-standard.pdf"
+    text = _text(pdf)
+    for words in ("Paso a paso", "Pare de inmediato si", "Esta versión es para: Cuidadores",
+                  "ES A 3-minute hand massage", "ES Check the skin", "Página 1 de",
+                  "1 de noviembre de 2026"):
+        assert words in text
+    assert "Step by step" not in text
+    with pikepdf.open(pdf) as doc:
+        assert str(doc.Root.Lang) == "es"
+    assert result.warnings == []
+
+
+def test_missing_translation_is_an_error_naming_the_field(project: Path) -> None:
+    po = project / "content/hand-self-massage.es.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    catalog.get("Do the same steps on your other hand.", context="steps[4].text").string = ""
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=0)
+    with pytest.raises(RenderError) as caught:
+        build(project, language="es")
+    lines = [p.format() for p in caught.value.problems]
+    assert len(lines) == 1
+    assert lines[0].startswith("content/hand-self-massage.es.po:")
+    assert lines[0].endswith(
+        ": steps[4].text: no Spanish translation of \"Do the same steps on your other hand.\"")
+    assert not (project / "output").exists()
+
+
+def test_changed_source_makes_translation_out_of_date(project: Path) -> None:
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "Do the same steps on your other hand.", "Now do your other hand."), encoding="utf-8")
+    result = build(project, language="es")
+    [warning] = result.warnings
+    assert warning.format().startswith("content/hand-self-massage.es.po:")
+    assert warning.format().endswith(
+        ": warning: steps[4].text: the Spanish translation is out of date: the English text "
+        "changed after it was translated; update it (now: \"Now do your other hand.\")")
+    assert "ES Do the same steps" in _text(result.built[0].path)
+
+
+def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "Do the same steps on your other hand.", "Now do your other hand.").replace(
+        "    - Take off rings and watches.", "    - Take off rings and watches.\n    - Sit down."),
+        encoding="utf-8")
+    _, [doc] = load(project, ("hand-self-massage",))
+    po = translation_path(doc.path, "es")
+    assert update_catalog(doc.handout, po, "es") == (1, 1)
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    changed = catalog.get("Now do your other hand.", context="steps[4].text")
+    assert changed.fuzzy
+    assert changed.string == "ES Do the same steps on your other hand."
+    assert '#| msgid "Do the same steps on your other hand."' in po.read_text(encoding="utf-8")
+    assert catalog.get("Sit down.", context="precautions.before[2].text").string == ""
+
+
+def test_theme_catalog_translates_page_counter() -> None:
+    assert theme_translations("es").gettext("Page {page} of {pages}") == "Página {page} de {pages}"
+    assert theme_translations("en").gettext("Stay safe") == "Stay safe"
+
+
+def test_no_translation_file_is_reported(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p", translate=False)
+    with pytest.raises(RenderError) as caught:
+        build(project, language="es")
+    assert [p.format() for p in caught.value.problems] == [
+        "content/hand-self-massage.es.po: no Spanish translation; create it with "
+        "'handouts translate hand-self-massage es'"]
