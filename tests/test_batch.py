@@ -1,0 +1,130 @@
+"""The batch: whole matrix, incremental reruns, isolated failures, the index, --clean."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from click.testing import CliRunner
+
+from handouts.batch import batch, read_index
+from handouts.cli import cli
+
+from .variant_project import make_project
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """The 2 audiences x 2 languages x 2 papers x 2 prints project, built once with 2 workers."""
+    project = make_project(tmp_path_factory.mktemp("batch") / "p")
+    return project, batch(project, jobs=2)
+
+
+def _copy(built: tuple[Path, object], tmp_path: Path) -> Path:
+    project = tmp_path / "p"
+    shutil.copytree(built[0], project)
+    return project
+
+
+def test_builds_every_variant_of_the_manifest(built) -> None:
+    project, result = built
+    assert result.ok
+    assert len(result.with_status("rendered")) == 16
+    pdfs = sorted(p.relative_to(project / "output").as_posix()
+                  for p in (project / "output").rglob("*.pdf"))
+    assert pdfs == sorted(r.variant.relpath for r in result.results)
+    assert "es/caregivers/hand-self-massage-letter-large.pdf" in pdfs
+
+
+def test_index_lists_every_pdf_with_variant_pages_and_hash(built) -> None:
+    project, _ = built
+    index = json.loads((project / "output/index.json").read_text(encoding="utf-8"))
+    entry = next(e for e in index["variants"]
+                 if e["path"] == "es/caregivers/hand-self-massage-a4-large.pdf")
+    assert entry["handout"] == "hand-self-massage" and entry["audience"] == "caregivers"
+    assert entry["language"] == "es" and entry["paper"] == "a4" and entry["print"] == "large"
+    assert entry["pages"] >= 2 and len(entry["input_hash"]) == 64
+    assert len(index["variants"]) == 16
+
+
+def test_second_run_renders_nothing(built, tmp_path: Path) -> None:
+    project = _copy(built, tmp_path)
+    again = batch(project, jobs=2)
+    assert again.with_status("rendered") == []
+    assert len(again.with_status("skipped")) == 16
+
+
+def test_change_rerenders_only_affected_variants(built, tmp_path: Path) -> None:
+    project = _copy(built, tmp_path)
+    po = project / "content/hand-self-massage.es.po"
+    po.write_text(po.read_text(encoding="utf-8").replace("ES Warm up", "ES Calentar"),
+                  encoding="utf-8")
+    again = batch(project, jobs=1)
+    rendered = {r.variant.relpath for r in again.with_status("rendered")}
+    assert len(rendered) == 8 and all(p.startswith("es/") for p in rendered)
+    assert len(batch(project, jobs=1, force=True).with_status("rendered")) == 16
+
+
+def test_one_broken_variant_fails_alone(built, tmp_path: Path) -> None:
+    project = _copy(built, tmp_path)
+    # The Spanish label of the caregivers audience goes missing: only es/caregivers fails.
+    config = project / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "      es: {label: Cuidadores, description: Para quienes cuidan a alguien en cama.}\n",
+        "      fr: {label: Aidants}\n"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(project), "batch", "--jobs", "2"])
+    assert result.exit_code == 1
+    assert "12 rendered, 0 unchanged, 4 failed" in result.output
+    assert result.stderr.count(
+        "handouts.yaml: audiences.caregivers.translations: no Spanish label for this "
+        "audience") == 4
+    index = read_index(project / "output")
+    assert not any(p.startswith("es/caregivers/") for p in index)
+    # The previous good PDFs of the failed variants are kept, not destroyed.
+    assert (project / "output/es/caregivers/hand-self-massage-a4-large.pdf").is_file()
+
+
+def test_removed_variants_are_kept_unless_clean(built, tmp_path: Path) -> None:
+    project = _copy(built, tmp_path)
+    config = project / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  prints: [standard, large]", "  prints: [standard]"), encoding="utf-8")
+    kept = batch(project, jobs=1)
+    assert len(kept.stale) == 8 and kept.removed == []
+    assert (project / "output/en/general/hand-self-massage-a4-large.pdf").is_file()
+    cleaned = batch(project, jobs=1, clean=True)
+    assert len(cleaned.removed) == 8
+    assert not list((project / "output").rglob("*-large.pdf"))
+
+
+def _body_sizes(pdf: Path) -> set[float]:
+    """Font sizes of the intro paragraph's characters (body text)."""
+    with pdfplumber.open(pdf) as doc:
+        words = doc.pages[0].extract_words(extra_attrs=["size"])
+    intro = [w for w in words if w["text"] in ("hands", "work", "hard", "short", "massage")]
+    return {round(w["size"], 1) for w in intro}
+
+
+def test_large_print_body_is_at_least_18pt_and_standard_12pt(built) -> None:
+    project, _ = built
+    large = _body_sizes(project / "output/en/general/hand-self-massage-letter-large.pdf")
+    standard = _body_sizes(project / "output/en/general/hand-self-massage-letter-standard.pdf")
+    assert large and min(large) >= 18
+    assert standard and min(standard) >= 12
+
+
+def test_smallest_text_in_large_print_is_14pt(built) -> None:
+    project, _ = built
+    with pdfplumber.open(project / "output/en/general/hand-self-massage-letter-large.pdf") as d:
+        sizes = {round(c["size"], 1) for page in d.pages for c in page.chars if c["text"].strip()}
+    assert min(sizes) >= 14
+
+
+def test_large_print_has_no_italics(built) -> None:
+    project, _ = built
+    with pdfplumber.open(project / "output/en/general/hand-self-massage-letter-large.pdf") as d:
+        fonts = {c["fontname"] for page in d.pages for c in page.chars}
+    assert fonts and not any("Italic" in f for f in fonts)

@@ -1,0 +1,104 @@
+"""Named clients and mail merge: the "prepared for" block, bad rows, and privacy."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from handouts.build import build
+from handouts.cli import cli
+from handouts.clients import Client
+from handouts.merge import merge
+
+from .variant_project import make_project
+
+NAME = "Zelda Quintanilla"
+NOTE = "Gentle on the left shoulder after surgery"
+
+CSV = f"""client,handout,audience,language,paper,large_print,therapist,next_appointment,note
+{NAME},hand-self-massage,caregivers,es,a4,yes,Ana Ruiz,2026-12-01,{NOTE}
+Bob Marsh,hand-self-masage,general,en,letter,no,,,
+Carla Diaz,hand-self-massage,general,en,a5,maybe,,2026-13-01,
+Dan Ortiz,hand-self-massage,,,,,,,
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "p")
+
+
+def _text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Path) -> None:
+    csv_path = tmp_path / "clients.csv"
+    csv_path.write_text(CSV, encoding="utf-8")
+    result = merge(project, csv_path)
+    assert [p.format() for p in result.problems] == [
+        "clients.csv:3: handout: no such handout 'hand-self-masage' (did you mean "
+        "'hand-self-massage'?)",
+        "clients.csv:4: paper: must be letter or a4, not 'a5'",
+        "clients.csv:4: large_print: must be yes or no, not 'maybe'",
+        "clients.csv:4: next_appointment: must be a date written as YYYY-MM-DD",
+    ]
+    assert [line for line, _, _ in result.written] == [2, 5]
+    first = result.written[0][1]
+    assert first.parent == project / "output/clients"
+    text = _text(first)
+    assert f"Preparado para {NAME}" in text
+    assert "Ana Ruiz" in text and "1 de diciembre de 2026" in text
+    assert NOTE in text.replace("\n", " ")
+
+
+def test_client_details_go_nowhere_but_the_pdf(project: Path, tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    csv_path = tmp_path / "clients.csv"
+    csv_path.write_text(CSV, encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(project), "-v", "merge", str(csv_path)])
+    assert result.exit_code == 1
+    batch = runner.invoke(cli, ["-C", str(project), "batch", "--jobs", "1"])
+    assert batch.exit_code == 0
+    single = runner.invoke(cli, ["-C", str(project), "-v", "build", "--client", NAME,
+                                 "--note", NOTE])
+    assert single.exit_code == 0
+    for secret in (NAME, "Zelda", NOTE):
+        assert secret not in result.output + batch.output + single.output
+        assert secret not in caplog.text
+        for path in (project / "output").rglob("*"):
+            assert secret.lower().replace(" ", "-") not in path.name.lower()
+            assert "zelda" not in path.name.lower()
+            if path.is_file() and path.suffix != ".pdf":
+                assert secret not in path.read_text(encoding="utf-8")
+    # It is in the PDF that was asked for.
+    pdfs = list((project / "output/clients").glob("*.pdf"))
+    assert any(NAME in _text(p) for p in pdfs)
+
+
+def test_name_pattern_for_clinics_that_want_names(project: Path) -> None:
+    result = build(project, client=Client("Jane O'Doe/../x"), name_pattern="{client}-{handout}")
+    assert result.built[0].path == project / "output/clients/jane-o-doe-x-hand-self-massage.pdf"
+
+
+def test_name_pattern_cannot_escape_or_use_unknown_fields(project: Path) -> None:
+    runner = CliRunner()
+    for pattern in ("../{client}", "{secret}", "{client"):
+        result = runner.invoke(cli, ["-C", str(project), "build", "--client", "A",
+                                     "--name-pattern", pattern])
+        assert result.exit_code == 1, pattern
+        assert "--name-pattern" in result.stderr
+    assert not (project / "output").exists()
+
+
+def test_note_without_client_is_a_usage_error(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(project), "build", "--note", "x"])
+    assert result.exit_code == 2
+    assert "--note, --therapist, --next-appointment and --name-pattern need --client" \
+        in result.stderr
