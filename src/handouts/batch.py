@@ -169,10 +169,6 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     docs = {d.name: d for d in documents}
     out_dir = project.output_dir(out)
     variants = plan_matrix(project.config.batch, list(docs))
-    unknown = sorted({v.handout for v in variants} - set(docs))
-    if unknown:
-        raise HandoutsError([Problem(CONFIG_NAME, None, "batch.handouts",
-                                     f"no such handout '{name}'") for name in unknown])
     previous = read_index(out_dir)
     results: list[VariantResult] = []
     todo: list[tuple[Variant, str]] = []
@@ -185,9 +181,9 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
         else:
             todo.append((variant, digest))
     total, done = len(variants), len(results)
-    for r in results:
-        if progress:
-            progress(r, results.index(r) + 1, total)
+    if progress:
+        for n, skipped in enumerate(results, start=1):
+            progress(skipped, n, total)
     for result in _run(project, out_dir, todo, jobs):
         results.append(result)
         done += 1

@@ -7,17 +7,18 @@ of truth for names, types and defaults.
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from handouts.errors import Problem, ValidationError
 from handouts.schema import Model, Text, validate
-from handouts.sourcefile import read_yaml
+from handouts.sourcefile import LineMap, format_loc, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
 
@@ -206,19 +207,6 @@ class Config(Model):
     audiences: dict[Slug, Audience] = {}
     batch: Batch = Batch()
 
-    @model_validator(mode="after")
-    def _known_audiences(self) -> Config:
-        unknown = [a for a in self.batch.audiences if a != "general" and a not in self.audiences]
-        if unknown:
-            raise ValueError(f"batch.audiences: unknown audience '{unknown[0]}' (define it "
-                             "under 'audiences:'; 'general' is built in)")
-        return self
-
-    def audience_label(self, name: str) -> str | None:
-        """The label of audience ``name`` (None for the general version)."""
-        audience = self.audiences.get(name)
-        return audience.label if audience else None
-
 
 class Project:
     """A loaded project folder: its root and validated config."""
@@ -254,7 +242,40 @@ def load_config(root: Path, problems: list[Problem]) -> Config | None:
     source = read_yaml(path, CONFIG_NAME, problems)
     if source is None:
         return None
-    return validate(Config, source, problems, context={"root": root})
+    config = validate(Config, source, problems, context={"root": root})
+    if config is not None:
+        problems += _cross_check(config, source.lines, _handout_names(root))
+    return config
+
+
+def _handout_names(root: Path) -> list[str]:
+    folder = root / "content"
+    return sorted(p.stem for p in folder.glob("*.yaml") if "." not in p.stem) \
+        if folder.is_dir() else []
+
+
+def _cross_check(config: Config, lines: LineMap, handouts: list[str]) -> list[Problem]:
+    """References between parts of the config: the manifest's audiences and handouts."""
+    problems: list[Problem] = []
+    known = ["general", *config.audiences]
+    for i, name in enumerate(config.batch.audiences):
+        if name not in known:
+            loc = ("batch", "audiences", i)
+            problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
+                                    f"unknown audience '{name}'{_hint(name, known)}"))
+    for i, name in enumerate(config.batch.handouts):
+        if name not in handouts:
+            loc = ("batch", "handouts", i)
+            problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
+                                    f"no such handout '{name}'{_hint(name, handouts)}"))
+    return problems
+
+
+def _hint(value: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(value, options, n=1)
+    if close:
+        return f" (did you mean '{close[0]}'?)"
+    return f" (known: {', '.join(options)})" if options else ""
 
 
 def load_project(root: Path) -> Project:
