@@ -149,6 +149,8 @@ class Defaults(Model):
     theme: Literal["default"] = "default"
     output: Text = "output"
     language: Text = "en"
+    #: Seconds one PDF may take before it is given up as broken (0: no limit).
+    render_timeout: Annotated[float, Field(ge=0)] = 60
 
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]

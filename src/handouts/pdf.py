@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,44 @@ from handouts.errors import Problem, Severity
 MAX_RESOURCE_BYTES = 20_000_000
 #: Accessible by default: tagged PDF/UA-1 with the document title shown by viewers.
 PDF_VARIANT = "pdf/ua-1"
+
+
+#: Decompression bombs: a small PNG can claim billions of pixels. 40 MP is a large photo.
+MAX_IMAGE_PIXELS = 40_000_000
+
+
+def _pixel_count(path: Path) -> int | None:
+    """Width x height from the image header, without decoding the pixels."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            return image.width * image.height
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+        return None
+
+
+class RenderTimeout(BaseException):
+    """The render ran past its time limit (a BaseException so WeasyPrint cannot swallow it)."""
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise :class:`RenderTimeout` in this (main) thread after ``seconds``."""
+    if seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield  # signals only work in the main thread; workers run tasks there
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise RenderTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class FetchRefused(ValueError):
@@ -65,6 +105,13 @@ class RestrictedFetcher(URLFetcher):
         if real.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+        if mime.startswith("image/") and mime != "image/svg+xml":
+            pixels = _pixel_count(real)
+            if pixels is None:
+                return self._refuse(url, "it is not a readable image")
+            if pixels > MAX_IMAGE_PIXELS:
+                return self._refuse(url, f"the image has {pixels:,} pixels; the limit is "
+                                         f"{MAX_IMAGE_PIXELS:,} (resize it)")
         return URLFetcherResponse(url, real.read_bytes(), {"Content-Type": mime})
 
     def _refuse(self, url: str, reason: str) -> URLFetcherResponse:
@@ -123,13 +170,14 @@ class Engine:
         return css
 
     def render(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
-               roots: tuple[Path, ...]) -> Rendered:
+               roots: tuple[Path, ...], timeout: float = 0) -> Rendered:
         """Render ``html`` (resolving relative URLs against ``base_dir``) to PDF bytes.
 
-        ``source`` names the content file in any problem WeasyPrint reports.
+        ``source`` names the content file in any problem WeasyPrint reports. With a
+        ``timeout`` (seconds), a render that takes longer raises :class:`RenderTimeout`.
         """
         fetcher = RestrictedFetcher(roots)
-        with _captured_logs() as logs:
+        with _captured_logs() as logs, time_limit(timeout):
             css = self.stylesheet(stylesheet, fetcher)
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,

@@ -25,9 +25,15 @@ def render_page(project: Project, document: Document, page: Page) -> Output:
     from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
 
     html = render_html(page, project.templates_dir)
-    result = pdf.engine().render(
-        html, base_dir=project.root, stylesheet=stylesheet_path(project.templates_dir),
-        source=document.display, roots=(project.root, THEME_DIR))
+    limit = project.config.defaults.render_timeout
+    try:
+        result = pdf.engine().render(
+            html, base_dir=project.root, stylesheet=stylesheet_path(project.templates_dir),
+            source=document.display, roots=(project.root, THEME_DIR), timeout=limit)
+    except pdf.RenderTimeout:
+        return Output(b"", 0, [Problem(document.display, None, "", (
+            f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
+            "in handouts.yaml)"))])
     return Output(result.pdf, result.pages, [_locate(p, document) for p in result.problems])
 
 

@@ -42,6 +42,8 @@ _MESSAGES = {
     "string_pattern_mismatch": "must use lower-case letters, digits and dashes "
     "(e.g. desk-workers)",
     "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
     "int_parsing": "must be a whole number",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",
@@ -77,6 +79,8 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> st
         return str(ctx.get("error", err["msg"]))
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected', '')}"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}"
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         return f"must have at least {n} item{'s' if n != 1 else ''}"
