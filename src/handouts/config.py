@@ -113,9 +113,11 @@ class Clinic(Model):
     def _logo_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
         root: Path | None = (info.context or {}).get("root")
         if value is not None and root is not None:
-            path = (root / value)
+            path = root / value
             if not path.is_file():
                 raise ValueError(f"file '{value}' does not exist")
+            if not path.resolve().is_relative_to(root.resolve()):
+                raise ValueError(f"'{value}' is outside the project folder")
         return value
 
     @field_validator("logo_alt")

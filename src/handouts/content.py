@@ -101,9 +101,15 @@ class Step(Tagged):
         if Path(value).suffix.lower() not in IMAGE_TYPES:
             raise ValueError(f"'{value}' is not a supported image type "
                              f"({', '.join(sorted(IMAGE_TYPES))})")
-        if base is not None and not (base / value).is_file():
-            raise ValueError(f"image file '{value}' does not exist (paths are relative to "
-                             "the content folder)")
+        if base is not None:
+            path = base / value
+            if not path.is_file():
+                raise ValueError(f"image file '{value}' does not exist (paths are relative "
+                                 "to the content folder)")
+            root = base.parent.resolve()
+            if not path.resolve().is_relative_to(root):
+                # `..` or a symlink pointing out: never read the clinic's other files.
+                raise ValueError(f"image '{value}' is outside the project folder")
         return value
 
     @field_validator("alt")
