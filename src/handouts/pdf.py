@@ -13,6 +13,7 @@ import logging
 import mimetypes
 import signal
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,8 +41,11 @@ def _pixel_count(path: Path) -> int | None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
-            return image.width * image.height
+        with warnings.catch_warnings():
+            # We judge the size ourselves, against our own (lower) limit.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return image.width * image.height
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None
 
@@ -115,8 +119,11 @@ class RestrictedFetcher(URLFetcher):
         return URLFetcherResponse(url, real.read_bytes(), {"Content-Type": mime})
 
     def _refuse(self, url: str, reason: str) -> URLFetcherResponse:
-        self.refused.append(url)
-        raise FetchRefused(f"refused to load {url}: {reason}")
+        # Recorded here as well as raised: WeasyPrint logs some failed fetches (fonts)
+        # only at debug level, and a refusal must never pass silently.
+        message = f"refused to load {url}: {reason}"
+        self.refused.append(message)
+        raise FetchRefused(message)
 
 
 @dataclass
@@ -185,7 +192,9 @@ class Engine:
             # An empty identifier keeps the output byte-identical across builds.
             pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=b"handouts",
                                      custom_metadata=True)
-        problems = [_problem(r, source) for r in logs.records]
+        problems = [Problem(source, None, "render", message) for message in fetcher.refused]
+        problems += [_problem(r, source) for r in logs.records
+                     if "refused to load" not in r.getMessage()]
         return Rendered(pdf=pdf, pages=len(document.pages), problems=problems)
 
 
@@ -222,7 +231,8 @@ def engine_info() -> EngineInfo:
     """Versions of WeasyPrint and Pango, and whether HarfBuzz's subsetter is present."""
     from weasyprint.text import ffi
 
-    pango_version = ffi.ffi.string(ffi.pango.pango_version_string()).decode()
+    number = ffi.pango.pango_version()  # e.g. 15012 for 1.50.12
+    pango_version = f"{number // 10000}.{number // 100 % 100}.{number % 100}"
     # WeasyPrint subsets fonts with HarfBuzz when it can load it, else with fontTools,
     # which makes every render about 3x slower.
     subset = getattr(ffi, "harfbuzz_subset", None) is not None

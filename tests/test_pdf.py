@@ -1,0 +1,139 @@
+"""The PDF engine wrapper: restricted fetching, captured engine messages, limits."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from handouts import pdf
+from handouts.theme import THEME_DIR
+
+SECRET = "TOPSECRET-4242"
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.txt"
+    path.write_text(SECRET, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def listener():
+    """A loopback server that records every connection it gets (there must be none)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.2)
+    hits: list[bytes] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            hits.append(conn.recv(1024))
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], hits
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def _render(html: str, root: Path) -> pdf.Rendered:
+    html = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
+    return pdf.engine().render(html, base_dir=root, stylesheet=THEME_DIR / "handout.css",
+                               source="content/x.yaml", roots=(root, THEME_DIR))
+
+
+def _attacks(secret: Path, port: int) -> list[str]:
+    url = secret.as_uri()
+    return [
+        f'<img src="{url}" alt="x">',
+        '<img src="project/../secret.txt" alt="x">',
+        f'<object data="{url}"></object>',
+        f'<embed src="{url}">',
+        f'<link rel="attachment" href="{url}">',
+        f'<a rel="attachment" href="{url}">a</a>',
+        f'<div style="background: url({url})">x</div>',
+        f'<style>@import url("{url}");</style>',
+        f'<link rel="stylesheet" href="{url}">',
+        f'<style>@font-face {{ font-family: X; src: url("{url}"); }}'
+        ' p { font-family: X }</style>',
+        f'<img src="http://127.0.0.1:{port}/x.png" alt="x">',
+        f'<style>@import url("http://127.0.0.1:{port}/x.css");</style>',
+        '<img src="file:///dev/urandom" alt="x">',
+        '<img src="ftp://127.0.0.1/x.png" alt="x">',
+    ]
+
+
+def test_every_hostile_resource_is_refused_and_reported(tmp_path: Path, secret_file: Path,
+                                                        listener) -> None:
+    port, hits = listener
+    root = tmp_path / "project"
+    root.mkdir()
+    for attack in _attacks(secret_file, port):
+        result = _render(f"<p>hello</p>{attack}", root)
+        assert SECRET.encode() not in result.pdf, attack
+        refused = [p for p in result.problems if "refused to load" in p.message
+                   or "Failed to load" in p.message]
+        assert refused, attack
+        assert all(p.severity.value == "error" for p in refused), attack
+    assert hits == []
+
+
+def test_symlink_pointing_out_of_the_project_is_refused(tmp_path: Path,
+                                                       secret_file: Path) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "logo.png").symlink_to(secret_file)
+    result = _render('<img src="logo.png" alt="logo">', root)
+    assert SECRET.encode() not in result.pdf
+    assert any("it is outside the project folder" in p.message for p in result.problems)
+
+
+def test_files_inside_the_project_and_data_uris_load(tmp_path: Path) -> None:
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "dot.png")
+    result = _render('<img src="dot.png" alt="dot"><img alt="d" src="data:image/svg+xml,'
+                     '%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%221%22 '
+                     'height=%221%22/%3E">', tmp_path)
+    assert result.problems == []
+    assert result.pages == 1
+
+
+def test_decompression_bomb_is_refused_from_its_header(tmp_path: Path) -> None:
+    # A 1-bit PNG of 10000 x 10000 is tiny on disk but 100 million pixels.
+    Image.new("1", (10_000, 10_000)).save(tmp_path / "bomb.png", optimize=True)
+    result = _render('<img src="bomb.png" alt="b">', tmp_path)
+    assert any("100,000,000 pixels; the limit is 40,000,000" in p.message
+               for p in result.problems)
+
+
+def test_engine_css_errors_become_problems(tmp_path: Path) -> None:
+    result = _render('<p style="color: notacolour">x</p>', tmp_path)
+    assert [(p.path, p.field, p.severity.value) for p in result.problems] == [
+        ("content/x.yaml", "render", "warning")]
+    assert "notacolour" in result.problems[0].message
+
+
+def test_time_limit_stops_a_slow_render(tmp_path: Path) -> None:
+    html = "<table>" + "<tr><td>x</td></tr>" * 20000 + "</table>"
+    with pytest.raises(pdf.RenderTimeout):
+        pdf.engine().render(html, base_dir=tmp_path, stylesheet=THEME_DIR / "handout.css",
+                            source="content/x.yaml", roots=(tmp_path,), timeout=0.2)
+
+
+def test_engine_info_reports_versions() -> None:
+    info = pdf.engine_info()
+    assert info.weasyprint.split(".")[0].isdigit() and int(info.weasyprint.split(".")[0]) >= 70
+    assert info.pango.count(".") == 2
+    assert info.harfbuzz_subset is True
