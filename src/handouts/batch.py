@@ -53,6 +53,8 @@ class BatchResult:
     results: list[VariantResult]
     removed: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    #: Problems of the batch as a whole (the index could not be written).
+    problems: list[Problem] = field(default_factory=list)
 
     def with_status(self, status: str) -> list[VariantResult]:
         """The results that ended with ``status``."""
@@ -60,8 +62,8 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
-        """True when no variant failed."""
-        return not self.with_status("failed")
+        """True when no variant failed and the index was written."""
+        return not self.with_status("failed") and not errors_only(self.problems)
 
 
 # ---------------------------------------------------------------- input hashing
@@ -170,6 +172,10 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     out_dir = project.output_dir(out)
     variants = plan_matrix(project.config.batch, list(docs))
     previous = read_index(out_dir)
+    _remove_leftovers(out_dir)
+    # The index is rewritten after every finished variant, so a batch killed half-way
+    # keeps the record of what it finished and a rerun renders only the rest.
+    entries = dict(previous)
     results: list[VariantResult] = []
     todo: list[tuple[Variant, str]] = []
     for variant in variants:
@@ -180,24 +186,48 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
             results.append(VariantResult(variant, "skipped", int(old.get("pages", 0)), digest))
         else:
             todo.append((variant, digest))
-    total, done = len(variants), len(results)
+    total = len(variants)
     if progress:
         for n, skipped in enumerate(results, start=1):
             progress(skipped, n, total)
     for result in _run(project, out_dir, todo, jobs):
         results.append(result)
-        done += 1
+        if result.status == "failed":
+            entries.pop(result.variant.relpath, None)  # retried next time
+        else:
+            entries[result.variant.relpath] = _index_entry(result)
+        _write_index(out_dir, entries.values())  # a failure here is reported by the last write
         if progress:
-            progress(result, done, total)
+            progress(result, len(results), total)
     results.sort(key=lambda r: r.variant)
     planned = {v.relpath for v in variants}
     removed, stale = _tidy(out_dir, previous, planned, clean)
-    entries = [_index_entry(r) for r in results if r.status != "failed"]
-    entries += [{**previous[p], "stale": True} for p in stale]
+    final = [_index_entry(r) for r in results if r.status != "failed"]
+    final += [{**previous[p], "stale": True} for p in stale]
+    index_problems = _write_index(out_dir, final)
+    return BatchResult(results, removed, stale, index_problems)
+
+
+def _write_index(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[Problem]:
+    """Write ``index.json`` atomically, sorted by path (no timestamps: reruns are identical).
+
+    A failure is returned, not raised: the PDFs are what matters, and a missing index
+    only means the next run renders more.
+    """
     index = {"generator": f"handouts {__version__}",
              "variants": sorted(entries, key=lambda e: e["path"])}
-    write_atomic(out_dir / INDEX_NAME, (json.dumps(index, indent=2) + "\n").encode())
-    return BatchResult(results, removed, stale)
+    try:
+        write_atomic(out_dir / INDEX_NAME, (json.dumps(index, indent=2) + "\n").encode())
+    except HandoutsError as exc:
+        return exc.problems
+    return []
+
+
+def _remove_leftovers(out_dir: Path) -> None:
+    """Delete temporary files a killed run left behind (never a finished PDF)."""
+    if out_dir.is_dir():
+        for leftover in out_dir.rglob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def _run(project: Project, out_dir: Path, todo: list[tuple[Variant, str]],
@@ -238,5 +268,5 @@ def _tidy(out_dir: Path, previous: dict[str, dict[str, Any]], planned: set[str],
 
 def summarize(result: BatchResult) -> list[Problem]:
     """Every problem of every variant, errors first, for the end-of-batch summary."""
-    problems = [p for r in result.results for p in r.problems]
+    problems = [p for r in result.results for p in r.problems] + result.problems
     return sorted(problems, key=lambda p: (p.severity is not Severity.ERROR, p.path, p.line or 0))

@@ -1,0 +1,98 @@
+"""Faults: a killed batch, an unwritable output folder, a corrupt index."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from pypdf import PdfReader
+
+from handouts.batch import batch, read_index
+
+from .variant_project import make_project
+
+
+def _valid_pdfs(out: Path) -> list[Path]:
+    pdfs = sorted(out.rglob("*.pdf"))
+    for pdf in pdfs:
+        assert pdf.read_bytes().rstrip().endswith(b"%%EOF"), pdf
+        assert len(PdfReader(pdf).pages) >= 1
+    return pdfs
+
+
+def test_kill_9_mid_batch_leaves_no_partial_pdf_and_rerun_completes(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    out = project / "output"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "-q", "-C", str(project), "batch", "--jobs", "1"],
+        start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(read_index(out)) < 3:
+        assert proc.poll() is None, "the batch finished before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = read_index(out)
+    assert 3 <= len(finished) < 16
+    assert len(_valid_pdfs(out)) >= len(finished)
+    rerun = batch(project, jobs=1)
+    assert {r.variant.relpath for r in rerun.with_status("skipped")} == set(finished)
+    assert len(rerun.with_status("rendered")) == 16 - len(finished)
+    assert len(_valid_pdfs(out)) == 16
+    assert list(out.rglob("*.tmp")) == []
+
+
+def test_unwritable_folder_fails_those_variants_clearly(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    assert batch(project, jobs=1).ok
+    english = project / "output/en/general/hand-self-massage-letter-standard.pdf"
+    before = english.read_bytes()
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace("Warm up", "Warm up now"),
+                       encoding="utf-8")
+    # The Spanish folder becomes a file: nothing can be written under it.
+    es = project / "output/es"
+    os.rename(es, tmp_path / "es-moved")
+    es.write_text("not a folder", encoding="utf-8")
+    result = batch(project, jobs=1)
+    failed = result.with_status("failed")
+    assert len(failed) == 8 and all(r.variant.language == "es" for r in failed)
+    message = failed[0].problems[0].format()
+    assert message.startswith(str(project / "output/es"))
+    assert message.endswith(": cannot write here: Not a directory")
+    assert english.read_bytes() != before  # the writable variants went ahead
+    assert len(result.with_status("rendered")) == 8
+
+
+def test_full_disk_keeps_the_previous_pdf(tmp_path: Path, monkeypatch) -> None:
+    project = make_project(tmp_path / "p")
+    assert batch(project, jobs=1).ok
+    pdfs = {p: p.read_bytes() for p in (project / "output").rglob("*.pdf")}
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    result = batch(project, jobs=1, force=True)
+    assert len(result.with_status("failed")) == 16
+    assert result.results[0].problems[0].message == (
+        "could not be written: No space left on device; the previous version was kept")
+    assert {p: p.read_bytes() for p in (project / "output").rglob("*.pdf")} == pdfs
+    assert list((project / "output").rglob("*.tmp")) == []
+
+
+def test_corrupt_index_is_rebuilt(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    assert batch(project, jobs=1).ok
+    index = project / "output/index.json"
+    index.write_text("{not json", encoding="utf-8")
+    again = batch(project, jobs=1)
+    assert again.ok and len(again.with_status("rendered")) == 16
+    assert len(json.loads(index.read_text(encoding="utf-8"))["variants"]) == 16
