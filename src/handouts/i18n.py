@@ -180,6 +180,11 @@ def update_catalog(handout: Handout, po_path: Path, language: str) -> tuple[int,
                       header_comment=f"# {language_name(language)} translation of "
                                      f"{po_path.name.split('.')[0]}.",
                       fuzzy=False)
+    if old is not None:  # keep the translator's header (names, dates, comments)
+        catalog.header_comment = old.header_comment
+        for attr in ("project", "version", "last_translator", "language_team",
+                     "creation_date", "revision_date"):
+            setattr(catalog, attr, getattr(old, attr))
     added = stale = 0
     for loc, text in translatable(handout):
         field = format_loc(loc)
