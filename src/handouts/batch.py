@@ -269,4 +269,7 @@ def _tidy(out_dir: Path, previous: dict[str, dict[str, Any]], planned: set[str],
 def summarize(result: BatchResult) -> list[Problem]:
     """Every problem of every variant, errors first, for the end-of-batch summary."""
     problems = [p for r in result.results for p in r.problems] + result.problems
-    return sorted(problems, key=lambda p: (p.severity is not Severity.ERROR, p.path, p.line or 0))
+    # The same problem (a stale translation, say) shows up in every variant it touches:
+    # report it once.
+    unique = dict.fromkeys(problems)
+    return sorted(unique, key=lambda p: (p.severity is not Severity.ERROR, p.path, p.line or 0))

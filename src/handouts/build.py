@@ -78,7 +78,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
           name_pattern: str | None = None) -> BuildResult:
     """Build the named handouts (all by default) in one variant.
 
-    The plain variant goes to ``<out>/<handout>.pdf``; other variants use the batch
+    The everyday version (any paper) goes to ``<out>/<handout>.pdf``; other versions use the batch
     layout (``<out>/<language>/<audience>/<handout>-<paper>-<print>.pdf``), and
     named-client copies go to ``<out>/clients/`` under a name that does not reveal
     the client (see :func:`handouts.naming.client_filename`).
@@ -89,8 +89,10 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     project, documents = load(root, names)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
+    # The everyday case keeps the simple name output/<handout>.pdf (whatever the paper);
+    # other versions use the batch layout so they never overwrite it.
     plain = audience == GENERAL and language in (None, defaults.language) and \
-        print_size == "standard" and paper in (None, defaults.paper)
+        print_size == "standard"
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = []
     for doc in documents:

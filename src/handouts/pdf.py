@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 import mimetypes
 import signal
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -64,13 +66,23 @@ def time_limit(seconds: float) -> Iterator[None]:
     def expire(signum: int, frame: object) -> None:
         raise RenderTimeout
 
+    def ignore_timeout(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, RenderTimeout):
+            previous_hook(unraisable)
+
+    # If the alarm lands in a callback from C (Pango, cffi), Python cannot raise it
+    # there and reports it as "unraisable"; so the timer repeats every 50 ms until the
+    # exception lands in ordinary Python code, and those swallowed ones are not shown.
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = ignore_timeout
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.05)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        sys.unraisablehook = previous_hook
 
 
 class FetchRefused(ValueError):

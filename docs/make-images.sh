@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Regenerate the README pictures from the example project (needs poppler-utils).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/handouts -q batch
+render() {  # render PDF PAGE OUTPUT
+  pdftoppm -r 70 -png -f "$2" -l "$2" -singlefile "output/$1" "docs/$3"
+}
+render en/general/back-massage-letter-standard.pdf 1 back-massage-page1
+render en/general/back-massage-a4-standard.pdf 1 back-massage-a4-page1
+render es/caregivers/back-massage-letter-large.pdf 1 back-massage-es-large-page1
