@@ -55,5 +55,6 @@ if [ "$task" = test ]; then
 else
   "$VENV/bin/python" -m pip install -q -e .
   "$VENV/bin/handouts" build
+  "$VENV/bin/handouts" batch
   echo "Done: the PDFs are in output/"
 fi
