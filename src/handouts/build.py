@@ -11,13 +11,14 @@ from pathlib import Path
 
 from handouts.clients import Client
 from handouts.compose import compose
-from handouts.config import Project, load_config
+from handouts.config import CONFIG_NAME, Project, load_config
 from handouts.content import Document, discover, load_document
 from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
 from handouts.naming import client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Paper, PrintSize, Variant
 from handouts.render import render_page
+from handouts.sourcefile import LineMap
 from handouts.tailor import check_audiences
 
 
@@ -46,7 +47,8 @@ def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Documen
     """
     root = root.resolve()
     problems: list[Problem] = []
-    config = load_config(root, problems)
+    lines = LineMap()
+    config = load_config(root, problems, lines)
     available = discover(root / "content")
     wanted = list(names) or list(available)
     if not available and not names:
@@ -69,7 +71,7 @@ def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Documen
             problems += check_audiences(doc.handout, known_audiences, doc.display, doc.lines)
     if errors_only(problems) or config is None:
         raise ValidationError(problems)
-    return Project(root, config, "handouts.yaml"), documents
+    return Project(root, config, CONFIG_NAME, lines), documents
 
 
 def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,

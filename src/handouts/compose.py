@@ -23,7 +23,7 @@ def compose(project: Project, document: Document, variant: Variant,
     handout = document.handout
     language = variant.language
     if language not in theme_languages():
-        problems.append(Problem(project.config_display, None, "batch.languages", (
+        problems.append(project.problem(("batch", "languages"), (
             f"the theme has no {language_name(language)} words yet (available: "
             f"{', '.join(sorted(theme_languages()))})")))
     if language != handout.language:
@@ -36,12 +36,12 @@ def compose(project: Project, document: Document, variant: Variant,
         audience = project.config.audiences.get(variant.audience)
         audience_text = audience.text(language) if audience else None
         if audience is None:
-            problems.append(Problem(project.config_display, None, "audiences",
-                                    f"unknown audience '{variant.audience}'"))
+            problems.append(project.problem(("audiences",),
+                                            f"unknown audience '{variant.audience}'"))
         elif audience_text is None:
-            problems.append(Problem(project.config_display, None,
-                                    f"audiences.{variant.audience}.translations",
-                                    f"no {language_name(language)} label for this audience"))
+            problems.append(project.problem(
+                ("audiences", variant.audience, "translations"),
+                f"no {language_name(language)} label for this audience"))
     if handout is None or any(p.severity is Severity.ERROR for p in problems):
         return None, problems
     page = make_page(tailor(handout, variant.audience), project.config.clinic,

@@ -215,10 +215,16 @@ class Config(Model):
 class Project:
     """A loaded project folder: its root and validated config."""
 
-    def __init__(self, root: Path, config: Config, config_display: str) -> None:
+    def __init__(self, root: Path, config: Config, config_display: str,
+                 lines: LineMap | None = None) -> None:
         self.root = root
         self.config = config
         self.config_display = config_display
+        self.lines = lines or LineMap()
+
+    def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
+        """A problem about the config value at ``loc``, with its line."""
+        return Problem(self.config_display, self.lines.line_of(loc), format_loc(loc), message)
 
     @property
     def content_dir(self) -> Path:
@@ -235,8 +241,12 @@ class Project:
         return override if override is not None else self.root / self.config.defaults.output
 
 
-def load_config(root: Path, problems: list[Problem]) -> Config | None:
-    """Read and validate ``root/handouts.yaml``, adding any problems to ``problems``."""
+def load_config(root: Path, problems: list[Problem],
+                lines: LineMap | None = None) -> Config | None:
+    """Read and validate ``root/handouts.yaml``, adding any problems to ``problems``.
+
+    ``lines``, when given, is filled with the line of every value (for later messages).
+    """
     path = root / CONFIG_NAME
     if not path.is_file():
         problems.append(Problem(CONFIG_NAME, None, "",
@@ -246,6 +256,8 @@ def load_config(root: Path, problems: list[Problem]) -> Config | None:
     source = read_yaml(path, CONFIG_NAME, problems)
     if source is None:
         return None
+    if lines is not None:
+        lines.lines.update(source.lines.lines)
     config = validate(Config, source, problems, context={"root": root})
     if config is not None:
         problems += _cross_check(config, source.lines, _handout_names(root))
