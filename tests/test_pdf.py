@@ -129,7 +129,7 @@ def test_time_limit_stops_a_slow_render(tmp_path: Path) -> None:
     html = "<table>" + "<tr><td>x</td></tr>" * 20000 + "</table>"
     with pytest.raises(pdf.RenderTimeout):
         pdf.engine().render(html, base_dir=tmp_path, stylesheet=THEME_DIR / "handout.css",
-                            source="content/x.yaml", roots=(tmp_path,), timeout=0.2)
+                            source="content/x.yaml", roots=(tmp_path, THEME_DIR), timeout=0.2)
 
 
 def test_engine_info_reports_versions() -> None:
@@ -137,3 +137,47 @@ def test_engine_info_reports_versions() -> None:
     assert info.weasyprint.split(".")[0].isdigit() and int(info.weasyprint.split(".")[0]) >= 70
     assert info.pango.count(".") == 2
     assert info.harfbuzz_subset is True
+
+
+def test_listed_remote_host_is_allowed_and_others_are_not(tmp_path: Path) -> None:
+    import http.server
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
+    served: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            served.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(buffer.getvalue())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/logo.png"
+        html = f'<html lang="en"><head><title>t</title></head><body><img src="{url}" alt="l">'
+        allowed = pdf.engine().render(html, base_dir=tmp_path,
+                                      stylesheet=THEME_DIR / "handout.css", source="c.yaml",
+                                      roots=(tmp_path, THEME_DIR),
+                                      allowed_hosts=("127.0.0.1",))
+        assert allowed.problems == [] and served == ["/logo.png"]
+        refused = pdf.engine().render(html.replace("127.0.0.1", "localhost"),
+                                      base_dir=tmp_path, stylesheet=THEME_DIR / "handout.css",
+                                      source="c.yaml", roots=(tmp_path, THEME_DIR),
+                                      allowed_hosts=("127.0.0.1",))
+        assert served == ["/logo.png"]
+        assert [p.message for p in refused.problems] == [
+            f"refused to load {url.replace('127.0.0.1', 'localhost')}: remote resources are "
+            "off (list the host under resources.allowed_hosts in handouts.yaml to allow it)"]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -203,11 +203,20 @@ class Batch(Model):
     exclude: list[Exclude] = []
 
 
+class Resources(Model):
+    """What a handout may load besides files in the project folder."""
+
+    #: Host names whose http(s) resources may be loaded, e.g. ``images.myclinic.com``.
+    #: Empty (the default): nothing is fetched from the network.
+    allowed_hosts: list[Text] = []
+
+
 class Config(Model):
     """The whole ``handouts.yaml``."""
 
     clinic: Clinic
     defaults: Defaults = Defaults()
+    resources: Resources = Resources()
     audiences: dict[Slug, Audience] = {}
     batch: Batch = Batch()
 

@@ -9,6 +9,7 @@ letting them scroll past.
 
 from __future__ import annotations
 
+import io
 import logging
 import mimetypes
 import signal
@@ -38,7 +39,7 @@ PDF_VARIANT = "pdf/ua-1"
 MAX_IMAGE_PIXELS = 40_000_000
 
 
-def _pixel_count(path: Path) -> int | None:
+def _pixel_count(data: bytes) -> int | None:
     """Width x height from the image header, without decoding the pixels."""
     from PIL import Image, UnidentifiedImageError
 
@@ -46,7 +47,7 @@ def _pixel_count(path: Path) -> int | None:
         with warnings.catch_warnings():
             # We judge the size ourselves, against our own (lower) limit.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(io.BytesIO(data)) as image:
                 return image.width * image.height
     except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
         return None
@@ -90,26 +91,35 @@ class FetchRefused(ValueError):
 
 
 class RestrictedFetcher(URLFetcher):
-    """Fetch only files inside the allowed folders, and ``data:`` URIs.
+    """Fetch only files inside the allowed folders, ``data:`` URIs, and allowed hosts.
 
     Everything else (other ``file://`` paths, ``..`` escapes, symlinks pointing out,
-    devices, http/https/ftp) is refused, so a handout can never read the clinic's
-    files or reach its network.
+    devices, ftp, and http/https to any host not listed in ``allowed_hosts``) is
+    refused, so a handout can never read the clinic's files or reach its network.
     """
 
-    def __init__(self, roots: tuple[Path, ...]) -> None:
-        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False)
+    def __init__(self, roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = (),
+                 timeout: float = 10) -> None:
+        super().__init__(timeout=timeout, allowed_protocols=("file", "data", "http", "https"),
+                         allow_redirects=False)
         self.roots = tuple(r.resolve() for r in roots)
+        self.allowed_hosts = tuple(h.lower() for h in allowed_hosts)
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         """Return the resource at ``url`` or raise :class:`FetchRefused`."""
-        scheme = urlsplit(url).scheme.lower()
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
+        if scheme in ("http", "https"):
+            if (parts.hostname or "").lower() not in self.allowed_hosts:
+                return self._refuse(url, "remote resources are off (list the host under "
+                                         "resources.allowed_hosts in handouts.yaml to allow it)")
+            return self._remote(url, headers)
         if scheme != "file":
             return self._refuse(url, "only files inside the project can be used")
-        path = Path(unquote(urlsplit(url).path))
+        path = Path(unquote(parts.path))
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):
@@ -121,14 +131,27 @@ class RestrictedFetcher(URLFetcher):
         if real.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
+        return self._checked(url, real.read_bytes(), mime)
+
+    def _remote(self, url: str, headers: dict[str, str] | None) -> URLFetcherResponse:
+        response = super().fetch(url, headers)
+        try:
+            data = response.read(MAX_RESOURCE_BYTES + 1)
+        finally:
+            response.close()
+        if len(data) > MAX_RESOURCE_BYTES:
+            return self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
+        return self._checked(url, data, response.content_type)
+
+    def _checked(self, url: str, data: bytes, mime: str) -> URLFetcherResponse:
         if mime.startswith("image/") and mime != "image/svg+xml":
-            pixels = _pixel_count(real)
+            pixels = _pixel_count(data)
             if pixels is None:
                 return self._refuse(url, "it is not a readable image")
             if pixels > MAX_IMAGE_PIXELS:
                 return self._refuse(url, f"the image has {pixels:,} pixels; the limit is "
                                          f"{MAX_IMAGE_PIXELS:,} (resize it)")
-        return URLFetcherResponse(url, real.read_bytes(), {"Content-Type": mime})
+        return URLFetcherResponse(url, data, {"Content-Type": mime})
 
     def _refuse(self, url: str, reason: str) -> URLFetcherResponse:
         # Recorded here as well as raised: WeasyPrint logs some failed fetches (fonts)
@@ -189,13 +212,14 @@ class Engine:
         return css
 
     def render(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
-               roots: tuple[Path, ...], timeout: float = 0) -> Rendered:
+               roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = (),
+               timeout: float = 0) -> Rendered:
         """Render ``html`` (resolving relative URLs against ``base_dir``) to PDF bytes.
 
         ``source`` names the content file in any problem WeasyPrint reports. With a
         ``timeout`` (seconds), a render that takes longer raises :class:`RenderTimeout`.
         """
-        fetcher = RestrictedFetcher(roots)
+        fetcher = RestrictedFetcher(roots, allowed_hosts)
         with _captured_logs() as logs, time_limit(timeout):
             css = self.stylesheet(stylesheet, fetcher)
             document = weasyprint.HTML(
