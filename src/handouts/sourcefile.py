@@ -18,6 +18,8 @@ from handouts.errors import Problem
 #: Content and config files are small; anything bigger is almost certainly a mistake
 #: (or an attack) and is refused before parsing.
 MAX_FILE_BYTES = 1_000_000
+#: Deeper nesting than this is never a real handout.
+MAX_DEPTH = 50
 
 
 @dataclass
@@ -52,12 +54,8 @@ class _Loader(yaml.SafeLoader):
 
 
 def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: LineMap,
-           problems: list[Problem], display: str, depth: int) -> Any:
+           problems: list[Problem], display: str) -> Any:
     lines.lines[loc] = node.start_mark.line + 1
-    if depth > 50:
-        problems.append(Problem(display, node.start_mark.line + 1, format_loc(loc),
-                                "is nested too deeply (more than 50 levels)"))
-        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         loader.flatten_mapping(node)
@@ -69,15 +67,37 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
                 problems.append(Problem(display, key_node.start_mark.line + 1,
                                         format_loc((*loc, key)), "appears twice"))
             child = (*loc, key)
-            result[key] = _build(value_node, loader, child, lines, problems, display, depth + 1)
+            result[key] = _build(value_node, loader, child, lines, problems, display)
             lines.lines[child] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(item, loader, (*loc, i), lines, problems, display, depth + 1)
+            _build(item, loader, (*loc, i), lines, problems, display)
             for i, item in enumerate(node.value)
         ]
     return loader.construct_object(node, deep=True)
+
+
+_OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+         yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where nesting first exceeds :data:`MAX_DEPTH`, else None.
+
+    PyYAML builds documents recursively and crashes on very deep nesting, so depth is
+    measured first with its scanner, which is iterative.
+    """
+    depth = 0
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, _OPEN):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return token.start_mark.line + 1
+        elif isinstance(token, _CLOSE):
+            depth -= 1
+    return None
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:
@@ -115,6 +135,11 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
                                 "is not UTF-8 text; save it as UTF-8 in your editor"))
         return None
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            problems.append(Problem(display, deep, "",
+                                    f"is nested too deeply (more than {MAX_DEPTH} levels)"))
+            return None
         loader = _Loader(text)
         try:
             node = loader.get_single_node()
@@ -123,7 +148,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
                 return None
             lines = LineMap()
             before = len(problems)
-            data = _build(node, loader, (), lines, problems, display, 0)
+            data = _build(node, loader, (), lines, problems, display)
             if len(problems) > before:
                 return None
         finally:

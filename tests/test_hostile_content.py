@@ -1,0 +1,144 @@
+"""Hostile and broken content: every input ends in a PDF or in located problems."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handouts.build import build
+from handouts.cli import cli
+from handouts.errors import HandoutsError
+from handouts.scaffold import SKELETON_DIR, init_project
+
+CONTENT = "content/hand-self-massage.yaml"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "p"
+    init_project(root)
+    return root
+
+
+def _problems(project: Path, *names: str) -> list[str]:
+    with pytest.raises(HandoutsError) as caught:
+        build(project, names)
+    assert not (project / "output").exists()
+    return [p.format() for p in caught.value.problems]
+
+
+def _set(project: Path, key: str, value: str) -> None:
+    """Set one top-level field; the file keeps its key order (title first, intro second)."""
+    path = project / CONTENT
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data[key] = value
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def test_script_in_a_plain_field_is_printed_as_text_never_run(project: Path) -> None:
+    _set(project, "title", "<script>alert(1)</script> Hands")
+    pdf = build(project).built[0].path.read_bytes()
+    assert b"/JavaScript" not in pdf and b"/JS " not in pdf
+    assert b"<script>" not in pdf  # escaped into text, and the text is compressed
+
+
+def test_raw_html_and_unsafe_links_in_markdown_are_errors(project: Path) -> None:
+    _set(project, "intro", "Hello <script>alert(1)</script> [x](javascript:alert(1))")
+    assert _problems(project) == [
+        f"{CONTENT}:2: intro: raw HTML '<script>' is not allowed; use Markdown (**bold**, "
+        "*italic*, [text](https://...))"]
+
+
+def test_deep_nesting_is_refused(project: Path) -> None:
+    (project / CONTENT).write_text("title: " + "[" * 1000 + "]" * 1000 + "\n", encoding="utf-8")
+    [problem] = _problems(project)
+    assert problem == f"{CONTENT}:1: is nested too deeply (more than 50 levels)"
+
+
+def test_huge_content_file_is_refused(project: Path) -> None:
+    (project / CONTENT).write_text("# x\n" * 300_000, encoding="utf-8")
+    assert _problems(project) == [
+        f"{CONTENT}: is too large (1,200,000 bytes; the limit is 1,000,000)"]
+
+
+def test_not_utf8_empty_and_bom(project: Path) -> None:
+    path = project / CONTENT
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"Warm up", b"Warm \xe9 up"))
+    assert _problems(project) == [
+        f"{CONTENT}:13: is not UTF-8 text; save it as UTF-8 in your editor"]
+    path.write_bytes(b"")
+    assert _problems(project) == [f"{CONTENT}:1: is empty"]
+    path.write_bytes(b"\xef\xbb\xbf" + original)
+    assert build(project).built[0].pages >= 1
+
+
+def test_image_symlink_out_of_the_project_is_refused(project: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.png"
+    shutil.copyfile(SKELETON_DIR.parent / "theme/fonts/OFL.txt", secret)
+    (project / "content/images").mkdir()
+    (project / "content/images/evil.png").symlink_to(secret)
+    path = project / CONTENT
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "  - title: Warm up\n",
+        "  - title: Warm up\n    image: images/evil.png\n    alt: x\n"), encoding="utf-8")
+    assert _problems(project) == [
+        f"{CONTENT}:14: steps[1].image: image 'images/evil.png' is outside the project folder"]
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "..", "a/../../b"])
+def test_handout_names_cannot_traverse(project: Path, name: str) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(project), "build", name])
+    assert result.exit_code == 1
+    assert f"content/{name}.yaml: no such handout (available: hand-self-massage)" \
+        in result.stderr
+    assert not (project / "output").exists()
+
+
+# ------------------------------------------------------------------ property-based
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=30),
+                     st.dates())
+_values = st.recursive(_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3),
+    st.dictionaries(st.sampled_from(["text", "title", "tip", "image", "alt", "audiences",
+                                     "tilte", "x"]), inner, max_size=3)), max_leaves=8)
+_keys = st.sampled_from(["title", "intro", "summary", "keywords", "language", "you_need",
+                         "steps", "precautions", "benefits", "sources", "review", "titel"])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(changes=st.dictionaries(_keys, _values, max_size=3))
+def test_any_content_gives_a_pdf_or_located_problems(project: Path, changes: dict) -> None:
+    path = project / CONTENT
+    data = yaml.safe_load((SKELETON_DIR / "content/hand-self-massage.yaml").read_text("utf-8"))
+    data.update(changes)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    try:
+        result = build(project)
+    except HandoutsError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.path == CONTENT
+            assert problem.line is not None and problem.line >= 1
+            assert problem.message
+    else:
+        assert result.built[0].path.read_bytes().startswith(b"%PDF-")
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=200))
+def test_any_text_as_a_content_file_never_crashes(project: Path, text: str) -> None:
+    (project / CONTENT).write_text(text, encoding="utf-8")
+    try:
+        build(project)
+    except HandoutsError as exc:
+        assert all(p.path == CONTENT for p in exc.problems)
