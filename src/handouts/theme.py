@@ -95,8 +95,22 @@ def _date(value: dt.date, language: str) -> str:
     return format_date(value, format="long", locale=language.replace("-", "_"))
 
 
-@cache
+def _overrides(templates_dir: Path | None) -> frozenset[str]:
+    if templates_dir is None or not templates_dir.is_dir():
+        return frozenset()
+    return frozenset(p.name for p in templates_dir.iterdir())
+
+
 def environment(templates_dir: Path | None, language: str = "en") -> jinja2.Environment:
+    """The Jinja environment for a project and language; see :func:`_environment`."""
+    # Keyed by the override files present, so adding or removing one takes effect
+    # even in a long-running process (Jinja's own cache only notices edits).
+    return _environment(templates_dir, language, _overrides(templates_dir))
+
+
+@cache
+def _environment(templates_dir: Path | None, language: str,
+                 overrides: frozenset[str]) -> jinja2.Environment:
     """The Jinja environment for a project and language (cached per process).
 
     Autoescape is on for every template and undefined names are errors, so a typo
@@ -104,7 +118,7 @@ def environment(templates_dir: Path | None, language: str = "en") -> jinja2.Envi
     through gettext (``_()``), so the same template serves every language.
     """
     loaders: list[jinja2.BaseLoader] = []
-    if templates_dir is not None and templates_dir.is_dir():
+    if overrides and templates_dir is not None:
         loaders.append(jinja2.FileSystemLoader(templates_dir))
     loaders.append(jinja2.FileSystemLoader(THEME_DIR))
     env = jinja2.Environment(

@@ -1,0 +1,107 @@
+"""The command line: exit codes, messages on stderr, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts import __version__
+from handouts.cli import cli
+from handouts.scaffold import init_project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "p"
+    init_project(root)
+    return root
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_build_writes_and_reports(project: Path) -> None:
+    result = run("-C", str(project), "build")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {project / 'output/hand-self-massage.pdf'} (2 pages)\n"
+    quiet = run("-C", str(project), "-q", "build", "--paper", "a4")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_invalid_content_exits_1_with_located_messages(project: Path) -> None:
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "    text: Do the same steps on your other hand.", "    text: ''"), encoding="utf-8")
+    result = run("-C", str(project), "build")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "content/hand-self-massage.yaml:21: steps[4].text: must not be empty\n"
+        "1 error; nothing was written.\n")
+    assert "Traceback" not in result.output
+    assert not (project / "output").exists()
+
+
+@pytest.mark.parametrize("args", [["build", "--paper", "a5"], ["frobnicate"],
+                                  ["build", "--jobs", "2"], ["batch", "--jobs", "0"]])
+def test_usage_errors_exit_2(project: Path, args: list[str]) -> None:
+    result = run("-C", str(project), *args)
+    assert result.exit_code == 2
+    assert "Usage:" in result.stderr
+
+
+def test_unknown_handout_exits_1(project: Path) -> None:
+    result = run("-C", str(project), "build", "nope")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "content/nope.yaml: no such handout (available: hand-self-massage)\n")
+
+
+def test_list(project: Path) -> None:
+    result = run("-C", str(project), "list")
+    assert result.exit_code == 0
+    assert result.output == ("hand-self-massage         4 steps  reviewed 2026-11-01  "
+                             "A 3-minute hand massage you can do yourself\n")
+
+
+def test_init_creates_a_project_and_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    first = run("init", str(target))
+    assert first.exit_code == 0
+    assert (target / "handouts.yaml").is_file()
+    assert (target / "content/hand-self-massage.yaml").is_file()
+    assert (target / "templates").is_dir()
+    second = run("init", str(target))
+    assert second.exit_code == 1
+    assert f"{target / 'handouts.yaml'}: already exists; init never overwrites files " \
+        "(use an empty folder)" in second.stderr
+
+
+def test_doctor(project: Path) -> None:
+    result = run("doctor")
+    assert result.exit_code == 0
+    for what in ("Python", "WeasyPrint", "Pango", "HarfBuzz subsetting", "Bundled fonts"):
+        assert f"[ok  ] {what}: " in result.output
+
+
+def test_version_and_python_m() -> None:
+    assert run("--version").output == f"handouts, version {__version__}\n"
+    out = subprocess.run([sys.executable, "-m", "handouts", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout == f"handouts, version {__version__}\n"
+
+
+def test_translate_creates_a_po_file(project: Path) -> None:
+    result = run("-C", str(project), "translate", "hand-self-massage", "es")
+    assert result.exit_code == 0
+    po = project / "content/hand-self-massage.es.po"
+    assert result.output == f"updated {po}: 27 new text(s) to translate, 0 out of date\n"
+    assert 'msgctxt "steps[2].tip"\nmsgid "Press only as hard as feels good."\nmsgstr ""' \
+        in po.read_text(encoding="utf-8")
+    bad = run("-C", str(project), "translate", "hand-self-massage", "xx-notalang")
+    assert bad.exit_code == 1
+    assert "'xx-notalang' is not a language code such as es or fr" in bad.stderr

@@ -1,0 +1,140 @@
+"""The built PDF read back: text and order, every page's footer, metadata, fonts, sizes, tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from handouts.build import BuildResult, build
+from handouts.errors import HandoutsError
+from handouts.scaffold import init_project
+
+STEPS = ["Warm up", "Press the palm", "Stretch each finger", "Switch hands"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    root = tmp_path_factory.mktemp("pipeline") / "p"
+    init_project(root)
+    return root, build(root)
+
+
+def _pages(pdf: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(pdf).pages]
+
+
+def test_title_and_steps_in_order(built) -> None:
+    _, result = built
+    text = "\n".join(_pages(result.built[0].path))
+    assert text.index("A 3-minute hand massage you can do") < text.index("What you need")
+    positions = [text.index(step) for step in STEPS]
+    assert positions == sorted(positions)
+    assert text.index("Switch hands") < text.index("Stop right away if") < \
+        text.index("Why it helps") < text.index("Sources:")
+
+
+def test_clinic_name_phone_and_page_number_on_every_page(built) -> None:
+    _, result = built
+    pages = _pages(result.built[0].path)
+    assert len(pages) == result.built[0].pages == 2
+    for number, text in enumerate(pages, start=1):
+        assert "Your Clinic Name" in text
+        assert "(217) 555-0142" in text
+        assert f"Page {number} of 2" in text
+
+
+def test_metadata(built) -> None:
+    _, result = built
+    with pikepdf.open(result.built[0].path) as pdf:
+        info = pdf.docinfo
+        assert str(info["/Title"]) == "A 3-minute hand massage you can do yourself"
+        assert str(info["/Author"]) == "Your Clinic Name"
+        assert str(info["/Subject"]) == "A short self-massage for tired hands and fingers."
+        assert str(info["/Keywords"]) == "hands, self-care, massage"
+        assert str(pdf.Root.Lang) == "en"
+
+
+def test_accessible_structure(built) -> None:
+    _, result = built
+    with pikepdf.open(result.built[0].path) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert bool(pdf.Root.MarkInfo.Marked) is True
+        assert bool(pdf.Root.ViewerPreferences.DisplayDocTitle) is True
+        alts = []
+
+        def walk(node: pikepdf.Object) -> None:
+            if isinstance(node, pikepdf.Dictionary):
+                if node.get("/S") == "/Figure":
+                    alts.append(str(node.get("/Alt", "")))
+                kids = node.get("/K")
+                if isinstance(kids, pikepdf.Array):
+                    for kid in kids:
+                        walk(kid)
+                elif kids is not None:
+                    walk(kids)
+
+        walk(pdf.Root.StructTreeRoot)
+        assert "QR code that opens https://yourclinic.example/book" in alts
+
+
+def test_bundled_font_is_embedded(built) -> None:
+    _, result = built
+    with pikepdf.open(result.built[0].path) as pdf:
+        fonts = {}
+        for page in pdf.pages:
+            for font in page.Resources.Font.values():
+                descriptor = font.get("/FontDescriptor") or font.DescendantFonts[0].FontDescriptor
+                fonts[str(font.BaseFont).split("+")[-1]] = "/FontFile2" in descriptor
+    assert fonts == {"Atkinson-Hyperlegible": True, "Atkinson-Hyperlegible-Bold": True}
+
+
+@pytest.mark.parametrize(("paper", "box"), [("letter", (612, 792)), ("a4", (595.28, 841.89))])
+def test_paper_size_is_exact(built, tmp_path: Path, paper: str, box: tuple) -> None:
+    root, _ = built
+    result = build(root, paper=paper, out=tmp_path)
+    for page in PdfReader(result.built[0].path).pages:
+        assert float(page.mediabox.width) == pytest.approx(box[0], abs=0.01)
+        assert float(page.mediabox.height) == pytest.approx(box[1], abs=0.01)
+
+
+def test_unchanged_input_gives_byte_identical_pdfs(built, tmp_path: Path) -> None:
+    root, result = built
+    again = build(root, out=tmp_path)
+    assert again.built[0].path.read_bytes() == result.built[0].path.read_bytes()
+
+
+def test_failed_build_keeps_the_previous_pdf_and_leaves_no_temp_files(built,
+                                                                      tmp_path: Path) -> None:
+    root, _ = built
+    first = build(root, out=tmp_path).built[0].path
+    before = first.read_bytes()
+    content = root / "content/hand-self-massage.yaml"
+    good = content.read_text(encoding="utf-8")
+    content.write_text(good.replace("title: Warm up", "title: ''"), encoding="utf-8")
+    try:
+        with pytest.raises(HandoutsError):
+            build(root, out=tmp_path)
+    finally:
+        content.write_text(good, encoding="utf-8")
+    assert first.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hand-self-massage.pdf"]
+
+
+def test_engine_errors_stop_the_build_before_anything_is_written(built, tmp_path: Path) -> None:
+    root, _ = built
+    override = root / "templates/handout.html.j2"
+    override.write_text('<html lang="en"><head><title>x</title></head><body>'
+                        '<img src="file:///etc/hostname" alt="x"></body></html>',
+                        encoding="utf-8")
+    try:
+        with pytest.raises(HandoutsError) as caught:
+            build(root, out=tmp_path / "out")
+    finally:
+        override.unlink()
+    assert [p.format() for p in caught.value.problems] == [
+        "content/hand-self-massage.yaml: render: refused to load file:///etc/hostname: "
+        "it is outside the project folder"]
+    assert not (tmp_path / "out").exists()

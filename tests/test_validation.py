@@ -1,0 +1,139 @@
+"""Validation of config and content: every problem at once, located, worded for people."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handouts.build import load
+from handouts.errors import HandoutsError
+from handouts.scaffold import init_project
+
+CONTENT = "content/hand-self-massage.yaml"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "p"
+    init_project(root)
+    return root
+
+
+def _edit(project: Path, name: str, old: str, new: str) -> None:
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _problems(project: Path) -> list[str]:
+    with pytest.raises(HandoutsError) as caught:
+        load(project)
+    return [p.format() for p in caught.value.problems]
+
+
+def test_starter_project_is_valid(project: Path) -> None:
+    config, documents = load(project)
+    assert config.config.clinic.phone_display == "(217) 555-0142"
+    assert config.config.clinic.phone_uri == "tel:+12175550142"
+    assert [d.name for d in documents] == ["hand-self-massage"]
+
+
+def test_every_problem_in_every_file_at_once(project: Path) -> None:
+    _edit(project, "handouts.yaml", "  phone: (217) 555-0142", "  phone: 555-01")
+    _edit(project, "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "teal"')
+    _edit(project, "handouts.yaml", "  website: https://yourclinic.example",
+          "  website: yourclinic.example")
+    _edit(project, "handouts.yaml", "  tagline:", "  tagline_text:")
+    _edit(project, CONTENT, "    text: Do the same steps on your other hand.", "    text: ''")
+    _edit(project, CONTENT, "  - title: Stretch each finger", "  - titel: Stretch each finger")
+    _edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: last week")
+    _edit(project, CONTENT, "keywords: [hands, self-care, massage]", "keywords: 3")
+    (project / "content/broken.yaml").write_text("title: [unclosed\nintro: x\n",
+                                                 encoding="utf-8")
+    (project / "content/empty-ish.yaml").write_text("title: Only a title\n", encoding="utf-8")
+    assert _problems(project) == [
+        "content/broken.yaml:2: YAML syntax error, column 6: expected ',' or ']', but got ':'",
+        "content/empty-ish.yaml:1: intro: is required",
+        "content/empty-ish.yaml:1: precautions: is required",
+        "content/empty-ish.yaml:1: review: is required",
+        "content/empty-ish.yaml:1: steps: is required",
+        f"{CONTENT}:7: keywords: must be a list (lines starting with '- ')",
+        f"{CONTENT}:18: steps[3].titel: unknown key (did you mean 'title'?); allowed keys: "
+        "alt, audiences, except, id, image, replaces, text, tip, title",
+        f"{CONTENT}:21: steps[4].text: must not be empty",
+        f"{CONTENT}:39: review.reviewed: must be a date written as YYYY-MM-DD",
+        "handouts.yaml:5: clinic.tagline_text: unknown key (did you mean 'tagline'?); allowed "
+        "keys: address, booking_url, colors, disclaimer, email, logo, logo_alt, name, phone, "
+        "phone_region, tagline, website",
+        "handouts.yaml:11: clinic.phone: '555-01' is not a valid phone number for region US; "
+        "write it as (480) 992-5050 or +1 480 992 5050",
+        "handouts.yaml:13: clinic.website: must be a web address starting with https:// "
+        "(got 'yourclinic.example')",
+        "handouts.yaml:18: clinic.colors.primary: must be a colour written as #RRGGBB, e.g. "
+        "#1F5F5B (got 'teal')",
+    ]
+
+
+def test_missing_and_wrong_type_in_config(project: Path) -> None:
+    _edit(project, "handouts.yaml", "  name: Your Clinic Name\n", "")
+    _edit(project, "handouts.yaml", "  paper: letter", "  paper: legal")
+    assert _problems(project) == [
+        "handouts.yaml:3: clinic.name: is required",
+        "handouts.yaml:24: defaults.paper: must be one of 'letter' or 'a4'",
+    ]
+
+
+def test_missing_image_image_without_alt_and_bad_type(project: Path) -> None:
+    (project / "content/images").mkdir()
+    (project / "content/images/hands.png").write_bytes(b"\x89PNG")
+    _edit(project, CONTENT, "  - title: Warm up\n",
+          "  - title: Warm up\n    image: images/missing.png\n    alt: Hands\n")
+    _edit(project, CONTENT, "  - title: Press the palm\n",
+          "  - title: Press the palm\n    image: images/hands.png\n")
+    _edit(project, CONTENT, "  - title: Switch hands\n",
+          "  - title: Switch hands\n    image: images/hands.bmp\n    alt: x\n")
+    assert _problems(project) == [
+        f"{CONTENT}:14: steps[1].image: image file 'images/missing.png' does not exist "
+        "(paths are relative to the content folder)",
+        f"{CONTENT}:17: steps[2].alt: is required when a step has an image: describe what "
+        "the picture shows for people who cannot see it",
+        f"{CONTENT}:24: steps[4].image: 'images/hands.bmp' is not a supported image type "
+        "(.gif, .jpeg, .jpg, .png, .svg, .webp)",
+    ]
+
+
+def test_logo_must_exist_and_have_alt_text(project: Path) -> None:
+    _edit(project, "handouts.yaml", "  # logo: assets/logo.svg     # a square SVG or PNG, "
+          "relative to this folder", "  logo: assets/nope.svg")
+    assert _problems(project) == [
+        "handouts.yaml:15: clinic.logo: file 'assets/nope.svg' does not exist"]
+    (project / "assets").mkdir()
+    (project / "assets/nope.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>",
+                                             encoding="utf-8")
+    assert _problems(project) == [
+        "handouts.yaml:3: clinic.logo_alt: is required when a logo is set (describe the "
+        "logo for screen readers, e.g. 'Massage Mesa logo')"]
+
+
+def test_duplicate_keys_and_unknown_manifest_references(project: Path) -> None:
+    _edit(project, CONTENT, "language: en\n", "language: en\nlanguage: es\n")
+    config = project / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + "batch:\n  audiences: [general, caregiver]\n  handouts: [hand-massage]\n",
+                      encoding="utf-8")
+    assert _problems(project) == [
+        f"{CONTENT}:9: language: appears twice",
+        "handouts.yaml:28: batch.audiences[2]: unknown audience 'caregiver' (known: general)",
+        "handouts.yaml:29: batch.handouts[1]: no such handout 'hand-massage' (did you mean "
+        "'hand-self-massage'?)",
+    ]
+
+
+def test_missing_config(tmp_path: Path) -> None:
+    assert _problems(tmp_path) == [
+        "content: no handouts found; add content/<name>.yaml files",
+        f"handouts.yaml: not found in {tmp_path}; run 'handouts init' to create a project, "
+        "or pass --project",
+    ]
