@@ -142,3 +142,34 @@ def test_any_text_as_a_content_file_never_crashes(project: Path, text: str) -> N
         build(project)
     except HandoutsError as exc:
         assert all(p.path == CONTENT for p in exc.problems)
+
+
+_config_keys = st.sampled_from(["name", "tagline", "address", "phone", "phone_region", "email",
+                                "website", "booking_url", "logo", "logo_alt", "colors",
+                                "disclaimer", "nmae"])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(changes=st.dictionaries(_config_keys, _values, max_size=3),
+       defaults=st.dictionaries(st.sampled_from(["paper", "output", "language", "theme",
+                                                 "render_timeout", "papr"]), _scalars,
+                                max_size=2))
+def test_any_config_gives_a_pdf_or_located_problems(project: Path, changes: dict,
+                                                    defaults: dict) -> None:
+    config = project / "handouts.yaml"
+    data = yaml.safe_load((SKELETON_DIR / "handouts.yaml").read_text("utf-8"))
+    data["clinic"].update(changes)
+    data["defaults"].update(defaults)
+    config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    shutil.rmtree(project / "output", ignore_errors=True)
+    try:
+        result = build(project)
+    except HandoutsError as exc:
+        assert exc.problems
+        for problem in exc.problems:
+            assert problem.path in ("handouts.yaml", CONTENT), problem
+            assert problem.line is not None or problem.field == "render", problem
+    else:
+        for item in result.built:
+            assert item.path.read_bytes().startswith(b"%PDF-")

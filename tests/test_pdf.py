@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
 from pathlib import Path
 
+import pikepdf
 import pytest
 from PIL import Image
+from pypdf import PdfReader
 
 from handouts import pdf
 from handouts.theme import THEME_DIR
@@ -49,6 +52,27 @@ def listener():
     server.close()
 
 
+def _leaks(data: bytes, secret: str) -> bool:
+    """Whether ``secret`` is anywhere in the PDF: raw bytes, any decoded stream, or its text."""
+    if secret.encode() in data:
+        return True
+    with pikepdf.open(io.BytesIO(data)) as document:
+        for obj in document.objects:
+            if isinstance(obj, pikepdf.Stream):
+                try:
+                    if secret.encode() in obj.read_bytes():
+                        return True
+                except pikepdf.PdfError:
+                    continue
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return secret in text
+
+
+def test_leak_detector_finds_a_secret_in_compressed_text(tmp_path: Path) -> None:
+    # The detector itself must work, or the tests below prove nothing.
+    assert _leaks(_render(f"<p>{SECRET}</p>", tmp_path).pdf, SECRET)
+
+
 def _render(html: str, root: Path) -> pdf.Rendered:
     html = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
     return pdf.engine().render(html, base_dir=root, stylesheet=THEME_DIR / "handout.css",
@@ -83,7 +107,7 @@ def test_every_hostile_resource_is_refused_and_reported(tmp_path: Path, secret_f
     root.mkdir()
     for attack in _attacks(secret_file, port):
         result = _render(f"<p>hello</p>{attack}", root)
-        assert SECRET.encode() not in result.pdf, attack
+        assert not _leaks(result.pdf, SECRET), attack
         refused = [p for p in result.problems if "refused to load" in p.message
                    or "Failed to load" in p.message]
         assert refused, attack
@@ -97,7 +121,7 @@ def test_symlink_pointing_out_of_the_project_is_refused(tmp_path: Path,
     root.mkdir()
     (root / "logo.png").symlink_to(secret_file)
     result = _render('<img src="logo.png" alt="logo">', root)
-    assert SECRET.encode() not in result.pdf
+    assert not _leaks(result.pdf, SECRET)
     assert any("it is outside the project folder" in p.message for p in result.problems)
 
 

@@ -137,3 +137,11 @@ def test_missing_config(tmp_path: Path) -> None:
         f"handouts.yaml: not found in {tmp_path}; run 'handouts init' to create a project, "
         "or pass --project",
     ]
+
+
+@pytest.mark.parametrize("folder", ["/tmp/elsewhere", "../outside", "~/pdfs"])
+def test_output_folder_must_stay_inside_the_project(project: Path, folder: str) -> None:
+    _edit(project, "handouts.yaml", "  output: output", f"  output: {folder}")
+    assert _problems(project) == [
+        f"handouts.yaml:26: defaults.output: '{folder}' must be a folder inside the project, "
+        "e.g. output (use --out to write elsewhere)"]

@@ -147,6 +147,16 @@ class Clinic(Model):
 class Defaults(Model):
     """Build defaults; the CLI's ``--paper`` and ``--out`` override them."""
 
+    @field_validator("output")
+    @classmethod
+    def _inside_project(cls, value: str) -> str:
+        # A shared project (a content pack) must not be able to write anywhere else.
+        path = Path(value)
+        if path.is_absolute() or ".." in path.parts or value.startswith("~"):
+            raise ValueError(f"'{value}' must be a folder inside the project, e.g. output "
+                             "(use --out to write elsewhere)")
+        return value
+
     paper: Paper = "letter"
     theme: Literal["default"] = "default"
     output: Text = "output"
