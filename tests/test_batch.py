@@ -129,3 +129,17 @@ def test_large_print_has_no_italics(built) -> None:
     with pdfplumber.open(project / "output/en/general/hand-self-massage-letter-large.pdf") as d:
         fonts = {c["fontname"] for page in d.pages for c in page.chars}
     assert fonts and not any("Italic" in f for f in fonts)
+
+
+def test_warnings_are_repeated_for_unchanged_variants(built, tmp_path: Path) -> None:
+    from handouts.batch import summarize
+
+    project = _copy(built, tmp_path)
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "Do the same steps on your other hand.", "Now do your other hand."), encoding="utf-8")
+    first = [p.format() for p in summarize(batch(project, jobs=1))]
+    assert len(first) == 1 and "the Spanish translation is out of date" in first[0]
+    again = batch(project, jobs=1)
+    assert again.with_status("rendered") == []
+    assert [p.format() for p in summarize(again)] == first

@@ -117,9 +117,23 @@ def read_index(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 def _index_entry(result: VariantResult) -> dict[str, Any]:
     v = result.variant
-    return {"path": v.relpath, "handout": v.handout, "audience": v.audience,
-            "language": v.language, "paper": v.paper, "print": v.print,
-            "pages": result.pages, "input_hash": result.input_hash}
+    entry: dict[str, Any] = {
+        "path": v.relpath, "handout": v.handout, "audience": v.audience,
+        "language": v.language, "paper": v.paper, "print": v.print,
+        "pages": result.pages, "input_hash": result.input_hash}
+    if result.problems:
+        # Kept so an unchanged variant repeats its warnings (a stale translation stays
+        # stale) instead of going quiet on the next run.
+        entry["warnings"] = [[p.path, p.line, p.field, p.message] for p in result.problems]
+    return entry
+
+
+def _warnings(entry: dict[str, Any]) -> list[Problem]:
+    try:
+        return [Problem(str(path), line, str(name), str(message), Severity.WARNING)
+                for path, line, name, message in entry.get("warnings", [])]
+    except (TypeError, ValueError):
+        return []  # a hand-edited or damaged entry: its warnings come back on the next render
 
 
 # ---------------------------------------------------------------- rendering
@@ -183,7 +197,8 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
         old = previous.get(variant.relpath)
         if not force and old and old.get("input_hash") == digest and \
                 (out_dir / variant.relpath).is_file():
-            results.append(VariantResult(variant, "skipped", int(old.get("pages", 0)), digest))
+            results.append(VariantResult(variant, "skipped", int(old.get("pages", 0)), digest,
+                                         _warnings(old)))
         else:
             todo.append((variant, digest))
     total = len(variants)
