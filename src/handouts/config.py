@@ -169,6 +169,41 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 PrintSize = Literal["standard", "large"]
 
 
+class GradeTargets(Model):
+    """Reading-grade limits: above ``warn`` is a warning, above ``error`` an error.
+
+    Defaults follow patient-education guidance: 6th grade or below (AMA), and no
+    higher than 8th (NIH).
+    """
+
+    warn: Annotated[float, Field(ge=0)] = 6
+    error: Annotated[float, Field(ge=0)] = 8
+
+
+class Jargon(Model):
+    """Your own hard words (with plain alternatives), and built-in ones you accept."""
+
+    extra: dict[Text, Text] = {}
+    allow: list[Text] = []
+
+
+class Checks(Model):
+    """Settings of ``handouts check`` (see the README, "Checks")."""
+
+    reading_grade: GradeTargets = GradeTargets()
+    jargon: Jargon = Jargon()
+    #: Pages a handout may have (2 = one sheet printed on both sides); content files
+    #: may set their own ``max_pages``.
+    max_pages: Annotated[int, Field(ge=1)] = 2
+    #: The same for large print, which needs more paper.
+    max_pages_large: Annotated[int, Field(ge=1)] = 6
+    #: A handout is due for review this many months after ``review.reviewed``; twice
+    #: as long is an error.
+    review_months: Annotated[int, Field(ge=1)] = 12
+    #: Largest image file a handout may use.
+    image_max_kb: Annotated[int, Field(ge=1)] = 2048
+
+
 class AudienceText(Model):
     """An audience's label and description in one language."""
 
@@ -184,6 +219,8 @@ class Audience(Model):
     description: Text | None = None
     #: The label and description in other languages: ``es: {label: ..., description: ...}``.
     translations: dict[Text, AudienceText] = {}
+    #: Reading-grade limits for this audience's versions (default: ``checks.reading_grade``).
+    reading_grade: GradeTargets | None = None
 
     def text(self, language: str) -> AudienceText | None:
         """Label and description in ``language``, or None when not translated."""
@@ -227,6 +264,7 @@ class Config(Model):
     clinic: Clinic
     defaults: Defaults = Defaults()
     resources: Resources = Resources()
+    checks: Checks = Checks()
     audiences: dict[Slug, Audience] = {}
     batch: Batch = Batch()
 

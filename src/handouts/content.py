@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
@@ -172,6 +172,11 @@ class Handout(Model):
     benefits: list[Benefit] = []
     sources: list[Source] = []
     review: Review
+    #: Pages this handout may have (default: ``checks.max_pages`` in handouts.yaml).
+    max_pages: Annotated[int, Field(ge=1)] | None = None
+    #: ``shrink``: step the text size down (never below 11 pt, 18 pt in large print)
+    #: until the handout fits in ``max_pages``.
+    fit: Literal["none", "shrink"] = "none"
 
     _md = field_validator("intro")(classmethod(lambda cls, v: _check_markdown(v)))
 

@@ -168,6 +168,8 @@ class Rendered:
     pdf: bytes
     pages: int
     problems: list[Problem] = field(default_factory=list)
+    #: The text laid out on each page (margin boxes included), for checks.
+    texts: list[str] = field(default_factory=list)
 
 
 class _Collector(logging.Handler):
@@ -231,7 +233,19 @@ class Engine:
         problems = [Problem(source, None, "render", message) for message in fetcher.refused]
         problems += [_problem(r, source) for r in logs.records
                      if "refused to load" not in r.getMessage()]
-        return Rendered(pdf=pdf, pages=len(document.pages), problems=problems)
+        texts = [" ".join(_texts(page._page_box)) for page in document.pages]
+        return Rendered(pdf=pdf, pages=len(document.pages), problems=problems, texts=texts)
+
+
+def _texts(box: Any) -> Iterator[str]:
+    """Every piece of text in a laid-out box tree, in order."""
+    stack = [box]
+    while stack:  # iterative: deep box trees must not hit the recursion limit
+        current = stack.pop()
+        text = getattr(current, "text", None)
+        if isinstance(text, str):
+            yield text
+        stack.extend(reversed(getattr(current, "children", ())))
 
 
 def _problem(record: logging.LogRecord, source: str) -> Problem:

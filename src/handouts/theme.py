@@ -46,6 +46,8 @@ class Page:
     colors: dict[str, str]
     audience: AudienceText | None = None
     client: Client | None = None
+    #: Body text size in pt chosen by ``fit: shrink``; None keeps the theme's size.
+    base_size: float | None = None
 
     @property
     def page_size(self) -> str:
