@@ -80,7 +80,7 @@ def test_one_broken_variant_fails_alone(built, tmp_path: Path) -> None:
     assert "12 rendered, 0 unchanged, 4 failed" in result.output
     # Reported once, though it broke four variants.
     assert result.stderr.count(
-        "handouts.yaml:32: audiences.caregivers.translations: no Spanish label for this "
+        "handouts.yaml:34: audiences.caregivers.translations: no Spanish label for this "
         "audience") == 1
     index = read_index(project / "output")
     assert not any(p.startswith("es/caregivers/") for p in index)

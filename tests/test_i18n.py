@@ -100,3 +100,17 @@ def test_no_translation_file_is_reported(tmp_path: Path) -> None:
     assert [p.format() for p in caught.value.problems] == [
         "content/hand-self-massage.es.po: no Spanish translation; create it with "
         "'handouts translate hand-self-massage es'"]
+
+
+def test_clinic_words_are_translated_or_reported(project: Path) -> None:
+    text = _text(build(project, language="es").built[0].path)
+    assert "Masaje y fisioterapia" in text and "Esta hoja da información general." in text
+    assert "Massage and physiotherapy" not in text
+    config = project / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "tagline: Masaje y fisioterapia, ", ""), encoding="utf-8")
+    with pytest.raises(RenderError) as caught:
+        build(project, language="es")
+    assert [p.format() for p in caught.value.problems] == [
+        "handouts.yaml:24: clinic.translations: no Spanish tagline for the clinic (add "
+        "clinic.translations.es)"]

@@ -31,11 +31,17 @@ EXTRA_STEP = """
 """
 
 
+CLINIC_ES = """  translations:
+    es: {tagline: Masaje y fisioterapia, disclaimer: Esta hoja da información general.}
+defaults:"""
+
+
 def make_project(root: Path, *, translate: bool = True) -> Path:
     """The starter project plus a caregivers audience, a Spanish .po and a 2x2x2x2 manifest."""
     init_project(root)
     config = root / "handouts.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + AUDIENCES, encoding="utf-8")
+    text = config.read_text(encoding="utf-8").replace("\ndefaults:", "\n" + CLINIC_ES, 1)
+    config.write_text(text + AUDIENCES, encoding="utf-8")
     content = root / "content" / "hand-self-massage.yaml"
     text = content.read_text(encoding="utf-8")
     content.write_text(text.replace("precautions:", EXTRA_STEP.lstrip("\n") + "precautions:", 1),

@@ -7,6 +7,7 @@ subclasses (Click exceptions), so no command needs a try/except.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import sys
 import time
@@ -25,6 +26,7 @@ from handouts.doctor import diagnose
 from handouts.listing import list_handouts
 from handouts.merge import merge as run_merge
 from handouts.plan import GENERAL
+from handouts.quality import check as run_check
 from handouts.scaffold import init_project
 from handouts.translations import update_translation
 
@@ -178,6 +180,35 @@ def translate(state: _State, handout: str, language: str) -> None:
     """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in."""
     path, added, stale = update_translation(state.root, handout, language)
     state.say(f"updated {path}: {added} new text(s) to translate, {stale} out of date")
+
+
+@cli.command("check")
+@click.argument("handout", nargs=-1)
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: one object with problems, grades and pages.")
+@click.option("--no-render", is_flag=True, help="Skip the checks that render PDFs (page fit).")
+@pass_state
+def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: str,
+                  no_render: bool) -> None:
+    """Check reading level, plain words, contrast, images, safety, page fit and reviews."""
+    report = run_check(state.root, handout, render=not no_render)
+    failed = report.errors(strict)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "ok": not failed,
+            "problems": [{"path": p.path, "line": p.line, "field": p.field,
+                          "severity": p.severity.value, "message": p.message}
+                         for p in report.problems],
+            "grades": report.grades, "pages": report.pages}, indent=2))
+    else:
+        for problem in report.problems:
+            click.echo(problem.format(), err=bool(failed))
+        errors = len(report.errors())
+        warnings = len(report.problems) - errors
+        state.say(f"{errors} error(s), {warnings} warning(s)")
+    if failed:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command("list")

@@ -42,9 +42,16 @@ def compose(project: Project, document: Document, variant: Variant,
             problems.append(project.problem(
                 ("audiences", variant.audience, "translations"),
                 f"no {language_name(language)} label for this audience"))
+    clinic, untranslated = project.config.clinic.in_language(
+        language, project.config.defaults.language)
+    if untranslated:
+        problems.append(project.problem(
+            ("clinic", "translations"),
+            f"no {language_name(language)} {', '.join(untranslated)} for the clinic "
+            f"(add clinic.translations.{language})"))
     if handout is None or any(p.severity is Severity.ERROR for p in problems):
         return None, problems
-    page = make_page(tailor(handout, variant.audience), project.config.clinic,
+    page = make_page(tailor(handout, variant.audience), clinic,
                      paper=variant.paper, large_print=variant.large_print,
                      audience=audience_text, client=client)
     return page, problems

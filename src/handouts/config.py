@@ -67,6 +67,14 @@ class Colors(Model):
         return value.upper()
 
 
+class ClinicText(Model):
+    """The clinic's words in another language (the name and contact details stay as they are)."""
+
+    tagline: Text | None = None
+    disclaimer: Text | None = None
+    logo_alt: Text | None = None
+
+
 class Clinic(Model):
     """Who the handout is from; shown in the header and on every page's footer."""
 
@@ -82,6 +90,8 @@ class Clinic(Model):
     logo_alt: Text | None = Field(default=None, validate_default=True)
     colors: Colors = Colors()
     disclaimer: Text | None = None
+    #: ``es: {tagline: ..., disclaimer: ..., logo_alt: ...}`` for translated handouts.
+    translations: dict[Text, ClinicText] = {}
 
     @field_validator("website", "booking_url")
     @classmethod
@@ -127,6 +137,16 @@ class Clinic(Model):
             raise ValueError("is required when a logo is set (describe the logo for screen "
                              "readers, e.g. 'Massage Mesa logo')")
         return value
+
+    def in_language(self, language: str, source: str) -> tuple[Clinic, list[str]]:
+        """This clinic with its words in ``language``, and the fields with no translation."""
+        if language == source:
+            return self, []
+        words = self.translations.get(language) or ClinicText()
+        fields = ("tagline", "disclaimer", "logo_alt")
+        missing = [f for f in fields if getattr(self, f) and not getattr(words, f)]
+        update = {f: getattr(words, f) for f in fields if getattr(words, f)}
+        return self.model_copy(update=update), missing
 
     @property
     def phone_display(self) -> str:

@@ -1,0 +1,1 @@
+"""Quality checks on handouts: reading level, plain words, colour contrast."""

@@ -1,0 +1,322 @@
+"""``handouts check``: plain language, contrast, images, safety, page fit, review dates.
+
+Fast checks read the content and config only; :func:`check` with ``render=True``
+also renders every variant to count its pages and read its footer. ``build`` and
+``batch`` run the fast checks first and refuse to render on errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from handouts import markdown
+from handouts.build import load
+from handouts.checks import contrast, jargon, readability
+from handouts.compose import compose
+from handouts.config import CONFIG_NAME, GradeTargets, Project
+from handouts.content import Document, Handout
+from handouts.errors import Problem, Severity
+from handouts.i18n import translatable, translation_path
+from handouts.plan import GENERAL, Variant, plan_matrix
+from handouts.render import max_pages, render_page
+from handouts.sourcefile import format_loc
+from handouts.tailor import tailor
+from handouts.theme import mix, palette
+
+#: WCAG 2.x AA: 4.5:1 for normal text, 3:1 for large text and for graphics.
+NORMAL, LARGE = contrast.AA_NORMAL, contrast.AA_LARGE
+
+
+@dataclass
+class Report:
+    """Every problem found, and the measurements behind them (for ``--format json``)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    grades: list[dict[str, Any]] = field(default_factory=list)
+    pages: list[dict[str, Any]] = field(default_factory=list)
+
+    def errors(self, strict: bool = False) -> list[Problem]:
+        """Problems that fail the check (warnings too with ``strict``)."""
+        return [p for p in self.problems if strict or p.severity is Severity.ERROR]
+
+
+# ----------------------------------------------------------------- what to check
+
+def text_variants(project: Project, documents: list[Document]) -> list[Variant]:
+    """One variant per (handout, audience, language) of the manifest: the texts to read."""
+    names = [d.name for d in documents]
+    seen: dict[tuple[str, str, str], Variant] = {}
+    for v in plan_matrix(project.config.batch, names):
+        if v.handout in names:
+            seen.setdefault((v.handout, v.audience, v.language), v)
+    for doc in documents:  # the everyday version is always checked
+        v = Variant(doc.name, GENERAL, doc.handout.language, project.config.defaults.paper)
+        seen.setdefault((v.handout, v.audience, v.language), v)
+    return sorted(seen.values())
+
+
+# ----------------------------------------------------------------- reading level
+
+_SECTIONS = ("intro", "you_need", "steps", "precautions", "benefits")
+
+
+def _section_text(handout: Handout, section: str) -> str:
+    # Running text only: titles are fragments ("Caring touch") that readability
+    # formulas would score as absurdly hard one-line sentences; alt text is not printed.
+    texts = [text for loc, text in translatable(handout)
+             if loc[0] == section and loc[-1] not in ("alt", "title")]
+    # Each item is its own sentence even when the author left out the full stop.
+    return " ".join(t if t.rstrip().endswith((".", "!", "?", ":")) else t + "."
+                    for t in (markdown.plain(t) for t in texts))
+
+
+def reading_level(project: Project, document: Document, variant: Variant,
+                  handout: Handout, report: Report) -> None:
+    """Grade each section and the whole handout against the audience's targets."""
+    audience = project.config.audiences.get(variant.audience)
+    targets: GradeTargets = (audience.reading_grade if audience and audience.reading_grade
+                             else project.config.checks.reading_grade)
+    language = variant.language
+    source = document.display if language == document.handout.language else \
+        f"content/{translation_path(document.path, language).name}"
+    whole: list[str] = []
+    for section in _SECTIONS:
+        text = _section_text(handout, section)
+        if not text.strip():
+            continue
+        whole.append(text)
+        grade = round(readability.grade(text, language), 1)  # judged as reported
+        report.grades.append({"handout": variant.handout, "audience": variant.audience,
+                              "language": language, "section": section,
+                              "grade": round(grade, 1)})
+        severity = (Severity.ERROR if grade > targets.error else
+                    Severity.WARNING if grade > targets.warn else None)
+        if severity is None:
+            continue
+        limit = targets.error if severity is Severity.ERROR else targets.warn
+        hardest = "; ".join(f'"{s.text}" (grade {s.grade:.1f})'
+                            for s in readability.hardest_sentences(text, language, 2))
+        words = ", ".join(readability.longest_words(text, 5))
+        line = document.lines.line_of((section,)) if source == document.display else None
+        report.problems.append(Problem(
+            source, line, section,
+            f"reading grade {grade:.1f} is above {limit:g} for the {variant.audience} "
+            f"version; hardest sentences: {hardest}; longest words: {words}", severity))
+    if whole:
+        report.grades.append({"handout": variant.handout, "audience": variant.audience,
+                              "language": language, "section": "whole",
+                              "grade": round(readability.grade(" ".join(whole), language), 1)})
+
+
+# ----------------------------------------------------------------- plain words
+
+def plain_words(project: Project, document: Document, handout: Handout, language: str,
+                report: Report) -> None:
+    """A warning for every hard word that has a plain alternative."""
+    settings = project.config.checks.jargon
+    source = document.display if language == document.handout.language else \
+        f"content/{translation_path(document.path, language).name}"
+    for loc, text in translatable(handout):
+        for hit in jargon.find_jargon(markdown.plain(text), language, settings.extra,
+                                      set(settings.allow)):
+            line = document.lines.line_of(loc) if source == document.display else None
+            report.problems.append(Problem(
+                source, line, format_loc(loc),
+                f'"{hit.term}" is a hard word; say "{hit.alternative}"', Severity.WARNING))
+
+
+# ----------------------------------------------------------------- contrast
+
+#: Text and graphics the theme draws: (foreground, background, minimum ratio, where).
+PAIRS = (
+    ("primary-dark", "#FFFFFF", NORMAL, "headings and links"),
+    ("primary-dark", "primary-tint", NORMAL, "text in the tinted boxes"),
+    ("#FFFFFF", "primary", NORMAL, "step numbers"),
+    ("accent-dark", "#FFFFFF", NORMAL, "the 'Stop right away' heading"),
+    ("accent-dark", "accent-tint", NORMAL, "the 'Tip:' label"),
+    ("#1C1C1C", "accent-tint", NORMAL, "tip text"),
+    ("accent", "#FFFFFF", LARGE, "bullets and the safety box border (graphics)"),
+    ("primary", "#FFFFFF", LARGE, "rules and the step-number circles (graphics)"),
+)
+
+
+def _resolve(name: str, colors: dict[str, str]) -> str:
+    return name if name.startswith("#") else colors[name]
+
+
+def colour_contrast(project: Project, report: Report) -> None:
+    """Every colour pair the theme derives from the brand colours must meet WCAG AA."""
+    clinic = project.config.clinic
+    colors = palette(clinic)
+    for fg, bg, minimum, where in PAIRS:
+        a, b = _resolve(fg, colors), _resolve(bg, colors)
+        ratio = contrast.contrast_ratio(a, b)
+        if ratio >= minimum:
+            continue
+        brand = "accent" if "accent" in fg + bg else "primary"
+        base = getattr(clinic.colors, brand)
+        fix = _nearest_brand_shade(project, brand, fg, bg, minimum)
+        loc = ("clinic", "colors", brand)
+        report.problems.append(project.problem(loc, (
+            f"{where}: {a} on {b} has contrast {ratio:.2f}:1, below {minimum:g}:1 (WCAG AA); "
+            f"the nearest passing shade of {base} is {fix}")))
+
+
+def _nearest_brand_shade(project: Project, brand: str, fg: str, bg: str,
+                         minimum: float) -> str:
+    """The brand colour moved as little as possible toward black or white so the pair passes."""
+    clinic = project.config.clinic
+    base = getattr(clinic.colors, brand)
+    for step in range(1, 101):
+        for target in ("#000000", "#FFFFFF"):
+            candidate = mix(base, target, step / 100)
+            colors = clinic.colors.model_copy(update={brand: candidate})
+            derived = palette(clinic.model_copy(update={"colors": colors}))
+            if contrast.contrast_ratio(_resolve(fg, derived), _resolve(bg, derived)) >= minimum:
+                return candidate
+    return "#000000"
+
+
+# ----------------------------------------------------------------- images, safety, review
+
+def images(project: Project, document: Document, report: Report) -> None:
+    """Step pictures must stay under the size limit (existence, type and alt are validated)."""
+    limit = project.config.checks.image_max_kb
+    for i, step in enumerate(document.handout.steps):
+        if not step.image:
+            continue
+        size = (document.path.parent / step.image).stat().st_size
+        if size > limit * 1024:
+            loc = ("steps", i, "image")
+            report.problems.append(Problem(
+                document.display, document.lines.line_of(loc), format_loc(loc),
+                f"'{step.image}' is {size / 1024:,.0f} KB; the limit is {limit:,} KB "
+                "(checks.image_max_kb): make it smaller"))
+
+
+def safety(document: Document, variant: Variant, handout: Handout, report: Report) -> None:
+    """Every version must still say when to stop and when to call a professional."""
+    for group, what in (("stop", "when to stop"), ("call", "when to call a professional")):
+        if not getattr(handout.precautions, group):
+            loc = ("precautions", group)
+            report.problems.append(Problem(
+                document.display, document.lines.line_of(loc), format_loc(loc),
+                f"the {variant.audience} version has no precautions saying {what}"))
+
+
+def review_dates(project: Project, document: Document, today: dt.date,
+                 report: Report) -> None:
+    """Overdue review: a warning; twice the interval: an error."""
+    months = project.config.checks.review_months
+    reviewed = document.handout.review.reviewed
+    due = _add_months(reviewed, months)
+    if today <= due:
+        return
+    severity = Severity.ERROR if today > _add_months(reviewed, 2 * months) else Severity.WARNING
+    loc = ("review", "reviewed")
+    report.problems.append(Problem(
+        document.display, document.lines.line_of(loc), format_loc(loc),
+        f"last reviewed {reviewed.isoformat()}; a review was due {due.isoformat()} "
+        f"(every {months} months, checks.review_months)", severity))
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    last = [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
+            31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+    return dt.date(year, month, min(day.day, last))
+
+
+# ----------------------------------------------------------------- rendering checks
+
+def page_fit(project: Project, document: Document, variant: Variant, report: Report) -> None:
+    """Render the variant: page count against the limit, and the phone on every page."""
+    page, problems = compose(project, document, variant)
+    report.problems.extend(problems)
+    if page is None:
+        return
+    output = render_page(project, document, page)
+    report.problems.extend(output.problems)
+    limit = max_pages(project, document, variant.large_print)
+    report.pages.append({"variant": variant.describe(), "pages": output.pages,
+                         "max_pages": limit, "shrunk_to": output.shrunk_to})
+    if output.shrunk_to is not None:
+        report.problems.append(Problem(
+            document.display, document.lines.line_of(("fit",)), "fit",
+            f"{variant.describe()}: body text shrunk to {output.shrunk_to:g} pt to fit "
+            f"{output.pages} page(s)", Severity.WARNING))
+    if output.pages > limit:
+        hint = "" if document.handout.fit == "shrink" or variant.large_print else \
+            "; shorten it, or add 'fit: shrink'"
+        line = document.lines.lines.get(("max_pages",))  # None unless the file sets it
+        report.problems.append(Problem(
+            document.display, line, "max_pages",
+            f"{variant.describe()} has {output.pages} pages, more than {limit}{hint}"))
+    phone = project.config.clinic.phone_display
+    for number, text in enumerate(output.texts, start=1):
+        if phone not in text:
+            report.problems.append(Problem(
+                document.display, None, "render",
+                f"{variant.describe()}: page {number} does not show the clinic's phone "
+                f"{phone}"))
+
+
+# ----------------------------------------------------------------- the command
+
+def fast_checks(project: Project, documents: Iterable[Document],
+                variants: Iterable[Variant], today: dt.date | None = None) -> Report:
+    """Every check that needs no rendering, for the given text variants."""
+    report = Report()
+    today = today or dt.date.today()
+    docs = {d.name: d for d in documents}
+    colour_contrast(project, report)
+    for doc in docs.values():
+        images(project, doc, report)
+        review_dates(project, doc, today, report)
+    words_checked: set[tuple[str, str]] = set()
+    for variant in variants:
+        doc = docs[variant.handout]
+        handout = _text_of(project, doc, variant, report)
+        if handout is None:
+            continue
+        tailored = tailor(handout, variant.audience)
+        safety(doc, variant, tailored, report)
+        reading_level(project, doc, variant, tailored, report)
+        if (doc.name, variant.language) not in words_checked:
+            words_checked.add((doc.name, variant.language))
+            plain_words(project, doc, handout, variant.language, report)
+    return report
+
+
+def _text_of(project: Project, document: Document, variant: Variant,
+             report: Report) -> Handout | None:
+    page, problems = compose(project, document, variant)
+    report.problems.extend(p for p in problems if p not in report.problems)
+    return page.handout if page is not None else None
+
+
+def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
+          today: dt.date | None = None) -> Report:
+    """Run every check on every variant of the manifest (of the named handouts)."""
+    project, documents = load(root, names)
+    report = fast_checks(project, documents, text_variants(project, documents), today)
+    if render:
+        wanted = {d.name for d in documents}
+        docs = {d.name: d for d in documents}
+        variants = [v for v in plan_matrix(project.config.batch, list(docs))
+                    if v.handout in wanted] or [
+            Variant(d.name, GENERAL, d.handout.language, project.config.defaults.paper)
+            for d in documents]
+        for variant in variants:
+            page_fit(project, docs[variant.handout], variant, report)
+    report.problems = sorted(dict.fromkeys(report.problems),
+                             key=lambda p: (p.path, p.line or 0, p.field))
+    return report
+
+
+__all__ = ["CONFIG_NAME", "Report", "check", "fast_checks", "text_variants"]
