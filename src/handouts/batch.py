@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from handouts import __version__
-from handouts.build import load
+from handouts.build import load, refuse_on_check_errors
 from handouts.compose import compose
 from handouts.config import CONFIG_NAME, Project
 from handouts.content import Document
@@ -29,6 +29,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.i18n import LOCALE_DIR, translation_path
 from handouts.output import write_atomic
 from handouts.plan import Variant, plan_matrix
+from handouts.quality import text_variants
 from handouts.render import render_page
 from handouts.theme import THEME_DIR
 
@@ -185,6 +186,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     docs = {d.name: d for d in documents}
     out_dir = project.output_dir(out)
     variants = plan_matrix(project.config.batch, list(docs))
+    refuse_on_check_errors(project, documents, text_variants(project, documents))
     previous = read_index(out_dir)
     _remove_leftovers(out_dir)
     # The index is rewritten after every finished variant, so a batch killed half-way

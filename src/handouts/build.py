@@ -74,6 +74,20 @@ def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Documen
     return Project(root, config, CONFIG_NAME, lines), documents
 
 
+def refuse_on_check_errors(project: Project, documents: list[Document],
+                           variants: list[Variant]) -> None:
+    """Run the fast checks (no rendering) and raise if any finds an error.
+
+    Problems that belong to a single variant (a missing translation) are left to the
+    render step, which reports them per variant.
+    """
+    from handouts.quality import fast_checks
+
+    errors = fast_checks(project, documents, variants).errors()
+    if errors:
+        raise ValidationError(errors)
+
+
 def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,
           out: Path | None = None, audience: str = GENERAL, language: str | None = None,
           print_size: PrintSize = "standard", client: Client | None = None,
@@ -91,15 +105,16 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     project, documents = load(root, names)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
+    variants = [Variant(doc.name, audience, language or doc.handout.language,
+                        paper or defaults.paper, print_size) for doc in documents]
+    refuse_on_check_errors(project, documents, variants)
     # The everyday case keeps the simple name output/<handout>.pdf (whatever the paper);
     # other versions use the batch layout so they never overwrite it.
     plain = audience == GENERAL and language in (None, defaults.language) and \
         print_size == "standard"
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = []
-    for doc in documents:
-        variant = Variant(doc.name, audience, language or doc.handout.language,
-                          paper or defaults.paper, print_size)
+    for doc, variant in zip(documents, variants, strict=True):
         page, found = compose(project, doc, variant, client)
         problems += found
         if page is None:

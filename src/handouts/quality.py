@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from handouts import markdown
-from handouts.build import load
 from handouts.checks import contrast, jargon, readability
 from handouts.compose import compose
 from handouts.config import CONFIG_NAME, GradeTargets, Project
@@ -36,6 +35,8 @@ class Report:
     """Every problem found, and the measurements behind them (for ``--format json``)."""
 
     problems: list[Problem] = field(default_factory=list)
+    #: Problems that stop a single variant (a missing translation), not the project.
+    variant_problems: list[Problem] = field(default_factory=list)
     grades: list[dict[str, Any]] = field(default_factory=list)
     pages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -159,24 +160,28 @@ def colour_contrast(project: Project, report: Report) -> None:
             continue
         brand = "accent" if "accent" in fg + bg else "primary"
         base = getattr(clinic.colors, brand)
-        fix = _nearest_brand_shade(project, brand, fg, bg, minimum)
         loc = ("clinic", "colors", brand)
         report.problems.append(project.problem(loc, (
             f"{where}: {a} on {b} has contrast {ratio:.2f}:1, below {minimum:g}:1 (WCAG AA); "
-            f"the nearest passing shade of {base} is {fix}")))
+            f"the nearest shade of {base} that passes everywhere is "
+            f"{_nearest_brand_shade(project, brand)}")))
 
 
-def _nearest_brand_shade(project: Project, brand: str, fg: str, bg: str,
-                         minimum: float) -> str:
-    """The brand colour moved as little as possible toward black or white so the pair passes."""
+def _passes(colors: dict[str, str], brand: str) -> bool:
+    return all(contrast.contrast_ratio(_resolve(fg, colors), _resolve(bg, colors)) >= minimum
+               for fg, bg, minimum, _ in PAIRS if brand in fg + bg)
+
+
+def _nearest_brand_shade(project: Project, brand: str) -> str:
+    """The brand colour moved as little as possible toward black or white so that every
+    pair drawn from it passes (one suggestion, not one per pair)."""
     clinic = project.config.clinic
     base = getattr(clinic.colors, brand)
-    for step in range(1, 101):
+    for step in range(1, 201):
         for target in ("#000000", "#FFFFFF"):
-            candidate = mix(base, target, step / 100)
+            candidate = mix(base, target, step / 200)
             colors = clinic.colors.model_copy(update={brand: candidate})
-            derived = palette(clinic.model_copy(update={"colors": colors}))
-            if contrast.contrast_ratio(_resolve(fg, derived), _resolve(bg, derived)) >= minimum:
+            if _passes(palette(clinic.model_copy(update={"colors": colors})), brand):
                 return candidate
     return "#000000"
 
@@ -296,13 +301,16 @@ def fast_checks(project: Project, documents: Iterable[Document],
 def _text_of(project: Project, document: Document, variant: Variant,
              report: Report) -> Handout | None:
     page, problems = compose(project, document, variant)
-    report.problems.extend(p for p in problems if p not in report.problems)
+    # Kept apart: build and batch report these per variant when they render.
+    report.variant_problems.extend(p for p in problems if p not in report.variant_problems)
     return page.handout if page is not None else None
 
 
 def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
           today: dt.date | None = None) -> Report:
     """Run every check on every variant of the manifest (of the named handouts)."""
+    from handouts.build import load  # build runs the fast checks, so import it late
+
     project, documents = load(root, names)
     report = fast_checks(project, documents, text_variants(project, documents), today)
     if render:
@@ -314,7 +322,7 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
             for d in documents]
         for variant in variants:
             page_fit(project, docs[variant.handout], variant, report)
-    report.problems = sorted(dict.fromkeys(report.problems),
+    report.problems = sorted(dict.fromkeys(report.problems + report.variant_problems),
                              key=lambda p: (p.path, p.line or 0, p.field))
     return report
 

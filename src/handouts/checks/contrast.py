@@ -30,8 +30,8 @@ def nearest_passing(color: str, background: str, minimum: float) -> str:
     """The shade of ``color`` (same hue and saturation) closest in lightness that passes."""
     r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
     hue, light, sat = colorsys.rgb_to_hls(r, g, b)
-    for step in range(0, 101):
-        for candidate_light in (light - step / 100, light + step / 100):
+    for step in range(0, 501):  # 0.2 % lightness steps: fine enough to land on 8-bit values
+        for candidate_light in (light - step / 500, light + step / 500):
             if not 0 <= candidate_light <= 1:
                 continue
             rgb = colorsys.hls_to_rgb(hue, candidate_light, sat)

@@ -28,8 +28,8 @@ def split_sentences(text: str) -> list[str]:
     text = " ".join(_clean(text).split())
     protected = text
     for abbreviation in _ABBREVIATIONS:
-        protected = re.sub(re.escape(abbreviation), abbreviation.replace(".", "\0"), protected,
-                           flags=re.IGNORECASE)
+        protected = re.sub(re.escape(abbreviation), lambda m: m.group(0).replace(".", "\0"),
+                           protected, flags=re.IGNORECASE)
     protected = re.sub(r"(\d)\.(\d)", "\\1\0\\2", protected)
     parts = [p.replace("\0", ".").strip() for p in _SENTENCE_END.split(protected)]
     return [p for p in parts if _WORD.search(p)]

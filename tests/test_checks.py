@@ -1,0 +1,209 @@
+"""handouts check: each check passes and fails on fixtures, with the exact message."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts.build import build
+from handouts.checks import contrast, jargon, readability
+from handouts.cli import cli
+from handouts.errors import ValidationError
+from handouts.quality import check
+from handouts.scaffold import init_project
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 24)
+CONTENT = "content/hand-self-massage.yaml"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "p"
+    init_project(root)
+    return root
+
+
+def _edit(project: Path, name: str, old: str, new: str) -> None:
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ------------------------------------------------------------------ the formulas
+
+def test_flesch_kincaid_worked_example() -> None:
+    # Wikipedia's worked example: 13 words, 1 sentence, 26 syllables, grade 13.1.
+    assert readability.fk_grade_from_counts(13, 1, 26) == pytest.approx(13.08, abs=0.01)
+    sentence = "The Australian platypus is seemingly a hybrid of a mammal and reptilian creature."
+    assert len(readability.words(sentence)) == 13
+    assert readability.grade(sentence, "en") == pytest.approx(13.1, abs=0.05)
+    # 6 one-syllable words: 0.39*6 + 11.8*1 - 15.59
+    assert readability.grade("The cat sat on the mat.", "en") == pytest.approx(-1.45)
+
+
+def test_fernandez_huerta_worked_example() -> None:
+    # 100 words, 5 sentences, 180 syllables: 206.84 - 0.60*180 - 1.02*20 = 78.44
+    assert readability.fh_score_from_counts(100, 5, 180) == pytest.approx(78.44)
+    # Longer sentences must read as harder (the misquoted formula gets this backwards).
+    assert readability.fh_score_from_counts(100, 2, 180) < \
+        readability.fh_score_from_counts(100, 10, 180)
+    assert readability.fernandez_huerta_grade(75) == pytest.approx(6.0)
+    assert readability.fernandez_huerta_grade(95) == pytest.approx(4.0)
+    assert readability.fernandez_huerta_grade(45) == pytest.approx(12.83, abs=0.01)
+
+
+SYLLABLES_EN = {"cat": 1, "the": 1, "table": 2, "make": 1, "walked": 1, "wanted": 2,
+                "simple": 2, "beautiful": 3, "every": 3, "relax": 2, "fingertips": 3,
+                "evenly": 3, "pressure": 2, "comfortable": 4, "tingling": 2, "information": 4,
+                "circulation": 4, "radio": 3, "gently": 2, "muscles": 2, "redness": 2,
+                "itching": 2, "lotion": 2, "anything": 3, "painful": 2, "minute": 2,
+                "apply": 2, "circles": 2, "temperature": 4, "relaxation": 4, "notice": 2,
+                "takes": 1, "presses": 2, "trial": 2, "video": 3, "caregiver": 3,
+                "recipients": 4, "shoulders": 2, "numbness": 2, "slowly": 2}
+SYLLABLES_ES = {"masaje": 3, "espalda": 3, "aceite": 3, "cuidado": 3, "día": 2, "río": 2,
+                "que": 1, "guitarra": 3, "piel": 1, "hombros": 2, "suave": 2, "cuerpo": 2,
+                "pingüino": 3, "poeta": 3, "aéreo": 4, "baúl": 2, "ciudad": 2}
+
+
+def test_syllable_counters_are_accurate() -> None:
+    right = sum(readability.syllables_en(w) == n for w, n in SYLLABLES_EN.items())
+    assert right / len(SYLLABLES_EN) >= 0.9
+    assert {w: readability.syllables_es(w) for w in SYLLABLES_ES} == SYLLABLES_ES
+
+
+def test_sentences_hardest_and_longest_words() -> None:
+    text = "Use **light** pressure. Dr. Ruiz says e.g. 2.5 cm. Apply approximately sufficient " \
+           "therapeutic circulation. Stop."
+    assert readability.split_sentences(text) == [
+        "Use light pressure.", "Dr. Ruiz says e.g. 2.5 cm.",
+        "Apply approximately sufficient therapeutic circulation.", "Stop."]
+    hardest = readability.hardest_sentences(text, "en", 1)
+    assert hardest[0].text == "Apply approximately sufficient therapeutic circulation."
+    assert readability.longest_words(text, 2) == ["approximately", "circulation"]
+    with pytest.raises(ValueError, match="no reading-level formula for language 'fr'"):
+        readability.grade(text, "fr")
+
+
+def test_contrast_formula() -> None:
+    assert contrast.contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast.contrast_ratio("#FFFFFF", "#FFFFFF") == pytest.approx(1.0)
+    assert contrast.contrast_ratio("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+    fixed = contrast.nearest_passing("#777777", "#FFFFFF", 4.5)
+    assert contrast.contrast_ratio(fixed, "#FFFFFF") >= 4.5
+    assert fixed == "#767676"
+
+
+def test_jargon_finder() -> None:
+    text = "Utilize the lotion prior to the massage. The assistant will assist. Prior art."
+    hits = jargon.find_jargon(text, "en")
+    assert [(h.term, h.alternative) for h in hits] == [
+        ("Utilize", "use"), ("prior to", "before"), ("assist", "help")]
+    assert jargon.find_jargon("We are utilizing it.", "en")[0].term == "utilizing"
+    assert jargon.find_jargon(text, "en", extra={"lotion": "cream"}, allow={"utilize"})[0] \
+        .term == "lotion"
+    assert jargon.find_jargon("Utilizar aproximadamente.", "es")[1].alternative == \
+        "unos / cerca de"
+
+
+# ------------------------------------------------------------------ the example passes
+
+def test_example_project_passes_strict_check() -> None:
+    report = check(REPO, today=TODAY)
+    assert [p.format() for p in report.errors(strict=True)] == []
+    sections = {(g["handout"], g["audience"], g["language"], g["section"]): g["grade"]
+                for g in report.grades}
+    assert sections[("back-massage", "general", "en", "whole")] <= 6
+    assert sections[("back-massage", "general", "es", "whole")] <= 6
+    assert {p["variant"] for p in report.pages} >= {
+        "es/caregivers/back-massage-letter-large", "en/general/desk-stretch-break-a4-standard"}
+
+
+# ------------------------------------------------------------------ the failing fixture
+
+EXPECTED = [
+    'content/hand-self-massage.yaml:3: intro: reading grade 16.3 is above 8 for the general version; hardest sentences: "Individuals who utilize their hands approximately continuously throughout occupational activities frequently experience considerable musculoskeletal discomfort necessitating therapeutic intervention." (grade 33.4); "You can do it at your desk or before bed." (grade 1.3); longest words: musculoskeletal, approximately, necessitating, considerable, continuously',  # noqa: E501 (the exact message)
+    'content/hand-self-massage.yaml:3: warning: intro: "Individuals" is a hard word; say "people"',
+    'content/hand-self-massage.yaml:3: warning: intro: "utilize" is a hard word; say "use"',
+    'content/hand-self-massage.yaml:3: warning: intro: "approximately" is a hard word; say "about"',
+    'content/hand-self-massage.yaml:3: warning: intro: "therapeutic" is a hard word; say "helpful"',
+    "content/hand-self-massage.yaml:9: max_pages: en/general/hand-self-massage-letter-standard has 2 pages, more than 1; shorten it, or add 'fit: shrink'",  # noqa: E501 (the exact message)
+    'content/hand-self-massage.yaml:40: review.reviewed: last reviewed 2023-01-15; a review was due 2024-01-15 (every 12 months, checks.review_months)',  # noqa: E501 (the exact message)
+    'handouts.yaml:18: clinic.colors.primary: headings and links: #6B918E on #FFFFFF has contrast 3.46:1, below 4.5:1 (WCAG AA); the nearest shade of #8FC1BD that passes everywhere is #5C7C7A',  # noqa: E501 (the exact message)
+    'handouts.yaml:18: clinic.colors.primary: text in the tinted boxes: #6B918E on #F4F9F8 has contrast 3.26:1, below 4.5:1 (WCAG AA); the nearest shade of #8FC1BD that passes everywhere is #5C7C7A',  # noqa: E501 (the exact message)
+    'handouts.yaml:18: clinic.colors.primary: step numbers: #FFFFFF on #8FC1BD has contrast 1.99:1, below 4.5:1 (WCAG AA); the nearest shade of #8FC1BD that passes everywhere is #5C7C7A',  # noqa: E501 (the exact message)
+    'handouts.yaml:18: clinic.colors.primary: rules and the step-number circles (graphics): #8FC1BD on #FFFFFF has contrast 1.99:1, below 3:1 (WCAG AA); the nearest shade of #8FC1BD that passes everywhere is #5C7C7A',  # noqa: E501 (the exact message)
+]
+
+
+def _break_everything(project: Path) -> None:
+    _edit(project, CONTENT, "intro: >-\n  Your hands work hard all day.",
+          "intro: >-\n  Individuals who utilize their hands approximately continuously "
+          "throughout occupational activities frequently experience considerable "
+          "musculoskeletal discomfort necessitating therapeutic intervention.")
+    _edit(project, "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "#8FC1BD"')
+    _edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2023-01-15")
+    _edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\n")
+
+
+def test_fixture_with_every_kind_of_problem_fails_with_clear_messages(project: Path) -> None:
+    _break_everything(project)
+    report = check(project, today=TODAY)
+    assert [p.format() for p in report.problems] == EXPECTED
+    assert len(report.errors()) == 7 and len(report.errors(strict=True)) == 11
+
+
+def test_check_cli_strict_and_json(project: Path) -> None:
+    runner = CliRunner()
+    clean = runner.invoke(cli, ["-C", str(project), "check", "--strict"])
+    assert clean.exit_code == 0, clean.output
+    assert clean.output.endswith("0 error(s), 0 warning(s)\n")
+    _edit(project, CONTENT, "  - A little hand cream or lotion",
+          "  - A little hand cream or lotion prior to the massage")
+    warned = runner.invoke(cli, ["-C", str(project), "check"])
+    assert warned.exit_code == 0
+    strict = runner.invoke(cli, ["-C", str(project), "check", "--strict"])
+    assert strict.exit_code == 1
+    assert f'{CONTENT}:10: warning: you_need[1].text: "prior to" is a hard word; say ' \
+        '"before"\n' in strict.stderr
+    as_json = runner.invoke(cli, ["-C", str(project), "check", "--format", "json",
+                                  "--no-render"])
+    data = json.loads(as_json.output)
+    assert data["ok"] is True and data["pages"] == []
+    assert data["problems"] == [{"path": CONTENT, "line": 10, "field": "you_need[1].text",
+                                 "severity": "warning",
+                                 "message": '"prior to" is a hard word; say "before"'}]
+
+
+def test_missing_alt_text_is_reported_before_other_checks(project: Path) -> None:
+    (project / "content/images").mkdir()
+    (project / "content/images/hands.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>", encoding="utf-8")
+    _edit(project, CONTENT, "  - title: Warm up\n",
+          "  - title: Warm up\n    image: images/hands.svg\n")
+    result = CliRunner().invoke(cli, ["-C", str(project), "check"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        f"{CONTENT}:13: steps[1].alt: is required when a step has an image: describe what "
+        "the picture shows for people who cannot see it\n")
+
+
+def test_build_refuses_to_render_on_check_errors(project: Path) -> None:
+    _edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2020-01-01")
+    with pytest.raises(ValidationError) as caught:
+        build(project)
+    assert [p.field for p in caught.value.problems] == ["review.reviewed"]
+    assert not (project / "output").exists()
+
+
+def test_fit_shrink_steps_the_body_down_to_fit(project: Path) -> None:
+    _edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\nfit: shrink\n")
+    report = check(project, today=TODAY)
+    [page] = report.pages
+    assert page["max_pages"] == 1
+    assert page["shrunk_to"] is not None and 11 <= page["shrunk_to"] < 12
