@@ -138,3 +138,22 @@ def test_engine_errors_stop_the_build_before_anything_is_written(built, tmp_path
         "content/hand-self-massage.yaml: render: refused to load file:///etc/hostname: "
         "it is outside the project folder"]
     assert not (tmp_path / "out").exists()
+
+
+# WeasyPrint 70's PDF/A writer leaves its sRGB profile file open (its bug, not ours).
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_archive_option_writes_tagged_pdf_a_3u(built, tmp_path: Path) -> None:
+    root, _ = built
+    config = root / "handouts.yaml"
+    original = config.read_text(encoding="utf-8")
+    config.write_text(original.replace("  output: output", "  output: output\n  archive: true"),
+                      encoding="utf-8")
+    try:
+        result = build(root, out=tmp_path)
+    finally:
+        config.write_text(original, encoding="utf-8")
+    with pikepdf.open(result.built[0].path) as pdf:
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "U"
+        assert "/StructTreeRoot" in pdf.Root and str(pdf.Root.Lang) == "en"

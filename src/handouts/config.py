@@ -183,6 +183,8 @@ class Defaults(Model):
     language: Text = "en"
     #: Seconds one PDF may take before it is given up as broken (0: no limit).
     render_timeout: Annotated[float, Field(ge=0)] = 60
+    #: ``true``: write archival PDF/A-3u (for patient records) instead of PDF/UA-1.
+    archive: bool = False
 
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]

@@ -33,6 +33,8 @@ from handouts.errors import Problem, Severity
 MAX_RESOURCE_BYTES = 20_000_000
 #: Accessible by default: tagged PDF/UA-1 with the document title shown by viewers.
 PDF_VARIANT = "pdf/ua-1"
+#: For filing into patient records: archival PDF/A-3u (Unicode text, still tagged).
+ARCHIVE_VARIANT = "pdf/a-3u"
 
 
 #: Decompression bombs: a small PNG can claim billions of pixels. 40 MP is a large photo.
@@ -215,7 +217,7 @@ class Engine:
 
     def render(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
                roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = (),
-               timeout: float = 0) -> Rendered:
+               timeout: float = 0, archive: bool = False) -> Rendered:
         """Render ``html`` (resolving relative URLs against ``base_dir``) to PDF bytes.
 
         ``source`` names the content file in any problem WeasyPrint reports. With a
@@ -227,9 +229,11 @@ class Engine:
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,
             ).render(font_config=self.font_config, stylesheets=[css])
-            # An empty identifier keeps the output byte-identical across builds.
-            pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=b"handouts",
-                                     custom_metadata=True)
+            # A fixed identifier keeps the output byte-identical across builds. Archival
+            # PDF/A-3u stays tagged, so it is as accessible as the PDF/UA default.
+            pdf = document.write_pdf(
+                pdf_variant=ARCHIVE_VARIANT if archive else PDF_VARIANT, pdf_tags=True,
+                pdf_identifier=b"handouts", custom_metadata=True)
         problems = [Problem(source, None, "render", message) for message in fetcher.refused]
         problems += [_problem(r, source) for r in logs.records
                      if "refused to load" not in r.getMessage()]

@@ -64,7 +64,8 @@ def _render(project: Project, document: Document, page: Page) -> Output:
         result = pdf.engine().render(
             html, base_dir=project.root, stylesheet=stylesheet_path(project.templates_dir),
             source=document.display, roots=(project.root, THEME_DIR),
-            allowed_hosts=tuple(project.config.resources.allowed_hosts), timeout=limit)
+            allowed_hosts=tuple(project.config.resources.allowed_hosts), timeout=limit,
+            archive=project.config.defaults.archive)
     except pdf.RenderTimeout:
         return Output(b"", 0, [Problem(document.display, None, "", (
             f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
