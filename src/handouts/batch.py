@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -34,6 +35,9 @@ from handouts.render import render_page
 from handouts.theme import THEME_DIR
 
 INDEX_NAME = "index.json"
+#: Seconds between index rewrites during a batch: often enough that a killed batch
+#: loses at most this much work, rarely enough to cost nothing measurable.
+INDEX_EVERY = 0.5
 
 
 @dataclass
@@ -207,13 +211,17 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     if progress:
         for n, skipped in enumerate(results, start=1):
             progress(skipped, n, total)
+    last_write = time.monotonic()
     for result in _run(project, out_dir, todo, jobs):
         results.append(result)
         if result.status == "failed":
             entries.pop(result.variant.relpath, None)  # retried next time
         else:
             entries[result.variant.relpath] = _index_entry(result)
-        _write_index(out_dir, entries.values())  # a failure here is reported by the last write
+        if time.monotonic() - last_write >= INDEX_EVERY:
+            # A failure here is reported by the final write.
+            _write_index(out_dir, entries.values())
+            last_write = time.monotonic()
         if progress:
             progress(result, len(results), total)
     results.sort(key=lambda r: r.variant)

@@ -14,7 +14,7 @@ from handouts.compose import compose
 from handouts.config import CONFIG_NAME, Project, load_config
 from handouts.content import Document, discover, load_document
 from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
-from handouts.naming import client_filename
+from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Paper, PrintSize, Variant
 from handouts.render import render_page
@@ -102,6 +102,8 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     Raises :class:`ValidationError` for bad input and :class:`RenderError` when any
     handout cannot be rendered; in both cases no file is written.
     """
+    if name_pattern is not None:
+        check_pattern(name_pattern)  # before any work: a bad pattern is a usage mistake
     project, documents = load(root, names)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)

@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.build import load
+from handouts.build import load, refuse_on_check_errors
 from handouts.clients import Client
 from handouts.compose import compose
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
@@ -134,6 +134,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     rows, problems = read_rows(csv_path, display, list(docs),
                                [GENERAL, *project.config.audiences], defaults.language,
                                defaults.paper)
+    refuse_on_check_errors(project, documents, sorted({row.variant for row in rows}))
     result = MergeResult(problems=problems)
     out_dir = project.output_dir(out) / "clients"
     for row in rows:
