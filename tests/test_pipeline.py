@@ -157,3 +157,18 @@ def test_archive_option_writes_tagged_pdf_a_3u(built, tmp_path: Path) -> None:
         meta = pdf.open_metadata()
         assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "U"
         assert "/StructTreeRoot" in pdf.Root and str(pdf.Root.Lang) == "en"
+
+
+def test_pdfua_checker_finds_nothing(built, tmp_path: Path) -> None:
+    """The pdfua package checks the machine-checkable part of PDF/UA-1 and WCAG 2.1."""
+    from pdfua import validate
+
+    from handouts.clients import Client
+
+    root, result = built
+    large = build(root, print_size="large", out=tmp_path / "large").built[0].path
+    client = build(root, client=Client("Ana", "Be gentle."), out=tmp_path / "c").built[0].path
+    for pdf in (result.built[0].path, large, client):
+        report = validate(str(pdf))
+        assert [(f.rule_id, f.message) for f in report.findings] == [], pdf
+        assert report.exit_code == 0
