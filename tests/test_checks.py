@@ -14,25 +14,14 @@ from handouts.checks import contrast, jargon, readability
 from handouts.cli import cli
 from handouts.errors import ValidationError
 from handouts.quality import check
-from handouts.scaffold import init_project
+
+from .variant_project import edit
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 24)
 CONTENT = "content/hand-self-massage.yaml"
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "p"
-    init_project(root)
-    return root
-
-
-def _edit(project: Path, name: str, old: str, new: str) -> None:
-    path = project / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 # ------------------------------------------------------------------ the formulas
@@ -142,13 +131,13 @@ EXPECTED = [
 
 
 def _break_everything(project: Path) -> None:
-    _edit(project, CONTENT, "intro: >-\n  Your hands work hard all day.",
+    edit(project, CONTENT, "intro: >-\n  Your hands work hard all day.",
           "intro: >-\n  Individuals who utilize their hands approximately continuously "
           "throughout occupational activities frequently experience considerable "
           "musculoskeletal discomfort necessitating therapeutic intervention.")
-    _edit(project, "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "#8FC1BD"')
-    _edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2023-01-15")
-    _edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\n")
+    edit(project, "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "#8FC1BD"')
+    edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2023-01-15")
+    edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\n")
 
 
 def test_fixture_with_every_kind_of_problem_fails_with_clear_messages(project: Path) -> None:
@@ -163,7 +152,7 @@ def test_check_cli_strict_and_json(project: Path) -> None:
     clean = runner.invoke(cli, ["-C", str(project), "check", "--strict"])
     assert clean.exit_code == 0, clean.output
     assert clean.output.endswith("0 error(s), 0 warning(s)\n")
-    _edit(project, CONTENT, "  - A little hand cream or lotion",
+    edit(project, CONTENT, "  - A little hand cream or lotion",
           "  - A little hand cream or lotion prior to the massage")
     warned = runner.invoke(cli, ["-C", str(project), "check"])
     assert warned.exit_code == 0
@@ -184,7 +173,7 @@ def test_missing_alt_text_is_reported_before_other_checks(project: Path) -> None
     (project / "content/images").mkdir()
     (project / "content/images/hands.svg").write_text(
         "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>", encoding="utf-8")
-    _edit(project, CONTENT, "  - title: Warm up\n",
+    edit(project, CONTENT, "  - title: Warm up\n",
           "  - title: Warm up\n    image: images/hands.svg\n")
     result = CliRunner().invoke(cli, ["-C", str(project), "check"])
     assert result.exit_code == 1
@@ -194,7 +183,7 @@ def test_missing_alt_text_is_reported_before_other_checks(project: Path) -> None
 
 
 def test_build_refuses_to_render_on_check_errors(project: Path) -> None:
-    _edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2020-01-01")
+    edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2020-01-01")
     with pytest.raises(ValidationError) as caught:
         build(project)
     assert [p.field for p in caught.value.problems] == ["review.reviewed"]
@@ -202,7 +191,7 @@ def test_build_refuses_to_render_on_check_errors(project: Path) -> None:
 
 
 def test_fit_shrink_steps_the_body_down_to_fit(project: Path) -> None:
-    _edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\nfit: shrink\n")
+    edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\nfit: shrink\n")
     report = check(project, today=TODAY)
     [page] = report.pages
     assert page["max_pages"] == 1

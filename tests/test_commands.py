@@ -11,14 +11,6 @@ from click.testing import CliRunner
 
 from handouts import __version__
 from handouts.cli import cli
-from handouts.scaffold import init_project
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "p"
-    init_project(root)
-    return root
 
 
 def run(*args: str) -> object:

@@ -14,16 +14,10 @@ from hypothesis import strategies as st
 from handouts.build import build
 from handouts.cli import cli
 from handouts.errors import HandoutsError
-from handouts.scaffold import SKELETON_DIR, init_project
+from handouts.scaffold import SKELETON_DIR
 
 CONTENT = "content/hand-self-massage.yaml"
 
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "p"
-    init_project(root)
-    return root
 
 
 def _problems(project: Path, *names: str) -> list[str]:

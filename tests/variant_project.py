@@ -64,3 +64,11 @@ def fill_translation(root: Path, prefix: str = "ES ") -> Path:
     with po.open("wb") as handle:
         write_po(handle, catalog, width=0)
     return po
+
+
+def edit(project: Path, name: str, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there) with ``new`` once in a project file."""
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
