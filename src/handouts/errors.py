@@ -59,6 +59,8 @@ class HandoutsError(click.ClickException):
     """
 
     exit_code = 1
+    #: Printed after the problems; subclasses say what happened to the output.
+    outcome = "nothing was written."
 
     def __init__(self, problems: Iterable[Problem] | str) -> None:
         if isinstance(problems, str):
@@ -71,7 +73,7 @@ class HandoutsError(click.ClickException):
         for problem in self.problems:
             click.echo(problem.format(), err=True)
         errors = sum(p.severity is Severity.ERROR for p in self.problems)
-        click.echo(f"{errors} error{'s' if errors != 1 else ''}; nothing was written.", err=True)
+        click.echo(f"{errors} error{'s' if errors != 1 else ''}; {self.outcome}", err=True)
 
 
 class ValidationError(HandoutsError):
@@ -84,6 +86,8 @@ class RenderError(HandoutsError):
 
 class OutputError(HandoutsError):
     """The output could not be written (read-only folder, full disk...)."""
+
+    outcome = "files that could not be written keep their previous version."
 
 
 def _sort_key(p: Problem) -> tuple[str, int, str]:
