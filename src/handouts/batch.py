@@ -266,6 +266,10 @@ def _run(project: Project, out_dir: Path, todo: list[tuple[Variant, str]],
         for variant, digest in todo:
             yield _render_variant(variant, str(out_dir / variant.relpath), digest)
         return
+    # Import the engine before the workers fork: each inherits the loaded modules
+    # instead of importing WeasyPrint, Pango bindings and fontTools on its own.
+    import weasyprint  # noqa: F401
+
     with ProcessPoolExecutor(workers, initializer=_worker_init,
                              initargs=(str(project.root),)) as pool:
         futures = [pool.submit(_render_variant, v, str(out_dir / v.relpath), d)

@@ -49,8 +49,13 @@ class SourceFile:
     raw: bytes
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects) that rejects duplicate keys instead of keeping the last."""
+#: libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
+#: Both are "safe": they build plain values only, never arbitrary objects.
+_BASE: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+
+class _Loader(_BASE):  # type: ignore[valid-type, misc]
+    """The safe loader; duplicate keys are reported by :func:`_build`, not silently merged."""
 
 
 def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: LineMap,
@@ -90,7 +95,7 @@ def _too_deep(text: str) -> int | None:
     measured first with its scanner, which is iterative.
     """
     depth = 0
-    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+    for token in yaml.scan(text, Loader=_BASE):
         if isinstance(token, _OPEN):
             depth += 1
             if depth > MAX_DEPTH:
@@ -158,7 +163,11 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
         line = mark.line + 1 if mark else None
         column = f", column {mark.column + 1}" if mark else ""
         reason = exc.problem or exc.context or "is not valid YAML"
-        problems.append(Problem(display, line, "", f"YAML syntax error{column}: {reason}"))
+        if "nesting depth" in reason:  # libyaml stops very deep documents itself
+            problems.append(Problem(display, line, "",
+                                    f"is nested too deeply (more than {MAX_DEPTH} levels)"))
+        else:
+            problems.append(Problem(display, line, "", f"YAML syntax error{column}: {reason}"))
         return None
     except yaml.YAMLError as exc:
         problems.append(Problem(display, None, "", f"YAML error: {exc}"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 #: Built-in English list: hard word or phrase → plainer words.
 ENGLISH: dict[str, str] = {
@@ -48,6 +49,7 @@ class JargonHit:
     start: int
 
 
+@cache
 def _pattern(term: str) -> re.Pattern[str]:
     words = [re.escape(w) for w in term.split()]
     if len(words) == 1 and re.fullmatch(r"[a-záéíóúñü]+(?:ize|ate|e)", term):
