@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
-from handouts.errors import Problem, ValidationError
+from handouts.errors import Problem
 from handouts.schema import Model, Text, validate
 from handouts.sourcefile import LineMap, format_loc, read_yaml
 
@@ -371,12 +371,3 @@ def _hint(value: str, options: list[str]) -> str:
     if close:
         return f" (did you mean '{close[0]}'?)"
     return f" (known: {', '.join(options)})" if options else ""
-
-
-def load_project(root: Path) -> Project:
-    """Load the project at ``root`` or raise :class:`ValidationError` with every problem."""
-    problems: list[Problem] = []
-    config = load_config(root, problems)
-    if config is None:
-        raise ValidationError(problems)
-    return Project(root, config, CONFIG_NAME)

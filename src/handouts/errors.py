@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 import click
 
@@ -39,16 +38,6 @@ class Problem:
         what = f"{self.field}: {self.message}" if self.field else self.message
         prefix = "warning: " if self.severity is Severity.WARNING else ""
         return f"{where}: {prefix}{what}"
-
-
-def display_path(path: Path, root: Path | None) -> str:
-    """Show ``path`` relative to the project root when it is inside it."""
-    if root is not None:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            pass
-    return str(path)
 
 
 class HandoutsError(click.ClickException):

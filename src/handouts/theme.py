@@ -162,4 +162,4 @@ def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"
                 client=client)
 
 
-__all__ = ["Markup", "Page", "environment", "make_page", "render_html", "stylesheet_path"]
+__all__ = ["Page", "environment", "make_page", "render_html", "stylesheet_path"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import colorsys
-
 #: WCAG 2.x level AA: normal text, and large text (18 pt, or 14 pt bold) and graphics.
 AA_NORMAL = 4.5
 AA_LARGE = 3.0
@@ -24,18 +22,3 @@ def contrast_ratio(a: str, b: str) -> float:
     """(L1 + 0.05) / (L2 + 0.05), lighter over darker: 1 to 21."""
     la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
-
-
-def nearest_passing(color: str, background: str, minimum: float) -> str:
-    """The shade of ``color`` (same hue and saturation) closest in lightness that passes."""
-    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
-    hue, light, sat = colorsys.rgb_to_hls(r, g, b)
-    for step in range(0, 501):  # 0.2 % lightness steps: fine enough to land on 8-bit values
-        for candidate_light in (light - step / 500, light + step / 500):
-            if not 0 <= candidate_light <= 1:
-                continue
-            rgb = colorsys.hls_to_rgb(hue, candidate_light, sat)
-            candidate = "#" + "".join(f"{round(c * 255):02X}" for c in rgb)
-            if contrast_ratio(candidate, background) >= minimum:
-                return candidate
-    return "#000000"
