@@ -1,0 +1,27 @@
+"""Pagination of the default theme: regressions found by looking at the pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from handouts.build import load
+from handouts.compose import compose
+from handouts.plan import Variant
+from handouts.render import render_page
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_steps_start_on_page_one_when_the_last_step_barely_misses_it() -> None:
+    # In this variant the fifth step fitted page 1 except for its bottom padding and
+    # rule, and WeasyPrint 70 then moved every step to page 2, leaving page 1 about
+    # two-thirds empty. The rule between steps is now a top border.
+    project, documents = load(REPO)
+    document = next(d for d in documents if d.name == "back-massage")
+    page, problems = compose(project, document,
+                             Variant("back-massage", "general", "es", "letter", "standard"))
+    assert page is not None and not problems
+    output = render_page(project, document, page)
+    assert "Paso a paso" in output.texts[0]
+    assert "Haga círculos pequeños" in output.texts[0]  # the fourth step
+    assert output.pages <= 3
