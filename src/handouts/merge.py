@@ -22,7 +22,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Variant
-from handouts.render import render_page
+from handouts.render import PersonalCopies
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
            "next_appointment", "note")
@@ -137,6 +137,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     refuse_on_check_errors(project, documents, sorted({row.variant for row in rows}))
     result = MergeResult(problems=problems)
     out_dir = project.output_dir(out) / "clients"
+    copies = PersonalCopies(project)
     for row in rows:
         doc = docs[row.variant.handout]
         page, found = compose(project, doc, row.variant, row.client)
@@ -146,7 +147,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
                                     f"{p.path}: {p.message}", p.severity) for p in found]
         if page is None:
             continue
-        output = render_page(project, doc, page)
+        output = copies.render(doc, page)
         errors = errors_only(output.problems)
         result.problems += output.problems
         if errors:

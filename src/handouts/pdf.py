@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from weasyprint.document import Page as LaidOutPage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -198,6 +199,19 @@ def _captured_logs() -> Iterator[_Collector]:
         logger.propagate = propagate
 
 
+@dataclass
+class Layout:
+    """A laid-out document: written to PDF later, or reused for personal copies."""
+
+    document: Any  # weasyprint.Document; Any so that callers need not import WeasyPrint
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the document has."""
+        return len(self.document.pages)
+
+
 class Engine:
     """A WeasyPrint renderer reused across documents in one process."""
 
@@ -223,22 +237,95 @@ class Engine:
         ``source`` names the content file in any problem WeasyPrint reports. With a
         ``timeout`` (seconds), a render that takes longer raises :class:`RenderTimeout`.
         """
+        with time_limit(timeout):
+            layout = self.lay_out(html, base_dir=base_dir, stylesheet=stylesheet,
+                                  source=source, roots=roots, allowed_hosts=allowed_hosts)
+            return self.write(layout, source=source, archive=archive)
+
+    def lay_out(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
+                roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = ()) -> Layout:
+        """Parse, style and paginate ``html``; nothing is written yet."""
         fetcher = RestrictedFetcher(roots, allowed_hosts)
-        with _captured_logs() as logs, time_limit(timeout):
+        with _captured_logs() as logs:
             css = self.stylesheet(stylesheet, fetcher)
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,
             ).render(font_config=self.font_config, stylesheets=[css])
-            # A fixed identifier keeps the output byte-identical across builds. Archival
-            # PDF/A-3u stays tagged, so it is as accessible as the PDF/UA default.
-            pdf = document.write_pdf(
-                pdf_variant=ARCHIVE_VARIANT if archive else PDF_VARIANT, pdf_tags=True,
-                pdf_identifier=b"handouts", custom_metadata=True)
         problems = [Problem(source, None, "render", message) for message in fetcher.refused]
         problems += [_problem(r, source) for r in logs.records
                      if "refused to load" not in r.getMessage()]
-        texts = [" ".join(_texts(page._page_box)) for page in document.pages]
-        return Rendered(pdf=pdf, pages=len(document.pages), problems=problems, texts=texts)
+        return Layout(document, problems)
+
+    def write(self, layout: Layout, *, source: str, archive: bool = False) -> Rendered:
+        """The PDF of ``layout``: tagged PDF/UA-1, or PDF/A-3u with ``archive``."""
+        with _captured_logs() as logs:
+            # A fixed identifier keeps the output byte-identical across builds. Archival
+            # PDF/A-3u stays tagged, so it is as accessible as the PDF/UA default.
+            pdf = layout.document.write_pdf(
+                pdf_variant=ARCHIVE_VARIANT if archive else PDF_VARIANT, pdf_tags=True,
+                pdf_identifier=b"handouts", custom_metadata=True)
+        problems = layout.problems + [_problem(r, source) for r in logs.records]
+        texts = [" ".join(_texts(page._page_box)) for page in layout.document.pages]
+        return Rendered(pdf=pdf, pages=layout.pages, problems=problems, texts=texts)
+
+    def block_height(self, layout: Layout, css_class: str) -> float | None:
+        """The height of the one ``css_class`` block of a one-page ``layout``, else None."""
+        found = _block_path(layout.document.pages, css_class)
+        if found is None or layout.pages != 1:
+            return None
+        return float(found[1][-1].margin_height())
+
+    def swap_block(self, base: Layout, piece: Layout, css_class: str) -> Layout | None:
+        """``base`` with its ``css_class`` block replaced by the one laid out in ``piece``.
+
+        Both must hold exactly one such block, of the same size, so nothing around it
+        moves; otherwise None (the caller then renders the whole document). WeasyPrint
+        writes fonts, text and tags from the laid-out boxes, so the result is written
+        exactly like a full render of the same HTML.
+        """
+        found = _block_path(base.document.pages, css_class)
+        replacement = _block_path(piece.document.pages, css_class)
+        if found is None or replacement is None or piece.pages != 1:
+            return None
+        page_index, path = found
+        old, new = path[-1], replacement[1][-1].deepcopy()
+        if not (_close(old.border_width(), new.border_width())
+                and _close(old.border_height(), new.border_height())
+                and _close(old.margin_height(), new.margin_height())):
+            return None
+        new.translate(old.position_x - new.position_x, old.position_y - new.position_y)
+        for parent in reversed(path[:-1]):
+            # copy(), not copy_with_children(), which also resets the original box.
+            copy = parent.copy()
+            copy.children = [new if child is old else child for child in parent.children]
+            old, new = parent, copy
+        pages = list(base.document.pages)
+        pages[page_index] = LaidOutPage(new)
+        document = base.document.copy(pages)
+        return Layout(document, base.problems + piece.problems)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) < 1e-3
+
+
+def _block_path(pages: list[Any], css_class: str) -> tuple[int, list[Any]] | None:
+    """The page index and the boxes from the page box down to the one ``css_class`` box."""
+    found = None
+    for index, page in enumerate(pages):
+        stack: list[list[Any]] = [[page._page_box]]
+        while stack:
+            path = stack.pop()
+            box = path[-1]
+            element = getattr(box, "element", None)
+            classes = (element.get("class") or "").split() if element is not None else []
+            if css_class in classes and "::" not in box.element_tag:
+                if found is not None:
+                    return None  # split across pages, or more than one
+                found = (index, path)
+                continue
+            stack.extend([*path, child] for child in getattr(box, "children", ()))
+    return found
 
 
 def _texts(box: Any) -> Iterator[str]:

@@ -7,12 +7,15 @@ with the body text a little smaller, step by step, down to a floor.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from handouts.config import Project
 from handouts.content import Document
-from handouts.errors import Problem
+from handouts.errors import Problem, errors_only
 from handouts.theme import THEME_DIR, Page, render_html, stylesheet_path
 
 #: Body text sizes (pt): the theme's size, and the smallest ``fit: shrink`` may use.
@@ -59,19 +62,113 @@ def _render(project: Project, document: Document, page: Page) -> Output:
     from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
 
     html = render_html(page, project.templates_dir)
+    return _rendered(project, document, lambda engine: engine.render(
+        html, **_engine_options(project, document), archive=project.config.defaults.archive),
+        pdf)
+
+
+def _engine_options(project: Project, document: Document) -> dict[str, Any]:
+    return {"base_dir": project.root, "stylesheet": stylesheet_path(project.templates_dir),
+            "source": document.display, "roots": (project.root, THEME_DIR),
+            "allowed_hosts": tuple(project.config.resources.allowed_hosts)}
+
+
+def _rendered(project: Project, document: Document, work: Callable[[Any], Any],
+              pdf: Any) -> Output:
+    """Run ``work`` on the engine; its result as an :class:`Output`, a timeout as a problem."""
     limit = project.config.defaults.render_timeout
     try:
-        result = pdf.engine().render(
-            html, base_dir=project.root, stylesheet=stylesheet_path(project.templates_dir),
-            source=document.display, roots=(project.root, THEME_DIR),
-            allowed_hosts=tuple(project.config.resources.allowed_hosts), timeout=limit,
-            archive=project.config.defaults.archive)
+        with pdf.time_limit(limit):
+            result = work(pdf.engine())
     except pdf.RenderTimeout:
         return Output(b"", 0, [Problem(document.display, None, "", (
             f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
             "in handouts.yaml)"))])
     return Output(result.pdf, result.pages, [_locate(p, document) for p in result.problems],
                   result.texts)
+
+
+#: The comments around the personal block in the template, and the block's class.
+PERSONAL_START, PERSONAL_END = "<!-- handouts:personal -->", "<!-- /handouts:personal -->"
+PERSONAL_CLASS = "prepared-for"
+
+
+class PersonalCopies:
+    """Named-client copies of handouts, laying out only each client's own block.
+
+    Copies of one variant differ only in the "prepared for" block. The first client
+    whose block has a given size gets a full render, and its layout is kept; a later
+    client whose block has the same size gets that layout with only the block laid
+    out anew and swapped in, then written. Written by the same engine from the same
+    kind of layout, the PDF is what a full render gives: same fonts (subset for this
+    client's text), tags and text. Anything unusual (a template without the
+    markers, a block of another size, a handout that had to shrink to fit) falls
+    back to a full render.
+
+    The kept layouts hold a client's details in memory for the life of this object
+    only; nothing is written anywhere but the requested PDF.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._bases: dict[tuple[str, float], Any] = {}
+        #: How many copies were made by swapping the block (the rest were full renders).
+        self.swapped = 0
+
+    def render(self, document: Document, page: Page) -> Output:
+        """The PDF of ``page`` (a page with a client): from a kept layout when possible."""
+        from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
+
+        html = render_html(page, self.project.templates_dir)
+        parts = split_personal(html)
+        if parts is None:
+            return render_page(self.project, document, page)
+        shell, piece_html = parts
+        options = _engine_options(self.project, document)
+        defaults = self.project.config.defaults
+        engine = pdf.engine()
+        try:
+            with pdf.time_limit(defaults.render_timeout):
+                piece = engine.lay_out(piece_html, **options)
+        except pdf.RenderTimeout:
+            return render_page(self.project, document, page)
+        height = engine.block_height(piece, PERSONAL_CLASS)
+        key = (hashlib.sha256(shell.encode()).hexdigest(), round(height or -1.0, 3))
+        base = self._bases.get(key) if height is not None else None
+        if base is not None:
+            swapped = engine.swap_block(base, piece, PERSONAL_CLASS)
+            if swapped is not None:
+                self.swapped += 1
+                return _rendered(self.project, document, lambda e: e.write(
+                    swapped, source=document.display, archive=defaults.archive), pdf)
+        layouts: list[Any] = []
+
+        def keep(engine: Any) -> Any:
+            layouts.append(engine.lay_out(html, **options))
+            return engine.write(layouts[0], source=document.display, archive=defaults.archive)
+
+        output = _rendered(self.project, document, keep, pdf)
+        if document.handout.fit == "shrink" and output.pages > max_pages(
+                self.project, document, page.large_print):
+            return render_page(self.project, document, page)  # shrinks; not kept
+        if layouts and height is not None and not errors_only(output.problems):
+            self._bases[key] = layouts[0]
+        return output
+
+
+def split_personal(html: str) -> tuple[str, str] | None:
+    """The page without its personal block, and a page holding only that block.
+
+    The second keeps the first's ``<head>`` (page size, print size, colours) and the
+    ``<main>`` the block sits in, so the block is laid out at the same width.
+    """
+    start, end = html.find(PERSONAL_START), html.find(PERSONAL_END)
+    body = html.find("<body")
+    if min(start, end, body) < 0 or not body < start < end:
+        return None
+    block = html[start + len(PERSONAL_START):end]
+    shell = html[:start] + html[end + len(PERSONAL_END):]
+    return shell, f"{html[:body]}<body><main>{block}</main></body></html>"
 
 
 _URL = re.compile(r"file://\S+|data:\S+|https?://\S+")

@@ -1,0 +1,110 @@
+"""Personal copies: only the "prepared for" block is laid out per client, and the PDF
+is exactly what a full render of the same page gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+
+from handouts import pdf
+from handouts.build import load
+from handouts.clients import Client
+from handouts.compose import compose
+from handouts.plan import Variant
+from handouts.render import PERSONAL_CLASS, PersonalCopies, render_page, split_personal
+from handouts.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesheet_path
+
+HANDOUT = "hand-self-massage"
+SHORT = [Client(f"Client {i}", None, "Ana Ruiz", dt.date(2026, 12, 1)) for i in range(4)]
+# A note adds a line to the block: these share a second block size.
+NOTED = [Client(f"Noted {i}", "Gentle on the left shoulder", "Ana Ruiz", None)
+         for i in range(3)]
+LONG_NOTE = Client("Zelda Quintanilla", " ".join(["Keep the pressure light."] * 12))
+
+
+def _copies(root: Path, variant: Variant, clients: list[Client]) -> tuple[
+        PersonalCopies, list[bytes], list[bytes]]:
+    project, documents = load(root)
+    document = next(d for d in documents if d.name == HANDOUT)
+    copies = PersonalCopies(project)
+    fast, full = [], []
+    for client in clients:
+        page, problems = compose(project, document, variant, client)
+        assert page is not None and not problems
+        fast.append(copies.render(document, page).pdf)
+        full.append(render_page(project, document, page).pdf)
+    return copies, fast, full
+
+
+@pytest.mark.parametrize("variant", [
+    Variant(HANDOUT, "general", "en", "letter", "standard"),
+    Variant(HANDOUT, "general", "en", "a4", "large"),
+])
+def test_copies_are_byte_identical_to_full_renders(project: Path, variant: Variant) -> None:
+    clients = [*SHORT, *NOTED, LONG_NOTE]
+    copies, fast, full = _copies(project, variant, clients)
+    assert fast == full
+    # The first of each block size is a full render; the rest reuse its layout.
+    assert copies.swapped == len(clients) - 3
+    for client, data in zip(clients, fast, strict=True):
+        text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+        assert f"Prepared for {client.name}" in text
+        with pikepdf.open(io.BytesIO(data)) as document:
+            assert "/StructTreeRoot" in document.Root
+            assert str(document.Root.Lang) == "en"
+
+
+def test_a_copy_never_shows_the_previous_clients_details(project: Path) -> None:
+    variant = Variant(HANDOUT, "general", "en", "letter", "standard")
+    _, fast, _ = _copies(project, variant, SHORT[:2])
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(fast[1])).pages)
+    assert "Client 1" in text
+    assert "Client 0" not in text
+
+
+def test_template_without_the_markers_gets_full_renders(project: Path) -> None:
+    template = (THEME_DIR / TEMPLATE_NAME).read_text(encoding="utf-8")
+    stripped = template.replace("<!-- handouts:personal -->", "").replace(
+        "<!-- /handouts:personal -->", "")
+    (project / "templates").mkdir(exist_ok=True)
+    (project / "templates" / TEMPLATE_NAME).write_text(stripped, encoding="utf-8")
+    variant = Variant(HANDOUT, "general", "en", "letter", "standard")
+    copies, fast, full = _copies(project, variant, SHORT[:3])
+    assert fast == full
+    assert copies.swapped == 0
+
+
+def test_swap_needs_a_block_of_the_same_size(project: Path) -> None:
+    root, documents = load(project)
+    document = next(d for d in documents if d.name == HANDOUT)
+    variant = Variant(HANDOUT, "general", "en", "letter", "standard")
+    engine = pdf.engine()
+    options = {"base_dir": project, "stylesheet": stylesheet_path(None), "source": "x",
+               "roots": (project, THEME_DIR)}
+
+    def html(client: Client) -> str:
+        page, _ = compose(root, document, variant, client)
+        assert page is not None
+        return render_html(page, None)
+
+    base = engine.lay_out(html(SHORT[0]), **options)
+    assert base.pages == 2
+    assert engine.block_height(base, PERSONAL_CLASS) is None  # only for one-page pieces
+    pieces = {}
+    for client in (SHORT[1], LONG_NOTE):
+        parts = split_personal(html(client))
+        assert parts is not None
+        pieces[client.name] = engine.lay_out(parts[1], **options)
+    same, taller = pieces[SHORT[1].name], pieces[LONG_NOTE.name]
+    assert engine.block_height(taller, PERSONAL_CLASS) > engine.block_height(
+        same, PERSONAL_CLASS) > 0
+    assert engine.swap_block(base, taller, PERSONAL_CLASS) is None
+    swapped = engine.swap_block(base, same, PERSONAL_CLASS)
+    assert swapped is not None
+    text = engine.write(swapped, source="x").texts[0]
+    assert "Prepared for Client 1" in text and "Client 0" not in text
