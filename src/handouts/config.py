@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
@@ -151,17 +152,23 @@ class Clinic(Model):
     @property
     def phone_display(self) -> str:
         """The phone number as people write it locally, e.g. ``(480) 992-5050``."""
-        number = phonenumbers.parse(self.phone, self.phone_region)
-        fmt = (phonenumbers.PhoneNumberFormat.NATIONAL
-               if phonenumbers.region_code_for_number(number) == self.phone_region
-               else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-        return phonenumbers.format_number(number, fmt)
+        return _phone_formats(self.phone, self.phone_region)[0]
 
     @property
     def phone_uri(self) -> str:
         """``tel:+14809925050`` for the clickable link in the PDF."""
-        number = phonenumbers.parse(self.phone, self.phone_region)
-        return "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return _phone_formats(self.phone, self.phone_region)[1]
+
+
+@lru_cache(maxsize=64)
+def _phone_formats(phone: str, region: str) -> tuple[str, str]:
+    """(display, tel: URI); cached because every page prints the number three times."""
+    number = phonenumbers.parse(phone, region)
+    fmt = (phonenumbers.PhoneNumberFormat.NATIONAL
+           if phonenumbers.region_code_for_number(number) == region
+           else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return (phonenumbers.format_number(number, fmt),
+            "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
 class Defaults(Model):

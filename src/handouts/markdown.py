@@ -6,7 +6,7 @@ only to *find* raw HTML so we can report it as an error instead of printing tags
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -35,13 +35,18 @@ def _inspector() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=4096)
 def render_inline(text: str) -> Markup:
-    """Render one text field to safe inline HTML."""
+    """Render one text field to safe inline HTML.
+
+    Cached: every variant of a handout renders the same fields again.
+    """
     return Markup(_renderer().renderInline(text).strip())
 
 
+@lru_cache(maxsize=4096)
 def plain(text: str) -> str:
-    """The text without Markdown markup, for PDF metadata and checks."""
+    """The text without Markdown markup, for PDF metadata and checks (cached)."""
     out: list[str] = []
     for token in _inspector().parseInline(text):
         for child in token.children or []:

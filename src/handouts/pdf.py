@@ -19,6 +19,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -105,7 +106,7 @@ class RestrictedFetcher(URLFetcher):
                  timeout: float = 10) -> None:
         super().__init__(timeout=timeout, allowed_protocols=("file", "data", "http", "https"),
                          allow_redirects=False)
-        self.roots = tuple(r.resolve() for r in roots)
+        self.roots = _resolved(roots)
         self.allowed_hosts = tuple(h.lower() for h in allowed_hosts)
         self.refused: list[str] = []
 
@@ -162,6 +163,11 @@ class RestrictedFetcher(URLFetcher):
         message = f"refused to load {url}: {reason}"
         self.refused.append(message)
         raise FetchRefused(message)
+
+
+@lru_cache(maxsize=16)
+def _resolved(roots: tuple[Path, ...]) -> tuple[Path, ...]:
+    return tuple(r.resolve() for r in roots)
 
 
 @dataclass
@@ -302,7 +308,9 @@ class Engine:
         pages = list(base.document.pages)
         pages[page_index] = LaidOutPage(new)
         document = base.document.copy(pages)
-        return Layout(document, base.problems + piece.problems)
+        # The piece repeats the page's <head>: its messages may already be the base's.
+        extra = [problem for problem in piece.problems if problem not in base.problems]
+        return Layout(document, base.problems + extra)
 
 
 def _close(a: float, b: float) -> bool:
