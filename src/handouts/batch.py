@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -36,7 +35,7 @@ from handouts.i18n import LOCALE_DIR, translation_path
 from handouts.output import write_atomic
 from handouts.plan import Variant, plan_matrix
 from handouts.quality import text_variants
-from handouts.render import render_page
+from handouts.render import render_page, settle
 from handouts.theme import THEME_DIR
 
 INDEX_NAME = "index.json"
@@ -153,23 +152,10 @@ _STATE: dict[str, Any] = {}
 
 def _worker_init(root: str) -> None:
     """Load WeasyPrint, fonts and the project once per worker process."""
-    from handouts import pdf
-
-    pdf.engine()
     project, documents = load(Path(root))
     _STATE["project"] = project
     _STATE["documents"] = {d.name: d for d in documents}
-    _settle()
-
-
-def _settle() -> None:
-    """Exempt what is loaded so far from garbage collection before the render loop.
-
-    Every render allocates many short-lived objects, and each full collection would
-    walk the modules, fonts and project again: freezing them saves about 5% per PDF.
-    """
-    gc.collect()
-    gc.freeze()
+    settle()
 
 
 def _render_variant(variant: Variant, digest: str,
@@ -313,12 +299,9 @@ def _rendered(project: Project, documents: dict[str, Document], out_dir: Path,
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if workers == 1:
         # In-process: no start-up cost for a single worker, and no second load.
-        from handouts import pdf
-
-        pdf.engine()
         _STATE["project"] = project
         _STATE["documents"] = documents
-        _settle()
+        settle()
         for variant, digest in todo:
             yield _render_variant(variant, digest)
         return

@@ -22,7 +22,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Variant
-from handouts.render import PersonalCopies
+from handouts.render import PersonalCopies, settle
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
            "next_appointment", "note")
@@ -138,6 +138,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     result = MergeResult(problems=problems)
     out_dir = project.output_dir(out) / "clients"
     copies = PersonalCopies(project)
+    settle()
     for row in rows:
         doc = docs[row.variant.handout]
         page, found = compose(project, doc, row.variant, row.client)
