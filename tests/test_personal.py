@@ -108,3 +108,17 @@ def test_swap_needs_a_block_of_the_same_size(project: Path) -> None:
     assert swapped is not None
     text = engine.write(swapped, source="x").texts[0]
     assert "Prepared for Client 1" in text and "Client 0" not in text
+
+
+def test_a_changed_engine_falls_back_to_full_renders(project: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The swap reads WeasyPrint's box tree, which is not public API. If a release
+    # changes it, copies must still come out right, rendered in full.
+    def changed(*args: object) -> None:
+        raise AttributeError("'PageBox' object has no attribute 'children'")
+
+    monkeypatch.setattr(pdf, "_block_path", changed)
+    variant = Variant(HANDOUT, "general", "en", "letter", "standard")
+    copies, fast, full = _copies(project, variant, SHORT[:3])
+    assert fast == full
+    assert copies.swapped == 0

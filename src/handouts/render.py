@@ -152,9 +152,13 @@ class PersonalCopies:
         if base is not None:
             swapped = engine.swap_block(base, piece, PERSONAL_CLASS)
             if swapped is not None:
+                try:
+                    output = _rendered(self.project, document, lambda e: e.write(
+                        swapped, source=document.display, archive=defaults.archive), pdf)
+                except Exception:  # WeasyPrint internals changed: see swap_block
+                    return render_page(self.project, document, page)
                 self.swapped += 1
-                return _rendered(self.project, document, lambda e: e.write(
-                    swapped, source=document.display, archive=defaults.archive), pdf)
+                return output
         layouts: list[Any] = []
 
         def keep(engine: Any) -> Any:
