@@ -73,12 +73,9 @@ def render_page(project: Project, document: Document, page: Page) -> Output:
 
 
 def _render(project: Project, document: Document, page: Page) -> Output:
-    from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
-
     html = render_html(page, project.templates_dir)
     return _rendered(project, document, lambda engine: engine.render(
-        html, **_engine_options(project, document), archive=project.config.defaults.archive),
-        pdf)
+        html, **_engine_options(project, document), archive=project.config.defaults.archive))
 
 
 def _engine_options(project: Project, document: Document) -> dict[str, Any]:
@@ -87,9 +84,10 @@ def _engine_options(project: Project, document: Document) -> dict[str, Any]:
             "allowed_hosts": tuple(project.config.resources.allowed_hosts)}
 
 
-def _rendered(project: Project, document: Document, work: Callable[[Any], Any],
-              pdf: Any) -> Output:
+def _rendered(project: Project, document: Document, work: Callable[[Any], Any]) -> Output:
     """Run ``work`` on the engine; its result as an :class:`Output`, a timeout as a problem."""
+    from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
+
     limit = project.config.defaults.render_timeout
     try:
         with pdf.time_limit(limit):
@@ -154,7 +152,7 @@ class PersonalCopies:
             if swapped is not None:
                 try:
                     output = _rendered(self.project, document, lambda e: e.write(
-                        swapped, source=document.display, archive=defaults.archive), pdf)
+                        swapped, source=document.display, archive=defaults.archive))
                 except Exception:  # WeasyPrint internals changed: see swap_block
                     return render_page(self.project, document, page)
                 self.swapped += 1
@@ -165,7 +163,7 @@ class PersonalCopies:
             layouts.append(engine.lay_out(html, **options))
             return engine.write(layouts[0], source=document.display, archive=defaults.archive)
 
-        output = _rendered(self.project, document, keep, pdf)
+        output = _rendered(self.project, document, keep)
         if document.handout.fit == "shrink" and output.pages > max_pages(
                 self.project, document, page.large_print):
             return render_page(self.project, document, page)  # shrinks; not kept
