@@ -122,3 +122,20 @@ def test_a_changed_engine_falls_back_to_full_renders(project: Path,
     copies, fast, full = _copies(project, variant, SHORT[:3])
     assert fast == full
     assert copies.swapped == 0
+
+
+def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
+    # The shrunken size depends on the block, so a kept layout cannot be reused.
+    content = project / "content" / f"{HANDOUT}.yaml"
+    text = content.read_text(encoding="utf-8")
+    content.write_text(text.replace("language: en\n", "language: en\nmax_pages: 1\n"
+                                    "fit: shrink\n"), encoding="utf-8")
+    variant = Variant(HANDOUT, "general", "en", "letter", "standard")
+    copies, fast, full = _copies(project, variant, SHORT[:3])
+    assert fast == full
+    assert copies.swapped == 0
+    project_, documents = load(project)
+    document = next(d for d in documents if d.name == HANDOUT)
+    page, _ = compose(project_, document, variant, SHORT[0])
+    assert page is not None
+    assert render_page(project_, document, page).shrunk_to is not None  # it did shrink

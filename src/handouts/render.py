@@ -124,6 +124,8 @@ class PersonalCopies:
     def __init__(self, project: Project) -> None:
         self.project = project
         self._bases: dict[tuple[str, float], Any] = {}
+        #: Pages (by hash, without their block) that had to shrink: always rendered in full.
+        self._shrinks: set[str] = set()
         #: How many copies were made by swapping the block (the rest were full renders).
         self.swapped = 0
 
@@ -136,6 +138,9 @@ class PersonalCopies:
         if parts is None:
             return render_page(self.project, document, page)
         shell, piece_html = parts
+        shell_key = hashlib.sha256(shell.encode()).hexdigest()
+        if shell_key in self._shrinks:
+            return render_page(self.project, document, page)
         options = _engine_options(self.project, document)
         defaults = self.project.config.defaults
         engine = pdf.engine()
@@ -145,7 +150,7 @@ class PersonalCopies:
         except pdf.RenderTimeout:
             return render_page(self.project, document, page)
         height = engine.block_height(piece, PERSONAL_CLASS)
-        key = (hashlib.sha256(shell.encode()).hexdigest(), round(height or -1.0, 3))
+        key = (shell_key, round(height or -1.0, 3))
         base = self._bases.get(key) if height is not None else None
         if base is not None:
             swapped = engine.swap_block(base, piece, PERSONAL_CLASS)
@@ -166,6 +171,7 @@ class PersonalCopies:
         output = _rendered(self.project, document, keep)
         if document.handout.fit == "shrink" and output.pages > max_pages(
                 self.project, document, page.large_print):
+            self._shrinks.add(shell_key)
             return render_page(self.project, document, page)  # shrinks; not kept
         if layouts and height is not None and not errors_only(output.problems):
             self._bases[key] = layouts[0]
