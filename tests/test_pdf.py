@@ -151,9 +151,9 @@ def test_engine_css_errors_become_problems(tmp_path: Path) -> None:
 
 def test_time_limit_stops_a_slow_render(tmp_path: Path) -> None:
     html = "<table>" + "<tr><td>x</td></tr>" * 20000 + "</table>"
-    with pytest.raises(pdf.RenderTimeout):
+    with pytest.raises(pdf.RenderTimeout), pdf.time_limit(0.2):
         pdf.engine().render(html, base_dir=tmp_path, stylesheet=THEME_DIR / "handout.css",
-                            source="content/x.yaml", roots=(tmp_path, THEME_DIR), timeout=0.2)
+                            source="content/x.yaml", roots=(tmp_path, THEME_DIR))
 
 
 def test_engine_info_reports_versions() -> None:

@@ -281,7 +281,7 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
         return
     with ThreadPoolExecutor(1, thread_name_prefix="handouts-writer") as writer:
         pending: deque[Future[VariantResult]] = deque()
-        for result, data in _rendered(project, documents, out_dir, todo, jobs):
+        for result, data in _render_all(project, documents, out_dir, todo, jobs):
             if not data:  # failed, or already written by a worker process
                 yield result
             else:
@@ -293,9 +293,10 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
             yield pending.popleft().result()
 
 
-def _rendered(project: Project, documents: dict[str, Document], out_dir: Path,
-              todo: list[tuple[Variant, str]],
-              jobs: int | None) -> Iterator[tuple[VariantResult, bytes]]:
+def _render_all(project: Project, documents: dict[str, Document], out_dir: Path,
+                todo: list[tuple[Variant, str]],
+                jobs: int | None) -> Iterator[tuple[VariantResult, bytes]]:
+    """Each variant rendered: bytes to write here, or b"" once a worker wrote it or it failed."""
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
     if workers == 1:
         # In-process: no start-up cost for a single worker, and no second load.

@@ -237,16 +237,15 @@ class Engine:
 
     def render(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
                roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = (),
-               timeout: float = 0, archive: bool = False) -> Rendered:
+               archive: bool = False) -> Rendered:
         """Render ``html`` (resolving relative URLs against ``base_dir``) to PDF bytes.
 
-        ``source`` names the content file in any problem WeasyPrint reports. With a
-        ``timeout`` (seconds), a render that takes longer raises :class:`RenderTimeout`.
+        ``source`` names the content file in any problem WeasyPrint reports. Callers
+        bound the time with :func:`time_limit` around this (or ``lay_out`` + ``write``).
         """
-        with time_limit(timeout):
-            layout = self.lay_out(html, base_dir=base_dir, stylesheet=stylesheet,
-                                  source=source, roots=roots, allowed_hosts=allowed_hosts)
-            return self.write(layout, source=source, archive=archive)
+        layout = self.lay_out(html, base_dir=base_dir, stylesheet=stylesheet,
+                              source=source, roots=roots, allowed_hosts=allowed_hosts)
+        return self.write(layout, source=source, archive=archive)
 
     def lay_out(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
                 roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = ()) -> Layout:

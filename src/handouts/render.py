@@ -38,7 +38,9 @@ class Output:
 
 
 def settle() -> None:
-    """Exempt what is loaded so far from garbage collection, before a render loop.
+    """Load the engine, then exempt everything loaded from garbage collection.
+
+    Called once before a render loop.
 
     Every render allocates many short-lived objects, and each full collection would
     walk the modules, fonts and project again: freezing them saves about 5% per PDF.
