@@ -215,8 +215,8 @@ def _csv_error(error: str, delimiter: str) -> str:
     if "end of data" in error:
         return 'a quote (") opened in this row is never closed'
     if "field limit" in error:
-        return (f"a cell is far longer than {MAX_CELL:,} characters "
-                '(a quote (") that is never closed?)')
+        return f'a cell is far longer than {MAX_CELL:,} characters — a quote (") never closed?'
+
     if "expected after" in error:
         return ('a quoted cell has text after its closing quote; quote the whole cell and '
                 'double any quote inside it ("")')
