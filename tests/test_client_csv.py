@@ -117,7 +117,6 @@ SECRET = "Maria Secreta"
     ("language", "back-massage is not available in this language (choose from en, es)"),
     ("paper", "must be letter or a4"),
     ("large_print", "must be yes or no"),
-    ("next_appointment", "must be a date written as YYYY-MM-DD"),
 ])
 def test_no_column_echoes_its_value(tmp_path: Path, column: str, message: str) -> None:
     cells = {"client": "Ann Lee", "handout": "back-massage", column: SECRET}
@@ -126,8 +125,8 @@ def test_no_column_echoes_its_value(tmp_path: Path, column: str, message: str) -
     assert [r.line for r in rows] == [3]
 
 
-def test_language_of_an_unknown_handout_and_empty_required_cells(tmp_path: Path) -> None:
-    row = _row(client=" ", handout="", language="Secreta")
+def test_unknown_handout_empty_cells_and_bad_date(tmp_path: Path) -> None:
+    row = _row(client=" ", handout="", language="Secreta", next_appointment="Maria 2026")
     _, problems = _read(tmp_path, f"{HEADER}\n{row}\n")
     assert problems == [
         "clients.csv:2: client: must not be empty",
@@ -135,6 +134,7 @@ def test_language_of_an_unknown_handout_and_empty_required_cells(tmp_path: Path)
         "desk-stretch-break)",
         "clients.csv:2: language: no handout of this project is available in this language "
         "(choose from en, es)",
+        "clients.csv:2: next_appointment: must be a date written as YYYY-MM-DD",
     ]
 
 

@@ -137,14 +137,14 @@ def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], li
 
 
 def _header_line(text: str) -> tuple[int, str]:
-    """The first non-blank line (number, text), up to a line break outside quotes."""
+    """The first line with any text (number, text), up to a line break outside quotes."""
     line, start, quoted, i = 1, 0, False, 0
     while i < len(text):
         char = text[i]
         if char == '"':
             quoted = not quoted
         elif char in "\r\n" and not quoted:
-            if text[start:i].strip():
+            if text[start:i].strip(" \t,;"):  # the csv reader skips ",,," lines too
                 return line, text[start:i]
             if char == "\r" and text.startswith("\n", i + 1):
                 i += 1
@@ -172,7 +172,10 @@ def _delimiter(header: str) -> tuple[str, str | None]:
     if len(used) > 1:
         # Prefer the delimiter that splits the header into the most known column names.
         def known(d: str) -> tuple[int, int]:
-            cells = next(csv.reader([header], delimiter=d))
+            try:
+                cells = next(csv.reader([header], delimiter=d))
+            except csv.Error:
+                cells = []
             return sum(c.strip() in COLUMNS for c in cells), counts[d]
         used.sort(key=known, reverse=True)
     if used:
