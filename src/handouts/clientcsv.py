@@ -106,7 +106,7 @@ def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], li
     records = _records(text, delimiter)
     header: list[str] = []
     for line, fields, error in records:
-        if error is None and _blank(fields):
+        if error is None and not "".join(fields).strip(" \t,;"):  # as _header_line skips
             continue
         if error is not None:
             return [], [Problem(display, line, "", error)]
