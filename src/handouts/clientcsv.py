@@ -26,7 +26,7 @@ COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", 
 REQUIRED = ("client", "handout")
 #: Longest cell we accept; anything longer is a quote that was never closed, or not a note.
 MAX_CELL = 5000
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
+DELIMITERS = (",", ";", "\t")  # comma, semicolon (European Excel), tab
 _SAVE_AS = "save the file as CSV with commas, semicolons or tabs"
 _EXPORT = "export it as 'CSV UTF-8'"
 # Why a row may have the wrong number of fields, by delimiter.
