@@ -6,7 +6,6 @@ import csv
 import io
 import logging
 import re
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -335,7 +334,6 @@ RANDOM_HEADER = st.lists(CELL | st.sampled_from(COLUMNS), max_size=10)
 # part of these came from the row.
 ALLOWED = "\n".join([Path(clientcsv.__file__).read_text(encoding="utf-8"), *HANDOUTS,
                      *CHOICES.audiences, *CHOICES.languages(), "clients.csv"])
-WORKDIR = Path(tempfile.mkdtemp(prefix="client-csv-"))
 
 
 def _tokens(value: str) -> set[str]:
@@ -346,16 +344,16 @@ def _tokens(value: str) -> set[str]:
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(header=st.just(list(COLUMNS)) | RANDOM_HEADER, records=st.lists(RECORD, max_size=6),
        delimiter=st.sampled_from([",", ";", "\t"]), quoted=st.booleans(), bom=st.booleans())
-def test_read_rows_never_raises_and_never_echoes(header: list[str], records: list[list[str]],
-                                                  delimiter: str, quoted: bool,
-                                                  bom: bool) -> None:
+def test_read_rows_never_raises_and_never_echoes(
+        tmp_path_factory: pytest.TempPathFactory, header: list[str], records: list[list[str]],
+        delimiter: str, quoted: bool, bom: bool) -> None:
     if quoted:
         buffer = io.StringIO()
         csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows([header, *records])
         text = buffer.getvalue()
     else:  # as a careless export would write it: nothing quoted, so rows shift
         text = "\n".join(delimiter.join(r) for r in [header, *records])
-    path = WORKDIR / "clients.csv"
+    path = tmp_path_factory.getbasetemp() / "clients.csv"  # session-scoped: fine for hypothesis
     path.write_bytes(("\ufeff" if bom else "").encode() + text.encode())
     rows, problems = read_rows(path, "clients.csv", CHOICES)
     cells = {c for r in [header, *records] for c in r}
