@@ -3,40 +3,24 @@
 Columns (header row required; only ``client`` and ``handout`` must be filled):
 ``client, handout, audience, language, paper, large_print, therapist,
 next_appointment, note``. A bad row is reported with its line number and the good
-rows are still built. Messages never repeat a row's personal fields.
+rows are still built. Reading and checking the CSV is :mod:`handouts.clientcsv`;
+its messages never repeat a value from a row.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import difflib
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.build import load, refuse_on_check_errors
-from handouts.clients import Client
+from handouts.clientcsv import Choices, read_rows
 from handouts.compose import compose
+from handouts.content import Document
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
-from handouts.plan import GENERAL, Variant
+from handouts.plan import GENERAL
 from handouts.render import PersonalCopies, settle
-
-COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
-           "next_appointment", "note")
-_TRUE = {"yes", "y", "true", "1", "x"}
-_FALSE = {"no", "n", "false", "0", ""}
-
-
-@dataclass(frozen=True)
-class Row:
-    """One valid CSV row, ready to render."""
-
-    line: int
-    variant: Variant
-    client: Client
 
 
 @dataclass
@@ -52,74 +36,15 @@ class MergeResult:
         return not errors_only(self.problems)
 
 
-def _hint(value: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(value, options, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else f" (choose from {', '.join(options)})"
-
-
-def read_rows(csv_path: Path, display: str, handouts: list[str], audiences: list[str],
-              default_language: str, default_paper: str) -> tuple[list[Row], list[Problem]]:
-    """Parse and check the CSV; returns the good rows and a problem for each bad cell."""
-    problems: list[Problem] = []
-    try:
-        text = csv_path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        return [], [Problem(display, None, "", f"cannot be read: {exc.strerror or exc}")]
-    except UnicodeDecodeError:
-        return [], [Problem(display, None, "", "is not UTF-8 text; export it as 'CSV UTF-8'")]
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in reader.fieldnames or []]
-    reader.fieldnames = header
-    for name in header:
-        if name not in COLUMNS:
-            hint = _hint(name, list(COLUMNS))
-            problems.append(Problem(display, 1, name, "unknown column" + hint))
-    for required in ("client", "handout"):
-        if required not in header:
-            problems.append(Problem(display, 1, required, "column is missing"))
-    if problems:
-        return [], problems
-    rows: list[Row] = []
-    line = 1
-    for record in reader:
-        line = reader.line_num
-        cells = {k: (v or "").strip() for k, v in record.items() if k is not None}
-        bad: list[Problem] = []
-
-        def err(column: str, message: str, line: int = line, bad: list[Problem] = bad) -> None:
-            bad.append(Problem(display, line, column, message))
-
-        if not cells.get("client"):
-            err("client", "must not be empty")
-        handout = cells.get("handout", "")
-        if handout not in handouts:
-            err("handout", f"no such handout '{handout}'" + _hint(handout, handouts))
-        audience = cells.get("audience") or GENERAL
-        if audience not in audiences:
-            err("audience", f"unknown audience '{audience}'" + _hint(audience, audiences))
-        paper = (cells.get("paper") or default_paper).lower()
-        if paper not in ("letter", "a4"):
-            err("paper", f"must be letter or a4, not '{paper}'")
-        large = cells.get("large_print", "").lower()
-        if large not in _TRUE | _FALSE:
-            err("large_print", f"must be yes or no, not '{large}'")
-        appointment = None
-        if cells.get("next_appointment"):
-            try:
-                appointment = dt.date.fromisoformat(cells["next_appointment"])
-            except ValueError:
-                err("next_appointment", "must be a date written as YYYY-MM-DD")
-        if bad:
-            problems += bad
-            continue
-        variant = Variant(handout, audience, cells.get("language") or default_language,
-                          paper, "large" if large in _TRUE else "standard")  # type: ignore[arg-type]
-        client = Client(cells["client"], cells.get("note") or None,
-                        cells.get("therapist") or None, appointment)
-        rows.append(Row(line, variant, client))
-    if line == 1 and not rows and not problems:
-        problems.append(Problem(display, None, "", "has no rows"))
-    return rows, problems
+def available_languages(document: Document) -> list[str]:
+    """The handout's own language and every language it has a ``.po`` translation for."""
+    stem = document.path.stem
+    found = {document.handout.language}
+    for po in document.path.parent.glob("*.po"):
+        parts = po.name.split(".")
+        if len(parts) == 3 and parts[0] == stem:
+            found.add(parts[1])
+    return sorted(found)
 
 
 def merge(root: Path, csv_path: Path, *, out: Path | None = None,
@@ -131,9 +56,9 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     docs = {d.name: d for d in documents}
     defaults = project.config.defaults
     display = csv_path.name
-    rows, problems = read_rows(csv_path, display, list(docs),
-                               [GENERAL, *project.config.audiences], defaults.language,
-                               defaults.paper)
+    choices = Choices({name: available_languages(doc) for name, doc in docs.items()},
+                      [GENERAL, *project.config.audiences], defaults.language, defaults.paper)
+    rows, problems = read_rows(csv_path, display, choices)
     refuse_on_check_errors(project, documents, sorted({row.variant for row in rows}))
     result = MergeResult(problems=problems)
     out_dir = project.output_dir(out) / "clients"

@@ -1,0 +1,340 @@
+"""Reading the client CSV for ``handouts merge``: strict about shape, silent about people.
+
+A client CSV comes from a spreadsheet or a booking system, so it is checked as
+hostile input. Every row must have as many fields as the header: a stray unquoted
+comma would otherwise shift a client's name or note into another column. Messages
+name the line where the row starts and the column, and list the project's valid
+choices; they never repeat a value from a row, because after a shift any cell can
+hold anything (a name, a note about someone's health).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from handouts.clients import Client
+from handouts.errors import Problem
+from handouts.plan import GENERAL, Variant
+
+COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
+           "next_appointment", "note")
+REQUIRED = ("client", "handout")
+#: Longest cell we accept; anything longer is a quote that was never closed, or not a note.
+MAX_CELL = 5000
+DELIMITERS = (",", ";", "\t")  # comma, semicolon (European Excel), tab
+_SAVE_AS = "save the file as CSV with commas, semicolons or tabs"
+_EXPORT = "export it as 'CSV UTF-8'"
+# Why a row may have the wrong number of fields, by delimiter.
+_TOO_MANY = {",": "an unquoted comma?", ";": "an unquoted semicolon?", "\t": "a tab inside a cell?"}
+_TRUE = {"yes", "y", "true", "1", "x"}
+_FALSE = {"no", "n", "false", "0", ""}
+PAPERS = ("letter", "a4")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One valid CSV row, ready to render; ``line`` is where the row starts in the file."""
+
+    line: int
+    variant: Variant
+    client: Client
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the project offers, to check rows against and to list in messages.
+
+    ``handouts`` maps each handout name to the languages it can be printed in
+    (its own language and those with a ``.po`` translation beside it).
+    """
+
+    handouts: Mapping[str, Sequence[str]]
+    audiences: Sequence[str]
+    default_language: str
+    default_paper: str
+
+    def languages(self) -> list[str]:
+        """Every language some handout is available in."""
+        return sorted({lang for langs in self.handouts.values() for lang in langs})
+
+
+def read_rows(csv_path: Path, display: str,
+              choices: Choices) -> tuple[list[Row], list[Problem]]:
+    """Read and check the client CSV: the good rows, and a problem for each bad row or cell.
+
+    Never raises for bad input and never puts a cell's value in a message.
+    """
+    try:
+        data = csv_path.read_bytes()
+    except OSError as exc:
+        return [], [Problem(display, None, "", f"cannot be read: {exc.strerror or 'error'}")]
+    text, problem = _decode(data, display)
+    if problem is not None:
+        return [], [problem]
+    return parse_rows(text, display, choices)
+
+
+def _decode(data: bytes, display: str) -> tuple[str, Problem | None]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "", Problem(display, None, "", f"is UTF-16 text, not UTF-8; {_EXPORT}")
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return "", Problem(display, line, "", f"is not UTF-8 text; {_EXPORT}")
+
+
+def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], list[Problem]]:
+    """:func:`read_rows` on text already decoded (the file's name is ``display``)."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return [], [Problem(display, None, "", "is empty: it needs a header line naming the "
+                                               f"columns ({', '.join(COLUMNS)}) and a line "
+                                               "per client")]
+    header_line, header_text = _header_line(text)
+    if "\x00" in header_text:
+        return [], [Problem(display, header_line, "", "contains NUL bytes: the file looks "
+                                                      f"like UTF-16 ('Unicode text'); {_EXPORT}")]
+    delimiter, problem = _delimiter(header_text)
+    if problem:
+        return [], [Problem(display, header_line, "", problem)]
+    records = _records(text, delimiter)
+    header: list[str] = []
+    for line, fields, error in records:
+        if error is None and not "".join(fields).strip(" \t,;"):  # as _header_line skips
+            continue
+        if error is not None:
+            return [], [Problem(display, line, "", error)]
+        header, header_line = [f.strip() for f in fields], line
+        break
+    while header and not header[-1]:  # spreadsheets pad the header with empty columns
+        header.pop()
+    problems = _check_header(header, display, header_line)
+    if problems:
+        return [], problems
+    rows: list[Row] = []
+    seen = False
+    for line, fields, error in records:
+        if error is not None:
+            seen = True
+            problems.append(Problem(display, line, "", error))
+            continue
+        if _blank(fields):
+            continue
+        seen = True
+        row, bad = _row(line, fields, header, delimiter, display, choices)
+        problems += bad
+        if row is not None:
+            rows.append(row)
+    if not seen:
+        problems.append(Problem(display, None, "", "has no client rows, only the header"))
+    return rows, problems
+
+
+def _header_line(text: str) -> tuple[int, str]:
+    """The first line with any text (number, text), up to a line break outside quotes."""
+    line, start, quoted, i = 1, 0, False, 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            quoted = not quoted
+        elif char in "\r\n" and not quoted:
+            if text[start:i].strip(" \t,;"):  # the csv reader skips ",,," lines too
+                return line, text[start:i]
+            if char == "\r" and text.startswith("\n", i + 1):
+                i += 1
+            line += 1
+            start = i + 1
+        i += 1
+    return line, text[start:]
+
+
+def _delimiter(header: str) -> tuple[str, str | None]:
+    """Which of comma, semicolon or tab separates the header's columns (outside quotes)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    others: dict[str, int] = {}
+    quoted = False
+    for char in header:
+        if char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in counts:
+            counts[char] += 1
+        elif not (char.isalnum() or char in "_- "):
+            others[char] = others.get(char, 0) + 1
+    used = [d for d in DELIMITERS if counts[d]]
+    if len(used) > 1:
+        # Prefer the delimiter that splits the header into the most known column names.
+        def known(d: str) -> tuple[int, int]:
+            try:
+                cells = next(csv.reader([header], delimiter=d))
+            except csv.Error:
+                cells = []
+            return sum(c.strip() in COLUMNS for c in cells), counts[d]
+        used.sort(key=known, reverse=True)
+    if used:
+        return used[0], None
+    if header.strip() in COLUMNS:  # a one-column header: the missing columns say the rest
+        return ",", None
+    if others:
+        other = max(others, key=lambda c: others[c])
+        return ",", f"the columns are separated by {other!r}; {_SAVE_AS}"
+    return ",", f"cannot tell what separates the columns; {_SAVE_AS}"
+
+
+Record = tuple[int, list[str], str | None]
+
+
+def _records(text: str, delimiter: str) -> Iterator[Record]:
+    """(line the record starts on, fields, error) for each record, blank ones included.
+
+    ``reader.line_num`` is the line a record *ends* on; a quoted note can span
+    several lines, so the start is one after where the previous record ended.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    end = 0
+    while True:
+        start = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            end = reader.line_num
+            yield start, [], _csv_error(str(exc), delimiter)
+            continue
+        end = reader.line_num
+        yield start, fields, None
+
+
+def _csv_error(error: str, delimiter: str) -> str:
+    # The csv module's messages hold no cell values, but ours say what to do.
+    if "end of data" in error:
+        return 'a quote (") opened in this row is never closed'
+    if "field limit" in error:
+        return f'a cell is far longer than {MAX_CELL:,} characters — a quote (") never closed?'
+
+    if "expected after" in error:
+        return ('a quoted cell has text after its closing quote; quote the whole cell and '
+                'double any quote inside it ("")')
+    return f"is not valid CSV ({error})"
+
+
+def _blank(fields: list[str]) -> bool:
+    return all(not f.strip() for f in fields)
+
+
+def _check_header(header: list[str], display: str, line: int) -> list[Problem]:
+    """Unknown, unnamed, repeated and missing columns; the header is never echoed.
+
+    With no header row the first line is a client's row, so even header cells are
+    named by position, not by value.
+    """
+    problems: list[Problem] = []
+    known = ", ".join(COLUMNS)
+    if not any(name in COLUMNS for name in header):
+        return [Problem(display, line, "", f"the first line must be a header naming the "
+                                           f"columns ({known}); this one names none of them")]
+    first: dict[str, int] = {}
+    for position, name in enumerate(header, 1):
+        where = f"column {position}"
+        if not name:
+            problems.append(Problem(display, line, where, f"has no name (choose from {known})"))
+        elif name not in COLUMNS:
+            problems.append(Problem(display, line, where,
+                                    f"is not a known column (choose from {known})"))
+        elif name in first:
+            problems.append(Problem(display, line, name, f"appears twice in the header "
+                                                         f"(columns {first[name]} and "
+                                                         f"{position})"))
+        else:
+            first[name] = position
+    for required in REQUIRED:
+        if required not in header:
+            problems.append(Problem(display, line, required, "column is missing"))
+    return problems
+
+
+def _row(line: int, fields: list[str], header: list[str], delimiter: str, display: str,
+         choices: Choices) -> tuple[Row | None, list[Problem]]:
+    """Check one record; a row is built only if nothing is wrong with it."""
+    width = len(header)
+    if len(fields) > width and _blank(fields[width:]):
+        fields = fields[:width]  # trailing empty cells, as spreadsheets write them
+    if len(fields) != width:
+        why = _TOO_MANY[delimiter] if len(fields) > width else "a missing column?"
+        count = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
+        return None, [Problem(display, line, "", f"has {count}, the header has {width} — {why}")]
+    bad: list[Problem] = []
+
+    def err(column: str, message: str) -> None:
+        bad.append(Problem(display, line, column, message))
+
+    cells: dict[str, str] = {}
+    for column, value in zip(header, fields, strict=True):
+        if len(value) > MAX_CELL:
+            err(column, f"is longer than {MAX_CELL:,} characters")
+        elif "\x00" in value:
+            err(column, f"contains a NUL character; {_EXPORT}")
+        else:
+            # Keep a multi-line note's line breaks, in one spelling.
+            cells[column] = value.replace("\r\n", "\n").strip()
+    failed = {p.field for p in bad}
+
+    def get(column: str) -> str:
+        return cells.get(column, "")
+
+    if "client" not in failed and not get("client"):
+        err("client", "must not be empty")
+    handout = get("handout")
+    if "handout" not in failed and handout not in choices.handouts:
+        options = ", ".join(sorted(choices.handouts))
+        err("handout", f"must not be empty (choose from {options})" if not handout else
+            f"is not a handout of this project (choose from {options})")
+    audience = get("audience") or GENERAL
+    if "audience" not in failed and audience not in choices.audiences:
+        err("audience", f"is not an audience of this project "
+                        f"(choose from {', '.join(choices.audiences)})")
+    language = get("language") or choices.default_language
+    if get("language") and "language" not in failed:
+        language, message = _language(get("language"), handout, choices)
+        if message:
+            err("language", message)
+    paper = (get("paper") or choices.default_paper).lower()
+    if "paper" not in failed and paper not in PAPERS:
+        err("paper", f"must be {' or '.join(PAPERS)}")
+    large = get("large_print").lower()
+    if "large_print" not in failed and large not in _TRUE | _FALSE:
+        err("large_print", "must be yes or no")
+    appointment = None
+    if get("next_appointment"):
+        try:
+            appointment = dt.date.fromisoformat(get("next_appointment"))
+        except ValueError:
+            err("next_appointment", "must be a date written as YYYY-MM-DD")
+    if bad:
+        return None, bad
+    variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]
+                      "large" if large in _TRUE else "standard")
+    client = Client(get("client"), get("note") or None, get("therapist") or None, appointment)
+    return Row(line, variant, client), []
+
+
+def _language(value: str, handout: str, choices: Choices) -> tuple[str, str | None]:
+    """The project's spelling of the row's language, or why it cannot be used."""
+    if handout in choices.handouts:
+        available = sorted(choices.handouts[handout])
+        what = f"{handout} is not available in this language"
+    else:
+        available = choices.languages()
+        what = "no handout of this project is available in this language"
+    for language in available:
+        if language.lower() == value.lower():
+            return language, None
+    return value, f"{what} (choose from {', '.join(available)})"
