@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.build import load, refuse_on_check_errors
+from handouts.checks.glyphs import check_client
 from handouts.clients import Client
 from handouts.compose import compose
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
@@ -26,6 +27,8 @@ from handouts.render import PersonalCopies, settle
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
            "next_appointment", "note")
+#: Client details checked for printable characters, and their columns.
+CSV_FIELDS = {"name": "client", "note": "note", "therapist": "therapist"}
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FALSE = {"no", "n", "false", "0", ""}
 
@@ -141,6 +144,11 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     settle()
     for row in rows:
         doc = docs[row.variant.handout]
+        unprintable = check_client(project, row.client, row.variant.language, display,
+                                   row.line, CSV_FIELDS)
+        if unprintable:  # this row only: the others are still built
+            result.problems += unprintable
+            continue
         page, found = compose(project, doc, row.variant, row.client)
         # Problems from the content (a missing translation) are about that file, but
         # the user needs to know which CSV row asked for it.
