@@ -83,7 +83,8 @@ def _font_names(path: Path, mtime_ns: int, size: int) -> tuple[str, int]:
 def _open_font(path: Path) -> tuple[dict[int, str], str, int]:
     """(cmap, family name, CSS weight 400/700) read with fontTools."""
     try:
-        with TTFont(path, lazy=True) as font:
+        # Our own handle: TTFont leaves the file open when the header is not a font's.
+        with path.open("rb") as handle, TTFont(handle, lazy=True) as font:
             cmap = font.getBestCmap()
             if cmap is None:
                 raise ValueError("it has no character map")
