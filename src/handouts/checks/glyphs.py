@@ -26,7 +26,7 @@ from babel import UnknownLocaleError
 from babel.dates import format_date
 from babel.messages.pofile import read_po
 from fontTools import unicodedata as ucd
-from fontTools.ttLib import TTFont, TTLibError
+from fontTools.ttLib import TTFont
 
 from handouts import markdown
 from handouts.clients import Client
@@ -92,11 +92,10 @@ def _open_font(path: Path) -> tuple[dict[int, str], str, int]:
             family = str(name.getDebugName(16) or name.getDebugName(1) or path.stem)
             weight = 700 if "OS/2" in font and font["OS/2"].usWeightClass >= 600 else 400
             return dict(cmap), family, weight
-    except (TTLibError, OSError, KeyError, AssertionError, ValueError, EOFError) as exc:
-        # fontTools raises many kinds of errors for a damaged file; one message for all.
-        raise ValueError(f"cannot be read as a font ({exc})") from exc
-    except Exception as exc:  # struct.error, ImportError (woff2 without brotli)...
-        raise ValueError(f"cannot be read as a font ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:
+        # fontTools raises many kinds of errors for a damaged file (TTLibError, KeyError,
+        # struct.error, AssertionError, ImportError for woff2 without brotli): one for all.
+        raise ValueError(f"cannot be read as a font ({exc or type(exc).__name__})") from exc
 
 
 def font_info(path: Path) -> tuple[str, int]:
@@ -138,10 +137,6 @@ class ProjectFont:
     family: str
     weight: int
     languages: tuple[str, ...]
-
-    def serves(self, language: str) -> bool:
-        """Whether pages in ``language`` use this font."""
-        return not self.languages or language in self.languages
 
 
 def project_fonts(root: Path, entries: Iterable[FontEntry]) -> list[ProjectFont]:
@@ -206,13 +201,15 @@ class Coverage:
 def coverage(project: Project) -> Coverage:
     """The character maps of the theme's fonts and the project's fonts (cached)."""
     stylesheet = stylesheet_path(project.templates_dir)
-    entries = tuple((e.file, tuple(e.languages or ())) for e in project.config.fonts)
+    # Keyed by the files' versions too: a long-running process sees a replaced font.
+    entries = tuple((e.file, tuple(e.languages or ()), (project.root / e.file).stat().st_mtime_ns)
+                    for e in project.config.fonts)
     return _coverage(project.root, stylesheet, stylesheet.stat().st_mtime_ns, entries)
 
 
 @lru_cache(maxsize=16)
 def _coverage(root: Path, stylesheet: Path, mtime_ns: int,
-              entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Coverage:
+              entries: tuple[tuple[str, tuple[str, ...], int], ...]) -> Coverage:
     theme: set[int] = set()
     for _, path in theme_fonts(stylesheet):
         try:
@@ -221,7 +218,7 @@ def _coverage(root: Path, stylesheet: Path, mtime_ns: int,
             continue  # a broken theme font is reported when rendering
     fallback: set[int] = set()
     by_language: dict[str, set[int]] = {}
-    for file, languages in entries:
+    for file, languages, _ in entries:
         cmap = read_cmap(root / file)  # validated with the config
         if not languages:
             fallback |= cmap
@@ -394,7 +391,6 @@ class GlyphCheck:
 
     def handout(self, document: Document, language: str) -> None:
         """Every printed field of ``document`` in ``language`` (after translation)."""
-        handout: Handout | None = document.handout
         if language == document.handout.language:
             for loc, text in printed_fields(document.handout):
                 self._report(document.display, document.lines.line_of(loc), format_loc(loc),
