@@ -110,7 +110,23 @@ def input_hash(project: Project, document: Document, variant: Variant) -> str:
         assets.append(project.root / project.config.clinic.logo)
     for asset in assets:
         digest.update(asset.read_bytes() if asset.is_file() else b"missing")
+    for font in project.config.fonts:  # the project's fonts are embedded too
+        digest.update(_file_hash(project.root / font.file).encode())
     return digest.hexdigest()
+
+
+def _file_hash(path: Path) -> str:
+    """A file's hash, kept per version: a CJK font is large and every variant uses it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return _file_hash_of(path, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _file_hash_of(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- the index

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from handouts.checks.glyphs import check_client
 from handouts.clients import Client
 from handouts.compose import compose
 from handouts.config import CONFIG_NAME, Project, load_config
@@ -20,6 +21,9 @@ from handouts.plan import GENERAL, Paper, PrintSize, Variant
 from handouts.render import render_page
 from handouts.sourcefile import LineMap
 from handouts.tailor import check_audiences
+
+#: The client's details and the options that set them (for messages).
+CLIENT_OPTIONS = {"name": "client", "note": "note", "therapist": "therapist"}
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,12 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     variants = [Variant(doc.name, audience, language or doc.handout.language,
                         paper or defaults.paper, print_size) for doc in documents]
     refuse_on_check_errors(project, documents, variants)
+    if client is not None:  # personal data: checked here, named by option, never quoted
+        found = {p: None for v in variants
+                 for p in check_client(project, client, v.language, None, None,
+                                       CLIENT_OPTIONS)}
+        if found:
+            raise ValidationError(list(found))
     # The everyday case keeps the simple name output/<handout>.pdf (whatever the paper);
     # other versions use the batch layout so they never overwrite it.
     plain = audience == GENERAL and language in (None, defaults.language) and \

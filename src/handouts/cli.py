@@ -232,9 +232,10 @@ def init(state: _State, directory: Path) -> None:
 
 
 @cli.command()
-def doctor() -> None:
+@pass_state
+def doctor(state: _State) -> None:
     """Check that everything handouts needs is installed, and say how to fix what is not."""
-    report = diagnose()
+    report = diagnose(state.root)
     for line in report.lines:
         click.echo(line)
     if not report.ok:

@@ -6,6 +6,7 @@ Everything here is cheap and pure-Python; the expensive PDF step is in
 
 from __future__ import annotations
 
+from handouts.checks.glyphs import page_fonts
 from handouts.clients import Client
 from handouts.config import Project
 from handouts.content import Document
@@ -53,5 +54,6 @@ def compose(project: Project, document: Document, variant: Variant,
         return None, problems
     page = make_page(tailor(handout, variant.audience), clinic,
                      paper=variant.paper, large_print=variant.large_print,
-                     audience=audience_text, client=client)
+                     audience=audience_text, client=client,
+                     fonts=page_fonts(project, language))
     return page, problems

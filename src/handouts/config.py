@@ -287,6 +287,45 @@ class Resources(Model):
     allowed_hosts: list[Text] = []
 
 
+class FontEntry(Model):
+    """One project font (``fonts:``): the theme's fallback for characters it lacks.
+
+    Without ``languages`` it is a fallback for every language (after the theme's
+    font); with them, pages in those languages use it first.
+    """
+
+    file: Text
+    #: Family name in the page's CSS; default: the name recorded in the font file.
+    family: Text | None = None
+    #: 400 (regular) or 700 (bold); default: read from the font file.
+    weight: Literal[400, 700] | None = None
+    languages: Annotated[list[Text], Field(min_length=1)] | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _font_file(cls, value: str, info: ValidationInfo) -> str:
+        from handouts.checks.glyphs import FONT_SUFFIXES, read_cmap  # reads fonts: late
+
+        if Path(value).suffix.lower() not in FONT_SUFFIXES:
+            raise ValueError(f"'{value}' is not a font file this tool can embed "
+                             f"({', '.join(FONT_SUFFIXES)})")
+        root: Path | None = (info.context or {}).get("root")
+        if root is None:
+            return value
+        path = root / value
+        if Path(value).is_absolute() or not path.resolve().is_relative_to(root.resolve()):
+            raise ValueError(f"'{value}' is outside the project folder; copy the font into "
+                             "the project (e.g. fonts/) and give its path from there")
+        if not path.is_file():
+            raise ValueError(f"file '{value}' does not exist (paths are relative to the "
+                             "project folder)")
+        try:
+            read_cmap(path)
+        except ValueError as exc:  # "cannot be read as a font (...)"
+            raise ValueError(f"'{value}' {exc}") from None
+        return value
+
+
 class Config(Model):
     """The whole ``handouts.yaml``."""
 
@@ -296,6 +335,8 @@ class Config(Model):
     checks: Checks = Checks()
     audiences: dict[Slug, Audience] = {}
     batch: Batch = Batch()
+    #: The project's own fonts, for characters the theme's font lacks (see README).
+    fonts: list[FontEntry] = []
 
 
 class Project:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.build import load, refuse_on_check_errors
+from handouts.checks.glyphs import check_client
 from handouts.clientcsv import Choices, read_rows
 from handouts.compose import compose
 from handouts.content import Document
@@ -21,6 +22,9 @@ from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL
 from handouts.render import PersonalCopies, settle
+
+#: Client details checked for printable characters, and their CSV columns.
+CSV_FIELDS = {"name": "client", "note": "note", "therapist": "therapist"}
 
 
 @dataclass
@@ -66,6 +70,11 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     settle()
     for row in rows:
         doc = docs[row.variant.handout]
+        unprintable = check_client(project, row.client, row.variant.language, display,
+                                   row.line, CSV_FIELDS)
+        if unprintable:  # this row only: the others are still built
+            result.problems += unprintable
+            continue
         page, found = compose(project, doc, row.variant, row.client)
         # Problems from the content (a missing translation) are about that file, but
         # the user needs to know which CSV row asked for it.

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from handouts import markdown
-from handouts.checks import contrast, jargon, readability
+from handouts.checks import contrast, glyphs, jargon, readability
 from handouts.compose import compose
 from handouts.config import CONFIG_NAME, GradeTargets, Project
 from handouts.content import Document, Handout
@@ -278,6 +278,7 @@ def fast_checks(project: Project, documents: Iterable[Document],
     """Every check that needs no rendering, for the given text variants."""
     report = Report()
     today = today or dt.date.today()
+    variants = list(variants)  # read twice: by the text checks and the glyph check
     docs = {d.name: d for d in documents}
     colour_contrast(project, report)
     for doc in docs.values():
@@ -295,6 +296,8 @@ def fast_checks(project: Project, documents: Iterable[Document],
         if (doc.name, variant.language) not in words_checked:
             words_checked.add((doc.name, variant.language))
             plain_words(project, doc, handout, variant.language, report)
+    # Every printed character must be in an embedded font (never a machine's fallback).
+    report.problems += glyphs.check_variants(project, docs.values(), variants)
     return report
 
 

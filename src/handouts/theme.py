@@ -34,6 +34,22 @@ PAPER_SIZES: dict[str, str] = {"letter": "8.5in 11in", "a4": "210mm 297mm"}
 
 
 @dataclass(frozen=True)
+class FontFace:
+    """A project font (``fonts:`` in handouts.yaml) as one ``@font-face`` rule of the page."""
+
+    family: str
+    #: The file, relative to the project root and percent-encoded (safe inside ``url("")``).
+    url: str
+    weight: int
+
+    @property
+    def rule(self) -> Markup:
+        """The ``@font-face`` rule; safe inside <style>, where HTML escaping would break it."""
+        return Markup(f'@font-face {{ font-family: "{_css_text(self.family)}"; '
+                      f'font-weight: {int(self.weight)}; src: url("{_css_text(self.url)}"); }}')
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything the handout template may use; templates never see raw dicts."""
 
@@ -48,6 +64,16 @@ class Page:
     client: Client | None = None
     #: Body text size in pt chosen by ``fit: shrink``; None keeps the theme's size.
     base_size: float | None = None
+    #: The project's fonts for this page, and the font-family stack that uses them
+    #: (both empty without ``fonts:``: the theme's stylesheet alone decides).
+    fonts: tuple[FontFace, ...] = ()
+    font_stack: tuple[str, ...] = ()
+
+    @property
+    def font_family(self) -> Markup:
+        """CSS ``font-family`` value of :attr:`font_stack` (no generic family: every
+        printed character is in a declared font, see ``handouts.checks.glyphs``)."""
+        return Markup(", ".join(f'"{_css_text(name)}"' for name in self.font_stack))
 
     @property
     def page_size(self) -> str:
@@ -153,13 +179,14 @@ def render_html(page: Page, templates_dir: Path | None) -> str:
 
 def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
               large_print: bool, audience: AudienceText | None = None,
-              client: Client | None = None) -> Page:
-    """Build the template's view of one variant."""
+              client: Client | None = None,
+              fonts: tuple[tuple[FontFace, ...], tuple[str, ...]] = ((), ())) -> Page:
+    """Build the template's view of one variant (``fonts``: faces and family stack)."""
     colors = palette(clinic)
     qr = qr_data_uri(clinic.booking_url, colors["primary-dark"]) if clinic.booking_url else None
     return Page(handout=handout, clinic=clinic, language=handout.language, paper=paper,
                 large_print=large_print, qr=qr, colors=colors, audience=audience,
-                client=client)
+                client=client, fonts=fonts[0], font_stack=fonts[1])
 
 
-__all__ = ["Page", "environment", "make_page", "render_html", "stylesheet_path"]
+__all__ = ["FontFace", "Page", "environment", "make_page", "render_html", "stylesheet_path"]

@@ -1,0 +1,527 @@
+"""Glyphs that exist: every printed character must be in a font the handout embeds.
+
+A character none of the embedded fonts has is printed as an empty box, or drawn
+with whatever font the machine happens to have (fontconfig's fallback), silently.
+This check reads the character map (cmap) of every font the theme declares with
+``@font-face`` and of the project's own fonts (``fonts:`` in ``handouts.yaml``)
+and reports, before anything is rendered, each field holding a character that no
+font has.
+
+It is also where the project's fonts are turned into what the page needs
+(:func:`page_fonts`): the ``@font-face`` rules and the font-family stack.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from babel import UnknownLocaleError
+from babel.dates import format_date
+from babel.messages.pofile import read_po
+from fontTools import unicodedata as ucd
+from fontTools.ttLib import TTFont
+
+from handouts import markdown
+from handouts.clients import Client
+from handouts.config import CONFIG_NAME, FontEntry, Project
+from handouts.content import Document, Handout
+from handouts.errors import Problem
+from handouts.i18n import (
+    DOMAIN,
+    LOCALE_DIR,
+    SOURCE_LANGUAGE,
+    language_name,
+    translate,
+    translation_path,
+)
+from handouts.plan import GENERAL, Variant
+from handouts.sourcefile import format_loc
+from handouts.theme import FontFace, stylesheet_path
+
+#: Font files ``fonts:`` accepts (what fontTools reads and WeasyPrint embeds).
+FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
+#: Characters listed in one message; the rest are counted.
+LISTED = 5
+#: Added to a project font's family name in the page's CSS, so that a font installed
+#: on the machine under the same name can never stand in for the project's file.
+FAMILY_SUFFIX = " handouts"
+
+_FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}", re.IGNORECASE)
+_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)", re.IGNORECASE)
+_FAMILY = re.compile(r"font-family\s*:\s*(['\"]?)([^;'\"]+)\1", re.IGNORECASE)
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+# ----------------------------------------------------------------- reading fonts
+
+def read_cmap(path: Path) -> frozenset[int]:
+    """The code points ``path`` has glyphs for; raises ValueError if it is not a font.
+
+    Cached per file version: a CJK font's map has tens of thousands of entries.
+    """
+    stat = path.stat()
+    return _read_cmap(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_cmap(path: Path, mtime_ns: int, size: int) -> frozenset[int]:
+    return frozenset(_open_font(path)[0])
+
+
+@lru_cache(maxsize=64)
+def _font_names(path: Path, mtime_ns: int, size: int) -> tuple[str, int]:
+    return _open_font(path)[1:]
+
+
+def _open_font(path: Path) -> tuple[dict[int, str], str, int]:
+    """(cmap, family name, CSS weight 400/700) read with fontTools."""
+    try:
+        # Our own handle: TTFont leaves the file open when the header is not a font's.
+        with path.open("rb") as handle, TTFont(handle, lazy=True) as font:
+            cmap = font.getBestCmap()
+            if cmap is None:
+                raise ValueError("it has no character map")
+            name = font["name"]
+            family = str(name.getDebugName(16) or name.getDebugName(1) or path.stem)
+            weight = 700 if "OS/2" in font and font["OS/2"].usWeightClass >= 600 else 400
+            return dict(cmap), family, weight
+    except Exception as exc:
+        # fontTools raises many kinds of errors for a damaged file (TTLibError, KeyError,
+        # struct.error, AssertionError, ImportError for woff2 without brotli): one for all.
+        raise ValueError(f"cannot be read as a font ({exc or type(exc).__name__})") from exc
+
+
+def font_info(path: Path) -> tuple[str, int]:
+    """The family name and CSS weight (400 or 700) recorded in the font file."""
+    stat = path.stat()
+    return _font_names(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+def theme_fonts(stylesheet: Path) -> list[tuple[str, Path]]:
+    """(family, file) of every ``@font-face`` in the theme stylesheet, in order."""
+    stat = stylesheet.stat()
+    return list(_theme_fonts(stylesheet, stat.st_mtime_ns))
+
+
+@lru_cache(maxsize=16)
+def _theme_fonts(stylesheet: Path, mtime_ns: int) -> tuple[tuple[str, Path], ...]:
+    text = _COMMENT.sub("", stylesheet.read_text(encoding="utf-8"))
+    found: list[tuple[str, Path]] = []
+    for rule in _FONT_FACE.finditer(text):
+        family = _FAMILY.search(rule.group(1))
+        for url in _URL.finditer(rule.group(1)):
+            if ":" in url.group(2):  # data: or remote: not the theme's own files
+                continue
+            path = stylesheet.parent / url.group(2)
+            if path.is_file():  # a missing file is reported by the renderer
+                found.append((family.group(2).strip() if family else "", path))
+    return tuple(found)
+
+
+# ----------------------------------------------------------------- the project's fonts
+
+@dataclass(frozen=True)
+class ProjectFont:
+    """One entry of ``fonts:`` with the defaults filled in from the font file."""
+
+    index: int
+    path: Path
+    file: str
+    family: str
+    weight: int
+    languages: tuple[str, ...]
+
+
+def project_fonts(root: Path, entries: Iterable[FontEntry]) -> list[ProjectFont]:
+    """The validated ``fonts:`` entries, with family and weight read from the file if unset."""
+    out: list[ProjectFont] = []
+    for i, entry in enumerate(entries):
+        path = root / entry.file
+        family, weight = font_info(path)
+        out.append(ProjectFont(i, path, entry.file, entry.family or family,
+                               entry.weight or weight, tuple(entry.languages or ())))
+    return out
+
+
+def page_fonts(project: Project, language: str) -> tuple[tuple[FontFace, ...], tuple[str, ...]]:
+    """The ``@font-face`` rules and font-family stack of a page in ``language``.
+
+    Fonts for the language come first (a CJK font's own Latin matches its ideographs),
+    then the theme's families, then the fallbacks for every language. Without project
+    fonts nothing changes: the theme's stylesheet alone decides.
+    """
+    fonts = project_fonts(project.root, project.config.fonts)
+    if not fonts:
+        return (), ()
+    own = [f for f in fonts if f.languages and language in f.languages]
+    fallback = [f for f in fonts if not f.languages]
+    faces = tuple(FontFace(css_family(f), quote(f.file), f.weight) for f in own + fallback)
+    theme = [family for family, _ in theme_fonts(stylesheet_path(project.templates_dir))]
+    stack = [css_family(f) for f in own] + theme + [css_family(f) for f in fallback]
+    return faces, tuple(dict.fromkeys(s for s in stack if s))
+
+
+def css_family(font: ProjectFont) -> str:
+    """The family name a project font gets in the page: ``Noto Sans SC handouts``.
+
+    WeasyPrint writes it, unescaped, into the PDF's font names, where brackets,
+    slashes and non-ASCII letters would corrupt the file: only ASCII letters, digits,
+    spaces and dashes are kept.
+    """
+    clean = " ".join(re.sub(r"[^0-9A-Za-z -]", " ", font.family).split())
+    return (clean or f"font {font.index + 1}") + FAMILY_SUFFIX
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the theme's and the project's fonts can print."""
+
+    theme: frozenset[int]
+    fallback: frozenset[int]
+    by_language: tuple[tuple[str, frozenset[int]], ...]
+
+    def for_language(self, language: str) -> frozenset[int]:
+        """Code points a page in ``language`` can print."""
+        extra = [cmap for lang, cmap in self.by_language if lang == language]
+        return self.theme.union(self.fallback, *extra)
+
+    @property
+    def anywhere(self) -> frozenset[int]:
+        """Code points some font (for some language) has."""
+        return self.theme.union(self.fallback, *(cmap for _, cmap in self.by_language))
+
+
+def coverage(project: Project) -> Coverage:
+    """The character maps of the theme's fonts and the project's fonts (cached)."""
+    stylesheet = stylesheet_path(project.templates_dir)
+    # Keyed by the files' versions too: a long-running process sees a replaced font.
+    entries = tuple((e.file, tuple(e.languages or ()), (project.root / e.file).stat().st_mtime_ns)
+                    for e in project.config.fonts)
+    return _coverage(project.root, stylesheet, stylesheet.stat().st_mtime_ns, entries)
+
+
+@lru_cache(maxsize=16)
+def _coverage(root: Path, stylesheet: Path, mtime_ns: int,
+              entries: tuple[tuple[str, tuple[str, ...], int], ...]) -> Coverage:
+    theme: set[int] = set()
+    for _, path in theme_fonts(stylesheet):
+        try:
+            theme |= read_cmap(path)
+        except ValueError:
+            continue  # a broken theme font is reported when rendering
+    fallback: set[int] = set()
+    by_language: dict[str, set[int]] = {}
+    for file, languages, _ in entries:
+        cmap = read_cmap(root / file)  # validated with the config
+        if not languages:
+            fallback |= cmap
+        for language in languages:
+            by_language.setdefault(language, set()).update(cmap)
+    return Coverage(frozenset(theme), frozenset(fallback),
+                    tuple((k, frozenset(v)) for k, v in sorted(by_language.items())))
+
+
+# ----------------------------------------------------------------- characters
+
+#: Characters that select or join glyphs but are not drawn themselves.
+_INVISIBLE = {0x034F, 0x180E, 0x2060, 0xFEFF} | set(range(0xFE00, 0xFE10)) | \
+    set(range(0xE0100, 0xE01F0)) | set(range(0x180B, 0x1810))
+
+
+def printed(text: str) -> Iterator[str]:
+    """The characters of ``text`` that need a glyph (not spaces, controls or joiners)."""
+    for ch in text:
+        if ch.isspace() or ord(ch) in _INVISIBLE:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn"):
+            continue
+        yield ch
+
+
+def missing(text: str, covered: frozenset[int]) -> list[str]:
+    """The distinct characters of ``text`` that ``covered`` lacks, in order of appearance."""
+    return list(dict.fromkeys(ch for ch in printed(text) if ord(ch) not in covered))
+
+
+def _is_emoji(ch: str) -> bool:
+    return ucd.block(ch) in _EMOJI_BLOCKS or 0x1F1E6 <= ord(ch) <= 0x1F1FF
+
+
+_EMOJI_BLOCKS = {"Emoticons", "Miscellaneous Symbols and Pictographs",
+                 "Supplemental Symbols and Pictographs", "Transport and Map Symbols",
+                 "Symbols and Pictographs Extended-A", "Miscellaneous Symbols", "Dingbats",
+                 "Enclosed Alphanumeric Supplement", "Enclosed Ideographic Supplement",
+                 "Chess Symbols"}
+_CJK_SCRIPTS = {"Hani", "Hira", "Kana", "Hang", "Bopo"}
+
+
+def script_of(ch: str) -> str:
+    """A reader's name for the writing system of ``ch``: ``Devanagari``, ``emoji``..."""
+    if _is_emoji(ch):
+        return "emoji"
+    code = ucd.script(ch)
+    return "symbols" if code in ("Zyyy", "Zinh", "Zzzz") else ucd.script_name(code)
+
+
+def debian_package(ch: str) -> str:
+    """The Debian/Ubuntu font package that covers ``ch``."""
+    if _is_emoji(ch):
+        return "fonts-noto-color-emoji"
+    if ucd.script(ch) in _CJK_SCRIPTS:
+        return "fonts-noto-cjk"
+    return "fonts-noto-core"
+
+
+def _describe(ch: str) -> str:
+    return f"'{ch}' (U+{ord(ch):04X}, {ucd.block(ch)})"
+
+
+def _message(chars: list[str], language: str, cover: Coverage) -> str:
+    """``cannot print '漢' (U+6F22, CJK Unified Ideographs): no font ... has it — ...``."""
+    listed = ", ".join(_describe(ch) for ch in chars[:LISTED])
+    more = f" and {len(chars) - LISTED} more" if len(chars) > LISTED else ""
+    what = listed if len(chars) == 1 else f"{len(chars)} characters: {listed}{more}"
+    it = "it" if len(chars) == 1 else "them"
+    packages = ", ".join(dict.fromkeys(debian_package(ch) for ch in chars))
+    if any(ord(ch) in cover.anywhere for ch in chars):
+        # A font for another language has it: the fix is a languages: entry.
+        why = (f"no font for {language_name(language)} ({language}) has {it}; add "
+               f"'{language}' to the languages of a font that has {it}, or add a font "
+               f"under fonts: in {CONFIG_NAME}")
+    else:
+        why = (f"no font in the theme or the project has {it} — add one under fonts: in "
+               f"{CONFIG_NAME}")
+    return f"cannot print {what}: {why} (Debian: {packages})"
+
+
+# ----------------------------------------------------------------- what gets printed
+
+def _shown(text: str, is_markdown: bool) -> str:
+    """The text as printed: Markdown rendered (curly quotes, dashes), markup removed."""
+    if not is_markdown:
+        return text
+    return html.unescape(re.sub(r"<[^>]*>", "", markdown.render_inline(text)))
+
+
+def printed_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Every field of ``handout`` printed on the page (not alt text or PDF metadata)."""
+    yield ("title",), handout.title
+    yield ("intro",), _shown(handout.intro, True)
+    for i, item in enumerate(handout.you_need):
+        yield ("you_need", i, "text"), _shown(item.text, True)
+    for i, step in enumerate(handout.steps):
+        if step.title:
+            yield ("steps", i, "title"), step.title
+        yield ("steps", i, "text"), _shown(step.text, True)
+        if step.tip:
+            yield ("steps", i, "tip"), _shown(step.tip, True)
+    for group in ("before", "stop", "call"):
+        for i, item in enumerate(getattr(handout.precautions, group)):
+            yield ("precautions", group, i, "text"), _shown(item.text, True)
+    for i, benefit in enumerate(handout.benefits):
+        yield ("benefits", i, "title"), benefit.title
+        yield ("benefits", i, "text"), _shown(benefit.text, True)
+    for i, source in enumerate(handout.sources):
+        for key in ("title", "publisher", "url"):
+            value = getattr(source, key)
+            if value:
+                yield ("sources", i, key), value
+    yield ("review", "reviewer"), handout.review.reviewer
+    try:  # month names are the language's own words (Babel's)
+        date = format_date(handout.review.reviewed, format="long",
+                           locale=handout.language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return  # an unknown language is reported elsewhere
+    yield ("review", "reviewed"), date
+
+
+@lru_cache(maxsize=64)
+def _po_lines(path: Path, mtime_ns: int) -> dict[str, int]:
+    """msgctxt (the field) → line of the entry in a content translation."""
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+    except Exception:  # an invalid file is reported by the translation step
+        return {}
+    return {str(m.context): m.lineno for m in catalog if m.context}
+
+
+class GlyphCheck:
+    """One run of the glyph check; each field is reported once however often it is printed."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.cover = coverage(project)
+        self.problems: list[Problem] = []
+        self._seen: set[tuple[str, str]] = set()
+        self._done: set[tuple[str, ...]] = set()
+
+    def _report(self, path: str, line: int | None, field: str, text: str,
+                language: str) -> None:
+        if (path, field) in self._seen:
+            return
+        chars = missing(text, self.cover.for_language(language))
+        if chars:
+            self._seen.add((path, field))
+            self.problems.append(Problem(path, line, field,
+                                         _message(chars, language, self.cover)))
+
+    def _once(self, *key: str) -> bool:
+        if key in self._done:
+            return False
+        self._done.add(key)
+        return True
+
+    def variant(self, document: Document, variant: Variant) -> None:
+        """The handout's fields in the variant's language, the clinic, audience and theme."""
+        language = variant.language
+        self.clinic(language)
+        self.theme_words(language)
+        if variant.audience != GENERAL:
+            self.audience(variant.audience, language)
+        if self._once("handout", document.name, language):
+            self.handout(document, language)
+
+    def handout(self, document: Document, language: str) -> None:
+        """Every printed field of ``document`` in ``language`` (after translation)."""
+        if language == document.handout.language:
+            for loc, text in printed_fields(document.handout):
+                self._report(document.display, document.lines.line_of(loc), format_loc(loc),
+                             text, language)
+            return
+        po = translation_path(document.path, language)
+        display = f"content/{po.name}"
+        handout = translate(document.handout, po, display, language).handout
+        if handout is None:
+            return  # the missing translation is reported by the translation step
+        lines = _po_lines(po, po.stat().st_mtime_ns)
+        for loc, text in printed_fields(handout):
+            field = format_loc(loc)
+            if field in lines:  # a translated text: point at the .po entry
+                self._report(display, lines[field], field, text, language)
+            else:  # not translated (a URL, the reviewer): the content file's own text
+                self._report(document.display, document.lines.line_of(loc), field, text,
+                             language)
+
+    def clinic(self, language: str) -> None:
+        """The clinic's details as printed on a page in ``language``."""
+        if not self._once("clinic", language):
+            return
+        config = self.project.config
+        clinic = config.clinic
+        source = config.defaults.language
+        words = clinic.translations.get(language) if language != source else None
+        fields: list[tuple[tuple[str | int, ...], str | None]] = [
+            (("clinic", "name"), clinic.name),
+            (("clinic", "address", "street"), clinic.address.street),
+            (("clinic", "address", "city"), clinic.address.city),
+            (("clinic", "address", "region"), clinic.address.region),
+            (("clinic", "address", "postal_code"), clinic.address.postal_code),
+            (("clinic", "phone"), clinic.phone_display),
+            (("clinic", "email"), clinic.email),
+            (("clinic", "website"), clinic.website),
+            (("clinic", "booking_url"), clinic.booking_url)]
+        for key in ("tagline", "disclaimer"):
+            if words is not None and getattr(words, key):
+                fields.append((("clinic", "translations", language, key), getattr(words, key)))
+            else:
+                fields.append((("clinic", key), getattr(clinic, key)))
+        for loc, text in fields:
+            if text:
+                self._report(CONFIG_NAME, self.project.lines.line_of(loc), format_loc(loc),
+                             text, language)
+
+    def audience(self, name: str, language: str) -> None:
+        """An audience's label and description in ``language``."""
+        audience = self.project.config.audiences.get(name)
+        if audience is None or not self._once("audience", name, language):
+            return
+        base: tuple[str | int, ...] = ("audiences", name) if language == SOURCE_LANGUAGE \
+            else ("audiences", name, "translations", language)
+        words = audience.text(language)
+        if words is None:
+            return  # reported by compose
+        for key in ("label", "description"):
+            text = getattr(words, key)
+            if text:
+                loc = (*base, key)
+                self._report(CONFIG_NAME, self.project.lines.line_of(loc), format_loc(loc),
+                             text, language)
+
+    def theme_words(self, language: str) -> None:
+        """The theme's own words (its gettext catalog) and month names in ``language``."""
+        if not self._once("theme", language):
+            return
+        for display, line, field, text in _theme_words(language):
+            self._report(display, line, field, text, language)
+
+    def client(self, client: Client, language: str, path: str | None, line: int | None,
+               fields: dict[str, str]) -> None:
+        """A client's details: personal data, so the characters are never repeated.
+
+        ``fields`` maps ``name``/``note``/``therapist`` to the CSV column or command-line
+        option to name; without a ``path`` (options) the message starts with that name.
+        """
+        covered = self.cover.for_language(language)
+        for attr, field in fields.items():
+            text = getattr(client, attr)
+            chars = missing(text or "", covered)
+            if not chars:
+                continue
+            scripts = ", ".join(dict.fromkeys(script_of(ch) for ch in chars))
+            n = len(chars)
+            where = (path, line, field) if path is not None else (field, None, "")
+            self.problems.append(Problem(*where, (
+                f"has {n} character{'s' if n != 1 else ''} that no font can print "
+                f"({scripts}) — add a font under fonts: in {CONFIG_NAME}")))
+
+
+@cache
+def _theme_words(language: str) -> tuple[tuple[str, int | None, str, str], ...]:
+    """(file, line, field, text) of every theme word printed in ``language``."""
+    out: list[tuple[str, int | None, str, str]] = []
+    catalogs = sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    own = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    # English is the catalogs' source text (msgid); other languages their msgstr.
+    for po in [own] if own.is_file() else catalogs[:1]:
+        display = po.relative_to(LOCALE_DIR.parent.parent).as_posix()
+        with po.open("rb") as handle:
+            catalog = read_po(handle)
+        for message in catalog:
+            if not message.id:
+                continue
+            text = str(message.string if own.is_file() else message.id)
+            # Placeholders are filled in with checked text; they are not printed.
+            text = re.sub(r"%\(\w+\)s|\{\w+\}", "", text)
+            out.append((display, message.lineno, "msgstr" if own.is_file() else "msgid", text))
+    return tuple(out)
+
+
+def check_variants(project: Project, documents: Iterable[Document],
+                   variants: Iterable[Variant]) -> list[Problem]:
+    """Glyph problems of every field printed in ``variants``."""
+    docs = {d.name: d for d in documents}
+    check = GlyphCheck(project)
+    for variant in variants:
+        if variant.handout in docs:
+            check.variant(docs[variant.handout], variant)
+    return check.problems
+
+
+def check_client(project: Project, client: Client, language: str, path: str | None,
+                 line: int | None, fields: dict[str, str]) -> list[Problem]:
+    """Glyph problems of a client's details (never naming the characters)."""
+    check = GlyphCheck(project)
+    check.client(client, language, path, line, fields)
+    return check.problems
+
+
+__all__ = ["Coverage", "GlyphCheck", "ProjectFont", "check_client", "check_variants",
+           "coverage", "page_fonts", "printed", "project_fonts", "read_cmap", "theme_fonts"]

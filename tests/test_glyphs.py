@@ -1,0 +1,252 @@
+"""Glyphs that exist: characters no embedded font has are errors, and project fonts.
+
+The theme's font (Atkinson Hyperlegible) has Latin and a few symbols but no
+Cyrillic (Ж, К), no Greek letters other than Δ Ω μ π (so α is missing), no CJK,
+Devanagari or emoji: :func:`test_the_characters_used_here_are_really_missing`
+checks that with fontTools, so the other tests test what they claim.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from click.testing import CliRunner
+
+from handouts.batch import input_hash
+from handouts.build import build, load
+from handouts.checks.glyphs import read_cmap, theme_fonts
+from handouts.cli import cli
+from handouts.doctor import script_coverage
+from handouts.errors import ValidationError
+from handouts.merge import merge
+from handouts.plan import Variant
+from handouts.quality import check
+from handouts.scaffold import init_project
+from handouts.theme import THEME_DIR
+
+from .variant_project import make_project
+
+FONT = Path(__file__).parent / "fixtures" / "fonts" / "HandoutsTestCyrillic.ttf"
+CONTENT = "content/hand-self-massage.yaml"
+FIX = "add one under fonts: in handouts.yaml"
+CYRILLIC_NAME = "Клиника Жива"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A fresh starter project."""
+    path = tmp_path / "p"
+    init_project(path)
+    return path
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _line(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if needle in line)
+
+
+def _errors(root: Path, **options: object) -> list[str]:
+    with pytest.raises(ValidationError) as raised:
+        build(root, **options)  # type: ignore[arg-type]
+    return [p.format() for p in raised.value.problems]
+
+
+def _add_font(root: Path, entry: str = "  - file: fonts/HandoutsTestCyrillic.ttf\n") -> None:
+    (root / "fonts").mkdir(exist_ok=True)
+    shutil.copy(FONT, root / "fonts" / FONT.name)
+    with (root / "handouts.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("fonts:\n" + entry)
+
+
+def _pdf_fonts(pdf: Path) -> set[str]:
+    with pikepdf.open(pdf) as doc:
+        return {str(font.BaseFont).split("+", 1)[1] for page in doc.pages
+                for font in page.Resources.Font.values()}
+
+
+def test_the_characters_used_here_are_really_missing() -> None:
+    theme = frozenset().union(*(read_cmap(path) for _, path in theme_fonts(
+        THEME_DIR / "handout.css")))
+    assert [family for family, _ in theme_fonts(THEME_DIR / "handout.css")] == [
+        "Atkinson Hyperlegible"] * 4
+    for ch in "漢字😀🙂🎉🌿💪🧘✋रामЖКлиαβ":
+        assert ord(ch) not in theme, ch
+    assert ord("é") in theme and ord("Ω") in theme  # Latin-1 and a few Greek symbols
+    fixture = read_cmap(FONT)
+    assert all(ord(ch) in fixture for ch in "КлиникаЖαβ ") and ord("A") not in fixture
+
+
+def test_chinese_character_in_a_step_is_an_error_naming_line_and_field(root: Path) -> None:
+    content = root / CONTENT
+    _edit(content, "Press your thumb into", "Press your thumb (漢) into")
+    line = _line(content, "Press your thumb")
+    expected = (f"{CONTENT}:{line}: steps[2].text: cannot print '漢' (U+6F22, CJK Unified "
+                f"Ideographs): no font in the theme or the project has it — {FIX} "
+                "(Debian: fonts-noto-cjk)")
+    assert _errors(root) == [expected]
+    assert not (root / "output").exists()
+    report = check(root, render=False)
+    assert [p.format() for p in report.errors()] == [expected]
+
+
+def test_emoji_in_a_benefit_title_lists_five_and_counts_the_rest(root: Path) -> None:
+    content = root / CONTENT
+    _edit(content, "title: Looser hands", "title: Looser hands 😀🙂🎉🌿😀💪🧘✋")
+    line = _line(content, "Looser hands")
+    result = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{CONTENT}:{line}: benefits[1].title: cannot print 7 characters: "
+        "'😀' (U+1F600, Emoticons), '🙂' (U+1F642, Emoticons), "
+        "'🎉' (U+1F389, Miscellaneous Symbols and Pictographs), "
+        "'🌿' (U+1F33F, Miscellaneous Symbols and Pictographs), "
+        "'💪' (U+1F4AA, Miscellaneous Symbols and Pictographs) and 2 more: no font in the "
+        f"theme or the project has them — {FIX} (Debian: fonts-noto-color-emoji)",
+        "1 error; nothing was written."]
+
+
+def test_devanagari_client_name_is_refused_without_repeating_it(root: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(root), "build", "--client", "राम",
+                                      "--therapist", "Ana Ruiz"])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "client: has 3 characters that no font can print (Devanagari) — add a font under "
+        "fonts: in handouts.yaml",
+        "1 error; nothing was written."]
+    assert not (root / "output").exists()
+
+
+def test_a_csv_row_with_unprintable_characters_fails_alone(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    csv_path = tmp_path / "clients.csv"
+    csv_path.write_text("client,handout,note\n"
+                        "Ana Ruiz,hand-self-massage,\n"
+                        "राम,hand-self-massage,Светлана 😀\n"
+                        "Bob Marsh,hand-self-massage,\n", encoding="utf-8")
+    result = merge(root, csv_path)
+    messages = [p.format() for p in result.problems]
+    assert messages == [
+        "clients.csv:3: client: has 3 characters that no font can print (Devanagari) — add a "
+        "font under fonts: in handouts.yaml",
+        "clients.csv:3: note: has 8 characters that no font can print (Cyrillic, emoji) — "
+        "add a font under fonts: in handouts.yaml"]
+    assert [line for line, _, _ in result.written] == [2, 4]
+    assert not any(ch in "".join(messages) for ch in "रामСвет😀")
+
+
+def test_cyrillic_clinic_name_needs_a_font_and_prints_with_one(root: Path) -> None:
+    config = root / "handouts.yaml"
+    _edit(config, "name: Your Clinic Name", f"name: {CYRILLIC_NAME}")
+    _edit(config, "Massage and physiotherapy", "Massage and physiotherapy (αβ)")
+    name_line, tagline_line = _line(config, "name: "), _line(config, "tagline:")
+    assert _errors(root) == [
+        f"handouts.yaml:{name_line}: clinic.name: cannot print 8 characters: "
+        "'К' (U+041A, Cyrillic), 'л' (U+043B, Cyrillic), 'и' (U+0438, Cyrillic), "
+        "'н' (U+043D, Cyrillic), 'к' (U+043A, Cyrillic) and 3 more: no font in the theme or "
+        f"the project has them — {FIX} (Debian: fonts-noto-core)",
+        f"handouts.yaml:{tagline_line}: clinic.tagline: cannot print 2 characters: "
+        "'α' (U+03B1, Greek and Coptic), 'β' (U+03B2, Greek and Coptic): no font in the "
+        f"theme or the project has them — {FIX} (Debian: fonts-noto-core)"]
+
+    _add_font(root)
+    built = build(root).built
+    pdf = built[0].path
+    assert _pdf_fonts(pdf) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold",
+                               "Handouts-Test-Cyrillic-handouts",
+                               "Handouts-Test-Cyrillic-handouts-Bold"}
+    with pdfplumber.open(pdf) as doc:
+        text = doc.pages[0].extract_text()
+        chars = [c for page in doc.pages for c in page.chars]
+    assert CYRILLIC_NAME in text and "physiotherapy (αβ)" in text
+    used = {c["fontname"].split("+", 1)[1] for c in chars}
+    assert used <= _pdf_fonts(pdf)  # nothing drawn in a font the page did not declare
+    by_font = {c["text"]: c["fontname"].split("+", 1)[1] for c in chars if c["text"].strip()}
+    assert {by_font[ch] for ch in "Кл" "αβ"} <= {"Handouts-Test-Cyrillic-handouts",
+                                                 "Handouts-Test-Cyrillic-handouts-Bold"}
+    assert by_font["Y"].startswith("Atkinson-Hyperlegible")  # the theme's font stays first
+
+
+def test_language_fonts_serve_only_their_languages(tmp_path: Path) -> None:
+    root = make_project(tmp_path / "p")
+    po = root / "content" / "hand-self-massage.es.po"
+    _edit(po, 'msgstr "ES Press your thumb', 'msgstr "ES Жми Press your thumb')
+    _add_font(root, "  - {file: fonts/HandoutsTestCyrillic.ttf, family: Test Ru, weight: 400, "
+                    "languages: [ru]}\n")
+    line = _line(po, 'msgid "Press your thumb')
+    assert _errors(root, language="es") == [
+        f"content/hand-self-massage.es.po:{line}: steps[2].text: cannot print 3 characters: "
+        "'Ж' (U+0416, Cyrillic), 'м' (U+043C, Cyrillic), 'и' (U+0438, Cyrillic): no font "
+        "for Spanish (es) has them; add 'es' to the languages of a font that has them, or "
+        "add a font under fonts: in handouts.yaml (Debian: fonts-noto-core)"]
+    _edit(root / "handouts.yaml", "languages: [ru]", "languages: [ru, es]")
+    pdf = build(root, language="es").built[0].path
+    with pdfplumber.open(pdf) as doc:
+        assert "ES Жми Press" in doc.pages[0].extract_text()
+    assert "Test-Ru-handouts" in _pdf_fonts(pdf)  # embedded under the family given
+
+
+def test_fonts_config_errors_are_located(root: Path) -> None:
+    (root / "fonts").mkdir()
+    (root / "fonts" / "broken.ttf").write_bytes(b"not a font at all")
+    (root / "fonts" / "notes.txt").write_text("x", encoding="utf-8")
+    outside = root.parent / "Outside.ttf"
+    shutil.copy(FONT, outside)
+    with (root / "handouts.yaml").open("a", encoding="utf-8") as handle:
+        handle.write("fonts:\n"
+                     "  - file: fonts/missing.otf\n"
+                     "  - file: fonts/broken.ttf\n"
+                     "  - file: fonts/notes.txt\n"
+                     "  - file: ../Outside.ttf\n"
+                     "  - {file: fonts/missing.woff2, weight: 500}\n")
+    start = _line(root / "handouts.yaml", "fonts:")
+    with pytest.raises(ValidationError) as raised:
+        load(root)
+    messages = [p.format() for p in raised.value.problems]
+    assert messages[0] == (f"handouts.yaml:{start + 1}: fonts[1].file: file 'fonts/missing.otf'"
+                           " does not exist (paths are relative to the project folder)")
+    assert messages[1].startswith(f"handouts.yaml:{start + 2}: fonts[2].file: 'fonts/broken.ttf'"
+                                  " cannot be read as a font (")
+    assert messages[2:] == [
+        f"handouts.yaml:{start + 3}: fonts[3].file: 'fonts/notes.txt' is not a font file this "
+        "tool can embed (.ttf, .otf, .woff, .woff2)",
+        f"handouts.yaml:{start + 4}: fonts[4].file: '../Outside.ttf' is outside the project "
+        "folder; copy the font into the project (e.g. fonts/) and give its path from there",
+        f"handouts.yaml:{start + 5}: fonts[5].file: file 'fonts/missing.woff2' does not exist "
+        "(paths are relative to the project folder)",
+        f"handouts.yaml:{start + 5}: fonts[5].weight: must be one of 400 or 700"]
+
+
+def test_batch_input_hash_includes_the_project_fonts(root: Path) -> None:
+    _add_font(root)
+    project, documents = load(root)
+    variant = Variant("hand-self-massage", "general", "en", "letter")
+    before = input_hash(project, documents[0], variant)
+    font = root / "fonts" / FONT.name
+    font.write_bytes(font.read_bytes() + b"\0")  # a new version of the font (mtime, size)
+    assert input_hash(project, documents[0], variant) != before
+
+
+def test_doctor_reports_scripts_and_debian_packages(root: Path, tmp_path: Path) -> None:
+    system = tmp_path / "usr-share-fonts"
+    (system / "truetype" / "noto").mkdir(parents=True)
+    (system / "truetype" / "noto" / "NotoSans-Regular.ttf").write_bytes(b"")
+    lines = script_coverage(root, system)
+    assert "[ok  ] Script Latin: Atkinson Hyperlegible" in lines
+    assert ("[info] Script Cyrillic: no font; Debian package fonts-noto-core (installed: "
+            f"{system}/truetype/noto/NotoSans-Regular.ttf)") in lines
+    assert ("[info] Script CJK: no font; Debian package fonts-noto-cjk (not installed: "
+            "sudo apt-get install fonts-noto-cjk)") in lines
+    _add_font(root)
+    lines = script_coverage(root, system)
+    assert "[ok  ] Script Cyrillic: Handouts Test Cyrillic" in lines
+    assert "[ok  ] Script Greek: Handouts Test Cyrillic" in lines
