@@ -418,7 +418,11 @@ def _syntax_problem(exc: jinja2.TemplateSyntaxError, env: jinja2.Environment | N
     opened = _open_blocks(env, source or "", exc.lineno)
     match = _EOF.match(message)
     unknown = _UNKNOWN.match(message)
+    line_no = exc.lineno
     if match:
+        # Jinja gives the line of the last token; the template ends on its last line.
+        line_no = max(line_no, len((source or "").splitlines()))
+        opened = _open_blocks(env, source or "", line_no)
         tag = match.group("tag")
         line = _opened_line(opened, tag)
         text = f"unexpected end of template; the '{tag}' block " + (
@@ -437,7 +441,7 @@ def _syntax_problem(exc: jinja2.TemplateSyntaxError, env: jinja2.Environment | N
         text = "an expression is missing before '%}'"
     else:
         text = _plain(message)
-    return Problem(path or display(exc.filename), exc.lineno, FIELD, text)
+    return Problem(path or display(exc.filename), line_no, FIELD, text)
 
 
 def _all_lines(filename: str) -> list[str]:

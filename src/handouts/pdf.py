@@ -310,17 +310,20 @@ class Engine:
                 fallbacks: tuple[tuple[Path, Path], ...] = ()) -> Layout:
         """Parse, style and paginate ``html``; nothing is written yet."""
         fetcher = RestrictedFetcher(roots, allowed_hosts, fallbacks=fallbacks)
-        sheets, notes = [], []
+        sheets, problems = [], []
         for path in ([stylesheet] if stylesheet is not None else []) + list(stylesheets):
-            css, found = self._parsed(path, fetcher)
-            notes += found
+            css, notes = self._parsed(path, fetcher)
+            # A project's own stylesheet is named in its messages; the theme's are not
+            # the user's to fix, so they are reported against the content file.
+            where = path.relative_to(base_dir).as_posix() \
+                if path.is_relative_to(base_dir) else source
+            problems += [_note_problem(note, where) for note in notes]
             if css is not None:
                 sheets.append(css)
         with _captured_logs() as logs:
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,
             ).render(font_config=self.font_config, stylesheets=sheets)
-        problems = [_note_problem(note, source) for note in notes]
         problems += [Problem(source, None, "render", message) for message in fetcher.refused]
         problems += [_problem(r, source) for r in logs.records
                      if "refused to load" not in r.getMessage()]
