@@ -226,8 +226,8 @@ def test_the_sandbox_stops_escapes_and_changes(project: Path, expression: str) -
     assert render_problems(project) == [f"{MAIN}:3: template: {SANDBOX_CASES[expression]}"]
 
 
-def test_a_sandboxed_override_still_renders_the_theme(project: Path) -> None:
-    """The sandbox keeps autoescape, StrictUndefined, gettext and the md/date filters."""
+def test_a_sandboxed_copy_of_the_theme_renders_but_cannot_escape(project: Path) -> None:
+    """The sandbox keeps autoescape, gettext and the md/date filters, and still refuses."""
     write(project, "handout.html.j2", THEME_TEMPLATE.replace(
         "<h1>{{ h.title }}</h1>",
         "<h1>{{ h.title }}</h1><p id='t'>{{ '<b>' }}|{{ _('Step by step') }}|"
@@ -236,6 +236,11 @@ def test_a_sandboxed_override_still_renders_the_theme(project: Path) -> None:
     html = render_html(page, loaded.templates_dir)
     assert "<p id='t'>&lt;b&gt;|Step by step|" in html
     assert "|<strong>x</strong></p>" in html
+    write(project, "handout.html.j2", THEME_TEMPLATE.replace(
+        "<h1>{{ h.title }}</h1>", "<h1>{{ h.title.__class__ }}</h1>"))
+    line = THEME_TEMPLATE[:THEME_TEMPLATE.index("<h1>")].count("\n") + 1
+    assert render_problems(project) == [
+        f"{MAIN}:{line}: template: access to '__class__' is not allowed"]
 
 
 # ---------------------------------------------------------------- where templates come from
@@ -250,7 +255,14 @@ def secret(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_link_out_of_the_project_is_refused(project: Path, secret: Path) -> None:
+def test_links_out_of_the_project_are_refused_and_links_inside_followed(
+        project: Path, secret: Path) -> None:
+    (project / "shared.html").write_text("<p>From the project</p>\n", encoding="utf-8")
+    (project / "templates/box.html").symlink_to(project / "shared.html")
+    write(project, "handout.html.j2", template_with(4, '{% include "box.html" %}'))
+    loaded, _, page = a_page(project)
+    assert "<p>From the project</p>" in render_html(page, loaded.templates_dir)
+    (project / "templates/handout.html.j2").unlink()
     (project / "templates/handout.html.j2").symlink_to(secret)
     (project / "templates/parts").mkdir()
     (project / "templates/parts/box.html").symlink_to(secret)
@@ -260,14 +272,6 @@ def test_a_link_out_of_the_project_is_refused(project: Path, secret: Path) -> No
         "templates/parts/box.html: template: links to a file outside the project; templates/ "
         "may only use files of the project",
     ]
-
-
-def test_a_link_inside_the_project_is_followed(project: Path) -> None:
-    (project / "shared.html").write_text("<p>From the project</p>\n", encoding="utf-8")
-    (project / "templates/box.html").symlink_to(project / "shared.html")
-    write(project, "handout.html.j2", template_with(4, '{% include "box.html" %}'))
-    loaded, _, page = a_page(project)
-    assert "<p>From the project</p>" in render_html(page, loaded.templates_dir)
 
 
 @pytest.mark.parametrize("statement, verb", [
