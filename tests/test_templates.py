@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from handouts.batch import _theme_hash, batch, input_hash
 from handouts.build import build, load
 from handouts.cli import cli
+from handouts.clients import Client
 from handouts.compose import compose
 from handouts.errors import HandoutsError, RenderError, ValidationError
 from handouts.plan import Variant
@@ -187,6 +188,25 @@ def test_render_time_mistakes_are_located_problems(project: Path, case: str) -> 
     source, expected = RENDER_CASES[case]
     write(project, "handout.html.j2", source)
     assert render_problems(project) == [expected]
+
+
+def test_a_template_problem_never_quotes_client_details(project: Path) -> None:
+    write(project, "handout.html.j2", template_with(4, "{% include page.client.name %}\n"
+                                                       "{{ {}[page.client.note] }}"))
+    client = Client("Jane Roe", note="Left shoulder", therapist="Ana Ruiz")
+    loaded, documents = load(project)
+    variant = Variant(documents[0].name, "general", "en", "letter", "standard")
+    page, _ = compose(loaded, documents[0], variant, client)
+    with pytest.raises(TemplateFailure) as caught:
+        render_html(page, loaded.templates_dir)
+    assert [p.format() for p in caught.value.problems] == [
+        f"{MAIN}:4: template: includes '(client details)', which is neither in templates/ "
+        "nor in the built-in theme"]
+    write(project, "handout.html.j2", template_with(4, "{{ {}[page.client.note] }}"))
+    with pytest.raises(TemplateFailure) as caught:
+        render_html(page, loaded.templates_dir)
+    assert [p.format() for p in caught.value.problems] == [
+        f"{MAIN}:4: template: 'dict object' has no attribute '(client details)'"]
 
 
 def test_build_and_batch_fail_the_variant_and_write_no_pdf(project: Path) -> None:

@@ -9,6 +9,7 @@ a sandbox and their mistakes become located problems (see :mod:`handouts.overrid
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -185,8 +186,23 @@ def render_html(page: Page, templates_dir: Path | None) -> str:
         template = env.get_template(TEMPLATE_NAME)
         return template.render(page=page, h=page.handout, clinic=page.clinic)
     except Exception as exc:  # a template is a program: whatever it raises is its mistake
-        raise TemplateFailure([template_problem(exc, templates_dir, THEME_DIR,
-                                                TEMPLATE_NAME)]) from None
+        problem = template_problem(exc, templates_dir, THEME_DIR, TEMPLATE_NAME)
+        raise TemplateFailure([_without_client(problem, page.client)]) from None
+
+
+def _without_client(problem: Problem, client: Client | None) -> Problem:
+    """``problem`` with any of the client's details in its message blanked out.
+
+    Python's and Jinja's messages can quote a value (``{% include page.client.name %}``
+    names the missing template); client details never go into messages.
+    """
+    if client is None:
+        return problem
+    message = problem.message
+    details = (client.name, client.note, client.therapist, str(client.next_appointment or ""))
+    for detail in sorted((d for d in details if d and d.strip()), key=len, reverse=True):
+        message = message.replace(detail, "(client details)")
+    return dataclasses.replace(problem, message=message)
 
 
 def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
