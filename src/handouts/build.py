@@ -21,6 +21,7 @@ from handouts.plan import GENERAL, Paper, PrintSize, Variant
 from handouts.render import render_page
 from handouts.sourcefile import LineMap
 from handouts.tailor import check_audiences
+from handouts.theme import validate_templates
 
 #: The client's details and the options that set them (for messages).
 CLIENT_OPTIONS = {"name": "client", "note": "note", "therapist": "therapist"}
@@ -73,6 +74,9 @@ def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Documen
         known_audiences = {GENERAL, *config.audiences}
         for doc in documents:
             problems += check_audiences(doc.handout, known_audiences, doc.display, doc.lines)
+    # Template overrides are checked here, before any rendering or writing, so a typo
+    # in one is reported with the other problems instead of failing every variant.
+    problems += validate_templates(root / "templates")
     if errors_only(problems) or config is None:
         raise ValidationError(problems)
     return Project(root, config, CONFIG_NAME, lines), documents

@@ -222,10 +222,13 @@ def list_command(state: _State) -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--with-theme", is_flag=True,
+              help="Also copy the theme's handout.html.j2 and handout.css into templates/ "
+                   "to start a design from.")
 @pass_state
-def init(state: _State, directory: Path) -> None:
+def init(state: _State, directory: Path, with_theme: bool) -> None:
     """Create a new handout project in DIRECTORY from the built-in example."""
-    created = init_project(directory)
+    created = init_project(directory, with_theme=with_theme)
     for path in created:
         state.say(f"created {path}")
     state.say(f"Next: cd {directory} && handouts build")

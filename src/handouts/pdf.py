@@ -12,11 +12,12 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
+import os
 import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -100,14 +101,21 @@ class RestrictedFetcher(URLFetcher):
     Everything else (other ``file://`` paths, ``..`` escapes, symlinks pointing out,
     devices, ftp, and http/https to any host not listed in ``allowed_hosts``) is
     refused, so a handout can never read the clinic's files or reach its network.
+
+    ``fallbacks`` pairs an override folder with the theme folder it overrides: a
+    file URL inside the override folder that does not exist there is looked up at
+    the same relative path in the theme folder (and nowhere else), so a copy of the
+    theme's stylesheet in ``templates/`` still finds the theme's fonts.
     """
 
     def __init__(self, roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = (),
-                 timeout: float = 10) -> None:
+                 timeout: float = 10,
+                 fallbacks: tuple[tuple[Path, Path], ...] = ()) -> None:
         super().__init__(timeout=timeout, allowed_protocols=("file", "data", "http", "https"),
                          allow_redirects=False)
         self.roots = _resolved(roots)
         self.allowed_hosts = tuple(h.lower() for h in allowed_hosts)
+        self.fallbacks = fallbacks
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
@@ -124,18 +132,33 @@ class RestrictedFetcher(URLFetcher):
         if scheme != "file":
             return self._refuse(url, "only files inside the project can be used")
         path = Path(unquote(parts.path))
+        theme = self._fallback(path)
+        if theme is not None:
+            path = theme[1]
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):
             return self._refuse(url, "file not found")
         if not any(real.is_relative_to(root) for root in self.roots):
             return self._refuse(url, "it is outside the project folder")
+        if theme is not None and not real.is_relative_to(theme[0].resolve()):
+            return self._refuse(url, "it is outside the theme folder")
         if not real.is_file():
             return self._refuse(url, "it is not a regular file")
         if real.stat().st_size > MAX_RESOURCE_BYTES:
             return self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
         return self._checked(url, real.read_bytes(), mime)
+
+    def _fallback(self, path: Path) -> tuple[Path, Path] | None:
+        """(theme folder, the theme's file) for a missing file of an override folder."""
+        # Normalised without following links: "templates/../../x" is not in templates/.
+        normal = Path(os.path.normpath(path))
+        for folder, theme in self.fallbacks:
+            if normal.is_relative_to(folder) and normal != folder \
+                    and not os.path.lexists(normal):
+                return theme, theme / normal.relative_to(folder)
+        return None
 
     def _remote(self, url: str, headers: dict[str, str] | None) -> URLFetcherResponse:
         response = super().fetch(url, headers)
@@ -223,40 +246,85 @@ class Engine:
 
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
-        self._stylesheets: dict[tuple[Path, int], weasyprint.CSS] = {}
+        #: Parsed stylesheets by (path, mtime), with what parsing them reported.
+        self._stylesheets: dict[tuple[Path, int], tuple[weasyprint.CSS, list[_Note]]] = {}
 
     def stylesheet(self, path: Path, fetcher: RestrictedFetcher) -> weasyprint.CSS:
         """Parse ``path`` once (per modification time) and keep it for later documents."""
-        key = (path, path.stat().st_mtime_ns)
-        css = self._stylesheets.get(key)
-        if css is None:
-            css = weasyprint.CSS(filename=str(path), font_config=self.font_config,
-                                 url_fetcher=fetcher)
-            self._stylesheets[key] = css
-        return css
+        return self._parsed(path, fetcher)[0]
 
-    def render(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
-               roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = (),
+    def _parsed(self, path: Path, fetcher: RestrictedFetcher
+                ) -> tuple[weasyprint.CSS | None, list[_Note]]:
+        """The parsed stylesheet and the messages of parsing it (refused loads, bad CSS).
+
+        The messages are kept with the stylesheet and given to every render that uses
+        it: a refused ``@import`` must fail every variant, not only the first one.
+        The file itself is read through ``fetcher``, so a stylesheet linked from
+        outside the project is refused like any other resource.
+        """
+        try:
+            key = (path, path.stat().st_mtime_ns)
+        except OSError:
+            key = (path, -1)
+        cached = self._stylesheets.get(key)
+        if cached is not None:
+            return cached
+        before = len(fetcher.refused)
+        with _captured_logs() as logs:
+            try:
+                css = weasyprint.CSS(url=path.as_uri(), font_config=self.font_config,
+                                     url_fetcher=fetcher)
+            except Exception as exc:  # refused or unreadable: reported, page unstyled
+                css = None
+                if len(fetcher.refused) == before:
+                    fetcher.refused.append(f"could not load stylesheet {path.as_uri()}: {exc}")
+        notes = [_Note(logging.ERROR, m) for m in fetcher.refused[before:]]
+        del fetcher.refused[before:]
+        notes += [_Note(r.levelno, r.getMessage().splitlines()[0]) for r in logs.records
+                  if "refused to load" not in r.getMessage()]
+        if css is None:
+            return None, notes  # not kept: the next render tries again
+        self._stylesheets[key] = (css, notes)
+        return css, notes
+
+    def render(self, html: str, *, base_dir: Path, source: str, roots: tuple[Path, ...],
+               stylesheet: Path | None = None, stylesheets: Sequence[Path] = (),
+               allowed_hosts: tuple[str, ...] = (),
+               fallbacks: tuple[tuple[Path, Path], ...] = (),
                archive: bool = False) -> Rendered:
         """Render ``html`` (resolving relative URLs against ``base_dir``) to PDF bytes.
 
-        ``source`` names the content file in any problem WeasyPrint reports. Callers
-        bound the time with :func:`time_limit` around this (or ``lay_out`` + ``write``).
+        ``stylesheets`` apply in order (``stylesheet``, if given, first); ``fallbacks``
+        are passed to the :class:`RestrictedFetcher`. ``source`` names the content file
+        in any problem WeasyPrint reports. Callers bound the time with
+        :func:`time_limit` around this (or ``lay_out`` + ``write``).
         """
         layout = self.lay_out(html, base_dir=base_dir, stylesheet=stylesheet,
-                              source=source, roots=roots, allowed_hosts=allowed_hosts)
+                              stylesheets=stylesheets, source=source, roots=roots,
+                              allowed_hosts=allowed_hosts, fallbacks=fallbacks)
         return self.write(layout, source=source, archive=archive)
 
-    def lay_out(self, html: str, *, base_dir: Path, stylesheet: Path, source: str,
-                roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = ()) -> Layout:
+    def lay_out(self, html: str, *, base_dir: Path, source: str, roots: tuple[Path, ...],
+                stylesheet: Path | None = None, stylesheets: Sequence[Path] = (),
+                allowed_hosts: tuple[str, ...] = (),
+                fallbacks: tuple[tuple[Path, Path], ...] = ()) -> Layout:
         """Parse, style and paginate ``html``; nothing is written yet."""
-        fetcher = RestrictedFetcher(roots, allowed_hosts)
+        fetcher = RestrictedFetcher(roots, allowed_hosts, fallbacks=fallbacks)
+        sheets, problems = [], []
+        for path in ([stylesheet] if stylesheet is not None else []) + list(stylesheets):
+            css, notes = self._parsed(path, fetcher)
+            # A project's own stylesheet is named in its messages; the theme's are not
+            # the user's to fix, so they are reported against the content file.
+            where = path.relative_to(base_dir).as_posix() \
+                if path.is_relative_to(base_dir) else source
+            problems += [_note_problem(note, where) for note in notes]
+            if css is not None:
+                sheets.append(css)
         with _captured_logs() as logs:
-            css = self.stylesheet(stylesheet, fetcher)
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,
-            ).render(font_config=self.font_config, stylesheets=[css])
-        problems = [Problem(source, None, "render", message) for message in fetcher.refused]
+            ).render(font_config=self.font_config, stylesheets=sheets)
+        problems += [Problem(source, None, "render", message) for message in fetcher.refused]
         problems += [_problem(r, source) for r in logs.records
                      if "refused to load" not in r.getMessage()]
         return Layout(document, problems)
@@ -356,6 +424,18 @@ def _texts(box: Any) -> Iterator[str]:
         if isinstance(text, str):
             yield text
         stack.extend(reversed(getattr(current, "children", ())))
+
+
+@dataclass(frozen=True)
+class _Note:
+    """A message WeasyPrint gave (or a refusal), kept with a cached stylesheet."""
+
+    level: int
+    message: str
+
+
+def _note_problem(note: _Note, source: str) -> Problem:
+    return _problem(logging.makeLogRecord({"levelno": note.level, "msg": note.message}), source)
 
 
 def _problem(record: logging.LogRecord, source: str) -> Problem:

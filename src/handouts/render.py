@@ -17,7 +17,7 @@ from typing import Any
 from handouts.config import Project
 from handouts.content import Document
 from handouts.errors import Problem, errors_only
-from handouts.theme import THEME_DIR, Page, render_html, stylesheet_path
+from handouts.theme import THEME_DIR, Page, TemplateFailure, render_html, stylesheet_paths
 
 #: Body text sizes (pt): the theme's size, and the smallest ``fit: shrink`` may use.
 BASE_SIZE = {False: 12.0, True: 18.0}
@@ -75,15 +75,20 @@ def render_page(project: Project, document: Document, page: Page) -> Output:
 
 
 def _render(project: Project, document: Document, page: Page) -> Output:
-    html = render_html(page, project.templates_dir)
+    try:
+        html = render_html(page, project.templates_dir)
+    except TemplateFailure as exc:  # this variant fails alone, with the template's line
+        return Output(b"", 0, exc.problems)
     return _rendered(project, document, lambda engine: engine.render(
         html, **_engine_options(project, document), archive=project.config.defaults.archive))
 
 
 def _engine_options(project: Project, document: Document) -> dict[str, Any]:
-    return {"base_dir": project.root, "stylesheet": stylesheet_path(project.templates_dir),
+    return {"base_dir": project.root, "stylesheets": stylesheet_paths(project.templates_dir),
             "source": document.display, "roots": (project.root, THEME_DIR),
-            "allowed_hosts": tuple(project.config.resources.allowed_hosts)}
+            "allowed_hosts": tuple(project.config.resources.allowed_hosts),
+            # A copy of the theme's stylesheet in templates/ still finds the theme's fonts.
+            "fallbacks": ((project.templates_dir, THEME_DIR),)}
 
 
 def _rendered(project: Project, document: Document, work: Callable[[Any], Any]) -> Output:
@@ -135,7 +140,10 @@ class PersonalCopies:
         """The PDF of ``page`` (a page with a client): from a kept layout when possible."""
         from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
 
-        html = render_html(page, self.project.templates_dir)
+        try:
+            html = render_html(page, self.project.templates_dir)
+        except TemplateFailure:
+            return render_page(self.project, document, page)  # reports the template's problem
         parts = split_personal(html)
         if parts is None:
             return render_page(self.project, document, page)

@@ -1,16 +1,19 @@
 """HTML rendering: one Jinja environment, autoescaped and strict, with filters registered here.
 
 The default theme ships inside the package (``handouts/theme``); a project's own
-``templates/`` folder overrides any file of it by name. Paper size and large print
-are parameters of the one theme, never copies of it.
+``templates/`` folder overrides any file of it by name, and an optional
+``templates/extra.css`` is applied after the theme's stylesheet. Paper size and
+large print are parameters of the one theme, never copies of it. Templates run in
+a sandbox and their mistakes become located problems (see :mod:`handouts.overrides`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -22,12 +25,22 @@ from handouts import markdown
 from handouts.clients import Client
 from handouts.config import AudienceText, Clinic
 from handouts.content import Handout
+from handouts.errors import Problem
 from handouts.i18n import theme_translations
+from handouts.overrides import (
+    HandoutSandbox,
+    OverrideLoader,
+    TemplateFailure,
+    check_templates,
+    template_problem,
+)
 from handouts.qr import qr_data_uri
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATE_NAME = "handout.html.j2"
 STYLESHEET_NAME = "handout.css"
+#: A project's small CSS changes, applied after the theme stylesheet (like mkdocs extra_css).
+EXTRA_STYLESHEET_NAME = "extra.css"
 
 #: Paper sizes the theme is designed for, as CSS ``@page size`` values.
 PAPER_SIZES: dict[str, str] = {"letter": "8.5in 11in", "a4": "210mm 297mm"}
@@ -136,21 +149,19 @@ def environment(templates_dir: Path | None, language: str = "en") -> jinja2.Envi
     return _environment(templates_dir, language, _overrides(templates_dir))
 
 
-@cache
+@lru_cache(maxsize=32)
 def _environment(templates_dir: Path | None, language: str,
                  overrides: frozenset[str]) -> jinja2.Environment:
     """The Jinja environment for a project and language (cached per process).
 
     Autoescape is on for every template and undefined names are errors, so a typo
     in a template fails loudly instead of printing nothing. The theme's words go
-    through gettext (``_()``), so the same template serves every language.
+    through gettext (``_()``), so the same template serves every language. It is a
+    sandbox that loads only from ``templates/`` and the theme: an override template
+    cannot reach Python internals, change its data or read other files.
     """
-    loaders: list[jinja2.BaseLoader] = []
-    if overrides and templates_dir is not None:
-        loaders.append(jinja2.FileSystemLoader(templates_dir))
-    loaders.append(jinja2.FileSystemLoader(THEME_DIR))
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(loaders),
+    env = HandoutSandbox(
+        loader=OverrideLoader(templates_dir if overrides else None, THEME_DIR),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -164,6 +175,15 @@ def _environment(templates_dir: Path | None, language: str,
     return env
 
 
+def validate_templates(templates_dir: Path) -> list[Problem]:
+    """Every problem of a project's override templates, found before anything is rendered.
+
+    Syntax errors in any ``*.j2`` file of ``templates/``, included or extended
+    templates that do not exist, and links pointing out of the project.
+    """
+    return check_templates(environment(templates_dir), templates_dir)
+
+
 def stylesheet_path(templates_dir: Path | None) -> Path:
     """The theme stylesheet: the project's override if it has one, else the package's."""
     if templates_dir is not None and (templates_dir / STYLESHEET_NAME).is_file():
@@ -171,10 +191,44 @@ def stylesheet_path(templates_dir: Path | None) -> Path:
     return THEME_DIR / STYLESHEET_NAME
 
 
+def stylesheet_paths(templates_dir: Path | None) -> tuple[Path, ...]:
+    """The stylesheets of a page, in order: the theme's (or its override), then ``extra.css``."""
+    sheets = [stylesheet_path(templates_dir)]
+    if templates_dir is not None:
+        extra = templates_dir / EXTRA_STYLESHEET_NAME
+        if extra.is_file() or extra.is_symlink():
+            sheets.append(extra)  # loaded through the restricted fetcher, which checks links
+    return tuple(sheets)
+
+
 def render_html(page: Page, templates_dir: Path | None) -> str:
-    """Render the handout page to an HTML string."""
-    template = environment(templates_dir, page.language).get_template(TEMPLATE_NAME)
-    return template.render(page=page, h=page.handout, clinic=page.clinic)
+    """Render the handout page to an HTML string.
+
+    Raises :class:`~handouts.overrides.TemplateFailure` (a located problem) for any
+    mistake in a template: an undefined name, a sandbox violation, a missing include.
+    """
+    env = environment(templates_dir, page.language)
+    try:
+        template = env.get_template(TEMPLATE_NAME)
+        return template.render(page=page, h=page.handout, clinic=page.clinic)
+    except Exception as exc:  # a template is a program: whatever it raises is its mistake
+        problem = template_problem(exc, templates_dir, THEME_DIR, TEMPLATE_NAME)
+        raise TemplateFailure([_without_client(problem, page.client)]) from None
+
+
+def _without_client(problem: Problem, client: Client | None) -> Problem:
+    """``problem`` with any of the client's details in its message blanked out.
+
+    Python's and Jinja's messages can quote a value (``{% include page.client.name %}``
+    names the missing template); client details never go into messages.
+    """
+    if client is None:
+        return problem
+    message = problem.message
+    details = (client.name, client.note, client.therapist, str(client.next_appointment or ""))
+    for detail in sorted((d for d in details if d and d.strip()), key=len, reverse=True):
+        message = message.replace(detail, "(client details)")
+    return dataclasses.replace(problem, message=message)
 
 
 def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
@@ -189,4 +243,5 @@ def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"
                 client=client, fonts=fonts[0], font_stack=fonts[1])
 
 
-__all__ = ["FontFace", "Page", "environment", "make_page", "render_html", "stylesheet_path"]
+__all__ = ["FontFace", "Page", "TemplateFailure", "environment", "make_page", "render_html",
+           "stylesheet_path", "stylesheet_paths", "validate_templates"]
