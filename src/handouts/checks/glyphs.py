@@ -43,7 +43,7 @@ from handouts.i18n import (
 )
 from handouts.plan import GENERAL, Variant
 from handouts.sourcefile import format_loc
-from handouts.theme import FontFace, stylesheet_path
+from handouts.theme import THEME_DIR, FontFace, stylesheet_path
 
 #: Font files ``fonts:`` accepts (what fontTools reads and WeasyPrint embeds).
 FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
@@ -120,6 +120,10 @@ def _theme_fonts(stylesheet: Path, mtime_ns: int) -> tuple[tuple[str, Path], ...
             if ":" in url.group(2):  # data: or remote: not the theme's own files
                 continue
             path = stylesheet.parent / url.group(2)
+            if not path.exists() and stylesheet.parent != THEME_DIR:
+                # A copied theme stylesheet in templates/ uses the theme's fonts, as the
+                # renderer's fetcher does for a file missing from the override folder.
+                path = THEME_DIR / url.group(2)
             if path.is_file():  # a missing file is reported by the renderer
                 found.append((family.group(2).strip() if family else "", path))
     return tuple(found)
