@@ -364,3 +364,54 @@ def test_no_empty_details_list_and_the_markers_stay(project_root: Path) -> None:
         assert html.count('class="prepared-for"') == 1
         has_details = bool(client.therapist or client.next_appointment)
         assert ("<dl" in html) == has_details, key
+
+
+# ---- the fast path falls back whenever it could differ from a full render -------
+
+def _override(root: Path, old: str, new: str) -> None:
+    """Give the project its own copy of the theme's template with ``old`` replaced."""
+    from handouts.theme import TEMPLATE_NAME, THEME_DIR
+
+    template = (THEME_DIR / TEMPLATE_NAME).read_text(encoding="utf-8")
+    assert old in template
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / TEMPLATE_NAME).write_text(template.replace(old, new),
+                                                     encoding="utf-8")
+
+
+BLOCK_START = "<!-- handouts:personal -->"
+BLOCK_END = "<!-- /handouts:personal -->"
+
+
+@pytest.mark.parametrize("change", [
+    # The block inside an element that passes on its colour: alone, the note would
+    # be black, at the very same size.
+    pytest.param((BLOCK_START, f'<div style="color: #7A1F1F">{BLOCK_START}'), id="wrapped"),
+    # A rule that picks the block by its neighbour: alone, it has no neighbour.
+    pytest.param(("<style>", "<style>\n  h1 + .prepared-for { border-color: #7A1F1F; }"),
+                 id="neighbour-rule"),
+    # A stylesheet in the body, outside the block: the piece keeps only the <head>.
+    pytest.param((BLOCK_END, f"{BLOCK_END}\n<style>.client-note {{ color: #7A1F1F; }}</style>"),
+                 id="style-in-body"),
+    # Another font (bold) for the note, chosen by where the block is.
+    pytest.param(("<style>", "<style>\n  h1 + .prepared-for p { font-weight: 700; }"),
+                 id="other-font"),
+])
+def test_a_block_styled_by_its_place_gets_full_renders(project: Path,
+                                                       change: tuple[str, str]) -> None:
+    _override(project, *change)
+    clients = {key: COMBINATIONS[key] for key in ("name+note", "all fields")}
+    for copy in render_copies(project, "letter", "standard", clients).values():
+        assert copy.fast == copy.full
+        assert not copy.swapped
+
+
+def test_a_block_that_splits_across_pages_gets_full_renders(project: Path) -> None:
+    # Too long for one page in large print: the block breaks, so no layout is kept.
+    client = Client("Jane Doe", "\n".join([LONG_NOTE] * 3), "Ana Ruiz")
+    made = render_copies(project, "a4", "large", {"huge": client})["huge"]
+    assert made.fast == made.full
+    assert not made.swapped
+    pages = measure(made.full)
+    assert len(pages) >= 4
+    assert all(overlapping_words(page.words) == [] for page in pages)
