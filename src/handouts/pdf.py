@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.document import Page as LaidOutPage
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -354,8 +355,11 @@ class Engine:
     def swap_block(self, base: Layout, piece: Layout, css_class: str) -> Layout | None:
         """``base`` with its ``css_class`` block replaced by the one laid out in ``piece``.
 
-        Both must hold exactly one such block, of the same size, so nothing around it
-        moves; otherwise None (the caller then renders the whole document). WeasyPrint
+        Both must hold exactly one such block, of the same size and at the same x, so
+        nothing around it moves; the piece's block must be styled as the page's (same
+        elements above it, same computed style: see :func:`_same_context`); the page's
+        block must lie on one page, inside its content area. Otherwise None (the
+        caller then renders the whole document). WeasyPrint
         writes fonts, text and tags from the laid-out boxes, so the result is written
         exactly like a full render of the same HTML.
         """
@@ -376,7 +380,10 @@ class Engine:
         old, new = path[-1], replacement[1][-1].deepcopy()
         if not (_close(old.border_width(), new.border_width())
                 and _close(old.border_height(), new.border_height())
-                and _close(old.margin_height(), new.margin_height())):
+                and _close(old.margin_height(), new.margin_height())
+                and _close(old.position_x, new.position_x)
+                and _same_context(path, replacement[1])
+                and _on_page(path[0], old)):
             return None
         new.translate(old.position_x - new.position_x, old.position_y - new.position_y)
         for parent in reversed(path[:-1]):
@@ -394,6 +401,56 @@ class Engine:
 
 def _close(a: float, b: float) -> bool:
     return abs(a - b) < 1e-3
+
+
+def _same_context(path: list[Any], piece_path: list[Any]) -> bool:
+    """Whether the block was laid out in the piece as it would be in the page.
+
+    Same size is not enough: a template that puts the block inside another element
+    (which passes on its font, colour or width), or a style rule that matches the
+    block by its neighbours, would style it differently in the page than alone. So
+    the elements above the block must be the same ones (tag and class), as wide, and
+    the block and each of them must have the same computed style (fonts included).
+    """
+    if len(path) != len(piece_path):
+        return False
+    for box, piece_box in zip(path[1:], piece_path[1:], strict=True):
+        if (box.element_tag != piece_box.element_tag
+                or box.element.get("class") != piece_box.element.get("class")
+                or not _close(box.width, piece_box.width)
+                or _style(box) != _style(piece_box)):
+            return False
+    # Inside the block, each kind of element (by tag and class, from the block down)
+    # must be styled alike: the page's block is another client's, so it has the
+    # same kinds of elements whenever it has the same size.
+    return _styles_inside(path[-1]) == _styles_inside(piece_path[-1])
+
+
+def _style(box: Any) -> tuple[Any, ...]:
+    return tuple(box.style[name] for name in INITIAL_VALUES)
+
+
+def _styles_inside(block: Any) -> dict[tuple[tuple[str, str], ...], tuple[Any, ...]]:
+    """The computed style of each kind of element in ``block``, by its path of
+    (tag, class) from the block down."""
+    styles: dict[tuple[tuple[str, str], ...], tuple[Any, ...]] = {}
+    stack: list[tuple[Any, Any, tuple[tuple[str, str], ...]]] = [(block, None, ())]
+    while stack:
+        box, parent_element, trail = stack.pop()
+        element = getattr(box, "element", None)
+        if element is not None and element is not parent_element:  # a new element
+            trail = (*trail, (box.element_tag, element.get("class") or ""))
+            styles.setdefault(trail, _style(box))
+        stack.extend((child, element, trail) for child in getattr(box, "children", ()))
+    return styles
+
+
+def _on_page(page_box: Any, block: Any) -> bool:
+    """Whether the block lies wholly inside the page's content area (not cut off at
+    its bottom, where a full render could paginate another block differently)."""
+    top = page_box.content_box_y()
+    return (block.position_y >= top - 1e-3
+            and block.position_y + block.margin_height() <= top + page_box.height + 1e-3)
 
 
 def _block_path(pages: list[Any], css_class: str) -> tuple[int, list[Any]] | None:

@@ -120,9 +120,11 @@ class PersonalCopies:
     client whose block has the same size gets that layout with only the block laid
     out anew and swapped in, then written. Written by the same engine from the same
     kind of layout, the PDF is what a full render gives: same fonts (subset for this
-    client's text), tags and text. Anything unusual (a template without the
-    markers, a block of another size, a handout that had to shrink to fit) falls
-    back to a full render.
+    client's text), tags and text. Anything unusual falls back to a full render: a
+    template without the markers or with stylesheets in its body, a block of another
+    size, width or place, styled differently alone than in the page (see
+    :meth:`handouts.pdf.Engine.swap_block`), split across pages, or a handout that
+    had to shrink to fit.
 
     The kept layouts hold a client's details in memory for the life of this object
     only; nothing is written anywhere but the requested PDF.
@@ -149,7 +151,7 @@ class PersonalCopies:
             return render_page(self.project, document, page)
         shell, piece_html = parts
         shell_key = hashlib.sha256(shell.encode()).hexdigest()
-        if shell_key in self._shrinks:
+        if shell_key in self._shrinks or _styles_in_body(shell):
             return render_page(self.project, document, page)
         options = _engine_options(self.project, document)
         defaults = self.project.config.defaults
@@ -186,6 +188,13 @@ class PersonalCopies:
         if layouts and height is not None and not errors_only(output.problems):
             self._bases[key] = layouts[0]
         return output
+
+
+def _styles_in_body(shell: str) -> bool:
+    """Whether the page has stylesheets in its body: the block's piece keeps only the
+    ``<head>``, so it would be laid out without them (and could look different)."""
+    body = shell[shell.find("<body"):].lower()
+    return "<style" in body or "<link" in body
 
 
 def split_personal(html: str) -> tuple[str, str] | None:
