@@ -118,14 +118,17 @@ def _unreadable(node: yaml.Node, exc: Exception) -> str:
     value = str(node.value)
     shown = value if len(value) <= 40 else value[:39] + "…"
     if node.tag == _TIMESTAMP_TAG:
-        return f"{shown} is not a date (write YYYY-MM-DD, e.g. {_nearest_date(value)})"
+        return f"{shown} is not a date (write YYYY-MM-DD, e.g. {nearest_date(value)})"
     if node.tag == _INT_TAG:
         return f"{shown} is a number too long to read"
     return f"{shown} cannot be read: {exc}"
 
 
-def _nearest_date(value: str) -> str:
-    """The real date closest to an impossible one (2026-02-30 → 2026-02-28), as an example."""
+def nearest_date(value: str) -> str:
+    """The real date closest to an impossible one (2026-02-30 → 2026-02-28), as an example.
+
+    Anything without a ``YYYY-M-D`` start gets a fixed example.
+    """
     parts = _DATE_PARTS.match(value)
     if parts is None:
         return "2026-02-28"
