@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
@@ -142,30 +142,19 @@ def translate(handout: Handout, po_path: Path, display: str, language: str) -> T
     catalog, problems = read_catalog(po_path, display, language.replace("-", "_"))
     if catalog is None:
         return Translated(None, problems)
-    # Plural entries (msgid_plural) never translate a handout's text.
-    messages = [m for m in catalog if m.id and isinstance(m.id, str)
-                and isinstance(m.string, str)]
-    by_text = {m.id: m for m in messages if m.string}
-    by_field = {m.context: m for m in messages if m.context}
     values: dict[tuple[str | int, ...], str] = {}
     lines = LineMap()
-    for loc, text in translatable(handout):
+    for loc, text, entry, exact in entries(handout, catalog):
         field = format_loc(loc)
-        entry = by_field.get(field)
-        if entry is not None and entry.id == text and entry.string:
-            exact = entry
-        else:
-            exact = by_text.get(text)
-        if exact is not None and exact.string and not exact.fuzzy:
-            values[loc] = str(exact.string)
-            lines.lines[loc] = exact.lineno
-        elif entry is not None and entry.string:
-            values[loc] = str(entry.string)
-            lines.lines[loc] = entry.lineno
-            problems.append(Problem(display, entry.lineno, field, (
+        picked = chosen(entry, exact)
+        if picked is not None:
+            values[loc] = str(picked.string)
+            lines.lines[loc] = picked.lineno or 0
+        if picked is not None and (picked is not exact or picked.fuzzy):
+            problems.append(Problem(display, picked.lineno, field, (
                 f"the {name} translation is out of date: the English text changed after it "
                 f"was translated; update it (now: \"{_short(text)}\")"), Severity.WARNING))
-        else:
+        elif picked is None:
             problems.append(Problem(display, entry.lineno if entry else None, field,
                                     f"no {name} translation of \"{_short(text)}\""))
     if any(p.severity is Severity.ERROR for p in problems):
@@ -173,6 +162,37 @@ def translate(handout: Handout, po_path: Path, display: str, language: str) -> T
     translated = _apply(handout, values, language, SourceFile(po_path, display, None, lines, b""),
                         problems)
     return Translated(translated, problems)
+
+
+def entries(handout: Handout, catalog: Catalog) -> list[tuple[
+        tuple[str | int, ...], str, Message | None, Message | None]]:
+    """For every translatable text: its location, the text, the catalog entry for its
+    field, and the entry translating exactly this text (either may be None).
+
+    The field's entry (``msgctxt``) is preferred; a text that moved to another field
+    keeps its translation through its ``msgid``.
+    """
+    # Plural entries (msgid_plural) never translate a handout's text.
+    messages = [m for m in catalog if m.id and isinstance(m.id, str)
+                and isinstance(m.string, str)]
+    by_text = {m.id: m for m in messages if m.string}
+    by_field = {m.context: m for m in messages if m.context}
+    out: list[tuple[tuple[str | int, ...], str, Message | None, Message | None]] = []
+    for loc, text in translatable(handout):
+        entry = by_field.get(format_loc(loc))
+        exact = entry if entry is not None and entry.id == text and entry.string else \
+            by_text.get(text)
+        out.append((loc, text, entry, exact))
+    return out
+
+
+def chosen(entry: Message | None, exact: Message | None) -> Message | None:
+    """The entry :func:`translate` prints: the exact one unless fuzzy, else the field's."""
+    if exact is not None and exact.string and not exact.fuzzy:
+        return exact
+    if entry is not None and entry.string:
+        return entry
+    return None
 
 
 def _short(text: str, limit: int = 60) -> str:
