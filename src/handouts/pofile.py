@@ -245,7 +245,7 @@ def _header_field_problem(name: str, value: str) -> str | None:
                 raise ValueError
             gettext.c2py(found.get("plural", "(n != 1)"))
         except (ValueError, SyntaxError, RecursionError, OverflowError):
-            return (f"{_shown(value)} cannot be read; write e.g. "
+            return (f"{_shown(value, 80)} cannot be read; write e.g. "
                     "nplurals=2; plural=(n != 1);")
         return None
     try:
@@ -254,7 +254,7 @@ def _header_field_problem(name: str, value: str) -> str | None:
         example = {"language": "es", "pot-creation-date": "2026-02-28 12:00+0000",
                    "po-revision-date": "2026-02-28 12:00+0000"}.get(name.lower())
         hint = f"; write e.g. {example}" if example else ""
-        return f"{_shown(value)} cannot be read{hint}"
+        return f"{_shown(value, 80)} cannot be read{hint}"
     return None
 
 

@@ -69,6 +69,10 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
     lines.lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
+        # Keys written here override keys merged in with ``<<: *defaults`` (YAML's rule);
+        # only a key written twice here is a mistake.
+        own = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
+        explicit: set[str] = set()
         loader.flatten_mapping(node)
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -80,9 +84,14 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
             key = _scalar(key_node, loader, loc, problems, display)
             if not isinstance(key, str):
                 key = str(key)
-            if key in result:
+            if id(key_node) not in own:
+                if key in result:
+                    continue  # the first mapping merged in wins
+            elif key in explicit:
                 problems.append(Problem(display, key_node.start_mark.line + 1,
                                         format_loc((*loc, key)), "appears twice"))
+            else:
+                explicit.add(key)
             child = (*loc, key)
             result[key] = _build(value_node, loader, child, lines, problems, display)
             lines.lines[child] = key_node.start_mark.line + 1
@@ -95,6 +104,7 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
     return _scalar(node, loader, loc, problems, display)
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _INT_TAG = "tag:yaml.org,2002:int"
 _DATE_PARTS = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
