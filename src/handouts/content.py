@@ -13,13 +13,20 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from handouts import markdown
 from handouts.config import check_web_url
 from handouts.errors import Problem
 from handouts.schema import Model, Text, validate
-from handouts.sourcefile import LineMap, format_loc, read_yaml
+from handouts.sourcefile import LineMap, format_loc, nearest_date, read_yaml
 
 #: Handout names become file names; keep them boring and safe everywhere.
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -38,6 +45,39 @@ def _check_markdown(value: Any) -> Any:
 
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def _day(value: Any) -> Any:
+    """A calendar date exactly as written (``2026-02-28``), else a plain-worded error.
+
+    Pydantic alone would read ``0`` as 1970-01-01 (seconds since 1970), accept a
+    midnight datetime and say nothing useful about ``'2026-02-30'``.
+    """
+    if isinstance(value, dt.datetime):
+        return _not_a_day(f"{value.isoformat(sep=' ')} has a time", value.date().isoformat(),
+                          "write only the date, YYYY-MM-DD")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, bool):
+        return value  # pydantic's own "must be a date written as YYYY-MM-DD"
+    if isinstance(value, int | float):
+        return _not_a_day(f"{value} is a number, not a date", "2026-02-28")
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value.strip()):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return _not_a_day(f"{value.strip()} is not a date", nearest_date(value))
+    return value  # other text ("Feb 2026"): pydantic's "must be a date written as YYYY-MM-DD"
+
+
+def _not_a_day(what: str, example: str, how: str = "write YYYY-MM-DD") -> Any:
+    raise ValueError(f"{what} ({how}, e.g. {example})")
+
+
+#: A date written ``YYYY-MM-DD``; see :func:`_day`.
+Day = Annotated[dt.date, BeforeValidator(_day)]
 
 
 class Tagged(Model):
@@ -154,7 +194,7 @@ class Source(Model):
 class Review(Model):
     """Who last checked the handout, and when."""
 
-    reviewed: dt.date
+    reviewed: Day
     reviewer: Text
 
 

@@ -7,6 +7,8 @@ the offending key (``steps[2].text``), not just the file.
 
 from __future__ import annotations
 
+import calendar
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,10 @@ from handouts.errors import Problem
 MAX_FILE_BYTES = 1_000_000
 #: Deeper nesting than this is never a real handout.
 MAX_DEPTH = 50
+#: Values a document may expand to. Aliases (``*name``) reuse a node, so a tiny file of
+#: nested aliases ("billion laughs") can stand for billions of values; real handouts
+#: have a few hundred.
+MAX_VALUES = 100_000
 
 
 @dataclass
@@ -63,14 +69,29 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
     lines.lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
+        # Keys written here override keys merged in with ``<<: *defaults`` (YAML's rule);
+        # only a key written twice here is a mistake.
+        own = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
+        explicit: set[str] = set()
         loader.flatten_mapping(node)
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                # A list or group as a key would be turned into text of any size.
+                problems.append(Problem(display, key_node.start_mark.line + 1, format_loc(loc),
+                                        "has a key that is a list or a group; keys must be "
+                                        "plain words"))
+                continue
+            key = _scalar(key_node, loader, loc, problems, display)
             if not isinstance(key, str):
                 key = str(key)
-            if key in result:
+            if id(key_node) not in own:
+                if key in result:
+                    continue  # the first mapping merged in wins
+            elif key in explicit:
                 problems.append(Problem(display, key_node.start_mark.line + 1,
                                         format_loc((*loc, key)), "appears twice"))
+            else:
+                explicit.add(key)
             child = (*loc, key)
             result[key] = _build(value_node, loader, child, lines, problems, display)
             lines.lines[child] = key_node.start_mark.line + 1
@@ -80,7 +101,98 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
             _build(item, loader, (*loc, i), lines, problems, display)
             for i, item in enumerate(node.value)
         ]
-    return loader.construct_object(node, deep=True)
+    return _scalar(node, loader, loc, problems, display)
+
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_INT_TAG = "tag:yaml.org,2002:int"
+_DATE_PARTS = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def _scalar(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...],
+            problems: list[Problem], display: str) -> Any:
+    """Construct one scalar; a value PyYAML cannot build becomes a located problem."""
+    try:
+        return loader.construct_object(node, deep=True)
+    except yaml.MarkedYAMLError:
+        raise  # already located; reported as a syntax error by read_yaml
+    except Exception as exc:  # PyYAML's constructors raise plain ValueErrors (2026-02-30)
+        problems.append(Problem(display, node.start_mark.line + 1, format_loc(loc),
+                                _unreadable(node, exc)))
+        return None
+
+
+def _unreadable(node: yaml.Node, exc: Exception) -> str:
+    """Why a scalar could not be built, in the writer's terms."""
+    value = str(node.value)
+    shown = value if len(value) <= 40 else value[:39] + "…"
+    if node.tag == _TIMESTAMP_TAG:
+        return f"{shown} is not a date (write YYYY-MM-DD, e.g. {nearest_date(value)})"
+    if node.tag == _INT_TAG:
+        return f"{shown} is a number too long to read"
+    return f"{shown} cannot be read: {exc}"
+
+
+def nearest_date(value: str) -> str:
+    """The real date closest to an impossible one (2026-02-30 → 2026-02-28), as an example.
+
+    Anything without a ``YYYY-M-D`` start gets a fixed example.
+    """
+    parts = _DATE_PARTS.match(value)
+    if parts is None:
+        return "2026-02-28"
+    year = max(1, int(parts[1]))
+    month = min(max(int(parts[2]), 1), 12)
+    day = min(max(int(parts[3]), 1), calendar.monthrange(year, month)[1])
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expansion_problem(root: yaml.Node, display: str, aliases: bool) -> Problem | None:
+    """Refuse a node graph that aliases would expand too far, too deep, or forever.
+
+    The composer builds a graph in which every alias is the very node it names, so
+    sizes are counted once per node (memoised) and a "billion laughs" file is measured
+    in microseconds, before anything is expanded. The count is an upper bound on what
+    :func:`_build` visits, merge keys (``<<: *defaults``) included.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_nodes: set[int] = set()  # the path from the root to the node being measured
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        line = node.start_mark.line + 1
+        if finished:
+            open_nodes.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if size[key] > MAX_VALUES:
+                how = "uses YAML aliases (& and *) that expand to" if aliases else "has"
+                return Problem(display, line, "", f"{how} more than {MAX_VALUES:,} values")
+            if depth[key] > MAX_DEPTH:
+                return Problem(display, line, "",
+                               f"is nested too deeply (more than {MAX_DEPTH} levels)")
+            continue
+        if key in size:
+            continue
+        if key in open_nodes:
+            return Problem(display, line, "", "uses a YAML alias (*) inside the value it "
+                                              "names (&), which would never end")
+        open_nodes.add(key)
+        stack.append((node, True))
+        stack.extend((kid, False) for kid in _children(node) if id(kid) not in size)
+    return None
 
 
 _OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
@@ -88,21 +200,25 @@ _OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
 _CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
-def _too_deep(text: str) -> int | None:
-    """The line where nesting first exceeds :data:`MAX_DEPTH`, else None.
+def _scan(text: str) -> tuple[int | None, bool]:
+    """The line where nesting first exceeds :data:`MAX_DEPTH` (else None), and whether
+    the text uses aliases.
 
     PyYAML builds documents recursively and crashes on very deep nesting, so depth is
     measured first with its scanner, which is iterative.
     """
     depth = 0
+    aliases = False
     for token in yaml.scan(text, Loader=_BASE):
         if isinstance(token, _OPEN):
             depth += 1
             if depth > MAX_DEPTH:
-                return token.start_mark.line + 1
+                return token.start_mark.line + 1, aliases
         elif isinstance(token, _CLOSE):
             depth -= 1
-    return None
+        elif isinstance(token, yaml.AliasToken):
+            aliases = True
+    return None, aliases
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:
@@ -140,7 +256,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
                                 "is not UTF-8 text; save it as UTF-8 in your editor"))
         return None
     try:
-        deep = _too_deep(text)
+        deep, aliases = _scan(text)
         if deep is not None:
             problems.append(Problem(display, deep, "",
                                     f"is nested too deeply (more than {MAX_DEPTH} levels)"))
@@ -150,6 +266,10 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             node = loader.get_single_node()
             if node is None:
                 problems.append(Problem(display, 1, "", "is empty"))
+                return None
+            refused = _expansion_problem(node, display, aliases)
+            if refused is not None:
+                problems.append(refused)
                 return None
             lines = LineMap()
             before = len(problems)

@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 from babel import UnknownLocaleError
 from babel.dates import format_date
-from babel.messages.pofile import read_po
 from fontTools import unicodedata as ucd
 from fontTools.ttLib import TTFont
 
@@ -42,6 +41,7 @@ from handouts.i18n import (
     translation_path,
 )
 from handouts.plan import GENERAL, Variant
+from handouts.pofile import read_catalog
 from handouts.sourcefile import format_loc
 from handouts.theme import THEME_DIR, FontFace, stylesheet_path
 
@@ -349,12 +349,8 @@ def printed_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], st
 @lru_cache(maxsize=64)
 def _po_lines(path: Path, mtime_ns: int) -> dict[str, int]:
     """msgctxt (the field) → line of the entry in a content translation."""
-    try:
-        with path.open("rb") as handle:
-            catalog = read_po(handle)
-    except Exception:  # an invalid file is reported by the translation step
-        return {}
-    return {str(m.context): m.lineno for m in catalog if m.context}
+    catalog, _ = read_catalog(path, "", None)  # an invalid file is reported when it is read
+    return {str(m.context): m.lineno for m in catalog or () if m.context}
 
 
 class GlyphCheck:
@@ -496,9 +492,8 @@ def _theme_words(language: str) -> tuple[tuple[str, int | None, str, str], ...]:
     # English is the catalogs' source text (msgid); other languages their msgstr.
     for po in [own] if own.is_file() else catalogs[:1]:
         display = po.relative_to(LOCALE_DIR.parent.parent).as_posix()
-        with po.open("rb") as handle:
-            catalog = read_po(handle)
-        for message in catalog:
+        catalog, _ = read_catalog(po, display, None)
+        for message in catalog or ():
             if not message.id:
                 continue
             text = str(message.string if own.is_file() else message.id)

@@ -1,0 +1,119 @@
+"""Translation integrity: a translation must keep the links, numbers and emphasis of its source.
+
+A translator (or a machine translation) can change a dose from 10 to 20 minutes,
+drop a link or point it somewhere else without anyone who reads only English
+noticing. Each translated field is compared with the English text it stands for:
+
+* links: the same targets, as many times;
+* numbers: the same digit sequences (doses, counts, times), as many times;
+* bold (``**``) and emphasis (``*``): as many marked parts.
+
+Any difference is an error at the translation's line in the ``.po`` file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+from markdown_it import MarkdownIt
+
+from handouts import markdown
+from handouts.content import Document
+from handouts.errors import Problem
+from handouts.i18n import chosen, entries, translation_path
+from handouts.pofile import read_catalog
+from handouts.sourcefile import format_loc
+
+_NUMBER = re.compile(r"\d+")
+
+
+@cache
+def _parser() -> MarkdownIt:
+    """The inline rules the renderer uses, with every link kept (unsafe ones included)."""
+    md = MarkdownIt("zero")
+    md.enable(["emphasis", "link", "escape", "backticks"])
+    md.validateLink = lambda url: True  # type: ignore[method-assign, assignment]
+    return md
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """What a text must keep in translation."""
+
+    links: Counter[str]
+    numbers: Counter[str]
+    bold: int
+    emphasis: int
+
+
+def meaning(text: str) -> Meaning:
+    """The links, numbers and emphasis of one Markdown text field."""
+    links: Counter[str] = Counter()
+    bold = emphasis = 0
+    for token in (child for block in _parser().parseInline(text)
+                  for child in block.children or []):
+        if token.type == "link_open":
+            links[str(token.attrGet("href") or "")] += 1
+        elif token.type == "strong_open":
+            bold += 1
+        elif token.type == "em_open":
+            emphasis += 1
+    # Leading zeros are spelling, not meaning ("05" minutes is 5 minutes).
+    numbers = Counter(n.lstrip("0") or "0" for n in _NUMBER.findall(markdown.plain(text)))
+    return Meaning(links, numbers, bold, emphasis)
+
+
+def differences(source: str, translation: str) -> list[str]:
+    """How ``translation`` changes what ``source`` says; empty when it keeps it all."""
+    want, got = meaning(source), meaning(translation)
+    found: list[str] = []
+    for url in sorted(got.links - want.links):
+        found.append(f"the translation links to {url}, which the English text does not")
+    for url in sorted(want.links - got.links):
+        found.append(f"the translation drops the link to {url}")
+    extra = sorted((got.numbers - want.numbers).elements(), key=_numeric)
+    missing = sorted((want.numbers - got.numbers).elements(), key=_numeric)
+    while extra and missing:
+        found.append(f"the translation has the number {extra.pop(0)} where the English text "
+                     f"has {missing.pop(0)}")
+    found += [f"the translation has the number {n}, which the English text does not"
+              for n in extra]
+    found += [f"the translation drops the number {n}" for n in missing]
+    for what, marks, want_n, got_n in (("bold", "**", want.bold, got.bold),
+                                       ("emphasised", "*", want.emphasis, got.emphasis)):
+        if want_n != got_n:
+            found.append(f"the translation has {got_n} {what} ({marks}) part"
+                         f"{'s' if got_n != 1 else ''} where the English text has {want_n}")
+    return found
+
+
+def _numeric(number: str) -> tuple[int, str]:
+    return len(number), number
+
+
+def translation_problems(document: Document, language: str) -> list[Problem]:
+    """Every field of ``document``'s ``language`` translation that changes its meaning.
+
+    A translation that is missing or cannot be read is reported where it is loaded,
+    not here.
+    """
+    if language == document.handout.language:
+        return []
+    po = translation_path(document.path, language)
+    if not po.is_file():
+        return []
+    display = f"content/{po.name}"
+    catalog, _ = read_catalog(po, display, language.replace("-", "_"))
+    if catalog is None:
+        return []
+    problems: list[Problem] = []
+    for loc, text, entry, exact in entries(document.handout, catalog):
+        picked = chosen(entry, exact)
+        if picked is None:
+            continue
+        for message in differences(text, str(picked.string)):
+            problems.append(Problem(display, picked.lineno, format_loc(loc), message))
+    return problems

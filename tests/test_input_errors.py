@@ -1,0 +1,290 @@
+"""Hostile or broken YAML, dates and .po files: located problems, never a traceback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner, Result
+from pypdf import PdfReader
+
+from handouts import i18n, theme
+from handouts.cli import cli
+
+from .variant_project import make_project
+
+CONTENT = "content/hand-self-massage.yaml"
+PO = "content/hand-self-massage.es.po"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "p")
+
+
+def run(project: Path, *args: str) -> Result:
+    """Run the CLI; a traceback (any exception but Click's exit) fails the test."""
+    result = CliRunner().invoke(cli, ["-C", str(project), *args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def problems(result: Result) -> list[str]:
+    """The problem lines on stderr, without the summary."""
+    assert result.exit_code == 1
+    return [line for line in result.stderr.splitlines() if not re.match(r"\d+ errors?;", line)]
+
+
+def line_of(path: Path, needle: str, after: str = "") -> int:
+    """1-based number of the first line containing ``needle`` (after the line with ``after``)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def pdf_text(project: Path) -> str:
+    [pdf] = (project / "output").rglob("*.pdf")
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+# ----------------------------------------------------------------- 1. YAML aliases
+
+LAUGHS = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{n}: &{n} [{','.join([f'*{p}'] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi", strict=True))
+
+
+def test_alias_bombs_are_refused_and_merge_keys_still_work(project: Path) -> None:
+    (project / "content/x.yaml").write_text(LAUGHS, encoding="utf-8")
+    config = project / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "zz:\n" + "".join(
+        "  " + line + "\n" for line in LAUGHS.splitlines()), encoding="utf-8")
+    top = line_of(config, "zz:")
+    assert problems(run(project, "check", "--no-render", "x")) == [
+        "content/x.yaml:6: uses YAML aliases (& and *) that expand to more than 100,000 values",
+        f"handouts.yaml:{top + 6}: uses YAML aliases (& and *) that expand to more than "
+        "100,000 values"]
+    (project / "content/x.yaml").write_text("a: &a [*a]\n", encoding="utf-8")
+    config.write_text(config.read_text(encoding="utf-8").split("zz:")[0], encoding="utf-8")
+    assert problems(run(project, "check", "--no-render", "x")) == [
+        "content/x.yaml:1: uses a YAML alias (*) inside the value it names (&), which would "
+        "never end"]
+    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 200))
+    (project / "content/x.yaml").write_text(chain, encoding="utf-8")
+    assert problems(run(project, "check", "--no-render", "x")) == [
+        "content/x.yaml:50: is nested too deeply (more than 50 levels)"]
+    # A legitimate merge key is still read: the merged step gets its title from the anchor.
+    (project / "content/x.yaml").unlink()
+    edit(project / CONTENT, "  - title: Switch hands\n    text: Do the same steps on your other "
+         "hand.", "  - &switch {title: Switch hands, text: Do the same steps on your other "
+         "hand.}")
+    edit(project / CONTENT, "precautions:", "  - <<: *switch\n    text: Then rest.\nprecautions:")
+    assert run(project, "build", "hand-self-massage").exit_code == 0
+    assert pdf_text(project).count("Switch hands") == 2
+
+
+# ----------------------------------------------------------------- 2. dates
+
+@pytest.mark.parametrize(("written", "message"), [
+    ("2026-02-30", "2026-02-30 is not a date (write YYYY-MM-DD, e.g. 2026-02-28)"),
+    ("'2026-04-31'", "2026-04-31 is not a date (write YYYY-MM-DD, e.g. 2026-04-30)"),
+    ("2026-13-01", "2026-13-01 is not a date (write YYYY-MM-DD, e.g. 2026-12-01)"),
+    ("2026-02-03 10:00:00", "2026-02-03 10:00:00 has a time (write only the date, YYYY-MM-DD, "
+                            "e.g. 2026-02-03)"),
+    ("2026-02-03 00:00:00", "2026-02-03 00:00:00 has a time (write only the date, YYYY-MM-DD, "
+                            "e.g. 2026-02-03)"),
+    ("0", "0 is a number, not a date (write YYYY-MM-DD, e.g. 2026-02-28)"),
+    ("20260203", "20260203 is a number, not a date (write YYYY-MM-DD, e.g. 2026-02-28)"),
+])
+def test_bad_review_dates_are_located_plain_problems(project: Path, written: str,
+                                                     message: str) -> None:
+    edit(project / CONTENT, "reviewed: 2026-11-01", f"reviewed: {written}")
+    line = line_of(project / CONTENT, "reviewed:")
+    assert problems(run(project, "check", "--no-render")) == [
+        f"{CONTENT}:{line}: review.reviewed: {message}"]
+
+
+def test_impossible_date_anywhere_in_yaml_is_located(project: Path) -> None:
+    edit(project / "handouts.yaml", "clinic:", "when: 2026-02-29\nclinic:")
+    edit(project / CONTENT, "  reviewer:", "  2026-06-31: x\n  reviewer:")
+    out = problems(run(project, "check", "--no-render"))
+    assert out == [
+        f"{CONTENT}:{line_of(project / CONTENT, '2026-06-31')}: review: 2026-06-31 is not a "
+        "date (write YYYY-MM-DD, e.g. 2026-06-30)",
+        f"handouts.yaml:{line_of(project / 'handouts.yaml', 'when:')}: when: 2026-02-29 is not "
+        "a date (write YYYY-MM-DD, e.g. 2026-02-28)"]
+
+
+# ----------------------------------------------------------------- 3. broken .po files
+
+def _po_cases(po: Path) -> dict[str, tuple[str, str, str]]:
+    """name → (old text, new text, expected problem after the path and line)."""
+    title = 'msgstr "ES A 3-minute hand massage you can do yourself"'
+    return {
+        "plural": ('"Plural-Forms: nplurals=3;', '"Plural-Forms: nplurals=x;',
+                   "Plural-Forms: 'nplurals=x; plural=(n == 1 ? 0 : n != 0 && n % 1000000 == 0 "
+                   "? 1 : 2);' cannot be read; write e.g. nplurals=2; plural=(n != 1);"),
+        "charset": ("charset=utf-8", "charset=klingon",
+                    "Content-Type: charset 'klingon' is not a known text encoding; save the "
+                    "file as UTF-8 and write charset=UTF-8"),
+        "date": ("POT-Creation-Date: 2", "POT-Creation-Date: yesterday 2",
+                 "POT-Creation-Date: 'yesterday 2"),
+        "unquoted": (title, 'msgstr ES A 3-minute hand massage',
+                     "title: the text must be in double quotes"),
+        "unterminated": (title, 'msgstr "ES A 3-minute hand massage',
+                         "title: the text has no closing double quote"),
+        "garbage": (title, title + "\nthis is not po", "title: 'this is not po' is not a .po "
+                    "line: each line is a comment (#), msgctxt, msgid or msgstr followed by "
+                    "text in double quotes, or more text in double quotes"),
+    }
+
+
+@pytest.mark.parametrize("case", ["plural", "charset", "date", "unquoted", "unterminated",
+                                  "garbage"])
+def test_broken_po_is_located_in_build_and_translate_and_kept(project: Path, case: str) -> None:
+    po = project / PO
+    old, new, message = _po_cases(po)[case]
+    edit(po, old, new)
+    line = line_of(po, new.splitlines()[-1])
+    before = po.read_bytes()
+    for args in (("build", "--language", "es"), ("translate", "hand-self-massage", "es")):
+        found = problems(run(project, *args))
+        assert len(found) == 1
+        assert found[0].startswith(f"{PO}:{line}: {message}")
+        assert po.read_bytes() == before  # the translator's work is never overwritten
+    assert not (project / "output").exists()
+
+
+def test_duplicate_entries_and_binary_po_are_located(project: Path) -> None:
+    po = project / PO
+    first = line_of(po, 'msgid "hands"')
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgctxt "keywords[1]"\nmsgid "hands"\n'
+                  'msgstr "manos"\n', encoding="utf-8")
+    last = len(po.read_text(encoding="utf-8").splitlines()) - 1
+    assert problems(run(project, "translate", "hand-self-massage", "es")) == [
+        f"{PO}:{last}: keywords[1]: is translated twice (also on line {first}); delete one of "
+        "them"]
+    po.write_bytes(b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+                   b'msgid "x"\nmsgstr "\xff\xfe"\n')
+    for args in (("build", "--language", "es"), ("translate", "hand-self-massage", "es")):
+        assert problems(run(project, *args)) == [
+            f"{PO}:6: is not utf-8 text (the charset its Content-Type header names); save it "
+            "as UTF-8 in your editor"]
+
+
+def test_po_with_bom_and_windows_line_endings_loads(project: Path) -> None:
+    po = project / PO
+    po.write_bytes(b"\xef\xbb\xbf" + po.read_bytes().replace(b"\n", b"\r\n"))
+    result = run(project, "build", "--language", "es")
+    assert result.exit_code == 0, result.stderr
+    assert "ES A 3-minute hand massage" in pdf_text(project)
+    assert run(project, "translate", "hand-self-massage", "es").exit_code == 0
+    assert "0 new text(s) to translate, 0 out of date" in run(
+        project, "translate", "hand-self-massage", "es").stdout
+
+
+# ----------------------------------------------------------------- 4. hostile msgstr
+
+def test_hostile_msgstr_is_treated_like_the_same_text_in_yaml(project: Path) -> None:
+    po = project / PO
+    intro = 'msgstr "ES Your hands work hard all day.'
+    line = line_of(po, intro)
+    edit(po, intro, 'msgstr "<script>alert(1)</script> [x](javascript:alert(1))')
+    assert problems(run(project, "build", "--language", "es")) == [
+        f"{PO}:{line - 1}: intro: raw HTML '<script>' is not allowed; use Markdown (**bold**, "
+        "*italic*, [text](https://...))"]
+    edit(project / CONTENT, "intro: >-", "intro: <script>alert(1)</script> x\nold_intro: >-")
+    yaml_problem = next(p for p in problems(run(project, "check", "--no-render"))
+                        if ": intro: " in p)
+    assert yaml_problem.split(": intro: ")[1] == (
+        "raw HTML '<script>' is not allowed; use Markdown (**bold**, *italic*, [text](https://...))")
+    # Template and format syntax and escapes are printed as written, in both languages.
+    hostile = '{{ 7*7 }} {% if x %} %(name)s {name} %s 100%'
+    edit(project / CONTENT, "intro: <script>alert(1)</script> x\nold_intro: >-",
+         f"intro: '{hostile}'\nold_intro: >-")
+    edit(project / CONTENT, "old_intro: >-", "sources_note: >-")
+    text = (project / CONTENT).read_text(encoding="utf-8")
+    (project / CONTENT).write_text(re.sub(r"sources_note: >-\n(  .*\n)+", "", text),
+                                   encoding="utf-8")
+    edit(po, 'msgstr "<script>alert(1)</script> [x](javascript:alert(1))', 'msgstr "ES')
+    assert run(project, "translate", "hand-self-massage", "es").exit_code == 0
+    set_translation(po, "intro", "ES\t" + hostile)
+    for language in ("en", "es"):
+        shutil.rmtree(project / "output", ignore_errors=True)
+        result = run(project, "build", "--language", language)
+        assert result.exit_code == 0, result.stderr
+        text = pdf_text(project)
+        assert hostile in text and "49" not in text
+
+
+def set_translation(po: Path, context: str, text: str) -> None:
+    """Translate the entry for field ``context`` as ``text`` (and mark it done)."""
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    [entry] = [m for m in catalog if m.context == context]
+    entry.string, entry.flags = text, set()
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=0)
+
+
+def test_a_percent_in_a_theme_word_cannot_crash_rendering(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    locale = tmp_path / "locale"
+    shutil.copytree(i18n.LOCALE_DIR, locale)
+    po = locale / "es/LC_MESSAGES/handouts.po"
+    edit(po, 'msgstr "Paso %(number)s"', 'msgstr "Paso 100% %(numero)s"')
+    edit(po, 'msgid "Tip:"\nmsgstr "', 'msgid "Tip:"\nmsgstr "50% ')
+    monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    i18n.theme_translations.cache_clear()
+    theme._environment.cache_clear()
+    try:
+        env = theme.environment(None, "es")
+        words = env.from_string('{{ _("Step %(number)s", number=3) }} | {{ _("Tip:") }} | '
+                                '{{ _("Step by step") }}').render()
+    finally:
+        i18n.theme_translations.cache_clear()
+        theme._environment.cache_clear()
+    assert words == "Step 3 | Tip: | Paso a paso"
+
+
+# ----------------------------------------------------------------- 5. translation integrity
+
+def test_translation_that_changes_links_numbers_or_bold_is_an_error(project: Path,
+                                                                     tmp_path: Path) -> None:
+    example = tmp_path / "example"
+    example.mkdir()
+    shutil.copy(REPO / "handouts.yaml", example)
+    for folder in ("content", "assets"):
+        shutil.copytree(REPO / folder, example / folder)
+    assert run(example, "check", "--no-render").exit_code == 0
+    example_po = example / "content/back-massage.es.po"
+    edit(example_po, "de forma **pareja**", "de forma pareja [aquí](https://evil.example)")
+    line = line_of(example_po, 'msgctxt "steps[1].text"') + 1
+    assert problems(run(example, "build", "--language", "es", "back-massage")) == [
+        f"content/back-massage.es.po:{line}: steps[1].text: the translation links to "
+        "https://evil.example, which the English text does not",
+        f"content/back-massage.es.po:{line}: steps[1].text: the translation has 0 bold (**) "
+        "parts where the English text has 1"]
+
+    edit(project / CONTENT, "Keep going until your hands feel warm.",
+         "Keep going for 10 seconds, see [this](https://clinic.example/warm).")
+    assert run(project, "translate", "hand-self-massage", "es").exit_code == 0
+    po = project / PO
+    set_translation(po, "steps[1].text", "Frote 20 segundos.")
+    line = line_of(po, "Keep going for 10 seconds")
+    assert problems(run(project, "batch")) == [
+        f"{PO}:{line}: steps[1].text: the translation drops the link to "
+        "https://clinic.example/warm",
+        f"{PO}:{line}: steps[1].text: the translation has the number 20 where the English text "
+        "has 10"]
+    assert not (project / "output").exists()
