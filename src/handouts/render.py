@@ -202,7 +202,8 @@ def _locate(problem: Problem, document: Document) -> Problem:
     """Point an engine message about an image at the content line that uses it."""
     match = _URL.search(problem.message)
     if match:
-        line, field_name = document.line_of_image(match.group(0).rstrip(".,:;"))
+        # The engine quotes URLs ('file:///...png'): the quote is not part of it.
+        line, field_name = document.line_of_image(match.group(0).rstrip(".,:;'\""))
         if line is not None:
             return Problem(problem.path, line, field_name, problem.message, problem.severity)
     return problem
