@@ -204,7 +204,8 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     written). After that each variant succeeds or fails on its own. ``progress`` is
     called once per finished variant with (result, done, total).
     """
-    project, documents = load(root)
+    loaded: list[Problem] = []
+    project, documents = load(root, warnings=loaded)
     docs = {d.name: d for d in documents}
     out_dir = project.output_dir(out)
     variants = plan_matrix(project.config.batch, list(docs))
@@ -248,7 +249,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     final = [_index_entry(r) for r in results if r.status != "failed"]
     final += [{**previous[p], "stale": True} for p in stale]
     index_problems = _write_index(out_dir, final)
-    return BatchResult(results, removed, stale, index_problems)
+    return BatchResult(results, removed, stale, loaded + index_problems)
 
 
 def _write_index(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[Problem]:

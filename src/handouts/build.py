@@ -39,17 +39,19 @@ class BuildResult:
     warnings: list[Problem]
 
 
-def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Document]]:
+def load(root: Path, names: tuple[str, ...] = (), *,
+         warnings: list[Problem] | None = None) -> tuple[Project, list[Document]]:
     """Load the config and the named handouts (all when none are named).
 
     Every file is read and validated even after the first problem, so one run
     reports everything; raises :class:`ValidationError` if anything is wrong.
+    Warnings (a stray file in ``content/``) are added to ``warnings`` when given.
     """
     root = root.resolve()
     problems: list[Problem] = []
     lines = LineMap()
     config = load_config(root, problems, lines)
-    available = discover(root / "content")
+    available = discover(root / "content", problems)
     wanted = list(names) or list(available)
     if not available and not names:
         problems.append(Problem("content", None, "",
@@ -71,6 +73,8 @@ def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Documen
             problems += check_audiences(doc.handout, known_audiences, doc.display, doc.lines)
     if errors_only(problems) or config is None:
         raise ValidationError(problems)
+    if warnings is not None:
+        warnings += problems
     return Project(root, config, CONFIG_NAME, lines), documents
 
 
@@ -104,7 +108,8 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     """
     if name_pattern is not None:
         check_pattern(name_pattern)  # before any work: a bad pattern is a usage mistake
-    project, documents = load(root, names)
+    loaded: list[Problem] = []
+    project, documents = load(root, names, warnings=loaded)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
@@ -115,7 +120,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     plain = audience == GENERAL and language in (None, defaults.language) and \
         print_size == "standard"
     pending: list[tuple[Variant, Path, bytes, int]] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(loaded)
     for doc, variant in zip(documents, variants, strict=True):
         page, found = compose(project, doc, variant, client)
         problems += found

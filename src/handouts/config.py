@@ -351,9 +351,9 @@ def load_config(root: Path, problems: list[Problem],
 
 
 def _handout_names(root: Path) -> list[str]:
-    folder = root / "content"
-    return sorted(p.stem for p in folder.glob("*.yaml") if "." not in p.stem) \
-        if folder.is_dir() else []
+    from handouts.content import discover  # content imports this module
+
+    return sorted(discover(root / "content"))
 
 
 def _cross_check(config: Config, lines: LineMap, handouts: list[str]) -> list[Problem]:
