@@ -35,7 +35,7 @@ from handouts.i18n import LOCALE_DIR, translation_path
 from handouts.output import write_atomic
 from handouts.plan import Variant, plan_matrix
 from handouts.quality import text_variants
-from handouts.render import render_page, settle
+from handouts.render import over_limit, render_page, settle
 from handouts.theme import THEME_DIR
 
 INDEX_NAME = "index.json"
@@ -171,7 +171,7 @@ def _render_variant(variant: Variant, digest: str,
         if page is None:
             return VariantResult(variant, "failed", problems=problems), b""
         output = render_page(project, document, page)
-        problems += output.problems
+        problems += output.problems + over_limit(project, document, page, output)
         if errors_only(problems):
             return VariantResult(variant, "failed", problems=problems), b""
         result = VariantResult(variant, "rendered", output.pages, digest, problems)

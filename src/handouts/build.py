@@ -17,7 +17,7 @@ from handouts.errors import Problem, RenderError, Severity, ValidationError, err
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Paper, PrintSize, Variant
-from handouts.render import render_page
+from handouts.render import over_limit, render_page
 from handouts.sourcefile import LineMap
 from handouts.tailor import check_audiences
 
@@ -127,7 +127,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         if page is None:
             continue
         output = render_page(project, doc, page)
-        problems += output.problems
+        problems += output.problems + over_limit(project, doc, page, output)
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern)
         elif plain:

@@ -231,6 +231,9 @@ class Checks(Model):
     review_months: Annotated[int, Field(ge=1)] = 12
     #: Largest image file a handout may use.
     image_max_kb: Annotated[int, Field(ge=1)] = 2048
+    #: A handout over its page limit (even after ``fit: shrink``): ``error`` writes no
+    #: PDF; ``warning`` writes it and says so.
+    over_limit: Literal["error", "warning"] = "error"
 
 
 class AudienceText(Model):

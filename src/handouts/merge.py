@@ -22,7 +22,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Variant
-from handouts.render import PersonalCopies, settle
+from handouts.render import PersonalCopies, over_limit, settle
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
            "next_appointment", "note")
@@ -149,6 +149,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
         if page is None:
             continue
         output = copies.render(doc, page)
+        output.problems += over_limit(project, doc, page, output)
         errors = errors_only(output.problems)
         result.problems += output.problems
         if errors:

@@ -261,7 +261,9 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
         line = document.lines.lines.get(("max_pages",))  # None unless the file sets it
         report.problems.append(Problem(
             document.display, line, "max_pages",
-            f"{variant.describe()} has {output.pages} pages, more than {limit}{hint}"))
+            f"{variant.describe()} has {output.pages} pages, more than {limit}{hint}",
+            Severity.WARNING if project.config.checks.over_limit == "warning"
+            else Severity.ERROR))
     phone = project.config.clinic.phone_display
     for number, text in enumerate(output.texts, start=1):
         if phone not in text:
