@@ -119,10 +119,11 @@ def _project(tmp_path: Path, image: str = "pic.png", data: bytes | None = None) 
     return root
 
 
-def _run(reset: Callable[[], None], root: Path, command: str, *flags: str) -> Result:
-    """``handouts FLAGS -C ROOT COMMAND``, in this process, with fresh logging."""
+def _run(reset: Callable[[], None], root: Path, command: str, *flags: str,
+         options: tuple[str, ...] = ()) -> Result:
+    """``handouts FLAGS -C ROOT COMMAND OPTIONS``, in this process, with fresh logging."""
     reset()
-    return CliRunner().invoke(cli, [*flags, "-C", str(root), command])
+    return CliRunner().invoke(cli, [*flags, "-C", str(root), command, *options])
 
 
 def _pdfs(root: Path) -> list[Path]:
@@ -145,8 +146,9 @@ def test_a_broken_step_image_fails_the_same_way_at_every_verbosity(
         problems = [line for line in result.stderr.splitlines() if line.startswith(CONTENT)]
         assert len(problems) == 1 and problems[0].startswith(expected), (flags, problems)
         assert "1 error; nothing was written." in result.stderr
-        # -vv adds the engine's own lines, and only adds them.
+        # -vv adds the engine's own lines, and only adds them (never a traceback).
         assert ("weasyprint.progress: Step 1" in result.stderr) == (flags == ["-vv"])
+        assert "Traceback" not in result.output
 
 
 def test_the_installed_command_fails_the_same_at_default_and_vv(tmp_path: Path) -> None:
@@ -282,6 +284,9 @@ def test_unknown_files_in_content_are_warned_about_and_hidden_ones_ignored(
         "content/readme.md: warning: is not a handout (handouts are .yaml files) and is "
         "ignored"]
     assert [p.name for p in _pdfs(root)] == ["one.pdf"]
+    checked = _run(fresh_logging, root, "check", options=("--no-render",))
+    assert "content/notes.txt: warning: is not a handout (handouts are .yaml files) and is " \
+           "ignored" in checked.output.splitlines()
 
 
 def test_a_batch_reports_unknown_files_too(tmp_path: Path) -> None:

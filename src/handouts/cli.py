@@ -67,6 +67,19 @@ class _EngineLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Prints the PDF engine's own lines (``-vv``) to stderr."""
 
 
+class _EngineLogFormatter(logging.Formatter):
+    """``name: message``; an exception the engine attached is shown as one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The line for ``record`` (never a Python traceback, even with -vv)."""
+        # Built here rather than with Formatter's cached exc_text, which another
+        # handler may already have filled with the full traceback.
+        line = f"{record.name}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[0] is not None:
+            line += f"  ({record.exc_info[0].__name__}: {record.exc_info[1]})"
+        return line
+
+
 def _show_engine_log(show: bool) -> None:
     """With -vv, print every line the PDF engine logged during each render.
 
@@ -78,7 +91,7 @@ def _show_engine_log(show: bool) -> None:
         logger.removeHandler(handler)  # a second run in the same process (tests)
     if show:
         handler = _EngineLogHandler()  # sys.stderr as it is now (Click's runner swaps it)
-        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        handler.setFormatter(_EngineLogFormatter())
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if show else logging.WARNING)
 

@@ -313,8 +313,10 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     """Run every check on every variant of the manifest (of the named handouts)."""
     from handouts.build import load  # build runs the fast checks, so import it late
 
-    project, documents = load(root, names)
+    loaded: list[Problem] = []  # warnings about stray files in content/
+    project, documents = load(root, names, warnings=loaded)
     report = fast_checks(project, documents, text_variants(project, documents), today)
+    report.problems += loaded
     if render:
         wanted = {d.name for d in documents}
         docs = {d.name: d for d in documents}
