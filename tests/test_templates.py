@@ -357,9 +357,9 @@ def test_an_override_stylesheet_cannot_load_outside_files(project: Path,
     loaded, document, page = a_page(project)
     outside = secret.parent.as_uri()
     expected = {
-        f"templates/extra.css: render: refused to load {outside}/secret.css: it is outside "
+        f"templates/extra.css: refused to load {outside}/secret.css: it is outside "
         "the project folder",
-        "templates/extra.css: render: refused to load file:///etc/hostname: it is outside "
+        "templates/extra.css: refused to load file:///etc/hostname: it is outside "
         "the project folder",
     }
     for _ in range(2):
@@ -405,9 +405,9 @@ def test_a_missing_theme_file_is_still_refused(project: Path, secret: Path) -> N
         build(project)
     templates = (project / "templates").as_uri()
     assert {p.format() for p in caught.value.problems if "refused" in p.message} == {
-        f"templates/handout.css: render: refused to load {secret.parent.as_uri()}/secret.css: "
+        f"templates/handout.css: refused to load {secret.parent.as_uri()}/secret.css: "
         "it is outside the project folder",
-        f"templates/handout.css: render: refused to load {templates}/fonts/nosuch.css: "
+        f"templates/handout.css: refused to load {templates}/fonts/nosuch.css: "
         "file not found"}
     assert not (project / "output").exists()
 

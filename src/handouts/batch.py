@@ -35,7 +35,7 @@ from handouts.i18n import LOCALE_DIR, translation_path
 from handouts.output import write_atomic
 from handouts.plan import Variant, plan_matrix
 from handouts.quality import text_variants
-from handouts.render import render_page, settle
+from handouts.render import over_limit, render_page, settle
 from handouts.theme import THEME_DIR
 
 INDEX_NAME = "index.json"
@@ -187,7 +187,7 @@ def _render_variant(variant: Variant, digest: str,
         if page is None:
             return VariantResult(variant, "failed", problems=problems), b""
         output = render_page(project, document, page)
-        problems += output.problems
+        problems += output.problems + over_limit(project, document, page, output)
         if errors_only(problems):
             return VariantResult(variant, "failed", problems=problems), b""
         result = VariantResult(variant, "rendered", output.pages, digest, problems)
@@ -220,7 +220,8 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     written). After that each variant succeeds or fails on its own. ``progress`` is
     called once per finished variant with (result, done, total).
     """
-    project, documents = load(root)
+    loaded: list[Problem] = []
+    project, documents = load(root, warnings=loaded)
     docs = {d.name: d for d in documents}
     out_dir = project.output_dir(out)
     variants = plan_matrix(project.config.batch, list(docs))
@@ -264,7 +265,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     final = [_index_entry(r) for r in results if r.status != "failed"]
     final += [{**previous[p], "stale": True} for p in stale]
     index_problems = _write_index(out_dir, final)
-    return BatchResult(results, removed, stale, index_problems)
+    return BatchResult(results, removed, stale, loaded + index_problems)
 
 
 def _write_index(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[Problem]:

@@ -18,7 +18,7 @@ from handouts.errors import Problem, RenderError, Severity, ValidationError, err
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Paper, PrintSize, Variant
-from handouts.render import render_page
+from handouts.render import over_limit, render_page
 from handouts.sourcefile import LineMap
 from handouts.tailor import check_audiences
 from handouts.theme import validate_templates
@@ -44,17 +44,19 @@ class BuildResult:
     warnings: list[Problem]
 
 
-def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Document]]:
+def load(root: Path, names: tuple[str, ...] = (), *,
+         warnings: list[Problem] | None = None) -> tuple[Project, list[Document]]:
     """Load the config and the named handouts (all when none are named).
 
     Every file is read and validated even after the first problem, so one run
     reports everything; raises :class:`ValidationError` if anything is wrong.
+    Warnings (a stray file in ``content/``) are added to ``warnings`` when given.
     """
     root = root.resolve()
     problems: list[Problem] = []
     lines = LineMap()
     config = load_config(root, problems, lines)
-    available = discover(root / "content")
+    available = discover(root / "content", problems)
     wanted = list(names) or list(available)
     if not available and not names:
         problems.append(Problem("content", None, "",
@@ -79,6 +81,8 @@ def load(root: Path, names: tuple[str, ...] = ()) -> tuple[Project, list[Documen
     problems += validate_templates(root / "templates")
     if errors_only(problems) or config is None:
         raise ValidationError(problems)
+    if warnings is not None:
+        warnings += problems
     return Project(root, config, CONFIG_NAME, lines), documents
 
 
@@ -112,7 +116,8 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     """
     if name_pattern is not None:
         check_pattern(name_pattern)  # before any work: a bad pattern is a usage mistake
-    project, documents = load(root, names)
+    loaded: list[Problem] = []
+    project, documents = load(root, names, warnings=loaded)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
@@ -129,14 +134,14 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     plain = audience == GENERAL and language in (None, defaults.language) and \
         print_size == "standard"
     pending: list[tuple[Variant, Path, bytes, int]] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(loaded)
     for doc, variant in zip(documents, variants, strict=True):
         page, found = compose(project, doc, variant, client)
         problems += found
         if page is None:
             continue
         output = render_page(project, doc, page)
-        problems += output.problems
+        problems += output.problems + over_limit(project, doc, page, output)
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern)
         elif plain:

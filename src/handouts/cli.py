@@ -59,7 +59,41 @@ def cli(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
     verbosity = -1 if quiet else verbose
     logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.CRITICAL,
                         format="%(name)s: %(message)s")
+    _show_engine_log(verbosity >= 2)
     ctx.obj = _State(project, verbosity)
+
+
+class _EngineLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Prints the PDF engine's own lines (``-vv``) to stderr."""
+
+
+class _EngineLogFormatter(logging.Formatter):
+    """``name: message``; an exception the engine attached is shown as one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The line for ``record`` (never a Python traceback, even with -vv)."""
+        # Built here rather than with Formatter's cached exc_text, which another
+        # handler may already have filled with the full traceback.
+        line = f"{record.name}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[0] is not None:
+            line += f"  ({record.exc_info[0].__name__}: {record.exc_info[1]})"
+        return line
+
+
+def _show_engine_log(show: bool) -> None:
+    """With -vv, print every line the PDF engine logged during each render.
+
+    Detail only: the engine's messages are captured and judged in handouts.pdf
+    whatever is set here, so the exit status never depends on -v.
+    """
+    logger = logging.getLogger("handouts.engine")
+    for handler in [h for h in logger.handlers if isinstance(h, _EngineLogHandler)]:
+        logger.removeHandler(handler)  # a second run in the same process (tests)
+    if show:
+        handler = _EngineLogHandler()  # sys.stderr as it is now (Click's runner swaps it)
+        handler.setFormatter(_EngineLogFormatter())
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if show else logging.WARNING)
 
 
 @cli.command()

@@ -231,6 +231,9 @@ class Checks(Model):
     review_months: Annotated[int, Field(ge=1)] = 12
     #: Largest image file a handout may use.
     image_max_kb: Annotated[int, Field(ge=1)] = 2048
+    #: A handout over its page limit (even after ``fit: shrink``): ``error`` writes no
+    #: PDF; ``warning`` writes it and says so.
+    over_limit: Literal["error", "warning"] = "error"
 
 
 class AudienceText(Model):
@@ -392,9 +395,9 @@ def load_config(root: Path, problems: list[Problem],
 
 
 def _handout_names(root: Path) -> list[str]:
-    folder = root / "content"
-    return sorted(p.stem for p in folder.glob("*.yaml") if "." not in p.stem) \
-        if folder.is_dir() else []
+    from handouts.content import discover  # content imports this module
+
+    return sorted(discover(root / "content"))
 
 
 def _cross_check(config: Config, lines: LineMap, handouts: list[str]) -> list[Problem]:

@@ -24,7 +24,7 @@ from pydantic import (
 
 from handouts import markdown
 from handouts.config import check_web_url
-from handouts.errors import Problem
+from handouts.errors import Problem, Severity
 from handouts.schema import Model, Text, validate
 from handouts.sourcefile import LineMap, format_loc, nearest_date, read_yaml
 
@@ -247,11 +247,70 @@ class Document:
         return None, ""
 
 
-def discover(content_dir: Path) -> dict[str, Path]:
-    """Handout names → files, from ``content/*.yaml`` (sorted, so output order is stable)."""
+#: Content file extensions, in any case (some tools save ``.yml`` or ``.YAML``).
+CONTENT_SUFFIXES = (".yaml", ".yml")
+
+
+def discover(content_dir: Path, problems: list[Problem] | None = None) -> dict[str, Path]:
+    """Handout names → files, from ``content/*.yaml`` (sorted, so output order is stable).
+
+    ``.yml`` and upper-case extensions count too: they are content, and ignoring them
+    would drop a handout without a word. With ``problems``, also reports the rest of
+    the folder: two files for one handout (an error naming both), and anything that
+    is neither a handout nor a translation of one (a warning each, so that a typo in
+    a file name is noticed). Hidden files (``.DS_Store``) and folders (``images/``)
+    are left alone.
+    """
     if not content_dir.is_dir():
         return {}
-    return {p.stem: p for p in sorted(content_dir.glob("*.yaml")) if "." not in p.stem}
+    found: dict[str, Path] = {}
+    others: list[Path] = []
+    for path in sorted(content_dir.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix.lower() in CONTENT_SUFFIXES and "." not in path.stem:
+            if path.stem in found:
+                if problems is not None:
+                    first = found[path.stem].name
+                    problems.append(Problem(
+                        f"content/{path.name}", None, "",
+                        f"is the same handout as content/{first} ('{path.stem}'); keep one "
+                        "of the two files"))
+                continue
+            found[path.stem] = path
+        else:
+            others.append(path)
+    if problems is not None:
+        problems += [p for p in (_stray_file(path, found) for path in others) if p]
+    return found
+
+
+def _stray_file(path: Path, handouts: dict[str, Path]) -> Problem | None:
+    """The warning for a file in ``content/`` that is not used (None: it is used)."""
+    display = f"content/{path.name}"
+    parts = path.name.split(".")
+    if len(parts) == 3 and parts[2].lower() == "po":
+        name, language = parts[0], parts[1]
+        # Language codes start lower case ("es", "pt-BR"); "ES" would never be found.
+        primary = re.split(r"[-_]", language)[0]
+        if name not in handouts:
+            message = (f"is a translation of '{name}', but there is no content/{name}.yaml; "
+                       "it is ignored")
+        elif primary != primary.lower() or parts[2] != "po":
+            wanted = f"{name}.{primary.lower()}{language[len(primary):]}.po"
+            message = (f"translation files are named in lower case; rename it to {wanted}, "
+                       "or it is not used")
+        else:
+            return None  # a translation: read when its language is built
+    elif path.suffix.lower() in CONTENT_SUFFIXES:
+        message = (f"is not a handout (a handout's name has no dots, e.g. "
+                   f"{parts[0]}{path.suffix}) and is ignored")
+    elif path.suffix.lower() == ".po":
+        message = ("is not a translation (translations are named <handout>.<language>.po, "
+                   "e.g. back-massage.es.po) and is ignored")
+    else:
+        message = "is not a handout (handouts are .yaml files) and is ignored"
+    return Problem(display, None, "", message, Severity.WARNING)
 
 
 def load_document(name: str, path: Path, display: str,

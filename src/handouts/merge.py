@@ -21,7 +21,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL
-from handouts.render import PersonalCopies, settle
+from handouts.render import PersonalCopies, over_limit, settle
 
 #: Client details checked for printable characters, and their CSV columns.
 CSV_FIELDS = {"name": "client", "note": "note", "therapist": "therapist"}
@@ -83,6 +83,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
         if page is None:
             continue
         output = copies.render(doc, page)
+        output.problems += over_limit(project, doc, page, output)
         errors = errors_only(output.problems)
         result.problems += output.problems
         if errors:

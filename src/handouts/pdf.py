@@ -9,21 +9,24 @@ letting them scroll past.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import mimetypes
 import os
+import re
 import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+from xml.etree import ElementTree
 
 import weasyprint
 from weasyprint.css.properties import INITIAL_VALUES
@@ -45,18 +48,91 @@ ARCHIVE_VARIANT = "pdf/a-3u"
 MAX_IMAGE_PIXELS = 40_000_000
 
 
-def _pixel_count(data: bytes) -> int | None:
-    """Width x height from the image header, without decoding the pixels."""
-    from PIL import Image, UnidentifiedImageError
+def _image_verdict(data: bytes) -> str | None:
+    """Why ``data`` is not a usable raster image, or None when it is.
+
+    The header is judged first (a small file can claim billions of pixels), then the
+    pixels are decoded once: WeasyPrint embeds a cut-off PNG or JPEG as it is, and the
+    printed page shows a broken picture without any message.
+    """
+    digest = hashlib.sha256(data).digest()
+    if digest in _IMAGE_VERDICTS:
+        return _IMAGE_VERDICTS[digest]
+    verdict = _judge_image(data)
+    if len(_IMAGE_VERDICTS) >= 256:
+        _IMAGE_VERDICTS.clear()  # a batch uses a few images, again and again
+    _IMAGE_VERDICTS[digest] = verdict
+    return verdict
+
+
+#: Verdicts by image content (sha256), so each image is decoded once per process.
+_IMAGE_VERDICTS: dict[bytes, str | None] = {}
+
+
+def _judge_image(data: bytes) -> str | None:
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
     try:
         with warnings.catch_warnings():
             # We judge the size ourselves, against our own (lower) limit.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                return image.width * image.height
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
-        return None
+                pixels = image.width * image.height
+                if pixels > MAX_IMAGE_PIXELS:
+                    return (f"the image has {pixels:,} pixels; the limit is "
+                            f"{MAX_IMAGE_PIXELS:,} (resize it)")
+                # WeasyPrint switches this on for the whole process, which would make a
+                # cut-off file decode "successfully" into grey.
+                truncated, ImageFile.LOAD_TRUNCATED_IMAGES = \
+                    ImageFile.LOAD_TRUNCATED_IMAGES, False
+                try:
+                    image.load()
+                finally:
+                    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
+    except (UnidentifiedImageError, Image.DecompressionBombError):
+        return "it is not a readable image"
+    except (OSError, SyntaxError, ValueError) as exc:
+        # e.g. "image file is truncated (130 bytes not processed)"
+        return f"it is not a readable image ({exc})"
+    return None
+
+
+def _svg_verdict(data: bytes, url: str,
+                 check: Callable[[str], str | None]) -> str | None:
+    """Why the SVG ``data`` (loaded from ``url``) cannot be drawn in full, or None.
+
+    WeasyPrint drops a broken SVG, and the parts of an SVG that refer to other files
+    (``<use href="other.svg#x">``), without a word; and it fetches an SVG's own
+    images only when the PDF is written, where a refusal could not be tied to the
+    content line. So every reference is judged here, when the SVG itself is loaded:
+    ``check`` gives the reason a referenced URL would be refused.
+    """
+    try:
+        tree = ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        return f"it is not a well-formed SVG file ({exc})"
+    own = urldefrag(url)[0]
+    for element in tree.iter():
+        tag = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
+        href = element.get(_XLINK_HREF) or element.get("href")
+        if not href or tag == "a":  # a link, not something to draw
+            continue
+        target, fragment = urldefrag(urljoin(url, href.strip()))
+        if tag == "image":
+            if target.startswith("data:") or target == own:
+                continue
+            reason = check(target)
+            if reason is not None:
+                return f"its <image> refers to {target}, which was refused: {reason}"
+        elif target != own and not target.startswith("data:"):
+            return (f"its <{tag}> refers to {href.strip()} in another file, which the PDF "
+                    "engine cannot draw (only references inside the same SVG, #id, work)")
+        elif not fragment:
+            return f"its <{tag}> has an href without an #id"
+    return None
+
+
+_XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 
 
 class RenderTimeout(BaseException):
@@ -96,6 +172,18 @@ class FetchRefused(ValueError):
     """A resource was outside the allowed places; WeasyPrint logs it and we report it."""
 
 
+class _Refusal(Exception):
+    """Why a URL is refused (raised inside the fetcher, recorded once at the top)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+#: How deep SVGs may refer to SVGs that refer to SVGs (each level is checked).
+MAX_SVG_DEPTH = 4
+
+
 class RestrictedFetcher(URLFetcher):
     """Fetch only files inside the allowed folders, ``data:`` URIs, and allowed hosts.
 
@@ -107,6 +195,8 @@ class RestrictedFetcher(URLFetcher):
     file URL inside the override folder that does not exist there is looked up at
     the same relative path in the theme folder (and nowhere else), so a copy of the
     theme's stylesheet in ``templates/`` still finds the theme's fonts.
+    Images are checked before WeasyPrint sees them: a raster image must decode, and
+    an SVG must be well-formed with every reference in it allowed.
     """
 
     def __init__(self, roots: tuple[Path, ...], allowed_hosts: tuple[str, ...] = (),
@@ -121,17 +211,28 @@ class RestrictedFetcher(URLFetcher):
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         """Return the resource at ``url`` or raise :class:`FetchRefused`."""
+        try:
+            return self._fetch(url, headers, depth=0)
+        except _Refusal as refusal:
+            # Recorded here as well as raised: WeasyPrint logs some failed fetches
+            # (fonts) only at debug level, and a refusal must never pass silently.
+            message = f"refused to load {url}: {refusal.reason}"
+            self.refused.append(message)
+            raise FetchRefused(message) from None
+
+    def _fetch(self, url: str, headers: dict[str, str] | None,
+               depth: int) -> URLFetcherResponse:
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme == "data":
             return super().fetch(url, headers)
         if scheme in ("http", "https"):
             if (parts.hostname or "").lower() not in self.allowed_hosts:
-                return self._refuse(url, "remote resources are off (list the host under "
-                                         "resources.allowed_hosts in handouts.yaml to allow it)")
-            return self._remote(url, headers)
+                raise _Refusal("remote resources are off (list the host under "
+                               "resources.allowed_hosts in handouts.yaml to allow it)")
+            return self._remote(url, headers, depth)
         if scheme != "file":
-            return self._refuse(url, "only files inside the project can be used")
+            raise _Refusal("only files inside the project can be used")
         path = Path(unquote(parts.path))
         theme = self._fallback(path)
         if theme is not None:
@@ -139,17 +240,17 @@ class RestrictedFetcher(URLFetcher):
         try:
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):
-            return self._refuse(url, "file not found")
+            raise _Refusal("file not found") from None
         if not any(real.is_relative_to(root) for root in self.roots):
-            return self._refuse(url, "it is outside the project folder")
+            raise _Refusal("it is outside the project folder")
         if theme is not None and not real.is_relative_to(theme[0].resolve()):
-            return self._refuse(url, "it is outside the theme folder")
+            raise _Refusal("it is outside the theme folder")
         if not real.is_file():
-            return self._refuse(url, "it is not a regular file")
+            raise _Refusal("it is not a regular file")
         if real.stat().st_size > MAX_RESOURCE_BYTES:
-            return self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
+            raise _Refusal(f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
-        return self._checked(url, real.read_bytes(), mime)
+        return self._checked(url, real.read_bytes(), mime, depth)
 
     def _fallback(self, path: Path) -> tuple[Path, Path] | None:
         """(theme folder, the theme's file) for a missing file of an override folder."""
@@ -161,32 +262,40 @@ class RestrictedFetcher(URLFetcher):
                 return theme, theme / normal.relative_to(folder)
         return None
 
-    def _remote(self, url: str, headers: dict[str, str] | None) -> URLFetcherResponse:
+    def _remote(self, url: str, headers: dict[str, str] | None,
+                depth: int) -> URLFetcherResponse:
         response = super().fetch(url, headers)
         try:
             data = response.read(MAX_RESOURCE_BYTES + 1)
         finally:
             response.close()
         if len(data) > MAX_RESOURCE_BYTES:
-            return self._refuse(url, f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
-        return self._checked(url, data, response.content_type)
+            raise _Refusal(f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
+        return self._checked(url, data, response.content_type, depth)
 
-    def _checked(self, url: str, data: bytes, mime: str) -> URLFetcherResponse:
-        if mime.startswith("image/") and mime != "image/svg+xml":
-            pixels = _pixel_count(data)
-            if pixels is None:
-                return self._refuse(url, "it is not a readable image")
-            if pixels > MAX_IMAGE_PIXELS:
-                return self._refuse(url, f"the image has {pixels:,} pixels; the limit is "
-                                         f"{MAX_IMAGE_PIXELS:,} (resize it)")
+    def _checked(self, url: str, data: bytes, mime: str, depth: int) -> URLFetcherResponse:
+        if mime == "image/svg+xml":
+            reason = _svg_verdict(data, url, lambda ref: self._judge(ref, depth + 1))
+        elif mime.startswith("image/"):
+            reason = _image_verdict(data)
+        else:
+            reason = None
+        if reason is not None:
+            raise _Refusal(reason)
         return URLFetcherResponse(url, data, {"Content-Type": mime})
 
-    def _refuse(self, url: str, reason: str) -> URLFetcherResponse:
-        # Recorded here as well as raised: WeasyPrint logs some failed fetches (fonts)
-        # only at debug level, and a refusal must never pass silently.
-        message = f"refused to load {url}: {reason}"
-        self.refused.append(message)
-        raise FetchRefused(message)
+    def _judge(self, url: str, depth: int) -> str | None:
+        """Why ``url`` (referred to by an SVG) would be refused, without recording it."""
+        if depth > MAX_SVG_DEPTH:
+            return f"SVG files refer to each other more than {MAX_SVG_DEPTH} levels deep"
+        if urlsplit(url).scheme.lower() in ("http", "https") and \
+                (urlsplit(url).hostname or "").lower() in self.allowed_hosts:
+            return None  # allowed, and fetched (once) when the PDF is written
+        try:
+            self._fetch(url, None, depth).close()
+        except _Refusal as refusal:
+            return refusal.reason
+        return None
 
 
 @lru_cache(maxsize=16)
@@ -205,9 +314,95 @@ class Rendered:
     texts: list[str] = field(default_factory=list)
 
 
+#: The loggers a render listens to: WeasyPrint's own, and the libraries it calls to
+#: read fonts and images.
+_LOGGERS = ("weasyprint", "fontTools", "PIL")
+#: Children that must take their parent's level (and reach its collector) meanwhile.
+_CHILDREN = ("weasyprint.progress",)
+
+#: Every captured record is passed on here after a render, for ``-vv`` (the CLI adds a
+#: handler). Detail only: what counts as a problem never depends on it.
+ENGINE_LOG = logging.getLogger("handouts.engine")
+ENGINE_LOG.addHandler(logging.NullHandler())
+ENGINE_LOG.propagate = False
+
+# Verdicts of the table below.
+IGNORE, ERROR, CSS, BY_LEVEL = "ignore", "error", "css", "by level"
+
+#: How a captured record counts: the first rule whose logger and pattern match wins.
+#: Patterns match the record's *unformatted* message, as WeasyPrint 70 writes it (grep
+#: its sources for ``LOGGER.``), so no URL or file name in the arguments can change a
+#: verdict. ``BY_LEVEL``: ERROR and above is an error, WARNING a warning, below that
+#: nothing. ``CSS``: CSS the engine skipped (warning level and above); an error in a
+#: stylesheet file, a warning for CSS inside the page's own HTML.
+_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
+    (logger, re.compile(pattern), verdict) for logger, pattern, verdict in (
+        # "Step 5 - Creating layout - Page 2": what the engine is doing.
+        ("weasyprint.progress", r"", IGNORE),
+        # A traceback, logged at debug level right after the error it explains.
+        ("weasyprint", r"^(Error while |Original exception)", IGNORE),
+        # A local() font that is not installed: the next src of the @font-face is
+        # tried, and "Font-face ... cannot be loaded" follows if none works.
+        ("weasyprint", r"^Failed to (get matching local font|load local font)", IGNORE),
+        # A resource that was missing, refused or could not be decoded: images, SVGs
+        # (also inline ones), stylesheets, attachments, and font files (those are
+        # logged at debug level only).
+        ("weasyprint", r"^Failed to ", ERROR),
+        ("weasyprint", r"^Font-face .* cannot be loaded", ERROR),
+        ("weasyprint", r"^Unsupported stylesheet type ", ERROR),
+        ("weasyprint", r'^Missing href in <link rel="attachment">', ERROR),
+        ("weasyprint", r"^(Relative URI reference without a base URI|Malformed (base )?URL)",
+         ERROR),
+        # HarfBuzz's subsetter is missing: only slower (``handouts doctor`` says so).
+        ("weasyprint", r"^Using fontTools instead of HarfBuzz", IGNORE),
+        # CSS that was skipped: "Ignored `colr: red` at 3:5, unknown property.",
+        # parse errors, unknown rules and selectors (all carry "at line:column",
+        # except the selector message).
+        ("weasyprint", r"at %d:%d|^Invalid or unsupported selector", CSS),
+        # Everything else WeasyPrint says (missing alt text, unknown anchors...).
+        ("weasyprint", r"", BY_LEVEL),
+        # Font and image libraries: debug lines about tables and PNG chunks are
+        # chatter; their warnings and errors are kept.
+        ("fontTools", r"", BY_LEVEL),
+        ("PIL", r"", BY_LEVEL),
+    ))
+
+#: "at 12:5" in a CSS message: line 12 of the stylesheet.
+_CSS_POSITION = re.compile(r"\bat (\d+):\d+\b")
+
+
+def _verdict(record: logging.LogRecord) -> str:
+    """What ``record`` means, from :data:`_RULES`."""
+    message = record.msg if isinstance(record.msg, str) else str(record.msg)
+    for logger, pattern, verdict in _RULES:
+        if (record.name == logger or record.name.startswith(logger + ".")) and \
+                pattern.search(message):
+            if verdict == CSS and record.levelno < logging.WARNING:
+                return IGNORE  # e.g. prefixed pseudo-elements, skipped on purpose
+            return verdict
+    return BY_LEVEL
+
+
+def _severity(record: logging.LogRecord) -> Severity | None:
+    """The severity ``record`` gets in the page's own render (None: not a problem)."""
+    verdict = _verdict(record)
+    if "refused to load" in record.getMessage():
+        return None  # the fetcher's own message says it better, and is already kept
+    if verdict == ERROR:
+        return Severity.ERROR
+    if verdict in (CSS, BY_LEVEL) and record.levelno >= logging.WARNING:
+        return Severity.ERROR if verdict == BY_LEVEL and record.levelno >= logging.ERROR \
+            else Severity.WARNING
+    return None
+
+
+def _message(record: logging.LogRecord) -> str:
+    return record.getMessage().splitlines()[0]
+
+
 class _Collector(logging.Handler):
     def __init__(self) -> None:
-        super().__init__(logging.WARNING)
+        super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -216,17 +411,35 @@ class _Collector(logging.Handler):
 
 @contextmanager
 def _captured_logs() -> Iterator[_Collector]:
-    """Collect WeasyPrint's warnings and errors for this render only."""
-    logger = weasyprint.LOGGER
+    """Collect every record of the engine's loggers during one render.
+
+    The application's logging setup (``-q``, ``-vv``, a root level of CRITICAL) must
+    not decide what counts as a problem: some failures are logged at debug level
+    only. So each logger is set to DEBUG for the duration and kept from propagating
+    (we report the records ourselves), then restored; afterwards the records go to
+    :data:`ENGINE_LOG` for whoever wants the detail.
+    """
     collector = _Collector()
-    logger.addHandler(collector)
-    # Stop the records reaching the root logger's handlers: we report them ourselves.
-    propagate, logger.propagate = logger.propagate, False
+    saved = []
+    for name in _LOGGERS + _CHILDREN:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.level, logger.propagate, logger.disabled))
+        logger.setLevel(logging.DEBUG)
+        logger.disabled = False
+        logger.propagate = name in _CHILDREN  # children reach their parent's collector
+        if name in _LOGGERS:
+            logger.addHandler(collector)
     try:
         yield collector
     finally:
-        logger.removeHandler(collector)
-        logger.propagate = propagate
+        for logger, level, propagate, disabled in saved:
+            logger.removeHandler(collector)
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.disabled = disabled
+        for record in collector.records:
+            if ENGINE_LOG.isEnabledFor(record.levelno):
+                ENGINE_LOG.handle(record)
 
 
 @dataclass
@@ -235,6 +448,9 @@ class Layout:
 
     document: Any  # weasyprint.Document; Any so that callers need not import WeasyPrint
     problems: list[Problem] = field(default_factory=list)
+    #: The fetcher the document's resources came from: SVG images and attachments
+    #: are fetched only when the PDF is written, and their refusals are kept here.
+    fetcher: RestrictedFetcher | None = None
 
     @property
     def pages(self) -> int:
@@ -242,51 +458,55 @@ class Layout:
         return len(self.document.pages)
 
 
+@dataclass(frozen=True)
+class _Stylesheet:
+    """A parsed stylesheet and the problems found while parsing it."""
+
+    css: Any  # weasyprint.CSS
+    problems: tuple[Problem, ...]
+
+
 class Engine:
     """A WeasyPrint renderer reused across documents in one process."""
 
     def __init__(self) -> None:
         self.font_config = FontConfiguration()
-        #: Parsed stylesheets by (path, mtime), with what parsing them reported.
-        self._stylesheets: dict[tuple[Path, int], tuple[weasyprint.CSS, list[_Note]]] = {}
+        #: Parsed stylesheets by file version and fetch rules, with their problems.
+        self._stylesheets: dict[tuple[Any, ...], _Stylesheet] = {}
 
-    def stylesheet(self, path: Path, fetcher: RestrictedFetcher) -> weasyprint.CSS:
-        """Parse ``path`` once (per modification time) and keep it for later documents."""
-        return self._parsed(path, fetcher)[0]
+    def stylesheet(self, path: Path, *, base_dir: Path, roots: tuple[Path, ...],
+                   allowed_hosts: tuple[str, ...] = (),
+                   fallbacks: tuple[tuple[Path, Path], ...] = ()) -> _Stylesheet:
+        """Parse ``path`` once (per modification time) and keep it for later documents.
 
-    def _parsed(self, path: Path, fetcher: RestrictedFetcher
-                ) -> tuple[weasyprint.CSS | None, list[_Note]]:
-        """The parsed stylesheet and the messages of parsing it (refused loads, bad CSS).
-
-        The messages are kept with the stylesheet and given to every render that uses
-        it: a refused ``@import`` must fail every variant, not only the first one.
-        The file itself is read through ``fetcher``, so a stylesheet linked from
-        outside the project is refused like any other resource.
+        Its problems (CSS the engine skipped, refused ``@import`` or fonts) are kept
+        with it, so that every document using it reports them, not only the first.
+        The file itself is read through the restricted fetcher, so a stylesheet linked
+        from outside the project is refused like any other resource.
         """
         try:
-            key = (path, path.stat().st_mtime_ns)
+            stat = path.stat()
+            version: tuple[int, int] = (stat.st_mtime_ns, stat.st_size)
         except OSError:
-            key = (path, -1)
-        cached = self._stylesheets.get(key)
-        if cached is not None:
-            return cached
-        before = len(fetcher.refused)
+            version = (-1, -1)
+        key = (path, version, base_dir, roots, allowed_hosts, fallbacks)
+        sheet = self._stylesheets.get(key)
+        if sheet is not None:
+            return sheet
+        fetcher = RestrictedFetcher(roots, allowed_hosts, fallbacks=fallbacks)
         with _captured_logs() as logs:
             try:
                 css = weasyprint.CSS(url=path.as_uri(), font_config=self.font_config,
                                      url_fetcher=fetcher)
             except Exception as exc:  # refused or unreadable: reported, page unstyled
                 css = None
-                if len(fetcher.refused) == before:
+                if not fetcher.refused:
                     fetcher.refused.append(f"could not load stylesheet {path.as_uri()}: {exc}")
-        notes = [_Note(logging.ERROR, m) for m in fetcher.refused[before:]]
-        del fetcher.refused[before:]
-        notes += [_Note(r.levelno, r.getMessage().splitlines()[0]) for r in logs.records
-                  if "refused to load" not in r.getMessage()]
-        if css is None:
-            return None, notes  # not kept: the next render tries again
-        self._stylesheets[key] = (css, notes)
-        return css, notes
+        sheet = _Stylesheet(css, _stylesheet_problems(path, base_dir, fetcher.refused,
+                                                      logs.records))
+        if css is not None:  # a stylesheet that failed to load is tried again next time
+            self._stylesheets[key] = sheet
+        return sheet
 
     def render(self, html: str, *, base_dir: Path, source: str, roots: tuple[Path, ...],
                stylesheet: Path | None = None, stylesheets: Sequence[Path] = (),
@@ -310,35 +530,32 @@ class Engine:
                 allowed_hosts: tuple[str, ...] = (),
                 fallbacks: tuple[tuple[Path, Path], ...] = ()) -> Layout:
         """Parse, style and paginate ``html``; nothing is written yet."""
+        paths = ([stylesheet] if stylesheet is not None else []) + list(stylesheets)
+        sheets = [self.stylesheet(path, base_dir=base_dir, roots=roots,
+                                  allowed_hosts=allowed_hosts, fallbacks=fallbacks)
+                  for path in paths]
         fetcher = RestrictedFetcher(roots, allowed_hosts, fallbacks=fallbacks)
-        sheets, problems = [], []
-        for path in ([stylesheet] if stylesheet is not None else []) + list(stylesheets):
-            css, notes = self._parsed(path, fetcher)
-            # A project's own stylesheet is named in its messages; the theme's are not
-            # the user's to fix, so they are reported against the content file.
-            where = path.relative_to(base_dir).as_posix() \
-                if path.is_relative_to(base_dir) else source
-            problems += [_note_problem(note, where) for note in notes]
-            if css is not None:
-                sheets.append(css)
         with _captured_logs() as logs:
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,
-            ).render(font_config=self.font_config, stylesheets=sheets)
-        problems += [Problem(source, None, "render", message) for message in fetcher.refused]
-        problems += [_problem(r, source) for r in logs.records
-                     if "refused to load" not in r.getMessage()]
-        return Layout(document, problems)
+            ).render(font_config=self.font_config,
+                     stylesheets=[sheet.css for sheet in sheets if sheet.css is not None])
+        problems = [problem for sheet in sheets for problem in sheet.problems]
+        problems += _page_problems(source, fetcher.refused, logs.records)
+        return Layout(document, problems, fetcher)
 
     def write(self, layout: Layout, *, source: str, archive: bool = False) -> Rendered:
         """The PDF of ``layout``: tagged PDF/UA-1, or PDF/A-3u with ``archive``."""
+        fetcher = layout.fetcher
+        refused_before = len(fetcher.refused) if fetcher is not None else 0
         with _captured_logs() as logs:
             # A fixed identifier keeps the output byte-identical across builds. Archival
             # PDF/A-3u stays tagged, so it is as accessible as the PDF/UA default.
             pdf = layout.document.write_pdf(
                 pdf_variant=ARCHIVE_VARIANT if archive else PDF_VARIANT, pdf_tags=True,
                 pdf_identifier=b"handouts", custom_metadata=True)
-        problems = layout.problems + [_problem(r, source) for r in logs.records]
+        refused = fetcher.refused[refused_before:] if fetcher is not None else []
+        problems = layout.problems + _page_problems(source, refused, logs.records)
         texts = [" ".join(_texts(page._page_box)) for page in layout.document.pages]
         return Rendered(pdf=pdf, pages=layout.pages, problems=problems, texts=texts)
 
@@ -396,7 +613,7 @@ class Engine:
         document = base.document.copy(pages)
         # The piece repeats the page's <head>: its messages may already be the base's.
         extra = [problem for problem in piece.problems if problem not in base.problems]
-        return Layout(document, base.problems + extra)
+        return Layout(document, base.problems + extra, base.fetcher)
 
 
 def _close(a: float, b: float) -> bool:
@@ -483,25 +700,39 @@ def _texts(box: Any) -> Iterator[str]:
         stack.extend(reversed(getattr(current, "children", ())))
 
 
-@dataclass(frozen=True)
-class _Note:
-    """A message WeasyPrint gave (or a refusal), kept with a cached stylesheet."""
+def _page_problems(source: str, refused: list[str],
+                   records: list[logging.LogRecord]) -> list[Problem]:
+    """Problems of one page's render, all reported against its content file."""
+    problems = [Problem(source, None, "render", message) for message in refused]
+    for record in records:
+        severity = _severity(record)
+        if severity is not None:
+            problems.append(Problem(source, None, "render", _message(record), severity))
+    return list(dict.fromkeys(problems))
 
-    level: int
-    message: str
 
+def _stylesheet_problems(path: Path, base_dir: Path, refused: list[str],
+                         records: list[logging.LogRecord]) -> tuple[Problem, ...]:
+    """Problems found while parsing a stylesheet: all errors, against that file.
 
-def _note_problem(note: _Note, source: str) -> Problem:
-    return _problem(logging.makeLogRecord({"levelno": note.level, "msg": note.message}), source)
-
-
-def _problem(record: logging.LogRecord, source: str) -> Problem:
-    message = record.getMessage().splitlines()[0]
-    severity = Severity.ERROR if record.levelno >= logging.ERROR else Severity.WARNING
-    # A missing or refused resource is never acceptable in a printed handout.
-    if "Failed to load" in message or "refused" in message:
-        severity = Severity.ERROR
-    return Problem(source, None, "render", message, severity)
+    The project's own ``templates/handout.css`` is named relative to the project; a
+    problem in the built-in theme is a bug in handouts, and says so.
+    """
+    try:
+        display, suffix = path.relative_to(base_dir).as_posix(), ""
+    except ValueError:
+        display, suffix = str(path), " (a bug in the built-in theme of handouts; please report it)"
+    problems = [Problem(display, None, "", message + suffix) for message in refused]
+    for record in records:
+        verdict = _verdict(record)
+        if verdict == IGNORE or "refused to load" in record.getMessage() or (
+                verdict == BY_LEVEL and record.levelno < logging.WARNING):
+            continue
+        message = _message(record)
+        position = _CSS_POSITION.search(message) if verdict == CSS else None
+        line = int(position.group(1)) if position else None
+        problems.append(Problem(display, line, "", message + suffix))
+    return tuple(dict.fromkeys(problems))
 
 
 _ENGINE: Engine | None = None

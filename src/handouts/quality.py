@@ -261,7 +261,9 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
         line = document.lines.lines.get(("max_pages",))  # None unless the file sets it
         report.problems.append(Problem(
             document.display, line, "max_pages",
-            f"{variant.describe()} has {output.pages} pages, more than {limit}{hint}"))
+            f"{variant.describe()} has {output.pages} pages, more than {limit}{hint}",
+            Severity.WARNING if project.config.checks.over_limit == "warning"
+            else Severity.ERROR))
     phone = project.config.clinic.phone_display
     for number, text in enumerate(output.texts, start=1):
         if phone not in text:
@@ -315,8 +317,10 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     """Run every check on every variant of the manifest (of the named handouts)."""
     from handouts.build import load  # build runs the fast checks, so import it late
 
-    project, documents = load(root, names)
+    loaded: list[Problem] = []  # warnings about stray files in content/
+    project, documents = load(root, names, warnings=loaded)
     report = fast_checks(project, documents, text_variants(project, documents), today)
+    report.problems += loaded
     if render:
         wanted = {d.name for d in documents}
         docs = {d.name: d for d in documents}

@@ -16,7 +16,7 @@ from typing import Any
 
 from handouts.config import Project
 from handouts.content import Document
-from handouts.errors import Problem, errors_only
+from handouts.errors import Problem, Severity, errors_only
 from handouts.theme import THEME_DIR, Page, TemplateFailure, render_html, stylesheet_paths
 
 #: Body text sizes (pt): the theme's size, and the smallest ``fit: shrink`` may use.
@@ -72,6 +72,40 @@ def render_page(project: Project, document: Document, page: Page) -> Output:
         output = _render(project, document, dataclasses.replace(page, base_size=size))
         output.shrunk_to = size
     return output
+
+
+def over_limit(project: Project, document: Document, page: Page,
+               output: Output) -> list[Problem]:
+    """The problem with ``output`` having more pages than its limit, if it has.
+
+    An error unless ``checks.over_limit: warning`` is set: a handout that overflows
+    its sheet must not be printed by surprise. It says how many pages it needs (at the
+    smallest text size ``fit: shrink`` may use, when it shrank) and what to change.
+    """
+    limit = max_pages(project, document, page.large_print)
+    if output.pages <= limit:
+        return []
+    checks = project.config.checks
+    if page.large_print:
+        needs = f"needs {output.pages} pages in large print; the limit is {limit} " \
+                "(checks.max_pages_large)"
+        fixes = ["shorten the text", "raise checks.max_pages_large"]
+    elif document.handout.fit == "shrink":  # it shrank as far as it may
+        needs = (f"needs {output.pages} pages at the smallest allowed text size "
+                 f"({MIN_SIZE[False]:g} pt); the limit is {limit}")
+        fixes = ["shorten the text", "raise max_pages"]
+    else:
+        needs = f"needs {output.pages} pages; the limit is {limit}"
+        fixes = ["shorten the text", "add 'fit: shrink'", "raise max_pages"]
+    warn = checks.over_limit == "warning"
+    if warn:
+        needs += "; written anyway (checks.over_limit: warning)"
+        fix = f"{', '.join(fixes[:-1])} or {fixes[-1]}"
+    else:
+        fix = ", ".join([*fixes, "or set checks.over_limit: warning in handouts.yaml"])
+    message = f"{needs} \N{EM DASH} {fix}"
+    return [Problem(document.display, document.lines.lines.get(("max_pages",)), "max_pages",
+                    message, Severity.WARNING if warn else Severity.ERROR)]
 
 
 def _render(project: Project, document: Document, page: Page) -> Output:
@@ -219,7 +253,8 @@ def _locate(problem: Problem, document: Document) -> Problem:
     """Point an engine message about an image at the content line that uses it."""
     match = _URL.search(problem.message)
     if match:
-        line, field_name = document.line_of_image(match.group(0).rstrip(".,:;"))
+        # The engine quotes URLs ('file:///...png'): the quote is not part of it.
+        line, field_name = document.line_of_image(match.group(0).rstrip(".,:;'\""))
         if line is not None:
             return Problem(problem.path, line, field_name, problem.message, problem.severity)
     return problem

@@ -508,19 +508,35 @@ def check_variants(project: Project, documents: Iterable[Document],
     """Glyph problems of every field printed in ``variants``."""
     docs = {d.name: d for d in documents}
     check = GlyphCheck(project)
+    if not check.cover.anywhere:
+        return [no_fonts(project)]  # one clear problem, not one per field
     for variant in variants:
         if variant.handout in docs:
             check.variant(docs[variant.handout], variant)
     return check.problems
 
 
+def no_fonts(project: Project) -> Problem:
+    """The problem of a theme stylesheet (an override) that declares no font at all."""
+    sheet = stylesheet_path(project.templates_dir)
+    where = sheet.relative_to(project.root).as_posix() \
+        if sheet.is_relative_to(project.root) else str(sheet)
+    return Problem(where, None, "@font-face", (
+        "declares no fonts, so the PDF would use whatever fonts this computer has; keep "
+        "the built-in theme's @font-face rules (handouts init --with-theme copies them) "
+        f"or list fonts under fonts: in {CONFIG_NAME}"))
+
+
 def check_client(project: Project, client: Client, language: str, path: str | None,
                  line: int | None, fields: dict[str, str]) -> list[Problem]:
     """Glyph problems of a client's details (never naming the characters)."""
     check = GlyphCheck(project)
+    if not check.cover.anywhere:
+        return [no_fonts(project)]
     check.client(client, language, path, line, fields)
     return check.problems
 
 
 __all__ = ["Coverage", "GlyphCheck", "ProjectFont", "check_client", "check_variants",
-           "coverage", "page_fonts", "printed", "project_fonts", "read_cmap", "theme_fonts"]
+           "coverage", "no_fonts", "page_fonts", "printed", "project_fonts", "read_cmap",
+           "theme_fonts"]
