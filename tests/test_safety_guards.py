@@ -1,0 +1,199 @@
+"""The safety and privacy guards, each tested where it stands, so removing one fails a test.
+
+Found missing by ``tests/mutations.py``: these guards were each backed up by another
+layer (validation before rendering, say), so the suite passed with the guard gone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from handouts.batch import input_hash
+from handouts.build import build, load
+from handouts.clients import Client
+from handouts.errors import HandoutsError, RenderError
+from handouts.markdown import problems_in, render_inline
+from handouts.naming import client_filename
+from handouts.output import write_atomic
+from handouts.plan import Variant
+from handouts.theme import THEME_DIR
+
+CONTENT = "content/hand-self-massage.yaml"
+
+
+def _edit(project: Path, name: str, old: str, new: str) -> None:
+    path = project / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _words(pdf: Path) -> list[list[dict]]:
+    with pdfplumber.open(pdf) as doc:
+        return [page.extract_words(extra_attrs=["fontname"]) for page in doc.pages]
+
+
+# ---------------------------------------------------------------- Markdown
+
+
+def test_renderer_escapes_raw_html_itself() -> None:
+    # Validation refuses raw HTML first; the renderer must not depend on that.
+    assert render_inline("<b>x</b> & <script>") == "&lt;b&gt;x&lt;/b&gt; &amp; &lt;script&gt;"
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "JavaScript:alert(1)",
+                                 "file:///etc/passwd", "data:text/html,hi", "vbscript:x"])
+def test_renderer_never_links_an_unsafe_scheme(url: str) -> None:
+    html = render_inline(f"[click]({url})")
+    assert "<a" not in html and "href" not in html
+
+
+def test_renderer_links_the_safe_schemes() -> None:
+    html = render_inline("[a](https://x.example) [b](mailto:a@x.example) [c](tel:+15550142)")
+    assert html == ('<a href="https://x.example">a</a> <a href="mailto:a@x.example">b</a> '
+                    '<a href="tel:+15550142">c</a>')
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "data:x",
+                                 "ftp://x.example/a"])
+def test_unsafe_link_is_a_problem(url: str) -> None:
+    assert problems_in(f"see [this]({url})") == [
+        f"link '{url}' is not allowed; links must start with https://, http://, mailto: or tel:"]
+
+
+def test_markdown_in_a_field_is_rendered_not_printed(project: Path) -> None:
+    _edit(project, CONTENT, "Press only as hard as feels good.",
+          "Press only as **firmly** as feels good.")
+    pages = _words(build(project).built[0].path)
+    words = [w for page in pages for w in page]
+    assert not any("**" in w["text"] for w in words)
+    [firmly] = [w for w in words if w["text"] == "firmly"]
+    assert firmly["fontname"].endswith("Bold")
+
+
+def test_undefined_template_name_is_an_error_not_blank(project: Path) -> None:
+    template = (THEME_DIR / "handout.html.j2").read_text(encoding="utf-8")
+    (project / "templates/handout.html.j2").write_text(
+        template.replace("{{ h.title }}", "{{ h.titel }}", 1), encoding="utf-8")
+    with pytest.raises(Exception) as caught:  # whatever the failure: never a blank PDF
+        build(project)
+    assert "titel" in str(caught.value)
+    assert not (project / "output").exists()
+
+
+# ---------------------------------------------------------------- writing
+
+
+def test_write_atomic_replaces_the_file_never_rewrites_it(tmp_path: Path) -> None:
+    target = tmp_path / "a.pdf"
+    target.write_bytes(b"old version")
+    with target.open("rb") as reader:  # a viewer that has the old file open
+        before = os.stat(target).st_ino
+        write_atomic(target, b"new version, longer")
+        # An in-place write would truncate what the reader sees.
+        assert reader.read() == b"old version"
+    assert target.read_bytes() == b"new version, longer"
+    assert os.stat(target).st_ino != before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+def test_write_atomic_failure_keeps_the_old_file(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    target = tmp_path / "a.pdf"
+    target.write_bytes(b"old version")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(HandoutsError) as caught:
+        write_atomic(target, b"new version")
+    assert [p.format() for p in caught.value.problems] == [
+        f"{target}: could not be written: No space left on device; the previous version "
+        "was kept"]
+    assert target.read_bytes() == b"old version"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf"]
+
+
+# ---------------------------------------------------------------- batch input hash
+
+PNG_A = THEME_DIR / "fonts/OFL.txt"  # any bytes do for the hash; no render here
+
+
+def _hash(project: Path) -> str:
+    loaded, [document] = load(project)
+    return input_hash(loaded, document, Variant("hand-self-massage"))
+
+
+def test_input_hash_changes_with_a_step_image(project: Path) -> None:
+    (project / "content/images").mkdir()
+    image = project / "content/images/palm.png"
+    image.write_bytes(b"first picture")
+    _edit(project, CONTENT, "  - title: Warm up\n",
+          "  - title: Warm up\n    image: images/palm.png\n    alt: A palm\n")
+    first = _hash(project)
+    assert _hash(project) == first
+    image.write_bytes(b"second picture")
+    assert _hash(project) != first
+
+
+def test_input_hash_changes_with_the_logo(project: Path) -> None:
+    (project / "assets").mkdir()
+    logo = project / "assets/logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
+                    encoding="utf-8")
+    _edit(project, "handouts.yaml", "  # logo: assets/logo.svg", "  logo: assets/logo.svg")
+    _edit(project, "handouts.yaml", "  # logo_alt: Your Clinic logo", "  logo_alt: Logo")
+    first = _hash(project)
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>',
+                    encoding="utf-8")
+    assert _hash(project) != first
+
+
+# ---------------------------------------------------------------- render time limit
+
+
+def test_render_time_limit_stops_a_build(project: Path) -> None:
+    # Every render takes far longer than a millisecond, so this is not a race.
+    _edit(project, "handouts.yaml", "  output: output", "  output: output\n"
+          "  render_timeout: 0.001")
+    with pytest.raises(RenderError) as caught:
+        build(project)
+    assert [p.format() for p in caught.value.problems] == [
+        f"{CONTENT}: took longer than 0.001 s to render and was stopped "
+        "(defaults.render_timeout in handouts.yaml)"]
+    assert not (project / "output").exists()
+
+
+# ---------------------------------------------------------------- client file names
+
+
+def test_clients_differing_only_by_name_get_different_files(project: Path) -> None:
+    variant = Variant("hand-self-massage")
+    ana, bea = Client("Ana Ruiz", "Note"), Client("Bea Ruiz", "Note")
+    assert client_filename(variant, ana, None) != client_filename(variant, bea, None)
+    assert client_filename(variant, ana, None, row=2) != client_filename(variant, bea, None,
+                                                                        row=2)
+    first = build(project, client=ana).built[0].path
+    second = build(project, client=bea).built[0].path
+    assert first != second and first.parent == second.parent
+    for path, name in ((first, "Ana Ruiz"), (second, "Bea Ruiz")):
+        text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        assert f"Prepared for {name}" in text
+        assert "Ruiz" not in path.name and "ana" not in path.name.lower()
+
+
+def test_client_name_in_a_pattern_cannot_leave_the_folder(project: Path) -> None:
+    client = Client("../../etc/evil name")
+    name = client_filename(Variant("hand-self-massage"), client, "{client}-{handout}")
+    assert name == "etc-evil-name-hand-self-massage.pdf"
+    written = build(project, client=client, name_pattern="{client}").built[0].path
+    assert written == project / "output/clients/etc-evil-name.pdf"
+    shutil.rmtree(project / "output")
