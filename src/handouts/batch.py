@@ -216,7 +216,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     refuse_on_check_errors(project, documents, text_variants(project, documents))
     previous = read_index(out_dir)
     _remove_leftovers(out_dir)
-    # The index is rewritten after every finished variant, so a batch killed half-way
+    # The index is rewritten every INDEX_EVERY seconds, so a batch killed half-way
     # keeps the record of what it finished and a rerun renders only the rest.
     entries = dict(previous)
     results: list[VariantResult] = []
