@@ -197,3 +197,36 @@ def test_client_name_in_a_pattern_cannot_leave_the_folder(project: Path) -> None
     written = build(project, client=client, name_pattern="{client}").built[0].path
     assert written == project / "output/clients/etc-evil-name.pdf"
     shutil.rmtree(project / "output")
+
+
+# ---------------------------------------------------------------- the resource fetcher
+
+
+def _render(html: str, root: Path):
+    from handouts import pdf
+
+    page = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
+    return pdf.engine().render(page, base_dir=root, stylesheet=THEME_DIR / "handout.css",
+                               source="content/x.yaml", roots=(root, THEME_DIR))
+
+
+def test_other_schemes_are_refused_even_for_a_project_file(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (4, 4), "red").save(tmp_path / "dot.png")
+    # The path is inside the project: only the scheme is wrong.
+    url = f"ftp://127.0.0.1{tmp_path}/dot.png"
+    result = _render(f'<img src="{url}" alt="x">', tmp_path)
+    assert [p.message for p in result.problems] == [
+        f"refused to load {url}: only files inside the project can be used"]
+
+
+def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    from handouts.pdf import MAX_RESOURCE_BYTES
+
+    with (tmp_path / "big.png").open("wb") as handle:
+        handle.truncate(MAX_RESOURCE_BYTES + 1)  # sparse: costs no disk
+    result = _render('<img src="big.png" alt="x">', tmp_path)
+    assert [p.message for p in result.problems] == [
+        f"refused to load {(tmp_path / 'big.png').as_uri()}: it is larger than "
+        f"{MAX_RESOURCE_BYTES:,} bytes"]
