@@ -7,6 +7,7 @@ layer (validation before rendering, say), so the suite passed with the guard gon
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -230,3 +231,82 @@ def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
     assert [p.message for p in result.problems] == [
         f"refused to load {(tmp_path / 'big.png').as_uri()}: it is larger than "
         f"{MAX_RESOURCE_BYTES:,} bytes"]
+
+
+# ---------------------------------------------------------------- details found by mutmut
+
+
+def test_closing_tags_are_not_reported_twice() -> None:
+    assert problems_in("<b>x</b> and </i>") == [
+        "raw HTML '<b>' is not allowed; use Markdown (**bold**, *italic*, [text](https://...))"]
+
+
+def test_write_atomic_temp_file_is_hidden_beside_the_target(tmp_path: Path,
+                                                           monkeypatch) -> None:
+    # Beside it so the rename is atomic (one filesystem); named .<name>.*.tmp so the
+    # batch's clean-up of a killed run finds it; readable like any other output file.
+    seen: list[Path] = []
+    real_replace = os.replace
+
+    def spy(src: str, dst: Path) -> None:
+        seen.append(Path(src))
+        assert os.stat(src).st_mode & 0o777 == 0o644
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    write_atomic(tmp_path / "out" / "a.pdf", b"data")
+    [tmp] = seen
+    assert tmp.parent == tmp_path / "out"
+    assert tmp.name.startswith(".a.pdf.") and tmp.name.endswith(".tmp")
+    assert (tmp_path / "out/a.pdf").read_bytes() == b"data"
+
+
+def test_write_atomic_into_a_file_names_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("a file, not a folder", encoding="utf-8")
+    with pytest.raises(HandoutsError) as caught:
+        write_atomic(tmp_path / "out" / "a.pdf", b"data")
+    assert [p.format() for p in caught.value.problems] == [
+        f"{tmp_path / 'out'}: cannot write here: File exists"]
+
+
+def test_default_client_file_names_have_the_documented_shape() -> None:
+    variant = Variant("hand-self-massage")
+    client = Client("Ana Ruiz")
+    digest = client.fingerprint(variant.relpath)
+    assert re.fullmatch(r"[0-9a-f]{12}", digest)
+    assert client_filename(variant, client, None) == f"hand-self-massage-{digest}.pdf"
+    assert client_filename(variant, client, None, row=7) == \
+        f"hand-self-massage-row7-{digest[:8]}.pdf"
+
+
+def test_every_pattern_field_is_filled() -> None:
+    variant = Variant("hand-self-massage", "caregivers", "es", "a4", "large")
+    client = Client("Ana")
+    digest = client.fingerprint(variant.relpath)
+    pattern = "{client}_{handout}_{audience}_{language}_{paper}_{print}_{row}_{hash}"
+    assert client_filename(variant, client, pattern, row=3) == \
+        f"ana-hand-self-massage-caregivers-es-a4-large-3-{digest}.pdf"
+    assert client_filename(variant, client, "{client}-{row}") == "ana-0.pdf"
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("--Ana  Ruiz--", "ana-ruiz.pdf"), ("***", "x.pdf"), ("a" * 100, "a" * 80 + ".pdf")])
+def test_client_names_in_patterns_are_slugged(name: str, expected: str) -> None:
+    assert client_filename(Variant("h"), Client(name), "{client}") == expected
+
+
+@pytest.mark.parametrize("pattern", ["a\\{client}", ".{client}", "x/{client}"])
+def test_patterns_that_could_escape_or_hide_are_refused(pattern: str) -> None:
+    with pytest.raises(HandoutsError) as caught:
+        client_filename(Variant("h"), Client("A"), pattern)
+    assert [p.format() for p in caught.value.problems] == [
+        f"--name-pattern: '{pattern}' is not a valid file-name pattern: use only {{client}}, "
+        "{handout}, {audience}, {language}, {paper}, {print}, {hash}, {row} and plain text, "
+        "without slashes"]
+
+
+def test_a_broken_pattern_is_reported_as_a_pattern_problem() -> None:
+    with pytest.raises(HandoutsError) as caught:
+        client_filename(Variant("h"), Client("A"), "{client")
+    assert [p.format() for p in caught.value.problems] == [
+        "--name-pattern: expected '}' before end of string"]
