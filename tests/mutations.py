@@ -131,6 +131,15 @@ BREAKAGES: list[Breakage] = [
              'f"{variant.handout}-{_slug(client.name)}-{digest}"',
              ("tests/test_merge.py", "tests/test_safety_guards.py"),
              "the client's name goes into the default file name"),
+    Breakage("name-in-log", PKG + "merge.py",
+             "        target = out_dir / client_filename(row.variant, row.client, name_pattern, "
+             "row.line)\n",
+             "        target = out_dir / client_filename(row.variant, row.client, name_pattern, "
+             "row.line)\n"
+             '        __import__("logging").getLogger("handouts").info("for %s", '
+             "row.client.name)\n",
+             ("tests/test_merge.py",),
+             "the client's name goes into the log"),
     Breakage("pattern-slash-allowed", PKG + "naming.py",
              'if unknown or "/" in pattern or "\\\\" in pattern or pattern.startswith("."):',
              "if unknown:",
