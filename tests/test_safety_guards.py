@@ -6,6 +6,7 @@ layer (validation before rendering, say), so the suite passed with the guard gon
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -289,8 +290,20 @@ def test_every_pattern_field_is_filled() -> None:
     assert client_filename(variant, client, "{client}-{row}") == "ana-0.pdf"
 
 
+@pytest.mark.parametrize("other", [
+    Client("Ana", "Note", "Tess", dt.date(2026, 12, 2)), Client("Ana", "Other", "Tess",
+                                                                 dt.date(2026, 12, 1)),
+    Client("Ana", "Note", "Theo", dt.date(2026, 12, 1)), Client("Ana", "Note", "Tess", None)])
+def test_clients_differing_in_any_detail_get_different_files(other: Client) -> None:
+    # Two clients with the same name are told apart by their other details.
+    one = Client("Ana", "Note", "Tess", dt.date(2026, 12, 1))
+    variant = Variant("hand-self-massage")
+    assert client_filename(variant, one, None) != client_filename(variant, other, None)
+
+
 @pytest.mark.parametrize(("name", "expected"), [
-    ("--Ana  Ruiz--", "ana-ruiz.pdf"), ("***", "x.pdf"), ("a" * 100, "a" * 80 + ".pdf")])
+    ("Xena X", "xena-x.pdf"), ("--Ana  Ruiz--", "ana-ruiz.pdf"), ("***", "x.pdf"),
+    ("a" * 100, "a" * 80 + ".pdf")])
 def test_client_names_in_patterns_are_slugged(name: str, expected: str) -> None:
     assert client_filename(Variant("h"), Client(name), "{client}") == expected
 
