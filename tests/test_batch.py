@@ -124,11 +124,31 @@ def test_smallest_text_in_large_print_is_14pt(built) -> None:
     assert min(sizes) >= 14
 
 
-def test_large_print_has_no_italics(built) -> None:
-    project, _ = built
-    with pdfplumber.open(project / "output/en/general/hand-self-massage-letter-large.pdf") as d:
+def _fonts_of(pdf: Path, word: str) -> list[str]:
+    with pdfplumber.open(pdf) as doc:
+        return [w["fontname"] for page in doc.pages
+                for w in page.extract_words(extra_attrs=["fontname"]) if w["text"] == word]
+
+
+def test_large_print_has_no_italics(built, tmp_path: Path) -> None:
+    from handouts.build import build
+
+    project = _copy(built, tmp_path)
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "Press only as hard as feels good.", "Press only as *gently* as feels good."),
+        encoding="utf-8")
+    standard = build(project, out=tmp_path / "s").built[0].path
+    large = build(project, print_size="large", out=tmp_path / "l").built[0].path
+    # The content has italics (the standard print shows them), so their absence in
+    # large print is the large-print rule at work.
+    [font] = _fonts_of(standard, "gently")
+    assert "Italic" in font
+    with pdfplumber.open(large) as d:
         fonts = {c["fontname"] for page in d.pages for c in page.chars}
     assert fonts and not any("Italic" in f for f in fonts)
+    [font] = _fonts_of(large, "gently")
+    assert font.endswith("Bold")  # emphasis kept, as weight
 
 
 def test_warnings_are_repeated_for_unchanged_variants(built, tmp_path: Path) -> None:

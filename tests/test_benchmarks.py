@@ -1,21 +1,102 @@
-"""The benchmark command runs end to end (it need not be fast here: sizes are tiny)."""
+"""The benchmark command runs end to end, and its numbers are measured and consistent.
+
+Speed itself is not tested here (sizes are tiny and the machine is shared): the test
+checks that every row holds a real measurement, that the derived ratios are computed
+from the rows they claim to come from, and that the "met" column matches the target.
+"""
 
 from __future__ import annotations
 
+import math
+import os
+import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def test_benchmark_quick_run_reports_every_measure(tmp_path: Path) -> None:
+@dataclass(frozen=True)
+class Printed:
+    """A number as the report prints it, with the interval its rounding leaves."""
+
+    value: float
+    decimals: int
+
+    @property
+    def low(self) -> float:
+        return self.value - 0.5 * 10 ** -self.decimals
+
+    @property
+    def high(self) -> float:
+        return self.value + 0.5 * 10 ** -self.decimals
+
+
+def _number(value: str) -> Printed:
+    match = re.match(r"([0-9]+)(?:\.([0-9]+))?", value)
+    assert match, value
+    return Printed(float(match.group(0)), len(match.group(2) or ""))
+
+
+def _rows(report: str) -> dict[str, tuple[Printed, str, str]]:
+    """Each table row by its measure: (number in the value, target, met)."""
+    rows = {}
+    for line in report.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] not in ("measure", "---"):
+            rows[cells[0]] = (_number(cells[1]), cells[2], cells[3])
+    return rows
+
+
+def _consistent(ratio: Printed, low: float, high: float) -> bool:
+    """Whether the printed ``ratio`` can be the rounding of a value in [low, high]."""
+    return ratio.low <= high and low <= ratio.high
+
+
+def _met(value: Printed, target: str) -> set[str]:
+    """The "met" cells that fit ``value`` and ``target`` (both, at the rounding edge)."""
+    op, limit = target.split()[:2]  # "<= 1.10x", ">= 0.85", "<= 1 s"
+    bound = float(limit.rstrip("x"))
+    if value.low <= bound <= value.high:
+        return {"yes", "**no**"}
+    ok = value.value <= bound if op == "<=" else value.value >= bound
+    return {"yes" if ok else "**no**"}
+
+
+def test_benchmark_quick_run_reports_consistent_measurements(tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
     subprocess.run([sys.executable, str(REPO / "benchmarks/run.py"), "--quick", "--out",
                     str(out)], check=True, capture_output=True)
     report = out.read_text(encoding="utf-8")
-    for measure in ("floor: WeasyPrint alone", "ours, 1 worker", "overhead over the floor",
-                    "documents/s", "parallel efficiency", "naive: one weasyprint process",
-                    "speed-up over the naive loop", "no-change rerun", "merge of 2 named",
-                    "peak memory, batch of 4", "memory 8 / 4", "HarfBuzz subsetting"):
-        assert measure in report, measure
+    assert "HarfBuzz subsetting present" in report
+    rows = _rows(report)
+    cores = os.cpu_count() or 1
+    value = {name: number for name, (number, _, _) in rows.items()}
+    assert value["variants (N)"].value == 4
+    for name, number in value.items():
+        assert math.isfinite(number.value) and number.high > 0, name
+    floor = value["floor: WeasyPrint alone, warm, per document"]
+    one = value["ours, 1 worker, per document"]
+    throughput = value[f"ours, all {cores} cores"]
+    naive = value["naive: one weasyprint process per file (2 files)"]
+    client = value["merge of 2 named clients, per client"]
+    small, large = value["peak memory, batch of 4"], value["peak memory, batch of 8"]
+    # Each ratio is what its inputs give, within the rounding of every printed number.
+    assert _consistent(value["overhead over the floor"], one.low / floor.high,
+                       one.high / floor.low)
+    assert _consistent(value["parallel efficiency (speed-up / cores)"],
+                       one.low / 1000 * throughput.low / cores,
+                       one.high / 1000 * throughput.high / cores)
+    assert _consistent(value["our speed-up over the naive loop"],
+                       naive.low / 1000 * throughput.low, naive.high / 1000 * throughput.high)
+    assert _consistent(value["per-client copy / full render (ours, 1 worker)"],
+                       client.low / one.high, client.high / one.low)
+    assert _consistent(value["memory 8 / 4"], large.low / small.high, large.high / small.low)
+    assert 20 < small.value < 2000  # megabytes of a real Python process with WeasyPrint loaded
+    targets = {name: (number, target, met) for name, (number, target, met) in rows.items()
+               if target}
+    assert len(targets) == 6
+    for name, (number, target, met) in targets.items():
+        assert met in _met(number, target), name

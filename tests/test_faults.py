@@ -8,12 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from pypdf import PdfReader
 
-from handouts.batch import batch, read_index
+from handouts.batch import TEST_PAUSE_ENV, batch, read_index
 
 from .variant_project import make_project
 
@@ -29,18 +28,18 @@ def _valid_pdfs(out: Path) -> list[Path]:
 def test_kill_9_mid_batch_leaves_no_partial_pdf_and_rerun_completes(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     out = project / "output"
+    # The batch stops itself after its 5th PDF (a test-only hook in batch.py), so the
+    # kill lands mid-batch on every machine, however fast or busy.
     proc = subprocess.Popen(
         [sys.executable, "-m", "handouts", "-q", "-C", str(project), "batch", "--jobs", "1"],
-        start_new_session=True)
-    deadline = time.monotonic() + 60
-    while len(read_index(out)) < 3:
-        assert proc.poll() is None, "the batch finished before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+        start_new_session=True, env={**os.environ, TEST_PAUSE_ENV: "5"})
+    _, status = os.waitpid(proc.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status), "the batch ended instead of pausing"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert proc.returncode == -signal.SIGKILL
     finished = read_index(out)
-    assert 3 <= len(finished) < 16
+    assert len(finished) == 5
     assert len(_valid_pdfs(out)) >= len(finished)
     rerun = batch(project, jobs=1)
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == set(finished)
@@ -79,8 +78,12 @@ def test_full_disk_keeps_the_previous_pdf(tmp_path: Path, monkeypatch) -> None:
     def full(fd: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
+    # New content, so a write that got through (or half through) would show.
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace("Warm up", "Warm up now"),
+                       encoding="utf-8")
     monkeypatch.setattr(os, "fsync", full)
-    result = batch(project, jobs=1, force=True)
+    result = batch(project, jobs=1)
     assert len(result.with_status("failed")) == 16
     assert result.results[0].problems[0].message == (
         "could not be written: No space left on device; the previous version was kept")

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from handouts.build import build, load
 from handouts.errors import RenderError
-from handouts.i18n import theme_translations, translation_path, update_catalog
+from handouts.i18n import LOCALE_DIR, theme_translations, translation_path, update_catalog
 
 from .variant_project import make_project
 
@@ -90,7 +90,19 @@ def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
 
 def test_theme_catalog_translates_page_counter() -> None:
     assert theme_translations("es").gettext("Page {page} of {pages}") == "Página {page} de {pages}"
-    assert theme_translations("en").gettext("Stay safe") == "Stay safe"
+
+
+def test_theme_catalog_gives_every_spanish_word_and_english_unchanged() -> None:
+    # Read from the shipped .po, so this checks the compiled catalog, not a copy of it.
+    with (LOCALE_DIR / "es/LC_MESSAGES/handouts.po").open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    messages = [(m.id, m.string) for m in catalog if m.id and isinstance(m.id, str)]
+    assert len(messages) >= 10
+    spanish, english = theme_translations("es"), theme_translations("en")
+    for msgid, msgstr in messages:
+        assert msgstr and msgstr != msgid, msgid  # translated, not left in English
+        assert spanish.gettext(msgid) == msgstr
+        assert english.gettext(msgid) != msgstr
 
 
 def test_no_translation_file_is_reported(tmp_path: Path) -> None:

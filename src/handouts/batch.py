@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +43,10 @@ INDEX_NAME = "index.json"
 #: Seconds between index rewrites during a batch: often enough that a killed batch
 #: loses at most this much work, rarely enough to cost nothing measurable.
 INDEX_EVERY = 2.0
+#: TEST-ONLY fault injection (tests/test_faults.py): with this environment variable set
+#: to N, the batch writes its index after N finished variants and then stops itself
+#: (SIGSTOP), so a test can kill it at exactly that point instead of racing a timer.
+TEST_PAUSE_ENV = "HANDOUTS_TEST_PAUSE_AFTER"
 
 
 @dataclass
@@ -228,7 +233,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     refuse_on_check_errors(project, documents, text_variants(project, documents))
     previous = read_index(out_dir)
     _remove_leftovers(out_dir)
-    # The index is rewritten after every finished variant, so a batch killed half-way
+    # The index is rewritten every INDEX_EVERY seconds, so a batch killed half-way
     # keeps the record of what it finished and a rerun renders only the rest.
     entries = dict(previous)
     results: list[VariantResult] = []
@@ -246,6 +251,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     if progress:
         for n, skipped in enumerate(results, start=1):
             progress(skipped, n, total)
+    pause_after, unchanged = int(os.environ.get(TEST_PAUSE_ENV) or 0), len(results)
     last_write = time.monotonic()
     for result in _run(project, docs, out_dir, todo, jobs):
         results.append(result)
@@ -257,6 +263,9 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
             # A failure here is reported by the final write.
             _write_index(out_dir, entries.values())
             last_write = time.monotonic()
+        if pause_after == len(results) - unchanged:
+            _write_index(out_dir, entries.values())
+            os.kill(os.getpid(), signal.SIGSTOP)  # test-only: see TEST_PAUSE_ENV
         if progress:
             progress(result, len(results), total)
     results.sort(key=lambda r: r.variant)

@@ -1,0 +1,290 @@
+"""Mutation spot-check: would the test suite notice these deliberate breakages?
+
+Run from the repository root::
+
+    .venv/bin/python tests/mutations.py            # every breakage
+    .venv/bin/python tests/mutations.py md-html    # only the named ones
+    .venv/bin/python tests/mutations.py --list
+
+Each breakage replaces one exact snippet of one source file. It is applied to a
+temporary *copy* of the repository (the working tree is never edited), with
+``PYTHONPATH`` pointing at the copy's ``src`` so the copy's code is what the tests
+import (the editable install points at the working tree). The test files most likely
+to catch it run first (``pytest -x``); only if they all pass does the whole suite run.
+A breakage is *caught* when some test fails, *missed* when the whole suite passes.
+
+Not collected by pytest (the name has no ``test_`` prefix): it runs the suite itself,
+many times, and takes a while (minutes per missed breakage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PKG = "src/handouts/"
+
+
+@dataclass(frozen=True)
+class Breakage:
+    """One deliberate bug: in ``path`` replace ``old`` (exactly once) by ``new``."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+    #: Test files (or node ids) most likely to catch it, run first.
+    first: tuple[str, ...]
+    what: str
+
+
+BREAKAGES: list[Breakage] = [
+    Breakage("md-html", PKG + "markdown.py",
+             'md = MarkdownIt("zero", {"html": False, "typographer": True})\n'
+             '    md.enable(["emphasis",',
+             'md = MarkdownIt("zero", {"html": True, "typographer": True})\n'
+             '    md.enable(["html_inline", "emphasis",',
+             ("tests/test_safety_guards.py", "tests/test_hostile_content.py"),
+             "the Markdown renderer passes raw HTML through"),
+    Breakage("md-any-scheme-renderer", PKG + "markdown.py",
+             "md.validateLink = _is_safe_link  # type: ignore[method-assign]",
+             "md.validateLink = lambda url: True  # type: ignore[method-assign]",
+             ("tests/test_safety_guards.py", "tests/test_hostile_content.py"),
+             "the renderer links any scheme (javascript:)"),
+    Breakage("md-any-scheme-check", PKG + "markdown.py",
+             "return url.strip().lower().startswith(SAFE_SCHEMES)",
+             "return True",
+             ("tests/test_safety_guards.py", "tests/test_hostile_content.py"),
+             "every link scheme counts as safe (renderer and validation)"),
+    Breakage("md-raw-html-check", PKG + "markdown.py",
+             'if child.type == "html_inline" and not child.content.startswith("</"):',
+             "if False:",
+             ("tests/test_hostile_content.py", "tests/test_safety_guards.py"),
+             "raw HTML in a text field is not reported"),
+    Breakage("md-filter-raw", PKG + "theme.py",
+             'env.filters["md"] = markdown.render_inline',
+             'env.filters["md"] = lambda text: text',
+             ("tests/test_safety_guards.py", "tests/test_pipeline.py"),
+             "the md filter returns the raw text"),
+    Breakage("autoescape-off", PKG + "theme.py",
+             "autoescape=True,", "autoescape=False,",
+             ("tests/test_hostile_content.py", "tests/test_safety_guards.py"),
+             "Jinja autoescaping off"),
+    Breakage("strict-undefined-off", PKG + "theme.py",
+             "undefined=jinja2.StrictUndefined,", "undefined=jinja2.Undefined,",
+             ("tests/test_safety_guards.py", "tests/test_validation.py"),
+             "an undefined template name prints nothing instead of failing"),
+    Breakage("write-in-place", PKG + "output.py",
+             '        with os.fdopen(fd, "wb") as handle:\n'
+             "            handle.write(data)\n"
+             "            handle.flush()\n"
+             "            os.fsync(handle.fileno())\n"
+             "        os.chmod(tmp, 0o644)\n"
+             "        os.replace(tmp, path)\n",
+             "        os.close(fd)\n"
+             "        os.unlink(tmp)\n"
+             '        with open(path, "wb") as handle:\n'
+             "            handle.write(data)\n",
+             ("tests/test_safety_guards.py", "tests/test_faults.py"),
+             "write_atomic writes in place (not atomic)"),
+    Breakage("hash-ignores-images", PKG + "batch.py",
+             "assets = [document.path.parent / s.image for s in document.handout.steps "
+             "if s.image]",
+             "assets = []",
+             ("tests/test_safety_guards.py", "tests/test_batch.py"),
+             "the batch input hash ignores step images"),
+    Breakage("hash-ignores-logo", PKG + "batch.py",
+             "        assets.append(project.root / project.config.clinic.logo)",
+             "        pass",
+             ("tests/test_safety_guards.py", "tests/test_batch.py"),
+             "the batch input hash ignores the logo"),
+    Breakage("large-print-italics", PKG + "theme/handout.css",
+             ".large-print * { font-style: normal !important; }\n", "",
+             ("tests/test_safety_guards.py", "tests/test_batch.py"),
+             "large print keeps italics"),
+    Breakage("no-render-time-limit", PKG + "render.py",
+             "        with pdf.time_limit(limit):\n            result = work(pdf.engine())",
+             "        if True:\n            result = work(pdf.engine())",
+             ("tests/test_safety_guards.py", "tests/test_pdf.py"),
+             "the render time limit is not applied"),
+    Breakage("fingerprint-ignores-name", PKG + "clients.py",
+             'text = "\\x1f".join((self.name, self.note',
+             'text = "\\x1f".join(("", self.note',
+             ("tests/test_safety_guards.py", "tests/test_merge.py"),
+             "the client file-name hash ignores the name"),
+    Breakage("filename-without-hash", PKG + "naming.py",
+             'f"{variant.handout}-{digest}"',
+             'f"{variant.handout}"',
+             ("tests/test_safety_guards.py", "tests/test_merge.py"),
+             "two clients' default file names are the same"),
+    Breakage("name-in-filename", PKG + "naming.py",
+             'f"{variant.handout}-{digest}"',
+             'f"{variant.handout}-{_slug(client.name)}-{digest}"',
+             ("tests/test_merge.py", "tests/test_safety_guards.py"),
+             "the client's name goes into the default file name"),
+    Breakage("name-in-log", PKG + "merge.py",
+             "        target = out_dir / client_filename(row.variant, row.client, name_pattern, "
+             "row.line)\n",
+             "        target = out_dir / client_filename(row.variant, row.client, name_pattern, "
+             "row.line)\n"
+             '        __import__("logging").getLogger("handouts").info("for %s", '
+             "row.client.name)\n",
+             ("tests/test_merge.py",),
+             "the client's name goes into the log"),
+    Breakage("pattern-slash-allowed", PKG + "naming.py",
+             'if unknown or "/" in pattern or "\\\\" in pattern or pattern.startswith("."):',
+             "if unknown:",
+             ("tests/test_merge.py", "tests/test_commands.py", "tests/test_safety_guards.py"),
+             "a --name-pattern may contain slashes or start with a dot"),
+    Breakage("slug-keeps-anything", PKG + "naming.py",
+             'return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "x"',
+             'return text or "x"',
+             ("tests/test_merge.py", "tests/test_safety_guards.py"),
+             "a client name in a pattern can hold path separators"),
+    Breakage("fetch-outside-roots", PKG + "pdf.py",
+             "if not any(real.is_relative_to(root) for root in self.roots):",
+             "if False:",
+             ("tests/test_pdf.py",),
+             "the fetcher reads files outside the project"),
+    Breakage("fetch-any-host", PKG + "pdf.py",
+             'if (parts.hostname or "").lower() not in self.allowed_hosts:',
+             "if False:",
+             ("tests/test_pdf.py",),
+             "the fetcher reaches any host"),
+    Breakage("fetch-any-scheme", PKG + "pdf.py",
+             'if scheme != "file":\n            return self._refuse(',
+             'if False:\n            return self._refuse(',
+             ("tests/test_pdf.py", "tests/test_safety_guards.py"),
+             "the fetcher treats any scheme as a file"),
+    Breakage("fetch-no-size-limit", PKG + "pdf.py",
+             "if real.stat().st_size > MAX_RESOURCE_BYTES:",
+             "if False:",
+             ("tests/test_pdf.py", "tests/test_safety_guards.py"),
+             "the fetcher reads files of any size"),
+    Breakage("fetch-no-pixel-limit", PKG + "pdf.py",
+             "if pixels > MAX_IMAGE_PIXELS:",
+             "if False:",
+             ("tests/test_pdf.py",),
+             "decompression bombs are loaded"),
+]
+
+IGNORE = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".pytest_cache",
+                                ".hypothesis", "output", "*.egg-info", ".mutmut-cache",
+                                "mutants")
+
+
+#: Tests that already fail without any breakage (found by :func:`baseline`): deselected,
+#: so a flaky or broken test is never counted as catching a breakage. In a copy,
+#: tests/test_package.py's wheel test is one: PYTHONPATH makes its fresh venv import the
+#: copy's source instead of the installed wheel.
+KNOWN_FAILING: list[str] = []
+
+
+def _copy(tmp: str) -> Path:
+    copy = Path(tmp) / "repo"
+    shutil.copytree(REPO, copy, ignore=IGNORE, symlinks=True)
+    return copy
+
+
+def _pytest(copy: Path, targets: list[str], timeout: float,
+            stop: bool = True) -> tuple[bool, str]:
+    """Run pytest in ``copy``; (passed, name of the first failing test or a note)."""
+    env = dict(os.environ, PYTHONPATH=str(copy / "src"), PYTHONDONTWRITEBYTECODE="1")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+           *(["-x"] if stop else []), *targets,
+           *(f"--deselect={node}" for node in KNOWN_FAILING)]
+    try:
+        run = subprocess.run(cmd, cwd=copy, env=env, capture_output=True, text=True,
+                             timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return False, "(timed out: counts as caught)"
+    if run.returncode == 0:
+        return True, ""
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", run.stdout, re.MULTILINE)
+    return False, " ".join(failed) if failed else f"(pytest exit {run.returncode})"
+
+
+def baseline(timeout: float) -> list[str]:
+    """The tests that fail on an unbroken copy (they cannot count as catching anything)."""
+    with tempfile.TemporaryDirectory(prefix="handouts-mut-") as tmp:
+        passed, failed = _pytest(_copy(tmp), [], timeout * 3, stop=False)
+    return [] if passed else failed.split()
+
+
+# Not included: the fetcher's "not a regular file" refusal. Without it, a test that
+# points an image at /dev/urandom reads forever and eats the machine's memory.
+
+
+def check(breakage: Breakage, timeout: float,
+          quick: bool = False) -> tuple[str, str, float]:
+    """Apply ``breakage`` to a fresh copy and run the tests; (verdict, by, seconds)."""
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="handouts-mut-") as tmp:
+        copy = _copy(tmp)
+        target = copy / breakage.path
+        text = target.read_text(encoding="utf-8")
+        if text.count(breakage.old) != 1:
+            return "STALE", f"snippet found {text.count(breakage.old)} times", 0.0
+        target.write_text(text.replace(breakage.old, breakage.new), encoding="utf-8")
+        first = [t for t in breakage.first if (copy / t.split("::")[0]).exists()]
+        if first:
+            passed, by = _pytest(copy, first, timeout)
+            if not passed:
+                return "caught", by, time.monotonic() - start
+        if quick:
+            return "missed", "(first-choice files only)", time.monotonic() - start
+        passed, by = _pytest(copy, [], timeout * 3)
+        return ("missed" if passed else "caught"), by, time.monotonic() - start
+
+
+def main() -> int:
+    """Run the selected breakages and print the table; exit 1 if any was missed."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", help="breakages to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the breakages and stop")
+    parser.add_argument("--quick", action="store_true",
+                        help="run only each breakage's first-choice tests, never the whole "
+                             "suite ('missed' then means: missed by those files)")
+    parser.add_argument("--known-failing", action="append", metavar="NODE",
+                        help="a test known to fail without any breakage: deselected, and "
+                             "the baseline run is skipped (repeat for more)")
+    parser.add_argument("--timeout", type=float, default=600,
+                        help="seconds for the first-choice tests (whole suite: 3x)")
+    args = parser.parse_args()
+    chosen = [b for b in BREAKAGES if not args.names or b.name in args.names]
+    if args.list:
+        for b in BREAKAGES:
+            print(f"{b.name:<26} {b.path:<32} {b.what}")
+        return 0
+    unknown = set(args.names) - {b.name for b in BREAKAGES}
+    if unknown:
+        parser.error(f"unknown breakage(s): {', '.join(sorted(unknown))}")
+    KNOWN_FAILING[:] = args.known_failing or baseline(args.timeout)
+    print(f"failing without any breakage (deselected): {KNOWN_FAILING or 'none'}", flush=True)
+    rows = []
+    for breakage in chosen:
+        verdict, by, seconds = check(breakage, args.timeout, args.quick)
+        rows.append((breakage.name, verdict, by, seconds))
+        print(f"{breakage.name:<26} {verdict:<7} {seconds:6.0f}s  {by}", flush=True)
+    print()
+    print("| breakage | file | result | caught by |")
+    print("|---|---|---|---|")
+    for (name, verdict, by, _), b in zip(rows, chosen, strict=True):
+        print(f"| {name} ({b.what}) | {b.path.removeprefix('src/handouts/')} | {verdict} | "
+              f"{by} |")
+    missed = sum(1 for _, v, _, _ in rows if v != "caught")
+    print(f"\n{len(rows) - missed} of {len(rows)} caught")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
