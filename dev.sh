@@ -3,6 +3,7 @@
 #
 #   ./dev.sh example   install everything, then render the example handouts into output/
 #   ./dev.sh test      install everything (with test tools), then run the test suite
+#   ./dev.sh fuzz      the property-based tests with 500 random examples each (long run)
 #
 # System libraries WeasyPrint needs are installed with apt-get when running as root
 # (or with passwordless sudo); otherwise the script prints the exact command to run.
@@ -13,8 +14,8 @@ PYTHON=${PYTHON:-python3}
 VENV=.venv
 task=${1:-}
 case "$task" in
-  example|test) ;;
-  *) echo "usage: ./dev.sh example|test" >&2; exit 2 ;;
+  example|test|fuzz) ;;
+  *) echo "usage: ./dev.sh example|test|fuzz" >&2; exit 2 ;;
 esac
 
 # Python packages installed but system libraries missing would fail at import time with
@@ -52,6 +53,11 @@ fi
 if [ "$task" = test ]; then
   "$VENV/bin/python" -m pip install -q -e ".[test]"
   exec "$VENV/bin/python" -m pytest -q "${@:2}"
+elif [ "$task" = fuzz ]; then
+  # CI runs these seeded and small; this searches further with random seeds.
+  "$VENV/bin/python" -m pip install -q -e ".[test]"
+  HANDOUTS_FUZZ_EXAMPLES=${HANDOUTS_FUZZ_EXAMPLES:-500} exec "$VENV/bin/python" -m pytest -q \
+    -m fuzz "${@:2}"
 else
   "$VENV/bin/python" -m pip install -q -e .
   "$VENV/bin/handouts" build

@@ -15,3 +15,10 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "p"
     init_project(root)
     return root
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every property-based test ``fuzz``, so ``./dev.sh fuzz`` can select them all."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.fuzz)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -19,6 +19,8 @@ from handouts.cli import cli
 from handouts.clientcsv import COLUMNS, Choices, read_rows
 from handouts.merge import merge
 from handouts.scaffold import init_project
+
+from .fuzz import fuzz
 
 HEADER = ",".join(COLUMNS)
 HANDOUTS = {"back-massage": ["en", "es"], "desk-stretch-break": ["en"]}
@@ -341,7 +343,7 @@ def _tokens(value: str) -> set[str]:
     return {p.strip() for p in pieces if len(p.strip()) >= 3}
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@fuzz(200)
 @given(header=st.just(list(COLUMNS)) | RANDOM_HEADER, records=st.lists(RECORD, max_size=6),
        delimiter=st.sampled_from([",", ";", "\t"]), quoted=st.booleans(), bom=st.booleans())
 def test_read_rows_never_raises_and_never_echoes(

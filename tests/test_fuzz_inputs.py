@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from handouts.build import load
@@ -20,12 +19,10 @@ from handouts.i18n import translatable, translate, update_catalog
 from handouts.pofile import read_catalog
 from handouts.sourcefile import SourceFile, format_loc, read_yaml
 
+from .fuzz import fuzz
 from .variant_project import make_project
 
-EXAMPLES = int(os.environ.get("HANDOUTS_FUZZ_EXAMPLES", "200"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.too_slow,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = fuzz(200)
 
 
 @pytest.fixture(scope="module")

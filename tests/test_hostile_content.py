@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -10,7 +9,7 @@ import pdfplumber
 import pytest
 import yaml
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from handouts.build import build
@@ -18,10 +17,11 @@ from handouts.cli import cli
 from handouts.errors import HandoutsError
 from handouts.scaffold import SKELETON_DIR
 
+from .fuzz import fuzz
+
 CONTENT = "content/hand-self-massage.yaml"
-#: Examples per property test: seeded (derandomize) and small for CI; raise it for a
-#: long run, e.g. HANDOUTS_FUZZ_EXAMPLES=500.
-EXAMPLES = int(os.environ.get("HANDOUTS_FUZZ_EXAMPLES", "60"))
+#: Examples per property test (seeded in CI; see tests/fuzz.py for a long run).
+FUZZ = fuzz(60)
 
 
 
@@ -130,8 +130,7 @@ _keys = st.sampled_from(["title", "intro", "summary", "keywords", "language", "y
                          "steps", "precautions", "benefits", "sources", "review", "titel"])
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@FUZZ
 @given(changes=st.dictionaries(_keys, _values, max_size=3))
 def test_any_content_gives_a_pdf_or_located_problems(project: Path, changes: dict) -> None:
     path = project / CONTENT
@@ -150,8 +149,7 @@ def test_any_content_gives_a_pdf_or_located_problems(project: Path, changes: dic
         assert result.built[0].path.read_bytes().startswith(b"%PDF-")
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@FUZZ
 @given(text=st.text(max_size=200))
 def test_any_text_as_a_content_file_never_crashes(project: Path, text: str) -> None:
     (project / CONTENT).write_text(text, encoding="utf-8")
@@ -166,8 +164,7 @@ _config_keys = st.sampled_from(["name", "tagline", "address", "phone", "phone_re
                                 "disclaimer", "nmae"])
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@FUZZ
 @given(changes=st.dictionaries(_config_keys, _values, max_size=3),
        defaults=st.dictionaries(st.sampled_from(["paper", "output", "language", "theme",
                                                  "render_timeout", "papr"]), _scalars,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
@@ -33,6 +33,8 @@ from handouts.theme import (
     render_html,
     validate_templates,
 )
+
+from .fuzz import fuzz
 
 REPO = Path(__file__).resolve().parents[1]
 THEME_TEMPLATE = (THEME_DIR / "handout.html.j2").read_text(encoding="utf-8")
@@ -523,8 +525,7 @@ def random_base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Page]:
 _counter = itertools.count()
 
 
-@settings(max_examples=150, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@fuzz(150)
 @given(SOURCES)
 def test_random_templates_give_problems_never_exceptions(
         random_base: tuple[Path, Page], source: str) -> None:
