@@ -40,7 +40,7 @@ def compose(project: Project, document: Document, variant: Variant,
     the page is a :class:`DraftPage` (never for a batch or a final build).
     """
     problems: list[Problem] = []
-    untranslated = 0
+    in_source = 0  # texts a draft prints in the source language
     handout = document.handout
     language = variant.language
     if language not in theme_languages():
@@ -51,7 +51,7 @@ def compose(project: Project, document: Document, variant: Variant,
         po = translation_path(document.path, language)
         result = translate(handout, po, f"content/{po.name}", language, draft=draft)
         problems.extend(result.problems)
-        untranslated = result.untranslated
+        in_source = result.untranslated
         handout = result.handout  # type: ignore[assignment]
     audience_text = None
     if variant.audience != GENERAL:
@@ -79,6 +79,6 @@ def compose(project: Project, document: Document, variant: Variant,
                      fonts=page_fonts(project, language))
     if draft:
         page = DraftPage(**{f: getattr(page, f) for f in page.__dataclass_fields__},
-                         untranslated=untranslated,
+                         untranslated=in_source,
                          mark=draft_mark(document.handout.language).strip())
     return page, problems

@@ -439,8 +439,9 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
                         previous_id=previous.id, user_comments=comments)
             changed += 1
         else:
-            catalog.add(text, "", context=field, auto_comments=[NEW_MARK],
-                        user_comments=comments)
+            # In a new file every text is new: the mark would only be noise there.
+            catalog.add(text, "", context=field, user_comments=comments,
+                        auto_comments=[NEW_MARK] if old is not None else [])
             new += 1
     wrong = [Problem(display, None, "--accept", (
         f"{field} is not marked out of date (fuzzy) in this file, so there is nothing to "
