@@ -91,7 +91,7 @@ def test_translate_creates_a_po_file(project: Path) -> None:
     result = run("-C", str(project), "translate", "hand-self-massage", "es")
     assert result.exit_code == 0
     po = project / "content/hand-self-massage.es.po"
-    assert result.output == f"updated {po}: 27 new text(s) to translate, 0 out of date\n"
+    assert result.output == "created content/hand-self-massage.es.po (28 texts to translate)\n"
     assert 'msgctxt "steps[2].tip"\nmsgid "Press only as hard as feels good."\nmsgstr ""' \
         in po.read_text(encoding="utf-8")
     bad = run("-C", str(project), "translate", "hand-self-massage", "xx-notalang")

@@ -189,7 +189,7 @@ def test_po_with_bom_and_windows_line_endings_loads(project: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "ES A 3-minute hand massage" in pdf_text(project)
     assert run(project, "translate", "hand-self-massage", "es").exit_code == 0
-    assert "0 new text(s) to translate, 0 out of date" in run(
+    assert "0 new, 0 changed, 30 unchanged" in run(
         project, "translate", "hand-self-massage", "es").stdout
 
 

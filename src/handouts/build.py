@@ -111,7 +111,7 @@ def refuse_on_check_errors(project: Project, documents: list[Document],
 def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,
           out: Path | None = None, audience: str = GENERAL, language: str | None = None,
           print_size: PrintSize = "standard", client: Client | None = None,
-          name_pattern: str | None = None) -> BuildResult:
+          name_pattern: str | None = None, draft: bool = False) -> BuildResult:
     """Build the named handouts (all by default) in one variant.
 
     The everyday version (any paper) goes to ``<out>/<handout>.pdf``; other versions use the batch
@@ -119,9 +119,16 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     named-client copies go to ``<out>/clients/`` under a name that does not reveal
     the client (see :func:`handouts.naming.client_filename`).
 
+    ``draft`` previews a partial translation: untranslated texts are printed in the
+    source language, tagged, under a "Draft" banner, in a file named ``...-draft.pdf``
+    (never for a named client; ``batch`` never makes drafts).
+
     Raises :class:`ValidationError` for bad input and :class:`RenderError` when any
     handout cannot be rendered; in both cases no file is written.
     """
+    if draft and client is not None:  # a client only ever gets a finished handout
+        raise ValidationError([Problem("", None, "--draft",
+                                       "a draft cannot be made for a named client")])
     if name_pattern is not None:
         check_pattern(name_pattern)  # before any work: a bad pattern is a usage mistake
     loaded: list[Problem] = []
@@ -144,7 +151,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = list(loaded)
     for doc, variant in zip(documents, variants, strict=True):
-        page, found = compose(project, doc, variant, client)
+        page, found = compose(project, doc, variant, client, draft=draft)
         problems += found
         if page is None:
             continue
@@ -156,6 +163,8 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
             target = out_dir / f"{doc.name}.pdf"
         else:
             target = out_dir / variant.relpath
+        if draft:  # never mistaken for (or overwriting) the finished handout
+            target = target.with_name(f"{target.stem}-draft{target.suffix}")
         pending.append((variant, target, output.pdf, output.pages))
     if errors_only(problems):
         raise RenderError(problems)

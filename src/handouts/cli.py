@@ -112,22 +112,28 @@ def _show_engine_log(show: bool) -> None:
               help="Next appointment date, YYYY-MM-DD (needs --client).")
 @click.option("--name-pattern", default=None,
               help="File name for client copies, e.g. '{client}-{handout}' (default: a hash).")
+@click.option("--draft", is_flag=True,
+              help="Preview a partial translation: untranslated texts in the source "
+                   "language, tagged, in a ...-draft.pdf (never for clients).")
 @pass_state
 def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path | None,
           audience: str, language: str | None, large_print: bool, client: str | None,
           note: str | None, therapist: str | None, next_appointment: dt.datetime | None,
-          name_pattern: str | None) -> None:
+          name_pattern: str | None, draft: bool) -> None:
     """Render HANDOUT(s) to PDF (all handouts when none are named)."""
     if client is None and (note or therapist or next_appointment or name_pattern):
         raise click.UsageError("--note, --therapist, --next-appointment and --name-pattern "
                                "need --client")
+    if draft and client is not None:
+        raise click.UsageError("--draft cannot be used with --client: a client gets only a "
+                               "finished handout")
     person = None if client is None else Client(
         client, note, therapist, next_appointment.date() if next_appointment else None)
     started = time.perf_counter()
     result = build_handouts(state.root, handout, paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
                             print_size="large" if large_print else "standard", client=person,
-                            name_pattern=name_pattern)
+                            name_pattern=name_pattern, draft=draft)
     for problem in result.warnings:
         click.echo(problem.format(), err=True)
     for item in result.built:
@@ -209,33 +215,48 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
 @cli.command()
 @click.argument("handout")
 @click.argument("language")
+@click.option("--accept", "accept", multiple=True, metavar="FIELD",
+              help="Mark the reviewed translation of FIELD (its msgctxt, e.g. steps[2].text) "
+                   "done: removes its fuzzy flag. Repeat for more fields.")
+@click.option("--accept-all", is_flag=True,
+              help="Mark every reviewed out-of-date (fuzzy) translation done.")
 @pass_state
-def translate(state: _State, handout: str, language: str) -> None:
+def translate(state: _State, handout: str, language: str, accept: tuple[str, ...],
+              accept_all: bool) -> None:
     """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in."""
-    path, added, stale = update_translation(state.root, handout, language)
-    state.say(f"updated {path}: {added} new text(s) to translate, {stale} out of date")
+    result = update_translation(state.root, handout, language, accept=accept,
+                                accept_all=accept_all)
+    state.say(result.describe())
 
 
 @cli.command("check")
 @click.argument("handout", nargs=-1)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="json: one object with problems, grades and pages.")
+              show_default=True, help="json: one object with problems, grades, pages and "
+                                      "coverage.")
 @click.option("--no-render", is_flag=True, help="Skip the checks that render PDFs (page fit).")
+@click.option("--quick", is_flag=True,
+              help="Check only the default version of each handout (default: every "
+                   "language, audience, paper and print size the project defines).")
 @pass_state
 def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: str,
-                  no_render: bool) -> None:
+                  no_render: bool, quick: bool) -> None:
     """Check reading level, plain words, contrast, images, safety, page fit and reviews."""
-    report = run_check(state.root, handout, render=not no_render)
+    report = run_check(state.root, handout, render=not no_render, quick=quick)
     failed = report.errors(strict)
+    coverage = report.coverage
     if fmt == "json":
         click.echo(json.dumps({
             "ok": not failed,
+            "coverage": coverage.as_json() if coverage else None,
             "problems": [{"path": p.path, "line": p.line, "field": p.field,
                           "severity": p.severity.value, "message": p.message}
                          for p in report.problems],
             "grades": report.grades, "pages": report.pages}, indent=2))
     else:
+        if coverage is not None:  # first: what a pass (or a failure) is about
+            state.say(coverage.describe())
         for problem in report.problems:
             click.echo(problem.format(), err=bool(failed))
         errors = len(report.errors())

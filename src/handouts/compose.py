@@ -6,21 +6,41 @@ Everything here is cheap and pure-Python; the expensive PDF step is in
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from handouts.checks.glyphs import page_fonts
 from handouts.clients import Client
 from handouts.config import Project
 from handouts.content import Document
 from handouts.errors import Problem, Severity
-from handouts.i18n import language_name, theme_languages, translate, translation_path
+from handouts.i18n import draft_mark, language_name, theme_languages, translate, translation_path
 from handouts.plan import GENERAL, Variant
 from handouts.tailor import tailor
 from handouts.theme import Page, make_page
 
 
+@dataclass(frozen=True)
+class DraftPage(Page):
+    """A preview of a partial translation (``build --draft``): the theme prints a
+    "Draft" banner, and untranslated texts are in the source language, tagged."""
+
+    #: Always true here; templates test ``page.draft is defined``.
+    draft: bool = True
+    #: How many texts are printed in the source language, and their tag (``[EN]``).
+    untranslated: int = 0
+    mark: str = ""
+
+
 def compose(project: Project, document: Document, variant: Variant,
-            client: Client | None = None) -> tuple[Page | None, list[Problem]]:
-    """The template's view of ``variant``, or None and the reasons it cannot be made."""
+            client: Client | None = None, *,
+            draft: bool = False) -> tuple[Page | None, list[Problem]]:
+    """The template's view of ``variant``, or None and the reasons it cannot be made.
+
+    With ``draft``, texts a translation lacks are printed in the source language and
+    the page is a :class:`DraftPage` (never for a batch or a final build).
+    """
     problems: list[Problem] = []
+    in_source = 0  # texts a draft prints in the source language
     handout = document.handout
     language = variant.language
     if language not in theme_languages():
@@ -29,8 +49,9 @@ def compose(project: Project, document: Document, variant: Variant,
             f"{', '.join(sorted(theme_languages()))})")))
     if language != handout.language:
         po = translation_path(document.path, language)
-        result = translate(handout, po, f"content/{po.name}", language)
+        result = translate(handout, po, f"content/{po.name}", language, draft=draft)
         problems.extend(result.problems)
+        in_source = result.untranslated
         handout = result.handout  # type: ignore[assignment]
     audience_text = None
     if variant.audience != GENERAL:
@@ -56,4 +77,8 @@ def compose(project: Project, document: Document, variant: Variant,
                      paper=variant.paper, large_print=variant.large_print,
                      audience=audience_text, client=client,
                      fonts=page_fonts(project, language))
+    if draft:
+        page = DraftPage(**{f: getattr(page, f) for f in page.__dataclass_fields__},
+                         untranslated=in_source,
+                         mark=draft_mark(document.handout.language).strip())
     return page, problems

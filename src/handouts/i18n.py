@@ -115,7 +115,13 @@ def translatable(handout: Handout) -> list[tuple[tuple[str | int, ...], str]]:
         out += [(("precautions", group, i, "text"), x.text) for i, x in enumerate(items)]
     for i, benefit in enumerate(handout.benefits):
         out += [(("benefits", i, "title"), benefit.title), (("benefits", i, "text"), benefit.text)]
-    out += [(("sources", i, "title"), s.title) for i, s in enumerate(handout.sources)]
+    for i, source in enumerate(handout.sources):
+        out.append((("sources", i, "title"), source.title))
+        if source.publisher:
+            out.append((("sources", i, "publisher"), source.publisher))
+    # Printed under the sources ("Reviewed on ... by <reviewer>"): a team's name is
+    # words to translate; a person's name is simply copied.
+    out.append((("review", "reviewer"), handout.review.reviewer))
     return out
 
 
@@ -125,14 +131,24 @@ class Translated:
 
     handout: Handout | None
     problems: list[Problem]
+    #: Texts a draft prints in the source language because they are not translated yet.
+    untranslated: int = 0
 
 
-def translate(handout: Handout, po_path: Path, display: str, language: str) -> Translated:
+def draft_mark(source_language: str) -> str:
+    """The tag a draft puts before a text still in the source language, e.g. ``[EN] ``."""
+    return f"[{source_language.upper()}] "
+
+
+def translate(handout: Handout, po_path: Path, display: str, language: str, *,
+              draft: bool = False) -> Translated:
     """Apply the translation in ``po_path`` to ``handout``.
 
-    Missing entries are errors (the handout is never printed half in English);
-    entries whose source text changed since translation, or marked fuzzy, are used
-    with a warning that they are out of date.
+    Missing entries are one error for the whole file (the handout is never printed
+    half in English), naming how many and the first few; with ``draft`` they are
+    printed in the source language instead, each tagged with :func:`draft_mark`, for
+    a translator to preview a partial translation. Entries whose source text changed
+    since translation, or marked fuzzy, are used with a warning that they are out of date.
     """
     name = language_name(language)
     if not po_path.is_file():
@@ -144,6 +160,7 @@ def translate(handout: Handout, po_path: Path, display: str, language: str) -> T
         return Translated(None, problems)
     values: dict[tuple[str | int, ...], str] = {}
     lines = LineMap()
+    missing: list[tuple[str, int | None]] = []
     for loc, text, entry, exact in entries(handout, catalog):
         field = format_loc(loc)
         picked = chosen(entry, exact)
@@ -155,13 +172,84 @@ def translate(handout: Handout, po_path: Path, display: str, language: str) -> T
                 f"the {name} translation is out of date: the English text changed after it "
                 f"was translated; update it (now: \"{_short(text)}\")"), Severity.WARNING))
         elif picked is None:
-            problems.append(Problem(display, entry.lineno if entry else None, field,
-                                    f"no {name} translation of \"{_short(text)}\""))
+            missing.append((field, entry.lineno if entry else None))
+            if draft:
+                values[loc] = draft_mark(handout.language) + text
+    if missing and not draft:
+        problems.append(_missing_problem(display, po_path.name.split(".")[0], language,
+                                         missing))
     if any(p.severity is Severity.ERROR for p in problems):
         return Translated(None, problems)
     translated = _apply(handout, values, language, SourceFile(po_path, display, None, lines, b""),
                         problems)
-    return Translated(translated, problems)
+    return Translated(translated, problems, len(missing) if draft else 0)
+
+
+def where_in_po(field: str, line: int | None) -> str:
+    """``steps[2].text at line 41``, or that the file has no entry for it yet."""
+    return f"{field} at line {line}" if line else f"{field} (not in the file yet)"
+
+
+def _missing_problem(display: str, handout: str, language: str,
+                     missing: list[tuple[str, int | None]], shown: int = 3) -> Problem:
+    """One problem for every untranslated text of a file: a fresh file would otherwise
+    give one line per text (34 at once), burying everything else."""
+    count = len(missing)
+    first = ", ".join(where_in_po(f, line) for f, line in missing[:shown])
+    listed = f"first: {first}, ..." if count > shown else \
+        (f"first: {first}" if count > 1 else first)
+    texts = "1 text is" if count == 1 else f"{count} texts are"
+    return Problem(display, None, "", (
+        f"{texts} not translated yet ({listed}); run 'handouts translate {handout} "
+        f"{language}' and fill in the msgstr lines, or preview with --draft"))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a translation file is: texts translated and current, of all texts."""
+
+    total: int
+    translated: int
+    #: The first text with no translation, and the first out of date: (field, line).
+    first_missing: tuple[str, int | None] | None
+    first_out_of_date: tuple[str, int | None] | None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every text has a current translation."""
+        return self.translated == self.total
+
+    def describe(self) -> str:
+        """``29 of 33 texts translated; first missing: steps[2].text at line 41``."""
+        parts = [f"{self.translated} of {self.total} texts translated"]
+        if self.first_missing:
+            parts.append(f"first missing: {where_in_po(*self.first_missing)}")
+        if self.first_out_of_date:
+            parts.append(f"first out of date: {where_in_po(*self.first_out_of_date)}")
+        return "; ".join(parts)
+
+
+def progress(handout: Handout, po_path: Path, display: str, language: str) -> Progress | None:
+    """How much of ``handout`` the translation in ``po_path`` covers (None when the
+    file is missing or cannot be read: those are reported where it is loaded)."""
+    if not po_path.is_file():
+        return None
+    catalog, _ = read_catalog(po_path, display, language.replace("-", "_"))
+    if catalog is None:
+        return None
+    total = translated = 0
+    missing: tuple[str, int | None] | None = None
+    stale: tuple[str, int | None] | None = None
+    for loc, _text, entry, exact in entries(handout, catalog):
+        total += 1
+        picked = chosen(entry, exact)
+        if picked is None:
+            missing = missing or (format_loc(loc), entry.lineno if entry else None)
+        elif picked is not exact or picked.fuzzy:
+            stale = stale or (format_loc(loc), picked.lineno)
+        else:
+            translated += 1
+    return Progress(total, translated, missing, stale)
 
 
 def entries(handout: Handout, catalog: Catalog) -> list[tuple[
@@ -217,32 +305,115 @@ def _apply(handout: Handout, values: dict[tuple[str | int, ...], str], language:
     return validate(Handout, source, problems)
 
 
+#: Where ``handouts translate`` writes its instructions in a file's header; on each
+#: update the lines between these markers are replaced, the translator's own kept.
+_HOWTO_START = "---- How to translate this file (written by 'handouts translate') ----"
+_HOWTO_END = "---- End of how to translate ----"
+#: The translator comment on an entry added by the latest update.
+NEW_MARK = "new in this update"
+
+
+def instructions(handout: str, language: str, source: str = SOURCE_LANGUAGE) -> list[str]:
+    """Plain steps for a volunteer translator, written at the top of the ``.po`` file."""
+    name, original = language_name(language), language_name(source)
+    return [
+        _HOWTO_START,
+        "Any text editor works (or Poedit). Each text has three lines:",
+        "  msgctxt: where the text is printed (do not change it)",
+        f"  msgid:   the {original} text (do not change it)",
+        f'  msgstr:  your {name} translation: write it between the quotes of msgstr ""',
+        'A text with an empty msgstr "" is not translated yet.',
+        f'"#. {NEW_MARK}" marks a text added since the last update.',
+        f'"#, fuzzy" marks a translation whose {original} text changed; the old text',
+        'is on the "#| msgid" line. Update your msgstr, then mark the text done:',
+        '  delete its "#, fuzzy" line (and its "#| msgid" lines), or run',
+        f"  handouts translate {handout} {language} --accept FIELD   (FIELD is its msgctxt,",
+        "  e.g. steps[2].text; --accept-all marks every reviewed text done)",
+        f"Preview (texts not yet translated are printed in {original}, tagged "
+        f"{draft_mark(source).strip()}):",
+        f"  handouts build {handout} --language {language} --draft",
+        "See how much is left, and any mistakes:",
+        f"  handouts check {handout}",
+        _HOWTO_END,
+    ]
+
+
+def _header(old: str | None, handout: str, language: str, source: str) -> str:
+    """The header comment: the title, the current instructions and the translator's
+    own lines from ``old`` (anything outside the instructions block is kept)."""
+    own: list[str] = []
+    inside = False
+    for line in (old or "").splitlines():
+        text = line[1:].strip() if line.startswith("#") else line.strip()
+        if text == _HOWTO_START:
+            inside = True
+        elif text == _HOWTO_END:
+            inside = False
+        elif not inside:
+            own.append(line)
+    title = f"# {language_name(language)} translation of {handout}."
+    if not own or own[0] != title:
+        own.insert(0, title)
+    steps = instructions(handout, language, source)
+    return "\n".join([own[0], *(f"# {t}".rstrip() for t in steps), *own[1:]])
+
+
+@dataclass(frozen=True)
+class CatalogUpdate:
+    """What :func:`update_catalog` did to a translation file."""
+
+    created: bool
+    #: Texts added (empty translation), texts whose English changed (marked fuzzy),
+    #: and texts as they were.
+    new: int
+    changed: int
+    unchanged: int
+    #: Fields whose reviewed translation was accepted (fuzzy flag removed).
+    accepted: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        """Every text of the handout."""
+        return self.new + self.changed + self.unchanged
+
+
 def update_catalog(handout: Handout, po_path: Path, language: str,
-                   display: str | None = None) -> tuple[int, int]:
+                   display: str | None = None, *, accept: tuple[str, ...] = (),
+                   accept_all: bool = False) -> CatalogUpdate:
     """Create or refresh ``po_path`` so it lists every text of ``handout``.
 
-    Keeps existing translations, adds missing entries with an empty translation and
-    marks entries whose source text changed as fuzzy (with the previous text), the
-    usual gettext workflow. Returns (entries added, entries marked out of date).
+    Keeps existing translations (and the translator's comments), adds missing
+    entries with an empty translation and a ``#. new in this update`` comment, and
+    marks entries whose source text changed as fuzzy with the previous text
+    (``#| msgid``), the usual gettext workflow. The header starts with plain
+    instructions for a volunteer (:func:`instructions`).
+
+    ``accept`` (fields, i.e. msgctxt values) and ``accept_all`` mark reviewed
+    translations done: their fuzzy flag and previous text are removed. Only entries
+    already marked fuzzy, with a translation, and whose English did not change in
+    this update can be accepted; anything else is a problem.
+
     Raises :class:`ValidationError` (and leaves the file as it is) when the existing
-    file cannot be read: rewriting it would throw the translator's work away.
+    file cannot be read (rewriting it would throw the translator's work away) or an
+    ``accept`` field cannot be accepted.
     """
+    display = display or f"content/{po_path.name}"
+    name = po_path.name.split(".")[0]
     old: Catalog | None = None
     if po_path.exists():
-        old, problems = read_catalog(po_path, display or f"content/{po_path.name}",
-                                     language.replace("-", "_"))
+        old, problems = read_catalog(po_path, display, language.replace("-", "_"))
         if old is None:
             raise ValidationError(problems)
-    catalog = Catalog(locale=language.replace("-", "_"), project="handouts",
-                      header_comment=f"# {language_name(language)} translation of "
-                                     f"{po_path.name.split('.')[0]}.",
-                      fuzzy=False)
-    if old is not None:  # keep the translator's header (names, dates, comments)
-        catalog.header_comment = old.header_comment
+    catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
+    catalog.header_comment = _header(old.header_comment if old else None, name, language,
+                                     handout.language)
+    if old is not None:  # keep the translator's header (names, dates)
         for attr in ("project", "version", "last_translator", "language_team",
                      "creation_date", "revision_date"):
             setattr(catalog, attr, getattr(old, attr))
-    added = stale = 0
+    new = changed = unchanged = 0
+    accepted: list[str] = []
+    acceptable: set[str] = set()
     for loc, text in translatable(handout):
         field = format_loc(loc)
         previous = old.get(text, context=field) if old else None
@@ -251,19 +422,38 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
         if previous is not None and not (isinstance(previous.id, str)
                                          and isinstance(previous.string, str)):
             previous = None  # a plural entry never translates a handout's text
+        comments = list(previous.user_comments) if previous is not None else []
         if previous is not None and previous.id == text:
-            catalog.add(text, previous.string, context=field, flags=previous.flags)
+            flags, previous_id = set(previous.flags), previous.previous_id
+            if "fuzzy" in flags and previous.string:
+                acceptable.add(field)
+                if accept_all or field in accept:
+                    flags.discard("fuzzy")
+                    previous_id = []
+                    accepted.append(field)
+            catalog.add(text, previous.string, context=field, flags=flags,
+                        previous_id=previous_id or (), user_comments=comments)
+            unchanged += 1
         elif previous is not None and previous.string:
             catalog.add(text, previous.string, context=field, flags={"fuzzy"},
-                        previous_id=previous.id)
-            stale += 1
+                        previous_id=previous.id, user_comments=comments)
+            changed += 1
         else:
-            catalog.add(text, "", context=field)
-            added += 1
+            # In a new file every text is new: the mark would only be noise there.
+            catalog.add(text, "", context=field, user_comments=comments,
+                        auto_comments=[NEW_MARK] if old is not None else [])
+            new += 1
+    wrong = [Problem(display, None, "--accept", (
+        f"{field} is not marked out of date (fuzzy) in this file, so there is nothing to "
+        "accept" + (f"; out of date now: {', '.join(sorted(acceptable))}" if acceptable
+                    else "")))
+        for field in accept if field not in acceptable]
+    if wrong:
+        raise ValidationError(wrong)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=False, include_previous=True,
              sort_output=False)
     from handouts.output import write_atomic
 
     write_atomic(po_path, buffer.getvalue())
-    return added, stale
+    return CatalogUpdate(old is None, new, changed, unchanged, tuple(accepted))

@@ -54,6 +54,8 @@ class _Entry:
     #: For the header: (offset in the joined msgstr, line) of every piece.
     pieces: list[tuple[int, int]] = field(default_factory=list)
     current: str = ""  # the keyword that continuation lines add to
+    #: The source text it was translated from (``#| msgid``), kept for the next update.
+    previous: list[str] = field(default_factory=list)
 
     @property
     def field(self) -> str:
@@ -157,6 +159,8 @@ def _lex(text: str, display: str, problems: list[Problem]) -> list[_Entry]:
                 entry.flags += [f.strip() for f in line[2:].split(",") if f.strip()]
             elif prefix == "#.":
                 entry.auto_comments.append(line[2:].strip())
+            elif prefix == "#|":
+                _previous(entry, line[2:].strip())
             elif prefix not in ("#:", "#|"):
                 entry.user_comments.append(line[1:].strip())
             continue
@@ -196,6 +200,19 @@ def _lex(text: str, display: str, problems: list[Problem]) -> list[_Entry]:
             problems.append(Problem(display, number, entry.field, str(exc)))
     finish(len(text.split("\n")))
     return entries
+
+
+def _previous(entry: _Entry, text: str) -> None:
+    """Keep a ``#| msgid "..."`` line (and its ``#| "..."`` continuations); a malformed
+    one is only a comment, so it is dropped rather than reported."""
+    keyword, _, arg = text.partition(" ")
+    try:
+        if keyword == "msgid":
+            entry.previous = [_string(arg.strip())]
+        elif text.startswith('"') and entry.previous:
+            entry.previous[-1] += _string(text)
+    except _Bad:
+        pass
 
 
 def _missing(keyword: str) -> str:
@@ -308,5 +325,6 @@ def _catalog(entries: list[_Entry], locale: str | None) -> Catalog:
         catalog[msgid] = Message(msgid, string, flags=entry.flags,
                                  auto_comments=entry.auto_comments,
                                  user_comments=entry.user_comments,
-                                 lineno=entry.msgid_line, context=entry.context)
+                                 lineno=entry.msgid_line, context=entry.context,
+                                 previous_id=entry.previous)
     return catalog

@@ -19,7 +19,7 @@ from handouts.compose import compose
 from handouts.config import CONFIG_NAME, GradeTargets, Project
 from handouts.content import Document, Handout
 from handouts.errors import Problem, Severity
-from handouts.i18n import translatable, translation_path
+from handouts.i18n import progress, translatable, translation_path
 from handouts.plan import GENERAL, Variant, plan_matrix
 from handouts.render import max_pages, render_page
 from handouts.sourcefile import format_loc
@@ -39,6 +39,8 @@ class Report:
     variant_problems: list[Problem] = field(default_factory=list)
     grades: list[dict[str, Any]] = field(default_factory=list)
     pages: list[dict[str, Any]] = field(default_factory=list)
+    #: The versions :func:`check` covered (None for the fast checks of build and batch).
+    coverage: Coverage | None = None
 
     def errors(self, strict: bool = False) -> list[Problem]:
         """Problems that fail the check (warnings too with ``strict``)."""
@@ -75,9 +77,26 @@ def _section_text(handout: Handout, section: str) -> str:
                     for t in (markdown.plain(t) for t in texts))
 
 
+def _limit_hint(project: Project, audience: str, limit: float) -> str:
+    """Where the limit comes from and how to change it, for every reading-level message."""
+    own = project.config.audiences.get(audience)
+    if own is not None and own.reading_grade is not None:
+        where = f"change audiences.{audience}.reading_grade"
+    elif audience == GENERAL:
+        where = "change checks.reading_grade"
+    else:
+        where = f"change checks.reading_grade, or audiences.{audience}.reading_grade"
+    return f"(limit: grade {limit:g} for {audience}; {where} in {CONFIG_NAME})"
+
+
 def reading_level(project: Project, document: Document, variant: Variant,
                   handout: Handout, report: Report) -> None:
-    """Grade each section and the whole handout against the audience's targets."""
+    """Grade each section (a whole list at once, never a single item) and the whole
+    handout against the audience's targets.
+
+    A section shorter than :data:`readability.MIN_WORDS` words over the limit is only
+    a warning: formulas built for passages swing by grades on a three-word list.
+    """
     audience = project.config.audiences.get(variant.audience)
     targets: GradeTargets = (audience.reading_grade if audience and audience.reading_grade
                              else project.config.checks.reading_grade)
@@ -99,14 +118,20 @@ def reading_level(project: Project, document: Document, variant: Variant,
         if severity is None:
             continue
         limit = targets.error if severity is Severity.ERROR else targets.warn
+        short = not readability.long_enough(text)
         hardest = "; ".join(f'"{s.text}" (grade {s.grade:.1f})'
                             for s in readability.hardest_sentences(text, language, 2))
-        words = ", ".join(readability.longest_words(text, 5))
+        words = ", ".join(readability.longest_words(text, 5, language))
+        caveat = (f", but the text is too short to judge reliably "
+                  f"({len(readability.words(text))} words; fewer than "
+                  f"{readability.MIN_WORDS})" if short else "")
         line = document.lines.line_of((section,)) if source == document.display else None
         report.problems.append(Problem(
             source, line, section,
             f"reading grade {grade:.1f} is above {limit:g} for the {variant.audience} "
-            f"version; hardest sentences: {hardest}; longest words: {words}", severity))
+            f"version{caveat}; hardest sentences: {hardest}; longest words: {words} "
+            f"{_limit_hint(project, variant.audience, limit)}",
+            Severity.WARNING if short else severity))
     if whole:
         report.grades.append({"handout": variant.handout, "audience": variant.audience,
                               "language": language, "section": "whole",
@@ -312,27 +337,167 @@ def _text_of(project: Project, document: Document, variant: Variant,
     return page.handout if page is not None else None
 
 
+# ----------------------------------------------------------------- what is covered
+
+PAPERS: tuple[str, ...] = ("letter", "a4")
+PRINTS: tuple[str, ...] = ("standard", "large")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which versions ``handouts check`` looked at, so a pass means what it says."""
+
+    handouts: tuple[str, ...]
+    audiences: tuple[str, ...]
+    languages: tuple[str, ...]
+    papers: tuple[str, ...]
+    prints: tuple[str, ...]
+    #: Versions checked, and versions left out because their translation is unfinished.
+    versions: int
+    skipped: int = 0
+    quick: bool = False
+    rendered: bool = True
+
+    def describe(self) -> str:
+        """``checked 2 handouts × en, es × letter, a4 × standard, large (16 versions)``."""
+        count = len(self.handouts)
+        parts = [f"{count} handout{'s' if count != 1 else ''}"]
+        if self.audiences != (GENERAL,):  # one audience for everyone: nothing to say
+            parts.append(", ".join(self.audiences))
+        parts += [", ".join(self.languages), ", ".join(self.papers), ", ".join(self.prints)]
+        notes = [f"{self.versions} version{'s' if self.versions != 1 else ''}"]
+        if self.skipped:
+            notes.append(f"{self.skipped} more not checked: translation unfinished")
+        if self.quick:
+            notes.append("--quick: the default version of each handout only")
+        line = f"checked {' × '.join(parts)} ({'; '.join(notes)})"
+        return line if self.rendered else line + " (not rendered: page fit skipped)"
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``coverage`` object of ``check --format json``."""
+        return {"handouts": list(self.handouts), "audiences": list(self.audiences),
+                "languages": list(self.languages), "papers": list(self.papers),
+                "prints": list(self.prints), "versions": self.versions,
+                "not_checked": self.skipped, "quick": self.quick, "rendered": self.rendered,
+                "summary": self.describe()}
+
+
+def _has_manifest(project: Project) -> bool:
+    """Whether handouts.yaml has a ``batch:`` section (not just the built-in default)."""
+    return "batch" in project.config.model_fields_set
+
+
+def translation_languages(document: Document) -> list[str]:
+    """Languages with a translation file beside the content file (``NAME.LANG.po``)."""
+    found = {p.name[len(document.path.stem) + 1: -len(".po")]
+             for p in document.path.parent.glob(f"{document.path.stem}.*.po")}
+    return sorted(lang for lang in found if lang and "." not in lang
+                  and lang != document.handout.language)
+
+
+def coverage_variants(project: Project, documents: list[Document], *,
+                      quick: bool = False) -> list[Variant]:
+    """Every version the project defines: the batch manifest when there is one, else
+    each handout in its own language and every language it has a ``.po`` file for,
+    for every audience, on both papers, in standard and large print. The everyday
+    version (what ``handouts build`` makes) is always included; ``quick``: only it.
+    """
+    defaults = project.config.defaults
+    chosen: set[Variant] = {Variant(d.name, GENERAL, d.handout.language, defaults.paper)
+                            for d in documents}
+    if quick:
+        return sorted(chosen)
+    names = [d.name for d in documents]
+    if _has_manifest(project):
+        chosen.update(v for v in plan_matrix(project.config.batch, names) if v.handout in names)
+        return sorted(chosen)
+    audiences = [GENERAL, *project.config.audiences]
+    for doc in documents:
+        for language in [doc.handout.language, *translation_languages(doc)]:
+            chosen.update(Variant(doc.name, audience, language, paper, size)  # type: ignore[arg-type]
+                          for audience in audiences for paper in PAPERS for size in PRINTS)
+    return sorted(chosen)
+
+
+def _coverage(project: Project, documents: list[Document], variants: list[Variant],
+              skipped: int, *,
+              quick: bool, rendered: bool) -> Coverage:
+    def ordered(values: Iterable[str], order: Iterable[str] = ()) -> tuple[str, ...]:
+        wanted = set(values)
+        first = [v for v in dict.fromkeys(order) if v in wanted]
+        return tuple(first + sorted(wanted - set(first)))
+
+    content_languages = [d.handout.language for d in documents]
+    return Coverage(
+        handouts=ordered((v.handout for v in variants), [d.name for d in documents]),
+        audiences=ordered((v.audience for v in variants), [GENERAL, *project.config.audiences]),
+        languages=ordered((v.language for v in variants), content_languages),
+        papers=ordered((v.paper for v in variants), PAPERS),
+        prints=ordered((v.print for v in variants), PRINTS),
+        versions=len(variants), skipped=skipped, quick=quick, rendered=rendered)
+
+
+# ----------------------------------------------------------------- translation progress
+
+def translation_progress(project: Project, documents: list[Document],
+                         report: Report) -> set[tuple[str, str]]:
+    """One line per unfinished translation file: how many texts are done and where the
+    first missing (or out-of-date) one is. Returns the (handout, language) pairs that
+    cannot be built yet (texts missing), so their versions are not checked further.
+
+    Missing texts are an error when the batch manifest includes that translation
+    (``handouts batch`` would fail), otherwise a warning: work in progress.
+    """
+    names = [d.name for d in documents]
+    batched = {(v.handout, v.language) for v in plan_matrix(project.config.batch, names)} \
+        if _has_manifest(project) else set()
+    unfinished: set[tuple[str, str]] = set()
+    for doc in documents:
+        for language in translation_languages(doc):
+            po = translation_path(doc.path, language)
+            display = f"content/{po.name}"
+            done = progress(doc.handout, po, display, language)
+            if done is None or done.complete:
+                continue
+            needed = (doc.name, language) in batched
+            severity = Severity.ERROR if needed and done.first_missing else Severity.WARNING
+            message = done.describe()
+            if done.first_missing:
+                unfinished.add((doc.name, language))
+                message += (f"; the batch manifest includes {language}" if needed else "")
+            report.problems.append(Problem(display, None, "", message, severity))
+    return unfinished
+
+
 def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
-          today: dt.date | None = None) -> Report:
-    """Run every check on every variant of the manifest (of the named handouts)."""
+          quick: bool = False, today: dt.date | None = None) -> Report:
+    """Run every check on every version the project defines (of the named handouts).
+
+    Which versions: see :func:`coverage_variants`; ``quick`` checks only each
+    handout's default version; ``render=False`` skips the checks that render (page
+    fit). The report's :attr:`Report.coverage` says what was covered.
+    """
     from handouts.build import load  # build runs the fast checks, so import it late
 
     loaded: list[Problem] = []  # warnings about stray files in content/
     project, documents = load(root, names, warnings=loaded)
-    report = fast_checks(project, documents, text_variants(project, documents), today)
-    report.problems += loaded
+    progress_report = Report()
+    unfinished = translation_progress(project, documents, progress_report)
+    wanted = coverage_variants(project, documents, quick=quick)
+    variants = [v for v in wanted if (v.handout, v.language) not in unfinished]
+    texts = sorted({(v.handout, v.audience, v.language): v for v in variants}.values())
+    report = fast_checks(project, documents, texts, today)
+    report.problems += loaded + progress_report.problems
     if render:
-        wanted = {d.name for d in documents}
         docs = {d.name: d for d in documents}
-        variants = [v for v in plan_matrix(project.config.batch, list(docs))
-                    if v.handout in wanted] or [
-            Variant(d.name, GENERAL, d.handout.language, project.config.defaults.paper)
-            for d in documents]
         for variant in variants:
             page_fit(project, docs[variant.handout], variant, report)
+    report.coverage = _coverage(project, documents, variants, len(wanted) - len(variants),
+                                quick=quick, rendered=render)
     report.problems = sorted(dict.fromkeys(report.problems + report.variant_problems),
                              key=lambda p: (p.path, p.line or 0, p.field))
     return report
 
 
-__all__ = ["CONFIG_NAME", "Report", "check", "fast_checks", "text_variants"]
+__all__ = ["CONFIG_NAME", "Coverage", "Report", "check", "coverage_variants", "fast_checks",
+           "text_variants"]

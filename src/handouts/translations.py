@@ -2,17 +2,44 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.build import load
 from handouts.errors import HandoutsError, Problem
-from handouts.i18n import is_known_language, translation_path, update_catalog
+from handouts.i18n import CatalogUpdate, is_known_language, translation_path, update_catalog
 
 
-def update_translation(root: Path, handout: str, language: str) -> tuple[Path, int, int]:
+@dataclass(frozen=True)
+class TranslationUpdate:
+    """The file ``handouts translate`` wrote and what changed in it."""
+
+    path: Path
+    #: The path as the user knows it, relative to the project: ``content/x.es.po``.
+    display: str
+    update: CatalogUpdate
+
+    def describe(self) -> str:
+        """``created content/x.es.po (33 texts to translate)`` or
+        ``updated content/x.es.po: 2 new, 1 changed, 30 unchanged``."""
+        u = self.update
+        if u.created:
+            return f"created {self.display} ({u.total} text{'s' if u.total != 1 else ''} " \
+                   "to translate)"
+        line = f"updated {self.display}: {u.new} new, {u.changed} changed, " \
+               f"{u.unchanged} unchanged"
+        if u.accepted:
+            line += f"; accepted {len(u.accepted)} reviewed: {', '.join(u.accepted)}"
+        return line
+
+
+def update_translation(root: Path, handout: str, language: str, *,
+                       accept: tuple[str, ...] = (),
+                       accept_all: bool = False) -> TranslationUpdate:
     """Write ``content/<handout>.<language>.po`` with every text of the handout.
 
-    Returns the file and how many entries were added and marked out of date.
+    ``accept``/``accept_all`` mark reviewed out-of-date (fuzzy) translations done
+    (see :func:`handouts.i18n.update_catalog`).
     """
     if not is_known_language(language):
         raise HandoutsError([Problem("", None, "language",
@@ -20,5 +47,7 @@ def update_translation(root: Path, handout: str, language: str) -> tuple[Path, i
     _, documents = load(root, (handout,))
     document = documents[0]
     po = translation_path(document.path, language)
-    added, stale = update_catalog(document.handout, po, language)
-    return po, added, stale
+    display = f"content/{po.name}"
+    update = update_catalog(document.handout, po, language, display, accept=accept,
+                            accept_all=accept_all)
+    return TranslationUpdate(po, display, update)

@@ -11,6 +11,11 @@ import itertools
 import re
 from dataclasses import dataclass
 
+#: Fewer words than this in a judged text (a section, a whole list) and its grade
+#: means little: one long word in "Una toalla delgada." makes it grade 13. Such a
+#: text over the limit is a warning, not an error.
+MIN_WORDS = 30
+
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "dr.", "mr.", "mrs.", "ms.", "st.", "vs.", "approx.",
                   "p. ej.", "sr.", "sra.", "dra.", "núm.")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
@@ -38,6 +43,11 @@ def split_sentences(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """The words of ``text`` (numbers are not words)."""
     return _WORD.findall(_clean(text))
+
+
+def long_enough(text: str, minimum: int = MIN_WORDS) -> bool:
+    """Whether ``text`` has enough words for its grade to be judged reliably."""
+    return len(words(text)) >= minimum
 
 
 # ------------------------------------------------------------------ English syllables

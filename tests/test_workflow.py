@@ -1,0 +1,279 @@
+"""What a new clinic owner and a volunteer translator meet first: ``check`` says what it
+covered, short texts get a fair reading level, and the translation workflow can be
+followed from the messages and the ``.po`` file alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po, write_po
+from click.testing import CliRunner, Result
+from pypdf import PdfReader
+
+from handouts.build import build, load
+from handouts.cli import cli
+from handouts.errors import RenderError
+from handouts.i18n import update_catalog
+from handouts.scaffold import init_project
+
+from .variant_project import CLINIC_ES, edit
+
+REPO = Path(__file__).resolve().parent.parent
+NAME = "hand-self-massage"
+PO = f"content/{NAME}.es.po"
+
+
+def _run(root: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["-C", str(root), *args])
+
+
+def _translate(root: Path, name: str = NAME, *, blank: tuple[str, ...] = (),
+               texts: dict[str, str] | None = None) -> Path:
+    """A Spanish .po for ``name``: every text "ES " + English, except the ``blank``
+    fields (left untranslated) and ``texts`` (field: translation)."""
+    _, [doc] = load(root, (name,))
+    po = root / "content" / f"{name}.es.po"
+    update_catalog(doc.handout, po, "es")
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    for message in catalog:
+        if message.id:
+            message.string = "" if message.context in blank else \
+                (texts or {}).get(str(message.context), "ES " + str(message.id))
+    with po.open("wb") as handle:
+        write_po(handle, catalog, width=0)
+    return po
+
+
+@pytest.fixture
+def spanish(tmp_path: Path) -> Path:
+    """The starter project (no batch manifest) with the clinic's Spanish words."""
+    root = tmp_path / "p"
+    init_project(root)
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "\ndefaults:", "\n" + CLINIC_ES, 1), encoding="utf-8")
+    return root
+
+
+def _line(po: Path, field: str) -> int:
+    """The line of the msgid of ``field``'s entry (where messages point)."""
+    return po.read_text(encoding="utf-8").split("\n").index(f'msgctxt "{field}"') + 2
+
+
+def _entries(po: Path) -> str:
+    """The file after its header (whose instructions mention fuzzy and new marks)."""
+    return po.read_text(encoding="utf-8").split('msgid ""\nmsgstr ""', 1)[1]
+
+
+def _pdf_text(pdf: Path) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+
+
+# ------------------------------------------------------------------ 1. check states its coverage
+
+def test_check_covers_both_papers_and_print_sizes_and_says_so(spanish: Path) -> None:
+    result = _run(spanish, "check", "--no-render")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "checked 1 handout × en × letter, a4 × standard, large (4 versions) "
+        "(not rendered: page fit skipped)",
+        "0 error(s), 0 warning(s)"]
+
+
+def test_check_covers_every_translation_without_a_manifest(spanish: Path) -> None:
+    shutil.copy(spanish / f"content/{NAME}.yaml", spanish / "content/second.yaml")
+    _translate(spanish)
+    _translate(spanish, "second")
+    result = _run(spanish, "check", "--no-render")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "checked 2 handouts × en, es × letter, a4 × standard, large (16 versions) "
+        "(not rendered: page fit skipped)")
+    data = json.loads(_run(spanish, "check", "--no-render", "--format", "json").output)
+    assert data["coverage"] == {
+        "handouts": [NAME, "second"], "audiences": ["general"], "languages": ["en", "es"],
+        "papers": ["letter", "a4"], "prints": ["standard", "large"], "versions": 16,
+        "not_checked": 0, "quick": False, "rendered": False,
+        "summary": "checked 2 handouts × en, es × letter, a4 × standard, large "
+                   "(16 versions) (not rendered: page fit skipped)"}
+
+
+def test_check_quick_renders_only_the_default_version(spanish: Path) -> None:
+    _translate(spanish)
+    result = _run(spanish, "check", "--quick", "--format", "json")
+    data = json.loads(result.output)
+    assert data["coverage"]["summary"] == (
+        "checked 1 handout × en × letter × standard (1 version; --quick: the default "
+        "version of each handout only)")
+    assert [p["variant"] for p in data["pages"]] == [f"en/general/{NAME}-letter-standard"]
+
+
+def test_check_covers_the_batch_manifest_of_the_example_project() -> None:
+    data = json.loads(_run(REPO, "check", "--no-render", "--format", "json").output)
+    assert data["ok"] is True, data["problems"]
+    assert data["coverage"]["summary"] == (
+        "checked 2 handouts × general, caregivers, desk-workers, cancer-care × en, es × "
+        "letter, a4 × standard, large (40 versions) (not rendered: page fit skipped)")
+
+
+# ------------------------------------------------------------------ 2. reading level of short text
+
+def test_three_word_list_is_a_warning_that_says_it_is_too_short(spanish: Path) -> None:
+    config = spanish / "handouts.yaml"  # the batch prints Spanish: before, an error
+    config.write_text(config.read_text(encoding="utf-8") + "batch:\n  languages: [en, es]\n",
+                      encoding="utf-8")
+    edit(spanish, f"content/{NAME}.yaml",
+         "  - A little hand cream or lotion\n  - A chair where you can sit up straight\n",
+         "  - A thin towel.\n")
+    _translate(spanish, texts={"you_need[1].text": "Una toalla delgada."})
+    result = _run(spanish, "check", "--no-render")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if ": you_need: " in line]
+    # Once per audience-and-language version that prints it (one audience: once).
+    assert lines == [
+        f"{PO}: warning: you_need: reading grade 13.1 is above 8 for the general version, "
+        "but the text is too short to judge reliably (3 words; fewer than 30); hardest "
+        'sentences: "Una toalla delgada." (grade 13.1); longest words: delgada, toalla, Una '
+        "(limit: grade 8 for general; change checks.reading_grade in handouts.yaml)"]
+
+
+def test_long_hard_text_stays_an_error_naming_the_limit_to_change(spanish: Path) -> None:
+    config = spanish / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + (
+        "audiences:\n  caregivers:\n    label: Caregivers\n    description: For carers.\n"),
+        encoding="utf-8")
+    edit(spanish, f"content/{NAME}.yaml", "intro: >-\n  Your hands work hard all day.",
+         "intro: >-\n  Individuals who utilize their hands approximately continuously "
+         "throughout occupational activities frequently experience considerable "
+         "musculoskeletal discomfort necessitating therapeutic intervention.")
+    result = _run(spanish, "check", "--no-render")
+    assert result.exit_code == 1
+    intro = [line for line in result.stderr.splitlines() if ": intro: reading" in line]
+    assert [line.split("continuously ")[-1] for line in intro] == [
+        "(limit: grade 8 for caregivers; change checks.reading_grade, or "
+        "audiences.caregivers.reading_grade in handouts.yaml)",
+        "(limit: grade 8 for general; change checks.reading_grade in handouts.yaml)"]
+    assert all(not line.split(": ")[1].startswith("warning") for line in intro)
+
+
+# ------------------------------------------------------------------ 3. the translation workflow
+
+def test_translate_says_created_then_counts_new_changed_unchanged(spanish: Path) -> None:
+    created = _run(spanish, "translate", NAME, "es")
+    assert created.exit_code == 0, created.output
+    assert created.output == f"created {PO} (28 texts to translate)\n"
+    po = spanish / PO
+    text = po.read_text(encoding="utf-8")
+    assert "#. new in this update" not in _entries(po)  # all is new in a new file
+    for step in ('#   msgstr:  your Spanish translation: write it between the quotes of '
+                 'msgstr ""\n',
+                 "#   msgctxt: where the text is printed (do not change it)\n",
+                 "#   msgid:   the English text (do not change it)\n",
+                 '#   delete its "#, fuzzy" line (and its "#| msgid" lines), or run\n',
+                 f"#   handouts translate {NAME} es --accept FIELD",
+                 f"#   handouts build {NAME} --language es --draft\n",
+                 f"#   handouts check {NAME}\n"):
+        assert step in text.split('msgid ""')[0], step
+    _translate(spanish)
+    edit(spanish, f"content/{NAME}.yaml", "Do the same steps on your other hand.",
+         "Now do your other hand.")
+    edit(spanish, f"content/{NAME}.yaml", "    - Take off rings and watches.",
+         "    - Take off rings and watches.\n    - Sit down.")
+    updated = _run(spanish, "translate", NAME, "es")
+    assert updated.output == f"updated {PO}: 1 new, 1 changed, 27 unchanged\n"
+    text = _entries(po)
+    assert '#. new in this update\nmsgctxt "precautions.before[2].text"\nmsgid "Sit down."\n' \
+        'msgstr ""\n' in text
+    changed = ('#, fuzzy\n#| msgid "Do the same steps on your other hand."\n'
+               'msgctxt "steps[4].text"\nmsgid "Now do your other hand."\n'
+               'msgstr "ES Do the same steps on your other hand."\n')
+    assert changed in text
+    # A second update keeps what the translator has not reviewed yet, and the new
+    # mark belongs to the latest update only.
+    again = _run(spanish, "translate", NAME, "es")
+    assert again.output == f"updated {PO}: 0 new, 0 changed, 29 unchanged\n"
+    text = _entries(po)
+    assert changed in text and "#. new in this update" not in text
+    assert po.read_text(encoding="utf-8").count("# ---- How to translate this file") == 1
+
+
+def test_accept_marks_a_reviewed_translation_done(spanish: Path) -> None:
+    _translate(spanish)
+    edit(spanish, f"content/{NAME}.yaml", "Do the same steps on your other hand.",
+         "Now do your other hand.")
+    _run(spanish, "translate", NAME, "es")
+    wrong = _run(spanish, "translate", NAME, "es", "--accept", "title")
+    assert wrong.exit_code == 1
+    assert wrong.stderr.startswith(
+        f"{PO}: --accept: title is not marked out of date (fuzzy) in this file, so there is "
+        "nothing to accept; out of date now: steps[4].text\n")
+    ok = _run(spanish, "translate", NAME, "es", "--accept", "steps[4].text")
+    assert ok.output == (f"updated {PO}: 0 new, 0 changed, 28 unchanged; accepted 1 "
+                         "reviewed: steps[4].text\n")
+    text = _entries(spanish / PO)
+    assert "#, fuzzy" not in text and "#| msgid" not in text
+    build_result = build(spanish, language="es")
+    assert build_result.warnings == []
+
+
+def test_check_reports_progress_with_the_first_missing_text(spanish: Path) -> None:
+    po = _translate(spanish, blank=("steps[2].text", "steps[3].title", "benefits[1].text",
+                                    "review.reviewer"))
+    result = _run(spanish, "check", "--no-render")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "checked 1 handout × en × letter, a4 × standard, large (4 versions; 4 more not "
+        "checked: translation unfinished) (not rendered: page fit skipped)",
+        f"{PO}: warning: 24 of 28 texts translated; first missing: steps[2].text at line "
+        f"{_line(po, 'steps[2].text')}",
+        "0 error(s), 1 warning(s)"]
+
+
+def test_untranslated_file_is_one_problem_not_one_per_text(spanish: Path) -> None:
+    _run(spanish, "translate", NAME, "es")
+    po = spanish / PO
+    with pytest.raises(RenderError) as caught:
+        build(spanish, language="es")
+    assert [p.format() for p in caught.value.problems] == [
+        f"{PO}: 28 texts are not translated yet (first: title at line {_line(po, 'title')}, "
+        f"intro at line {_line(po, 'intro')}, summary at line {_line(po, 'summary')}, ...); "
+        f"run 'handouts translate {NAME} es' and fill in the msgstr lines, or preview with "
+        "--draft"]
+
+
+def test_draft_preview_shows_missing_texts_tagged_and_is_never_final(spanish: Path) -> None:
+    _translate(spanish, blank=("intro", "steps[1].title", "steps[2].text"))
+    result = _run(spanish, "build", NAME, "--language", "es", "--draft")
+    assert result.exit_code == 0, result.output
+    pdf = spanish / f"output/es/general/{NAME}-letter-standard-draft.pdf"
+    assert result.output == f"wrote {pdf} (2 pages)\n"
+    text = _pdf_text(pdf)
+    assert "Draft: 3 texts not yet translated, shown tagged [EN]" in text
+    assert "[EN] Warm up" in text and "[EN] Your hands work hard all day." in text
+    assert "ES Stretch each finger" in text and "[EN] ES" not in text
+    final = _run(spanish, "build", NAME, "--language", "es")
+    assert final.exit_code == 1
+    assert "3 texts are not translated yet" in final.stderr
+    assert sorted(p.name for p in (spanish / "output").rglob("*.pdf")) == [pdf.name]
+    client = _run(spanish, "build", NAME, "--language", "es", "--draft", "--client", "A")
+    assert client.exit_code == 2
+    assert "--draft cannot be used with --client" in client.output
+
+
+def test_reviewer_and_publisher_are_translated(spanish: Path) -> None:
+    edit(spanish, f"content/{NAME}.yaml", "  - title: Your clinic's own guidance\n",
+         "  - title: Your clinic's own guidance\n    publisher: Your Clinic team\n")
+    created = _run(spanish, "translate", NAME, "es")
+    assert created.output == f"created {PO} (29 texts to translate)\n"
+    text = (spanish / PO).read_text(encoding="utf-8")
+    assert 'msgctxt "sources[1].publisher"\nmsgid "Your Clinic team"\n' in text
+    assert 'msgctxt "review.reviewer"\nmsgid "Your Clinic team"\n' in text
+    _translate(spanish, texts={"sources[1].publisher": "Equipo de la clínica",
+                               "review.reviewer": "el equipo de la clínica"})
+    printed = " ".join(_pdf_text(build(spanish, language="es").built[0].path).split())
+    assert "Equipo de la clínica" in printed and "por el equipo de la clínica." in printed
+    assert "Your Clinic team" not in printed
