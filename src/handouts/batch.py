@@ -334,7 +334,7 @@ def _render_all(project: Project, documents: dict[str, Document], out_dir: Path,
         return
     # Import the engine before the workers fork: each inherits the loaded modules
     # instead of importing WeasyPrint, Pango bindings and fontTools on its own.
-    import weasyprint  # noqa: F401
+    from handouts import pdf  # noqa: F401
 
     with ProcessPoolExecutor(workers, initializer=_worker_init,
                              initargs=(str(project.root),)) as pool:
