@@ -307,7 +307,7 @@ def test_cli_merge_says_nothing_about_the_clients(starter: Path, tmp_path: Path,
     result = CliRunner().invoke(cli, ["-C", str(starter), "-v", "merge", str(csv_path)])
     assert result.exit_code == 1
     assert "clients.csv:5: has 11 fields, the header has 9 — an unquoted comma?" in result.stderr
-    assert "2 client PDF(s) written, 1 row(s) with errors" in result.output
+    assert "2 client PDF(s) written, 1 line(s) with errors" in result.output
     logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     names = [p.name.lower() for p in (starter / "output").rglob("*")]
     assert len([n for n in names if n.endswith(".pdf")]) == 2

@@ -1,0 +1,94 @@
+"""A clinic owner on their own: versions never overwrite each other silently, dates as
+people type them, options where people put them, a helpful ``init``, starter text
+flagged, CSV lines called lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from handouts.cli import cli
+from handouts.scaffold import init_project
+
+HANDOUT = "hand-self-massage"
+
+
+@pytest.fixture
+def starter(tmp_path: Path) -> Path:
+    """A fresh starter project."""
+    root = tmp_path / "p"
+    init_project(root)
+    return root
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def _set(root: Path, old: str, new: str, name: str = "handouts.yaml") -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# --- 2. no silent overwrite ------------------------------------------------------------
+
+def test_other_paper_goes_to_its_own_name(starter: Path) -> None:
+    out = starter / "output"
+    first = run("-C", str(starter), "build")
+    assert first.output == f"wrote {out / (HANDOUT + '.pdf')} (2 pages)\n"
+    letter = (out / f"{HANDOUT}.pdf").read_bytes()
+    a4 = run("-C", str(starter), "build", "--paper", "a4")
+    assert a4.exit_code == 0, a4.output
+    assert a4.output == f"wrote {out / 'en/general' / (HANDOUT + '-a4-standard.pdf')} (2 pages)\n"
+    assert (out / f"{HANDOUT}.pdf").read_bytes() == letter  # the letter PDF is untouched
+    same = run("-C", str(starter), "build", "--paper", "letter")  # the default, named
+    assert same.output == f"wrote {out / (HANDOUT + '.pdf')} (2 pages)\n"
+
+
+def test_replacing_a_different_version_is_said(starter: Path) -> None:
+    out = starter / "output"
+    assert run("-C", str(starter), "build").exit_code == 0
+    _set(starter, "  paper: letter", "  paper: a4")  # the clinic changes its default paper
+    result = run("-C", str(starter), "build")
+    assert result.exit_code == 0, result.output
+    pdf = out / f"{HANDOUT}.pdf"
+    assert result.output == (f"wrote {pdf} (2 pages)\n"
+                             f"replaced {pdf} (it was the letter version)\n")
+    again = run("-C", str(starter), "build")  # the same version again: nothing to say
+    assert again.output == f"wrote {pdf} (2 pages)\n"
+
+
+# --- 4. global options after the command -----------------------------------------------
+
+def test_project_option_after_the_command(starter: Path, tmp_path: Path) -> None:
+    result = run("build", "-C", str(starter))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {starter / 'output' / (HANDOUT + '.pdf')} (2 pages)\n"
+    # given in both places, the one after the command wins
+    both = run("-C", str(tmp_path / "nowhere"), "check", "--no-render", "-C", str(starter))
+    assert both.exit_code == 0, both.output
+
+
+def test_verbose_and_quiet_after_the_command(starter: Path) -> None:
+    verbose = run("-C", str(starter), "check", "--no-render", "-v")
+    assert verbose.exit_code == 0, verbose.output
+    assert "0 error(s)" in verbose.stdout
+    quiet = run("-C", str(starter), "check", "--no-render", "-q")
+    assert quiet.exit_code == verbose.exit_code and quiet.stdout == ""
+    built = run("build", "-C", str(starter), "-v")
+    assert built.output.splitlines()[-1].startswith("1 PDF(s) in ")
+    assert run("-v", "build", "-C", str(starter), "-q").output == ""  # after wins
+    loud = run("-q", "build", "-C", str(starter), "-v")
+    assert loud.output.splitlines()[-1].startswith("1 PDF(s) in ")
+
+
+def test_batch_quiet_after_the_command(starter: Path) -> None:
+    before = run("-C", str(starter), "-q", "batch")
+    after = run("batch", "-C", str(starter), "-q")
+    assert after.exit_code == before.exit_code
+    assert after.stdout == before.stdout == ""
+    assert after.stderr == before.stderr
