@@ -92,3 +92,52 @@ def test_batch_quiet_after_the_command(starter: Path) -> None:
     assert after.exit_code == before.exit_code
     assert after.stdout == before.stdout == ""
     assert after.stderr == before.stderr
+
+
+# --- 5. init asks or takes options -----------------------------------------------------
+
+def _clinic_lines(root: Path) -> list[str]:
+    return [line.strip() for line in (root / "handouts.yaml").read_text().splitlines()
+            if line.strip().startswith(("name:", "phone:", "city:"))]
+
+
+def test_init_takes_the_clinic_details_as_options(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root), "--name", "Bright Hands: Massage", "--phone",
+                 "+1 480 992 5050", "--city", "Tempe")
+    assert result.exit_code == 0, result.output
+    assert _clinic_lines(root) == ['name: "Bright Hands: Massage"',
+                                   'city: "Tempe"', 'phone: "+1 480 992 5050"']
+    assert (root / "assets/README.md").is_file()
+    assert (root / "content/images/README.md").is_file()
+    check = run("-C", str(root), "check", "--no-render")
+    assert "error" not in check.stderr and check.exit_code == 0, check.output
+
+
+def test_init_asks_and_asks_again_for_a_bad_phone(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root), "--ask", input="Bright Hands\n555\n(480) 992-5050\nTempe\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "Your clinic's name: Bright Hands\nIts phone number: 555\n"
+        "Error: '555' is not a valid phone number for region US; write it as (480) 992-5050 "
+        "or +1 480 992 5050\nIts phone number: (480) 992-5050\nIts city: Tempe\n")
+    assert _clinic_lines(root) == ['name: "Bright Hands"', 'city: "Tempe"',
+                                   'phone: "(480) 992-5050"']
+
+
+def test_init_without_a_terminal_keeps_the_placeholders(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root))  # CliRunner's input is not a terminal
+    assert result.exit_code == 0, result.output
+    assert _clinic_lines(root) == ["name: Your Clinic Name", "city: Springfield",
+                                   "phone: (217) 555-0142"]
+    assert f"created {root / 'assets/README.md'}" in result.output
+
+
+def test_init_refuses_a_bad_phone_option_before_writing(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root), "--phone", "12")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("--phone: '12' is not a valid phone number for region US")
+    assert not root.exists()

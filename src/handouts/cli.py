@@ -28,7 +28,7 @@ from handouts.listing import list_handouts
 from handouts.merge import merge as run_merge
 from handouts.plan import GENERAL
 from handouts.quality import check as run_check
-from handouts.scaffold import init_project
+from handouts.scaffold import ClinicDetails, init_project, phone_problem
 from handouts.translations import update_translation
 
 
@@ -330,13 +330,34 @@ def list_command(state: _State) -> None:
 @click.option("--with-theme", is_flag=True,
               help="Also copy the theme's handout.html.j2 and handout.css into templates/ "
                    "to start a design from.")
+@click.option("--name", default=None, help="Your clinic's name.")
+@click.option("--phone", default=None, help="Your clinic's phone number.")
+@click.option("--city", default=None, help="Your clinic's city.")
+@click.option("--ask/--no-ask", default=None,
+              help="Ask for the details not given (default: when run on a terminal).")
 @pass_state
-def init(state: _State, directory: Path, with_theme: bool) -> None:
+def init(state: _State, directory: Path, with_theme: bool, name: str | None,
+         phone: str | None, city: str | None, ask: bool | None) -> None:
     """Create a new handout project in DIRECTORY from the built-in example."""
-    created = init_project(directory, with_theme=with_theme)
+    if ask is None:
+        ask = sys.stdin.isatty()
+    if ask:
+        name = name or click.prompt("Your clinic's name")
+        phone = phone or click.prompt("Its phone number", value_proc=_phone)
+        city = city or click.prompt("Its city")
+    details = ClinicDetails(name, phone, city)
+    created = init_project(directory, with_theme=with_theme, details=details)
     for path in created:
         state.say(f"created {path}")
     state.say(f"Next: cd {directory} && handouts build")
+
+
+def _phone(value: str) -> str:
+    """A phone number accepted by the config, or an error that makes click ask again."""
+    problem = phone_problem(value)
+    if problem is not None:
+        raise click.UsageError(problem)
+    return value
 
 
 @cli.command()
