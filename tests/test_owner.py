@@ -141,3 +141,55 @@ def test_init_refuses_a_bad_phone_option_before_writing(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("--phone: '12' is not a valid phone number for region US")
     assert not root.exists()
+
+
+# --- 3. dates as people type them --------------------------------------------------------
+
+CSV_HEAD = "client,handout,next_appointment\n"
+
+
+def _appointments(cells: list[str], language: str, region: str) -> tuple[list, list[str]]:
+    from handouts.clientcsv import Choices, parse_rows
+    from handouts.dates import date_locale
+
+    choices = Choices({HANDOUT: ["en"]}, ["general"], "en", "letter",
+                      date_locale(language, region))
+    text = CSV_HEAD + "".join(f'Client {i},{HANDOUT},"{cell}"\n' for i, cell in enumerate(cells))
+    rows, problems = parse_rows(text, "clients.csv", choices)
+    return ([r.client.next_appointment.isoformat() for r in rows],
+            [p.format() for p in problems])
+
+
+def test_dates_in_the_clinic_s_own_order() -> None:
+    cells = ["2026-12-15", "12/15/2026", "15/12/2026", "3/4/2026", "Dec 15, 2026"]
+    assert _appointments(cells, "en", "US") == (
+        ["2026-12-15", "2026-12-15", "2026-12-15", "2026-03-04", "2026-12-15"], [])
+    cells = ["2026-12-15", "15/12/2026", "3/4/2026", "15 dic 2026", "12/15/2026"]
+    assert _appointments(cells, "es", "ES") == (
+        ["2026-12-15", "2026-12-15", "2026-04-03", "2026-12-15", "2026-12-15"], [])
+
+
+def test_an_unreadable_date_is_refused_with_an_example_not_echoed() -> None:
+    cells = ["15/12/26", "next Tuesday", "31/02/2026"]
+    assert _appointments(cells, "en", "US") == ([], [
+        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15",
+        "clients.csv:3: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15",
+        "clients.csv:4: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15"])
+    assert _appointments(["3/4/26"], "es", "ES")[1] == [
+        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "15/12/2026 or 2026-12-15"]
+
+
+def test_build_next_appointment_as_people_type_it(starter: Path) -> None:
+    ok = run("-C", str(starter), "build", "--client", "Jane Roe",
+             "--next-appointment", "12/15/2026")
+    assert ok.exit_code == 0, ok.output
+    bad = run("-C", str(starter), "build", "--client", "Jane Roe",
+              "--next-appointment", "soonish")
+    assert bad.exit_code == 2
+    assert "'--next-appointment': is not a date handouts can read; write it as 12/15/2026 " \
+           "or 2026-12-15" in bad.stderr
+    assert "soonish" not in bad.stderr

@@ -23,12 +23,16 @@ from handouts.batch import VariantResult, summarize
 from handouts.batch import batch as run_batch
 from handouts.build import build as build_handouts
 from handouts.clients import Client
+from handouts.config import load_config
+from handouts.dates import date_locale, parse_date
+from handouts.dates import example as date_example
 from handouts.doctor import diagnose
 from handouts.listing import list_handouts
 from handouts.merge import merge as run_merge
 from handouts.plan import GENERAL
 from handouts.quality import check as run_check
 from handouts.scaffold import ClinicDetails, init_project, phone_problem
+from handouts.sourcefile import LineMap
 from handouts.translations import update_translation
 
 
@@ -177,21 +181,22 @@ def _show_engine_log(show: bool) -> None:
 @click.option("--client", default=None, help="Client name for the 'prepared for' block.")
 @click.option("--note", default=None, help="A personal note from the therapist (needs --client).")
 @click.option("--therapist", default=None, help="The therapist's name (needs --client).")
-@click.option("--next-appointment", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Next appointment date, YYYY-MM-DD (needs --client).")
+@click.option("--next-appointment", default=None,
+              help="Next appointment date, e.g. 2026-12-15 or as the clinic writes dates "
+                   "(needs --client).")
 @click.option("--name-pattern", default=None,
               help="File name for client copies, e.g. '{client}-{handout}' (default: a hash).")
 @pass_state
 def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path | None,
           audience: str, language: str | None, large_print: bool, client: str | None,
-          note: str | None, therapist: str | None, next_appointment: dt.datetime | None,
+          note: str | None, therapist: str | None, next_appointment: str | None,
           name_pattern: str | None) -> None:
     """Render HANDOUT(s) to PDF (all handouts when none are named)."""
     if client is None and (note or therapist or next_appointment or name_pattern):
         raise click.UsageError("--note, --therapist, --next-appointment and --name-pattern "
                                "need --client")
     person = None if client is None else Client(
-        client, note, therapist, next_appointment.date() if next_appointment else None)
+        client, note, therapist, _appointment(state.root, next_appointment))
     started = time.perf_counter()
     result = build_handouts(state.root, handout, paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
@@ -204,6 +209,20 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
         if item.replaced:
             state.say(f"replaced {item.path} (it was {item.replaced})")
     state.say(f"{len(result.built)} PDF(s) in {time.perf_counter() - started:.2f}s", 1)
+
+
+def _appointment(root: Path, text: str | None) -> dt.date | None:
+    """``--next-appointment`` read as the clinic writes dates (its language and phone region)."""
+    if text is None:
+        return None
+    config = load_config(root.resolve(), [], LineMap())
+    locale = date_locale(config.defaults.language, config.clinic.phone_region) if config \
+        else date_locale("en", "US")
+    day = parse_date(text, locale)
+    if day is None:  # the value is not repeated: it sits beside the client's details
+        raise click.BadParameter(f"is not a date handouts can read; write it as "
+                                 f"{date_example(locale)}", param_hint="'--next-appointment'")
+    return day
 
 
 def _pages(n: int) -> str:
