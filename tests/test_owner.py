@@ -78,7 +78,8 @@ def test_verbose_and_quiet_after_the_command(starter: Path) -> None:
     assert verbose.exit_code == 0, verbose.output
     assert "0 error(s)" in verbose.stdout
     quiet = run("-C", str(starter), "check", "--no-render", "-q")
-    assert quiet.exit_code == verbose.exit_code and quiet.stdout == ""
+    assert quiet.exit_code == verbose.exit_code
+    assert "error(s)" not in quiet.stdout  # -q: the problems only, no summary
     built = run("build", "-C", str(starter), "-v")
     assert built.output.splitlines()[-1].startswith("1 PDF(s) in ")
     assert run("-v", "build", "-C", str(starter), "-q").output == ""  # after wins
@@ -193,3 +194,32 @@ def test_build_next_appointment_as_people_type_it(starter: Path) -> None:
     assert "'--next-appointment': is not a date handouts can read; write it as 12/15/2026 " \
            "or 2026-12-15" in bad.stderr
     assert "soonish" not in bad.stderr
+
+
+# --- 6. starter text left in a project --------------------------------------------------
+
+def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    assert run("init", str(root), "--name", "Bright Hands", "--phone", "(480) 992-5050",
+               "--city", "Tempe").exit_code == 0
+    _set(root, "  email: hello@yourclinic.example", "  email: desk@brighthands.example")
+    _set(root, "    street: 100 Main Street", "    street: 12 Mill Avenue")
+    _set(root, "  postal_code: \"62701\"", "  postal_code: \"85281\"")
+    _set(root, "  website: https://yourclinic.example\n", "")
+    _set(root, "  booking_url: https://yourclinic.example/book\n", "")
+    result = run("-C", str(root), "check", "--no-render")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "content/hand-self-massage.yaml: warning: is the starter's sample handout, unchanged; "
+        "make it your own or delete it",
+        "0 error(s), 1 warning(s)"]
+    _set(root, "title: A 3-minute hand massage", "title: A 4-minute hand massage",
+         f"content/{HANDOUT}.yaml")
+    _set(root, "Bright Hands", "Your Clinic Name")
+    result = run("-C", str(root), "check", "--no-render")
+    assert result.stdout.splitlines() == [
+        "content/hand-self-massage.yaml:40: warning: review.reviewer: still the starter text "
+        "'Your Clinic team'; put the name of the person who reviewed this handout",
+        "handouts.yaml:4: warning: clinic.name: still the starter text 'Your Clinic Name'; "
+        "put your clinic's name here",
+        "0 error(s), 2 warning(s)"]

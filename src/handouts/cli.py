@@ -365,7 +365,8 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
         phone = phone or click.prompt("Its phone number", value_proc=_phone)
         city = city or click.prompt("Its city")
     details = ClinicDetails(name, phone, city)
-    created = init_project(directory, with_theme=with_theme, details=details)
+    created = init_project(directory, with_theme=with_theme, details=details,
+                           folders=True)
     for path in created:
         state.say(f"created {path}")
     state.say(f"Next: cd {directory} && handouts build")

@@ -77,20 +77,21 @@ def _fill(text: str, details: ClinicDetails) -> str:
 
 
 def init_project(directory: Path, *, with_theme: bool = False,
-                 details: ClinicDetails | None = None) -> list[Path]:
+                 details: ClinicDetails | None = None, folders: bool = False) -> list[Path]:
     """Copy the starter project into ``directory``; never overwrites an existing file.
 
     ``with_theme`` also copies the theme's template and stylesheet into the new
     project's ``templates/``, for a designer to start from (they build unchanged).
     ``details`` replace the starter's clinic name, phone and city; a bad phone number
-    is refused before anything is written.
+    is refused before anything is written. ``folders`` also creates ``assets/`` and
+    ``content/images/``, each with a README saying what goes there (``handouts init``).
     """
     details = details or ClinicDetails()
     if details.phone is not None and (bad := phone_problem(details.phone)) is not None:
         raise HandoutsError([Problem("--phone", None, "", bad)])
     sources = sorted(p for p in SKELETON_DIR.rglob("*") if p.is_file())
     targets = [directory / p.relative_to(SKELETON_DIR) for p in sources]
-    notes = [directory / name for name in FOLDER_NOTES]
+    notes = [directory / name for name in FOLDER_NOTES] if folders else []
     theme_targets = [directory / "templates" / name for name in _COMMENTS] if with_theme else []
     clashes = [t for t in targets + notes + theme_targets if t.exists()]
     if clashes:
@@ -103,7 +104,7 @@ def init_project(directory: Path, *, with_theme: bool = False,
                               encoding="utf-8")
         else:
             shutil.copyfile(source, target)
-    for target, text in zip(notes, FOLDER_NOTES.values(), strict=True):
+    for target, text in zip(notes, FOLDER_NOTES.values(), strict=False):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     (directory / "templates").mkdir(parents=True, exist_ok=True)
