@@ -135,7 +135,8 @@ def test_unknown_handout_empty_cells_and_bad_date(tmp_path: Path) -> None:
         "desk-stretch-break)",
         "clients.csv:2: language: no handout of this project is available in this language "
         "(choose from en, es)",
-        "clients.csv:2: next_appointment: must be a date written as YYYY-MM-DD",
+        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15",
     ]
 
 
@@ -309,7 +310,7 @@ def test_cli_merge_says_nothing_about_the_clients(starter: Path, tmp_path: Path,
     result = CliRunner().invoke(cli, ["-C", str(starter), "-v", "merge", str(csv_path)])
     assert result.exit_code == 1
     assert "clients.csv:5: has 11 fields, the header has 9 — an unquoted comma?" in result.stderr
-    assert "2 client PDF(s) written, 1 row(s) with errors" in result.output
+    assert "2 client PDF(s) written, 1 line(s) with errors" in result.output
     logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     names = [p.name.lower() for p in (starter / "output").rglob("*")]
     assert len([n for n in names if n.endswith(".pdf")]) == 2

@@ -46,7 +46,8 @@ def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Pa
         "hand-self-massage)",
         "clients.csv:4: paper: must be letter or a4",
         "clients.csv:4: large_print: must be yes or no",
-        "clients.csv:4: next_appointment: must be a date written as YYYY-MM-DD",
+        "clients.csv:4: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15",
     ]
     assert [line for line, _, _ in result.written] == [2, 5]
     first = result.written[0][1]

@@ -48,7 +48,8 @@ def test_every_problem_in_every_file_at_once(project: Path) -> None:
         "content/empty-ish.yaml:1: precautions: is required",
         "content/empty-ish.yaml:1: review: is required",
         "content/empty-ish.yaml:1: steps: is required",
-        f"{CONTENT}:7: keywords: must be a list (lines starting with '- ')",
+        f"{CONTENT}:7: keywords: must be a list: start each item on its own line "
+        "with '- '",
         f"{CONTENT}:18: steps[3].titel: unknown key (did you mean 'title'?); allowed keys: "
         "alt, audiences, except, id, image, replaces, text, tip, title",
         f"{CONTENT}:21: steps[4].text: must not be empty",

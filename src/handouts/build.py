@@ -6,6 +6,7 @@ as they were.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,13 +29,19 @@ from handouts.theme import validate_templates
 CLIENT_OPTIONS = {"name": "client", "note": "note", "therapist": "therapist"}
 
 
+#: Which version each plain-named PDF in the output folder is (``{"x.pdf": {...}}``),
+#: so a build that replaces a different version can say so.
+BUILT_RECORD = ".handouts-built.json"
+
+
 @dataclass(frozen=True)
 class Built:
-    """One PDF written by a build."""
+    """One PDF written by a build; ``replaced`` names the different version it replaced."""
 
     variant: Variant
     path: Path
     pages: int
+    replaced: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,8 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
           name_pattern: str | None = None, draft: bool = False) -> BuildResult:
     """Build the named handouts (all by default) in one variant.
 
-    The everyday version (any paper) goes to ``<out>/<handout>.pdf``; other versions use the batch
+    The project's default version (its default paper and language, the general audience,
+    standard print) goes to ``<out>/<handout>.pdf``; every other version uses the batch
     layout (``<out>/<language>/<audience>/<handout>-<paper>-<print>.pdf``), and
     named-client copies go to ``<out>/clients/`` under a name that does not reveal
     the client (see :func:`handouts.naming.client_filename`).
@@ -144,10 +152,11 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
                                        CLIENT_OPTIONS)}
         if found:
             raise ValidationError(list(found))
-    # The everyday case keeps the simple name output/<handout>.pdf (whatever the paper);
-    # other versions use the batch layout so they never overwrite it.
+    # Only the project's default version keeps the simple name output/<handout>.pdf;
+    # every other version uses the batch layout, whose name says which version it is,
+    # so --paper a4 never silently replaces the letter PDF.
     plain = audience == GENERAL and language in (None, defaults.language) and \
-        print_size == "standard"
+        print_size == "standard" and paper in (None, defaults.paper)
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = list(loaded)
     for doc, variant in zip(documents, variants, strict=True):
@@ -168,7 +177,47 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         pending.append((variant, target, output.pdf, output.pages))
     if errors_only(problems):
         raise RenderError(problems)
-    for _, target, data, _ in pending:
+    record_path = out_dir / BUILT_RECORD
+    record = _read_record(record_path)
+    built: list[Built] = []
+    for variant, target, data, pages in pending:
+        replaced = None
+        if client is None and target.parent == out_dir:
+            before = record.get(target.name)
+            now = _describe(variant)
+            if target.exists() and before is not None and before != now:
+                replaced = _difference(before, now)
+            record[target.name] = now
         write_atomic(target, data)
-    built = [Built(v, target, pages) for v, target, _, pages in pending]
+        built.append(Built(variant, target, pages, replaced))
+    if client is None and any(t.parent == out_dir for _, t, _, _ in pending):
+        write_atomic(record_path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
     return BuildResult(built, [p for p in problems if p.severity is Severity.WARNING])
+
+
+def _describe(variant: Variant) -> dict[str, str]:
+    return {"paper": variant.paper, "print": variant.print,
+            "language": variant.language, "audience": variant.audience}
+
+
+def _read_record(path: Path) -> dict[str, dict[str, str]]:
+    """The record of plain-named PDFs; a missing or damaged one is simply empty."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items()
+            if isinstance(v, dict) and all(isinstance(x, str) for x in v.values())}
+
+
+def _difference(before: dict[str, str], now: dict[str, str]) -> str:
+    """How the replaced PDF differed, in the words of the options: ``the letter version``."""
+    words = {"paper": lambda v: "A4" if v == "a4" else v,
+             "print": lambda v: f"{v}-print",
+             "language": lambda v: f"'{v}'",
+             "audience": lambda v: f"{v} audience"}
+    parts = [words[key](before[key]) for key in ("language", "audience", "paper", "print")
+             if key in before and before[key] != now.get(key)]
+    return f"the {', '.join(parts)} version" if parts else "a different version"

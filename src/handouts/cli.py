@@ -7,6 +7,7 @@ subclasses (Click exceptions), so no command needs a try/except.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import sys
@@ -22,19 +23,43 @@ from handouts.batch import VariantResult, summarize
 from handouts.batch import batch as run_batch
 from handouts.build import build as build_handouts
 from handouts.clients import Client
+from handouts.config import load_config
+from handouts.dates import date_locale, parse_date
+from handouts.dates import example as date_example
 from handouts.doctor import diagnose
 from handouts.listing import list_handouts
 from handouts.merge import merge as run_merge
 from handouts.plan import GENERAL
 from handouts.quality import check as run_check
-from handouts.scaffold import init_project
+from handouts.scaffold import ClinicDetails, init_project, phone_problem
+from handouts.sourcefile import LineMap
 from handouts.translations import update_translation
 
 
 class _State:
-    def __init__(self, root: Path, verbosity: int) -> None:
-        self.root = root
-        self.verbosity = verbosity
+    """The project folder and how much to print, from the options on either side of the command.
+
+    ``-C``, ``-v`` and ``-q`` may be given before the command (``handouts -C dir build``)
+    or after it (``handouts build -C dir``); a value given in both places: the one after
+    the command wins.
+    """
+
+    def __init__(self) -> None:
+        self.root = Path(".")
+        #: ``(verbose, quiet)`` given at each level: 0 before the command, 1 after it.
+        self._levels: dict[int, tuple[int, bool]] = {}
+
+    @property
+    def verbosity(self) -> int:
+        """-1 with -q, else the number of -v (the options after the command win)."""
+        verbose, quiet = self._levels[max(self._levels)] if self._levels else (0, False)
+        return -1 if quiet else verbose
+
+    def set_output(self, depth: int, verbose: int | None, quiet: bool | None) -> None:
+        """Record -v/-q given at ``depth`` (a part not given keeps what was given there)."""
+        old_verbose, old_quiet = self._levels.get(depth, (0, False))
+        self._levels[depth] = (old_verbose if verbose is None else verbose,
+                               old_quiet if quiet is None else quiet)
 
     def say(self, message: str, level: int = 0) -> None:
         """Print ``message`` unless it is more detailed than -q/-v allow."""
@@ -42,25 +67,73 @@ class _State:
             click.echo(message)
 
 
-pass_state = click.make_pass_decorator(_State)
 PROJECT = click.Path(file_okay=False, path_type=Path)
 OUT = click.Path(file_okay=False, path_type=Path)
 
 
+def _depth(ctx: click.Context) -> int:
+    return 0 if ctx.parent is None else 1
+
+
+def _store_project(ctx: click.Context, _: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.ensure_object(_State).root = value
+
+
+def _store_verbose(ctx: click.Context, _: click.Parameter, value: int) -> None:
+    if value:
+        ctx.ensure_object(_State).set_output(_depth(ctx), value, None)
+
+
+def _store_quiet(ctx: click.Context, _: click.Parameter, value: bool | None) -> None:
+    if value:
+        ctx.ensure_object(_State).set_output(_depth(ctx), None, True)
+
+
+def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """-C/--project, -v and -q: one definition, on the group and on every command.
+
+    The options store into the shared :class:`_State` as they are parsed, so the ones
+    after the command (parsed later) win.
+    """
+    options = [
+        click.option("--project", "-C", type=PROJECT, default=None, expose_value=False,
+                     callback=_store_project,
+                     help="The project folder (the one with handouts.yaml; default: here)."),
+        click.option("-v", "--verbose", count=True, expose_value=False,
+                     callback=_store_verbose, help="Say more (repeat for engine details)."),
+        click.option("-q", "--quiet", is_flag=True, default=None, expose_value=False,
+                     callback=_store_quiet, help="Print only problems."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give ``command`` the state (with logging set for the final -v/-q) and the global options."""
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        state = click.get_current_context().ensure_object(_State)
+        _configure_logging(state.verbosity)
+        return command(state, *args, **kwargs)
+    return global_options(run)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="handouts")
-@click.option("--project", "-C", type=PROJECT, default=Path("."), show_default=True,
-              help="The project folder (the one with handouts.yaml).")
-@click.option("-v", "--verbose", count=True, help="Say more (repeat for engine details).")
-@click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
+@global_options
 @click.pass_context
-def cli(ctx: click.Context, project: Path, verbose: int, quiet: bool) -> None:
+def cli(ctx: click.Context) -> None:
     """Branded, accessible PDF handouts from plain content files."""
-    verbosity = -1 if quiet else verbose
-    logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.CRITICAL,
-                        format="%(name)s: %(message)s")
+    ctx.ensure_object(_State)
+
+
+def _configure_logging(verbosity: int) -> None:
+    """Engine details on stderr with -vv; nothing otherwise."""
+    level = logging.DEBUG if verbosity >= 2 else logging.CRITICAL
+    logging.basicConfig(level=level, format="%(name)s: %(message)s")
     _show_engine_log(verbosity >= 2)
-    ctx.obj = _State(project, verbosity)
 
 
 class _EngineLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -108,8 +181,9 @@ def _show_engine_log(show: bool) -> None:
 @click.option("--client", default=None, help="Client name for the 'prepared for' block.")
 @click.option("--note", default=None, help="A personal note from the therapist (needs --client).")
 @click.option("--therapist", default=None, help="The therapist's name (needs --client).")
-@click.option("--next-appointment", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Next appointment date, YYYY-MM-DD (needs --client).")
+@click.option("--next-appointment", default=None,
+              help="Next appointment date, e.g. 2026-12-15 or as the clinic writes dates "
+                   "(needs --client).")
 @click.option("--name-pattern", default=None,
               help="File name for client copies, e.g. '{client}-{handout}' (default: a hash).")
 @click.option("--draft", is_flag=True,
@@ -118,7 +192,7 @@ def _show_engine_log(show: bool) -> None:
 @pass_state
 def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path | None,
           audience: str, language: str | None, large_print: bool, client: str | None,
-          note: str | None, therapist: str | None, next_appointment: dt.datetime | None,
+          note: str | None, therapist: str | None, next_appointment: str | None,
           name_pattern: str | None, draft: bool) -> None:
     """Render HANDOUT(s) to PDF (all handouts when none are named)."""
     if client is None and (note or therapist or next_appointment or name_pattern):
@@ -128,7 +202,7 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
         raise click.UsageError("--draft cannot be used with --client: a client gets only a "
                                "finished handout")
     person = None if client is None else Client(
-        client, note, therapist, next_appointment.date() if next_appointment else None)
+        client, note, therapist, _appointment(state.root, next_appointment))
     started = time.perf_counter()
     result = build_handouts(state.root, handout, paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
@@ -138,7 +212,23 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
         click.echo(problem.format(), err=True)
     for item in result.built:
         state.say(f"wrote {item.path} ({_pages(item.pages)})")
+        if item.replaced:
+            state.say(f"replaced {item.path} (it was {item.replaced})")
     state.say(f"{len(result.built)} PDF(s) in {time.perf_counter() - started:.2f}s", 1)
+
+
+def _appointment(root: Path, text: str | None) -> dt.date | None:
+    """``--next-appointment`` read as the clinic writes dates (its language and phone region)."""
+    if text is None:
+        return None
+    config = load_config(root.resolve(), [], LineMap())
+    locale = date_locale(config.defaults.language, config.clinic.phone_region) if config \
+        else date_locale("en", "US")
+    day = parse_date(text, locale)
+    if day is None:  # the value is not repeated: it sits beside the client's details
+        raise click.BadParameter(f"is not a date handouts can read; write it as "
+                                 f"{date_example(locale)}", param_hint="'--next-appointment'")
+    return day
 
 
 def _pages(n: int) -> str:
@@ -203,11 +293,11 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
     """One personal handout per row of CSV_FILE (see the README for its columns)."""
     result = run_merge(state.root, csv_file, out=out, name_pattern=name_pattern)
     for line, path, pages in result.written:
-        state.say(f"row {line}: wrote {path} ({_pages(pages)})")
+        state.say(f"line {line}: wrote {path} ({_pages(pages)})")
     for problem in result.problems:
         click.echo(problem.format(), err=True)
     bad = {p.line for p in result.problems if p.severity.value == "error"}
-    state.say(f"{len(result.written)} client PDF(s) written, {len(bad)} row(s) with errors")
+    state.say(f"{len(result.written)} client PDF(s) written, {len(bad)} line(s) with errors")
     if not result.ok:
         raise click.exceptions.Exit(1)
 
@@ -280,13 +370,35 @@ def list_command(state: _State) -> None:
 @click.option("--with-theme", is_flag=True,
               help="Also copy the theme's handout.html.j2 and handout.css into templates/ "
                    "to start a design from.")
+@click.option("--name", default=None, help="Your clinic's name.")
+@click.option("--phone", default=None, help="Your clinic's phone number.")
+@click.option("--city", default=None, help="Your clinic's city.")
+@click.option("--ask/--no-ask", default=None,
+              help="Ask for the details not given (default: when run on a terminal).")
 @pass_state
-def init(state: _State, directory: Path, with_theme: bool) -> None:
+def init(state: _State, directory: Path, with_theme: bool, name: str | None,
+         phone: str | None, city: str | None, ask: bool | None) -> None:
     """Create a new handout project in DIRECTORY from the built-in example."""
-    created = init_project(directory, with_theme=with_theme)
+    if ask is None:
+        ask = sys.stdin.isatty()
+    if ask:
+        name = name or click.prompt("Your clinic's name")
+        phone = phone or click.prompt("Its phone number", value_proc=_phone)
+        city = city or click.prompt("Its city")
+    details = ClinicDetails(name, phone, city)
+    created = init_project(directory, with_theme=with_theme, details=details,
+                           folders=True)
     for path in created:
         state.say(f"created {path}")
     state.say(f"Next: cd {directory} && handouts build")
+
+
+def _phone(value: str) -> str:
+    """A phone number accepted by the config, or an error that makes click ask again."""
+    problem = phone_problem(value)
+    if problem is not None:
+        raise click.UsageError(problem)
+    return value
 
 
 @cli.command()

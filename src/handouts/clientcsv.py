@@ -11,13 +11,16 @@ hold anything (a name, a note about someone's health).
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from babel import Locale
+
 from handouts.clients import Client
+from handouts.dates import date_locale, parse_date
+from handouts.dates import example as date_example
 from handouts.errors import Problem
 from handouts.plan import GENERAL, Variant
 
@@ -57,6 +60,8 @@ class Choices:
     audiences: Sequence[str]
     default_language: str
     default_paper: str
+    #: The clinic's locale, which decides how an all-numeric date is read (default: US).
+    locale: Locale = field(default_factory=lambda: date_locale("en", "US"))
 
     def languages(self) -> list[str]:
         """Every language some handout is available in."""
@@ -314,10 +319,10 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         err("large_print", "must be yes or no")
     appointment = None
     if get("next_appointment"):
-        try:
-            appointment = dt.date.fromisoformat(get("next_appointment"))
-        except ValueError:
-            err("next_appointment", "must be a date written as YYYY-MM-DD")
+        appointment = parse_date(get("next_appointment"), choices.locale)
+        if appointment is None:  # the cell is never quoted: it may hold anything
+            err("next_appointment", "is not a date this file can read; write it as "
+                f"{date_example(choices.locale)}")
     if bad:
         return None, bad
     variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]

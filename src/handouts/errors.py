@@ -9,7 +9,7 @@ single run reports everything that is wrong.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import click
@@ -31,6 +31,9 @@ class Problem:
     field: str
     message: str
     severity: Severity = Severity.ERROR
+    #: Optional lines shown under the message (the offending source line with a caret
+    #: under the column), already indented. Not part of the one-line :meth:`format`.
+    excerpt: str = field(default="", compare=False)
 
     def format(self) -> str:
         """Render as ``path:line: field: message`` (parts we do not know are left out)."""
@@ -38,6 +41,10 @@ class Problem:
         what = f"{self.field}: {self.message}" if self.field else self.message
         prefix = "warning: " if self.severity is Severity.WARNING else ""
         return f"{where}: {prefix}{what}"
+
+    def format_full(self) -> str:
+        """:meth:`format`, followed by the excerpt lines when there are any."""
+        return f"{self.format()}\n{self.excerpt}" if self.excerpt else self.format()
 
 
 class HandoutsError(click.ClickException):
@@ -60,7 +67,7 @@ class HandoutsError(click.ClickException):
     def show(self, file: object = None) -> None:
         """Print every problem on its own line, then a one-line summary, to stderr."""
         for problem in self.problems:
-            click.echo(problem.format(), err=True)
+            click.echo(problem.format_full(), err=True)
         errors = sum(p.severity is Severity.ERROR for p in self.problems)
         click.echo(f"{errors} error{'s' if errors != 1 else ''}; {self.outcome}", err=True)
 

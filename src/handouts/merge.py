@@ -17,6 +17,7 @@ from handouts.checks.glyphs import check_client
 from handouts.clientcsv import Choices, read_rows
 from handouts.compose import compose
 from handouts.content import Document
+from handouts.dates import date_locale
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
@@ -61,7 +62,8 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     defaults = project.config.defaults
     display = csv_path.name
     choices = Choices({name: available_languages(doc) for name, doc in docs.items()},
-                      [GENERAL, *project.config.audiences], defaults.language, defaults.paper)
+                      [GENERAL, *project.config.audiences], defaults.language, defaults.paper,
+                      date_locale(defaults.language, project.config.clinic.phone_region))
     rows, problems = read_rows(csv_path, display, choices)
     refuse_on_check_errors(project, documents, sorted({row.variant for row in rows}))
     result = MergeResult(problems=problems)

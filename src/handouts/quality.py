@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from handouts import markdown
-from handouts.checks import contrast, glyphs, integrity, jargon, readability
+from handouts.checks import contrast, glyphs, integrity, jargon, readability, starter
 from handouts.compose import compose
 from handouts.config import CONFIG_NAME, GradeTargets, Project
 from handouts.content import Document, Handout
@@ -326,6 +326,7 @@ def fast_checks(project: Project, documents: Iterable[Document],
             report.problems += integrity.translation_problems(doc, variant.language)
     # Every printed character must be in an embedded font (never a machine's fallback).
     report.problems += glyphs.check_variants(project, docs.values(), variants)
+    report.problems += starter.starter_problems(project, docs.values())
     return report
 
 

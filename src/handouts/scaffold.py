@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
+
+import phonenumbers
 
 from handouts.errors import HandoutsError, Problem
 from handouts.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
@@ -19,27 +23,94 @@ THEME_COPY_HEADER = (
     "changes, templates/extra.css is simpler. See templates/README.md.")
 _COMMENTS = {TEMPLATE_NAME: ("{#", "#}"), STYLESHEET_NAME: ("/*", "*/")}
 
+#: Folders the README describes, each with a note saying what goes in it (a note, not an
+#: empty folder, so it survives copying and version control).
+FOLDER_NOTES = {
+    "assets/README.md": (
+        "# assets/\n\nYour logo goes here (a square SVG or PNG, e.g. `logo.svg`). Then set\n"
+        "`logo: assets/logo.svg` and `logo_alt: ...` under `clinic:` in handouts.yaml.\n"),
+    "content/images/README.md": (
+        "# content/images/\n\nPictures for the steps of your handouts go here. In a handout,\n"
+        "write `image: images/<file>` under a step, with `alt:` describing the picture.\n"),
+}
+#: The starter's clinic details that ``init`` can fill in, as they appear in the
+#: skeleton's handouts.yaml (``key: value`` lines).
+STARTER_LINES = {"name": "  name: ", "phone": "  phone: ", "city": "    city: "}
+#: Region used to read the phone number: the starter's (``phone_region`` defaults to US).
+STARTER_REGION = "US"
 
-def init_project(directory: Path, *, with_theme: bool = False) -> list[Path]:
+
+@dataclass(frozen=True)
+class ClinicDetails:
+    """What ``init`` can fill in; None keeps the starter's placeholder."""
+
+    name: str | None = None
+    phone: str | None = None
+    city: str | None = None
+
+
+def phone_problem(value: str, region: str = STARTER_REGION) -> str | None:
+    """Why ``value`` is not a phone number in ``region`` (the rule the config uses), or None."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        return (f"'{value}' is not a valid phone number for region {region}; "
+                "write it as (480) 992-5050 or +1 480 992 5050")
+    return None
+
+
+def _fill(text: str, details: ClinicDetails) -> str:
+    """The skeleton's handouts.yaml with the given details in place of its placeholders."""
+    lines = text.splitlines(keepends=True)
+    for key, start in STARTER_LINES.items():
+        value = getattr(details, key)
+        if value is None:
+            continue
+        for i, line in enumerate(lines):
+            if line.startswith(start):
+                # JSON's double-quoted string is valid YAML, whatever the value holds
+                lines[i] = f"{start}{json.dumps(value.strip(), ensure_ascii=False)}\n"
+                break
+    return "".join(lines)
+
+
+def init_project(directory: Path, *, with_theme: bool = False,
+                 details: ClinicDetails | None = None, folders: bool = False) -> list[Path]:
     """Copy the starter project into ``directory``; never overwrites an existing file.
 
     ``with_theme`` also copies the theme's template and stylesheet into the new
     project's ``templates/``, for a designer to start from (they build unchanged).
+    ``details`` replace the starter's clinic name, phone and city; a bad phone number
+    is refused before anything is written. ``folders`` also creates ``assets/`` and
+    ``content/images/``, each with a README saying what goes there (``handouts init``).
     """
+    details = details or ClinicDetails()
+    if details.phone is not None and (bad := phone_problem(details.phone)) is not None:
+        raise HandoutsError([Problem("--phone", None, "", bad)])
     sources = sorted(p for p in SKELETON_DIR.rglob("*") if p.is_file())
     targets = [directory / p.relative_to(SKELETON_DIR) for p in sources]
+    notes = [directory / name for name in FOLDER_NOTES] if folders else []
     theme_targets = [directory / "templates" / name for name in _COMMENTS] if with_theme else []
-    clashes = [t for t in targets + theme_targets if t.exists()]
+    clashes = [t for t in targets + notes + theme_targets if t.exists()]
     if clashes:
         raise HandoutsError([Problem(str(t), None, "", "already exists; init never overwrites "
                                      "files (use an empty folder)") for t in clashes])
     for source, target in zip(sources, targets, strict=True):
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if source == SKELETON_DIR / "handouts.yaml":
+            target.write_text(_fill(source.read_text(encoding="utf-8"), details),
+                              encoding="utf-8")
+        else:
+            shutil.copyfile(source, target)
+    for target, text in zip(notes, FOLDER_NOTES.values(), strict=False):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     (directory / "templates").mkdir(parents=True, exist_ok=True)
     for target in theme_targets:
         start, end = _COMMENTS[target.name]
         header = f"{start}\n{THEME_COPY_HEADER.format(name=target.name)}\n{end}\n"
         original = (THEME_DIR / target.name).read_text(encoding="utf-8")
         target.write_text(header + original, encoding="utf-8")
-    return targets + theme_targets
+    return targets + notes + theme_targets

@@ -17,7 +17,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from handouts.errors import Problem
-from handouts.sourcefile import SourceFile, format_loc
+from handouts.sourcefile import KEY_LINE, SourceFile, excerpt, format_loc
 
 #: Text that must be present and not just spaces.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -34,7 +34,7 @@ M = TypeVar("M", bound=BaseModel)
 _MESSAGES = {
     "missing": "is required",
     "string_type": "must be text",
-    "list_type": "must be a list (lines starting with '- ')",
+    "list_type": "must be a list: start each item on its own line with '- '",
     "dict_type": "must be a group of 'key: value' lines",
     "model_type": "must be a group of 'key: value' lines",
     "model_attributes_type": "must be a group of 'key: value' lines",
@@ -60,11 +60,60 @@ def validate(model: type[M], source: SourceFile, problems: list[Problem],
     try:
         return model.model_validate(source.data, context=context)
     except pydantic.ValidationError as exc:
+        text = source.raw.decode("utf-8-sig")
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
-            problems.append(Problem(source.display, source.lines.line_of(loc),
-                                    format_loc(loc), _message(err, model, loc)))
+            line = source.lines.line_of(loc)
+            mistake = _yaml_mistake(err, text, line, loc)
+            if mistake is not None:
+                line, column, message = mistake
+                problems.append(Problem(source.display, line, format_loc(loc), message,
+                                        excerpt=excerpt(text, line or 0, column)))
+            else:
+                problems.append(Problem(source.display, line, format_loc(loc),
+                                        _message(err, model, loc)))
         return None
+
+
+def _yaml_mistake(err: Any, text: str, line: int | None,
+                  loc: tuple[str | int, ...]) -> tuple[int, int, str] | None:
+    """A YAML writing mistake behind a validation error, as ``(line, column, message)``.
+
+    Recognised from the raw line: ``primary: #7A3E6C`` (``#`` starts a comment, so the
+    value is empty), ``-item`` (no space after the dash, so no list), a list where one
+    value belongs.
+    """
+    lines = text.splitlines()
+    if line is None or not 1 <= line <= len(lines):
+        return None
+    source = lines[line - 1]
+    value = err.get("input")
+    kind = err["type"]
+    match = KEY_LINE.match(source.strip())
+    if value is None and match and (match["value"] or "").startswith("#"):
+        column = source.index("#", len(source) - len(source.lstrip()))
+        written = match["value"].split()[0]
+        return line, column, (f"the value starts with '#', which YAML reads as a comment; put it "
+                        f"in quotes: {match['key']}: \"{written}\"")
+    if kind == "list_type" and isinstance(value, str) and value.startswith("-"):
+        # "you_need:" then "  -cream": point at the first item, on the next line
+        while source.rstrip().endswith(":") and line < len(lines):
+            line += 1
+            source = lines[line - 1]
+        column = source.find("-", source.find(": ") + 1)
+        return line, max(column, 0), ("must be a list: put a space after '-' to start each "
+                                      "item (- like this)")
+    if kind == "list_type" and match and match["value"]:
+        return line, source.index(match["value"], len(source) - len(source.lstrip())), \
+            _MESSAGES[kind]
+    if kind == "extra_forbidden" and str(loc[-1]).startswith("-"):
+        column = source.index("-", len(source) - len(source.lstrip()))
+        return line, column, "put a space after '-' to start a list item (- like this)"
+    if kind in ("string_type", "int_type", "float_type", "bool_type", "date_type") and \
+            isinstance(value, list):
+        column = len(source) - len(source.lstrip())
+        return line, column, "must be one value, not a list"
+    return None
 
 
 def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:

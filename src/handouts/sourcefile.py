@@ -286,6 +286,8 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
         if "nesting depth" in reason:  # libyaml stops very deep documents itself
             problems.append(Problem(display, line, "",
                                     f"is nested too deeply (more than {MAX_DEPTH} levels)"))
+        elif mark is not None:
+            problems.append(_syntax_problem(text, display, mark.line + 1, mark.column, reason))
         else:
             problems.append(Problem(display, line, "", f"YAML syntax error{column}: {reason}"))
         return None
@@ -293,3 +295,185 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
         problems.append(Problem(display, None, "", f"YAML error: {exc}"))
         return None
     return SourceFile(path, display, data, lines, raw)
+
+
+# --- Plain-language explanations of YAML syntax errors --------------------------------
+#
+# PyYAML's reasons ("mapping values are not allowed in this context") describe the
+# parser, not the mistake, and often point at a line after the real one. A clinic owner
+# makes a handful of mistakes with a text editor; each is recognised from the raw text
+# (only once the parser has failed, so valid files are never second-guessed).
+
+#: ``key: value`` (after any ``- ``), with the key and value as groups.
+KEY_LINE = re.compile(r"""^(?P<dash>(?:-[ ]+)*)
+                           (?P<key>"[^"]*"|'[^']*'|[^\s#'"\[\]{}-][^:#]*?|-[^\s:#][^:#]*?)
+                           [ ]*:(?:[ ]+(?P<value>.*?))?[ ]*$""", re.VERBOSE)
+
+
+def excerpt(text: str, line: int, column: int) -> str:
+    """The source ``line`` (1-based), indented, with a caret under ``column`` (0-based).
+
+    A tab is shown as ``→`` so it is visible and the caret still lines up.
+    """
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return ""
+    shown = lines[line - 1].replace("\t", "→")
+    column = min(max(column, 0), len(shown))
+    return f"    {shown}\n    {' ' * column}^"
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _content(line: str) -> bool:
+    """Whether ``line`` holds YAML (not blank, not only a comment, not a document marker)."""
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#") and stripped not in ("---", "...")
+
+
+def _key_name(line: str) -> str:
+    """The key written on ``line`` (``tagline`` for ``  tagline: x``), else its text."""
+    match = KEY_LINE.match(line.strip())
+    return match["key"].strip("'\"") if match else line.strip()
+
+
+def _tab_problem(lines: list[str], upto: int) -> tuple[int, int, str] | None:
+    for number, line in enumerate(lines[:upto], 1):
+        lead = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in lead and line.strip():
+            return number, lead.index("\t"), (
+                "this line is indented with a tab; use spaces, not tabs, to indent "
+                "(most editors can be set to insert spaces)")
+    return None
+
+
+def _quote_problem(lines: list[str], upto: int) -> tuple[int, int, str] | None:
+    """The first line, up to ``upto``, whose value opens a quote it never closes."""
+    for number, line in enumerate(lines[:upto], 1):
+        match = KEY_LINE.match(line.strip()) if _content(line) else None
+        value = match["value"] if match and match["value"] else ""
+        if value[:1] not in ("'", '"'):
+            continue
+        quote = value[0]
+        body = value[1:].replace(quote * 2, "") if quote == "'" else \
+            re.sub(r"\\.", "", value[1:])
+        if quote not in body:
+            column = line.index(value)
+            return number, column, (f"the quote ({quote}) that starts this text is never "
+                                    f"closed; end the text with {quote} on the same line")
+    return None
+
+
+def _dash_problem(lines: list[str], upto: int) -> tuple[int, int, str] | None:
+    """``-title: x``: a list item without the space after its dash."""
+    for number, line in enumerate(lines[:upto], 1):
+        text = line.strip()
+        if _content(line) and re.match(r"-[^\s-]", text):
+            return number, _indent(line), "put a space after '-' to start a list item (- like this)"
+    return None
+
+
+def _indent_problem(lines: list[str], upto: int) -> tuple[int, int, str] | None:
+    """The first line, up to ``upto``, that does not line up with the lines around it.
+
+    A light model of block indentation: each open block is remembered with the first
+    line at its indent, so the message can name the line to line up with.
+    """
+    stack: list[tuple[int, int, str]] = [(0, 0, "")]  # (indent, line number, key)
+    opens = False  # the previous line ends with "key:" or "-", so a deeper block may follow
+    scalar_indent: int | None = None  # inside a "key: >" or "key: |" text block
+    for number, line in enumerate(lines[:upto], 1):
+        if not _content(line):
+            continue
+        indent = _indent(line)
+        if scalar_indent is not None:
+            if indent > scalar_indent:
+                continue
+            scalar_indent = None
+        text = line.strip()
+        match = KEY_LINE.match(text)
+        if indent > stack[-1][0]:
+            if not opens:
+                if match is None or match["dash"]:
+                    continue  # a long text carried on to the next line: valid YAML
+                above = stack[-1]
+                return number, indent, (f"'{_key_name(line)}' is indented more than the line "
+                                        f"above; line it up with '{above[2]}' on line "
+                                        f"{above[1]} ({_spaces(above[0])} from the left)")
+            stack.append((indent, number, _key_name(line)))
+        elif indent < stack[-1][0]:
+            popped = stack[-1]
+            while stack[-1][0] > indent:
+                popped = stack.pop()
+            if stack[-1][0] != indent:
+                near = popped if popped[0] - indent <= indent - stack[-1][0] else stack[-1]
+                return number, indent, (f"'{_key_name(line)}' does not line up with the lines "
+                                        f"around it; line it up with '{near[2]}' on line "
+                                        f"{near[1]} ({_spaces(near[0])} from the left)")
+        flow = text if match is None else (match["value"] or "")
+        if flow[:1] in ("[", "{") and flow.count(flow[0]) != flow.count("]}"["[{".index(flow[0])]):
+            return None  # a list written across lines in brackets: not modelled
+        inner = indent
+        rest = text
+        while rest == "-" or rest.startswith("- "):  # "- title: x": title opens a block
+            after = rest[1:]
+            inner += 1 + _indent(after)
+            rest = after.strip()
+            if rest:
+                stack.append((inner, number, _key_name(rest)))
+        value = (match["value"] or "") if match else rest
+        value = value.split(" #")[0].strip() if not value.startswith(("'", '"')) else value
+        if match and value[:1] in ("|", ">"):
+            scalar_indent = inner
+        opens = rest == "" or (bool(match) and (value == "" or value.startswith("&")))
+    return None
+
+
+def _spaces(n: int) -> str:
+    return f"{n} space{'s' if n != 1 else ''}"
+
+
+def _colon_problem(lines: list[str], line: int, column: int) -> tuple[int, int, str] | None:
+    """``text: Note: do this``: a ': ' inside a value, read as a second key."""
+    if not 1 <= line <= len(lines):
+        return None
+    source = lines[line - 1]
+    match = KEY_LINE.match(source.strip())
+    if match is None or not match["value"]:
+        return None
+    start = source.index(match["value"], _indent(source))
+    if ": " not in match["value"] + " " or column < start:
+        return None
+    key = match["key"]
+    quoted = match["value"].replace('"', "'")
+    return line, column, (f"the text of '{key.strip(chr(39) + chr(34))}' contains ': ', which "
+                          f"YAML reads as a new key; put the whole text in quotes: "
+                          f"{key}: \"{quoted}\"")
+
+
+def explain_syntax_error(text: str, line: int, column: int,
+                         reason: str) -> tuple[int, int, str] | None:
+    """A plain-language ``(line, column, message)`` for a YAML syntax error, or None.
+
+    ``line`` is 1-based and ``column`` 0-based, where the parser stopped.
+    """
+    lines = text.splitlines()
+    for found in (_tab_problem(lines, line), _quote_problem(lines, line),
+                  _dash_problem(lines, line), _indent_problem(lines, line)):
+        if found is not None:
+            return found
+    if "mapping values are not allowed" in reason:
+        return _colon_problem(lines, line, column)
+    return None
+
+
+def _syntax_problem(text: str, display: str, line: int, column: int, reason: str) -> Problem:
+    """The problem for a syntax error at ``line`` (1-based), ``column`` (0-based)."""
+    explained = explain_syntax_error(text, line, column, reason)
+    if explained is None:
+        return Problem(display, line, "", f"YAML syntax error, column {column + 1}: {reason}",
+                       excerpt=excerpt(text, line, column))
+    line, column, message = explained
+    return Problem(display, line, "", message, excerpt=excerpt(text, line, column))

@@ -1,0 +1,86 @@
+"""Text from the starter project still in a real project: the clinic's name, phone, email
+and address that ``handouts init`` put there as examples, and the sample handout.
+
+The starter text is read from the skeleton ``init`` copies (never a hand-written copy),
+so the check follows the starter when it changes.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from handouts.config import CONFIG_NAME, Project
+from handouts.content import Document
+from handouts.errors import Problem, Severity
+from handouts.scaffold import SKELETON_DIR
+from handouts.sourcefile import format_loc, read_yaml
+
+#: The config fields a clinic must make its own, and what belongs there.
+CONFIG_FIELDS: dict[tuple[str, ...], str] = {
+    ("clinic", "name"): "put your clinic's name here",
+    ("clinic", "phone"): "put your clinic's phone number here",
+    ("clinic", "email"): "put your clinic's email address here",
+    ("clinic", "website"): "put your clinic's web address here",
+    ("clinic", "booking_url"): "put your clinic's booking page here",
+    ("clinic", "address", "street"): "put your clinic's street address here",
+    ("clinic", "address", "postal_code"): "put your clinic's postal code here",
+}
+#: Content fields: who signed the sample handout's review.
+CONTENT_FIELDS: dict[tuple[str, ...], str] = {
+    ("review", "reviewer"): "put the name of the person who reviewed this handout",
+}
+
+
+def _at(data: Any, loc: tuple[str, ...]) -> Any:
+    for part in loc:
+        if not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
+
+
+@functools.cache
+def _skeleton() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str], dict[str, bytes]]:
+    """The starter's config values, content values and sample handout files."""
+    problems: list[Problem] = []
+    config = read_yaml(SKELETON_DIR / CONFIG_NAME, CONFIG_NAME, problems)
+    samples = {p.name: p.read_bytes() for p in (SKELETON_DIR / "content").glob("*.yaml")}
+    content = [read_yaml(SKELETON_DIR / "content" / name, name, problems) for name in samples]
+    config_values = {loc: str(_at(config.data, loc)) for loc in CONFIG_FIELDS
+                     if config is not None and _at(config.data, loc) is not None}
+    content_values = {loc: str(_at(c.data, loc)) for c in content if c is not None
+                      for loc in CONTENT_FIELDS if _at(c.data, loc) is not None}
+    return config_values, content_values, samples
+
+
+def _warning(display: str, line: int | None, loc: tuple[str, ...], value: str,
+             hint: str) -> Problem:
+    return Problem(display, line, format_loc(loc),
+                   f"still the starter text '{value}'; {hint}", Severity.WARNING)
+
+
+def starter_problems(project: Project, documents: Iterable[Document]) -> list[Problem]:
+    """A warning for each piece of starter text still in the project."""
+    config_values, content_values, samples = _skeleton()
+    found: list[Problem] = []
+    source = read_yaml(project.root / CONFIG_NAME, CONFIG_NAME, [])
+    if source is not None:
+        for loc, value in config_values.items():
+            if str(_at(source.data, loc)) == value:
+                found.append(_warning(CONFIG_NAME, source.lines.line_of(loc), loc, value,
+                                      CONFIG_FIELDS[loc]))
+    for doc in documents:
+        if samples.get(Path(doc.path).name) == doc.raw:
+            found.append(Problem(doc.display, None, "",
+                                 "is the starter's sample handout, unchanged; make it your "
+                                 "own or delete it", Severity.WARNING))
+            continue
+        data = read_yaml(Path(doc.path), doc.display, [])
+        for loc, value in content_values.items():
+            if data is not None and str(_at(data.data, loc)) == value:
+                found.append(_warning(doc.display, doc.lines.line_of(loc), loc, value,
+                                      CONTENT_FIELDS[loc]))
+    return found

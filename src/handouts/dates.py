@@ -1,0 +1,99 @@
+"""Dates as people type them: ISO, the clinic's own numeric order, or with a month name.
+
+``12/15/2026`` is December 15th in the US and ``15/12/2026`` is the same day almost
+everywhere else; the clinic's locale (its language and phone region) decides the order
+of an all-numeric date. A day above 12 settles the order by itself; a date the locale
+cannot settle is refused with an example, never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from babel import Locale, UnknownLocaleError
+
+#: The date shown in examples: its day (15) cannot be mistaken for a month.
+EXAMPLE = dt.date(2026, 12, 15)
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
+
+
+def date_locale(language: str, region: str) -> Locale:
+    """The locale whose date habits the clinic follows (``en`` + ``US`` → en_US)."""
+    for name in (f"{language}_{region}", language, "en_US"):
+        try:
+            return Locale.parse(name)
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse("en_US")
+
+
+def numeric_order(locale: Locale) -> str:
+    """``"md"``, ``"dm"`` or ``"ym"``: what comes first in the locale's short dates."""
+    pattern = locale.date_formats["short"].pattern
+    positions = {part: pattern.find(part) for part in "dMy" if part in pattern}
+    first = min(positions, key=positions.__getitem__) if positions else "M"
+    return {"d": "dm", "M": "md", "y": "ym"}[first]
+
+
+def example(locale: Locale) -> str:
+    """How to write a date that this locale reads: ``12/15/2026 or 2026-12-15``."""
+    order = numeric_order(locale)
+    iso = EXAMPLE.isoformat()
+    if order == "ym":
+        return iso
+    first, second = (EXAMPLE.month, EXAMPLE.day) if order == "md" else (EXAMPLE.day, EXAMPLE.month)
+    return f"{first}/{second}/{EXAMPLE.year} or {iso}"
+
+
+def _months(locale: Locale) -> dict[str, int]:
+    """Month names and abbreviations (the locale's and English), lower case, no dots."""
+    names: dict[str, int] = {}
+    for loc in (Locale.parse("en"), locale):
+        for width in ("wide", "abbreviated"):
+            for number, name in loc.months["format"][width].items():
+                names[name.lower().rstrip(".")] = number
+    return names
+
+
+def parse_date(text: str, locale: Locale) -> dt.date | None:
+    """``text`` as a date, or None when it is not one or its order is ambiguous here."""
+    text = text.strip()
+    try:
+        if match := _ISO.match(text):
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _NUMERIC.match(text):
+            return _numeric(match[1], match[2], match[3], numeric_order(locale))
+        return _named(text, locale)
+    except ValueError:  # 31/02/2026
+        return None
+
+
+def _numeric(a: str, b: str, c: str, order: str) -> dt.date | None:
+    if len(a) == 4:
+        return dt.date(int(a), int(b), int(c))
+    if len(c) != 4:
+        return None  # a two-digit year could be read several ways
+    first, second = int(a), int(b)
+    if first > 12 or (second <= 12 and order == "dm"):
+        day, month = first, second
+    elif second > 12 or order == "md":
+        month, day = first, second
+    else:
+        return None  # both could be a month and the locale writes years first
+    return dt.date(int(c), month, day)
+
+
+def _named(text: str, locale: Locale) -> dt.date | None:
+    """``Dec 15, 2026``, ``15 dic 2026``, ``15. Dezember 2026``."""
+    words = [w for w in re.split(r"[\s,./\-]+", text.lower()) if w and w != "de"]
+    months = _months(locale)
+    month = [months[w] for w in words if w in months]
+    numbers = [w for w in words if w.isdigit()]
+    years = [w for w in numbers if len(w) == 4]
+    days = [w for w in numbers if len(w) <= 2]
+    if len(month) != 1 or len(years) != 1 or len(days) != 1 or \
+            len(words) != 3:
+        return None
+    return dt.date(int(years[0]), month[0], int(days[0]))

@@ -1,0 +1,225 @@
+"""A clinic owner on their own: versions never overwrite each other silently, dates as
+people type them, options where people put them, a helpful ``init``, starter text
+flagged, CSV lines called lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from handouts.cli import cli
+from handouts.scaffold import init_project
+
+HANDOUT = "hand-self-massage"
+
+
+@pytest.fixture
+def starter(tmp_path: Path) -> Path:
+    """A fresh starter project."""
+    root = tmp_path / "p"
+    init_project(root)
+    return root
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def _set(root: Path, old: str, new: str, name: str = "handouts.yaml") -> None:
+    path = root / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# --- 2. no silent overwrite ------------------------------------------------------------
+
+def test_other_paper_goes_to_its_own_name(starter: Path) -> None:
+    out = starter / "output"
+    first = run("-C", str(starter), "build")
+    assert first.output == f"wrote {out / (HANDOUT + '.pdf')} (2 pages)\n"
+    letter = (out / f"{HANDOUT}.pdf").read_bytes()
+    a4 = run("-C", str(starter), "build", "--paper", "a4")
+    assert a4.exit_code == 0, a4.output
+    assert a4.output == f"wrote {out / 'en/general' / (HANDOUT + '-a4-standard.pdf')} (2 pages)\n"
+    assert (out / f"{HANDOUT}.pdf").read_bytes() == letter  # the letter PDF is untouched
+    same = run("-C", str(starter), "build", "--paper", "letter")  # the default, named
+    assert same.output == f"wrote {out / (HANDOUT + '.pdf')} (2 pages)\n"
+
+
+def test_replacing_a_different_version_is_said(starter: Path) -> None:
+    out = starter / "output"
+    assert run("-C", str(starter), "build").exit_code == 0
+    _set(starter, "  paper: letter", "  paper: a4")  # the clinic changes its default paper
+    result = run("-C", str(starter), "build")
+    assert result.exit_code == 0, result.output
+    pdf = out / f"{HANDOUT}.pdf"
+    assert result.output == (f"wrote {pdf} (2 pages)\n"
+                             f"replaced {pdf} (it was the letter version)\n")
+    again = run("-C", str(starter), "build")  # the same version again: nothing to say
+    assert again.output == f"wrote {pdf} (2 pages)\n"
+
+
+# --- 4. global options after the command -----------------------------------------------
+
+def test_project_option_after_the_command(starter: Path, tmp_path: Path) -> None:
+    result = run("build", "-C", str(starter))
+    assert result.exit_code == 0, result.output
+    assert result.output == f"wrote {starter / 'output' / (HANDOUT + '.pdf')} (2 pages)\n"
+    # given in both places, the one after the command wins
+    both = run("-C", str(tmp_path / "nowhere"), "check", "--no-render", "-C", str(starter))
+    assert both.exit_code == 0, both.output
+
+
+def test_verbose_and_quiet_after_the_command(starter: Path) -> None:
+    verbose = run("-C", str(starter), "check", "--no-render", "-v")
+    assert verbose.exit_code == 0, verbose.output
+    assert "0 error(s)" in verbose.stdout
+    quiet = run("-C", str(starter), "check", "--no-render", "-q")
+    assert quiet.exit_code == verbose.exit_code
+    assert "error(s)" not in quiet.stdout  # -q: the problems only, no summary
+    built = run("build", "-C", str(starter), "-v")
+    assert built.output.splitlines()[-1].startswith("1 PDF(s) in ")
+    assert run("-v", "build", "-C", str(starter), "-q").output == ""  # after wins
+    loud = run("-q", "build", "-C", str(starter), "-v")
+    assert loud.output.splitlines()[-1].startswith("1 PDF(s) in ")
+
+
+def test_batch_quiet_after_the_command(starter: Path) -> None:
+    before = run("-C", str(starter), "-q", "batch")
+    after = run("batch", "-C", str(starter), "-q")
+    assert after.exit_code == before.exit_code
+    assert after.stdout == before.stdout == ""
+    assert after.stderr == before.stderr
+
+
+# --- 5. init asks or takes options -----------------------------------------------------
+
+def _clinic_lines(root: Path) -> list[str]:
+    return [line.strip() for line in (root / "handouts.yaml").read_text().splitlines()
+            if line.strip().startswith(("name:", "phone:", "city:"))]
+
+
+def test_init_takes_the_clinic_details_as_options(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root), "--name", "Bright Hands: Massage", "--phone",
+                 "+1 480 992 5050", "--city", "Tempe")
+    assert result.exit_code == 0, result.output
+    assert _clinic_lines(root) == ['name: "Bright Hands: Massage"',
+                                   'city: "Tempe"', 'phone: "+1 480 992 5050"']
+    assert (root / "assets/README.md").is_file()
+    assert (root / "content/images/README.md").is_file()
+    check = run("-C", str(root), "check", "--no-render")
+    assert "error" not in check.stderr and check.exit_code == 0, check.output
+
+
+def test_init_asks_and_asks_again_for_a_bad_phone(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root), "--ask", input="Bright Hands\n555\n(480) 992-5050\nTempe\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(
+        "Your clinic's name: Bright Hands\nIts phone number: 555\n"
+        "Error: '555' is not a valid phone number for region US; write it as (480) 992-5050 "
+        "or +1 480 992 5050\nIts phone number: (480) 992-5050\nIts city: Tempe\n")
+    assert _clinic_lines(root) == ['name: "Bright Hands"', 'city: "Tempe"',
+                                   'phone: "(480) 992-5050"']
+
+
+def test_init_without_a_terminal_keeps_the_placeholders(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root))  # CliRunner's input is not a terminal
+    assert result.exit_code == 0, result.output
+    assert _clinic_lines(root) == ["name: Your Clinic Name", "city: Springfield",
+                                   "phone: (217) 555-0142"]
+    assert f"created {root / 'assets/README.md'}" in result.output
+
+
+def test_init_refuses_a_bad_phone_option_before_writing(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    result = run("init", str(root), "--phone", "12")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("--phone: '12' is not a valid phone number for region US")
+    assert not root.exists()
+
+
+# --- 3. dates as people type them --------------------------------------------------------
+
+CSV_HEAD = "client,handout,next_appointment\n"
+
+
+def _appointments(cells: list[str], language: str, region: str) -> tuple[list, list[str]]:
+    from handouts.clientcsv import Choices, parse_rows
+    from handouts.dates import date_locale
+
+    choices = Choices({HANDOUT: ["en"]}, ["general"], "en", "letter",
+                      date_locale(language, region))
+    text = CSV_HEAD + "".join(f'Client {i},{HANDOUT},"{cell}"\n' for i, cell in enumerate(cells))
+    rows, problems = parse_rows(text, "clients.csv", choices)
+    return ([r.client.next_appointment.isoformat() for r in rows],
+            [p.format() for p in problems])
+
+
+def test_dates_in_the_clinic_s_own_order() -> None:
+    cells = ["2026-12-15", "12/15/2026", "15/12/2026", "3/4/2026", "Dec 15, 2026"]
+    assert _appointments(cells, "en", "US") == (
+        ["2026-12-15", "2026-12-15", "2026-12-15", "2026-03-04", "2026-12-15"], [])
+    cells = ["2026-12-15", "15/12/2026", "3/4/2026", "15 dic 2026", "12/15/2026"]
+    assert _appointments(cells, "es", "ES") == (
+        ["2026-12-15", "2026-12-15", "2026-04-03", "2026-12-15", "2026-12-15"], [])
+
+
+def test_an_unreadable_date_is_refused_with_an_example_not_echoed() -> None:
+    cells = ["15/12/26", "next Tuesday", "31/02/2026"]
+    assert _appointments(cells, "en", "US") == ([], [
+        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15",
+        "clients.csv:3: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15",
+        "clients.csv:4: next_appointment: is not a date this file can read; write it as "
+        "12/15/2026 or 2026-12-15"])
+    assert _appointments(["3/4/26"], "es", "ES")[1] == [
+        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "15/12/2026 or 2026-12-15"]
+
+
+def test_build_next_appointment_as_people_type_it(starter: Path) -> None:
+    ok = run("-C", str(starter), "build", "--client", "Jane Roe",
+             "--next-appointment", "12/15/2026")
+    assert ok.exit_code == 0, ok.output
+    bad = run("-C", str(starter), "build", "--client", "Jane Roe",
+              "--next-appointment", "soonish")
+    assert bad.exit_code == 2
+    assert "'--next-appointment': is not a date handouts can read; write it as 12/15/2026 " \
+           "or 2026-12-15" in bad.stderr
+    assert "soonish" not in bad.stderr
+
+
+# --- 6. starter text left in a project --------------------------------------------------
+
+def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
+    root = tmp_path / "new"
+    assert run("init", str(root), "--name", "Bright Hands", "--phone", "(480) 992-5050",
+               "--city", "Tempe").exit_code == 0
+    _set(root, "  email: hello@yourclinic.example", "  email: desk@brighthands.example")
+    _set(root, "    street: 100 Main Street", "    street: 12 Mill Avenue")
+    _set(root, "  postal_code: \"62701\"", "  postal_code: \"85281\"")
+    _set(root, "  website: https://yourclinic.example\n", "")
+    _set(root, "  booking_url: https://yourclinic.example/book\n", "")
+    result = run("-C", str(root), "check", "--no-render")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "content/hand-self-massage.yaml: warning: is the starter's sample handout, unchanged; "
+        "make it your own or delete it",
+        "0 error(s), 1 warning(s)"]
+    _set(root, "title: A 3-minute hand massage", "title: A 4-minute hand massage",
+         f"content/{HANDOUT}.yaml")
+    _set(root, "Bright Hands", "Your Clinic Name")
+    result = run("-C", str(root), "check", "--no-render")
+    assert result.stdout.splitlines() == [
+        "content/hand-self-massage.yaml:40: warning: review.reviewer: still the starter text "
+        "'Your Clinic team'; put the name of the person who reviewed this handout",
+        "handouts.yaml:4: warning: clinic.name: still the starter text 'Your Clinic Name'; "
+        "put your clinic's name here",
+        "0 error(s), 2 warning(s)"]
