@@ -26,13 +26,9 @@ CONTENT = "content/hand-self-massage.yaml"
 
 # ------------------------------------------------------------------ the formulas
 
-@pytest.fixture(autouse=True)
-def _no_starter_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests judge the other checks on the starter project; the starter-text
-    warnings it rightly gets are tested in test_owner.py."""
-    from handouts.checks import starter
-
-    monkeypatch.setattr(starter, "starter_problems", lambda project, documents: [])
+#: These tests judge the other checks on the starter project; the starter-text
+#: warnings it rightly gets are tested in test_owner.py.
+pytestmark = pytest.mark.usefixtures("no_starter_warnings")
 
 
 def test_flesch_kincaid_worked_example() -> None:

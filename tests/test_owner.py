@@ -23,6 +23,11 @@ def starter(tmp_path: Path) -> Path:
     return root
 
 
+#: The first line of `check --no-render` on the starter project.
+COVERAGE = ("checked 1 handout × en × letter, a4 × standard, large (4 versions) "
+            "(not rendered: page fit skipped)")
+
+
 def run(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=input)
 
@@ -210,6 +215,7 @@ def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
     result = run("-C", str(root), "check", "--no-render")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
+        COVERAGE,
         "content/hand-self-massage.yaml: warning: is the starter's sample handout, unchanged; "
         "make it your own or delete it",
         "0 error(s), 1 warning(s)"]
@@ -218,6 +224,7 @@ def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
     _set(root, "Bright Hands", "Your Clinic Name")
     result = run("-C", str(root), "check", "--no-render")
     assert result.stdout.splitlines() == [
+        COVERAGE,
         "content/hand-self-massage.yaml:40: warning: review.reviewer: still the starter text "
         "'Your Clinic team'; put the name of the person who reviewed this handout",
         "handouts.yaml:4: warning: clinic.name: still the starter text 'Your Clinic Name'; "

@@ -75,6 +75,7 @@ def _pdf_text(pdf: Path) -> str:
 
 # ------------------------------------------------------------------ 1. check states its coverage
 
+@pytest.mark.usefixtures("no_starter_warnings")
 def test_check_covers_both_papers_and_print_sizes_and_says_so(spanish: Path) -> None:
     result = _run(spanish, "check", "--no-render")
     assert result.exit_code == 0, result.output
@@ -220,6 +221,7 @@ def test_accept_marks_a_reviewed_translation_done(spanish: Path) -> None:
     assert build_result.warnings == []
 
 
+@pytest.mark.usefixtures("no_starter_warnings")
 def test_check_reports_progress_with_the_first_missing_text(spanish: Path) -> None:
     po = _translate(spanish, blank=("steps[2].text", "steps[3].title", "benefits[1].text",
                                     "review.reviewer"))
