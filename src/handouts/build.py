@@ -18,7 +18,7 @@ from handouts.errors import Problem, RenderError, Severity, ValidationError, err
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Paper, PrintSize, Variant
-from handouts.render import over_limit, render_page
+from handouts.render import PersonalCopies, over_limit, render_page
 from handouts.sourcefile import LineMap
 from handouts.tailor import check_audiences
 from handouts.theme import validate_templates
@@ -155,3 +155,49 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         write_atomic(target, data)
     built = [Built(v, target, pages) for v, target, _, pages in pending]
     return BuildResult(built, [p for p in problems if p.severity is Severity.WARNING])
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """One handout rendered into memory (nothing written): the PDF and its warnings."""
+
+    variant: Variant
+    pdf: bytes
+    pages: int
+    warnings: list[Problem]
+
+
+def build_in_memory(project: Project, document: Document, *, paper: Paper | None = None,
+                    audience: str = GENERAL, language: str | None = None,
+                    print_size: PrintSize = "standard", client: Client | None = None,
+                    copies: PersonalCopies | None = None) -> InMemory:
+    """Render one loaded handout in one variant, the way :func:`build` does, into memory.
+
+    ``project`` and ``document`` come from :func:`load`. The same checks run in the
+    same order (fast checks, the client's characters, composing, page limit), so the
+    bytes equal what ``build`` writes for the same choices. A named copy is made by
+    ``copies`` when given (same bytes, faster; see :class:`PersonalCopies`). Used by
+    ``handouts serve``, where personal PDFs must never touch the disk.
+
+    Raises :class:`ValidationError` or :class:`RenderError` like :func:`build`.
+    """
+    variant = Variant(document.name, audience, language or document.handout.language,
+                      paper or project.config.defaults.paper, print_size)
+    refuse_on_check_errors(project, [document], [variant])
+    if client is not None:
+        found = dict.fromkeys(check_client(project, client, variant.language, None, None,
+                                           CLIENT_OPTIONS))
+        if found:
+            raise ValidationError(list(found))
+    page, problems = compose(project, document, variant, client)
+    if page is None:
+        raise RenderError(problems)
+    if client is not None and copies is not None:
+        output = copies.render(document, page)
+    else:
+        output = render_page(project, document, page)
+    problems += output.problems + over_limit(project, document, page, output)
+    if errors_only(problems):
+        raise RenderError(problems)
+    return InMemory(variant, output.pdf, output.pages,
+                    [p for p in problems if p.severity is Severity.WARNING])
