@@ -48,6 +48,8 @@ class Site:
         self.root = root.resolve()
         self.pool = pool
         self._loaded: Loaded | None = None
+        #: The last load without errors: the live preview keeps its choices meanwhile.
+        self.good: Loaded | None = None
         self._lock = threading.Lock()
         #: Bumped by the file watcher; server-sent events wait on ``changed``.
         self.generation = 0
@@ -67,6 +69,8 @@ class Site:
         with self._lock:
             if self._loaded is None or self._loaded.version != version:
                 self._loaded = self._load(version)
+                if self._loaded.project is not None:
+                    self.good = self._loaded
             return self._loaded
 
     def _load(self, version: str) -> Loaded:

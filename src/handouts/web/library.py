@@ -17,6 +17,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from werkzeug.datastructures import MultiDict
 
 from handouts.clients import Client
+from handouts.config import Project
 from handouts.content import Document
 from handouts.errors import Problem, Severity
 from handouts.i18n import language_name
@@ -51,9 +52,9 @@ class Options:
     default_language: str
 
 
-def options(document: Document) -> Options:
-    """The choices the project allows for ``document``."""
-    project = _site().loaded().project
+def options(document: Document, project: Project | None = None) -> Options:
+    """The choices the project allows for ``document`` (in ``project``, or as loaded now)."""
+    project = project or _site().loaded().project
     audiences = [(GENERAL, "Everyone")] + [(key, a.label)
                                            for key, a in project.config.audiences.items()]
     languages = [(code, language_name(code)) for code in available_languages(document)]

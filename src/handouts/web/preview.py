@@ -18,8 +18,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
+from handouts.config import Project
+from handouts.content import Document, discover
 from handouts.errors import Severity
-from handouts.web.library import _document, options
+from handouts.web.library import options
 from handouts.web.workers import WATCHED, Choices, Result, live
 
 bp = Blueprint("preview", __name__)
@@ -33,9 +35,24 @@ def _site() -> Any:
     return current_app.extensions["handouts"]
 
 
+def _known(name: str) -> tuple[Document | None, Project | None]:
+    """The handout ``name`` (as now, or as last loaded without errors, while its files have
+    errors); 404 unless ``content/`` has a file of that name."""
+    site = _site()
+    if name not in discover(site.root / "content"):
+        abort(404, "There is no handout with that name.")
+    for loaded in (site.loaded(), site.good):
+        if loaded is not None and name in loaded.documents:
+            return loaded.documents[name], loaded.project
+    return None, None
+
+
 def _choices(name: str) -> Choices:
     """The version asked for in the query string (not personal), checked against the project."""
-    allowed = options(_document(name))
+    document, project = _known(name)
+    if document is None:  # never loaded without errors: its everyday version
+        return Choices()
+    allowed = options(document, project)
     picked = []
     for key, values, default in (("audience", allowed.audiences, "general"),
                                  ("language", allowed.languages, allowed.default_language),
@@ -82,23 +99,27 @@ def _state(name: str, choices: Choices) -> dict[str, Any]:
 @bp.get("/live/<name>")
 def live_page(name: str) -> str:
     """The live preview page of one handout."""
-    document = _document(name)
+    document, project = _known(name)
     choices = _choices(name)
-    return render_template("live.html", doc=document, options=options(document),
+    if document is None:
+        return render_template("error.html", code=422, title="This handout has errors",
+                               message="Fix the problems below, then reload this page.",
+                               problems=_site().loaded().problems)
+    return render_template("live.html", doc=document, options=options(document, project),
                            choices=choices, state=_state(name, choices))
 
 
 @bp.get("/live/<name>/state")
 def live_state(name: str) -> Response:
     """The preview's state as JSON (asked for by the page's script after each change)."""
-    _document(name)
+    _known(name)
     return current_app.json.response(_state(name, _choices(name)))
 
 
 @bp.get("/live/<name>/page/<int:number>.png")
 def page_image(name: str, number: int) -> Response:
     """Page ``number`` of the last good preview (a fixed, validated route: no paths)."""
-    _document(name)
+    _known(name)
     good = _site().extras.get("good", {})
     _, images = good.get((name, _choices(name)), (None, []))
     if not 1 <= number <= len(images):
