@@ -43,3 +43,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     """Debian's Chromium, offline (never a browser downloaded by Playwright)."""
     return {**browser_type_launch_args, "executable_path": str(CHROMIUM),
             "args": ["--no-sandbox"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Pages 1000 px wide (the README's screenshots)."""
+    return {**browser_context_args, "viewport": {"width": 1000, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL (pytest-base-url's own fixture warns under this pytest); tests use
+    the test server's address."""
+    return None

@@ -56,4 +56,5 @@
 
   var events = new EventSource(root.dataset.eventsUrl);
   events.addEventListener("change", refresh);
+  events.addEventListener("open", function () { root.dataset.connected = "1"; });
 })();
