@@ -280,3 +280,57 @@ def test_an_unexpected_failure_is_a_plain_page_without_internals(
     assert "Something went wrong" in html and "internal detail" not in html
     assert "Traceback" not in html and NAME not in caplog.text
     assert "unexpected RuntimeError" in caplog.text
+
+
+class _FakeServer:
+    """Stands in for waitress: records that it ran, then stops as Ctrl+C would."""
+
+    effective_port = 8123
+
+    def __init__(self, app: Flask) -> None:
+        self.handouts_app = app
+        self.closed = False
+
+    def run(self) -> None:
+        raise KeyboardInterrupt
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize(("host", "needs_token"), [("127.0.0.1", False), ("0.0.0.0", True),
+                                                   ("192.0.2.10", True)])
+def test_serve_prints_a_token_address_only_off_loopback(
+        example: Path, monkeypatch: pytest.MonkeyPatch, host: str, needs_token: bool) -> None:
+    from handouts.web import serve as serve_module
+
+    made: dict[str, object] = {}
+
+    def fake_make_server(root: Path, **options: object) -> _FakeServer:
+        made.update(options)
+        options.pop("port")
+        app = create_app(root, pool=RenderPool(inline=True), watch=False,
+                         **options)  # type: ignore[arg-type]
+        made["server"] = server = _FakeServer(app)
+        return server
+
+    monkeypatch.setattr(serve_module, "make_server", fake_make_server)
+    lines: list[str] = []
+    serve_module.serve(example, host=host, port=8123, say=lines.append)
+    assert made["server"].closed  # type: ignore[attr-defined]
+    token = made["token"]
+    if needs_token:
+        assert isinstance(token, str) and len(token) >= 32
+        assert lines[0].endswith(f":8123/?token={token}")
+        assert "0.0.0.0" not in lines[0]
+    else:
+        assert token is None
+        assert lines[0].endswith("at http://127.0.0.1:8123/")
+
+
+def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
+    from handouts.web.serve import serve
+
+    with pytest.raises(HandoutsError) as error:
+        serve(tmp_path, say=lambda line: None)
+    assert error.value.problems[0].path == "handouts.yaml"

@@ -101,20 +101,23 @@ class Site:
 
 
 def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
-               pool: RenderPool | None = None, watch: bool = True) -> Flask:
+               pool: RenderPool | None = None, watch: bool = True,
+               also_hosts: tuple[str, ...] = ()) -> Flask:
     """The web app for the project in ``root``.
 
     ``host`` is the address the server is bound to (its name is accepted in the Host
     header, with localhost and 127.0.0.1); ``token``, when given, is required from
-    every browser (as ``?token=`` once, then a cookie). ``pool`` renders (default: two
-    worker processes); ``watch`` starts the file watcher for the live preview.
+    every browser (as ``?token=`` once, then a cookie); ``also_hosts`` are more names
+    accepted in the Host header (this computer's, when bound to every address).
+    ``pool`` renders (default: two worker processes); ``watch`` starts the file
+    watcher for the live preview.
     """
     from handouts.web import batch, library, preview
 
     app = Flask(__name__)
     site = Site(root, pool or RenderPool())
     app.extensions["handouts"] = site
-    security.install(app, host=host, token=token)
+    security.install(app, host=host, token=token, also=also_hosts)
     app.register_blueprint(library.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(batch.bp)
@@ -145,7 +148,8 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
 
 def make_server(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
                 token: str | None = None, pool: RenderPool | None = None,
-                watch: bool = True, threads: int = 16) -> Any:
+                watch: bool = True, threads: int = 16,
+                also_hosts: tuple[str, ...] = ()) -> Any:
     """A waitress server for :func:`create_app` (``port=0`` picks a free port).
 
     Returns the server; ``server.effective_port`` is the port, ``server.run()`` serves
@@ -154,7 +158,8 @@ def make_server(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
     """
     from waitress.server import create_server
 
-    app = create_app(root, host=host, token=token, pool=pool, watch=watch)
+    app = create_app(root, host=host, token=token, pool=pool, watch=watch,
+                     also_hosts=also_hosts)
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="handouts", clear_untrusted_proxy_headers=True,
                            expose_tracebacks=False)

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import secrets
 from typing import Any
@@ -50,9 +51,14 @@ def csrf_token() -> str:
     return str(token)
 
 
-def install(app: Flask, *, host: str, token: str | None) -> None:
-    """Add the checks and headers to ``app``; ``token`` is required off loopback."""
-    allowed = {host_name(host), *LOOPBACK}
+def install(app: Flask, *, host: str, token: str | None,
+            also: tuple[str, ...] = ()) -> None:
+    """Add the checks and headers to ``app``; ``token`` is required off loopback.
+
+    The Host header must name ``host``, loopback, or one of ``also`` (this computer's
+    names, when bound to every address).
+    """
+    allowed = {host_name(host), *LOOPBACK, *(host_name(a) for a in also)}
     app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="handouts_session")
     app.jinja_env.globals["csrf_token"] = csrf_token
@@ -95,9 +101,19 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def own_names() -> tuple[str, ...]:
+    """This computer's host name and addresses (accepted when bound to 0.0.0.0 or ::)."""
+    import socket
+
+    names = {socket.gethostname(), socket.getfqdn()}
+    with contextlib.suppress(OSError):  # a host name that does not resolve
+        names.update(socket.gethostbyname_ex(socket.gethostname())[2])
+    return tuple(sorted(n for n in names if n))
+
+
 def loopback(host: str) -> bool:
     """Whether ``host`` is reachable from this computer only."""
     return host_name(host) in LOOPBACK or host_name(host).startswith("127.")
 
 
-__all__: list[Any] = ["install", "loopback", "new_token"]
+__all__: list[Any] = ["install", "loopback", "new_token", "own_names"]

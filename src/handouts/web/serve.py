@@ -8,7 +8,7 @@ from pathlib import Path
 from handouts.config import CONFIG_NAME
 from handouts.errors import Problem, ValidationError
 from handouts.web import make_server, site_of
-from handouts.web.security import loopback, new_token
+from handouts.web.security import loopback, new_token, own_names
 
 
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
@@ -22,9 +22,14 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
         raise ValidationError([Problem(CONFIG_NAME, None, "", (
             f"not found in {root}; run this in a project folder or use --project"))])
     token = None if loopback(host) else new_token()
-    server = make_server(root, host=host, port=port, token=token)
+    # Bound to every address: browsers elsewhere name this computer, so accept its names.
+    everywhere = host in ("0.0.0.0", "::", "")
+    names = own_names() if everywhere else ()
+    server = make_server(root, host=host, port=port, token=token, also_hosts=names)
     site = site_of(server.handouts_app)
-    shown = f"[{host}]" if ":" in host else host
+    shown = next((n for n in names if n[0].isdigit() and not n.startswith("127.")),
+                 "127.0.0.1") if everywhere else host
+    shown = f"[{shown}]" if ":" in shown else shown
     address = f"http://{shown}:{server.effective_port}/"
     say(f"Serving {root.resolve()} at {address}{f'?token={token}' if token else ''}")
     say("Press Ctrl+C to stop.")
