@@ -72,6 +72,8 @@ def test_pdf_is_byte_identical_to_handouts_build(client: FlaskClient, example: P
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("inline; filename=") and "back-massage" in disposition
     assert "Zo" not in disposition and "Example" not in disposition
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
     assert response.data == built_pdf(example, tmp_path, client=CLIENT, **options)
     text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     assert NAME in text

@@ -25,6 +25,8 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
        "form-action 'self'")
+PDF_CSP = ("script-src 'none'; connect-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+           "form-action 'none'")
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -91,6 +93,10 @@ def install(app: Flask, *, host: str, token: str | None,
     def add_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        if response.mimetype == "application/pdf":
+            # Chromium shows a PDF in a plugin, which object-src/default-src would block;
+            # the PDF runs no script of ours, so its policy forbids the rest.
+            response.headers["Content-Security-Policy"] = PDF_CSP
         if request.endpoint != "static":
             response.headers["Cache-Control"] = "no-store"
         return response
