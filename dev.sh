@@ -21,6 +21,12 @@ esac
 # Python packages installed but system libraries missing would fail at import time with
 # an unhelpful OSError, so check and install them first.
 mapfile -t packages < src/handouts/system-packages.txt
+if [ "$task" = test ]; then
+  # The web app's browser tests drive Debian's Chromium (never a browser Playwright
+  # downloads), and axe-core comes from the npm registry.
+  packages+=(chromium)
+  command -v npm >/dev/null || packages+=(npm)  # some machines have npm with nodejs
+fi
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -38,7 +44,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo apt-get update -qq
     sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   else
-    echo "handouts needs these system libraries, which are not installed:" >&2
+    echo "handouts needs these system packages, which are not installed:" >&2
     echo "    sudo apt-get install -y ${missing[*]}" >&2
     echo "Run that command (as root or with sudo), then run ./dev.sh $task again." >&2
     exit 1
@@ -52,6 +58,8 @@ fi
 "$VENV/bin/python" -m pip install -q --upgrade pip
 if [ "$task" = test ]; then
   "$VENV/bin/python" -m pip install -q -e ".[test]"
+  [ -f .cache/axe/node_modules/axe-core/axe.min.js ] ||
+    npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
   exec "$VENV/bin/python" -m pytest -q "${@:2}"
 elif [ "$task" = fuzz ]; then
   # CI runs these seeded and small; this searches further with random seeds.

@@ -20,7 +20,7 @@ from handouts.i18n import language_name, theme_languages
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Paper, PrintSize, Variant
-from handouts.render import over_limit, render_page
+from handouts.render import Output, PersonalCopies, over_limit, render_page
 from handouts.sourcefile import LineMap
 from handouts.tailor import check_audiences
 from handouts.theme import validate_templates
@@ -115,6 +115,36 @@ def refuse_on_check_errors(project: Project, documents: list[Document],
         raise ValidationError(errors)
 
 
+def _refuse_before_rendering(project: Project, documents: list[Document],
+                             variants: list[Variant], client: Client | None) -> None:
+    """The fast checks, and the client's characters, before anything is rendered."""
+    refuse_on_check_errors(project, documents, variants)
+    if client is not None:  # personal data: checked here, named by option, never quoted
+        found = dict.fromkeys(p for v in variants
+                              for p in check_client(project, client, v.language, None, None,
+                                                    CLIENT_OPTIONS))
+        if found:
+            raise ValidationError(list(found))
+
+
+def _render_variant(project: Project, document: Document, variant: Variant,
+                    client: Client | None, *, draft: bool = False,
+                    copies: PersonalCopies | None = None) -> tuple[Output | None, list[Problem]]:
+    """One variant's PDF in memory (None if it could not be composed) and its problems.
+
+    The one place ``build``, ``build_in_memory`` and so ``handouts serve`` render: a
+    named copy made by ``copies`` has the same bytes as a full render, only faster.
+    """
+    page, problems = compose(project, document, variant, client, draft=draft)
+    if page is None:
+        return None, problems
+    if client is not None and copies is not None:
+        output = copies.render(document, page)
+    else:
+        output = render_page(project, document, page)
+    return output, problems + output.problems + over_limit(project, document, page, output)
+
+
 def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,
           out: Path | None = None, audience: str = GENERAL, language: str | None = None,
           print_size: PrintSize = "standard", client: Client | None = None,
@@ -145,13 +175,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     out_dir = project.output_dir(out)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
                         paper or defaults.paper, print_size) for doc in documents]
-    refuse_on_check_errors(project, documents, variants)
-    if client is not None:  # personal data: checked here, named by option, never quoted
-        found = {p: None for v in variants
-                 for p in check_client(project, client, v.language, None, None,
-                                       CLIENT_OPTIONS)}
-        if found:
-            raise ValidationError(list(found))
+    _refuse_before_rendering(project, documents, variants, client)
     # Only the project's default version keeps the simple name output/<handout>.pdf;
     # every other version uses the batch layout, whose name says which version it is,
     # so --paper a4 never silently replaces the letter PDF.
@@ -160,12 +184,10 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = list(loaded)
     for doc, variant in zip(documents, variants, strict=True):
-        page, found = compose(project, doc, variant, client, draft=draft)
+        output, found = _render_variant(project, doc, variant, client, draft=draft)
         problems += found
-        if page is None:
+        if output is None:
             continue
-        output = render_page(project, doc, page)
-        problems += output.problems + over_limit(project, doc, page, output)
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern)
         elif plain:
@@ -221,3 +243,37 @@ def _difference(before: dict[str, str], now: dict[str, str]) -> str:
     parts = [words[key](before[key]) for key in ("language", "audience", "paper", "print")
              if key in before and before[key] != now.get(key)]
     return f"the {', '.join(parts)} version" if parts else "a different version"
+
+
+@dataclass(frozen=True)
+class InMemory:
+    """One handout rendered into memory (nothing written): the PDF and its warnings."""
+
+    variant: Variant
+    pdf: bytes
+    pages: int
+    warnings: list[Problem]
+
+
+def build_in_memory(project: Project, document: Document, *, paper: Paper | None = None,
+                    audience: str = GENERAL, language: str | None = None,
+                    print_size: PrintSize = "standard", client: Client | None = None,
+                    copies: PersonalCopies | None = None) -> InMemory:
+    """Render one loaded handout in one variant, the way :func:`build` does, into memory.
+
+    ``project`` and ``document`` come from :func:`load`. The same checks run in the
+    same order (fast checks, the client's characters, composing, page limit), so the
+    bytes equal what ``build`` writes for the same choices. A named copy is made by
+    ``copies`` when given (same bytes, faster; see :class:`PersonalCopies`). Used by
+    ``handouts serve``, where personal PDFs must never touch the disk.
+
+    Raises :class:`ValidationError` or :class:`RenderError` like :func:`build`.
+    """
+    variant = Variant(document.name, audience, language or document.handout.language,
+                      paper or project.config.defaults.paper, print_size)
+    _refuse_before_rendering(project, [document], [variant], client)
+    output, problems = _render_variant(project, document, variant, client, copies=copies)
+    if output is None or errors_only(problems):
+        raise RenderError(problems)
+    return InMemory(variant, output.pdf, output.pages,
+                    [p for p in problems if p.severity is Severity.WARNING])

@@ -412,6 +412,19 @@ def doctor(state: _State) -> None:
         raise click.exceptions.Exit(1)
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this computer needs the printed token.")
+@pass_state
+def serve(state: _State, port: int, host: str) -> None:
+    """Open the front desk and live preview in a web browser."""
+    from handouts.web.serve import serve as run_server
+
+    run_server(state.root, host=host, port=port, say=click.echo)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="handouts")

@@ -1,0 +1,180 @@
+"""The owner's live preview: a handout's pages, redrawn within a second of each save.
+
+A background thread watches the project (content, translations, handouts.yaml,
+templates, assets; not the output folder) with watchfiles and pushes a server-sent
+event to every open live page; the page's script then asks for the new state. The
+state lists every problem (validation, the fast checks of ``handouts check``, page
+fit) with ``file:line``, and while the handout has errors the last good pages stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from handouts.config import Project
+from handouts.content import Document, discover
+from handouts.errors import Severity
+from handouts.web.library import options
+from handouts.web.workers import WATCHED, Choices, Result, live
+
+bp = Blueprint("preview", __name__)
+log = logging.getLogger("handouts.web")
+
+#: Seconds between keep-alive comments on an idle event stream.
+KEEPALIVE = 15.0
+
+
+def _site() -> Any:
+    return current_app.extensions["handouts"]
+
+
+def _known(name: str) -> tuple[Document | None, Project | None]:
+    """The handout ``name`` (as now, or as last loaded without errors, while its files have
+    errors); 404 unless ``content/`` has a file of that name."""
+    site = _site()
+    if name not in discover(site.root / "content"):
+        abort(404, "There is no handout with that name.")
+    for loaded in (site.loaded(), site.good):
+        if loaded is not None and name in loaded.documents:
+            return loaded.documents[name], loaded.project
+    return None, None
+
+
+def _choices(name: str) -> Choices:
+    """The version asked for in the query string (not personal), checked against the project."""
+    document, project = _known(name)
+    if document is None:  # never loaded without errors: its everyday version
+        return Choices()
+    allowed = options(document, project)
+    picked = []
+    for key, values, default in (("audience", allowed.audiences, "general"),
+                                 ("language", allowed.languages, allowed.default_language),
+                                 ("paper", allowed.papers, allowed.default_paper),
+                                 ("print_size", allowed.prints, "standard")):
+        value = request.args.get(key, default)
+        picked.append(value if value in {v for v, _ in values} else default)
+    return Choices(*picked)
+
+
+def _state(name: str, choices: Choices) -> dict[str, Any]:
+    """Render (once per project version) and remember the last good pages."""
+    site = _site()
+    version = site.version()
+    states = site.extras.setdefault("live", {})
+    good = site.extras.setdefault("good", {})
+    key = (name, choices)
+    cached = states.get(key)
+    if cached is None or cached[0] != version:
+        result: Result = site.pool.run(live, str(site.root), version, name, choices)
+        if result.ok:
+            good[key] = (version, result.images)
+        cached = states[key] = (version, result)
+        # Keep only this version's states (older ones are never asked for again).
+        for other in [k for k, v in states.items() if v[0] != version]:
+            states.pop(other, None)
+    _, result = cached
+    shown_version, images = good.get(key, (None, []))
+    query = {"audience": choices.audience, "language": choices.language,
+             "paper": choices.paper, "print_size": choices.print_size}
+    return {
+        "version": shown_version or version,
+        "ok": result.ok,
+        "stale": not result.ok and bool(images),
+        "errors": sum(p.severity is Severity.ERROR for p in result.problems),
+        "problems": [{"where": p.path if p.line is None else f"{p.path}:{p.line}",
+                      "field": p.field, "severity": p.severity.value, "message": p.message}
+                     for p in result.problems],
+        "images": [url_for("preview.page_image", name=name, number=i + 1, v=shown_version,
+                           **query) for i in range(len(images))],
+    }
+
+
+@bp.get("/live/<name>")
+def live_page(name: str) -> str:
+    """The live preview page of one handout."""
+    document, project = _known(name)
+    choices = _choices(name)
+    if document is None:
+        return render_template("error.html", code=422, title="This handout has errors",
+                               message="Fix the problems below, then reload this page.",
+                               problems=_site().loaded().problems)
+    return render_template("live.html", doc=document, options=options(document, project),
+                           choices=choices, state=_state(name, choices))
+
+
+@bp.get("/live/<name>/state")
+def live_state(name: str) -> Response:
+    """The preview's state as JSON (asked for by the page's script after each change)."""
+    _known(name)
+    return current_app.json.response(_state(name, _choices(name)))
+
+
+@bp.get("/live/<name>/page/<int:number>.png")
+def page_image(name: str, number: int) -> Response:
+    """Page ``number`` of the last good preview (a fixed, validated route: no paths)."""
+    _known(name)
+    good = _site().extras.get("good", {})
+    _, images = good.get((name, _choices(name)), (None, []))
+    if not 1 <= number <= len(images):
+        abort(404, "No such page.")
+    return Response(images[number - 1], mimetype="image/png")
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Server-sent events: ``change`` whenever a project file is saved."""
+    site = _site()
+
+    def stream() -> Iterator[str]:
+        seen = site.generation
+        yield "retry: 500\n\n"
+        while not site.stopping.is_set():
+            with site.changed:
+                site.changed.wait_for(lambda last=seen: site.generation != last or
+                                      site.stopping.is_set(), timeout=KEEPALIVE)
+                generation = site.generation
+            if site.stopping.is_set():
+                return
+            if generation != seen:
+                seen = generation
+                yield f"event: change\ndata: {generation}\n\n"
+            else:
+                yield ": keep-alive\n\n"
+
+    response = Response(stream(), mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _relevant(root: Path) -> Any:
+    tops = [root / name for name in WATCHED]
+
+    def keep(change: Any, path: str) -> bool:
+        target = Path(path)
+        return any(target == top or top in target.parents for top in tops)
+    return keep
+
+
+def start_watcher(site: Any) -> threading.Thread:
+    """Watch the project's input files in a daemon thread; notify ``site`` on changes."""
+    import watchfiles
+
+    def run() -> None:
+        try:
+            for _changes in watchfiles.watch(site.root, watch_filter=_relevant(site.root),
+                                             debounce=50, step=20, stop_event=site.stopping,
+                                             rust_timeout=500, yield_on_timeout=False):
+                site.notify(time.monotonic())
+        except Exception as exc:  # no live reload, but the pages still work
+            log.warning("file watcher stopped (%s)", type(exc).__name__)
+
+    thread = threading.Thread(target=run, name="handouts-watcher", daemon=True)
+    thread.start()
+    return thread

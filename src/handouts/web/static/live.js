@@ -1,0 +1,60 @@
+// Live preview: on each "change" event from the server, fetch the new state and
+// redraw the problems and page images. No personal data is ever handled here.
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root) { return; }
+  var busy = false, again = false;
+
+  function item(p) {
+    var li = document.createElement("li");
+    li.className = p.severity;
+    var code = document.createElement("code");
+    code.textContent = p.where;
+    li.appendChild(code);
+    li.appendChild(document.createTextNode(" "));
+    if (p.field) {
+      var strong = document.createElement("strong");
+      strong.textContent = p.field;
+      li.appendChild(strong);
+      li.appendChild(document.createTextNode(": "));
+    }
+    li.appendChild(document.createTextNode(p.message));
+    return li;
+  }
+
+  function apply(state) {
+    var list = document.getElementById("problems");
+    list.replaceChildren.apply(list, state.problems.length ? state.problems.map(item) : [(function () {
+      var li = document.createElement("li"); li.className = "none"; li.textContent = "No problems found."; return li;
+    })()]);
+    document.getElementById("status").textContent = state.stale
+      ? "The file has errors: showing the last good version."
+      : (state.errors ? "This version cannot be made." : "Up to date. Save a file to see the change here.");
+    if (state.version !== root.dataset.version) {
+      var pages = document.getElementById("pages");
+      pages.replaceChildren.apply(pages, state.images.map(function (src, i) {
+        var img = document.createElement("img");
+        img.className = "page"; img.src = src;
+        img.alt = "Page " + (i + 1) + " of " + state.images.length;
+        return img;
+      }));
+      root.dataset.version = state.version;
+    }
+    root.dataset.updated = String(Date.now());
+  }
+
+  function refresh() {
+    if (busy) { again = true; return; }
+    busy = true;
+    fetch(root.dataset.stateUrl, {cache: "no-store", credentials: "same-origin"})
+      .then(function (r) { return r.json(); })
+      .then(apply)
+      .catch(function () {})
+      .then(function () { busy = false; if (again) { again = false; refresh(); } });
+  }
+
+  var events = new EventSource(root.dataset.eventsUrl);
+  events.addEventListener("change", refresh);
+  events.addEventListener("open", function () { root.dataset.connected = "1"; });
+})();

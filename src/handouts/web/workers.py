@@ -1,0 +1,226 @@
+"""Renders for ``handouts serve``, in a small pool of worker processes.
+
+Each worker imports the PDF engine once (:func:`handouts.render.settle`), keeps the
+loaded project per *project version* (a digest of the files' sizes and times) and one
+:class:`handouts.render.PersonalCopies` per handout of that version, so a named copy
+lays out only the client's block. Every task returns problems instead of raising, so
+a bad input or a failed render is an answer for its own request only.
+
+Client details reach a worker as task arguments (in memory, through a pipe) and come
+back only inside the PDF or PNG bytes; nothing is written or logged.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from handouts.build import build_in_memory, load
+from handouts.clients import Client
+from handouts.errors import HandoutsError, Problem, Severity
+
+#: Worker processes, and renders each does before it is replaced (bounds any leak).
+MAX_WORKERS = 2
+MAX_TASKS_PER_CHILD = 200
+#: Preview images: 96 px per inch (a Letter page is 816 px wide), thumbnails smaller.
+PREVIEW_SCALE = 96 / 72
+THUMB_SCALE = 24 / 72
+
+#: Files and folders whose changes make a new project version (output/ is not one).
+WATCHED = ("handouts.yaml", "content", "templates", "assets")
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The version of a handout asked for (never personal)."""
+
+    audience: str = "general"
+    language: str | None = None
+    paper: str | None = None
+    print_size: str = "standard"
+
+
+@dataclass
+class Result:
+    """A render's answer: the PDF (and page images when asked), or the problems."""
+
+    pdf: bytes = b""
+    pages: int = 0
+    images: list[bytes] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is a PDF."""
+        return bool(self.pdf)
+
+
+def project_version(root: Path) -> str:
+    """A cheap digest of every input file's path, size and time (changes on any save)."""
+    parts: list[str] = []
+    for name in WATCHED:
+        top = root / name
+        if top.is_file():
+            st = top.stat()
+            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+            continue
+        for folder, dirs, files in os.walk(top):
+            dirs.sort()
+            for file in sorted(files):
+                st = os.stat(os.path.join(folder, file))
+                parts.append(f"{folder}/{file}:{st.st_size}:{st.st_mtime_ns}")
+    import hashlib
+
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+# ------------------------------------------------------------- in the worker
+
+_CACHE: dict[str, Any] = {"version": None, "handouts": {}}
+
+
+def warm_up() -> None:
+    """Worker initializer: load the engine and fonts once."""
+    from handouts.render import settle
+
+    settle()
+
+
+def _loaded(root: str, version: str, name: str) -> tuple[Any, Any, Any]:
+    """(project, document, PersonalCopies) for this version of the project."""
+    from handouts.render import PersonalCopies
+
+    if _CACHE["version"] != (root, version):
+        _CACHE["version"] = (root, version)
+        _CACHE["handouts"] = {}
+    handouts = _CACHE["handouts"]
+    if name not in handouts:
+        project, documents = load(Path(root), (name,))
+        handouts[name] = (project, documents[0], PersonalCopies(project))
+    return handouts[name]
+
+
+def page_images(pdf: bytes, scale: float, first: int | None = None) -> list[bytes]:
+    """Each page of ``pdf`` as PNG bytes (only the first ``first`` pages when given)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    images = []
+    try:
+        for index in range(len(document) if first is None else min(first, len(document))):
+            page = document[index]
+            bitmap = page.render(scale=scale)
+            buffer = io.BytesIO()
+            bitmap.to_pil().save(buffer, format="PNG", optimize=False)
+            images.append(buffer.getvalue())
+            page.close()
+    finally:
+        document.close()
+    return images
+
+
+def render(root: str, version: str, name: str, choices: Choices, client: Client | None,
+           images: float | None = None, first: int | None = None) -> Result:
+    """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a scale)."""
+    try:
+        project, document, copies = _loaded(root, version, name)
+        built = build_in_memory(project, document, paper=choices.paper,  # type: ignore[arg-type]
+                                audience=choices.audience, language=choices.language,
+                                print_size=choices.print_size,  # type: ignore[arg-type]
+                                client=client, copies=copies)
+    except HandoutsError as exc:
+        return Result(problems=exc.problems)
+    except Exception as exc:  # an engine failure is this request's problem only
+        return Result(problems=[Problem(f"content/{name}.yaml", None, "",
+                                        f"could not be rendered ({type(exc).__name__})")])
+    result = Result(built.pdf, built.pages, problems=built.warnings)
+    if images:
+        result.images = page_images(built.pdf, images, first)
+    return result
+
+
+def live(root: str, version: str, name: str, choices: Choices) -> Result:
+    """The owner's preview: page images and every problem (validation, fast checks, fit)."""
+    from handouts.quality import check
+
+    problems: list[Problem] = []
+    try:
+        problems += check(Path(root), (name,), render=False).problems
+    except HandoutsError as exc:
+        return Result(problems=exc.problems)
+    result = render(root, version, name, choices, None, images=PREVIEW_SCALE)
+    result.problems = sorted(dict.fromkeys(problems + result.problems),
+                             key=lambda p: (p.severity is not Severity.ERROR, p.path,
+                                            p.line or 0, p.field))
+    return result
+
+
+# ------------------------------------------------------------- in the server
+
+class RenderPool:
+    """A bounded pool of render processes (or the calling thread, for fast tests).
+
+    ``inline=True`` runs tasks in the caller, which Flask's test client makes the main
+    thread, so the library's render time limit still applies.
+    """
+
+    def __init__(self, inline: bool = False, workers: int = MAX_WORKERS) -> None:
+        self.inline = inline
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                # forkserver: workers start from a clean process, not a copy of this
+                # threaded server (fork would copy held locks and client data).
+                context = multiprocessing.get_context("forkserver")
+                self._pool = ProcessPoolExecutor(
+                    self.workers, mp_context=context, initializer=warm_up,
+                    max_tasks_per_child=MAX_TASKS_PER_CHILD)
+            return self._pool
+
+    def run(self, task: Callable[..., Result], *args: Any) -> Result:
+        """Run ``task(*args)``; a crashed worker becomes a problem for this request only."""
+        if self.inline:
+            return task(*args)
+        for _attempt in range(2):
+            pool = self._executor()
+            try:
+                future: Future[Result] = pool.submit(task, *args)
+                return future.result()
+            except BrokenProcessPool:  # a worker died: start a fresh pool for the next one
+                with self._lock:
+                    if self._pool is pool:
+                        self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+        return Result(problems=[Problem("", None, "", "the renderer stopped unexpectedly; "
+                                        "please try again")])
+
+    def warm(self) -> None:
+        """Start the workers now rather than on the first request."""
+        if not self.inline:
+            pool = self._executor()
+            for future in [pool.submit(os.getpid) for _ in range(self.workers)]:
+                future.result()
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids (for memory measurements)."""
+        pool = self._pool
+        return [] if pool is None else list(getattr(pool, "_processes", {}) or {})
+
+    def close(self) -> None:
+        """Stop the workers."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,58 @@
+"""Fixtures for the web app's tests: a copy of the example project, the app, Chromium."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: One variant only, so a batch started from the page finishes in a second or two.
+SMALL_BATCH = """batch:
+  handouts: [desk-stretch-break]
+  audiences: [general]
+  languages: [en]
+  papers: [letter]
+  prints: [standard]
+"""
+
+
+def copy_example(target: Path) -> Path:
+    """The repository's example project (two handouts, a translation, audiences), copied."""
+    for name in ("content", "templates", "assets"):
+        shutil.copytree(REPO / name, target / name)
+    config = (REPO / "handouts.yaml").read_text(encoding="utf-8")
+    config = re.sub(r"(?ms)^batch:\n.*?(?=^\S|\Z)", SMALL_BATCH, config)
+    (target / "handouts.yaml").write_text(config, encoding="utf-8")
+    return target
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Path:
+    """A fresh copy of the example project."""
+    return copy_example(tmp_path / "clinic")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's Chromium, offline (never a browser downloaded by Playwright)."""
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM),
+            "args": ["--no-sandbox"]}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Pages 1000 px wide (the README's screenshots)."""
+    return {**browser_context_args, "viewport": {"width": 1000, "height": 900}}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL (pytest-base-url's own fixture warns under this pytest); tests use
+    the test server's address."""
+    return None

@@ -1,0 +1,262 @@
+"""``handouts serve`` in a real browser: Debian's Chromium driven by Playwright, offline.
+
+The server runs in a thread of this process on 127.0.0.1 with a free port, rendering in
+its pool of worker processes, exactly as ``handouts serve`` does. Every page is checked
+with axe-core (zero violations). ``HANDOUTS_SCREENSHOTS=1`` also saves the README's
+screenshots into docs/.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from handouts.build import build
+from handouts.clients import Client
+from handouts.web import Site, make_server, site_of
+from handouts.web.workers import RenderPool
+from tests.web.conftest import AXE, CHROMIUM, REPO, copy_example
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"Chromium is not installed ({CHROMIUM}); run ./dev.sh test, or "
+           "apt-get install -y --no-install-recommends chromium")
+
+Page = Any  # playwright.sync_api.Page (imported by pytest-playwright)
+NAME = "Marisol Quintero-Vega"
+NOTE = "Ice the lower back after long drives."
+THERAPIST = "Ana Ruiz"
+DATE = "2026-04-21"
+
+
+@dataclass
+class Server:
+    """The running server: its address, project folder and shared state."""
+
+    url: str
+    root: Path
+    site: Site
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``handouts serve`` on 127.0.0.1, port 0, in a thread, with two render workers."""
+    root = copy_example(tmp_path_factory.mktemp("web") / "clinic")
+    pool = RenderPool()
+    httpd = make_server(root, host="127.0.0.1", port=0, pool=pool)
+    site = site_of(httpd.handouts_app)
+    pool.warm()
+    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
+    thread.start()
+    yield Server(f"http://127.0.0.1:{httpd.effective_port}", root, site)
+    site.stop()
+    httpd.close()
+    pool.close()
+    thread.join(5)
+
+
+def axe(page: Page) -> None:
+    """Run axe-core on the page as it is now: no accessibility violations allowed."""
+    assert AXE.is_file(), f"{AXE} is missing: run ./dev.sh test (it installs axe-core)"
+    # Evaluated through the DevTools protocol, so the page's CSP (no inline scripts)
+    # does not have to be loosened for the test.
+    page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == []
+
+
+def shoot(page: Page, name: str, tmp_path: Path) -> None:
+    """A screenshot for the README (into docs/ when HANDOUTS_SCREENSHOTS=1)."""
+    folder = REPO / "docs" if os.environ.get("HANDOUTS_SCREENSHOTS") == "1" else tmp_path
+    page.screenshot(path=str(folder / name), full_page=False)
+
+
+def tab_to(page: Page, selector: str, limit: int = 40) -> None:
+    """Press Tab until ``selector`` has the focus (keyboard only, like a user)."""
+    for _ in range(limit):
+        if page.evaluate("s => document.activeElement?.matches(s) ?? false", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} never got the keyboard focus")
+
+
+def built(root: Path, tmp_path: Path, name: str, **options: Any) -> bytes:
+    """What ``handouts build NAME ...`` writes."""
+    result = build(root, (name,), out=tmp_path / "built", **options)
+    return result.built[0].path.read_bytes()
+
+
+def test_front_desk_flow_end_to_end(server: Server, page: Page, tmp_path: Path) -> None:
+    page.goto(server.url + "/")
+    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth)")
+    assert page.locator(".brand").inner_text() == "Massage Mesa"
+    axe(page)
+    shoot(page, "serve-library.png", tmp_path)
+    page.get_by_role("link", name="How to give a back massage").first.click()
+    page.select_option("#paper", "a4")
+    page.fill("#client", NAME)
+    page.fill("#note", NOTE)
+    page.fill("#therapist", THERAPIST)
+    page.fill("#next_appointment", DATE)
+    page.click("#preview-button")
+    images = page.locator(".pages img.page")
+    images.first.wait_for()
+    expected = built(server.root, tmp_path, "back-massage", paper="a4", client=Client(
+        NAME, NOTE, THERAPIST, __import__("datetime").date(2026, 4, 21)))
+    assert images.count() == len(PdfReader(io.BytesIO(expected)).pages)
+    assert NAME not in page.url  # the details went in the POST body only
+    axe(page)
+    shoot(page, "serve-handout.png", tmp_path)
+    # "Download / Print" as the browser sends it: the page's own form, token included.
+    form = {name: page.input_value(f"[name={name}]") for name in (
+        "csrf_token", "audience", "language", "paper", "print_size", "client", "note",
+        "therapist", "next_appointment")}
+    response = page.request.post(f"{server.url}/h/back-massage/pdf", form=form)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-disposition"].startswith("inline;")
+    assert NAME.split()[0] not in response.headers["content-disposition"]
+    assert response.body() == expected
+
+
+def test_keyboard_only_search_and_named_copy(server: Server, page: Page) -> None:
+    page.goto(server.url + "/")
+    tab_to(page, "#q")
+    page.keyboard.type("stretch")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "q=stretch" in page.url
+    assert page.locator(".card").count() == 1
+    tab_to(page, ".card a.button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/h/desk-stretch-break")
+    tab_to(page, "#paper")
+    page.keyboard.press("ArrowDown")  # letter -> a4
+    assert page.input_value("#paper") == "a4"
+    tab_to(page, "#client")
+    page.keyboard.type(NAME)
+    page.keyboard.press("Tab")
+    page.keyboard.type(NOTE)
+    page.keyboard.press("Tab")
+    page.keyboard.type(THERAPIST)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DATE)
+    tab_to(page, "#preview-button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.locator(".pages img.page").first.wait_for()
+    assert page.input_value("#client") == NAME and page.input_value("#paper") == "a4"
+
+
+def test_bad_input_is_shown_in_the_page(server: Server, page: Page) -> None:
+    page.goto(server.url + "/h/back-massage")
+    page.fill("#client", NAME)
+    page.fill("#next_appointment", "2026-02-30")
+    page.click("#preview-button")
+    alert = page.get_by_role("alert")
+    assert "--next-appointment: must be a real date written as YYYY-MM-DD" in \
+        alert.inner_text()
+    axe(page)
+    page.fill("#next_appointment", DATE)
+    page.click("#preview-button")
+    page.locator(".pages img.page").first.wait_for()
+    assert page.get_by_role("alert").count() == 0
+
+
+def _loaded(page: Page) -> None:
+    page.wait_for_function("[...document.querySelectorAll('#pages img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
+
+
+def test_live_preview_follows_edits_and_keeps_the_last_good_pages(
+        server: Server, page: Page, tmp_path: Path) -> None:
+    source = server.root / "content" / "desk-stretch-break.yaml"
+    original = source.read_text(encoding="utf-8")
+    page.goto(server.url + "/live/desk-stretch-break")
+    page.wait_for_selector("#live[data-connected='1']")
+    _loaded(page)
+    axe(page)
+    first = page.get_attribute("#pages img", "src")
+    try:
+        # 1. A saved edit shows within a second of the watcher seeing it.
+        version = page.get_attribute("#live", "data-version")
+        source.write_text(original.replace("title: ", "title: Quick ", 1), encoding="utf-8")
+        page.wait_for_function("v => document.getElementById('live').dataset.version !== v",
+                               arg=version, timeout=15_000)
+        _loaded(page)
+        shown = time.monotonic()
+        assert 0 < shown - server.site.changed_at < 1.0
+        edited = page.get_attribute("#pages img", "src")
+        assert edited != first
+        # 2. A broken file: its problems are listed with file:line; the pages stay.
+        source.write_text(original.replace("title: ", "title: [unclosed ", 1),
+                          encoding="utf-8")
+        problem = page.locator("#problems li.error", has_text="content/desk-stretch-break.yaml:")
+        problem.first.wait_for(timeout=15_000)
+        assert "last good version" in page.inner_text("#status")
+        assert page.get_attribute("#pages img", "src") == edited
+        axe(page)
+        shoot(page, "serve-live-problem.png", tmp_path)
+        # 3. Fixed again: the problem goes and the preview follows.
+        source.write_text(original, encoding="utf-8")
+        page.locator("#problems li.error").first.wait_for(state="detached", timeout=15_000)
+        page.wait_for_function("s => document.querySelector('#pages img').src.endsWith(s)"
+                               " === false", arg=edited, timeout=15_000)
+        assert "Up to date" in page.inner_text("#status")
+    finally:
+        source.write_text(original, encoding="utf-8")
+
+
+def test_batch_from_the_live_page(server: Server, page: Page) -> None:
+    page.goto(server.url + "/live/desk-stretch-break")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Build all versions (batch)").click()
+    page.wait_for_selector("#batch[data-finished='true']", timeout=60_000)
+    assert "1 rendered" in page.inner_text("#summary") or \
+        "1 unchanged" in page.inner_text("#summary")
+    axe(page)
+
+
+def test_csrf_and_host_rejections(server: Server, page: Page) -> None:
+    page.goto(server.url + "/h/back-massage")
+    refused = page.request.post(f"{server.url}/h/back-massage/pdf",
+                                form={"client": NAME, "csrf_token": "forged"})
+    assert refused.status == 403
+    assert NAME not in refused.text()
+    rebound = page.request.get(f"{server.url}/", headers={"Host": "attacker.example"})
+    assert rebound.status == 400
+    assert "not served here" in rebound.text()
+
+
+def test_no_client_detail_reaches_the_server_logs(server: Server, page: Page,
+                                                  caplog: pytest.LogCaptureFixture,
+                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    for logger in ("waitress", "werkzeug", "handouts", "flask.app"):
+        logging.getLogger(logger).setLevel(logging.DEBUG)
+    page.goto(server.url + "/h/back-massage")
+    page.fill("#client", NAME)
+    page.fill("#note", NOTE)
+    page.fill("#therapist", THERAPIST)
+    page.fill("#next_appointment", "2026-02-31")  # an error page, too
+    page.click("#preview-button")
+    page.get_by_role("alert").wait_for()
+    page.fill("#next_appointment", DATE)
+    page.click("#preview-button")
+    page.locator(".pages img.page").first.wait_for()
+    out, err = capfd.readouterr()
+    for value in (NAME, NOTE, THERAPIST, "Marisol"):
+        assert value not in caplog.text
+        assert value not in out and value not in err

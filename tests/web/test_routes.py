@@ -1,0 +1,338 @@
+"""The web app's routes through Flask's test client (renders run in this thread)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+import time
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+
+from handouts.build import build
+from handouts.clients import Client
+from handouts.errors import HandoutsError
+from handouts.web import create_app, site_of
+from handouts.web.workers import RenderPool
+
+NAME = "Zoë Example-Client"
+FIELDS = {"client": NAME, "note": "Keep the pressure gentle on the left side.",
+          "therapist": "Ana Ruiz", "next_appointment": "2026-03-14"}
+CLIENT = Client(NAME, FIELDS["note"], FIELDS["therapist"], dt.date(2026, 3, 14))
+
+
+@pytest.fixture
+def app(example: Path) -> Flask:
+    """The app on the example project, rendering in the calling thread, no watcher."""
+    app = create_app(example, pool=RenderPool(inline=True), watch=False)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client (keeps its cookies)."""
+    return app.test_client()
+
+
+def csrf(client: FlaskClient, path: str = "/h/back-massage") -> str:
+    """The CSRF token the page at ``path`` gives this client."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def built_pdf(root: Path, tmp_path: Path, **options: object) -> bytes:
+    """What ``handouts build back-massage ...`` writes for the same choices."""
+    result = build(root, ("back-massage",), out=tmp_path / "built", **options)  # type: ignore[arg-type]
+    [item] = result.built
+    return item.path.read_bytes()
+
+
+@pytest.mark.parametrize(("form", "options"), [
+    ({}, {}),
+    ({"paper": "a4", "language": "es", "audience": "caregivers", "print_size": "large"},
+     {"paper": "a4", "language": "es", "audience": "caregivers", "print_size": "large"}),
+])
+def test_pdf_is_byte_identical_to_handouts_build(client: FlaskClient, example: Path,
+                                                 tmp_path: Path, form: dict[str, str],
+                                                 options: dict[str, str]) -> None:
+    token = csrf(client)
+    response = client.post("/h/back-massage/pdf",
+                           data={**FIELDS, **form, "csrf_token": token})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("inline; filename=") and "back-massage" in disposition
+    assert "Zo" not in disposition and "Example" not in disposition
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.data == built_pdf(example, tmp_path, client=CLIENT, **options)
+    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    assert NAME in text
+
+
+def test_plain_copy_without_a_client_is_the_everyday_pdf(client: FlaskClient, example: Path,
+                                                         tmp_path: Path) -> None:
+    response = client.post("/h/desk-stretch-break/pdf",
+                           data={"csrf_token": csrf(client, "/h/desk-stretch-break")})
+    result = build(example, ("desk-stretch-break",), out=tmp_path / "built")
+    assert response.data == result.built[0].path.read_bytes()
+
+
+def test_preview_shows_every_page_as_a_png(client: FlaskClient, example: Path,
+                                           tmp_path: Path) -> None:
+    response = client.post("/h/back-massage/preview",
+                           data={**FIELDS, "csrf_token": csrf(client)})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    html = response.get_data(as_text=True)
+    pages = len(PdfReader(io.BytesIO(built_pdf(example, tmp_path, client=CLIENT))).pages)
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    assert len(images) == pages >= 2
+    assert f"Page 1 of {pages}" in html
+
+
+def test_a_date_that_does_not_exist_is_shown_in_the_page(client: FlaskClient) -> None:
+    response = client.post("/h/back-massage/pdf", data={
+        **FIELDS, "next_appointment": "2026-02-30", "csrf_token": csrf(client)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    assert "--next-appointment</strong>: must be a real date written as YYYY-MM-DD" in html
+    assert "Traceback" not in html
+    # The form keeps what was typed, so it can be corrected.
+    assert 'value="2026-02-30"' in html
+
+
+def test_a_character_no_font_has_gets_the_same_message_as_the_cli(
+        client: FlaskClient, example: Path, tmp_path: Path) -> None:
+    name = "Ana \u2ff0\U0001D11E"  # an ideographic description character and a clef
+    with pytest.raises(HandoutsError) as cli:
+        build(example, ("back-massage",), out=tmp_path / "o", client=Client(name))
+    response = client.post("/h/back-massage/preview",
+                           data={"client": name, "csrf_token": csrf(client)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert cli.value.problems
+    for problem in cli.value.problems:
+        assert problem.message.replace("'", "&#39;") in html
+    assert name not in html.split('id="client"')[0]  # only in the form's own field
+
+
+def test_a_note_without_a_name_is_refused(client: FlaskClient) -> None:
+    response = client.post("/h/back-massage/preview",
+                           data={"note": "Ice after", "csrf_token": csrf(client)})
+    assert response.status_code == 422
+    assert "needs the client&#39;s name" in response.get_data(as_text=True)
+
+
+def test_post_without_a_valid_csrf_token_is_refused(client: FlaskClient) -> None:
+    csrf(client)  # the session exists, with its token
+    assert client.post("/h/back-massage/pdf", data=FIELDS).status_code == 403
+    assert client.post("/h/back-massage/pdf",
+                       data={**FIELDS, "csrf_token": "forged"}).status_code == 403
+    assert client.post("/batch", data={"csrf_token": "forged"}).status_code == 403
+    # Another browser's token is not this browser's token.
+    other = client.application.test_client()
+    assert other.post("/h/back-massage/pdf",
+                      data={**FIELDS, "csrf_token": csrf(client)}).status_code == 403
+
+
+def test_unknown_host_header_is_refused(client: FlaskClient) -> None:
+    assert client.get("/", headers={"Host": "attacker.example"}).status_code == 400
+    assert client.get("/", headers={"Host": "attacker.example:8000"}).status_code == 400
+    assert client.get("/", headers={"Host": "localhost:8000"}).status_code == 200
+    assert client.get("/", headers={"Host": "127.0.0.1:8000"}).status_code == 200
+
+
+def test_off_loopback_a_token_is_swapped_for_a_strict_cookie(example: Path) -> None:
+    app = create_app(example, host="192.0.2.10", token="s3cret-token",
+                     pool=RenderPool(inline=True), watch=False)
+    client = app.test_client()
+    host = {"Host": "192.0.2.10:8000"}
+    assert client.get("/", headers=host).status_code == 403
+    assert client.get("/?token=wrong", headers=host).status_code == 403
+    swapped = client.get("/h/back-massage?token=s3cret-token", headers=host)
+    assert swapped.status_code == 303
+    assert swapped.headers["Location"].endswith("/h/back-massage")  # token gone from the URL
+    cookie = swapped.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert client.get("/", headers=host).status_code == 200
+    assert app.test_client().get("/", headers={"Host": "attacker.example"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/", "/h/back-massage", "/live/back-massage",
+                                  "/static/style.css", "/no-such-page", "/batch"])
+def test_every_response_has_the_security_headers(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    csp = response.headers["Content-Security-Policy"]
+    for part in ("default-src 'self'", "img-src 'self' data: blob:", "frame-ancestors 'none'",
+                 "form-action 'self'"):
+        assert part in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    if not path.startswith("/static"):
+        assert response.headers["Cache-Control"] == "no-store"
+    response.close()
+
+
+@pytest.mark.parametrize("path", [
+    "/thumb/..%2fhandouts.yaml.png", "/thumb/..%2F..%2Fetc%2Fpasswd.png",
+    "/static/..%2fhandouts.yaml", "/static/../../handouts.yaml",
+    "/live/..%2fhandouts/page/1.png", "/h/..%2fhandouts", "/live/back-massage/page/0.png",
+    "/thumb/no-such-handout.png"])
+def test_paths_outside_the_routes_are_refused(client: FlaskClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"clinic:" not in response.data and b"root:" not in response.data
+
+
+def test_library_lists_and_searches_by_title_and_keyword(client: FlaskClient) -> None:
+    everything = client.get("/").get_data(as_text=True)
+    assert "How to give a back massage" in everything
+    assert "Massage Mesa" in everything  # the clinic's name heads every page
+    assert "English, Spanish" in everything
+    by_keyword = client.get("/?q=CAREGIVING").get_data(as_text=True)
+    assert "How to give a back massage" in by_keyword
+    assert 'href="/h/desk-stretch-break"' not in by_keyword
+    assert "No handouts match" in client.get("/?q=zebra").get_data(as_text=True)
+    thumb = client.get("/thumb/back-massage.png")
+    assert thumb.mimetype == "image/png" and thumb.data.startswith(b"\x89PNG")
+
+
+def test_handout_page_offers_only_languages_with_a_translation(client: FlaskClient) -> None:
+    html = client.get("/h/desk-stretch-break").get_data(as_text=True)
+    assert '<option value="en"' in html and '<option value="es"' not in html
+    html = client.get("/h/back-massage").get_data(as_text=True)
+    assert '<option value="es"' in html and '<option value="caregivers"' in html
+    refused = client.post("/h/desk-stretch-break/pdf", data={
+        "language": "es", "csrf_token": csrf(client, "/h/desk-stretch-break")})
+    assert refused.status_code == 422
+    assert "choose one of: en" in refused.get_data(as_text=True)
+
+
+def test_live_state_keeps_the_last_good_pages_while_a_file_has_errors(
+        client: FlaskClient, example: Path) -> None:
+    good = client.get("/live/back-massage/state").get_json()
+    assert good["ok"] and len(good["images"]) >= 2 and good["errors"] == 0
+    source = example / "content" / "back-massage.yaml"
+    text = source.read_text(encoding="utf-8")
+    broken = text.replace("title: How to give a back massage", "title: [unclosed", 1)
+    source.write_text(broken, encoding="utf-8")
+    bad = client.get("/live/back-massage/state").get_json()
+    assert not bad["ok"] and bad["stale"] and bad["errors"] >= 1
+    assert bad["images"] == good["images"]  # the last good version stays
+    assert any(p["where"].startswith("content/back-massage.yaml:") for p in bad["problems"])
+    assert client.get(good["images"][0]).data.startswith(b"\x89PNG")
+    source.write_text(text.replace("How to give a back massage", "Giving a back massage", 1),
+                      encoding="utf-8")
+    fixed = client.get("/live/back-massage/state").get_json()
+    assert fixed["ok"] and not fixed["stale"] and fixed["version"] != good["version"]
+
+
+def test_a_batch_runs_from_the_page_with_progress(client: FlaskClient, example: Path) -> None:
+    token = csrf(client, "/live/back-massage")
+    started = client.post("/batch", data={"csrf_token": token})
+    assert started.status_code == 303 and started.headers["Location"].endswith("/batch")
+    deadline = time.monotonic() + 90
+    status = client.get("/batch/status").get_json()
+    while not status["finished"] and time.monotonic() < deadline:
+        time.sleep(0.2)  # waiting for another process, not timing anything
+        status = client.get("/batch/status").get_json()
+    assert status["finished"] and status["ok"], status
+    assert status["total"] == status["done"] == 1
+    assert "rendered" in status["lines"][0]
+    assert (example / "output" / "en" / "general" /
+            "desk-stretch-break-letter-standard.pdf").is_file()
+
+
+def test_client_details_appear_in_no_log_line(client: FlaskClient,
+                                              caplog: pytest.LogCaptureFixture,
+                                              capfd: pytest.CaptureFixture[str]) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = csrf(client)
+    client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": token})
+    client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": token})
+    client.post("/h/back-massage/pdf",
+                data={**FIELDS, "next_appointment": "2026-02-30", "csrf_token": token})
+    out, err = capfd.readouterr()
+    for value in FIELDS.values():
+        assert value not in caplog.text and value not in out and value not in err
+
+
+def test_an_unexpected_failure_is_a_plain_page_without_internals(
+        client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def explode(*args: object) -> None:
+        raise RuntimeError(f"internal detail {NAME}")
+
+    monkeypatch.setattr(site_of(app).pool, "run", explode)
+    response = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": csrf(client)})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Something went wrong" in html and "internal detail" not in html
+    assert "Traceback" not in html and NAME not in caplog.text
+    assert "unexpected RuntimeError" in caplog.text
+
+
+class _FakeServer:
+    """Stands in for waitress: records that it ran, then stops as Ctrl+C would."""
+
+    effective_port = 8123
+
+    def __init__(self, app: Flask) -> None:
+        self.handouts_app = app
+        self.closed = False
+
+    def run(self) -> None:
+        raise KeyboardInterrupt
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize(("host", "needs_token"), [("127.0.0.1", False), ("0.0.0.0", True),
+                                                   ("192.0.2.10", True)])
+def test_serve_prints_a_token_address_only_off_loopback(
+        example: Path, monkeypatch: pytest.MonkeyPatch, host: str, needs_token: bool) -> None:
+    from handouts.web import serve as serve_module
+
+    made: dict[str, object] = {}
+
+    def fake_make_server(root: Path, **options: object) -> _FakeServer:
+        made.update(options)
+        options.pop("port")
+        app = create_app(root, pool=RenderPool(inline=True), watch=False,
+                         **options)  # type: ignore[arg-type]
+        made["server"] = server = _FakeServer(app)
+        return server
+
+    monkeypatch.setattr(serve_module, "make_server", fake_make_server)
+    lines: list[str] = []
+    serve_module.serve(example, host=host, port=8123, say=lines.append)
+    assert made["server"].closed  # type: ignore[attr-defined]
+    token = made["token"]
+    if needs_token:
+        assert isinstance(token, str) and len(token) >= 32
+        assert lines[0].endswith(f":8123/?token={token}")
+        assert "0.0.0.0" not in lines[0]
+    else:
+        assert token is None
+        assert lines[0].endswith("at http://127.0.0.1:8123/")
+
+
+def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
+    from handouts.web.serve import serve
+
+    with pytest.raises(HandoutsError) as error:
+        serve(tmp_path, say=lambda line: None)
+    assert error.value.problems[0].path == "handouts.yaml"
