@@ -129,3 +129,42 @@ def _first_starting(page: PageMeasure) -> str | None:
 
 def _block(page: PageMeasure, name: str) -> dict[str, Any] | None:
     return next((b for b in page.blocks if b["name"] == name), None)
+
+
+#: How much of the content height the fitting classes can take away at most (tighter
+#: spacing, compact fine print), and how much of the free space before the last page a
+#: re-flow can use (blocks move whole): the estimate that saves hopeless tries.
+FIT_SAVING, FREE_USABLE = 0.06, 0.5
+#: Blocks that the fitting classes let split across pages (by print size).
+SPLITTABLE = {False: frozenset({"needs", "stop-first"}),
+              True: frozenset({"needs", "stop-first", "precautions"})}
+
+
+def worth_fitting(pages: Sequence[PageMeasure], problems: Sequence[LayoutProblem],
+                  large_print: bool) -> bool:
+    """Whether fitting may fix ``problems``: a layout is laid out again only if so.
+
+    A runt goes only if the last page's content fits into what fitting frees on the
+    pages before it; a gap closes only if the block pushed off the page can split, or
+    (tightened) fit in the space left; a picture apart can always be tried.
+    """
+    if not pages:
+        return False
+    total = sum(p.used for p in pages)
+    for problem in problems:
+        if problem.kind == PICTURE_APART:
+            return True
+        if problem.kind == RUNT:
+            free = sum(p.height - p.used for p in pages[:-1])
+            if pages[-1].used <= FREE_USABLE * free + FIT_SAVING * total:
+                return True
+        if problem.kind == GAP:
+            name = problem.block or ""
+            if name in SPLITTABLE[large_print] or name.startswith("picture "):
+                return True
+            page, following = pages[problem.page - 1], pages[problem.page]
+            block = _block(following, name)
+            height = (block["bottom"] - block["top"]) if block else following.used
+            if height <= page.height - page.used + FIT_SAVING * total:
+                return True
+    return False

@@ -23,7 +23,15 @@ from typing import Any
 from handouts.config import Project
 from handouts.content import Document
 from handouts.errors import Problem, Severity, errors_only
-from handouts.layout import LayoutProblem, PageMeasure, clean, judge, pages_from, score
+from handouts.layout import (
+    LayoutProblem,
+    PageMeasure,
+    clean,
+    judge,
+    pages_from,
+    score,
+    worth_fitting,
+)
 from handouts.theme import THEME_DIR, Page, TemplateFailure, render_html, stylesheet_paths
 
 #: Body text sizes (pt): the theme's size, and the smallest ``fit: shrink`` may use.
@@ -138,22 +146,30 @@ def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, 
     if first is None:
         return failed[-1], None
     chosen = first
-    if not good(first) and first.measure:
+    if not good(first) and first.measure and (
+            (shrink and first.pages > limit)
+            or worth_fitting(first.measure, first.problems, page.large_print)):
         steps = [s for s in FIT_STEPS
                  if s != "fit-small-figure" or any(st.image for st in page.handout.steps)]
-        # Search, don't step: every step at once first (the most compact layout the
-        # theme allows); when that is clean, the fewest steps that are clean too, by
-        # binary search (each step only takes space away).
-        tried = {len(steps): attempt(dataclasses.replace(page, fit=tuple(steps)))}
-        if tried[len(steps)] is not None and good(tried[len(steps)]):
-            lo, hi, fewest = 1, len(steps) - 1, len(steps)
-            while lo <= hi:
+        # Search, don't step: tighter spacing alone first (it fixes most), then every
+        # step at once (the most compact layout the theme allows); when that is clean,
+        # the fewest steps that are clean too, by binary search (each step only takes
+        # space away or lets a box split).
+        n = len(steps)
+        tried = {1: attempt(dataclasses.replace(page, fit=tuple(steps[:1])))}
+        fewest = 1
+        if not (tried[1] is not None and good(tried[1])) and n > 1:
+            tried[n] = attempt(dataclasses.replace(page, fit=tuple(steps)))
+            fewest = n
+            lo, hi = 2, n - 1
+            while tried[n] is not None and good(tried[n]) and lo <= hi:
                 mid = (lo + hi) // 2
                 tried[mid] = attempt(dataclasses.replace(page, fit=tuple(steps[:mid])))
                 if tried[mid] is not None and good(tried[mid]):
                     fewest, hi = mid, mid - 1
                 else:
                     lo = mid + 1
+        if tried[fewest] is not None and good(tried[fewest]):
             chosen = tried[fewest]
         else:
             best = min(tries, key=lambda t: score(t.measure, t.problems))
