@@ -213,7 +213,10 @@ def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
     if found is None:
         return None
     best = min(tries, key=lambda t: score(t.measure, t.problems))
-    return found if clean(found.problems) or found.pages < shortest.pages else best
+    # Over the limit, the page limit rules as it always did: the smallest size tried
+    # (the floor when nothing reached it) is kept.
+    keep = shortest.pages > limit or clean(found.problems) or found.pages < shortest.pages
+    return found if keep else best
 
 
 def _lay_out(project: Project, document: Document, html: str) -> Any:
