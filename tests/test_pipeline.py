@@ -33,7 +33,7 @@ def test_title_and_steps_in_order(built) -> None:
     positions = [text.index(step) for step in STEPS]
     assert positions == sorted(positions)
     # The full safety box follows the steps (its stop list is also on page 1, first).
-    assert text.index("Switch hands") < text.index("Stay safe") < \
+    assert text.index("Switch hands") < text.rindex("Stay safe") < \
         text.index("Why it helps") < text.index("Sources:")
 
 
