@@ -9,3 +9,6 @@ render() {  # render PDF PAGE OUTPUT
 render en/general/back-massage-letter-standard.pdf 1 back-massage-page1
 render en/general/back-massage-a4-standard.pdf 1 back-massage-a4-page1
 render es/caregivers/back-massage-letter-large.pdf 1 back-massage-es-large-page1
+# A large-print middle page, and a page that automatic fitting tightened (fit-tight).
+render es/cancer-care/back-massage-letter-large.pdf 3 large-print-page
+render en/general/back-massage-letter-standard.pdf 2 fitted-page

@@ -23,5 +23,8 @@ def test_steps_start_on_page_one_when_the_last_step_barely_misses_it() -> None:
     assert page is not None and not problems
     output = render_page(project, document, page)
     assert "Paso a paso" in output.texts[0]
-    assert "Haga círculos pequeños" in output.texts[0]  # the fourth step
+    # The first steps follow it on page 1 (the fourth used to, before the "Pare de
+    # inmediato si" callout took its place) and page 1 is well filled.
+    assert "Empiece abajo" in output.texts[0]  # the third step
+    assert output.measure[0].fullness >= 0.85
     assert output.pages <= 3

@@ -33,7 +33,8 @@ def test_title_and_steps_in_order(built) -> None:
     assert text.index("A 3-minute hand massage you can do") < text.index("What you need")
     positions = [text.index(step) for step in STEPS]
     assert positions == sorted(positions)
-    assert text.index("Switch hands") < text.index("Stop right away if") < \
+    # The full safety box follows the steps (its stop list is also on page 1, first).
+    assert text.index("Switch hands") < text.rindex("Stay safe") < \
         text.index("Why it helps") < text.index("Sources:")
 
 

@@ -765,3 +765,131 @@ def engine_info() -> EngineInfo:
     # which makes every render about 3x slower.
     subset = getattr(ffi, "harfbuzz_subset", None) is not None
     return EngineInfo(weasyprint.__version__, pango_version, subset)
+
+
+# ----------------------------------------------------------------- layout measure
+
+#: Classes of the theme's top-level blocks that the layout measure reports, in the
+#: order the theme prints them (see handouts.layout for what is judged).
+MEASURED_CLASSES = ("masthead", "prepared-for", "stop-first", "intro", "needs", "steps",
+                    "precautions", "benefits", "contact", "fine-print")
+
+
+def measure_layout(layout: Layout) -> list[dict[str, Any]]:
+    """What each page of ``layout`` holds, read from the laid-out boxes.
+
+    Per page: ``height`` (the body area), ``used`` (from its top to the bottom of the
+    last content drawn there: lines, pictures, and the padding and border of boxes
+    that end on the page; a box that goes on to the next page is stretched to the
+    page's bottom by the engine, so only its contents count), and ``blocks``: the
+    theme's top-level sections (by class, see :data:`MEASURED_CLASSES`), each step
+    (``step 2``) and each step picture (``picture 2``), in order, with their top and
+    bottom on the page and whether they start and end there. Also
+    ``one_word_lines``: the first word of each paragraph that starts here with a
+    first line of one word and more lines after it. Plain data for the pure judge in
+    :mod:`handouts.layout`; it reads WeasyPrint's box tree, which is not public API
+    (tests/test_layout_fit.py notices a change).
+    """
+    pages = [page._page_box for page in layout.document.pages]
+    seen = [_elements(page_box) for page_box in pages]
+    steps: dict[int, int] = {}  # step element -> its number, in document order
+    result = []
+    for index, page_box in enumerate(pages):
+        top = page_box.content_box_y()
+        before = seen[index - 1] if index else set()
+        after = seen[index + 1] if index + 1 < len(seen) else set()
+        bottom = top
+        blocks: list[dict[str, Any]] = []
+        lines: dict[int, list[Any]] = {}  # paragraph -> its lines on this page
+        html = [c for c in page_box.children if getattr(c, "element_tag", "") == "html"]
+        stack: list[tuple[Any, int]] = [(box, 0) for box in html]
+        while stack:
+            box, step = stack.pop()
+            element = getattr(box, "element", None)
+            if _is_line(box) or _is_replaced(box):
+                bottom = max(bottom, box.position_y + box.margin_height())
+                if _is_line(box) and element is not None and element.tag == "p":
+                    lines.setdefault(id(element), []).append(box)
+                continue
+            continues = element is not None and id(element) in after
+            end = box.position_y + box.margin_top + box.border_height()
+            if not continues and getattr(box, "element_tag", "") not in ("html", "body", "main"):
+                bottom = max(bottom, end)
+            name = _block_name(box, element)
+            if name == "step":
+                step = steps.setdefault(id(element), len(steps) + 1)
+                name = f"step {step}"
+            elif name == "figure":
+                name = f"picture {step}"
+            if name is not None:
+                blocks.append({"name": name, "top": round(box.position_y - top, 2),
+                               "bottom": round(end - top, 2),
+                               "starts": id(element) not in before, "ends": not continues})
+            stack.extend((child, step) for child in reversed(getattr(box, "children", ())))
+        one_word = []
+        for element_id, found in lines.items():
+            first = found[0]
+            words = " ".join(_texts(first)).split()
+            if (element_id not in before and len(found) > 1 and len(words) == 1
+                    and first.width < 0.5 * found[1].width):
+                one_word.append(words[0])
+        result.append({"height": round(page_box.height, 2),
+                       "used": round(min(bottom - top, page_box.height), 2),
+                       "blocks": blocks, "one_word_lines": one_word})
+    return result
+
+
+def hide_rules_at_page_tops(layout: Layout) -> None:
+    """Drop the rule above a step that starts a page: it separates a step from the one
+    before, and at the top of a page there is none. (No CSS selector knows where a page
+    starts, so the laid-out box loses its top border before the PDF is written; the
+    0.5 pt it took stays, unseen.)"""
+    try:
+        for page in layout.document.pages:
+            stack = [page._page_box]
+            first = True  # the first step box met on this page
+            while stack and first:
+                box = stack.pop()
+                element = getattr(box, "element", None)
+                if (element is not None and element.tag == "li" and not _is_line(box)
+                        and "step" in (element.get("class") or "").split()):
+                    first = False
+                    if box.border_top_width and box.position_y - page._page_box.content_box_y() < 1:
+                        box.border_top_width = 0
+                    continue
+                stack.extend(reversed(getattr(box, "children", ())))
+    except Exception:  # internals changed: the rule stays, as it always did
+        return
+
+
+def _elements(page_box: Any) -> set[int]:
+    """The elements with a block-level (not line) box on a page."""
+    ids: set[int] = set()
+    stack = [page_box]
+    while stack:
+        box = stack.pop()
+        element = getattr(box, "element", None)
+        if element is not None and not _is_line(box):
+            ids.add(id(element))
+        stack.extend(getattr(box, "children", ()))
+    return ids
+
+
+def _is_line(box: Any) -> bool:
+    return type(box).__name__ == "LineBox"
+
+
+def _is_replaced(box: Any) -> bool:
+    return hasattr(box, "replacement")
+
+
+def _block_name(box: Any, element: Any) -> str | None:
+    """The name the measure gives ``box``: a theme class, ``step``, ``figure`` or None."""
+    if element is None or "::" in getattr(box, "element_tag", "::"):
+        return None
+    classes = (element.get("class") or "").split()
+    if element.tag == "li" and "step" in classes:
+        return "step"
+    if element.tag == "figure":
+        return "figure"
+    return next((c for c in MEASURED_CLASSES if c in classes), None)

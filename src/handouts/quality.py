@@ -43,8 +43,13 @@ class Report:
     coverage: Coverage | None = None
 
     def errors(self, strict: bool = False) -> list[Problem]:
-        """Problems that fail the check (warnings too with ``strict``)."""
-        return [p for p in self.problems if strict or p.severity is Severity.ERROR]
+        """Problems that fail the check (warnings too with ``strict``).
+
+        Layout warnings (field ``layout``) never fail it: they report what automatic
+        fitting could not fix within the theme's rules, which no content edit is
+        required to change (a designer's call, not an error in the content)."""
+        return [p for p in self.problems
+                if p.severity is Severity.ERROR or (strict and p.field != "layout")]
 
 
 # ----------------------------------------------------------------- what to check
@@ -274,7 +279,12 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
     report.problems.extend(output.problems)
     limit = max_pages(project, document, variant.large_print)
     report.pages.append({"variant": variant.describe(), "pages": output.pages,
-                         "max_pages": limit, "shrunk_to": output.shrunk_to})
+                         "max_pages": limit, "shrunk_to": output.shrunk_to,
+                         "fullness": [round(p.fullness, 3) for p in output.measure],
+                         "fit": list(output.fit), "extra_renders": output.extra_renders,
+                         "layout": [{"kind": p.kind, "page": p.page, "message": p.message}
+                                    for p in output.layout_problems]})
+    report.problems.extend(layout_problems(document, variant, output))
     if output.shrunk_to is not None:
         report.problems.append(Problem(
             document.display, document.lines.line_of(("fit",)), "fit",
@@ -296,6 +306,26 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
                 document.display, None, "render",
                 f"{variant.describe()}: page {number} does not show the clinic's phone "
                 f"{phone}"))
+
+
+def layout_problems(document: Document, variant: Variant, output: Any) -> list[Problem]:
+    """The layout judge's findings on the fitted PDF (see :mod:`handouts.layout`), as
+    warnings on the content file, saying what fitting tried when it could not help."""
+    from handouts.layout import FIXABLE
+    from handouts.render import FIT_WORDS
+
+    tried = ""
+    if output.extra_renders:
+        tried = ("; fitting tried " + ", ".join(FIT_WORDS.values())
+                 + (" and smaller body text" if document.handout.fit == "shrink" else "")
+                 + " and kept the shortest layout")
+    why = {"runt": "; fitting cannot help: the content does not fit one page fewer",
+           "gap": "; fitting cannot help: that block cannot split and does not fit the space"}
+    return [Problem(document.display, None, "layout",
+                    f"{variant.describe()}: {p.message}"
+                    + ((tried or why.get(p.kind, "")) if p.kind in FIXABLE else ""),
+                    Severity.WARNING)
+            for p in output.layout_problems]
 
 
 # ----------------------------------------------------------------- the command

@@ -1,7 +1,13 @@
 """From a page to PDF bytes, with the engine's messages pointed at content lines.
 
-Also where ``fit: shrink`` happens: a handout over its page limit is rendered again
-with the body text a little smaller, step by step, down to a floor.
+Also where fitting happens. Every variant is laid out, measured and judged
+(:mod:`handouts.layout`): a runt last page or a gap makes the renderer lay it out
+again with the theme's fitting classes, cumulatively (tighter spacing, long boxes
+split, smaller step pictures, compact fine print), stopping at the first clean
+layout; then, for ``fit: shrink`` only, the body size is binary-searched down to a
+floor. ``fit: shrink`` keeps its meaning for page limits: a handout over its limit
+gets the largest body size (on a 0.25 pt grid) that fits it. Only the chosen layout
+is written, so extra tries cost layout time, not PDF writing.
 """
 
 from __future__ import annotations
@@ -17,12 +23,28 @@ from typing import Any
 from handouts.config import Project
 from handouts.content import Document
 from handouts.errors import Problem, Severity, errors_only
+from handouts.layout import (
+    LayoutProblem,
+    PageMeasure,
+    clean,
+    judge,
+    pages_from,
+    score,
+    worth_fitting,
+)
 from handouts.theme import THEME_DIR, Page, TemplateFailure, render_html, stylesheet_paths
 
 #: Body text sizes (pt): the theme's size, and the smallest ``fit: shrink`` may use.
 BASE_SIZE = {False: 12.0, True: 18.0}
 MIN_SIZE = {False: 11.0, True: 18.0}
 SHRINK_STEP = 0.25
+
+#: The theme's fitting classes, each try adding one (see handout.css, "automatic fitting").
+FIT_STEPS = ("fit-tight", "fit-split", "fit-small-figure", "fit-compact-fineprint")
+#: What each fitting class does, for messages.
+FIT_WORDS = {"fit-tight": "tighter spacing", "fit-split": "long boxes split across pages",
+             "fit-small-figure": "smaller step pictures",
+             "fit-compact-fineprint": "compact sources and disclaimer"}
 
 
 @dataclass
@@ -35,6 +57,13 @@ class Output:
     texts: list[str] = field(default_factory=list)
     #: The body size ``fit: shrink`` chose, or None when the theme's size was kept.
     shrunk_to: float | None = None
+    #: The fitting classes of the chosen layout (empty: the theme's own layout).
+    fit: tuple[str, ...] = ()
+    #: Layouts made beyond the first, while fitting.
+    extra_renders: int = 0
+    #: The chosen layout, measured and judged (empty when it could not be measured).
+    measure: list[PageMeasure] = field(default_factory=list)
+    layout_problems: list[LayoutProblem] = field(default_factory=list)
 
 
 def settle() -> None:
@@ -61,16 +90,174 @@ def max_pages(project: Project, document: Document, large_print: bool) -> int:
 
 
 def render_page(project: Project, document: Document, page: Page) -> Output:
-    """Render ``page`` to PDF bytes (shrinking to fit when the handout asks); writes nothing."""
-    output = _render(project, document, page)
-    if document.handout.fit != "shrink":
-        return output
+    """Render ``page`` to PDF bytes, fitted as described above; writes nothing."""
+    return fit_page(project, document, page)[0]
+
+
+@dataclass
+class _Try:
+    """One candidate layout: its page, laid-out document, measure and verdict."""
+
+    page: Page
+    layout: Any
+    measure: list[PageMeasure]
+    problems: list[LayoutProblem]
+
+    @property
+    def pages(self) -> int:
+        return len(self.measure)
+
+
+def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, Any]:
+    """The fitted :class:`Output` of ``page`` and the layout written (None on failure).
+
+    Deterministic: the tries and the choice depend only on the laid-out input.
+    """
+    try:
+        html = render_html(page, project.templates_dir)
+    except TemplateFailure as exc:  # this variant fails alone, with the template's line
+        return Output(b"", 0, exc.problems), None
+    tries: list[_Try] = []
+    failed: list[Output] = []
+
+    def attempt(candidate: Page, source: str | None = None) -> _Try | None:
+        if source is None:
+            try:
+                source = render_html(candidate, project.templates_dir)
+            except TemplateFailure as exc:
+                failed.append(Output(b"", 0, exc.problems))
+                return None
+        layout = _lay_out(project, document, source)
+        if isinstance(layout, Output):  # timed out: reported as a problem
+            failed.append(layout)
+            return None
+        measure = _measure(layout)
+        result = _Try(candidate, layout, measure, judge(measure) if measure else [])
+        tries.append(result)
+        return result
+
     limit = max_pages(project, document, page.large_print)
-    size = BASE_SIZE[page.large_print]
-    while output.pages > limit and size - SHRINK_STEP >= MIN_SIZE[page.large_print]:
-        size -= SHRINK_STEP
-        output = _render(project, document, dataclasses.replace(page, base_size=size))
-        output.shrunk_to = size
+    shrink = document.handout.fit == "shrink"
+
+    def good(t: _Try) -> bool:
+        return clean(t.problems) and (not shrink or t.pages <= limit)
+
+    first = attempt(page, html)
+    if first is None:
+        return failed[-1], None
+    chosen = first
+    if not good(first) and first.measure and (
+            (shrink and first.pages > limit)
+            or worth_fitting(first.measure, first.problems, page.large_print)):
+        steps = [s for s in FIT_STEPS
+                 if s != "fit-small-figure" or any(st.image for st in page.handout.steps)]
+        # Search, don't step: tighter spacing alone first (it fixes most), then every
+        # step at once (the most compact layout the theme allows); when that is clean,
+        # the fewest steps that are clean too, by binary search (each step only takes
+        # space away or lets a box split).
+        n = len(steps)
+        tried = {1: attempt(dataclasses.replace(page, fit=tuple(steps[:1])))}
+        fewest = 1
+        if not (tried[1] is not None and good(tried[1])) and n > 1:
+            tried[n] = attempt(dataclasses.replace(page, fit=tuple(steps)))
+            fewest = n
+            lo, hi = 2, n - 1
+            while tried[n] is not None and good(tried[n]) and lo <= hi:
+                mid = (lo + hi) // 2
+                tried[mid] = attempt(dataclasses.replace(page, fit=tuple(steps[:mid])))
+                if tried[mid] is not None and good(tried[mid]):
+                    fewest, hi = mid, mid - 1
+                else:
+                    lo = mid + 1
+        if tried[fewest] is not None and good(tried[fewest]):
+            chosen = tried[fewest]
+        else:
+            best = min(tries, key=lambda t: score(t.measure, t.problems))
+            chosen = best
+            if shrink:
+                chosen = _shrunk(page, tuple(steps), tries, attempt, limit) or best
+    output = _write(project, document, chosen, extra=len(tries) - 1)
+    return output, chosen.layout
+
+
+def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
+            attempt: Callable[[Page], _Try | None], limit: int) -> _Try | None:
+    """The best layout with a smaller body size (``fit: shrink``), by binary search.
+
+    The target: within the page limit, and one page fewer than the shortest layout so
+    far when that one ends on a runt. The largest size on the 0.25 pt grid that
+    reaches it is found in log2 tries (more text per page never adds pages); it is
+    kept if it is clean, or shorter than every other try.
+    """
+    base = page.base_size or BASE_SIZE[page.large_print]
+    floor = MIN_SIZE[page.large_print]
+    shortest = min(tries, key=lambda t: score(t.measure, t.problems))
+    target = min(limit, shortest.pages - (1 if any(p.kind == "runt" for p in shortest.problems)
+                                          else 0))
+    high = round((base - floor) / SHRINK_STEP)  # steps down from base to the floor
+    if high == 0 or target < 1:
+        return None
+    found: _Try | None = None
+    last: _Try | None = None
+    lo, hi = 1, high
+    while lo <= hi:  # the fewest steps down that reach the target
+        mid = (lo + hi) // 2
+        last = attempt(dataclasses.replace(page, fit=steps, base_size=base - mid * SHRINK_STEP))
+        if last is None:
+            break
+        if last.pages <= target:
+            found, hi = last, mid - 1
+        else:
+            lo = mid + 1
+    found = found or last  # none reached it: the floor, tried last
+    if found is None:
+        return None
+    best = min(tries, key=lambda t: score(t.measure, t.problems))
+    # Over the limit, the page limit rules as it always did: the smallest size tried
+    # (the floor when nothing reached it) is kept.
+    keep = shortest.pages > limit or clean(found.problems) or found.pages < shortest.pages
+    return found if keep else best
+
+
+def _lay_out(project: Project, document: Document, html: str) -> Any:
+    """The engine's layout of ``html``, or an :class:`Output` saying it timed out."""
+    from handouts import pdf
+
+    limit = project.config.defaults.render_timeout
+    try:
+        with pdf.time_limit(limit):
+            return pdf.engine().lay_out(html, **_engine_options(project, document))
+    except pdf.RenderTimeout:
+        return Output(b"", 0, [Problem(document.display, None, "", (
+            f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
+            "in handouts.yaml)"))])
+
+
+def _measure(layout: Any) -> list[PageMeasure]:
+    """The layout measure, or nothing when the engine's boxes cannot be read."""
+    from handouts import pdf
+
+    try:
+        return pages_from(pdf.measure_layout(layout))
+    except Exception:  # WeasyPrint internals changed: no fitting, the first layout is kept
+        return []
+
+
+def _write(project: Project, document: Document, chosen: _Try, extra: int) -> Output:
+    """Write the chosen layout (without step rules at the top of a page)."""
+    from handouts import pdf
+
+    pdf.hide_rules_at_page_tops(chosen.layout)
+    defaults = project.config.defaults
+    output = _rendered(project, document, lambda engine: engine.write(
+        chosen.layout, source=document.display, archive=defaults.archive))
+    output.fit = chosen.page.fit
+    if chosen.page.base_size is not None and chosen.page.base_size != BASE_SIZE[
+            chosen.page.large_print]:
+        output.shrunk_to = chosen.page.base_size
+    output.extra_renders = extra
+    output.measure = chosen.measure
+    output.layout_problems = chosen.problems
     return output
 
 
@@ -106,15 +293,6 @@ def over_limit(project: Project, document: Document, page: Page,
     message = f"{needs} \N{EM DASH} {fix}"
     return [Problem(document.display, document.lines.lines.get(("max_pages",)), "max_pages",
                     message, Severity.WARNING if warn else Severity.ERROR)]
-
-
-def _render(project: Project, document: Document, page: Page) -> Output:
-    try:
-        html = render_html(page, project.templates_dir)
-    except TemplateFailure as exc:  # this variant fails alone, with the template's line
-        return Output(b"", 0, exc.problems)
-    return _rendered(project, document, lambda engine: engine.render(
-        html, **_engine_options(project, document), archive=project.config.defaults.archive))
 
 
 def _engine_options(project: Project, document: Document) -> dict[str, Any]:
@@ -166,7 +344,8 @@ class PersonalCopies:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._bases: dict[tuple[str, float], Any] = {}
+        #: Kept layouts, with the fitting classes they were laid out with.
+        self._bases: dict[tuple[str, float], tuple[Any, tuple[str, ...]]] = {}
         #: Pages (by hash, without their block) that had to shrink: always rendered in full.
         self._shrinks: set[str] = set()
         #: How many copies were made by swapping the block (the rest were full renders).
@@ -197,9 +376,18 @@ class PersonalCopies:
             return render_page(self.project, document, page)
         height = engine.block_height(piece, PERSONAL_CLASS)
         key = (shell_key, round(height or -1.0, 3))
-        base = self._bases.get(key) if height is not None else None
-        if base is not None:
-            swapped = engine.swap_block(base, piece, PERSONAL_CLASS)
+        kept = self._bases.get(key) if height is not None else None
+        if kept is not None:
+            base, fit = kept
+            if fit:  # the kept layout was fitted: lay the block out in the fitted page
+                try:
+                    fitted = split_personal(render_html(dataclasses.replace(page, fit=fit),
+                                                        self.project.templates_dir))
+                    with pdf.time_limit(defaults.render_timeout):
+                        piece = engine.lay_out(fitted[1], **options) if fitted else None
+                except (TemplateFailure, pdf.RenderTimeout):
+                    piece = None
+            swapped = engine.swap_block(base, piece, PERSONAL_CLASS) if piece else None
             if swapped is not None:
                 try:
                     output = _rendered(self.project, document, lambda e: e.write(
@@ -207,20 +395,14 @@ class PersonalCopies:
                 except Exception:  # WeasyPrint internals changed: see swap_block
                     return render_page(self.project, document, page)
                 self.swapped += 1
+                output.fit = fit
                 return output
-        layouts: list[Any] = []
-
-        def keep(engine: Any) -> Any:
-            layouts.append(engine.lay_out(html, **options))
-            return engine.write(layouts[0], source=document.display, archive=defaults.archive)
-
-        output = _rendered(self.project, document, keep)
-        if document.handout.fit == "shrink" and output.pages > max_pages(
-                self.project, document, page.large_print):
-            self._shrinks.add(shell_key)
-            return render_page(self.project, document, page)  # shrinks; not kept
-        if layouts and height is not None and not errors_only(output.problems):
-            self._bases[key] = layouts[0]
+        output, layout = fit_page(self.project, document, page)
+        if output.shrunk_to is not None:
+            self._shrinks.add(shell_key)  # shrunk copies are always laid out in full
+            return output
+        if layout is not None and height is not None and not errors_only(output.problems):
+            self._bases[key] = (layout, output.fit)
         return output
 
 

@@ -77,6 +77,8 @@ class Page:
     client: Client | None = None
     #: Body text size in pt chosen by ``fit: shrink``; None keeps the theme's size.
     base_size: float | None = None
+    #: Fitting classes the renderer puts on <html> (``fit-tight``...: see handouts.render).
+    fit: tuple[str, ...] = ()
     #: The project's fonts for this page, and the font-family stack that uses them
     #: (both empty without ``fonts:``: the theme's stylesheet alone decides).
     fonts: tuple[FontFace, ...] = ()
