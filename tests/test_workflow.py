@@ -266,6 +266,22 @@ def test_draft_preview_shows_missing_texts_tagged_and_is_never_final(spanish: Pa
     assert "--draft cannot be used with --client" in client.output
 
 
+def test_a_draft_needs_no_clinic_translation_yet(tmp_path: Path) -> None:
+    """The clinic's own words (tagline, disclaimer) not yet in Spanish are shown in
+    English, tagged, in a draft; a final build still refuses them."""
+    root = tmp_path / "p"
+    init_project(root)  # no clinic.translations at all
+    _translate(root)
+    draft = _run(root, "build", NAME, "--language", "es", "--draft")
+    assert draft.exit_code == 0, draft.output
+    text = _pdf_text(root / f"output/es/general/{NAME}-letter-standard-draft.pdf")
+    assert "Draft: 2 texts not yet translated, shown tagged [EN]" in text
+    assert "[EN] Massage and physiotherapy" in text
+    final = _run(root, "build", NAME, "--language", "es")
+    assert final.exit_code == 1
+    assert "no Spanish tagline, disclaimer for the clinic" in final.stderr
+
+
 def test_reviewer_and_publisher_are_translated(spanish: Path) -> None:
     edit(spanish, f"content/{NAME}.yaml", "  - title: Your clinic's own guidance\n",
          "  - title: Your clinic's own guidance\n    publisher: Your Clinic team\n")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from handouts.checks.glyphs import page_fonts
 from handouts.clients import Client
-from handouts.config import Project
+from handouts.config import AudienceText, Project
 from handouts.content import Document
 from handouts.errors import Problem, Severity
 from handouts.i18n import draft_mark, language_name, theme_languages, translate, translation_path
@@ -60,13 +60,20 @@ def compose(project: Project, document: Document, variant: Variant,
         if audience is None:
             problems.append(project.problem(("audiences",),
                                             f"unknown audience '{variant.audience}'"))
+        elif audience_text is None and draft:  # a draft shows the source words, tagged
+            audience_text = _tagged(audience.text(handout.language), document)
+            in_source += 1
         elif audience_text is None:
             problems.append(project.problem(
                 ("audiences", variant.audience, "translations"),
                 f"no {language_name(language)} label for this audience"))
     clinic, untranslated = project.config.clinic.in_language(
         language, project.config.defaults.language)
-    if untranslated:
+    if untranslated and draft:  # a draft shows the clinic's source words, tagged
+        mark = draft_mark(document.handout.language)
+        clinic = clinic.model_copy(update={f: mark + getattr(clinic, f) for f in untranslated})
+        in_source += len(untranslated)
+    elif untranslated:
         problems.append(project.problem(
             ("clinic", "translations"),
             f"no {language_name(language)} {', '.join(untranslated)} for the clinic "
@@ -82,3 +89,11 @@ def compose(project: Project, document: Document, variant: Variant,
                          untranslated=in_source,
                          mark=draft_mark(document.handout.language).strip())
     return page, problems
+
+
+def _tagged(text: AudienceText | None, document: Document) -> AudienceText | None:
+    """An audience's source-language words marked as untranslated, for a draft."""
+    if text is None:
+        return None
+    mark = draft_mark(document.handout.language)
+    return text.model_copy(update={"label": mark + text.label})
