@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,11 +35,19 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
     say(f"Serving {root.resolve()} at {address}{f'?token={token}' if token else ''}")
     say("Press Ctrl+C to stop.")
     site.pool.warm()
+    # A service manager stops with SIGTERM: shut down the same way as Ctrl+C, so the
+    # render workers and the watcher end cleanly instead of being left behind.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         site.stop()
         server.close()
         site.pool.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
