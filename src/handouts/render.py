@@ -114,11 +114,16 @@ def _render(project: Project, document: Document, page: Page) -> Output:
     except TemplateFailure as exc:  # this variant fails alone, with the template's line
         return Output(b"", 0, exc.problems)
     return _rendered(project, document, lambda engine: engine.render(
-        html, **_engine_options(project, document), archive=project.config.defaults.archive))
+        html, **_engine_options(project, document, page.language),
+        archive=project.config.defaults.archive))
 
 
-def _engine_options(project: Project, document: Document) -> dict[str, Any]:
-    return {"base_dir": project.root, "stylesheets": stylesheet_paths(project.templates_dir),
+def _engine_options(project: Project, document: Document,
+                    language: str | None = None) -> dict[str, Any]:
+    # The page's language is the translation's: right to left adds rtl.css.
+    return {"base_dir": project.root,
+            "stylesheets": stylesheet_paths(project.templates_dir, language or
+                                            document.handout.language),
             "source": document.display, "roots": (project.root, THEME_DIR),
             "allowed_hosts": tuple(project.config.resources.allowed_hosts),
             # A copy of the theme's stylesheet in templates/ still finds the theme's fonts.
@@ -187,7 +192,7 @@ class PersonalCopies:
         shell_key = hashlib.sha256(shell.encode()).hexdigest()
         if shell_key in self._shrinks or _styles_in_body(shell):
             return render_page(self.project, document, page)
-        options = _engine_options(self.project, document)
+        options = _engine_options(self.project, document, page.language)
         defaults = self.project.config.defaults
         engine = pdf.engine()
         try:
