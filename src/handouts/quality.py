@@ -19,7 +19,13 @@ from handouts.compose import compose
 from handouts.config import CONFIG_NAME, GradeTargets, Project
 from handouts.content import Document, Handout
 from handouts.errors import Problem, Severity
-from handouts.i18n import progress, translatable, translation_path
+from handouts.i18n import (
+    language_name,
+    progress,
+    review_problems,
+    translatable,
+    translation_path,
+)
 from handouts.plan import GENERAL, Variant, plan_matrix
 from handouts.render import max_pages, render_page
 from handouts.sourcefile import format_loc
@@ -103,6 +109,9 @@ def reading_level(project: Project, document: Document, variant: Variant,
     language = variant.language
     source = document.display if language == document.handout.language else \
         f"content/{translation_path(document.path, language).name}"
+    if not readability.has_formula(language):
+        _unmeasured(project, document, handout, language, source, report)
+        return
     whole: list[str] = []
     for section in _SECTIONS:
         text = _section_text(handout, section)
@@ -136,6 +145,25 @@ def reading_level(project: Project, document: Document, variant: Variant,
         report.grades.append({"handout": variant.handout, "audience": variant.audience,
                               "language": language, "section": "whole",
                               "grade": round(readability.grade(" ".join(whole), language), 1)})
+
+
+def _unmeasured(project: Project, document: Document, handout: Handout, language: str,
+                source: str, report: Report) -> None:
+    """A language with no validated reading-level formula: say so (once per language:
+    identical problems are merged) instead of guessing a grade, and check what can be
+    checked in any language: sentence length."""
+    report.problems.append(Problem(CONFIG_NAME, None, "", (
+        f"no validated reading-level formula for {language_name(language)} ({language}): "
+        "its reading grade is not measured; only sentence length is checked (formulas: "
+        f"{', '.join(readability.FORMULAS)})"), Severity.WARNING))
+    for section in _SECTIONS:
+        for sentence, length, unit in readability.long_sentences(_section_text(handout,
+                                                                               section)):
+            limit = readability.LONG_SENTENCE_WORDS if unit == "words" else \
+                readability.LONG_SENTENCE_CHARS
+            report.problems.append(Problem(source, None, section, (
+                f"a sentence of {length} {unit} (more than {limit}) is hard to read in any "
+                f"language; split it: \"{sentence}\""), Severity.WARNING))
 
 
 # ----------------------------------------------------------------- plain words
@@ -489,6 +517,8 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     texts = sorted({(v.handout, v.audience, v.language): v for v in variants}.values())
     report = fast_checks(project, documents, texts, today)
     report.problems += loaded + progress_report.problems
+    # Theme words no native speaker has reviewed yet: a warning, never silence.
+    report.problems += review_problems(project.root, {v.language for v in variants})
     if render:
         docs = {d.name: d for d in documents}
         for variant in variants:
