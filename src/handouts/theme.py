@@ -35,7 +35,7 @@ from handouts.overrides import (
     template_problem,
 )
 from handouts.qr import qr_data_uri
-from handouts.scripts import is_rtl, primary
+from handouts.scripts import is_rtl
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATE_NAME = "handout.html.j2"
@@ -93,14 +93,6 @@ class Page:
     def direction(self) -> str:
         """``rtl`` for a right-to-left language, else ``ltr`` (the <html dir>)."""
         return "rtl" if is_rtl(self.language) else "ltr"
-
-    @property
-    def script_rules(self) -> Markup:
-        """CSS for the page's writing system: Chinese and Japanese break lines between
-        characters, never before closing punctuation (``line-break: strict``)."""
-        if primary(self.language) in ("zh", "ja"):
-            return Markup("html { line-break: strict; word-break: normal; }")
-        return Markup("")
 
     @property
     def font_family(self) -> Markup:
