@@ -199,7 +199,8 @@ def test_missing_script_font_names_the_package(root: Path,
     monkeypatch.setattr("handouts.scripts.SCRIPT_FONTS", (missing,))
     content = root / "content" / "back-massage.yaml"
     content.write_text(content.read_text(encoding="utf-8").replace(
-        "title: How to give a back massage", "title: How to give a back massage 按摩", 1), encoding="utf-8")
+        "title: How to give a back massage", "title: How to give a back massage 按摩", 1),
+        encoding="utf-8")
     lines = [p.format() for p in check(root, ("back-massage",), render=False,
                                        quick=True).problems]
     assert any("the Noto Sans CJK font is not installed — sudo apt-get install "
