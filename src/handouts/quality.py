@@ -7,6 +7,7 @@ also renders every variant to count its pages and read its footer. ``build`` and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class Report:
     pages: list[dict[str, Any]] = field(default_factory=list)
     #: The versions :func:`check` covered (None for the fast checks of build and batch).
     coverage: Coverage | None = None
+    #: Languages checked that have no validated reading-level formula.
+    unmeasured: set[str] = field(default_factory=set)
 
     def errors(self, strict: bool = False) -> list[Problem]:
         """Problems that fail the check (warnings too with ``strict``)."""
@@ -149,13 +152,10 @@ def reading_level(project: Project, document: Document, variant: Variant,
 
 def _unmeasured(project: Project, document: Document, handout: Handout, language: str,
                 source: str, report: Report) -> None:
-    """A language with no validated reading-level formula: say so (once per language:
-    identical problems are merged) instead of guessing a grade, and check what can be
-    checked in any language: sentence length."""
-    report.problems.append(Problem(CONFIG_NAME, None, "", (
-        f"no validated reading-level formula for {language_name(language)} ({language}): "
-        "its reading grade is not measured; only sentence length is checked (formulas: "
-        f"{', '.join(readability.FORMULAS)})"), Severity.WARNING))
+    """A language with no validated reading-level formula: recorded, and said once in
+    the check's summary line (an information, not a warning) instead of guessing a
+    grade; sentence length, which can be checked in any language, is checked."""
+    report.unmeasured.add(language)
     for section in _SECTIONS:
         for sentence, length, unit in readability.long_sentences(_section_text(handout,
                                                                                section)):
@@ -386,6 +386,8 @@ class Coverage:
     skipped: int = 0
     quick: bool = False
     rendered: bool = True
+    #: Languages with no validated reading-level formula (said once, not guessed).
+    unmeasured: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """``checked 2 handouts × en, es × letter, a4 × standard, large (16 versions)``."""
@@ -400,7 +402,12 @@ class Coverage:
         if self.quick:
             notes.append("--quick: the default version of each handout only")
         line = f"checked {' × '.join(parts)} ({'; '.join(notes)})"
-        return line if self.rendered else line + " (not rendered: page fit skipped)"
+        line = line if self.rendered else line + " (not rendered: page fit skipped)"
+        if self.unmeasured:
+            named = ", ".join(f"{language_name(code)} ({code})" for code in self.unmeasured)
+            line += (f"; reading level not measured for {named}: no validated formula, "
+                     "sentence length checked")
+        return line
 
     def as_json(self) -> dict[str, Any]:
         """The ``coverage`` object of ``check --format json``."""
@@ -408,6 +415,7 @@ class Coverage:
                 "languages": list(self.languages), "papers": list(self.papers),
                 "prints": list(self.prints), "versions": self.versions,
                 "not_checked": self.skipped, "quick": self.quick, "rendered": self.rendered,
+                "reading_level_not_measured": list(self.unmeasured),
                 "summary": self.describe()}
 
 
@@ -523,8 +531,9 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
         docs = {d.name: d for d in documents}
         for variant in variants:
             page_fit(project, docs[variant.handout], variant, report)
-    report.coverage = _coverage(project, documents, variants, len(wanted) - len(variants),
-                                quick=quick, rendered=render)
+    report.coverage = dataclasses.replace(
+        _coverage(project, documents, variants, len(wanted) - len(variants), quick=quick,
+                  rendered=render), unmeasured=tuple(sorted(report.unmeasured)))
     report.problems = sorted(dict.fromkeys(report.problems + report.variant_problems),
                              key=lambda p: (p.path, p.line or 0, p.field))
     return report
