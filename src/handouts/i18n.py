@@ -136,6 +136,10 @@ def _theme_translations(language: str, own: Path | None,
     return gettext.GNUTranslations(buffer)
 
 
+#: Tests and long-running processes empty the cache through the public function.
+theme_translations.cache_clear = _theme_translations.cache_clear  # type: ignore[attr-defined]
+
+
 def theme_words(language: str, own: Path | None) -> list[tuple[str, str]]:
     """(msgid, msgstr) of every translated theme word: built-in, then the project's.
 

@@ -411,12 +411,14 @@ class Coverage:
 
     def as_json(self) -> dict[str, Any]:
         """The ``coverage`` object of ``check --format json``."""
-        return {"handouts": list(self.handouts), "audiences": list(self.audiences),
+        data = {"handouts": list(self.handouts), "audiences": list(self.audiences),
                 "languages": list(self.languages), "papers": list(self.papers),
                 "prints": list(self.prints), "versions": self.versions,
                 "not_checked": self.skipped, "quick": self.quick, "rendered": self.rendered,
-                "reading_level_not_measured": list(self.unmeasured),
                 "summary": self.describe()}
+        if self.unmeasured:  # only when there is something to say
+            data["reading_level_not_measured"] = list(self.unmeasured)
+        return data
 
 
 def _has_manifest(project: Project) -> bool:
