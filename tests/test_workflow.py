@@ -117,8 +117,11 @@ def test_check_covers_the_batch_manifest_of_the_example_project() -> None:
     data = json.loads(_run(REPO, "check", "--no-render", "--format", "json").output)
     assert data["ok"] is True, data["problems"]
     assert data["coverage"]["summary"] == (
-        "checked 2 handouts × general, caregivers, desk-workers, cancer-care × en, es × "
-        "letter, a4 × standard, large (40 versions) (not rendered: page fit skipped)")
+        # Arabic and Chinese drafts of back-massage (general audience) joined the batch.
+        "checked 2 handouts × general, caregivers, desk-workers, cancer-care × en, ar, es, zh "
+        "× letter, a4 × standard, large (48 versions) (not rendered: page fit skipped); "
+        "reading level not measured for Arabic (ar), Chinese (zh): no validated formula, "
+        "sentence length checked")
 
 
 # ------------------------------------------------------------------ 2. reading level of short text

@@ -16,7 +16,7 @@ from handouts.compose import compose
 from handouts.config import CONFIG_NAME, Project, load_config
 from handouts.content import Document, discover, load_document
 from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
-from handouts.i18n import language_name, theme_languages
+from handouts.i18n import has_theme_words, no_theme_words
 from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
 from handouts.plan import GENERAL, Paper, PrintSize, Variant
@@ -87,10 +87,9 @@ def load(root: Path, names: tuple[str, ...] = (), *,
     for doc in documents:
         # Checked here, against the content file's own line: left to the render step, an
         # unknown language was blamed on handouts.yaml (batch.languages, the clinic's words).
-        if doc.handout.language not in theme_languages():
-            problems.append(Problem(doc.display, doc.lines.line_of(("language",)), "language", (
-                f"the theme has no {language_name(doc.handout.language)} words yet "
-                f"(available: {', '.join(sorted(theme_languages()))})")))
+        if not has_theme_words(doc.handout.language, root):
+            problems.append(Problem(doc.display, doc.lines.line_of(("language",)), "language",
+                                    no_theme_words(doc.handout.language, root)))
     # Template overrides are checked here, before any rendering or writing, so a typo
     # in one is reported with the other problems instead of failing every variant.
     problems += validate_templates(root / "templates")

@@ -27,6 +27,7 @@ from handouts.config import load_config
 from handouts.dates import date_locale, parse_date
 from handouts.dates import example as date_example
 from handouts.doctor import diagnose
+from handouts.i18n import start_theme_catalog
 from handouts.listing import list_handouts
 from handouts.merge import merge as run_merge
 from handouts.plan import GENERAL
@@ -303,17 +304,32 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
 
 
 @cli.command()
-@click.argument("handout")
-@click.argument("language")
+@click.argument("handout", required=False)
+@click.argument("language", required=False)
+@click.option("--theme", "theme_language", metavar="LANGUAGE", default=None,
+              help="Start locale/LANGUAGE.po: the theme's own words (headings, page "
+                   "counter) for a language, to translate in this project.")
 @click.option("--accept", "accept", multiple=True, metavar="FIELD",
               help="Mark the reviewed translation of FIELD (its msgctxt, e.g. steps[2].text) "
                    "done: removes its fuzzy flag. Repeat for more fields.")
 @click.option("--accept-all", is_flag=True,
               help="Mark every reviewed out-of-date (fuzzy) translation done.")
 @pass_state
-def translate(state: _State, handout: str, language: str, accept: tuple[str, ...],
-              accept_all: bool) -> None:
-    """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in."""
+def translate(state: _State, handout: str | None, language: str | None,
+              theme_language: str | None, accept: tuple[str, ...], accept_all: bool) -> None:
+    """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in
+    (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po)."""
+    if theme_language is not None:
+        if handout or language or accept or accept_all:
+            raise click.UsageError("--theme takes only the language: handouts translate "
+                                   "--theme LANGUAGE")
+        path, count = start_theme_catalog(state.root, theme_language)
+        state.say(f"created {path.relative_to(state.root).as_posix()} ({count} theme words "
+                  "to translate)")
+        return
+    if handout is None or language is None:
+        raise click.UsageError("give a handout and a language (handouts translate HANDOUT "
+                               "LANGUAGE), or --theme LANGUAGE")
     result = update_translation(state.root, handout, language, accept=accept,
                                 accept_all=accept_all)
     state.say(result.describe())

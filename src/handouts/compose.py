@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handouts.checks.glyphs import page_fonts
+from handouts.checks.glyphs import page_fonts, page_text
 from handouts.clients import Client
 from handouts.config import AudienceText, Project
 from handouts.content import Document
 from handouts.errors import Problem, Severity
-from handouts.i18n import draft_mark, language_name, theme_languages, translate, translation_path
+from handouts.i18n import (
+    draft_mark,
+    has_theme_words,
+    language_name,
+    no_theme_words,
+    translate,
+    translation_path,
+)
 from handouts.plan import GENERAL, Variant
 from handouts.tailor import tailor
 from handouts.theme import Page, make_page
@@ -43,10 +50,9 @@ def compose(project: Project, document: Document, variant: Variant,
     in_source = 0  # texts a draft prints in the source language
     handout = document.handout
     language = variant.language
-    if language not in theme_languages():
-        problems.append(project.problem(("batch", "languages"), (
-            f"the theme has no {language_name(language)} words yet (available: "
-            f"{', '.join(sorted(theme_languages()))})")))
+    if not has_theme_words(language, project.root):
+        problems.append(project.problem(("batch", "languages"),
+                                        no_theme_words(language, project.root)))
     if language != handout.language:
         po = translation_path(document.path, language)
         result = translate(handout, po, f"content/{po.name}", language, draft=draft)
@@ -80,10 +86,12 @@ def compose(project: Project, document: Document, variant: Variant,
             f"(add clinic.translations.{language})"))
     if handout is None or any(p.severity is Severity.ERROR for p in problems):
         return None, problems
-    page = make_page(tailor(handout, variant.audience), clinic,
+    tailored = tailor(handout, variant.audience)
+    page = make_page(tailored, clinic,
                      paper=variant.paper, large_print=variant.large_print,
                      audience=audience_text, client=client,
-                     fonts=page_fonts(project, language))
+                     fonts=page_fonts(project, language,
+                                      page_text(tailored, clinic, audience_text, client)))
     if draft:
         page = DraftPage(**{f: getattr(page, f) for f in page.__dataclass_fields__},
                          untranslated=in_source,

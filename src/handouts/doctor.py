@@ -77,6 +77,10 @@ def script_coverage(root: Path | None, fonts_dir: Path = SYSTEM_FONTS) -> list[s
     for entry in config.fonts if config is not None and root is not None else []:
         path = root / entry.file
         fonts.append((entry.family or font_info(path)[0], read_cmap(path)))
+    from handouts.scripts import installed_fonts
+
+    # The theme prints other scripts with Debian's Noto fonts when they are installed.
+    fonts += [(f"{font.family} (system)", font.cmap()) for font in installed_fonts()]
     lines: list[str] = []
     for name, sample, package, file in SCRIPTS:
         having = [family for family, cmap in fonts if all(ord(ch) in cmap for ch in sample)]
@@ -115,4 +119,22 @@ def diagnose(root: Path | None = None) -> Report:
     # Informational: a missing script is only a problem for handouts that use it, and
     # the glyph check reports those before rendering.
     report.lines += script_coverage(root)
+    report.lines += script_fonts()
     return report
+
+
+def script_fonts() -> list[str]:
+    """The theme's fonts for other scripts (Debian's Noto files): which are installed,
+    and for the missing ones the apt command (informational: only pages in those
+    scripts need them, and the glyph check names the package when one does)."""
+    from handouts.scripts import SCRIPT_FONTS
+
+    lines: list[str] = []
+    for font in SCRIPT_FONTS:
+        path = font.files[0][1]
+        if font.installed:
+            lines.append(f"[ok  ] Theme font for {font.script}: {font.family} ({path})")
+        else:
+            lines.append(f"[info] Theme font for {font.script}: {font.family} is not "
+                         f"installed ({path}): sudo apt-get install {font.package}")
+    return lines

@@ -52,30 +52,206 @@ def is_known_language(language: str) -> bool:
     return True
 
 
-def theme_languages() -> set[str]:
-    """Languages the built-in theme's words are translated into (English is the source)."""
-    return {SOURCE_LANGUAGE} | {p.name for p in LOCALE_DIR.iterdir()
-                                if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
+#: Language codes written in other ways, and the catalog each one uses. Chinese is
+#: ``zh`` (Simplified; Babel's ``zh`` is ``zh_Hans_CN``) and ``zh-Hant`` (Traditional);
+#: Tagalog is Babel's ``fil`` (Filipino, the standardised Tagalog), ``tl`` an alias.
+LANGUAGE_ALIASES: dict[str, str] = {
+    "zh-Hans": "zh", "zh_Hans": "zh", "zh-CN": "zh", "zh_CN": "zh",
+    "zh-Hant": "zh_Hant", "zh-TW": "zh_Hant", "zh_TW": "zh_Hant", "tl": "fil",
+}
+#: Where a project keeps its own theme words: ``locale/<language>.po`` in its folder.
+PROJECT_LOCALE_DIR = "locale"
+#: The header field of a theme catalog that says whether a native speaker reviewed it.
+REVIEW_HEADER = "X-Review-Status"
+#: The header value ``handouts translate --theme`` writes into a new catalog.
+DRAFT_STATUS = "draft, needs a native speaker's review"
+
+
+def catalog_code(language: str) -> str:
+    """The theme catalog's folder name for ``language``: ``zh-Hant`` → ``zh_Hant``."""
+    return LANGUAGE_ALIASES.get(language, language).replace("-", "_")
+
+
+def builtin_catalog(language: str) -> Path:
+    """The built-in theme catalog (``.po``) for ``language``; it may not exist."""
+    return LOCALE_DIR / catalog_code(language) / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def project_catalog(root: Path, language: str) -> Path:
+    """A project's own theme words for ``language``: ``<project>/locale/<language>.po``."""
+    return root / PROJECT_LOCALE_DIR / f"{language}.po"
+
+
+def _project_catalogs(root: Path | None) -> set[str]:
+    folder = root / PROJECT_LOCALE_DIR if root is not None else None
+    if folder is None or not folder.is_dir():
+        return set()
+    return {p.stem for p in folder.glob("*.po") if p.is_file()}
+
+
+def theme_languages(root: Path | None = None) -> set[str]:
+    """Languages the theme has words for: English (the source), the built-in catalogs
+    and the project's ``locale/*.po`` files (aliases such as ``zh-Hans``: see
+    :func:`has_theme_words`)."""
+    builtin = {p.name.replace("_", "-") for p in LOCALE_DIR.iterdir()
+               if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
+    return {SOURCE_LANGUAGE} | builtin | _project_catalogs(root)
+
+
+def has_theme_words(language: str, root: Path | None = None) -> bool:
+    """Whether the theme can print its words in ``language`` (aliases included)."""
+    return language == SOURCE_LANGUAGE or builtin_catalog(language).is_file() or \
+        (root is not None and project_catalog(root, language).is_file())
+
+
+def no_theme_words(language: str, root: Path | None = None) -> str:
+    """The message for a language the theme has no words for, with the way to add them."""
+    return (f"the theme has no {language_name(language)} words yet (available: "
+            f"{', '.join(sorted(theme_languages(root)))}); add them in "
+            f"{PROJECT_LOCALE_DIR}/{language}.po: 'handouts translate --theme {language}'")
+
+
+def theme_translations(language: str, root: Path | None = None) -> gettext.NullTranslations:
+    """The theme's words for ``language``: the built-in catalog with the project's
+    ``locale/<language>.po`` merged over it (a project entry with a translation wins)."""
+    own = project_catalog(root, language) if root is not None else None
+    if own is None or not own.is_file():
+        return _theme_translations(language, None, 0)
+    return _theme_translations(language, own, own.stat().st_mtime_ns)
 
 
 @cache
-def theme_translations(language: str) -> gettext.NullTranslations:
-    """The theme's catalog for ``language``, compiled in memory from its ``.po`` file."""
-    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if language == SOURCE_LANGUAGE or not po.is_file():
+def _theme_translations(language: str, own: Path | None,
+                        mtime_ns: int) -> gettext.NullTranslations:
+    """The merged catalog, compiled in memory (cached per project file version)."""
+    messages = dict(theme_words(language, own))
+    if not messages:
         return gettext.NullTranslations()
-    catalog, problems = read_catalog(po, f"{po.parent.parent.name}/{po.name}", language)
-    if catalog is None:
-        raise HandoutsError(problems)
-    for message in list(catalog):
-        if message.id and not _same_placeholders(str(message.id), message.string):
-            # Jinja's gettext formats every word with ``%``: a stray ``%`` or a renamed
-            # ``%(name)s`` would crash the render, so that word stays in English.
-            message.string = ""
+    catalog = Catalog(locale=None, fuzzy=False)
+    for msgid, msgstr in messages.items():
+        catalog.add(msgid, msgstr)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+#: Tests and long-running processes empty the cache through the public function.
+theme_translations.cache_clear = _theme_translations.cache_clear  # type: ignore[attr-defined]
+
+
+def theme_words(language: str, own: Path | None) -> list[tuple[str, str]]:
+    """(msgid, msgstr) of every translated theme word: built-in, then the project's.
+
+    A word whose translation formats differently from its English is dropped (it
+    stays in English): Jinja's gettext formats every word with ``%``, and a stray
+    ``%`` or a renamed ``%(name)s`` would crash the render.
+    """
+    words: dict[str, str] = {}
+    sources = [(builtin_catalog(language),
+                f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
+    if own is not None:
+        sources.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
+    for po, display in sources:
+        if language == SOURCE_LANGUAGE or not po.is_file():
+            continue
+        catalog, problems = read_catalog(po, display, None)
+        if catalog is None:
+            raise HandoutsError(problems)
+        for message in catalog:
+            if message.id and isinstance(message.id, str) and message.string \
+                    and _same_placeholders(message.id, message.string):
+                words[message.id] = str(message.string)
+    return list(words.items())
+
+
+def review_status(po: Path) -> str | None:
+    """The ``X-Review-Status`` header of a catalog, or None without one."""
+    try:
+        text = po.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    found = re.search(rf'^"{REVIEW_HEADER}:\s*(.*?)\s*(?:\\n)?"\s*$', text,
+                      re.MULTILINE | re.IGNORECASE)
+    return found.group(1) if found else None
+
+
+def review_problems(root: Path | None, languages: set[str] | list[str]) -> list[Problem]:
+    """A warning for each theme catalog used by ``languages`` that no native speaker
+    has reviewed (its ``X-Review-Status`` is not ``reviewed``), never silently."""
+    problems: list[Problem] = []
+    for language in sorted(set(languages) - {SOURCE_LANGUAGE}):
+        name = language_name(language)
+        candidates = [(builtin_catalog(language),
+                       f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
+        if root is not None:
+            own = project_catalog(root, language)
+            candidates.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
+        for po, display in candidates:
+            if not po.is_file():
+                continue
+            status = review_status(po)
+            if status is not None and status.lower().startswith("reviewed"):
+                continue
+            what = ("are a draft that needs a native speaker's review" if status else
+                    "have no review status; once a native speaker has checked them, "
+                    f"add the header {REVIEW_HEADER}: reviewed")
+            problems.append(Problem(display, None, "", (
+                f"the {name} theme words {what} ({REVIEW_HEADER})"), Severity.WARNING))
+    return problems
+
+
+def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
+    """Write ``locale/<language>.po`` for a project: every theme word with an empty
+    translation, instructions in the header, review status draft.
+
+    Returns the file and the number of words. Raises :class:`ValidationError` when the
+    file exists (a translator's work is never overwritten) or Babel does not know the
+    language (its dates and plural rules come from Babel).
+    """
+    po = project_catalog(root, language)
+    display = f"{PROJECT_LOCALE_DIR}/{po.name}"
+    if not re.fullmatch(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*", language):
+        raise ValidationError([Problem(display, None, "--theme", (
+            f"'{language}' is not a language code (e.g. de, pt-BR)"))])
+    if not is_known_language(language):
+        raise ValidationError([Problem(display, None, "--theme", (
+            f"'{language}' is not a language Babel knows (dates and plural rules come "
+            "from it)"))])
+    if po.exists():
+        raise ValidationError([Problem(display, None, "", (
+            "already exists; edit it (delete it first to start again)"))])
+    source = next(iter(sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))))
+    template, problems = read_catalog(source, str(source), None)
+    if template is None:
+        raise HandoutsError(problems)
+    name = language_name(language)
+    catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
+    catalog.header_comment = "\n".join([
+        f"# {name} words of the handouts theme for this project ({display}).",
+        "# These words are printed on every handout in this language: headings such",
+        '# as "Step by step", "Page 1 of 2", the contact box. Write each translation',
+        '# between the quotes of msgstr "". Keep every %(name)s and {name} exactly as',
+        "# it is: the handout fills them in. A word left empty is printed from the",
+        "# built-in catalog when there is one, else in English. This file's entries win",
+        "# over the built-in ones. When a native speaker has reviewed every entry,",
+        f"# change {REVIEW_HEADER} below to: reviewed",
+        f"# Check with: handouts check (it warns while {REVIEW_HEADER} is a draft)."])
+    count = 0
+    for message in template:
+        if message.id:
+            catalog.add(message.id, "")
+            count += 1
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
+    text = buffer.getvalue().decode("utf-8")
+    # Babel writes only the headers it knows: the review status goes in by hand.
+    text = text.replace('"Generated-By:', f'"{REVIEW_HEADER}: {DRAFT_STATUS}\\n"\n"Generated-By:',
+                        1)
+    from handouts.output import write_atomic
+
+    write_atomic(po, text.encode("utf-8"))
+    return po, count
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")

@@ -241,7 +241,9 @@ class RestrictedFetcher(URLFetcher):
             real = path.resolve(strict=True)
         except (OSError, RuntimeError):
             raise _Refusal("file not found") from None
-        if not any(real.is_relative_to(root) for root in self.roots):
+        if real in _script_font_files():
+            pass  # one of the theme's script fonts (Debian's Noto files): exactly these
+        elif not any(real.is_relative_to(root) for root in self.roots):
             raise _Refusal("it is outside the project folder")
         if theme is not None and not real.is_relative_to(theme[0].resolve()):
             raise _Refusal("it is outside the theme folder")
@@ -299,6 +301,14 @@ class RestrictedFetcher(URLFetcher):
 
 
 @lru_cache(maxsize=16)
+def _script_font_files() -> frozenset[Path]:
+    """The system script fonts the theme declares (Debian's Noto files): exactly these
+    files, never their folders, are readable outside the project."""
+    from handouts.scripts import allowed_files
+
+    return frozenset(path.resolve() for path in allowed_files() if path.exists())
+
+
 def _resolved(roots: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(r.resolve() for r in roots)
 

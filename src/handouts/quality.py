@@ -7,6 +7,7 @@ also renders every variant to count its pages and read its footer. ``build`` and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -19,7 +20,13 @@ from handouts.compose import compose
 from handouts.config import CONFIG_NAME, GradeTargets, Project
 from handouts.content import Document, Handout
 from handouts.errors import Problem, Severity
-from handouts.i18n import progress, translatable, translation_path
+from handouts.i18n import (
+    language_name,
+    progress,
+    review_problems,
+    translatable,
+    translation_path,
+)
 from handouts.plan import GENERAL, Variant, plan_matrix
 from handouts.render import max_pages, render_page
 from handouts.sourcefile import format_loc
@@ -41,6 +48,8 @@ class Report:
     pages: list[dict[str, Any]] = field(default_factory=list)
     #: The versions :func:`check` covered (None for the fast checks of build and batch).
     coverage: Coverage | None = None
+    #: Languages checked that have no validated reading-level formula.
+    unmeasured: set[str] = field(default_factory=set)
 
     def errors(self, strict: bool = False) -> list[Problem]:
         """Problems that fail the check (warnings too with ``strict``).
@@ -108,6 +117,9 @@ def reading_level(project: Project, document: Document, variant: Variant,
     language = variant.language
     source = document.display if language == document.handout.language else \
         f"content/{translation_path(document.path, language).name}"
+    if not readability.has_formula(language):
+        _unmeasured(project, document, handout, language, source, report)
+        return
     whole: list[str] = []
     for section in _SECTIONS:
         text = _section_text(handout, section)
@@ -141,6 +153,22 @@ def reading_level(project: Project, document: Document, variant: Variant,
         report.grades.append({"handout": variant.handout, "audience": variant.audience,
                               "language": language, "section": "whole",
                               "grade": round(readability.grade(" ".join(whole), language), 1)})
+
+
+def _unmeasured(project: Project, document: Document, handout: Handout, language: str,
+                source: str, report: Report) -> None:
+    """A language with no validated reading-level formula: recorded, and said once in
+    the check's summary line (an information, not a warning) instead of guessing a
+    grade; sentence length, which can be checked in any language, is checked."""
+    report.unmeasured.add(language)
+    for section in _SECTIONS:
+        for sentence, length, unit in readability.long_sentences(_section_text(handout,
+                                                                               section)):
+            limit = readability.LONG_SENTENCE_WORDS if unit == "words" else \
+                readability.LONG_SENTENCE_CHARS
+            report.problems.append(Problem(source, None, section, (
+                f"a sentence of {length} {unit} (more than {limit}) is hard to read in any "
+                f"language; split it: \"{sentence}\""), Severity.WARNING))
 
 
 # ----------------------------------------------------------------- plain words
@@ -388,6 +416,8 @@ class Coverage:
     skipped: int = 0
     quick: bool = False
     rendered: bool = True
+    #: Languages with no validated reading-level formula (said once, not guessed).
+    unmeasured: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """``checked 2 handouts × en, es × letter, a4 × standard, large (16 versions)``."""
@@ -402,15 +432,23 @@ class Coverage:
         if self.quick:
             notes.append("--quick: the default version of each handout only")
         line = f"checked {' × '.join(parts)} ({'; '.join(notes)})"
-        return line if self.rendered else line + " (not rendered: page fit skipped)"
+        line = line if self.rendered else line + " (not rendered: page fit skipped)"
+        if self.unmeasured:
+            named = ", ".join(f"{language_name(code)} ({code})" for code in self.unmeasured)
+            line += (f"; reading level not measured for {named}: no validated formula, "
+                     "sentence length checked")
+        return line
 
     def as_json(self) -> dict[str, Any]:
         """The ``coverage`` object of ``check --format json``."""
-        return {"handouts": list(self.handouts), "audiences": list(self.audiences),
+        data = {"handouts": list(self.handouts), "audiences": list(self.audiences),
                 "languages": list(self.languages), "papers": list(self.papers),
                 "prints": list(self.prints), "versions": self.versions,
                 "not_checked": self.skipped, "quick": self.quick, "rendered": self.rendered,
                 "summary": self.describe()}
+        if self.unmeasured:  # only when there is something to say
+            data["reading_level_not_measured"] = list(self.unmeasured)
+        return data
 
 
 def _has_manifest(project: Project) -> bool:
@@ -519,12 +557,15 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     texts = sorted({(v.handout, v.audience, v.language): v for v in variants}.values())
     report = fast_checks(project, documents, texts, today)
     report.problems += loaded + progress_report.problems
+    # Theme words no native speaker has reviewed yet: a warning, never silence.
+    report.problems += review_problems(project.root, {v.language for v in variants})
     if render:
         docs = {d.name: d for d in documents}
         for variant in variants:
             page_fit(project, docs[variant.handout], variant, report)
-    report.coverage = _coverage(project, documents, variants, len(wanted) - len(variants),
-                                quick=quick, rendered=render)
+    report.coverage = dataclasses.replace(
+        _coverage(project, documents, variants, len(wanted) - len(variants), quick=quick,
+                  rendered=render), unmeasured=tuple(sorted(report.unmeasured)))
     report.problems = sorted(dict.fromkeys(report.problems + report.variant_problems),
                              key=lambda p: (p.path, p.line or 0, p.field))
     return report

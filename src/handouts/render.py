@@ -127,7 +127,7 @@ def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, 
             except TemplateFailure as exc:
                 failed.append(Output(b"", 0, exc.problems))
                 return None
-        layout = _lay_out(project, document, source)
+        layout = _lay_out(project, document, source, candidate.language)
         if isinstance(layout, Output):  # timed out: reported as a problem
             failed.append(layout)
             return None
@@ -219,14 +219,14 @@ def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
     return found if keep else best
 
 
-def _lay_out(project: Project, document: Document, html: str) -> Any:
+def _lay_out(project: Project, document: Document, html: str, language: str) -> Any:
     """The engine's layout of ``html``, or an :class:`Output` saying it timed out."""
     from handouts import pdf
 
     limit = project.config.defaults.render_timeout
     try:
         with pdf.time_limit(limit):
-            return pdf.engine().lay_out(html, **_engine_options(project, document))
+            return pdf.engine().lay_out(html, **_engine_options(project, document, language))
     except pdf.RenderTimeout:
         return Output(b"", 0, [Problem(document.display, None, "", (
             f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
@@ -295,8 +295,12 @@ def over_limit(project: Project, document: Document, page: Page,
                     message, Severity.WARNING if warn else Severity.ERROR)]
 
 
-def _engine_options(project: Project, document: Document) -> dict[str, Any]:
-    return {"base_dir": project.root, "stylesheets": stylesheet_paths(project.templates_dir),
+def _engine_options(project: Project, document: Document,
+                    language: str | None = None) -> dict[str, Any]:
+    # The page's language is the translation's: right to left adds rtl.css.
+    return {"base_dir": project.root,
+            "stylesheets": stylesheet_paths(project.templates_dir, language or
+                                            document.handout.language),
             "source": document.display, "roots": (project.root, THEME_DIR),
             "allowed_hosts": tuple(project.config.resources.allowed_hosts),
             # A copy of the theme's stylesheet in templates/ still finds the theme's fonts.
@@ -366,7 +370,7 @@ class PersonalCopies:
         shell_key = hashlib.sha256(shell.encode()).hexdigest()
         if shell_key in self._shrinks or _styles_in_body(shell):
             return render_page(self.project, document, page)
-        options = _engine_options(self.project, document)
+        options = _engine_options(self.project, document, page.language)
         defaults = self.project.config.defaults
         engine = pdf.engine()
         try:

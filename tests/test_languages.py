@@ -1,0 +1,214 @@
+"""Every language the clinic's clients read: theme catalogs, review status, project
+catalogs, script fonts, right-to-left layout, CJK line breaking, mixed scripts.
+
+Needs Debian's fonts-noto-core and fonts-noto-cjk (src/handouts/system-packages.txt,
+installed by dev.sh); the font tests are skipped, saying so, on a machine without them.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pytest
+from click.testing import CliRunner
+
+from handouts import i18n, scripts
+from handouts.build import build
+from handouts.cli import cli
+from handouts.clients import Client
+from handouts.pofile import read_catalog
+from handouts.quality import check
+
+REPO = Path(__file__).resolve().parent.parent
+NEW_CATALOGS = ("zh", "zh_Hant", "vi", "fil", "ko", "ru", "ar", "ht", "pt", "fr")
+CJK = scripts.SCRIPT_FONTS[-1]
+ARABIC = scripts.SCRIPT_FONTS[1]
+needs_fonts = pytest.mark.skipif(not (CJK.installed and ARABIC.installed),
+                                 reason="fonts-noto-core and fonts-noto-cjk are not installed")
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the example project (content, config, assets)."""
+    project = tmp_path / "p"
+    project.mkdir()
+    for name in ("content", "assets"):
+        shutil.copytree(REPO / name, project / name)
+    shutil.copy(REPO / "handouts.yaml", project / "handouts.yaml")
+    return project
+
+
+def _ids(po: Path) -> tuple[set[str], dict[str, str]]:
+    catalog, problems = read_catalog(po, str(po), None)
+    assert catalog is not None, problems
+    messages = [m for m in catalog if m.id]
+    return {str(m.id) for m in messages}, {str(m.id): str(m.string) for m in messages}
+
+
+@pytest.mark.parametrize("code", NEW_CATALOGS)
+def test_every_catalog_is_complete_and_a_draft(code: str) -> None:
+    spanish, _ = _ids(i18n.builtin_catalog("es"))
+    po = i18n.builtin_catalog(code)
+    ids, strings = _ids(po)
+    assert ids == spanish
+    assert all(strings[i] for i in ids), [i for i in ids if not strings[i]]
+    assert i18n.review_status(po) == "draft, needs a native speaker's review"
+    assert i18n.has_theme_words(code.replace("_", "-"))
+
+
+def test_aliases_pick_the_right_catalog() -> None:
+    assert i18n.theme_translations("zh-Hans").gettext("Step by step") == "操作步骤"
+    assert i18n.theme_translations("zh-Hant").gettext("Step by step") == "操作步驟"
+    assert i18n.theme_translations("tl").gettext("Step by step") == "Hakbang-hakbang"
+
+
+def test_french_content_is_accepted_and_its_draft_words_are_warned_about(root: Path) -> None:
+    (root / "content" / "back-massage.yaml").write_text(
+        (root / "content" / "back-massage.yaml").read_text(encoding="utf-8")
+        .replace("language: en", "language: fr", 1), encoding="utf-8")
+    report = check(root, ("back-massage",), render=False, quick=True)
+    lines = [p.format() for p in report.problems]
+    assert ("handouts/locale/fr/LC_MESSAGES/handouts.po: warning: the French theme words are "
+            "a draft that needs a native speaker's review (X-Review-Status)") in lines
+    assert not any("has no French words" in line for line in lines)
+
+
+def test_a_project_catalog_adds_german(root: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(root), "translate", "--theme", "de"])
+    assert result.exit_code == 0, result.output
+    po = root / "locale" / "de.po"
+    assert "created locale/de.po (23 theme words to translate)" in result.output
+    assert i18n.review_status(po) == "draft, needs a native speaker's review"
+    assert "Keep every %(name)s" in po.read_text(encoding="utf-8")
+    text = po.read_text(encoding="utf-8").replace(
+        'msgid "Step by step"\nmsgstr ""', 'msgid "Step by step"\nmsgstr "Schritt für Schritt"'
+    ).replace('msgid "Stay safe"\nmsgstr ""', 'msgid "Stay safe"\nmsgstr "Sicherheit zuerst"')
+    po.write_text(text, encoding="utf-8")
+    content = root / "content" / "back-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace("language: en", "language: de",
+                                                                   1), encoding="utf-8")
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  translations:\n    es:", (
+        "  translations:\n    de:\n      tagline: Massage in Mesa\n      disclaimer: "
+        "Allgemeine Informationen.\n      logo_alt: Logo\n    es:"), 1), encoding="utf-8")
+    out = root / "out"
+    build(root, ("back-massage",), out=out)
+    with pdfplumber.open(out / "back-massage.pdf") as pdf:
+        text = "\n".join(page.extract_text() or "" for page in pdf.pages)
+    assert "Schritt für Schritt" in text and "Sicherheit zuerst" in text
+    assert "Step by step" not in text  # the project's word replaced the English one
+    lines = [p.format() for p in check(root, ("back-massage",), render=False,
+                                       quick=True).problems]
+    assert ("locale/de.po: warning: the German theme words are a draft that needs a native "
+            "speaker's review (X-Review-Status)") in lines
+    again = runner.invoke(cli, ["-C", str(root), "translate", "--theme", "de"])
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_project_entries_win_over_the_builtin_ones(root: Path) -> None:
+    (root / "locale").mkdir()
+    (root / "locale" / "es.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"X-Review-Status: reviewed\\n"\n\nmsgid "Step by step"\nmsgstr "Pasito a pasito"\n',
+        encoding="utf-8")
+    words = i18n.theme_translations("es", root)
+    assert words.gettext("Step by step") == "Pasito a pasito"
+    assert words.gettext("Stay safe") == "Por su seguridad"  # built-in, not overridden
+    assert not [p for p in i18n.review_problems(root, {"es"}) if p.path == "locale/es.po"]
+
+
+def _pdf(path: Path) -> pdfplumber.PDF:
+    return pdfplumber.open(path)
+
+
+@needs_fonts
+def test_arabic_page_is_right_to_left_with_its_font_in_logical_order(root: Path) -> None:
+    out = root / "out"
+    build(root, ("back-massage",), language="ar", out=out)
+    pdf_path = out / "ar" / "general" / "back-massage-letter-standard.pdf"
+    with _pdf(pdf_path) as pdf:
+        page = pdf.pages[0]
+        fonts = {c["fontname"].split("+")[1] for c in page.chars}
+        assert "Noto-Sans-Arabic-handouts" in fonts
+        assert all(f.startswith(("Noto-Sans-Arabic-handouts", "Atkinson-Hyperlegible"))
+                   for f in fonts), fonts
+        # The step number "1" sits to the RIGHT of its title's text.
+        number = next(c for c in page.chars if c["text"] == "1" and 10 < c["size"] < 13)
+        title = [c for c in page.chars if abs(c["top"] - number["top"]) < 8
+                 and "\u0600" <= c["text"] <= "\u06ff"]
+        assert title  # the first step's title, on the number's line
+        assert number["x0"] > max(c["x1"] for c in title)
+    text = pypdf.PdfReader(pdf_path).pages[0].extract_text()
+    assert "كيف تقدّم تدليكًا للظهر" in text  # logical (reading) order
+    assert "(480) 992-5050" in text  # the phone stays left to right
+
+
+@needs_fonts
+def test_chinese_page_breaks_between_characters_never_before_closing_punctuation(
+        root: Path) -> None:
+    out = root / "out"
+    build(root, ("back-massage",), language="zh", out=out)
+    with _pdf(out / "zh" / "general" / "back-massage-letter-standard.pdf") as pdf:
+        page = pdf.pages[0]
+        assert all(c["fontname"].split("+")[1].startswith("Noto-Sans-CJK-handouts")
+                   for c in page.chars if "\u4e00" <= c["text"] <= "\u9fff")
+        lines = (page.extract_text() or "").splitlines()
+    # Text without spaces wraps between two ideographs (step 1's text does, after
+    # "用指尖把"), and no line starts with closing punctuation.
+    def ideograph(ch: str) -> bool:
+        return "\u4e00" <= ch <= "\u9fff"
+
+    assert any(ideograph(a[-1]) and ideograph(b[0])
+               for a, b in itertools.pairwise(lines) if a and b)
+    assert not any(line[:1] in "，。、：；！？）" for line in lines)
+
+
+@needs_fonts
+def test_a_chinese_name_in_an_english_handout_falls_back_to_the_cjk_font(root: Path) -> None:
+    out = root / "out"
+    build(root, ("back-massage",), client=Client("王小明"), out=out)
+    pdf_path = next(out.rglob("*.pdf"))
+    with _pdf(pdf_path) as pdf:
+        chars = pdf.pages[0].chars
+    by_char = {c["text"]: c["fontname"].split("+")[1] for c in chars}
+    assert all(by_char[ch].startswith("Noto-Sans-CJK-handouts") for ch in "王小明")
+    assert by_char["H"].startswith("Atkinson-Hyperlegible")  # English keeps the theme font
+    reader = pypdf.PdfReader(io.BytesIO(pdf_path.read_bytes()))
+    assert ".notdef" not in str(reader.pages[0].extract_text())
+
+
+@needs_fonts
+def test_example_check_is_clean_apart_from_review_status() -> None:
+    report = check(REPO, ("back-massage",), render=False)
+    bad = [p.format() for p in report.errors(strict=True)
+           if "(X-Review-Status)" not in p.message]
+    assert bad == []
+
+
+def test_missing_script_font_names_the_package(root: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = scripts.ScriptFont("CJK", "Noto Sans CJK",
+                                 ((400, root / "absent.ttc", 2),), "fonts-noto-cjk", ("zh",))
+    monkeypatch.setattr("handouts.scripts.SCRIPT_FONTS", (missing,))
+    content = root / "content" / "back-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "title: How to give a back massage", "title: How to give a back massage 按摩", 1),
+        encoding="utf-8")
+    lines = [p.format() for p in check(root, ("back-massage",), render=False,
+                                       quick=True).problems]
+    assert any("the Noto Sans CJK font is not installed — sudo apt-get install "
+               "fonts-noto-cjk" in line for line in lines), lines
+
+
+def test_rtl_languages_get_the_mirror_stylesheet() -> None:
+    from handouts.theme import stylesheet_paths
+
+    assert [p.name for p in stylesheet_paths(None, "ar")] == ["handout.css", "rtl.css"]
+    assert [p.name for p in stylesheet_paths(None, "he")] == ["handout.css", "rtl.css"]
+    assert [p.name for p in stylesheet_paths(None, "zh")] == ["handout.css"]
