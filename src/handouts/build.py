@@ -111,13 +111,16 @@ def refuse_on_check_errors(project: Project, documents: list[Document],
 def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,
           out: Path | None = None, audience: str = GENERAL, language: str | None = None,
           print_size: PrintSize = "standard", client: Client | None = None,
-          name_pattern: str | None = None) -> BuildResult:
+          name_pattern: str | None = None, location: str | None = None) -> BuildResult:
     """Build the named handouts (all by default) in one variant.
 
     The everyday version (any paper) goes to ``<out>/<handout>.pdf``; other versions use the batch
     layout (``<out>/<language>/<audience>/<handout>-<paper>-<print>.pdf``), and
     named-client copies go to ``<out>/clients/`` under a name that does not reveal
     the client (see :func:`handouts.naming.client_filename`).
+
+    ``location`` picks one of a clinic group's locations (``clinic.locations``); its
+    PDFs go under ``<out>/<location>/`` (default: the first location).
 
     Raises :class:`ValidationError` for bad input and :class:`RenderError` when any
     handout cannot be rendered; in both cases no file is written.
@@ -128,8 +131,9 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     project, documents = load(root, names, warnings=loaded)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
+    location = _location(project, location)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
-                        paper or defaults.paper, print_size) for doc in documents]
+                        paper or defaults.paper, print_size, location) for doc in documents]
     refuse_on_check_errors(project, documents, variants)
     if client is not None:  # personal data: checked here, named by option, never quoted
         found = {p: None for v in variants
@@ -153,7 +157,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern)
         elif plain:
-            target = out_dir / f"{doc.name}.pdf"
+            target = out_dir / (f"{location}/" if location else "") / f"{doc.name}.pdf"
         else:
             target = out_dir / variant.relpath
         pending.append((variant, target, output.pdf, output.pages))
@@ -163,3 +167,15 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         write_atomic(target, data)
     built = [Built(v, target, pages) for v, target, _, pages in pending]
     return BuildResult(built, [p for p in problems if p.severity is Severity.WARNING])
+
+
+def _location(project: Project, location: str | None) -> str | None:
+    """The location to build for: ``--location``, else a clinic group's first location."""
+    places = list(project.config.clinic.locations)
+    if location is None:
+        return places[0] if places else None
+    if location not in places:
+        known = ", ".join(places) if places else "none: handouts.yaml defines no clinic.locations"
+        raise ValidationError([Problem("--location", None, "",
+                                       f"unknown location '{location}' (known: {known})")])
+    return location

@@ -43,13 +43,22 @@ def compose(project: Project, document: Document, variant: Variant,
             problems.append(project.problem(
                 ("audiences", variant.audience, "translations"),
                 f"no {language_name(language)} label for this audience"))
-    clinic, untranslated = project.config.clinic.in_language(
+    clinic = project.config.clinic
+    if variant.location is not None and variant.location not in clinic.locations:
+        problems.append(project.problem(("clinic", "locations"), (
+            f"unknown location '{variant.location}' (known: "
+            f"{', '.join(clinic.locations) or 'none: the clinic has no locations'})")))
+        return None, problems
+    # The template sees one clinic: the location's address, phone and links in place
+    # of the clinic's, so it needs no notion of locations.
+    clinic, untranslated = clinic.at(variant.location).in_language(
         language, project.config.defaults.language)
     if untranslated:
         problems.append(project.problem(
             ("clinic", "translations"),
             f"no {language_name(language)} {', '.join(untranslated)} for the clinic "
-            f"(add clinic.translations.{language})"))
+            f"(add clinic.translations.{language}"
+            f"{'.locations.' + variant.location if variant.location else ''})"))
     if handout is None or any(p.severity is Severity.ERROR for p in problems):
         return None, problems
     page = make_page(tailor(handout, variant.audience), clinic,

@@ -61,7 +61,8 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     defaults = project.config.defaults
     display = csv_path.name
     choices = Choices({name: available_languages(doc) for name, doc in docs.items()},
-                      [GENERAL, *project.config.audiences], defaults.language, defaults.paper)
+                      [GENERAL, *project.config.audiences], defaults.language, defaults.paper,
+                      list(project.config.clinic.locations))
     rows, problems = read_rows(csv_path, display, choices)
     refuse_on_check_errors(project, documents, sorted({row.variant for row in rows}))
     result = MergeResult(problems=problems)

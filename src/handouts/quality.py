@@ -264,12 +264,14 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
             f"{variant.describe()} has {output.pages} pages, more than {limit}{hint}",
             Severity.WARNING if project.config.checks.over_limit == "warning"
             else Severity.ERROR))
-    phone = project.config.clinic.phone_display
+    # A location's handouts must show that location's phone, not the group's.
+    phone = project.config.clinic.at(variant.location).phone_display
+    whose = "the clinic's" if variant.location is None else f"the {variant.location} location's"
     for number, text in enumerate(output.texts, start=1):
         if phone not in text:
             report.problems.append(Problem(
                 document.display, None, "render",
-                f"{variant.describe()}: page {number} does not show the clinic's phone "
+                f"{variant.describe()}: page {number} does not show {whose} phone "
                 f"{phone}"))
 
 
@@ -324,7 +326,8 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     if render:
         wanted = {d.name for d in documents}
         docs = {d.name: d for d in documents}
-        variants = [v for v in plan_matrix(project.config.batch, list(docs))
+        variants = [v for v in plan_matrix(project.config.batch, list(docs),
+                                           list(project.config.clinic.locations))
                     if v.handout in wanted] or [
             Variant(d.name, GENERAL, d.handout.language, project.config.defaults.paper)
             for d in documents]
