@@ -223,7 +223,7 @@ class DaskExecutor:
             threads = sum(client.nthreads().values()) or 1
             size = max(1, min(CHUNK_MAX, len(todo) // (threads * 4) or 1))
             chunks = iter([todo[i:i + size] for i in range(0, len(todo), size)])
-            waiting = dask_completed()
+            waiting = dask_completed(loop=client.loop)
             submitted: dict[Any, Todo] = {}
 
             def submit(n: int) -> None:
