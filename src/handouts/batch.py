@@ -225,7 +225,7 @@ def _write(target: Path, result: VariantResult, data: bytes) -> VariantResult:
 def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bool = False,
           out: Path | None = None,
           progress: Callable[[VariantResult, int, int], None] | None = None,
-          executor: str | None = None) -> BatchResult:
+          executor: str | Executor | None = None) -> BatchResult:
     """Build every variant of the manifest in ``handouts.yaml``.
 
     Config and content are validated first (any error stops everything, nothing is

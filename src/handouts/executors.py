@@ -67,9 +67,12 @@ class Executor(Protocol):
         ...
 
 
-def executor_for(spec: str | None) -> Executor:
+def executor_for(spec: str | Executor | None) -> Executor:
     """``local``, ``dask://HOST:PORT`` (or ``tcp://``, ``tls://``); None: ``local``, or
-    the Dask scheduler named by ``$DASK_SCHEDULER_ADDRESS`` when it is set."""
+    the Dask scheduler named by ``$DASK_SCHEDULER_ADDRESS`` when it is set. An
+    :class:`Executor` object is used as it is (benchmarks, embedding)."""
+    if spec is not None and not isinstance(spec, str):
+        return spec
     if spec is None:
         spec = os.environ.get(SCHEDULER_ENV) or "local"
     if spec == "local":
