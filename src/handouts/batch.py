@@ -266,7 +266,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
         for n, skipped in enumerate(results, start=1):
             progress(skipped, n, total)
     pause_after, unchanged = int(os.environ.get(TEST_PAUSE_ENV) or 0), len(results)
-    last_write = time.monotonic()
+    last_write, index_cost = time.monotonic(), 0.0
     try:
         for result in _run(project, docs, out_dir, todo, jobs, engine):
             results.append(result)
@@ -274,10 +274,14 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
                 entries.pop(result.variant.relpath, None)  # retried next time
             else:
                 entries[result.variant.relpath] = _index_entry(result)
-            if time.monotonic() - last_write >= INDEX_EVERY:
-                # A failure here is reported by the final write.
+            if time.monotonic() - last_write >= max(INDEX_EVERY, 10 * index_cost):
+                # A failure here is reported by the final write. A huge index (300,000
+                # entries take seconds to write) is written less often, so writing it
+                # never takes more than a tenth of the coordinator's time.
+                started = time.monotonic()
                 _write_index(out_dir, entries.values())
                 last_write = time.monotonic()
+                index_cost = last_write - started
             if pause_after == len(results) - unchanged:
                 _write_index(out_dir, entries.values())
                 os.kill(os.getpid(), signal.SIGSTOP)  # test-only: see TEST_PAUSE_ENV

@@ -29,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Protocol
 
+from handouts import __version__
 from handouts.batch import _STATE, VariantResult, _render_variant, _worker_init
 from handouts.config import CONFIG_NAME, Project
 from handouts.content import Document
@@ -153,6 +154,9 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     def __init__(self, files: bytes) -> None:
         self.files = files
         self.token = hashlib.sha256(files).hexdigest()[:16]
+        #: The coordinator's handouts version: a worker with another one would make
+        #: different PDFs under the same input hashes.
+        self.version = __version__
 
     def setup(self, worker: Any) -> None:
         """Unpack, load and warm up; the project is then used by every task here."""
@@ -163,6 +167,11 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             with tarfile.open(fileobj=io.BytesIO(self.files)) as tar:
                 tar.extractall(staging, filter="data")
             os.replace(staging, root)
+        _STATE["token"] = None
+        _STATE.pop("wrong_version", None)
+        if self.version != __version__:
+            _STATE["wrong_version"] = self.version
+            return
         _worker_init(str(root))
         _STATE["token"] = self.token
 
@@ -177,6 +186,9 @@ _RENDER_LOCK = threading.Lock()
 
 def render_chunk(chunk: Todo, token: str) -> list[tuple[VariantResult, bytes]]:
     """Render a chunk of variants on a Dask worker (task function)."""
+    if _STATE.get("wrong_version"):
+        raise RuntimeError(f"this worker has handouts {__version__}, the batch needs "
+                           f"{_STATE['wrong_version']}: install the same version everywhere")
     if _STATE.get("token") != token:
         # The plugin of this batch has not run here: never render another project.
         raise RuntimeError("this worker has not loaded the batch's project")
