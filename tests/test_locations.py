@@ -242,3 +242,16 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
     assert batch(same, jobs=1).ok
     for name in names:
         assert (same / "output/main" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_check_looks_for_each_locations_own_phone(group, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    report = json.loads(result.stdout)
+    # Every location's pages show that location's phone: nothing is missing.
+    assert [p["message"] for p in report["problems"] if "phone" in p["message"]] == []
+    described = sorted(p["variant"] for p in report["pages"])
+    assert described == sorted(f"{place}/{lang}/general/hand-self-massage-letter-standard"
+                               for place in ("downtown", "london", "north")
+                               for lang in ("en", "es"))
