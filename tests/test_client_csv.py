@@ -93,9 +93,9 @@ def test_rows_with_the_wrong_number_of_fields_are_not_built(tmp_path: Path) -> N
     ])
     rows, problems = _read(tmp_path, text)
     assert problems == [
-        "clients.csv:3: has 11 fields, the header has 9 — an unquoted comma?",
-        "clients.csv:4: has 7 fields, the header has 9 — a missing column?",
-        "clients.csv:7: has 11 fields, the header has 9 — an unquoted comma?",
+        "clients.csv:3: has 12 fields, the header has 10 — an unquoted comma?",
+        "clients.csv:4: has 8 fields, the header has 10 — a missing column?",
+        "clients.csv:7: has 12 fields, the header has 10 — an unquoted comma?",
     ]
     assert [(r.line, r.client.name) for r in rows] == [(2, "Ann Lee"), (6, "Di Fox")]
 
@@ -103,7 +103,7 @@ def test_rows_with_the_wrong_number_of_fields_are_not_built(tmp_path: Path) -> N
 def test_too_many_fields_hint_names_the_delimiter(tmp_path: Path) -> None:
     text = HEADER.replace(",", ";") + "\n" + GOOD.replace(",", ";") + ";Oops;\n"
     _, problems = _read(tmp_path, text)
-    assert problems == ["clients.csv:2: has 11 fields, the header has 9 — an unquoted semicolon?"]
+    assert problems == ["clients.csv:2: has 12 fields, the header has 10 — an unquoted semicolon?"]
 
 
 # --- messages never repeat a value -------------------------------------------------------
@@ -177,7 +177,7 @@ def test_problems_name_the_line_where_the_row_starts(tmp_path: Path) -> None:
     assert problems == [
         "clients.csv:6: handout: is not a handout of this project "
         "(choose from back-massage, desk-stretch-break)",
-        "clients.csv:9: has 10 fields, the header has 9 — an unquoted comma?",
+        "clients.csv:9: has 11 fields, the header has 10 — an unquoted comma?",
     ]
     [row] = rows
     assert row.line == 3
@@ -294,7 +294,7 @@ def test_merge_refuses_the_shifted_row_and_builds_the_others(starter: Path,
                                                              tmp_path: Path) -> None:
     result = merge(starter, _merge_csv(tmp_path))
     assert [p.format() for p in result.problems] == [
-        "clients.csv:5: has 11 fields, the header has 9 — an unquoted comma?"]
+        "clients.csv:5: has 12 fields, the header has 10 — an unquoted comma?"]
     assert not result.ok
     assert [line for line, _, _ in result.written] == [2, 6]
     text = _pdf_text(result.written[0][1])
@@ -309,7 +309,7 @@ def test_cli_merge_says_nothing_about_the_clients(starter: Path, tmp_path: Path,
     csv_path = _merge_csv(tmp_path)
     result = CliRunner().invoke(cli, ["-C", str(starter), "-v", "merge", str(csv_path)])
     assert result.exit_code == 1
-    assert "clients.csv:5: has 11 fields, the header has 9 — an unquoted comma?" in result.stderr
+    assert "clients.csv:5: has 12 fields, the header has 10 — an unquoted comma?" in result.stderr
     assert "2 client PDF(s) written, 1 line(s) with errors" in result.output
     logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
     names = [p.name.lower() for p in (starter / "output").rglob("*")]

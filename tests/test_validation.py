@@ -55,8 +55,8 @@ def test_every_problem_in_every_file_at_once(project: Path) -> None:
         f"{CONTENT}:21: steps[4].text: must not be empty",
         f"{CONTENT}:39: review.reviewed: must be a date written as YYYY-MM-DD",
         "handouts.yaml:5: clinic.tagline_text: unknown key (did you mean 'tagline'?); allowed "
-        "keys: address, booking_url, colors, disclaimer, email, logo, logo_alt, name, phone, "
-        "phone_region, tagline, translations, website",
+        "keys: address, booking_url, colors, disclaimer, email, hours, locations, logo, "
+        "logo_alt, name, phone, phone_region, tagline, translations, website",
         "handouts.yaml:11: clinic.phone: '555-01' is not a valid phone number for region US; "
         "write it as (480) 992-5050 or +1 480 992 5050",
         "handouts.yaml:13: clinic.website: must be a web address starting with https:// "

@@ -20,11 +20,11 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from handouts import __version__
 from handouts.build import load, refuse_on_check_errors
@@ -38,6 +38,9 @@ from handouts.plan import Variant, plan_matrix
 from handouts.quality import text_variants
 from handouts.render import over_limit, render_page, settle
 from handouts.theme import THEME_DIR
+
+if TYPE_CHECKING:
+    from handouts.executors import Executor
 
 INDEX_NAME = "index.json"
 #: Seconds between index rewrites during a batch: often enough that a killed batch
@@ -111,8 +114,9 @@ def input_hash(project: Project, document: Document, variant: Variant) -> str:
         po = translation_path(document.path, variant.language)
         digest.update(po.read_bytes() if po.is_file() else b"missing")
     assets = [document.path.parent / s.image for s in document.handout.steps if s.image]
-    if project.config.clinic.logo:
-        assets.append(project.root / project.config.clinic.logo)
+    logo = project.config.clinic.at(variant.location).logo
+    if logo:
+        assets.append(project.root / logo)
     for asset in assets:
         digest.update(asset.read_bytes() if asset.is_file() else b"missing")
     for font in project.config.fonts:  # the project's fonts are embedded too
@@ -151,6 +155,8 @@ def _index_entry(result: VariantResult) -> dict[str, Any]:
         "path": v.relpath, "handout": v.handout, "audience": v.audience,
         "language": v.language, "paper": v.paper, "print": v.print,
         "pages": result.pages, "input_hash": result.input_hash}
+    if v.location is not None:  # only in a clinic group: other indexes stay as they were
+        entry["location"] = v.location
     if result.problems:
         # Kept so an unchanged variant repeats its warnings (a stale translation stays
         # stale) instead of going quiet on the next run.
@@ -218,18 +224,26 @@ def _write(target: Path, result: VariantResult, data: bytes) -> VariantResult:
 
 def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bool = False,
           out: Path | None = None,
-          progress: Callable[[VariantResult, int, int], None] | None = None) -> BatchResult:
+          progress: Callable[[VariantResult, int, int], None] | None = None,
+          executor: str | Executor | None = None) -> BatchResult:
     """Build every variant of the manifest in ``handouts.yaml``.
 
     Config and content are validated first (any error stops everything, nothing is
     written). After that each variant succeeds or fails on its own. ``progress`` is
-    called once per finished variant with (result, done, total).
+    called once per finished variant with (result, done, total). ``executor`` says
+    where to render (see :func:`handouts.executors.executor_for`); a lost cluster
+    raises :class:`~handouts.executors.ExecutorLost` after the index records every
+    PDF written so far, so a rerun renders only the rest.
     """
+    from handouts.executors import executor_for  # executors import this module
+
+    engine = executor_for(executor)
     loaded: list[Problem] = []
     project, documents = load(root, warnings=loaded)
     docs = {d.name: d for d in documents}
     out_dir = project.output_dir(out)
-    variants = plan_matrix(project.config.batch, list(docs))
+    variants = plan_matrix(project.config.batch, list(docs),
+                           list(project.config.clinic.locations))
     refuse_on_check_errors(project, documents, text_variants(project, documents))
     previous = read_index(out_dir)
     _remove_leftovers(out_dir)
@@ -252,22 +266,30 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
         for n, skipped in enumerate(results, start=1):
             progress(skipped, n, total)
     pause_after, unchanged = int(os.environ.get(TEST_PAUSE_ENV) or 0), len(results)
-    last_write = time.monotonic()
-    for result in _run(project, docs, out_dir, todo, jobs):
-        results.append(result)
-        if result.status == "failed":
-            entries.pop(result.variant.relpath, None)  # retried next time
-        else:
-            entries[result.variant.relpath] = _index_entry(result)
-        if time.monotonic() - last_write >= INDEX_EVERY:
-            # A failure here is reported by the final write.
-            _write_index(out_dir, entries.values())
-            last_write = time.monotonic()
-        if pause_after == len(results) - unchanged:
-            _write_index(out_dir, entries.values())
-            os.kill(os.getpid(), signal.SIGSTOP)  # test-only: see TEST_PAUSE_ENV
-        if progress:
-            progress(result, len(results), total)
+    last_write, index_cost = time.monotonic(), 0.0
+    try:
+        for result in _run(project, docs, out_dir, todo, jobs, engine):
+            results.append(result)
+            if result.status == "failed":
+                entries.pop(result.variant.relpath, None)  # retried next time
+            else:
+                entries[result.variant.relpath] = _index_entry(result)
+            if time.monotonic() - last_write >= max(INDEX_EVERY, 10 * index_cost):
+                # A failure here is reported by the final write. A huge index (300,000
+                # entries take seconds to write) is written less often, so writing it
+                # never takes more than a tenth of the coordinator's time.
+                started = time.monotonic()
+                _write_index(out_dir, entries.values())
+                last_write = time.monotonic()
+                index_cost = last_write - started
+            if pause_after == len(results) - unchanged:
+                _write_index(out_dir, entries.values())
+                os.kill(os.getpid(), signal.SIGSTOP)  # test-only: see TEST_PAUSE_ENV
+            if progress:
+                progress(result, len(results), total)
+    except HandoutsError:
+        _write_index(out_dir, entries.values())  # keep what was finished for the rerun
+        raise
     results.sort(key=lambda r: r.variant)
     planned = {v.relpath for v in variants}
     removed, stale = _tidy(out_dir, previous, planned, clean)
@@ -300,14 +322,16 @@ def _remove_leftovers(out_dir: Path) -> None:
 
 
 def _run(project: Project, documents: dict[str, Document], out_dir: Path,
-         todo: list[tuple[Variant, str]], jobs: int | None) -> Iterator[VariantResult]:
-    """Render ``todo`` and write each PDF; results as their files are written."""
+         todo: list[tuple[Variant, str]], jobs: int | None,
+         executor: Executor) -> Iterator[VariantResult]:
+    """Render ``todo`` with ``executor`` and write each PDF; results as their files are
+    written (the coordinator writes whatever the executor returns as bytes)."""
     # Results still waiting for their write are yielded in order once written.
     if not todo:
         return
     with ThreadPoolExecutor(1, thread_name_prefix="handouts-writer") as writer:
         pending: deque[Future[VariantResult]] = deque()
-        for result, data in _render_all(project, documents, out_dir, todo, jobs):
+        for result, data in executor.render(project, documents, out_dir, todo, jobs):
             if not data:  # failed, or already written by a worker process
                 yield result
             else:
@@ -317,33 +341,6 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-
-
-def _render_all(project: Project, documents: dict[str, Document], out_dir: Path,
-                todo: list[tuple[Variant, str]],
-                jobs: int | None) -> Iterator[tuple[VariantResult, bytes]]:
-    """Each variant rendered: bytes to write here, or b"" once a worker wrote it or it failed."""
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    if workers == 1:
-        # In-process: no start-up cost for a single worker, and no second load.
-        _STATE["project"] = project
-        _STATE["documents"] = documents
-        settle()
-        for variant, digest in todo:
-            yield _render_variant(variant, digest)
-        return
-    # Import the engine before the workers fork: each inherits the loaded modules
-    # instead of importing WeasyPrint, Pango bindings and fontTools on its own.
-    from handouts import pdf  # noqa: F401
-
-    with ProcessPoolExecutor(workers, initializer=_worker_init,
-                             initargs=(str(project.root),)) as pool:
-        # Each worker writes its own PDFs: sending them back to be written here would
-        # cost the busy cores more than the disk wait it hides.
-        futures = [pool.submit(_render_variant, v, d, str(out_dir / v.relpath))
-                   for v, d in todo]
-        for future in as_completed(futures):
-            yield future.result()
 
 
 def _tidy(out_dir: Path, previous: dict[str, dict[str, Any]], planned: set[str],

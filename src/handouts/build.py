@@ -147,7 +147,8 @@ def _render_variant(project: Project, document: Document, variant: Variant,
 def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,
           out: Path | None = None, audience: str = GENERAL, language: str | None = None,
           print_size: PrintSize = "standard", client: Client | None = None,
-          name_pattern: str | None = None, draft: bool = False) -> BuildResult:
+          name_pattern: str | None = None, draft: bool = False,
+          location: str | None = None) -> BuildResult:
     """Build the named handouts (all by default) in one variant.
 
     The project's default version (its default paper and language, the general audience,
@@ -159,6 +160,9 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     ``draft`` previews a partial translation: untranslated texts are printed in the
     source language, tagged, under a "Draft" banner, in a file named ``...-draft.pdf``
     (never for a named client; ``batch`` never makes drafts).
+
+    ``location`` picks one of a clinic group's locations (``clinic.locations``); its
+    PDFs go under ``<out>/<location>/`` (default: the first location).
 
     Raises :class:`ValidationError` for bad input and :class:`RenderError` when any
     handout cannot be rendered; in both cases no file is written.
@@ -172,8 +176,9 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     project, documents = load(root, names, warnings=loaded)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
+    location = _location(project, location)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
-                        paper or defaults.paper, print_size) for doc in documents]
+                        paper or defaults.paper, print_size, location) for doc in documents]
     _refuse_before_rendering(project, documents, variants, client)
     # Only the project's default version keeps the simple name output/<handout>.pdf;
     # every other version uses the batch layout, whose name says which version it is,
@@ -190,7 +195,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern)
         elif plain:
-            target = out_dir / f"{doc.name}.pdf"
+            target = out_dir / (f"{location}/" if location else "") / f"{doc.name}.pdf"
         else:
             target = out_dir / variant.relpath
         if draft:  # never mistaken for (or overwriting) the finished handout
@@ -257,7 +262,8 @@ class InMemory:
 def build_in_memory(project: Project, document: Document, *, paper: Paper | None = None,
                     audience: str = GENERAL, language: str | None = None,
                     print_size: PrintSize = "standard", client: Client | None = None,
-                    copies: PersonalCopies | None = None) -> InMemory:
+                    copies: PersonalCopies | None = None,
+                    location: str | None = None) -> InMemory:
     """Render one loaded handout in one variant, the way :func:`build` does, into memory.
 
     ``project`` and ``document`` come from :func:`load`. The same checks run in the
@@ -269,10 +275,23 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
     Raises :class:`ValidationError` or :class:`RenderError` like :func:`build`.
     """
     variant = Variant(document.name, audience, language or document.handout.language,
-                      paper or project.config.defaults.paper, print_size)
+                      paper or project.config.defaults.paper, print_size,
+                      _location(project, location))
     _refuse_before_rendering(project, [document], [variant], client)
     output, problems = _render_variant(project, document, variant, client, copies=copies)
     if output is None or errors_only(problems):
         raise RenderError(problems)
     return InMemory(variant, output.pdf, output.pages,
                     [p for p in problems if p.severity is Severity.WARNING])
+
+
+def _location(project: Project, location: str | None) -> str | None:
+    """The location to build for: ``--location``, else a clinic group's first location."""
+    places = list(project.config.clinic.locations)
+    if location is None:
+        return places[0] if places else None
+    if location not in places:
+        known = ", ".join(places) if places else "none: handouts.yaml defines no clinic.locations"
+        raise ValidationError([Problem("--location", None, "",
+                                       f"unknown location '{location}' (known: {known})")])
+    return location

@@ -190,11 +190,13 @@ def _show_engine_log(show: bool) -> None:
 @click.option("--draft", is_flag=True,
               help="Preview a partial translation: untranslated texts in the source "
                    "language, tagged, in a ...-draft.pdf (never for clients).")
+@click.option("--location", default=None,
+              help="The clinic location to build for (clinic.locations in handouts.yaml).")
 @pass_state
 def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path | None,
           audience: str, language: str | None, large_print: bool, client: str | None,
           note: str | None, therapist: str | None, next_appointment: str | None,
-          name_pattern: str | None, draft: bool) -> None:
+          name_pattern: str | None, draft: bool, location: str | None) -> None:
     """Render HANDOUT(s) to PDF (all handouts when none are named)."""
     if client is None and (note or therapist or next_appointment or name_pattern):
         raise click.UsageError("--note, --therapist, --next-appointment and --name-pattern "
@@ -208,7 +210,7 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
     result = build_handouts(state.root, handout, paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
                             print_size="large" if large_print else "standard", client=person,
-                            name_pattern=name_pattern, draft=draft)
+                            name_pattern=name_pattern, draft=draft, location=location)
     for problem in result.warnings:
         click.echo(problem.format(), err=True)
     for item in result.built:
@@ -243,12 +245,16 @@ def _pages(n: int) -> str:
 @click.option("--clean", is_flag=True,
               help="Delete PDFs of variants that are no longer in the manifest.")
 @click.option("--out", type=OUT, default=None, help="Output folder (default: from handouts.yaml).")
+@click.option("--executor", default=None, metavar="local|dask://HOST:PORT",
+              help="Where to render: local worker processes (default), or a Dask cluster "
+                   "(default: $DASK_SCHEDULER_ADDRESS when set; needs handouts[dask]).")
 @pass_state
-def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path | None) -> None:
+def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path | None,
+          executor: str | None) -> None:
     """Build every variant listed in the batch manifest of handouts.yaml."""
     started = time.perf_counter()
     result = run_batch(state.root, jobs=jobs, force=force, clean=clean, out=out,
-                       progress=_progress(state))
+                       progress=_progress(state), executor=executor)
     for problem in summarize(result):
         click.echo(problem.format(), err=True)
     for relpath in result.removed:

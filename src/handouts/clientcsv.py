@@ -25,7 +25,7 @@ from handouts.errors import Problem
 from handouts.plan import GENERAL, Variant
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
-           "next_appointment", "note")
+           "next_appointment", "note", "location")
 REQUIRED = ("client", "handout")
 #: Longest cell we accept; anything longer is a quote that was never closed, or not a note.
 MAX_CELL = 5000
@@ -62,6 +62,8 @@ class Choices:
     default_paper: str
     #: The clinic's locale, which decides how an all-numeric date is read (default: US).
     locale: Locale = field(default_factory=lambda: date_locale("en", "US"))
+    #: A clinic group's locations (the first is the default); empty: no location column.
+    locations: Sequence[str] = ()
 
     def languages(self) -> list[str]:
         """Every language some handout is available in."""
@@ -323,10 +325,15 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         if appointment is None:  # the cell is never quoted: it may hold anything
             err("next_appointment", "is not a date this file can read; write it as "
                 f"{date_example(choices.locale)}")
+    location = get("location") or (choices.locations[0] if choices.locations else None)
+    if "location" not in failed and get("location") and location not in choices.locations:
+        err("location", f"is not a location of this project (choose from "
+                        f"{', '.join(choices.locations)})" if choices.locations else
+            "must be empty: this project has no locations (clinic.locations)")
     if bad:
         return None, bad
     variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]
-                      "large" if large in _TRUE else "standard")
+                      "large" if large in _TRUE else "standard", location)
     client = Client(get("client"), get("note") or None, get("therapist") or None, appointment)
     return Row(line, variant, client), []
 

@@ -73,7 +73,15 @@ def compose(project: Project, document: Document, variant: Variant,
             problems.append(project.problem(
                 ("audiences", variant.audience, "translations"),
                 f"no {language_name(language)} label for this audience"))
-    clinic, untranslated = project.config.clinic.in_language(
+    clinic = project.config.clinic
+    if variant.location is not None and variant.location not in clinic.locations:
+        problems.append(project.problem(("clinic", "locations"), (
+            f"unknown location '{variant.location}' (known: "
+            f"{', '.join(clinic.locations) or 'none: the clinic has no locations'})")))
+        return None, problems
+    # The template sees one clinic: the location's address, phone and links in place
+    # of the clinic's, so it needs no notion of locations.
+    clinic, untranslated = clinic.at(variant.location).in_language(
         language, project.config.defaults.language)
     if untranslated and draft:  # a draft shows the clinic's source words, tagged
         mark = draft_mark(document.handout.language)
@@ -83,7 +91,8 @@ def compose(project: Project, document: Document, variant: Variant,
         problems.append(project.problem(
             ("clinic", "translations"),
             f"no {language_name(language)} {', '.join(untranslated)} for the clinic "
-            f"(add clinic.translations.{language})"))
+            f"(add clinic.translations.{language}"
+            f"{'.locations.' + variant.location if variant.location else ''})"))
     if handout is None or any(p.severity is Severity.ERROR for p in problems):
         return None, problems
     tailored = tailor(handout, variant.audience)

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from handouts.errors import Problem
 from handouts.schema import Model, Text, validate
@@ -24,6 +24,7 @@ from handouts.sourcefile import LineMap, format_loc, read_yaml
 CONFIG_NAME = "handouts.yaml"
 
 Paper = Literal["letter", "a4"]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
@@ -68,12 +69,98 @@ class Colors(Model):
         return value.upper()
 
 
+class LocationText(Model):
+    """One location's words in another language."""
+
+    hours: Text | None = None
+    logo_alt: Text | None = None
+
+
 class ClinicText(Model):
     """The clinic's words in another language (the name and contact details stay as they are)."""
 
     tagline: Text | None = None
     disclaimer: Text | None = None
     logo_alt: Text | None = None
+    #: The opening hours (of a single-location clinic) in this language.
+    hours: Text | None = None
+    #: Each location's words: ``locations: {north: {hours: ...}}``.
+    locations: dict[Text, LocationText] = {}
+
+
+def _check_phone(value: str, region: str) -> str:
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValueError(f"'{value}' is not a valid phone number for region {region}; "
+                         "write it as (480) 992-5050 or +1 480 992 5050")
+    return value
+
+
+def _check_email(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
+        raise ValueError(f"must be an email address like info@clinic.com (got '{value}')")
+    return value
+
+
+def _check_logo(value: str | None, info: ValidationInfo) -> str | None:
+    root: Path | None = (info.context or {}).get("root")
+    if value is not None and root is not None:
+        path = root / value
+        if not path.is_file():
+            raise ValueError(f"file '{value}' does not exist")
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise ValueError(f"'{value}' is outside the project folder")
+    return value
+
+
+class Location(Model):
+    """One location of a clinic group (``clinic.locations.NAME``): its values replace the
+    clinic's on that location's handouts."""
+
+    #: Added after the clinic's name, e.g. ``Downtown`` → "Massage Mesa Downtown".
+    name_suffix: Text | None = None
+    address: Address
+    #: Region the phone number is written for; default: the clinic's ``phone_region``.
+    phone_region: str | None = None
+    phone: Text
+    email: Text | None = None
+    booking_url: Text | None = None
+    logo: Text | None = None
+    logo_alt: Text | None = Field(default=None, validate_default=True)
+    #: Opening hours, short: ``Mon–Fri 8–18, Sat 9–13`` (translate under
+    #: ``clinic.translations.LANG.locations.NAME.hours``).
+    hours: Text | None = None
+
+    @field_validator("booking_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_web_url(value)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return _check_email(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        return _check_phone(value, info.data.get("phone_region") or "US")
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _check_logo(value, info)
+
+    @field_validator("logo_alt")
+    @classmethod
+    def _logo_alt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("logo") and not value:
+            raise ValueError("is required when the location sets a logo (describe the logo "
+                             "for screen readers)")
+        return value
 
 
 class Clinic(Model):
@@ -91,8 +178,25 @@ class Clinic(Model):
     logo_alt: Text | None = Field(default=None, validate_default=True)
     colors: Colors = Colors()
     disclaimer: Text | None = None
+    #: Opening hours, short (printed in the contact box when set).
+    hours: Text | None = None
     #: ``es: {tagline: ..., disclaimer: ..., logo_alt: ...}`` for translated handouts.
     translations: dict[Text, ClinicText] = {}
+    #: A clinic group's locations (``NAME: {address, phone, ...}``); none: one location.
+    locations: dict[Slug, Location] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _location_regions(cls, data: object) -> object:
+        """A location without ``phone_region`` writes its phone like the clinic does."""
+        if not isinstance(data, dict) or not isinstance(data.get("locations"), dict):
+            return data
+        region = data.get("phone_region", "US")
+        locations = {
+            name: ({"phone_region": region, **entry}
+                   if isinstance(entry, dict) and "phone_region" not in entry else entry)
+            for name, entry in data["locations"].items()}
+        return {**data, "locations": locations}
 
     @field_validator("website", "booking_url")
     @classmethod
@@ -102,34 +206,17 @@ class Clinic(Model):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}", value):
-            raise ValueError(f"must be an email address like info@clinic.com (got '{value}')")
-        return value
+        return _check_email(value)
 
     @field_validator("phone")
     @classmethod
     def _phone(cls, value: str, info: ValidationInfo) -> str:
-        region = info.data.get("phone_region", "US")
-        try:
-            number = phonenumbers.parse(value, region)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ValueError(f"'{value}' is not a valid phone number for region {region}; "
-                             "write it as (480) 992-5050 or +1 480 992 5050")
-        return value
+        return _check_phone(value, info.data.get("phone_region", "US"))
 
     @field_validator("logo")
     @classmethod
     def _logo_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
-        root: Path | None = (info.context or {}).get("root")
-        if value is not None and root is not None:
-            path = root / value
-            if not path.is_file():
-                raise ValueError(f"file '{value}' does not exist")
-            if not path.resolve().is_relative_to(root.resolve()):
-                raise ValueError(f"'{value}' is outside the project folder")
-        return value
+        return _check_logo(value, info)
 
     @field_validator("logo_alt")
     @classmethod
@@ -144,10 +231,34 @@ class Clinic(Model):
         if language == source:
             return self, []
         words = self.translations.get(language) or ClinicText()
-        fields = ("tagline", "disclaimer", "logo_alt")
+        fields = ("tagline", "disclaimer", "logo_alt", "hours")
         missing = [f for f in fields if getattr(self, f) and not getattr(words, f)]
         update = {f: getattr(words, f) for f in fields if getattr(words, f)}
         return self.model_copy(update=update), missing
+
+    def at(self, location: str | None) -> Clinic:
+        """This clinic as printed for ``location``: the location's values replace the
+        clinic's (None, or a clinic without locations: the clinic itself)."""
+        if location is None:
+            return self
+        place = self.locations[location]
+        update: dict[str, object] = {
+            f: getattr(place, f) for f in ("address", "phone", "email", "booking_url",
+                                           "logo", "logo_alt", "hours")
+            if getattr(place, f) is not None}
+        update["phone_region"] = place.phone_region or self.phone_region
+        if place.name_suffix:
+            update["name"] = f"{self.name} {place.name_suffix}"
+        # The location's own words become the clinic's words in each language, so
+        # in_language() translates (and reports missing) hours like the tagline.
+        translations = {}
+        for language, words in self.translations.items():
+            own = words.locations.get(location) or LocationText()
+            translations[language] = words.model_copy(update={
+                "hours": own.hours if place.hours else words.hours,
+                "logo_alt": own.logo_alt if place.logo else words.logo_alt})
+        update["translations"] = translations
+        return self.model_copy(update=update)
 
     @property
     def phone_display(self) -> str:
@@ -194,7 +305,6 @@ class Defaults(Model):
     archive: bool = False
 
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 PrintSize = Literal["standard", "large"]
 
 
@@ -269,6 +379,7 @@ class Exclude(Model):
     language: Text | None = None
     paper: Paper | None = None
     print: PrintSize | None = None
+    location: Slug | None = None
 
 
 class Batch(Model):
@@ -279,6 +390,8 @@ class Batch(Model):
     languages: Annotated[list[Text], Field(min_length=1)] = ["en"]
     papers: Annotated[list[Paper], Field(min_length=1)] = ["letter"]
     prints: Annotated[list[PrintSize], Field(min_length=1)] = ["standard"]
+    #: The clinic's locations to build (default: all of ``clinic.locations``).
+    locations: Annotated[list[Slug], Field(min_length=1)] | None = None
     exclude: list[Exclude] = []
 
 
@@ -409,6 +522,13 @@ def _cross_check(config: Config, lines: LineMap, handouts: list[str]) -> list[Pr
             loc = ("batch", "audiences", i)
             problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
                                     f"unknown audience '{name}'{_hint(name, known)}"))
+    places = list(config.clinic.locations)
+    for i, name in enumerate(config.batch.locations or ()):
+        if name not in places:
+            loc = ("batch", "locations", i)
+            problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
+                f"unknown location '{name}'{_hint(name, places)}" if places else
+                "the clinic has no locations (add clinic.locations, or remove this)")))
     for i, name in enumerate(config.batch.handouts):
         if name not in handouts:
             loc = ("batch", "handouts", i)

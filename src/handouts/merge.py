@@ -63,7 +63,8 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     display = csv_path.name
     choices = Choices({name: available_languages(doc) for name, doc in docs.items()},
                       [GENERAL, *project.config.audiences], defaults.language, defaults.paper,
-                      date_locale(defaults.language, project.config.clinic.phone_region))
+                      date_locale(defaults.language, project.config.clinic.phone_region),
+                      locations=list(project.config.clinic.locations))
     rows, problems = read_rows(csv_path, display, choices)
     refuse_on_check_errors(project, documents, sorted({row.variant for row in rows}))
     result = MergeResult(problems=problems)

@@ -15,13 +15,16 @@ GENERAL = "general"
 
 @dataclass(frozen=True, order=True)
 class Variant:
-    """One version of one handout: for an audience, in a language, on a paper, at a print size."""
+    """One version of one handout: for an audience, in a language, on a paper, at a print size,
+    and (in a clinic group) for one location."""
 
     handout: str
     audience: str = GENERAL
     language: str = "en"
     paper: Paper = "letter"
     print: PrintSize = "standard"
+    #: One of ``clinic.locations``; None for a clinic without locations.
+    location: str | None = None
 
     @property
     def large_print(self) -> bool:
@@ -33,9 +36,11 @@ class Variant:
         """Where the batch puts it, under the output folder.
 
         ``<language>/<audience>/<handout>-<paper>-<print>.pdf``, e.g.
-        ``es/caregivers/back-massage-letter-large.pdf``.
+        ``es/caregivers/back-massage-letter-large.pdf``; a clinic group's variants
+        have their location first: ``north/es/caregivers/...``.
         """
-        return f"{self.language}/{self.audience}/{self.handout}-{self.paper}-{self.print}.pdf"
+        path = f"{self.language}/{self.audience}/{self.handout}-{self.paper}-{self.print}.pdf"
+        return path if self.location is None else f"{self.location}/{path}"
 
     def describe(self) -> str:
         """A short label for progress lines and messages."""
@@ -47,22 +52,26 @@ def _excluded(variant: Variant, batch: Batch) -> bool:
         pairs = (
             (rule.handout, variant.handout), (rule.audience, variant.audience),
             (rule.language, variant.language), (rule.paper, variant.paper),
-            (rule.print, variant.print),
+            (rule.print, variant.print), (rule.location, variant.location),
         )
         if all(want is None or want == have for want, have in pairs):
             return True
     return False
 
 
-def plan_matrix(batch: Batch, available: list[str]) -> list[Variant]:
+def plan_matrix(batch: Batch, available: list[str],
+                locations: list[str] | None = None) -> list[Variant]:
     """Every combination of the manifest's lists, minus the excludes, in a stable order.
 
-    ``available`` is the project's handouts, used when the manifest names none.
+    ``available`` is the project's handouts, used when the manifest names none;
+    ``locations`` the clinic's locations (none: one location, no location level),
+    used when the manifest names none.
     """
     handouts = batch.handouts or available
+    places: list[str | None] = list(batch.locations or locations or [None])
     variants = (
-        Variant(h, a, lang, paper, size)
-        for h, a, lang, paper, size in itertools.product(
-            handouts, batch.audiences, batch.languages, batch.papers, batch.prints)
+        Variant(h, a, lang, paper, size, place)
+        for h, a, lang, paper, size, place in itertools.product(
+            handouts, batch.audiences, batch.languages, batch.papers, batch.prints, places)
     )
     return sorted(v for v in variants if not _excluded(v, batch))

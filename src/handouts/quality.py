@@ -327,12 +327,14 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
             f"{variant.describe()} has {output.pages} pages, more than {limit}{hint}",
             Severity.WARNING if project.config.checks.over_limit == "warning"
             else Severity.ERROR))
-    phone = project.config.clinic.phone_display
+    # A location's handouts must show that location's phone, not the group's.
+    phone = project.config.clinic.at(variant.location).phone_display
+    whose = "the clinic's" if variant.location is None else f"the {variant.location} location's"
     for number, text in enumerate(output.texts, start=1):
         if phone not in text:
             report.problems.append(Problem(
                 document.display, None, "render",
-                f"{variant.describe()}: page {number} does not show the clinic's phone "
+                f"{variant.describe()}: page {number} does not show {whose} phone "
                 f"{phone}"))
 
 
@@ -472,19 +474,25 @@ def coverage_variants(project: Project, documents: list[Document], *,
     version (what ``handouts build`` makes) is always included; ``quick``: only it.
     """
     defaults = project.config.defaults
-    chosen: set[Variant] = {Variant(d.name, GENERAL, d.handout.language, defaults.paper)
-                            for d in documents}
+    # A clinic group's versions differ by location too (its phone, address, hours).
+    places: list[str | None] = list(project.config.clinic.locations) or [None]
+    chosen: set[Variant] = {Variant(d.name, GENERAL, d.handout.language, defaults.paper,
+                                    location=places[0]) for d in documents}
     if quick:
         return sorted(chosen)
     names = [d.name for d in documents]
     if _has_manifest(project):
-        chosen.update(v for v in plan_matrix(project.config.batch, names) if v.handout in names)
+        chosen.update(v for v in plan_matrix(project.config.batch, names,
+                                             list(project.config.clinic.locations))
+                      if v.handout in names)
         return sorted(chosen)
     audiences = [GENERAL, *project.config.audiences]
     for doc in documents:
         for language in [doc.handout.language, *translation_languages(doc)]:
-            chosen.update(Variant(doc.name, audience, language, paper, size)  # type: ignore[arg-type]
-                          for audience in audiences for paper in PAPERS for size in PRINTS)
+            chosen.update(Variant(doc.name, audience, language, paper, size,  # type: ignore[arg-type]
+                                  place)
+                          for audience in audiences for paper in PAPERS for size in PRINTS
+                          for place in places)
     return sorted(chosen)
 
 

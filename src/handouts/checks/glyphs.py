@@ -482,11 +482,29 @@ class GlyphCheck:
             (("clinic", "email"), clinic.email),
             (("clinic", "website"), clinic.website),
             (("clinic", "booking_url"), clinic.booking_url)]
-        for key in ("tagline", "disclaimer"):
+        for key in ("tagline", "disclaimer", "hours"):
             if words is not None and getattr(words, key):
                 fields.append((("clinic", "translations", language, key), getattr(words, key)))
             else:
                 fields.append((("clinic", key), getattr(clinic, key)))
+        # Every location's own details are printed on that location's pages.
+        for name, place in clinic.locations.items():
+            at = ("clinic", "locations", name)
+            own = words.locations.get(name) if words is not None else None
+            fields += [
+                ((*at, "name_suffix"), place.name_suffix),
+                ((*at, "address", "street"), place.address.street),
+                ((*at, "address", "city"), place.address.city),
+                ((*at, "address", "region"), place.address.region),
+                ((*at, "address", "postal_code"), place.address.postal_code),
+                ((*at, "phone"), clinic.at(name).phone_display),
+                ((*at, "email"), place.email),
+                ((*at, "booking_url"), place.booking_url)]
+            if own is not None and own.hours:
+                fields.append((("clinic", "translations", language, "locations", name, "hours"),
+                               own.hours))
+            else:
+                fields.append(((*at, "hours"), place.hours))
         for loc, text in fields:
             if text:
                 self._report(CONFIG_NAME, self.project.lines.line_of(loc), format_loc(loc),

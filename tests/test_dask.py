@@ -1,0 +1,174 @@
+"""The batch on a Dask cluster: same PDFs and index as locally, and faults on the cluster.
+
+One 2-worker ``LocalCluster`` (worker processes with a nanny, like a real cluster)
+serves the module; the lost-scheduler test starts and stops a cluster of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts.batch import VariantResult, batch, read_index
+from handouts.cli import cli
+from handouts.executors import ExecutorLost, executor_for
+
+from .variant_project import make_project
+
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+# Dask's own sockets and event-loop tasks may be collected after a cluster closes; its
+# warnings about them are not this project's.
+pytestmark = [pytest.mark.filterwarnings("ignore::ResourceWarning"),
+              pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+              pytest.mark.filterwarnings("ignore::DeprecationWarning:distributed"),
+              pytest.mark.filterwarnings("ignore:Port .* is already in use:UserWarning")]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory):
+    """Two single-threaded worker processes, restarted by their nanny when killed."""
+    folder = tmp_path_factory.mktemp("dask")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  local_directory=str(folder / "workers"),
+                                  dashboard_address=None) as local, \
+            distributed.Client(local) as client:
+        yield local, client
+
+
+@pytest.fixture(scope="module")
+def local_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The 16-variant test project built by the local executor: the reference output."""
+    project = make_project(tmp_path_factory.mktemp("local") / "p")
+    result = batch(project, jobs=2)
+    assert result.ok
+    return project, project / "output"
+
+
+def _copy(project: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "p"
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("output"))
+    return copy
+
+
+def _pdfs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.pdf"))}
+
+
+def test_same_pdfs_and_index_as_the_local_executor(cluster, local_build, tmp_path) -> None:
+    local, _ = cluster
+    project, reference = local_build
+    copy = _copy(project, tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(copy), "-q", "batch", "--executor",
+                                 local.scheduler_address.replace("tcp://", "dask://")])
+    assert result.exit_code == 0, result.output
+    out = copy / "output"
+    assert len(_pdfs(reference)) == 16
+    assert _pdfs(out) == _pdfs(reference)  # byte for byte
+    assert (out / "index.json").read_bytes() == (reference / "index.json").read_bytes()
+    # Incremental on the cluster too: nothing changed, nothing is sent to it.
+    again = batch(copy, executor=local.scheduler_address)
+    assert [r.status for r in again.results] == ["skipped"] * 16
+
+
+def test_a_worker_killed_mid_batch_loses_no_pdf(cluster, local_build, tmp_path) -> None:
+    local, client = cluster
+    project, reference = local_build
+    copy = _copy(project, tmp_path)
+    victim = sorted(client.scheduler_info()["workers"])[0]
+    pid = client.run(os.getpid, workers=[victim])[victim]
+    killed: list[int] = []
+
+    def kill_after_first(result: VariantResult, done: int, total: int) -> None:
+        if not killed:
+            killed.append(pid)
+            # kill -9: the worker dies at once with its task, like a machine that is lost.
+            os.kill(pid, signal.SIGKILL)
+
+    result = batch(copy, executor=local.scheduler_address, progress=kill_after_first)
+    assert killed
+    assert result.ok, [p.format() for r in result.results for p in r.problems]
+    assert sorted(r.status for r in result.results) == ["rendered"] * 16
+    assert _pdfs(copy / "output") == _pdfs(reference)
+    client.wait_for_workers(2, timeout=30)  # the nanny restarted it for the next test
+
+
+def test_a_failing_variant_fails_alone_on_the_cluster(cluster, local_build, tmp_path) -> None:
+    local, _ = cluster
+    copy = _copy(local_build[0], tmp_path)
+    # The Spanish label of the caregivers audience goes missing: only es/caregivers fails.
+    config = copy / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace(
+        "      es: {label: Cuidadores, description: Para quienes cuidan a alguien en cama.}\n",
+        "      fr: {label: Aidants}\n"), encoding="utf-8")
+    result = batch(copy, executor=local.scheduler_address)
+    failed = sorted(r.variant.relpath for r in result.with_status("failed"))
+    assert failed == [f"es/caregivers/hand-self-massage-{paper}-{size}.pdf"
+                      for paper in ("a4", "letter") for size in ("large", "standard")]
+    assert len(result.with_status("rendered")) == 12
+    assert {p.message for r in result.with_status("failed") for p in r.problems} == {
+        "no Spanish label for this audience"}
+    index = read_index(copy / "output")
+    assert sorted(index) == sorted(r.variant.relpath for r in result.with_status("rendered"))
+
+
+def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_path) -> None:
+    copy = _copy(local_build[0], tmp_path)
+    own = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                   local_directory=str(tmp_path / "workers"),
+                                   dashboard_address=None)
+    address = own.scheduler_address
+    seen: list[int] = []
+
+    def lose_scheduler(result: VariantResult, done: int, total: int) -> None:
+        seen.append(done)
+        if len(seen) == 1:
+            own.close()
+
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": "3s"}), \
+                pytest.raises(ExecutorLost) as lost:
+            batch(copy, executor=address, progress=lose_scheduler)
+    finally:
+        own.close()
+    (problem,) = lost.value.problems
+    message = problem.format()
+    assert message.startswith(address.replace("tcp://", "dask://") + ": executor: lost the "
+                              "connection to the scheduler after ")
+    assert "run the batch again to render the rest" in message
+    index = json.loads((copy / "output" / "index.json").read_text())
+    kept = {entry["path"] for entry in index["variants"]}
+    assert 1 <= len(kept) < 16  # what finished is recorded, nothing else
+    rerun = batch(copy, jobs=1)  # locally: the rest is rendered, the rest is kept
+    assert rerun.ok
+    assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
+    assert _pdfs(copy / "output") == _pdfs(local_build[1])
+
+
+def test_the_executor_option_is_checked(tmp_path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(tmp_path), "batch", "--executor", "spark://x"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[0] == (
+        "--executor: 'spark://x' is not an executor: use local or dask://HOST:PORT "
+        "(e.g. dask://scheduler.clinic.lan:8786)")
+    assert executor_for("dask://10.0.0.5:8786").address == "tcp://10.0.0.5:8786"  # type: ignore[attr-defined]
+
+
+def test_no_scheduler_there_is_a_clear_error(local_build, tmp_path) -> None:
+    copy = _copy(local_build[0], tmp_path)
+    runner = CliRunner()
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        result = runner.invoke(cli, ["-C", str(copy), "batch", "--executor",
+                                     "dask://127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "dask://127.0.0.1:9: executor: cannot connect to the scheduler" in result.output

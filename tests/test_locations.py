@@ -1,0 +1,257 @@
+"""Clinic groups: every location's own address, phone, links and hours on its handouts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from click.testing import CliRunner
+
+from handouts.batch import batch
+from handouts.build import build
+from handouts.cli import cli
+from handouts.errors import ValidationError
+
+from .variant_project import edit, make_project
+
+LOCATIONS = """  locations:
+    downtown:
+      name_suffix: Downtown
+      address: {street: 1 Center Plaza, city: Springfield, region: IL}
+      phone: (217) 555-0101
+      hours: Mon–Fri 8–18
+    north:
+      name_suffix: North
+      address: {street: 77 Lake Road, city: Rockford, region: IL}
+      phone: (815) 555-0177
+      booking_url: https://yourclinic.example/book/north
+      hours: Mon–Sat 9–17
+    london:
+      name_suffix: London
+      address: {street: 10 Fleet Street, city: London}
+      phone_region: GB
+      phone: 020 7946 0018
+      email: london@yourclinic.example
+"""
+TRANSLATIONS = """    es:
+      tagline: Masaje y fisioterapia
+      disclaimer: Esta hoja da información general.
+      locations:
+        downtown: {hours: Lun–Vie 8–18}
+        north: {hours: Lun–Sáb 9–17}
+"""
+#: One handout, English and Spanish, letter, standard print: 2 variants a location.
+SMALL_BATCH = """batch:
+  audiences: [general]
+  languages: [en, es]
+  papers: [letter]
+  prints: [standard]
+"""
+OLD_TRANSLATIONS = ("    es: {tagline: Masaje y fisioterapia, disclaimer: Esta hoja da "
+                    "información general.}\n")
+
+
+def _small(project: Path) -> Path:
+    """The test project with a 2-variant manifest (fast to build)."""
+    config = project / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text[: text.index("batch:")] + SMALL_BATCH, encoding="utf-8")
+    return project
+
+
+def _group(project: Path) -> Path:
+    """The project as a three-location clinic group."""
+    edit(project, "handouts.yaml", OLD_TRANSLATIONS, TRANSLATIONS + LOCATIONS)
+    return project
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A single-location project (no ``locations``), small manifest."""
+    return _small(make_project(tmp_path_factory.mktemp("loc") / "p"))
+
+
+@pytest.fixture(scope="module")
+def group(plain: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """The same project as a three-location group, batch-built once."""
+    project = tmp_path_factory.mktemp("group") / "p"
+    shutil.copytree(plain, project)
+    _group(project)
+    return project, batch(project, jobs=2)
+
+
+def _text(pdf: Path) -> str:
+    with pdfplumber.open(pdf) as doc:
+        return "\n".join(page.extract_text() or "" for page in doc.pages)
+
+
+def _config_line(project: Path, needle: str) -> int:
+    lines = (project / "handouts.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, 1) if needle in line)
+
+
+def test_one_batch_builds_every_location(group) -> None:
+    project, result = group
+    assert result.ok, [p.format() for r in result.results for p in r.problems]
+    out = project / "output"
+    pdfs = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
+    assert pdfs == [f"{place}/{lang}/general/hand-self-massage-letter-standard.pdf"
+                    for place in ("downtown", "london", "north") for lang in ("en", "es")]
+    north = _text(out / "north/en/general/hand-self-massage-letter-standard.pdf")
+    assert "Your Clinic Name North" in north
+    assert "77 Lake Road, Rockford, IL" in north
+    assert "(815) 555-0177" in north and "(217) 555-0142" not in north
+    assert "yourclinic.example/book/north" in north
+    assert "Mon–Sat 9–17" in north  # the hours line in the contact box
+    assert "Lun–Sáb 9–17" in _text(out / "north/es/general/hand-self-massage-letter-standard.pdf")
+    london = _text(out / "london/en/general/hand-self-massage-letter-standard.pdf")
+    assert "020 7946 0018" in london  # written the British way: its own phone_region
+    assert "london@yourclinic.example" in london
+    assert "hello@yourclinic.example" not in london
+    assert "yourclinic.example/book" in london  # the clinic's booking link, not overridden
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert sorted({(e["location"], e["language"]) for e in index["variants"]}) == [
+        (place, lang) for place in ("downtown", "london", "north") for lang in ("en", "es")]
+
+
+def test_batch_locations_picks_some(group, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    edit(project, "handouts.yaml", "  prints: [standard]\n",
+         "  prints: [standard]\n  locations: [north]\n")
+    result = batch(project, jobs=1)
+    assert sorted(r.variant.relpath for r in result.results) == [
+        "north/en/general/hand-self-massage-letter-standard.pdf",
+        "north/es/general/hand-self-massage-letter-standard.pdf"]
+
+
+def test_build_location_option(group, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    result = CliRunner().invoke(cli, ["-C", str(project), "build", "--location", "london"])
+    assert result.exit_code == 0, result.output
+    pdf = project / "output/london/hand-self-massage.pdf"
+    assert "020 7946 0018" in _text(pdf)
+    bad = CliRunner().invoke(cli, ["-C", str(project), "build", "--location", "paris"])
+    assert bad.exit_code == 1
+    assert "--location: unknown location 'paris' (known: downtown, north, london)" in bad.output
+
+
+def test_csv_location_column(group, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    csv = tmp_path / "clients.csv"
+    csv.write_text("client,handout,location\nAnn Lee,hand-self-massage,north\n"
+                   "Bo Diaz,hand-self-massage,Paris Secret Clinic\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(project), "merge", str(csv)])
+    assert result.exit_code == 1
+    assert ("clients.csv:3: location: is not a location of this project "
+            "(choose from downtown, north, london)") in result.stderr
+    assert "Paris" not in result.output + result.stderr  # the row's value is never repeated
+    (pdf,) = (project / "output/clients").glob("*.pdf")
+    text = _text(pdf)
+    assert "(815) 555-0177" in text and "Your Clinic Name North" in text
+
+
+def test_csv_location_column_without_locations(plain, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(plain, project, ignore=shutil.ignore_patterns("output"))
+    csv = tmp_path / "clients.csv"
+    csv.write_text("client,handout,location\nAnn Lee,hand-self-massage,north\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(project), "merge", str(csv)])
+    assert result.exit_code == 1
+    assert ("clients.csv:2: location: must be empty: this project has no locations "
+            "(clinic.locations)") in result.stderr
+
+
+def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(plain, project, ignore=shutil.ignore_patterns("output"))
+    _group(project)
+    edit(project, "handouts.yaml", "      phone: (815) 555-0177", "      phone: 555-01")
+    edit(project, "handouts.yaml", "      phone: 020 7946 0018", "      phone: (217) 555-0199")
+    edit(project, "handouts.yaml", "      booking_url: https://yourclinic.example/book/north",
+         "      booking_url: yourclinic.example/north\n      logo: assets/north.svg")
+    edit(project, "handouts.yaml", "      email: london@yourclinic.example",
+         "      email: london-at-clinic")
+    with pytest.raises(ValidationError) as caught:
+        build(project)
+    got = [p.format() for p in caught.value.problems]
+    line = lambda needle: _config_line(project, needle)  # noqa: E731
+    assert got == [
+        f"handouts.yaml:{line('phone: 555-01')}: clinic.locations.north.phone: '555-01' is not "
+        "a valid phone number for region US; write it as (480) 992-5050 or +1 480 992 5050",
+        f"handouts.yaml:{line('yourclinic.example/north')}: clinic.locations.north.booking_url:"
+        " must be a web address starting with https:// (got 'yourclinic.example/north')",
+        f"handouts.yaml:{line('assets/north.svg')}: clinic.locations.north.logo: file "
+        "'assets/north.svg' does not exist",
+        f"handouts.yaml:{line('(217) 555-0199')}: clinic.locations.london.phone: "
+        "'(217) 555-0199' is not a valid phone number for region GB; write it as "
+        "(480) 992-5050 or +1 480 992 5050",
+        f"handouts.yaml:{line('london-at-clinic')}: clinic.locations.london.email: must be an "
+        "email address like info@clinic.com (got 'london-at-clinic')",
+    ]
+
+
+def test_unknown_batch_location_is_located(group, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    edit(project, "handouts.yaml", "  prints: [standard]\n",
+         "  prints: [standard]\n  locations: [north, nort]\n")
+    with pytest.raises(ValidationError) as caught:
+        build(project)
+    assert [p.format() for p in caught.value.problems] == [
+        f"handouts.yaml:{_config_line(project, 'locations: [north, nort]')}: "
+        "batch.locations[2]: unknown location 'nort' (did you mean 'north'?)"]
+
+
+def test_a_location_character_no_font_has_is_found(group, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    edit(project, "handouts.yaml", "city: Rockford", "city: 東京")
+    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--no-render"])
+    assert result.exit_code == 1
+    line = _config_line(project, "東京")
+    assert (f"handouts.yaml:{line}: clinic.locations.north.address.city: cannot print "
+            "2 characters: '東' (U+6771" in result.output)
+
+
+def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> None:
+    """No ``locations``: no location level in paths or the index. A one-location group
+    whose location repeats the clinic's details gives byte-identical PDFs."""
+    project = tmp_path / "p"
+    shutil.copytree(plain, project, ignore=shutil.ignore_patterns("output"))
+    assert batch(project, jobs=1).ok
+    out = project / "output"
+    names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
+    assert names == ["en/general/hand-self-massage-letter-standard.pdf",
+                     "es/general/hand-self-massage-letter-standard.pdf"]
+    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
+    assert all("location" not in entry for entry in index["variants"])
+    same = tmp_path / "same"
+    shutil.copytree(plain, same, ignore=shutil.ignore_patterns("output"))
+    edit(same, "handouts.yaml", OLD_TRANSLATIONS, OLD_TRANSLATIONS + """  locations:
+    main:
+      address: {street: 100 Main Street, city: Springfield, region: IL, postal_code: "62701"}
+      phone: (217) 555-0142
+""")
+    assert batch(same, jobs=1).ok
+    for name in names:
+        assert (same / "output/main" / name).read_bytes() == (out / name).read_bytes()
+
+
+def test_check_looks_for_each_locations_own_phone(group, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    report = json.loads(result.stdout)
+    # Every location's pages show that location's phone: nothing is missing.
+    assert [p["message"] for p in report["problems"] if "phone" in p["message"]] == []
+    described = sorted(p["variant"] for p in report["pages"])
+    assert described == sorted(f"{place}/{lang}/general/hand-self-massage-letter-standard"
+                               for place in ("downtown", "london", "north")
+                               for lang in ("en", "es"))
