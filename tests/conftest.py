@@ -26,6 +26,13 @@ def no_starter_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(starter, "starter_problems", lambda project, documents: [])
 
 
+@pytest.fixture
+def no_script_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behave as on a machine without Debian's Noto script fonts (fonts-noto-core/-cjk),
+    for tests about characters no font can print."""
+    monkeypatch.setattr("handouts.scripts.SCRIPT_FONTS", ())
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every property-based test ``fuzz``, so ``./dev.sh fuzz`` can select them all."""
     for item in items:

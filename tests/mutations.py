@@ -103,7 +103,7 @@ BREAKAGES: list[Breakage] = [
              ("tests/test_safety_guards.py", "tests/test_batch.py"),
              "the batch input hash ignores step images"),
     Breakage("hash-ignores-logo", PKG + "batch.py",
-             "        assets.append(project.root / project.config.clinic.logo)",
+             "        assets.append(project.root / logo)",
              "        pass",
              ("tests/test_safety_guards.py", "tests/test_batch.py"),
              "the batch input hash ignores the logo"),

@@ -36,11 +36,9 @@ FIX = "add one under fonts: in handouts.yaml"
 CYRILLIC_NAME = "Клиника Жива"
 
 
-@pytest.fixture(autouse=True)
-def _no_system_script_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests describe a machine without Debian's Noto script fonts (with them,
-    the theme prints CJK, Cyrillic... by itself: see tests/test_languages.py)."""
-    monkeypatch.setattr("handouts.scripts.SCRIPT_FONTS", ())
+#: These tests describe a machine without Debian's Noto script fonts (with them, the
+#: theme prints CJK, Cyrillic... by itself: see tests/test_languages.py).
+pytestmark = pytest.mark.usefixtures("no_script_fonts")
 
 
 @pytest.fixture

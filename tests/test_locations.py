@@ -209,6 +209,7 @@ def test_unknown_batch_location_is_located(group, tmp_path: Path) -> None:
         "batch.locations[2]: unknown location 'nort' (did you mean 'north'?)"]
 
 
+@pytest.mark.usefixtures("no_script_fonts")
 def test_a_location_character_no_font_has_is_found(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
@@ -244,6 +245,7 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
         assert (same / "output/main" / name).read_bytes() == (out / name).read_bytes()
 
 
+@pytest.mark.usefixtures("no_starter_warnings")
 def test_check_looks_for_each_locations_own_phone(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
