@@ -33,10 +33,10 @@ from pathlib import Path
 
 import yaml
 
-from handouts.batch import VariantResult, batch
-from handouts.config import Project
-from handouts.content import Document
-from handouts.plan import Variant
+from handouts.commands.batch import VariantResult, batch
+from handouts.project.config import Project
+from handouts.project.content import Document
+from handouts.variants.plan import Variant
 
 REPO = Path(__file__).resolve().parent.parent
 #: Timed runs of each executor, alternated; the best of each is kept.

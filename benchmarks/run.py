@@ -24,12 +24,12 @@ from pathlib import Path
 
 import yaml
 
-from handouts.build import load
-from handouts.compose import compose
-from handouts.pdf import PDF_VARIANT, engine_info
-from handouts.plan import plan_matrix
-from handouts.scaffold import init_project
-from handouts.theme import THEME_DIR, render_html, stylesheet_path
+from handouts.commands.build import load
+from handouts.commands.init import init_project
+from handouts.render.compose import compose
+from handouts.render.pdf import PDF_VARIANT, engine_info
+from handouts.render.theme import THEME_DIR, render_html, stylesheet_path
+from handouts.variants.plan import plan_matrix
 
 REPO = Path(__file__).resolve().parent.parent
 #: Timed runs of the floor and of each batch; the best is kept, as timeit does, so that
@@ -145,10 +145,10 @@ def merge_per_client(root: Path, clients: int) -> float:
 def fitting_cost(root: Path) -> tuple[float, float, float]:
     """Automatic fitting over the batch, in-process: extra layouts per variant, the share
     of variants fitted, and the seconds the extra layouts took per variant."""
-    from handouts.build import load
-    from handouts.compose import compose
-    from handouts.plan import plan_matrix
-    from handouts.render import render_page, settle
+    from handouts.commands.build import load
+    from handouts.render.compose import compose
+    from handouts.render.render import render_page, settle
+    from handouts.variants.plan import plan_matrix
 
     project, documents = load(root)
     docs = {d.name: d for d in documents}

@@ -170,8 +170,8 @@ def load_run(port: int, users: int, requests: int, start: int = 0) -> list[float
 
 def image_timing(root: Path) -> tuple[float, int]:
     """Milliseconds per page to turn a rendered PDF into preview PNGs, and the pages."""
-    from handouts.build import build_in_memory, load
-    from handouts.render import settle
+    from handouts.commands.build import build_in_memory, load
+    from handouts.render.render import settle
     from handouts.web.workers import PREVIEW_SCALE, page_images
 
     project, documents = load(root, (HANDOUT,))

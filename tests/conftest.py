@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handouts.scaffold import init_project
+from handouts.commands.init import init_project
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def no_starter_warnings(monkeypatch: pytest.MonkeyPatch) -> None:
 def no_script_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Behave as on a machine without Debian's Noto script fonts (fonts-noto-core/-cjk),
     for tests about characters no font can print."""
-    monkeypatch.setattr("handouts.scripts.SCRIPT_FONTS", ())
+    monkeypatch.setattr("handouts.render.scripts.SCRIPT_FONTS", ())
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

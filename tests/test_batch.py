@@ -10,8 +10,8 @@ import pdfplumber
 import pytest
 from click.testing import CliRunner
 
-from handouts.batch import batch, read_index
 from handouts.cli import cli
+from handouts.commands.batch import batch, read_index
 
 from .variant_project import make_project
 
@@ -131,7 +131,7 @@ def _fonts_of(pdf: Path, word: str) -> list[str]:
 
 
 def test_large_print_has_no_italics(built, tmp_path: Path) -> None:
-    from handouts.build import build
+    from handouts.commands.build import build
 
     project = _copy(built, tmp_path)
     content = project / "content/hand-self-massage.yaml"
@@ -152,7 +152,7 @@ def test_large_print_has_no_italics(built, tmp_path: Path) -> None:
 
 
 def test_warnings_are_repeated_for_unchanged_variants(built, tmp_path: Path) -> None:
-    from handouts.batch import summarize
+    from handouts.commands.batch import summarize
 
     project = _copy(built, tmp_path)
     content = project / "content/hand-self-massage.yaml"

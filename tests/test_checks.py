@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from handouts.build import build
 from handouts.checks import contrast, jargon, readability
 from handouts.cli import cli
+from handouts.commands.build import build
+from handouts.commands.check import check
 from handouts.errors import ValidationError
-from handouts.quality import check
 
 from .variant_project import edit
 

@@ -14,11 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-import handouts.clientcsv as clientcsv
+import handouts.variants.clientcsv as clientcsv
 from handouts.cli import cli
-from handouts.clientcsv import COLUMNS, Choices, read_rows
-from handouts.merge import merge
-from handouts.scaffold import init_project
+from handouts.commands.init import init_project
+from handouts.commands.merge import merge
+from handouts.variants.clientcsv import COLUMNS, Choices, read_rows
 
 from .fuzz import fuzz
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from handouts.batch import VariantResult, batch, read_index
 from handouts.cli import cli
-from handouts.executors import ExecutorLost, executor_for
+from handouts.commands.batch import VariantResult, batch, read_index
+from handouts.commands.executors import ExecutorLost, executor_for
 
 from .variant_project import make_project
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from handouts.batch import TEST_PAUSE_ENV, batch, read_index
+from handouts.commands.batch import TEST_PAUSE_ENV, batch, read_index
 
 from .variant_project import make_project
 

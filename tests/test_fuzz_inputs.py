@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handouts.build import load
-from handouts.content import Document, load_document
+from handouts.commands.build import load
 from handouts.errors import HandoutsError, Problem
-from handouts.i18n import translatable, translate, update_catalog
-from handouts.pofile import read_catalog
-from handouts.sourcefile import SourceFile, format_loc, read_yaml
+from handouts.project.content import Document, load_document
+from handouts.project.pofile import read_catalog
+from handouts.project.sourcefile import SourceFile, format_loc, read_yaml
+from handouts.variants.i18n import translatable, translate, update_catalog
 
 from .fuzz import fuzz
 from .variant_project import make_project

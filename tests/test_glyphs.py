@@ -16,17 +16,18 @@ import pikepdf
 import pytest
 from click.testing import CliRunner
 
-from handouts.batch import input_hash
-from handouts.build import build, load
-from handouts.checks.glyphs import read_cmap, theme_fonts
 from handouts.cli import cli
-from handouts.doctor import script_coverage
+from handouts.commands.batch import input_hash
+from handouts.commands.build import build, load
+from handouts.commands.check import check
+from handouts.commands.doctor import script_coverage
+from handouts.commands.init import init_project
+from handouts.commands.merge import merge
 from handouts.errors import ValidationError
-from handouts.merge import merge
-from handouts.plan import Variant
-from handouts.quality import check
-from handouts.scaffold import init_project
-from handouts.theme import THEME_DIR
+from handouts.project.fonts import read_cmap
+from handouts.render.fonts import theme_fonts
+from handouts.render.theme import THEME_DIR
+from handouts.variants.plan import Variant
 
 from .variant_project import make_project
 

@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handouts.build import build
 from handouts.cli import cli
+from handouts.commands.build import build
+from handouts.commands.init import SKELETON_DIR
 from handouts.errors import HandoutsError
-from handouts.scaffold import SKELETON_DIR
 
 from .fuzz import fuzz
 

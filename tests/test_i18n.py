@@ -9,9 +9,9 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from pypdf import PdfReader
 
-from handouts.build import build, load
+from handouts.commands.build import build, load
 from handouts.errors import RenderError
-from handouts.i18n import LOCALE_DIR, theme_translations, translation_path, update_catalog
+from handouts.variants.i18n import LOCALE_DIR, theme_translations, translation_path, update_catalog
 
 from .variant_project import make_project
 

@@ -11,8 +11,9 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
-from handouts import i18n, theme
 from handouts.cli import cli
+from handouts.render import theme
+from handouts.variants import i18n
 
 from .variant_project import make_project
 

@@ -17,12 +17,13 @@ import pypdf
 import pytest
 from click.testing import CliRunner
 
-from handouts import i18n, scripts
-from handouts.build import build
 from handouts.cli import cli
-from handouts.clients import Client
-from handouts.pofile import read_catalog
-from handouts.quality import check
+from handouts.commands.build import build
+from handouts.commands.check import check
+from handouts.project.pofile import read_catalog
+from handouts.render import scripts
+from handouts.variants import i18n
+from handouts.variants.clients import Client
 
 REPO = Path(__file__).resolve().parent.parent
 NEW_CATALOGS = ("zh", "zh_Hant", "vi", "fil", "ko", "ru", "ar", "ht", "pt", "fr")
@@ -195,7 +196,7 @@ def test_missing_script_font_names_the_package(root: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     missing = scripts.ScriptFont("CJK", "Noto Sans CJK",
                                  ((400, root / "absent.ttc", 2),), "fonts-noto-cjk", ("zh",))
-    monkeypatch.setattr("handouts.scripts.SCRIPT_FONTS", (missing,))
+    monkeypatch.setattr("handouts.render.scripts.SCRIPT_FONTS", (missing,))
     content = root / "content" / "back-massage.yaml"
     content.write_text(content.read_text(encoding="utf-8").replace(
         "title: How to give a back massage", "title: How to give a back massage 按摩", 1),
@@ -207,7 +208,7 @@ def test_missing_script_font_names_the_package(root: Path,
 
 
 def test_rtl_languages_get_the_mirror_stylesheet() -> None:
-    from handouts.theme import stylesheet_paths
+    from handouts.render.theme import stylesheet_paths
 
     assert [p.name for p in stylesheet_paths(None, "ar")] == ["handout.css", "rtl.css"]
     assert [p.name for p in stylesheet_paths(None, "he")] == ["handout.css", "rtl.css"]

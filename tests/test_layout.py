@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handouts.build import load
-from handouts.compose import compose
-from handouts.plan import Variant
-from handouts.render import render_page
+from handouts.commands.build import load
+from handouts.render.compose import compose
+from handouts.render.render import render_page
+from handouts.variants.plan import Variant
 
 REPO = Path(__file__).resolve().parent.parent
 

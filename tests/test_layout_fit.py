@@ -9,12 +9,12 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from handouts.build import load
-from handouts.compose import compose
-from handouts.layout import FIXABLE, GAP, RUNT, PageMeasure, judge, worth_fitting
-from handouts.plan import plan_matrix
-from handouts.quality import layout_problems
-from handouts.render import render_page
+from handouts.commands.build import load
+from handouts.commands.check import layout_problems
+from handouts.render.compose import compose
+from handouts.render.layout import FIXABLE, GAP, RUNT, PageMeasure, judge, worth_fitting
+from handouts.render.render import render_page
+from handouts.variants.plan import plan_matrix
 
 STRESS = Path(__file__).resolve().parent / "layout_stress"
 STOP = {"en": "Stop right away if", "es": "Pare de inmediato si"}

@@ -10,9 +10,9 @@ import pdfplumber
 import pytest
 from click.testing import CliRunner
 
-from handouts.batch import batch
-from handouts.build import build
 from handouts.cli import cli
+from handouts.commands.batch import batch
+from handouts.commands.build import build
 from handouts.errors import ValidationError
 
 from .variant_project import edit, make_project

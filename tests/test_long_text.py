@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from handouts import pdf
-from handouts.clients import Client
-from handouts.scaffold import init_project
+from handouts.commands.init import init_project
+from handouts.render import pdf
+from handouts.variants.clients import Client
 from tests.test_personal_block import (
     EDGE,
     PAPERS,

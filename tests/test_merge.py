@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from handouts.build import build
 from handouts.cli import cli
-from handouts.clients import Client
-from handouts.merge import merge
+from handouts.commands.build import build
+from handouts.commands.merge import merge
+from handouts.variants.clients import Client
 
 from .variant_project import make_project
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from handouts.cli import cli
-from handouts.scaffold import init_project
+from handouts.commands.init import init_project
 
 HANDOUT = "hand-self-massage"
 
@@ -155,8 +155,8 @@ CSV_HEAD = "client,handout,next_appointment\n"
 
 
 def _appointments(cells: list[str], language: str, region: str) -> tuple[list, list[str]]:
-    from handouts.clientcsv import Choices, parse_rows
-    from handouts.dates import date_locale
+    from handouts.variants.clientcsv import Choices, parse_rows
+    from handouts.variants.dates import date_locale
 
     choices = Choices({HANDOUT: ["en"]}, ["general"], "en", "letter",
                       date_locale(language, region))

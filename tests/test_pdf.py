@@ -12,8 +12,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from handouts import pdf
-from handouts.theme import THEME_DIR
+from handouts.render import pdf
+from handouts.render.theme import THEME_DIR
 
 SECRET = "TOPSECRET-4242"
 

@@ -11,13 +11,13 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from handouts import pdf
-from handouts.build import load
-from handouts.clients import Client
-from handouts.compose import compose
-from handouts.plan import Variant
-from handouts.render import PERSONAL_CLASS, PersonalCopies, render_page, split_personal
-from handouts.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesheet_path
+from handouts.commands.build import load
+from handouts.render import pdf
+from handouts.render.compose import compose
+from handouts.render.render import PERSONAL_CLASS, PersonalCopies, render_page, split_personal
+from handouts.render.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesheet_path
+from handouts.variants.clients import Client
+from handouts.variants.plan import Variant
 
 HANDOUT = "hand-self-massage"
 SHORT = [Client(f"Client {i}", None, "Ana Ruiz", dt.date(2026, 12, 1)) for i in range(4)]

@@ -25,13 +25,13 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from handouts import pdf
-from handouts.build import load
-from handouts.clients import Client
-from handouts.compose import compose
-from handouts.plan import Variant
-from handouts.render import PersonalCopies, render_page
-from handouts.scaffold import init_project
+from handouts.commands.build import load
+from handouts.commands.init import init_project
+from handouts.render import pdf
+from handouts.render.compose import compose
+from handouts.render.render import PersonalCopies, render_page
+from handouts.variants.clients import Client
+from handouts.variants.plan import Variant
 
 HANDOUT = "hand-self-massage"
 PAPERS = ("letter", "a4")
@@ -350,8 +350,8 @@ def test_nothing_touches_the_page_counter(rendered: Any, combination: str, paper
 
 
 def test_no_empty_details_list_and_the_markers_stay(project_root: Path) -> None:
-    from handouts.render import split_personal
-    from handouts.theme import render_html
+    from handouts.render.render import split_personal
+    from handouts.render.theme import render_html
 
     project, documents = load(project_root)
     document = next(d for d in documents if d.name == HANDOUT)
@@ -370,7 +370,7 @@ def test_no_empty_details_list_and_the_markers_stay(project_root: Path) -> None:
 
 def _override(root: Path, old: str, new: str) -> None:
     """Give the project its own copy of the theme's template with ``old`` replaced."""
-    from handouts.theme import TEMPLATE_NAME, THEME_DIR
+    from handouts.render.theme import TEMPLATE_NAME, THEME_DIR
 
     template = (THEME_DIR / TEMPLATE_NAME).read_text(encoding="utf-8")
     assert old in template

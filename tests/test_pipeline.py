@@ -9,9 +9,9 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from handouts.build import BuildResult, build
+from handouts.commands.build import BuildResult, build
+from handouts.commands.init import init_project
 from handouts.errors import HandoutsError
-from handouts.scaffold import init_project
 
 STEPS = ["Warm up", "Press the palm", "Stretch each finger", "Switch hands"]
 
@@ -182,7 +182,7 @@ def test_pdfua_checker_finds_nothing(built, tmp_path: Path) -> None:
     """The pdfua package checks the machine-checkable part of PDF/UA-1 and WCAG 2.1."""
     from pdfua import validate
 
-    from handouts.clients import Client
+    from handouts.variants.clients import Client
 
     root, result = built
     large = build(root, print_size="large", out=tmp_path / "large").built[0].path

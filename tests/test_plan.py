@@ -1,7 +1,7 @@
 """Variant planning: the matrix, excludes and output names (a pure function)."""
 
-from handouts.config import Batch, Exclude
-from handouts.plan import Variant, plan_matrix
+from handouts.project.config import Batch, Exclude
+from handouts.variants.plan import Variant, plan_matrix
 
 
 def test_matrix_is_full_product_in_stable_order() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handouts.checks import readability
-from handouts.quality import check
+from handouts.commands.check import check
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,15 +16,15 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from handouts.batch import input_hash
-from handouts.build import build, load
-from handouts.clients import Client
+from handouts.commands.batch import input_hash
+from handouts.commands.build import build, load
 from handouts.errors import HandoutsError, RenderError
-from handouts.markdown import problems_in, render_inline
-from handouts.naming import client_filename
 from handouts.output import write_atomic
-from handouts.plan import Variant
-from handouts.theme import THEME_DIR
+from handouts.project.markdown import problems_in, render_inline
+from handouts.render.theme import THEME_DIR
+from handouts.variants.clients import Client
+from handouts.variants.naming import client_filename
+from handouts.variants.plan import Variant
 
 CONTENT = "content/hand-self-massage.yaml"
 
@@ -205,7 +205,7 @@ def test_client_name_in_a_pattern_cannot_leave_the_folder(project: Path) -> None
 
 
 def _render(html: str, root: Path):
-    from handouts import pdf
+    from handouts.render import pdf
 
     page = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
     return pdf.engine().render(page, base_dir=root, stylesheet=THEME_DIR / "handout.css",
@@ -224,7 +224,7 @@ def test_other_schemes_are_refused_even_for_a_project_file(tmp_path: Path) -> No
 
 
 def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    from handouts.pdf import MAX_RESOURCE_BYTES
+    from handouts.render.pdf import MAX_RESOURCE_BYTES
 
     with (tmp_path / "big.png").open("wb") as handle:
         handle.truncate(MAX_RESOURCE_BYTES + 1)  # sparse: costs no disk

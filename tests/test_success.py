@@ -21,10 +21,10 @@ from click.testing import CliRunner, Result
 from PIL import Image
 from pypdf import PdfReader
 
-from handouts.batch import batch
 from handouts.cli import cli
-from handouts.scaffold import init_project
-from handouts.theme import THEME_DIR
+from handouts.commands.batch import batch
+from handouts.commands.init import init_project
+from handouts.render.theme import THEME_DIR
 
 CONTENT = "content/one.yaml"
 #: A one-step handout (fast to render); the step image is on line 8.

@@ -3,8 +3,8 @@
 import textwrap
 from pathlib import Path
 
-from handouts.content import load_document
-from handouts.tailor import check_audiences, tailor
+from handouts.project.content import load_document
+from handouts.variants.tailor import check_audiences, tailor
 
 CONTENT = """\
 title: T

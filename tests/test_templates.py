@@ -16,16 +16,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from handouts.batch import _theme_hash, batch, input_hash
-from handouts.build import build, load
 from handouts.cli import cli
-from handouts.clients import Client
-from handouts.compose import compose
+from handouts.commands.batch import _theme_hash, batch, input_hash
+from handouts.commands.build import build, load
+from handouts.commands.init import init_project
 from handouts.errors import HandoutsError, RenderError, ValidationError
-from handouts.plan import Variant
-from handouts.render import render_page
-from handouts.scaffold import init_project
-from handouts.theme import (
+from handouts.render.compose import compose
+from handouts.render.render import render_page
+from handouts.render.theme import (
     THEME_DIR,
     Page,
     TemplateFailure,
@@ -33,6 +31,8 @@ from handouts.theme import (
     render_html,
     validate_templates,
 )
+from handouts.variants.clients import Client
+from handouts.variants.plan import Variant
 
 from .fuzz import fuzz
 

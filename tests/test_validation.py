@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handouts.build import load
+from handouts.commands.build import load
 from handouts.errors import HandoutsError
 
 from .variant_project import edit

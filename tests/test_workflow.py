@@ -13,11 +13,11 @@ from babel.messages.pofile import read_po, write_po
 from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
-from handouts.build import build, load
 from handouts.cli import cli
+from handouts.commands.build import build, load
+from handouts.commands.init import init_project
 from handouts.errors import RenderError
-from handouts.i18n import update_catalog
-from handouts.scaffold import init_project
+from handouts.variants.i18n import update_catalog
 
 from .variant_project import CLINIC_ES, edit
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from handouts.config import load_config
-from handouts.content import load_document
+from handouts.commands.init import init_project
 from handouts.errors import Problem
-from handouts.scaffold import init_project
-from handouts.sourcefile import LineMap
+from handouts.project.config import load_config
+from handouts.project.content import load_document
+from handouts.project.sourcefile import LineMap
 
 CONFIG = "handouts.yaml"
 CONTENT = "content/hand-self-massage.yaml"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from handouts.build import load
-from handouts.i18n import update_catalog
-from handouts.scaffold import init_project
+from handouts.commands.build import load
+from handouts.commands.init import init_project
+from handouts.variants.i18n import update_catalog
 
 AUDIENCES = """
 audiences:

@@ -19,22 +19,22 @@ from typing import Any
 import click
 
 from handouts import __version__
-from handouts.batch import VariantResult, summarize
-from handouts.batch import batch as run_batch
-from handouts.build import build as build_handouts
-from handouts.clients import Client
-from handouts.config import load_config
-from handouts.dates import date_locale, parse_date
-from handouts.dates import example as date_example
-from handouts.doctor import diagnose
-from handouts.i18n import start_theme_catalog
-from handouts.listing import list_handouts
-from handouts.merge import merge as run_merge
-from handouts.plan import GENERAL
-from handouts.quality import check as run_check
-from handouts.scaffold import ClinicDetails, init_project, phone_problem
-from handouts.sourcefile import LineMap
-from handouts.translations import update_translation
+from handouts.commands.batch import VariantResult, summarize
+from handouts.commands.batch import batch as run_batch
+from handouts.commands.build import build as build_handouts
+from handouts.commands.check import check as run_check
+from handouts.commands.doctor import diagnose
+from handouts.commands.init import ClinicDetails, init_project, phone_problem
+from handouts.commands.listing import list_handouts
+from handouts.commands.merge import merge as run_merge
+from handouts.commands.translate import update_translation
+from handouts.project.config import load_config
+from handouts.project.sourcefile import LineMap
+from handouts.variants.clients import Client
+from handouts.variants.dates import date_locale, parse_date
+from handouts.variants.dates import example as date_example
+from handouts.variants.i18n import start_theme_catalog
+from handouts.variants.plan import GENERAL
 
 
 class _State:
@@ -157,7 +157,7 @@ class _EngineLogFormatter(logging.Formatter):
 def _show_engine_log(show: bool) -> None:
     """With -vv, print every line the PDF engine logged during each render.
 
-    Detail only: the engine's messages are captured and judged in handouts.pdf
+    Detail only: the engine's messages are captured and judged in handouts.render.pdf
     whatever is set here, so the exit status never depends on -v.
     """
     logger = logging.getLogger("handouts.engine")

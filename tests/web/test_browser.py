@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from handouts.build import build
-from handouts.clients import Client
+from handouts.commands.build import build
+from handouts.variants.clients import Client
 from handouts.web import Site, make_server, site_of
 from handouts.web.workers import RenderPool
 from tests.web.conftest import AXE, CHROMIUM, REPO, copy_example

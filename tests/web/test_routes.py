@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from handouts.build import build
-from handouts.clients import Client
+from handouts.commands.build import build
 from handouts.errors import HandoutsError
+from handouts.variants.clients import Client
 from handouts.web import create_app, site_of
 from handouts.web.workers import RenderPool
 

@@ -7,33 +7,36 @@ This check reads the character map (cmap) of every font the theme declares with
 and reports, before anything is rendered, each field holding a character that no
 font has.
 
-It is also where the project's fonts are turned into what the page needs
-(:func:`page_fonts`): the ``@font-face`` rules and the font-family stack.
+What a page prints and which fonts it uses are read the same way the page is made
+(:mod:`handouts.render.fonts`), so what this check accepts, the page can draw.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import html
 import re
-import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from urllib.parse import quote
 
-from babel import UnknownLocaleError
-from babel.dates import format_date
 from fontTools import unicodedata as ucd
-from fontTools.ttLib import TTFont
 
-from handouts import markdown, scripts
-from handouts.clients import Client
-from handouts.config import CONFIG_NAME, AudienceText, Clinic, FontEntry, Project
-from handouts.content import Document, Handout
 from handouts.errors import Problem
-from handouts.i18n import (
+from handouts.project.config import CONFIG_NAME, Project
+from handouts.project.content import Document
+from handouts.project.fonts import read_cmap
+from handouts.project.pofile import read_catalog
+from handouts.project.sourcefile import format_loc
+from handouts.render import scripts
+from handouts.render.fonts import (
+    printed,
+    printed_fields,
+    theme_fonts,
+)
+from handouts.render.theme import stylesheet_path
+from handouts.variants.clients import Client
+from handouts.variants.i18n import (
     DOMAIN,
     LOCALE_DIR,
     SOURCE_LANGUAGE,
@@ -41,189 +44,10 @@ from handouts.i18n import (
     translate,
     translation_path,
 )
-from handouts.plan import GENERAL, Variant
-from handouts.pofile import read_catalog
-from handouts.sourcefile import format_loc
-from handouts.theme import THEME_DIR, FontFace, stylesheet_path
+from handouts.variants.plan import GENERAL, Variant
 
-#: Font files ``fonts:`` accepts (what fontTools reads and WeasyPrint embeds).
-FONT_SUFFIXES = (".ttf", ".otf", ".woff", ".woff2")
 #: Characters listed in one message; the rest are counted.
 LISTED = 5
-#: Added to a project font's family name in the page's CSS, so that a font installed
-#: on the machine under the same name can never stand in for the project's file.
-FAMILY_SUFFIX = " handouts"
-
-_FONT_FACE = re.compile(r"@font-face\s*\{([^}]*)\}", re.IGNORECASE)
-_URL = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)", re.IGNORECASE)
-_FAMILY = re.compile(r"font-family\s*:\s*(['\"]?)([^;'\"]+)\1", re.IGNORECASE)
-_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-
-
-# ----------------------------------------------------------------- reading fonts
-
-def read_cmap(path: Path) -> frozenset[int]:
-    """The code points ``path`` has glyphs for; raises ValueError if it is not a font.
-
-    Cached per file version: a CJK font's map has tens of thousands of entries.
-    """
-    stat = path.stat()
-    return _read_cmap(path.resolve(), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=64)
-def _read_cmap(path: Path, mtime_ns: int, size: int) -> frozenset[int]:
-    return frozenset(_open_font(path)[0])
-
-
-@lru_cache(maxsize=64)
-def _font_names(path: Path, mtime_ns: int, size: int) -> tuple[str, int]:
-    return _open_font(path)[1:]
-
-
-def _open_font(path: Path) -> tuple[dict[int, str], str, int]:
-    """(cmap, family name, CSS weight 400/700) read with fontTools."""
-    try:
-        # Our own handle: TTFont leaves the file open when the header is not a font's.
-        with path.open("rb") as handle, TTFont(handle, lazy=True) as font:
-            cmap = font.getBestCmap()
-            if cmap is None:
-                raise ValueError("it has no character map")
-            name = font["name"]
-            family = str(name.getDebugName(16) or name.getDebugName(1) or path.stem)
-            weight = 700 if "OS/2" in font and font["OS/2"].usWeightClass >= 600 else 400
-            return dict(cmap), family, weight
-    except Exception as exc:
-        # fontTools raises many kinds of errors for a damaged file (TTLibError, KeyError,
-        # struct.error, AssertionError, ImportError for woff2 without brotli): one for all.
-        raise ValueError(f"cannot be read as a font ({exc or type(exc).__name__})") from exc
-
-
-def font_info(path: Path) -> tuple[str, int]:
-    """The family name and CSS weight (400 or 700) recorded in the font file."""
-    stat = path.stat()
-    return _font_names(path.resolve(), stat.st_mtime_ns, stat.st_size)
-
-
-def theme_fonts(stylesheet: Path) -> list[tuple[str, Path]]:
-    """(family, file) of every ``@font-face`` in the theme stylesheet, in order."""
-    stat = stylesheet.stat()
-    return list(_theme_fonts(stylesheet, stat.st_mtime_ns))
-
-
-@lru_cache(maxsize=16)
-def _theme_fonts(stylesheet: Path, mtime_ns: int) -> tuple[tuple[str, Path], ...]:
-    text = _COMMENT.sub("", stylesheet.read_text(encoding="utf-8"))
-    found: list[tuple[str, Path]] = []
-    for rule in _FONT_FACE.finditer(text):
-        family = _FAMILY.search(rule.group(1))
-        for url in _URL.finditer(rule.group(1)):
-            if ":" in url.group(2):  # data: or remote: not the theme's own files
-                continue
-            path = stylesheet.parent / url.group(2)
-            if not path.exists() and stylesheet.parent != THEME_DIR:
-                # A copied theme stylesheet in templates/ uses the theme's fonts, as the
-                # renderer's fetcher does for a file missing from the override folder.
-                path = THEME_DIR / url.group(2)
-            if path.is_file():  # a missing file is reported by the renderer
-                found.append((family.group(2).strip() if family else "", path))
-    return tuple(found)
-
-
-# ----------------------------------------------------------------- the project's fonts
-
-@dataclass(frozen=True)
-class ProjectFont:
-    """One entry of ``fonts:`` with the defaults filled in from the font file."""
-
-    index: int
-    path: Path
-    file: str
-    family: str
-    weight: int
-    languages: tuple[str, ...]
-
-
-def project_fonts(root: Path, entries: Iterable[FontEntry]) -> list[ProjectFont]:
-    """The validated ``fonts:`` entries, with family and weight read from the file if unset."""
-    out: list[ProjectFont] = []
-    for i, entry in enumerate(entries):
-        path = root / entry.file
-        family, weight = font_info(path)
-        out.append(ProjectFont(i, path, entry.file, entry.family or family,
-                               entry.weight or weight, tuple(entry.languages or ())))
-    return out
-
-
-def page_fonts(project: Project, language: str,
-               text: str = "") -> tuple[tuple[FontFace, ...], tuple[str, ...]]:
-    """The ``@font-face`` rules and font-family stack of a page in ``language``.
-
-    Fonts for the language come first (a CJK font's own Latin matches its ideographs):
-    the project's, then the installed script font of the language's writing system
-    (:mod:`handouts.scripts`); then the theme's families, then the project's fallbacks
-    for every language, then any other installed script font that ``text`` (all the
-    page prints) needs, so a Chinese name in an English handout is printed, character
-    by character, in the CJK font. Without project fonts, for a language the theme's
-    fonts print, nothing changes: the theme's stylesheet alone decides.
-    """
-    fonts = project_fonts(project.root, project.config.fonts)
-    own = [f for f in fonts if f.languages and language in f.languages]
-    fallback = [f for f in fonts if not f.languages]
-    theme_families = theme_fonts(stylesheet_path(project.templates_dir))
-    script = scripts.font_for(language)
-    first = [script] if script is not None and script.installed else []
-    covered: set[int] = set()
-    for _, path in theme_families:
-        try:
-            covered |= read_cmap(path)
-        except ValueError:
-            continue
-    for font in [*own, *fallback]:
-        covered |= read_cmap(font.path)
-    for font in first:
-        covered |= font.cmap()
-    extra: list[scripts.ScriptFont] = []
-    needed = {ord(ch) for ch in printed(text)} - covered
-    for font in scripts.installed_fonts():
-        if needed and font not in first and needed & font.cmap():
-            extra.append(font)
-            needed -= font.cmap()
-    if not fonts and not first and not extra:
-        return (), ()
-    faces = tuple(FontFace(css_family(f), quote(f.file), f.weight) for f in own) + \
-        tuple(FontFace(*rule) for font in first for rule in scripts.face_rules(font)) + \
-        tuple(FontFace(css_family(f), quote(f.file), f.weight) for f in fallback) + \
-        tuple(FontFace(*rule) for font in extra for rule in scripts.face_rules(font))
-    stack = [css_family(f) for f in own] + [f.css_family for f in first] + \
-        [family for family, _ in theme_families] + [css_family(f) for f in fallback] + \
-        [f.css_family for f in extra]
-    return faces, tuple(dict.fromkeys(s for s in stack if s))
-
-
-def page_text(handout: Handout, clinic: Clinic, audience: AudienceText | None = None,
-              client: Client | None = None) -> str:
-    """Everything a page prints, in one string, to choose its fonts (kept in memory only:
-    it may hold a client's details)."""
-    parts = [text for _, text in printed_fields(handout)]
-    parts += [str(v) for v in (clinic.name, clinic.tagline, clinic.disclaimer, clinic.phone_display,
-                               clinic.email, clinic.website, clinic.address.one_line()) if v]
-    if audience is not None:
-        parts += [audience.label or "", audience.description or ""]
-    if client is not None:
-        parts += [client.name or "", client.note or "", client.therapist or ""]
-    return "\n".join(parts)
-
-
-def css_family(font: ProjectFont) -> str:
-    """The family name a project font gets in the page: ``Noto Sans SC handouts``.
-
-    WeasyPrint writes it, unescaped, into the PDF's font names, where brackets,
-    slashes and non-ASCII letters would corrupt the file: only ASCII letters, digits,
-    spaces and dashes are kept.
-    """
-    clean = " ".join(re.sub(r"[^0-9A-Za-z -]", " ", font.family).split())
-    return (clean or f"font {font.index + 1}") + FAMILY_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -233,7 +57,7 @@ class Coverage:
     theme: frozenset[int]
     fallback: frozenset[int]
     by_language: tuple[tuple[str, frozenset[int]], ...]
-    #: What the installed script fonts (:mod:`handouts.scripts`) print: every page
+    #: What the installed script fonts (:mod:`handouts.render.scripts`) print: every page
     #: falls back to them for the characters its other fonts lack.
     scripts: frozenset[int] = frozenset()
 
@@ -281,20 +105,6 @@ def _coverage(root: Path, stylesheet: Path, mtime_ns: int,
 
 
 # ----------------------------------------------------------------- characters
-
-#: Characters that select or join glyphs but are not drawn themselves.
-_INVISIBLE = {0x034F, 0x180E, 0x2060, 0xFEFF} | set(range(0xFE00, 0xFE10)) | \
-    set(range(0xE0100, 0xE01F0)) | set(range(0x180B, 0x1810))
-
-
-def printed(text: str) -> Iterator[str]:
-    """The characters of ``text`` that need a glyph (not spaces, controls or joiners)."""
-    for ch in text:
-        if ch.isspace() or ord(ch) in _INVISIBLE:
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn"):
-            continue
-        yield ch
 
 
 def missing(text: str, covered: frozenset[int]) -> list[str]:
@@ -360,44 +170,6 @@ def _message(chars: list[str], language: str, cover: Coverage) -> str:
 
 
 # ----------------------------------------------------------------- what gets printed
-
-def _shown(text: str, is_markdown: bool) -> str:
-    """The text as printed: Markdown rendered (curly quotes, dashes), markup removed."""
-    if not is_markdown:
-        return text
-    return html.unescape(re.sub(r"<[^>]*>", "", markdown.render_inline(text)))
-
-
-def printed_fields(handout: Handout) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every field of ``handout`` printed on the page (not alt text or PDF metadata)."""
-    yield ("title",), handout.title
-    yield ("intro",), _shown(handout.intro, True)
-    for i, item in enumerate(handout.you_need):
-        yield ("you_need", i, "text"), _shown(item.text, True)
-    for i, step in enumerate(handout.steps):
-        if step.title:
-            yield ("steps", i, "title"), step.title
-        yield ("steps", i, "text"), _shown(step.text, True)
-        if step.tip:
-            yield ("steps", i, "tip"), _shown(step.tip, True)
-    for group in ("before", "stop", "call"):
-        for i, item in enumerate(getattr(handout.precautions, group)):
-            yield ("precautions", group, i, "text"), _shown(item.text, True)
-    for i, benefit in enumerate(handout.benefits):
-        yield ("benefits", i, "title"), benefit.title
-        yield ("benefits", i, "text"), _shown(benefit.text, True)
-    for i, source in enumerate(handout.sources):
-        for key in ("title", "publisher", "url"):
-            value = getattr(source, key)
-            if value:
-                yield ("sources", i, key), value
-    yield ("review", "reviewer"), handout.review.reviewer
-    try:  # month names are the language's own words (Babel's)
-        date = format_date(handout.review.reviewed, format="long",
-                           locale=handout.language.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return  # an unknown language is reported elsewhere
-    yield ("review", "reviewed"), date
 
 
 @lru_cache(maxsize=64)
@@ -609,6 +381,5 @@ def check_client(project: Project, client: Client, language: str, path: str | No
     return check.problems
 
 
-__all__ = ["Coverage", "GlyphCheck", "ProjectFont", "check_client", "check_variants",
-           "coverage", "no_fonts", "page_fonts", "printed", "project_fonts", "read_cmap",
-           "theme_fonts"]
+__all__ = ["Coverage", "GlyphCheck", "check_client", "check_variants", "coverage",
+           "no_fonts"]

@@ -20,12 +20,12 @@ from functools import cache
 
 from markdown_it import MarkdownIt
 
-from handouts import markdown
-from handouts.content import Document
 from handouts.errors import Problem
-from handouts.i18n import chosen, entries, translation_path
-from handouts.pofile import read_catalog
-from handouts.sourcefile import format_loc
+from handouts.project import markdown
+from handouts.project.content import Document
+from handouts.project.pofile import read_catalog
+from handouts.project.sourcefile import format_loc
+from handouts.variants.i18n import chosen, entries, translation_path
 
 _NUMBER = re.compile(r"\d+")
 

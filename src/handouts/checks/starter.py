@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from handouts.config import CONFIG_NAME, Project
-from handouts.content import Document
 from handouts.errors import Problem, Severity
-from handouts.scaffold import SKELETON_DIR
-from handouts.sourcefile import format_loc, read_yaml
+from handouts.paths import SKELETON_DIR
+from handouts.project.config import CONFIG_NAME, Project
+from handouts.project.content import Document
+from handouts.project.sourcefile import format_loc, read_yaml
 
 #: The config fields a clinic must make its own, and what belongs there.
 CONFIG_FIELDS: dict[tuple[str, ...], str] = {

@@ -20,10 +20,10 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from handouts.build import load
-from handouts.config import Project
-from handouts.content import Document
+from handouts.commands.build import load
 from handouts.errors import HandoutsError, Problem
+from handouts.project.config import Project
+from handouts.project.content import Document
 from handouts.web import security
 from handouts.web.workers import RenderPool, project_version
 
@@ -74,7 +74,7 @@ class Site:
             return self._loaded
 
     def _load(self, version: str) -> Loaded:
-        from handouts.quality import check
+        from handouts.commands.check import check
 
         try:
             project, documents = load(self.root)

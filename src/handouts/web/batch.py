@@ -1,6 +1,6 @@
 """Start ``handouts batch`` from the browser, and follow its progress.
 
-The batch runs :func:`handouts.batch.batch` in its own process (so the library's
+The batch runs :func:`handouts.commands.batch.batch` in its own process (so the library's
 render time limit works there, and the server stays responsive); a thread here reads
 its progress lines from a queue. One batch at a time. Batches hold no personal data.
 """
@@ -41,7 +41,7 @@ def run_batch(root: str, queue: Any) -> None:
     """In the batch process: run the batch, sending progress and the outcome to ``queue``."""
     from pathlib import Path
 
-    from handouts.batch import batch, summarize
+    from handouts.commands.batch import batch, summarize
     from handouts.errors import HandoutsError
 
     def progress(result: Any, done: int, total: int) -> None:

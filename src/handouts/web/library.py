@@ -16,13 +16,13 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from handouts.clients import Client
-from handouts.config import Project
-from handouts.content import Document
+from handouts.commands.merge import available_languages
 from handouts.errors import Problem, Severity
-from handouts.i18n import language_name
-from handouts.merge import available_languages
-from handouts.plan import GENERAL
+from handouts.project.config import Project
+from handouts.project.content import Document
+from handouts.variants.clients import Client
+from handouts.variants.i18n import language_name
+from handouts.variants.plan import GENERAL
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Choices, render
 
 bp = Blueprint("library", __name__)

@@ -18,9 +18,9 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 
-from handouts.config import Project
-from handouts.content import Document, discover
 from handouts.errors import Severity
+from handouts.project.config import Project
+from handouts.project.content import Document, discover
 from handouts.web.library import options
 from handouts.web.workers import WATCHED, Choices, Result, live
 

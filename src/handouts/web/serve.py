@@ -6,8 +6,8 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from handouts.config import CONFIG_NAME
 from handouts.errors import Problem, ValidationError
+from handouts.project.config import CONFIG_NAME
 from handouts.web import make_server, site_of
 from handouts.web.security import loopback, new_token, own_names
 

@@ -1,8 +1,8 @@
 """Renders for ``handouts serve``, in a small pool of worker processes.
 
-Each worker imports the PDF engine once (:func:`handouts.render.settle`), keeps the
+Each worker imports the PDF engine once (:func:`handouts.render.render.settle`), keeps the
 loaded project per *project version* (a digest of the files' sizes and times) and one
-:class:`handouts.render.PersonalCopies` per handout of that version, so a named copy
+:class:`handouts.render.render.PersonalCopies` per handout of that version, so a named copy
 lays out only the client's block. Every task returns problems instead of raising, so
 a bad input or a failed render is an answer for its own request only.
 
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handouts.build import build_in_memory, load
-from handouts.clients import Client
+from handouts.commands.build import build_in_memory, load
 from handouts.errors import HandoutsError, Problem, Severity
+from handouts.variants.clients import Client
 
 #: Worker processes, and renders each does before it is replaced (bounds any leak).
 MAX_WORKERS = 2
@@ -89,14 +89,14 @@ _CACHE: dict[str, Any] = {"version": None, "handouts": {}}
 
 def warm_up() -> None:
     """Worker initializer: load the engine and fonts once."""
-    from handouts.render import settle
+    from handouts.render.render import settle
 
     settle()
 
 
 def _loaded(root: str, version: str, name: str) -> tuple[Any, Any, Any]:
     """(project, document, PersonalCopies) for this version of the project."""
-    from handouts.render import PersonalCopies
+    from handouts.render.render import PersonalCopies
 
     if _CACHE["version"] != (root, version):
         _CACHE["version"] = (root, version)
@@ -149,7 +149,7 @@ def render(root: str, version: str, name: str, choices: Choices, client: Client 
 
 def live(root: str, version: str, name: str, choices: Choices) -> Result:
     """The owner's preview: page images and every problem (validation, fast checks, fit)."""
-    from handouts.quality import check
+    from handouts.commands.check import check
 
     problems: list[Problem] = []
     try:

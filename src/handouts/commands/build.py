@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.checks.glyphs import check_client
-from handouts.clients import Client
-from handouts.compose import compose
-from handouts.config import CONFIG_NAME, Project, load_config
-from handouts.content import Document, discover, load_document
 from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
-from handouts.i18n import has_theme_words, no_theme_words
-from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
-from handouts.plan import GENERAL, Paper, PrintSize, Variant
-from handouts.render import Output, PersonalCopies, over_limit, render_page
-from handouts.sourcefile import LineMap
-from handouts.tailor import check_audiences
-from handouts.theme import validate_templates
+from handouts.project.config import CONFIG_NAME, Project, load_config
+from handouts.project.content import Document, discover, load_document
+from handouts.project.sourcefile import LineMap
+from handouts.render.compose import compose
+from handouts.render.render import Output, PersonalCopies, over_limit, render_page
+from handouts.render.theme import validate_templates
+from handouts.variants.clients import Client
+from handouts.variants.i18n import has_theme_words, no_theme_words
+from handouts.variants.naming import check_pattern, client_filename
+from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.tailor import check_audiences
 
 #: The client's details and the options that set them (for messages).
 CLIENT_OPTIONS = {"name": "client", "note": "note", "therapist": "therapist"}
@@ -107,7 +107,7 @@ def refuse_on_check_errors(project: Project, documents: list[Document],
     Problems that belong to a single variant (a missing translation) are left to the
     render step, which reports them per variant.
     """
-    from handouts.quality import fast_checks
+    from handouts.commands.check import fast_checks
 
     errors = fast_checks(project, documents, variants).errors()
     if errors:
@@ -155,7 +155,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     standard print) goes to ``<out>/<handout>.pdf``; every other version uses the batch
     layout (``<out>/<language>/<audience>/<handout>-<paper>-<print>.pdf``), and
     named-client copies go to ``<out>/clients/`` under a name that does not reveal
-    the client (see :func:`handouts.naming.client_filename`).
+    the client (see :func:`handouts.variants.naming.client_filename`).
 
     ``draft`` previews a partial translation: untranslated texts are printed in the
     source language, tagged, under a "Draft" banner, in a file named ``...-draft.pdf``

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-from handouts.config import Batch
+from handouts.project.config import Batch
 
 Paper = Literal["letter", "a4"]
 PrintSize = Literal["standard", "large"]

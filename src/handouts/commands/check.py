@@ -14,24 +14,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handouts import markdown
 from handouts.checks import contrast, glyphs, integrity, jargon, readability, starter
-from handouts.compose import compose
-from handouts.config import CONFIG_NAME, GradeTargets, Project
-from handouts.content import Document, Handout
 from handouts.errors import Problem, Severity
-from handouts.i18n import (
+from handouts.project import markdown
+from handouts.project.config import CONFIG_NAME, GradeTargets, Project
+from handouts.project.content import Document, Handout
+from handouts.project.sourcefile import format_loc
+from handouts.render.compose import compose
+from handouts.render.render import max_pages, render_page
+from handouts.render.theme import mix, palette
+from handouts.variants.i18n import (
     language_name,
     progress,
     review_problems,
     translatable,
     translation_path,
 )
-from handouts.plan import GENERAL, Variant, plan_matrix
-from handouts.render import max_pages, render_page
-from handouts.sourcefile import format_loc
-from handouts.tailor import tailor
-from handouts.theme import mix, palette
+from handouts.variants.plan import GENERAL, Variant, plan_matrix
+from handouts.variants.tailor import tailor
 
 #: WCAG 2.x AA: 4.5:1 for normal text, 3:1 for large text and for graphics.
 NORMAL, LARGE = contrast.AA_NORMAL, contrast.AA_LARGE
@@ -339,10 +339,10 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
 
 
 def layout_problems(document: Document, variant: Variant, output: Any) -> list[Problem]:
-    """The layout judge's findings on the fitted PDF (see :mod:`handouts.layout`), as
+    """The layout judge's findings on the fitted PDF (see :mod:`handouts.render.layout`), as
     warnings on the content file, saying what fitting tried when it could not help."""
-    from handouts.layout import FIXABLE
-    from handouts.render import FIT_WORDS
+    from handouts.render.layout import FIXABLE
+    from handouts.render.render import FIT_WORDS
 
     tried = ""
     if output.extra_renders:
@@ -554,7 +554,7 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     handout's default version; ``render=False`` skips the checks that render (page
     fit). The report's :attr:`Report.coverage` says what was covered.
     """
-    from handouts.build import load  # build runs the fast checks, so import it late
+    from handouts.commands.build import load  # build runs the fast checks, so import it late
 
     loaded: list[Problem] = []  # warnings about stray files in content/
     project, documents = load(root, names, warnings=loaded)

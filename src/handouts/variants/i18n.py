@@ -24,13 +24,13 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
-from handouts.content import Handout
 from handouts.errors import HandoutsError, Problem, Severity, ValidationError
-from handouts.pofile import read_catalog
-from handouts.schema import validate
-from handouts.sourcefile import LineMap, SourceFile, format_loc
+from handouts.paths import LOCALE_DIR
+from handouts.project.content import Handout
+from handouts.project.pofile import read_catalog
+from handouts.project.schema import validate
+from handouts.project.sourcefile import LineMap, SourceFile, format_loc
 
-LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "handouts"
 SOURCE_LANGUAGE = "en"
 

@@ -1,7 +1,7 @@
 """From a page to PDF bytes, with the engine's messages pointed at content lines.
 
 Also where fitting happens. Every variant is laid out, measured and judged
-(:mod:`handouts.layout`): a runt last page or a gap makes the renderer lay it out
+(:mod:`handouts.render.layout`): a runt last page or a gap makes the renderer lay it out
 again with the theme's fitting classes, cumulatively (tighter spacing, long boxes
 split, smaller step pictures, compact fine print), stopping at the first clean
 layout; then, for ``fit: shrink`` only, the body size is binary-searched down to a
@@ -20,10 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from handouts.config import Project
-from handouts.content import Document
 from handouts.errors import Problem, Severity, errors_only
-from handouts.layout import (
+from handouts.project.config import Project
+from handouts.project.content import Document
+from handouts.render.layout import (
     LayoutProblem,
     PageMeasure,
     clean,
@@ -32,7 +32,7 @@ from handouts.layout import (
     score,
     worth_fitting,
 )
-from handouts.theme import THEME_DIR, Page, TemplateFailure, render_html, stylesheet_paths
+from handouts.render.theme import THEME_DIR, Page, TemplateFailure, render_html, stylesheet_paths
 
 #: Body text sizes (pt): the theme's size, and the smallest ``fit: shrink`` may use.
 BASE_SIZE = {False: 12.0, True: 18.0}
@@ -74,7 +74,7 @@ def settle() -> None:
     Every render allocates many short-lived objects, and each full collection would
     walk the modules, fonts and project again: freezing them saves about 5% per PDF.
     """
-    from handouts import pdf
+    from handouts.render import pdf
 
     pdf.engine()
     gc.collect()
@@ -221,7 +221,7 @@ def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
 
 def _lay_out(project: Project, document: Document, html: str, language: str) -> Any:
     """The engine's layout of ``html``, or an :class:`Output` saying it timed out."""
-    from handouts import pdf
+    from handouts.render import pdf
 
     limit = project.config.defaults.render_timeout
     try:
@@ -235,7 +235,7 @@ def _lay_out(project: Project, document: Document, html: str, language: str) -> 
 
 def _measure(layout: Any) -> list[PageMeasure]:
     """The layout measure, or nothing when the engine's boxes cannot be read."""
-    from handouts import pdf
+    from handouts.render import pdf
 
     try:
         return pages_from(pdf.measure_layout(layout))
@@ -245,7 +245,7 @@ def _measure(layout: Any) -> list[PageMeasure]:
 
 def _write(project: Project, document: Document, chosen: _Try, extra: int) -> Output:
     """Write the chosen layout (without step rules at the top of a page)."""
-    from handouts import pdf
+    from handouts.render import pdf
 
     pdf.hide_rules_at_page_tops(chosen.layout)
     defaults = project.config.defaults
@@ -309,7 +309,7 @@ def _engine_options(project: Project, document: Document,
 
 def _rendered(project: Project, document: Document, work: Callable[[Any], Any]) -> Output:
     """Run ``work`` on the engine; its result as an :class:`Output`, a timeout as a problem."""
-    from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
+    from handouts.render import pdf  # WeasyPrint is heavy: import it only when rendering
 
     limit = project.config.defaults.render_timeout
     try:
@@ -339,7 +339,7 @@ class PersonalCopies:
     client's text), tags and text. Anything unusual falls back to a full render: a
     template without the markers or with stylesheets in its body, a block of another
     size, width or place, styled differently alone than in the page (see
-    :meth:`handouts.pdf.Engine.swap_block`), split across pages, or a handout that
+    :meth:`handouts.render.pdf.Engine.swap_block`), split across pages, or a handout that
     had to shrink to fit.
 
     The kept layouts hold a client's details in memory for the life of this object
@@ -357,7 +357,7 @@ class PersonalCopies:
 
     def render(self, document: Document, page: Page) -> Output:
         """The PDF of ``page`` (a page with a client): from a kept layout when possible."""
-        from handouts import pdf  # WeasyPrint is heavy: import it only when rendering
+        from handouts.render import pdf  # WeasyPrint is heavy: import it only when rendering
 
         try:
             html = render_html(page, self.project.templates_dir)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from babel import Locale
 
-from handouts.clients import Client
-from handouts.dates import date_locale, parse_date
-from handouts.dates import example as date_example
 from handouts.errors import Problem
-from handouts.plan import GENERAL, Variant
+from handouts.variants.clients import Client
+from handouts.variants.dates import date_locale, parse_date
+from handouts.variants.dates import example as date_example
+from handouts.variants.plan import GENERAL, Variant
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
            "next_appointment", "note", "location")

@@ -5,9 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.build import load
+from handouts.commands.build import load
 from handouts.errors import HandoutsError, Problem
-from handouts.i18n import CatalogUpdate, is_known_language, translation_path, update_catalog
+from handouts.variants.i18n import (
+    CatalogUpdate,
+    is_known_language,
+    translation_path,
+    update_catalog,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,7 @@ def update_translation(root: Path, handout: str, language: str, *,
     """Write ``content/<handout>.<language>.po`` with every text of the handout.
 
     ``accept``/``accept_all`` mark reviewed out-of-date (fuzzy) translations done
-    (see :func:`handouts.i18n.update_catalog`).
+    (see :func:`handouts.variants.i18n.update_catalog`).
     """
     if not is_known_language(language):
         raise HandoutsError([Problem("", None, "language",

@@ -304,7 +304,7 @@ class RestrictedFetcher(URLFetcher):
 def _script_font_files() -> frozenset[Path]:
     """The system script fonts the theme declares (Debian's Noto files): exactly these
     files, never their folders, are readable outside the project."""
-    from handouts.scripts import allowed_files
+    from handouts.render.scripts import allowed_files
 
     return frozenset(path.resolve() for path in allowed_files() if path.exists())
 
@@ -780,7 +780,7 @@ def engine_info() -> EngineInfo:
 # ----------------------------------------------------------------- layout measure
 
 #: Classes of the theme's top-level blocks that the layout measure reports, in the
-#: order the theme prints them (see handouts.layout for what is judged).
+#: order the theme prints them (see handouts.render.layout for what is judged).
 MEASURED_CLASSES = ("masthead", "prepared-for", "stop-first", "intro", "needs", "steps",
                     "precautions", "benefits", "contact", "fine-print")
 
@@ -797,7 +797,7 @@ def measure_layout(layout: Layout) -> list[dict[str, Any]]:
     bottom on the page and whether they start and end there. Also
     ``one_word_lines``: the first word of each paragraph that starts here with a
     first line of one word and more lines after it. Plain data for the pure judge in
-    :mod:`handouts.layout`; it reads WeasyPrint's box tree, which is not public API
+    :mod:`handouts.render.layout`; it reads WeasyPrint's box tree, which is not public API
     (tests/test_layout_fit.py notices a change).
     """
     pages = [page._page_box for page in layout.document.pages]

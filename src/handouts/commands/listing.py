@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.build import load
+from handouts.commands.build import load
 
 
 @dataclass(frozen=True)

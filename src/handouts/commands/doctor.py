@@ -7,7 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.theme import THEME_DIR, stylesheet_path
+from handouts.paths import SYSTEM_PACKAGES
+from handouts.render.theme import THEME_DIR, stylesheet_path
 
 #: Where Debian and Ubuntu install font packages.
 SYSTEM_FONTS = Path("/usr/share/fonts")
@@ -39,7 +40,7 @@ SCRIPTS: tuple[tuple[str, str, str, str], ...] = (
 #: Debian/Ubuntu packages WeasyPrint needs at run time. One list for everyone: dev.sh
 #: reads the same file before the package is even installed.
 SYSTEM_PACKAGES = tuple(
-    (Path(__file__).parent / "system-packages.txt").read_text(encoding="utf-8").split())
+    SYSTEM_PACKAGES.read_text(encoding="utf-8").split())
 INSTALL_HINT = "sudo apt-get install -y " + " ".join(SYSTEM_PACKAGES)
 
 
@@ -63,8 +64,9 @@ class Report:
 def script_coverage(root: Path | None, fonts_dir: Path = SYSTEM_FONTS) -> list[str]:
     """Which common scripts the theme's and the project's fonts cover, and for the rest
     the Debian package that does and whether it is installed here (no network)."""
-    from handouts.checks.glyphs import font_info, read_cmap, theme_fonts
-    from handouts.config import CONFIG_NAME, load_config
+    from handouts.project.config import CONFIG_NAME, load_config
+    from handouts.project.fonts import font_info, read_cmap
+    from handouts.render.fonts import theme_fonts
 
     config = load_config(root, []) if root is not None and \
         (root / CONFIG_NAME).is_file() else None
@@ -77,7 +79,7 @@ def script_coverage(root: Path | None, fonts_dir: Path = SYSTEM_FONTS) -> list[s
     for entry in config.fonts if config is not None and root is not None else []:
         path = root / entry.file
         fonts.append((entry.family or font_info(path)[0], read_cmap(path)))
-    from handouts.scripts import installed_fonts
+    from handouts.render.scripts import installed_fonts
 
     # The theme prints other scripts with Debian's Noto fonts when they are installed.
     fonts += [(f"{font.family} (system)", font.cmap()) for font in installed_fonts()]
@@ -101,7 +103,7 @@ def diagnose(root: Path | None = None) -> Report:
     report.add(sys.version_info >= (3, 11), "Python", platform.python_version(),
                "install Python 3.11 or newer")
     try:
-        from handouts.pdf import engine_info
+        from handouts.render.pdf import engine_info
 
         info = engine_info()
     except (ImportError, OSError) as exc:  # WeasyPrint cannot load Pango
@@ -127,7 +129,7 @@ def script_fonts() -> list[str]:
     """The theme's fonts for other scripts (Debian's Noto files): which are installed,
     and for the missing ones the apt command (informational: only pages in those
     scripts need them, and the glyph check names the package when one does)."""
-    from handouts.scripts import SCRIPT_FONTS
+    from handouts.render.scripts import SCRIPT_FONTS
 
     lines: list[str] = []
     for font in SCRIPT_FONTS:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import string
 
-from handouts.clients import Client
 from handouts.errors import HandoutsError, Problem
-from handouts.plan import Variant
+from handouts.variants.clients import Client
+from handouts.variants.plan import Variant
 
 #: Placeholders a ``--name-pattern`` may use.
 PATTERN_FIELDS = ("client", "handout", "audience", "language", "paper", "print", "hash", "row")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TypeVar
 
-from handouts.content import Handout, Precautions, Tagged
 from handouts.errors import Problem
-from handouts.sourcefile import LineMap, format_loc
+from handouts.project.content import Handout, Precautions, Tagged
+from handouts.project.sourcefile import LineMap, format_loc
 
 #: The version for everyone: entries without ``audiences`` only.
 GENERAL = "general"

@@ -37,7 +37,7 @@ MAX_TEMPLATE_BYTES = 1_000_000
 MAX_REPEAT = 100_000
 #: Largest integer a template may build with ``**``, in bits.
 MAX_POWER_BITS = 4096
-#: The names every handout template is given (see :func:`handouts.theme.render_html`).
+#: The names every handout template is given (see :func:`handouts.render.theme.render_html`).
 CONTEXT_NAMES = ("page", "h", "clinic")
 
 

@@ -1,6 +1,6 @@
 """Turn pydantic validation errors into located, human-worded problems.
 
-The models in :mod:`handouts.config` and :mod:`handouts.content` are pydantic
+The models in :mod:`handouts.project.config` and :mod:`handouts.project.content` are pydantic
 models (typed, frozen, ``extra="forbid"``). Pydantic collects *every* error in a
 document at once; here we give each one the YAML line it came from, a field path
 a clinic owner can read, and wording without programmer jargon.
@@ -17,7 +17,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from handouts.errors import Problem
-from handouts.sourcefile import KEY_LINE, SourceFile, excerpt, format_loc
+from handouts.project.sourcefile import KEY_LINE, SourceFile, excerpt, format_loc
 
 #: Text that must be present and not just spaces.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

@@ -10,9 +10,8 @@ from pathlib import Path
 import phonenumbers
 
 from handouts.errors import HandoutsError, Problem
-from handouts.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
-
-SKELETON_DIR = Path(__file__).parent / "skeleton"
+from handouts.paths import SKELETON_DIR
+from handouts.render.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
 
 #: Put at the top of the theme files ``init --with-theme`` copies, in each file's comment
 #: syntax. Jinja drops the comment's line, so the copy renders exactly like the theme.

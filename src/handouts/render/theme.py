@@ -4,7 +4,7 @@ The default theme ships inside the package (``handouts/theme``); a project's own
 ``templates/`` folder overrides any file of it by name, and an optional
 ``templates/extra.css`` is applied after the theme's stylesheet. Paper size and
 large print are parameters of the one theme, never copies of it. Templates run in
-a sandbox and their mistakes become located problems (see :mod:`handouts.overrides`).
+a sandbox and their mistakes become located problems (see :mod:`handouts.render.overrides`).
 """
 
 from __future__ import annotations
@@ -21,23 +21,23 @@ import jinja2
 from babel.dates import format_date
 from markupsafe import Markup
 
-from handouts import markdown
-from handouts.clients import Client
-from handouts.config import AudienceText, Clinic
-from handouts.content import Handout
 from handouts.errors import Problem
-from handouts.i18n import project_catalog, theme_translations
-from handouts.overrides import (
+from handouts.paths import THEME_DIR
+from handouts.project import markdown
+from handouts.project.config import AudienceText, Clinic
+from handouts.project.content import Handout
+from handouts.render.overrides import (
     HandoutSandbox,
     OverrideLoader,
     TemplateFailure,
     check_templates,
     template_problem,
 )
-from handouts.qr import qr_data_uri
-from handouts.scripts import is_rtl
+from handouts.render.qr import qr_data_uri
+from handouts.render.scripts import is_rtl
+from handouts.variants.clients import Client
+from handouts.variants.i18n import project_catalog, theme_translations
 
-THEME_DIR = Path(__file__).parent / "theme"
 TEMPLATE_NAME = "handout.html.j2"
 STYLESHEET_NAME = "handout.css"
 #: A project's small CSS changes, applied after the theme stylesheet (like mkdocs extra_css).
@@ -81,7 +81,7 @@ class Page:
     client: Client | None = None
     #: Body text size in pt chosen by ``fit: shrink``; None keeps the theme's size.
     base_size: float | None = None
-    #: Fitting classes the renderer puts on <html> (``fit-tight``...: see handouts.render).
+    #: Fitting classes the renderer puts on <html> (``fit-tight``...: see handouts.render.render).
     fit: tuple[str, ...] = ()
     #: The project's fonts for this page, and the font-family stack that uses them
     #: (both empty without ``fonts:``: the theme's stylesheet alone decides).
@@ -229,7 +229,7 @@ def stylesheet_paths(templates_dir: Path | None, language: str = "en") -> tuple[
 def render_html(page: Page, templates_dir: Path | None) -> str:
     """Render the handout page to an HTML string.
 
-    Raises :class:`~handouts.overrides.TemplateFailure` (a located problem) for any
+    Raises :class:`~handouts.render.overrides.TemplateFailure` (a located problem) for any
     mistake in a template: an undefined name, a sandbox violation, a missing include.
     """
     env = environment(templates_dir, page.language)

@@ -18,8 +18,9 @@ import phonenumbers
 from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from handouts.errors import Problem
-from handouts.schema import Model, Text, validate
-from handouts.sourcefile import LineMap, format_loc, read_yaml
+from handouts.project.fonts import FONT_SUFFIXES, read_cmap
+from handouts.project.schema import Model, Text, validate
+from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
 
@@ -420,8 +421,6 @@ class FontEntry(Model):
     @field_validator("file")
     @classmethod
     def _font_file(cls, value: str, info: ValidationInfo) -> str:
-        from handouts.checks.glyphs import FONT_SUFFIXES, read_cmap  # reads fonts: late
-
         if Path(value).suffix.lower() not in FONT_SUFFIXES:
             raise ValueError(f"'{value}' is not a font file this tool can embed "
                              f"({', '.join(FONT_SUFFIXES)})")
@@ -508,7 +507,7 @@ def load_config(root: Path, problems: list[Problem],
 
 
 def _handout_names(root: Path) -> list[str]:
-    from handouts.content import discover  # content imports this module
+    from handouts.project.content import discover  # content imports this module
 
     return sorted(discover(root / "content"))
 

@@ -2,7 +2,7 @@
 
 An executor turns ``(variant, input hash)`` pairs into ``(result, pdf bytes)``
 pairs; it never decides what is stale, never touches the index and (on a cluster)
-never writes a PDF: :mod:`handouts.batch`, the coordinator, does all of that, so
+never writes a PDF: :mod:`handouts.commands.batch`, the coordinator, does all of that, so
 incremental reruns, ``--clean``, failure isolation and kill -9 safety are the same
 whatever renders.
 
@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from handouts import __version__
-from handouts.batch import _STATE, VariantResult, _render_variant, _worker_init
-from handouts.config import CONFIG_NAME, Project
-from handouts.content import Document
+from handouts.commands.batch import _STATE, VariantResult, _render_variant, _worker_init
 from handouts.errors import HandoutsError, Problem
-from handouts.plan import Variant
-from handouts.render import settle
+from handouts.project.config import CONFIG_NAME, Project
+from handouts.project.content import Document
+from handouts.render.render import settle
+from handouts.variants.plan import Variant
 
 try:  # optional: only a Dask batch needs it
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -106,7 +106,7 @@ class LocalExecutor:
             return
         # Import the engine before the workers fork: each inherits the loaded modules
         # instead of importing WeasyPrint, Pango bindings and fontTools on its own.
-        from handouts import pdf  # noqa: F401
+        from handouts.render import pdf  # noqa: F401
 
         with ProcessPoolExecutor(workers, initializer=_worker_init,
                                  initargs=(str(project.root),)) as pool:

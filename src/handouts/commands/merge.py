@@ -3,7 +3,7 @@
 Columns (header row required; only ``client`` and ``handout`` must be filled):
 ``client, handout, audience, language, paper, large_print, therapist,
 next_appointment, note``. A bad row is reported with its line number and the good
-rows are still built. Reading and checking the CSV is :mod:`handouts.clientcsv`;
+rows are still built. Reading and checking the CSV is :mod:`handouts.variants.clientcsv`;
 its messages never repeat a value from a row.
 """
 
@@ -12,17 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.build import load, refuse_on_check_errors
 from handouts.checks.glyphs import check_client
-from handouts.clientcsv import Choices, read_rows
-from handouts.compose import compose
-from handouts.content import Document
-from handouts.dates import date_locale
+from handouts.commands.build import load, refuse_on_check_errors
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
-from handouts.naming import check_pattern, client_filename
 from handouts.output import write_atomic
-from handouts.plan import GENERAL
-from handouts.render import PersonalCopies, over_limit, settle
+from handouts.project.content import Document
+from handouts.render.compose import compose
+from handouts.render.render import PersonalCopies, over_limit, settle
+from handouts.variants.clientcsv import Choices, read_rows
+from handouts.variants.dates import date_locale
+from handouts.variants.naming import check_pattern, client_filename
+from handouts.variants.plan import GENERAL
 
 #: Client details checked for printable characters, and their CSV columns.
 CSV_FIELDS = {"name": "client", "note": "note", "therapist": "therapist"}

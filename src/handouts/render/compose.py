@@ -1,19 +1,20 @@
 """From a variant to the HTML page: translate, tailor to the audience, fill the template.
 
 Everything here is cheap and pure-Python; the expensive PDF step is in
-:mod:`handouts.render`.
+:mod:`handouts.render.render`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handouts.checks.glyphs import page_fonts, page_text
-from handouts.clients import Client
-from handouts.config import AudienceText, Project
-from handouts.content import Document
 from handouts.errors import Problem, Severity
-from handouts.i18n import (
+from handouts.project.config import AudienceText, Project
+from handouts.project.content import Document
+from handouts.render.fonts import page_fonts, page_text
+from handouts.render.theme import Page, make_page
+from handouts.variants.clients import Client
+from handouts.variants.i18n import (
     draft_mark,
     has_theme_words,
     language_name,
@@ -21,9 +22,8 @@ from handouts.i18n import (
     translate,
     translation_path,
 )
-from handouts.plan import GENERAL, Variant
-from handouts.tailor import tailor
-from handouts.theme import Page, make_page
+from handouts.variants.plan import GENERAL, Variant
+from handouts.variants.tailor import tailor
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from pydantic import (
     model_validator,
 )
 
-from handouts import markdown
-from handouts.config import check_web_url
 from handouts.errors import Problem, Severity
-from handouts.schema import Model, Text, validate
-from handouts.sourcefile import LineMap, format_loc, nearest_date, read_yaml
+from handouts.project import markdown
+from handouts.project.config import check_web_url
+from handouts.project.schema import Model, Text, validate
+from handouts.project.sourcefile import LineMap, format_loc, nearest_date, read_yaml
 
 #: Handout names become file names; keep them boring and safe everywhere.
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -27,20 +27,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from handouts import __version__
-from handouts.build import load, refuse_on_check_errors
-from handouts.compose import compose
-from handouts.config import CONFIG_NAME, Project
-from handouts.content import Document
+from handouts.commands.build import load, refuse_on_check_errors
+from handouts.commands.check import text_variants
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
-from handouts.i18n import LOCALE_DIR, translation_path
 from handouts.output import write_atomic
-from handouts.plan import Variant, plan_matrix
-from handouts.quality import text_variants
-from handouts.render import over_limit, render_page, settle
-from handouts.theme import THEME_DIR
+from handouts.project.config import CONFIG_NAME, Project
+from handouts.project.content import Document
+from handouts.render.compose import compose
+from handouts.render.render import over_limit, render_page, settle
+from handouts.render.theme import THEME_DIR
+from handouts.variants.i18n import LOCALE_DIR, translation_path
+from handouts.variants.plan import Variant, plan_matrix
 
 if TYPE_CHECKING:
-    from handouts.executors import Executor
+    from handouts.commands.executors import Executor
 
 INDEX_NAME = "index.json"
 #: Seconds between index rewrites during a batch: often enough that a killed batch
@@ -231,11 +231,11 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     Config and content are validated first (any error stops everything, nothing is
     written). After that each variant succeeds or fails on its own. ``progress`` is
     called once per finished variant with (result, done, total). ``executor`` says
-    where to render (see :func:`handouts.executors.executor_for`); a lost cluster
-    raises :class:`~handouts.executors.ExecutorLost` after the index records every
+    where to render (see :func:`handouts.commands.executors.executor_for`); a lost cluster
+    raises :class:`~handouts.commands.executors.ExecutorLost` after the index records every
     PDF written so far, so a rerun renders only the rest.
     """
-    from handouts.executors import executor_for  # executors import this module
+    from handouts.commands.executors import executor_for  # executors import this module
 
     engine = executor_for(executor)
     loaded: list[Problem] = []

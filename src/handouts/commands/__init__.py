@@ -1,0 +1,1 @@
+"""One library function per CLI command; the CLI and the web app wrap these."""

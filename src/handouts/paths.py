@@ -1,0 +1,15 @@
+"""Where the package's own data lives, named once for every stage that reads it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).parent
+#: The built-in theme: template, stylesheets, bundled fonts.
+THEME_DIR = PACKAGE_DIR / "theme"
+#: The theme's words in other languages (gettext catalogs).
+LOCALE_DIR = PACKAGE_DIR / "locale"
+#: The starter project ``handouts init`` copies.
+SKELETON_DIR = PACKAGE_DIR / "skeleton"
+#: The Debian packages handouts needs (read by dev.sh and ``handouts doctor``).
+SYSTEM_PACKAGES = PACKAGE_DIR / "system-packages.txt"

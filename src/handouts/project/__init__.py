@@ -1,0 +1,1 @@
+"""The project as loaded: YAML and .po readers, the config and content models."""

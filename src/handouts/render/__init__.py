@@ -1,0 +1,1 @@
+"""From a variant to PDF bytes on disk: template view, HTML, layout, PDF, files."""

@@ -1,0 +1,1 @@
+"""Versions of a handout: audiences, languages, the batch plan, named clients."""
