@@ -17,7 +17,7 @@ import dataclasses
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 from fontTools import unicodedata as ucd
@@ -63,8 +63,18 @@ class Coverage:
 
     def for_language(self, language: str) -> frozenset[int]:
         """Code points a page in ``language`` can print."""
-        extra = [cmap for lang, cmap in self.by_language if lang == language]
-        return self.theme.union(self.fallback, self.scripts, *extra)
+        # Asked once per printed field: the union of the maps (a CJK font alone has tens
+        # of thousands of entries) is made once per coverage and language.
+        union = self._unions.get(language)
+        if union is None:
+            extra = [cmap for lang, cmap in self.by_language if lang == language]
+            union = self._unions[language] = self.theme.union(self.fallback, self.scripts,
+                                                              *extra)
+        return union
+
+    @cached_property
+    def _unions(self) -> dict[str, frozenset[int]]:
+        return {}
 
     @property
     def anywhere(self) -> frozenset[int]:
