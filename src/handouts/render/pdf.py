@@ -300,13 +300,18 @@ class RestrictedFetcher(URLFetcher):
         return None
 
 
-@lru_cache(maxsize=16)
 def _script_font_files() -> frozenset[Path]:
     """The system script fonts the theme declares (Debian's Noto files): exactly these
     files, never their folders, are readable outside the project."""
     from handouts.render.scripts import allowed_files
 
-    return frozenset(path.resolve() for path in allowed_files() if path.exists())
+    return _existing(allowed_files())
+
+
+@lru_cache(maxsize=16)
+def _existing(paths: tuple[Path, ...]) -> frozenset[Path]:
+    # Keyed by the declared files, so a changed table (tests) is never served stale.
+    return frozenset(path.resolve() for path in paths if path.exists())
 
 
 def _resolved(roots: tuple[Path, ...]) -> tuple[Path, ...]:
