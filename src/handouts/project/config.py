@@ -117,7 +117,41 @@ def _check_logo(value: str | None, info: ValidationInfo) -> str | None:
     return value
 
 
-class Location(Model):
+class _Contact(Model):
+    """The contact details a clinic and each of its locations print, checked alike."""
+
+    # check_fields=False: the fields are declared by the subclasses, in their order.
+    @field_validator("website", "booking_url", check_fields=False)
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        return None if value is None else check_web_url(value)
+
+    @field_validator("email", check_fields=False)
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return _check_email(value)
+
+    @field_validator("phone", check_fields=False)
+    @classmethod
+    def _phone(cls, value: str, info: ValidationInfo) -> str:
+        # A location without its own region was given the clinic's before validation.
+        return _check_phone(value, info.data.get("phone_region") or "US")
+
+    @field_validator("logo", check_fields=False)
+    @classmethod
+    def _logo_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _check_logo(value, info)
+
+    @field_validator("logo_alt", check_fields=False)
+    @classmethod
+    def _logo_alt(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("logo") and not value:
+            raise ValueError("is required when a logo is set (describe the logo for screen "
+                             "readers, e.g. 'Massage Mesa logo')")
+        return value
+
+
+class Location(_Contact):
     """One location of a clinic group (``clinic.locations.NAME``): its values replace the
     clinic's on that location's handouts."""
 
@@ -135,36 +169,8 @@ class Location(Model):
     #: ``clinic.translations.LANG.locations.NAME.hours``).
     hours: Text | None = None
 
-    @field_validator("booking_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return None if value is None else check_web_url(value)
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return _check_email(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str, info: ValidationInfo) -> str:
-        return _check_phone(value, info.data.get("phone_region") or "US")
-
-    @field_validator("logo")
-    @classmethod
-    def _logo_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _check_logo(value, info)
-
-    @field_validator("logo_alt")
-    @classmethod
-    def _logo_alt(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get("logo") and not value:
-            raise ValueError("is required when the location sets a logo (describe the logo "
-                             "for screen readers)")
-        return value
-
-
-class Clinic(Model):
+class Clinic(_Contact):
     """Who the handout is from; shown in the header and on every page's footer."""
 
     name: Text
@@ -198,34 +204,6 @@ class Clinic(Model):
                    if isinstance(entry, dict) and "phone_region" not in entry else entry)
             for name, entry in data["locations"].items()}
         return {**data, "locations": locations}
-
-    @field_validator("website", "booking_url")
-    @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        return None if value is None else check_web_url(value)
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return _check_email(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone(cls, value: str, info: ValidationInfo) -> str:
-        return _check_phone(value, info.data.get("phone_region", "US"))
-
-    @field_validator("logo")
-    @classmethod
-    def _logo_exists(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return _check_logo(value, info)
-
-    @field_validator("logo_alt")
-    @classmethod
-    def _logo_alt(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get("logo") and not value:
-            raise ValueError("is required when a logo is set (describe the logo for screen "
-                             "readers, e.g. 'Massage Mesa logo')")
-        return value
 
     def in_language(self, language: str, source: str) -> tuple[Clinic, list[str]]:
         """This clinic with its words in ``language``, and the fields with no translation."""
