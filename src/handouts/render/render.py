@@ -219,6 +219,13 @@ def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
     return found if keep else best
 
 
+def _timed_out(document: Document, limit: float) -> Output:
+    """The failed render of a document that ran past ``defaults.render_timeout``."""
+    return Output(b"", 0, [Problem(document.display, None, "", (
+        f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
+        "in handouts.yaml)"))])
+
+
 def _lay_out(project: Project, document: Document, html: str, language: str) -> Any:
     """The engine's layout of ``html``, or an :class:`Output` saying it timed out."""
     from handouts.render import pdf
@@ -228,9 +235,7 @@ def _lay_out(project: Project, document: Document, html: str, language: str) -> 
         with pdf.time_limit(limit):
             return pdf.engine().lay_out(html, **_engine_options(project, document, language))
     except pdf.RenderTimeout:
-        return Output(b"", 0, [Problem(document.display, None, "", (
-            f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
-            "in handouts.yaml)"))])
+        return _timed_out(document, limit)
 
 
 def _measure(layout: Any) -> list[PageMeasure]:
@@ -316,9 +321,7 @@ def _rendered(project: Project, document: Document, work: Callable[[Any], Any]) 
         with pdf.time_limit(limit):
             result = work(pdf.engine())
     except pdf.RenderTimeout:
-        return Output(b"", 0, [Problem(document.display, None, "", (
-            f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
-            "in handouts.yaml)"))])
+        return _timed_out(document, limit)
     return Output(result.pdf, result.pages, [_locate(p, document) for p in result.problems],
                   result.texts)
 
