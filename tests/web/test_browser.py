@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
 
 from handouts.commands.build import build
@@ -98,7 +99,7 @@ def built(root: Path, tmp_path: Path, name: str, **options: Any) -> bytes:
 
 def test_front_desk_flow_end_to_end(server: Server, page: Page, tmp_path: Path) -> None:
     page.goto(server.url + "/")
-    page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth)")
+    _until(page, "() => [...document.images].every(i => i.complete && i.naturalWidth)")
     assert page.locator(".brand").inner_text() == "Massage Mesa"
     axe(page)
     shoot(page, "serve-library.png", tmp_path)
@@ -175,9 +176,27 @@ def test_bad_input_is_shown_in_the_page(server: Server, page: Page) -> None:
     assert page.get_by_role("alert").count() == 0
 
 
+def _until(page: Page, function: str, arg: Any = None, timeout: float = 15.0) -> None:
+    """Wait until ``function(arg)`` is true in the page, polling from here.
+
+    Not ``page.wait_for_function``: it compiles its predicate inside the page, which
+    the app's Content-Security-Policy (no 'unsafe-eval') may refuse, as it should.
+    ``page.evaluate`` goes through the browser's debugging protocol instead.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if page.evaluate(function, arg):
+                return
+        except PlaywrightError:  # the page reloaded under us: ask again
+            pass
+        assert time.monotonic() < deadline, f"still false after {timeout} s: {function}"
+        time.sleep(0.02)
+
+
 def _loaded(page: Page) -> None:
-    page.wait_for_function("[...document.querySelectorAll('#pages img')]"
-                           ".every(i => i.complete && i.naturalWidth > 0)")
+    _until(page, "() => [...document.querySelectorAll('#pages img')]"
+                 ".every(i => i.complete && i.naturalWidth > 0)")
 
 
 def test_live_preview_follows_edits_and_keeps_the_last_good_pages(
@@ -193,8 +212,7 @@ def test_live_preview_follows_edits_and_keeps_the_last_good_pages(
         # 1. A saved edit shows within a second of the watcher seeing it.
         version = page.get_attribute("#live", "data-version")
         source.write_text(original.replace("title: ", "title: Quick ", 1), encoding="utf-8")
-        page.wait_for_function("v => document.getElementById('live').dataset.version !== v",
-                               arg=version, timeout=15_000)
+        _until(page, "v => document.getElementById('live').dataset.version !== v", version)
         _loaded(page)
         shown = time.monotonic()
         assert 0 < shown - server.site.changed_at < 1.0
@@ -212,8 +230,8 @@ def test_live_preview_follows_edits_and_keeps_the_last_good_pages(
         # 3. Fixed again: the problem goes and the preview follows.
         source.write_text(original, encoding="utf-8")
         page.locator("#problems li.error").first.wait_for(state="detached", timeout=15_000)
-        page.wait_for_function("s => document.querySelector('#pages img').src.endsWith(s)"
-                               " === false", arg=edited, timeout=15_000)
+        _until(page, "s => document.querySelector('#pages img').src.endsWith(s) === false",
+               edited)
         assert "Up to date" in page.inner_text("#status")
     finally:
         source.write_text(original, encoding="utf-8")
