@@ -126,13 +126,14 @@ def _refuse_before_rendering(project: Project, documents: list[Document],
             raise ValidationError(list(found))
 
 
-def _render_variant(project: Project, document: Document, variant: Variant,
+def variant_pdf(project: Project, document: Document, variant: Variant,
                     client: Client | None, *, draft: bool = False,
                     copies: PersonalCopies | None = None) -> tuple[Output | None, list[Problem]]:
     """One variant's PDF in memory (None if it could not be composed) and its problems.
 
-    The one place ``build``, ``build_in_memory`` and so ``handouts serve`` render: a
-    named copy made by ``copies`` has the same bytes as a full render, only faster.
+    The one place ``build``, ``build_in_memory`` (so ``handouts serve``) and ``merge``
+    compose and render a variant and apply its page limit: a named copy made by
+    ``copies`` has the same bytes as a full render, only faster.
     """
     page, problems = compose(project, document, variant, client, draft=draft)
     if page is None:
@@ -188,7 +189,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = list(loaded)
     for doc, variant in zip(documents, variants, strict=True):
-        output, found = _render_variant(project, doc, variant, client, draft=draft)
+        output, found = variant_pdf(project, doc, variant, client, draft=draft)
         problems += found
         if output is None:
             continue
@@ -278,7 +279,7 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                       paper or project.config.defaults.paper, print_size,
                       _location(project, location))
     _refuse_before_rendering(project, [document], [variant], client)
-    output, problems = _render_variant(project, document, variant, client, copies=copies)
+    output, problems = variant_pdf(project, document, variant, client, copies=copies)
     if output is None or errors_only(problems):
         raise RenderError(problems)
     return InMemory(variant, output.pdf, output.pages,

@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.checks.glyphs import check_client
-from handouts.commands.build import load, refuse_on_check_errors
+from handouts.commands.build import load, refuse_on_check_errors, variant_pdf
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
 from handouts.project.content import Document
-from handouts.render.compose import compose
-from handouts.render.render import PersonalCopies, over_limit, settle
+from handouts.render.render import PersonalCopies, settle
 from handouts.variants.clientcsv import Choices, read_rows
 from handouts.variants.dates import date_locale
 from handouts.variants.naming import check_pattern, client_filename
@@ -78,18 +77,12 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
         if unprintable:  # this row only: the others are still built
             result.problems += unprintable
             continue
-        page, found = compose(project, doc, row.variant, row.client)
-        # Problems from the content (a missing translation) are about that file, but
-        # the user needs to know which CSV row asked for it.
+        output, found = variant_pdf(project, doc, row.variant, row.client, copies=copies)
+        # Problems from the content (a missing translation, a page limit) are about that
+        # file, but the user needs to know which CSV line asked for it.
         result.problems += [Problem(display, row.line, p.field or "handout",
                                     f"{p.path}: {p.message}", p.severity) for p in found]
-        if page is None:
-            continue
-        output = copies.render(doc, page)
-        output.problems += over_limit(project, doc, page, output)
-        errors = errors_only(output.problems)
-        result.problems += output.problems
-        if errors:
+        if output is None or errors_only(found):
             continue
         target = out_dir / client_filename(row.variant, row.client, name_pattern, row.line)
         try:
