@@ -341,7 +341,7 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Rep
 def layout_problems(document: Document, variant: Variant, output: Any) -> list[Problem]:
     """The layout judge's findings on the fitted PDF (see :mod:`handouts.render.layout`), as
     warnings on the content file, saying what fitting tried when it could not help."""
-    from handouts.render.layout import FIXABLE
+    from handouts.render.layout import BALANCED, FIXABLE
     from handouts.render.render import FIT_WORDS
 
     tried = ""
@@ -355,7 +355,7 @@ def layout_problems(document: Document, variant: Variant, output: Any) -> list[P
                     f"{variant.describe()}: {p.message}"
                     + ((tried or why.get(p.kind, "")) if p.kind in FIXABLE else ""),
                     Severity.WARNING)
-            for p in output.layout_problems]
+            for p in output.layout_problems if p.kind != BALANCED]
 
 
 # ----------------------------------------------------------------- the command

@@ -6,6 +6,7 @@ only to *find* raw HTML so we can report it as an error instead of printing tags
 
 from __future__ import annotations
 
+import re
 from functools import cache, lru_cache
 
 from markdown_it import MarkdownIt
@@ -41,7 +42,16 @@ def render_inline(text: str) -> Markup:
 
     Cached: every variant of a handout renders the same fields again.
     """
-    return Markup(_renderer().renderInline(text).strip())
+    html = _renderer().renderInline(text).strip()
+    # WeasyPrint 70 (with Pango 1.50) breaks a line after the paragraph's FIRST word
+    # when the line would end in a space just before a bold or italic run that does
+    # not fit (its inline line breaking, Kozea/WeasyPrint#1614 and #2025). With the
+    # space moved inside the run, the line breaks before the run, as it should; the
+    # words and their spacing are unchanged (no underline or background shows it).
+    return Markup(_SPACE_BEFORE_RUN.sub(r"<\1> ", html))
+
+
+_SPACE_BEFORE_RUN = re.compile(r" <(strong|em)>")
 
 
 @lru_cache(maxsize=4096)

@@ -33,6 +33,9 @@ BLOCK_NAMES = {
 #: Kinds of problem; the first three make a layout unclean (fitting tries to fix them).
 RUNT, GAP, PICTURE_APART, ONE_WORD_LINE = "runt", "gap", "picture-apart", "one-word-line"
 FIXABLE = (RUNT, GAP, PICTURE_APART)
+#: A gap left on purpose: a block moved to the last page so it is not a runt (explained,
+#: not a problem).
+BALANCED = "balanced"
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def _block(page: PageMeasure, name: str) -> dict[str, Any] | None:
 #: re-flow can use (blocks move whole): the estimate that saves hopeless tries.
 FIT_SAVING, FREE_USABLE = 0.06, 0.5
 #: Blocks that the fitting classes let split across pages (by print size).
-SPLITTABLE = {False: frozenset({"needs", "stop-first"}),
+SPLITTABLE = {False: frozenset({"needs", "stop-first", "precautions"}),
               True: frozenset({"needs", "stop-first", "precautions"})}
 
 
@@ -168,3 +171,84 @@ def worth_fitting(pages: Sequence[PageMeasure], problems: Sequence[LayoutProblem
             if height <= page.height - page.used + FIT_SAVING * total:
                 return True
     return False
+
+
+#: Blocks a page break may go before when balancing the last two pages: a section, or
+#: a step (step 1 goes with its section's heading). Never the personal block, the
+#: masthead or the stop callout (page 1 keeps them), nor the tail blocks themselves.
+MOVABLE = frozenset({"needs", "steps", "precautions", "benefits"})
+#: The last page after balancing should be at least this full (a margin over the runt
+#: threshold for the estimate's error), and may fill to this much of its height.
+BALANCE_LOW, BALANCE_HIGH = RUNT_FULLNESS + 0.04, 0.92
+
+
+def balance_candidates(pages: Sequence[PageMeasure]) -> list[str]:
+    """Blocks to start on the last page so that it is no runt, best first.
+
+    A designer's fix when the content cannot be pulled back a page: carry a block of
+    the page before over to the last page, so the last page holds real content and is
+    at least a third full. Estimated from the measure: moving the block at height
+    ``top`` of the page before moves ``used - top`` of content. The latest block that
+    is enough comes first (it keeps the page before fullest); each must still fit
+    the last page.
+    """
+    if len(pages) < 2:
+        return []
+    before, last = pages[-2], pages[-1]
+    height = last.height
+    found: list[tuple[float, str]] = []
+    for block in before.blocks:
+        name = block["name"]
+        if not block["starts"] or block["top"] < 0.15 * height:
+            continue
+        if name == "step 1":
+            continue  # its section's heading goes with it: "steps" is the candidate
+        if name not in MOVABLE and not name.startswith("step "):
+            continue
+        moved = before.used - block["top"]
+        if last.used + moved < BALANCE_LOW * height:
+            continue
+        if last.used + moved > BALANCE_HIGH * height:
+            continue
+        found.append((block["top"], name))
+    return [name for _top, name in sorted(found, reverse=True)]
+
+
+#: The least a page is shortened by to balance (points): about two lines, so that at
+#: least one line or item of the content moves on.
+MIN_SHORTENING = 24.0
+
+
+def balance_shortening(pages: Sequence[PageMeasure]) -> float | None:
+    """How much shorter (points) the page before the last should be so that enough of
+    its content flows on to a runt last page, or None when that cannot work.
+
+    Finer than a page break before a block: the engine moves whatever no longer fits,
+    line by line where boxes may split, with every keep-together rule applied.
+    """
+    if len(pages) < 2:
+        return None
+    before, last = pages[-2], pages[-1]
+    need = max(BALANCE_LOW * last.height - last.used, MIN_SHORTENING)
+    if last.used + need > BALANCE_HIGH * last.height:
+        return None
+    # The page's body ends ``need`` above the bottom of what it holds now.
+    return float(round(before.height - before.used + need))
+
+
+def explain_balance(problems: Sequence[LayoutProblem], pages: Sequence[PageMeasure],
+                    block: str | None) -> list[LayoutProblem]:
+    """``problems`` of a balanced layout, its gap on the page before the last explained:
+    ``block`` was moved to the last page (None: the page was ended early)."""
+    before = len(pages) - 1
+    moved = (f"{describe(block)} starts page {before + 1}" if block
+             else f"page {before} ends early")
+    result = []
+    for problem in problems:
+        if problem.kind == GAP and problem.page == before:
+            problem = LayoutProblem(
+                BALANCED, before,
+                f"page {before} is {pages[before - 1].fullness:.0%} full: {moved} so that "
+                "the last page holds more than the contact box and the sources", block)
+        result.append(problem)
+    return result

@@ -848,7 +848,9 @@ def measure_layout(layout: Layout) -> list[dict[str, Any]]:
             if (element_id not in before and len(found) > 1 and len(words) == 1
                     and first.width < 0.5 * found[1].width):
                 one_word.append(words[0])
-        result.append({"height": round(page_box.height, 2),
+        # A page shortened to balance the last two (``@page :nth(n) { padding-bottom }``)
+        # is measured against the body area of a full page: its space left shows.
+        result.append({"height": round(page_box.height + page_box.padding_bottom, 2),
                        "used": round(min(bottom - top, page_box.height), 2),
                        "blocks": blocks, "one_word_lines": one_word})
     return result

@@ -24,15 +24,29 @@ from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render.layout import (
+    GAP,
+    RUNT,
+    SPLITTABLE,
     LayoutProblem,
     PageMeasure,
+    balance_candidates,
+    balance_shortening,
     clean,
+    explain_balance,
     judge,
     pages_from,
     score,
     worth_fitting,
 )
-from handouts.render.theme import THEME_DIR, Page, TemplateFailure, render_html, stylesheet_paths
+from handouts.render.theme import (
+    BREAK_PREFIX,
+    SHORT_PREFIX,
+    THEME_DIR,
+    Page,
+    TemplateFailure,
+    render_html,
+    stylesheet_paths,
+)
 
 #: Body text sizes (pt): the theme's size, and the smallest ``fit: shrink`` may use.
 BASE_SIZE = {False: 12.0, True: 18.0}
@@ -151,12 +165,17 @@ def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, 
             or worth_fitting(first.measure, first.problems, page.large_print)):
         steps = [s for s in FIT_STEPS
                  if s != "fit-small-figure" or any(st.image for st in page.handout.steps)]
-        # Search, don't step: tighter spacing alone first (it fixes most), then every
+        # Search, don't step: one class alone first (tighter spacing fixes most), then every
         # step at once (the most compact layout the theme allows); when that is clean,
         # the fewest steps that are clean too, by binary search (each step only takes
         # space away or lets a box split).
         n = len(steps)
-        tried = {1: attempt(dataclasses.replace(page, fit=tuple(steps[:1])))}
+        # A gap left by a box that may split is closed by splitting it alone: tighter
+        # spacing as well would pull the rest up and leave the last page a runt.
+        split_alone = any(p.kind == GAP and (p.block or "") in SPLITTABLE[page.large_print]
+                          for p in first.problems)
+        tried = {1: attempt(dataclasses.replace(
+            page, fit=("fit-split",) if split_alone else tuple(steps[:1])))}
         fewest = 1
         if not (tried[1] is not None and good(tried[1])) and n > 1:
             tried[n] = attempt(dataclasses.replace(page, fit=tuple(steps)))
@@ -176,8 +195,45 @@ def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, 
             chosen = best
             if shrink:
                 chosen = _shrunk(page, tuple(steps), tries, attempt, limit) or best
+    if any(p.kind == RUNT for p in chosen.problems):
+        # Balance the theme's own spacing when fitting saved no page: tighter spacing
+        # is only worth its look when it pulls a page back.
+        base = first if first.pages == chosen.pages and first.page.base_size == \
+            chosen.page.base_size and any(p.kind == RUNT for p in first.problems) else chosen
+        chosen = _balanced(base, attempt) or chosen
     output = _write(project, document, chosen, extra=len(tries) - 1)
     return output, chosen.layout
+
+
+#: Balancing tries at most this many blocks (the estimate is rarely off by more).
+BALANCE_TRIES = 2
+
+
+def _balanced(chosen: _Try, attempt: Callable[[Page], _Try | None]) -> _Try | None:
+    """``chosen`` with a block carried over to its runt last page, if that is clean.
+
+    The last resort for a runt that no fitting pulls back: a page break before a
+    block of the page before (see :func:`handouts.render.layout.balance_candidates`).
+    Kept only when the page count stays and the last page is no runt; the gap it
+    leaves on the page before is explained, not a problem.
+    """
+    ways: list[tuple[str, str | None]] = []
+    shorter = balance_shortening(chosen.measure)
+    if shorter is not None:  # first the finer way: the page before ends a little higher
+        ways.append((f"{SHORT_PREFIX}{chosen.pages - 1}-{shorter:.0f}", None))
+    ways += [(BREAK_PREFIX + block.replace(" ", "-"), block)
+             for block in balance_candidates(chosen.measure)]
+    # Boxes may split while balancing: what moves on is then the least that is enough.
+    split = () if "fit-split" in chosen.page.fit else ("fit-split",)
+    for entry, block in ways[:BALANCE_TRIES]:
+        found = attempt(dataclasses.replace(chosen.page,
+                                            fit=chosen.page.fit + split + (entry,)))
+        if found is None or found.pages != chosen.pages:
+            continue
+        if not any(p.kind == RUNT for p in found.problems):
+            found.problems = explain_balance(found.problems, found.measure, block)
+            return found
+    return None
 
 
 def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],

@@ -237,10 +237,49 @@ def render_html(page: Page, templates_dir: Path | None) -> str:
         page = dataclasses.replace(page, project_root=templates_dir.parent)
     try:
         template = env.get_template(TEMPLATE_NAME)
-        return template.render(page=page, h=page.handout, clinic=page.clinic)
+        html = template.render(page=page, h=page.handout, clinic=page.clinic)
     except Exception as exc:  # a template is a program: whatever it raises is its mistake
         problem = template_problem(exc, templates_dir, THEME_DIR, TEMPLATE_NAME)
         raise TemplateFailure([_without_client(problem, page.client)]) from None
+    return with_breaks(html, page.fit)
+
+
+#: The prefixes of fitting entries that balance the last two pages: a page break before
+#: a block (``fit-break-benefits``, ``fit-break-step-7``), or a page whose body ends
+#: higher (``fit-short-2-96``: page 2, 96 pt shorter), so its last lines flow on.
+BREAK_PREFIX, SHORT_PREFIX = "fit-break-", "fit-short-"
+
+
+def break_selector(block: str) -> str:
+    """The CSS selector of a measured block (``benefits``, ``step 7``; see
+    :func:`handouts.render.pdf.measure_layout`), by the classes the theme gives it."""
+    if block.startswith("step "):
+        return f".steps li.step:nth-of-type({int(block.split()[1])})"
+    return "." + re.sub(r"[^a-z-]", "", block)
+
+
+def with_breaks(html: str, fit: tuple[str, ...]) -> str:
+    """``html`` with a page break before each block that ``fit`` names, and each page
+    it shortens shortened.
+
+    A rule added to the page's ``<head>`` rather than a hook in the template: a clinic's
+    own template that keeps the theme's classes is balanced the same way.
+    """
+    blocks = [name[len(BREAK_PREFIX):].replace("step-", "step ", 1)
+              for name in fit if name.startswith(BREAK_PREFIX)]
+    rules = [", ".join(break_selector(b) for b in blocks) + " { break-before: page; }"
+             ] if blocks else []
+    for name in fit:
+        if name.startswith(SHORT_PREFIX):
+            number, points = (int(n) for n in name[len(SHORT_PREFIX):].split("-"))
+            rules.append(f"@page :nth({number}) {{ padding-bottom: {points}pt; }}")
+    if not rules:
+        return html
+    rule = " ".join(rules)
+    head_end = html.find("</head>")
+    if head_end < 0:
+        return html
+    return f"{html[:head_end]}<style>{rule}</style>{html[head_end:]}"
 
 
 def _without_client(problem: Problem, client: Client | None) -> Problem:
