@@ -139,3 +139,20 @@ def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
     page, _ = compose(project_, document, variant, SHORT[0])
     assert page is not None
     assert render_page(project_, document, page).shrunk_to is not None  # it did shrink
+
+
+def test_copies_of_a_balanced_handout_are_byte_identical() -> None:
+    """A version whose last two pages are balanced (a page ends early) keeps that
+    fitting for every copy, and the swapped copies are what a full render gives."""
+    root = Path(__file__).resolve().parent.parent
+    project, documents = load(root)
+    document = next(d for d in documents if d.name == "back-massage")
+    variant = Variant("back-massage", "cancer-care", "en", "a4", "standard")
+    copies = PersonalCopies(project)
+    for client in SHORT[:3]:
+        page, problems = compose(project, document, variant, client)
+        assert page is not None and not problems
+        fast = copies.render(document, page)
+        assert any(name.startswith("fit-short-") for name in fast.fit)
+        assert fast.pdf == render_page(project, document, page).pdf
+    assert copies.swapped == 2
