@@ -144,12 +144,15 @@ SPLITTABLE = {False: frozenset({"needs", "stop-first", "precautions"}),
 
 
 def worth_fitting(pages: Sequence[PageMeasure], problems: Sequence[LayoutProblem],
-                  large_print: bool) -> bool:
+                  large_print: bool, saving: float = FIT_SAVING,
+                  usable: float = FREE_USABLE) -> bool:
     """Whether fitting may fix ``problems``: a layout is laid out again only if so.
 
     A runt goes only if the last page's content fits into what fitting frees on the
     pages before it; a gap closes only if the block pushed off the page can split, or
-    (tightened) fit in the space left; a picture apart can always be tried.
+    (tightened) fit in the space left; a picture apart can always be tried. ``saving``:
+    the share of the content's height the classes still to try may take away;
+    ``usable``: the share of the free space before the last page a re-flow can use.
     """
     if not pages:
         return False
@@ -159,7 +162,7 @@ def worth_fitting(pages: Sequence[PageMeasure], problems: Sequence[LayoutProblem
             return True
         if problem.kind == RUNT:
             free = sum(p.height - p.used for p in pages[:-1])
-            if pages[-1].used <= FREE_USABLE * free + FIT_SAVING * total:
+            if pages[-1].used <= usable * free + saving * total:
                 return True
         if problem.kind == GAP:
             name = problem.block or ""
@@ -168,7 +171,7 @@ def worth_fitting(pages: Sequence[PageMeasure], problems: Sequence[LayoutProblem
             page, following = pages[problem.page - 1], pages[problem.page]
             block = _block(following, name)
             height = (block["bottom"] - block["top"]) if block else following.used
-            if height <= page.height - page.used + FIT_SAVING * total:
+            if height <= page.height - page.used + saving * total:
                 return True
     return False
 

@@ -24,7 +24,9 @@ from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render.layout import (
+    FIXABLE,
     GAP,
+    PICTURE_APART,
     RUNT,
     SPLITTABLE,
     LayoutProblem,
@@ -122,10 +124,13 @@ class _Try:
         return len(self.measure)
 
 
-def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, Any]:
+def fit_page(project: Project, document: Document, page: Page, *,
+             fitting: bool = True) -> tuple[Output, Any]:
     """The fitted :class:`Output` of ``page`` and the layout written (None on failure).
 
-    Deterministic: the tries and the choice depend only on the laid-out input.
+    Deterministic: the tries and the choice depend only on the laid-out input. Without
+    ``fitting``, the first layout is written as it is (what fitting costs is measured
+    against that: benchmarks/run.py).
     """
     try:
         html = render_html(page, project.templates_dir)
@@ -160,42 +165,32 @@ def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, 
     if first is None:
         return failed[-1], None
     chosen = first
-    if not good(first) and first.measure and (
+    if fitting and not good(first) and first.measure and (
             (shrink and first.pages > limit)
             or worth_fitting(first.measure, first.problems, page.large_print)):
         steps = [s for s in FIT_STEPS
                  if s != "fit-small-figure" or any(st.image for st in page.handout.steps)]
-        # Search, don't step: one class alone first (tighter spacing fixes most), then every
-        # step at once (the most compact layout the theme allows); when that is clean,
-        # the fewest steps that are clean too, by binary search (each step only takes
-        # space away or lets a box split).
-        n = len(steps)
-        # A gap left by a box that may split is closed by splitting it alone: tighter
-        # spacing as well would pull the rest up and leave the last page a runt.
-        split_alone = any(p.kind == GAP and (p.block or "") in SPLITTABLE[page.large_print]
-                          for p in first.problems)
-        tried = {1: attempt(dataclasses.replace(
-            page, fit=("fit-split",) if split_alone else tuple(steps[:1])))}
-        fewest = 1
-        if not (tried[1] is not None and good(tried[1])) and n > 1:
-            tried[n] = attempt(dataclasses.replace(page, fit=tuple(steps)))
-            fewest = n
-            lo, hi = 2, n - 1
-            while tried[n] is not None and good(tried[n]) and lo <= hi:
-                mid = (lo + hi) // 2
-                tried[mid] = attempt(dataclasses.replace(page, fit=tuple(steps[:mid])))
-                if tried[mid] is not None and good(tried[mid]):
-                    fewest, hi = mid, mid - 1
-                else:
-                    lo = mid + 1
-        if tried[fewest] is not None and good(tried[fewest]):
-            chosen = tried[fewest]
+        found: _Try | None = None
+        for fit in _targeted(first, steps, page.large_print):
+            tried = attempt(dataclasses.replace(page, fit=fit))
+            if tried is not None and good(tried):
+                found = tried
+                break
+            if (tried is not None and fit == ("fit-tight",) and not shrink
+                    and {p.kind for p in tried.problems if p.kind in FIXABLE} == {RUNT}
+                    and not worth_fitting(tried.measure, tried.problems, page.large_print,
+                                          saving=REST_SAVING[page.large_print], usable=0)):
+                # What the other classes save cannot pull the last page back (the
+                # tighter layout has already re-flowed into what free space it could).
+                break
+        if found is not None:
+            chosen = found
         else:
             best = min(tries, key=lambda t: score(t.measure, t.problems))
             chosen = best
             if shrink:
                 chosen = _shrunk(page, tuple(steps), tries, attempt, limit) or best
-    if any(p.kind == RUNT for p in chosen.problems):
+    if fitting and any(p.kind == RUNT for p in chosen.problems):
         # Balance the theme's own spacing when fitting saved no page: tighter spacing
         # is only worth its look when it pulls a page back.
         base = first if first.pages == chosen.pages and first.page.base_size == \
@@ -203,6 +198,35 @@ def fit_page(project: Project, document: Document, page: Page) -> tuple[Output, 
         chosen = _balanced(base, attempt) or chosen
     output = _write(project, document, chosen, extra=len(tries) - 1)
     return output, chosen.layout
+
+
+#: What the fitting classes other than tighter spacing save at most, as a share of the
+#: content's height, by print size (measured on the example and stress sets: in large
+#: print the smaller pictures and compact fine print count; in standard print little).
+REST_SAVING = {False: 0.015, True: 0.05}
+
+
+def _targeted(first: _Try, steps: list[str], large_print: bool) -> list[tuple[str, ...]]:
+    """The fittings worth trying for ``first``'s problems, in order (search, don't step).
+
+    A gap left by a box that may split: splitting it alone (tighter spacing as well
+    would pull the rest up and leave a runt). A picture apart from its step: a smaller
+    picture (beside its text in large print). A runt or another gap: tighter spacing,
+    which fixes most. Last, every class at once, the most compact layout the theme
+    allows, without letting boxes split unless a box is what is wrong (set as a split
+    list, the standard-print safety box is taller).
+    """
+    kinds = {p.kind for p in first.problems}
+    wanted: list[tuple[str, ...]] = []
+    if any(p.kind == GAP and (p.block or "") in SPLITTABLE[large_print]
+           for p in first.problems):
+        wanted.append(("fit-split",))
+    if PICTURE_APART in kinds and "fit-small-figure" in steps:
+        wanted.append(("fit-small-figure",))
+    wanted.append(("fit-tight",))
+    boxes = kinds & {GAP, PICTURE_APART}
+    wanted.append(tuple(s for s in steps if boxes or s != "fit-split"))
+    return list(dict.fromkeys(wanted))
 
 
 #: Balancing tries at most this many blocks (the estimate is rarely off by more).
