@@ -12,3 +12,14 @@ render es/caregivers/back-massage-letter-large.pdf 1 back-massage-es-large-page1
 # A large-print middle page, and a page that automatic fitting tightened (fit-tight).
 render es/cancer-care/back-massage-letter-large.pdf 3 large-print-page
 render en/general/back-massage-letter-standard.pdf 2 fitted-page
+# The last two pages of a balanced version (page 2 ends early so page 3 is no runt),
+# side by side.
+pdftoppm -r 50 -png -f 2 -l 3 output/en/cancer-care/back-massage-a4-standard.pdf /tmp/balanced
+.venv/bin/python - <<'PY'
+from PIL import Image
+pages = [Image.open(f"/tmp/balanced-{n}.png") for n in (2, 3)]
+sheet = Image.new("RGB", (sum(p.width for p in pages) + 12, max(p.height for p in pages)), "#9a9a9a")
+sheet.paste(pages[0], (0, 0))
+sheet.paste(pages[1], (pages[0].width + 12, 0))
+sheet.save("docs/balanced-pages.png", optimize=True)
+PY
