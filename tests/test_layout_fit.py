@@ -235,3 +235,19 @@ def test_a_line_before_bold_words_is_not_cut_after_its_first_word(example: list[
     first = next(i for i, w in enumerate(words) if w["text"] == "Lleve")
     assert words[first + 1]["text"] == "las"
     assert abs(words[first + 1]["top"] - words[first]["top"]) < 1  # on the same line
+
+
+def test_check_names_a_balanced_page_only_when_asked() -> None:
+    """A deliberate gap is no warning (exit 0, nothing printed by default); -v says why."""
+    from click.testing import CliRunner
+
+    from handouts.cli import cli
+
+    runner = CliRunner()
+    quiet = runner.invoke(cli, ["-C", str(STRESS), "check", "long"])
+    told = runner.invoke(cli, ["-C", str(STRESS), "-v", "check", "long"])
+    assert quiet.exit_code == told.exit_code == 0
+    assert "ends early" not in quiet.output
+    assert ("note: layout: es/general/long-letter-standard: page 2 is 68% full: page 2 "
+            "ends early so that the last page holds more than the contact box and the "
+            "sources") in told.output

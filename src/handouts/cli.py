@@ -371,6 +371,8 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
             state.say(coverage.describe())
         for problem in report.problems:
             click.echo(problem.format(), err=bool(failed))
+        for note in report.layout_notes():  # deliberate, explained: with -v
+            state.say(note, level=1)
         errors = len(report.errors())
         warnings = len(report.problems) - errors
         state.say(f"{errors} error(s), {warnings} warning(s)")

@@ -51,6 +51,13 @@ class Report:
     #: Languages checked that have no validated reading-level formula.
     unmeasured: set[str] = field(default_factory=set)
 
+    def layout_notes(self) -> list[str]:
+        """What fitting did on purpose that a reader might take for a problem: a page
+        ended early so that the last page is not a runt (``balanced``)."""
+        return [f"note: layout: {page['variant']}: {item['message']}"
+                for page in self.pages for item in page.get("layout", ())
+                if item["kind"] == "balanced"]
+
     def errors(self, strict: bool = False) -> list[Problem]:
         """Problems that fail the check (warnings too with ``strict``).
 
