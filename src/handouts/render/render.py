@@ -1,13 +1,15 @@
 """From a page to PDF bytes, with the engine's messages pointed at content lines.
 
 Also where fitting happens. Every variant is laid out, measured and judged
-(:mod:`handouts.render.layout`): a runt last page or a gap makes the renderer lay it out
-again with the theme's fitting classes, cumulatively (tighter spacing, long boxes
-split, smaller step pictures, compact fine print), stopping at the first clean
-layout; then, for ``fit: shrink`` only, the body size is binary-searched down to a
-floor. ``fit: shrink`` keeps its meaning for page limits: a handout over its limit
-gets the largest body size (on a 0.25 pt grid) that fits it. Only the chosen layout
-is written, so extra tries cost layout time, not PDF writing.
+(:mod:`handouts.render.layout`): a runt last page, a gap or a picture apart from its
+step makes the renderer lay it out again with the theme's fitting classes that the
+problem calls for (a box split, a smaller picture, tighter spacing, then the most
+compact layout), stopping at the first clean layout; for ``fit: shrink`` only, the
+body size is then binary-searched down to a floor. A runt that nothing pulls back is
+balanced: the page before ends early so the last page holds real content.
+``fit: shrink`` keeps its meaning for page limits: a handout over its limit gets the
+largest body size (on a 0.25 pt grid) that fits it. Only the chosen layout is
+written, so extra tries cost layout time, not PDF writing.
 """
 
 from __future__ import annotations
@@ -234,12 +236,15 @@ BALANCE_TRIES = 2
 
 
 def _balanced(chosen: _Try, attempt: Callable[[Page], _Try | None]) -> _Try | None:
-    """``chosen`` with a block carried over to its runt last page, if that is clean.
+    """``chosen`` with content carried over to its runt last page, if that is better.
 
-    The last resort for a runt that no fitting pulls back: a page break before a
-    block of the page before (see :func:`handouts.render.layout.balance_candidates`).
-    Kept only when the page count stays and the last page is no runt; the gap it
-    leaves on the page before is explained, not a problem.
+    The last resort for a runt that no fitting pulls back. First the finer way: the
+    page before ends early, by as much as the last page lacks (see
+    :func:`handouts.render.layout.balance_shortening`), and the engine moves whatever no
+    longer fits; else a page break before a block of the page before (see
+    :func:`handouts.render.layout.balance_candidates`). Kept only when the page count
+    stays, the last page is no runt and nothing else got worse; the gap it may leave
+    on the page before is explained, not a problem.
     """
     ways: list[tuple[str, str | None]] = []
     shorter = balance_shortening(chosen.measure)
@@ -254,10 +259,16 @@ def _balanced(chosen: _Try, attempt: Callable[[Page], _Try | None]) -> _Try | No
                                             fit=chosen.page.fit + split + (entry,)))
         if found is None or found.pages != chosen.pages:
             continue
-        if not any(p.kind == RUNT for p in found.problems):
-            found.problems = explain_balance(found.problems, found.measure, block)
+        explained = explain_balance(found.problems, found.measure, block)
+        if (not any(p.kind == RUNT for p in explained)
+                and _fixable(explained) < _fixable(chosen.problems)):
+            found.problems = explained
             return found
     return None
+
+
+def _fixable(problems: list[LayoutProblem]) -> int:
+    return sum(p.kind in FIXABLE for p in problems)
 
 
 def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
