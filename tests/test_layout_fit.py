@@ -250,3 +250,23 @@ def test_check_names_a_balanced_page_only_when_asked() -> None:
     assert ("note: layout: es/general/long-letter-standard: page 2 is 68% full: page 2 "
             "ends early so that the last page holds more than the contact box and the "
             "sources") in told.output
+
+
+def test_fitting_tries_what_the_problem_calls_for() -> None:
+    from handouts.render.layout import PICTURE_APART, LayoutProblem
+    from handouts.render.render import FIT_STEPS, _targeted, _Try
+
+    def tries(*problems: LayoutProblem, large: bool = False) -> list[tuple[str, ...]]:
+        return _targeted(_Try(None, None, [], list(problems)), list(FIT_STEPS), large)
+
+    everything_but_split = ("fit-tight", "fit-small-figure", "fit-compact-fineprint")
+    # a runt: tighter spacing, then the most compact layout, whose boxes do not split
+    assert tries(LayoutProblem(RUNT, 3, "")) == [("fit-tight",), everything_but_split]
+    # a gap left by the safety box: it splits first, alone
+    assert tries(LayoutProblem(GAP, 2, "", "precautions")) == [
+        ("fit-split",), ("fit-tight",), FIT_STEPS]
+    # a gap left by a block that cannot split: no split alone
+    assert tries(LayoutProblem(GAP, 2, "", "contact"))[0] == ("fit-tight",)
+    # a picture apart: a smaller picture first
+    assert tries(LayoutProblem(PICTURE_APART, 2, "", "picture 1"), large=True)[0] == (
+        "fit-small-figure",)
