@@ -89,8 +89,15 @@ def coverage(project: Project) -> Coverage:
     entries = tuple((e.file, tuple(e.languages or ()), (project.root / e.file).stat().st_mtime_ns)
                     for e in project.config.fonts)
     declared = _coverage(project.root, stylesheet, stylesheet.stat().st_mtime_ns, entries)
+    return _with_scripts(declared, scripts.installed_fonts())
+
+
+@lru_cache(maxsize=16)
+def _with_scripts(declared: Coverage, installed: tuple[scripts.ScriptFont, ...]) -> Coverage:
+    # Cached, so each named copy neither unions the script fonts' maps again nor loses
+    # the per-language unions kept on the Coverage (tens of thousands of code points).
     return dataclasses.replace(declared, scripts=frozenset().union(
-        *(font.cmap() for font in scripts.installed_fonts())))
+        *(font.cmap() for font in installed)))
 
 
 @lru_cache(maxsize=16)

@@ -6,9 +6,11 @@ as they were.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from handouts.checks.glyphs import check_client
 from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
@@ -16,6 +18,7 @@ from handouts.output import write_atomic
 from handouts.project.config import CONFIG_NAME, Project, load_config
 from handouts.project.content import Document, discover, load_document
 from handouts.project.sourcefile import LineMap
+from handouts.render import scripts
 from handouts.render.compose import compose
 from handouts.render.render import Output, PersonalCopies, over_limit, render_page
 from handouts.render.theme import validate_templates
@@ -100,24 +103,69 @@ def load(root: Path, names: tuple[str, ...] = (), *,
     return Project(root, config, CONFIG_NAME, lines), documents
 
 
+class CheckedVariants:
+    """The fast checks' errors for one loaded project, kept per variant and day.
+
+    The fast checks read only the project as loaded (never a client's details), so a
+    process that keeps a loaded project (a ``handouts serve`` worker, per project
+    version) runs them once per variant and day instead of for every named copy. The
+    day is part of the key because a review date falls due at midnight, and so are the
+    script fonts installed on this machine, which the glyph check reads. Nothing
+    personal is kept: the client's characters are checked on every copy.
+    """
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._errors: dict[tuple[Any, ...], list[Problem]] = {}
+
+    def errors(self, project: Project, documents: list[Document], variants: list[Variant],
+               today: dt.date) -> list[Problem] | None:
+        """The kept errors of these variants on ``today`` (None when not checked yet)."""
+        if project is not self.project:  # another load of the project: never its answer
+            return None
+        found = self._errors.get(self._key(documents, variants, today))
+        return None if found is None else list(found)
+
+    def keep(self, project: Project, documents: list[Document], variants: list[Variant],
+             today: dt.date, errors: list[Problem]) -> None:
+        """Remember the errors of these variants on ``today``."""
+        if project is self.project:
+            self._errors[self._key(documents, variants, today)] = list(errors)
+
+    @staticmethod
+    def _key(documents: list[Document], variants: list[Variant], today: dt.date
+             ) -> tuple[Any, ...]:
+        # The glyph check also reads the script fonts installed on this machine.
+        fonts = tuple(font.css_family for font in scripts.installed_fonts())
+        return tuple(d.name for d in documents), tuple(variants), today, fonts
+
+
 def refuse_on_check_errors(project: Project, documents: list[Document],
-                           variants: list[Variant]) -> None:
+                           variants: list[Variant], *,
+                           checked: CheckedVariants | None = None) -> None:
     """Run the fast checks (no rendering) and raise if any finds an error.
 
     Problems that belong to a single variant (a missing translation) are left to the
-    render step, which reports them per variant.
+    render step, which reports them per variant. With ``checked``, variants already
+    checked today for this loaded project are not checked again.
     """
     from handouts.commands.check import fast_checks
 
-    errors = fast_checks(project, documents, variants).errors()
+    today = dt.date.today()
+    errors = None if checked is None else checked.errors(project, documents, variants, today)
+    if errors is None:
+        errors = fast_checks(project, documents, variants, today).errors()
+        if checked is not None:
+            checked.keep(project, documents, variants, today, errors)
     if errors:
         raise ValidationError(errors)
 
 
 def _refuse_before_rendering(project: Project, documents: list[Document],
-                             variants: list[Variant], client: Client | None) -> None:
+                             variants: list[Variant], client: Client | None,
+                             checked: CheckedVariants | None = None) -> None:
     """The fast checks, and the client's characters, before anything is rendered."""
-    refuse_on_check_errors(project, documents, variants)
+    refuse_on_check_errors(project, documents, variants, checked=checked)
     if client is not None:  # personal data: checked here, named by option, never quoted
         found = dict.fromkeys(p for v in variants
                               for p in check_client(project, client, v.language, None, None,
@@ -264,21 +312,24 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                     audience: str = GENERAL, language: str | None = None,
                     print_size: PrintSize = "standard", client: Client | None = None,
                     copies: PersonalCopies | None = None,
+                    checked: CheckedVariants | None = None,
                     location: str | None = None) -> InMemory:
     """Render one loaded handout in one variant, the way :func:`build` does, into memory.
 
     ``project`` and ``document`` come from :func:`load`. The same checks run in the
     same order (fast checks, the client's characters, composing, page limit), so the
     bytes equal what ``build`` writes for the same choices. A named copy is made by
-    ``copies`` when given (same bytes, faster; see :class:`PersonalCopies`). Used by
-    ``handouts serve``, where personal PDFs must never touch the disk.
+    ``copies`` when given (same bytes, faster; see :class:`PersonalCopies`); with
+    ``checked``, the fast checks of a variant run once a day for this loaded project
+    (see :class:`CheckedVariants`). Used by ``handouts serve``, where personal PDFs must
+    never touch the disk.
 
     Raises :class:`ValidationError` or :class:`RenderError` like :func:`build`.
     """
     variant = Variant(document.name, audience, language or document.handout.language,
                       paper or project.config.defaults.paper, print_size,
                       _location(project, location))
-    _refuse_before_rendering(project, [document], [variant], client)
+    _refuse_before_rendering(project, [document], [variant], client, checked)
     output, problems = variant_pdf(project, document, variant, client, copies=copies)
     if output is None or errors_only(problems):
         raise RenderError(problems)

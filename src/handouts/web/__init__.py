@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ from handouts.web import security
 from handouts.web.workers import RenderPool, project_version
 
 log = logging.getLogger("handouts.web")
+
+#: Longest time (seconds) a project version is reused while the watcher runs, so an
+#: edit shows up within a second even if the watcher missed it.
+VERSION_TTL = 0.5
 
 
 @dataclass
@@ -57,11 +62,32 @@ class Site:
         #: time.monotonic() of the watcher's last change (for tests and benchmarks).
         self.changed_at = 0.0
         self.stopping = threading.Event()
+        #: Set while the file watcher runs: only then may :meth:`version` be reused.
+        self.watching = threading.Event()
+        #: (generation, time.monotonic(), version) of the last digest made while watching.
+        self._version: tuple[int, float, str] | None = None
         self.extras: dict[str, Any] = {}
 
     def version(self) -> str:
-        """The current project version (see :func:`project_version`)."""
-        return project_version(self.root)
+        """The current project version (see :func:`project_version`).
+
+        Every page asks for it, and the digest stats every project file: while the
+        watcher runs, it is made again only after the watcher reports a change, or
+        after :data:`VERSION_TTL` seconds in case a change was missed (an edit made
+        while the watcher was starting). Without the watcher, every time.
+        """
+        if not self.watching.is_set():
+            return project_version(self.root)
+        # Read before the files: a change made after this read bumps the generation,
+        # so a digest of files older than the change is never kept past it.
+        generation = self.generation
+        now = time.monotonic()
+        kept = self._version
+        if kept is not None and kept[0] == generation and now - kept[1] < VERSION_TTL:
+            return kept[2]
+        version = project_version(self.root)
+        self._version = (generation, now, version)
+        return version
 
     def loaded(self) -> Loaded:
         """The project, loaded again when any of its files changed."""

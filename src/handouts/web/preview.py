@@ -167,6 +167,7 @@ def start_watcher(site: Any) -> threading.Thread:
     import watchfiles
 
     def run() -> None:
+        site.watching.set()
         try:
             for _changes in watchfiles.watch(site.root, watch_filter=_relevant(site.root),
                                              debounce=50, step=20, stop_event=site.stopping,
@@ -174,6 +175,8 @@ def start_watcher(site: Any) -> threading.Thread:
                 site.notify(time.monotonic())
         except Exception as exc:  # no live reload, but the pages still work
             log.warning("file watcher stopped (%s)", type(exc).__name__)
+        finally:  # nobody reports changes now: the version is digested every time again
+            site.watching.clear()
 
     thread = threading.Thread(target=run, name="handouts-watcher", daemon=True)
     thread.start()

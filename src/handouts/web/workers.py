@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handouts.commands.build import build_in_memory, load
+from handouts.commands.build import CheckedVariants, build_in_memory, load
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.variants.clients import Client
 
@@ -34,8 +34,10 @@ MAX_TASKS_PER_CHILD = 200
 PREVIEW_SCALE = 96 / 72
 THUMB_SCALE = 24 / 72
 
-#: Files and folders whose changes make a new project version (output/ is not one).
-WATCHED = ("handouts.yaml", "content", "templates", "assets")
+#: Files and folders whose changes make a new project version (output/ is not one):
+#: with the project's theme words (locale/) and fonts (fonts/, where the README puts
+#: them), since a worker keeps its fast checks' results per version.
+WATCHED = ("handouts.yaml", "content", "templates", "assets", "locale", "fonts")
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,36 @@ def project_version(root: Path) -> str:
 _CACHE: dict[str, Any] = {"version": None, "handouts": {}}
 
 
+#: Allocations between the worker's young-generation collections (Python's default: 700).
+#: A named copy builds and drops tens of thousands of layout objects; at 700 the
+#: collector ran about 8 times per copy and pushed short-lived boxes into the older
+#: generations, which are walked again later: about 2.5 ms of every copy, 1 ms after.
+GC_THRESHOLD = 5000
+
+
 def warm_up() -> None:
-    """Worker initializer: load the engine and fonts once."""
+    """Worker initializer: load the engine and fonts once, and collect garbage less often."""
+    import gc
+
     from handouts.render.render import settle
 
     settle()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def _loaded(root: str, version: str, name: str) -> tuple[Any, Any, Any]:
-    """(project, document, PersonalCopies) for this version of the project."""
+@dataclass
+class _Kept:
+    """What a worker keeps of one handout for one project version (nothing personal
+    but the layouts :class:`PersonalCopies` keeps in memory)."""
+
+    project: Any
+    document: Any
+    copies: Any  # PersonalCopies
+    checked: CheckedVariants
+
+
+def _loaded(root: str, version: str, name: str) -> _Kept:
+    """The loaded handout, its copies and its checked variants for this project version."""
     from handouts.render.render import PersonalCopies
 
     if _CACHE["version"] != (root, version):
@@ -104,8 +127,9 @@ def _loaded(root: str, version: str, name: str) -> tuple[Any, Any, Any]:
     handouts = _CACHE["handouts"]
     if name not in handouts:
         project, documents = load(Path(root), (name,))
-        handouts[name] = (project, documents[0], PersonalCopies(project))
-    return handouts[name]
+        handouts[name] = _Kept(project, documents[0], PersonalCopies(project),
+                               CheckedVariants(project))
+    return handouts[name]  # type: ignore[no-any-return]
 
 
 def page_images(pdf: bytes, scale: float, first: int | None = None) -> list[bytes]:
@@ -131,11 +155,12 @@ def render(root: str, version: str, name: str, choices: Choices, client: Client 
            images: float | None = None, first: int | None = None) -> Result:
     """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a scale)."""
     try:
-        project, document, copies = _loaded(root, version, name)
-        built = build_in_memory(project, document, paper=choices.paper,  # type: ignore[arg-type]
+        kept = _loaded(root, version, name)
+        built = build_in_memory(kept.project, kept.document,
+                                paper=choices.paper,  # type: ignore[arg-type]
                                 audience=choices.audience, language=choices.language,
                                 print_size=choices.print_size,  # type: ignore[arg-type]
-                                client=client, copies=copies)
+                                client=client, copies=kept.copies, checked=kept.checked)
     except HandoutsError as exc:
         return Result(problems=exc.problems)
     except Exception as exc:  # an engine failure is this request's problem only

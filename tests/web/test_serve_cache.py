@@ -1,0 +1,252 @@
+"""What ``handouts serve`` keeps between requests, and that it never answers from a stale
+or too-broad copy: the worker's per-version checks and layouts, and the server's
+project version while the file watcher runs."""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+import types
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from pypdf import PdfReader
+
+import handouts.web
+from handouts.commands import build as build_module
+from handouts.commands.build import CheckedVariants, load, refuse_on_check_errors
+from handouts.commands.check import _add_months
+from handouts.errors import ValidationError
+from handouts.variants.plan import Variant
+from handouts.web import VERSION_TTL, create_app, preview, site_of
+from handouts.web.workers import RenderPool, project_version
+
+NAME = "Zoë Example-Client"
+FIELDS = {"client": NAME, "note": "Keep the pressure gentle on the left side.",
+          "therapist": "Ana Ruiz", "next_appointment": "2026-03-14"}
+CONTENT = "content/back-massage.yaml"
+#: Characters no font of the theme or the installed script fonts has (as in test_routes).
+UNPRINTABLE = "\u2ff0\U0001D11E"
+
+
+@pytest.fixture
+def app(example: Path) -> Flask:
+    """The app on the example project, rendering in this thread (through the worker's
+    own task and caches), without the file watcher."""
+    app = create_app(example, pool=RenderPool(inline=True), watch=False)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client (keeps its cookies)."""
+    return app.test_client()
+
+
+def post_copy(browser: FlaskClient, **fields: str) -> tuple[int, str, bytes]:
+    """POST the form for a named PDF: (status, HTML or "", PDF bytes or b"")."""
+    html = browser.get("/h/back-massage").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert token, html
+    response = browser.post("/h/back-massage/pdf",
+                           data={**FIELDS, **fields, "csrf_token": token.group(1)})
+    if response.mimetype == "application/pdf":
+        return response.status_code, "", response.data
+    return response.status_code, response.get_data(as_text=True), b""
+
+
+def pdf_text(data: bytes) -> str:
+    """Every page's text, read back from the PDF."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def squeeze(html: str) -> str:
+    """``html`` with each run of white space made one space."""
+    return re.sub(r"\s+", " ", html)
+
+
+def edit(root: Path, old: str, new: str) -> None:
+    """Replace ``old`` (which must be there) in the handout's content file."""
+    path = root / CONTENT
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+# ----------------------------------------------------------------- in the worker
+
+def test_an_edited_content_file_changes_the_next_named_copy(client: FlaskClient,
+                                                            example: Path) -> None:
+    status, html, pdf = post_copy(client)
+    assert status == 200, html
+    assert "A gentle back massage can help" in pdf_text(pdf)
+    edit(example, "A gentle back massage can help", "A calm back massage can help")
+    status, html, pdf = post_copy(client, client="Another Client")
+    assert status == 200, html
+    text = pdf_text(pdf)
+    assert "A calm back massage can help" in text
+    assert "A gentle back massage can help" not in text
+    assert "Another Client" in text
+
+
+def test_a_check_error_made_by_an_edit_refuses_the_next_copy(client: FlaskClient,
+                                                            example: Path) -> None:
+    status, html, _ = post_copy(client)
+    assert status == 200, html  # the worker now keeps this version's check result
+    edit(example, "reviewed: 2026-11-02", "reviewed: 2001-01-02")
+    status, html, pdf = post_copy(client)
+    assert status == 422 and not pdf
+    assert "last reviewed 2001-01-02; a review was due" in html
+    assert "review.reviewed" in html
+
+
+def test_a_kept_check_error_still_refuses_every_copy(client: FlaskClient,
+                                                     example: Path) -> None:
+    edit(example, "reviewed: 2026-11-02", "reviewed: 2001-01-02")
+    answers = [post_copy(client, client=name) for name in ("First Client", "Second Client")]
+    for status, html, pdf in answers:
+        assert status == 422 and not pdf
+        assert "last reviewed 2001-01-02; a review was due" in html
+
+
+def test_a_client_character_no_font_has_is_refused_after_the_checks_were_kept(
+        client: FlaskClient) -> None:
+    status, html, _ = post_copy(client)
+    assert status == 200, html
+    status, html, pdf = post_copy(client, client=f"Ana {UNPRINTABLE}")
+    assert status == 422 and not pdf
+    assert "<code>client</code> has 1 character that no font can print" in squeeze(html)
+    status, html, pdf = post_copy(client, client="Ana", note=f"Ice {UNPRINTABLE}")
+    assert status == 422 and not pdf
+    assert "<code>note</code> has 1 character that no font can print" in squeeze(html)
+    # The same worker still makes copies for printable names afterwards.
+    status, html, pdf = post_copy(client, client="Bea Example")
+    assert status == 200 and "Bea Example" in pdf_text(pdf)
+
+
+def test_kept_check_results_hold_no_client_details(client: FlaskClient, example: Path) -> None:
+    from handouts.web import workers
+
+    assert post_copy(client)[0] == 200
+    assert post_copy(client, client=f"Ana {UNPRINTABLE}")[0] == 422
+    kept = workers._CACHE["handouts"]["back-massage"]
+    assert kept.checked._errors  # the checks were kept...
+    text = repr(kept.checked._errors)
+    for value in (NAME, "Zo", FIELDS["note"], FIELDS["therapist"], UNPRINTABLE):
+        assert value not in text  # ...and nothing of a client with them
+
+
+def _variant(root: Path) -> tuple[object, list[object], Variant]:
+    project, documents = load(root, ("back-massage",))
+    doc = documents[0]
+    return project, documents, Variant(doc.name, "general", "en", "letter", "standard", None)
+
+
+def test_kept_checks_are_run_again_on_the_next_day(example: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A review date falls due at midnight: a worker running for days must see it."""
+    project, documents, variant = _variant(example)
+    reviewed = documents[0].handout.review.reviewed  # type: ignore[attr-defined]
+    last_day = _add_months(reviewed, 2 * project.config.checks.review_months)  # type: ignore[attr-defined]
+    today = [last_day]
+
+    class Day:
+        @staticmethod
+        def today() -> object:
+            return today[0]
+
+    monkeypatch.setattr(build_module, "dt", types.SimpleNamespace(date=Day))
+    checked = CheckedVariants(project)  # type: ignore[arg-type]
+    refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]
+    refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]
+    today[0] = last_day.fromordinal(last_day.toordinal() + 1)
+    with pytest.raises(ValidationError) as refused:
+        refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]
+    assert [p.field for p in refused.value.problems] == ["review.reviewed"]
+
+
+def test_kept_checks_answer_only_for_their_own_load_of_the_project(example: Path) -> None:
+    project, documents, variant = _variant(example)
+    checked = CheckedVariants(project)  # type: ignore[arg-type]
+    refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]
+    edit(example, "reviewed: 2026-11-02", "reviewed: 2001-01-02")
+    again, documents_again, _ = _variant(example)
+    with pytest.raises(ValidationError):
+        refuse_on_check_errors(again, documents_again, [variant], checked=checked)  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------- in the server
+
+class Clock:
+    """A stand-in for :mod:`time` in :mod:`handouts.web` (monotonic only)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The server's clock, moved by hand."""
+    fake = Clock()
+    monkeypatch.setattr(handouts.web, "time", fake)
+    return fake
+
+
+def test_without_the_watcher_every_version_is_read_from_the_files(app: Flask, example: Path,
+                                                                 clock: Clock) -> None:
+    site = site_of(app)
+    before = site.version()
+    edit(example, "A gentle back massage", "A calm back massage")
+    assert site.version() != before
+    assert site.version() == project_version(example)
+
+
+def test_while_watching_a_reported_change_makes_a_new_version(app: Flask, example: Path,
+                                                             clock: Clock) -> None:
+    site = site_of(app)
+    site.watching.set()
+    before = site.version()
+    edit(example, "A gentle back massage", "A calm back massage")
+    site.notify(clock.now)
+    assert site.version() == project_version(example) != before
+
+
+def test_while_watching_a_missed_change_shows_within_a_second(app: Flask, example: Path,
+                                                             clock: Clock) -> None:
+    site = site_of(app)
+    site.watching.set()
+    before = site.version()
+    edit(example, "A gentle back massage", "A calm back massage")  # never reported
+    clock.now += VERSION_TTL
+    assert VERSION_TTL <= 1.0
+    assert site.version() == project_version(example) != before
+
+
+def test_a_change_in_the_projects_theme_words_or_fonts_is_a_new_version(example: Path) -> None:
+    before = project_version(example)
+    (example / "locale").mkdir()
+    (example / "locale" / "de.po").write_text('msgid ""\nmsgstr ""\n', encoding="utf-8")
+    with_words = project_version(example)
+    (example / "fonts").mkdir()
+    (example / "fonts" / "Extra.ttf").write_bytes(b"\0" * 10)
+    assert len({before, with_words, project_version(example)}) == 3
+
+
+def test_the_watcher_says_while_it_runs(example: Path) -> None:
+    app = create_app(example, pool=RenderPool(inline=True), watch=False)
+    site = site_of(app)
+    assert not site.watching.is_set()
+    thread = preview.start_watcher(site)
+    assert site.watching.wait(timeout=10)
+    site.stop()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert not site.watching.is_set()
+    assert isinstance(thread, threading.Thread)
