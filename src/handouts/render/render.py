@@ -442,8 +442,12 @@ class PersonalCopies:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        #: Kept layouts, with the fitting classes they were laid out with.
-        self._bases: dict[tuple[str, float], tuple[Any, tuple[str, ...]]] = {}
+        #: Kept layouts, by page (hash, without its block), fitting classes and block
+        #: height laid out with those classes.
+        self._bases: dict[tuple[str, tuple[str, ...], float], Any] = {}
+        #: The fitting classes of each page's last kept layout: a client's block is laid
+        #: out with them first (once, when they are the ones its layout needs).
+        self._fits: dict[str, tuple[str, ...]] = {}
         #: Pages (by hash, without their block) that had to shrink: always rendered in full.
         self._shrinks: set[str] = set()
         #: How many copies were made by swapping the block (the rest were full renders).
@@ -460,33 +464,19 @@ class PersonalCopies:
         parts = split_personal(html)
         if parts is None:
             return render_page(self.project, document, page)
-        shell, piece_html = parts
+        shell, _ = parts
         shell_key = hashlib.sha256(shell.encode()).hexdigest()
         if shell_key in self._shrinks or _styles_in_body(shell):
             return render_page(self.project, document, page)
-        options = _engine_options(self.project, document, page.language)
-        defaults = self.project.config.defaults
-        engine = pdf.engine()
-        try:
-            with pdf.time_limit(defaults.render_timeout):
-                piece = engine.lay_out(piece_html, **options)
-        except pdf.RenderTimeout:
-            return render_page(self.project, document, page)
-        height = engine.block_height(piece, PERSONAL_CLASS)
-        key = (shell_key, round(height or -1.0, 3))
-        kept = self._bases.get(key) if height is not None else None
-        if kept is not None:
-            base, fit = kept
-            if fit:  # the kept layout was fitted: lay the block out in the fitted page
-                try:
-                    fitted = split_personal(render_html(dataclasses.replace(page, fit=fit),
-                                                        self.project.templates_dir))
-                    with pdf.time_limit(defaults.render_timeout):
-                        piece = engine.lay_out(fitted[1], **options) if fitted else None
-                except (TemplateFailure, pdf.RenderTimeout):
-                    piece = None
-            swapped = engine.swap_block(base, piece, PERSONAL_CLASS) if piece else None
+        # The block laid out alone, in the page as the kept layout was fitted (fitting
+        # classes may style it: tighter spacing changes its heading's margin).
+        fit = self._fits.get(shell_key, ())
+        piece, height = self._block(document, page, fit)
+        base = self._bases.get((shell_key, fit, height)) if height is not None else None
+        if base is not None and piece is not None:
+            swapped = pdf.engine().swap_block(base, piece, PERSONAL_CLASS)
             if swapped is not None:
+                defaults = self.project.config.defaults
                 try:
                     output = _rendered(self.project, document, lambda e: e.write(
                         swapped, source=document.display, archive=defaults.archive))
@@ -500,8 +490,32 @@ class PersonalCopies:
             self._shrinks.add(shell_key)  # shrunk copies are always laid out in full
             return output
         if layout is not None and height is not None and not errors_only(output.problems):
-            self._bases[key] = (layout, output.fit)
+            if output.fit != fit:  # this layout was fitted otherwise: its block's height
+                _, height = self._block(document, page, output.fit)
+            if height is not None:
+                self._bases[(shell_key, output.fit, height)] = layout
+                self._fits[shell_key] = output.fit
         return output
+
+    def _block(self, document: Document, page: Page, fit: tuple[str, ...]
+               ) -> tuple[Any, float | None]:
+        """The client's block laid out alone in ``page`` fitted with ``fit``, and its
+        height (rounded to 0.001 pt; None when it cannot be laid out or measured)."""
+        from handouts.render import pdf
+
+        try:
+            parts = split_personal(render_html(dataclasses.replace(page, fit=fit),
+                                               self.project.templates_dir))
+            if parts is None:
+                return None, None
+            engine = pdf.engine()
+            with pdf.time_limit(self.project.config.defaults.render_timeout):
+                piece = engine.lay_out(parts[1], **_engine_options(self.project, document,
+                                                                   page.language))
+        except (TemplateFailure, pdf.RenderTimeout):
+            return None, None
+        height = engine.block_height(piece, PERSONAL_CLASS)
+        return piece, None if height is None else round(height, 3)
 
 
 def _styles_in_body(shell: str) -> bool:
