@@ -196,6 +196,12 @@ def run(n: int, sample: int, memory_sizes: tuple[int, int], clients: int,
         rows.append(Row("ours, 1 worker, per document", f"{one * 1000:.0f} ms"))
         rows.append(Row("overhead over the floor", f"{one / per_floor:.2f}x", "<= 1.10x",
                         one / per_floor <= 1.10))
+        # The floor renders each document once; ours also lays out again what fitting
+        # must fix (its own budget: 1.15x). Measured apart, on the first 40 variants.
+        _, set_share, set_ratio, set_count = fitting_cost(root, min(n, 40) if n > 4 else n)
+        rows.append(Row(f"of which automatic fitting, this set ({set_count} variants, "
+                        f"{set_share:.0%} laid out again): CPU fitted / unfitted",
+                        f"{set_ratio:.2f}x", "<= 1.15x", set_ratio <= 1.15))
         extra, share, ratio, count = fitting_cost(REPO, fit_limit)
         rows.append(Row(f"automatic fitting, example batch ({count} PDFs): extra layouts "
                         "per variant (variants laid out again)", f"{extra:.2f} ({share:.0%})"))

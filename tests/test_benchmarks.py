@@ -97,7 +97,7 @@ def test_benchmark_quick_run_reports_consistent_measurements(tmp_path: Path) -> 
     assert 20 < small.value < 2000  # megabytes of a real Python process with WeasyPrint loaded
     targets = {name: (number, target, met) for name, (number, target, met) in rows.items()
                if target}
-    assert len(targets) == 7
+    assert len(targets) == 8
     fitted = value["automatic fitting: batch CPU time, fitted / unfitted"]
     assert fitted.value >= 0.9  # fitting never makes a batch cheaper than no fitting
     for name, (number, target, met) in targets.items():
