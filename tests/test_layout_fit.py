@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any
@@ -270,3 +271,28 @@ def test_fitting_tries_what_the_problem_calls_for() -> None:
     # a picture apart: a smaller picture first
     assert tries(LayoutProblem(PICTURE_APART, 2, "", "picture 1"), large=True)[0] == (
         "fit-small-figure",)
+
+
+def test_a_layout_warning_names_only_what_fitting_tried() -> None:
+    from handouts.render.layout import LayoutProblem
+    from handouts.render.render import Output, tried_words
+    from handouts.render.theme import Page
+
+    project, documents = load(STRESS)
+    document = documents[0]
+    variant = plan_matrix(project.config.batch, [document.name])[0]
+    runt = LayoutProblem(RUNT, 3, "the last page (page 3) is only 20% full and holds little")
+    page, _ = compose(project, document, variant)
+    assert isinstance(page, Page)
+    tries = [dataclasses.replace(page, fit=("fit-tight",)),
+             dataclasses.replace(page, fit=("fit-split", "fit-short-2-40"))]
+    output = Output(b"", 3, tried=tried_words(tries), extra_renders=2,
+                    layout_problems=[runt])
+    [warning] = layout_problems(document, variant, output)
+    assert warning.message.endswith(
+        "holds little; fitting tried tighter spacing, long boxes split across pages and "
+        "carrying content over to the last page, and kept the shortest layout")
+    # nothing tried (the content cannot fit one page fewer): says so instead
+    [hopeless] = layout_problems(document, variant, Output(b"", 3, layout_problems=[runt]))
+    assert hopeless.message.endswith(
+        "; fitting cannot help: the content does not fit one page fewer")

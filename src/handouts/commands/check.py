@@ -349,13 +349,12 @@ def layout_problems(document: Document, variant: Variant, output: Any) -> list[P
     """The layout judge's findings on the fitted PDF (see :mod:`handouts.render.layout`), as
     warnings on the content file, saying what fitting tried when it could not help."""
     from handouts.render.layout import BALANCED, FIXABLE
-    from handouts.render.render import FIT_WORDS
 
     tried = ""
-    if output.extra_renders:
-        tried = ("; fitting tried " + ", ".join(FIT_WORDS.values())
-                 + (" and smaller body text" if document.handout.fit == "shrink" else "")
-                 + " and kept the shortest layout")
+    if output.tried:
+        *rest, last = output.tried
+        tried = ("; fitting tried " + (", ".join(rest) + " and " if rest else "") + last
+                 + ", and kept the shortest layout")
     why = {"runt": "; fitting cannot help: the content does not fit one page fewer",
            "gap": "; fitting cannot help: that block cannot split and does not fit the space"}
     return [Problem(document.display, None, "layout",

@@ -57,12 +57,25 @@ BASE_SIZE = {False: 12.0, True: 18.0}
 MIN_SIZE = {False: 11.0, True: 18.0}
 SHRINK_STEP = 0.25
 
-#: The theme's fitting classes, each try adding one (see handout.css, "automatic fitting").
+#: The theme's fitting classes (see handout.css, "automatic fitting"); a try uses the
+#: ones its problem calls for (:func:`_targeted`).
 FIT_STEPS = ("fit-tight", "fit-split", "fit-small-figure", "fit-compact-fineprint")
 #: What each fitting class does, for messages.
 FIT_WORDS = {"fit-tight": "tighter spacing", "fit-split": "long boxes split across pages",
              "fit-small-figure": "smaller step pictures",
              "fit-compact-fineprint": "compact sources and disclaimer"}
+
+
+def tried_words(pages: list[Page]) -> tuple[str, ...]:
+    """What the layouts of ``pages`` (the tries beyond the first) tried, in words, for
+    messages: each fitting class once, a smaller body size, balancing."""
+    entries = {e for page in pages for e in page.fit}
+    words = [FIT_WORDS[name] for name in FIT_STEPS if name in entries]
+    if any(page.base_size is not None for page in pages):
+        words.append("smaller body text")
+    if any(e.startswith((BREAK_PREFIX, SHORT_PREFIX)) for e in entries):
+        words.append("carrying content over to the last page")
+    return tuple(words)
 
 
 @dataclass
@@ -77,8 +90,9 @@ class Output:
     shrunk_to: float | None = None
     #: The fitting classes of the chosen layout (empty: the theme's own layout).
     fit: tuple[str, ...] = ()
-    #: Layouts made beyond the first, while fitting.
+    #: Layouts made beyond the first, while fitting, and what they tried (in words).
     extra_renders: int = 0
+    tried: tuple[str, ...] = ()
     #: The chosen layout, measured and judged (empty when it could not be measured).
     measure: list[PageMeasure] = field(default_factory=list)
     layout_problems: list[LayoutProblem] = field(default_factory=list)
@@ -199,6 +213,7 @@ def fit_page(project: Project, document: Document, page: Page, *,
             chosen.page.base_size and any(p.kind == RUNT for p in first.problems) else chosen
         chosen = _balanced(base, attempt) or chosen
     output = _write(project, document, chosen, extra=len(tries) - 1)
+    output.tried = tried_words([t.page for t in tries[1:]])
     return output, chosen.layout
 
 
