@@ -479,14 +479,15 @@ class PersonalCopies:
         parts = split_personal(html)
         if parts is None:
             return render_page(self.project, document, page)
-        shell, _ = parts
+        shell, piece_html = parts
         shell_key = hashlib.sha256(shell.encode()).hexdigest()
         if shell_key in self._shrinks or _styles_in_body(shell):
             return render_page(self.project, document, page)
         # The block laid out alone, in the page as the kept layout was fitted (fitting
         # classes may style it: tighter spacing changes its heading's margin).
         fit = self._fits.get(shell_key, ())
-        piece, height = self._block(document, page, fit)
+        piece, height = self._block(document, page, fit,
+                                     piece_html if fit == page.fit else None)
         base = self._bases.get((shell_key, fit, height)) if height is not None else None
         if base is not None and piece is not None:
             swapped = pdf.engine().swap_block(base, piece, PERSONAL_CLASS)
@@ -512,21 +513,24 @@ class PersonalCopies:
                 self._fits[shell_key] = output.fit
         return output
 
-    def _block(self, document: Document, page: Page, fit: tuple[str, ...]
-               ) -> tuple[Any, float | None]:
-        """The client's block laid out alone in ``page`` fitted with ``fit``, and its
-        height (rounded to 0.001 pt; None when it cannot be laid out or measured)."""
+    def _block(self, document: Document, page: Page, fit: tuple[str, ...],
+               piece_html: str | None = None) -> tuple[Any, float | None]:
+        """The client's block laid out alone in ``page`` fitted with ``fit`` (from
+        ``piece_html`` when that page's HTML is already split), and its height (rounded
+        to 0.001 pt; None when it cannot be laid out or measured)."""
         from handouts.render import pdf
 
         try:
-            parts = split_personal(render_html(dataclasses.replace(page, fit=fit),
-                                               self.project.templates_dir))
-            if parts is None:
-                return None, None
+            if piece_html is None:
+                parts = split_personal(render_html(dataclasses.replace(page, fit=fit),
+                                                   self.project.templates_dir))
+                if parts is None:
+                    return None, None
+                piece_html = parts[1]
             engine = pdf.engine()
             with pdf.time_limit(self.project.config.defaults.render_timeout):
-                piece = engine.lay_out(parts[1], **_engine_options(self.project, document,
-                                                                   page.language))
+                piece = engine.lay_out(piece_html, **_engine_options(self.project, document,
+                                                                     page.language))
         except (TemplateFailure, pdf.RenderTimeout):
             return None, None
         height = engine.block_height(piece, PERSONAL_CLASS)
