@@ -8,6 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from handouts.web import create_app
+from handouts.web.workers import RenderPool
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/lib/chromium/chromium")
@@ -36,6 +41,21 @@ def copy_example(target: Path) -> Path:
 def example(tmp_path: Path) -> Path:
     """A fresh copy of the example project."""
     return copy_example(tmp_path / "clinic")
+
+
+@pytest.fixture
+def app(example: Path) -> Flask:
+    """The app on the example project, rendering in the calling thread (through the
+    worker's own task and caches), without the file watcher."""
+    app = create_app(example, pool=RenderPool(inline=True), watch=False)
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser-like client (keeps its cookies)."""
+    return app.test_client()
 
 
 @pytest.fixture(scope="session")

@@ -26,18 +26,6 @@ FIELDS = {"client": NAME, "note": "Keep the pressure gentle on the left side.",
 CLIENT = Client(NAME, FIELDS["note"], FIELDS["therapist"], dt.date(2026, 3, 14))
 
 
-@pytest.fixture
-def app(example: Path) -> Flask:
-    """The app on the example project, rendering in the calling thread, no watcher."""
-    app = create_app(example, pool=RenderPool(inline=True), watch=False)
-    app.config["TESTING"] = True
-    return app
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A browser-like client (keeps its cookies)."""
-    return app.test_client()
 
 
 def csrf(client: FlaskClient, path: str = "/h/back-massage") -> str:

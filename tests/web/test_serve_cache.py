@@ -32,19 +32,6 @@ CONTENT = "content/back-massage.yaml"
 UNPRINTABLE = "\u2ff0\U0001D11E"
 
 
-@pytest.fixture
-def app(example: Path) -> Flask:
-    """The app on the example project, rendering in this thread (through the worker's
-    own task and caches), without the file watcher."""
-    app = create_app(example, pool=RenderPool(inline=True), watch=False)
-    app.config["TESTING"] = True
-    return app
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    """A browser-like client (keeps its cookies)."""
-    return app.test_client()
 
 
 def post_copy(browser: FlaskClient, **fields: str) -> tuple[int, str, bytes]:
