@@ -15,6 +15,7 @@ from handouts.cli import cli
 from handouts.render import theme
 from handouts.variants import i18n
 
+from .example_project import copy_example
 from .variant_project import make_project
 
 CONTENT = "content/hand-self-massage.yaml"
@@ -262,11 +263,7 @@ def test_a_percent_in_a_theme_word_cannot_crash_rendering(tmp_path: Path,
 
 def test_translation_that_changes_links_numbers_or_bold_is_an_error(project: Path,
                                                                      tmp_path: Path) -> None:
-    example = tmp_path / "example"
-    example.mkdir()
-    shutil.copy(REPO / "handouts.yaml", example)
-    for folder in ("content", "assets"):
-        shutil.copytree(REPO / folder, example / folder)
+    example = copy_example(tmp_path / "example")
     assert run(example, "check", "--no-render").exit_code == 0
     example_po = example / "content/back-massage.es.po"
     edit(example_po, "de forma **pareja**", "de forma pareja [aquí](https://evil.example)")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import shutil
 from pathlib import Path
 
 import pdfplumber
@@ -25,6 +24,8 @@ from handouts.render import scripts
 from handouts.variants import i18n
 from handouts.variants.clients import Client
 
+from .example_project import copy_example
+
 REPO = Path(__file__).resolve().parent.parent
 NEW_CATALOGS = ("zh", "zh_Hant", "vi", "fil", "ko", "ru", "ar", "ht", "pt", "fr")
 CJK = scripts.SCRIPT_FONTS[-1]
@@ -35,13 +36,8 @@ needs_fonts = pytest.mark.skipif(not (CJK.installed and ARABIC.installed),
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    """A copy of the example project (content, config, assets)."""
-    project = tmp_path / "p"
-    project.mkdir()
-    for name in ("content", "assets"):
-        shutil.copytree(REPO / name, project / name)
-    shutil.copy(REPO / "handouts.yaml", project / "handouts.yaml")
-    return project
+    """A copy of the example project."""
+    return copy_example(tmp_path / "p")
 
 
 def _ids(po: Path) -> tuple[set[str], dict[str, str]]:

@@ -3,13 +3,14 @@ from offline dictionaries, and an honest message where no validated formula exis
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from handouts.checks import readability
 from handouts.commands.check import check
+
+from .example_project import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -80,11 +81,7 @@ def test_no_formula_languages_are_named_not_guessed() -> None:
 
 
 def test_check_says_so_once_and_checks_sentence_length(tmp_path: Path) -> None:
-    root = tmp_path / "p"
-    root.mkdir()
-    for name in ("content", "assets"):
-        shutil.copytree(REPO / name, root / name)
-    shutil.copy(REPO / "handouts.yaml", root / "handouts.yaml")
+    root = copy_example(tmp_path / "p")
     po = root / "content" / "back-massage.zh.po"
     long = "这" * 60 + "。"
     po.write_text(po.read_text(encoding="utf-8").replace(

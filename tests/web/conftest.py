@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,8 @@ from flask.testing import FlaskClient
 
 from handouts.web import create_app
 from handouts.web.workers import RenderPool
+
+from ..example_project import copy_example as copy_with_full_batch
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/lib/chromium/chromium")
@@ -28,10 +29,10 @@ SMALL_BATCH = """batch:
 
 
 def copy_example(target: Path) -> Path:
-    """The repository's example project (two handouts, a translation, audiences), copied."""
-    for name in ("content", "templates", "assets"):
-        shutil.copytree(REPO / name, target / name)
-    config = (REPO / "handouts.yaml").read_text(encoding="utf-8")
+    """The repository's example project (two handouts, a translation, audiences), copied,
+    with a one-variant batch."""
+    copy_with_full_batch(target)
+    config = (target / "handouts.yaml").read_text(encoding="utf-8")
     config = re.sub(r"(?ms)^batch:\n.*?(?=^\S|\Z)", SMALL_BATCH, config)
     (target / "handouts.yaml").write_text(config, encoding="utf-8")
     return target
