@@ -19,7 +19,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 
 from handouts.errors import Problem
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
-from handouts.project.schema import Model, Text, validate
+from handouts.project.schema import Model, Text, alt_text_for, validate
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
@@ -145,10 +145,8 @@ class _Contact(Model):
     @field_validator("logo_alt", check_fields=False)
     @classmethod
     def _logo_alt(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get("logo") and not value:
-            raise ValueError("is required when a logo is set (describe the logo for screen "
-                             "readers, e.g. 'Massage Mesa logo')")
-        return value
+        return alt_text_for("logo", value, info, "a logo is set (describe the logo for "
+                                                 "screen readers, e.g. 'Massage Mesa logo')")
 
 
 class Location(_Contact):

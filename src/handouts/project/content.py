@@ -25,7 +25,7 @@ from pydantic import (
 from handouts.errors import Problem, Severity
 from handouts.project import markdown
 from handouts.project.config import check_web_url
-from handouts.project.schema import Model, Text, validate
+from handouts.project.schema import Model, Text, alt_text_for, validate
 from handouts.project.sourcefile import LineMap, format_loc, nearest_date, read_yaml
 
 #: Handout names become file names; keep them boring and safe everywhere.
@@ -155,10 +155,8 @@ class Step(Tagged):
     @field_validator("alt")
     @classmethod
     def _alt(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get("image") and not value:
-            raise ValueError("is required when a step has an image: describe what the "
-                             "picture shows for people who cannot see it")
-        return value
+        return alt_text_for("image", value, info, "a step has an image: describe what the "
+                                                  "picture shows for people who cannot see it")
 
 
 class Precautions(Model):

@@ -31,6 +31,15 @@ class Model(BaseModel):
 
 M = TypeVar("M", bound=BaseModel)
 
+
+def alt_text_for(image_field: str, value: str | None, info: pydantic.ValidationInfo,
+                 example: str) -> str | None:
+    """A validator's rule for alt text: required once ``image_field`` (validated before
+    it) names a picture, so screen readers can say what it shows."""
+    if info.data.get(image_field) and not value:
+        raise ValueError(f"is required when {example}")
+    return value
+
 _MESSAGES = {
     "missing": "is required",
     "string_type": "must be text",
