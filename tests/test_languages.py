@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pdfplumber
 import pypdf
@@ -209,3 +211,36 @@ def test_rtl_languages_get_the_mirror_stylesheet() -> None:
     assert [p.name for p in stylesheet_paths(None, "ar")] == ["handout.css", "rtl.css"]
     assert [p.name for p in stylesheet_paths(None, "he")] == ["handout.css", "rtl.css"]
     assert [p.name for p in stylesheet_paths(None, "zh")] == ["handout.css"]
+
+
+def _arabic_word_x(page: Any, word: str) -> list[tuple[float, float]]:
+    """(x0, top) of each place ``word`` is printed on ``page``: the PDF holds Arabic in
+    visual order and presentation forms, so words are compared reversed, NFKC."""
+    return [(w["x0"], w["top"]) for w in page.extract_words()
+            if unicodedata.normalize("NFKC", w["text"])[::-1] == word]
+
+
+@needs_fonts
+def test_arabic_page_mirrors_step_numbers_pictures_and_columns(root: Path) -> None:
+    """Right to left, everything the theme puts at the left is at the right: the step
+    numbers inside the text column (not in the page margin), a step's picture to the
+    left of its text, the first safety group and the first benefit in the right column."""
+    out = root / "out"
+    build(root, ("back-massage",), language="ar", out=out)
+    with _pdf(out / "ar" / "general" / "back-massage-letter-standard.pdf") as pdf:
+        first, second = pdf.pages[0], pdf.pages[1]
+        column_right = first.width - 16 / 25.4 * 72  # the theme's 16 mm side margins
+        numbers = [c for page in (first, second) for c in page.chars
+                   if c["text"].isdigit() and 11 < c["size"] < 12]
+        assert len(numbers) == 7
+        assert all(column_right - 25 < c["x1"] <= column_right for c in numbers)
+        [picture] = [r for r in first.rects + first.curves
+                     if abs(r["x1"] - r["x0"] - 52 / 25.4 * 72) < 2]
+        assert picture["x1"] < min(c["x0"] for c in numbers) - 20
+        [(before, top)] = _arabic_word_x(second, "قبل")[:1]
+        stop = [x for x, t in _arabic_word_x(second, "توقف") if abs(t - top) < 1]
+        call = [x for x, t in _arabic_word_x(second, "اتصل") if abs(t - top) < 1]
+        assert stop and call and before > stop[0] > call[0]
+        [(eases, row)] = _arabic_word_x(second, "يخفف")
+        [(treats, row2)] = _arabic_word_x(second, "يعالج")
+        assert abs(row - row2) < 1 and eases > treats
