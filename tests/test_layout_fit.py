@@ -296,3 +296,17 @@ def test_a_layout_warning_names_only_what_fitting_tried() -> None:
     [hopeless] = layout_problems(document, variant, Output(b"", 3, layout_problems=[runt]))
     assert hopeless.message.endswith(
         "; fitting cannot help: the content does not fit one page fewer")
+
+
+def test_a_short_footer_address_is_never_broken(example: list[Any]) -> None:
+    """The footer's e-mail (25 characters) moves to the next line whole: it used to end
+    a line with "hello" and start the next with "@massagemesa.example"."""
+    checked = 0
+    for variant, _, output in example:
+        if variant.language not in ("en", "es"):
+            continue  # the PDF holds right-to-left and CJK lines in visual order
+        for page in pdfplumber.open(io.BytesIO(output.pdf)).pages:
+            words = [w["text"] for w in page.extract_words()]
+            assert "hello@massagemesa.example" in words, variant.describe()
+            checked += 1
+    assert checked > 100
