@@ -286,3 +286,28 @@ def test_translation_that_changes_links_numbers_or_bold_is_an_error(project: Pat
         f"{PO}:{line}: steps[1].text: the translation has the number 20 where the English text "
         "has 10"]
     assert not (project / "output").exists()
+
+
+def test_a_bold_marker_left_open_is_an_error_not_asterisks_on_the_page(
+        project: Path, tmp_path: Path) -> None:
+    """"Use **light pressure" would print two asterisks for the client: in a content
+    field and in a translation (of any field), it is refused at its line."""
+    edit(project / CONTENT, "Keep going until your hands feel warm.",
+         "Keep going until your hands feel **warm.")
+    line = line_of(project / CONTENT, "feel **warm.")
+    assert problems(run(project, "build")) == [
+        f"{CONTENT}:{line}: steps[1].text: has a '**' that is not closed, which would be "
+        "printed as is: bold text needs ** on both sides, e.g. **light pressure**"]
+    assert not (project / "output").exists()
+
+    example = copy_example(tmp_path / "example")
+    example_po = example / "content/back-massage.es.po"
+    edit(example_po, 'msgstr "Caliente el aceite"', 'msgstr "Caliente el **aceite"')
+    line = line_of(example_po, 'msgctxt "steps[1].title"') + 1  # its msgid, like the rest
+    for verbosity in ("-q", "-v"):
+        result = run(example, verbosity, "build", "--language", "es", "back-massage")
+        assert result.exit_code == 1
+        assert problems(result) == [
+            f"content/back-massage.es.po:{line}: steps[1].title: the translation has a '**' "
+            "that is not closed, which would be printed as is: bold text needs ** on both "
+            "sides, e.g. **light pressure**"]

@@ -82,6 +82,8 @@ def differences(source: str, translation: str) -> list[str]:
     found += [f"the translation has the number {n}, which the English text does not"
               for n in extra]
     found += [f"the translation drops the number {n}" for n in missing]
+    if markdown.unclosed_bold(translation) and not markdown.unclosed_bold(source):
+        found.append("the translation " + markdown.UNCLOSED_BOLD)
     for what, marks, want_n, got_n in (("bold", "**", want.bold, got.bold),
                                        ("emphasised", "*", want.emphasis, got.emphasis)):
         if want_n != got_n:

@@ -67,9 +67,21 @@ def plain(text: str) -> str:
     return "".join(out)
 
 
+#: What an unclosed bold marker prints instead of bold text, and why.
+UNCLOSED_BOLD = ("has a '**' that is not closed, which would be printed as is: bold text "
+                 "needs ** on both sides, e.g. **light pressure**")
+
+
+def unclosed_bold(text: str) -> bool:
+    """Whether ``text`` has a ``**`` that Markdown leaves as literal asterisks."""
+    return any(child.type == "text" and "**" in child.content
+               for token in _inspector().parseInline(text) for child in token.children or [])
+
+
 def problems_in(text: str) -> list[str]:
-    """Why ``text`` cannot be used as-is (raw HTML, unsafe links); empty when fine."""
-    found: list[str] = []
+    """Why ``text`` cannot be used as-is (raw HTML, unsafe links, a bold marker left
+    open); empty when fine."""
+    found: list[str] = [UNCLOSED_BOLD] if unclosed_bold(text) else []
     for token in _inspector().parseInline(text):
         for child in token.children or []:
             if child.type == "html_inline" and not child.content.startswith("</"):
