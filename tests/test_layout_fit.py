@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pdfplumber
@@ -29,7 +30,7 @@ from handouts.render.layout import (
     judge,
     worth_fitting,
 )
-from handouts.render.render import render_page
+from handouts.render.render import BALANCED_FULLNESS, render_page
 from handouts.variants.plan import plan_matrix
 
 STRESS = Path(__file__).resolve().parent / "layout_stress"
@@ -116,7 +117,7 @@ def test_no_runt_page_and_no_unexplained_gap(which: str, request: pytest.Fixture
             assert not [w for w in layout_problems(document, variant, output)
                         if "ends early" in w.message or "starts page" in w.message]
             for number, page in enumerate(output.measure[:-1], start=1):
-                assert page.fullness >= 0.5, f"{name} page {number} is half empty"
+                assert page.fullness >= BALANCED_FULLNESS, f"{name} page {number} is half empty"
     assert bad == []
     assert balanced >= 1  # the sets do need balancing: this test sees it work
 
@@ -258,14 +259,19 @@ def test_fitting_tries_what_the_problem_calls_for() -> None:
     from handouts.render.render import FIT_STEPS, _targeted, _Try
 
     def tries(*problems: LayoutProblem, large: bool = False) -> list[tuple[str, ...]]:
-        return _targeted(_Try(None, None, [], list(problems)), list(FIT_STEPS), large)
+        first = _Try(SimpleNamespace(fit=()), None, [], list(problems))
+        return _targeted(first, list(FIT_STEPS), large)
 
     everything_but_split = ("fit-tight", "fit-small-figure", "fit-compact-fineprint")
     # a runt: tighter spacing, then the most compact layout, whose boxes do not split
     assert tries(LayoutProblem(RUNT, 3, "")) == [("fit-tight",), everything_but_split]
-    # a gap left by the safety box: it splits first, alone
+    # a gap left by the safety box: it splits first, alone; steps never split for it
     assert tries(LayoutProblem(GAP, 2, "", "precautions")) == [
-        ("fit-split",), ("fit-tight",), FIT_STEPS]
+        ("fit-split",), ("fit-tight",),
+        ("fit-tight", "fit-split", "fit-small-figure", "fit-compact-fineprint")]
+    # a gap left by a long step: the steps may split, first alone
+    assert tries(LayoutProblem(GAP, 2, "", "step 5"), large=True) == [
+        ("fit-split-steps",), ("fit-tight",), FIT_STEPS]
     # a gap left by a block that cannot split: no split alone
     assert tries(LayoutProblem(GAP, 2, "", "contact"))[0] == ("fit-tight",)
     # a picture apart: a smaller picture first
@@ -310,3 +316,19 @@ def test_a_short_footer_address_is_never_broken(example: list[Any]) -> None:
             assert "hello@massagemesa.example" in words, variant.describe()
             checked += 1
     assert checked > 100
+
+
+def test_a_long_step_splits_with_its_heading_and_two_lines(rendered: list[Any]) -> None:
+    """In large print a long step kept whole left a third of a page empty: fitting lets
+    steps split (``fit-split-steps``); a split step keeps its heading and at least two
+    lines of text on the page where it starts (about 100 pt at 18 pt)."""
+    split = 0
+    for variant, _, output in rendered:
+        if "fit-split-steps" not in output.fit:
+            continue
+        split += 1
+        for page in output.measure[:-1]:
+            for block in page.blocks:
+                if block["name"].startswith("step ") and block["starts"] and not block["ends"]:
+                    assert block["bottom"] - block["top"] >= 100, variant.describe()
+    assert split >= 1

@@ -138,9 +138,23 @@ def _block(page: PageMeasure, name: str) -> dict[str, Any] | None:
 #: spacing, compact fine print), and how much of the free space before the last page a
 #: re-flow can use (blocks move whole): the estimate that saves hopeless tries.
 FIT_SAVING, FREE_USABLE = 0.06, 0.5
-#: Blocks that the fitting classes let split across pages (by print size).
-SPLITTABLE = {False: frozenset({"needs", "stop-first", "precautions"}),
-              True: frozenset({"needs", "stop-first", "precautions"})}
+#: Boxes that ``fit-split`` lets continue on the next page.
+SPLITTABLE = frozenset({"needs", "stop-first", "precautions"})
+
+
+def split_class(name: str) -> str | None:
+    """The fitting class that lets the block ``name`` continue on the next page, if any.
+
+    ``fit-split`` for the long boxes; ``fit-split-steps`` for a step: a long step (ten
+    lines are common at 18 pt) kept whole left a third of a page empty. Split, a step's
+    heading stays with its first lines and at least two lines go on each page. Two
+    classes, because balancing lets boxes split without re-flowing every step.
+    """
+    if name in SPLITTABLE:
+        return "fit-split"
+    if name.startswith("step "):
+        return "fit-split-steps"
+    return None
 
 
 def worth_fitting(pages: Sequence[PageMeasure], problems: Sequence[LayoutProblem],
@@ -166,7 +180,7 @@ def worth_fitting(pages: Sequence[PageMeasure], problems: Sequence[LayoutProblem
                 return True
         if problem.kind == GAP:
             name = problem.block or ""
-            if name in SPLITTABLE[large_print] or name.startswith("picture "):
+            if split_class(name) or name.startswith("picture "):
                 return True
             page, following = pages[problem.page - 1], pages[problem.page]
             block = _block(following, name)

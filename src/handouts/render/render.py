@@ -30,7 +30,6 @@ from handouts.render.layout import (
     GAP,
     PICTURE_APART,
     RUNT,
-    SPLITTABLE,
     LayoutProblem,
     PageMeasure,
     balance_candidates,
@@ -40,6 +39,7 @@ from handouts.render.layout import (
     judge,
     pages_from,
     score,
+    split_class,
     worth_fitting,
 )
 from handouts.render.theme import (
@@ -59,9 +59,11 @@ SHRINK_STEP = 0.25
 
 #: The theme's fitting classes (see handout.css, "automatic fitting"); a try uses the
 #: ones its problem calls for (:func:`_targeted`).
-FIT_STEPS = ("fit-tight", "fit-split", "fit-small-figure", "fit-compact-fineprint")
+FIT_STEPS = ("fit-tight", "fit-split", "fit-split-steps", "fit-small-figure",
+             "fit-compact-fineprint")
 #: What each fitting class does, for messages.
 FIT_WORDS = {"fit-tight": "tighter spacing", "fit-split": "long boxes split across pages",
+             "fit-split-steps": "long steps split across pages",
              "fit-small-figure": "smaller step pictures",
              "fit-compact-fineprint": "compact sources and disclaimer"}
 
@@ -187,11 +189,22 @@ def fit_page(project: Project, document: Document, page: Page, *,
         steps = [s for s in FIT_STEPS
                  if s != "fit-small-figure" or any(st.image for st in page.handout.steps)]
         found: _Try | None = None
-        for fit in _targeted(first, steps, page.large_print):
+        queue = _targeted(first, steps, page.large_print)
+        followed = False
+        while queue:
+            fit = queue.pop(0)
             tried = attempt(dataclasses.replace(page, fit=fit))
             if tried is not None and good(tried):
                 found = tried
                 break
+            more = _repairs(tried, steps) if tried is not None and not followed else ()
+            if more:
+                # This try moved the problem: e.g. the tighter layout put the page break
+                # on the safety box, or the box split and a picture then fell apart
+                # from its step. Once, the same with what the new problems call for,
+                # before the most compact layout (whose other classes may undo it).
+                followed = True
+                queue.insert(0, tuple(s for s in FIT_STEPS if s in fit or s in more))
             if (tried is not None and fit == ("fit-tight",) and not shrink
                     and {p.kind for p in tried.problems if p.kind in FIXABLE} == {RUNT}
                     and not worth_fitting(tried.measure, tried.problems, page.large_print,
@@ -206,12 +219,11 @@ def fit_page(project: Project, document: Document, page: Page, *,
             chosen = best
             if shrink:
                 chosen = _shrunk(page, tuple(steps), tries, attempt, limit) or best
-    if fitting and any(p.kind == RUNT for p in chosen.problems):
-        # Balance the theme's own spacing when fitting saved no page: tighter spacing
-        # is only worth its look when it pulls a page back.
-        base = first if first.pages == chosen.pages and first.page.base_size == \
-            chosen.page.base_size and any(p.kind == RUNT for p in first.problems) else chosen
-        chosen = _balanced(base, attempt) or chosen
+    if fitting and not clean(chosen.problems):
+        base = _balance_base(tries, chosen)
+        found = _balanced(base, attempt) if base is not None else None
+        if found is not None and _fixable(found.problems) < _fixable(chosen.problems):
+            chosen = found
     output = _write(project, document, chosen, extra=len(tries) - 1)
     output.tried = tried_words([t.page for t in tries[1:]])
     return output, chosen.layout
@@ -223,31 +235,76 @@ def fit_page(project: Project, document: Document, page: Page, *,
 REST_SAVING = {False: 0.015, True: 0.05}
 
 
+def _splits(t: _Try) -> tuple[str, ...]:
+    """The split classes (FIT_STEPS order) that ``t``'s gaps call for and it lacks."""
+    wanted = {split_class(p.block or "") for p in t.problems if p.kind == GAP}
+    return tuple(s for s in FIT_STEPS if s in wanted and s not in t.page.fit)
+
+
+def _repairs(t: _Try, steps: list[str]) -> tuple[str, ...]:
+    """The classes ``t`` lacks that would answer each of its gaps and pictures apart
+    (a runt aside: balancing answers that), or nothing when one of them has no answer."""
+    more = set(_splits(t))
+    for problem in t.problems:
+        if problem.kind == GAP and split_class(problem.block or "") is None:
+            return ()
+        if problem.kind == PICTURE_APART:
+            if "fit-small-figure" in t.page.fit or "fit-small-figure" not in steps:
+                return ()
+            more.add("fit-small-figure")
+    return tuple(s for s in FIT_STEPS if s in more)
+
+
 def _targeted(first: _Try, steps: list[str], large_print: bool) -> list[tuple[str, ...]]:
     """The fittings worth trying for ``first``'s problems, in order (search, don't step).
 
-    A gap left by a box that may split: splitting it alone (tighter spacing as well
-    would pull the rest up and leave a runt). A picture apart from its step: a smaller
-    picture (beside its text in large print). A runt or another gap: tighter spacing,
-    which fixes most. Last, every class at once, the most compact layout the theme
-    allows, without letting boxes split unless a box is what is wrong (set as a split
-    list, the standard-print safety box is taller).
+    A gap left by a block that may split (a box, a long step): splitting it alone
+    (tighter spacing as well would pull the rest up and leave a runt). A picture apart
+    from its step: a smaller picture (beside its text in large print). A runt or
+    another gap: tighter spacing, which fixes most. Last, every class at once, the most
+    compact layout the theme allows, without letting boxes or steps split unless a
+    block of that kind is what is wrong (set as a split list, the standard-print
+    safety box is taller).
     """
     kinds = {p.kind for p in first.problems}
+    splits = _splits(first)
     wanted: list[tuple[str, ...]] = []
-    if any(p.kind == GAP and (p.block or "") in SPLITTABLE[large_print]
-           for p in first.problems):
-        wanted.append(("fit-split",))
+    if splits:
+        wanted.append(splits)
     if PICTURE_APART in kinds and "fit-small-figure" in steps:
         wanted.append(("fit-small-figure",))
     wanted.append(("fit-tight",))
     boxes = kinds & {GAP, PICTURE_APART}
-    wanted.append(tuple(s for s in steps if boxes or s != "fit-split"))
+    wanted.append(tuple(s for s in steps
+                        if (s != "fit-split" or boxes)
+                        and (s != "fit-split-steps" or s in splits)))
     return list(dict.fromkeys(wanted))
 
 
-#: Balancing tries at most this many blocks (the estimate is rarely off by more).
-BALANCE_TRIES = 2
+def _balance_base(tries: list[_Try], chosen: _Try) -> _Try | None:
+    """The layout to balance when no try is clean: one that ends on a runt.
+
+    The fewest problems first, then the closest to the theme: the first layout (tighter
+    spacing is only worth its look when it pulls a page back), else the try with the
+    fewest fitting classes. A try that pulled a picture back to its step or split a
+    box, but left a runt, is balanced as well as one that only has a runt. Never one
+    longer than ``chosen``, or set at another size (``fit: shrink``'s page limit).
+    """
+    candidates = [t for t in tries
+                  if any(p.kind == RUNT for p in t.problems) and t.pages <= chosen.pages
+                  and t.page.base_size == chosen.page.base_size]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda t: (_fixable(t.problems), len(t.page.fit),
+                                          tries.index(t)))
+
+
+#: A balanced page before the last stays at least this full: a page more than half
+#: empty reads as the end of the sheet (and large print must have no such page).
+BALANCED_FULLNESS = 0.5
+#: Balancing lays out at most this many tries: the estimate, the estimate measured
+#: again when it moved too little, and a page break before a block.
+BALANCE_TRIES = 3
 
 
 def _balanced(chosen: _Try, attempt: Callable[[Page], _Try | None]) -> _Try | None:
@@ -261,24 +318,38 @@ def _balanced(chosen: _Try, attempt: Callable[[Page], _Try | None]) -> _Try | No
     stays, the last page is no runt and nothing else got worse; the gap it may leave
     on the page before is explained, not a problem.
     """
-    ways: list[tuple[str, str | None]] = []
+    ways: list[float | str] = []
     shorter = balance_shortening(chosen.measure)
     if shorter is not None:  # first the finer way: the page before ends a little higher
-        ways.append((f"{SHORT_PREFIX}{chosen.pages - 1}-{shorter:.0f}", None))
-    ways += [(BREAK_PREFIX + block.replace(" ", "-"), block)
-             for block in balance_candidates(chosen.measure)]
+        ways.append(shorter)
+    ways += balance_candidates(chosen.measure)
     # Boxes may split while balancing: what moves on is then the least that is enough.
     split = () if "fit-split" in chosen.page.fit else ("fit-split",)
-    for entry, block in ways[:BALANCE_TRIES]:
+    refined = False
+    for _ in range(BALANCE_TRIES):
+        if not ways:
+            break
+        way = ways.pop(0)
+        block = way if isinstance(way, str) else None
+        entry = (BREAK_PREFIX + way.replace(" ", "-") if isinstance(way, str)
+                 else f"{SHORT_PREFIX}{chosen.pages - 1}-{way:.0f}")
         found = attempt(dataclasses.replace(chosen.page,
                                             fit=chosen.page.fit + split + (entry,)))
         if found is None or found.pages != chosen.pages:
             continue
         explained = explain_balance(found.problems, found.measure, block)
         if (not any(p.kind == RUNT for p in explained)
+                and found.measure[-2].fullness >= BALANCED_FULLNESS
                 and _fixable(explained) < _fixable(chosen.problems)):
             found.problems = explained
             return found
+        still_runt = any(p.kind == RUNT for p in explained)
+        again = balance_shortening(found.measure) if still_runt and block is None else None
+        if again is not None and not refined and isinstance(way, float) and again > way + 1:
+            # Too little moved: letting boxes split made them shorter, so the page
+            # still held them. Once more, from what this try measured.
+            refined = True
+            ways.insert(0, again)
     return None
 
 
