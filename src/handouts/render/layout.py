@@ -152,7 +152,7 @@ def split_class(name: str) -> str | None:
     """
     if name in SPLITTABLE:
         return "fit-split"
-    if name.startswith("step "):
+    if name == "steps" or name.startswith("step "):  # "steps": its first step, with the heading
         return "fit-split-steps"
     return None
 
