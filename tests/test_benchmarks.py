@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -102,3 +103,35 @@ def test_benchmark_quick_run_reports_consistent_measurements(tmp_path: Path) -> 
     assert fitted.value >= 0.9  # fitting never makes a batch cheaper than no fitting
     for name, (number, target, met) in targets.items():
         assert met in _met(number, target), name
+
+
+def test_layout_sweep_writes_valid_content_and_names_what_is_wrong(tmp_path: Path) -> None:
+    """benchmarks/layout_sweep.py: its random handouts load without a problem (a schema
+    change would otherwise make the sweep measure nothing), the same seed writes the
+    same files, and ``faults`` names a runt and a half-empty page."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import layout_sweep
+    finally:
+        sys.path.pop(0)
+    from handouts.commands.build import load
+    from handouts.render.layout import RUNT, LayoutProblem, PageMeasure
+    from handouts.render.render import Output
+
+    for name in ("a", "b"):
+        layout_sweep.write_project(tmp_path / name, seed=3, count=4)
+    warnings: list[Any] = []
+    _, documents = load(tmp_path / "a", warnings=warnings)  # raises on any error
+    assert [d.name for d in documents] == ["s3-0", "s3-1", "s3-2", "s3-3"]
+    assert warnings == []
+    for document in documents:
+        path = f"content/{document.name}.yaml"
+        assert (tmp_path / "a" / path).read_text() == (tmp_path / "b" / path).read_text()
+    tails = ({"name": "contact", "top": 0.0, "bottom": 9.0, "starts": True, "ends": True},)
+    output = Output(b"", 3, measure=[PageMeasure(100.0, 90.0), PageMeasure(100.0, 40.0),
+                                     PageMeasure(100.0, 10.0, tails)],
+                    layout_problems=[LayoutProblem(RUNT, 3, "the last page is thin")])
+    assert layout_sweep.faults(output) == [
+        "runt: the last page is thin",
+        "the last page holds only the contact box and fine print",
+        "page 2 is 40% full"]
