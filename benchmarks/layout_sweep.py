@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/layout_sweep.py --seeds 9 10 11     # 10 handouts a seed
     .venv/bin/python benchmarks/layout_sweep.py --seeds 1 --handouts 2 --verbose
+    .venv/bin/python benchmarks/layout_sweep.py --out docs/benchmarks-layout.md
 
 Each seed writes handouts of random shape (1-10 steps of 1-8 sentences, tips, a
 picture on a quarter of the steps, 1-8 items in each safety list, "What you need" and
@@ -20,6 +21,7 @@ with like (put the other version's ``src`` first on ``PYTHONPATH``).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import random
 import shutil
 import tempfile
@@ -155,22 +157,33 @@ def sweep(seed: int, count: int, verbose: bool = False) -> tuple[int, int, int, 
 
 
 def main() -> None:
-    """Run the sweep for each seed asked for and print one line per seed and a total."""
+    """Run the sweep for each seed asked for; print one line per seed and a total."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[9, 10, 11])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[20, 21, 22, 23])
     parser.add_argument("--handouts", type=int, default=10, help="handouts per seed")
     parser.add_argument("--verbose", action="store_true", help="name every bad layout")
+    parser.add_argument("--out", type=Path, help="also write the lines to this Markdown file")
     args = parser.parse_args()
     sums = [0, 0, 0, 0.0]
+    lines = []
     for seed in args.seeds:
         result = sweep(seed, args.handouts, args.verbose)
         bad, total, extra, cpu = result
-        print(f"seed {seed}: {bad} of {total} layouts bad; {extra} extra layouts; "
-              f"{cpu:.1f} s CPU")
+        lines.append(f"seed {seed}: {bad} of {total} layouts bad; {extra} extra layouts; "
+                     f"{cpu:.1f} s CPU")
+        print(lines[-1])
         sums = [a + b for a, b in zip(sums, result, strict=True)]
     bad, total, extra, cpu = sums
-    print(f"total: {bad} of {total} bad ({bad / total:.1%}); "
-          f"{extra / total:.2f} extra layouts a variant; {cpu:.1f} s CPU")
+    lines.append(f"total: {bad} of {total} bad ({bad / total:.1%}); "
+                 f"{extra / total:.2f} extra layouts a variant; {cpu:.1f} s CPU")
+    print(lines[-1])
+    if args.out:
+        seeds = " ".join(str(seed) for seed in args.seeds)
+        args.out.write_text(
+            "# Fitting on random handout shapes\n\n"
+            f"Measured {dt.date.today()} with `python benchmarks/layout_sweep.py --seeds "
+            f"{seeds} --handouts {args.handouts}` (what a bad layout is: the script's "
+            "docstring).\n\n```\n" + "\n".join(lines) + "\n```\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
