@@ -35,6 +35,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from handouts.errors import Problem, Severity
+from handouts.render.result import Rendered
 
 #: Largest single resource (image, font, stylesheet) a handout may load.
 MAX_RESOURCE_BYTES = 20_000_000
@@ -316,17 +317,6 @@ def _existing(paths: tuple[Path, ...]) -> frozenset[Path]:
 
 def _resolved(roots: tuple[Path, ...]) -> tuple[Path, ...]:
     return tuple(r.resolve() for r in roots)
-
-
-@dataclass
-class Rendered:
-    """The result of one render: the PDF bytes, its page count and what WeasyPrint said."""
-
-    pdf: bytes
-    pages: int
-    problems: list[Problem] = field(default_factory=list)
-    #: The text laid out on each page (margin boxes included), for checks.
-    texts: list[str] = field(default_factory=list)
 
 
 #: The loggers a render listens to: WeasyPrint's own, and the libraries it calls to

@@ -42,6 +42,7 @@ from handouts.render.layout import (
     split_class,
     worth_fitting,
 )
+from handouts.render.result import Rendered
 from handouts.render.theme import (
     BREAK_PREFIX,
     SHORT_PREFIX,
@@ -81,13 +82,9 @@ def tried_words(pages: list[Page]) -> tuple[str, ...]:
 
 
 @dataclass
-class Output:
-    """A rendered PDF, its page count and what the engine reported."""
+class Output(Rendered):
+    """A rendered PDF, its page count and what the engine reported, with its fitting."""
 
-    pdf: bytes
-    pages: int
-    problems: list[Problem] = field(default_factory=list)
-    texts: list[str] = field(default_factory=list)
     #: The body size ``fit: shrink`` chose, or None when the theme's size was kept.
     shrunk_to: float | None = None
     #: The fitting classes of the chosen layout (empty: the theme's own layout).
@@ -330,26 +327,26 @@ def _balanced(chosen: _Try, attempt: Callable[[Page], _Try | None]) -> _Try | No
         if not ways:
             break
         way = ways.pop(0)
-        block = way if isinstance(way, str) else None
-        entry = (BREAK_PREFIX + way.replace(" ", "-") if isinstance(way, str)
-                 else f"{SHORT_PREFIX}{chosen.pages - 1}-{way:.0f}")
+        block, shortening = (way, None) if isinstance(way, str) else (None, way)
+        entry = (BREAK_PREFIX + block.replace(" ", "-") if block is not None
+                 else f"{SHORT_PREFIX}{chosen.pages - 1}-{shortening:.0f}")
         found = attempt(dataclasses.replace(chosen.page,
                                             fit=chosen.page.fit + split + (entry,)))
         if found is None or found.pages != chosen.pages:
             continue
         explained = explain_balance(found.problems, found.measure, block)
-        if (not any(p.kind == RUNT for p in explained)
-                and found.measure[-2].fullness >= BALANCED_FULLNESS
+        still_runt = any(p.kind == RUNT for p in explained)
+        if (not still_runt and found.measure[-2].fullness >= BALANCED_FULLNESS
                 and _fixable(explained) < _fixable(chosen.problems)):
             found.problems = explained
             return found
-        still_runt = any(p.kind == RUNT for p in explained)
-        again = balance_shortening(found.measure) if still_runt and block is None else None
-        if again is not None and not refined and isinstance(way, float) and again > way + 1:
+        if still_runt and shortening is not None and not refined:
             # Too little moved: letting boxes split made them shorter, so the page
             # still held them. Once more, from what this try measured.
-            refined = True
-            ways.insert(0, again)
+            again = balance_shortening(found.measure)
+            if again is not None and again > shortening + 1:
+                refined = True
+                ways.insert(0, again)
     return None
 
 
