@@ -332,3 +332,39 @@ def test_a_long_step_splits_with_its_heading_and_two_lines(rendered: list[Any]) 
                 if block["name"].startswith("step ") and block["starts"] and not block["ends"]:
                     assert block["bottom"] - block["top"] >= 100, variant.describe()
     assert split >= 1
+
+
+def test_a_try_that_moved_the_problem_is_followed_with_what_the_new_one_calls_for() -> None:
+    from handouts.render.layout import PICTURE_APART, LayoutProblem
+    from handouts.render.render import FIT_STEPS, _balance_base, _repairs, _Try
+
+    def tried(fit: tuple[str, ...], *problems: LayoutProblem, pages: int = 3) -> _Try:
+        measure = [PageMeasure(100.0, 90.0)] * pages
+        return _Try(SimpleNamespace(fit=fit, base_size=None), None, measure, list(problems))
+
+    steps = list(FIT_STEPS)
+    box_gap = LayoutProblem(GAP, 2, "", "precautions")
+    apart = LayoutProblem(PICTURE_APART, 3, "", "picture 2")
+    runt = LayoutProblem(RUNT, 3, "")
+    # tighter spacing put the break on the safety box: split it (the runt is balancing's)
+    assert _repairs(tried(("fit-tight",), box_gap, runt), steps) == ("fit-split",)
+    # the split box pushed a picture away: a smaller picture, not another split
+    assert _repairs(tried(("fit-split",), apart), steps) == ("fit-small-figure",)
+    assert _repairs(tried(("fit-tight",), LayoutProblem(GAP, 2, "", "step 4")), steps) == (
+        "fit-split-steps",)
+    # a problem nothing answers: no follow-up at all
+    assert _repairs(tried((), box_gap, LayoutProblem(GAP, 1, "", "contact")), steps) == ()
+    assert _repairs(tried(("fit-small-figure",), apart), steps) == ()
+    assert _repairs(tried((), apart), [s for s in steps if s != "fit-small-figure"]) == ()
+
+    # balancing starts from a try ending on a runt: the fewest problems, then the
+    # closest to the theme; never one longer than the layout kept
+    first = tried((), box_gap)
+    split = tried(("fit-split",), runt)
+    tight = tried(("fit-tight",), runt)
+    both = tried(("fit-tight", "fit-split"), apart, runt)
+    longer = tried((), runt, pages=4)
+    tries = [first, split, tight, both, longer]
+    assert _balance_base(tries, first) is split
+    assert _balance_base([first, both], first) is both
+    assert _balance_base([first, longer], first) is None
