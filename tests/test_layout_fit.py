@@ -368,3 +368,36 @@ def test_a_try_that_moved_the_problem_is_followed_with_what_the_new_one_calls_fo
     assert _balance_base(tries, first) is split
     assert _balance_base([first, both], first) is both
     assert _balance_base([first, longer], first) is None
+
+
+def test_balancing_measures_again_once_when_too_little_moved() -> None:
+    """The estimate is made on a layout whose boxes did not split; letting them split
+    can make them shorter, so the page still holds them and nothing moves. Balancing
+    then estimates once more from what that try measured."""
+    from handouts.render.render import _balanced, _Try
+
+    @dataclasses.dataclass(frozen=True)
+    class FakePage:
+        fit: tuple[str, ...] = ()
+
+    results = {  # what the engine would lay out for each page ending, in points
+        "fit-short-1-243": [PageMeasure(1000.0, 800.0), PageMeasure(1000.0, 180.0)],
+        "fit-short-1-393": [PageMeasure(1000.0, 700.0), PageMeasure(1000.0, 400.0)],
+    }
+    asked: list[tuple[str, ...]] = []
+
+    def attempt(page: Any) -> _Try:
+        asked.append(page.fit)
+        measure = results[page.fit[-1]]
+        return _Try(page, None, measure, judge(measure))
+
+    start = [PageMeasure(1000.0, 950.0), PageMeasure(1000.0, 180.0)]
+    chosen = _Try(FakePage(), None, start, judge(start))
+    found = _balanced(chosen, attempt)
+    assert asked == [("fit-split", "fit-short-1-243"), ("fit-split", "fit-short-1-393")]
+    assert found is not None and found.page.fit[-1] == "fit-short-1-393"
+    # once only: a second estimate that moves too little is not refined again
+    results["fit-short-1-393"] = [PageMeasure(1000.0, 650.0), PageMeasure(1000.0, 180.0)]
+    asked.clear()
+    assert _balanced(chosen, attempt) is None
+    assert asked == [("fit-split", "fit-short-1-243"), ("fit-split", "fit-short-1-393")]
