@@ -441,12 +441,23 @@ def doctor(state: _State) -> None:
               help="Port to listen on (0 picks a free one).")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer needs the printed token.")
+@click.option("--location", default=None,
+              help="This desk's location (a clinic group's clinic.locations name): the form's "
+                   "default.")
+@click.option("--cert", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Serve HTTPS with this certificate (PEM); needs --key.")
+@click.option("--key", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The certificate's private key (PEM).")
+@click.option("--new-token", is_flag=True,
+              help="Make a new access token (every browser must open the new address once).")
 @pass_state
-def serve(state: _State, port: int, host: str) -> None:
+def serve(state: _State, port: int, host: str, location: str | None, cert: Path | None,
+          key: Path | None, new_token: bool) -> None:
     """Open the front desk and live preview in a web browser."""
     from handouts.web.serve import serve as run_server
 
-    run_server(state.root, host=host, port=port, say=click.echo)
+    run_server(state.root, host=host, port=port, say=click.echo, location=location,
+               cert=cert, key=key, new_token=new_token)
 
 
 def main() -> None:

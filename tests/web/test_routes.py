@@ -94,7 +94,13 @@ def test_a_date_that_does_not_exist_is_shown_in_the_page(client: FlaskClient) ->
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert response.mimetype == "text/html"
-    assert "--next-appointment</strong>: must be a real date written as YYYY-MM-DD" in html
+    # In the field's own words, with the formats the client CSV accepts (the clinic's locale).
+    assert ('<a href="#next_appointment">Next appointment</a>: is not a date handouts can '
+            'read; write it as 12/15/2026 or 2026-12-15') in html
+    assert 'aria-invalid="true" aria-describedby="next_appointment-hint next_appointment-error"' \
+        not in html  # the date field lists its hint first, then the error
+    assert 'aria-describedby="next_appointment-hint next_appointment-error" aria-invalid="true"' \
+        in html
     assert "Traceback" not in html
     # The form keeps what was typed, so it can be corrected.
     assert 'value="2026-02-30"' in html
@@ -119,7 +125,8 @@ def test_a_note_without_a_name_is_refused(client: FlaskClient) -> None:
     response = client.post("/h/back-massage/preview",
                            data={"note": "Ice after", "csrf_token": csrf(client)})
     assert response.status_code == 422
-    assert "needs the client&#39;s name" in response.get_data(as_text=True)
+    assert ('<a href="#client">Client’s name</a>: is needed for a note, a therapist or a '
+            'next appointment') in response.get_data(as_text=True)
 
 
 def test_post_without_a_valid_csrf_token_is_refused(client: FlaskClient) -> None:
@@ -205,7 +212,7 @@ def test_handout_page_offers_only_languages_with_a_translation(client: FlaskClie
     refused = client.post("/h/desk-stretch-break/pdf", data={
         "language": "es", "csrf_token": csrf(client, "/h/desk-stretch-break")})
     assert refused.status_code == 422
-    assert "choose one of: en" in refused.get_data(as_text=True)
+    assert "Language</a>: choose one of the listed options" in refused.get_data(as_text=True)
 
 
 def test_live_state_keeps_the_last_good_pages_while_a_file_has_errors(
@@ -260,7 +267,7 @@ def test_client_details_appear_in_no_log_line(client: FlaskClient,
 def test_an_unexpected_failure_is_a_plain_page_without_internals(
         client: FlaskClient, app: Flask, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    def explode(*args: object) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"internal detail {NAME}")
 
     monkeypatch.setattr(site_of(app).pool, "run", explode)
@@ -294,11 +301,13 @@ def test_serve_prints_a_token_address_only_off_loopback(
         example: Path, monkeypatch: pytest.MonkeyPatch, host: str, needs_token: bool) -> None:
     from handouts.web import serve as serve_module
 
+    monkeypatch.setenv("XDG_STATE_HOME", str(example.parent / "state"))
     made: dict[str, object] = {}
 
     def fake_make_server(root: Path, **options: object) -> _FakeServer:
         made.update(options)
-        options.pop("port")
+        for server_only in ("port", "cert", "key"):
+            options.pop(server_only)
         app = create_app(root, pool=RenderPool(inline=True), watch=False,
                          **options)  # type: ignore[arg-type]
         made["server"] = server = _FakeServer(app)

@@ -15,14 +15,14 @@ from typing import Any
 from handouts.checks.glyphs import check_client
 from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
 from handouts.output import write_atomic
-from handouts.project.config import CONFIG_NAME, Project, load_config
+from handouts.project.config import CONFIG_NAME, Config, Project, load_config
 from handouts.project.content import Document, discover, load_document
 from handouts.project.sourcefile import LineMap
 from handouts.render import scripts
 from handouts.render.compose import compose
 from handouts.render.render import Output, PersonalCopies, over_limit, render_page
 from handouts.render.theme import validate_templates
-from handouts.variants.clients import Client
+from handouts.variants.clients import Client, client_text_problems
 from handouts.variants.i18n import has_theme_words, no_theme_words
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
@@ -30,6 +30,8 @@ from handouts.variants.tailor import check_audiences
 
 #: The client's details and the options that set them (for messages).
 CLIENT_OPTIONS = {"name": "client", "note": "note", "therapist": "therapist"}
+#: The same, as the command line spells them (for the rule on control characters).
+CLIENT_FLAGS = {"name": "--client", "note": "--note", "therapist": "--therapist"}
 
 
 #: Which version each plain-named PDF in the output folder is (``{"x.pdf": {...}}``),
@@ -56,23 +58,64 @@ class BuildResult:
 
 
 def load(root: Path, names: tuple[str, ...] = (), *,
-         warnings: list[Problem] | None = None) -> tuple[Project, list[Document]]:
+         warnings: list[Problem] | None = None,
+         config: Config | None = None) -> tuple[Project, list[Document]]:
     """Load the config and the named handouts (all when none are named).
 
     Every file is read and validated even after the first problem, so one run
     reports everything; raises :class:`ValidationError` if anything is wrong.
     Warnings (a stray file in ``content/``) are added to ``warnings`` when given.
+    ``config``, when given, is used instead of reading ``handouts.yaml`` (``handouts
+    serve`` keeps rendering with the last good config while the file has errors).
+    """
+    each = load_each(root, names, config=config)
+    problems = each.problems + [p for found in each.broken.values() for p in found] + \
+        [p for found in each.warnings.values() for p in found]
+    if errors_only(problems) or each.project is None:
+        raise ValidationError(problems)
+    if warnings is not None:
+        warnings += problems
+    return each.project, list(each.documents.values())
+
+
+@dataclass
+class EachLoaded:
+    """A project loaded handout by handout: what loaded, and what did not and why.
+
+    ``problems`` are the project's own (``handouts.yaml``, ``content/``, templates);
+    ``broken`` holds each handout that did not load with its problems, ``warnings``
+    the warnings of each handout that did. ``project`` is None when ``handouts.yaml``
+    has errors.
+    """
+
+    project: Project | None
+    documents: dict[str, Document]
+    broken: dict[str, list[Problem]]
+    warnings: dict[str, list[Problem]]
+    problems: list[Problem]
+
+
+def load_each(root: Path, names: tuple[str, ...] = (), *,
+              config: Config | None = None) -> EachLoaded:
+    """Load the config and each named handout (all when none are named) on its own.
+
+    Nothing is raised: one broken content file puts that handout in ``broken`` and
+    leaves the others loaded (``handouts serve`` keeps serving them); :func:`load` is
+    the all-or-nothing form every command uses.
     """
     root = root.resolve()
     problems: list[Problem] = []
     lines = LineMap()
-    config = load_config(root, problems, lines)
+    if config is None:
+        config = load_config(root, problems, lines)
     available = discover(root / "content", problems)
     wanted = list(names) or list(available)
     if not available and not names:
         problems.append(Problem("content", None, "",
                                 "no handouts found; add content/<name>.yaml files"))
-    documents: list[Document] = []
+    documents: dict[str, Document] = {}
+    broken: dict[str, list[Problem]] = {}
+    warnings: dict[str, list[Problem]] = {}
     for name in wanted:
         path = available.get(name)
         if path is None:
@@ -80,27 +123,28 @@ def load(root: Path, names: tuple[str, ...] = (), *,
             problems.append(Problem(f"content/{name}.yaml", None, "",
                                     f"no such handout (available: {known})"))
             continue
-        doc = load_document(name, path, f"content/{path.name}", problems)
+        found: list[Problem] = []
+        doc = load_document(name, path, f"content/{path.name}", found)
         if doc is not None:
-            documents.append(doc)
-    if config is not None:
-        known_audiences = {GENERAL, *config.audiences}
-        for doc in documents:
-            problems += check_audiences(doc.handout, known_audiences, doc.display, doc.lines)
-    for doc in documents:
-        # Checked here, against the content file's own line: left to the render step, an
-        # unknown language was blamed on handouts.yaml (batch.languages, the clinic's words).
-        if not has_theme_words(doc.handout.language, root):
-            problems.append(Problem(doc.display, doc.lines.line_of(("language",)), "language",
-                                    no_theme_words(doc.handout.language, root)))
+            if config is not None:
+                found += check_audiences(doc.handout, {GENERAL, *config.audiences},
+                                         doc.display, doc.lines)
+            # Checked here, against the content file's own line: left to the render
+            # step, an unknown language was blamed on handouts.yaml (batch.languages).
+            if not has_theme_words(doc.handout.language, root):
+                found.append(Problem(doc.display, doc.lines.line_of(("language",)),
+                                     "language", no_theme_words(doc.handout.language, root)))
+        if doc is None or errors_only(found):
+            broken[name] = found
+        else:
+            documents[name] = doc
+            warnings[name] = found
     # Template overrides are checked here, before any rendering or writing, so a typo
     # in one is reported with the other problems instead of failing every variant.
     problems += validate_templates(root / "templates")
-    if errors_only(problems) or config is None:
-        raise ValidationError(problems)
-    if warnings is not None:
-        warnings += problems
-    return Project(root, config, CONFIG_NAME, lines), documents
+    project = None if config is None or errors_only(problems) else \
+        Project(root, config, CONFIG_NAME, lines)
+    return EachLoaded(project, documents, broken, warnings, problems)
 
 
 class CheckedVariants:
@@ -167,6 +211,9 @@ def _refuse_before_rendering(project: Project, documents: list[Document],
     """The fast checks, and the client's characters, before anything is rendered."""
     refuse_on_check_errors(project, documents, variants, checked=checked)
     if client is not None:  # personal data: checked here, named by option, never quoted
+        wrong = client_text_problems(client, CLIENT_FLAGS, "")
+        if wrong:
+            raise ValidationError(wrong)
         found = dict.fromkeys(p for v in variants
                               for p in check_client(project, client, v.language, None, None,
                                                     CLIENT_OPTIONS))

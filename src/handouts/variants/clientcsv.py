@@ -19,7 +19,7 @@ from pathlib import Path
 from babel import Locale
 
 from handouts.errors import Problem
-from handouts.variants.clients import Client
+from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import date_locale, parse_date
 from handouts.variants.dates import example as date_example
 from handouts.variants.plan import GENERAL, Variant
@@ -330,6 +330,11 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         err("location", f"is not a location of this project (choose from "
                         f"{', '.join(choices.locations)})" if choices.locations else
             "must be empty: this project has no locations (clinic.locations)")
+    for column in ("client", "note", "therapist"):  # the same rule as --client and the desk
+        message = text_problem(get(column), lines=column == "note") if column not in failed \
+            else None
+        if message:
+            err(column, message)
     if bad:
         return None, bad
     variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]

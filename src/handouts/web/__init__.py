@@ -1,12 +1,12 @@
 """``handouts serve``: the front desk's and the owner's pages, over the same library.
 
-:func:`create_app` is a Flask app factory; :func:`make_server` wraps it in waitress.
+:func:`create_app` is a Flask app factory; :func:`make_server` serves it (cheroot).
 Pages are server-rendered; the only script reloads the owner's live preview.
 
 Personal details (client name, note, therapist, next appointment) arrive only in POST
 bodies, are rendered in memory by :mod:`handouts.web.workers` and leave only in the
 response, sent with ``Cache-Control: no-store``. No log line carries a request body
-or a form value: waitress is run without an access log and errors are logged by type.
+or a form value: the server keeps no access log and errors are logged by type.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from handouts.commands.build import load
-from handouts.errors import HandoutsError, Problem
-from handouts.project.config import Project
+from handouts.commands.build import load_each
+from handouts.errors import Problem, Severity
+from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.web import security
-from handouts.web.workers import RenderPool, project_version
+from handouts.web.checker import Checker
+from handouts.web.server import PAGE_THREADS, Server
+from handouts.web.streams import MAX_STREAMS, StreamBudget
+from handouts.web.workers import DEADLINE_MARGIN, RenderPool, project_version
 
 log = logging.getLogger("handouts.web")
 
@@ -37,24 +40,44 @@ VERSION_TTL = 0.5
 
 @dataclass
 class Loaded:
-    """The project as last loaded in the server (for listing and forms, not rendering)."""
+    """The project as last loaded in the server (for listing and forms, not rendering).
+
+    One broken handout is only that handout's problem: it is in ``broken`` with its
+    problems, and every other handout stays in ``documents``. While ``handouts.yaml``
+    (or a template override) has errors, the last good load keeps serving: ``stale``
+    is set and ``problems`` says why, for the owner's banner.
+    """
 
     version: str
     project: Project | None = None
     documents: dict[str, Document] = field(default_factory=dict)
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    checks: list[Problem] = field(default_factory=list)
+    stale: bool = False
+    #: What pages work out once per load (the search index, unusable translations).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config | None:
+        """The config to render with when ``handouts.yaml`` itself cannot be used."""
+        return self.project.config if self.stale and self.project is not None else None
 
 
 class Site:
     """What the pages share: the project folder, the render pool, changes and batches."""
 
-    def __init__(self, root: Path, pool: RenderPool) -> None:
+    def __init__(self, root: Path, pool: RenderPool, *, location: str | None = None,
+                 checker: Checker | None = None) -> None:
         self.root = root.resolve()
         self.pool = pool
+        #: The desk's default location (``serve --location``); None: the project's first.
+        self.location = location
         self._loaded: Loaded | None = None
-        #: The last load without errors: the live preview keeps its choices meanwhile.
+        #: The last load with a usable ``handouts.yaml``: served while it has errors.
         self.good: Loaded | None = None
+        #: Each handout as it last loaded without errors, with its project: the live
+        #: preview keeps its choices while the handout's file has errors.
+        self._good_documents: dict[str, tuple[Document, Project]] = {}
         self._lock = threading.Lock()
         #: Bumped by the file watcher; server-sent events wait on ``changed``.
         self.generation = 0
@@ -67,6 +90,9 @@ class Site:
         #: (generation, time.monotonic(), version) of the last digest made while watching.
         self._version: tuple[int, float, str] | None = None
         self.extras: dict[str, Any] = {}
+        self.streams = StreamBudget()
+        #: Runs ``handouts check`` per handout for the library's badges (None: not run).
+        self.checker = checker
 
     def version(self) -> str:
         """The current project version (see :func:`project_version`).
@@ -95,22 +121,38 @@ class Site:
         with self._lock:
             if self._loaded is None or self._loaded.version != version:
                 self._loaded = self._load(version)
-                if self._loaded.project is not None:
+                if not self._loaded.stale and self._loaded.project is not None:
                     self.good = self._loaded
+                    for name, document in self._loaded.documents.items():
+                        self._good_documents[name] = (document, self._loaded.project)
+                if self.checker is not None:
+                    self.checker.start(self.root, self._loaded)
             return self._loaded
 
-    def _load(self, version: str) -> Loaded:
-        from handouts.commands.check import check
+    def last_good(self, name: str) -> tuple[Document | None, Project | None]:
+        """Handout ``name`` as it loaded now or last without errors, and its project."""
+        loaded = self.loaded()
+        if name in loaded.documents:
+            return loaded.documents[name], loaded.project
+        return self._good_documents.get(name, (None, None))
 
-        try:
-            project, documents = load(self.root)
-        except HandoutsError as exc:
-            return Loaded(version, problems=exc.problems)
-        try:
-            checks = check(self.root, render=False).problems
-        except HandoutsError as exc:  # pragma: no cover - load() passed, so rare
-            checks = exc.problems
-        return Loaded(version, project, {d.name: d for d in documents}, checks=checks)
+    def _load(self, version: str) -> Loaded:
+        each = load_each(self.root)
+        if each.project is None:  # handouts.yaml or a template: keep the last good one
+            good = self.good
+            if good is None:
+                return Loaded(version, problems=each.problems)
+            return Loaded(version, good.project, good.documents, good.broken,
+                          each.problems, stale=True)
+        problems = [p for p in each.problems if p.severity is Severity.ERROR]
+        return Loaded(version, each.project, each.documents, each.broken, problems)
+
+    def deadline(self) -> float:
+        """Seconds a request waits for a render: the project's limit plus a margin."""
+        loaded = self._loaded
+        limit = loaded.project.config.defaults.render_timeout \
+            if loaded is not None and loaded.project is not None else 60.0
+        return (limit or 60.0) + DEADLINE_MARGIN
 
     def notify(self, when: float) -> None:
         """Tell every open live page that a project file changed."""
@@ -128,22 +170,28 @@ class Site:
 
 def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
                pool: RenderPool | None = None, watch: bool = True,
-               also_hosts: tuple[str, ...] = ()) -> Flask:
+               also_hosts: tuple[str, ...] = (), location: str | None = None,
+               checks: bool = True, secret: bytes | None = None, tls: bool = False) -> Flask:
     """The web app for the project in ``root``.
 
     ``host`` is the address the server is bound to (its name is accepted in the Host
     header, with localhost and 127.0.0.1); ``token``, when given, is required from
-    every browser (as ``?token=`` once, then a cookie); ``also_hosts`` are more names
-    accepted in the Host header (this computer's, when bound to every address).
-    ``pool`` renders (default: two worker processes); ``watch`` starts the file
-    watcher for the live preview.
+    every browser (as ``?token=`` once, then a long-lived cookie); ``also_hosts`` are
+    more names accepted in the Host header (this computer's, when bound to every
+    address). ``pool`` renders (default: two worker processes); ``watch`` starts the
+    file watcher for the live preview; ``location`` is the desk's default location;
+    ``checks`` runs ``handouts check`` per handout in the background for the library's
+    badges; ``secret`` signs sessions (random when not given); ``tls``: served over
+    HTTPS (cookies are ``Secure``).
     """
     from handouts.web import batch, library, preview
 
     app = Flask(__name__)
-    site = Site(root, pool or RenderPool())
+    pool = pool or RenderPool()
+    site = Site(root, pool, location=location,
+                checker=Checker() if checks and not pool.inline else None)
     app.extensions["handouts"] = site
-    security.install(app, host=host, token=token, also=also_hosts)
+    security.install(app, host=host, token=token, also=also_hosts, secret=secret, tls=tls)
     app.register_blueprint(library.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(batch.bp)
@@ -152,7 +200,7 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
     def clinic() -> dict[str, Any]:
         loaded = site.loaded()
         name = loaded.project.config.clinic.name if loaded.project else "Handouts"
-        return {"clinic_name": name}
+        return {"clinic_name": name, "labels": {}}
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[str, int]:
@@ -174,23 +222,21 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
 
 def make_server(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
                 token: str | None = None, pool: RenderPool | None = None,
-                watch: bool = True, threads: int = 16,
-                also_hosts: tuple[str, ...] = ()) -> Any:
-    """A waitress server for :func:`create_app` (``port=0`` picks a free port).
+                watch: bool = True, threads: int = PAGE_THREADS,
+                also_hosts: tuple[str, ...] = (), location: str | None = None,
+                checks: bool = True, secret: bytes | None = None,
+                cert: Path | None = None, key: Path | None = None) -> Server:
+    """A server for :func:`create_app` (``port=0`` picks a free port); HTTPS with
+    ``cert`` and ``key`` (PEM files).
 
-    Returns the server; ``server.effective_port`` is the port, ``server.run()`` serves
-    and ``server.close()`` stops. Waitress has no access log (none is added), so no
-    request line or body is ever logged.
+    ``threads`` serve pages and renders; the live preview's event streams get threads
+    of their own on top (:data:`handouts.web.streams.MAX_STREAMS`), so open previews
+    can never take the pages' threads. Returns a :class:`Server`.
     """
-    from waitress.server import create_server
-
     app = create_app(root, host=host, token=token, pool=pool, watch=watch,
-                     also_hosts=also_hosts)
-    server = create_server(app, host=host, port=port, threads=threads,
-                           ident="handouts", clear_untrusted_proxy_headers=True,
-                           expose_tracebacks=False)
-    server.handouts_app = app
-    return server
+                     also_hosts=also_hosts, location=location, checks=checks,
+                     secret=secret, tls=cert is not None)
+    return Server(app, host, port, threads + MAX_STREAMS, cert=cert, key=key)
 
 
 def site_of(app: Flask) -> Site:
@@ -198,4 +244,4 @@ def site_of(app: Flask) -> Site:
     return app.extensions["handouts"]  # type: ignore[no-any-return]
 
 
-__all__ = ["RenderPool", "Site", "create_app", "make_server", "site_of"]
+__all__ = ["Loaded", "RenderPool", "Server", "Site", "create_app", "make_server", "site_of"]

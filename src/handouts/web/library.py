@@ -4,36 +4,50 @@ A copy is asked for with a POST (client details never go into a URL), rendered i
 memory by the worker pool and sent back with ``Cache-Control: no-store``: as page
 images to check (:func:`preview_copy`), or as the PDF itself (:func:`pdf_copy`),
 byte for byte what ``handouts build --client ...`` writes for the same choices.
+
+The page's script sends the form with ``fetch()`` and asks for JSON, so a copy adds
+no history entry holding the POST body (which Chromium keeps in its session files
+for "restore tabs"); without the script the same routes answer with the page.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
-from dataclasses import dataclass
+import secrets
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
 from handouts.commands.merge import available_languages
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.variants.clients import Client
-from handouts.variants.i18n import language_name
+from handouts.variants.clients import Client, text_problem
+from handouts.variants.dates import date_locale, parse_date
+from handouts.variants.dates import example as date_example
+from handouts.variants.i18n import language_name, translate, translation_path
 from handouts.variants.plan import GENERAL
+from handouts.web.security import PDF_FRAME_CSP
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Choices, render
 
 bp = Blueprint("library", __name__)
 
-#: The form's client fields, named as ``handouts build`` names their options.
-CLIENT_FIELDS = {"client": "--client", "note": "--note", "therapist": "--therapist",
-                 "next_appointment": "--next-appointment"}
+#: The form's client fields and their labels: every message about them uses the label,
+#: never an option name or a content file (the person at the desk sees only the form).
+CLIENT_FIELDS = {"client": "Client’s name", "note": "Personal note",
+                 "therapist": "Therapist", "next_appointment": "Next appointment"}
+#: Labels of the version fields, for the same reason.
+VERSION_FIELDS = {"audience": "For", "language": "Language", "paper": "Paper",
+                  "print_size": "Print size", "location": "Location"}
 PAPERS = {"letter": "US Letter", "a4": "A4"}
 PRINTS = {"standard": "Standard print", "large": "Large print"}
-#: Longest accepted text in a client field (a name, a short note).
-MAX_FIELD = 2000
+#: Longest accepted text in a client field: a name or a short note, never a document.
+MAX_FIELD = {"client": 200, "note": 2000, "therapist": 200, "next_appointment": 40}
 
 
 def _site() -> Any:
@@ -50,23 +64,97 @@ class Options:
     prints: list[tuple[str, str]]
     default_paper: str
     default_language: str
+    #: The clinic's locations (empty: one location, no choice to make).
+    locations: list[tuple[str, str]] = field(default_factory=list)
+    default_location: str | None = None
+    #: How a date may be written at this clinic (its language and phone region).
+    date_example: str = ""
 
 
 def options(document: Document, project: Project | None = None) -> Options:
-    """The choices the project allows for ``document`` (in ``project``, or as loaded now)."""
-    project = project or _site().loaded().project
-    audiences = [(GENERAL, "Everyone")] + [(key, a.label)
-                                           for key, a in project.config.audiences.items()]
-    languages = [(code, language_name(code)) for code in available_languages(document)]
-    return Options(audiences, languages, list(PAPERS.items()), list(PRINTS.items()),
-                   project.config.defaults.paper, document.handout.language)
+    """The choices the project allows for ``document`` (in ``project``, or as loaded now).
 
+    A language whose translation has errors is left out (the owner sees why on the
+    library card); the others stay.
+    """
+    site = _site()
+    loaded = site.loaded()
+    project = project or loaded.project
+    config = project.config
+    audiences = [(GENERAL, "Everyone")] + [(key, a.label) for key, a in config.audiences.items()]
+    off = off_languages(document)
+    languages = [(code, language_name(code)) for code in available_languages(document)
+                 if code not in off]
+    places = config.clinic.locations
+    locations = [(key, _location_label(key, place, config.clinic.name))
+                 for key, place in places.items()]
+    default_location = site.location if site.location in places else next(iter(places), None)
+    locale = date_locale(config.defaults.language, config.clinic.phone_region)
+    return Options(audiences, languages, list(PAPERS.items()), list(PRINTS.items()),
+                   config.defaults.paper, document.handout.language, locations,
+                   default_location, date_example(locale))
+
+
+def _location_label(key: str, place: Any, clinic: str) -> str:
+    """``Downtown (480) 555-0134``: the name staff know, and the phone that will print."""
+    name = f"{clinic} {place.name_suffix}" if place.name_suffix else key.replace("-", " ").title()
+    return f"{name} · {place.phone}"
+
+
+# ------------------------------------------------------------ what is off the desk
+
+def off_languages(document: Document) -> dict[str, list[Problem]]:
+    """The translations of ``document`` that cannot be used now, with their problems
+    (kept per loaded project: the library and each form ask for them)."""
+    loaded = _site().loaded()
+    cache = loaded.extras.setdefault("off_languages", {})
+    if document.name not in cache:
+        cache[document.name] = _translations(document)[1]
+    return cache[document.name]  # type: ignore[no-any-return]
+
+
+def _translations(document: Document) -> tuple[list[Any], dict[str, list[Problem]]]:
+    """Each usable translation's handout, and the problems of each unusable one."""
+    usable, off = [], {}
+    for code in available_languages(document):
+        if code == document.handout.language:
+            continue
+        po = translation_path(document.path, code)
+        result = translate(document.handout, po, po.relative_to(document.path.parents[1])
+                           .as_posix(), code)
+        if result.handout is None:
+            off[code] = [p for p in result.problems if p.severity is Severity.ERROR]
+        else:
+            usable.append(result.handout)
+    return usable, off
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents: "Masaje en la ESPALDA" → "masaje en la espalda"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def search_text(document: Document) -> str:
+    """Everything a search looks in: the title and keywords, in every language."""
+    handouts = [document.handout, *_translations(document)[0]]
+    return " ".join(_folded(" ".join([h.title, *h.keywords])) for h in handouts)
+
+
+def matches(query: str, text: str) -> bool:
+    """Whether every word of ``query`` appears in ``text`` (any order, accents ignored)."""
+    words = _folded(query).split()
+    return all(word in text for word in words)
+
+
+# ------------------------------------------------------------------ the form
 
 def _document(name: str) -> Document:
     """The handout called ``name``; 404 for anything else (no path is built from it)."""
     document = _site().loaded().documents.get(name)
     if document is None:
-        abort(404, "There is no handout with that name.")
+        abort(404, "There is no handout with that name, or it has errors the clinic "
+                   "must fix first.")
     return document
 
 
@@ -74,44 +162,87 @@ def read_form(document: Document, form: MultiDict[str, str]
               ) -> tuple[Choices, Client | None, list[Problem]]:
     """The choices and client details of a posted form, and what is wrong with them.
 
-    Messages name the field, never its value (it may be personal).
+    Each problem's field is the form field's name (its label is in
+    :data:`CLIENT_FIELDS`); messages never repeat a value (it may be personal).
     """
     allowed = options(document)
     problems: list[Problem] = []
 
-    def pick(key: str, values: list[tuple[str, str]], default: str) -> str:
-        value = form.get(key, default)
-        if value not in {v for v, _ in values}:
-            problems.append(Problem("form", None, key,
-                                    f"choose one of: {', '.join(v for v, _ in values)}"))
+    def pick(key: str, values: list[tuple[str, str]], default: str | None) -> str | None:
+        value = form.get(key) or default
+        if values and value not in {v for v, _ in values}:
+            problems.append(Problem("form", None, key, "choose one of the listed options"))
             return default
         return value
 
-    choices = Choices(pick("audience", allowed.audiences, GENERAL),
+    choices = Choices(pick("audience", allowed.audiences, GENERAL) or GENERAL,
                       pick("language", allowed.languages, allowed.default_language),
                       pick("paper", allowed.papers, allowed.default_paper),
-                      pick("print_size", allowed.prints, "standard"))
+                      pick("print_size", allowed.prints, "standard") or "standard",
+                      pick("location", allowed.locations, allowed.default_location)
+                      if allowed.locations else None)
     values = {key: form.get(key, "").strip() for key in CLIENT_FIELDS}
     for key, value in values.items():
-        if len(value) > MAX_FIELD:
-            problems.append(Problem("form", None, CLIENT_FIELDS[key],
-                                    f"is too long (at most {MAX_FIELD} characters)"))
+        message = None
+        if len(value) > MAX_FIELD[key]:
+            message = f"is too long: at most {MAX_FIELD[key]:,} characters"
+        elif value and key != "next_appointment":
+            message = text_problem(value, lines=key == "note")
+        if message:
+            problems.append(Problem("form", None, key, message))
     appointment = None
-    if values["next_appointment"]:
-        try:  # the format handouts build accepts
-            appointment = dt.datetime.strptime(values["next_appointment"], "%Y-%m-%d").date()
-        except ValueError:
-            problems.append(Problem("form", None, "--next-appointment",
-                                    "must be a real date written as YYYY-MM-DD"))
+    if values["next_appointment"] and not any(p.field == "next_appointment" for p in problems):
+        config = _site().loaded().project.config
+        appointment = parse_date(values["next_appointment"],
+                                 date_locale(config.defaults.language, config.clinic.phone_region))
+        if appointment is None:  # the same dates as the client CSV, in the clinic's locale
+            problems.append(Problem("form", None, "next_appointment",
+                                    f"is not a date handouts can read; write it as "
+                                    f"{allowed.date_example}"))
     if not values["client"]:
         if any(values[k] for k in ("note", "therapist", "next_appointment")):
-            problems.append(Problem("form", None, "--client",
-                                    "a note, therapist or next appointment needs the "
-                                    "client's name"))
+            problems.append(Problem("form", None, "client",
+                                    "is needed for a note, a therapist or a next appointment"))
         return choices, None, problems
     client = Client(values["client"], values["note"] or None, values["therapist"] or None,
                     appointment)
     return choices, client, problems
+
+
+def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem]:
+    """The render's problems in the words of the form.
+
+    A named copy that passes the page limit without the client's details but not with
+    them (the project's own checks ran before) is too long because of what was typed:
+    that is said of the longest field, never as "max_pages" in a content file.
+    """
+    out = []
+    for problem in problems:
+        if client is not None and problem.field == "max_pages":
+            longest = max(("note", "client", "therapist"),
+                          key=lambda k: len(getattr(client, "name" if k == "client" else k)
+                                            or ""))
+            limit = problem.message.split("the limit is ", 1)[-1].split(" ")[0].rstrip(";")
+            pages = f"{limit} page{'' if limit == '1' else 's'}" if limit.isdigit() else "its pages"
+            out.append(Problem("form", None, longest, (
+                f"makes the handout longer than its limit of {pages}; shorten it"),
+                problem.severity))
+        else:
+            out.append(problem)
+    return out
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _problem_json(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [{"field": p.field if p.path == "form" else None,
+             "label": CLIENT_FIELDS.get(p.field) or VERSION_FIELDS.get(p.field)
+             if p.path == "form" else None,
+             "where": None if p.path in ("form", "") else
+             (p.path if p.line is None else f"{p.path}:{p.line}"),
+             "severity": p.severity.value, "message": p.message} for p in problems]
 
 
 def _copy(name: str, images: bool) -> tuple[Any, Document, Choices, list[Problem]]:
@@ -120,37 +251,63 @@ def _copy(name: str, images: bool) -> tuple[Any, Document, Choices, list[Problem
     if problems:
         return None, document, choices, problems
     site = _site()
+    loaded = site.loaded()
     result = site.pool.run(render, str(site.root), site.version(), name, choices, client,
-                           PREVIEW_SCALE if images else None)
-    return result, document, choices, result.problems
+                           PREVIEW_SCALE if images else None, None, loaded.config,
+                           deadline=site.deadline())
+    return result, document, choices, for_the_desk(result.problems, client)
 
 
 def _handout_page(document: Document, status: int = 200, **extra: Any) -> tuple[str, int]:
     form = request.form if request.method == "POST" else MultiDict()
+    problems = extra.pop("problems", [])
     return render_template("handout.html", doc=document, options=options(document),
-                           form=form, **extra), status
+                           form=form, labels=CLIENT_FIELDS | VERSION_FIELDS,
+                           problems=problems, field_problems={
+                               p.field: p.message for p in problems if p.path == "form"},
+                           **extra), status
 
+
+def _refused(document: Document, problems: list[Problem]) -> Any:
+    """A copy that could not be made: 422, the problems tied to their fields."""
+    if _wants_json():
+        return current_app.json.response({"ok": False, "problems": _problem_json(problems)}), 422
+    return _handout_page(document, 422, problems=problems)
+
+
+# ------------------------------------------------------------------ the pages
 
 @bp.get("/")
 def index() -> str:
-    """The library: every handout, searchable by title and keyword (``?q=``)."""
-    loaded = _site().loaded()
-    query = request.args.get("q", "").strip()
+    """The library: every handout, searchable by title and keyword in any of its
+    languages (``?q=``: all words, any order, accents ignored)."""
+    site = _site()
+    loaded = site.loaded()
+    query = request.args.get("q", "").strip()[:200]
+    index_text = loaded.extras.setdefault("search", {})
     rows = []
     for name, doc in loaded.documents.items():
-        words = [doc.handout.title, *doc.handout.keywords]
-        if query and not any(query.lower() in w.lower() for w in words):
-            continue
-        mine = [p for p in loaded.checks if p.path.startswith(f"content/{name}.")]
-        errors = sum(p.severity is Severity.ERROR for p in mine)
-        rows.append({"name": name, "doc": doc, "errors": errors,
-                     "warnings": len(mine) - errors,
-                     "languages": [language_name(c) for c in available_languages(doc)]})
+        if query:
+            if name not in index_text:
+                index_text[name] = search_text(doc)
+            if not matches(query, index_text[name]):
+                continue
+        checked = site.checker.result(loaded.version, name) if site.checker else None
+        off = off_languages(doc)
+        rows.append({"name": name, "doc": doc, "checks": checked,
+                     "errors": [p for p in checked or [] if p.severity is Severity.ERROR],
+                     "warnings": [p for p in checked or [] if p.severity is Severity.WARNING],
+                     "off": [(language_name(code), found) for code, found in off.items()],
+                     "languages": [language_name(c) for c in available_languages(doc)
+                                   if c not in off]})
+    broken = [] if query else [{"name": name, "problems": found}
+                               for name, found in sorted(loaded.broken.items())]
     audiences = ["Everyone"]
     if loaded.project is not None:
         audiences += [a.label for a in loaded.project.config.audiences.values()]
-    return render_template("library.html", rows=rows, query=query, audiences=audiences,
-                           problems=loaded.problems, total=len(loaded.documents))
+    return render_template("library.html", rows=rows, broken=broken, query=query,
+                           audiences=audiences, problems=loaded.problems, stale=loaded.stale,
+                           total=len(loaded.documents), checking=site.checker is not None)
 
 
 @bp.get("/thumb/<name>.png")
@@ -158,16 +315,25 @@ def thumbnail(name: str) -> Response:
     """The first page of a handout's everyday version, small (not personal)."""
     _document(name)
     site = _site()
+    loaded = site.loaded()
     version = site.version()
     cache = site.extras.setdefault("thumbs", {})
     png = cache.get((name, version))
     if png is None:
-        result = site.pool.run(render, str(site.root), version, name, Choices(), None,
-                               THUMB_SCALE, 1)
+        result = site.pool.run(render, str(site.root), version, name,
+                               Choices(location=_default_location()), None, THUMB_SCALE, 1,
+                               loaded.config, deadline=site.deadline())
         if not result.images:
             abort(404, "This handout cannot be rendered at the moment.")
         png = cache[(name, version)] = result.images[0]
     return Response(png, mimetype="image/png")
+
+
+def _default_location() -> str | None:
+    site = _site()
+    project = site.loaded().project
+    places = project.config.clinic.locations if project else {}
+    return site.location if site.location in places else next(iter(places), None)
 
 
 @bp.get("/h/<name>")
@@ -177,25 +343,97 @@ def handout(name: str) -> tuple[str, int]:
 
 
 @bp.post("/h/<name>/preview")
-def preview_copy(name: str) -> tuple[str, int]:
+def preview_copy(name: str) -> Any:
     """The named copy's pages as images, in the page (nothing kept on the server)."""
     result, document, _, problems = _copy(name, images=True)
     if result is None or not result.ok:
-        return _handout_page(document, 422, problems=problems)
+        return _refused(document, problems)
     pages = [base64.b64encode(png).decode() for png in result.images]
+    if _wants_json():
+        return current_app.json.response({
+            "ok": True, "problems": _problem_json(problems),
+            "pages": [f"data:image/png;base64,{png}" for png in pages]})
     return _handout_page(document, pages=pages, problems=problems)
 
 
 @bp.post("/h/<name>/pdf")
-def pdf_copy(name: str) -> Response | tuple[str, int]:
-    """The named copy as a PDF, shown in the browser to print or save."""
+def pdf_copy(name: str) -> Any:
+    """The named copy as a PDF, shown in the browser to print or save.
+
+    The page's script asks for JSON and gets a one-time address instead (see
+    :class:`Copies`), so the PDF opens, prints or downloads without a POST in the
+    browser's history.
+    """
     result, document, choices, problems = _copy(name, images=False)
     if result is None or not result.ok:
-        return _handout_page(document, 422, problems=problems)
+        return _refused(document, problems)
     language = choices.language or document.handout.language
     paper = choices.paper or "letter"
+    where = f"-{choices.location}" if choices.location else ""
     # A default name that says which version this is, never whose.
-    filename = f"{name}-{language}-{choices.audience}-{paper}-{choices.print_size}.pdf"
+    filename = f"{name}-{language}-{choices.audience}-{paper}-{choices.print_size}{where}.pdf"
+    if _wants_json():
+        key = _site().extras.setdefault("copies", Copies()).keep(result.pdf, filename)
+        return current_app.json.response({
+            "ok": True, "problems": _problem_json(problems), "filename": filename,
+            "url": url_for("library.kept_copy", key=key)})
     response = Response(result.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+class Copies:
+    """Finished PDFs waiting to be opened, in memory only, under random keys.
+
+    A key names nobody and is useless after :data:`COPY_SECONDS` (or when newer copies
+    push it out): the browser's history may keep ``/copy/<key>.pdf``, never a name.
+    """
+
+    def __init__(self, limit: int = 32) -> None:
+        self.limit = limit
+        self._kept: dict[str, tuple[float, bytes, str]] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, pdf: bytes, filename: str) -> str:
+        """Keep ``pdf`` for a while; the key to fetch it with."""
+        key = secrets.token_urlsafe(18)
+        now = time.monotonic()
+        with self._lock:
+            self._kept = {k: v for k, v in self._kept.items() if v[0] > now}
+            while len(self._kept) >= self.limit:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = (now + COPY_SECONDS, pdf, filename)
+        return key
+
+    def get(self, key: str) -> tuple[bytes, str] | None:
+        """The PDF and its file name, while it is kept."""
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None or found[0] <= time.monotonic():
+                self._kept.pop(key, None)
+                return None
+            return found[1], found[2]
+
+
+#: Seconds a finished PDF can be fetched (the print dialog or a download starts at once).
+COPY_SECONDS = 120.0
+
+
+@bp.get("/copy/<key>.pdf")
+def kept_copy(key: str) -> Response:
+    """A PDF made a moment ago (see :class:`Copies`)."""
+    found = _site().extras.setdefault("copies", Copies()).get(key)
+    if found is None:
+        abort(404, "This copy is no longer kept. Make it again from the handout's page.")
+    pdf, filename = found
+    response = Response(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    # The desk's own page prints it from a hidden frame.
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = PDF_FRAME_CSP
+    return response
+
+
+__all__ = ["CLIENT_FIELDS", "Options", "bp", "for_the_desk", "matches", "options",
+           "read_form", "search_text"]
+

@@ -22,13 +22,12 @@ from handouts.errors import Severity
 from handouts.project.config import Project
 from handouts.project.content import Document, discover
 from handouts.web.library import options
+from handouts.web.streams import BUSY_RETRY_MS, HEARTBEAT, MAX_AGE, RETRY_MS
 from handouts.web.workers import WATCHED, Choices, Result, live
 
 bp = Blueprint("preview", __name__)
 log = logging.getLogger("handouts.web")
 
-#: Seconds between keep-alive comments on an idle event stream.
-KEEPALIVE = 15.0
 
 
 def _site() -> Any:
@@ -41,10 +40,7 @@ def _known(name: str) -> tuple[Document | None, Project | None]:
     site = _site()
     if name not in discover(site.root / "content"):
         abort(404, "There is no handout with that name.")
-    for loaded in (site.loaded(), site.good):
-        if loaded is not None and name in loaded.documents:
-            return loaded.documents[name], loaded.project
-    return None, None
+    return site.last_good(name)  # type: ignore[no-any-return]
 
 
 def _choices(name: str) -> Choices:
@@ -72,7 +68,8 @@ def _state(name: str, choices: Choices) -> dict[str, Any]:
     key = (name, choices)
     cached = states.get(key)
     if cached is None or cached[0] != version:
-        result: Result = site.pool.run(live, str(site.root), version, name, choices)
+        result: Result = site.pool.run(live, str(site.root), version, name, choices,
+                                       deadline=site.deadline())
         if result.ok:
             good[key] = (version, result.images)
         cached = states[key] = (version, result)
@@ -104,9 +101,11 @@ def live_page(name: str) -> str:
     if document is None:
         return render_template("error.html", code=422, title="This handout has errors",
                                message="Fix the problems below, then reload this page.",
-                               problems=_site().loaded().problems)
+                               problems=_site().loaded().broken.get(name) or
+                               _site().loaded().problems)
     return render_template("live.html", doc=document, options=options(document, project),
-                           choices=choices, state=_state(name, choices))
+                           choices=choices, state=_state(name, choices),
+                           generation=_site().generation)
 
 
 @bp.get("/live/<name>/state")
@@ -129,24 +128,42 @@ def page_image(name: str, number: int) -> Response:
 
 @bp.get("/events")
 def events() -> Response:
-    """Server-sent events: ``change`` whenever a project file is saved."""
+    """Server-sent events: ``change`` whenever a project file is saved.
+
+    Bounded (see :mod:`handouts.web.streams`): a place in the stream budget is taken
+    when the stream starts and given back when it ends, both inside the generator, so a
+    browser that goes away before the first byte holds nothing. The first event,
+    ``hello``, carries the current generation: a page that reconnects after missing a
+    change sees that it differs from its own and asks for the new state.
+    """
     site = _site()
+    budget = site.streams
 
     def stream() -> Iterator[str]:
-        seen = site.generation
-        yield "retry: 500\n\n"
-        while not site.stopping.is_set():
-            with site.changed:
-                site.changed.wait_for(lambda last=seen: site.generation != last or
-                                      site.stopping.is_set(), timeout=KEEPALIVE)
-                generation = site.generation
-            if site.stopping.is_set():
-                return
-            if generation != seen:
-                seen = generation
-                yield f"event: change\ndata: {generation}\n\n"
-            else:
-                yield ": keep-alive\n\n"
+        if not budget.acquire():
+            yield f"retry: {BUSY_RETRY_MS}\n\n"
+            return
+        try:
+            seen = site.generation
+            yield f"retry: {RETRY_MS}\n\nevent: hello\ndata: {seen}\n\n"
+            ends = time.monotonic() + MAX_AGE
+            while not site.stopping.is_set():
+                left = ends - time.monotonic()
+                if left <= 0:
+                    return  # the browser reconnects by itself after RETRY_MS
+                with site.changed:
+                    site.changed.wait_for(lambda last=seen: site.generation != last or
+                                          site.stopping.is_set(), timeout=min(HEARTBEAT, left))
+                    generation = site.generation
+                if site.stopping.is_set():
+                    return
+                if generation != seen:
+                    seen = generation
+                    yield f"event: change\ndata: {generation}\n\n"
+                else:
+                    yield ": keep-alive\n\n"
+        finally:
+            budget.release()
 
     response = Response(stream(), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"

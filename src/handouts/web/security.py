@@ -27,6 +27,8 @@ CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script
        "form-action 'self'")
 PDF_CSP = ("script-src 'none'; connect-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
            "form-action 'none'")
+#: A PDF the desk's own page may show in a frame (to print it).
+PDF_FRAME_CSP = PDF_CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -53,16 +55,24 @@ def csrf_token() -> str:
     return str(token)
 
 
-def install(app: Flask, *, host: str, token: str | None,
-            also: tuple[str, ...] = ()) -> None:
+#: How long a browser keeps the access cookie (Chromium keeps none longer than 400
+#: days): staff open the printed address once, not after every browser restart.
+TOKEN_MAX_AGE = 400 * 24 * 3600
+
+
+def install(app: Flask, *, host: str, token: str | None, also: tuple[str, ...] = (),
+            secret: bytes | None = None, tls: bool = False) -> None:
     """Add the checks and headers to ``app``; ``token`` is required off loopback.
 
     The Host header must name ``host``, loopback, or one of ``also`` (this computer's
-    names, when bound to every address).
+    names, when bound to every address). ``secret`` signs the session (and so the CSRF
+    token): kept across restarts by ``handouts serve``, an open form still works after
+    the server restarts. With ``tls`` every cookie is ``Secure``.
     """
     allowed = {host_name(host), *LOOPBACK, *(host_name(a) for a in also)}
-    app.config.update(SECRET_KEY=secrets.token_bytes(32), SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_NAME="handouts_session")
+    app.config.update(SECRET_KEY=secret or secrets.token_bytes(32),
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+                      SESSION_COOKIE_SECURE=tls, SESSION_COOKIE_NAME="handouts_session")
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["CSRF_FIELD"] = CSRF_FIELD
 
@@ -75,7 +85,8 @@ def install(app: Flask, *, host: str, token: str | None,
             if given is not None and hmac.compare_digest(given.encode(), token.encode()):
                 # Swap the URL's token for a cookie, and drop it from the address bar.
                 response = redirect(request.path, code=303)
-                response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="Strict")
+                response.set_cookie(TOKEN_COOKIE, token, max_age=TOKEN_MAX_AGE, httponly=True,
+                                    samesite="Strict", secure=tls)
                 return response
             cookie = request.cookies.get(TOKEN_COOKIE, "")
             if not hmac.compare_digest(cookie.encode(), token.encode()):
@@ -86,6 +97,12 @@ def install(app: Flask, *, host: str, token: str | None,
             expected = session.get("csrf", "")
             if not sent or not expected or not hmac.compare_digest(sent.encode(),
                                                                    str(expected).encode()):
+                if request.accept_mimetypes.best == "application/json":
+                    # The page's script sends the form again with this fresh token, so
+                    # what was typed is never lost (a page left open over a restart).
+                    session.pop("csrf", None)
+                    return app.json.response({"ok": False, "expired": True,
+                                              "csrf": csrf_token()}), 403  # type: ignore[return-value]
                 abort(403, "This form has expired. Go back, reload the page and try again.")
         return None
 
@@ -93,7 +110,10 @@ def install(app: Flask, *, host: str, token: str | None,
     def add_headers(response: Response) -> Response:
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
-        if response.mimetype == "application/pdf":
+        if tls:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if response.mimetype == "application/pdf" and \
+                response.headers.get("Content-Security-Policy") != PDF_FRAME_CSP:
             # Chromium shows a PDF in a plugin, which object-src/default-src would block;
             # the PDF runs no script of ours, so its policy forbids the rest.
             response.headers["Content-Security-Policy"] = PDF_CSP

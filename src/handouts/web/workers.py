@@ -13,12 +13,8 @@ back only inside the PDF or PNG bytes; nothing is written or logged.
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +22,7 @@ from typing import Any
 from handouts.commands.build import CheckedVariants, build_in_memory, load
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.variants.clients import Client
+from handouts.web.pool import PoolError, ProcessPool, TaskFailed
 
 #: Worker processes, and renders each does before it is replaced (bounds any leak).
 MAX_WORKERS = 2
@@ -48,6 +45,8 @@ class Choices:
     language: str | None = None
     paper: str | None = None
     print_size: str = "standard"
+    #: One of a clinic group's locations (None: the project's first, or no locations).
+    location: str | None = None
 
 
 @dataclass
@@ -58,6 +57,9 @@ class Result:
     pages: int = 0
     images: list[bytes] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: True when no answer came from the renderer (busy, stuck, stopped): not the
+    #: handout's fault, so pages keep what they showed last.
+    failed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -117,16 +119,18 @@ class _Kept:
     checked: CheckedVariants
 
 
-def _loaded(root: str, version: str, name: str) -> _Kept:
-    """The loaded handout, its copies and its checked variants for this project version."""
+def _loaded(root: str, version: str, name: str, config: Any = None) -> _Kept:
+    """The loaded handout, its copies and its checked variants for this project version
+    (with ``config`` instead of ``handouts.yaml`` when that file has errors)."""
     from handouts.render.render import PersonalCopies
 
-    if _CACHE["version"] != (root, version):
-        _CACHE["version"] = (root, version)
+    key = (root, version, config is not None)
+    if _CACHE["version"] != key:
+        _CACHE["version"] = key
         _CACHE["handouts"] = {}
     handouts = _CACHE["handouts"]
     if name not in handouts:
-        project, documents = load(Path(root), (name,))
+        project, documents = load(Path(root), (name,), config=config)
         handouts[name] = _Kept(project, documents[0], PersonalCopies(project),
                                CheckedVariants(project))
     return handouts[name]  # type: ignore[no-any-return]
@@ -152,15 +156,18 @@ def page_images(pdf: bytes, scale: float, first: int | None = None) -> list[byte
 
 
 def render(root: str, version: str, name: str, choices: Choices, client: Client | None,
-           images: float | None = None, first: int | None = None) -> Result:
-    """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a scale)."""
+           images: float | None = None, first: int | None = None,
+           config: Any = None) -> Result:
+    """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a
+    scale); ``config``: the last good config, while ``handouts.yaml`` has errors."""
     try:
-        kept = _loaded(root, version, name)
+        kept = _loaded(root, version, name, config)
         built = build_in_memory(kept.project, kept.document,
                                 paper=choices.paper,  # type: ignore[arg-type]
                                 audience=choices.audience, language=choices.language,
                                 print_size=choices.print_size,  # type: ignore[arg-type]
-                                client=client, copies=kept.copies, checked=kept.checked)
+                                client=client, copies=kept.copies, checked=kept.checked,
+                                location=choices.location)
     except HandoutsError as exc:
         return Result(problems=exc.problems)
     except Exception as exc:  # an engine failure is this request's problem only
@@ -190,62 +197,56 @@ def live(root: str, version: str, name: str, choices: Choices) -> Result:
 
 # ------------------------------------------------------------- in the server
 
+#: Seconds a request waits beyond the project's render time limit before it is answered
+#: anyway (the worker is then replaced): starting a fresh worker and a queue of a few
+#: requests fit in it.
+DEADLINE_MARGIN = 15.0
+
+
 class RenderPool:
     """A bounded pool of render processes (or the calling thread, for fast tests).
 
+    Every :meth:`run` is answered within its deadline: a stuck or dead worker is
+    replaced (see :mod:`handouts.web.pool`) and the request gets a problem saying so.
     ``inline=True`` runs tasks in the caller, which Flask's test client makes the main
     thread, so the library's render time limit still applies.
     """
 
-    def __init__(self, inline: bool = False, workers: int = MAX_WORKERS) -> None:
+    def __init__(self, inline: bool = False, workers: int = MAX_WORKERS,
+                 recycle_after: int = MAX_TASKS_PER_CHILD) -> None:
         self.inline = inline
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
+        self._pool = None if inline else ProcessPool(workers, initializer=warm_up,
+                                                     recycle_after=recycle_after)
 
-    def _executor(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                # forkserver: workers start from a clean process, not a copy of this
-                # threaded server (fork would copy held locks and client data).
-                context = multiprocessing.get_context("forkserver")
-                self._pool = ProcessPoolExecutor(
-                    self.workers, mp_context=context, initializer=warm_up,
-                    max_tasks_per_child=MAX_TASKS_PER_CHILD)
-            return self._pool
-
-    def run(self, task: Callable[..., Result], *args: Any) -> Result:
-        """Run ``task(*args)``; a crashed worker becomes a problem for this request only."""
-        if self.inline:
+    def run(self, task: Callable[..., Result], *args: Any, deadline: float = 60.0) -> Result:
+        """Run ``task(*args)``; no answer within ``deadline`` seconds, a crashed or stuck
+        worker become a problem for this request only."""
+        if self._pool is None:
             return task(*args)
-        for _attempt in range(2):
-            pool = self._executor()
-            try:
-                future: Future[Result] = pool.submit(task, *args)
-                return future.result()
-            except BrokenProcessPool:  # a worker died: start a fresh pool for the next one
-                with self._lock:
-                    if self._pool is pool:
-                        self._pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
-        return Result(problems=[Problem("", None, "", "the renderer stopped unexpectedly; "
-                                        "please try again")])
+        try:
+            return self._pool.run(task, *args, deadline=deadline)  # type: ignore[no-any-return]
+        except TaskFailed as exc:
+            message = f"the handout could not be made ({exc})"
+        except PoolError as exc:
+            message = str(exc)
+        return Result(problems=[Problem("", None, "", message)], failed=True)
 
     def warm(self) -> None:
         """Start the workers now rather than on the first request."""
-        if not self.inline:
-            pool = self._executor()
-            for future in [pool.submit(os.getpid) for _ in range(self.workers)]:
-                future.result()
+        if self._pool is not None:
+            self._pool.warm()
 
     def pids(self) -> list[int]:
-        """The worker processes' ids (for memory measurements)."""
-        pool = self._pool
-        return [] if pool is None else list(getattr(pool, "_processes", {}) or {})
+        """The worker processes' ids (for memory measurements and tests)."""
+        return [] if self._pool is None else self._pool.pids()
+
+    @property
+    def started(self) -> int:
+        """Worker processes started so far (replacements included)."""
+        return 0 if self._pool is None else self._pool.started
 
     def close(self) -> None:
         """Stop the workers."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.close()

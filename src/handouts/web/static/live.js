@@ -54,7 +54,25 @@
       .then(function () { busy = false; if (again) { again = false; refresh(); } });
   }
 
-  var events = new EventSource(root.dataset.eventsUrl);
-  events.addEventListener("change", refresh);
-  events.addEventListener("open", function () { root.dataset.connected = "1"; });
+  // One event stream per visible tab: a browser opens at most six connections to one
+  // server, so streams of hidden tabs are closed (and the page catches up when shown).
+  var events = null;
+  function connect() {
+    if (events || document.visibilityState === "hidden") { return; }
+    events = new EventSource(root.dataset.eventsUrl);
+    events.addEventListener("change", function (e) { root.dataset.generation = e.data; refresh(); });
+    events.addEventListener("hello", function (e) {
+      // A change made while this tab had no stream: catch up.
+      if (e.data !== root.dataset.generation) { root.dataset.generation = e.data; refresh(); }
+    });
+    events.addEventListener("open", function () { root.dataset.connected = "1"; });
+  }
+  function disconnect() {
+    if (events) { events.close(); events = null; root.dataset.connected = ""; }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") { disconnect(); } else { connect(); }
+  });
+  window.addEventListener("pagehide", disconnect);
+  connect();
 })();

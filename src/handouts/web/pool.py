@@ -1,0 +1,231 @@
+"""Worker processes that cannot hang a request: deadlines, replacement, recycling.
+
+``concurrent.futures.ProcessPoolExecutor(max_tasks_per_child=...)`` can deadlock on
+Python 3.11 when a worker retires while tasks are queued (cpython gh-115634): the pool
+ends with no live worker and every later request waits forever. So this pool manages
+its processes itself, one pipe each:
+
+* a request takes an idle worker (waiting at most until its deadline), sends the task
+  and waits for the answer at most until the deadline;
+* a worker that does not answer in time is killed (SIGKILL) and replaced, and the
+  request gets :class:`Stuck`; one that died (kill -9, a crash in C) is replaced and the
+  task is tried once more on the fresh worker while time remains, else :class:`Died`;
+* after ``recycle_after`` tasks a worker is retired and a fresh one takes its place,
+  which bounds any slow leak; retiring is done by the request that finished the task,
+  so there is no background thread that could stall.
+
+A task's exception never crosses the pipe as text (its message could quote a client's
+name): only its type's name does (:class:`TaskFailed`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import queue
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+#: Seconds a retiring worker gets to exit by itself before it is killed.
+RETIRE_GRACE = 2.0
+
+
+class PoolError(Exception):
+    """A task did not give an answer; the message is safe to show (nothing personal)."""
+
+
+class Busy(PoolError):
+    """No worker became free before the deadline."""
+
+
+class Stuck(PoolError):
+    """The worker did not answer before the deadline; it was replaced."""
+
+
+class Died(PoolError):
+    """The worker stopped while working (twice, or with no time left to try again)."""
+
+
+class TaskFailed(PoolError):
+    """The task raised; only the exception's type name is known here."""
+
+
+def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
+    """A worker's loop: run each ``(task, args)`` received, send back its answer."""
+    if initializer is not None:
+        initializer()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the server went away
+            return
+        if message is None:  # retired
+            return
+        task, args = message
+        try:
+            answer: tuple[str, Any] = ("ok", task(*args))
+        except BaseException as exc:  # every failure is an answer, even SystemExit
+            answer = ("error", type(exc).__name__)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # an answer that cannot be pickled
+            conn.send(("error", type(exc).__name__))
+
+
+class _Worker:
+    """One process and our end of its pipe."""
+
+    def __init__(self, context: Any, initializer: Callable[[], None] | None) -> None:
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_serve, args=(child, initializer),
+                                       name="handouts-render", daemon=True)
+        self.process.start()
+        child.close()
+        self.tasks = 0
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join(1.0)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def retire(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.process.join(RETIRE_GRACE)
+        if self.process.is_alive():
+            self.kill()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class ProcessPool:
+    """``workers`` processes running picklable module-level tasks, each with a deadline.
+
+    ``initializer`` runs once in every new process (to import and warm the engine);
+    ``recycle_after`` tasks later the process is replaced. ``start_method`` is
+    ``forkserver`` by default: workers start from a clean process, never a copy of the
+    threaded server (a fork would copy held locks and any client data in memory).
+    """
+
+    def __init__(self, workers: int = 2, *, initializer: Callable[[], None] | None = None,
+                 recycle_after: int = 200, start_method: str = "forkserver") -> None:
+        self.workers = workers
+        self.recycle_after = recycle_after
+        self._initializer = initializer
+        self._context = multiprocessing.get_context(start_method)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._started = False
+        self._closed = False
+        #: Workers started in all (the first ``workers`` included): for tests and benchmarks.
+        self.started = 0
+
+    # -------------------------------------------------------------- bookkeeping
+
+    def _spawn(self) -> None:
+        """Start one worker and make it available (call with ``_lock`` held)."""
+        worker = _Worker(self._context, self._initializer)
+        self._all.add(worker)
+        self.started += 1
+        self._idle.put(worker)
+
+    def _ensure_started(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise PoolError("the renderer is shutting down")
+            if not self._started:
+                self._started = True
+                for _ in range(self.workers):
+                    self._spawn()
+
+    def _replace(self, worker: _Worker, *, kill: bool) -> None:
+        """Take ``worker`` out (killed, or asked to exit) and start a fresh one."""
+        with self._lock:
+            self._all.discard(worker)
+            if not self._closed:
+                self._spawn()
+        worker.kill() if kill else worker.retire()
+
+    def _take(self, end: float) -> _Worker:
+        """An idle, live worker, waiting until ``end`` at most."""
+        while True:
+            remaining = end - time.monotonic()
+            try:
+                worker = self._idle.get(timeout=max(remaining, 0.0)) if remaining > 0 \
+                    else self._idle.get_nowait()
+            except queue.Empty:
+                raise Busy("every renderer is busy; please try again in a moment") from None
+            if worker.process.is_alive():
+                return worker
+            self._replace(worker, kill=True)  # died while idle (kill -9): never used
+
+    # ------------------------------------------------------------------ the API
+
+    def run(self, task: Callable[..., Any], *args: Any, deadline: float) -> Any:
+        """``task(*args)`` in a worker, answered within ``deadline`` seconds.
+
+        Raises :class:`Busy`, :class:`Stuck`, :class:`Died` or :class:`TaskFailed`
+        (all :class:`PoolError`) instead of waiting longer.
+        """
+        self._ensure_started()
+        end = time.monotonic() + deadline
+        for attempt in range(2):
+            worker = self._take(end)
+            try:
+                worker.conn.send((task, args))
+                if not worker.conn.poll(max(end - time.monotonic(), 0.0)):
+                    self._replace(worker, kill=True)
+                    raise Stuck("the handout took too long to make and was stopped; "
+                                "please try again")
+                status, value = worker.conn.recv()
+            except (EOFError, OSError):
+                self._replace(worker, kill=True)
+                if attempt == 0 and end - time.monotonic() > 0:
+                    continue  # killed from outside, most likely: once more, on a fresh one
+                raise Died("the renderer stopped unexpectedly; please try again") from None
+            worker.tasks += 1
+            if worker.tasks >= self.recycle_after:
+                self._replace(worker, kill=False)
+            else:
+                self._idle.put(worker)
+            if status == "error":
+                raise TaskFailed(str(value))
+            return value
+        raise Died("the renderer stopped unexpectedly; please try again")  # pragma: no cover
+
+    def warm(self) -> None:
+        """Start the workers now (and wait until each has run its initializer)."""
+        self._ensure_started()
+        taken = [self._take(time.monotonic() + 120) for _ in range(self.workers)]
+        try:
+            for worker in taken:
+                worker.conn.send((_nothing, ()))
+            for worker in taken:
+                worker.conn.poll(120)
+                worker.conn.recv()
+        finally:
+            for worker in taken:
+                self._idle.put(worker)
+
+    def pids(self) -> list[int]:
+        """The live workers' process ids."""
+        with self._lock:
+            return [w.process.pid for w in self._all if w.process.pid is not None]
+
+    def close(self) -> None:
+        """Stop every worker (busy ones are killed)."""
+        with self._lock:
+            self._closed = True
+            workers, self._all = list(self._all), set()
+        for worker in workers:
+            worker.kill()
+
+
+def _nothing() -> None:
+    """A task that does nothing (used to wait until a worker is ready)."""

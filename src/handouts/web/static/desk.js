@@ -1,0 +1,183 @@
+// The front desk's form: sends the client's details with fetch() and shows the answer
+// in the page. No navigation holds the POST body, so nothing typed here ends up in the
+// browser's history or session-restore files; the PDF is fetched from a one-time
+// address that names nobody. Without this script the form still works (it posts).
+(function () {
+  "use strict";
+  var form = document.getElementById("copy-form");
+  if (!form || !window.fetch) { return; }
+  var result = document.getElementById("result");
+  var statusLine = document.getElementById("result-status");
+  var problemsBox = document.getElementById("result-problems");
+  var pagesBox = document.getElementById("result-pages");
+  var placeholder = document.getElementById("result-placeholder");
+  var frame = document.getElementById("print-frame");
+  var buttons = form.querySelectorAll("button[type=submit]");
+  var fields = ["client", "note", "therapist", "next_appointment", "audience", "language",
+                "paper", "print_size", "location"];
+
+  function setBusy(busy) {
+    result.setAttribute("aria-busy", busy ? "true" : "false");
+    buttons.forEach(function (b) { b.disabled = busy; });
+  }
+
+  function clearFieldErrors() {
+    fields.forEach(function (key) {
+      var input = document.getElementById(key);
+      var error = document.getElementById(key + "-error");
+      if (!input) { return; }
+      input.removeAttribute("aria-invalid");
+      var described = (input.getAttribute("aria-describedby") || "").split(" ")
+        .filter(function (id) { return id && id !== key + "-error"; });
+      if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); }
+      else { input.removeAttribute("aria-describedby"); }
+      if (error) { error.hidden = true; error.textContent = ""; }
+    });
+  }
+
+  function showFieldError(key, message) {
+    var input = document.getElementById(key);
+    if (!input) { return false; }
+    var error = document.getElementById(key + "-error");
+    if (!error) {
+      error = document.createElement("p");
+      error.className = "field-error";
+      error.id = key + "-error";
+      input.insertAdjacentElement("afterend", error);
+    }
+    error.textContent = message;
+    error.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    described.push(key + "-error");
+    input.setAttribute("aria-describedby", described.join(" "));
+    return true;
+  }
+
+  function showProblems(problems) {
+    problemsBox.replaceChildren();
+    if (!problems.length) { return; }
+    var box = document.createElement("section");
+    box.className = "problems";
+    box.id = "problems-box";
+    box.tabIndex = -1;
+    box.setAttribute("aria-labelledby", "problems-title");
+    var h = document.createElement("h2");
+    h.id = "problems-title";
+    h.textContent = problems.length === 1 ? "Please fix this first" : "Please fix these first";
+    var ul = document.createElement("ul");
+    problems.forEach(function (p) {
+      var li = document.createElement("li");
+      li.className = p.severity;
+      if (p.field && showFieldError(p.field, p.message)) {
+        var a = document.createElement("a");
+        a.href = "#" + p.field;
+        a.textContent = p.label || p.field;
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(": " + p.message));
+      } else {
+        if (p.where) {
+          var code = document.createElement("code");
+          code.textContent = p.where;
+          li.appendChild(code);
+          li.appendChild(document.createTextNode(" "));
+        }
+        li.appendChild(document.createTextNode(p.message));
+      }
+      ul.appendChild(li);
+    });
+    box.appendChild(h);
+    box.appendChild(ul);
+    problemsBox.appendChild(box);
+  }
+
+  function announce(text) {
+    statusLine.textContent = "";
+    // A fresh text each time, so a screen reader reads it even when it repeats.
+    window.setTimeout(function () { statusLine.textContent = text; }, 50);
+  }
+
+  function send(url, retried) {
+    var data = new FormData(form);
+    return fetch(url, {method: "POST", body: data, credentials: "same-origin",
+                       cache: "no-store", headers: {"Accept": "application/json"}})
+      .then(function (response) {
+        return response.json().catch(function () { return {ok: false, problems: [
+          {severity: "error", message: "The server did not answer properly (" +
+           response.status + "). Please try again."}]}; })
+          .then(function (body) {
+            if (response.status === 403 && body.expired && !retried) {
+              // The server restarted or the session ended: take the fresh token and
+              // send again, so nothing typed is lost.
+              form.querySelector("input[name=csrf_token]").value = body.csrf;
+              return send(url, true);
+            }
+            return body;
+          });
+      });
+  }
+
+  function failed(body) {
+    showProblems(body.problems || []);
+    var box = document.getElementById("problems-box");
+    announce((body.problems || []).length === 1 ? "1 problem to fix" :
+             (body.problems || []).length + " problems to fix");
+    (box || result).focus();
+  }
+
+  function preview() {
+    return send(form.action).then(function (body) {
+      clearFieldErrors();
+      if (!body.ok) { return failed(body); }
+      showProblems(body.problems || []);
+      placeholder.hidden = true;
+      pagesBox.replaceChildren.apply(pagesBox, body.pages.map(function (src, i) {
+        var img = document.createElement("img");
+        img.className = "page";
+        img.src = src;
+        img.alt = "Page " + (i + 1) + " of " + body.pages.length + " of the prepared handout";
+        return img;
+      }));
+      announce("Preview ready: " + body.pages.length + (body.pages.length === 1 ? " page" : " pages"));
+      result.focus();
+    });
+  }
+
+  function pdf(action) {
+    return send(form.dataset.pdfUrl).then(function (body) {
+      clearFieldErrors();
+      if (!body.ok) { return failed(body); }
+      showProblems(body.problems || []);
+      if (action === "download") {
+        var a = document.createElement("a");
+        a.href = body.url;
+        a.download = body.filename;
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        announce("The PDF is downloading");
+      } else {
+        frame.onload = function () {
+          try { frame.contentWindow.focus(); frame.contentWindow.print(); }
+          catch (e) { window.open(body.url, "_blank", "noopener"); }
+        };
+        frame.src = body.url;
+        announce("Opening the print dialog");
+      }
+      form.dataset.lastPdf = body.url;
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var action = (event.submitter && event.submitter.dataset.action) || "preview";
+    setBusy(true);
+    announce(action === "preview" ? "Making the preview…" : "Making the PDF…");
+    (action === "preview" ? preview() : pdf(action))
+      .catch(function () {
+        failed({problems: [{severity: "error", message:
+          "The server could not be reached. Check the connection and try again."}]});
+      })
+      .then(function () { setBusy(false); });
+  });
+})();
