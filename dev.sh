@@ -24,7 +24,9 @@ mapfile -t packages < src/handouts/system-packages.txt
 if [ "$task" = test ]; then
   # The web app's browser tests drive Debian's Chromium (never a browser Playwright
   # downloads), and axe-core comes from the npm registry.
-  packages+=(chromium)
+  # Xvfb: the browser-profile privacy test needs a headed browser (headless Chromium
+  # keeps no session-restore files, so it could not show what a desk's browser keeps).
+  packages+=(chromium xvfb)
   command -v npm >/dev/null || packages+=(npm)  # some machines have npm with nodejs
 fi
 missing=()

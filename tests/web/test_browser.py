@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ pytestmark = pytest.mark.skipif(
            "apt-get install -y --no-install-recommends chromium")
 
 Page = Any  # playwright.sync_api.Page (imported by pytest-playwright)
+XVFB = Path("/usr/bin/Xvfb")
 NAME = "Marisol Quintero-Vega"
 NOTE = "Ice the lower back after long drives."
 THERAPIST = "Ana Ruiz"
@@ -129,6 +131,14 @@ def test_front_desk_flow_end_to_end(server: Server, page: Page, tmp_path: Path) 
     assert response.headers["content-disposition"].startswith("inline;")
     assert NAME.split()[0] not in response.headers["content-disposition"]
     assert response.body() == expected
+    # The page's own buttons: the PDF comes from a one-time address that names nobody.
+    with page.expect_download() as download:
+        page.click("#download-button")
+    assert download.value.suggested_filename == "back-massage-en-general-a4-standard.pdf"
+    assert Path(download.value.path()).read_bytes() == expected
+    assert "/copy/" in download.value.url and NAME.split()[0] not in download.value.url
+    page.click("#print-button")
+    _until(page, "() => (document.getElementById('print-frame').src || '').includes('/copy/')")
 
 
 def test_keyboard_only_search_and_named_copy(server: Server, page: Page) -> None:
@@ -153,27 +163,48 @@ def test_keyboard_only_search_and_named_copy(server: Server, page: Page) -> None
     page.keyboard.press("Tab")
     page.keyboard.type(THERAPIST)
     page.keyboard.press("Tab")
-    page.keyboard.type(DATE)
+    page.keyboard.type("04212026")  # the date field's own segments: month, day, year
+    assert page.input_value("#next_appointment") == DATE
     tab_to(page, "#preview-button")
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
+    url = page.url
+    page.keyboard.press("Enter")
     page.locator(".pages img.page").first.wait_for()
+    # Shown in place (no navigation, nothing to scroll back to): focus moves to the
+    # result and it is announced; what was typed stays for the next copy.
+    assert page.url == url
+    _until(page, "() => document.activeElement?.id === 'result'")
+    _until(page, "() => /Preview ready: [0-9]+ page/.test("
+                 "document.getElementById('result-status').textContent)")
     assert page.input_value("#client") == NAME and page.input_value("#paper") == "a4"
+    # From the result, the next Tab stops are the page's links and buttons, not the
+    # whole form again: Print is reached by Shift+Tab from the result in a few steps.
+    steps = 0
+    while not page.evaluate("() => document.activeElement?.id === 'download-button'"):
+        page.keyboard.press("Shift+Tab")
+        steps += 1
+        assert steps <= 4, "Download is more than 4 Shift+Tabs away from the result"
 
 
 def test_bad_input_is_shown_in_the_page(server: Server, page: Page) -> None:
     page.goto(server.url + "/h/back-massage")
-    page.fill("#client", NAME)
-    page.fill("#next_appointment", "2026-02-30")
-    page.click("#preview-button")
-    alert = page.get_by_role("alert")
-    assert "--next-appointment: must be a real date written as YYYY-MM-DD" in \
-        alert.inner_text()
-    axe(page)
+    page.fill("#client", "Ana \u202eJohn")  # a right-to-left override: printed backwards
     page.fill("#next_appointment", DATE)
     page.click("#preview-button")
+    alert = page.locator("#problems-box")
+    alert.wait_for()
+    assert "Client’s name: has a text-direction control character (U+202E)" in \
+        alert.inner_text()
+    # Tied to its field, focus on the problems, and announced.
+    assert page.get_attribute("#client", "aria-invalid") == "true"
+    assert page.get_attribute("#client", "aria-describedby") == "client-error"
+    assert "text-direction control" in page.inner_text("#client-error")
+    _until(page, "() => document.activeElement?.id === 'problems-box'")
+    axe(page)
+    page.fill("#client", NAME)
+    page.click("#preview-button")
     page.locator(".pages img.page").first.wait_for()
-    assert page.get_by_role("alert").count() == 0
+    assert page.locator("#problems-box").count() == 0
+    assert page.get_attribute("#client", "aria-invalid") is None
 
 
 def _until(page: Page, function: str, arg: Any = None, timeout: float = 15.0) -> None:
@@ -262,15 +293,16 @@ def test_no_client_detail_reaches_the_server_logs(server: Server, page: Page,
                                                   caplog: pytest.LogCaptureFixture,
                                                   capfd: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.DEBUG)
-    for logger in ("waitress", "werkzeug", "handouts", "flask.app"):
+    for logger in ("cheroot", "werkzeug", "handouts", "flask.app"):
         logging.getLogger(logger).setLevel(logging.DEBUG)
     page.goto(server.url + "/h/back-massage")
     page.fill("#client", NAME)
     page.fill("#note", NOTE)
     page.fill("#therapist", THERAPIST)
-    page.fill("#next_appointment", "2026-02-31")  # an error page, too
+    page.fill("#note", NOTE + "\x07")  # a problem shown in the page, too
     page.click("#preview-button")
-    page.get_by_role("alert").wait_for()
+    page.locator("#problems-box").wait_for()
+    page.fill("#note", NOTE)
     page.fill("#next_appointment", DATE)
     page.click("#preview-button")
     page.locator(".pages img.page").first.wait_for()
@@ -278,3 +310,117 @@ def test_no_client_detail_reaches_the_server_logs(server: Server, page: Page,
     for value in (NAME, NOTE, THERAPIST, "Marisol"):
         assert value not in caplog.text
         assert value not in out and value not in err
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    """A virtual screen (Xvfb) for a headed browser; its ``DISPLAY`` value."""
+    if not XVFB.exists():
+        pytest.skip(f"Xvfb is not installed ({XVFB}); run ./dev.sh test")
+    read, write = os.pipe()
+    process = subprocess.Popen([str(XVFB), "-displayfd", str(write), "-screen", "0",
+                                "1280x1024x24", "-nolisten", "tcp"], pass_fds=(write,),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as handle:
+        number = handle.readline().strip()
+    try:
+        yield f":{number}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+DESK_PAGES = ("/", "/?q=masaje+espalda", "/h/back-massage", "/live/desk-stretch-break")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any, width: int,
+                                                   tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 844})
+    page = context.new_page()
+    wide = "() => document.documentElement.scrollWidth <= window.innerWidth"
+    try:
+        for path in DESK_PAGES:
+            page.goto(server.url + path)
+            _until(page, "() => [...document.images].every(i => i.complete)")
+            assert page.evaluate(wide), f"{path} scrolls sideways at {width} px"
+            axe(page)
+        shoot(page, f"serve-live-{width}.png", tmp_path)
+        page.goto(server.url + "/")
+        _until(page, "() => [...document.images].every(i => i.complete && i.naturalWidth)")
+        shoot(page, f"serve-library-{width}.png", tmp_path)
+        # Both states of the form: a problem tied to its field, then the pages.
+        page.goto(server.url + "/h/back-massage")
+        page.fill("#client", NAME)
+        page.fill("#note", "Ice\x1b after")
+        page.click("#preview-button")
+        page.locator("#problems-box").wait_for()
+        assert page.evaluate(wide)
+        axe(page)
+        shoot(page, f"serve-problem-{width}.png", tmp_path)
+        page.fill("#note", NOTE)
+        page.click("#preview-button")
+        page.locator(".pages img.page").first.wait_for()
+        _until(page, "() => [...document.images].every(i => i.complete)")
+        assert page.evaluate(wide)
+        axe(page)
+        shoot(page, f"serve-handout-{width}.png", tmp_path)
+    finally:
+        context.close()
+
+
+def test_no_client_detail_is_left_in_the_browser_profile(server: Server, playwright: Any,
+                                                         display: str, tmp_path: Path) -> None:
+    """Three copies, a browser restart: no file of the profile holds a name or a note."""
+    profile = tmp_path / "profile"
+    names = [f"Zephyrine Okonkwo-{n}" for n in ("Alpha", "Bravo", "Charlie")]
+    note = "Quixotic hamstring follow-up"
+
+    def launch() -> Any:
+        # A real (headed) browser on a virtual screen: headless Chromium keeps no
+        # session-restore files, so only a headed one can show what a desk's would keep.
+        return playwright.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=False,
+            env={**os.environ, "DISPLAY": display},
+            args=["--no-sandbox", "--disable-background-networking", "--no-first-run",
+                  "--disable-component-update", "--disable-sync"])
+
+    def scan() -> int:
+        searched = 0
+        for file in profile.rglob("*"):
+            if not file.is_file():
+                continue
+            data = file.read_bytes()
+            searched += 1
+            # Distinctive words rather than whole values: a POST body spells a space
+            # "+", form state is UTF-16.
+            for secret in ("Zephyrine", "Okonkwo", "Quixotic"):
+                for encoded in (secret.encode(), secret.encode("utf-16-le")):
+                    assert encoded not in data, \
+                        f"{file.relative_to(profile)} holds client details"
+        return searched
+
+    context = launch()
+    page = context.new_page()
+    for name in names:
+        page.goto(server.url + "/h/back-massage")
+        page.fill("#client", name)
+        page.fill("#note", note)
+        page.click("#preview-button")
+        page.locator(".pages img.page").first.wait_for()
+        page.click("#print-button")
+        _until(page, "() => (document.getElementById('print-frame').src || '')"
+                     ".includes('/copy/')")
+    # Copies add no history entry (a form submission would keep its POST body there).
+    history = page.context.new_cdp_session(page).send("Page.getNavigationHistory")
+    assert [e["transitionType"] for e in history["entries"]].count("form_submit") == 0
+    page.wait_for_timeout(4000)  # the session service writes its file a few seconds later
+    scan()
+    context.close()
+    scan()
+    restarted = launch()  # a restart: session restore reads (and rewrites) its files
+    restarted.pages[0].wait_for_timeout(2000)
+    restarted.close()
+    searched = scan()
+    assert searched > 10  # the profile was really written
