@@ -263,6 +263,7 @@ def _handout_page(document: Document, status: int = 200, **extra: Any) -> tuple[
     problems = extra.pop("problems", [])
     return render_template("handout.html", doc=document, options=options(document),
                            form=form, labels=CLIENT_FIELDS | VERSION_FIELDS,
+                           max_field=MAX_FIELD,
                            problems=problems, field_problems={
                                p.field: p.message for p in problems if p.path == "form"},
                            **extra), status

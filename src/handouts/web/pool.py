@@ -9,7 +9,8 @@ its processes itself, one pipe each:
   and waits for the answer at most until the deadline;
 * a worker that does not answer in time is killed (SIGKILL) and replaced, and the
   request gets :class:`Stuck`; one that died (kill -9, a crash in C) is replaced and the
-  task is tried once more on the fresh worker while time remains, else :class:`Died`;
+  task is tried again (at most once per worker, and once more) while time remains,
+  else :class:`Died`;
 * after ``recycle_after`` tasks a worker is retired and a fresh one takes its place,
   which bounds any slow leak; retiring is done by the request that finished the task,
   so there is no background thread that could stall.
@@ -175,7 +176,10 @@ class ProcessPool:
         """
         self._ensure_started()
         end = time.monotonic() + deadline
-        for attempt in range(2):
+        # A worker found dead is not the task's fault (kill -9 while idle is noticed
+        # only when its pipe closes): try again, on each worker at most once more.
+        attempts = self.workers + 1
+        for attempt in range(attempts):
             worker = self._take(end)
             try:
                 worker.conn.send((task, args))
@@ -186,8 +190,8 @@ class ProcessPool:
                 status, value = worker.conn.recv()
             except (EOFError, OSError):
                 self._replace(worker, kill=True)
-                if attempt == 0 and end - time.monotonic() > 0:
-                    continue  # killed from outside, most likely: once more, on a fresh one
+                if attempt < attempts - 1 and end - time.monotonic() > 0:
+                    continue  # killed from outside, most likely: again, on a fresh one
                 raise Died("the renderer stopped unexpectedly; please try again") from None
             worker.tasks += 1
             if worker.tasks >= self.recycle_after:

@@ -1,0 +1,323 @@
+"""The front desk the way a busy clinic uses it: broken files, locations, odd characters,
+labelled messages, search in every language, the fetch() answers and the network cookie.
+
+Routes through Flask's test client (renders run in this thread, through the worker's
+own task and caches).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pdfplumber
+import pytest
+from click.testing import CliRunner
+from flask.testing import FlaskClient
+
+from handouts.cli import cli
+from handouts.commands.build import build
+from handouts.commands.merge import merge
+from handouts.errors import HandoutsError
+from handouts.variants.clients import Client
+from handouts.web import create_app
+from handouts.web.security import TOKEN_COOKIE, TOKEN_MAX_AGE
+from handouts.web.workers import RenderPool
+
+from .test_routes import csrf
+
+NAME = "Zoë Example-Client"
+JSON = {"Accept": "application/json"}
+#: Two locations of one clinic, each with its own phone.
+LOCATIONS = """  locations:
+    downtown:
+      name_suffix: Downtown
+      address: {street: 1 Center Plaza, city: Mesa, region: AZ, postal_code: "85201"}
+      phone: (480) 555-0101
+    north:
+      name_suffix: North
+      address: {street: 77 Lake Road, city: Scottsdale, region: AZ, postal_code: "85251"}
+      phone: (480) 555-0177
+"""
+
+
+def _app(root: Path, **options: object) -> FlaskClient:
+    app = create_app(root, pool=RenderPool(inline=True), watch=False, **options)  # type: ignore[arg-type]
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def _text(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return "\n".join(page.extract_text() or "" for page in doc.pages)
+
+
+def _post(browser: FlaskClient, route: str, name: str = "back-massage", /,
+          json: bool = False, **form: str) -> Any:
+    token = csrf(browser, f"/h/{name}")
+    return browser.post(f"/h/{name}/{route}", data={**form, "csrf_token": token},
+                        headers=JSON if json else {})
+
+
+# ------------------------------------------------------------ one broken file
+
+def test_a_typo_in_one_content_file_takes_only_that_handout_off_the_desk(
+        client: FlaskClient, example: Path) -> None:
+    source = example / "content" / "desk-stretch-break.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "title: ", 'title: "unclosed ', 1), encoding="utf-8")
+    html = client.get("/").get_data(as_text=True)
+    # The other handout is listed and served; the header keeps the clinic's name.
+    assert '<a class="brand" href="/">Massage Mesa</a>' in html
+    assert "How to give a back massage" in html
+    assert "Please fix this first" not in html
+    # The broken one is shown to the owner, on its own card, with file and line.
+    card = html[html.index('class="card broken"'):]
+    assert "content/desk-stretch-break.yaml" in card and "Not available" in card
+    assert re.search(r"<code>content/desk-stretch-break\.yaml:\d+</code>", card)
+    assert client.get("/h/back-massage").status_code == 200
+    response = _post(client, "pdf", client=NAME)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert client.get("/h/desk-stretch-break").status_code == 404
+
+
+def test_a_broken_handouts_yaml_keeps_the_last_good_project_serving(
+        client: FlaskClient, example: Path) -> None:
+    before = _post(client, "pdf", client=NAME)
+    assert before.status_code == 200
+    config = example / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  phone: (480) 992-5050", "  phone: [unclosed", 1), encoding="utf-8")
+    html = client.get("/").get_data(as_text=True)
+    assert '<a class="brand" href="/">Massage Mesa</a>' in html
+    assert "handouts.yaml has errors, so the desk keeps using its last good version" in html
+    assert re.search(r"<code>handouts\.yaml:\d+</code>", html)
+    assert "How to give a back massage" in html and "A 5-minute stretch break" in html
+    after = _post(client, "pdf", client=NAME)
+    assert after.status_code == 200
+    assert after.data == before.data  # printed with the last good details
+    assert "(480) 992-5050" in _text(after.data)
+
+
+def test_a_broken_translation_takes_only_that_language_off_the_desk(
+        client: FlaskClient, example: Path) -> None:
+    po = example / "content" / "back-massage.es.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "', 'msgstr "\\q', 1),
+                  encoding="utf-8")
+    page = client.get("/h/back-massage").get_data(as_text=True)
+    assert '<option value="es"' not in page and '<option value="en"' in page
+    assert '<option value="ar"' in page  # the other translations stay
+    library = client.get("/").get_data(as_text=True)
+    assert "Spanish is not available</strong> until its translation is fixed" in library
+    assert re.search(r"<code>content/back-massage\.es\.po:\d+</code>", library)
+    assert _post(client, "pdf", client=NAME).status_code == 200
+    refused = _post(client, "pdf", client=NAME, language="es")
+    assert refused.status_code == 422
+
+
+# ---------------------------------------------------------------- locations
+
+@pytest.fixture
+def group(example: Path) -> Path:
+    config = example / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  translations:\n", LOCATIONS + "  translations:\n", 1),
+                      encoding="utf-8")
+    return example
+
+
+def test_the_form_offers_the_locations_and_prints_the_chosen_ones_phone(
+        group: Path, tmp_path: Path) -> None:
+    client = _app(group)
+    page = client.get("/h/desk-stretch-break").get_data(as_text=True)
+    assert '<select id="location" name="location">' in page
+    assert "Massage Mesa North · (480) 555-0177" in page
+    north = _post(client, "pdf", "desk-stretch-break", client=NAME, location="north")
+    assert north.status_code == 200, north.get_data(as_text=True)
+    text = _text(north.data)
+    assert "(480) 555-0177" in text and "(480) 555-0101" not in text
+    assert "-north.pdf" in north.headers["Content-Disposition"]
+    expected = build(group, ("desk-stretch-break",), out=tmp_path / "o", location="north",
+                     client=Client(NAME))
+    assert north.data == expected.built[0].path.read_bytes()
+    downtown = _post(client, "pdf", "desk-stretch-break", client=NAME)  # the first location
+    assert "(480) 555-0101" in _text(downtown.data)
+    unknown = _post(client, "pdf", "desk-stretch-break", client=NAME, location="south")
+    assert unknown.status_code == 422
+    assert "Location</a>: choose one of the listed options" in unknown.get_data(as_text=True)
+
+
+def test_serve_location_sets_the_desks_default(group: Path) -> None:
+    client = _app(group, location="north")
+    page = client.get("/h/desk-stretch-break").get_data(as_text=True)
+    assert re.search(r'<option value="north" selected>', page)
+    default = _post(client, "pdf", "desk-stretch-break", client=NAME)
+    assert "(480) 555-0177" in _text(default.data)
+
+
+# ------------------------------------------------------- client text, one rule
+
+@pytest.mark.parametrize(("value", "code"), [
+    ("Ana \x07John", "U+0007"), ("Ana \x1b[31mJohn", "U+001B"), ("Ana \u202eJohn", "U+202E"),
+    ("Ana \u2066John", "U+2066"), ("Ana \x85John", "U+0085")])
+def test_control_and_direction_characters_are_refused_at_every_entry_point(
+        client: FlaskClient, example: Path, tmp_path: Path, value: str, code: str) -> None:
+    # 1. The front desk: named by the field's label, never quoted.
+    response = _post(client, "preview", client=value)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f'<a href="#client">Client’s name</a>: has a' in html and f"({code})" in html
+    # 2. build --client (the library function and the command).
+    with pytest.raises(HandoutsError) as refused:
+        build(example, ("back-massage",), out=tmp_path / "o", client=Client(value))
+    [problem] = refused.value.problems
+    assert problem.field == "--client" and f"({code})" in problem.message
+    result = CliRunner().invoke(cli, ["--project", str(example), "build", "back-massage",
+                                      "--client", value, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1 and f"--client: has a" in result.output
+    assert value not in result.output
+    # 3. merge: that row is refused with row and column, the others are still made.
+    rows = tmp_path / "clients.csv"
+    rows.write_text(f"client,handout\nAna Ruiz,back-massage\n{value},back-massage\n",
+                    encoding="utf-8")
+    merged = merge(example, rows, out=tmp_path / "m")
+    assert not merged.ok and [line for line, _, _ in merged.written] == [2]
+    messages = [p.format() for p in merged.problems]
+    assert any(m.startswith("clients.csv:3: client: has a") and f"({code})" in m
+               for m in messages), messages
+    assert len(list((tmp_path / "m" / "clients").glob("*.pdf"))) == 1
+    assert not any(value in m for m in messages)
+
+
+def test_joiners_and_direction_marks_that_real_names_need_are_kept(
+        client: FlaskClient) -> None:
+    # ZWNJ in a Persian name, ZWJ, and the right-to-left mark stay as typed.
+    for name in ("Ana Ruiz\u200f", "Ana\u200dRuiz", "Ana\u200cRuiz"):
+        assert _post(client, "pdf", client=name).status_code == 200
+
+
+def test_a_note_may_have_line_breaks_but_a_name_may_not(client: FlaskClient) -> None:
+    assert _post(client, "pdf", client=NAME, note="Ice.\r\nThen heat.").status_code == 200
+    html = _post(client, "preview", client="Ana\nRuiz").get_data(as_text=True)
+    assert "Client’s name</a>: has an invisible control character (U+000A)" in html
+
+
+# ------------------------------------------------------ messages in form words
+
+def test_a_very_long_name_is_refused_by_its_label_not_by_an_option(client: FlaskClient) -> None:
+    response = _post(client, "preview", client="A" * 2000)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "<a href=\"#client\">Client’s name</a>: is too long: at most 200 characters" in html
+    assert "max_pages" not in html and "--client" not in html and "content/" not in html
+    assert "A" * 300 not in html  # the value is never sent back
+
+
+def test_a_note_that_overflows_the_page_limit_is_blamed_on_the_note(client: FlaskClient) -> None:
+    note = " ".join(["Keep the pressure light and breathe out slowly."] * 40)[:2000]
+    response = _post(client, "preview", "desk-stretch-break", client=NAME, note=note)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422, html
+    assert re.search(r"Personal note</a>: makes the handout longer than its limit of "
+                     r"\d+ pages?; shorten it", html)
+    assert "max_pages" not in html and "content/desk-stretch-break.yaml" not in html
+
+
+def test_a_2mb_field_is_never_repeated_back(client: FlaskClient) -> None:
+    response = _post(client, "preview", client="B" * 2_000_000)
+    assert response.status_code == 422
+    assert len(response.data) < 50_000
+
+
+@pytest.mark.parametrize("typed", ["12/15/2026", "Dec 15, 2026", "2026-12-15", "15 December 2026"])
+def test_the_form_reads_the_same_dates_as_the_client_csv(client: FlaskClient, typed: str) -> None:
+    response = _post(client, "pdf", "desk-stretch-break", client=NAME, next_appointment=typed)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "December 15, 2026" in _text(response.data)
+
+
+def test_an_unreadable_date_says_how_to_write_one(client: FlaskClient) -> None:
+    for typed in ("2026-02-30", "05/06/26", "next tuesday"):
+        html = _post(client, "preview", client=NAME, next_appointment=typed).get_data(
+            as_text=True)
+        assert ("Next appointment</a>: is not a date handouts can read; write it as "
+                "12/15/2026 or 2026-12-15") in html
+
+
+# ------------------------------------------------------------------- search
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("massage back", ["How to give a back massage"]),
+    ("BACK   Massage", ["How to give a back massage"]),
+    ("espalda", ["How to give a back massage"]),
+    ("masaje", ["How to give a back massage"]),
+    ("Masáje ESPALDA", ["How to give a back massage"]),
+    ("stretch desk", ["A 5-minute stretch break for desk workers"]),
+    ("massage zebra", []),
+])
+def test_search_finds_every_word_in_any_order_language_or_accent(
+        client: FlaskClient, query: str, found: list[str]) -> None:
+    html = client.get("/", query_string={"q": query}).get_data(as_text=True)
+    titles = re.findall(r'<h2><a href="/h/[^"]+">([^<]+)</a></h2>', html)
+    assert titles == found
+
+
+# ------------------------------------------------- the fetch() answers, copies
+
+def test_the_pages_script_gets_json_and_a_one_time_pdf_address(
+        client: FlaskClient, example: Path, tmp_path: Path) -> None:
+    preview = _post(client, "preview", json=True, client=NAME)
+    body = preview.get_json()
+    assert body["ok"] and body["pages"][0].startswith("data:image/png;base64,")
+    made = _post(client, "pdf", json=True, client=NAME, paper="a4").get_json()
+    assert made["ok"] and made["filename"] == "back-massage-en-general-a4-standard.pdf"
+    assert re.fullmatch(r"/copy/[A-Za-z0-9_-]{24}\.pdf", made["url"])
+    pdf = client.get(made["url"])
+    assert pdf.mimetype == "application/pdf" and pdf.headers["Cache-Control"] == "no-store"
+    assert pdf.headers["X-Frame-Options"] == "SAMEORIGIN"  # printed from the desk's frame
+    expected = build(example, ("back-massage",), out=tmp_path / "o", paper="a4",
+                     client=Client(NAME))
+    assert pdf.data == expected.built[0].path.read_bytes()
+    assert client.get("/copy/" + "x" * 24 + ".pdf").status_code == 404
+    refused = _post(client, "preview", json=True, client="Ana \x07")
+    assert refused.status_code == 422
+    [problem] = refused.get_json()["problems"]
+    assert problem["field"] == "client" and problem["label"] == "Client’s name"
+
+
+def test_an_expired_form_gets_a_fresh_token_so_nothing_typed_is_lost(
+        client: FlaskClient) -> None:
+    stale = client.post("/h/back-massage/preview", headers=JSON,
+                        data={"client": NAME, "csrf_token": "from-before-a-restart"})
+    assert stale.status_code == 403
+    body = stale.get_json()
+    assert body["expired"] and body["csrf"] and NAME not in stale.get_data(as_text=True)
+    again = client.post("/h/back-massage/preview", headers=JSON,
+                        data={"client": NAME, "csrf_token": body["csrf"]})
+    assert again.status_code == 200 and again.get_json()["ok"]
+
+
+def test_an_open_form_still_works_after_the_server_restarts(example: Path) -> None:
+    secret = b"k" * 32
+    first = _app(example, secret=secret)
+    token = csrf(first)
+    cookie = first.get_cookie("handouts_session")
+    restarted = _app(example, secret=secret)
+    restarted.set_cookie(cookie.key, cookie.value)
+    response = restarted.post("/h/back-massage/pdf", data={"client": NAME, "csrf_token": token})
+    assert response.status_code == 200
+
+
+def test_the_access_cookie_outlives_a_browser_restart(example: Path) -> None:
+    client = _app(example, host="192.0.2.10", token="t" * 32)
+    headers = {"Host": "192.0.2.10:8000"}
+    assert client.get("/", headers=headers).status_code == 403
+    swap = client.get("/?token=" + "t" * 32, headers=headers)
+    cookie = swap.headers["Set-Cookie"]
+    assert cookie.startswith(f"{TOKEN_COOKIE}=") and f"Max-Age={TOKEN_MAX_AGE}" in cookie
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
+    assert client.get("/", headers=headers).status_code == 200
+    tls = _app(example, host="192.0.2.10", token="t" * 32, tls=True)
+    assert "Secure" in tls.get("/?token=" + "t" * 32, headers=headers).headers["Set-Cookie"]

@@ -1,0 +1,153 @@
+"""The render pool never leaves a request waiting: kill -9, stalls, recycling under load.
+
+These use tiny tasks (tests/web/pool_tasks.py) because what deadlocked on Python 3.11
+was the pool's bookkeeping, not the rendering; one test kills a real render worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from handouts.web.pool import Busy, Died, ProcessPool, Stuck, TaskFailed
+from handouts.web.workers import Choices, RenderPool, project_version, render
+
+from . import pool_tasks
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for p in pids:
+        try:
+            os.kill(p, 0)
+            alive.append(p)
+        except ProcessLookupError:
+            pass
+    return alive
+
+
+@pytest.fixture
+def pool() -> ProcessPool:
+    pool = ProcessPool(2, recycle_after=1000)
+    yield pool
+    pool.close()
+
+
+def test_a_worker_killed_while_idle_is_replaced_before_anyone_uses_it(pool: ProcessPool) -> None:
+    pool.warm()
+    victim = pool.pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(0.2)
+    answers = {pool.run(pool_tasks.pid, deadline=30) for _ in range(6)}
+    assert victim not in answers
+    assert len(pool.pids()) == 2 and victim not in pool.pids()
+    assert len(_alive(pool.pids())) == 2
+
+
+def test_a_worker_killed_while_working_is_replaced_and_the_request_answered(
+        pool: ProcessPool) -> None:
+    pool.warm()
+    started = time.monotonic()
+    result: dict[str, object] = {}
+
+    def ask() -> None:
+        try:
+            result["answer"] = pool.run(pool_tasks.stall, 1.0, deadline=30)
+        except Exception as exc:
+            result["answer"] = exc
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    time.sleep(0.3)
+    busy = [p for p in pool.pids()]
+    for p in busy:  # kill -9 every worker: the one working among them
+        os.kill(p, signal.SIGKILL)
+    thread.join(30)
+    assert not thread.is_alive()
+    # Tried once more on a fresh worker: the answer comes from a new process.
+    assert isinstance(result["answer"], int) and result["answer"] not in busy
+    assert time.monotonic() - started < 15
+    assert len(_alive(pool.pids())) == 2
+
+
+def test_a_worker_that_dies_on_every_try_gives_a_clear_answer(pool: ProcessPool) -> None:
+    with pytest.raises(Died, match="stopped unexpectedly"):
+        pool.run(pool_tasks.die, deadline=30)
+    assert pool.run(pool_tasks.double, 21, deadline=30) == 42
+    assert len(_alive(pool.pids())) == 2
+
+
+def test_a_stalled_worker_is_killed_at_the_deadline_and_replaced(pool: ProcessPool) -> None:
+    pool.warm()
+    before = set(pool.pids())
+    started = time.monotonic()
+    with pytest.raises(Stuck, match="took too long"):
+        pool.run(pool_tasks.stall, 3600, deadline=1.0)
+    assert 0.9 < time.monotonic() - started < 5
+    after = set(pool.pids())
+    assert len(after) == 2 and len(after - before) == 1  # the stuck one was replaced
+    assert len(_alive(list(before - after))) == 0  # and is really gone
+    assert pool.run(pool_tasks.double, 2, deadline=30) == 4
+
+
+def test_when_every_worker_is_stuck_a_request_waits_only_until_its_deadline(
+        pool: ProcessPool) -> None:
+    pool.warm()
+    blockers = [threading.Thread(target=lambda: pytest.raises(
+        Stuck, pool.run, pool_tasks.stall, 3600, deadline=3)) for _ in range(2)]
+    for thread in blockers:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    with pytest.raises(Busy, match="busy"):
+        pool.run(pool_tasks.double, 1, deadline=0.5)
+    assert time.monotonic() - started < 2
+    for thread in blockers:
+        thread.join(30)
+    assert pool.run(pool_tasks.double, 1, deadline=30) == 2
+
+
+def test_a_failing_task_says_its_kind_never_its_message(pool: ProcessPool) -> None:
+    with pytest.raises(TaskFailed) as failed:
+        pool.run(pool_tasks.fail, "Marisol Quintero", deadline=30)
+    assert str(failed.value) == "ValueError"
+
+
+def test_2000_tasks_from_8_threads_with_recycling_every_20_all_answer() -> None:
+    """The load that deadlocked ProcessPoolExecutor(max_tasks_per_child=20) on 3.11."""
+    pool = ProcessPool(2, recycle_after=20)
+    try:
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as threads:
+            answers = list(threads.map(lambda n: pool.run(pool_tasks.double, n, deadline=60),
+                                       range(2000)))
+        assert answers == [2 * n for n in range(2000)]
+        assert pool.started >= 2000 // 20  # workers really were replaced
+        assert len(_alive(pool.pids())) == 2  # and none is missing at the end
+        assert time.monotonic() - started < 240
+    finally:
+        pool.close()
+
+
+def test_a_real_render_worker_killed_with_kill_9_is_replaced(example: Path) -> None:
+    pool = RenderPool()
+    try:
+        pool.warm()
+        version = project_version(example)
+        first = pool.run(render, str(example), version, "desk-stretch-break", Choices(), None,
+                         deadline=120)
+        assert first.ok
+        for worker in pool.pids():
+            os.kill(worker, signal.SIGKILL)
+        again = pool.run(render, str(example), version, "desk-stretch-break", Choices(), None,
+                         deadline=120)
+        assert again.ok and again.pdf == first.pdf
+        assert len(_alive(pool.pids())) == 2
+    finally:
+        pool.close()
