@@ -168,7 +168,7 @@ def test_control_and_direction_characters_are_refused_at_every_entry_point(
     response = _post(client, "preview", client=value)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert f'<a href="#client">Client’s name</a>: has a' in html and f"({code})" in html
+    assert '<a href="#client">Client’s name</a>: has a' in html and f"({code})" in html
     # 2. build --client (the library function and the command).
     with pytest.raises(HandoutsError) as refused:
         build(example, ("back-massage",), out=tmp_path / "o", client=Client(value))
@@ -176,7 +176,7 @@ def test_control_and_direction_characters_are_refused_at_every_entry_point(
     assert problem.field == "--client" and f"({code})" in problem.message
     result = CliRunner().invoke(cli, ["--project", str(example), "build", "back-massage",
                                       "--client", value, "--out", str(tmp_path / "o")])
-    assert result.exit_code == 1 and f"--client: has a" in result.output
+    assert result.exit_code == 1 and "--client: has a" in result.output
     assert value not in result.output
     # 3. merge: that row is refused with row and column, the others are still made.
     rows = tmp_path / "clients.csv"

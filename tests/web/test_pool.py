@@ -99,8 +99,11 @@ def test_a_stalled_worker_is_killed_at_the_deadline_and_replaced(pool: ProcessPo
 def test_when_every_worker_is_stuck_a_request_waits_only_until_its_deadline(
         pool: ProcessPool) -> None:
     pool.warm()
-    blockers = [threading.Thread(target=lambda: pytest.raises(
-        Stuck, pool.run, pool_tasks.stall, 3600, deadline=3)) for _ in range(2)]
+    def block() -> None:
+        with pytest.raises(Stuck):
+            pool.run(pool_tasks.stall, 3600, deadline=3)
+
+    blockers = [threading.Thread(target=block) for _ in range(2)]
     for thread in blockers:
         thread.start()
     time.sleep(0.5)
