@@ -48,7 +48,8 @@ def example(tmp_path: Path) -> Path:
 def app(example: Path) -> Flask:
     """The app on the example project, rendering in the calling thread (through the
     worker's own task and caches), without the file watcher."""
-    app = create_app(example, pool=RenderPool(inline=True), watch=False)
+    app = create_app(example, pool=RenderPool(inline=True), watch=False,
+                     checks=False)
     app.config["TESTING"] = True
     return app
 

@@ -44,7 +44,8 @@ LOCATIONS = """  locations:
 
 
 def _app(root: Path, **options: object) -> FlaskClient:
-    app = create_app(root, pool=RenderPool(inline=True), watch=False, **options)  # type: ignore[arg-type]
+    app = create_app(root, pool=RenderPool(inline=True), watch=False, checks=False,
+                     **options)  # type: ignore[arg-type]
     app.config["TESTING"] = True
     return app.test_client()
 

@@ -227,7 +227,8 @@ def test_a_change_in_the_projects_theme_words_or_fonts_is_a_new_version(example:
 
 
 def test_the_watcher_says_while_it_runs(example: Path) -> None:
-    app = create_app(example, pool=RenderPool(inline=True), watch=False)
+    app = create_app(example, pool=RenderPool(inline=True), watch=False,
+                     checks=False)
     site = site_of(app)
     assert not site.watching.is_set()
     thread = preview.start_watcher(site)

@@ -189,7 +189,7 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
     app = Flask(__name__)
     pool = pool or RenderPool()
     site = Site(root, pool, location=location,
-                checker=Checker() if checks and not pool.inline else None)
+                checker=Checker() if checks else None)
     app.extensions["handouts"] = site
     security.install(app, host=host, token=token, also=also_hosts, secret=secret, tls=tls)
     app.register_blueprint(library.bp)

@@ -1,0 +1,175 @@
+"""The real server on loopback: open event streams never starve the pages, HTTPS, and
+the library's badges are exactly what ``handouts check`` says."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handouts.commands.check import check
+from handouts.web import Server, make_server, site_of
+from handouts.web.streams import MAX_STREAMS
+from handouts.web.workers import RenderPool
+
+
+def _serve(server: Server) -> threading.Thread:
+    thread = threading.Thread(target=server.run, name="test-server", daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def running(example: Path) -> Iterator[tuple[str, Server]]:
+    """The server on 127.0.0.1 (renders inline: these tests only ask for pages)."""
+    server = make_server(example, port=0, pool=RenderPool(inline=True), watch=False,
+                         checks=False)
+    thread = _serve(server)
+    yield f"http://127.0.0.1:{server.effective_port}", server
+    site_of(server.handouts_app).stop()
+    server.close()
+    thread.join(10)
+
+
+def _open_stream(port: int) -> tuple[socket.socket, str]:
+    """A browser's EventSource, by hand: the request, then the first event."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n")
+    data = b""
+    while b"retry:" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    time.sleep(0.01)
+    try:
+        sock.settimeout(0.2)
+        data += sock.recv(4096)
+    except OSError:
+        pass
+    return sock, data.decode("latin-1")
+
+
+def test_fifty_open_streams_leave_the_pages_fast(running: tuple[str, Server]) -> None:
+    url, server = running
+    site = site_of(server.handouts_app)
+    streams = [_open_stream(server.effective_port) for _ in range(50)]
+    try:
+        held = [s for s, first in streams if "event: hello" in first]
+        turned_away = [s for s, first in streams if "retry: 5000" in first]
+        assert len(held) == MAX_STREAMS and len(turned_away) == 50 - MAX_STREAMS
+        assert site.streams.open == MAX_STREAMS
+        for path in ("/", "/static/style.css", "/h/back-massage"):
+            started = time.monotonic()
+            with urllib.request.urlopen(url + path, timeout=10) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < 2.0, path
+        # A change reaches every held stream.
+        site.notify(time.monotonic())
+        for sock in held[:3]:
+            sock.settimeout(5)
+            assert b"event: change" in sock.recv(4096)
+    finally:
+        for sock, _ in streams:
+            sock.close()
+    # Closed browsers give their places back (noticed at the next write).
+    site.notify(time.monotonic())
+    deadline = time.monotonic() + 10
+    while site.streams.open and time.monotonic() < deadline:
+        time.sleep(0.05)
+        site.notify(time.monotonic())
+    assert site.streams.open == 0
+
+
+def test_https_with_cert_and_key(example: Path, tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    server = make_server(example, host="127.0.0.1", port=0, pool=RenderPool(inline=True),
+                         watch=False, checks=False, cert=cert, key=key, token="t" * 32)
+    thread = _serve(server)
+    try:
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None
+
+        # A subclass of the redirect handler replaces urllib's own (which would follow).
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context),
+                                             NoRedirect)
+        base = f"https://127.0.0.1:{server.effective_port}"
+        with pytest.raises(urllib.error.HTTPError) as swap:
+            opener.open(base + "/?token=" + "t" * 32, timeout=10)
+        assert swap.value.code == 303
+        swap.value.close()
+        cookie = swap.value.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie
+        assert "max-age=31536000" in swap.value.headers["Strict-Transport-Security"]
+        # Plain HTTP to the HTTPS port gets no page.
+        with socket.create_connection(("127.0.0.1", server.effective_port), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            try:
+                answer = sock.recv(65536)
+            except ConnectionResetError:
+                answer = b""
+            assert b"Handout library" not in answer
+    finally:
+        site_of(server.handouts_app).stop()
+        server.close()
+        thread.join(10)
+
+
+def test_the_library_badge_shows_exactly_what_check_reports(example: Path) -> None:
+    # An out-of-date Spanish entry: a warning only the full check (every version) sees.
+    po = example / "content" / "back-massage.es.po"
+    text = po.read_text(encoding="utf-8")
+    po.write_text(text.replace('\nmsgctxt "title"\n', '\n#, fuzzy\nmsgctxt "title"\n', 1),
+                  encoding="utf-8")
+    config = example / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "handouts: [desk-stretch-break]", "handouts: [back-massage]").replace(
+        "languages: [en]", "languages: [en, es]"), encoding="utf-8")
+    expected = check(example, ("back-massage",)).problems
+    assert any("out of date" in p.message for p in expected)
+    server = make_server(example, port=0, pool=RenderPool(inline=True), watch=False)
+    thread = _serve(server)
+    url = f"http://127.0.0.1:{server.effective_port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            with urllib.request.urlopen(url, timeout=10) as response:
+                html = response.read().decode()
+            if "Being checked" not in html.split("How to give a back massage")[1] \
+                    .split("Prepare a copy")[0]:
+                break
+            assert time.monotonic() < deadline, "the check never finished"
+            time.sleep(0.5)
+        card = html[html.index("How to give a back massage"):]
+        card = card[:card.index("Prepare a copy")]
+        errors = sum(p.severity.value == "error" for p in expected)
+        warnings = len(expected) - errors
+        assert "All checks pass" not in card
+        assert f'<span class="badge warn">{warnings} warning{"s" if warnings != 1 else ""}' \
+            in card and errors == 0
+        listed = re.findall(r'<li class="(?:error|warning)">(.*?)</li>', card, re.S)
+        assert len(listed) == len(expected)
+        for problem, shown in zip(expected, listed, strict=True):
+            assert problem.message.replace('"', "&#34;").replace("'", "&#39;") in shown
+    finally:
+        site = site_of(server.handouts_app)
+        site.stop()
+        server.close()
+        if site.checker is not None:
+            site.checker.close()
+        thread.join(10)
