@@ -319,6 +319,15 @@ def test_init_library_takes_names_and_refuses_unknown_ones(tmp_path: Path) -> No
     assert bad.stderr == (f"--library: 'hot-stones' is not in the starter library; {KNOWN}\n"
                           "1 error; nothing was written.\n")
     assert not (tmp_path / "bad").exists()
+    taken = tmp_path / "taken"
+    (taken / "content/images").mkdir(parents=True)
+    (taken / "content/images/ice-or-heat-wrap.svg").write_bytes(b"ours")
+    refused = run("init", str(taken), "--library", "ice-or-heat")
+    assert refused.exit_code == 1
+    assert refused.stderr == (f"{taken / 'content/images/ice-or-heat-wrap.svg'}: already "
+                              "exists; init never overwrites files (use an empty folder)\n"
+                              "1 error; nothing was written.\n")
+    assert _files(taken) == {"content/images/ice-or-heat-wrap.svg": b"ours"}
     mixed = run("init", str(tmp_path / "mixed"), "--library", "none,ice-or-heat")
     assert mixed.exit_code == 1
     assert mixed.stderr.startswith("--library: 'none' cannot be combined with handout names")
