@@ -23,3 +23,14 @@ sheet.paste(pages[0], (0, 0))
 sheet.paste(pages[1], (pages[0].width + 12, 0))
 sheet.save("docs/balanced-pages.png", optimize=True)
 PY
+# Page 1 of two starter-library handouts, in a new clinic's project (a temporary folder).
+starter=$(mktemp -d)
+.venv/bin/handouts -q init "$starter/clinic" --name "Bright Hands Massage" \
+    --phone "(480) 555-0134" --city Tempe --library neck-shoulder-self-massage,ice-or-heat
+.venv/bin/handouts -q -C "$starter/clinic" build neck-shoulder-self-massage
+.venv/bin/handouts -q -C "$starter/clinic" build ice-or-heat --language es
+pdftoppm -r 60 -png -f 1 -l 1 -singlefile "$starter/clinic/output/neck-shoulder-self-massage.pdf" \
+    docs/starter-neck-shoulder-self-massage
+pdftoppm -r 60 -png -f 1 -l 1 -singlefile \
+    "$starter/clinic/output/es/general/ice-or-heat-letter-standard.pdf" docs/starter-ice-or-heat-es
+rm -rf "$starter"

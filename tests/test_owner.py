@@ -122,7 +122,8 @@ def test_init_takes_the_clinic_details_as_options(tmp_path: Path) -> None:
 
 def test_init_asks_and_asks_again_for_a_bad_phone(tmp_path: Path) -> None:
     root = tmp_path / "new"
-    result = run("init", str(root), "--ask", input="Bright Hands\n555\n(480) 992-5050\nTempe\n")
+    result = run("init", str(root), "--ask",
+                 input="Bright Hands\n555\n(480) 992-5050\nTempe\nnone\n")
     assert result.exit_code == 0, result.output
     assert result.output.startswith(
         "Your clinic's name: Bright Hands\nIts phone number: 555\n"

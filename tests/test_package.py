@@ -1,4 +1,5 @@
-"""The built wheel works on its own: init + build in an empty folder, templates included."""
+"""The built wheel works on its own: init + add + build in an empty folder, templates and the
+starter library included."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -16,6 +18,12 @@ def test_wheel_installs_and_runs_init_and_build(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
                     "-q", "-w", str(wheels), str(REPO)], check=True)
     [wheel] = wheels.glob("handouts-*.whl")
+    packed = set(zipfile.ZipFile(wheel).namelist())
+    library = REPO / "src/handouts/starter"
+    starter = {f"handouts/{p.relative_to(REPO / 'src/handouts').as_posix()}"
+               for p in library.rglob("*") if p.is_file()}
+    assert len(starter) == 37  # 12 handouts, 12 translations, 12 pictures, the clinic's words
+    assert starter <= packed, sorted(starter - packed)
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin/python"
@@ -34,8 +42,12 @@ def test_wheel_installs_and_runs_init_and_build(tmp_path: Path) -> None:
     work.mkdir()
     handouts = env_dir / "bin/handouts"
     subprocess.run([handouts, "init", "clinic"], cwd=work, check=True, capture_output=True)
+    added = subprocess.run([handouts, "-C", "clinic", "add", "ice-or-heat"], cwd=work,
+                           check=True, capture_output=True, text=True)
+    assert added.stdout.splitlines()[-1] == "3 file(s) added, 0 skipped"
     built = subprocess.run([handouts, "-C", "clinic", "build"], cwd=work, check=True,
                            capture_output=True, text=True)
     pdf = work / "clinic/output/hand-self-massage.pdf"
-    assert built.stdout == f"wrote {pdf} (2 pages)\n"
+    assert built.stdout == (f"wrote {pdf} (2 pages)\n"
+                            f"wrote {work / 'clinic/output/ice-or-heat.pdf'} (2 pages)\n")
     assert pdf.read_bytes().startswith(b"%PDF-1.7")

@@ -19,6 +19,7 @@ from typing import Any
 import click
 
 from handouts import __version__
+from handouts.commands.add import ALL, NONE, add_handouts, choose, library
 from handouts.commands.batch import VariantResult, summarize
 from handouts.commands.batch import batch as run_batch
 from handouts.commands.build import build as build_handouts
@@ -28,6 +29,7 @@ from handouts.commands.init import ClinicDetails, init_project, phone_problem
 from handouts.commands.listing import list_handouts
 from handouts.commands.merge import merge as run_merge
 from handouts.commands.translate import update_translation
+from handouts.errors import HandoutsError
 from handouts.project.config import load_config
 from handouts.project.sourcefile import LineMap
 from handouts.variants.clients import Client
@@ -385,8 +387,11 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
 def list_command(state: _State) -> None:
     """List the handouts with their title, number of steps and last review."""
     rows = list_handouts(state.root)
+    width = max([24, *(len(row.name) for row in rows)])
     for row in rows:
-        click.echo(f"{row.name:<24} {row.steps:>2} steps  reviewed {row.reviewed}  {row.title}")
+        # Starter text from the library has placeholder review fields: never shown as a review.
+        reviewed = "starter text, not reviewed" if row.starter else f"reviewed {row.reviewed}"
+        click.echo(f"{row.name:<{width}} {row.steps:>2} steps  {reviewed}  {row.title}")
 
 
 @cli.command()
@@ -397,11 +402,15 @@ def list_command(state: _State) -> None:
 @click.option("--name", default=None, help="Your clinic's name.")
 @click.option("--phone", default=None, help="Your clinic's phone number.")
 @click.option("--city", default=None, help="Your clinic's city.")
+@click.option("--library", "library_values", multiple=True, metavar="all|none|NAME,...",
+              help="Also add handouts from the starter library: all, none (the default "
+                   "without a terminal) or names; see 'handouts add --list'.")
 @click.option("--ask/--no-ask", default=None,
               help="Ask for the details not given (default: when run on a terminal).")
 @pass_state
 def init(state: _State, directory: Path, with_theme: bool, name: str | None,
-         phone: str | None, city: str | None, ask: bool | None) -> None:
+         phone: str | None, city: str | None, library_values: tuple[str, ...],
+         ask: bool | None) -> None:
     """Create a new handout project in DIRECTORY from the built-in example."""
     if ask is None:
         ask = sys.stdin.isatty()
@@ -409,12 +418,52 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
         name = name or click.prompt("Your clinic's name")
         phone = phone or click.prompt("Its phone number", value_proc=_phone)
         city = city or click.prompt("Its city")
+        if not library_values:
+            click.echo(f"The starter library has {len(library())} handouts, in English and "
+                       "Spanish (handouts add --list shows them).")
+            library_values = (click.prompt(
+                f"Add which? {ALL}, {NONE}, or names separated by commas", default=ALL,
+                value_proc=_library),)
     details = ClinicDetails(name, phone, city)
     created = init_project(directory, with_theme=with_theme, details=details,
-                           folders=True)
+                           folders=True, library=library_values)
     for path in created:
         state.say(f"created {path}")
     state.say(f"Next: cd {directory} && handouts build")
+
+
+def _library(value: str) -> str:
+    """Library names accepted by ``--library``, or an error that makes click ask again."""
+    try:
+        choose([value], "--library")
+    except HandoutsError as exc:
+        raise click.UsageError("; ".join(p.message for p in exc.problems)) from None
+    return value
+
+
+@cli.command("add")
+@click.argument("names", nargs=-1, metavar="[NAME|all]...")
+@click.option("--list", "show", is_flag=True,
+              help="List the starter library: each handout's name, languages and title.")
+@pass_state
+def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
+    """Copy handouts from the starter library into this project, with their
+    translations and pictures (never over a file that is already there)."""
+    if show:
+        width = max(len(h.name) for h in library())
+        for handout in library():
+            click.echo(f"{handout.name:<{width}}  {', '.join(handout.languages):<6}  "
+                       f"{handout.title}")
+        return
+    if not names:
+        raise click.UsageError("name the handouts to add, or 'all' (handouts add --list "
+                               "shows them)")
+    result = add_handouts(state.root, choose(names, "NAME"))
+    for path in result.added:
+        state.say(f"added {path}")
+    for problem in result.kept + result.notes:
+        click.echo(problem.format(), err=True)
+    state.say(f"{len(result.added)} file(s) added, {len(result.kept)} skipped")
 
 
 def _phone(value: str) -> str:

@@ -35,3 +35,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise OutputError([Problem(str(path), None, "",
                                    f"could not be written: {exc.strerror or exc}; "
                                    "the previous version was kept")]) from None
+
+
+def write_new(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` (atomically) unless something is already there.
+
+    Returns whether it was written. For copying starter files into a project: the
+    clinic's own file always wins, and is left byte for byte as it was.
+    """
+    if path.exists() or path.is_symlink():
+        return False
+    write_atomic(path, data)
+    return True

@@ -11,5 +11,11 @@ THEME_DIR = PACKAGE_DIR / "theme"
 LOCALE_DIR = PACKAGE_DIR / "locale"
 #: The starter project ``handouts init`` copies.
 SKELETON_DIR = PACKAGE_DIR / "skeleton"
+#: The starter library ``handouts add`` and ``handouts init --library`` copy from: laid
+#: out like a project's ``content/`` (NAME.yaml, NAME.LANG.po, images/NAME-*.svg).
+LIBRARY_DIR = PACKAGE_DIR / "starter" / "content"
+#: The starter clinic's words in the library's other languages, which ``handouts init
+#: --library`` puts under ``clinic:`` in the new project's handouts.yaml.
+LIBRARY_CLINIC_WORDS = PACKAGE_DIR / "starter" / "clinic.yaml"
 #: The Debian packages handouts needs (read by dev.sh and ``handouts doctor``).
 SYSTEM_PACKAGES = PACKAGE_DIR / "system-packages.txt"

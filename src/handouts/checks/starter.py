@@ -1,8 +1,9 @@
 """Text from the starter project still in a real project: the clinic's name, phone, email
-and address that ``handouts init`` put there as examples, and the sample handout.
+and address that ``handouts init`` put there as examples, the sample handout, and
+handouts from the starter library (``handouts add``) that the clinic has not reviewed.
 
-The starter text is read from the skeleton ``init`` copies (never a hand-written copy),
-so the check follows the starter when it changes.
+The starter text is read from the skeleton ``init`` copies and from the library ``add``
+copies (never a hand-written copy), so the check follows them when they change.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from handouts.errors import Problem, Severity
-from handouts.paths import SKELETON_DIR
+from handouts.paths import LIBRARY_DIR, SKELETON_DIR
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.sourcefile import format_loc, read_yaml
@@ -32,6 +33,16 @@ CONFIG_FIELDS: dict[tuple[str, ...], str] = {
 CONTENT_FIELDS: dict[tuple[str, ...], str] = {
     ("review", "reviewer"): "put the name of the person who reviewed this handout",
 }
+#: Fields of a library handout that stay placeholders until the clinic reviews it,
+#: checked on the handout of the same name (another handout may share the date).
+LIBRARY_FIELDS: dict[tuple[str, ...], str] = {
+    ("review", "reviewed"): "put the date your clinic reviewed this handout",
+}
+#: What to do with a library handout marked ``starter: true``.
+LIBRARY_HINT = ("is starter text from the handouts library that your clinic has not reviewed "
+                "yet (its PDFs print no review line); have a therapist check it and "
+                "change what you need, then set review.reviewed and review.reviewer and delete "
+                "'starter: true'")
 
 
 def _at(data: Any, loc: tuple[str, ...]) -> Any:
@@ -56,6 +67,18 @@ def _skeleton() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str],
     return config_values, content_values, samples
 
 
+@functools.cache
+def _library() -> dict[str, dict[tuple[str, ...], str]]:
+    """Each library handout's placeholder values (:data:`LIBRARY_FIELDS`), by name."""
+    values: dict[str, dict[tuple[str, ...], str]] = {}
+    for path in sorted(LIBRARY_DIR.glob("*.yaml")):
+        source = read_yaml(path, path.name, [])
+        if source is not None:
+            values[path.stem] = {loc: str(_at(source.data, loc)) for loc in LIBRARY_FIELDS
+                                 if _at(source.data, loc) is not None}
+    return values
+
+
 def _warning(display: str, line: int | None, loc: tuple[str, ...], value: str,
              hint: str) -> Problem:
     return Problem(display, line, format_loc(loc),
@@ -73,6 +96,10 @@ def starter_problems(project: Project, documents: Iterable[Document]) -> list[Pr
                 found.append(_warning(CONFIG_NAME, source.lines.line_of(loc), loc, value,
                                       CONFIG_FIELDS[loc]))
     for doc in documents:
+        if doc.handout.starter:  # one warning says it all, the review fields included
+            found.append(Problem(doc.display, doc.lines.line_of(("starter",)), "starter",
+                                 LIBRARY_HINT, Severity.WARNING))
+            continue
         if samples.get(Path(doc.path).name) == doc.raw:
             found.append(Problem(doc.display, None, "",
                                  "is the starter's sample handout, unchanged; make it your "
@@ -83,4 +110,8 @@ def starter_problems(project: Project, documents: Iterable[Document]) -> list[Pr
             if data is not None and str(_at(data.data, loc)) == value:
                 found.append(_warning(doc.display, doc.lines.line_of(loc), loc, value,
                                       CONTENT_FIELDS[loc]))
+        for loc, value in _library().get(doc.name, {}).items():
+            if data is not None and str(_at(data.data, loc)) == value:
+                found.append(_warning(doc.display, doc.lines.line_of(loc), loc, value,
+                                      LIBRARY_FIELDS[loc]))
     return found

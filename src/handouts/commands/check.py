@@ -280,7 +280,12 @@ def safety(document: Document, variant: Variant, handout: Handout, report: Repor
 
 def review_dates(project: Project, document: Document, today: dt.date,
                  report: Report) -> None:
-    """Overdue review: a warning; twice the interval: an error."""
+    """Overdue review: a warning; twice the interval: an error.
+
+    Starter text from the library has no review yet, only placeholders: the starter
+    check says so (:mod:`handouts.checks.starter`), so its date is not judged here."""
+    if document.handout.starter:
+        return
     months = project.config.checks.review_months
     reviewed = document.handout.review.reviewed
     due = _add_months(reviewed, months)

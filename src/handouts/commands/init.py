@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import phonenumbers
 
+from handouts.commands.add import add_handouts, choose
 from handouts.errors import HandoutsError, Problem
-from handouts.paths import SKELETON_DIR
+from handouts.output import write_new
+from handouts.paths import LIBRARY_CLINIC_WORDS, SKELETON_DIR
 from handouts.render.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
 
 #: Put at the top of the theme files ``init --with-theme`` copies, in each file's comment
@@ -75,8 +77,20 @@ def _fill(text: str, details: ClinicDetails) -> str:
     return "".join(lines)
 
 
+def _with_library_words(text: str) -> str:
+    """The skeleton's handouts.yaml with the clinic's words in the library's other
+    languages (Spanish) at the end of its ``clinic:`` section, so that the library's
+    translated handouts build in the new project."""
+    head, sep, tail = text.partition("\n\ndefaults:")
+    if not sep:  # the skeleton changed shape: tests/test_starter_library.py says so
+        raise RuntimeError("the skeleton's handouts.yaml has no 'defaults:' after 'clinic:'")
+    words = LIBRARY_CLINIC_WORDS.read_text(encoding="utf-8").rstrip("\n")
+    return f"{head}\n{words}{sep}{tail}"
+
+
 def init_project(directory: Path, *, with_theme: bool = False,
-                 details: ClinicDetails | None = None, folders: bool = False) -> list[Path]:
+                 details: ClinicDetails | None = None, folders: bool = False,
+                 library: Iterable[str] = ()) -> list[Path]:
     """Copy the starter project into ``directory``; never overwrites an existing file.
 
     ``with_theme`` also copies the theme's template and stylesheet into the new
@@ -84,32 +98,37 @@ def init_project(directory: Path, *, with_theme: bool = False,
     ``details`` replace the starter's clinic name, phone and city; a bad phone number
     is refused before anything is written. ``folders`` also creates ``assets/`` and
     ``content/images/``, each with a README saying what goes there (``handouts init``).
+    ``library`` adds handouts from the starter library, as ``--library`` names them
+    (``all``, ``none`` or names; see :func:`handouts.commands.add.choose`), and the
+    clinic's words in the library's other languages to handouts.yaml.
     """
     details = details or ClinicDetails()
     if details.phone is not None and (bad := phone_problem(details.phone)) is not None:
         raise HandoutsError([Problem("--phone", None, "", bad)])
+    chosen = choose(library, "--library")
     sources = sorted(p for p in SKELETON_DIR.rglob("*") if p.is_file())
     targets = [directory / p.relative_to(SKELETON_DIR) for p in sources]
     notes = [directory / name for name in FOLDER_NOTES] if folders else []
     theme_targets = [directory / "templates" / name for name in _COMMENTS] if with_theme else []
-    clashes = [t for t in targets + notes + theme_targets if t.exists()]
+    handouts = [directory / "content" / name for h in chosen for name in h.files]
+    clashes = [t for t in targets + notes + theme_targets + handouts if t.exists()]
     if clashes:
         raise HandoutsError([Problem(str(t), None, "", "already exists; init never overwrites "
                                      "files (use an empty folder)") for t in clashes])
     for source, target in zip(sources, targets, strict=True):
-        target.parent.mkdir(parents=True, exist_ok=True)
+        data = source.read_bytes()
         if source == SKELETON_DIR / "handouts.yaml":
-            target.write_text(_fill(source.read_text(encoding="utf-8"), details),
-                              encoding="utf-8")
-        else:
-            shutil.copyfile(source, target)
+            text = _fill(data.decode("utf-8"), details)
+            data = (_with_library_words(text) if chosen else text).encode("utf-8")
+        write_new(target, data)
     for target, text in zip(notes, FOLDER_NOTES.values(), strict=False):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        write_new(target, text.encode("utf-8"))
     (directory / "templates").mkdir(parents=True, exist_ok=True)
     for target in theme_targets:
         start, end = _COMMENTS[target.name]
         header = f"{start}\n{THEME_COPY_HEADER.format(name=target.name)}\n{end}\n"
         original = (THEME_DIR / target.name).read_text(encoding="utf-8")
-        target.write_text(header + original, encoding="utf-8")
-    return targets + notes + theme_targets
+        write_new(target, (header + original).encode("utf-8"))
+    # The same copy as 'handouts add' (pictures in the new project's colours).
+    added = add_handouts(directory, chosen).added if chosen else []
+    return targets + notes + theme_targets + [directory / path for path in added]

@@ -16,10 +16,13 @@ class HandoutRow:
     title: str
     steps: int
     reviewed: str
+    #: Starter text from the library, not yet reviewed (``reviewed`` is a placeholder).
+    starter: bool = False
 
 
 def list_handouts(root: Path) -> list[HandoutRow]:
     """Every handout in the project, validated, in name order."""
     _, documents = load(root)
     return [HandoutRow(d.name, d.handout.title, len(d.handout.steps),
-                       d.handout.review.reviewed.isoformat()) for d in documents]
+                       d.handout.review.reviewed.isoformat(), d.handout.starter)
+            for d in documents]

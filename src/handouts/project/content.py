@@ -210,6 +210,10 @@ class Handout(Model):
     benefits: list[Benefit] = []
     sources: list[Source] = []
     review: Review
+    #: Starter text from the library (``handouts add``) that no one at the clinic has
+    #: reviewed yet: the PDF prints no "Reviewed on" line and ``handouts check`` warns
+    #: until the clinic sets ``review`` and deletes the flag.
+    starter: bool = False
     #: Pages this handout may have (default: ``checks.max_pages`` in handouts.yaml).
     max_pages: Annotated[int, Field(ge=1)] | None = None
     #: ``shrink``: step the text size down (never below 11 pt, 18 pt in large print)
