@@ -322,3 +322,20 @@ def test_the_access_cookie_outlives_a_browser_restart(example: Path) -> None:
     assert client.get("/", headers=headers).status_code == 200
     tls = _app(example, host="192.0.2.10", token="t" * 32, tls=True)
     assert "Secure" in tls.get("/?token=" + "t" * 32, headers=headers).headers["Set-Cookie"]
+
+
+def test_a_starter_handout_is_never_shown_as_reviewed(example: Path) -> None:
+    from handouts.commands.add import add_handouts, choose
+
+    add_handouts(example, choose(["ice-or-heat"], "add"))
+    html = _app(example).get("/").get_data(as_text=True)
+    card = html[html.index("/h/ice-or-heat"):]
+    card = card[:card.index("Prepare a copy")]
+    assert "Not yet: starter text the clinic must review" in card
+
+
+def test_a_wrong_choice_is_tied_to_its_select(client: FlaskClient) -> None:
+    html = _post(client, "preview", client=NAME, paper="legal").get_data(as_text=True)
+    assert '<select id="paper" name="paper" aria-invalid="true" aria-describedby="paper-error">' \
+        in html
+    assert '<p class="field-error" id="paper-error">choose one of the listed options</p>' in html
