@@ -11,9 +11,12 @@ own browser session (cookie and CSRF token) posting the form a front desk posts.
   with 1 and with 4 users at once; a bounded number of requests per run.
 * Preview images: converting a rendered PDF's pages to PNG (per page), and a whole
   preview POST.
+* Sustained: 8 users for 2 minutes: errors, copies over the deadline, p50 and p95.
+* Open live previews: 50 event streams held open while 4 users make copies.
 * Memory: resident memory (RSS) of the server and its worker processes after a
-  warm-up, and again after N more named copies (N = 1,000, or as many as fit in the
-  time allowed: the table says which).
+  warm-up, and again after N more named copies (N = 5,000, with the workers replaced
+  every 200 copies as in production, or as many as fit in the time allowed: the table
+  says which).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +44,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 HANDOUT = "back-massage"
+#: A request's deadline in the server: the example's render time limit plus the margin.
+DEADLINE = 60 + 15.0
 
 
 def copy_project(target: Path) -> Path:
@@ -170,27 +176,51 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))]
 
 
-def load_run(port: int, users: int, requests: int, start: int = 0) -> list[float]:
-    """``requests`` named copies shared by ``users`` users at once: each one's latency."""
+def load_run(port: int, users: int, requests: int, start: int = 0, *,
+             seconds: float | None = None, errors: list[str] | None = None) -> list[float]:
+    """``requests`` named copies (or as many as fit in ``seconds``) shared by ``users``
+    users at once: each one's latency. A failed copy is added to ``errors`` when given
+    (else it stops the run)."""
     sessions = [User(port) for _ in range(users)]
     counter = iter(range(start, start + requests))
     lock = threading.Lock()
     times: list[float] = []
+    ends = None if seconds is None else time.monotonic() + seconds
 
     def work(user: User) -> None:
-        while True:
+        while ends is None or time.monotonic() < ends:
             with lock:
                 n = next(counter, None)
             if n is None:
                 return
-            seconds, size = user.named_copy(n)
-            assert size > 10_000
+            try:
+                took, size = user.named_copy(n)
+                assert size > 10_000, "not a PDF"
+            except (RuntimeError, AssertionError, OSError) as exc:
+                if errors is None:
+                    raise
+                with lock:
+                    errors.append(type(exc).__name__)
+                user.connection.close()
+                continue
             with lock:
-                times.append(seconds)
+                times.append(took)
 
     with ThreadPoolExecutor(users) as pool:
         list(pool.map(work, sessions))
     return times
+
+
+def open_streams(port: int, count: int) -> list[socket.socket]:
+    """``count`` live-preview event streams held open, as browsers hold them."""
+    streams = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        sock.sendall(b"GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Accept: text/event-stream\r\n\r\n")
+        sock.recv(4096)  # its first event (or the "come back later" answer)
+        streams.append(sock)
+    return streams
 
 
 def image_timing(root: Path) -> tuple[float, int]:
@@ -216,13 +246,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="Small counts; print only.")
     parser.add_argument("--requests", type=int, default=40, help="Named copies per run.")
-    parser.add_argument("--memory-requests", type=int, default=1000)
-    parser.add_argument("--memory-seconds", type=float, default=120.0,
+    parser.add_argument("--memory-requests", type=int, default=5000)
+    parser.add_argument("--sustained-seconds", type=float, default=120.0,
+                        help="How long 8 users make copies without a break.")
+    parser.add_argument("--memory-seconds", type=float, default=900.0,
                         help="Stop the memory run after this long.")
     parser.add_argument("--out", type=Path, default=REPO / "docs/benchmarks-serve.md")
     args = parser.parse_args()
     if args.quick:
         args.requests, args.memory_requests, args.memory_seconds = 8, 20, 20.0
+        args.sustained_seconds = 5.0
     rows: list[tuple[str, str, str, str]] = []
     with tempfile.TemporaryDirectory(prefix="handouts-serve-bench-") as tmp:
         root = copy_project(Path(tmp) / "clinic")
@@ -255,6 +288,36 @@ def main() -> None:
                          f"{per_page:.0f} ms ({pages} pages)", "—", "—"))
             rows.append(("Preview POST (named copy + every page as PNG), median of 5",
                          f"{statistics.median(preview) * 1000:.0f} ms", "—", "—"))
+            # 8 users for a while: nothing may fail or wait past the deadline.
+            errors: list[str] = []
+            started = time.monotonic()
+            times = load_run(port, 8, 10**9, start=200_000, seconds=args.sustained_seconds,
+                             errors=errors)
+            took = time.monotonic() - started
+            over = sum(t > DEADLINE for t in times)
+            rows.append((f"8 users for {took:.0f} s ({len(times)} copies): errors, copies "
+                         f"over the {DEADLINE:.0f} s deadline; p50 / p95",
+                         f"{len(errors)} errors, {over} over; {percentile(times, 50) * 1000:.0f}"
+                         f" ms / {percentile(times, 95) * 1000:.0f} ms", "0 errors, 0 over",
+                         "yes" if not errors and not over else "NO"))
+            # 50 open live previews beside 4 users at the desk.
+            streams = open_streams(port, 50)
+            try:
+                page_times = []
+                for _ in range(20):
+                    begun = time.perf_counter()
+                    User(port)  # the handout's page, as a new browser opens it
+                    page_times.append(time.perf_counter() - begun)
+                times = load_run(port, 4, args.requests, start=300_000)
+            finally:
+                for sock in streams:
+                    sock.close()
+            rows.append((f"50 open live-preview streams + 4 users ({len(times)} copies): "
+                         "copy p50 / p95; a page p95",
+                         f"{percentile(times, 50) * 1000:.0f} ms / "
+                         f"{percentile(times, 95) * 1000:.0f} ms; "
+                         f"{percentile(page_times, 95) * 1000:.0f} ms", "pages < 1 s",
+                         "yes" if percentile(page_times, 95) < 1 else "NO"))
             warm = rss_mb(pid)
             deadline = time.monotonic() + args.memory_seconds
             done = 0
