@@ -331,10 +331,11 @@ def display() -> Iterator[str]:
         process.wait(10)
 
 
-DESK_PAGES = ("/", "/?q=masaje+espalda", "/h/back-massage", "/live/desk-stretch-break")
+DESK_PAGES = ("/", "/?q=masaje+espalda", "/?q=zebra", "/h/back-massage",
+              "/live/desk-stretch-break", "/batch", "/h/no-such-handout")
 
 
-@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("width", [360, 390, 1280])
 def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any, width: int,
                                                    tmp_path: Path) -> None:
     context = browser.new_context(viewport={"width": width, "height": 844})
@@ -342,7 +343,7 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
     wide = "() => document.documentElement.scrollWidth <= window.innerWidth"
     try:
         for path in DESK_PAGES:
-            page.goto(server.url + path)
+            page.goto(server.url + path)  # a 404 page, too
             _until(page, "() => [...document.images].every(i => i.complete)")
             assert page.evaluate(wide), f"{path} scrolls sideways at {width} px"
             axe(page)
