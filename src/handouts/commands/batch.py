@@ -24,23 +24,20 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from handouts import __version__
 from handouts.commands.build import load, refuse_on_check_errors
 from handouts.commands.check import text_variants
+from handouts.commands.executors import Executor, executor_for
+from handouts.commands.worker import VariantResult, write_result
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
-from handouts.render.compose import compose
-from handouts.render.render import over_limit, render_page, settle
 from handouts.render.theme import THEME_DIR
 from handouts.variants.i18n import LOCALE_DIR, translation_path
 from handouts.variants.plan import Variant, plan_matrix
-
-if TYPE_CHECKING:
-    from handouts.commands.executors import Executor
 
 INDEX_NAME = "index.json"
 #: Seconds between index rewrites during a batch: often enough that a killed batch
@@ -50,17 +47,6 @@ INDEX_EVERY = 2.0
 #: to N, the batch writes its index after N finished variants and then stops itself
 #: (SIGSTOP), so a test can kill it at exactly that point instead of racing a timer.
 TEST_PAUSE_ENV = "HANDOUTS_TEST_PAUSE_AFTER"
-
-
-@dataclass
-class VariantResult:
-    """What happened to one variant."""
-
-    variant: Variant
-    status: str  # "rendered", "skipped" or "failed"
-    pages: int = 0
-    input_hash: str = ""
-    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -172,55 +158,7 @@ def _warnings(entry: dict[str, Any]) -> list[Problem]:
         return []  # a hand-edited or damaged entry: its warnings come back on the next render
 
 
-# ---------------------------------------------------------------- rendering
-
-_STATE: dict[str, Any] = {}
-
-
-def _worker_init(root: str) -> None:
-    """Load WeasyPrint, fonts and the project once per worker process."""
-    project, documents = load(Path(root))
-    _STATE["project"] = project
-    _STATE["documents"] = {d.name: d for d in documents}
-    settle()
-
-
-def _render_variant(variant: Variant, digest: str,
-                    target: str | None = None) -> tuple[VariantResult, bytes]:
-    """Render one variant, and write it to ``target`` if given, else return its bytes.
-
-    Every failure becomes problems, never an exception.
-    """
-    project: Project = _STATE["project"]
-    document: Document = _STATE["documents"][variant.handout]
-    try:
-        page, problems = compose(project, document, variant)
-        if page is None:
-            return VariantResult(variant, "failed", problems=problems), b""
-        output = render_page(project, document, page)
-        problems += output.problems + over_limit(project, document, page, output)
-        if errors_only(problems):
-            return VariantResult(variant, "failed", problems=problems), b""
-        result = VariantResult(variant, "rendered", output.pages, digest, problems)
-        if target is None:
-            return result, output.pdf
-        return _write(Path(target), result, output.pdf), b""
-    except HandoutsError as exc:
-        return VariantResult(variant, "failed", problems=exc.problems), b""
-    except Exception as exc:  # isolate the unexpected too: one variant, not the batch
-        message = f"could not be rendered: {type(exc).__name__}: {exc}"
-        return VariantResult(variant, "failed",
-                             problems=[Problem(document.display, None, "", message)]), b""
-
-
-def _write(target: Path, result: VariantResult, data: bytes) -> VariantResult:
-    """Write a rendered variant; a write that fails fails the variant."""
-    try:
-        write_atomic(target, data)
-    except HandoutsError as exc:
-        return VariantResult(result.variant, "failed", problems=exc.problems + result.problems)
-    return result
-
+# ---------------------------------------------------------------- the batch
 
 def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bool = False,
           out: Path | None = None,
@@ -235,8 +173,6 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     raises :class:`~handouts.commands.executors.ExecutorLost` after the index records every
     PDF written so far, so a rerun renders only the rest.
     """
-    from handouts.commands.executors import executor_for  # executors import this module
-
     engine = executor_for(executor)
     loaded: list[Problem] = []
     project, documents = load(root, warnings=loaded)
@@ -336,7 +272,7 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
                 yield result
             else:
                 target = out_dir / result.variant.relpath
-                pending.append(writer.submit(_write, target, result, data))
+                pending.append(writer.submit(write_result, target, result, data))
             while pending and pending[0].done():
                 yield pending.popleft().result()
         while pending:

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from handouts import __version__
-from handouts.commands.batch import _STATE, VariantResult, _render_variant, _worker_init
 from handouts.commands.executors import ExecutorLost, Todo
+from handouts.commands.worker import VariantResult, Worker
 from handouts.errors import HandoutsError, Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
@@ -46,6 +46,8 @@ IN_FLIGHT_PER_THREAD = 2
 RETRIES = 2
 #: Seconds to wait for the scheduler when connecting.
 CONNECT_TIMEOUT = 10
+#: The name the project's worker plugin is registered under (a later batch replaces it).
+PLUGIN_NAME = "handouts-project"
 
 
 def project_files(project: Project) -> list[Path]:
@@ -77,7 +79,8 @@ def snapshot(project: Project) -> bytes:
 
 class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     """Runs once on every worker (and again on a restarted or late worker): unpacks the
-    project into the worker's local directory, loads it and warms the engine."""
+    project into the worker's local directory and keeps a :class:`Worker` for it (the
+    project loaded, the engine warm) that every task there uses."""
 
     def __init__(self, files: bytes) -> None:
         self.files = files
@@ -85,6 +88,16 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         #: The coordinator's handouts version: a worker with another one would make
         #: different PDFs under the same input hashes.
         self.version = __version__
+        #: Set on the worker by :meth:`setup`.
+        self.worker: Worker | None = None
+        self.lock: threading.Lock | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Only the files and their identity travel; the worker is made where it runs."""
+        return {"files": self.files, "token": self.token, "version": self.version}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, worker=None, lock=None)
 
     def setup(self, worker: Any) -> None:
         """Unpack, load and warm up; the project is then used by every task here."""
@@ -95,33 +108,31 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             with tarfile.open(fileobj=io.BytesIO(self.files)) as tar:
                 tar.extractall(staging, filter="data")
             os.replace(staging, root)
-        _STATE["token"] = None
-        _STATE.pop("wrong_version", None)
         if self.version != __version__:
-            _STATE["wrong_version"] = self.version
-            return
-        _worker_init(str(root))
-        _STATE["token"] = self.token
+            return  # render_chunk refuses with the reason
+        # One render at a time per worker process: the engine's caches are per process.
+        self.lock = threading.Lock()
+        self.worker = Worker.load(root)
 
     def teardown(self, worker: Any) -> None:
         """Forget the project (a later batch registers its own)."""
-        _STATE.pop("token", None)
-
-
-#: One render at a time per worker process: the engine's caches are per process.
-_RENDER_LOCK = threading.Lock()
+        self.worker = None
 
 
 def render_chunk(chunk: Todo, token: str) -> list[tuple[VariantResult, bytes]]:
     """Render a chunk of variants on a Dask worker (task function)."""
-    if _STATE.get("wrong_version"):
+    from distributed import get_worker
+
+    plugin = get_worker().plugins.get(PLUGIN_NAME)
+    if isinstance(plugin, ProjectPlugin) and plugin.version != __version__:
         raise RuntimeError(f"this worker has handouts {__version__}, the batch needs "
-                           f"{_STATE['wrong_version']}: install the same version everywhere")
-    if _STATE.get("token") != token:
+                           f"{plugin.version}: install the same version everywhere")
+    if not isinstance(plugin, ProjectPlugin) or plugin.token != token or \
+            plugin.worker is None or plugin.lock is None:
         # The plugin of this batch has not run here: never render another project.
         raise RuntimeError("this worker has not loaded the batch's project")
-    with _RENDER_LOCK:
-        return [_render_variant(variant, digest) for variant, digest in chunk]
+    with plugin.lock:
+        return [plugin.worker.render_variant(variant, digest) for variant, digest in chunk]
 
 
 class DaskExecutor:
@@ -158,7 +169,7 @@ class DaskExecutor:
         done = 0
         try:
             plugin = ProjectPlugin(snapshot(project))
-            client.register_plugin(plugin, name="handouts-project")
+            client.register_plugin(plugin, name=PLUGIN_NAME)
             threads = sum(client.nthreads().values()) or 1
             size = max(1, min(CHUNK_MAX, len(todo) // (threads * 4) or 1))
             chunks = iter([todo[i:i + size] for i in range(0, len(todo), size)])

@@ -22,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Protocol
 
-from handouts.commands.batch import _STATE, VariantResult, _render_variant, _worker_init
+from handouts.commands.worker import VariantResult, Worker, render_in_worker, start
 from handouts.errors import HandoutsError, Problem
 from handouts.project.config import Project
 from handouts.project.content import Document
@@ -76,21 +76,20 @@ class LocalExecutor:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         if workers == 1:
             # In-process: no start-up cost for a single worker, and no second load.
-            _STATE["project"] = project
-            _STATE["documents"] = documents
+            worker = Worker(project, documents)
             settle()
             for variant, digest in todo:
-                yield _render_variant(variant, digest)
+                yield worker.render_variant(variant, digest)
             return
         # Import the engine before the workers fork: each inherits the loaded modules
         # instead of importing WeasyPrint, Pango bindings and fontTools on its own.
         from handouts.render import pdf  # noqa: F401
 
-        with ProcessPoolExecutor(workers, initializer=_worker_init,
+        with ProcessPoolExecutor(workers, initializer=start,
                                  initargs=(str(project.root),)) as pool:
             # Each worker writes its own PDFs: sending them back to be written here would
             # cost the busy cores more than the disk wait it hides.
-            futures = [pool.submit(_render_variant, v, d, str(out_dir / v.relpath))
+            futures = [pool.submit(render_in_worker, v, d, str(out_dir / v.relpath))
                        for v, d in todo]
             for future in as_completed(futures):
                 yield future.result()
