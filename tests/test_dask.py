@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from handouts.cli import cli
 from handouts.commands.batch import VariantResult, batch, read_index
@@ -76,6 +77,37 @@ def test_same_pdfs_and_index_as_the_local_executor(cluster, local_build, tmp_pat
     # Incremental on the cluster too: nothing changed, nothing is sent to it.
     again = batch(copy, executor=local.scheduler_address)
     assert [r.status for r in again.results] == ["skipped"] * 16
+
+
+THEME_WORDS = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Stay safe"
+msgstr "Cuidado de la clínica"
+"""
+
+
+def test_an_edit_of_the_project_theme_words_gives_the_same_pdfs_as_locally(
+        cluster, local_build, tmp_path) -> None:
+    local, _ = cluster
+    project, reference = local_build
+    copies = []
+    for name in ("local", "dask"):
+        copy = _copy(project, tmp_path / name)
+        shutil.copytree(reference, copy / "output")  # both start from the finished batch
+        (copy / "locale").mkdir()
+        (copy / "locale" / "es.po").write_text(THEME_WORDS, encoding="utf-8")
+        copies.append(copy)
+    on_local = batch(copies[0], jobs=1)
+    on_dask = batch(copies[1], executor=local.scheduler_address)
+    spanish = sorted(p for p in _pdfs(reference) if p.startswith("es/"))
+    for result in (on_local, on_dask):
+        assert result.ok
+        assert sorted(r.variant.relpath for r in result.with_status("rendered")) == spanish
+    assert _pdfs(copies[1] / "output") == _pdfs(copies[0] / "output")  # byte for byte
+    text = PdfReader(copies[1] / "output" / spanish[0]).pages[0].extract_text()
+    assert "Cuidado de la clínica" in text  # the project's word, not the built-in one
 
 
 def test_a_worker_killed_mid_batch_loses_no_pdf(cluster, local_build, tmp_path) -> None:

@@ -5,15 +5,14 @@
   one worker, rendering runs in this process and the PDFs are written on a thread,
   so waiting for the disk (each file is flushed before it replaces the old one)
   overlaps the next render.
-* Incremental: each variant's inputs (content, translation, templates, config,
-  assets, tool version) are hashed; a variant whose hash matches ``index.json``
-  and whose PDF is still there is not rendered again.
+* Incremental: each variant's inputs (every file :mod:`handouts.commands.inputs`
+  lists, and the tool version) are hashed; a variant whose hash matches
+  ``index.json`` and whose PDF is still there is not rendered again.
 * Isolated: a variant that fails is reported and the others still build.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -22,7 +21,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +28,12 @@ from handouts import __version__
 from handouts.commands.build import load, refuse_on_check_errors
 from handouts.commands.check import text_variants
 from handouts.commands.executors import Executor, executor_for
+from handouts.commands.inputs import Inputs
 from handouts.commands.worker import VariantResult, write_result
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
-from handouts.project.config import CONFIG_NAME, Project
+from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.render.theme import THEME_DIR
-from handouts.variants.i18n import LOCALE_DIR, translation_path
 from handouts.variants.plan import Variant, plan_matrix
 
 INDEX_NAME = "index.json"
@@ -67,61 +64,6 @@ class BatchResult:
     def ok(self) -> bool:
         """True when no variant failed and the index was written."""
         return not self.with_status("failed") and not errors_only(self.problems)
-
-
-# ---------------------------------------------------------------- input hashing
-
-def _hash_files(paths: Iterable[Path], base: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@cache
-def _theme_hash(templates_dir: Path) -> str:
-    """The built-in theme, its fonts and catalogs, and the project's template overrides."""
-    files = [p for p in THEME_DIR.rglob("*") if p.is_file()]
-    files += [p for p in LOCALE_DIR.rglob("*.po")]
-    own = _hash_files([p for p in templates_dir.rglob("*") if p.is_file()], templates_dir) \
-        if templates_dir.is_dir() else ""
-    return _hash_files(files, THEME_DIR.parent) + own
-
-
-def input_hash(project: Project, document: Document, variant: Variant) -> str:
-    """A hash of everything that decides what ``variant``'s PDF looks like."""
-    digest = hashlib.sha256()
-    for part in (__version__, variant.relpath, _theme_hash(project.templates_dir)):
-        digest.update(part.encode() + b"\0")
-    digest.update((project.root / CONFIG_NAME).read_bytes())
-    digest.update(document.raw)
-    if variant.language != document.handout.language:
-        po = translation_path(document.path, variant.language)
-        digest.update(po.read_bytes() if po.is_file() else b"missing")
-    assets = [document.path.parent / s.image for s in document.handout.steps if s.image]
-    logo = project.config.clinic.at(variant.location).logo
-    if logo:
-        assets.append(project.root / logo)
-    for asset in assets:
-        digest.update(asset.read_bytes() if asset.is_file() else b"missing")
-    for font in project.config.fonts:  # the project's fonts are embedded too
-        digest.update(_file_hash(project.root / font.file).encode())
-    return digest.hexdigest()
-
-
-def _file_hash(path: Path) -> str:
-    """A file's hash, kept per version: a CJK font is large and every variant uses it."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    return _file_hash_of(path, stat.st_mtime_ns, stat.st_size)
-
-
-@cache
-def _file_hash_of(path: Path, mtime_ns: int, size: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- the index
@@ -188,8 +130,9 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     entries = dict(previous)
     results: list[VariantResult] = []
     todo: list[tuple[Variant, str]] = []
+    inputs = Inputs(project)
     for variant in variants:
-        digest = input_hash(project, docs[variant.handout], variant)
+        digest = inputs.hash(docs[variant.handout], variant)
         old = previous.get(variant.relpath)
         if not force and old and old.get("input_hash") == digest and \
                 (out_dir / variant.relpath).is_file():

@@ -4,10 +4,11 @@ Imported only when a batch names one (``--executor dask://HOST:PORT`` or
 ``$DASK_SCHEDULER_ADDRESS``, see :func:`handouts.commands.executors.executor_for`):
 importing Dask costs a quarter of a second that a local batch should not pay.
 
-A worker plugin ships the project's files (config, content, templates, logos, fonts:
-a few hundred kB) to every worker once and warms the engine there; tasks then carry
-only small chunks of variants, a bounded number in flight, and return PDF bytes for
-the coordinator (:mod:`handouts.commands.batch`) to write.
+A worker plugin ships the project's files (the inputs of the batch's variants, listed
+by :mod:`handouts.commands.inputs`: a few hundred kB) to every worker once and warms
+the engine there; tasks then carry only small chunks of variants, a bounded number in
+flight, and return PDF bytes for the coordinator (:mod:`handouts.commands.batch`) to
+write.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ import os
 import shutil
 import tarfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from handouts import __version__
 from handouts.commands.executors import ExecutorLost, Todo
+from handouts.commands.inputs import project_inputs
 from handouts.commands.worker import VariantResult, Worker
 from handouts.errors import HandoutsError, Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
+from handouts.variants.plan import Variant
 
 try:  # optional: only a Dask batch needs it
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -50,30 +53,19 @@ CONNECT_TIMEOUT = 10
 PLUGIN_NAME = "handouts-project"
 
 
-def project_files(project: Project) -> list[Path]:
-    """The files a worker needs to render the project: config, content, templates,
-    logos and fonts (never the output folder, never anything outside the project)."""
-    root = project.root
-    files = [root / CONFIG_NAME]
-    for folder in (project.content_dir, project.templates_dir):
-        if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.is_file())
-    clinic = project.config.clinic
-    extra = [clinic.logo, *(place.logo for place in clinic.locations.values()),
-             *(font.file for font in project.config.fonts)]
-    files += [root / name for name in extra if name]
-    return sorted({p for p in files if p.resolve().is_relative_to(root.resolve())})
-
-
-def snapshot(project: Project) -> bytes:
-    """The project's files as one uncompressed tar (see :func:`project_files`)."""
+def snapshot(project: Project, documents: Iterable[Document],
+             variants: Iterable[Variant]) -> bytes:
+    """The project files a worker needs for ``variants`` as one uncompressed tar: exactly
+    the inputs :func:`~handouts.commands.inputs.project_inputs` lists (never the output
+    folder, a client list or anything outside the project). Links become the files they
+    point to; times and owners are left out, so the same files give the same bytes."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for path in project_files(project):
-            info = tar.gettarinfo(str(path), path.relative_to(project.root).as_posix())
-            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-            with path.open("rb") as f:
-                tar.addfile(info, f)
+        for path in project_inputs(project, documents, variants):
+            data = path.read_bytes()
+            info = tarfile.TarInfo(path.relative_to(project.root).as_posix())
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
@@ -168,7 +160,7 @@ class DaskExecutor:
         lost = (FutureCancelledError, CommClosedError, OSError, TimeoutError)
         done = 0
         try:
-            plugin = ProjectPlugin(snapshot(project))
+            plugin = ProjectPlugin(snapshot(project, documents.values(), [v for v, _ in todo]))
             client.register_plugin(plugin, name=PLUGIN_NAME)
             threads = sum(client.nthreads().values()) or 1
             size = max(1, min(CHUNK_MAX, len(todo) // (threads * 4) or 1))
