@@ -210,14 +210,21 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
         return
     with ThreadPoolExecutor(1, thread_name_prefix="handouts-writer") as writer:
         pending: deque[Future[VariantResult]] = deque()
-        for result, data in executor.render(project, documents, out_dir, todo, jobs):
-            if not data:  # failed, or already written by a worker process
-                yield result
-            else:
-                target = out_dir / result.variant.relpath
-                pending.append(writer.submit(write_result, target, result, data))
-            while pending and pending[0].done():
+        try:
+            for result, data in executor.render(project, documents, out_dir, todo, jobs):
+                if not data:  # failed, or already written by a worker process
+                    yield result
+                else:
+                    target = out_dir / result.variant.relpath
+                    pending.append(writer.submit(write_result, target, result, data))
+                while pending and pending[0].done():
+                    yield pending.popleft().result()
+        except HandoutsError:
+            # The executor stopped (a lost cluster): what it handed over is still written
+            # and recorded, so the rerun renders only the rest.
+            while pending:
                 yield pending.popleft().result()
+            raise
         while pending:
             yield pending.popleft().result()
 
