@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from pypdf import PdfReader
 
 from handouts.cli import cli
 from handouts.commands.batch import VariantResult, batch, read_index
@@ -78,6 +83,37 @@ def test_same_pdfs_and_index_as_the_local_executor(cluster, local_build, tmp_pat
     assert [r.status for r in again.results] == ["skipped"] * 16
 
 
+THEME_WORDS = """msgid ""
+msgstr ""
+"Content-Type: text/plain; charset=UTF-8\\n"
+
+msgid "Stay safe"
+msgstr "Cuidado de la clínica"
+"""
+
+
+def test_an_edit_of_the_project_theme_words_gives_the_same_pdfs_as_locally(
+        cluster, local_build, tmp_path) -> None:
+    local, _ = cluster
+    project, reference = local_build
+    copies = []
+    for name in ("local", "dask"):
+        copy = _copy(project, tmp_path / name)
+        shutil.copytree(reference, copy / "output")  # both start from the finished batch
+        (copy / "locale").mkdir()
+        (copy / "locale" / "es.po").write_text(THEME_WORDS, encoding="utf-8")
+        copies.append(copy)
+    on_local = batch(copies[0], jobs=1)
+    on_dask = batch(copies[1], executor=local.scheduler_address)
+    spanish = sorted(p for p in _pdfs(reference) if p.startswith("es/"))
+    for result in (on_local, on_dask):
+        assert result.ok
+        assert sorted(r.variant.relpath for r in result.with_status("rendered")) == spanish
+    assert _pdfs(copies[1] / "output") == _pdfs(copies[0] / "output")  # byte for byte
+    text = PdfReader(copies[1] / "output" / spanish[0]).pages[0].extract_text()
+    assert "Cuidado de la clínica" in text  # the project's word, not the built-in one
+
+
 def test_a_worker_killed_mid_batch_loses_no_pdf(cluster, local_build, tmp_path) -> None:
     local, client = cluster
     project, reference = local_build
@@ -140,10 +176,10 @@ def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_
     finally:
         own.close()
     (problem,) = lost.value.problems
-    message = problem.format()
-    assert message.startswith(address.replace("tcp://", "dask://") + ": executor: lost the "
-                              "connection to the scheduler after ")
-    assert "run the batch again to render the rest" in message
+    assert re.fullmatch(
+        re.escape(address.replace("tcp://", "dask://")) + r": executor: lost the connection "
+        r"to the scheduler \(\w+\); stopped after \d+ of 16 variant\(s\): the finished PDFs "
+        r"are kept, run the batch again to render the rest", problem.format())
     index = json.loads((copy / "output" / "index.json").read_text())
     kept = {entry["path"] for entry in index["variants"]}
     assert 1 <= len(kept) < 16  # what finished is recorded, nothing else
@@ -151,6 +187,104 @@ def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_
     assert rerun.ok
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
     assert _pdfs(copy / "output") == _pdfs(local_build[1])
+
+
+@pytest.fixture
+def own_processes(tmp_path: Path):
+    """A scheduler and one worker (no nanny: a killed worker stays dead), each its own
+    process, so a test can kill either with SIGKILL; both are killed at the end."""
+    started: list[subprocess.Popen] = []
+    info = tmp_path / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    started.append(subprocess.Popen(
+        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+         "--port", "0", "--no-dashboard", "--scheduler-file", str(info)], **quiet))
+    try:
+        deadline = time.monotonic() + 60
+        while not info.is_file() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        started.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
+             str(info), "--nthreads", "1", "--no-nanny", "--no-dashboard",
+             "--local-directory", str(tmp_path / "worker")], **quiet))
+        address = json.loads(info.read_text())["address"]
+        with distributed.Client(address, set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=60)
+        yield address, started[0], started[1]
+    finally:
+        for process in started:
+            process.kill()
+            process.wait()
+
+
+def _stops_and_a_rerun_finishes(copy: Path, address: str, victim: subprocess.Popen,
+                                reference: Path) -> str:
+    """``handouts batch`` on ``address`` in its own process, ``victim`` killed once the
+    first PDF is written: the batch's stderr (after checking that it failed in time,
+    kept what finished, and that a local rerun renders exactly the rest)."""
+    started = time.monotonic()
+    batch_process = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "-q", "-C", str(copy), "batch", "--executor",
+         address, "--connect-timeout", "5", "--result-timeout", "3"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not any((copy / "output").rglob("*.pdf")) and batch_process.poll() is None:
+            time.sleep(0.05)
+        victim.kill()  # SIGKILL: no goodbye to anyone
+        _, stderr = batch_process.communicate(timeout=120)
+    finally:
+        batch_process.kill()
+    assert batch_process.returncode == 1
+    assert time.monotonic() - started < 60  # ended by the limits, not by a hang
+    kept = set(read_index(copy / "output"))
+    assert 1 <= len(kept) < 16  # what finished is recorded
+    rerun = batch(copy, jobs=1)
+    assert rerun.ok
+    assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
+    assert _pdfs(copy / "output") == _pdfs(reference)
+    return stderr
+
+
+def _one_message(address: str, what: str) -> str:
+    """The pattern of a stopped batch's whole stderr: one located message, one summary."""
+    return (re.escape(address.replace("tcp://", "dask://")) + ": executor: " + what +
+            r"; stopped after \d+ of 16 variant\(s\): the finished PDFs are kept, run the "
+            r"batch again to render the rest\n1 error; the PDFs finished before are kept and "
+            r"recorded; a rerun renders the rest.\n")
+
+
+def test_a_lost_worker_stops_the_batch_in_time_and_a_rerun_finishes(
+        local_build, own_processes, tmp_path) -> None:
+    address, _, worker = own_processes
+    stderr = _stops_and_a_rerun_finishes(_copy(local_build[0], tmp_path), address, worker,
+                                         local_build[1])
+    assert re.fullmatch(_one_message(address, (
+        r"no result from the cluster in 3 s \(--result-timeout; are its workers running\?\)")),
+        stderr)
+
+
+def test_a_killed_scheduler_stops_the_batch_in_time_and_a_rerun_finishes(
+        local_build, own_processes, tmp_path) -> None:
+    address, scheduler, _ = own_processes
+    stderr = _stops_and_a_rerun_finishes(_copy(local_build[0], tmp_path), address, scheduler,
+                                         local_build[1])
+    # Dask's client notices the closed connection (cancelling every task), or hears
+    # nothing: either is this one message, never Dask's own log lines or a traceback.
+    assert re.fullmatch(_one_message(address, (
+        r"(lost the connection to the scheduler \(\w+\)|no result from the cluster in 3 s "
+        r"\(--result-timeout; are its workers running\?\))")), stderr)
+
+
+def test_a_worker_address_is_not_taken_for_the_scheduler(cluster, local_build, tmp_path) -> None:
+    _, client = cluster
+    worker = sorted(client.scheduler_info()["workers"])[0]
+    copy = _copy(local_build[0], tmp_path)
+    result = CliRunner().invoke(cli, ["-C", str(copy), "batch", "--executor", worker])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{worker.replace('tcp://', 'dask://')}: executor: this is not a Dask scheduler (it "
+        "answers as Worker): give the scheduler's address, usually port 8786\n"
+        "1 error; nothing was rendered.\n")
 
 
 def test_the_executor_option_is_checked(tmp_path) -> None:

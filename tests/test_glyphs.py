@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from handouts.cli import cli
-from handouts.commands.batch import input_hash
 from handouts.commands.build import build, load
 from handouts.commands.check import check
 from handouts.commands.doctor import script_coverage
 from handouts.commands.init import init_project
+from handouts.commands.inputs import input_hash
 from handouts.commands.merge import merge
 from handouts.errors import ValidationError
 from handouts.project.fonts import read_cmap

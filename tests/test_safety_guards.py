@@ -16,8 +16,8 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from handouts.commands.batch import input_hash
 from handouts.commands.build import build, load
+from handouts.commands.inputs import input_hash
 from handouts.errors import HandoutsError, RenderError
 from handouts.output import write_atomic
 from handouts.project.markdown import problems_in, render_inline

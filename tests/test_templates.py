@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from handouts.cli import cli
-from handouts.commands.batch import _theme_hash, batch, input_hash
+from handouts.commands.batch import batch
 from handouts.commands.build import build, load
 from handouts.commands.init import init_project
+from handouts.commands.inputs import input_hash
 from handouts.errors import HandoutsError, RenderError, ValidationError
 from handouts.render.compose import compose
 from handouts.render.render import render_page
@@ -453,7 +454,6 @@ def test_extra_css_is_applied_after_the_theme_and_changes_the_batch_hash(
     variant = Variant(documents[0].name, "general", "en", "letter", "standard")
     before = input_hash(loaded, documents[0], variant)
     write(project, "extra.css", ".contact h2 { color: #7A1F5C; }\n")
-    _theme_hash.cache_clear()  # cached per process; a new batch run starts without it
     assert input_hash(loaded, documents[0], variant) != before
     build(project)
     data = (project / "output/hand-self-massage.pdf").read_bytes()

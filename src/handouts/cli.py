@@ -25,6 +25,7 @@ from handouts.commands.batch import batch as run_batch
 from handouts.commands.build import build as build_handouts
 from handouts.commands.check import check as run_check
 from handouts.commands.doctor import diagnose
+from handouts.commands.executors import Timeouts, executor_for
 from handouts.commands.init import ClinicDetails, init_project, phone_problem
 from handouts.commands.listing import list_handouts
 from handouts.commands.merge import merge as run_merge
@@ -72,6 +73,8 @@ class _State:
 
 PROJECT = click.Path(file_okay=False, path_type=Path)
 OUT = click.Path(file_okay=False, path_type=Path)
+#: A time limit: more than zero seconds.
+SECONDS = click.FloatRange(min=0, min_open=True)
 
 
 def _depth(ctx: click.Context) -> int:
@@ -250,13 +253,22 @@ def _pages(n: int) -> str:
 @click.option("--executor", default=None, metavar="local|dask://HOST:PORT",
               help="Where to render: local worker processes (default), or a Dask cluster "
                    "(default: $DASK_SCHEDULER_ADDRESS when set; needs handouts[dask]).")
+@click.option("--connect-timeout", type=SECONDS, default=Timeouts.connect, show_default=True,
+              metavar="SECONDS",
+              help="Seconds to wait for a Dask scheduler to accept the connection, and "
+                   "again for its handshake.")
+@click.option("--result-timeout", type=SECONDS, default=Timeouts.results, show_default=True,
+              metavar="SECONDS",
+              help="Seconds to wait for a Dask cluster's workers to load the project, and "
+                   "then for each next finished chunk of variants (up to 20).")
 @pass_state
 def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path | None,
-          executor: str | None) -> None:
+          executor: str | None, connect_timeout: float, result_timeout: float) -> None:
     """Build every variant listed in the batch manifest of handouts.yaml."""
     started = time.perf_counter()
+    where = executor_for(executor, Timeouts(connect_timeout, result_timeout))
     result = run_batch(state.root, jobs=jobs, force=force, clean=clean, out=out,
-                       progress=_progress(state), executor=executor)
+                       progress=_progress(state), executor=where)
     for problem in summarize(result):
         click.echo(problem.format(), err=True)
     for relpath in result.removed:

@@ -5,15 +5,14 @@
   one worker, rendering runs in this process and the PDFs are written on a thread,
   so waiting for the disk (each file is flushed before it replaces the old one)
   overlaps the next render.
-* Incremental: each variant's inputs (content, translation, templates, config,
-  assets, tool version) are hashed; a variant whose hash matches ``index.json``
-  and whose PDF is still there is not rendered again.
+* Incremental: each variant's inputs (every file :mod:`handouts.commands.inputs`
+  lists, and the tool version) are hashed; a variant whose hash matches
+  ``index.json`` and whose PDF is still there is not rendered again.
 * Isolated: a variant that fails is reported and the others still build.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -22,25 +21,20 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from handouts import __version__
 from handouts.commands.build import load, refuse_on_check_errors
 from handouts.commands.check import text_variants
+from handouts.commands.executors import Executor, executor_for
+from handouts.commands.inputs import Inputs
+from handouts.commands.worker import VariantResult, write_result
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
-from handouts.project.config import CONFIG_NAME, Project
+from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.render.compose import compose
-from handouts.render.render import over_limit, render_page, settle
-from handouts.render.theme import THEME_DIR
-from handouts.variants.i18n import LOCALE_DIR, translation_path
 from handouts.variants.plan import Variant, plan_matrix
-
-if TYPE_CHECKING:
-    from handouts.commands.executors import Executor
 
 INDEX_NAME = "index.json"
 #: Seconds between index rewrites during a batch: often enough that a killed batch
@@ -50,17 +44,6 @@ INDEX_EVERY = 2.0
 #: to N, the batch writes its index after N finished variants and then stops itself
 #: (SIGSTOP), so a test can kill it at exactly that point instead of racing a timer.
 TEST_PAUSE_ENV = "HANDOUTS_TEST_PAUSE_AFTER"
-
-
-@dataclass
-class VariantResult:
-    """What happened to one variant."""
-
-    variant: Variant
-    status: str  # "rendered", "skipped" or "failed"
-    pages: int = 0
-    input_hash: str = ""
-    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -81,61 +64,6 @@ class BatchResult:
     def ok(self) -> bool:
         """True when no variant failed and the index was written."""
         return not self.with_status("failed") and not errors_only(self.problems)
-
-
-# ---------------------------------------------------------------- input hashing
-
-def _hash_files(paths: Iterable[Path], base: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
-
-
-@cache
-def _theme_hash(templates_dir: Path) -> str:
-    """The built-in theme, its fonts and catalogs, and the project's template overrides."""
-    files = [p for p in THEME_DIR.rglob("*") if p.is_file()]
-    files += [p for p in LOCALE_DIR.rglob("*.po")]
-    own = _hash_files([p for p in templates_dir.rglob("*") if p.is_file()], templates_dir) \
-        if templates_dir.is_dir() else ""
-    return _hash_files(files, THEME_DIR.parent) + own
-
-
-def input_hash(project: Project, document: Document, variant: Variant) -> str:
-    """A hash of everything that decides what ``variant``'s PDF looks like."""
-    digest = hashlib.sha256()
-    for part in (__version__, variant.relpath, _theme_hash(project.templates_dir)):
-        digest.update(part.encode() + b"\0")
-    digest.update((project.root / CONFIG_NAME).read_bytes())
-    digest.update(document.raw)
-    if variant.language != document.handout.language:
-        po = translation_path(document.path, variant.language)
-        digest.update(po.read_bytes() if po.is_file() else b"missing")
-    assets = [document.path.parent / s.image for s in document.handout.steps if s.image]
-    logo = project.config.clinic.at(variant.location).logo
-    if logo:
-        assets.append(project.root / logo)
-    for asset in assets:
-        digest.update(asset.read_bytes() if asset.is_file() else b"missing")
-    for font in project.config.fonts:  # the project's fonts are embedded too
-        digest.update(_file_hash(project.root / font.file).encode())
-    return digest.hexdigest()
-
-
-def _file_hash(path: Path) -> str:
-    """A file's hash, kept per version: a CJK font is large and every variant uses it."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return "missing"
-    return _file_hash_of(path, stat.st_mtime_ns, stat.st_size)
-
-
-@cache
-def _file_hash_of(path: Path, mtime_ns: int, size: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # ---------------------------------------------------------------- the index
@@ -172,55 +100,7 @@ def _warnings(entry: dict[str, Any]) -> list[Problem]:
         return []  # a hand-edited or damaged entry: its warnings come back on the next render
 
 
-# ---------------------------------------------------------------- rendering
-
-_STATE: dict[str, Any] = {}
-
-
-def _worker_init(root: str) -> None:
-    """Load WeasyPrint, fonts and the project once per worker process."""
-    project, documents = load(Path(root))
-    _STATE["project"] = project
-    _STATE["documents"] = {d.name: d for d in documents}
-    settle()
-
-
-def _render_variant(variant: Variant, digest: str,
-                    target: str | None = None) -> tuple[VariantResult, bytes]:
-    """Render one variant, and write it to ``target`` if given, else return its bytes.
-
-    Every failure becomes problems, never an exception.
-    """
-    project: Project = _STATE["project"]
-    document: Document = _STATE["documents"][variant.handout]
-    try:
-        page, problems = compose(project, document, variant)
-        if page is None:
-            return VariantResult(variant, "failed", problems=problems), b""
-        output = render_page(project, document, page)
-        problems += output.problems + over_limit(project, document, page, output)
-        if errors_only(problems):
-            return VariantResult(variant, "failed", problems=problems), b""
-        result = VariantResult(variant, "rendered", output.pages, digest, problems)
-        if target is None:
-            return result, output.pdf
-        return _write(Path(target), result, output.pdf), b""
-    except HandoutsError as exc:
-        return VariantResult(variant, "failed", problems=exc.problems), b""
-    except Exception as exc:  # isolate the unexpected too: one variant, not the batch
-        message = f"could not be rendered: {type(exc).__name__}: {exc}"
-        return VariantResult(variant, "failed",
-                             problems=[Problem(document.display, None, "", message)]), b""
-
-
-def _write(target: Path, result: VariantResult, data: bytes) -> VariantResult:
-    """Write a rendered variant; a write that fails fails the variant."""
-    try:
-        write_atomic(target, data)
-    except HandoutsError as exc:
-        return VariantResult(result.variant, "failed", problems=exc.problems + result.problems)
-    return result
-
+# ---------------------------------------------------------------- the batch
 
 def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bool = False,
           out: Path | None = None,
@@ -235,8 +115,6 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     raises :class:`~handouts.commands.executors.ExecutorLost` after the index records every
     PDF written so far, so a rerun renders only the rest.
     """
-    from handouts.commands.executors import executor_for  # executors import this module
-
     engine = executor_for(executor)
     loaded: list[Problem] = []
     project, documents = load(root, warnings=loaded)
@@ -252,8 +130,9 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     entries = dict(previous)
     results: list[VariantResult] = []
     todo: list[tuple[Variant, str]] = []
+    inputs = Inputs(project)
     for variant in variants:
-        digest = input_hash(project, docs[variant.handout], variant)
+        digest = inputs.hash(docs[variant.handout], variant)
         old = previous.get(variant.relpath)
         if not force and old and old.get("input_hash") == digest and \
                 (out_dir / variant.relpath).is_file():
@@ -331,14 +210,21 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
         return
     with ThreadPoolExecutor(1, thread_name_prefix="handouts-writer") as writer:
         pending: deque[Future[VariantResult]] = deque()
-        for result, data in executor.render(project, documents, out_dir, todo, jobs):
-            if not data:  # failed, or already written by a worker process
-                yield result
-            else:
-                target = out_dir / result.variant.relpath
-                pending.append(writer.submit(_write, target, result, data))
-            while pending and pending[0].done():
+        try:
+            for result, data in executor.render(project, documents, out_dir, todo, jobs):
+                if not data:  # failed, or already written by a worker process
+                    yield result
+                else:
+                    target = out_dir / result.variant.relpath
+                    pending.append(writer.submit(write_result, target, result, data))
+                while pending and pending[0].done():
+                    yield pending.popleft().result()
+        except HandoutsError:
+            # The executor stopped (a lost cluster): what it handed over is still written
+            # and recorded, so the rerun renders only the rest.
+            while pending:
                 yield pending.popleft().result()
+            raise
         while pending:
             yield pending.popleft().result()
 

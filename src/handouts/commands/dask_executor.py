@@ -4,31 +4,38 @@ Imported only when a batch names one (``--executor dask://HOST:PORT`` or
 ``$DASK_SCHEDULER_ADDRESS``, see :func:`handouts.commands.executors.executor_for`):
 importing Dask costs a quarter of a second that a local batch should not pay.
 
-A worker plugin ships the project's files (config, content, templates, logos, fonts:
-a few hundred kB) to every worker once and warms the engine there; tasks then carry
-only small chunks of variants, a bounded number in flight, and return PDF bytes for
-the coordinator (:mod:`handouts.commands.batch`) to write.
+A worker plugin ships the project's files (the inputs of the batch's variants, listed
+by :mod:`handouts.commands.inputs`: a few hundred kB) to every worker once and warms
+the engine there; tasks then carry only small chunks of variants, a bounded number in
+flight, and return PDF bytes for the coordinator (:mod:`handouts.commands.batch`) to
+write.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import io
 import itertools
+import logging
 import os
+import queue
 import shutil
 import tarfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from handouts import __version__
-from handouts.commands.batch import _STATE, VariantResult, _render_variant, _worker_init
-from handouts.commands.executors import ExecutorLost, Todo
-from handouts.errors import HandoutsError, Problem
+from handouts.commands.executors import ExecutorLost, ExecutorUnavailable, Timeouts, Todo
+from handouts.commands.inputs import project_inputs
+from handouts.commands.worker import VariantResult, Worker
+from handouts.errors import Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
+from handouts.variants.plan import Variant
 
 try:  # optional: only a Dask batch needs it
     from distributed.diagnostics.plugin import WorkerPlugin
@@ -44,40 +51,31 @@ IN_FLIGHT_PER_THREAD = 2
 #: Times a task is retried after its worker died (on top of Dask's own
 #: ``allowed-failures`` count for lost workers).
 RETRIES = 2
-#: Seconds to wait for the scheduler when connecting.
-CONNECT_TIMEOUT = 10
+T = TypeVar("T")
+#: The name the project's worker plugin is registered under (a later batch replaces it).
+PLUGIN_NAME = "handouts-project"
 
 
-def project_files(project: Project) -> list[Path]:
-    """The files a worker needs to render the project: config, content, templates,
-    logos and fonts (never the output folder, never anything outside the project)."""
-    root = project.root
-    files = [root / CONFIG_NAME]
-    for folder in (project.content_dir, project.templates_dir):
-        if folder.is_dir():
-            files += sorted(p for p in folder.rglob("*") if p.is_file())
-    clinic = project.config.clinic
-    extra = [clinic.logo, *(place.logo for place in clinic.locations.values()),
-             *(font.file for font in project.config.fonts)]
-    files += [root / name for name in extra if name]
-    return sorted({p for p in files if p.resolve().is_relative_to(root.resolve())})
-
-
-def snapshot(project: Project) -> bytes:
-    """The project's files as one uncompressed tar (see :func:`project_files`)."""
+def snapshot(project: Project, documents: Iterable[Document],
+             variants: Iterable[Variant]) -> bytes:
+    """The project files a worker needs for ``variants`` as one uncompressed tar: exactly
+    the inputs :func:`~handouts.commands.inputs.project_inputs` lists (never the output
+    folder, a client list or anything outside the project). Links become the files they
+    point to; times and owners are left out, so the same files give the same bytes."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for path in project_files(project):
-            info = tar.gettarinfo(str(path), path.relative_to(project.root).as_posix())
-            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
-            with path.open("rb") as f:
-                tar.addfile(info, f)
+        for path in project_inputs(project, documents, variants):
+            data = path.read_bytes()
+            info = tarfile.TarInfo(path.relative_to(project.root).as_posix())
+            info.size, info.mode = len(data), 0o644
+            tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
 
 class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     """Runs once on every worker (and again on a restarted or late worker): unpacks the
-    project into the worker's local directory, loads it and warms the engine."""
+    project into the worker's local directory and keeps a :class:`Worker` for it (the
+    project loaded, the engine warm) that every task there uses."""
 
     def __init__(self, files: bytes) -> None:
         self.files = files
@@ -85,6 +83,16 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         #: The coordinator's handouts version: a worker with another one would make
         #: different PDFs under the same input hashes.
         self.version = __version__
+        #: Set on the worker by :meth:`setup`.
+        self.worker: Worker | None = None
+        self.lock: threading.Lock | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Only the files and their identity travel; the worker is made where it runs."""
+        return {"files": self.files, "token": self.token, "version": self.version}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, worker=None, lock=None)
 
     def setup(self, worker: Any) -> None:
         """Unpack, load and warm up; the project is then used by every task here."""
@@ -95,40 +103,46 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             with tarfile.open(fileobj=io.BytesIO(self.files)) as tar:
                 tar.extractall(staging, filter="data")
             os.replace(staging, root)
-        _STATE["token"] = None
-        _STATE.pop("wrong_version", None)
         if self.version != __version__:
-            _STATE["wrong_version"] = self.version
-            return
-        _worker_init(str(root))
-        _STATE["token"] = self.token
+            return  # render_chunk refuses with the reason
+        # One render at a time per worker process: the engine's caches are per process.
+        self.lock = threading.Lock()
+        self.worker = Worker.load(root)
 
     def teardown(self, worker: Any) -> None:
         """Forget the project (a later batch registers its own)."""
-        _STATE.pop("token", None)
-
-
-#: One render at a time per worker process: the engine's caches are per process.
-_RENDER_LOCK = threading.Lock()
+        self.worker = None
 
 
 def render_chunk(chunk: Todo, token: str) -> list[tuple[VariantResult, bytes]]:
     """Render a chunk of variants on a Dask worker (task function)."""
-    if _STATE.get("wrong_version"):
+    from distributed import get_worker
+
+    plugin = get_worker().plugins.get(PLUGIN_NAME)
+    if isinstance(plugin, ProjectPlugin) and plugin.version != __version__:
         raise RuntimeError(f"this worker has handouts {__version__}, the batch needs "
-                           f"{_STATE['wrong_version']}: install the same version everywhere")
-    if _STATE.get("token") != token:
+                           f"{plugin.version}: install the same version everywhere")
+    if not isinstance(plugin, ProjectPlugin) or plugin.token != token or \
+            plugin.worker is None or plugin.lock is None:
         # The plugin of this batch has not run here: never render another project.
         raise RuntimeError("this worker has not loaded the batch's project")
-    with _RENDER_LOCK:
-        return [_render_variant(variant, digest) for variant, digest in chunk]
+    with plugin.lock:
+        return [plugin.worker.render_variant(variant, digest) for variant, digest in chunk]
 
 
 class DaskExecutor:
-    """A ``dask.distributed`` cluster at ``address`` (``tcp://HOST:PORT``)."""
+    """A ``dask.distributed`` cluster at ``address`` (``tcp://HOST:PORT``).
 
-    def __init__(self, address: str) -> None:
+    Every wait has a limit (:class:`~handouts.commands.executors.Timeouts`): connecting
+    and the handshake (a wrong kind of server or a silent one is found here, before
+    Dask's client is made), the workers loading the project, and each next finished
+    chunk (a lost worker, a scheduler killed or gone silent). Past one, the batch stops
+    with one message located at ``dask://HOST:PORT``; never a traceback or a hang.
+    """
+
+    def __init__(self, address: str, timeouts: Timeouts | None = None) -> None:
         self.address = address
+        self.timeouts = timeouts or Timeouts()
 
     def _problem(self, message: str) -> Problem:
         return Problem(self.address.replace("tcp://", "dask://"), None, "executor", message)
@@ -138,59 +152,136 @@ class DaskExecutor:
         """See :class:`Executor`; every PDF comes back as bytes for the coordinator."""
         try:
             from distributed import Client
-            from distributed import as_completed as dask_completed
         except ImportError:
-            raise HandoutsError([self._problem(
+            raise ExecutorUnavailable([self._problem(
                 "needs dask.distributed on this machine: pip install 'handouts[dask]'")]) \
                 from None
         if not todo:
             return
+        with dask_logs_quiet():
+            yield from self._render(Client, project, documents, todo)
+
+    def _render(self, make_client: Any, project: Project, documents: dict[str, Document],
+                todo: Todo) -> Iterator[tuple[VariantResult, bytes]]:
+        self._check_scheduler()
+        connect = self.timeouts.connect
         try:
-            client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ExecutorLost([self._problem(
+            client = within(2 * connect, lambda: make_client(
+                self.address, timeout=connect, set_as_default=False))
+        except Exception as exc:  # the scheduler answered a moment ago: it went away
+            raise ExecutorUnavailable([self._problem(
                 f"cannot connect to the scheduler ({type(exc).__name__}); is it running?")]) \
                 from None
         from distributed.client import FutureCancelledError
         from distributed.comm import CommClosedError
 
-        lost = (FutureCancelledError, CommClosedError, OSError, TimeoutError)
         done = 0
         try:
-            plugin = ProjectPlugin(snapshot(project))
-            client.register_plugin(plugin, name="handouts-project")
-            threads = sum(client.nthreads().values()) or 1
-            size = max(1, min(CHUNK_MAX, len(todo) // (threads * 4) or 1))
-            chunks = iter([todo[i:i + size] for i in range(0, len(todo), size)])
-            waiting = dask_completed(loop=client.loop)
-            submitted: dict[Any, Todo] = {}
-
-            def submit(n: int) -> None:
-                for chunk in itertools.islice(chunks, n):
-                    future = client.submit(render_chunk, chunk, plugin.token, pure=False,
-                                           retries=RETRIES)
-                    submitted[future] = chunk
-                    waiting.add(future)
-
-            submit(threads * IN_FLIGHT_PER_THREAD)
-            for future in waiting:
-                chunk = submitted.pop(future)
-                for pair in self._results(future, chunk, lost):
-                    done += 1
-                    yield pair
-                future.release()
-                submit(1)
-        except lost as exc:  # the scheduler went away: stop, keep what is done
-            raise self._lost(done, len(todo), exc) from None
+            for pair in self._render_on(client, project, documents, todo):
+                done += 1
+                yield pair
+        except TimeoutError:  # before OSError: it is one
+            raise self._lost(done, len(todo), (
+                f"no result from the cluster in {self.timeouts.results:g} s "
+                "(--result-timeout; are its workers running?)")) from None
+        except (FutureCancelledError, CommClosedError, OSError) as exc:
+            raise self._lost(done, len(todo), (
+                f"lost the connection to the scheduler ({type(exc).__name__})")) from None
+        except Exception as exc:  # anything else Dask raises: one message, no traceback
+            raise self._lost(done, len(todo), (
+                f"the cluster failed ({type(exc).__name__}: {str(exc)[:200]})")) from None
         finally:
-            client.close(timeout=CONNECT_TIMEOUT)
+            with contextlib.suppress(Exception):  # closing a dead client: nothing to keep
+                within(connect, lambda: client.close(timeout=connect))
 
-    def _results(self, future: Any, chunk: Todo,
-                 lost: tuple[type[BaseException], ...]) -> list[tuple[VariantResult, bytes]]:
-        """A finished task's results; a task that failed on the cluster fails its variants."""
+    def _check_scheduler(self) -> None:
+        """Connect, then handshake and ask the server who it is, each within the connect
+        limit: Dask's own client waits forever for a silent server, and fails with a
+        traceback on one that speaks another protocol (an HTTP server)."""
+        from distributed.comm import connect as dask_connect
+        from distributed.comm import get_address_host_port
+
+        limit = self.timeouts.connect
+        host, port = get_address_host_port(self.address)
+
+        async def reach() -> None:
+            _, writer = await asyncio.open_connection(host, port)
+            writer.close()
+
+        async def identity() -> Any:
+            comm = await dask_connect(self.address, timeout=limit)
+            try:
+                await comm.write({"op": "identity", "reply": True})
+                return await comm.read()
+            finally:
+                comm.abort()
+
         try:
-            return future.result()  # type: ignore[no-any-return]
-        except lost:
+            within(limit + 1, lambda: asyncio.run(asyncio.wait_for(reach(), limit)))
+        except (OSError, TimeoutError) as exc:  # TimeoutError is an OSError too
+            raise ExecutorUnavailable([self._problem(
+                f"cannot connect to the scheduler ({type(exc).__name__}); is it running?")]) \
+                from None
+        try:
+            answer = within(limit + 1, lambda: asyncio.run(asyncio.wait_for(identity(), limit)))
+        except TimeoutError:
+            raise ExecutorUnavailable([self._problem(
+                f"the server took the connection but gave no Dask handshake in {limit:g} s "
+                "(--connect-timeout): is this the address of a Dask scheduler (usually port "
+                "8786)?")]) from None
+        except Exception as exc:  # MemoryError: an HTTP reply read as a Dask frame length
+            raise ExecutorUnavailable([self._problem(
+                f"the server does not speak Dask's protocol ({type(exc).__name__}): is this "
+                "the address of a Dask scheduler (usually port 8786)?")]) from None
+        kind = answer.get("type") if isinstance(answer, dict) else None
+        if kind != "Scheduler":
+            raise ExecutorUnavailable([self._problem(
+                f"this is not a Dask scheduler (it answers as {kind or 'something else'}): "
+                "give the scheduler's address, usually port 8786")])
+
+    def _render_on(self, client: Any, project: Project, documents: dict[str, Document],
+                   todo: Todo) -> Iterator[tuple[VariantResult, bytes]]:
+        """Register the project, then keep a bounded number of chunks in flight; each
+        wait for the cluster is limited to ``timeouts.results`` (TimeoutError past it)."""
+        limit = self.timeouts.results
+        plugin = ProjectPlugin(snapshot(project, documents.values(), [v for v, _ in todo]))
+        within(limit, lambda: client.register_plugin(plugin, name=PLUGIN_NAME))
+        threads = sum(within(limit, client.nthreads).values()) or 1
+        size = max(1, min(CHUNK_MAX, len(todo) // (threads * 4) or 1))
+        chunks = iter([todo[i:i + size] for i in range(0, len(todo), size)])
+        submitted: dict[Any, Todo] = {}
+        # Dask calls back when a task ends in any way (done, failed, cancelled); a queue
+        # gives the wait for the next one a limit (distributed.wait would use the
+        # process's default client, which may be another cluster's).
+        finished: queue.Queue[Any] = queue.Queue()
+
+        def submit(n: int) -> None:
+            for chunk in itertools.islice(chunks, n):
+                future = client.submit(render_chunk, chunk, plugin.token, pure=False,
+                                       retries=RETRIES)
+                submitted[future] = chunk
+                future.add_done_callback(finished.put)
+
+        submit(threads * IN_FLIGHT_PER_THREAD)
+        while submitted:
+            try:
+                future = finished.get(timeout=limit)
+            except queue.Empty:
+                raise TimeoutError(f"no finished chunk in {limit:g} s") from None
+            chunk = submitted.pop(future)
+            yield from self._results(future, chunk)
+            future.release()
+            submit(1)
+
+    def _results(self, future: Any, chunk: Todo) -> list[tuple[VariantResult, bytes]]:
+        """A finished task's results; a task that failed on the cluster fails its variants
+        (a lost scheduler raises)."""
+        from distributed.client import FutureCancelledError
+        from distributed.comm import CommClosedError
+
+        try:
+            return future.result(timeout=self.timeouts.results)  # type: ignore[no-any-return]
+        except (FutureCancelledError, CommClosedError, OSError, TimeoutError):
             raise
         except Exception as exc:  # KilledWorker after every retry, or a worker-side crash
             message = (f"could not be rendered on the cluster: {type(exc).__name__}: "
@@ -198,8 +289,55 @@ class DaskExecutor:
             return [(VariantResult(v, "failed", problems=[self._problem(
                 f"{v.describe()}: {message}")]), b"") for v, _ in chunk]
 
-    def _lost(self, done: int, total: int, exc: BaseException) -> ExecutorLost:
+    def _lost(self, done: int, total: int, what: str) -> ExecutorLost:
         return ExecutorLost([self._problem(
-            f"lost the connection to the scheduler after {done} of {total} variant(s) "
-            f"({type(exc).__name__}); the "
-            "finished PDFs are kept: run the batch again to render the rest")])
+            f"{what}; stopped after {done} of {total} variant(s): the finished PDFs are "
+            "kept, run the batch again to render the rest")])
+
+
+#: Dask's loggers that print on their own (they have handlers and do not propagate).
+DASK_LOGGERS = ("distributed", "distributed.client", "distributed.gc", "tornado",
+                "tornado.application")
+
+
+@contextlib.contextmanager
+def dask_logs_quiet() -> Iterator[None]:
+    """Keep Dask's own log lines off the terminal while a batch uses a cluster: a lost
+    scheduler makes its client log a traceback for each reconnect it gives up, and the
+    batch's one message says what happened. With ``-vv`` (handouts logging at DEBUG)
+    they are shown."""
+    if logging.getLogger("handouts").isEnabledFor(logging.DEBUG):
+        yield
+        return
+    loggers = [logging.getLogger(name) for name in DASK_LOGGERS]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+def within(seconds: float, call: Callable[[], T]) -> T:
+    """``call()``, or TimeoutError after ``seconds``. It runs on a daemon thread, so a
+    call that never returns (a wait inside Dask without a limit of its own) is left
+    behind instead of holding the batch, or the interpreter's exit."""
+    outcome: list[Any] = []
+
+    def run() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+
+    thread = threading.Thread(target=run, name="handouts-dask-wait", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if not outcome:
+        raise TimeoutError(f"no answer in {seconds:g} s")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value  # type: ignore[no-any-return]

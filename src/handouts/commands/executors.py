@@ -19,10 +19,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from handouts.commands.batch import _STATE, VariantResult, _render_variant, _worker_init
+from handouts.commands.worker import VariantResult, Worker, render_in_worker, start
 from handouts.errors import HandoutsError, Problem
 from handouts.project.config import Project
 from handouts.project.content import Document
@@ -32,6 +34,19 @@ from handouts.variants.plan import Variant
 Todo = list[tuple[Variant, str]]
 #: The environment variable Dask itself reads for the scheduler's address.
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a batch waits for a cluster, in seconds (``handouts batch
+    --connect-timeout`` and ``--result-timeout``). Past a limit the batch stops with
+    one located message; the PDFs finished before are kept for the rerun."""
+
+    #: Connecting to the scheduler, and then its handshake (each).
+    connect: float = 10.0
+    #: The workers loading the project, and then each next finished chunk of variants
+    #: (a chunk is at most 20 variants; raise it for variants that take minutes).
+    results: float = 300.0
 
 
 class Executor(Protocol):
@@ -44,10 +59,11 @@ class Executor(Protocol):
         ...
 
 
-def executor_for(spec: str | Executor | None) -> Executor:
+def executor_for(spec: str | Executor | None, timeouts: Timeouts | None = None) -> Executor:
     """``local``, ``dask://HOST:PORT`` (or ``tcp://``, ``tls://``); None: ``local``, or
     the Dask scheduler named by ``$DASK_SCHEDULER_ADDRESS`` when it is set. An
-    :class:`Executor` object is used as it is (benchmarks, embedding)."""
+    :class:`Executor` object is used as it is (benchmarks, embedding). ``timeouts``
+    bound every wait for a cluster (default: :class:`Timeouts`)."""
     if spec is not None and not isinstance(spec, str):
         return spec
     if spec is None:
@@ -59,7 +75,7 @@ def executor_for(spec: str | Executor | None) -> Executor:
             address = spec if scheme != "dask://" else "tcp://" + spec[len(scheme):]
             from handouts.commands.dask_executor import DaskExecutor  # dask: only if used
 
-            return DaskExecutor(address)
+            return DaskExecutor(address, timeouts or Timeouts())
     raise HandoutsError([Problem("--executor", None, "", (
         f"'{spec}' is not an executor: use local or dask://HOST:PORT "
         "(e.g. dask://scheduler.clinic.lan:8786)"))])
@@ -76,29 +92,46 @@ class LocalExecutor:
         workers = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
         if workers == 1:
             # In-process: no start-up cost for a single worker, and no second load.
-            _STATE["project"] = project
-            _STATE["documents"] = documents
+            worker = Worker(project, documents)
             settle()
             for variant, digest in todo:
-                yield _render_variant(variant, digest)
+                yield worker.render_variant(variant, digest)
             return
         # Import the engine before the workers fork: each inherits the loaded modules
         # instead of importing WeasyPrint, Pango bindings and fontTools on its own.
         from handouts.render import pdf  # noqa: F401
 
-        with ProcessPoolExecutor(workers, initializer=_worker_init,
+        with ProcessPoolExecutor(workers, initializer=start,
                                  initargs=(str(project.root),)) as pool:
             # Each worker writes its own PDFs: sending them back to be written here would
             # cost the busy cores more than the disk wait it hides.
-            futures = [pool.submit(_render_variant, v, d, str(out_dir / v.relpath))
+            futures = [pool.submit(render_in_worker, v, d, str(out_dir / v.relpath))
                        for v, d in todo]
-            for future in as_completed(futures):
-                yield future.result()
+            done = 0
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+                    done += 1
+            except BrokenProcessPool:  # a worker process was killed (out of memory, kill -9)
+                raise ExecutorLost([Problem("local", None, "executor", (
+                    f"a worker process died after {done} of {len(todo)} variant(s) "
+                    "(killed, or out of memory); the finished PDFs are kept: run the batch "
+                    "again to render the rest"))]) from None
 
 
 class ExecutorLost(HandoutsError):
-    """The connection to the cluster was lost: the batch stops; a rerun finishes it."""
+    """The executor failed as a whole (no scheduler, a lost connection, no results in
+    time, a dead worker process): the batch stops; a rerun finishes it."""
+
+    outcome = "the PDFs finished before are kept and recorded; a rerun renders the rest."
 
 
-__all__ = ["SCHEDULER_ENV", "Executor", "ExecutorLost", "LocalExecutor", "Todo",
-           "executor_for"]
+class ExecutorUnavailable(ExecutorLost):
+    """No usable executor at all (no scheduler there, a wrong kind of server): the
+    batch stops before rendering anything."""
+
+    outcome = "nothing was rendered."
+
+
+__all__ = ["SCHEDULER_ENV", "Executor", "ExecutorLost", "ExecutorUnavailable", "LocalExecutor",
+           "Timeouts", "Todo", "executor_for"]

@@ -1,0 +1,107 @@
+"""What one process keeps to render a project's variants: the :class:`Worker`.
+
+Every place that renders batch variants uses it: the batch in-process (one job), the
+local process pool (each pool process makes its own with :func:`start`), and the Dask
+workers (the executor's worker plugin keeps one). The project is loaded and the engine
+warmed once per process; each variant's failure becomes problems, never an exception,
+so one variant fails alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handouts.commands.build import load
+from handouts.errors import HandoutsError, Problem, errors_only
+from handouts.output import write_atomic
+from handouts.project.config import Project
+from handouts.project.content import Document
+from handouts.render.compose import compose
+from handouts.render.render import over_limit, render_page, settle
+from handouts.variants.plan import Variant
+
+
+@dataclass
+class VariantResult:
+    """What happened to one variant."""
+
+    variant: Variant
+    status: str  # "rendered", "skipped" or "failed"
+    pages: int = 0
+    input_hash: str = ""
+    problems: list[Problem] = field(default_factory=list)
+
+
+class Worker:
+    """What one process keeps to render a project's variants: the loaded project and its
+    documents (loaded once)."""
+
+    def __init__(self, project: Project, documents: dict[str, Document]) -> None:
+        self.project = project
+        self.documents = documents
+
+    @classmethod
+    def load(cls, root: Path) -> Worker:
+        """Load and validate the project at ``root`` and warm the engine (fonts, the
+        parsed stylesheet) in this process."""
+        project, documents = load(root)
+        settle()
+        return cls(project, {d.name: d for d in documents})
+
+    def render_variant(self, variant: Variant, digest: str,
+                       target: Path | None = None) -> tuple[VariantResult, bytes]:
+        """Render one variant; write it to ``target`` if given (and return no bytes), else
+        return its bytes. Every failure becomes problems, never an exception."""
+        document = self.documents[variant.handout]
+        try:
+            page, problems = compose(self.project, document, variant)
+            if page is None:
+                return VariantResult(variant, "failed", problems=problems), b""
+            output = render_page(self.project, document, page)
+            problems += output.problems + over_limit(self.project, document, page, output)
+            if errors_only(problems):
+                return VariantResult(variant, "failed", problems=problems), b""
+            result = VariantResult(variant, "rendered", output.pages, digest, problems)
+            if target is None:
+                return result, output.pdf
+            return write_result(target, result, output.pdf), b""
+        except HandoutsError as exc:
+            return VariantResult(variant, "failed", problems=exc.problems), b""
+        except Exception as exc:  # isolate the unexpected too: one variant, not the batch
+            message = f"could not be rendered: {type(exc).__name__}: {exc}"
+            return VariantResult(variant, "failed",
+                                 problems=[Problem(document.display, None, "", message)]), b""
+
+
+def write_result(target: Path, result: VariantResult, data: bytes) -> VariantResult:
+    """Write a rendered variant atomically; a write that fails fails the variant."""
+    try:
+        write_atomic(target, data)
+    except HandoutsError as exc:
+        return VariantResult(result.variant, "failed", problems=exc.problems + result.problems)
+    return result
+
+
+# ------------------------------------------------------------ process pools
+
+#: This process's worker, made by :func:`start` (a pool process renders one project).
+_worker: Worker | None = None
+
+
+def start(root: str) -> None:
+    """Pool initializer: load the project at ``root`` and warm the engine, once per
+    process, for :func:`render_in_worker`."""
+    global _worker
+    _worker = Worker.load(Path(root))
+
+
+def render_in_worker(variant: Variant, digest: str,
+                     target: str | None = None) -> tuple[VariantResult, bytes]:
+    """:meth:`Worker.render_variant` with this process's worker (see :func:`start`)."""
+    if _worker is None:
+        raise RuntimeError("handouts.commands.worker.start() has not run in this process")
+    return _worker.render_variant(variant, digest, None if target is None else Path(target))
+
+
+__all__ = ["VariantResult", "Worker", "render_in_worker", "start", "write_result"]

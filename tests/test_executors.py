@@ -1,0 +1,128 @@
+"""Executors that fail fast and clearly: a wrong kind of server or a silent one at the
+scheduler's address, and a local worker process that dies, each end in one located
+message and exit code 1, within the time limits, never a traceback or a hang.
+
+The fake servers listen on 127.0.0.1 only. (A real cluster's faults: tests/test_dask.py.)
+"""
+
+from __future__ import annotations
+
+import http.server
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from handouts.cli import cli
+from handouts.commands.batch import batch, read_index
+from handouts.commands.executors import ExecutorLost
+from handouts.commands.worker import VariantResult
+
+from .variant_project import make_project
+
+pytest.importorskip("distributed")
+
+
+class _Quiet(http.server.BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """No access log on the test's stderr."""
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    """An HTTP server: answers every request with an HTTP error page."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"dask://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A socket that accepts connections and never says a word."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                return  # closed at the end of the test
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield f"dask://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+    for conn in accepted:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 16-variant test project."""
+    return make_project(tmp_path_factory.mktemp("executors") / "p")
+
+
+def _batch(project: Path, address: str) -> tuple[object, float]:
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["-C", str(project), "batch", "--executor", address,
+                                      "--connect-timeout", "1"])
+    return result, time.monotonic() - started
+
+
+@pytest.mark.parametrize("server", ["http_server", "silent_server"])
+def test_a_server_that_is_not_a_scheduler_ends_the_batch_in_time(
+        project: Path, server: str, request: pytest.FixtureRequest) -> None:
+    address = request.getfixturevalue(server)
+    result, seconds = _batch(project, address)
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert isinstance(result.exception, SystemExit)  # type: ignore[attr-defined]  # no crash
+    assert result.stderr == (  # type: ignore[attr-defined]
+        f"{address}: executor: the server took the connection but gave no Dask handshake in "
+        "1 s (--connect-timeout): is this the address of a Dask scheduler (usually port "
+        "8786)?\n1 error; nothing was rendered.\n")
+    assert seconds < 10  # 1 s to connect, 1 s for the handshake, and the start-up
+    assert not list(project.rglob("*.pdf"))
+
+
+def test_nothing_listening_is_a_clear_error(project: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]  # free once closed: nobody listens there
+    result, seconds = _batch(project, f"dask://127.0.0.1:{port}")
+    assert result.exit_code == 1  # type: ignore[attr-defined]
+    assert result.stderr == (  # type: ignore[attr-defined]
+        f"dask://127.0.0.1:{port}: executor: cannot connect to the scheduler "
+        "(ConnectionRefusedError); is it running?\n1 error; nothing was rendered.\n")
+    assert seconds < 10
+
+
+def test_a_local_worker_process_that_dies_stops_the_batch_and_a_rerun_finishes(
+        tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+
+    def kill_a_worker(result: VariantResult, done: int, total: int) -> None:
+        if done == 1:  # kill -9, as the out-of-memory killer does
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+    with pytest.raises(ExecutorLost) as lost:
+        batch(project, jobs=2, progress=kill_a_worker)
+    [problem] = lost.value.problems
+    assert problem.format().startswith("local: executor: a worker process died after ")
+    assert problem.format().endswith(
+        " of 16 variant(s) (killed, or out of memory); the finished PDFs are kept: run the "
+        "batch again to render the rest")
+    kept = set(read_index(project / "output"))
+    assert kept
+    rerun = batch(project, jobs=2)
+    assert rerun.ok
+    assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
+    assert len(rerun.with_status("rendered")) == 16 - len(kept)
