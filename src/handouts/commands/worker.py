@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.commands.build import load
+from handouts.commands.build import CheckedVariants, InMemory, build_in_memory, load
 from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
-from handouts.project.config import Project
+from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
-from handouts.render.render import over_limit, render_page, settle
-from handouts.variants.plan import Variant
+from handouts.render.render import PersonalCopies, over_limit, render_page, settle
+from handouts.variants.clients import Client
+from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
 
 
 @dataclass
@@ -35,19 +36,40 @@ class VariantResult:
 
 class Worker:
     """What one process keeps to render a project's variants: the loaded project and its
-    documents (loaded once)."""
+    documents (loaded once), and for named copies (``handouts serve``) the layouts
+    :class:`PersonalCopies` keeps and the fast checks' results per variant and day."""
 
     def __init__(self, project: Project, documents: dict[str, Document]) -> None:
         self.project = project
         self.documents = documents
+        #: Kept between named copies (made on the first): never a client's details.
+        self.copies: PersonalCopies | None = None
+        self.checked: CheckedVariants | None = None
 
     @classmethod
-    def load(cls, root: Path) -> Worker:
-        """Load and validate the project at ``root`` and warm the engine (fonts, the
-        parsed stylesheet) in this process."""
-        project, documents = load(root)
+    def load(cls, root: Path, names: tuple[str, ...] = (), *,
+             config: Config | None = None) -> Worker:
+        """Load and validate the project at ``root`` (only the handouts ``names``, when
+        given; with ``config`` instead of ``handouts.yaml`` when given) and warm the
+        engine (fonts, the parsed stylesheet) in this process."""
+        project, documents = load(root, names, config=config)
         settle()
         return cls(project, {d.name: d for d in documents})
+
+    def copy(self, name: str, *, audience: str = GENERAL, language: str | None = None,
+             paper: Paper | None = None, print_size: PrintSize = "standard",
+             location: str | None = None, client: Client | None = None) -> InMemory:
+        """Handout ``name`` in one version, in memory, as ``handouts build`` makes it
+        (see :func:`build_in_memory`): a named copy lays out only the client's block
+        once the page has been laid out, and the fast checks run once per variant and
+        day. Raises like :func:`build_in_memory`."""
+        if self.copies is None:
+            self.copies = PersonalCopies(self.project)
+            self.checked = CheckedVariants(self.project)
+        return build_in_memory(self.project, self.documents[name], paper=paper,
+                               audience=audience, language=language, print_size=print_size,
+                               client=client, copies=self.copies, checked=self.checked,
+                               location=location)
 
     def render_variant(self, variant: Variant, digest: str,
                        target: Path | None = None) -> tuple[VariantResult, bytes]:

@@ -1,9 +1,11 @@
 """Renders for ``handouts serve``, in a small pool of worker processes.
 
-Each worker imports the PDF engine once (:func:`handouts.render.render.settle`), keeps the
-loaded project per *project version* (a digest of the files' sizes and times) and one
-:class:`handouts.render.render.PersonalCopies` per handout of that version, so a named copy
-lays out only the client's block. Every task returns problems instead of raising, so
+Each worker process imports the PDF engine once (:func:`warm_up`) and keeps one
+:class:`handouts.commands.worker.Worker` per handout per *project version* (a digest of
+the files' sizes and times): the same object that renders a batch, here keeping its
+:class:`handouts.render.render.PersonalCopies`, so a named copy lays out only the
+client's block. The processes themselves are managed by :mod:`handouts.web.pool`.
+Every task returns problems instead of raising, so
 a bad input or a failed render is an answer for its own request only.
 
 Client details reach a worker as task arguments (in memory, through a pipe) and come
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handouts.commands.build import CheckedVariants, build_in_memory, load
+from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.variants.clients import Client
 from handouts.web.pool import PoolError, ProcessPool, TaskFailed
@@ -88,7 +90,10 @@ def project_version(root: Path) -> str:
 
 # ------------------------------------------------------------- in the worker
 
-_CACHE: dict[str, Any] = {"version": None, "handouts": {}}
+#: This process's :class:`~handouts.commands.worker.Worker` for each handout, for one
+#: project version (and config): a new version loads afresh, and each handout is
+#: loaded on its own, so a broken file elsewhere never stops this one.
+_DESK: dict[str, Any] = {"version": None, "workers": {}}
 
 
 #: Allocations between the worker's young-generation collections (Python's default: 700).
@@ -108,32 +113,23 @@ def warm_up() -> None:
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
-@dataclass
-class _Kept:
-    """What a worker keeps of one handout for one project version (nothing personal
-    but the layouts :class:`PersonalCopies` keeps in memory)."""
-
-    project: Any
-    document: Any
-    copies: Any  # PersonalCopies
-    checked: CheckedVariants
+def desk_workers() -> dict[str, Worker]:
+    """This process's Workers by handout, for the current project version (for tests:
+    what a worker keeps between copies must hold nothing of a client)."""
+    return dict(_DESK["workers"])
 
 
-def _loaded(root: str, version: str, name: str, config: Any = None) -> _Kept:
-    """The loaded handout, its copies and its checked variants for this project version
-    (with ``config`` instead of ``handouts.yaml`` when that file has errors)."""
-    from handouts.render.render import PersonalCopies
-
+def _worker(root: str, version: str, name: str, config: Any = None) -> Worker:
+    """The Worker holding handout ``name`` at this project version (with ``config``
+    instead of ``handouts.yaml`` while that file has errors)."""
     key = (root, version, config is not None)
-    if _CACHE["version"] != key:
-        _CACHE["version"] = key
-        _CACHE["handouts"] = {}
-    handouts = _CACHE["handouts"]
-    if name not in handouts:
-        project, documents = load(Path(root), (name,), config=config)
-        handouts[name] = _Kept(project, documents[0], PersonalCopies(project),
-                               CheckedVariants(project))
-    return handouts[name]  # type: ignore[no-any-return]
+    if _DESK["version"] != key:
+        _DESK["version"] = key
+        _DESK["workers"] = {}
+    workers = _DESK["workers"]
+    if name not in workers:
+        workers[name] = Worker.load(Path(root), (name,), config=config)
+    return workers[name]  # type: ignore[no-any-return]
 
 
 def page_images(pdf: bytes, scale: float, first: int | None = None) -> list[bytes]:
@@ -161,13 +157,11 @@ def render(root: str, version: str, name: str, choices: Choices, client: Client 
     """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a
     scale); ``config``: the last good config, while ``handouts.yaml`` has errors."""
     try:
-        kept = _loaded(root, version, name, config)
-        built = build_in_memory(kept.project, kept.document,
-                                paper=choices.paper,  # type: ignore[arg-type]
-                                audience=choices.audience, language=choices.language,
-                                print_size=choices.print_size,  # type: ignore[arg-type]
-                                client=client, copies=kept.copies, checked=kept.checked,
-                                location=choices.location)
+        built = _worker(root, version, name, config).copy(
+            name, audience=choices.audience, language=choices.language,
+            paper=choices.paper,  # type: ignore[arg-type]
+            print_size=choices.print_size,  # type: ignore[arg-type]
+            location=choices.location, client=client)
     except HandoutsError as exc:
         return Result(problems=exc.problems)
     except Exception as exc:  # an engine failure is this request's problem only
