@@ -106,10 +106,10 @@ def test_a_client_character_no_font_has_is_refused_after_the_checks_were_kept(
     assert status == 200, html
     status, html, pdf = post_copy(client, client=f"Ana {UNPRINTABLE}")
     assert status == 422 and not pdf
-    assert "<code>client</code> has 1 character that no font can print" in squeeze(html)
+    assert "Client’s name</a>: has 1 character that no font can print" in squeeze(html)
     status, html, pdf = post_copy(client, client="Ana", note=f"Ice {UNPRINTABLE}")
     assert status == 422 and not pdf
-    assert "<code>note</code> has 1 character that no font can print" in squeeze(html)
+    assert "Personal note</a>: has 1 character that no font can print" in squeeze(html)
     # The same worker still makes copies for printable names afterwards.
     status, html, pdf = post_copy(client, client="Bea Example")
     assert status == 200 and "Bea Example" in pdf_text(pdf)

@@ -218,7 +218,13 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
     """
     out = []
     for problem in problems:
-        if client is not None and problem.field == "max_pages":
+        # The client checks of build name their field by its option ("client", or
+        # "--client"): here it is the form's field.
+        field = problem.path.removeprefix("--")
+        if client is not None and not problem.field and field in ("client", "note",
+                                                                 "therapist"):
+            out.append(Problem("form", None, field, problem.message, problem.severity))
+        elif client is not None and problem.field == "max_pages":
             longest = max(("note", "client", "therapist"),
                           key=lambda k: len(getattr(client, "name" if k == "client" else k)
                                             or ""))
