@@ -28,6 +28,7 @@ from handouts.commands.init import ClinicDetails, init_project, phone_problem
 from handouts.commands.listing import list_handouts
 from handouts.commands.merge import merge as run_merge
 from handouts.commands.translate import update_translation
+from handouts.errors import HandoutsError, Problem
 from handouts.project.config import load_config
 from handouts.project.sourcefile import LineMap
 from handouts.variants.clients import Client
@@ -355,17 +356,20 @@ def translate(state: _State, handout: str | None, language: str | None,
 def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: str,
                   no_render: bool, quick: bool) -> None:
     """Check reading level, plain words, contrast, images, safety, page fit and reviews."""
-    report = run_check(state.root, handout, render=not no_render, quick=quick)
+    try:
+        report = run_check(state.root, handout, render=not no_render, quick=quick)
+    except HandoutsError as error:
+        if fmt != "json":
+            raise
+        # A job reading JSON must get JSON whatever happened: the project could not be
+        # loaded, so there is nothing covered and every problem is a load problem.
+        click.echo(_check_json(False, None, error.problems, [], []))
+        raise click.exceptions.Exit(error.exit_code) from None
     failed = report.errors(strict)
     coverage = report.coverage
     if fmt == "json":
-        click.echo(json.dumps({
-            "ok": not failed,
-            "coverage": coverage.as_json() if coverage else None,
-            "problems": [{"path": p.path, "line": p.line, "field": p.field,
-                          "severity": p.severity.value, "message": p.message}
-                         for p in report.problems],
-            "grades": report.grades, "pages": report.pages}, indent=2))
+        click.echo(_check_json(not failed, coverage.as_json() if coverage else None,
+                               report.problems, report.grades, report.pages))
     else:
         if coverage is not None:  # first: what a pass (or a failure) is about
             state.say(coverage.describe())
@@ -378,6 +382,16 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
         state.say(f"{errors} error(s), {warnings} warning(s)")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _check_json(ok: bool, coverage: dict[str, Any] | None, problems: list[Problem],
+                grades: list[dict[str, Any]], pages: list[dict[str, Any]]) -> str:
+    """The one JSON object of ``check --format json``, for a report or a load failure."""
+    return json.dumps({
+        "ok": ok, "coverage": coverage,
+        "problems": [{"path": p.path, "line": p.line, "field": p.field,
+                      "severity": p.severity.value, "message": p.message} for p in problems],
+        "grades": grades, "pages": pages}, indent=2)
 
 
 @cli.command("list")
