@@ -19,7 +19,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 
 from handouts.errors import Problem
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
-from handouts.project.schema import Model, Text, alt_text_for, validate
+from handouts.project.schema import Model, Text, YesNo, alt_text_for, validate
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
@@ -279,7 +279,7 @@ class Defaults(Model):
     #: Seconds one PDF may take before it is given up as broken (0: no limit).
     render_timeout: Annotated[float, Field(ge=0)] = 60
     #: ``true``: write archival PDF/A-3u (for patient records) instead of PDF/UA-1.
-    archive: bool = False
+    archive: YesNo = False
 
 
 PrintSize = Literal["standard", "large"]
