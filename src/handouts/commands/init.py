@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,24 +92,63 @@ def init_project(directory: Path, *, with_theme: bool = False,
     targets = [directory / p.relative_to(SKELETON_DIR) for p in sources]
     notes = [directory / name for name in FOLDER_NOTES] if folders else []
     theme_targets = [directory / "templates" / name for name in _COMMENTS] if with_theme else []
-    clashes = [t for t in targets + notes + theme_targets if t.exists()]
-    if clashes:
-        raise HandoutsError([Problem(str(t), None, "", "already exists; init never overwrites "
-                                     "files (use an empty folder)") for t in clashes])
+    every = targets + notes + theme_targets + [directory / "templates"]
+    refused = _leads_out(directory, every)
+    # A dangling link is "already there" too: writing through it would create its target.
+    clashes = [t for t in every[:-1] if os.path.lexists(t) and str(t) not in refused]
+    problems = [Problem(str(t), None, "", "already exists; init never overwrites files (use "
+                        "an empty folder)") for t in clashes]
+    problems += [Problem(where, None, "", why) for where, why in refused.items()]
+    if problems:
+        raise HandoutsError(problems)
     for source, target in zip(sources, targets, strict=True):
-        target.parent.mkdir(parents=True, exist_ok=True)
         if source == SKELETON_DIR / "handouts.yaml":
-            target.write_text(_fill(source.read_text(encoding="utf-8"), details),
-                              encoding="utf-8")
+            _create(target, _fill(source.read_text(encoding="utf-8"), details).encode())
         else:
-            shutil.copyfile(source, target)
+            _create(target, source.read_bytes())
     for target, text in zip(notes, FOLDER_NOTES.values(), strict=False):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        _create(target, text.encode())
     (directory / "templates").mkdir(parents=True, exist_ok=True)
     for target in theme_targets:
         start, end = _COMMENTS[target.name]
         header = f"{start}\n{THEME_COPY_HEADER.format(name=target.name)}\n{end}\n"
         original = (THEME_DIR / target.name).read_text(encoding="utf-8")
-        target.write_text(header + original, encoding="utf-8")
+        _create(target, (header + original).encode())
     return targets + notes + theme_targets
+
+
+def _leads_out(directory: Path, targets: list[Path]) -> dict[str, str]:
+    """Targets (or folders on their way) that are links out of ``directory``, each once,
+    with the reason: init writes only inside the folder it was given.
+
+    ``directory`` itself may be a link (the user named it); below it, a link that points
+    elsewhere, or nowhere, would make init write outside the folder.
+    """
+    root = directory.resolve()
+    found: dict[str, str] = {}
+    for target in targets:
+        for part in [*reversed(target.relative_to(directory).parents[:-1]), None]:
+            path = target if part is None else directory / part
+            if not path.is_symlink():
+                continue
+            try:
+                inside = path.resolve(strict=True).is_relative_to(root)
+            except (OSError, RuntimeError):  # dangling, or a loop
+                inside = False
+            if not inside:
+                found.setdefault(str(path), (
+                    f"is a link to a place outside {directory}; init never follows links out "
+                    "of the folder (remove the link, or use an empty folder)"))
+            break
+    return found
+
+
+def _create(target: Path, data: bytes) -> None:
+    """Write a new file; never through a link, never over an existing file.
+
+    Exclusive creation fails on anything already at ``target`` (a link that appeared
+    after the check included), so nothing is ever written outside the folder.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "xb") as handle:
+        handle.write(data)
