@@ -19,7 +19,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 
 from handouts.errors import Problem
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
-from handouts.project.schema import Model, Text, YesNo, alt_text_for, validate
+from handouts.project.schema import Model, PlainText, Text, YesNo, alt_text_for, validate
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
@@ -40,10 +40,10 @@ def check_web_url(value: str) -> str:
 class Address(Model):
     """Postal address printed in the footer."""
 
-    street: Text | None = None
-    city: Text
-    region: Text | None = None
-    postal_code: Text | None = None
+    street: PlainText | None = None
+    city: PlainText
+    region: PlainText | None = None
+    postal_code: PlainText | None = None
 
     def one_line(self) -> str:
         """``123 Main St, Mesa, AZ 85201`` with missing parts left out."""
@@ -73,18 +73,18 @@ class Colors(Model):
 class LocationText(Model):
     """One location's words in another language."""
 
-    hours: Text | None = None
-    logo_alt: Text | None = None
+    hours: PlainText | None = None
+    logo_alt: PlainText | None = None
 
 
 class ClinicText(Model):
     """The clinic's words in another language (the name and contact details stay as they are)."""
 
-    tagline: Text | None = None
-    disclaimer: Text | None = None
-    logo_alt: Text | None = None
+    tagline: PlainText | None = None
+    disclaimer: PlainText | None = None
+    logo_alt: PlainText | None = None
     #: The opening hours (of a single-location clinic) in this language.
-    hours: Text | None = None
+    hours: PlainText | None = None
     #: Each location's words: ``locations: {north: {hours: ...}}``.
     locations: dict[Text, LocationText] = {}
 
@@ -154,37 +154,37 @@ class Location(_Contact):
     clinic's on that location's handouts."""
 
     #: Added after the clinic's name, e.g. ``Downtown`` → "Massage Mesa Downtown".
-    name_suffix: Text | None = None
+    name_suffix: PlainText | None = None
     address: Address
     #: Region the phone number is written for; default: the clinic's ``phone_region``.
     phone_region: str | None = None
     phone: Text
-    email: Text | None = None
-    booking_url: Text | None = None
+    email: PlainText | None = None
+    booking_url: PlainText | None = None
     logo: Text | None = None
-    logo_alt: Text | None = Field(default=None, validate_default=True)
+    logo_alt: PlainText | None = Field(default=None, validate_default=True)
     #: Opening hours, short: ``Mon–Fri 8–18, Sat 9–13`` (translate under
     #: ``clinic.translations.LANG.locations.NAME.hours``).
-    hours: Text | None = None
+    hours: PlainText | None = None
 
 
 class Clinic(_Contact):
     """Who the handout is from; shown in the header and on every page's footer."""
 
-    name: Text
-    tagline: Text | None = None
+    name: PlainText
+    tagline: PlainText | None = None
     address: Address
     phone_region: str = "US"
     phone: Text
-    email: Text | None = None
-    website: Text | None = None
-    booking_url: Text | None = None
+    email: PlainText | None = None
+    website: PlainText | None = None
+    booking_url: PlainText | None = None
     logo: Text | None = None
-    logo_alt: Text | None = Field(default=None, validate_default=True)
+    logo_alt: PlainText | None = Field(default=None, validate_default=True)
     colors: Colors = Colors()
-    disclaimer: Text | None = None
+    disclaimer: PlainText | None = None
     #: Opening hours, short (printed in the contact box when set).
-    hours: Text | None = None
+    hours: PlainText | None = None
     #: ``es: {tagline: ..., disclaimer: ..., logo_alt: ...}`` for translated handouts.
     translations: dict[Text, ClinicText] = {}
     #: A clinic group's locations (``NAME: {address, phone, ...}``); none: one location.
@@ -326,16 +326,16 @@ class Checks(Model):
 class AudienceText(Model):
     """An audience's label and description in one language."""
 
-    label: Text
-    description: Text | None = None
+    label: PlainText
+    description: PlainText | None = None
 
 
 class Audience(Model):
     """A group of readers with their own version of each handout (see ``except``/``audiences``
     in content files)."""
 
-    label: Text
-    description: Text | None = None
+    label: PlainText
+    description: PlainText | None = None
     #: The label and description in other languages: ``es: {label: ..., description: ...}``.
     translations: dict[Text, AudienceText] = {}
     #: Reading-grade limits for this audience's versions (default: ``checks.reading_grade``).

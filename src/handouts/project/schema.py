@@ -14,13 +14,31 @@ import typing
 from typing import Annotated, Any, TypeVar
 
 import pydantic
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from handouts.errors import Problem
+from handouts.project import markdown
 from handouts.project.sourcefile import KEY_LINE, SourceFile, excerpt, format_loc
 
 #: Text that must be present and not just spaces.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _gate(markdown_text: bool) -> AfterValidator:
+    """The check of :func:`handouts.project.markdown.text_problems` as a validator."""
+    def check(value: str) -> str:
+        found = markdown.text_problems(value, markdown=markdown_text)
+        if found:
+            raise ValueError(found[0])
+        return value
+    return AfterValidator(check)
+
+
+#: Text printed as it is (escaped): raw HTML is refused (see handouts.project.markdown).
+PlainText = Annotated[Text, _gate(markdown_text=False)]
+#: Text printed as inline Markdown: raw HTML, unsafe links and a '**' left open are
+#: refused (see handouts.project.markdown).
+MarkdownText = Annotated[Text, _gate(markdown_text=True)]
 
 
 #: Yes and no as a clinic writes them, in a spreadsheet or in handouts.yaml, in the

@@ -19,6 +19,7 @@ from handouts.variants.i18n import (
     has_theme_words,
     language_name,
     no_theme_words,
+    theme_word_problems,
     translate,
     translation_path,
 )
@@ -53,6 +54,8 @@ def compose(project: Project, document: Document, variant: Variant,
     if not has_theme_words(language, project.root):
         problems.append(project.problem(("batch", "languages"),
                                         no_theme_words(language, project.root)))
+    else:  # the theme's words are printed text too: the same rules, at their .po line
+        problems += theme_word_problems(language, project.root)
     if language != handout.language:
         po = translation_path(document.path, language)
         result = translate(handout, po, f"content/{po.name}", language, draft=draft)

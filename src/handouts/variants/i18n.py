@@ -26,6 +26,7 @@ from babel.messages.pofile import write_po
 
 from handouts.errors import HandoutsError, Problem, Severity, ValidationError
 from handouts.paths import LOCALE_DIR
+from handouts.project import markdown
 from handouts.project.content import Handout
 from handouts.project.pofile import read_catalog
 from handouts.project.schema import validate
@@ -163,6 +164,43 @@ def theme_words(language: str, own: Path | None) -> list[tuple[str, str]]:
                     and _same_placeholders(message.id, message.string):
                 words[message.id] = str(message.string)
     return list(words.items())
+
+
+def theme_word_problems(language: str, root: Path | None = None) -> list[Problem]:
+    """The theme's words in ``language`` (the built-in catalog and the project's
+    ``locale/<language>.po``) checked like any printed text: a translation with raw HTML
+    is an error at its line (see :func:`handouts.project.markdown.text_problems`; theme
+    words are plain text), and so is a catalog that cannot be read."""
+    own = project_catalog(root, language) if root is not None else None
+    if own is None or not own.is_file():
+        return list(_theme_word_problems(language, None, 0))
+    return list(_theme_word_problems(language, own, own.stat().st_mtime_ns))
+
+
+@cache
+def _theme_word_problems(language: str, own: Path | None,
+                         mtime_ns: int) -> tuple[Problem, ...]:
+    """Cached per project file version, like the words themselves."""
+    problems: list[Problem] = []
+    sources = [(builtin_catalog(language),
+                f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
+    if own is not None:
+        sources.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
+    for po, display in sources:
+        if language == SOURCE_LANGUAGE or not po.is_file():
+            continue
+        catalog, unreadable = read_catalog(po, display, None)
+        problems += unreadable
+        for message in catalog or ():
+            if message.id and isinstance(message.string, str) and message.string:
+                problems += [Problem(display, message.lineno, "msgstr", found)
+                             for found in markdown.text_problems(message.string,
+                                                                 markdown=False)[:1]]
+    return tuple(problems)
+
+
+#: Emptied together with :func:`theme_translations`'s cache (tests that swap catalogs).
+theme_word_problems.cache_clear = _theme_word_problems.cache_clear  # type: ignore[attr-defined]
 
 
 def review_status(po: Path) -> str | None:
