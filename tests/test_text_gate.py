@@ -163,6 +163,30 @@ def test_content_translations(project: Path) -> None:
         f"{PO}:{alt_text}: benefits[1].title: raw HTML '{IMAGE}' is not allowed; {PLAIN}"]
 
 
+def test_the_clinics_words_in_a_translation_file(tmp_path: Path) -> None:
+    """The clinic's words that handouts.yaml does not translate go in the handout's .po
+    (``msgctxt "clinic.tagline"``): the same rule, at their .po line."""
+    root = tmp_path / "p"
+    make_project(root)
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "    es: {tagline: Masaje y fisioterapia, disclaimer: Esta hoja da información general.}",
+        "    es: {}").replace("  tagline: Massage and physiotherapy\n",
+                              "  tagline: Massage and physiotherapy\n  hours: Mon-Fri 9-5\n"),
+        encoding="utf-8")
+    result = CliRunner().invoke(cli, ["-C", str(root), "translate", "hand-self-massage", "es"])
+    assert result.exit_code == 0, result.output
+    po = root / PO
+    tagline = _set_field(po, "clinic.tagline", f"Masaje {SCRIPT}")
+    disclaimer = _set_field(po, "clinic.disclaimer", LINK)
+    hours = _set_field(po, "clinic.hours", IMAGE)
+    assert _problems(root, language="es") == [
+        f"{PO}:{tagline}: clinic.tagline: raw HTML '<script>' is not allowed; {PLAIN}",
+        f"{PO}:{disclaimer}: clinic.disclaimer: raw HTML '<a href=\"javascript:alert(1)\">' "
+        f"is not allowed; {PLAIN}",
+        f"{PO}:{hours}: clinic.hours: raw HTML '{IMAGE}' is not allowed; {PLAIN}"]
+
+
 # ---------------------------------------------------------------- the theme's words
 
 @pytest.fixture

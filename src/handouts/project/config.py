@@ -75,6 +75,8 @@ class LocationText(Model):
 
     hours: PlainText | None = None
     logo_alt: PlainText | None = None
+    #: The location's name (``name_suffix``) in this language; a name may stay as it is.
+    name_suffix: PlainText | None = None
 
 
 class ClinicText(Model):
@@ -85,6 +87,8 @@ class ClinicText(Model):
     logo_alt: PlainText | None = None
     #: The opening hours (of a single-location clinic) in this language.
     hours: PlainText | None = None
+    #: The clinic's name in this language; a name may stay as it is (the default).
+    name: PlainText | None = None
     #: Each location's words: ``locations: {north: {hours: ...}}``.
     locations: dict[Text, LocationText] = {}
 
@@ -204,14 +208,35 @@ class Clinic(_Contact):
         return {**data, "locations": locations}
 
     def in_language(self, language: str, source: str) -> tuple[Clinic, list[str]]:
-        """This clinic with its words in ``language``, and the fields with no translation."""
+        """This clinic with its words in ``language``, and the fields with no translation
+        (a name may stay as it is: never missing)."""
         if language == source:
             return self, []
         words = self.translations.get(language) or ClinicText()
         fields = ("tagline", "disclaimer", "logo_alt", "hours")
         missing = [f for f in fields if getattr(self, f) and not getattr(words, f)]
-        update = {f: getattr(words, f) for f in fields if getattr(words, f)}
+        update = {f: getattr(words, f) for f in (*fields, "name") if getattr(words, f)}
         return self.model_copy(update=update), missing
+
+    def with_words(self, language: str, words: dict[tuple[str | int, ...], str]) -> Clinic:
+        """This clinic with more of its words in ``language``, from a translation file:
+        ``{("clinic", "tagline"): ..., ("clinic", "locations", "north", "hours"): ...}``
+        fills what ``clinic.translations`` leaves out (its own entries win)."""
+        if not words:
+            return self
+        current = self.translations.get(language) or ClinicText()
+        update: dict[str, object] = {}
+        places = dict(current.locations)
+        for loc, value in words.items():
+            if len(loc) == 2 and not getattr(current, str(loc[1])):
+                update[str(loc[1])] = value
+            elif len(loc) == 4:
+                own = places.get(str(loc[2])) or LocationText()
+                if not getattr(own, str(loc[3])):
+                    places[str(loc[2])] = own.model_copy(update={str(loc[3]): value})
+        update["locations"] = places
+        return self.model_copy(update={"translations": {
+            **self.translations, language: current.model_copy(update=update)}})
 
     def at(self, location: str | None) -> Clinic:
         """This clinic as printed for ``location``: the location's values replace the
@@ -231,9 +256,13 @@ class Clinic(_Contact):
         translations = {}
         for language, words in self.translations.items():
             own = words.locations.get(location) or LocationText()
+            name = words.name  # the clinic's own name in this language, if it has one
+            if place.name_suffix and (words.name or own.name_suffix):
+                name = f"{words.name or self.name} {own.name_suffix or place.name_suffix}"
             translations[language] = words.model_copy(update={
                 "hours": own.hours if place.hours else words.hours,
-                "logo_alt": own.logo_alt if place.logo else words.logo_alt})
+                "logo_alt": own.logo_alt if place.logo else words.logo_alt,
+                "name": name})
         update["translations"] = translations
         return self.model_copy(update=update)
 
