@@ -438,3 +438,19 @@ def _fill(po: Path, *, blank: tuple[str, ...] = (), texts: dict[str, str] | None
                 (texts or {}).get(str(message.context), "ES " + str(message.id))
     with po.open("wb") as handle:
         write_po(handle, catalog, width=0)
+
+
+def test_a_draft_shows_an_untranslated_audience_label_tagged(tmp_path: Path) -> None:
+    """The audience's label is in handouts.yaml, not in the .po: a draft prints it in
+    English, tagged, and counts it (it used to print no audience line at all)."""
+    root = make_project(tmp_path / "p")
+    edit(root, "handouts.yaml",
+         "      es: {label: Cuidadores, description: Para quienes cuidan a alguien en cama.}\n",
+         "      fr: {label: Aidants}\n")
+    draft = _run(root, "build", NAME, "--language", "es", "--audience", "caregivers",
+                 "--draft")
+    assert draft.exit_code == 0, draft.output
+    text = " ".join(_pdf_text(
+        root / f"output/es/caregivers/{NAME}-letter-standard-draft.pdf").split())
+    assert "Draft: 1 text not yet translated, shown tagged [EN]" in text
+    assert "Esta versión es para: [EN] Caregivers" in text
