@@ -34,7 +34,7 @@ from handouts.project.sourcefile import LineMap
 from handouts.variants.clients import Client
 from handouts.variants.dates import date_locale, parse_date
 from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import start_theme_catalog
+from handouts.variants.i18n import language_name, review_theme_catalog, start_theme_catalog
 from handouts.variants.plan import GENERAL
 
 
@@ -321,15 +321,32 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
                    "done: removes its fuzzy flag. Repeat for more fields.")
 @click.option("--accept-all", is_flag=True,
               help="Mark every reviewed out-of-date (fuzzy) translation done.")
+@click.option("--reviewed-by", "reviewer", metavar="NAME", default=None,
+              help="With --theme LANGUAGE: record that NAME (a native speaker) reviewed the "
+                   "theme's words in that language, as printed, in locale/LANGUAGE.po.")
 @pass_state
 def translate(state: _State, handout: str | None, language: str | None,
-              theme_language: str | None, accept: tuple[str, ...], accept_all: bool) -> None:
+              theme_language: str | None, accept: tuple[str, ...], accept_all: bool,
+              reviewer: str | None) -> None:
     """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in
-    (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po)."""
+    (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po, and with
+    --reviewed-by NAME record their review)."""
+    if reviewer is not None and theme_language is None:
+        raise click.UsageError("--reviewed-by records the review of the theme's words: "
+                               "handouts translate --theme LANGUAGE --reviewed-by NAME")
     if theme_language is not None:
         if handout or language or accept or accept_all:
             raise click.UsageError("--theme takes only the language: handouts translate "
                                    "--theme LANGUAGE")
+        if reviewer is not None:
+            review = review_theme_catalog(state.root.resolve(), theme_language, reviewer,
+                                          dt.date.today())
+            filled = f"; {review.added} taken from the built-in catalog as printed" \
+                if review.added else ""
+            state.say(f"recorded in {review.path.relative_to(state.root.resolve()).as_posix()}"
+                      f": the {language_name(theme_language)} theme words ({review.words}) "
+                      f"were reviewed by {' '.join(reviewer.split())}{filled}")
+            return
         path, count = start_theme_catalog(state.root, theme_language)
         state.say(f"created {path.relative_to(state.root).as_posix()} ({count} theme words "
                   "to translate)")

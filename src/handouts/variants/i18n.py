@@ -11,6 +11,7 @@ is out of date instead of silently printing the old text.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 import re
@@ -24,7 +25,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
-from handouts.errors import HandoutsError, Problem, Severity, ValidationError
+from handouts.errors import HandoutsError, Problem, Severity, ValidationError, errors_only
 from handouts.paths import LOCALE_DIR
 from handouts.project import markdown
 from handouts.project.config import Clinic, ClinicText, LocationText
@@ -217,7 +218,12 @@ def review_status(po: Path) -> str | None:
 
 def review_problems(root: Path | None, languages: set[str] | list[str]) -> list[Problem]:
     """A warning for each theme catalog used by ``languages`` that no native speaker
-    has reviewed (its ``X-Review-Status`` is not ``reviewed``), never silently."""
+    has reviewed (its ``X-Review-Status`` is not ``reviewed``), never silently.
+
+    A project's reviewed ``locale/<language>.po`` that holds every theme word (what
+    ``handouts translate --theme LANGUAGE --reviewed-by NAME`` writes) is all that is
+    printed: the built-in catalog's status then no longer matters.
+    """
     problems: list[Problem] = []
     for language in sorted(set(languages) - {SOURCE_LANGUAGE}):
         name = language_name(language)
@@ -226,18 +232,136 @@ def review_problems(root: Path | None, languages: set[str] | list[str]) -> list[
         if root is not None:
             own = project_catalog(root, language)
             candidates.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
+            if _reviewed(own) and not _not_in(own, language):
+                continue
         for po, display in candidates:
-            if not po.is_file():
+            if not po.is_file() or _reviewed(po):
                 continue
-            status = review_status(po)
-            if status is not None and status.lower().startswith("reviewed"):
-                continue
-            what = ("are a draft that needs a native speaker's review" if status else
-                    "have no review status; once a native speaker has checked them, "
-                    f"add the header {REVIEW_HEADER}: reviewed")
+            what = ("are a draft that needs a native speaker's review" if review_status(po)
+                    else "have no review status")
             problems.append(Problem(display, None, "", (
-                f"the {name} theme words {what} ({REVIEW_HEADER})"), Severity.WARNING))
+                f"the {name} theme words {what} ({REVIEW_HEADER}); once a native speaker has "
+                f"checked them, record it: handouts translate --theme {language} "
+                "--reviewed-by NAME"), Severity.WARNING))
     return problems
+
+
+def _reviewed(po: Path) -> bool:
+    status = review_status(po) if po.is_file() else None
+    return status is not None and status.lower().startswith("reviewed")
+
+
+def _all_theme_words() -> list[str]:
+    """Every word of the theme (the msgids its catalogs translate), in their order."""
+    source = next(iter(sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))))
+    template, problems = read_catalog(source, str(source), None)
+    if template is None:
+        raise HandoutsError(problems)
+    return [str(m.id) for m in template if m.id and isinstance(m.id, str)]
+
+
+def _not_in(po: Path, language: str) -> list[str]:
+    """The theme words ``po`` (a project's catalog) does not translate usably: those are
+    printed from the built-in catalog, or in English."""
+    catalog, _ = read_catalog(po, po.name, None)
+    own = {str(m.id): m.string for m in catalog or () if m.id and isinstance(m.id, str)}
+    return [word for word in _all_theme_words()
+            if not own.get(word) or not _same_placeholders(word, own[word])]
+
+
+@dataclass(frozen=True)
+class ThemeReview:
+    """What :func:`review_theme_catalog` wrote."""
+
+    path: Path
+    words: int
+    #: Words the file did not have, filled in from the built-in catalog as printed.
+    added: int
+
+
+def review_theme_catalog(root: Path, language: str, reviewer: str,
+                         day: dt.date) -> ThemeReview:
+    """Record that ``reviewer`` checked the theme's words in ``language`` as printed.
+
+    ``locale/<language>.po`` then holds every theme word as it is printed now (the
+    project's own translation, else the built-in one) and says ``X-Review-Status:
+    reviewed by NAME on YYYY-MM-DD``, so ``check`` no longer warns about a draft. The
+    reviewed words are the project's from then on: a later version's change to a
+    built-in word does not replace them, and a theme word added later is warned about
+    until it is reviewed too (see :func:`review_problems`).
+
+    Raises :class:`ValidationError` (and writes nothing) for a language without theme
+    words, a reviewer's name that cannot go in a header, words not translated yet (a
+    review of English would mean nothing) or a project file that cannot be read.
+    """
+    po = project_catalog(root, language)
+    display = f"{PROJECT_LOCALE_DIR}/{po.name}"
+    name = " ".join(reviewer.split())
+    problems: list[Problem] = []
+    if language == SOURCE_LANGUAGE or not has_theme_words(language, root):
+        problems.append(Problem(display, None, "--theme", (
+            "English is the theme's own language: there is nothing to review" if
+            language == SOURCE_LANGUAGE else no_theme_words(language, root))))
+    if not name or markdown.text_problems(name, markdown=False) or '"' in name or \
+            "\\" in name:
+        problems.append(Problem(display, None, "--reviewed-by", (
+            "give the reviewer's name as plain text (no quotes, backslashes or tags)")))
+    if problems:
+        raise ValidationError(problems)
+    old: Catalog | None = None
+    if po.exists():
+        old, unreadable = read_catalog(po, display, language.replace("-", "_"))
+        if old is None:
+            raise ValidationError(unreadable)
+    unfit = errors_only(theme_word_problems(language, root))
+    if unfit:  # a review never records words the page would refuse
+        raise ValidationError(unfit)
+    words = dict(theme_words(language, po if po.is_file() else None))
+    every = _all_theme_words()
+    missing = [word for word in every if not words.get(word)]
+    if missing:
+        raise ValidationError([Problem(display, None, "", (
+            f"{len(missing)} theme word{'s are' if len(missing) != 1 else ' is'} not "
+            f"translated yet (first: \"{missing[0]}\"); translate "
+            f"{'them' if len(missing) != 1 else 'it'} in {display} before recording a "
+            "review"))])
+    catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
+    catalog.header_comment = old.header_comment if old is not None else \
+        _theme_header(language, display)
+    added = 0
+    for word in every:
+        mine = old.get(word) if old is not None else None
+        own = mine.string if mine is not None else ""
+        kept = bool(own) and _same_placeholders(word, own)
+        added += not kept
+        catalog.add(word, own if kept else words[word],
+                    user_comments=list(mine.user_comments) if mine is not None else [])
+    for message in old or ():  # the project's other entries are kept as they are
+        if message.id and isinstance(message.id, str) and message.id not in every:
+            catalog[message.id] = message
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
+    text = buffer.getvalue().decode("utf-8").replace(
+        '"Generated-By:', f'"{REVIEW_HEADER}: reviewed by {name} on {day.isoformat()}\\n"\n'
+                          '"Generated-By:', 1)
+    from handouts.output import write_atomic
+
+    write_atomic(po, text.encode("utf-8"))
+    return ThemeReview(po, len(every), added)
+
+
+def _theme_header(language: str, display: str) -> str:
+    """The header comment of a project's theme catalog: what it is, how to fill it in."""
+    return "\n".join([
+        f"# {language_name(language)} words of the handouts theme for this project ({display}).",
+        "# These words are printed on every handout in this language: headings such",
+        '# as "Step by step", "Page 1 of 2", the contact box. Write each translation',
+        '# between the quotes of msgstr "". Keep every %(name)s and {name} exactly as',
+        "# it is: the handout fills them in. A word left empty is printed from the",
+        "# built-in catalog when there is one, else in English. This file's entries win",
+        "# over the built-in ones. When a native speaker has reviewed every entry, record",
+        f"# it: handouts translate --theme {language} --reviewed-by NAME",
+        f"# Check with: handouts check (it warns while {REVIEW_HEADER} is a draft)."])
 
 
 def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
@@ -260,27 +384,12 @@ def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
     if po.exists():
         raise ValidationError([Problem(display, None, "", (
             "already exists; edit it (delete it first to start again)"))])
-    source = next(iter(sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))))
-    template, problems = read_catalog(source, str(source), None)
-    if template is None:
-        raise HandoutsError(problems)
-    name = language_name(language)
     catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
-    catalog.header_comment = "\n".join([
-        f"# {name} words of the handouts theme for this project ({display}).",
-        "# These words are printed on every handout in this language: headings such",
-        '# as "Step by step", "Page 1 of 2", the contact box. Write each translation',
-        '# between the quotes of msgstr "". Keep every %(name)s and {name} exactly as',
-        "# it is: the handout fills them in. A word left empty is printed from the",
-        "# built-in catalog when there is one, else in English. This file's entries win",
-        "# over the built-in ones. When a native speaker has reviewed every entry,",
-        f"# change {REVIEW_HEADER} below to: reviewed",
-        f"# Check with: handouts check (it warns while {REVIEW_HEADER} is a draft)."])
+    catalog.header_comment = _theme_header(language, display)
     count = 0
-    for message in template:
-        if message.id:
-            catalog.add(message.id, "")
-            count += 1
+    for word in _all_theme_words():
+        catalog.add(word, "")
+        count += 1
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
     text = buffer.getvalue().decode("utf-8")
