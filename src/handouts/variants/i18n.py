@@ -232,7 +232,7 @@ def review_problems(root: Path | None, languages: set[str] | list[str]) -> list[
         if root is not None:
             own = project_catalog(root, language)
             candidates.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
-            if _reviewed(own) and not _not_in(own, language):
+            if _reviewed(own) and not _not_in(own):
                 continue
         for po, display in candidates:
             if not po.is_file() or _reviewed(po):
@@ -260,7 +260,7 @@ def _all_theme_words() -> list[str]:
     return [str(m.id) for m in template if m.id and isinstance(m.id, str)]
 
 
-def _not_in(po: Path, language: str) -> list[str]:
+def _not_in(po: Path) -> list[str]:
     """The theme words ``po`` (a project's catalog) does not translate usably: those are
     printed from the built-in catalog, or in English."""
     catalog, _ = read_catalog(po, po.name, None)
