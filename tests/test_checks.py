@@ -209,3 +209,35 @@ def test_fit_shrink_steps_the_body_down_to_fit(project: Path) -> None:
     [page] = report.pages
     assert page["max_pages"] == 1
     assert page["shrunk_to"] is not None and 11 <= page["shrunk_to"] < 12
+
+
+def test_check_json_is_json_even_when_the_project_cannot_be_loaded(project: Path) -> None:
+    """Three different load errors (a bad phone, an empty step, a missing image): the
+    JSON on stdout lists each with file, line, field, severity and message; the exit
+    code is what the text format gives."""
+    edit(project, "handouts.yaml", "  phone: (217) 555-0142", "  phone: 555-01")
+    edit(project, CONTENT, "    text: Press your thumb into the palm of your other hand. "
+                           "Move it in small circles.", '    text: ""')
+    edit(project, CONTENT, "  - title: Warm up\n",
+         "  - title: Warm up\n    image: images/nosuch.png\n    alt: Two hands\n")
+    runner = CliRunner()
+    as_text = runner.invoke(cli, ["-C", str(project), "check"])
+    as_json = runner.invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    assert as_text.exit_code == as_json.exit_code == 1
+    data = json.loads(as_json.stdout)
+    assert data == {"ok": False, "coverage": None, "grades": [], "pages": [], "problems": [
+        {"path": CONTENT, "line": 14, "field": "steps[1].image", "severity": "error",
+         "message": "image file 'images/nosuch.png' does not exist (paths are relative to "
+                    "the content folder)"},
+        {"path": CONTENT, "line": 18, "field": "steps[2].text", "severity": "error",
+         "message": "must not be empty"},
+        {"path": "handouts.yaml", "line": 11, "field": "clinic.phone", "severity": "error",
+         "message": "'555-01' is not a valid phone number for region US; write it as "
+                    "(480) 992-5050 or +1 480 992 5050"}]}
+    # The text format reports the same problems, on stderr as before.
+    assert [line for line in as_text.stderr.splitlines() if ": " in line][:3] == [
+        f"{CONTENT}:14: steps[1].image: image file 'images/nosuch.png' does not exist "
+        "(paths are relative to the content folder)",
+        f"{CONTENT}:18: steps[2].text: must not be empty",
+        "handouts.yaml:11: clinic.phone: '555-01' is not a valid phone number for region "
+        "US; write it as (480) 992-5050 or +1 480 992 5050"]

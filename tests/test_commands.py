@@ -73,6 +73,33 @@ def test_init_creates_a_project_and_never_overwrites(tmp_path: Path) -> None:
         "(use an empty folder)" in second.stderr
 
 
+def test_init_never_follows_a_link_out_of_its_folder(tmp_path: Path) -> None:
+    """A dangling handouts.yaml link, or a content/ folder that links elsewhere, would make
+    init write outside the folder it was given: refused, located, nothing written."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = tmp_path / "new"
+    target.mkdir()
+    (target / "handouts.yaml").symlink_to(outside / "handouts.yaml")  # dangling
+    (target / "content").symlink_to(outside, target_is_directory=True)
+    result = run("init", str(target))
+    assert result.exit_code == 1
+    reason = (f"is a link to a place outside {target}; init never follows links out of the "
+              "folder (remove the link, or use an empty folder)")
+    assert result.stderr.splitlines()[:2] == [f"{target / 'content'}: {reason}",
+                                              f"{target / 'handouts.yaml'}: {reason}"]
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in target.iterdir()) == ["content", "handouts.yaml"]
+    # A link that stays inside the folder is followed like the folder itself.
+    (target / "handouts.yaml").unlink()
+    (target / "content").unlink()
+    (target / "pages").mkdir()
+    (target / "content").symlink_to(target / "pages", target_is_directory=True)
+    assert run("init", str(target)).exit_code == 0
+    assert (target / "pages/hand-self-massage.yaml").is_file()
+    assert list(outside.iterdir()) == []
+
+
 def test_doctor(project: Path) -> None:
     result = run("doctor")
     assert result.exit_code == 0
@@ -91,7 +118,9 @@ def test_translate_creates_a_po_file(project: Path) -> None:
     result = run("-C", str(project), "translate", "hand-self-massage", "es")
     assert result.exit_code == 0
     po = project / "content/hand-self-massage.es.po"
-    assert result.output == "created content/hand-self-massage.es.po (28 texts to translate)\n"
+    # 28 texts of the handout, and the clinic's tagline and disclaimer (handouts.yaml
+    # does not translate them).
+    assert result.output == "created content/hand-self-massage.es.po (30 texts to translate)\n"
     assert 'msgctxt "steps[2].tip"\nmsgid "Press only as hard as feels good."\nmsgstr ""' \
         in po.read_text(encoding="utf-8")
     bad = run("-C", str(project), "translate", "hand-self-massage", "xx-notalang")

@@ -40,22 +40,19 @@ def _set(project: Path, key: str, value: str) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def test_script_in_a_plain_field_is_printed_as_text_never_run(project: Path) -> None:
+def test_script_in_a_plain_field_is_refused_at_its_line(project: Path) -> None:
+    # Printed escaped it would be harmless, but the client would read the tags: raw
+    # HTML is refused in every text, like in the Markdown ones (tests/test_text_gate.py).
     _set(project, "title", "<script>alert(1)</script> Hands")
-    path = build(project).built[0].path
-    pdf = path.read_bytes()
-    assert b"/JavaScript" not in pdf and b"/JS " not in pdf
-    # The streams are compressed, so the bytes prove nothing: read the text back. Printed
-    # as text means escaped; an unescaped <script> element would print nothing.
-    with pdfplumber.open(path) as doc:
-        text = doc.pages[0].extract_text()
-    assert "<script>alert(1)</script> Hands" in text
+    assert _problems(project) == [
+        f"{CONTENT}:1: title: raw HTML '<script>' is not allowed; write plain text (this "
+        "text has no formatting)"]
 
 
-def test_markup_in_a_plain_field_is_printed_literally(project: Path) -> None:
-    _set(project, "title", "<b>Hands</b> & <i>feet</i>")
+def test_markdown_in_a_plain_field_is_printed_literally(project: Path) -> None:
+    _set(project, "title", "**Hands** & [feet](https://x.example) < 5")
     with pdfplumber.open(build(project).built[0].path) as doc:
-        assert "<b>Hands</b> & <i>feet</i>" in doc.pages[0].extract_text()
+        assert "**Hands** & [feet](https://x.example) < 5" in doc.pages[0].extract_text()
 
 
 def test_unknown_content_language_is_blamed_on_the_content_file(project: Path) -> None:

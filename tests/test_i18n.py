@@ -127,5 +127,7 @@ def test_clinic_words_are_translated_or_reported(project: Path) -> None:
     with pytest.raises(RenderError) as caught:
         build(project, language="es")
     assert [p.format() for p in caught.value.problems] == [
-        "handouts.yaml:24: clinic.translations: no Spanish tagline for the clinic (add "
-        "clinic.translations.es)"]
+        "content/hand-self-massage.es.po: 1 text is not translated yet (clinic.tagline (not "
+        "in the file yet)); run 'handouts translate hand-self-massage es' and fill in the "
+        "msgstr lines, or preview with --draft (the clinic's words may go in handouts.yaml "
+        "instead, under clinic.translations.es)"]

@@ -184,6 +184,31 @@ def test_duplicate_entries_and_binary_po_are_located(project: Path) -> None:
             "as UTF-8 in your editor"]
 
 
+def test_po_whose_charset_does_not_match_its_bytes_is_refused(project: Path) -> None:
+    """A header saying ISO-8859-1 over a file saved as UTF-8 would turn every "é" into
+    "Ã©" in the PDF and in the file 'translate' writes back: refused at the charset's
+    line, and the file is left as it is."""
+    po = project / PO
+    edit(po, 'msgstr "ES A 3-minute hand massage you can do yourself"',
+         'msgstr "Un masaje de manos de 3 minutos que usted mismo puede hacer"')
+    edit(po, 'msgstr "ES Warm up"', 'msgstr "Caliéntelas"')
+    edit(po, "charset=utf-8", "charset=ISO-8859-1")
+    header, accented = line_of(po, "charset="), line_of(po, "Caliéntelas")
+    before = po.read_bytes()
+    for args in (("build", "--language", "es"), ("translate", "hand-self-massage", "es")):
+        assert problems(run(project, *args)) == [
+            f"{PO}:{header}: Content-Type: the header says charset=ISO-8859-1, but the file "
+            f"is saved as UTF-8 (first non-ASCII text at line {accented}); write "
+            "charset=UTF-8"]
+        assert po.read_bytes() == before
+    assert not (project / "output").exists()
+    # Saved in the charset it names, the same file is read as written.
+    po.write_bytes(before.decode("utf-8").encode("iso-8859-1"))
+    result = run(project, "build", "--language", "es")
+    assert result.exit_code == 0, result.stderr
+    assert "Caliéntelas" in pdf_text(project) and "CaliÃ" not in pdf_text(project)
+
+
 def test_po_with_bom_and_windows_line_endings_loads(project: Path) -> None:
     po = project / PO
     po.write_bytes(b"\xef\xbb\xbf" + po.read_bytes().replace(b"\n", b"\r\n"))

@@ -45,7 +45,8 @@ def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Pa
         "clients.csv:3: handout: is not a handout of this project (choose from "
         "hand-self-massage)",
         "clients.csv:4: paper: must be letter or a4",
-        "clients.csv:4: large_print: must be yes or no",
+        "clients.csv:4: large_print: must be yes or no (also sí/no, oui/non, ja/nein, "
+        "true/false, 1/0, x or empty)",
         "clients.csv:4: next_appointment: is not a date this file can read; write it as "
         "12/15/2026 or 2026-12-15",
     ]

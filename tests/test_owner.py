@@ -213,6 +213,8 @@ def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
     _set(root, "  postal_code: \"62701\"", "  postal_code: \"85281\"")
     _set(root, "  website: https://yourclinic.example\n", "")
     _set(root, "  booking_url: https://yourclinic.example/book\n", "")
+    _set(root, "  tagline: Massage and physiotherapy", "  tagline: Hands that help")
+    _set(root, "    region: IL", "    region: AZ")
     result = run("-C", str(root), "check", "--no-render")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -231,3 +233,26 @@ def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
         "handouts.yaml:4: warning: clinic.name: still the starter text 'Your Clinic Name'; "
         "put your clinic's name here",
         "0 error(s), 2 warning(s)"]
+
+
+def test_every_starter_value_init_writes_is_flagged(tmp_path: Path) -> None:
+    """Each clinic detail the starter writes is flagged while it is left as it is (the
+    tagline and 'region: IL' used to pass), read from the starter itself; the theme's
+    default colours and the general disclaimer may be kept."""
+    root = tmp_path / "new"
+    assert run("init", str(root), "--no-ask").exit_code == 0
+    result = run("-C", str(root), "check", "--no-render")
+    assert result.exit_code == 0, result.output
+    flagged = [line.split(": warning: ")[1].split(":")[0] for line in result.stdout.splitlines()
+               if line.startswith("handouts.yaml:")]
+    assert flagged == ["clinic.name", "clinic.tagline", "clinic.address.street",
+                       "clinic.address.city", "clinic.address.region",
+                       "clinic.address.postal_code", "clinic.phone", "clinic.email",
+                       "clinic.website", "clinic.booking_url"]
+    assert "handouts.yaml:9: warning: clinic.address.region: still the starter text 'IL'; " \
+           "put your clinic's state or region here (or delete it)" in result.stdout
+    assert "handouts.yaml:5: warning: clinic.tagline: still the starter text 'Massage and " \
+           "physiotherapy'; write your clinic's own line under its name, or delete it" \
+           in result.stdout
+    strict = run("-C", str(root), "check", "--no-render", "--strict")
+    assert strict.exit_code == 1

@@ -32,7 +32,9 @@ NAMES = ("after-your-massage", "breathing-to-relax", "desk-stretches", "foam-rol
 #: The one warning about a draft the project cannot fix in its content: the built-in
 #: Spanish theme words wait for a native speaker's review (like every built-in catalog).
 THEME_DRAFT = ("handouts/locale/es/LC_MESSAGES/handouts.po: warning: the Spanish theme words "
-               "are a draft that needs a native speaker's review (X-Review-Status)")
+               "are a draft that needs a native speaker's review (X-Review-Status); once a "
+               "native speaker has checked them, record it: handouts translate --theme es "
+               "--reviewed-by NAME")
 #: Where each library handout says it is starter text (after the 3-line header comment).
 STARTER_LINE = 4
 KNOWN = ("choose from all, none or " + ", ".join(NAMES)
@@ -53,7 +55,10 @@ def _clinic(root: Path, **replace: str) -> None:
         "  booking_url: https://yourclinic.example/book":
             "  booking_url: https://brighthands.example/book",
         "    street: 100 Main Street": "    street: 1250 East Apache Boulevard, Suite 104",
-        '    postal_code: "62701"': '    postal_code: "85281"', **replace}.items():
+        '    postal_code: "62701"': '    postal_code: "85281"',
+        "    region: IL": "    region: AZ",
+        "  tagline: Massage and physiotherapy\n": "  tagline: Massage and physiotherapy in Tempe\n",
+        **replace}.items():
         assert old in text
         text = text.replace(old, new)
     config.write_text(text, encoding="utf-8")

@@ -75,6 +75,23 @@ BROKEN: dict[str, tuple[str, Callable[[], bytes], str]] = {
         "resources are off"),
     "svg-use-outside": ("pic.svg", lambda: SVG.format('<use href="../../other.svg#x"/>').encode(),
                         "its <use> refers to ../../other.svg#x in another file"),
+    "svg-style-import-file": ("pic.svg", lambda: SVG.format(
+        "<style>@import url(file:///etc/hostname);</style>").encode(),
+        "its <style> imports file:///etc/hostname, which was refused: it is outside the "
+        "project folder"),
+    "svg-style-import-https": ("pic.svg", lambda: SVG.format(
+        '<style>@import "https://example.com/x.css";</style>').encode(),
+        "its <style> imports https://example.com/x.css, which was refused: remote resources "
+        "are off"),
+    "svg-style-import-inside": ("pic.svg", lambda: SVG.format(
+        "<style>@import url(../one.yaml);</style>").encode(),
+        "its <style> imports {folder}/one.yaml, which the PDF engine cannot do inside an "
+        "SVG; copy those rules into the SVG's own <style>"),
+    "svg-style-font": ("pic.svg", lambda: SVG.format(
+        "<style>@font-face { font-family: Q; src: url('file:///etc/hostname'); }</style>"
+        '<text font-family="Q">x</text>').encode(),
+        "its <style> loads a font from file:///etc/hostname, which was refused: it is "
+        "outside the project folder"),
     "svg-not-xml": ("pic.svg", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><rect></svg>',
                     "it is not a well-formed SVG file (mismatched tag"),
     "png-truncated": ("pic.png", lambda: _cut(_noise("PNG")),
@@ -138,6 +155,7 @@ def test_a_broken_step_image_fails_the_same_way_at_every_verbosity(
     image, make, reason = BROKEN[case]
     root = _project(tmp_path, image, make())
     url = (root / "content" / "images" / image).as_uri()
+    reason = reason.format(folder=(root / "content").as_uri())
     expected = (f"{CONTENT}:{IMAGE_LINE}: steps[1].image: refused to load {url}: {reason}")
     for flags in VERBOSITIES:
         result = _run(fresh_logging, root, "build", *flags)

@@ -135,3 +135,21 @@ def test_output_folder_must_stay_inside_the_project(project: Path, folder: str) 
     assert _problems(project) == [
         f"handouts.yaml:26: defaults.output: '{folder}' must be a folder inside the project, "
         "e.g. output (use --out to write elsewhere)"]
+
+
+@pytest.mark.parametrize(("written", "archive"), [
+    ("true", True), ("yes", True), ("ja", True), ("sí", True), ("oui", True), ("'1'", True),
+    ("x", True), ("false", False), ("nein", False), ("non", False), ("'0'", False)])
+def test_yes_no_settings_read_the_clinics_words(project: Path, written: str,
+                                                archive: bool) -> None:
+    """defaults.archive reads yes and no like the client CSV does (one shared reader)."""
+    edit(project, "handouts.yaml", "  output: output", f"  output: output\n  archive: {written}")
+    loaded, _ = load(project)
+    assert loaded.config.defaults.archive is archive
+
+
+def test_a_yes_no_setting_says_which_words_it_takes(project: Path) -> None:
+    edit(project, "handouts.yaml", "  output: output", "  output: output\n  archive: maybe")
+    assert _problems(project) == [
+        "handouts.yaml:27: defaults.archive: must be yes or no (also sí/no, oui/non, ja/nein, "
+        "true/false, 1/0, x or empty)"]

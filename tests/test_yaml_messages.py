@@ -133,3 +133,87 @@ def test_excerpt_printed_under_the_message(tmp_path: Path) -> None:
         "        primary: #7A3E6C",
         "                 ^",
     ]
+
+
+#: Characters a YAML reader refuses, and encodings it cannot read: each one given as
+#: ``file:line:`` in plain words, never the parser's "position N of <unicode string>".
+READER_CASES = [
+    pytest.param(CONFIG, b"  tagline: Massage and physiotherapy",
+                 b"  tagline: Massage\x07 and physiotherapy",
+                 ["handouts.yaml:5: contains an invisible control character (U+0007), which "
+                  "YAML does not allow; delete it (text copied from another program often "
+                  "brings one along)"],
+                 "      tagline: Massage? and physiotherapy\n                      ^",
+                 id="bell-in-config"),
+    pytest.param(CONTENT, b"    text: Do the same steps on your other hand.",
+                 b"    text: Do the \x1b[1msame\x1b[0m steps on your other hand.",
+                 ["content/hand-self-massage.yaml:21: contains an invisible control character "
+                  "(U+001B), which YAML does not allow; delete it (text copied from another "
+                  "program often brings one along)"],
+                 "        text: Do the ?[1msame?[0m steps on your other hand.\n"
+                 "                     ^", id="escape-codes-in-content"),
+    pytest.param(CONTENT, b"summary: A short", "summary: A short \u0085\u009f".encode(),
+                 ["content/hand-self-massage.yaml:6: contains an invisible control character "
+                  "(U+009F), which YAML does not allow; delete it (text copied from another "
+                  "program often brings one along)"],
+                 "    summary: A short ?? self-massage for tired hands and fingers.\n"
+                 "                      ^", id="c1-control"),
+    pytest.param(CONTENT, b"title: A 3", "title: A \ufffe3".encode(),
+                 ["content/hand-self-massage.yaml:2: contains a character that is not text "
+                  "(U+FFFE), which YAML does not allow; delete it (text copied from another "
+                  "program often brings one along)"],
+                 "    title: A ?3-minute hand massage you can do yourself\n"
+                 "             ^", id="non-character"),
+    pytest.param(CONFIG, None, "utf-16",
+                 ["handouts.yaml:1: is UTF-16 text, not UTF-8; save it as UTF-8 in your "
+                  "editor"], "", id="utf-16"),
+    pytest.param(CONFIG, None, "utf-16-le",
+                 ["handouts.yaml:1: contains NUL characters: the file looks like UTF-16 "
+                  "('Unicode text'); save it as UTF-8 in your editor"], "",
+                 id="utf-16-without-bom"),
+    pytest.param(CONTENT, None, "latin-1",
+                 ["content/hand-self-massage.yaml:2: is not UTF-8 text; save it as UTF-8 in "
+                  "your editor"], "", id="latin-1"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "messages", "shown"), READER_CASES)
+def test_reader_errors_are_given_by_line_in_plain_words(
+        tmp_path: Path, file: str, old: bytes | None, new: bytes | str, messages: list[str],
+        shown: str) -> None:
+    root = tmp_path / "p"
+    init_project(root)
+    path = root / file
+    raw = path.read_bytes()
+    if old is None:  # the whole file in another encoding
+        text = raw.decode("utf-8")
+        if new == "latin-1":
+            text = text.replace("A 3-minute", "Un café de 3-minute")
+        raw = text.encode(str(new))
+    else:
+        assert isinstance(new, bytes) and old in raw
+        raw = raw.replace(old, new, 1)
+    path.write_bytes(raw)
+    problems: list[Problem] = []
+    if file == CONFIG:
+        load_config(root, problems, LineMap())
+    else:
+        load_document(path.stem, path, file, problems)
+    assert [p.format() for p in problems] == messages
+    assert problems[0].excerpt == shown
+    assert not any("position" in p.message or "unicode string" in p.message for p in problems)
+
+
+def test_many_lines_with_control_characters_are_summed_up(tmp_path: Path) -> None:
+    root = tmp_path / "p"
+    init_project(root)
+    path = root / CONTENT
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(line + "\x0c" if 12 < number < 21 else line
+                              for number, line in enumerate(lines, 1)) + "\n",
+                    encoding="utf-8")
+    problems: list[Problem] = []
+    load_document(path.stem, path, CONTENT, problems)
+    assert [(p.line, p.message.split(" (")[0]) for p in problems] == [
+        *[(number, "contains an invisible control character") for number in range(13, 18)],
+        (18, "and 3 more line(s) with such characters")]

@@ -30,13 +30,13 @@ from handouts.commands.init import ClinicDetails, init_project, phone_problem
 from handouts.commands.listing import list_handouts
 from handouts.commands.merge import merge as run_merge
 from handouts.commands.translate import update_translation
-from handouts.errors import HandoutsError
+from handouts.errors import HandoutsError, Problem
 from handouts.project.config import load_config
 from handouts.project.sourcefile import LineMap
 from handouts.variants.clients import Client
 from handouts.variants.dates import date_locale, parse_date
 from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import start_theme_catalog
+from handouts.variants.i18n import language_name, review_theme_catalog, start_theme_catalog
 from handouts.variants.plan import GENERAL
 
 
@@ -334,15 +334,32 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
                    "done: removes its fuzzy flag. Repeat for more fields.")
 @click.option("--accept-all", is_flag=True,
               help="Mark every reviewed out-of-date (fuzzy) translation done.")
+@click.option("--reviewed-by", "reviewer", metavar="NAME", default=None,
+              help="With --theme LANGUAGE: record that NAME (a native speaker) reviewed the "
+                   "theme's words in that language, as printed, in locale/LANGUAGE.po.")
 @pass_state
 def translate(state: _State, handout: str | None, language: str | None,
-              theme_language: str | None, accept: tuple[str, ...], accept_all: bool) -> None:
+              theme_language: str | None, accept: tuple[str, ...], accept_all: bool,
+              reviewer: str | None) -> None:
     """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in
-    (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po)."""
+    (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po, and with
+    --reviewed-by NAME record their review)."""
+    if reviewer is not None and theme_language is None:
+        raise click.UsageError("--reviewed-by records the review of the theme's words: "
+                               "handouts translate --theme LANGUAGE --reviewed-by NAME")
     if theme_language is not None:
         if handout or language or accept or accept_all:
             raise click.UsageError("--theme takes only the language: handouts translate "
                                    "--theme LANGUAGE")
+        if reviewer is not None:
+            review = review_theme_catalog(state.root.resolve(), theme_language, reviewer,
+                                          dt.date.today())
+            filled = f"; {review.added} taken from the built-in catalog as printed" \
+                if review.added else ""
+            state.say(f"recorded in {review.path.relative_to(state.root.resolve()).as_posix()}"
+                      f": the {language_name(theme_language)} theme words ({review.words}) "
+                      f"were reviewed by {' '.join(reviewer.split())}{filled}")
+            return
         path, count = start_theme_catalog(state.root, theme_language)
         state.say(f"created {path.relative_to(state.root).as_posix()} ({count} theme words "
                   "to translate)")
@@ -369,17 +386,20 @@ def translate(state: _State, handout: str | None, language: str | None,
 def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: str,
                   no_render: bool, quick: bool) -> None:
     """Check reading level, plain words, contrast, images, safety, page fit and reviews."""
-    report = run_check(state.root, handout, render=not no_render, quick=quick)
+    try:
+        report = run_check(state.root, handout, render=not no_render, quick=quick)
+    except HandoutsError as error:
+        if fmt != "json":
+            raise
+        # A job reading JSON must get JSON whatever happened: the project could not be
+        # loaded, so there is nothing covered and every problem is a load problem.
+        click.echo(_check_json(False, None, error.problems, [], []))
+        raise click.exceptions.Exit(error.exit_code) from None
     failed = report.errors(strict)
     coverage = report.coverage
     if fmt == "json":
-        click.echo(json.dumps({
-            "ok": not failed,
-            "coverage": coverage.as_json() if coverage else None,
-            "problems": [{"path": p.path, "line": p.line, "field": p.field,
-                          "severity": p.severity.value, "message": p.message}
-                         for p in report.problems],
-            "grades": report.grades, "pages": report.pages}, indent=2))
+        click.echo(_check_json(not failed, coverage.as_json() if coverage else None,
+                               report.problems, report.grades, report.pages))
     else:
         if coverage is not None:  # first: what a pass (or a failure) is about
             state.say(coverage.describe())
@@ -392,6 +412,16 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
         state.say(f"{errors} error(s), {warnings} warning(s)")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _check_json(ok: bool, coverage: dict[str, Any] | None, problems: list[Problem],
+                grades: list[dict[str, Any]], pages: list[dict[str, Any]]) -> str:
+    """The one JSON object of ``check --format json``, for a report or a load failure."""
+    return json.dumps({
+        "ok": ok, "coverage": coverage,
+        "problems": [{"path": p.path, "line": p.line, "field": p.field,
+                      "severity": p.severity.value, "message": p.message} for p in problems],
+        "grades": grades, "pages": pages}, indent=2)
 
 
 @cli.command("list")

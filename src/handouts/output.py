@@ -38,12 +38,30 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_new(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` (atomically) unless something is already there.
+    """Write ``data`` to ``path`` unless something is already there; whether it wrote.
 
-    Returns whether it was written. For copying starter files into a project: the
-    clinic's own file always wins, and is left byte for byte as it was.
+    For copying starter files into a project (``init``, ``add``): the clinic's own file
+    always wins and is left byte for byte as it was. Exclusive, so nothing is written
+    over a file, or through a link (dangling or not), even one that appears meanwhile;
+    and atomic, so a crash leaves the whole file or none (a hard link of a finished
+    temporary file; on a file system without hard links, an exclusive create).
     """
-    if path.exists() or path.is_symlink():
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(path):
         return False
-    write_atomic(path, data)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new.tmp")
+    try:
+        temporary.write_bytes(data)
+        try:
+            os.link(temporary, path)  # fails if anything is at path, a link included
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (FAT, some network shares)
+            try:
+                with open(path, "xb") as handle:
+                    handle.write(data)
+            except FileExistsError:
+                return False
+    finally:
+        temporary.unlink(missing_ok=True)
     return True

@@ -40,6 +40,7 @@ from handouts.variants.i18n import (
     DOMAIN,
     LOCALE_DIR,
     SOURCE_LANGUAGE,
+    clinic_texts,
     language_name,
     translate,
     translation_path,
@@ -241,10 +242,17 @@ class GlyphCheck:
             return
         po = translation_path(document.path, language)
         display = f"content/{po.name}"
-        handout = translate(document.handout, po, display, language).handout
+        config = self.project.config
+        result = translate(document.handout, po, display, language,
+                           clinic=clinic_texts(config.clinic, language,
+                                               config.defaults.language))
+        handout = result.handout
         if handout is None:
             return  # the missing translation is reported by the translation step
         lines = _po_lines(po, po.stat().st_mtime_ns)
+        for loc, text in result.clinic.items():  # the clinic's words the file translates
+            self._report(display, lines.get(format_loc(loc)), format_loc(loc), text,
+                         language)
         for loc, text in printed_fields(handout):
             field = format_loc(loc)
             if field in lines:  # a translated text: point at the .po entry
@@ -271,10 +279,10 @@ class GlyphCheck:
             (("clinic", "email"), clinic.email),
             (("clinic", "website"), clinic.website),
             (("clinic", "booking_url"), clinic.booking_url)]
-        for key in ("tagline", "disclaimer", "hours"):
+        for key in ("tagline", "disclaimer", "hours", "name"):
             if words is not None and getattr(words, key):
                 fields.append((("clinic", "translations", language, key), getattr(words, key)))
-            else:
+            elif key != "name":  # the name itself is checked above
                 fields.append((("clinic", key), getattr(clinic, key)))
         # Every location's own details are printed on that location's pages.
         for name, place in clinic.locations.items():
@@ -289,11 +297,12 @@ class GlyphCheck:
                 ((*at, "phone"), clinic.at(name).phone_display),
                 ((*at, "email"), place.email),
                 ((*at, "booking_url"), place.booking_url)]
-            if own is not None and own.hours:
-                fields.append((("clinic", "translations", language, "locations", name, "hours"),
-                               own.hours))
-            else:
-                fields.append(((*at, "hours"), place.hours))
+            for key in ("hours", "name_suffix"):
+                if own is not None and getattr(own, key):
+                    fields.append((("clinic", "translations", language, "locations", name,
+                                    key), getattr(own, key)))
+                elif key == "hours":  # the name_suffix itself is checked above
+                    fields.append(((*at, "hours"), place.hours))
         for loc, text in fields:
             if text:
                 self._report(CONFIG_NAME, self.project.lines.line_of(loc), format_loc(loc),

@@ -1,6 +1,7 @@
-"""Text from the starter project still in a real project: the clinic's name, phone, email
-and address that ``handouts init`` put there as examples, the sample handout, and
-handouts from the starter library (``handouts add``) that the clinic has not reviewed.
+"""Text from the starter project still in a real project: every clinic detail that
+``handouts init`` put there as an example (name, tagline, address, phone, email, web
+addresses), the sample handout and its reviewer, and handouts from the starter library
+(``handouts add``) that the clinic has not reviewed.
 
 The starter text is read from the skeleton ``init`` copies and from the library ``add``
 copies (never a hand-written copy), so the check follows them when they change.
@@ -9,7 +10,7 @@ copies (never a hand-written copy), so the check follows them when they change.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,25 @@ from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.sourcefile import format_loc, read_yaml
 
-#: The config fields a clinic must make its own, and what belongs there.
-CONFIG_FIELDS: dict[tuple[str, ...], str] = {
-    ("clinic", "name"): "put your clinic's name here",
-    ("clinic", "phone"): "put your clinic's phone number here",
-    ("clinic", "email"): "put your clinic's email address here",
-    ("clinic", "website"): "put your clinic's web address here",
-    ("clinic", "booking_url"): "put your clinic's booking page here",
-    ("clinic", "address", "street"): "put your clinic's street address here",
-    ("clinic", "address", "postal_code"): "put your clinic's postal code here",
+#: What belongs in each of the starter's clinic fields, for the message. Every text
+#: value under ``clinic:`` in the starter's handouts.yaml is checked (see
+#: :func:`_skeleton`); a field missing here gets a generic hint.
+HINTS: dict[str, str] = {
+    "name": "put your clinic's name here",
+    "tagline": "write your clinic's own line under its name, or delete it",
+    "street": "put your clinic's street address here",
+    "city": "put your clinic's city here",
+    "region": "put your clinic's state or region here (or delete it)",
+    "postal_code": "put your clinic's postal code here",
+    "phone": "put your clinic's phone number here",
+    "email": "put your clinic's email address here",
+    "website": "put your clinic's web address here",
+    "booking_url": "put your clinic's booking page here",
 }
+#: Starter values a clinic may well keep, so they are not flagged: the theme's default
+#: colours (a design choice, equal to what no ``colors:`` at all gives) and the general
+#: disclaimer (sound wording for any clinic; this repository's example prints it as is).
+KEPT: tuple[tuple[str, ...], ...] = (("clinic", "colors"), ("clinic", "disclaimer"))
 #: Content fields: who signed the sample handout's review.
 CONTENT_FIELDS: dict[tuple[str, ...], str] = {
     ("review", "reviewer"): "put the name of the person who reviewed this handout",
@@ -53,15 +63,29 @@ def _at(data: Any, loc: tuple[str, ...]) -> Any:
     return data
 
 
+def _leaves(data: Any, loc: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every scalar value under ``data``, with its location."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _leaves(value, (*loc, str(key)))
+    elif not isinstance(data, list):
+        yield loc, data
+
+
 @functools.cache
 def _skeleton() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str], dict[str, bytes]]:
-    """The starter's config values, content values and sample handout files."""
+    """The starter's config values, content values and sample handout files.
+
+    The config values are every text value ``init`` writes under ``clinic:`` (so a field
+    added to the starter is checked without a change here), except :data:`KEPT`.
+    """
     problems: list[Problem] = []
     config = read_yaml(SKELETON_DIR / CONFIG_NAME, CONFIG_NAME, problems)
     samples = {p.name: p.read_bytes() for p in (SKELETON_DIR / "content").glob("*.yaml")}
     content = [read_yaml(SKELETON_DIR / "content" / name, name, problems) for name in samples]
-    config_values = {loc: str(_at(config.data, loc)) for loc in CONFIG_FIELDS
-                     if config is not None and _at(config.data, loc) is not None}
+    clinic = config.data.get("clinic") if config is not None else None
+    config_values = {loc: str(value) for loc, value in _leaves(clinic, ("clinic",))
+                     if value is not None and not any(loc[:len(k)] == k for k in KEPT)}
     content_values = {loc: str(_at(c.data, loc)) for c in content if c is not None
                       for loc in CONTENT_FIELDS if _at(c.data, loc) is not None}
     return config_values, content_values, samples
@@ -93,8 +117,8 @@ def starter_problems(project: Project, documents: Iterable[Document]) -> list[Pr
     if source is not None:
         for loc, value in config_values.items():
             if str(_at(source.data, loc)) == value:
-                found.append(_warning(CONFIG_NAME, source.lines.line_of(loc), loc, value,
-                                      CONFIG_FIELDS[loc]))
+                hint = HINTS.get(loc[-1], f"put your clinic's own {loc[-1]} here")
+                found.append(_warning(CONFIG_NAME, source.lines.line_of(loc), loc, value, hint))
     for doc in documents:
         if doc.handout.starter:  # one warning says it all, the review fields included
             found.append(Problem(doc.display, doc.lines.line_of(("starter",)), "starter",

@@ -24,6 +24,7 @@ from handouts.render.compose import compose
 from handouts.render.render import max_pages, render_page
 from handouts.render.theme import mix, palette
 from handouts.variants.i18n import (
+    clinic_texts,
     language_name,
     progress,
     review_problems,
@@ -544,7 +545,8 @@ def translation_progress(project: Project, documents: list[Document],
         for language in translation_languages(doc):
             po = translation_path(doc.path, language)
             display = f"content/{po.name}"
-            done = progress(doc.handout, po, display, language)
+            done = progress(doc.handout, po, display, language, clinic_texts(
+                project.config.clinic, language, project.config.defaults.language))
             if done is None or done.complete:
                 continue
             needed = (doc.name, language) in batched

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,24 +112,64 @@ def init_project(directory: Path, *, with_theme: bool = False,
     notes = [directory / name for name in FOLDER_NOTES] if folders else []
     theme_targets = [directory / "templates" / name for name in _COMMENTS] if with_theme else []
     handouts = [directory / "content" / name for h in chosen for name in h.files]
-    clashes = [t for t in targets + notes + theme_targets + handouts if t.exists()]
-    if clashes:
-        raise HandoutsError([Problem(str(t), None, "", "already exists; init never overwrites "
-                                     "files (use an empty folder)") for t in clashes])
+    every = targets + notes + theme_targets + handouts + [directory / "templates"]
+    refused = _leads_out(directory, every)
+    # A dangling link is "already there" too: writing through it would create its target.
+    clashes = [t for t in every[:-1] if os.path.lexists(t) and str(t) not in refused]
+    problems = [Problem(str(t), None, "", "already exists; init never overwrites files (use "
+                        "an empty folder)") for t in clashes]
+    problems += [Problem(where, None, "", why) for where, why in refused.items()]
+    if problems:
+        raise HandoutsError(problems)
     for source, target in zip(sources, targets, strict=True):
-        data = source.read_bytes()
         if source == SKELETON_DIR / "handouts.yaml":
-            text = _fill(data.decode("utf-8"), details)
-            data = (_with_library_words(text) if chosen else text).encode("utf-8")
-        write_new(target, data)
+            text = _fill(source.read_text(encoding="utf-8"), details)
+            _create(target, (_with_library_words(text) if chosen else text).encode())
+        else:
+            _create(target, source.read_bytes())
     for target, text in zip(notes, FOLDER_NOTES.values(), strict=False):
-        write_new(target, text.encode("utf-8"))
+        _create(target, text.encode())
     (directory / "templates").mkdir(parents=True, exist_ok=True)
     for target in theme_targets:
         start, end = _COMMENTS[target.name]
         header = f"{start}\n{THEME_COPY_HEADER.format(name=target.name)}\n{end}\n"
         original = (THEME_DIR / target.name).read_text(encoding="utf-8")
-        write_new(target, (header + original).encode("utf-8"))
+        _create(target, (header + original).encode())
     # The same copy as 'handouts add' (pictures in the new project's colours).
     added = add_handouts(directory, chosen).added if chosen else []
     return targets + notes + theme_targets + [directory / path for path in added]
+
+
+def _leads_out(directory: Path, targets: list[Path]) -> dict[str, str]:
+    """Targets (or folders on their way) that are links out of ``directory``, each once,
+    with the reason: init writes only inside the folder it was given.
+
+    ``directory`` itself may be a link (the user named it); below it, a link that points
+    elsewhere, or nowhere, would make init write outside the folder.
+    """
+    root = directory.resolve()
+    found: dict[str, str] = {}
+    for target in targets:
+        for part in [*reversed(target.relative_to(directory).parents[:-1]), None]:
+            path = target if part is None else directory / part
+            if not path.is_symlink():
+                continue
+            try:
+                inside = path.resolve(strict=True).is_relative_to(root)
+            except (OSError, RuntimeError):  # dangling, or a loop
+                inside = False
+            if not inside:
+                found.setdefault(str(path), (
+                    f"is a link to a place outside {directory}; init never follows links out "
+                    "of the folder (remove the link, or use an empty folder)"))
+            break
+    return found
+
+
+def _create(target: Path, data: bytes) -> None:
+    """Write a new file; never through a link, never over an existing file (one that
+    appeared after the checks above included)."""
+    if not write_new(target, data):
+        raise HandoutsError([Problem(str(target), None, "", (
+            "appeared while init was writing; init never overwrites files (use an empty "
+            "folder)"))])

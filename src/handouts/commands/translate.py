@@ -9,6 +9,7 @@ from handouts.commands.build import load
 from handouts.errors import HandoutsError, Problem
 from handouts.variants.i18n import (
     CatalogUpdate,
+    clinic_texts,
     is_known_language,
     translation_path,
     update_catalog,
@@ -49,10 +50,13 @@ def update_translation(root: Path, handout: str, language: str, *,
     if not is_known_language(language):
         raise HandoutsError([Problem("", None, "language",
                                      f"'{language}' is not a language code such as es or fr")])
-    _, documents = load(root, (handout,))
+    project, documents = load(root, (handout,))
     document = documents[0]
     po = translation_path(document.path, language)
     display = f"content/{po.name}"
+    # The clinic's words that handouts.yaml leaves untranslated go in the file too, so
+    # the translator sees every text the handout prints.
+    clinic = clinic_texts(project.config.clinic, language, project.config.defaults.language)
     update = update_catalog(document.handout, po, language, display, accept=accept,
-                            accept_all=accept_all)
+                            accept_all=accept_all, clinic=clinic)
     return TranslationUpdate(po, display, update)

@@ -19,7 +19,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 
 from handouts.errors import Problem
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
-from handouts.project.schema import Model, Text, alt_text_for, validate
+from handouts.project.schema import Model, PlainText, Text, YesNo, alt_text_for, validate
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
@@ -40,10 +40,10 @@ def check_web_url(value: str) -> str:
 class Address(Model):
     """Postal address printed in the footer."""
 
-    street: Text | None = None
-    city: Text
-    region: Text | None = None
-    postal_code: Text | None = None
+    street: PlainText | None = None
+    city: PlainText
+    region: PlainText | None = None
+    postal_code: PlainText | None = None
 
     def one_line(self) -> str:
         """``123 Main St, Mesa, AZ 85201`` with missing parts left out."""
@@ -73,18 +73,22 @@ class Colors(Model):
 class LocationText(Model):
     """One location's words in another language."""
 
-    hours: Text | None = None
-    logo_alt: Text | None = None
+    hours: PlainText | None = None
+    logo_alt: PlainText | None = None
+    #: The location's name (``name_suffix``) in this language; a name may stay as it is.
+    name_suffix: PlainText | None = None
 
 
 class ClinicText(Model):
     """The clinic's words in another language (the name and contact details stay as they are)."""
 
-    tagline: Text | None = None
-    disclaimer: Text | None = None
-    logo_alt: Text | None = None
+    tagline: PlainText | None = None
+    disclaimer: PlainText | None = None
+    logo_alt: PlainText | None = None
     #: The opening hours (of a single-location clinic) in this language.
-    hours: Text | None = None
+    hours: PlainText | None = None
+    #: The clinic's name in this language; a name may stay as it is (the default).
+    name: PlainText | None = None
     #: Each location's words: ``locations: {north: {hours: ...}}``.
     locations: dict[Text, LocationText] = {}
 
@@ -154,37 +158,37 @@ class Location(_Contact):
     clinic's on that location's handouts."""
 
     #: Added after the clinic's name, e.g. ``Downtown`` → "Massage Mesa Downtown".
-    name_suffix: Text | None = None
+    name_suffix: PlainText | None = None
     address: Address
     #: Region the phone number is written for; default: the clinic's ``phone_region``.
     phone_region: str | None = None
     phone: Text
-    email: Text | None = None
-    booking_url: Text | None = None
+    email: PlainText | None = None
+    booking_url: PlainText | None = None
     logo: Text | None = None
-    logo_alt: Text | None = Field(default=None, validate_default=True)
+    logo_alt: PlainText | None = Field(default=None, validate_default=True)
     #: Opening hours, short: ``Mon–Fri 8–18, Sat 9–13`` (translate under
     #: ``clinic.translations.LANG.locations.NAME.hours``).
-    hours: Text | None = None
+    hours: PlainText | None = None
 
 
 class Clinic(_Contact):
     """Who the handout is from; shown in the header and on every page's footer."""
 
-    name: Text
-    tagline: Text | None = None
+    name: PlainText
+    tagline: PlainText | None = None
     address: Address
     phone_region: str = "US"
     phone: Text
-    email: Text | None = None
-    website: Text | None = None
-    booking_url: Text | None = None
+    email: PlainText | None = None
+    website: PlainText | None = None
+    booking_url: PlainText | None = None
     logo: Text | None = None
-    logo_alt: Text | None = Field(default=None, validate_default=True)
+    logo_alt: PlainText | None = Field(default=None, validate_default=True)
     colors: Colors = Colors()
-    disclaimer: Text | None = None
+    disclaimer: PlainText | None = None
     #: Opening hours, short (printed in the contact box when set).
-    hours: Text | None = None
+    hours: PlainText | None = None
     #: ``es: {tagline: ..., disclaimer: ..., logo_alt: ...}`` for translated handouts.
     translations: dict[Text, ClinicText] = {}
     #: A clinic group's locations (``NAME: {address, phone, ...}``); none: one location.
@@ -204,14 +208,35 @@ class Clinic(_Contact):
         return {**data, "locations": locations}
 
     def in_language(self, language: str, source: str) -> tuple[Clinic, list[str]]:
-        """This clinic with its words in ``language``, and the fields with no translation."""
+        """This clinic with its words in ``language``, and the fields with no translation
+        (a name may stay as it is: never missing)."""
         if language == source:
             return self, []
         words = self.translations.get(language) or ClinicText()
         fields = ("tagline", "disclaimer", "logo_alt", "hours")
         missing = [f for f in fields if getattr(self, f) and not getattr(words, f)]
-        update = {f: getattr(words, f) for f in fields if getattr(words, f)}
+        update = {f: getattr(words, f) for f in (*fields, "name") if getattr(words, f)}
         return self.model_copy(update=update), missing
+
+    def with_words(self, language: str, words: dict[tuple[str | int, ...], str]) -> Clinic:
+        """This clinic with more of its words in ``language``, from a translation file:
+        ``{("clinic", "tagline"): ..., ("clinic", "locations", "north", "hours"): ...}``
+        fills what ``clinic.translations`` leaves out (its own entries win)."""
+        if not words:
+            return self
+        current = self.translations.get(language) or ClinicText()
+        update: dict[str, object] = {}
+        places = dict(current.locations)
+        for loc, value in words.items():
+            if len(loc) == 2 and not getattr(current, str(loc[1])):
+                update[str(loc[1])] = value
+            elif len(loc) == 4:
+                own = places.get(str(loc[2])) or LocationText()
+                if not getattr(own, str(loc[3])):
+                    places[str(loc[2])] = own.model_copy(update={str(loc[3]): value})
+        update["locations"] = places
+        return self.model_copy(update={"translations": {
+            **self.translations, language: current.model_copy(update=update)}})
 
     def at(self, location: str | None) -> Clinic:
         """This clinic as printed for ``location``: the location's values replace the
@@ -231,9 +256,13 @@ class Clinic(_Contact):
         translations = {}
         for language, words in self.translations.items():
             own = words.locations.get(location) or LocationText()
+            name = words.name  # the clinic's own name in this language, if it has one
+            if place.name_suffix and (words.name or own.name_suffix):
+                name = f"{words.name or self.name} {own.name_suffix or place.name_suffix}"
             translations[language] = words.model_copy(update={
                 "hours": own.hours if place.hours else words.hours,
-                "logo_alt": own.logo_alt if place.logo else words.logo_alt})
+                "logo_alt": own.logo_alt if place.logo else words.logo_alt,
+                "name": name})
         update["translations"] = translations
         return self.model_copy(update=update)
 
@@ -279,7 +308,7 @@ class Defaults(Model):
     #: Seconds one PDF may take before it is given up as broken (0: no limit).
     render_timeout: Annotated[float, Field(ge=0)] = 60
     #: ``true``: write archival PDF/A-3u (for patient records) instead of PDF/UA-1.
-    archive: bool = False
+    archive: YesNo = False
 
 
 PrintSize = Literal["standard", "large"]
@@ -326,16 +355,16 @@ class Checks(Model):
 class AudienceText(Model):
     """An audience's label and description in one language."""
 
-    label: Text
-    description: Text | None = None
+    label: PlainText
+    description: PlainText | None = None
 
 
 class Audience(Model):
     """A group of readers with their own version of each handout (see ``except``/``audiences``
     in content files)."""
 
-    label: Text
-    description: Text | None = None
+    label: PlainText
+    description: PlainText | None = None
     #: The label and description in other languages: ``es: {label: ..., description: ...}``.
     translations: dict[Text, AudienceText] = {}
     #: Reading-grade limits for this audience's versions (default: ``checks.reading_grade``).

@@ -25,24 +25,19 @@ from pydantic import (
 from handouts.errors import Problem, Severity
 from handouts.project import markdown
 from handouts.project.config import check_web_url
-from handouts.project.schema import Model, Text, alt_text_for, validate
+from handouts.project.schema import (
+    MarkdownText,
+    Model,
+    PlainText,
+    Text,
+    alt_text_for,
+    validate,
+)
 from handouts.project.sourcefile import LineMap, format_loc, nearest_date, read_yaml
 
 #: Handout names become file names; keep them boring and safe everywhere.
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"}
-
-#: Fields that hold inline Markdown; validated for raw HTML and unsafe links.
-MarkdownText = Annotated[Text, "markdown"]
-
-
-def _check_markdown(value: Any) -> Any:
-    if isinstance(value, str):
-        found = markdown.problems_in(value)
-        if found:
-            raise ValueError(found[0])
-    return value
-
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
@@ -118,19 +113,15 @@ class Item(Tagged):
         # A plain string is the common case; the mapping form leaves room for options.
         return {"text": data} if isinstance(data, str) else data
 
-    _md = field_validator("text")(classmethod(lambda cls, v: _check_markdown(v)))
-
 
 class Step(Tagged):
     """One technique step; shown numbered, in order."""
 
-    title: Text | None = None
+    title: PlainText | None = None
     text: MarkdownText
     tip: MarkdownText | None = None
     image: Text | None = None
-    alt: Text | None = Field(default=None, validate_default=True)
-
-    _md = field_validator("text", "tip")(classmethod(lambda cls, v: _check_markdown(v)))
+    alt: PlainText | None = Field(default=None, validate_default=True)
 
     @field_validator("image")
     @classmethod
@@ -170,18 +161,16 @@ class Precautions(Model):
 class Benefit(Tagged):
     """Why the technique helps: a short title and one sentence."""
 
-    title: Text
+    title: PlainText
     text: MarkdownText
-
-    _md = field_validator("text")(classmethod(lambda cls, v: _check_markdown(v)))
 
 
 class Source(Model):
     """Where the information came from; printed in small type."""
 
-    title: Text
-    publisher: Text | None = None
-    url: Text | None = None
+    title: PlainText
+    publisher: PlainText | None = None
+    url: PlainText | None = None
 
     @field_validator("url")
     @classmethod
@@ -193,16 +182,16 @@ class Review(Model):
     """Who last checked the handout, and when."""
 
     reviewed: Day
-    reviewer: Text
+    reviewer: PlainText
 
 
 class Handout(Model):
     """A whole handout as written in ``content/<name>.yaml``."""
 
-    title: Text
+    title: PlainText
     intro: MarkdownText
-    summary: Text | None = None
-    keywords: list[Text] = []
+    summary: PlainText | None = None
+    keywords: list[PlainText] = []
     language: Text = "en"
     you_need: list[Item] = []
     steps: Annotated[list[Step], Field(min_length=1)]
@@ -219,8 +208,6 @@ class Handout(Model):
     #: ``shrink``: step the text size down (never below 11 pt, 18 pt in large print)
     #: until the handout fits in ``max_pages``.
     fit: Literal["none", "shrink"] = "none"
-
-    _md = field_validator("intro")(classmethod(lambda cls, v: _check_markdown(v)))
 
     @property
     def subject(self) -> str:

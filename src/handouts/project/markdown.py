@@ -1,4 +1,13 @@
-"""Inline Markdown for text fields: **bold**, *italic* and [links](https://...), nothing else.
+"""The one gate for printed text: inline Markdown (**bold**, *italic* and
+[links](https://...)) where it is documented, plain text everywhere else.
+
+Every text that reaches a page passes :func:`text_problems` when it is loaded (content
+and its translations, the clinic's and the audiences' words in handouts.yaml and their
+translations, the theme's words in the built-in and the project's catalogs): raw HTML is
+an error with its file and line, and a Markdown text may link only with ``https``,
+``http``, ``mailto`` and ``tel``. When it is printed, Markdown goes through
+:func:`render_inline` and everything else is escaped (Jinja's autoescape, and the theme's
+words escaped before the template sees them), so the page never depends on the check.
 
 Raw HTML is never passed through: a second parser with HTML recognition on is used
 only to *find* raw HTML so we can report it as an error instead of printing tags.
@@ -78,16 +87,40 @@ def unclosed_bold(text: str) -> bool:
                for token in _inspector().parseInline(text) for child in token.children or [])
 
 
+def text_problems(text: str, *, markdown: bool) -> list[str]:
+    """Why ``text`` cannot be printed as it is; empty when fine. The one rule for every
+    text a page shows.
+
+    ``markdown``: the text is inline Markdown (raw HTML, links other than https, http,
+    mailto and tel, and a bold marker left open are refused). Otherwise it is plain
+    text, printed escaped: raw HTML is refused all the same, since the reader would
+    see the tags, and Markdown is not read (``**`` and ``[x](y)`` print as written).
+    """
+    if markdown:
+        return problems_in(text)
+    return [f"raw HTML {tag!r} is not allowed; write plain text (this text has no "
+            "formatting)" for tag in raw_html(text)]
+
+
+def raw_html(text: str) -> list[str]:
+    """The HTML tags (and comments, processing instructions) written in ``text``, in
+    order. Closing tags count only when there is nothing else: ``<b>x</b>`` is one
+    mistake, named by its opening tag."""
+    found = [child.content for token in _inspector().parseInline(text)
+             for child in token.children or [] if child.type == "html_inline"]
+    opening = [tag for tag in found if not tag.startswith("</")]
+    return opening or found
+
+
 def problems_in(text: str) -> list[str]:
-    """Why ``text`` cannot be used as-is (raw HTML, unsafe links, a bold marker left
-    open); empty when fine."""
+    """Why the Markdown ``text`` cannot be used as-is (raw HTML, unsafe links, a bold
+    marker left open); empty when fine."""
     found: list[str] = [UNCLOSED_BOLD] if unclosed_bold(text) else []
+    found += [f"raw HTML {tag!r} is not allowed; use Markdown (**bold**, *italic*, "
+              "[text](https://...))" for tag in raw_html(text)]
     for token in _inspector().parseInline(text):
         for child in token.children or []:
-            if child.type == "html_inline" and not child.content.startswith("</"):
-                found.append(f"raw HTML {child.content!r} is not allowed; use Markdown "
-                             "(**bold**, *italic*, [text](https://...))")
-            elif child.type == "link_open":
+            if child.type == "link_open":
                 href = str(child.attrGet("href") or "")
                 if not _is_safe_link(href):
                     found.append(f"link '{href}' is not allowed; links must start with "

@@ -121,7 +121,33 @@ def _decode(raw: bytes, display: str, problems: list[Problem]) -> str | None:
             f"is not {charset.upper() if not found else charset} text{named}; save it as "
             "UTF-8 in your editor")))
         return None
+    mismatch = _saved_as_utf8(raw) if codec.name != "utf-8" else None
+    if mismatch is not None:
+        # Read as the declared charset, every accented letter would turn into two
+        # ("é" into "Ã©"), be printed so, and be written back so by 'translate'.
+        problems.append(Problem(display, line, "", (
+            f"Content-Type: the header says charset={charset}, but the file is saved as "
+            f"UTF-8 (first non-ASCII text at line {mismatch}); write charset=UTF-8")))
+        return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _saved_as_utf8(raw: bytes) -> int | None:
+    """The line of the first non-ASCII byte when ``raw`` is UTF-8 text with some
+    (None when it is plain ASCII or not UTF-8).
+
+    Text in a single-byte charset (Latin-1, Windows-1252...) is almost never valid
+    UTF-8 as well: its accented letters stand alone, where UTF-8 needs each one
+    followed by a continuation byte.
+    """
+    first = next((i for i, byte in enumerate(raw) if byte >= 0x80), None)
+    if first is None:
+        return None
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return raw[:first].count(b"\n") + 1
 
 
 def _lex(text: str, display: str, problems: list[Problem]) -> list[_Entry]:

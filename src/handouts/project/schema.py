@@ -14,13 +14,60 @@ import typing
 from typing import Annotated, Any, TypeVar
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
 from handouts.errors import Problem
+from handouts.project import markdown
 from handouts.project.sourcefile import KEY_LINE, SourceFile, excerpt, format_loc
 
 #: Text that must be present and not just spaces.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _gate(markdown_text: bool) -> AfterValidator:
+    """The check of :func:`handouts.project.markdown.text_problems` as a validator."""
+    def check(value: str) -> str:
+        found = markdown.text_problems(value, markdown=markdown_text)
+        if found:
+            raise ValueError(found[0])
+        return value
+    return AfterValidator(check)
+
+
+#: Text printed as it is (escaped): raw HTML is refused (see handouts.project.markdown).
+PlainText = Annotated[Text, _gate(markdown_text=False)]
+#: Text printed as inline Markdown: raw HTML, unsafe links and a '**' left open are
+#: refused (see handouts.project.markdown).
+MarkdownText = Annotated[Text, _gate(markdown_text=True)]
+
+
+#: Yes and no as a clinic writes them, in a spreadsheet or in handouts.yaml, in the
+#: languages of its staff (English, Spanish, French, German) and the usual marks: one
+#: table for every yes/no value handouts reads (compared ignoring case and spaces).
+YES = frozenset({"yes", "y", "sí", "si", "oui", "ja", "true", "1", "x"})
+NO = frozenset({"no", "n", "non", "nein", "false", "0", ""})
+#: The accepted values, for messages.
+YES_NO_CHOICES = "yes or no (also sí/no, oui/non, ja/nein, true/false, 1/0, x or empty)"
+
+
+def read_yes_no(value: str) -> bool | None:
+    """``True`` for a yes (``sí``, ``Ja``, ``x``...), ``False`` for a no (or an empty
+    value), None for anything else."""
+    word = value.strip().casefold()
+    return True if word in YES else False if word in NO else None
+
+
+def _yes_no(value: Any) -> Any:
+    if isinstance(value, str):
+        answer = read_yes_no(value)
+        if answer is None:
+            raise ValueError(f"must be {YES_NO_CHOICES}")
+        return answer
+    return value  # YAML's own true/false (and yes/no) are booleans already
+
+
+#: A yes/no setting: YAML's booleans, or any word of :func:`read_yes_no`.
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
 
 
 class Model(BaseModel):

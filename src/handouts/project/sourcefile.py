@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,12 +249,20 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
                                 f"is too large ({len(raw):,} bytes; the limit is "
                                 f"{MAX_FILE_BYTES:,})"))
         return None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # a UTF-16 byte-order mark
+        problems.append(Problem(display, 1, "", "is UTF-16 text, not UTF-8; save it as "
+                                                "UTF-8 in your editor"))
+        return None
     try:
         text = raw.decode("utf-8-sig")  # a BOM from Windows editors is harmless
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         problems.append(Problem(display, line, "",
                                 "is not UTF-8 text; save it as UTF-8 in your editor"))
+        return None
+    unprintable = _unprintable(text, display)
+    if unprintable:
+        problems += unprintable
         return None
     try:
         deep, aliases = _scan(text)
@@ -292,9 +301,55 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             problems.append(Problem(display, line, "", f"YAML syntax error{column}: {reason}"))
         return None
     except yaml.YAMLError as exc:
-        problems.append(Problem(display, None, "", f"YAML error: {exc}"))
+        # Never the parser's own words with a character position: the line, in plain words.
+        reason = getattr(exc, "problem", None) or getattr(exc, "reason", None) or \
+            "this is not valid YAML"
+        problems.append(Problem(display, 1, "", f"cannot be read as YAML ({reason})"))
         return None
     return SourceFile(path, display, data, lines, raw)
+
+
+#: What YAML refuses in a document: everything outside its printable set (YAML 1.1:
+#: tab, line breaks and printable characters), i.e. control characters such as NUL,
+#: BEL or ESC, DEL and C1 controls, lone surrogates, U+FFFE and U+FFFF. PyYAML reports
+#: them as a character position in "<unicode string>"; found here first, by line.
+_NOT_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: Lines reported with such characters; a file full of them gets one more problem saying so.
+_SHOWN_LINES = 5
+
+
+def _unprintable(text: str, display: str) -> list[Problem]:
+    """A problem for each line holding a character YAML does not allow, in plain words.
+
+    Many NUL characters mean the file is UTF-16 without a byte-order mark: one problem
+    says so instead of one per line.
+    """
+    found = [(number, match) for number, line in enumerate(text.split("\n"), start=1)
+             if (match := _NOT_PRINTABLE.search(line))]
+    if not found:
+        return []
+    if "\x00" in text:
+        return [Problem(display, found[0][0], "", (
+            "contains NUL characters: the file looks like UTF-16 ('Unicode text'); save it "
+            "as UTF-8 in your editor"))]
+    problems = []
+    for number, match in found[:_SHOWN_LINES]:
+        char = match.group()
+        what = "an invisible control character" if unicodedata.category(char) == "Cc" else \
+            "a character that is not text"
+        # Shown with a '?' in its place (and in place of the rarer line breaks, so the
+        # excerpt stays one line with the caret under it).
+        line = re.sub("[\x85\u2028\u2029]", "?",
+                      _NOT_PRINTABLE.sub("?", text.split("\n")[number - 1]))
+        problems.append(Problem(display, number, "", (
+            f"contains {what} (U+{ord(char):04X}), which YAML does not allow; delete it "
+            "(text copied from another program often brings one along)"),
+            excerpt=excerpt(line, 1, match.start())))
+    if len(found) > _SHOWN_LINES:
+        problems.append(Problem(display, found[_SHOWN_LINES][0], "", (
+            f"and {len(found) - _SHOWN_LINES} more line(s) with such characters")))
+    return problems
 
 
 # --- Plain-language explanations of YAML syntax errors --------------------------------

@@ -15,10 +15,12 @@ from handouts.render.fonts import page_fonts, page_text
 from handouts.render.theme import Page, make_page
 from handouts.variants.clients import Client
 from handouts.variants.i18n import (
+    clinic_texts,
     draft_mark,
     has_theme_words,
     language_name,
     no_theme_words,
+    theme_word_problems,
     translate,
     translation_path,
 )
@@ -50,15 +52,24 @@ def compose(project: Project, document: Document, variant: Variant,
     in_source = 0  # texts a draft prints in the source language
     handout = document.handout
     language = variant.language
+    clinic = project.config.clinic
     if not has_theme_words(language, project.root):
         problems.append(project.problem(("batch", "languages"),
                                         no_theme_words(language, project.root)))
-    if language != handout.language:
+    else:  # the theme's words are printed text too: the same rules, at their .po line
+        problems += theme_word_problems(language, project.root)
+    translated = language != handout.language
+    if translated:
+        # The translation file also carries the clinic's words that handouts.yaml does
+        # not translate: they are counted, tagged in a draft and reported with the rest.
         po = translation_path(document.path, language)
-        result = translate(handout, po, f"content/{po.name}", language, draft=draft)
+        result = translate(handout, po, f"content/{po.name}", language, draft=draft,
+                           clinic=clinic_texts(clinic, language,
+                                               project.config.defaults.language))
         problems.extend(result.problems)
         in_source = result.untranslated
         handout = result.handout  # type: ignore[assignment]
+        clinic = clinic.with_words(language, result.clinic)
     audience_text = None
     if variant.audience != GENERAL:
         audience = project.config.audiences.get(variant.audience)
@@ -67,13 +78,13 @@ def compose(project: Project, document: Document, variant: Variant,
             problems.append(project.problem(("audiences",),
                                             f"unknown audience '{variant.audience}'"))
         elif audience_text is None and draft:  # a draft shows the source words, tagged
-            audience_text = _tagged(audience.text(handout.language), document)
+            # In the handout's own language: ``handout`` is the translation by now.
+            audience_text = _tagged(audience.text(document.handout.language), document)
             in_source += 1
         elif audience_text is None:
             problems.append(project.problem(
                 ("audiences", variant.audience, "translations"),
                 f"no {language_name(language)} label for this audience"))
-    clinic = project.config.clinic
     if variant.location is not None and variant.location not in clinic.locations:
         problems.append(project.problem(("clinic", "locations"), (
             f"unknown location '{variant.location}' (known: "
@@ -83,7 +94,9 @@ def compose(project: Project, document: Document, variant: Variant,
     # of the clinic's, so it needs no notion of locations.
     clinic, untranslated = clinic.at(variant.location).in_language(
         language, project.config.defaults.language)
-    if untranslated and draft:  # a draft shows the clinic's source words, tagged
+    if translated:
+        pass  # anything the file lacks was reported (or tagged and counted) by translate()
+    elif untranslated and draft:  # a draft shows the clinic's source words, tagged
         mark = draft_mark(document.handout.language)
         clinic = clinic.model_copy(update={f: mark + getattr(clinic, f) for f in untranslated})
         in_source += len(untranslated)

@@ -19,7 +19,7 @@ from typing import Literal
 
 import jinja2
 from babel.dates import format_date
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from handouts.errors import Problem
 from handouts.paths import THEME_DIR
@@ -188,10 +188,23 @@ def _environment(templates_dir: Path | None, language: str,
         extensions=["jinja2.ext.i18n"],
     )
     root = templates_dir.parent if templates_dir is not None else None  # the project folder
-    env.install_gettext_translations(theme_translations(language, root), newstyle=True)  # type: ignore[attr-defined]
+    words = theme_translations(language, root)
+    # Jinja marks a translation safe (Markup) before filling it in: a catalog entry would
+    # reach the page as HTML. Escaped here, a theme word is plain text like any other
+    # (the variables filled into it are escaped by Jinja, as before).
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda message: escape(words.gettext(message)),
+        lambda singular, plural, n: escape(words.ngettext(singular, plural, n)),
+        newstyle=True)
     env.filters["md"] = markdown.render_inline
     env.filters["date"] = _date
     return env
+
+
+def forget_environments() -> None:
+    """Drop the cached environments, so the next page reads the catalogs again (the
+    built-in ones are not watched for changes: tests that swap them call this)."""
+    _environment.cache_clear()
 
 
 def validate_templates(templates_dir: Path) -> list[Problem]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from babel import Locale
 
 from handouts.errors import Problem
+from handouts.project.schema import YES_NO_CHOICES, read_yes_no
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import date_locale, parse_date
 from handouts.variants.dates import example as date_example
@@ -34,8 +35,6 @@ _SAVE_AS = "save the file as CSV with commas, semicolons or tabs"
 _EXPORT = "export it as 'CSV UTF-8'"
 # Why a row may have the wrong number of fields, by delimiter.
 _TOO_MANY = {",": "an unquoted comma?", ";": "an unquoted semicolon?", "\t": "a tab inside a cell?"}
-_TRUE = {"yes", "y", "true", "1", "x"}
-_FALSE = {"no", "n", "false", "0", ""}
 PAPERS = ("letter", "a4")
 
 
@@ -274,6 +273,10 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
     width = len(header)
     if len(fields) > width and _blank(fields[width:]):
         fields = fields[:width]  # trailing empty cells, as spreadsheets write them
+    if len(fields) < width and not set(header[len(fields):]) & set(REQUIRED):
+        # Trailing optional cells left out, as hand-written CSV often does: nothing can
+        # have shifted, since every cell up to the last one written is in its column.
+        fields = fields + [""] * (width - len(fields))
     if len(fields) != width:
         why = _TOO_MANY[delimiter] if len(fields) > width else "a missing column?"
         count = f"{len(fields)} field{'s' if len(fields) != 1 else ''}"
@@ -316,9 +319,9 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
     paper = (get("paper") or choices.default_paper).lower()
     if "paper" not in failed and paper not in PAPERS:
         err("paper", f"must be {' or '.join(PAPERS)}")
-    large = get("large_print").lower()
-    if "large_print" not in failed and large not in _TRUE | _FALSE:
-        err("large_print", "must be yes or no")
+    large = read_yes_no(get("large_print"))
+    if "large_print" not in failed and large is None:
+        err("large_print", f"must be {YES_NO_CHOICES}")
     appointment = None
     if get("next_appointment"):
         appointment = parse_date(get("next_appointment"), choices.locale)
@@ -338,7 +341,7 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
     if bad:
         return None, bad
     variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]
-                      "large" if large in _TRUE else "standard", location)
+                      "large" if large else "standard", location)
     client = Client(get("client"), get("note") or None, get("therapist") or None, appointment)
     return Row(line, variant, client), []
 

@@ -11,10 +11,11 @@ is out of date instead of silently printing the old text.
 
 from __future__ import annotations
 
+import datetime as dt
 import gettext
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,10 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
-from handouts.errors import HandoutsError, Problem, Severity, ValidationError
+from handouts.errors import HandoutsError, Problem, Severity, ValidationError, errors_only
 from handouts.paths import LOCALE_DIR
+from handouts.project import markdown
+from handouts.project.config import Clinic, ClinicText, LocationText
 from handouts.project.content import Handout
 from handouts.project.pofile import read_catalog
 from handouts.project.schema import validate
@@ -165,6 +168,43 @@ def theme_words(language: str, own: Path | None) -> list[tuple[str, str]]:
     return list(words.items())
 
 
+def theme_word_problems(language: str, root: Path | None = None) -> list[Problem]:
+    """The theme's words in ``language`` (the built-in catalog and the project's
+    ``locale/<language>.po``) checked like any printed text: a translation with raw HTML
+    is an error at its line (see :func:`handouts.project.markdown.text_problems`; theme
+    words are plain text), and so is a catalog that cannot be read."""
+    own = project_catalog(root, language) if root is not None else None
+    if own is None or not own.is_file():
+        return list(_theme_word_problems(language, None, 0))
+    return list(_theme_word_problems(language, own, own.stat().st_mtime_ns))
+
+
+@cache
+def _theme_word_problems(language: str, own: Path | None,
+                         mtime_ns: int) -> tuple[Problem, ...]:
+    """Cached per project file version, like the words themselves."""
+    problems: list[Problem] = []
+    sources = [(builtin_catalog(language),
+                f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
+    if own is not None:
+        sources.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
+    for po, display in sources:
+        if language == SOURCE_LANGUAGE or not po.is_file():
+            continue
+        catalog, unreadable = read_catalog(po, display, None)
+        problems += unreadable
+        for message in catalog or ():
+            if message.id and isinstance(message.string, str) and message.string:
+                problems += [Problem(display, message.lineno, "msgstr", found)
+                             for found in markdown.text_problems(message.string,
+                                                                 markdown=False)[:1]]
+    return tuple(problems)
+
+
+#: Emptied together with :func:`theme_translations`'s cache (tests that swap catalogs).
+theme_word_problems.cache_clear = _theme_word_problems.cache_clear  # type: ignore[attr-defined]
+
+
 def review_status(po: Path) -> str | None:
     """The ``X-Review-Status`` header of a catalog, or None without one."""
     try:
@@ -178,7 +218,12 @@ def review_status(po: Path) -> str | None:
 
 def review_problems(root: Path | None, languages: set[str] | list[str]) -> list[Problem]:
     """A warning for each theme catalog used by ``languages`` that no native speaker
-    has reviewed (its ``X-Review-Status`` is not ``reviewed``), never silently."""
+    has reviewed (its ``X-Review-Status`` is not ``reviewed``), never silently.
+
+    A project's reviewed ``locale/<language>.po`` that holds every theme word (what
+    ``handouts translate --theme LANGUAGE --reviewed-by NAME`` writes) is all that is
+    printed: the built-in catalog's status then no longer matters.
+    """
     problems: list[Problem] = []
     for language in sorted(set(languages) - {SOURCE_LANGUAGE}):
         name = language_name(language)
@@ -187,18 +232,136 @@ def review_problems(root: Path | None, languages: set[str] | list[str]) -> list[
         if root is not None:
             own = project_catalog(root, language)
             candidates.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
+            if _reviewed(own) and not _not_in(own):
+                continue
         for po, display in candidates:
-            if not po.is_file():
+            if not po.is_file() or _reviewed(po):
                 continue
-            status = review_status(po)
-            if status is not None and status.lower().startswith("reviewed"):
-                continue
-            what = ("are a draft that needs a native speaker's review" if status else
-                    "have no review status; once a native speaker has checked them, "
-                    f"add the header {REVIEW_HEADER}: reviewed")
+            what = ("are a draft that needs a native speaker's review" if review_status(po)
+                    else "have no review status")
             problems.append(Problem(display, None, "", (
-                f"the {name} theme words {what} ({REVIEW_HEADER})"), Severity.WARNING))
+                f"the {name} theme words {what} ({REVIEW_HEADER}); once a native speaker has "
+                f"checked them, record it: handouts translate --theme {language} "
+                "--reviewed-by NAME"), Severity.WARNING))
     return problems
+
+
+def _reviewed(po: Path) -> bool:
+    status = review_status(po) if po.is_file() else None
+    return status is not None and status.lower().startswith("reviewed")
+
+
+def _all_theme_words() -> list[str]:
+    """Every word of the theme (the msgids its catalogs translate), in their order."""
+    source = next(iter(sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))))
+    template, problems = read_catalog(source, str(source), None)
+    if template is None:
+        raise HandoutsError(problems)
+    return [str(m.id) for m in template if m.id and isinstance(m.id, str)]
+
+
+def _not_in(po: Path) -> list[str]:
+    """The theme words ``po`` (a project's catalog) does not translate usably: those are
+    printed from the built-in catalog, or in English."""
+    catalog, _ = read_catalog(po, po.name, None)
+    own = {str(m.id): m.string for m in catalog or () if m.id and isinstance(m.id, str)}
+    return [word for word in _all_theme_words()
+            if not own.get(word) or not _same_placeholders(word, own[word])]
+
+
+@dataclass(frozen=True)
+class ThemeReview:
+    """What :func:`review_theme_catalog` wrote."""
+
+    path: Path
+    words: int
+    #: Words the file did not have, filled in from the built-in catalog as printed.
+    added: int
+
+
+def review_theme_catalog(root: Path, language: str, reviewer: str,
+                         day: dt.date) -> ThemeReview:
+    """Record that ``reviewer`` checked the theme's words in ``language`` as printed.
+
+    ``locale/<language>.po`` then holds every theme word as it is printed now (the
+    project's own translation, else the built-in one) and says ``X-Review-Status:
+    reviewed by NAME on YYYY-MM-DD``, so ``check`` no longer warns about a draft. The
+    reviewed words are the project's from then on: a later version's change to a
+    built-in word does not replace them, and a theme word added later is warned about
+    until it is reviewed too (see :func:`review_problems`).
+
+    Raises :class:`ValidationError` (and writes nothing) for a language without theme
+    words, a reviewer's name that cannot go in a header, words not translated yet (a
+    review of English would mean nothing) or a project file that cannot be read.
+    """
+    po = project_catalog(root, language)
+    display = f"{PROJECT_LOCALE_DIR}/{po.name}"
+    name = " ".join(reviewer.split())
+    problems: list[Problem] = []
+    if language == SOURCE_LANGUAGE or not has_theme_words(language, root):
+        problems.append(Problem(display, None, "--theme", (
+            "English is the theme's own language: there is nothing to review" if
+            language == SOURCE_LANGUAGE else no_theme_words(language, root))))
+    if not name or markdown.text_problems(name, markdown=False) or '"' in name or \
+            "\\" in name:
+        problems.append(Problem(display, None, "--reviewed-by", (
+            "give the reviewer's name as plain text (no quotes, backslashes or tags)")))
+    if problems:
+        raise ValidationError(problems)
+    old: Catalog | None = None
+    if po.exists():
+        old, unreadable = read_catalog(po, display, language.replace("-", "_"))
+        if old is None:
+            raise ValidationError(unreadable)
+    unfit = errors_only(theme_word_problems(language, root))
+    if unfit:  # a review never records words the page would refuse
+        raise ValidationError(unfit)
+    words = dict(theme_words(language, po if po.is_file() else None))
+    every = _all_theme_words()
+    missing = [word for word in every if not words.get(word)]
+    if missing:
+        raise ValidationError([Problem(display, None, "", (
+            f"{len(missing)} theme word{'s are' if len(missing) != 1 else ' is'} not "
+            f"translated yet (first: \"{missing[0]}\"); translate "
+            f"{'them' if len(missing) != 1 else 'it'} in {display} before recording a "
+            "review"))])
+    catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
+    catalog.header_comment = old.header_comment if old is not None else \
+        _theme_header(language, display)
+    added = 0
+    for word in every:
+        mine = old.get(word) if old is not None else None
+        own = mine.string if mine is not None else ""
+        kept = bool(own) and _same_placeholders(word, own)
+        added += not kept
+        catalog.add(word, own if kept else words[word],
+                    user_comments=list(mine.user_comments) if mine is not None else [])
+    for message in old or ():  # the project's other entries are kept as they are
+        if message.id and isinstance(message.id, str) and message.id not in every:
+            catalog[message.id] = message
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
+    text = buffer.getvalue().decode("utf-8").replace(
+        '"Generated-By:', f'"{REVIEW_HEADER}: reviewed by {name} on {day.isoformat()}\\n"\n'
+                          '"Generated-By:', 1)
+    from handouts.output import write_atomic
+
+    write_atomic(po, text.encode("utf-8"))
+    return ThemeReview(po, len(every), added)
+
+
+def _theme_header(language: str, display: str) -> str:
+    """The header comment of a project's theme catalog: what it is, how to fill it in."""
+    return "\n".join([
+        f"# {language_name(language)} words of the handouts theme for this project ({display}).",
+        "# These words are printed on every handout in this language: headings such",
+        '# as "Step by step", "Page 1 of 2", the contact box. Write each translation',
+        '# between the quotes of msgstr "". Keep every %(name)s and {name} exactly as',
+        "# it is: the handout fills them in. A word left empty is printed from the",
+        "# built-in catalog when there is one, else in English. This file's entries win",
+        "# over the built-in ones. When a native speaker has reviewed every entry, record",
+        f"# it: handouts translate --theme {language} --reviewed-by NAME",
+        f"# Check with: handouts check (it warns while {REVIEW_HEADER} is a draft)."])
 
 
 def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
@@ -221,27 +384,12 @@ def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
     if po.exists():
         raise ValidationError([Problem(display, None, "", (
             "already exists; edit it (delete it first to start again)"))])
-    source = next(iter(sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))))
-    template, problems = read_catalog(source, str(source), None)
-    if template is None:
-        raise HandoutsError(problems)
-    name = language_name(language)
     catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
-    catalog.header_comment = "\n".join([
-        f"# {name} words of the handouts theme for this project ({display}).",
-        "# These words are printed on every handout in this language: headings such",
-        '# as "Step by step", "Page 1 of 2", the contact box. Write each translation',
-        '# between the quotes of msgstr "". Keep every %(name)s and {name} exactly as',
-        "# it is: the handout fills them in. A word left empty is printed from the",
-        "# built-in catalog when there is one, else in English. This file's entries win",
-        "# over the built-in ones. When a native speaker has reviewed every entry,",
-        f"# change {REVIEW_HEADER} below to: reviewed",
-        f"# Check with: handouts check (it warns while {REVIEW_HEADER} is a draft)."])
+    catalog.header_comment = _theme_header(language, display)
     count = 0
-    for message in template:
-        if message.id:
-            catalog.add(message.id, "")
-            count += 1
+    for word in _all_theme_words():
+        catalog.add(word, "")
+        count += 1
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
     text = buffer.getvalue().decode("utf-8")
@@ -301,6 +449,77 @@ def translatable(handout: Handout) -> list[tuple[tuple[str | int, ...], str]]:
     return out
 
 
+Loc = tuple[str | int, ...]
+
+# How a translation may leave a text out. This is the rule for every change to the
+# formats (the README's "Rule for future format changes"): an upgrade never breaks a
+# translation that built before.
+#: A name (a source's publisher, the reviewer, a location's name) may stay as it is: with
+#: no translation it is printed as written, without a warning, and not counted as missing.
+NAME = "name"
+#: A text that became translatable in a later version than a file may have been made
+#: with: with no translation it is printed in the source language, with a warning, until
+#: it is translated (never an error). Each one is listed in :data:`LATER`.
+LATER_TEXT = "later"
+#: Every other text must be translated: missing, it is an error (outside ``--draft``).
+REQUIRED = "required"
+#: Names, as locations with ``*`` for any list position or location.
+NAMES: tuple[Loc, ...] = (("sources", "*", "publisher"), ("review", "reviewer"),
+                          ("clinic", "locations", "*", "name_suffix"))
+#: Texts that became translatable after translations existed, and the version in which
+#: they did (``("steps", "*", "caption"): "0.3"``). Empty so far: the only texts added
+#: to translation files later (a source's publisher, the reviewer: 0.1) are names.
+LATER: dict[Loc, str] = {}
+
+
+def _matches(loc: Loc, pattern: Loc) -> bool:
+    return len(loc) == len(pattern) and all(
+        want == "*" or want == part for part, want in zip(loc, pattern, strict=True))
+
+
+def text_kind(loc: Loc) -> str:
+    """:data:`NAME`, :data:`LATER_TEXT` or :data:`REQUIRED`: how the text at ``loc`` may
+    be left untranslated."""
+    if any(_matches(loc, pattern) for pattern in NAMES):
+        return NAME
+    if any(_matches(loc, pattern) for pattern in LATER):
+        return LATER_TEXT
+    return REQUIRED
+
+
+def _since(loc: Loc) -> str:
+    return next(version for pattern, version in LATER.items() if _matches(loc, pattern))
+
+
+def clinic_texts(clinic: Clinic, language: str, source: str) -> list[tuple[Loc, str]]:
+    """The clinic's own words (handouts.yaml) printed on handouts in ``language`` that
+    ``clinic.translations`` does not translate: a handout's translation file carries
+    them (``msgctxt "clinic.tagline"``), so a translator finds every printed text there.
+
+    None when ``language`` is the clinic's own (``source``).
+    """
+    if language == source:
+        return []
+    words = clinic.translations.get(language) or ClinicText()
+    out: list[tuple[Loc, str]] = [
+        (("clinic", key), getattr(clinic, key))
+        for key in ("tagline", "disclaimer", "logo_alt", "hours")
+        if getattr(clinic, key) and not getattr(words, key)]
+    for name, place in clinic.locations.items():
+        own = words.locations.get(name) or LocationText()
+        out += [(("clinic", "locations", name, key), getattr(place, key))
+                for key in ("name_suffix", "hours", "logo_alt")
+                if getattr(place, key) and not getattr(own, key)]
+    return out
+
+
+def po_texts(handout: Handout, clinic: list[tuple[Loc, str]] | tuple[()] = ()
+             ) -> list[tuple[Loc, str]]:
+    """Every text of a handout's translation file: the handout's, then the clinic's
+    words it prints (see :func:`clinic_texts`)."""
+    return [*translatable(handout), *clinic]
+
+
 @dataclass(frozen=True)
 class Translated:
     """A handout in another language, and what was wrong with its translation."""
@@ -309,6 +528,9 @@ class Translated:
     problems: list[Problem]
     #: Texts a draft prints in the source language because they are not translated yet.
     untranslated: int = 0
+    #: The clinic's words from the file (see :func:`clinic_texts`), for
+    #: :meth:`~handouts.project.config.Clinic.with_words`.
+    clinic: dict[Loc, str] = field(default_factory=dict)
 
 
 def draft_mark(source_language: str) -> str:
@@ -317,14 +539,19 @@ def draft_mark(source_language: str) -> str:
 
 
 def translate(handout: Handout, po_path: Path, display: str, language: str, *,
-              draft: bool = False) -> Translated:
-    """Apply the translation in ``po_path`` to ``handout``.
+              draft: bool = False, clinic: list[tuple[Loc, str]] | tuple[()] = ()
+              ) -> Translated:
+    """Apply the translation in ``po_path`` to ``handout`` (and to the clinic's words
+    ``clinic``, see :func:`clinic_texts`).
 
     Missing entries are one error for the whole file (the handout is never printed
     half in English), naming how many and the first few; with ``draft`` they are
     printed in the source language instead, each tagged with :func:`draft_mark`, for
     a translator to preview a partial translation. Entries whose source text changed
     since translation, or marked fuzzy, are used with a warning that they are out of date.
+    A name left untranslated is printed as written, and a text that became translatable
+    in a later version is printed in the source language with a warning (see
+    :func:`text_kind`).
     """
     name = language_name(language)
     if not po_path.is_file():
@@ -334,19 +561,35 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
     catalog, problems = read_catalog(po_path, display, language.replace("-", "_"))
     if catalog is None:
         return Translated(None, problems)
-    values: dict[tuple[str | int, ...], str] = {}
+    values: dict[Loc, str] = {}
     lines = LineMap()
     missing: list[tuple[str, int | None]] = []
-    for loc, text, entry, exact in entries(handout, catalog):
+    later = 0
+    source = language_name(handout.language)
+    command = f"handouts translate {po_path.name.split('.')[0]} {language}"
+    for loc, text, entry, exact in entries(handout, catalog, clinic):
         field = format_loc(loc)
         picked = chosen(entry, exact)
+        kind = text_kind(loc)
         if picked is not None:
             values[loc] = str(picked.string)
             lines.lines[loc] = picked.lineno or 0
+            if loc[0] == "clinic":  # checked here: the content's are checked by _apply
+                problems += [Problem(display, picked.lineno, field, found) for found in
+                             markdown.text_problems(values[loc], markdown=False)[:1]]
         if picked is not None and (picked is not exact or picked.fuzzy):
             problems.append(Problem(display, picked.lineno, field, (
                 f"the {name} translation is out of date: the English text changed after it "
                 f"was translated; update it (now: \"{_short(text)}\")"), Severity.WARNING))
+        elif picked is None and kind == NAME:
+            continue  # a name may stay as it is: printed as written
+        elif picked is None and kind == LATER_TEXT:
+            later += 1
+            values[loc] = draft_mark(handout.language) + text if draft else text
+            problems.append(Problem(display, entry.lineno if entry else None, field, (
+                f"not translated yet, so it is printed in {source}: this text can be "
+                f"translated since handouts {_since(loc)}; add its translation (run "
+                f"'{command}' to add the entry to the file)"), Severity.WARNING))
         elif picked is None:
             missing.append((field, entry.lineno if entry else None))
             if draft:
@@ -356,9 +599,11 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
                                          missing))
     if any(p.severity is Severity.ERROR for p in problems):
         return Translated(None, problems)
-    translated = _apply(handout, values, language, SourceFile(po_path, display, None, lines, b""),
-                        problems)
-    return Translated(translated, problems, len(missing) if draft else 0)
+    words = {loc: value for loc, value in values.items() if loc[0] == "clinic"}
+    content = {loc: value for loc, value in values.items() if loc[0] != "clinic"}
+    translated = _apply(handout, content, language,
+                        SourceFile(po_path, display, None, lines, b""), problems)
+    return Translated(translated, problems, len(missing) + later if draft else 0, words)
 
 
 def where_in_po(field: str, line: int | None) -> str:
@@ -375,9 +620,12 @@ def _missing_problem(display: str, handout: str, language: str,
     listed = f"first: {first}, ..." if count > shown else \
         (f"first: {first}" if count > 1 else first)
     texts = "1 text is" if count == 1 else f"{count} texts are"
+    clinic = any(f.startswith("clinic.") for f, _ in missing)
     return Problem(display, None, "", (
         f"{texts} not translated yet ({listed}); run 'handouts translate {handout} "
-        f"{language}' and fill in the msgstr lines, or preview with --draft"))
+        f"{language}' and fill in the msgstr lines, or preview with --draft" + (
+            f" (the clinic's words may go in handouts.yaml instead, under "
+            f"clinic.translations.{language})" if clinic else "")))
 
 
 @dataclass(frozen=True)
@@ -389,6 +637,9 @@ class Progress:
     #: The first text with no translation, and the first out of date: (field, line).
     first_missing: tuple[str, int | None] | None
     first_out_of_date: tuple[str, int | None] | None
+    #: The first text that became translatable in a later version and is not translated
+    #: yet (printed in the source language, with a warning; see :func:`text_kind`).
+    first_later: tuple[str, int | None] | None = None
 
     @property
     def complete(self) -> bool:
@@ -400,14 +651,22 @@ class Progress:
         parts = [f"{self.translated} of {self.total} texts translated"]
         if self.first_missing:
             parts.append(f"first missing: {where_in_po(*self.first_missing)}")
+        if self.first_later:
+            parts.append("first printed in the source language until translated: "
+                         f"{where_in_po(*self.first_later)}")
         if self.first_out_of_date:
             parts.append(f"first out of date: {where_in_po(*self.first_out_of_date)}")
         return "; ".join(parts)
 
 
-def progress(handout: Handout, po_path: Path, display: str, language: str) -> Progress | None:
-    """How much of ``handout`` the translation in ``po_path`` covers (None when the
-    file is missing or cannot be read: those are reported where it is loaded)."""
+def progress(handout: Handout, po_path: Path, display: str, language: str,
+             clinic: list[tuple[Loc, str]] | tuple[()] = ()) -> Progress | None:
+    """How much of ``handout`` (and the clinic's words ``clinic``, see
+    :func:`clinic_texts`) the translation in ``po_path`` covers (None when the file is
+    missing or cannot be read: those are reported where it is loaded).
+
+    Counted as :func:`translate` prints: a name left as it is is not counted at all.
+    """
     if not po_path.is_file():
         return None
     catalog, _ = read_catalog(po_path, display, language.replace("-", "_"))
@@ -416,22 +675,30 @@ def progress(handout: Handout, po_path: Path, display: str, language: str) -> Pr
     total = translated = 0
     missing: tuple[str, int | None] | None = None
     stale: tuple[str, int | None] | None = None
-    for loc, _text, entry, exact in entries(handout, catalog):
-        total += 1
+    later: tuple[str, int | None] | None = None
+    for loc, _text, entry, exact in entries(handout, catalog, clinic):
         picked = chosen(entry, exact)
-        if picked is None:
-            missing = missing or (format_loc(loc), entry.lineno if entry else None)
+        kind = text_kind(loc)
+        if picked is None and kind == NAME:
+            continue
+        total += 1
+        where = (format_loc(loc), entry.lineno if entry else None)
+        if picked is None and kind == LATER_TEXT:
+            later = later or where
+        elif picked is None:
+            missing = missing or where
         elif picked is not exact or picked.fuzzy:
             stale = stale or (format_loc(loc), picked.lineno)
         else:
             translated += 1
-    return Progress(total, translated, missing, stale)
+    return Progress(total, translated, missing, stale, later)
 
 
-def entries(handout: Handout, catalog: Catalog) -> list[tuple[
+def entries(handout: Handout, catalog: Catalog,
+            clinic: list[tuple[Loc, str]] | tuple[()] = ()) -> list[tuple[
         tuple[str | int, ...], str, Message | None, Message | None]]:
-    """For every translatable text: its location, the text, the catalog entry for its
-    field, and the entry translating exactly this text (either may be None).
+    """For every text of the file (:func:`po_texts`): its location, the text, the catalog
+    entry for its field, and the entry translating exactly this text (either may be None).
 
     The field's entry (``msgctxt``) is preferred; a text that moved to another field
     keeps its translation through its ``msgid``.
@@ -442,7 +709,7 @@ def entries(handout: Handout, catalog: Catalog) -> list[tuple[
     by_text = {m.id: m for m in messages if m.string}
     by_field = {m.context: m for m in messages if m.context}
     out: list[tuple[tuple[str | int, ...], str, Message | None, Message | None]] = []
-    for loc, text in translatable(handout):
+    for loc, text in po_texts(handout, clinic):
         entry = by_field.get(format_loc(loc))
         exact = entry if entry is not None and entry.id == text and entry.string else \
             by_text.get(text)
@@ -489,6 +756,17 @@ _HOWTO_END = "---- End of how to translate ----"
 NEW_MARK = "new in this update"
 
 
+def _notes(loc: Loc, language: str) -> list[str]:
+    """What a translator needs to know about one entry (``#.`` lines above it)."""
+    notes = ["a name: leave msgstr empty to print it as written"] \
+        if text_kind(loc) == NAME else []
+    if loc[0] == "clinic":
+        # Short: Babel wraps comments at 76 characters.
+        notes.append(f"the clinic's words, from handouts.yaml (clinic.translations.{language} "
+                     "wins)")
+    return notes
+
+
 def instructions(handout: str, language: str, source: str = SOURCE_LANGUAGE) -> list[str]:
     """Plain steps for a volunteer translator, written at the top of the ``.po`` file."""
     name, original = language_name(language), language_name(source)
@@ -498,7 +776,8 @@ def instructions(handout: str, language: str, source: str = SOURCE_LANGUAGE) -> 
         "  msgctxt: where the text is printed (do not change it)",
         f"  msgid:   the {original} text (do not change it)",
         f'  msgstr:  your {name} translation: write it between the quotes of msgstr ""',
-        'A text with an empty msgstr "" is not translated yet.',
+        'A text with an empty msgstr "" is not translated yet, except a name (marked',
+        '"#. a name"): left empty, it is printed as written.',
         f'"#. {NEW_MARK}" marks a text added since the last update.',
         f'"#, fuzzy" marks a translation whose {original} text changed; the old text',
         'is on the "#| msgid" line. Update your msgstr, then mark the text done:',
@@ -555,8 +834,11 @@ class CatalogUpdate:
 
 def update_catalog(handout: Handout, po_path: Path, language: str,
                    display: str | None = None, *, accept: tuple[str, ...] = (),
-                   accept_all: bool = False) -> CatalogUpdate:
-    """Create or refresh ``po_path`` so it lists every text of ``handout``.
+                   accept_all: bool = False,
+                   clinic: list[tuple[Loc, str]] | tuple[()] = ()) -> CatalogUpdate:
+    """Create or refresh ``po_path`` so it lists every text of ``handout`` (and the
+    clinic's words ``clinic`` that handouts.yaml does not translate, see
+    :func:`clinic_texts`).
 
     Keeps existing translations (and the translator's comments), adds missing
     entries with an empty translation and a ``#. new in this update`` comment, and
@@ -590,8 +872,9 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
     new = changed = unchanged = 0
     accepted: list[str] = []
     acceptable: set[str] = set()
-    for loc, text in translatable(handout):
+    for loc, text in po_texts(handout, clinic):
         field = format_loc(loc)
+        notes = _notes(loc, language)
         previous = old.get(text, context=field) if old else None
         if previous is None and old is not None:
             previous = next((m for m in old if m.context == field), None)
@@ -608,16 +891,18 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
                     previous_id = []
                     accepted.append(field)
             catalog.add(text, previous.string, context=field, flags=flags,
-                        previous_id=previous_id or (), user_comments=comments)
+                        previous_id=previous_id or (), user_comments=comments,
+                        auto_comments=notes)
             unchanged += 1
         elif previous is not None and previous.string:
             catalog.add(text, previous.string, context=field, flags={"fuzzy"},
-                        previous_id=previous.id, user_comments=comments)
+                        previous_id=previous.id, user_comments=comments,
+                        auto_comments=notes)
             changed += 1
         else:
             # In a new file every text is new: the mark would only be noise there.
             catalog.add(text, "", context=field, user_comments=comments,
-                        auto_comments=[NEW_MARK] if old is not None else [])
+                        auto_comments=([NEW_MARK] if old is not None else []) + notes)
             new += 1
     wrong = [Problem(display, None, "--accept", (
         f"{field} is not marked out of date (fuzzy) in this file, so there is nothing to "
