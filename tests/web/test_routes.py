@@ -334,3 +334,24 @@ def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
     with pytest.raises(HandoutsError) as error:
         serve(tmp_path, say=lambda line: None)
     assert error.value.problems[0].path == "handouts.yaml"
+
+
+@pytest.mark.parametrize("route", ["/h/back-massage/preview", "/h/back-massage/pdf", "/batch"])
+def test_every_post_route_refuses_a_missing_or_forged_csrf_token(
+        client: FlaskClient, route: str) -> None:
+    csrf(client)  # the session exists, with its token
+    for form in (FIELDS, {**FIELDS, "csrf_token": "forged"}):
+        response = client.post(route, data=form)
+        assert response.status_code == 403, route
+        assert NAME not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("route", ["/", "/h/back-massage", "/events", "/live/back-massage",
+                                   "/live/back-massage/state", "/thumb/back-massage.png",
+                                   "/batch", "/batch/status", "/static/style.css"])
+def test_off_loopback_every_route_needs_the_access_token(example: Path, route: str) -> None:
+    app = create_app(example, host="192.0.2.10", token="s3cret-token",
+                     pool=RenderPool(inline=True), watch=False, checks=False)
+    response = app.test_client().get(route, headers={"Host": "192.0.2.10:8000"})
+    assert response.status_code == 403, route
+    assert b"s3cret" not in response.data
