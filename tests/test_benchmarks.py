@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -135,3 +137,20 @@ def test_layout_sweep_writes_valid_content_and_names_what_is_wrong(tmp_path: Pat
         "runt: the last page is thin",
         "the last page holds only the contact box and fine print",
         "page 2 is 40% full"]
+
+
+def test_dask_benchmark_quick_run_renders_every_language_on_both_executors() -> None:
+    """benchmarks/dask_run.py --quick: the group it makes from the example validates in
+    every language the example has (it once planned Arabic and Chinese versions with no
+    translated opening hours, and failed), and both executors give the same PDFs."""
+    pytest.importorskip("distributed")
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks/dask_run.py"), "--quick",
+                          "--workers", "1"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = run.stdout
+    assert "- PDFs per language: ar 1, en 1, es 1, zh 1." in report
+    assert "Byte-identical PDFs: True." in report
+    rows = {cells[0]: cells[1:] for cells in (
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in report.splitlines() if line.startswith("| ") and "PDFs" not in line)}
+    assert rows["local process pool"][0] == rows["Dask LocalCluster"][0] == "4"
