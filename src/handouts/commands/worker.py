@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.commands.build import CheckedVariants, InMemory, build_in_memory, load
+from handouts.commands.fitting import read_fittings
 from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
-from handouts.render.render import PersonalCopies, over_limit, render_page, settle
+from handouts.render.render import Fitting, PersonalCopies, over_limit, render_page, settle
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
 
@@ -32,16 +33,23 @@ class VariantResult:
     pages: int = 0
     input_hash: str = ""
     problems: list[Problem] = field(default_factory=list)
+    #: The fitting decision of a rendered variant, for the coordinator to keep under
+    #: its input hash (see :mod:`handouts.commands.fitting`).
+    fitting: Fitting | None = None
 
 
 class Worker:
     """What one process keeps to render a project's variants: the loaded project and its
     documents (loaded once), and for named copies (``handouts serve``) the layouts
-    :class:`PersonalCopies` keeps and the fast checks' results per variant and day."""
+    :class:`PersonalCopies` keeps and the fast checks' results per variant and day,
+    and the fitting decisions of batch variants by input hash (given with
+    :meth:`remember`, and made here)."""
 
     def __init__(self, project: Project, documents: dict[str, Document]) -> None:
         self.project = project
         self.documents = documents
+        #: Fitting decisions by variant input hash (never a client's: see render_variant).
+        self.fittings: dict[str, Fitting] = {}
         #: Kept between named copies (made on the first): never a client's details.
         self.copies: PersonalCopies | None = None
         self.checked: CheckedVariants | None = None
@@ -55,6 +63,12 @@ class Worker:
         project, documents = load(root, names, config=config)
         settle()
         return cls(project, {d.name: d for d in documents})
+
+    def remember(self, out_dir: Path) -> None:
+        """Take the fitting decisions a batch kept in ``out_dir`` (see
+        :mod:`handouts.commands.fitting`): variants with the same input hash are then
+        laid out once, as decided."""
+        self.fittings.update(read_fittings(out_dir))
 
     def copy(self, name: str, *, audience: str = GENERAL, language: str | None = None,
              paper: Paper | None = None, print_size: PrintSize = "standard",
@@ -80,11 +94,17 @@ class Worker:
             page, problems = compose(self.project, document, variant)
             if page is None:
                 return VariantResult(variant, "failed", problems=problems), b""
-            output = render_page(self.project, document, page)
+            # ``digest`` hashes every input that shapes this page (no client: a batch
+            # variant has none), so an earlier decision under it is this page's.
+            output = render_page(self.project, document, page,
+                                 decision=self.fittings.get(digest))
             problems += output.problems + over_limit(self.project, document, page, output)
             if errors_only(problems):
                 return VariantResult(variant, "failed", problems=problems), b""
-            result = VariantResult(variant, "rendered", output.pages, digest, problems)
+            if output.decision is not None:
+                self.fittings[digest] = output.decision
+            result = VariantResult(variant, "rendered", output.pages, digest, problems,
+                                   output.decision)
             if target is None:
                 return result, output.pdf
             return write_result(target, result, output.pdf), b""
@@ -111,11 +131,14 @@ def write_result(target: Path, result: VariantResult, data: bytes) -> VariantRes
 _worker: Worker | None = None
 
 
-def start(root: str) -> None:
+def start(root: str, out_dir: str | None = None) -> None:
     """Pool initializer: load the project at ``root`` and warm the engine, once per
-    process, for :func:`render_in_worker`."""
+    process, for :func:`render_in_worker` (with the fitting decisions kept in
+    ``out_dir``, when given)."""
     global _worker
     _worker = Worker.load(Path(root))
+    if out_dir is not None:
+        _worker.remember(Path(out_dir))
 
 
 def render_in_worker(variant: Variant, digest: str,
