@@ -116,6 +116,26 @@ def test_after_editing_one_handout_only_its_versions_search_again(tmp_path: Path
     assert after[hashes["back-massage"]] == before[hashes["back-massage"]]
 
 
+def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
+                                                             layouts: list[str]) -> None:
+    """A Worker (as the front desk loads it) takes the decisions the batch kept in the
+    project's output folder: a copy without a client is laid out once, and its bytes
+    are the batch's PDF; after an edit its inputs differ, and it searches again."""
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1).ok
+    path = "es/general/back-massage-letter-standard.pdf"
+    worker = Worker.load(root)
+    layouts.clear()
+    copy = worker.copy("back-massage", language="es", paper="letter")
+    assert len(layouts) == 1
+    assert copy.pdf == (root / "output" / path).read_bytes()
+    po = root / "content/back-massage.es.po"
+    po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    layouts.clear()
+    Worker.load(root).copy("back-massage", language="es", paper="letter")
+    assert len(layouts) > 1  # another hash: the search runs as the first time
+
+
 @pytest.mark.parametrize("edit", ["content/back-massage.yaml", "content/back-massage.es.po",
                                   "templates/handout.css"])
 def test_an_edit_of_content_translation_or_theme_changes_the_key(tmp_path: Path,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from handouts.commands.build import CheckedVariants, InMemory, build_in_memory, load
 from handouts.commands.fitting import read_fittings
+from handouts.commands.inputs import input_hash
 from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
@@ -62,7 +63,10 @@ class Worker:
         engine (fonts, the parsed stylesheet) in this process."""
         project, documents = load(root, names, config=config)
         settle()
-        return cls(project, {d.name: d for d in documents})
+        worker = cls(project, {d.name: d for d in documents})
+        if config is None:  # another config than the file's: the file's hashes do not apply
+            worker.remember(project.output_dir(None))
+        return worker
 
     def remember(self, out_dir: Path) -> None:
         """Take the fitting decisions a batch kept in ``out_dir`` (see
@@ -75,7 +79,8 @@ class Worker:
              location: str | None = None, client: Client | None = None) -> InMemory:
         """Handout ``name`` in one version, in memory, as ``handouts build`` makes it
         (see :func:`build_in_memory`): a named copy lays out only the client's block
-        once the page has been laid out, and the fast checks run once per variant and
+        once the page has been laid out, a copy without a client uses the batch's kept
+        fitting decision for its inputs, and the fast checks run once per variant and
         day. Raises like :func:`build_in_memory`."""
         if self.copies is None:
             self.copies = PersonalCopies(self.project)
@@ -83,7 +88,15 @@ class Worker:
         return build_in_memory(self.project, self.documents[name], paper=paper,
                                audience=audience, language=language, print_size=print_size,
                                client=client, copies=self.copies, checked=self.checked,
-                               location=location)
+                               location=location, decided=self._decided)
+
+    def _decided(self, variant: Variant) -> Fitting | None:
+        """The kept fitting decision for ``variant`` as its files are now (hashed
+        afresh: an edit since the batch means another hash, so no decision)."""
+        if not self.fittings:
+            return None
+        return self.fittings.get(input_hash(self.project, self.documents[variant.handout],
+                                            variant))
 
     def render_variant(self, variant: Variant, digest: str,
                        target: Path | None = None) -> tuple[VariantResult, bytes]:
@@ -136,8 +149,8 @@ def start(root: str, out_dir: str | None = None) -> None:
     process, for :func:`render_in_worker` (with the fitting decisions kept in
     ``out_dir``, when given)."""
     global _worker
-    _worker = Worker.load(Path(root))
-    if out_dir is not None:
+    _worker = Worker.load(Path(root))  # with the default output folder's decisions
+    if out_dir is not None and Path(out_dir) != _worker.project.output_dir(None):
         _worker.remember(Path(out_dir))
 
 
