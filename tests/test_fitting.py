@@ -192,3 +192,24 @@ def test_a_corrupt_or_foreign_file_is_ignored_and_rewritten(tmp_path: Path,
     root = _small_example(tmp_path / "p")
     assert batch(root, jobs=1, out=out).ok
     assert len(read_fittings(out)) == 2
+
+
+def test_the_kept_decisions_travel_to_a_dask_worker(tmp_path: Path) -> None:
+    """The Dask executor's worker plugin carries the decisions kept for the batch's
+    variants (pickled as the scheduler sends it), and the worker it sets up has them."""
+    import pickle
+    from types import SimpleNamespace
+
+    from handouts.commands.dask_executor import ProjectPlugin, snapshot
+    from handouts.variants.plan import plan_matrix
+
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1).ok
+    kept = read_fittings(root / "output")
+    project, documents = load(root)
+    variants = plan_matrix(project.config.batch, [d.name for d in documents])
+    plugin = pickle.loads(pickle.dumps(ProjectPlugin(snapshot(project, documents, variants),
+                                                     kept)))
+    (tmp_path / "worker").mkdir()
+    plugin.setup(SimpleNamespace(local_directory=str(tmp_path / "worker")))
+    assert plugin.worker is not None and plugin.worker.fittings == kept and len(kept) == 2
