@@ -53,7 +53,7 @@ def unfitted(root: Path) -> None:
 
 def edit(root: Path, edited: str, original: str, n: int) -> None:
     """A one-file edit (the handout's title), new for each ``n``."""
-    (root / edited).write_text(original.replace("title: ", f"title: ({n}) ", 1),
+    (root / edited).write_text(original.replace("title: ", f"title: ({chr(97 + n)}) ", 1),
                                encoding="utf-8")
 
 
