@@ -179,6 +179,7 @@ def test_named_copies_never_write_the_decisions_nor_a_clients_details(tmp_path: 
 @pytest.mark.parametrize("text", [
     "{not json", '{"generator": "handouts 0.0.1", "fittings": {}}', '[]',
     '{"generator": "GEN", "fittings": {"abc": {"fit": ["../etc"], "base_size": null}}}',
+    '{"generator": "GEN", "fittings": {"abc": {"fit": ["fit-x\\" onload=x"], "base_size": 1}}}',
     '{"generator": "GEN", "fittings": {"abc": {"fit": [], "base_size": "big"}}}'])
 def test_a_corrupt_or_foreign_file_is_ignored_and_rewritten(tmp_path: Path,
                                                             text: str) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ from handouts.render.render import Fitting
 
 FITTING_NAME = ".fitting.json"
 #: A fitting class a decision may hold: the theme's classes, and balancing's entries
-#: (``fit-break-...``, ``fit-short-...``), all words of the theme's stylesheet.
-_FIT_PREFIX = "fit-"
+#: (``fit-break-...``, ``fit-short-...``); they go into the page's ``class``, so a
+#: hand-edited file can put nothing else there.
+_FIT_CLASS = re.compile(r"fit-[A-Za-z0-9_-]+")
 
 
 def read_fittings(out_dir: Path) -> dict[str, Fitting]:
@@ -51,7 +53,7 @@ def read_fittings(out_dir: Path) -> dict[str, Fitting]:
 def _fitting(entry: Any) -> Fitting | None:
     """A decision read back, or None when the entry is not one this version writes."""
     fit, size = entry.get("fit"), entry.get("base_size")
-    if not isinstance(fit, list) or not all(isinstance(f, str) and f.startswith(_FIT_PREFIX)
+    if not isinstance(fit, list) or not all(isinstance(f, str) and _FIT_CLASS.fullmatch(f)
                                             for f in fit):
         return None
     if size is not None and not (isinstance(size, int | float) and math.isfinite(size)

@@ -167,7 +167,8 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     against that: benchmarks/run.py). With ``decision`` (the :attr:`Output.decision` of
     an earlier search on exactly these inputs), that layout is made and written without
     a search: the bytes are the search's. The caller answers for the inputs being the
-    same; a decision for other inputs gives a clean PDF, just not necessarily a fitted one.
+    same; a decision for other inputs still gives a valid PDF, laid out as decided (it
+    may then end on a runt, say).
     """
     if decision is not None and fitting:
         page = dataclasses.replace(page, fit=decision.fit, base_size=decision.base_size)
