@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -135,3 +137,45 @@ def test_layout_sweep_writes_valid_content_and_names_what_is_wrong(tmp_path: Pat
         "runt: the last page is thin",
         "the last page holds only the contact box and fine print",
         "page 2 is 40% full"]
+
+
+def test_dask_benchmark_quick_run_renders_every_language_on_both_executors() -> None:
+    """benchmarks/dask_run.py --quick: the group it makes from the example validates in
+    every language the example has (it once planned Arabic and Chinese versions with no
+    translated opening hours, and failed), and both executors give the same PDFs."""
+    pytest.importorskip("distributed")
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks/dask_run.py"), "--quick",
+                          "--workers", "1"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = run.stdout
+    assert "- PDFs per language: ar 1, en 1, es 1, zh 1." in report
+    assert "Byte-identical PDFs: True." in report
+    rows = {cells[0]: cells[1:] for cells in (
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in report.splitlines() if line.startswith("| ") and "PDFs" not in line)}
+    assert rows["local process pool"][0] == rows["Dask LocalCluster"][0] == "4"
+
+
+def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
+        tmp_path: Path) -> None:
+    """benchmarks/scaling.py --quick: a row per N, each efficiency is rate(N) / (N x
+    rate(1)) of the rates printed beside it, and the last column is their ratio."""
+    out = tmp_path / "scaling.md"
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks/scaling.py"), "--quick",
+                          "--cores", "2", "--out", str(out)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = [[_number(c.strip()) for c in line.strip().strip("|").split("|")]
+            for line in out.read_text(encoding="utf-8").splitlines()
+            if re.match(r"\| [0-9]+ \|", line)]
+    assert [int(row[0].value) for row in rows] == [1, 2]
+    one = rows[0]
+    assert one[2].value == one[4].value == one[5].value == 1.0
+    for n, batch_rate, batch_eff, engine_rate, engine_eff, ratio, *times in rows:
+        assert len(times) == 2  # the first PDF and the tail, in seconds
+        assert batch_rate.value > 0 and engine_rate.value > 0
+        assert _consistent(batch_eff, batch_rate.low / (n.value * one[1].high),
+                           batch_rate.high / (n.value * one[1].low))
+        assert _consistent(engine_eff, engine_rate.low / (n.value * one[3].high),
+                           engine_rate.high / (n.value * one[3].low))
+        assert _consistent(ratio, batch_eff.low / engine_eff.high,
+                           batch_eff.high / engine_eff.low)

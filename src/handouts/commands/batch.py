@@ -28,6 +28,7 @@ from handouts import __version__
 from handouts.commands.build import load, refuse_on_check_errors
 from handouts.commands.check import text_variants
 from handouts.commands.executors import Executor, executor_for
+from handouts.commands.fitting import update_fittings
 from handouts.commands.inputs import Inputs
 from handouts.commands.worker import VariantResult, write_result
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
@@ -175,6 +176,9 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     final = [_index_entry(r) for r in results if r.status != "failed"]
     final += [{**previous[p], "stale": True} for p in stale]
     index_problems = _write_index(out_dir, final)
+    # Each variant's fitting decision, for the next batch to reuse (fitting paid once).
+    index_problems += update_fittings(out_dir, [(r.input_hash, r.fitting) for r in results
+                                                if r.status != "failed"])
     return BatchResult(results, removed, stale, loaded + index_problems)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from handouts.project.content import Document, discover, load_document
 from handouts.project.sourcefile import LineMap
 from handouts.render import scripts
 from handouts.render.compose import compose
-from handouts.render.render import Output, PersonalCopies, over_limit, render_page
+from handouts.render.render import Fitting, Output, PersonalCopies, over_limit, render_page
 from handouts.render.theme import validate_templates
 from handouts.variants.clients import Client, client_text_problems
 from handouts.variants.i18n import has_theme_words, no_theme_words
@@ -223,12 +224,15 @@ def _refuse_before_rendering(project: Project, documents: list[Document],
 
 def variant_pdf(project: Project, document: Document, variant: Variant,
                     client: Client | None, *, draft: bool = False,
-                    copies: PersonalCopies | None = None) -> tuple[Output | None, list[Problem]]:
+                    copies: PersonalCopies | None = None,
+                    decision: Fitting | None = None) -> tuple[Output | None, list[Problem]]:
     """One variant's PDF in memory (None if it could not be composed) and its problems.
 
     The one place ``build``, ``build_in_memory`` (so ``handouts serve``) and ``merge``
     compose and render a variant and apply its page limit: a named copy made by
-    ``copies`` has the same bytes as a full render, only faster.
+    ``copies`` has the same bytes as a full render, only faster. ``decision``, the
+    fitting a batch kept for exactly this variant's inputs, skips the search (same
+    bytes); it is never used for a named copy, whose page is not the variant's.
     """
     page, problems = compose(project, document, variant, client, draft=draft)
     if page is None:
@@ -236,7 +240,8 @@ def variant_pdf(project: Project, document: Document, variant: Variant,
     if client is not None and copies is not None:
         output = copies.render(document, page)
     else:
-        output = render_page(project, document, page)
+        output = render_page(project, document, page,
+                             decision=decision if client is None else None)
     return output, problems + output.problems + over_limit(project, document, page, output)
 
 
@@ -360,7 +365,8 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                     print_size: PrintSize = "standard", client: Client | None = None,
                     copies: PersonalCopies | None = None,
                     checked: CheckedVariants | None = None,
-                    location: str | None = None) -> InMemory:
+                    location: str | None = None,
+                    decided: Callable[[Variant], Fitting | None] | None = None) -> InMemory:
     """Render one loaded handout in one variant, the way :func:`build` does, into memory.
 
     ``project`` and ``document`` come from :func:`load`. The same checks run in the
@@ -368,8 +374,9 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
     bytes equal what ``build`` writes for the same choices. A named copy is made by
     ``copies`` when given (same bytes, faster; see :class:`PersonalCopies`); with
     ``checked``, the fast checks of a variant run once a day for this loaded project
-    (see :class:`CheckedVariants`). Used by ``handouts serve``, where personal PDFs must
-    never touch the disk.
+    (see :class:`CheckedVariants`); with ``decided``, a copy without a client skips the
+    fitting search when it gives the variant's kept decision. Used by ``handouts
+    serve``, where personal PDFs must never touch the disk.
 
     Raises :class:`ValidationError` or :class:`RenderError` like :func:`build`.
     """
@@ -377,7 +384,9 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                       paper or project.config.defaults.paper, print_size,
                       _location(project, location))
     _refuse_before_rendering(project, [document], [variant], client, checked)
-    output, problems = variant_pdf(project, document, variant, client, copies=copies)
+    decision = decided(variant) if decided is not None and client is None else None
+    output, problems = variant_pdf(project, document, variant, client, copies=copies,
+                                   decision=decision)
     if output is None or errors_only(problems):
         raise RenderError(problems)
     return InMemory(variant, output.pdf, output.pages,

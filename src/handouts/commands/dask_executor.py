@@ -30,11 +30,13 @@ from typing import Any, TypeVar
 
 from handouts import __version__
 from handouts.commands.executors import ExecutorLost, ExecutorUnavailable, Timeouts, Todo
+from handouts.commands.fitting import read_fittings
 from handouts.commands.inputs import project_inputs
 from handouts.commands.worker import VariantResult, Worker
 from handouts.errors import Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
+from handouts.render.render import Fitting
 from handouts.variants.plan import Variant
 
 try:  # optional: only a Dask batch needs it
@@ -77,8 +79,10 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     project into the worker's local directory and keeps a :class:`Worker` for it (the
     project loaded, the engine warm) that every task there uses."""
 
-    def __init__(self, files: bytes) -> None:
+    def __init__(self, files: bytes, fittings: dict[str, Fitting] | None = None) -> None:
         self.files = files
+        #: The fitting decisions kept for this batch's variants (fitting paid once).
+        self.fittings = fittings or {}
         self.token = hashlib.sha256(files).hexdigest()[:16]
         #: The coordinator's handouts version: a worker with another one would make
         #: different PDFs under the same input hashes.
@@ -89,7 +93,8 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
 
     def __getstate__(self) -> dict[str, Any]:
         """Only the files and their identity travel; the worker is made where it runs."""
-        return {"files": self.files, "token": self.token, "version": self.version}
+        return {"files": self.files, "token": self.token, "version": self.version,
+                "fittings": self.fittings}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, worker=None, lock=None)
@@ -108,6 +113,7 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         # One render at a time per worker process: the engine's caches are per process.
         self.lock = threading.Lock()
         self.worker = Worker.load(root)
+        self.worker.fittings.update(self.fittings)
 
     def teardown(self, worker: Any) -> None:
         """Forget the project (a later batch registers its own)."""
@@ -143,6 +149,8 @@ class DaskExecutor:
     def __init__(self, address: str, timeouts: Timeouts | None = None) -> None:
         self.address = address
         self.timeouts = timeouts or Timeouts()
+        #: The batch's output folder, whose kept fitting decisions travel to the workers.
+        self.out_dir: Path | None = None
 
     def _problem(self, message: str) -> Problem:
         return Problem(self.address.replace("tcp://", "dask://"), None, "executor", message)
@@ -158,6 +166,7 @@ class DaskExecutor:
                 from None
         if not todo:
             return
+        self.out_dir = out_dir
         with dask_logs_quiet():
             yield from self._render(Client, project, documents, todo)
 
@@ -244,7 +253,9 @@ class DaskExecutor:
         """Register the project, then keep a bounded number of chunks in flight; each
         wait for the cluster is limited to ``timeouts.results`` (TimeoutError past it)."""
         limit = self.timeouts.results
-        plugin = ProjectPlugin(snapshot(project, documents.values(), [v for v, _ in todo]))
+        kept = read_fittings(self.out_dir) if self.out_dir is not None else {}
+        plugin = ProjectPlugin(snapshot(project, documents.values(), [v for v, _ in todo]),
+                               {d: kept[d] for _, d in todo if d in kept})
         within(limit, lambda: client.register_plugin(plugin, name=PLUGIN_NAME))
         threads = sum(within(limit, client.nthreads).values()) or 1
         size = max(1, min(CHUNK_MAX, len(todo) // (threads * 4) or 1))

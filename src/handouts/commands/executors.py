@@ -93,6 +93,7 @@ class LocalExecutor:
         if workers == 1:
             # In-process: no start-up cost for a single worker, and no second load.
             worker = Worker(project, documents)
+            worker.remember(out_dir)  # fitting decisions of earlier batches
             settle()
             for variant, digest in todo:
                 yield worker.render_variant(variant, digest)
@@ -102,7 +103,7 @@ class LocalExecutor:
         from handouts.render import pdf  # noqa: F401
 
         with ProcessPoolExecutor(workers, initializer=start,
-                                 initargs=(str(project.root),)) as pool:
+                                 initargs=(str(project.root), str(out_dir))) as pool:
             # Each worker writes its own PDFs: sending them back to be written here would
             # cost the busy cores more than the disk wait it hides.
             futures = [pool.submit(render_in_worker, v, d, str(out_dir / v.relpath))

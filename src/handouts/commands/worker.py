@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.commands.build import CheckedVariants, InMemory, build_in_memory, load
+from handouts.commands.fitting import read_fittings
+from handouts.commands.inputs import input_hash
 from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
-from handouts.render.render import PersonalCopies, over_limit, render_page, settle
+from handouts.render.render import Fitting, PersonalCopies, over_limit, render_page, settle
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
 
@@ -32,16 +34,23 @@ class VariantResult:
     pages: int = 0
     input_hash: str = ""
     problems: list[Problem] = field(default_factory=list)
+    #: The fitting decision of a rendered variant, for the coordinator to keep under
+    #: its input hash (see :mod:`handouts.commands.fitting`).
+    fitting: Fitting | None = None
 
 
 class Worker:
     """What one process keeps to render a project's variants: the loaded project and its
     documents (loaded once), and for named copies (``handouts serve``) the layouts
-    :class:`PersonalCopies` keeps and the fast checks' results per variant and day."""
+    :class:`PersonalCopies` keeps and the fast checks' results per variant and day,
+    and the fitting decisions of batch variants by input hash (given with
+    :meth:`remember`, and made here)."""
 
     def __init__(self, project: Project, documents: dict[str, Document]) -> None:
         self.project = project
         self.documents = documents
+        #: Fitting decisions by variant input hash (never a client's: see render_variant).
+        self.fittings: dict[str, Fitting] = {}
         #: Kept between named copies (made on the first): never a client's details.
         self.copies: PersonalCopies | None = None
         self.checked: CheckedVariants | None = None
@@ -54,14 +63,24 @@ class Worker:
         engine (fonts, the parsed stylesheet) in this process."""
         project, documents = load(root, names, config=config)
         settle()
-        return cls(project, {d.name: d for d in documents})
+        worker = cls(project, {d.name: d for d in documents})
+        if config is None:  # another config than the file's: the file's hashes do not apply
+            worker.remember(project.output_dir(None))
+        return worker
+
+    def remember(self, out_dir: Path) -> None:
+        """Take the fitting decisions a batch kept in ``out_dir`` (see
+        :mod:`handouts.commands.fitting`): variants with the same input hash are then
+        laid out once, as decided."""
+        self.fittings.update(read_fittings(out_dir))
 
     def copy(self, name: str, *, audience: str = GENERAL, language: str | None = None,
              paper: Paper | None = None, print_size: PrintSize = "standard",
              location: str | None = None, client: Client | None = None) -> InMemory:
         """Handout ``name`` in one version, in memory, as ``handouts build`` makes it
         (see :func:`build_in_memory`): a named copy lays out only the client's block
-        once the page has been laid out, and the fast checks run once per variant and
+        once the page has been laid out, a copy without a client uses the batch's kept
+        fitting decision for its inputs, and the fast checks run once per variant and
         day. Raises like :func:`build_in_memory`."""
         if self.copies is None:
             self.copies = PersonalCopies(self.project)
@@ -69,7 +88,15 @@ class Worker:
         return build_in_memory(self.project, self.documents[name], paper=paper,
                                audience=audience, language=language, print_size=print_size,
                                client=client, copies=self.copies, checked=self.checked,
-                               location=location)
+                               location=location, decided=self._decided)
+
+    def _decided(self, variant: Variant) -> Fitting | None:
+        """The kept fitting decision for ``variant`` as its files are now (hashed
+        afresh: an edit since the batch means another hash, so no decision)."""
+        if not self.fittings:
+            return None
+        return self.fittings.get(input_hash(self.project, self.documents[variant.handout],
+                                            variant))
 
     def render_variant(self, variant: Variant, digest: str,
                        target: Path | None = None) -> tuple[VariantResult, bytes]:
@@ -80,11 +107,17 @@ class Worker:
             page, problems = compose(self.project, document, variant)
             if page is None:
                 return VariantResult(variant, "failed", problems=problems), b""
-            output = render_page(self.project, document, page)
+            # ``digest`` hashes every input that shapes this page (no client: a batch
+            # variant has none), so an earlier decision under it is this page's.
+            output = render_page(self.project, document, page,
+                                 decision=self.fittings.get(digest))
             problems += output.problems + over_limit(self.project, document, page, output)
             if errors_only(problems):
                 return VariantResult(variant, "failed", problems=problems), b""
-            result = VariantResult(variant, "rendered", output.pages, digest, problems)
+            if output.decision is not None:
+                self.fittings[digest] = output.decision
+            result = VariantResult(variant, "rendered", output.pages, digest, problems,
+                                   output.decision)
             if target is None:
                 return result, output.pdf
             return write_result(target, result, output.pdf), b""
@@ -111,11 +144,14 @@ def write_result(target: Path, result: VariantResult, data: bytes) -> VariantRes
 _worker: Worker | None = None
 
 
-def start(root: str) -> None:
+def start(root: str, out_dir: str | None = None) -> None:
     """Pool initializer: load the project at ``root`` and warm the engine, once per
-    process, for :func:`render_in_worker`."""
+    process, for :func:`render_in_worker` (with the fitting decisions kept in
+    ``out_dir``, when given)."""
     global _worker
-    _worker = Worker.load(Path(root))
+    _worker = Worker.load(Path(root))  # with the default output folder's decisions
+    if out_dir is not None and Path(out_dir) != _worker.project.output_dir(None):
+        _worker.remember(Path(out_dir))
 
 
 def render_in_worker(variant: Variant, digest: str,

@@ -10,6 +10,11 @@ balanced: the page before ends early so the last page holds real content.
 ``fit: shrink`` keeps its meaning for page limits: a handout over its limit gets the
 largest body size (on a 0.25 pt grid) that fits it. Only the chosen layout is
 written, so extra tries cost layout time, not PDF writing.
+
+The search's outcome is a :class:`Fitting` (the chosen classes and body size). Given
+back with the same page (``decision=``), it is laid out once and written as it is:
+the same layout, so the same bytes, without searching again. Whoever passes it keys it
+by every input that shapes the page (the batch: :mod:`handouts.commands.fitting`).
 """
 
 from __future__ import annotations
@@ -81,6 +86,16 @@ def tried_words(pages: list[Page]) -> tuple[str, ...]:
     return tuple(words)
 
 
+@dataclass(frozen=True)
+class Fitting:
+    """What fitting decided for a page: the fitting classes of the chosen layout
+    (balancing's included) and its body size (None: the theme's). Laying the same page
+    out with them gives the chosen layout again (see :func:`fit_page`)."""
+
+    fit: tuple[str, ...] = ()
+    base_size: float | None = None
+
+
 @dataclass
 class Output(Rendered):
     """A rendered PDF, its page count and what the engine reported, with its fitting."""
@@ -95,6 +110,8 @@ class Output(Rendered):
     #: The chosen layout, measured and judged (empty when it could not be measured).
     measure: list[PageMeasure] = field(default_factory=list)
     layout_problems: list[LayoutProblem] = field(default_factory=list)
+    #: The decision to give back to skip the search next time (None: not laid out).
+    decision: Fitting | None = None
 
 
 def settle() -> None:
@@ -120,9 +137,11 @@ def max_pages(project: Project, document: Document, large_print: bool) -> int:
     return document.handout.max_pages or checks.max_pages
 
 
-def render_page(project: Project, document: Document, page: Page) -> Output:
-    """Render ``page`` to PDF bytes, fitted as described above; writes nothing."""
-    return fit_page(project, document, page)[0]
+def render_page(project: Project, document: Document, page: Page, *,
+                decision: Fitting | None = None) -> Output:
+    """Render ``page`` to PDF bytes, fitted as described above (with an earlier
+    ``decision`` for the same inputs: without searching again); writes nothing."""
+    return fit_page(project, document, page, decision=decision)[0]
 
 
 @dataclass
@@ -139,14 +158,21 @@ class _Try:
         return len(self.measure)
 
 
-def fit_page(project: Project, document: Document, page: Page, *,
-             fitting: bool = True) -> tuple[Output, Any]:
+def fit_page(project: Project, document: Document, page: Page, *, fitting: bool = True,
+             decision: Fitting | None = None) -> tuple[Output, Any]:
     """The fitted :class:`Output` of ``page`` and the layout written (None on failure).
 
     Deterministic: the tries and the choice depend only on the laid-out input. Without
     ``fitting``, the first layout is written as it is (what fitting costs is measured
-    against that: benchmarks/run.py).
+    against that: benchmarks/run.py). With ``decision`` (the :attr:`Output.decision` of
+    an earlier search on exactly these inputs), that layout is made and written without
+    a search: the bytes are the search's. The caller answers for the inputs being the
+    same; a decision for other inputs still gives a valid PDF, laid out as decided (it
+    may then end on a runt, say).
     """
+    if decision is not None and fitting:
+        page = dataclasses.replace(page, fit=decision.fit, base_size=decision.base_size)
+        fitting = False  # decided: the one layout is the chosen one
     try:
         html = render_html(page, project.templates_dir)
     except TemplateFailure as exc:  # this variant fails alone, with the template's line
@@ -437,6 +463,7 @@ def _write(project: Project, document: Document, chosen: _Try, extra: int) -> Ou
     output.extra_renders = extra
     output.measure = chosen.measure
     output.layout_problems = chosen.problems
+    output.decision = Fitting(chosen.page.fit, chosen.page.base_size)
     return output
 
 

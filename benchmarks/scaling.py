@@ -1,0 +1,239 @@
+"""The batch's parallel efficiency against the engine's own, at N = 1 .. cores.
+
+    .venv/bin/python benchmarks/scaling.py                 # writes docs/benchmarks-scaling.md
+    .venv/bin/python benchmarks/scaling.py --profile       # + the coordinator's profile at N=2
+    .venv/bin/python benchmarks/scaling.py --quick --out X # tiny sizes (the test suite)
+
+At each N, alternately and :data:`REPEATS` times (the best kept):
+
+* **the batch**: ``batch(jobs=N, force=True)`` in this process on the example made a
+  one-location group with two extra audiences (``benchmarks/dask_run.py``'s group:
+  72 PDFs in English, Spanish, Arabic and Chinese), fitting decisions forgotten before
+  each run, so every layout search is paid; wall time from the call to its return
+  (worker start-up, hashing, the index and the fitting file included);
+* **the engine alone**: N forked processes, each with WeasyPrint warm, rendering the
+  same page (the example's English back massage, letter, standard print, our exact
+  HTML and stylesheet) :data:`ENGINE_DOCS` times; wall time from a common start to the
+  last process's end.
+
+Each efficiency is rate(N) / (N × rate(1)); their ratio (batch / engine) says how much
+of the engine's own scaling the batch keeps on this machine, whatever its speed. A
+shared machine's load changes both: the load average is printed with the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import multiprocessing
+import os
+import platform
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from dask_run import make_group  # noqa: E402
+
+from handouts.commands.batch import batch  # noqa: E402
+from handouts.commands.build import load  # noqa: E402
+from handouts.commands.fitting import FITTING_NAME  # noqa: E402
+from handouts.render.compose import compose  # noqa: E402
+from handouts.render.pdf import PDF_VARIANT  # noqa: E402
+from handouts.render.theme import render_html, stylesheet_path  # noqa: E402
+from handouts.variants.plan import Variant  # noqa: E402
+
+REPEATS = 2
+#: The table's header.
+HEADER = ("| N | batch PDFs/s | batch efficiency | engine docs/s | engine efficiency "
+          "| batch / engine | first PDF (s) | tail (s) |\n"
+          "|---:|---:|---:|---:|---:|---:|---:|---:|")
+#: Documents each engine process renders per measurement.
+ENGINE_DOCS = 16
+
+
+def group(folder: Path, quick: bool) -> Path:
+    """The measured project: one location, two extra audiences (quick: the example's
+    general version in each language, one location)."""
+    import yaml
+
+    root = make_group(folder, 0 if quick else 2, quick)
+    config = yaml.safe_load((root / "handouts.yaml").read_text(encoding="utf-8"))
+    config["batch"]["locations"] = ["north"]
+    (root / "handouts.yaml").write_text(yaml.safe_dump(config, allow_unicode=True,
+                                                       sort_keys=False), encoding="utf-8")
+    return root
+
+
+@dataclass
+class BatchRun:
+    """One timed batch: wall seconds, PDFs, and where the time went."""
+
+    seconds: float
+    pdfs: int
+    #: Seconds from the call to the first finished PDF (loading, checks, hashing,
+    #: worker start-up, one render).
+    first: float
+    #: Seconds from the moment a worker had nothing left to take (the first of the
+    #: last ``jobs`` results) to the return: the other workers' last renders, the index.
+    tail: float
+
+
+def time_batch(root: Path, jobs: int) -> BatchRun:
+    """One forced batch with ``jobs`` workers (every layout searched), timed."""
+    (root / "output" / FITTING_NAME).unlink(missing_ok=True)
+    done: list[float] = []
+    started = time.perf_counter()
+    result = batch(root, jobs=jobs, force=True,
+                   progress=lambda r, n, total: done.append(time.perf_counter()))
+    end = time.perf_counter()
+    assert result.ok, [p.format() for p in result.problems]
+    pdfs = len(result.with_status("rendered"))
+    return BatchRun(end - started, pdfs, done[0] - started, end - done[-min(jobs, len(done))])
+
+
+# ------------------------------------------------------------------ the engine alone
+
+_PAGE: dict[str, object] = {}
+
+
+def _engine_setup(root: Path) -> None:
+    """Our exact HTML of one page and a warm WeasyPrint, in this process (inherited by
+    the forked processes)."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    project, documents = load(root)
+    document = next(d for d in documents if d.name == "back-massage")
+    page, _ = compose(project, document, Variant("back-massage", location="north"))
+    assert page is not None
+    fonts = FontConfiguration()
+    _PAGE.update(html=render_html(page, project.templates_dir), fonts=fonts,
+                 css=weasyprint.CSS(filename=str(stylesheet_path(project.templates_dir)),
+                                    font_config=fonts),
+                 base=root.as_uri() + "/")
+    _engine_one()  # warm: fonts, the parsed stylesheet
+
+
+def _engine_one() -> bytes:
+    import weasyprint
+
+    return weasyprint.HTML(string=_PAGE["html"], base_url=_PAGE["base"]).render(
+        font_config=_PAGE["fonts"], stylesheets=[_PAGE["css"]]).write_pdf(
+        pdf_variant=PDF_VARIANT, pdf_tags=True, pdf_identifier=b"handouts",
+        custom_metadata=True)
+
+
+def _engine_process(start: object, docs: int) -> None:
+    start.wait()  # type: ignore[attr-defined]
+    for _ in range(docs):
+        _engine_one()
+
+
+def time_engine(processes: int, docs: int) -> float:
+    """Wall seconds for ``processes`` forked processes to render ``docs`` pages each,
+    from a common start (each already warm) to the last one's end."""
+    context = multiprocessing.get_context("fork")
+    start = context.Barrier(processes + 1)
+    workers = [context.Process(target=_engine_process, args=(start, docs))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    start.wait()
+    began = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    assert all(w.exitcode == 0 for w in workers)
+    return time.perf_counter() - began
+
+
+# ------------------------------------------------------------------ the report
+
+def profile_coordinator(root: Path, jobs: int) -> str:
+    """The coordinator's own time in a forced batch at ``jobs``: cProfile's top entries
+    by own time, and by cumulative time (the workers are other processes)."""
+    (root / "output" / FITTING_NAME).unlink(missing_ok=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    batch(root, jobs=jobs, force=True)
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("cumulative").print_stats(25)
+    return text.getvalue()
+
+
+def main() -> None:
+    """Measure at each N and write the Markdown table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs/benchmarks-scaling.md")
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the coordinator's profile at N=2 to stderr")
+    args = parser.parse_args()
+    repeats, docs = (1, 2) if args.quick else (REPEATS, ENGINE_DOCS)
+    loads = [os.getloadavg()[0]]
+    with tempfile.TemporaryDirectory(prefix="handouts-scaling-") as tmp:
+        root = group(Path(tmp), args.quick)
+        _engine_setup(root)
+        if not args.quick:
+            time_batch(root, 1)  # warm-up: the batch's own imports and caches
+        best: dict[int, BatchRun] = {}
+        engine_s: dict[int, float] = {}
+        for _ in range(repeats):
+            for n in range(1, args.cores + 1):
+                run = time_batch(root, n)
+                if n not in best or run.seconds < best[n].seconds:
+                    best[n] = run
+                seconds = time_engine(n, docs)
+                engine_s[n] = min(engine_s.get(n, seconds), seconds)
+                loads.append(os.getloadavg()[0])
+                print(f"  N={n}: batch {run.seconds:.2f}s (first PDF {run.first:.2f}s, "
+                      f"tail {run.tail:.2f}s), engine {seconds:.2f}s, load {loads[-1]:.2f}",
+                      file=sys.stderr)
+        if args.profile:
+            print(profile_coordinator(root, min(2, args.cores)), file=sys.stderr)
+        shutil.rmtree(root / "output", ignore_errors=True)
+    pdfs = best[1].pdfs
+    batch_rate = {n: run.pdfs / run.seconds for n, run in best.items()}
+    engine_rate = {n: n * docs / s for n, s in engine_s.items()}
+    rows = []
+    for n in sorted(batch_rate):
+        b_eff = batch_rate[n] / (n * batch_rate[1])
+        e_eff = engine_rate[n] / (n * engine_rate[1])
+        rows.append(f"| {n} | {batch_rate[n]:.2f} | {b_eff:.2f} | {engine_rate[n]:.2f} | "
+                    f"{e_eff:.2f} | {b_eff / e_eff:.2f} | {best[n].first:.2f} | "
+                    f"{best[n].tail:.2f} |")
+    report = f"""# Scaling: the batch against the engine, N = 1 .. {args.cores}
+
+Measured {time.strftime('%Y-%m-%d %H:%M')} by `benchmarks/scaling.py{' --quick' if args.quick
+                                                                     else ''}` on
+{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load
+average (1 min) {min(loads):.2f}–{max(loads):.2f} during the run (the machine is shared).
+Best of {repeats} alternated runs at each N.
+
+* batch: `batch(jobs=N, force=True)`, {pdfs} PDFs (the example as a one-location group
+  with two extra audiences, every language), fitting searched in every run;
+* engine: N forked processes, warm, each rendering our HTML of one page {docs} times.
+
+{HEADER}
+{chr(10).join(rows)}
+
+Efficiency = rate(N) / (N × rate(1)). Target: batch / engine ≥ 0.95 at every N.
+"First PDF": from the call to the first finished PDF (loading, the fast checks,
+hashing, worker start-up and one render). "Tail": from when the first worker had
+nothing left to take to the batch's return (the last renders and the index).
+"""
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Fitting paid once: each variant's fitting decision, remembered by its input hash.
+
+Automatic fitting (:mod:`handouts.render.render`) searches for a layout: over half of
+the example's variants need a second layout or more. The outcome depends only on the
+page's inputs, which the batch already hashes for ``index.json`` (every file
+:mod:`handouts.commands.inputs` lists, the tool version and the variant's path; never a
+client list). So the decision is kept under that hash, and a variant rendered again
+from the same inputs (``--force``, an index lost, a variant deleted) is laid out once,
+with the same bytes as the search gave.
+
+Where: ``.fitting.json`` in the output folder, beside ``index.json``, written
+atomically by the batch's coordinator after rendering; a file that is corrupt, from
+another handouts version or hand-edited into nonsense is ignored (the search runs
+again; nothing is lost but time). Each :class:`~handouts.commands.worker.Worker` keeps
+the decisions it is given and makes in memory. A named copy never writes this file:
+its page holds a client's details, and nothing of a client touches the disk.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from handouts import __version__
+from handouts.errors import HandoutsError, Problem
+from handouts.output import write_atomic
+from handouts.render.render import Fitting
+
+FITTING_NAME = ".fitting.json"
+#: A fitting class a decision may hold: the theme's classes, and balancing's entries
+#: (``fit-break-...``, ``fit-short-...``); they go into the page's ``class``, so a
+#: hand-edited file can put nothing else there.
+_FIT_CLASS = re.compile(r"fit-[A-Za-z0-9_-]+")
+
+
+def read_fittings(out_dir: Path) -> dict[str, Fitting]:
+    """The decisions kept in ``out_dir`` by input hash; none when the file is missing,
+    corrupt or written by another handouts version."""
+    try:
+        data = json.loads((out_dir / FITTING_NAME).read_text(encoding="utf-8"))
+        if data.get("generator") != _generator():
+            return {}  # another version may lay out otherwise: search again
+        return {str(digest): fitting for digest, entry in data["fittings"].items()
+                if (fitting := _fitting(entry)) is not None}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _fitting(entry: Any) -> Fitting | None:
+    """A decision read back, or None when the entry is not one this version writes."""
+    fit, size = entry.get("fit"), entry.get("base_size")
+    if not isinstance(fit, list) or not all(isinstance(f, str) and _FIT_CLASS.fullmatch(f)
+                                            for f in fit):
+        return None
+    if size is not None and not (isinstance(size, int | float) and math.isfinite(size)
+                                 and size > 0):
+        return None
+    return Fitting(tuple(fit), None if size is None else float(size))
+
+
+def write_fittings(out_dir: Path, fittings: dict[str, Fitting]) -> list[Problem]:
+    """Write ``fittings`` atomically to ``out_dir``, sorted (reruns write the same
+    bytes). A failure is returned, not raised: it only costs the next run a search."""
+    data = {"generator": _generator(),
+            "fittings": {digest: {"fit": list(f.fit), "base_size": f.base_size}
+                         for digest, f in sorted(fittings.items())}}
+    try:
+        # Compact: about 100 bytes a variant (30 MB at 300,000 variants).
+        text = json.dumps(data, separators=(",", ":")) + "\n"
+        write_atomic(out_dir / FITTING_NAME, text.encode())
+    except HandoutsError as exc:
+        return exc.problems
+    return []
+
+
+def update_fittings(out_dir: Path, outcomes: Iterable[tuple[str, Fitting | None]]
+                    ) -> list[Problem]:
+    """Keep the decisions of a batch's variants in ``out_dir``: each (input hash,
+    decision) just made, and the earlier decision of each variant given with None (not
+    rendered: unchanged). Decisions for inputs no variant has any more are dropped, so
+    the file does not grow with every edit. Problems are returned, as by
+    :func:`write_fittings`."""
+    previous = read_fittings(out_dir)
+    kept: dict[str, Fitting] = {}
+    for digest, fitting in outcomes:
+        if fitting is None:
+            fitting = previous.get(digest)
+        if fitting is not None:
+            kept[digest] = fitting
+    return write_fittings(out_dir, kept)
+
+
+def _generator() -> str:
+    return f"handouts {__version__}"
+
+
+__all__ = ["FITTING_NAME", "read_fittings", "update_fittings", "write_fittings"]

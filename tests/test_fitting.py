@@ -1,0 +1,216 @@
+"""Fitting paid once (handouts.commands.fitting): each variant's fitting decision is kept
+in ``output/.fitting.json`` under its input hash, and a variant rendered again from the
+same inputs is laid out once, with the same bytes as the search gave."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from handouts.commands.batch import batch, read_index
+from handouts.commands.build import load
+from handouts.commands.fitting import FITTING_NAME, read_fittings
+from handouts.commands.inputs import input_hash
+from handouts.commands.worker import Worker
+from handouts.render import pdf
+from handouts.render.compose import compose
+from handouts.render.render import Fitting, fit_page, render_page
+from handouts.variants.clients import Client
+from handouts.variants.plan import Variant
+
+from .example_project import copy_example
+
+#: The example's versions that fitting changes (letter, standard print): tighter
+#: spacing for the English one; split boxes and a balanced last page for the Spanish one.
+FITTED = {"en/general/back-massage-letter-standard.pdf": ("fit-tight",),
+          "es/general/back-massage-letter-standard.pdf": ("fit-split", "fit-short-2-214")}
+#: Client details that must never reach the disk.
+NAME, NOTE = "Quillon Zarathustra-Bex", "Left shoulder sore since the fall"
+
+
+def _small_example(root: Path, handouts: list[str] | None = None) -> Path:
+    """The example with a batch of its two fitted versions (and ``handouts``' more)."""
+    copy_example(root)
+    config = yaml.safe_load((root / "handouts.yaml").read_text(encoding="utf-8"))
+    config["batch"].update(handouts=handouts or ["back-massage"], audiences=["general"],
+                           languages=["en", "es"], papers=["letter"], prints=["standard"])
+    (root / "handouts.yaml").write_text(yaml.safe_dump(config, allow_unicode=True,
+                                                       sort_keys=False), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every page the engine lays out in this process (one entry each)."""
+    engine = pdf.engine()
+    seen: list[str] = []
+    original = engine.lay_out
+
+    def counted(html: str, **options: object) -> object:
+        seen.append(html)
+        return original(html, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "lay_out", counted)
+    yield seen
+
+
+def test_a_remembered_decision_gives_the_searched_bytes_in_one_layout(
+        tmp_path: Path, layouts: list[str]) -> None:
+    root = _small_example(tmp_path / "p")
+    project, documents = load(root)
+    document = documents[0]
+    for language, fit in (("en", FITTED["en/general/back-massage-letter-standard.pdf"]),
+                          ("es", FITTED["es/general/back-massage-letter-standard.pdf"])):
+        page, _ = compose(project, document, Variant("back-massage", language=language))
+        assert page is not None
+        searched = render_page(project, document, page)
+        assert searched.decision == Fitting(fit, None) and searched.extra_renders >= 1
+        layouts.clear()
+        again, _ = fit_page(project, document, page, decision=searched.decision)
+        assert len(layouts) == 1  # no search: the decided layout only
+        assert again.pdf == searched.pdf and again.pages == searched.pages
+        assert again.decision == searched.decision
+
+
+def test_a_forced_rerun_reuses_every_decision_with_the_same_bytes(
+        tmp_path: Path, layouts: list[str]) -> None:
+    root = _small_example(tmp_path / "p")
+    first = batch(root, jobs=1)
+    assert first.ok and len(first.with_status("rendered")) == 2
+    out = root / "output"
+    kept = json.loads((out / FITTING_NAME).read_text(encoding="utf-8"))
+    hashes = {e["path"]: e["input_hash"] for e in read_index(out).values()}
+    assert kept["fittings"] == {hashes[path]: {"fit": list(fit), "base_size": None}
+                                for path, fit in FITTED.items()}
+    pdfs = {path: (out / path).read_bytes() for path in FITTED}
+    layouts.clear()
+    again = batch(root, jobs=1, force=True)
+    assert again.ok and len(again.with_status("rendered")) == 2
+    assert len(layouts) == 2  # one layout per variant: both searches were skipped
+    assert {path: (out / path).read_bytes() for path in FITTED} == pdfs
+    assert json.loads((out / FITTING_NAME).read_text(encoding="utf-8")) == kept
+
+
+def test_after_editing_one_handout_only_its_versions_search_again(tmp_path: Path) -> None:
+    root = _small_example(tmp_path / "p", ["back-massage", "desk-stretch-break"])
+    config = yaml.safe_load((root / "handouts.yaml").read_text(encoding="utf-8"))
+    config["batch"]["languages"] = ["en"]
+    (root / "handouts.yaml").write_text(yaml.safe_dump(config, allow_unicode=True,
+                                                       sort_keys=False), encoding="utf-8")
+    assert batch(root, jobs=1).ok
+    out = root / "output"
+    before = read_fittings(out)
+    source = root / "content/desk-stretch-break.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "title: ", "title: Edited ", 1), encoding="utf-8")
+    rerun = batch(root, jobs=1)
+    assert [r.variant.handout for r in rerun.with_status("rendered")] == ["desk-stretch-break"]
+    after = read_fittings(out)
+    hashes = {e["handout"]: e["input_hash"] for e in read_index(out).values()}
+    # The unchanged handout keeps its decision; the edited one's old decision is gone.
+    assert set(after) == set(hashes.values()) and len(after) == 2
+    assert after[hashes["back-massage"]] == before[hashes["back-massage"]]
+
+
+def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
+                                                             layouts: list[str]) -> None:
+    """A Worker (as the front desk loads it) takes the decisions the batch kept in the
+    project's output folder: a copy without a client is laid out once, and its bytes
+    are the batch's PDF; after an edit its inputs differ, and it searches again."""
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1).ok
+    path = "es/general/back-massage-letter-standard.pdf"
+    worker = Worker.load(root)
+    layouts.clear()
+    copy = worker.copy("back-massage", language="es", paper="letter")
+    assert len(layouts) == 1
+    assert copy.pdf == (root / "output" / path).read_bytes()
+    po = root / "content/back-massage.es.po"
+    po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    layouts.clear()
+    Worker.load(root).copy("back-massage", language="es", paper="letter")
+    assert len(layouts) > 1  # another hash: the search runs as the first time
+
+
+@pytest.mark.parametrize("edit", ["content/back-massage.yaml", "content/back-massage.es.po",
+                                  "templates/handout.css"])
+def test_an_edit_of_content_translation_or_theme_changes_the_key(tmp_path: Path,
+                                                                 edit: str) -> None:
+    root = _small_example(tmp_path / "p")
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates/handout.css").touch()
+
+    def key() -> str:
+        project, documents = load(root)
+        return input_hash(project, documents[0], Variant("back-massage", language="es"))
+
+    old = key()
+    path = root / edit
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n"
+                    if path.suffix != ".css" else "/* edited */\n", encoding="utf-8")
+    assert key() != old
+
+
+def test_named_copies_never_write_the_decisions_nor_a_clients_details(tmp_path: Path) -> None:
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1).ok
+    out = root / "output"
+    kept = (out / FITTING_NAME).read_bytes()
+    worker = Worker.load(root)
+    worker.remember(out)
+    assert worker.fittings == read_fittings(out) and len(worker.fittings) == 2
+    for language in ("en", "es"):
+        copy = worker.copy("back-massage", language=language, paper="letter",
+                           client=Client(NAME, note=NOTE))
+        assert copy.pdf
+    assert (out / FITTING_NAME).read_bytes() == kept
+    again = batch(root, jobs=1, force=True)
+    assert again.ok
+    for path in out.rglob("*"):
+        if path.is_file() and path.suffix != ".pdf":
+            text = path.read_text(encoding="utf-8")
+            assert NAME not in text and NOTE not in text and "Quillon" not in text, path
+
+
+@pytest.mark.parametrize("text", [
+    "{not json", '{"generator": "handouts 0.0.1", "fittings": {}}', '[]',
+    '{"generator": "GEN", "fittings": {"abc": {"fit": ["../etc"], "base_size": null}}}',
+    '{"generator": "GEN", "fittings": {"abc": {"fit": ["fit-x\\" onload=x"], "base_size": 1}}}',
+    '{"generator": "GEN", "fittings": {"abc": {"fit": [], "base_size": "big"}}}'])
+def test_a_corrupt_or_foreign_file_is_ignored_and_rewritten(tmp_path: Path,
+                                                            text: str) -> None:
+    from handouts import __version__
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / FITTING_NAME).write_text(text.replace("GEN", f"handouts {__version__}"),
+                                    encoding="utf-8")
+    assert read_fittings(out) == {}
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1, out=out).ok
+    assert len(read_fittings(out)) == 2
+
+
+def test_the_kept_decisions_travel_to_a_dask_worker(tmp_path: Path) -> None:
+    """The Dask executor's worker plugin carries the decisions kept for the batch's
+    variants (pickled as the scheduler sends it), and the worker it sets up has them."""
+    import pickle
+    from types import SimpleNamespace
+
+    from handouts.commands.dask_executor import ProjectPlugin, snapshot
+    from handouts.variants.plan import plan_matrix
+
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1).ok
+    kept = read_fittings(root / "output")
+    project, documents = load(root)
+    variants = plan_matrix(project.config.batch, [d.name for d in documents])
+    plugin = pickle.loads(pickle.dumps(ProjectPlugin(snapshot(project, documents, variants),
+                                                     kept)))
+    (tmp_path / "worker").mkdir()
+    plugin.setup(SimpleNamespace(local_directory=str(tmp_path / "worker")))
+    assert plugin.worker is not None and plugin.worker.fittings == kept and len(kept) == 2
