@@ -15,7 +15,7 @@ from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.errors import ValidationError
 
-from .variant_project import edit
+from .variant_project import edit, make_project
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 24)
@@ -209,3 +209,21 @@ def test_fit_shrink_steps_the_body_down_to_fit(project: Path) -> None:
     [page] = report.pages
     assert page["max_pages"] == 1
     assert page["shrunk_to"] is not None and 11 <= page["shrunk_to"] < 12
+
+
+def test_every_version_must_say_when_to_stop_and_when_to_call(tmp_path: Path) -> None:
+    # Tailoring can leave a version without a safety list: the caregivers version loses
+    # its stop list, the general version its call list.
+    project = make_project(tmp_path / "p")
+    edit(project, CONTENT, "    - You feel pain, numbness or tingling.\n"
+                           "    - Your skin gets a rash or itches. Stop using that cream.\n",
+         "    - text: You feel pain, numbness or tingling.\n      except: [caregivers]\n")
+    edit(project, CONTENT, "    - Numbness or tingling does not go away.\n"
+                           "    - Your hand is swollen, red or hot.\n",
+         "    - text: Numbness or tingling does not go away.\n      audiences: [caregivers]\n")
+    report = check(project, render=False, today=TODAY)
+    assert [p.format() for p in report.errors() if p.field.startswith("precautions")] == [
+        f"{CONTENT}:28: precautions.stop: the caregivers version has no precautions saying "
+        "when to stop",
+        f"{CONTENT}:31: precautions.call: the general version has no precautions saying "
+        "when to call a professional"]
