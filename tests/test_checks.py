@@ -15,7 +15,7 @@ from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.errors import ValidationError
 
-from .variant_project import edit
+from .variant_project import edit, make_project
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 24)
@@ -241,3 +241,21 @@ def test_check_json_is_json_even_when_the_project_cannot_be_loaded(project: Path
         f"{CONTENT}:18: steps[2].text: must not be empty",
         "handouts.yaml:11: clinic.phone: '555-01' is not a valid phone number for region "
         "US; write it as (480) 992-5050 or +1 480 992 5050"]
+
+
+def test_every_version_must_say_when_to_stop_and_when_to_call(tmp_path: Path) -> None:
+    # Tailoring can leave a version without a safety list: the caregivers version loses
+    # its stop list, the general version its call list.
+    project = make_project(tmp_path / "p")
+    edit(project, CONTENT, "    - You feel pain, numbness or tingling.\n"
+                           "    - Your skin gets a rash or itches. Stop using that cream.\n",
+         "    - text: You feel pain, numbness or tingling.\n      except: [caregivers]\n")
+    edit(project, CONTENT, "    - Numbness or tingling does not go away.\n"
+                           "    - Your hand is swollen, red or hot.\n",
+         "    - text: Numbness or tingling does not go away.\n      audiences: [caregivers]\n")
+    report = check(project, render=False, today=TODAY)
+    assert [p.format() for p in report.errors() if p.field.startswith("precautions")] == [
+        f"{CONTENT}:28: precautions.stop: the caregivers version has no precautions saying "
+        "when to stop",
+        f"{CONTENT}:31: precautions.call: the general version has no precautions saying "
+        "when to call a professional"]

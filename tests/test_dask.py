@@ -156,6 +156,28 @@ def test_a_failing_variant_fails_alone_on_the_cluster(cluster, local_build, tmp_
     assert sorted(index) == sorted(r.variant.relpath for r in result.with_status("rendered"))
 
 
+def test_a_variant_that_fails_on_a_worker_is_reported_failed_not_rendered(
+        cluster, local_build, tmp_path, monkeypatch) -> None:
+    from handouts import __version__
+
+    local, _ = cluster
+    copy = _copy(local_build[0], tmp_path)
+    # The batch says it needs another version: every task fails on the worker, after
+    # its retries (the workers have this one).
+    monkeypatch.setattr("handouts.commands.dask_executor.__version__", "0.0-other")
+    result = CliRunner().invoke(cli, ["-C", str(copy), "batch", "--executor",
+                                      local.scheduler_address])
+    assert result.exit_code == 1
+    assert "0 rendered, 0 unchanged, 16 failed" in result.output
+    address = local.scheduler_address.replace("tcp://", "dask://")
+    assert (f"{address}: executor: en/general/hand-self-massage-a4-large: could not be "
+            f"rendered on the cluster: RuntimeError: this worker has handouts {__version__}, "
+            "the batch needs 0.0-other: install the same version everywhere") \
+        in result.stderr.splitlines()
+    assert read_index(copy / "output") == {}  # nothing recorded: a rerun renders them all
+    assert _pdfs(copy / "output") == {}
+
+
 def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_path) -> None:
     copy = _copy(local_build[0], tmp_path)
     own = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
@@ -10,11 +11,12 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from handouts.cli import cli
-from handouts.commands.build import build
+from handouts.commands.build import build, build_in_memory, load
 from handouts.commands.merge import merge
+from handouts.render.render import PersonalCopies
 from handouts.variants.clients import Client
 
-from .variant_project import make_project
+from .variant_project import edit, make_project
 
 NAME = "Zelda Quintanilla"
 NOTE = "Gentle on the left shoulder after surgery"
@@ -105,3 +107,58 @@ def test_note_without_client_is_a_usage_error(project: Path) -> None:
     assert result.exit_code == 2
     assert "--note, --therapist, --next-appointment and --name-pattern need --client" \
         in result.stderr
+
+
+CAREGIVERS_ES = ("      es: {label: Cuidadores, description: Para quienes cuidan a alguien "
+                 "en cama.}\n")
+
+
+@pytest.mark.usefixtures("no_script_fonts")
+def test_merge_goes_on_after_rows_that_cannot_be_built(project: Path, tmp_path: Path) -> None:
+    # Row 3's name has letters no font prints; row 4's version cannot be composed (the
+    # caregivers audience has no Spanish label). Both are reported; rows 2 and 5 are built.
+    edit(project, "handouts.yaml", CAREGIVERS_ES, "      fr: {label: Aidants}\n")
+    csv_path = tmp_path / "clients.csv"
+    csv_path.write_text("client,handout,audience,language\n"
+                        "Ann Lee,hand-self-massage,general,en\n"
+                        "Клиника Жива,hand-self-massage,general,en\n"
+                        "Bob Marsh,hand-self-massage,caregivers,es\n"
+                        "Dan Ortiz,hand-self-massage,general,es\n", encoding="utf-8")
+    result = merge(project, csv_path)
+    assert [p.format() for p in result.problems] == [
+        "clients.csv:3: client: has 8 characters that no font can print (Cyrillic) "
+        "\N{EM DASH} add a font under fonts: in handouts.yaml",
+        "clients.csv:4: audiences.caregivers.translations: handouts.yaml: no Spanish label "
+        "for this audience"]
+    assert [line for line, _, _ in result.written] == [2, 5]
+
+
+def _first_page(pdf: bytes) -> str:
+    return " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+
+
+def test_named_copies_show_the_stop_list_on_page_one(project: Path, tmp_path: Path) -> None:
+    """``build --client``, ``merge`` and the front desk's in-memory copy (made by the
+    per-client fast path) each print the "Stop right away if" callout on page 1."""
+    runner = CliRunner()
+    built = runner.invoke(cli, ["-C", str(project), "build", "--client", NAME, "--note",
+                                NOTE, "--out", str(tmp_path / "built")])
+    assert built.exit_code == 0, built.output
+    [single] = (tmp_path / "built/clients").glob("*.pdf")
+    csv_path = tmp_path / "clients.csv"
+    csv_path.write_text(f"client,handout,note\n{NAME},hand-self-massage,{NOTE}\n",
+                        encoding="utf-8")
+    [(_, merged, _)] = merge(project, csv_path, out=tmp_path / "merged").written
+    loaded, [document] = load(project)
+    copies = PersonalCopies(loaded)
+    build_in_memory(loaded, document, client=Client("Ann Lee", NOTE), copies=copies)
+    desk = build_in_memory(loaded, document, client=Client("Ann Lea", NOTE), copies=copies)
+    assert copies.swapped == 1  # the desk's second copy came from the fast path
+    for pdf in (single.read_bytes(), merged.read_bytes(), desk.pdf):
+        page = _first_page(pdf)
+        assert "Prepared for" in page
+        # The callout's own closing line: the full safety box says "Stop right away if"
+        # too, and could move up to page 1 were the callout missing.
+        assert "Stop right away if" in page
+        assert "You feel pain, numbness or tingling." in page
+        assert "More safety advice under “Stay safe”." in page

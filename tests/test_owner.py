@@ -190,6 +190,16 @@ def test_an_unreadable_date_is_refused_with_an_example_not_echoed() -> None:
         "15/12/2026 or 2026-12-15"]
 
 
+def test_an_ambiguous_date_is_refused_where_the_clinic_writes_years_first() -> None:
+    # zh_CN writes 2026/12/15: in 3/4/2026 either number could be the month, and no
+    # habit of the clinic says which; a day above 12 settles it.
+    assert _appointments(["15/3/2026", "3/15/2026"], "zh", "CN") == (
+        ["2026-03-15", "2026-03-15"], [])
+    assert _appointments(["3/4/2026", "2026-03-04"], "zh", "CN") == (["2026-03-04"], [
+        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "2026-12-15"])
+
+
 def test_build_next_appointment_as_people_type_it(starter: Path) -> None:
     ok = run("-C", str(starter), "build", "--client", "Jane Roe",
              "--next-appointment", "12/15/2026")

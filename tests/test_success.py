@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from click.testing import CliRunner, Result
 from PIL import Image
@@ -382,3 +383,40 @@ def test_over_limit_accepts_only_error_or_warning(
     [problem] = [line for line in result.stderr.splitlines() if "over_limit" in line]
     assert problem.startswith("handouts.yaml:")
     assert "checks.over_limit" in problem and "'error'" in problem and "'warning'" in problem
+
+
+def _large_print_over_its_limit(tmp_path: Path, over_limit: str) -> Path:
+    """A ``fit: shrink`` handout that needs more pages in large print than the limit 1."""
+    root = _long_project(tmp_path, "fit: shrink\n")
+    with (root / "handouts.yaml").open("a", encoding="utf-8") as config:
+        config.write(f"checks:\n  max_pages_large: 1\n  over_limit: {over_limit}\n")
+    return root
+
+
+def test_a_large_print_version_over_its_page_limit_is_an_error(
+        tmp_path: Path, fresh_logging: Callable[[], None]) -> None:
+    root = _large_print_over_its_limit(tmp_path, "error")
+    result = _run(fresh_logging, root, "build", options=("--large-print",))
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    match = re.fullmatch(
+        rf"{CONTENT}:4: max_pages: needs (\d+) pages in large print; the limit is 1 "
+        rf"\(checks.max_pages_large\) {DASH} shorten the text, raise checks.max_pages_large, "
+        r"or set checks.over_limit: warning in handouts.yaml", lines[0])
+    assert match and int(match.group(1)) > 1, lines
+    assert lines[1:] == ["1 error; nothing was written."]
+    assert _pdfs(root) == []
+
+
+def test_large_print_never_shrinks_below_18pt_to_fit(
+        tmp_path: Path, fresh_logging: Callable[[], None]) -> None:
+    # Over its limit even at full size, and written anyway: shrinking would have made it
+    # shorter, so a lower floor would show here as smaller body text.
+    root = _large_print_over_its_limit(tmp_path, "warning")
+    result = _run(fresh_logging, root, "build", options=("--large-print",))
+    assert result.exit_code == 0, result.output
+    [pdf] = _pdfs(root)
+    with pdfplumber.open(pdf) as document:
+        sizes = {round(w["size"], 1) for page in document.pages
+                 for w in page.extract_words(extra_attrs=["size"]) if w["text"] == "gently"}
+    assert sizes == {18.0}
