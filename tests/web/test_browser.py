@@ -340,6 +340,11 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
                                                    tmp_path: Path) -> None:
     context = browser.new_context(viewport={"width": width, "height": 844})
     page = context.new_page()
+
+    def snap(name: str) -> None:
+        if width != 360:  # the README shows 390 and 1280 px; 360 is only checked
+            shoot(page, name, tmp_path)
+
     wide = "() => document.documentElement.scrollWidth <= window.innerWidth"
     try:
         for path in DESK_PAGES:
@@ -347,10 +352,9 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
             _until(page, "() => [...document.images].every(i => i.complete)")
             assert page.evaluate(wide), f"{path} scrolls sideways at {width} px"
             axe(page)
-        shoot(page, f"serve-live-{width}.png", tmp_path)
         page.goto(server.url + "/")
         _until(page, "() => [...document.images].every(i => i.complete && i.naturalWidth)")
-        shoot(page, f"serve-library-{width}.png", tmp_path)
+        snap(f"serve-library-{width}.png")
         # Both states of the form: a problem tied to its field, then the pages.
         page.goto(server.url + "/h/back-massage")
         page.fill("#client", NAME)
@@ -359,14 +363,14 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
         page.locator("#problems-box").wait_for()
         assert page.evaluate(wide)
         axe(page)
-        shoot(page, f"serve-problem-{width}.png", tmp_path)
+        snap(f"serve-problem-{width}.png")
         page.fill("#note", NOTE)
         page.click("#preview-button")
         page.locator(".pages img.page").first.wait_for()
         _until(page, "() => [...document.images].every(i => i.complete)")
         assert page.evaluate(wide)
         axe(page)
-        shoot(page, f"serve-handout-{width}.png", tmp_path)
+        snap(f"serve-handout-{width}.png")
     finally:
         context.close()
 
