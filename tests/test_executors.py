@@ -22,8 +22,11 @@ from click.testing import CliRunner
 
 from handouts.cli import cli
 from handouts.commands.batch import batch, read_index
+from handouts.commands.build import build
 from handouts.commands.executors import ExecutorLost
 from handouts.commands.worker import VariantResult
+from handouts.render import pdf
+from handouts.render.theme import THEME_DIR
 
 from .variant_project import make_project
 
@@ -118,11 +121,29 @@ def test_a_local_worker_process_that_dies_stops_the_batch_and_a_rerun_finishes(
     [problem] = lost.value.problems
     assert problem.format().startswith("local: executor: a worker process died after ")
     assert problem.format().endswith(
-        " of 16 variant(s) (killed, or out of memory); the finished PDFs are kept: run the "
-        "batch again to render the rest")
+        " of 16 variant(s) (killed, out of memory, or it could not start); the finished "
+        "PDFs are kept: run the batch again to render the rest")
     kept = set(read_index(project / "output"))
     assert kept
     rerun = batch(project, jobs=2)
     assert rerun.ok
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
     assert len(rerun.with_status("rendered")) == 16 - len(kept)
+
+
+def test_pool_workers_never_write_into_this_process_s_engine(tmp_path: Path) -> None:
+    """Workers start from a fork server, not from this process: a worker forked from a
+    process that had rendered shared its engine's font folder, where two workers wrote
+    the same new @font-face file at once and one died of a bus error reading it while
+    the other truncated it (test_a_broken_override_stylesheet_fails_every_variant_of_a_
+    batch failed so in whole-suite runs under load)."""
+    project = make_project(tmp_path / "p")
+    build(project)  # this process renders: its engine now has a font folder
+    folder = Path(pdf.engine().font_config._folder)  # WeasyPrint's own attribute
+    before = sorted(os.listdir(folder))
+    # A copy of the theme's stylesheet: its @font-face rules are new to every engine.
+    (project / "templates" / "handout.css").write_text(
+        (THEME_DIR / "handout.css").read_text(encoding="utf-8"), encoding="utf-8")
+    result = batch(project, jobs=2)
+    assert result.ok
+    assert sorted(os.listdir(folder)) == before

@@ -228,7 +228,9 @@ def test_a_broken_override_stylesheet_fails_every_variant_of_a_batch(
     # clinic would edit it; the theme's own lines are unchanged, so line numbers hold.
     theme = (THEME_DIR / "handout.css").read_text(encoding="utf-8")
     (root / "templates" / "handout.css").write_text(css + theme, encoding="utf-8")
-    result = _run(fresh_logging, root, "batch")  # one worker: one parsed stylesheet
+    # Two workers for four variants: each parses the stylesheet once and reuses it, and
+    # every variant must report its problem, not only the first in each worker.
+    result = _run(fresh_logging, root, "batch", options=("--jobs", "2"))
     assert result.exit_code == 1, result.output
     failed = re.findall(r"^\[\d/4\] (\w+) ", result.stdout, re.M)
     assert failed == ["failed"] * 4, result.stdout

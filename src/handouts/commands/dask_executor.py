@@ -39,6 +39,8 @@ from handouts.project.content import Document
 from handouts.render.render import Fitting
 from handouts.variants.plan import Variant
 
+T = TypeVar("T")
+
 try:  # optional: only a Dask batch needs it
     from distributed.diagnostics.plugin import WorkerPlugin
 except ImportError:  # pragma: no cover - exercised only without the extra
@@ -53,7 +55,6 @@ IN_FLIGHT_PER_THREAD = 2
 #: Times a task is retried after its worker died (on top of Dask's own
 #: ``allowed-failures`` count for lost workers).
 RETRIES = 2
-T = TypeVar("T")
 #: The name the project's worker plugin is registered under (a later batch replaces it).
 PLUGIN_NAME = "handouts-project"
 
@@ -172,6 +173,7 @@ class DaskExecutor:
 
     def _render(self, make_client: Any, project: Project, documents: dict[str, Document],
                 todo: Todo) -> Iterator[tuple[VariantResult, bytes]]:
+        """Check the scheduler, connect, render; every failure is one ExecutorLost."""
         self._check_scheduler()
         connect = self.timeouts.connect
         try:

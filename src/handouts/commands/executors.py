@@ -16,6 +16,8 @@ whatever renders.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -98,11 +100,7 @@ class LocalExecutor:
             for variant, digest in todo:
                 yield worker.render_variant(variant, digest)
             return
-        # Import the engine before the workers fork: each inherits the loaded modules
-        # instead of importing WeasyPrint, Pango bindings and fontTools on its own.
-        from handouts.render import pdf  # noqa: F401
-
-        with ProcessPoolExecutor(workers, initializer=start,
+        with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=start,
                                  initargs=(str(project.root), str(out_dir))) as pool:
             # Each worker writes its own PDFs: sending them back to be written here would
             # cost the busy cores more than the disk wait it hides.
@@ -113,11 +111,34 @@ class LocalExecutor:
                 for future in as_completed(futures):
                     yield future.result()
                     done += 1
-            except BrokenProcessPool:  # a worker process was killed (out of memory, kill -9)
+            except BrokenProcessPool:  # killed (out of memory, kill -9), or failed to start
                 raise ExecutorLost([Problem("local", None, "executor", (
                     f"a worker process died after {done} of {len(todo)} variant(s) "
-                    "(killed, or out of memory); the finished PDFs are kept: run the batch "
-                    "again to render the rest"))]) from None
+                    "(killed, out of memory, or it could not start); the finished PDFs are "
+                    "kept: run the batch again to render the rest"))]) from None
+
+
+#: What the fork server imports once, so the workers forked from it start with the
+#: engine's modules (WeasyPrint, the Pango bindings, fontTools) already loaded.
+WORKER_PRELOAD = ["handouts.commands.worker", "handouts.render.pdf"]
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How pool workers start: forked from a fork server, never from this process.
+
+    A worker forked from this process inherits whatever it holds; after any render
+    here that includes the PDF engine, whose font folder WeasyPrint fills with each
+    ``@font-face`` font under a name made from the rule, skipping a name that exists.
+    Two workers meeting the same new rule (a project's stylesheet) both wrote that
+    file, one truncating it while the other was reading it: the reader died of a bus
+    error (SIGBUS in ``FcConfigAppFontAddFile``) and the pool broke. Forked from the
+    fork server, which only imported the engine, each worker makes its own engine.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # no fork server: a fresh interpreter
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
 
 
 class ExecutorLost(HandoutsError):
