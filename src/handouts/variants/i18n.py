@@ -151,13 +151,7 @@ def theme_words(language: str, own: Path | None) -> list[tuple[str, str]]:
     ``%`` or a renamed ``%(name)s`` would crash the render.
     """
     words: dict[str, str] = {}
-    sources = [(builtin_catalog(language),
-                f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
-    if own is not None:
-        sources.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
-    for po, display in sources:
-        if language == SOURCE_LANGUAGE or not po.is_file():
-            continue
+    for po, display in _theme_catalogs(language, own):
         catalog, problems = read_catalog(po, display, None)
         if catalog is None:
             raise HandoutsError(problems)
@@ -166,6 +160,18 @@ def theme_words(language: str, own: Path | None) -> list[tuple[str, str]]:
                     and _same_placeholders(message.id, message.string):
                 words[message.id] = str(message.string)
     return list(words.items())
+
+
+def _theme_catalogs(language: str, own: Path | None) -> list[tuple[Path, str]]:
+    """The theme's catalogs for ``language`` that exist, built-in first, then the
+    project's own (``own``), each with the name messages give it."""
+    if language == SOURCE_LANGUAGE:
+        return []
+    sources = [(builtin_catalog(language),
+                f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
+    if own is not None:
+        sources.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
+    return [(po, display) for po, display in sources if po.is_file()]
 
 
 def theme_word_problems(language: str, root: Path | None = None) -> list[Problem]:
@@ -184,13 +190,7 @@ def _theme_word_problems(language: str, own: Path | None,
                          mtime_ns: int) -> tuple[Problem, ...]:
     """Cached per project file version, like the words themselves."""
     problems: list[Problem] = []
-    sources = [(builtin_catalog(language),
-                f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
-    if own is not None:
-        sources.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
-    for po, display in sources:
-        if language == SOURCE_LANGUAGE or not po.is_file():
-            continue
+    for po, display in _theme_catalogs(language, own):
         catalog, unreadable = read_catalog(po, display, None)
         problems += unreadable
         for message in catalog or ():
