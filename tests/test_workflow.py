@@ -39,14 +39,7 @@ def _translate(root: Path, name: str = NAME, *, blank: tuple[str, ...] = (),
     _, [doc] = load(root, (name,))
     po = root / "content" / f"{name}.es.po"
     update_catalog(doc.handout, po, "es")
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale="es")
-    for message in catalog:
-        if message.id:
-            message.string = "" if message.context in blank else \
-                (texts or {}).get(str(message.context), "ES " + str(message.id))
-    with po.open("wb") as handle:
-        write_po(handle, catalog, width=0)
+    _fill(po, blank=blank, texts=texts)
     return po
 
 
