@@ -40,7 +40,7 @@ class Problem:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         what = f"{self.field}: {self.message}" if self.field else self.message
         prefix = "warning: " if self.severity is Severity.WARNING else ""
-        return f"{where}: {prefix}{what}"
+        return f"{where}: {prefix}{what}" if where else f"{prefix}{what}"
 
     def format_full(self) -> str:
         """:meth:`format`, followed by the excerpt lines when there are any."""
