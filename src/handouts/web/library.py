@@ -104,17 +104,20 @@ def _location_label(key: str, place: Any, clinic: str) -> str:
 # ------------------------------------------------------------ what is off the desk
 
 def off_languages(document: Document) -> dict[str, list[Problem]]:
-    """The translations of ``document`` that cannot be used now, with their problems
-    (kept per loaded project: the library and each form ask for them)."""
-    loaded = _site().loaded()
-    cache = loaded.extras.setdefault("off_languages", {})
-    if document.name not in cache:
-        cache[document.name] = _translations(document)[1]
-    return cache[document.name]  # type: ignore[no-any-return]
+    """The translations of ``document`` that cannot be used now, with their problems."""
+    return _translations(document)[1]
 
 
 def _translations(document: Document) -> tuple[list[Any], dict[str, list[Problem]]]:
-    """Each usable translation's handout, and the problems of each unusable one."""
+    """Each usable translation's handout, and the problems of each unusable one (read
+    once per loaded project: the library, its search and each form ask)."""
+    cache = _site().loaded().extras.setdefault("translations", {})
+    if document.name not in cache:
+        cache[document.name] = _read_translations(document)
+    return cache[document.name]  # type: ignore[no-any-return]
+
+
+def _read_translations(document: Document) -> tuple[list[Any], dict[str, list[Problem]]]:
     usable, off = [], {}
     for code in available_languages(document):
         if code == document.handout.language:
