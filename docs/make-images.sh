@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate the README pictures from the example project (needs poppler-utils).
+# Regenerate the pictures of the documentation (docs/) from the example project (needs poppler-utils).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/handouts -q batch
