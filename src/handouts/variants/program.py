@@ -17,7 +17,7 @@ from babel.lists import format_list
 
 from handouts.project.programs import Dosage
 from handouts.variants.clients import Client
-from handouts.variants.i18n import babel_locale, theme_translations
+from handouts.variants.i18n import theme_translations
 from handouts.variants.plan import GENERAL, Paper, PrintSize
 
 #: The most weeks a tracking sheet covers when no item says (one week's sheet).
@@ -125,7 +125,7 @@ def describe_dosage(dosage: Dosage, language: str, root: Path | None = None) -> 
     parts = dosage_parts(dosage, language, root)
     if not parts:
         return ""
-    return format_list(parts, style="unit", locale=babel_locale(language))
+    return format_list(parts, style="unit", locale=language.replace("-", "_"))
 
 
 def tick_boxes(dosage: Dosage) -> int:
