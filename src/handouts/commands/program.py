@@ -12,7 +12,7 @@ Nothing here stores a client's detail anywhere but the requested PDF.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.checks.glyphs import check_client
@@ -50,7 +50,7 @@ class ItemChange:
     handout already in the clinic program, the parts given replace its default's."""
 
     handout: str
-    dosage: Dosage = Dosage()
+    dosage: Dosage = field(default_factory=Dosage)
     note: str | None = None
 
 

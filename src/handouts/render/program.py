@@ -22,6 +22,7 @@ from handouts.render.compose import compose
 from handouts.render.render import Output, engine_options, fit_page, over_limit
 from handouts.render.theme import Page, PlanBox, environment, render_html
 from handouts.variants.clients import Client
+from handouts.variants.plan import Variant
 from handouts.variants.program import (
     Program,
     ProgramItem,
@@ -29,7 +30,6 @@ from handouts.variants.program import (
     describe_dosage,
     tick_boxes,
 )
-from handouts.variants.plan import Variant
 
 #: The packet's own pages, from the theme (a project may override it like any template).
 PROGRAM_TEMPLATE = "program.html.j2"

@@ -353,5 +353,6 @@ def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"
                 client=client, fonts=fonts[0], font_stack=fonts[1], plan=plan)
 
 
-__all__ = ["FontFace", "Page", "PlanBox", "TemplateFailure", "environment", "make_page", "render_html",
-           "stylesheet_path", "stylesheet_paths", "validate_templates"]
+__all__ = ["FontFace", "Page", "PlanBox", "TemplateFailure", "environment", "make_page",
+           "render_html", "stylesheet_path", "stylesheet_paths", "validate_templates",
+           "with_numbering"]
