@@ -12,6 +12,7 @@ Nothing here stores a client's detail anywhere but the requested PDF.
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from handouts.project.programs import (
     ClinicProgram,
     Dosage,
     load_programs,
+    parse_dosage,
 )
 from handouts.render.program import ProgramOutput, program_pdf
 from handouts.variants.clients import Client, client_text_problems, text_problem
@@ -52,6 +54,34 @@ class ItemChange:
     handout: str
     dosage: Dosage = field(default_factory=Dosage)
     note: str | None = None
+
+
+def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | None,
+                                                                  list[Problem]]:
+    """One ``--item``: a handout's name, then its dose as ``key=value`` words and an
+    optional ``note=...``: ``desk-stretch-break sets=3 reps=10 per-day=2 note="Go slow"``.
+    Problems are named ``--item N`` (the value may hold a note: never repeated)."""
+    field = f"{ITEM_FLAG} {number}"
+    try:
+        words = shlex.split(spec)
+    except ValueError as exc:  # an unclosed quote
+        return None, [Problem(where, None, field, f"cannot be read: {exc}")]
+    if not words or "=" in words[0]:
+        return None, [Problem(where, None, field,
+                              "must start with a handout's name, e.g. --item "
+                              "'back-massage sets=3 reps=10'")]
+    note = None
+    rest = []
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if sep and key.strip().casefold() == "note":
+            note = value.strip() or None
+        else:
+            rest.append(word)
+    dosage, problems = parse_dosage(shlex.join(rest), where, field)
+    if dosage is None:
+        return None, problems
+    return ItemChange(words[0], dosage, note), []
 
 
 def load_clinic_programs(root: Path, documents: list[Document] | None = None
