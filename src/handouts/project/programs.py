@@ -186,18 +186,22 @@ def load_programs(root: Path, handouts: set[str] | None,
         display = f"{PROGRAMS_DIR}/{path.name}"
         found: list[Problem] = []
         source = read_yaml(path, display, found)
-        spec = validate(ProgramFile, source, found) if source is not None else None
-        if spec is not None and source is not None:
-            program = ClinicProgram(name, path, display, spec, source.lines)
-            if handouts is not None:
-                for index, item in enumerate(spec.items):
-                    if item.handout not in handouts:
-                        known = ", ".join(sorted(handouts)) or "none"
-                        found.append(program.problem(
-                            ("items", index, "handout"),
-                            f"no such handout '{item.handout}' (available: {known})"))
-            if not errors_only(found):
-                programs[name] = program
+        if source is None:
+            problems += found
+            continue
+        spec = validate(ProgramFile, source, found)
+        if handouts is not None:  # read from the file as written, so that a program
+            # with other mistakes still has its unknown handouts reported with them
+            items = source.data.get("items") if isinstance(source.data, dict) else None
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                wanted = item.get("handout") if isinstance(item, dict) else None
+                if isinstance(wanted, str) and wanted not in handouts:
+                    known = ", ".join(sorted(handouts)) or "none"
+                    loc = ("items", index, "handout")
+                    found.append(Problem(display, source.lines.line_of(loc), format_loc(loc),
+                                         f"no such handout '{wanted}' (available: {known})"))
+        if spec is not None and not errors_only(found):
+            programs[name] = ClinicProgram(name, path, display, spec, source.lines)
         problems += found
     return programs
 
