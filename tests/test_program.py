@@ -339,3 +339,22 @@ def test_a_note_with_a_control_character_is_refused_without_quoting_it(project: 
     assert [p.format() for p in caught.value.problems] == [
         "--item 1 note: has an invisible control character (U+0007) at character 7; "
         "retype it without that character"]
+
+
+def test_a_spanish_program_words_the_dose_in_spanish(project: Path) -> None:
+    pdf, _ = _packet(project, ItemChange("back-massage", Dosage(sets=3, reps=10, per_day=2)),
+                     language="es")
+    texts = _texts(pdf)
+    assert "Su programa para casa" in texts[0]
+    assert "3 series de 10, 2 veces al día" in " ".join(texts[0].split())
+    assert re.findall(r"Página \d+ de \d+", texts[0]) == [f"Página 1 de {len(texts)}"]
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert str(doc.Root.Lang) == "es"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("es", "3 series de 10, 2 veces al día"),
+    ("zh", "3 组，每组 10 次，每天 2 次"),
+    ("ar", "عدد المجموعات: 3، عدد التكرارات في كل مجموعة: 10، مرتين في اليوم")])
+def test_the_dose_is_joined_with_the_languages_own_comma(language: str, expected: str) -> None:
+    assert describe_dosage(Dosage(sets=3, reps=10, per_day=2), language) == expected

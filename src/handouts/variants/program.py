@@ -13,8 +13,6 @@ import gettext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from babel.lists import format_list
-
 from handouts.project.programs import Dosage
 from handouts.variants.clients import Client
 from handouts.variants.i18n import theme_translations
@@ -121,11 +119,18 @@ def dosage_parts(dosage: Dosage, language: str, root: Path | None = None) -> lis
 
 def describe_dosage(dosage: Dosage, language: str, root: Path | None = None) -> str:
     """The whole dose as one phrase: ``3 sets of 10, hold 30 seconds, twice a day``
-    (joined as ``language`` joins a list of units); empty for no dose."""
+    (joined with the catalog's separator); empty for no dose."""
     parts = dosage_parts(dosage, language, root)
     if not parts:
         return ""
-    return format_list(parts, style="unit", locale=language.replace("-", "_"))
+    # Joined with the catalog's own separator (Arabic "،", Chinese "，"): Babel's list
+    # patterns are for measurements ("3 feet 7 inches") and lack or garble several of
+    # these languages.
+    join = theme_translations(language, root).gettext("%(first)s, %(next)s")
+    text = parts[0]
+    for part in parts[1:]:
+        text = join % {"first": text, "next": part}
+    return text
 
 
 def tick_boxes(dosage: Dosage) -> int:
