@@ -85,7 +85,7 @@ def test_a_project_catalog_adds_german(root: Path) -> None:
     result = runner.invoke(cli, ["-C", str(root), "translate", "--theme", "de"])
     assert result.exit_code == 0, result.output
     po = root / "locale" / "de.po"
-    assert "created locale/de.po (24 theme words to translate)" in result.output
+    assert "created locale/de.po (63 theme words to translate)" in result.output
     assert i18n.review_status(po) == "draft, needs a native speaker's review"
     assert "Keep every %(name)s" in po.read_text(encoding="utf-8")
     text = po.read_text(encoding="utf-8").replace(
@@ -273,8 +273,8 @@ def test_a_recorded_review_lets_the_example_pass_check_strict(tmp_path: Path) ->
                                      "--reviewed-by", "Ana  Ruiz"])
         assert result.exit_code == 0, result.output
         assert result.output == (
-            f"recorded in locale/{code}.po: the {name} theme words (24) were reviewed by "
-            "Ana Ruiz; 24 taken from the built-in catalog as printed\n")
+            f"recorded in locale/{code}.po: the {name} theme words (63) were reviewed by "
+            "Ana Ruiz; 63 taken from the built-in catalog as printed\n")
         assert i18n.review_status(root / "locale" / f"{code}.po") == \
             f"reviewed by Ana Ruiz on {dt.date.today().isoformat()}"
     after = _strict(root)
@@ -316,7 +316,7 @@ def test_a_review_is_refused_when_there_is_nothing_to_review(root: Path) -> None
     assert review("--theme", "de").exit_code == 0  # started, nothing translated yet
     result = review("--theme", "de", "--reviewed-by", "Ana")
     assert (result.exit_code, result.stderr.splitlines()[0]) == (
-        1, 'locale/de.po: 24 theme words are not translated yet (first: "Page {page} of '
+        1, 'locale/de.po: 63 theme words are not translated yet (first: "Page {page} of '
            '{pages}"); translate them in locale/de.po before recording a review')
     result = review("--theme", "es", "--reviewed-by", "<b>Ana</b>")
     assert (result.exit_code, result.stderr.splitlines()[0]) == (

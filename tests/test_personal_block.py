@@ -369,14 +369,15 @@ def test_no_empty_details_list_and_the_markers_stay(project_root: Path) -> None:
 # ---- the fast path falls back whenever it could differ from a full render -------
 
 def _override(root: Path, old: str, new: str) -> None:
-    """Give the project its own copy of the theme's template with ``old`` replaced."""
+    """Give the project its own copy of the theme's template with ``old`` replaced (the
+    page's <style> lives in the partial the handout and the program pages share)."""
     from handouts.render.theme import TEMPLATE_NAME, THEME_DIR
 
-    template = (THEME_DIR / TEMPLATE_NAME).read_text(encoding="utf-8")
+    name = "page-style.html.j2" if old == "<style>" else TEMPLATE_NAME
+    template = (THEME_DIR / name).read_text(encoding="utf-8")
     assert old in template
     (root / "templates").mkdir(exist_ok=True)
-    (root / "templates" / TEMPLATE_NAME).write_text(template.replace(old, new),
-                                                     encoding="utf-8")
+    (root / "templates" / name).write_text(template.replace(old, new), encoding="utf-8")
 
 
 BLOCK_START = "<!-- handouts:personal -->"

@@ -27,7 +27,7 @@ from handouts.commands.check import check as run_check
 from handouts.commands.doctor import diagnose
 from handouts.commands.executors import Timeouts, executor_for
 from handouts.commands.init import ClinicDetails, init_project, phone_problem
-from handouts.commands.listing import list_handouts
+from handouts.commands.listing import list_handouts, list_programs
 from handouts.commands.merge import merge as run_merge
 from handouts.commands.translate import update_translation
 from handouts.errors import HandoutsError, Problem
@@ -225,8 +225,10 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
     state.say(f"{len(result.built)} PDF(s) in {time.perf_counter() - started:.2f}s", 1)
 
 
-def _appointment(root: Path, text: str | None) -> dt.date | None:
-    """``--next-appointment`` read as the clinic writes dates (its language and phone region)."""
+def _appointment(root: Path, text: str | None,
+                 option: str = "--next-appointment") -> dt.date | None:
+    """``--next-appointment`` (or another date ``option``) read as the clinic writes
+    dates (its language and phone region)."""
     if text is None:
         return None
     config = load_config(root.resolve(), [], LineMap())
@@ -235,7 +237,7 @@ def _appointment(root: Path, text: str | None) -> dt.date | None:
     day = parse_date(text, locale)
     if day is None:  # the value is not repeated: it sits beside the client's details
         raise click.BadParameter(f"is not a date handouts can read; write it as "
-                                 f"{date_example(locale)}", param_hint="'--next-appointment'")
+                                 f"{date_example(locale)}", param_hint=f"'{option}'")
     return day
 
 
@@ -424,6 +426,74 @@ def _check_json(ok: bool, coverage: dict[str, Any] | None, problems: list[Proble
         "grades": grades, "pages": pages}, indent=2)
 
 
+@cli.command("program")
+@click.argument("name", required=False, metavar="[PROGRAM]")
+@click.option("--item", "items", multiple=True, metavar="'HANDOUT [KEY=VALUE...]'",
+              help="A handout with its dose, e.g. --item 'desk-stretch-break sets=3 reps=10 "
+                   "hold=\"30 s\" per-day=2 note=\"Go slow\"'. Keys: sets, reps, hold, "
+                   "minutes, rest, per-day, days-per-week, weeks, side (left, right, both, "
+                   "each), text, note. With PROGRAM, changes that handout's dose (or adds "
+                   "it). Repeat for each handout.")
+@click.option("--client", required=True, help="Client name, printed on every page's plan.")
+@click.option("--therapist", default=None, help="The therapist's name.")
+@click.option("--note", default=None, help="A note from the therapist, printed on the cover.")
+@click.option("--next-appointment", default=None,
+              help="Next appointment date, e.g. 2026-12-15 or as the clinic writes dates.")
+@click.option("--given", default=None,
+              help="The day the program starts (the cover's date and the tracking "
+                   "sheet's first day; default: today).")
+@click.option("--weeks", type=click.IntRange(1, 12), default=None,
+              help="Weeks on the tracking sheet (default: the program's, else the "
+                   "longest item's, else 1).")
+@click.option("--right-hand", is_flag=True,
+              help="Start each handout on a right-hand page (for double-sided printing).")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default=None,
+              help="Paper size (default: from handouts.yaml).")
+@click.option("--audience", default=GENERAL, show_default=True,
+              help="The audience version of every handout.")
+@click.option("--language", default=None, help="The language of the whole program, e.g. es.")
+@click.option("--large-print", is_flag=True, help="The large-print version.")
+@click.option("--location", default=None,
+              help="The clinic location whose address and phone print.")
+@click.option("--out", type=OUT, default=None, help="Output folder (default: from handouts.yaml).")
+@click.option("--record", "show_record", is_flag=True,
+              help="Print a paragraph for the client's file in your own records system "
+                   "(what was given, no client name).")
+@pass_state
+def program_command(state: _State, name: str | None, items: tuple[str, ...], client: str,
+                    therapist: str | None, note: str | None, next_appointment: str | None,
+                    given: str | None, weeks: int | None, right_hand: bool, paper: str | None,
+                    audience: str, language: str | None, large_print: bool,
+                    location: str | None, out: Path | None, show_record: bool) -> None:
+    """Make a client's home program: a cover, each handout with its dose in a "Your
+    plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
+    and/or --item)."""
+    from handouts.commands.program import parse_item, write_program
+
+    changes, problems = [], []
+    for number, spec in enumerate(items, start=1):
+        change, found = parse_item(spec, number)
+        problems += found
+        if change is not None:
+            changes.append(change)
+    if problems:  # a bad option: a usage mistake, exit 2 like every other
+        raise click.UsageError("\n".join(p.format() for p in problems))
+    person = Client(client, note, therapist, _appointment(state.root, next_appointment))
+    start = _appointment(state.root, given, "--given")
+    written = write_program(state.root, client=person, program_name=name,
+                            changes=tuple(changes), audience=audience, language=language,
+                            paper=paper, print_size="large" if large_print else "standard",  # type: ignore[arg-type]
+                            location=location, weeks=weeks, right_hand=right_hand,
+                            given=start, out=out)
+    for problem in written.output.problems:
+        click.echo(problem.format(), err=True)
+    handouts = len(written.output.starts)
+    state.say(f"wrote {written.path} ({_pages(written.output.pages)}: cover, {handouts} "
+              f"handout{'s' if handouts != 1 else ''}, tracking sheet)")
+    if show_record:
+        click.echo(written.record)
+
+
 @cli.command("list")
 @pass_state
 def list_command(state: _State) -> None:
@@ -434,6 +504,12 @@ def list_command(state: _State) -> None:
         # Starter text from the library has placeholder review fields: never shown as a review.
         reviewed = "starter text, not reviewed" if row.starter else f"reviewed {row.reviewed}"
         click.echo(f"{row.name:<{width}} {row.steps:>2} steps  {reviewed}  {row.title}")
+    programs = list_programs(state.root)
+    if programs:
+        click.echo("\nPrograms (programs/*.yaml):")
+        for item in programs:
+            count = f"{item.handouts} handout{'s' if item.handouts != 1 else ''}"
+            click.echo(f"{item.name:<{width}} {count:<11} {item.title}")
 
 
 @cli.command()

@@ -277,7 +277,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     project, documents = load(root, names, warnings=loaded)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
-    location = _location(project, location)
+    location = location_of(project, location)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
                         paper or defaults.paper, print_size, location) for doc in documents]
     _refuse_before_rendering(project, documents, variants, client)
@@ -382,7 +382,7 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
     """
     variant = Variant(document.name, audience, language or document.handout.language,
                       paper or project.config.defaults.paper, print_size,
-                      _location(project, location))
+                      location_of(project, location))
     _refuse_before_rendering(project, [document], [variant], client, checked)
     decision = decided(variant) if decided is not None and client is None else None
     output, problems = variant_pdf(project, document, variant, client, copies=copies,
@@ -393,7 +393,7 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                     [p for p in problems if p.severity is Severity.WARNING])
 
 
-def _location(project: Project, location: str | None) -> str | None:
+def location_of(project: Project, location: str | None) -> str | None:
     """The location to build for: ``--location``, else a clinic group's first location."""
     places = list(project.config.clinic.locations)
     if location is None:

@@ -18,7 +18,8 @@ from handouts.checks import contrast, glyphs, integrity, jargon, readability, st
 from handouts.errors import Problem, Severity
 from handouts.project import markdown
 from handouts.project.config import CONFIG_NAME, GradeTargets, Project
-from handouts.project.content import Document, Handout
+from handouts.project.content import Document, Handout, discover
+from handouts.project.programs import load_programs
 from handouts.project.sourcefile import format_loc
 from handouts.render.compose import compose
 from handouts.render.render import max_pages, render_page
@@ -578,6 +579,9 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     texts = sorted({(v.handout, v.audience, v.language): v for v in variants}.values())
     report = fast_checks(project, documents, texts, today)
     report.problems += loaded + progress_report.problems
+    # The clinic programs (programs/*.yaml): read and checked against every handout the
+    # project has (not only those named), since a program may use any of them.
+    report.problems += program_problems(project.root)
     # Theme words no native speaker has reviewed yet: a warning, never silence.
     report.problems += review_problems(project.root, {v.language for v in variants})
     if render:
@@ -592,5 +596,12 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     return report
 
 
+def program_problems(root: Path) -> list[Problem]:
+    """Every problem of the project's clinic programs (``programs/*.yaml``)."""
+    problems: list[Problem] = []
+    load_programs(root, set(discover(root / "content")), problems)
+    return problems
+
+
 __all__ = ["CONFIG_NAME", "Coverage", "Report", "check", "coverage_variants", "fast_checks",
-           "text_variants"]
+           "program_problems", "text_variants"]

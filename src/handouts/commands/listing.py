@@ -26,3 +26,22 @@ def list_handouts(root: Path) -> list[HandoutRow]:
     return [HandoutRow(d.name, d.handout.title, len(d.handout.steps),
                        d.handout.review.reviewed.isoformat(), d.handout.starter)
             for d in documents]
+
+
+@dataclass(frozen=True)
+class ProgramRow:
+    """One clinic program in ``handouts list``."""
+
+    name: str
+    title: str
+    handouts: int
+
+
+def list_programs(root: Path) -> list[ProgramRow]:
+    """Every clinic program (``programs/*.yaml``), validated, in name order; raises
+    :class:`~handouts.errors.ValidationError` when one has a problem."""
+    from handouts.commands.program import load_clinic_programs
+
+    _, documents = load(root)
+    return [ProgramRow(name, p.program.title, len(p.program.items))
+            for name, p in load_clinic_programs(root, documents).items()]

@@ -172,6 +172,11 @@ def _yaml_mistake(err: Any, text: str, line: int | None,
     return None
 
 
+def describe_error(err: Any, model: type[BaseModel]) -> str:
+    """One pydantic error on ``model`` in the plain words every file's problems use."""
+    return _message(err, model, tuple(err["loc"]))
+
+
 def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:
     kind = err["type"]
     ctx = err.get("ctx") or {}
@@ -186,6 +191,8 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> st
         return f"must be one of {ctx.get('expected', '')}"
     if kind == "greater_than_equal":
         return f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}"
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         return f"must have at least {n} item{'s' if n != 1 else ''}"

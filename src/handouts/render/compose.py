@@ -12,7 +12,7 @@ from handouts.errors import Problem, Severity
 from handouts.project.config import AudienceText, Project
 from handouts.project.content import Document
 from handouts.render.fonts import page_fonts, page_text
-from handouts.render.theme import Page, make_page
+from handouts.render.theme import Page, PlanBox, make_page
 from handouts.variants.clients import Client
 from handouts.variants.i18n import (
     clinic_texts,
@@ -42,8 +42,11 @@ class DraftPage(Page):
 
 def compose(project: Project, document: Document, variant: Variant,
             client: Client | None = None, *,
-            draft: bool = False) -> tuple[Page | None, list[Problem]]:
+            draft: bool = False, plan: PlanBox | None = None
+            ) -> tuple[Page | None, list[Problem]]:
     """The template's view of ``variant``, or None and the reasons it cannot be made.
+
+    ``plan`` is the dose and note of a handout given in a home program (with a client).
 
     With ``draft``, texts a translation lacks are printed in the source language and
     the page is a :class:`DraftPage` (never for a batch or a final build).
@@ -113,7 +116,10 @@ def compose(project: Project, document: Document, variant: Variant,
                      paper=variant.paper, large_print=variant.large_print,
                      audience=audience_text, client=client,
                      fonts=page_fonts(project, language,
-                                      page_text(tailored, clinic, audience_text, client)))
+                                      page_text(tailored, clinic, audience_text, client) +
+                                      ("" if plan is None else
+                                       f"\n{plan.dose}\n{plan.note or ''}")),
+                     plan=plan)
     if draft:
         page = DraftPage(**{f: getattr(page, f) for f in page.__dataclass_fields__},
                          untranslated=in_source,

@@ -597,6 +597,18 @@ class Engine:
         problems += _page_problems(source, fetcher.refused, logs.records)
         return Layout(document, problems, fetcher)
 
+    def combine(self, layouts: Sequence[Layout]) -> Layout:
+        """One layout of the pages of ``layouts``, in order (a home program's packet),
+        with the first one's metadata (title, language) and every one's problems.
+
+        WeasyPrint's documented way to join documents (``Document.copy``): each page
+        keeps its own boxes, so tags, links and outline entries come along.
+        """
+        first = layouts[0]
+        pages = [page for layout in layouts for page in layout.document.pages]
+        problems = [problem for layout in layouts for problem in layout.problems]
+        return Layout(first.document.copy(pages), problems, first.fetcher)
+
     def write(self, layout: Layout, *, source: str, archive: bool = False) -> Rendered:
         """The PDF of ``layout``: tagged PDF/UA-1, or PDF/A-3u with ``archive``."""
         fetcher = layout.fetcher

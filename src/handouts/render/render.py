@@ -159,7 +159,7 @@ class _Try:
 
 
 def fit_page(project: Project, document: Document, page: Page, *, fitting: bool = True,
-             decision: Fitting | None = None) -> tuple[Output, Any]:
+             decision: Fitting | None = None, write: bool = True) -> tuple[Output, Any]:
     """The fitted :class:`Output` of ``page`` and the layout written (None on failure).
 
     Deterministic: the tries and the choice depend only on the laid-out input. Without
@@ -168,7 +168,9 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     an earlier search on exactly these inputs), that layout is made and written without
     a search: the bytes are the search's. The caller answers for the inputs being the
     same; a decision for other inputs still gives a valid PDF, laid out as decided (it
-    may then end on a runt, say).
+    may then end on a runt, say). Without ``write``, nothing is written: the output has
+    no bytes, only the chosen layout's pages, measure and decision (a home program lays
+    its handouts out again, numbered, and writes the packet once).
     """
     if decision is not None and fitting:
         page = dataclasses.replace(page, fit=decision.fit, base_size=decision.base_size)
@@ -247,6 +249,11 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
         found = _balanced(base, attempt) if base is not None else None
         if found is not None and _fixable(found.problems) < _fixable(chosen.problems):
             chosen = found
+    if not write:
+        return Output(b"", chosen.pages, list(chosen.layout.problems), fit=chosen.page.fit,
+                      extra_renders=len(tries) - 1, measure=chosen.measure,
+                      layout_problems=chosen.problems,
+                      decision=Fitting(chosen.page.fit, chosen.page.base_size)), chosen.layout
     output = _write(project, document, chosen, extra=len(tries) - 1)
     output.tried = tried_words([t.page for t in tries[1:]])
     return output, chosen.layout
@@ -504,10 +511,16 @@ def over_limit(project: Project, document: Document, page: Page,
 def _engine_options(project: Project, document: Document,
                     language: str | None = None) -> dict[str, Any]:
     # The page's language is the translation's: right to left adds rtl.css.
+    return engine_options(project, document.display, language or document.handout.language)
+
+
+def engine_options(project: Project, source: str, language: str) -> dict[str, Any]:
+    """What the engine needs to lay out a page of ``project`` in ``language`` (its
+    stylesheets, the folders it may read, the hosts it may fetch from); ``source``
+    names the page in the engine's problems."""
     return {"base_dir": project.root,
-            "stylesheets": stylesheet_paths(project.templates_dir, language or
-                                            document.handout.language),
-            "source": document.display, "roots": (project.root, THEME_DIR),
+            "stylesheets": stylesheet_paths(project.templates_dir, language),
+            "source": source, "roots": (project.root, THEME_DIR),
             "allowed_hosts": tuple(project.config.resources.allowed_hosts),
             # A copy of the theme's stylesheet in templates/ still finds the theme's fonts.
             "fallbacks": ((project.templates_dir, THEME_DIR),)}

@@ -67,6 +67,15 @@ class FontFace:
 
 
 @dataclass(frozen=True)
+class PlanBox:
+    """The "Your plan" box of a handout given in a home program: its dose, worded in
+    the page's language, and the therapist's note for it."""
+
+    dose: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     """Everything the handout template may use; templates never see raw dicts."""
 
@@ -90,6 +99,13 @@ class Page:
     #: The project folder, whose ``locale/<language>.po`` adds to the theme's words
     #: (filled in by :func:`render_html`).
     project_root: Path | None = None
+    #: In a home program: the dose and note printed in the personal block.
+    plan: PlanBox | None = None
+    #: The personal block after the "Stop right away if" callout instead of before the
+    #: introduction (when it would push the callout off the first page).
+    personal_late: bool = False
+    #: In a home program: this page's first page number and the packet's page count.
+    numbering: tuple[int, int] | None = None
 
     @property
     def direction(self) -> str:
@@ -117,7 +133,8 @@ class Page:
         words = theme_translations(self.language, self.project_root).gettext(
             "Page {page} of {pages}")
         parts = re.split(r"(\{page\}|\{pages\})", words)
-        css = {"{page}": "counter(page)", "{pages}": "counter(pages)"}
+        total = f'"{self.numbering[1]}"' if self.numbering else "counter(pages)"
+        css = {"{page}": "counter(page)", "{pages}": total}
         return Markup(" ".join(css.get(p) or '"' + _css_text(p) + '"' for p in parts if p))
 
 
@@ -254,7 +271,19 @@ def render_html(page: Page, templates_dir: Path | None) -> str:
     except Exception as exc:  # a template is a program: whatever it raises is its mistake
         problem = template_problem(exc, templates_dir, THEME_DIR, TEMPLATE_NAME)
         raise TemplateFailure([_without_client(problem, page.client)]) from None
-    return with_breaks(html, page.fit)
+    return with_numbering(with_breaks(html, page.fit), page.numbering)
+
+
+def with_numbering(html: str, numbering: tuple[int, int] | None) -> str:
+    """``html`` numbered from ``numbering[0]`` (a part of a packet; the page counter
+    itself says "of" the packet's count, see :attr:`Page.page_counter`)."""
+    if numbering is None:
+        return html
+    head_end = html.find("</head>")
+    if head_end < 0:
+        return html
+    rule = f"<style>@page :first {{ counter-reset: page {int(numbering[0])}; }}</style>"
+    return f"{html[:head_end]}{rule}{html[head_end:]}"
 
 
 #: The prefixes of fitting entries that balance the last two pages: a page break before
@@ -313,14 +342,17 @@ def _without_client(problem: Problem, client: Client | None) -> Problem:
 def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
               large_print: bool, audience: AudienceText | None = None,
               client: Client | None = None,
-              fonts: tuple[tuple[FontFace, ...], tuple[str, ...]] = ((), ())) -> Page:
-    """Build the template's view of one variant (``fonts``: faces and family stack)."""
+              fonts: tuple[tuple[FontFace, ...], tuple[str, ...]] = ((), ()),
+              plan: PlanBox | None = None) -> Page:
+    """Build the template's view of one variant (``fonts``: faces and family stack;
+    ``plan``: the dose and note of a handout given in a home program)."""
     colors = palette(clinic)
     qr = qr_data_uri(clinic.booking_url, colors["primary-dark"]) if clinic.booking_url else None
     return Page(handout=handout, clinic=clinic, language=handout.language, paper=paper,
                 large_print=large_print, qr=qr, colors=colors, audience=audience,
-                client=client, fonts=fonts[0], font_stack=fonts[1])
+                client=client, fonts=fonts[0], font_stack=fonts[1], plan=plan)
 
 
-__all__ = ["FontFace", "Page", "TemplateFailure", "environment", "make_page", "render_html",
-           "stylesheet_path", "stylesheet_paths", "validate_templates"]
+__all__ = ["FontFace", "Page", "PlanBox", "TemplateFailure", "environment", "make_page",
+           "render_html", "stylesheet_path", "stylesheet_paths", "validate_templates",
+           "with_numbering"]

@@ -1,0 +1,251 @@
+"""Home programs: several handouts with the therapist's dosage, given to one client.
+
+A clinic keeps its usual programs as files, ``programs/<name>.yaml``::
+
+    title: Low back, week 1
+    weeks: 1
+    items:
+      - handout: back-massage
+        dosage: {minutes: 10, per_day: 1, days_per_week: 5}
+        note: Ask your partner to use the flat of the hand.
+      - handout: desk-stretch-break
+        dosage: {sets: 3, reps: 10, hold: 30 s, per_day: 2}
+
+This module holds the dosage and program models (validated like content files:
+every problem at once, located by file, line and field) and reads the files. The
+same :class:`Dosage` is read from the command line (:func:`parse_dosage`) and from
+a client CSV, so one set of rules and messages covers every way a dose arrives.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pydantic
+from pydantic import BeforeValidator, Field, StringConstraints
+
+from handouts.errors import Problem, Severity, errors_only
+from handouts.project.schema import Model, PlainText, describe_error, validate
+from handouts.project.sourcefile import LineMap, format_loc, read_yaml
+
+#: Where a project keeps its clinic programs.
+PROGRAMS_DIR = "programs"
+#: Program names become part of commands and addresses: the same rule as handout names.
+PROGRAM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+#: The most handouts one program may hold (a packet a client can still follow).
+MAX_ITEMS = 12
+#: The most weeks a tracking sheet covers.
+MAX_WEEKS = 12
+
+_UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+          "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60}
+_PART = re.compile(r"(\d+)\s*([a-z]*)")
+
+
+def read_seconds(value: Any) -> Any:
+    """A duration as a clinic writes it: ``30`` (seconds), ``30 s``, ``45 sec``,
+    ``2 min``, ``1 min 30 s``; returns whole seconds, or raises a plain message."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as 30 s or 2 min")
+    if isinstance(value, int):
+        return value
+    if not isinstance(value, str):
+        return value  # pydantic says what is wrong with a list or a mapping
+    text = value.strip().casefold()
+    total, pos = 0, 0
+    for match in _PART.finditer(text):
+        if text[pos:match.start()].strip(" ,") or not match.group(0):
+            break
+        unit = match.group(2) or "s"
+        if unit not in _UNITS:
+            raise ValueError(f"has an unknown unit '{match.group(2)}': write seconds "
+                             "(30 s) or minutes (2 min)")
+        total += int(match.group(1)) * _UNITS[unit]
+        pos = match.end()
+    if not text or pos == 0 or text[pos:].strip():
+        raise ValueError(f"'{value.strip()}' is not a duration: write seconds (30 s) or "
+                         "minutes (2 min)")
+    return total
+
+
+#: Seconds, from 1 s to one hour, read by :func:`read_seconds`.
+Seconds = Annotated[int, BeforeValidator(read_seconds), Field(ge=1, le=3600)]
+Side = Literal["left", "right", "both", "each"]
+
+
+class Dosage(Model):
+    """How much of one handout's technique: every part optional, each in its range."""
+
+    sets: int | None = Field(None, ge=1, le=20)
+    reps: int | None = Field(None, ge=1, le=100)
+    #: How long to hold each stretch or position.
+    hold: Seconds | None = None
+    #: How long the technique itself takes (a self-massage of 5 minutes).
+    minutes: int | None = Field(None, ge=1, le=120)
+    #: Rest between sets.
+    rest: Seconds | None = None
+    per_day: int | None = Field(None, ge=1, le=12)
+    days_per_week: int | None = Field(None, ge=1, le=7)
+    weeks: int | None = Field(None, ge=1, le=MAX_WEEKS)
+    side: Side | None = None
+    #: Anything the parts above cannot say ("before bed"), printed as written.
+    text: Annotated[PlainText, StringConstraints(max_length=200)] | None = None
+
+    @property
+    def empty(self) -> bool:
+        """Whether no part is set (the handout is given without a dose)."""
+        return all(getattr(self, name) is None for name in type(self).model_fields)
+
+    def merged(self, other: Dosage) -> Dosage:
+        """This dosage with every part ``other`` sets taken from ``other`` (a client's
+        adjustment of a clinic program's default)."""
+        changes = {name: getattr(other, name) for name in other.model_fields_set
+                   if getattr(other, name) is not None}
+        return self.model_copy(update=changes)
+
+
+#: The keys of a dosage, as the command line and a CSV may also spell them.
+DOSAGE_KEYS = tuple(Dosage.model_fields)
+_ALIASES = {key.replace("_", "-"): key for key in DOSAGE_KEYS}
+
+
+class ProgramItemSpec(Model):
+    """One handout of a program, with its default dosage and a note."""
+
+    handout: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    dosage: Dosage = Dosage()
+    note: Annotated[PlainText, StringConstraints(max_length=300)] | None = None
+
+
+class ProgramFile(Model):
+    """A clinic program: ``programs/<name>.yaml``."""
+
+    title: Annotated[PlainText, StringConstraints(max_length=80)]
+    description: Annotated[PlainText, StringConstraints(max_length=300)] | None = None
+    #: How many weeks the tracking sheet covers (default: the longest item's weeks, else 1).
+    weeks: int | None = Field(None, ge=1, le=MAX_WEEKS)
+    items: list[ProgramItemSpec] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class ClinicProgram:
+    """A loaded, validated clinic program and where it came from."""
+
+    def __init__(self, name: str, path: Path, display: str, program: ProgramFile,
+                 lines: LineMap) -> None:
+        self.name = name
+        self.path = path
+        self.display = display
+        self.program = program
+        self.lines = lines
+
+    def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
+        """A problem at ``loc`` of this file (``("items", 1, "handout")``)."""
+        return Problem(self.display, self.lines.line_of(loc), format_loc(loc), message)
+
+
+def discover_programs(root: Path, problems: list[Problem] | None = None) -> dict[str, Path]:
+    """Program names → files, from ``programs/*.yaml`` (sorted). With ``problems``,
+    a file whose name is not a valid program name is reported (never skipped silently)."""
+    folder = root / PROGRAMS_DIR
+    if not folder.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix.lower() not in (".yaml", ".yml"):
+            if problems is not None:
+                problems.append(Problem(f"{PROGRAMS_DIR}/{path.name}", None, "",
+                                        "is not a program file (programs are "
+                                        "programs/<name>.yaml); move or rename it",
+                                        severity=Severity.WARNING))
+            continue
+        if not PROGRAM_NAME_RE.match(path.stem):
+            if problems is not None:
+                problems.append(Problem(f"{PROGRAMS_DIR}/{path.name}", None, "",
+                                        f"'{path.stem}' is not a valid program name: use "
+                                        "lower-case letters, digits and dashes "
+                                        "(e.g. low-back-week-1)"))
+            continue
+        found[path.stem] = path
+    return found
+
+
+def load_programs(root: Path, handouts: set[str] | None,
+                  problems: list[Problem]) -> dict[str, ClinicProgram]:
+    """Read and validate every clinic program, adding every problem to ``problems``.
+
+    ``handouts`` are the project's handout names: an item naming another is an error
+    at its line (None skips that cross-check). A program with errors is left out.
+    """
+    programs: dict[str, ClinicProgram] = {}
+    for name, path in discover_programs(root, problems).items():
+        display = f"{PROGRAMS_DIR}/{path.name}"
+        found: list[Problem] = []
+        source = read_yaml(path, display, found)
+        if source is None:
+            problems += found
+            continue
+        spec = validate(ProgramFile, source, found)
+        if handouts is not None:  # read from the file as written, so that a program
+            # with other mistakes still has its unknown handouts reported with them
+            items = source.data.get("items") if isinstance(source.data, dict) else None
+            for index, item in enumerate(items if isinstance(items, list) else []):
+                wanted = item.get("handout") if isinstance(item, dict) else None
+                if isinstance(wanted, str) and wanted not in handouts:
+                    known = ", ".join(sorted(handouts)) or "none"
+                    loc = ("items", index, "handout")
+                    found.append(Problem(display, source.lines.line_of(loc), format_loc(loc),
+                                         f"no such handout '{wanted}' (available: {known})"))
+        if spec is not None and not errors_only(found):
+            programs[name] = ClinicProgram(name, path, display, spec, source.lines)
+        problems += found
+    return programs
+
+
+def parse_dosage(text: str, where: str, field: str) -> tuple[Dosage | None, list[Problem]]:
+    """A dosage written as ``key=value`` words, as on the command line and in a CSV
+    cell: ``sets=3 reps=10 hold="30 s" per-day=2 side=right text="before bed"``.
+
+    Keys are those of :class:`Dosage` (``per_day`` or ``per-day``). Every problem is
+    returned at once, located at ``where`` and ``field`` (a CSV row names its column).
+    """
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:  # an unclosed quote
+        return None, [Problem(where, None, field, f"cannot be read: {exc}")]
+    values: dict[str, str] = {}
+    problems: list[Problem] = []
+    for word in words:
+        key, sep, value = word.partition("=")
+        key = _ALIASES.get(key.strip().casefold(), key.strip().casefold())
+        if not sep or key not in DOSAGE_KEYS:
+            problems.append(Problem(where, None, field, (
+                f"'{word}' is not a dosage part: write key=value with the keys "
+                f"{', '.join(k.replace('_', '-') for k in DOSAGE_KEYS)}")))
+            continue
+        if key in values:
+            problems.append(Problem(where, None, field, f"gives {key.replace('_', '-')} twice"))
+            continue
+        values[key] = value
+    if problems:
+        return None, problems
+    return dosage_from(values, where, field)
+
+
+def dosage_from(values: dict[str, Any], where: str, field: str
+                ) -> tuple[Dosage | None, list[Problem]]:
+    """A :class:`Dosage` from its parts (text or numbers), every problem located at
+    ``where`` and named ``field``.``part`` (the form and a CSV name their own fields)."""
+    try:
+        return Dosage.model_validate(values), []
+    except pydantic.ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            part = ".".join(str(p) for p in err["loc"]).replace("_", "-")
+            name = f"{field}: {part}" if field else part
+            problems.append(Problem(where, None, name, describe_error(err, Dosage)))
+        return None, problems

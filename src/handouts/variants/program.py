@@ -1,0 +1,151 @@
+"""A client's home program: what is given (handouts, each with a dose and a note), to
+whom, in which version, and how its words read in the program's language.
+
+Pure functions and frozen models; the packet itself is laid out by
+:mod:`handouts.render.program`. The dose is worded from the theme's own catalogs, so
+a Spanish program says "3 series de 10, 2 veces al día".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handouts.project.programs import Dosage
+from handouts.variants.clients import Client
+from handouts.variants.i18n import theme_translations
+from handouts.variants.plan import GENERAL, Paper, PrintSize
+
+#: The most weeks a tracking sheet covers when no item says (one week's sheet).
+DEFAULT_WEEKS = 1
+
+
+@dataclass(frozen=True)
+class ProgramItem:
+    """One handout of a program, with its dose and the therapist's note for it."""
+
+    handout: str
+    dosage: Dosage = field(default_factory=Dosage)
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    """One client's program, in one version (audience, language, paper, print size,
+    location): the items in the order they are given."""
+
+    items: tuple[ProgramItem, ...]
+    client: Client
+    language: str
+    audience: str = GENERAL
+    paper: Paper = "letter"
+    print_size: PrintSize = "standard"
+    location: str | None = None
+    #: The clinic program it started from (its title is printed on the cover).
+    title: str | None = None
+    #: The day it is given: the cover's date and the tracking sheet's first day.
+    given: dt.date = field(default_factory=dt.date.today)
+    #: Weeks on the tracking sheet; None: the longest item's ``weeks``, else one.
+    weeks: int | None = None
+    #: Start each handout on a right-hand (odd) page, for double-sided printing.
+    right_hand: bool = False
+
+    @property
+    def tracking_weeks(self) -> int:
+        """How many weeks the tracking sheet covers."""
+        if self.weeks is not None:
+            return self.weeks
+        return max((i.dosage.weeks or 0 for i in self.items), default=0) or DEFAULT_WEEKS
+
+
+def _plural(words: gettext.NullTranslations, count: int, one: str, many: str) -> str:
+    # The theme's catalogs hold plain words (no msgid_plural): each phrase has a "1"
+    # form and a form for every other count; a translator may word the second so that
+    # it reads right for every count of their language.
+    return words.gettext(one) if count == 1 else words.gettext(many) % {"count": count}
+
+
+def duration(words: gettext.NullTranslations, seconds: int) -> str:
+    """``30 seconds``, ``2 minutes``, ``1 minute 30 seconds`` in the catalog's words."""
+    minutes, rest = divmod(seconds, 60)
+    parts = []
+    if minutes:
+        parts.append(_plural(words, minutes, "1 minute", "%(count)s minutes"))
+    if rest or not minutes:
+        parts.append(_plural(words, rest, "1 second", "%(count)s seconds"))
+    return " ".join(parts)
+
+
+def dosage_parts(dosage: Dosage, language: str, root: Path | None = None) -> list[str]:
+    """The dose as short phrases in ``language`` (the theme's words, with the project's
+    ``locale/<language>.po`` over them), in a fixed order."""
+    words = theme_translations(language, root)
+    parts: list[str] = []
+    if dosage.sets and dosage.reps:
+        one, many = "1 set of %(reps)s", "%(count)s sets of %(reps)s"
+        parts.append(words.gettext(one) % {"reps": dosage.reps} if dosage.sets == 1 else
+                     words.gettext(many) % {"count": dosage.sets, "reps": dosage.reps})
+    elif dosage.sets:
+        parts.append(_plural(words, dosage.sets, "1 set", "%(count)s sets"))
+    elif dosage.reps:
+        parts.append(_plural(words, dosage.reps, "1 repetition", "%(count)s repetitions"))
+    if dosage.hold:
+        parts.append(words.gettext("hold %(time)s") % {"time": duration(words, dosage.hold)})
+    if dosage.minutes:
+        parts.append(words.gettext("for %(time)s") % {
+            "time": duration(words, dosage.minutes * 60)})
+    if dosage.rest:
+        parts.append(words.gettext("rest %(time)s between sets") % {
+            "time": duration(words, dosage.rest)})
+    if dosage.side:
+        parts.append(words.gettext({"left": "left side", "right": "right side",
+                                    "both": "both sides", "each": "each side"}[dosage.side]))
+    if dosage.per_day:
+        parts.append(words.gettext("once a day") if dosage.per_day == 1 else
+                     words.gettext("twice a day") if dosage.per_day == 2 else
+                     words.gettext("%(count)s times a day") % {"count": dosage.per_day})
+    if dosage.days_per_week:
+        parts.append(words.gettext("every day") if dosage.days_per_week == 7 else
+                     _plural(words, dosage.days_per_week, "1 day a week",
+                             "%(count)s days a week"))
+    if dosage.weeks:
+        parts.append(_plural(words, dosage.weeks, "for 1 week", "for %(count)s weeks"))
+    if dosage.text:
+        parts.append(dosage.text)
+    return parts
+
+
+def describe_dosage(dosage: Dosage, language: str, root: Path | None = None) -> str:
+    """The whole dose as one phrase: ``3 sets of 10, hold 30 seconds, twice a day``
+    (joined with the catalog's separator); empty for no dose."""
+    parts = dosage_parts(dosage, language, root)
+    if not parts:
+        return ""
+    # Joined with the catalog's own separator (Arabic "،", Chinese "，"): Babel's list
+    # patterns are for measurements ("3 feet 7 inches") and lack or garble several of
+    # these languages.
+    join = theme_translations(language, root).gettext("%(first)s, %(next)s")
+    text = parts[0]
+    for part in parts[1:]:
+        text = join % {"first": text, "next": part}
+    return text
+
+
+def tick_boxes(dosage: Dosage) -> int:
+    """How many boxes one day of the tracking sheet has for an item: one per time a
+    day (at most 4 fit a cell; more are ticked as one)."""
+    return min(dosage.per_day or 1, 4)
+
+
+def day_planned(dosage: Dosage, weekday_index: int) -> bool:
+    """Whether the sheet asks for the item on the ``weekday_index``-th day of a week
+    (0 = the first day of the program's week): ``days_per_week`` days, spread out."""
+    per_week = dosage.days_per_week or 7
+    if per_week >= 7:
+        return True
+    # Spread the days over the week (5 → days 1,2,3,5,6... roughly evenly), so a
+    # "3 days a week" row does not ask for three days in a row.
+    chosen = {round(i * 7 / per_week) for i in range(per_week)}
+    return weekday_index in chosen

@@ -1,0 +1,360 @@
+"""Home programs (``handouts program``): the packet read back from the PDF, the dose
+in words, the clinic programs, the command line and the record paragraph."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from click.testing import CliRunner
+
+from handouts.cli import cli
+from handouts.commands.build import load
+from handouts.commands.program import (
+    ItemChange,
+    load_clinic_programs,
+    make_program,
+    parse_item,
+    plan_program,
+    record,
+)
+from handouts.errors import ValidationError
+from handouts.project.programs import Dosage, parse_dosage, read_seconds
+from handouts.variants.clients import Client
+from handouts.variants.program import describe_dosage
+from tests.example_project import REPO, copy_example
+
+CLIENT = Client("Ana Ruiz", "Go easy this week.", "Sam Lee", dt.date(2026, 12, 15))
+GIVEN = dt.date(2026, 12, 7)  # a Monday
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_example(tmp_path_factory.mktemp("program"))
+    (root / "programs").mkdir()
+    for path in (REPO / "programs").iterdir():
+        (root / "programs" / path.name).write_bytes(path.read_bytes())
+    return root
+
+
+def _packet(root: Path, *changes: ItemChange, **options: object) -> tuple[bytes, object]:
+    project, loaded = load(root)
+    documents = {d.name: d for d in loaded}
+    program = plan_program(project, documents, client=CLIENT, changes=changes, given=GIVEN,
+                           **options)  # type: ignore[arg-type]
+    return make_program(project, documents, program).pdf, program
+
+
+TWO = (ItemChange("desk-stretch-break", Dosage(sets=3, reps=10, per_day=2),
+                  "Keep the shoulders low."),
+       ItemChange("back-massage", Dosage(minutes=5, side="right", days_per_week=3)))
+
+
+@pytest.fixture(scope="module")
+def standard(project: Path) -> bytes:
+    return _packet(project, *TWO, weeks=2)[0]
+
+
+@pytest.fixture(scope="module")
+def large(project: Path) -> bytes:
+    return _packet(project, *TWO, print_size="large")[0]
+
+
+def _texts(pdf: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return [page.extract_text() or "" for page in doc.pages]
+
+
+def _starts(texts: list[str], title: str) -> int:
+    """The 1-based page that starts the handout ``title``: the first after the cover
+    that holds its title (its h1)."""
+    for number, text in enumerate(texts, start=1):
+        if title in text and number > 1:
+            return number
+    raise AssertionError(f"{title!r} starts on no page")
+
+
+def test_the_cover_lists_each_item_with_its_dose_and_true_page(standard: bytes) -> None:
+    texts = _texts(standard)
+    cover = texts[0]
+    assert "Your home program" in cover
+    assert "Prepared for Ana Ruiz" in cover and "Sam Lee" in cover
+    assert "December 7, 2026" in cover and "December 15, 2026" in cover
+    assert "Go easy this week." in cover
+    stretch = _starts(texts, "A 5-minute stretch break for desk workers")
+    massage = _starts(texts, "How to give a back massage")
+    with pdfplumber.open(io.BytesIO(standard)) as doc:
+        words = doc.pages[0].extract_words()
+    # The table's rows as read off the page: the words at the height of each number.
+    header = next(w for w in words if w["text"] == "HANDOUT")
+    rows = []
+    for number in ("1", "2"):
+        cell = next(w for w in words if w["text"] == number and w["top"] > header["bottom"]
+                    and w["x0"] < header["x0"])
+        rows.append(" ".join(w["text"] for w in words if abs(w["top"] - cell["top"]) < 2))
+    assert rows == [f"1 A 5-minute stretch break for desk 3 sets of 10, twice a day {stretch}",
+                    f"2 How to give a back massage for 5 minutes, right side, 3 days a {massage}"]
+    assert "workers" in cover and "week" in cover  # the cells' second lines
+    assert massage == stretch + 2  # the stretch break takes its two pages
+    tracking = len(texts)
+    assert f"tracking sheet, page {tracking}." in cover
+
+
+def test_pages_are_numbered_over_the_whole_packet(standard: bytes) -> None:
+    texts = _texts(standard)
+    for number, text in enumerate(texts, start=1):
+        assert re.findall(r"Page \d+ of \d+", text) == [f"Page {number} of {len(texts)}"]
+
+
+def test_each_plan_box_is_on_its_handouts_first_page_with_the_stop_callout(
+        standard: bytes) -> None:
+    texts = _texts(standard)
+    for title, dose in (("A 5-minute stretch break for desk workers", "3 sets of 10, twice a day"),
+                        ("How to give a back massage", "for 5 minutes, right side, 3 days a week")):
+        first = texts[_starts(texts, title) - 1]
+        assert "YOUR PLAN" in first  # the box's heading, upper-cased by the theme
+        assert dose in first
+        assert "Stop right away if" in first
+    stretch = texts[_starts(texts, "A 5-minute stretch break for desk workers") - 1]
+    assert "Keep the shoulders low." in stretch
+    # The cover holds the therapist and the note: the handouts do not repeat them.
+    assert "Sam Lee" not in stretch and "Go easy this week." not in stretch
+
+
+def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: bytes) -> None:
+    with pdfplumber.open(io.BytesIO(standard)) as doc:
+        page = doc.pages[-1]
+        text = page.extract_text()
+        tables = page.find_tables()
+        # Each tick box is a small rounded square (4.2 mm).
+        boxes = [c for c in page.curves if 10 < c["width"] < 14 and 10 < c["height"] < 14]
+    assert "Tracking sheet" in text and "Week 1" in text and "Week 2" in text
+    assert len(tables) == 2  # one per week
+    for table in tables:
+        rows = table.extract()
+        assert len(rows) == 1 + 2  # the header, then one row per item
+        assert len(rows[0]) == 1 + 7  # what to do, then one column per day
+        assert rows[0][1].split() == ["Mon", "Dec", str(7 + 7 * tables.index(table))]
+    # Twice a day every day (2 × 7) and once on 3 days (3), for two weeks.
+    assert len(boxes) == (2 * 7 + 3) * 2
+    assert "Questions? Call (480) 992-5050." in text
+
+
+def test_the_outline_has_one_entry_per_handout(standard: bytes) -> None:
+    with pikepdf.open(io.BytesIO(standard)) as pdf, pdf.open_outline() as outline:
+        top = [item.title for item in outline.root]
+    assert top == ["Your home program", "A 5-minute stretch break for desk workers",
+                   "How to give a back massage", "Tracking sheet"]
+
+
+def test_the_packet_is_tagged_titled_and_names_nobody_in_its_metadata(standard: bytes) -> None:
+    with pikepdf.open(io.BytesIO(standard)) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert str(pdf.Root.Lang) == "en"
+        info = {str(k): str(v) for k, v in pdf.docinfo.items()}
+        assert info["/Title"] == "Your home program"
+        assert not any("Ana" in value for value in info.values())
+        assert b"Ana Ruiz" not in bytes(pdf.open_metadata().get("dc:title", ""), "utf-8")
+
+
+def test_large_print_keeps_its_sizes(large: bytes) -> None:
+    with pdfplumber.open(io.BytesIO(large)) as doc:
+        sizes = {round(c["size"], 1) for page in doc.pages for c in page.chars
+                 if c["text"].strip()}
+        tracking = doc.pages[-1].extract_words(extra_attrs=["size"])
+        cover = doc.pages[0].extract_words(extra_attrs=["size"])
+    assert min(sizes) >= 14  # footer and fine print, as in every large-print handout
+    title = [w for w in tracking if w["text"] in ("stretch", "massage")]
+    assert title and min(round(w["size"], 1) for w in title) >= 18
+    dose = [w for w in cover if w["text"] == "sets"]
+    assert dose and round(dose[0]["size"], 1) >= 18
+
+
+def test_right_hand_pages_start_each_handout_on_an_odd_page(project: Path) -> None:
+    pdf, _ = _packet(project, *TWO, right_hand=True)
+    texts = _texts(pdf)
+    starts = [_starts(texts, "A 5-minute stretch break for desk workers"),
+              _starts(texts, "How to give a back massage")]
+    assert all(start % 2 == 1 for start in starts), starts
+    tracking = next(n for n, t in enumerate(texts, start=1) if "Tracking sheet" in t
+                    and n > 1)
+    assert tracking % 2 == 1 and tracking == len(texts)
+
+
+def test_a_long_note_moves_the_plan_below_the_stop_callout(project: Path) -> None:
+    note = "Breathe out slowly as you move. " * 14
+    pdf, _ = _packet(project, ItemChange("back-massage", Dosage(sets=2, reps=8), note.strip()),
+                     print_size="large")
+    texts = _texts(pdf)
+    start = _starts(texts, "How to give a back massage")
+    assert "Stop right away if" in texts[start - 1]
+    both = texts[start - 1] + texts[start]  # the plan follows, on this page or the next
+    assert both.index("Stop right away if") < both.index("YOUR PLAN")
+
+
+def test_the_dose_in_words() -> None:
+    assert describe_dosage(Dosage(sets=3, reps=10, per_day=2), "en") == \
+        "3 sets of 10, twice a day"
+    assert describe_dosage(Dosage(hold=90, rest=30, per_day=1, weeks=1), "en") == \
+        "hold 1 minute 30 seconds, rest 30 seconds between sets, once a day, for 1 week"
+    assert describe_dosage(Dosage(reps=1, days_per_week=7, side="each"), "en") == \
+        "1 repetition, each side, every day"
+    assert describe_dosage(Dosage(), "en") == ""
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    (30, 30), ("30", 30), ("30 s", 30), ("45sec", 45), ("2 min", 120),
+    ("1 min 30 s", 90), ("1 minute, 30 seconds", 90)])
+def test_durations_as_clinics_write_them(text: object, seconds: int) -> None:
+    assert read_seconds(text) == seconds
+
+
+def test_dosage_problems_are_all_named_at_once() -> None:
+    dosage, problems = parse_dosage('sets=0 hold="3 hrs" per-day=13 side=up bogus', "",
+                                    "--item 1")
+    assert dosage is None
+    assert [p.format() for p in problems] == [
+        "--item 1: 'bogus' is not a dosage part: write key=value with the keys sets, reps, "
+        "hold, minutes, rest, per-day, days-per-week, weeks, side, text"]
+    dosage, problems = parse_dosage('sets=0 hold="3 hrs" per-day=13 side=up', "", "--item 1")
+    assert [p.format() for p in problems] == [
+        "--item 1: sets: must be at least 1",
+        "--item 1: hold: has an unknown unit 'hrs': write seconds (30 s) or minutes (2 min)",
+        "--item 1: per-day: must be at most 12",
+        "--item 1: side: must be one of 'left', 'right', 'both' or 'each'"]
+
+
+def test_an_item_on_the_command_line() -> None:
+    change, problems = parse_item('back-massage reps=5 note="Go slow" text="before bed"', 1)
+    assert not problems and change is not None
+    assert change.handout == "back-massage" and change.note == "Go slow"
+    assert change.dosage == Dosage(reps=5, text="before bed")
+    _, problems = parse_item("reps=5", 2)
+    assert [p.format() for p in problems] == [
+        "--item 2: must start with a handout's name, e.g. --item 'back-massage sets=3 "
+        "reps=10'"]
+
+
+def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
+    loaded_project, loaded = load(project)
+    documents = {d.name: d for d in loaded}
+    programs = load_clinic_programs(project, loaded)
+    assert list(programs) == ["back-care-2-weeks", "desk-worker-week-1"]
+    program = plan_program(loaded_project, documents, client=CLIENT,
+                           clinic_program=programs["desk-worker-week-1"],
+                           changes=(ItemChange("back-massage", Dosage(per_day=2)),))
+    assert [i.handout for i in program.items] == ["desk-stretch-break", "back-massage"]
+    massage = program.items[1].dosage
+    assert (massage.minutes, massage.per_day, massage.days_per_week) == (10, 2, 3)
+    assert program.title == "Desk worker, week 1" and program.tracking_weeks == 1
+
+
+def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs" / "knee.yaml").write_text(
+        "title: Knee\nitems:\n  - handout: knee-bends\n  - handout: back-massage\n"
+        "    dosage: {sets: 30, hold: forever}\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--project", str(root), "check", "--no-render"])
+    assert result.exit_code == 1
+    assert "programs/knee.yaml:3: items[1].handout: no such handout 'knee-bends' " \
+        "(available: back-massage, desk-stretch-break)" in result.output
+    assert "programs/knee.yaml:5: items[2].dosage.sets: must be at most 20" in result.output
+    assert "programs/knee.yaml:5: items[2].dosage.hold: 'forever' is not a duration: write " \
+        "seconds (30 s) or minutes (2 min)" in result.output
+    # A broken program affects only programs: a handout still builds.
+    built = CliRunner().invoke(cli, ["--project", str(root), "build", "back-massage"])
+    assert built.exit_code == 0, built.output
+
+
+def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
+    result = CliRunner().invoke(cli, [
+        "--project", str(project), "program", "desk-worker-week-1", "--client", "Ana Ruiz",
+        "--therapist", "Sam Lee", "--item", "back-massage per-day=2", "--given", "2026-12-07",
+        "--record"])
+    assert result.exit_code == 0, result.output
+    written = re.search(r"wrote (\S+) \((\d+) pages: cover, 2 handouts, tracking sheet\)",
+                        result.output)
+    assert written is not None
+    path = Path(written.group(1))
+    assert path.parent == project / "output" / "clients" and "Ana" not in path.name
+    assert len(_texts(path.read_bytes())) == int(written.group(2))
+    assert "Ana" not in result.output
+    assert result.output.splitlines()[-1] == (
+        "Home program (Desk worker, week 1) given 2026-12-07 by Sam Lee, English: "
+        "A 5-minute stretch break for desk workers — content reviewed 2026-11-02 — "
+        "5 repetitions, hold 10 seconds, 3 times a day, 5 days a week; "
+        "How to give a back massage — content reviewed 2026-11-02 — "
+        "for 10 minutes, twice a day, 3 days a week.")
+
+
+def test_the_record_holds_only_what_was_given(project: Path) -> None:
+    _, program = _packet(project, *TWO)
+    loaded_project, loaded = load(project)
+    text = record(loaded_project, {d.name: d for d in loaded}, program)  # type: ignore[arg-type]
+    for detail in ("Ana", "Ruiz", "Go easy", "Keep the shoulders", "2026-12-15"):
+        assert detail not in text
+    assert text == ("Home program given 2026-12-07 by Sam Lee, English: "
+                    "A 5-minute stretch break for desk workers — content reviewed 2026-11-02 — "
+                    "3 sets of 10, twice a day; How to give a back massage — content reviewed "
+                    "2026-11-02 — for 5 minutes, right side, 3 days a week.")
+
+
+def test_bad_options_exit_2_and_name_every_problem(project: Path) -> None:
+    result = CliRunner().invoke(cli, [
+        "--project", str(project), "program", "--client", "Ana Ruiz",
+        "--item", "back-massage sets=50", "--item", "desk-stretch-break side=up"])
+    assert result.exit_code == 2
+    assert "Error: --item 1: sets: must be at most 20\n" \
+        "--item 2: side: must be one of 'left', 'right', 'both' or 'each'" in result.output
+    assert "Ana" not in result.output
+
+
+def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(
+        tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "p")
+    result = CliRunner().invoke(cli, ["--project", str(root), "program", "--client", "Ana",
+                                      "--item", "knee-bends reps=5"])
+    assert result.exit_code == 1
+    assert "--item 1: no such handout 'knee-bends' (available: back-massage, " \
+        "desk-stretch-break)" in result.output
+    result = CliRunner().invoke(cli, ["--project", str(root), "program", "nope",
+                                      "--client", "Ana"])
+    assert result.exit_code == 1
+    assert "programs/nope.yaml: no such program (available: none: add " \
+        "programs/<name>.yaml)" in result.output
+    assert not (root / "output").exists()
+
+
+def test_a_note_with_a_control_character_is_refused_without_quoting_it(project: Path) -> None:
+    loaded_project, loaded = load(project)
+    with pytest.raises(ValidationError) as caught:
+        plan_program(loaded_project, {d.name: d for d in loaded}, client=CLIENT,
+                     changes=(ItemChange("back-massage", Dosage(), "secret\x07note"),))
+    assert [p.format() for p in caught.value.problems] == [
+        "--item 1 note: has an invisible control character (U+0007) at character 7; "
+        "retype it without that character"]
+
+
+def test_a_spanish_program_words_the_dose_in_spanish(project: Path) -> None:
+    pdf, _ = _packet(project, ItemChange("back-massage", Dosage(sets=3, reps=10, per_day=2)),
+                     language="es")
+    texts = _texts(pdf)
+    assert "Su programa para casa" in texts[0]
+    assert "3 series de 10, 2 veces al día" in " ".join(texts[0].split())
+    assert re.findall(r"Página \d+ de \d+", texts[0]) == [f"Página 1 de {len(texts)}"]
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        assert str(doc.Root.Lang) == "es"
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("es", "3 series de 10, 2 veces al día"),
+    ("zh", "3 组，每组 10 次，每天 2 次"),
+    ("ar", "عدد المجموعات: 3، عدد التكرارات في كل مجموعة: 10، مرتين في اليوم")])
+def test_the_dose_is_joined_with_the_languages_own_comma(language: str, expected: str) -> None:
+    assert describe_dosage(Dosage(sets=3, reps=10, per_day=2), language) == expected
