@@ -415,7 +415,9 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
 
 #: Where a dose message quotes what was written (a word, a duration, a unit): the
 #: CSV's messages never repeat a cell, which may hold anything after a column shift.
-_QUOTED = (re.compile(r"^'.*' (?=is not a )", re.DOTALL), re.compile(r" '[a-z]*'(?=: write)"))
+_QUOTED = ((re.compile(r"^'.*' (?=is not a dosage part)", re.DOTALL), "has a word that "),
+           (re.compile(r"^'.*' (?=is not a duration)", re.DOTALL), ""),
+           (re.compile(r" '[a-z]*'(?=: write)"), ""))
 
 
 def _program_cells(get: Callable[[str], str], failed: set[str],
@@ -433,8 +435,8 @@ def _program_cells(get: Callable[[str], str], failed: set[str],
         dose, found = parse_dosage(get("dose"), display, "dose")
         for problem in found:
             message = problem.message
-            for pattern in _QUOTED:
-                message = pattern.sub("", message)
+            for pattern, instead in _QUOTED:
+                message = pattern.sub(instead, message)
             err(problem.field, message)
     item_note = get("item_note") or None
     if item_note is not None and "item_note" not in failed:
