@@ -251,6 +251,39 @@ def test_a_plain_row_just_before_a_program_of_the_same_client(tmp_path: Path) ->
         "program's rows"]
 
 
+@pytest.mark.usefixtures("no_script_fonts")
+def test_unprintable_text_is_located_at_its_row_and_column(tmp_path: Path) -> None:
+    # The program's checks name the command line's options; a CSV names its rows and
+    # columns: the dose's text at row 2, the item note at row 3, the client at row 4.
+    assert _refused(tmp_path, HEADER + (
+        'Yusuf Okonkwo,back-massage,,"text=""Клиника""",,,,\n'
+        "Yusuf Okonkwo,desk-stretch-break,,,Клиника,,,\n"
+        "Клиника Жива,,low-back,,,,,\n")) == [
+        f"clients.csv:{line}: {column}: has {n} characters that no font can print "
+        "(Cyrillic) \N{EM DASH} add a font under fonts: in handouts.yaml"
+        for line, column, n in ((2, "dose", 6), (3, "item_note", 6), (4, "client", 8))]
+
+
+def test_a_missing_translation_names_the_row_that_asked_for_it(tmp_path: Path) -> None:
+    # The clinic program holds the stretch break, which has no Chinese translation.
+    assert _refused(tmp_path, HEADER + "Zelda Quintanilla,,low-back,,,,,zh\n") == [
+        "clients.csv:2: handout: content/desk-stretch-break.zh.po: no Chinese translation; "
+        "create it with 'handouts translate desk-stretch-break zh'"]
+
+
+def test_a_program_file_with_errors(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    (root / "programs/low-back.yaml").write_text(
+        LOW_BACK.replace("sets: 3", "sets: 30"), encoding="utf-8")
+    run = _merge(root, HEADER + "Zelda Quintanilla,,low-back,,,,,\n")
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        "clients.csv:2: program: the program file it names has errors (see its problems); "
+        "fix them first",
+        "programs/low-back.yaml:8: items[2].dosage.sets: must be at most 20"]
+    assert not (root / "output").exists()
+
+
 # --- the dose cell is never quoted --------------------------------------------------------
 
 CHOICES = Choices({"back-massage": ["en", "es"]}, ["general"], "en", "letter",

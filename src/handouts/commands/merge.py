@@ -117,7 +117,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
                          all_or_nothing=table.has_programs)
     planned = _plan(project, docs, groups, display, result.problems)
     if result.all_or_nothing and not result.ok:
-        return _sorted(result)  # nothing is rendered for a file that cannot be written
+        return _sorted(result, display)  # nothing is rendered for a file that cannot be written
     out_dir = project.output_dir(out) / "clients"
     copies = PersonalCopies(project)
     settle()
@@ -158,7 +158,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
                                              len(program.items), packet.pages))
     if result.all_or_nothing and not result.ok:
         result.written, result.programs = [], []
-        return _sorted(result)
+        return _sorted(result, display)
     written = set()
     for target, pdf in pending:
         if not _wrote(target, pdf, result.problems):
@@ -167,7 +167,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     if pending:
         result.written = [w for w in result.written if w[1] in written]
         result.programs = [p for p in result.programs if p.path in written]
-    return _sorted(result)
+    return _sorted(result, display)
 
 
 def _plan(project: Project, docs: dict[str, Document], groups: list[ProgramRows],
@@ -208,8 +208,11 @@ def _at_row(problem: Problem, group: ProgramRows, program: Program | None,
             docs: dict[str, Document], display: str) -> Problem:
     """A problem found while planning or making a program, at the CSV row it is about
     (the row of the handout it names, else the program's first row) and its column."""
-    line, column = group.first.line, PROGRAM_FIELDS.get(problem.field, problem.field)
-    item = _ITEM.match(problem.field)
+    name, path = problem.field, problem.path
+    if not name and (path.startswith("--") or path in CSV_FIELDS.values()):
+        name, path = path, ""  # the client checks name an option (or column) as the path
+    line, column = group.first.line, PROGRAM_FIELDS.get(name, name)
+    item = _ITEM.match(name)
     handout = None
     if item and program is not None and int(item[1]) <= len(program.items):
         handout = program.items[int(item[1]) - 1].handout
@@ -217,15 +220,14 @@ def _at_row(problem: Problem, group: ProgramRows, program: Program | None,
     elif item:
         column = "handout"
     else:
-        handout = next((name for name, doc in docs.items() if doc.display == problem.path),
-                       None)
+        handout = next((n for n, doc in docs.items() if doc.display == path), None)
     row = next((r for r in group.rows if handout and r.variant.handout == handout), None)
     if row is not None:
         line = row.line
     message = problem.message
-    if problem.path and problem.path != display:  # about a content or program file
-        message = f"{problem.path}: {message}"
-        column = problem.field or "handout"
+    if path and path != display:  # about a content or program file
+        message = f"{path}: {message}"
+        column = name or "handout"
     return Problem(display, line, column, message, problem.severity)
 
 
@@ -239,6 +241,8 @@ def _wrote(target: Path, pdf: bytes, problems: list[Problem]) -> bool:
     return True
 
 
-def _sorted(result: MergeResult) -> MergeResult:
-    result.problems.sort(key=lambda p: (p.line or 0, p.severity is not Severity.ERROR))
+def _sorted(result: MergeResult, display: str) -> MergeResult:
+    # The CSV's rows in order, then any other file's problems (a program file's).
+    result.problems.sort(key=lambda p: (p.path != display, p.path, p.line or 0,
+                                        p.severity is not Severity.ERROR))
     return result
