@@ -308,7 +308,8 @@ def _progress(state: _State) -> Callable[[VariantResult, int, int], None] | None
 @click.argument("csv_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--out", type=OUT, default=None, help="Output folder (default: from handouts.yaml).")
 @click.option("--name-pattern", default=None,
-              help="File names, e.g. '{client}-{handout}' (default: row number and a hash).")
+              help="File names, e.g. '{client}-{handout}' (default: row number and a hash; "
+                   "a program's {handout} is 'program').")
 @pass_state
 def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | None) -> None:
     """One personal handout per row of CSV_FILE (see the README for its columns), and
@@ -322,8 +323,9 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
     A row with a dose or an item_note continues the program of the row just above when
     it is the same client's, else starts one; its handout changes the clinic program's
     item for it or is added after the items. A program's rows must be together and
-    agree on the therapist, next appointment, note and version. A file with these
-    columns is written only when every row is right: nothing is written otherwise.
+    agree on the therapist, next appointment, note and version. Each program is one
+    PDF, program-row<N>-<hash>.pdf (N: its first row). A file with these columns is
+    written only when every row is right: nothing is written otherwise.
     """
     result = run_merge(state.root, csv_file, out=out, name_pattern=name_pattern)
     done = [(line, f"line {line}: wrote {path} ({_pages(pages)})")
