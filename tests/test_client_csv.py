@@ -18,14 +18,14 @@ import handouts.variants.clientcsv as clientcsv
 from handouts.cli import cli
 from handouts.commands.init import init_project
 from handouts.commands.merge import merge
-from handouts.variants.clientcsv import COLUMNS, Choices, read_rows
+from handouts.variants.clientcsv import COLUMNS, KNOWN_COLUMNS, Choices, read_rows
 
 from .fuzz import fuzz
 
 HEADER = ",".join(COLUMNS)
 HANDOUTS = {"back-massage": ["en", "es"], "desk-stretch-break": ["en"]}
 CHOICES = Choices(HANDOUTS, ["general", "desk-workers"], "en", "letter")
-ALL_COLUMNS = ", ".join(COLUMNS)
+ALL_COLUMNS = ", ".join(KNOWN_COLUMNS)
 SAVE_AS = "save the file as CSV with commas, semicolons or tabs"
 
 

@@ -310,17 +310,44 @@ def _progress(state: _State) -> Callable[[VariantResult, int, int], None] | None
 @click.argument("csv_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--out", type=OUT, default=None, help="Output folder (default: from handouts.yaml).")
 @click.option("--name-pattern", default=None,
-              help="File names, e.g. '{client}-{handout}' (default: row number and a hash).")
+              help="File names, e.g. '{client}-{handout}' (default: row number and a hash; "
+                   "a program's {handout} is 'program').")
 @pass_state
 def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | None) -> None:
-    """One personal handout per row of CSV_FILE (see the README for its columns)."""
+    """One personal handout per row of CSV_FILE (see the README for its columns), and
+    home programs.
+
+    \b
+    Home programs, from three more columns:
+      program    a clinic program (programs/NAME.yaml): this row starts a program
+      dose       the row's handout's dose: sets=3 reps=10 hold="30 s" per-day=2
+      item_note  the therapist's note for the row's handout
+    A row with a dose or an item_note continues the program of the row just above when
+    it is the same client's, else starts one; its handout changes the clinic program's
+    item for it or is added after the items. A program's rows must be together and
+    agree on the therapist, next appointment, note and version. Each program is one
+    PDF, program-row<N>-<hash>.pdf (N: its first row). A file with these columns is
+    written only when every row is right: nothing is written otherwise.
+    """
     result = run_merge(state.root, csv_file, out=out, name_pattern=name_pattern)
-    for line, path, pages in result.written:
-        state.say(f"line {line}: wrote {path} ({_pages(pages)})")
+    done = [(line, f"line {line}: wrote {path} ({_pages(pages)})")
+            for line, path, pages in result.written]
+    for program in result.programs:
+        rows = f"row {program.first}" if program.first == program.last else \
+            f"rows {program.first}\N{EN DASH}{program.last}"
+        handouts = f"{program.handouts} handout{'s' if program.handouts != 1 else ''}"
+        done.append((program.first, f"{rows}: program ({handouts}, {_pages(program.pages)})"
+                                    f" \N{RIGHTWARDS ARROW} {program.path}"))
+    for _, message in sorted(done):
+        state.say(message)
     for problem in result.problems:
         click.echo(problem.format(), err=True)
     bad = {p.line for p in result.problems if p.severity.value == "error"}
-    state.say(f"{len(result.written)} client PDF(s) written, {len(bad)} line(s) with errors")
+    written = len(result.written) + len(result.programs)
+    state.say(f"{written} client PDF(s) written, {len(bad)} line(s) with errors")
+    if result.all_or_nothing and not result.ok:
+        state.say("Nothing was written: a file with programs is written only when every "
+                  "row is right.")
     if not result.ok:
         raise click.exceptions.Exit(1)
 

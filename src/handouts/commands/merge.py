@@ -1,30 +1,70 @@
-"""``handouts merge``: one personal handout per row of a CSV file (mail merge).
+"""``handouts merge``: one personal handout per row of a CSV file (mail merge), and
+home programs.
 
 Columns (header row required; only ``client`` and ``handout`` must be filled):
 ``client, handout, audience, language, paper, large_print, therapist,
-next_appointment, note``. A bad row is reported with its line number and the good
-rows are still built. Reading and checking the CSV is :mod:`handouts.variants.clientcsv`;
-its messages never repeat a value from a row.
+next_appointment, note, location``. A bad row is reported with its line number and the
+good rows are still built. Reading and checking the CSV is
+:mod:`handouts.variants.clientcsv`; its messages never repeat a value from a row.
+
+Home programs come from three more columns: ``program`` (a clinic program,
+``programs/<name>.yaml``), ``dose`` (the row's handout's dose as ``key=value`` words:
+``sets=3 reps=10 hold="30 s" per-day=2``) and ``item_note`` (the therapist's note for
+that handout). A row with a ``program`` name starts a program; a row with a ``dose`` or
+an ``item_note`` continues the program of the row just above if it is the same
+client's, else starts one; its handout adjusts the clinic program's item for it or is
+added after the items, in the file's order. The rows of one program must agree on the
+therapist, next appointment, note and version, and be together in the file (the full
+rule, and each ambiguity it refuses: :func:`~handouts.variants.clientcsv.split_programs`).
+Rows without those columns' values are copies of their own, as before.
+
+A file whose header names a program column is all or nothing: every row is read, every
+program planned and checked, then every PDF rendered in memory, and only when nothing is
+wrong is anything written (a program must never go out without a row that had a typo).
+Each program is one PDF, ``<out>/clients/program-row<N>-<hash>.pdf`` (``N``: its first
+row; the hash hides who it is for), unless ``--name-pattern`` says otherwise.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.checks.glyphs import check_client
 from handouts.commands.build import load, refuse_on_check_errors, variant_pdf
+from handouts.commands.program import ItemChange, make_program, plan_program
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
+from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
 from handouts.render.render import PersonalCopies, settle
-from handouts.variants.clientcsv import Choices, read_rows
+from handouts.variants.clientcsv import Choices, ProgramRows, read_table, split_programs
 from handouts.variants.dates import date_locale
 from handouts.variants.naming import check_pattern, client_filename
-from handouts.variants.plan import GENERAL
+from handouts.variants.plan import GENERAL, Variant
+from handouts.variants.program import Program
 
 #: Client details checked for printable characters, and their CSV columns.
 CSV_FIELDS = {"name": "client", "note": "note", "therapist": "therapist"}
+#: The CSV column for each field a program's planning and checks name (they name the
+#: command line's options; a CSV row names its columns).
+PROGRAM_FIELDS = {"--client": "client", "--note": "note", "--therapist": "therapist",
+                  "--weeks": "program", "--item": "handout", "note": "item_note",
+                  "text": "dose", "name": "client"}
+_ITEM = re.compile(r"^--item (\d+)(?: (note|text))?$")
+
+
+@dataclass(frozen=True)
+class MergedProgram:
+    """A home program written by :func:`merge`: its rows, file, handouts and pages."""
+
+    first: int
+    last: int
+    path: Path
+    handouts: int
+    pages: int
 
 
 @dataclass
@@ -33,6 +73,9 @@ class MergeResult:
 
     written: list[tuple[int, Path, int]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    programs: list[MergedProgram] = field(default_factory=list)
+    #: The file names a program column: nothing was written unless every row was right.
+    all_or_nothing: bool = False
 
     @property
     def ok(self) -> bool:
@@ -53,7 +96,8 @@ def available_languages(document: Document) -> list[str]:
 
 def merge(root: Path, csv_path: Path, *, out: Path | None = None,
           name_pattern: str | None = None) -> MergeResult:
-    """Render one personal PDF per good row of ``csv_path`` into ``<out>/clients/``."""
+    """Render one personal PDF per good row of ``csv_path``, and one per home program,
+    into ``<out>/clients/`` (a file with program columns: only if every row is right)."""
     if name_pattern is not None:
         check_pattern(name_pattern)
     project, documents = load(root)
@@ -63,14 +107,22 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     choices = Choices({name: available_languages(doc) for name, doc in docs.items()},
                       [GENERAL, *project.config.audiences], defaults.language, defaults.paper,
                       date_locale(defaults.language, project.config.clinic.phone_region),
-                      locations=list(project.config.clinic.locations))
-    rows, problems = read_rows(csv_path, display, choices)
-    refuse_on_check_errors(project, documents, sorted({row.variant for row in rows}))
-    result = MergeResult(problems=problems)
+                      locations=list(project.config.clinic.locations),
+                      programs=list(discover_programs(project.root)))
+    table = read_table(csv_path, display, choices)
+    groups, singles, ambiguities = split_programs(table.rows, display)
+    refuse_on_check_errors(project, documents, sorted({row.variant for row in table.rows
+                                                       if row.variant.handout}))
+    result = MergeResult(problems=table.problems + ambiguities,
+                         all_or_nothing=table.has_programs)
+    planned = _plan(project, docs, groups, display, result.problems)
+    if result.all_or_nothing and not result.ok:
+        return _sorted(result, display)  # nothing is rendered for a file that cannot be written
     out_dir = project.output_dir(out) / "clients"
     copies = PersonalCopies(project)
     settle()
-    for row in rows:
+    pending: list[tuple[Path, bytes]] = []  # all-or-nothing: written once all rendered
+    for row in singles:
         doc = docs[row.variant.handout]
         unprintable = check_client(project, row.client, row.variant.language, display,
                                    row.line, CSV_FIELDS)
@@ -85,11 +137,112 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
         if output is None or errors_only(found):
             continue
         target = out_dir / client_filename(row.variant, row.client, name_pattern, row.line)
-        try:
-            write_atomic(target, output.pdf)
-        except HandoutsError as exc:
-            result.problems += exc.problems
+        if result.all_or_nothing:
+            pending.append((target, output.pdf))
+        elif not _wrote(target, output.pdf, result.problems):
             continue
         result.written.append((row.line, target, output.pages))
-    result.problems.sort(key=lambda p: (p.line or 0, p.severity is not Severity.ERROR))
+    for group, program in planned:
+        try:
+            packet = make_program(project, docs, program)
+        except HandoutsError as exc:
+            result.problems += [_at_row(p, group, program, docs, display) for p in exc.problems]
+            continue
+        result.problems += [_at_row(p, group, program, docs, display) for p in packet.problems]
+        version = Variant("program", program.audience, program.language, program.paper,
+                          program.print_size, program.location)
+        target = out_dir / client_filename(version, program.client, name_pattern,
+                                           group.first.line)
+        pending.append((target, packet.pdf))
+        result.programs.append(MergedProgram(group.first.line, group.last_line, target,
+                                             len(program.items), packet.pages))
+    if result.all_or_nothing and not result.ok:
+        result.written, result.programs = [], []
+        return _sorted(result, display)
+    written = set()
+    for target, pdf in pending:
+        if not _wrote(target, pdf, result.problems):
+            break  # the first failure (a full disk, a read-only folder) stops the rest
+        written.add(target)
+    if pending:
+        result.written = [w for w in result.written if w[1] in written]
+        result.programs = [p for p in result.programs if p.path in written]
+    return _sorted(result, display)
+
+
+def _plan(project: Project, docs: dict[str, Document], groups: list[ProgramRows],
+          display: str, problems: list[Problem]) -> list[tuple[ProgramRows, Program]]:
+    """Each group's program, planned from its clinic program and rows; every problem
+    (a program file with errors, too many handouts) is added to ``problems``."""
+    clinic: dict[str, ClinicProgram] = {}
+    if any(group.first.program for group in groups):
+        clinic = load_programs(project.root, set(docs), problems)
+    planned = []
+    for group in groups:
+        first = group.first
+        clinic_program = None
+        if first.program is not None:
+            clinic_program = clinic.get(first.program)
+            if clinic_program is None:  # its file's errors are reported on their own
+                problems.append(Problem(display, first.line, "program",
+                                        "the program file it names has errors (see its "
+                                        "problems); fix them first"))
+                continue
+        changes = tuple(ItemChange(row.variant.handout, row.dose or Dosage(), row.item_note)
+                        for row in group.rows if row.variant.handout)
+        version = first.variant
+        try:
+            program = plan_program(project, docs, client=first.client,
+                                   clinic_program=clinic_program, changes=changes,
+                                   audience=version.audience, language=version.language,
+                                   paper=version.paper, print_size=version.print,
+                                   location=version.location, where=display)
+        except HandoutsError as exc:
+            problems += [_at_row(p, group, None, docs, display) for p in exc.problems]
+            continue
+        planned.append((group, program))
+    return planned
+
+
+def _at_row(problem: Problem, group: ProgramRows, program: Program | None,
+            docs: dict[str, Document], display: str) -> Problem:
+    """A problem found while planning or making a program, at the CSV row it is about
+    (the row of the handout it names, else the program's first row) and its column."""
+    name, path = problem.field, problem.path
+    if not name and (path.startswith("--") or path in CSV_FIELDS.values()):
+        name, path = path, ""  # the client checks name an option (or column) as the path
+    line, column = group.first.line, PROGRAM_FIELDS.get(name, name)
+    item = _ITEM.match(name)
+    handout = None
+    if item and program is not None and int(item[1]) <= len(program.items):
+        handout = program.items[int(item[1]) - 1].handout
+        column = PROGRAM_FIELDS[item[2]] if item[2] else "handout"
+    elif item:
+        column = "handout"
+    else:
+        handout = next((n for n, doc in docs.items() if doc.display == path), None)
+    row = next((r for r in group.rows if handout and r.variant.handout == handout), None)
+    if row is not None:
+        line = row.line
+    message = problem.message
+    if path and path != display:  # about a content or program file
+        message = f"{path}: {message}"
+        column = name or "handout"
+    return Problem(display, line, column, message, problem.severity)
+
+
+def _wrote(target: Path, pdf: bytes, problems: list[Problem]) -> bool:
+    """Write one PDF: True when written, else False with the problem added."""
+    try:
+        write_atomic(target, pdf)
+    except HandoutsError as exc:
+        problems += exc.problems
+        return False
+    return True
+
+
+def _sorted(result: MergeResult, display: str) -> MergeResult:
+    # The CSV's rows in order, then any other file's problems (a program file's).
+    result.problems.sort(key=lambda p: (p.path != display, p.path, p.line or 0,
+                                        p.severity is not Severity.ERROR))
     return result

@@ -6,19 +6,28 @@ comma would otherwise shift a client's name or note into another column. Message
 name the line where the row starts and the column, and list the project's valid
 choices; they never repeat a value from a row, because after a shift any cell can
 hold anything (a name, a note about someone's health).
+
+Home programs come from the same file (see :func:`split_programs` for the rule that
+groups rows into one client's program): a ``program`` column names a clinic program
+(``programs/<name>.yaml``), a ``dose`` column holds the row's handout's dose as
+``key=value`` words (``sets=3 reps=10 hold="30 s"``, read by
+:func:`~handouts.project.programs.parse_dosage`) and an ``item_note`` column the
+therapist's note for that handout. A row with any of the three is a program row.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale
 
 from handouts.errors import Problem
+from handouts.project.programs import Dosage, parse_dosage
 from handouts.project.schema import YES_NO_CHOICES, read_yes_no
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import date_locale, parse_date
@@ -27,6 +36,10 @@ from handouts.variants.plan import GENERAL, Variant
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
            "next_appointment", "note", "location")
+#: The columns that make a row part of a home program (see :func:`split_programs`).
+PROGRAM_COLUMNS = ("program", "dose", "item_note")
+#: Every column a header may name.
+KNOWN_COLUMNS = COLUMNS + PROGRAM_COLUMNS
 REQUIRED = ("client", "handout")
 #: Longest cell we accept; anything longer is a quote that was never closed, or not a note.
 MAX_CELL = 5000
@@ -43,8 +56,21 @@ class Row:
     """One valid CSV row, ready to render; ``line`` is where the row starts in the file."""
 
     line: int
+    #: The row's version; for a row that only names a clinic program, ``handout`` is "".
     variant: Variant
     client: Client
+    #: The clinic program (``programs/<name>.yaml``) this row starts; None: none.
+    program: str | None = None
+    #: The dose for the row's handout (the ``dose`` column); None: not given.
+    dose: Dosage | None = None
+    #: The therapist's note for the row's handout in its program (``item_note``).
+    item_note: str | None = None
+
+    @property
+    def in_program(self) -> bool:
+        """Whether this row is part of a home program rather than a copy of its own."""
+        return self.program is not None or self.dose is not None or \
+            self.item_note is not None
 
 
 @dataclass(frozen=True)
@@ -63,10 +89,28 @@ class Choices:
     locale: Locale = field(default_factory=lambda: date_locale("en", "US"))
     #: A clinic group's locations (the first is the default); empty: no location column.
     locations: Sequence[str] = ()
+    #: The project's clinic programs (``programs/<name>.yaml``) a ``program`` cell may name.
+    programs: Sequence[str] = ()
 
     def languages(self) -> list[str]:
         """Every language some handout is available in."""
         return sorted({lang for langs in self.handouts.values() for lang in langs})
+
+
+@dataclass(frozen=True)
+class Table:
+    """A client CSV as read: its good rows, every problem, and the columns its header
+    names (so a caller can tell a file with program columns even when every program
+    row is bad)."""
+
+    rows: list[Row]
+    problems: list[Problem]
+    columns: tuple[str, ...] = ()
+
+    @property
+    def has_programs(self) -> bool:
+        """Whether the header names a program column (``program``, ``dose``, ``item_note``)."""
+        return bool(set(self.columns) & set(PROGRAM_COLUMNS))
 
 
 def read_rows(csv_path: Path, display: str,
@@ -75,14 +119,21 @@ def read_rows(csv_path: Path, display: str,
 
     Never raises for bad input and never puts a cell's value in a message.
     """
+    table = read_table(csv_path, display, choices)
+    return table.rows, table.problems
+
+
+def read_table(csv_path: Path, display: str, choices: Choices) -> Table:
+    """:func:`read_rows`, with the header's columns."""
     try:
         data = csv_path.read_bytes()
     except OSError as exc:
-        return [], [Problem(display, None, "", f"cannot be read: {exc.strerror or 'error'}")]
+        return Table([], [Problem(display, None, "",
+                                  f"cannot be read: {exc.strerror or 'error'}")])
     text, problem = _decode(data, display)
     if problem is not None:
-        return [], [problem]
-    return parse_rows(text, display, choices)
+        return Table([], [problem])
+    return parse_table(text, display, choices)
 
 
 def _decode(data: bytes, display: str) -> tuple[str, Problem | None]:
@@ -97,32 +148,45 @@ def _decode(data: bytes, display: str) -> tuple[str, Problem | None]:
 
 def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], list[Problem]]:
     """:func:`read_rows` on text already decoded (the file's name is ``display``)."""
+    table = parse_table(text, display, choices)
+    return table.rows, table.problems
+
+
+def parse_table(text: str, display: str, choices: Choices) -> Table:
+    """:func:`read_table` on text already decoded (the file's name is ``display``)."""
+    rows, problems, header = _parse(text, display, choices)
+    return Table(rows, problems, tuple(name for name in header if name in KNOWN_COLUMNS))
+
+
+def _parse(text: str, display: str,
+           choices: Choices) -> tuple[list[Row], list[Problem], list[str]]:
     text = text.removeprefix("\ufeff")
     if not text.strip():
         return [], [Problem(display, None, "", "is empty: it needs a header line naming the "
-                                               f"columns ({', '.join(COLUMNS)}) and a line "
-                                               "per client")]
+                                               f"columns ({', '.join(KNOWN_COLUMNS)}) and a "
+                                               "line per client")], []
     header_line, header_text = _header_line(text)
     if "\x00" in header_text:
         return [], [Problem(display, header_line, "", "contains NUL bytes: the file looks "
-                                                      f"like UTF-16 ('Unicode text'); {_EXPORT}")]
+                                                      f"like UTF-16 ('Unicode text'); "
+                                                      f"{_EXPORT}")], []
     delimiter, problem = _delimiter(header_text)
     if problem:
-        return [], [Problem(display, header_line, "", problem)]
+        return [], [Problem(display, header_line, "", problem)], []
     records = _records(text, delimiter)
     header: list[str] = []
     for line, fields, error in records:
         if error is None and not "".join(fields).strip(" \t,;"):  # as _header_line skips
             continue
         if error is not None:
-            return [], [Problem(display, line, "", error)]
+            return [], [Problem(display, line, "", error)], []
         header, header_line = [f.strip() for f in fields], line
         break
     while header and not header[-1]:  # spreadsheets pad the header with empty columns
         header.pop()
     problems = _check_header(header, display, header_line)
     if problems:
-        return [], problems
+        return [], problems, header
     rows: list[Row] = []
     seen = False
     for line, fields, error in records:
@@ -139,7 +203,7 @@ def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], li
             rows.append(row)
     if not seen:
         problems.append(Problem(display, None, "", "has no client rows, only the header"))
-    return rows, problems
+    return rows, problems, header
 
 
 def _header_line(text: str) -> tuple[int, str]:
@@ -182,11 +246,11 @@ def _delimiter(header: str) -> tuple[str, str | None]:
                 cells = next(csv.reader([header], delimiter=d))
             except csv.Error:
                 cells = []
-            return sum(c.strip() in COLUMNS for c in cells), counts[d]
+            return sum(c.strip() in KNOWN_COLUMNS for c in cells), counts[d]
         used.sort(key=known, reverse=True)
     if used:
         return used[0], None
-    if header.strip() in COLUMNS:  # a one-column header: the missing columns say the rest
+    if header.strip() in KNOWN_COLUMNS:  # one column: the missing columns say the rest
         return ",", None
     if others:
         other = max(others, key=lambda c: others[c])
@@ -243,8 +307,8 @@ def _check_header(header: list[str], display: str, line: int) -> list[Problem]:
     named by position, not by value.
     """
     problems: list[Problem] = []
-    known = ", ".join(COLUMNS)
-    if not any(name in COLUMNS for name in header):
+    known = ", ".join(KNOWN_COLUMNS)
+    if not any(name in KNOWN_COLUMNS for name in header):
         return [Problem(display, line, "", f"the first line must be a header naming the "
                                            f"columns ({known}); this one names none of them")]
     first: dict[str, int] = {}
@@ -252,7 +316,7 @@ def _check_header(header: list[str], display: str, line: int) -> list[Problem]:
         where = f"column {position}"
         if not name:
             problems.append(Problem(display, line, where, f"has no name (choose from {known})"))
-        elif name not in COLUMNS:
+        elif name not in KNOWN_COLUMNS:
             problems.append(Problem(display, line, where,
                                     f"is not a known column (choose from {known})"))
         elif name in first:
@@ -303,7 +367,9 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
     if "client" not in failed and not get("client"):
         err("client", "must not be empty")
     handout = get("handout")
-    if "handout" not in failed and handout not in choices.handouts:
+    # A row that names a clinic program may leave the handout out: the program names its own.
+    if "handout" not in failed and handout not in choices.handouts and \
+            not (get("program") and not handout):
         options = ", ".join(sorted(choices.handouts))
         err("handout", f"must not be empty (choose from {options})" if not handout else
             f"is not a handout of this project (choose from {options})")
@@ -338,12 +404,51 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
             else None
         if message:
             err(column, message)
+    program, dose, item_note = _program_cells(get, failed, err, display, line, choices)
     if bad:
         return None, bad
     variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]
                       "large" if large else "standard", location)
     client = Client(get("client"), get("note") or None, get("therapist") or None, appointment)
-    return Row(line, variant, client), []
+    return Row(line, variant, client, program, dose, item_note), []
+
+
+#: Where a dose message quotes what was written (a word, a duration, a unit): the
+#: CSV's messages never repeat a cell, which may hold anything after a column shift.
+_QUOTED = ((re.compile(r"^'.*' (?=is not a dosage part)", re.DOTALL), "has a word that "),
+           (re.compile(r"^'.*' (?=is not a duration)", re.DOTALL), ""),
+           (re.compile(r" '[a-z]*'(?=: write)"), ""))
+
+
+def _program_cells(get: Callable[[str], str], failed: set[str],
+                   err: Callable[[str, str], None], display: str, line: int,
+                   choices: Choices) -> tuple[str | None, Dosage | None, str | None]:
+    """The row's ``program``, ``dose`` and ``item_note`` (None when empty); each
+    problem goes to ``err`` (column, message)."""
+    program = get("program") or None
+    if program is not None and "program" not in failed and program not in choices.programs:
+        err("program", f"is not a program of this project (choose from "
+                       f"{', '.join(choices.programs)})" if choices.programs else
+            "must be empty: this project has no programs (programs/<name>.yaml)")
+    dose = None
+    if get("dose") and "dose" not in failed:
+        dose, found = parse_dosage(get("dose"), display, "dose")
+        for problem in found:
+            message = problem.message
+            for pattern, instead in _QUOTED:
+                message = pattern.sub(instead, message)
+            err(problem.field, message)
+    item_note = get("item_note") or None
+    if item_note is not None and "item_note" not in failed:
+        message = text_problem(item_note, lines=True)  # the same rule as a client's note
+        if message:
+            err("item_note", message)
+    if not get("handout") and program is not None:
+        for column in ("dose", "item_note"):
+            if get(column) and column not in failed:
+                err(column, "is for this row's handout, and the row names none: fill in "
+                            "the handout column (the program's own doses are in its file)")
+    return program, dose, item_note
 
 
 def _language(value: str, handout: str, choices: Choices) -> tuple[str, str | None]:
@@ -358,3 +463,124 @@ def _language(value: str, handout: str, choices: Choices) -> tuple[str, str | No
         if language.lower() == value.lower():
             return language, None
     return value, f"{what} (choose from {', '.join(available)})"
+
+
+# --- home programs ------------------------------------------------------------------------
+
+#: What every row of one program must agree on: it is printed once, for one client, in
+#: one version (the columns, and how a row's value is read).
+SHARED: dict[str, Callable[[Row], object]] = {
+    "therapist": lambda row: row.client.therapist,
+    "next_appointment": lambda row: row.client.next_appointment,
+    "note": lambda row: row.client.note,
+    "audience": lambda row: row.variant.audience,
+    "language": lambda row: row.variant.language,
+    "paper": lambda row: row.variant.paper,
+    "large_print": lambda row: row.variant.print,
+    "location": lambda row: row.variant.location,
+}
+
+
+@dataclass(frozen=True)
+class ProgramRows:
+    """The rows of one client's home program, in the file's order."""
+
+    rows: tuple[Row, ...]
+
+    @property
+    def first(self) -> Row:
+        """The row the program starts at (its client, version and clinic program)."""
+        return self.rows[0]
+
+    @property
+    def last_line(self) -> int:
+        """Where the program's last row starts."""
+        return self.rows[-1].line
+
+
+def _who(row: Row) -> str:
+    # The same client however the name is spaced or capitalised, so that a difference
+    # is reported rather than silently starting a second program.
+    return " ".join(row.client.name.split()).casefold()
+
+
+def split_programs(rows: Sequence[Row], display: str
+                   ) -> tuple[list[ProgramRows], list[Row], list[Problem]]:
+    """The programs, the rows that are copies of their own, and every ambiguity.
+
+    The rule, row by row in the file's order (blank and bad rows are skipped):
+
+    * A row with none of ``program``, ``dose``, ``item_note`` is a copy of its own, as
+      before programs existed.
+    * A row with a ``program`` name starts a new program: that clinic program's items,
+      changed or extended by this row's handout (if any) with its dose and note.
+    * A row with a ``dose`` or an ``item_note`` but no ``program`` continues the program
+      of the row just above when that row is in a program for the same client; else it
+      starts a new program of its own handouts. Each continuing row's handout adjusts
+      the clinic program's item for it (the parts of the dose it gives, its note) or is
+      added after the items, in the file's order.
+
+    Errors, each at its row and column, never quoting a value: a continuing row whose
+    therapist, next appointment, note or version (audience, language, paper,
+    large_print, location) differs from the program's first row, or whose client is
+    written differently; a handout given twice in one program; a program row for a
+    client whose program ended above (its rows are not together); and a plain row
+    right next to a program row of the same client (is it part of the program or a
+    copy of its own?).
+    """
+    programs: list[list[Row]] = []
+    singles: list[Row] = []
+    problems: list[Problem] = []
+    ended: dict[str, tuple[int, int]] = {}  # client → (program's first row, row after it)
+    current: list[Row] | None = None
+    previous: Row | None = None
+
+    def err(row: Row, column: str, message: str) -> None:
+        problems.append(Problem(display, row.line, column, message))
+
+    for row in rows:
+        continues = current is not None and row.in_program and row.program is None and \
+            _who(row) == _who(current[0])
+        if current is not None and not continues:
+            ended[_who(current[0])] = (current[0].line, row.line)
+            current = None
+        if current is not None:  # the next row of the program above
+            first = current[0]
+            if row.client.name != first.client.name:
+                err(row, "client", f"is written differently from row {first.line}, where "
+                                   "this client's program starts; write it the same way on "
+                                   "every row")
+            for column, value in SHARED.items():
+                if value(row) != value(first):
+                    err(row, column, f"differs from row {first.line}, where this client's "
+                                     "program starts; a program is printed once, so its rows "
+                                     f"must have the same {column}")
+            same = next((r for r in current if row.variant.handout and
+                         r.variant.handout == row.variant.handout), None)
+            if same is not None:
+                err(row, "handout", f"is already in this program, at row {same.line}; give "
+                                    "each handout one row")
+            current.append(row)
+        elif row.in_program:
+            if row.program is None and _who(row) in ended:
+                start, interrupted = ended[_who(row)]
+                err(row, "client", f"this client's program started at row {start} and was "
+                                   f"interrupted by row {interrupted}; keep a program's rows "
+                                   "together")
+            if previous is not None and not previous.in_program and row.program is None \
+                    and _who(previous) == _who(row):
+                err(previous, "client", _NEXT_TO.format(where="in the next row",
+                                                        line=row.line))
+            current = [row]
+            programs.append(current)
+        else:
+            if previous is not None and previous.in_program and _who(previous) == _who(row):
+                err(row, "client", _NEXT_TO.format(where="just above", line=previous.line))
+            singles.append(row)
+        previous = row
+    return [ProgramRows(tuple(p)) for p in programs], singles, problems
+
+
+_NEXT_TO = ("has no program, dose or item_note, yet this client's program is {where} "
+            "(row {line}): to put this row's handout in the program, give it a dose or an "
+            "item_note; for a copy of its own, move the row away from the program's rows")
