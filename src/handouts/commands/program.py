@@ -36,7 +36,7 @@ from handouts.project.programs import (
     load_programs,
     parse_dosage,
 )
-from handouts.render.program import ProgramOutput, program_pdf
+from handouts.render.program import ProgramLayouts, ProgramOutput, program_pdf
 from handouts.variants.clients import Client, client_text_problems, text_problem
 from handouts.variants.i18n import language_name
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
@@ -158,9 +158,12 @@ def plan_program(project: Project, documents: dict[str, Document], *,
 
 
 def make_program(project: Project, documents: dict[str, Document], program: Program, *,
-                 checked: CheckedVariants | None = None) -> ProgramOutput:
+                 checked: CheckedVariants | None = None,
+                 layouts: ProgramLayouts | None = None) -> ProgramOutput:
     """The packet of ``program`` in memory, after the same checks as a named copy (the
     fast checks of every handout's version, the client's and the notes' characters).
+    A process making many programs (a desk worker) passes the same ``checked`` and
+    ``layouts`` each time, so what does not depend on the client is done once.
 
     Raises :class:`ValidationError` or :class:`RenderError` with every problem.
     """
@@ -177,7 +180,7 @@ def make_program(project: Project, documents: dict[str, Document], program: Prog
                                "therapist": f"{ITEM_FLAG} {number} text"})
     if found:
         raise ValidationError(list(dict.fromkeys(found)))
-    output, problems = program_pdf(project, documents, program)
+    output, problems = program_pdf(project, documents, program, layouts)
     if output is None:
         raise RenderError(problems)
     return output

@@ -15,14 +15,17 @@ from pathlib import Path
 from handouts.commands.build import CheckedVariants, InMemory, build_in_memory, load
 from handouts.commands.fitting import read_fittings
 from handouts.commands.inputs import input_hash
+from handouts.commands.program import make_program
 from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
+from handouts.render.program import ProgramLayouts, ProgramOutput
 from handouts.render.render import Fitting, PersonalCopies, over_limit, render_page, settle
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.program import Program
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Worker:
         #: Kept between named copies (made on the first): never a client's details.
         self.copies: PersonalCopies | None = None
         self.checked: CheckedVariants | None = None
+        #: Kept between home programs (made on the first): see ProgramLayouts.
+        self.programs: ProgramLayouts | None = None
 
     @classmethod
     def load(cls, root: Path, names: tuple[str, ...] = (), *,
@@ -89,6 +94,17 @@ class Worker:
                                audience=audience, language=language, print_size=print_size,
                                client=client, copies=self.copies, checked=self.checked,
                                location=location, decided=self._decided)
+
+    def program(self, program: Program) -> ProgramOutput:
+        """The packet of a home ``program`` in memory, as ``handouts program`` makes it
+        (see :func:`make_program`), reusing what earlier programs in this process laid
+        out for the same handout pages. Raises like :func:`make_program`."""
+        if self.programs is None:
+            self.programs = ProgramLayouts()
+        if self.checked is None:
+            self.checked = CheckedVariants(self.project)
+        return make_program(self.project, self.documents, program, checked=self.checked,
+                            layouts=self.programs)
 
     def _decided(self, variant: Variant) -> Fitting | None:
         """The kept fitting decision for ``variant`` as its files are now (hashed
