@@ -390,3 +390,21 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
     made = make_program(loaded_project, documents, plan(wordy), layouts=layouts)
     assert made.pdf == make_program(loaded_project, documents, plan(wordy)).pdf
     assert layouts.swapped > swapped  # the handouts' blocks are the same height
+
+
+def test_a_named_copy_gives_its_record_too_and_nothing_of_the_client(project: Path) -> None:
+    """``handouts build --client ... --record``: the paragraph for a single named copy,
+    in the version made, with the therapist and the day; never the client's details."""
+    result = CliRunner().invoke(cli, [
+        "--project", str(project), "-q", "build", "back-massage", "--client", "Ana Ruiz",
+        "--therapist", "Sam Lee", "--note", "Go easy this week.", "--language", "es",
+        "--large-print", "--paper", "a4", "--record"])
+    assert result.exit_code == 0, result.output
+    today = dt.date.today().isoformat()
+    assert result.stdout == (
+        f"Handout given {today} by Sam Lee, Spanish, large print, A4: "
+        "How to give a back massage — content reviewed 2026-11-02.\n")
+    refused = CliRunner().invoke(cli, ["--project", str(project), "build", "back-massage",
+                                       "--record"])
+    assert refused.exit_code == 2
+    assert "--record need --client" in refused.output

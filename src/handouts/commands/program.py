@@ -38,9 +38,9 @@ from handouts.project.programs import (
 )
 from handouts.render.program import ProgramLayouts, ProgramOutput, program_pdf
 from handouts.variants.clients import Client, client_text_problems, text_problem
-from handouts.variants.i18n import language_name
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
-from handouts.variants.program import Program, ProgramItem, describe_dosage
+from handouts.variants.program import Program, ProgramItem
+from handouts.variants.records import program_record
 
 #: How the command line names a program's parts (for messages).
 ITEM_FLAG = "--item"
@@ -231,30 +231,6 @@ def write_program(root: Path, *, client: Client, program_name: str | None = None
 
 def record(project: Project, documents: dict[str, Document], program: Program) -> str:
     """One plain paragraph for the client's file in the clinic's own records: the day,
-    the therapist, and each handout given with its version, its review and its dose.
-
-    Only what was given: never the client's name or notes (the record is pasted into
-    that client's file, which knows who they are), in the clinic's own language.
-    """
-    words = project.config.defaults.language
-    version = [language_name(program.language)]
-    if program.audience != GENERAL:
-        version.insert(0, program.audience)
-    if program.print_size == "large":
-        version.append("large print")
-    if program.paper != project.config.defaults.paper:
-        version.append("A4" if program.paper == "a4" else program.paper)
-    if program.location is not None:
-        version.append(program.location)
-    parts = []
-    for item in program.items:
-        handout = documents[item.handout].handout
-        review = "starter text, not yet reviewed" if handout.starter else \
-            f"content reviewed {handout.review.reviewed.isoformat()}"
-        dose = describe_dosage(item.dosage, words, project.root)
-        parts.append(" — ".join(x for x in (handout.title, review, dose) if x))
-    by = f" by {program.client.therapist}" if program.client.therapist else ""
-    title = f" ({program.title})" if program.title else ""
-    return (f"Home program{title} given {program.given.isoformat()}{by}, "
-            f"{', '.join(version)}: {'; '.join(parts)}.")
-
+    the therapist, and each handout given with its version, its review and its dose
+    (see :mod:`handouts.variants.records`: never the client's name or notes)."""
+    return program_record(project, documents, program)
