@@ -27,7 +27,7 @@ from handouts.render import scripts
 from handouts.variants import i18n
 from handouts.variants.clients import Client
 
-from .example_project import copy_example
+from .helpers import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 NEW_CATALOGS = ("zh", "zh_Hant", "vi", "fil", "ko", "ru", "ar", "ht", "pt", "fr")

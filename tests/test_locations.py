@@ -15,7 +15,8 @@ from handouts.commands.batch import batch
 from handouts.commands.build import build
 from handouts.errors import ValidationError
 
-from .variant_project import edit, make_project
+from .helpers import edit
+from .variant_project import make_project
 
 LOCATIONS = """  locations:
     downtown:
@@ -64,7 +65,7 @@ def _small(project: Path) -> Path:
 
 def _group(project: Path) -> Path:
     """The project as a three-location clinic group."""
-    edit(project, "handouts.yaml", OLD_TRANSLATIONS, TRANSLATIONS + LOCATIONS)
+    edit(project / "handouts.yaml", OLD_TRANSLATIONS, TRANSLATIONS + LOCATIONS)
     return project
 
 
@@ -120,7 +121,7 @@ def test_one_batch_builds_every_location(group) -> None:
 def test_batch_locations_picks_some(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    edit(project, "handouts.yaml", "  prints: [standard]\n",
+    edit(project / "handouts.yaml", "  prints: [standard]\n",
          "  prints: [standard]\n  locations: [north]\n")
     result = batch(project, jobs=1)
     assert sorted(r.variant.relpath for r in result.results) == [
@@ -172,11 +173,11 @@ def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> Non
     project = tmp_path / "p"
     shutil.copytree(plain, project, ignore=shutil.ignore_patterns("output"))
     _group(project)
-    edit(project, "handouts.yaml", "      phone: (815) 555-0177", "      phone: 555-01")
-    edit(project, "handouts.yaml", "      phone: 020 7946 0018", "      phone: (217) 555-0199")
-    edit(project, "handouts.yaml", "      booking_url: https://yourclinic.example/book/north",
+    edit(project / "handouts.yaml", "      phone: (815) 555-0177", "      phone: 555-01")
+    edit(project / "handouts.yaml", "      phone: 020 7946 0018", "      phone: (217) 555-0199")
+    edit(project / "handouts.yaml", "      booking_url: https://yourclinic.example/book/north",
          "      booking_url: yourclinic.example/north\n      logo: assets/north.svg")
-    edit(project, "handouts.yaml", "      email: london@yourclinic.example",
+    edit(project / "handouts.yaml", "      email: london@yourclinic.example",
          "      email: london-at-clinic")
     with pytest.raises(ValidationError) as caught:
         build(project)
@@ -200,7 +201,7 @@ def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> Non
 def test_unknown_batch_location_is_located(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    edit(project, "handouts.yaml", "  prints: [standard]\n",
+    edit(project / "handouts.yaml", "  prints: [standard]\n",
          "  prints: [standard]\n  locations: [north, nort]\n")
     with pytest.raises(ValidationError) as caught:
         build(project)
@@ -213,7 +214,7 @@ def test_unknown_batch_location_is_located(group, tmp_path: Path) -> None:
 def test_a_location_character_no_font_has_is_found(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    edit(project, "handouts.yaml", "city: Rockford", "city: 東京")
+    edit(project / "handouts.yaml", "city: Rockford", "city: 東京")
     result = CliRunner().invoke(cli, ["-C", str(project), "check", "--no-render"])
     assert result.exit_code == 1
     line = _config_line(project, "東京")
@@ -235,7 +236,7 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
     assert all("location" not in entry for entry in index["variants"])
     same = tmp_path / "same"
     shutil.copytree(plain, same, ignore=shutil.ignore_patterns("output"))
-    edit(same, "handouts.yaml", OLD_TRANSLATIONS, OLD_TRANSLATIONS + """  locations:
+    edit(same / "handouts.yaml", OLD_TRANSLATIONS, OLD_TRANSLATIONS + """  locations:
     main:
       address: {street: 100 Main Street, city: Springfield, region: IL, postal_code: "62701"}
       phone: (217) 555-0142

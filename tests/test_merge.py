@@ -16,7 +16,8 @@ from handouts.commands.merge import merge
 from handouts.render.render import PersonalCopies
 from handouts.variants.clients import Client
 
-from .variant_project import edit, make_project
+from .helpers import edit
+from .variant_project import make_project
 
 NAME = "Zelda Quintanilla"
 NOTE = "Gentle on the left shoulder after surgery"
@@ -117,7 +118,7 @@ CAREGIVERS_ES = ("      es: {label: Cuidadores, description: Para quienes cuidan
 def test_merge_goes_on_after_rows_that_cannot_be_built(project: Path, tmp_path: Path) -> None:
     # Row 3's name has letters no font prints; row 4's version cannot be composed (the
     # caregivers audience has no Spanish label). Both are reported; rows 2 and 5 are built.
-    edit(project, "handouts.yaml", CAREGIVERS_ES, "      fr: {label: Aidants}\n")
+    edit(project / "handouts.yaml", CAREGIVERS_ES, "      fr: {label: Aidants}\n")
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text("client,handout,audience,language\n"
                         "Ann Lee,hand-self-massage,general,en\n"

@@ -24,8 +24,8 @@ from handouts.project.programs import Dosage
 from handouts.variants.clientcsv import Choices, read_rows
 from handouts.variants.program import describe_dosage
 
-from .example_project import copy_example
 from .fuzz import fuzz
+from .helpers import copy_example
 
 LOW_BACK = """\
 title: Low back, week 1

@@ -27,7 +27,8 @@ from handouts.errors import ValidationError
 from handouts.project.programs import Dosage, parse_dosage, read_seconds
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage
-from tests.example_project import REPO, copy_example
+
+from .helpers import REPO, copy_example
 
 CLIENT = Client("Ana Ruiz", "Go easy this week.", "Sam Lee", dt.date(2026, 12, 15))
 GIVEN = dt.date(2026, 12, 7)  # a Monday

@@ -29,7 +29,8 @@ from handouts.render.render import render_page
 from handouts.variants import i18n
 from handouts.variants.plan import Variant
 
-from .variant_project import edit, make_project
+from .helpers import edit
+from .variant_project import make_project
 
 CONTENT = "content/hand-self-massage.yaml"
 PO = "content/hand-self-massage.es.po"
@@ -117,10 +118,10 @@ def project(tmp_path: Path) -> Path:
 
 def test_content_markdown_fields(project: Path) -> None:
     path = project / CONTENT
-    edit(project, CONTENT, "  Your hands work hard all day.", f"  Your hands {SCRIPT} work.")
-    edit(project, CONTENT, "    tip: Press only as hard as feels good.",
+    edit(project / CONTENT, "  Your hands work hard all day.", f"  Your hands {SCRIPT} work.")
+    edit(project / CONTENT, "    tip: Press only as hard as feels good.",
          "    tip: Press only as hard as [feels good](javascript:alert(1)).")
-    edit(project, CONTENT, "  - Take off rings and watches.", f"  - Take off rings {IMAGE}")
+    edit(project / CONTENT, "  - Take off rings and watches.", f"  - Take off rings {IMAGE}")
     assert _problems(project) == [
         f"{CONTENT}:3: intro: raw HTML '<script>' is not allowed; {MARKDOWN}",
         f"{CONTENT}:{_line(path, 'tip:')}: steps[2].tip: link 'javascript:alert(1)' is not "
@@ -131,9 +132,9 @@ def test_content_markdown_fields(project: Path) -> None:
 
 def test_content_plain_fields(project: Path) -> None:
     path = project / CONTENT
-    edit(project, CONTENT, "title: A 3-minute hand massage", f"title: A 3-minute {SCRIPT}")
-    edit(project, CONTENT, "  - title: Press the palm", f"  - title: '{LINK}'")
-    edit(project, CONTENT, "  reviewer: Your Clinic team", f"  reviewer: '{IMAGE}'")
+    edit(project / CONTENT, "title: A 3-minute hand massage", f"title: A 3-minute {SCRIPT}")
+    edit(project / CONTENT, "  - title: Press the palm", f"  - title: '{LINK}'")
+    edit(project / CONTENT, "  reviewer: Your Clinic team", f"  reviewer: '{IMAGE}'")
     assert _problems(project) == [
         f"{CONTENT}:2: title: raw HTML '<script>' is not allowed; {PLAIN}",
         f"{CONTENT}:{_line(path, 'javascript')}: steps[2].title: raw HTML "
@@ -143,7 +144,7 @@ def test_content_plain_fields(project: Path) -> None:
 
 
 def test_a_markdown_link_in_a_plain_field_is_printed_not_linked(project: Path) -> None:
-    edit(project, CONTENT, "title: A 3-minute hand massage you can do yourself",
+    edit(project / CONTENT, "title: A 3-minute hand massage you can do yourself",
          "title: '[A 3-minute](javascript:alert(1)) hand massage'")
     pdf = build(project).built[0].path
     _assert_shown_as_written(pdf, "[A 3-minute](javascript:alert(1)) hand massage")
@@ -253,13 +254,13 @@ def test_theme_words_are_escaped_even_past_the_check(project: Path) -> None:
 
 def test_clinic_and_audience_words_in_handouts_yaml(project: Path) -> None:
     config = project / "handouts.yaml"
-    edit(project, "handouts.yaml", "  tagline: Massage and physiotherapy",
+    edit(project / "handouts.yaml", "  tagline: Massage and physiotherapy",
          f"  tagline: Massage {SCRIPT}\n  hours: '{LINK}'")
-    edit(project, "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
+    edit(project / "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
          f"es: {{tagline: '{IMAGE}',")
-    edit(project, "handouts.yaml", "    description: For people who care for someone in bed.",
+    edit(project / "handouts.yaml", "    description: For people who care for someone in bed.",
          f"    description: For people {SCRIPT}")
-    edit(project, "handouts.yaml", "      es: {label: Cuidadores,",
+    edit(project / "handouts.yaml", "      es: {label: Cuidadores,",
          "      es: {label: '[Cuidadores](javascript:alert(1)) <i>x</i>',")
     assert _problems(project) == [
         f"handouts.yaml:5: clinic.tagline: raw HTML '<script>' is not allowed; {PLAIN}",
@@ -275,7 +276,7 @@ def test_clinic_and_audience_words_in_handouts_yaml(project: Path) -> None:
 
 def test_locations_in_handouts_yaml(project: Path) -> None:
     config = project / "handouts.yaml"
-    edit(project, "handouts.yaml", "  translations:\n", (
+    edit(project / "handouts.yaml", "  translations:\n", (
         "  locations:\n"
         "    north:\n"
         f"      name_suffix: North {SCRIPT}\n"
@@ -283,7 +284,7 @@ def test_locations_in_handouts_yaml(project: Path) -> None:
         "      phone: (217) 555-0143\n"
         f"      hours: '{IMAGE}'\n"
         "  translations:\n"))
-    edit(project, "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
+    edit(project / "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
          f"es: {{locations: {{north: {{hours: '{LINK}'}}}}, tagline: Masaje y fisioterapia,")
     assert _problems(project) == [
         f"handouts.yaml:{_line(config, 'name_suffix')}: clinic.locations.north.name_suffix: "
