@@ -21,6 +21,8 @@ from pypdf import PdfReader
 from handouts.cli import cli
 from handouts.commands.build import build, load
 from handouts.errors import HandoutsError
+from handouts.render import pdf as engine
+from handouts.render.theme import THEME_DIR
 
 #: The repository's root: the example project (handouts.yaml, content/, ...) lives there.
 REPO = Path(__file__).resolve().parent.parent
@@ -102,6 +104,17 @@ def build_problems(project: Path, *names: str, error: type[HandoutsError] = Hand
         build(project, names, **options)
     assert not (project / "output").exists()
     return [p.format() for p in caught.value.problems]
+
+
+# -------------------------------------------------------------- the PDF engine
+
+def render_body(html: str, root: Path) -> engine.Rendered:
+    """A page whose ``<body>`` is ``html``, rendered by the PDF engine alone with the
+    theme's stylesheet, as if from ``content/x.yaml`` of a project in ``root`` (for the
+    engine's guards: what it may load, time and size limits)."""
+    page = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
+    return engine.engine().render(page, base_dir=root, stylesheet=THEME_DIR / "handout.css",
+                                  source="content/x.yaml", roots=(root, THEME_DIR))
 
 
 # ------------------------------------------------------------------ reading PDFs
