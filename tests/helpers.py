@@ -43,6 +43,14 @@ def copy_example(target: Path) -> Path:
     return target
 
 
+def copy_project(source: Path, target: Path, *, with_output: bool = False) -> Path:
+    """A copy of the project in ``source`` at ``target``: its inputs only, or with what
+    it had built (``with_output``), for a test that changes or rebuilds a shared one."""
+    shutil.copytree(source, target,
+                    ignore=None if with_output else shutil.ignore_patterns("output"))
+    return target
+
+
 def edit(path: Path, old: str, new: str, *, every: bool = False) -> None:
     """Replace ``old`` with ``new`` in a text file: once, or ``every`` time it occurs.
 
@@ -129,8 +137,9 @@ def squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-def pdf_pages(pdf: PdfSource, *, by_position: bool = False) -> list[str]:
-    """Each page's text.
+def pdf_pages(pdf: PdfSource, *, squeezed: bool = False,
+              by_position: bool = False) -> list[str]:
+    """Each page's text; ``squeezed`` folds its white space (see :func:`squeeze`).
 
     By default as pypdf reads it, in the order of the page's content stream (the order
     the template wrote it). ``by_position`` reads it with pdfplumber instead, line by
@@ -138,13 +147,14 @@ def pdf_pages(pdf: PdfSource, *, by_position: bool = False) -> list[str]:
     """
     if by_position:
         with pdfplumber.open(_opened(pdf)) as document:
-            return [page.extract_text() or "" for page in document.pages]
-    return [page.extract_text() for page in PdfReader(_opened(pdf)).pages]
+            pages = [page.extract_text() or "" for page in document.pages]
+    else:
+        pages = [page.extract_text() for page in PdfReader(_opened(pdf)).pages]
+    return [squeeze(page) for page in pages] if squeezed else pages
 
 
 def pdf_text(pdf: PdfSource, *, squeezed: bool = False, by_position: bool = False) -> str:
-    """All the pages' text, one page after the other (see :func:`pdf_pages`);
-    ``squeezed`` folds white space (see :func:`squeeze`)."""
+    """All the pages' text, one page after the other (see :func:`pdf_pages`)."""
     text = "\n".join(pdf_pages(pdf, by_position=by_position))
     return squeeze(text) if squeezed else text
 

@@ -7,15 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from handouts.checks import contrast, jargon, readability
-from handouts.cli import cli
 from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.errors import ValidationError
 
-from .helpers import edit
+from .helpers import edit, run_in
 from .variant_project import make_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -159,8 +157,7 @@ def test_fixture_with_every_kind_of_problem_fails_with_clear_messages(project: P
 
 
 def test_check_cli_strict_and_json(project: Path) -> None:
-    runner = CliRunner()
-    clean = runner.invoke(cli, ["-C", str(project), "check", "--strict"])
+    clean = run_in(project, "check", "--strict")
     assert clean.exit_code == 0, clean.output
     # Layout findings are advice (they never fail --strict): only those may remain.
     warnings = [line for line in clean.output.splitlines() if ": warning: " in line]
@@ -168,14 +165,14 @@ def test_check_cli_strict_and_json(project: Path) -> None:
     assert clean.output.endswith(f"0 error(s), {len(warnings)} warning(s)\n")
     edit(project / CONTENT, "  - A little hand cream or lotion",
           "  - A little hand cream or lotion prior to the massage")
-    warned = runner.invoke(cli, ["-C", str(project), "check"])
+    warned = run_in(project, "check")
     assert warned.exit_code == 0
-    strict = runner.invoke(cli, ["-C", str(project), "check", "--strict"])
+    strict = run_in(project, "check", "--strict")
     assert strict.exit_code == 1
     assert f'{CONTENT}:10: warning: you_need[1].text: "prior to" is a hard word; say ' \
         '"before"\n' in strict.stderr
-    as_json = runner.invoke(cli, ["-C", str(project), "check", "--format", "json",
-                                  "--no-render"])
+    as_json = run_in(project, "check", "--format", "json",
+                     "--no-render")
     data = json.loads(as_json.output)
     assert data["ok"] is True and data["pages"] == []
     assert data["problems"] == [{"path": CONTENT, "line": 10, "field": "you_need[1].text",
@@ -189,7 +186,7 @@ def test_missing_alt_text_is_reported_before_other_checks(project: Path) -> None
         "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>", encoding="utf-8")
     edit(project / CONTENT, "  - title: Warm up\n",
           "  - title: Warm up\n    image: images/hands.svg\n")
-    result = CliRunner().invoke(cli, ["-C", str(project), "check"])
+    result = run_in(project, "check")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         f"{CONTENT}:13: steps[1].alt: is required when a step has an image: describe what "
@@ -221,9 +218,8 @@ def test_check_json_is_json_even_when_the_project_cannot_be_loaded(project: Path
                            "Move it in small circles.", '    text: ""')
     edit(project / CONTENT, "  - title: Warm up\n",
          "  - title: Warm up\n    image: images/nosuch.png\n    alt: Two hands\n")
-    runner = CliRunner()
-    as_text = runner.invoke(cli, ["-C", str(project), "check"])
-    as_json = runner.invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    as_text = run_in(project, "check")
+    as_json = run_in(project, "check", "--format", "json")
     assert as_text.exit_code == as_json.exit_code == 1
     data = json.loads(as_json.stdout)
     assert data == {"ok": False, "coverage": None, "grades": [], "pages": [], "problems": [

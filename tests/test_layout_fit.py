@@ -33,6 +33,8 @@ from handouts.render.layout import (
 from handouts.render.render import BALANCED_FULLNESS, render_page
 from handouts.variants.plan import plan_matrix
 
+from .helpers import run_in
+
 STRESS = Path(__file__).resolve().parent / "layout_stress"
 REPO = Path(__file__).resolve().parent.parent
 STOP = {"en": "Stop right away if", "es": "Pare de inmediato si"}
@@ -240,13 +242,9 @@ def test_a_line_before_bold_words_is_not_cut_after_its_first_word(example: list[
 
 def test_check_names_a_balanced_page_only_when_asked() -> None:
     """A deliberate gap is no warning (exit 0, nothing printed by default); -v says why."""
-    from click.testing import CliRunner
 
-    from handouts.cli import cli
-
-    runner = CliRunner()
-    quiet = runner.invoke(cli, ["-C", str(STRESS), "check", "long"])
-    told = runner.invoke(cli, ["-C", str(STRESS), "-v", "check", "long"])
+    quiet = run_in(STRESS, "check", "long")
+    told = run_in(STRESS, "-v", "check", "long")
     assert quiet.exit_code == told.exit_code == 0
     assert "ends early" not in quiet.output
     assert ("note: layout: es/general/long-letter-standard: page 2 is 68% full: page 2 "

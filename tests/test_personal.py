@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
 
 from handouts.commands.build import load
 from handouts.render import pdf
@@ -18,6 +17,8 @@ from handouts.render.render import PERSONAL_CLASS, PersonalCopies, render_page, 
 from handouts.render.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesheet_path
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
+
+from .helpers import pdf_pages, pdf_text
 
 HANDOUT = "hand-self-massage"
 SHORT = [Client(f"Client {i}", None, "Ana Ruiz", dt.date(2026, 12, 1)) for i in range(4)]
@@ -52,7 +53,7 @@ def test_copies_are_byte_identical_to_full_renders(project: Path, variant: Varia
     # The first of each block size is a full render; the rest reuse its layout.
     assert copies.swapped == len(clients) - 3
     for client, data in zip(clients, fast, strict=True):
-        text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+        text = pdf_pages(data)[0]
         assert f"Prepared for {client.name}" in text
         with pikepdf.open(io.BytesIO(data)) as document:
             assert "/StructTreeRoot" in document.Root
@@ -62,7 +63,7 @@ def test_copies_are_byte_identical_to_full_renders(project: Path, variant: Varia
 def test_a_copy_never_shows_the_previous_clients_details(project: Path) -> None:
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     _, fast, _ = _copies(project, variant, SHORT[:2])
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(fast[1])).pages)
+    text = pdf_text(fast[1])
     assert "Client 1" in text
     assert "Client 0" not in text
 
