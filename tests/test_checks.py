@@ -107,6 +107,7 @@ def test_jargon_finder() -> None:
 
 # ------------------------------------------------------------------ the example passes
 
+@pytest.mark.slow
 def test_example_project_passes_strict_check() -> None:
     report = check(REPO, today=TODAY)
     # Draft theme words (X-Review-Status) are warned about by design until reviewed.

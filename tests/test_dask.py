@@ -263,6 +263,7 @@ def _one_message(address: str, what: str) -> str:
             r"recorded; a rerun renders the rest.\n")
 
 
+@pytest.mark.slow
 def test_a_lost_worker_stops_the_batch_in_time_and_a_rerun_finishes(
         local_build, own_processes, tmp_path) -> None:
     address, _, worker = own_processes

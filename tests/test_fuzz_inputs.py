@@ -117,6 +117,7 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_any_po_file_gives_a_translation_or_located_problems(project: Path,

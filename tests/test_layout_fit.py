@@ -61,6 +61,7 @@ def rendered() -> list[tuple[Any, Any, Any]]:
     return _render_batch(STRESS)
 
 
+@pytest.mark.slow
 def test_stop_list_is_on_page_one_of_every_version(rendered: list[Any]) -> None:
     for variant, _, output in rendered:
         first = pdfplumber.open(io.BytesIO(output.pdf)).pages[0].extract_text()
@@ -94,6 +95,7 @@ def _last_page_fullness(data: bytes) -> float:
     return (max(w["bottom"] for w in body) - top) / (footer - top) if body else 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["stress", "example"])
 def test_no_runt_page_and_no_unexplained_gap(which: str, request: pytest.FixtureRequest) -> None:
     """The issue's bar: zero runt pages and zero unexplained gaps, in every PDF."""
@@ -240,6 +242,7 @@ def test_a_line_before_bold_words_is_not_cut_after_its_first_word(example: list[
     assert abs(words[first + 1]["top"] - words[first]["top"]) < 1  # on the same line
 
 
+@pytest.mark.slow
 def test_check_names_a_balanced_page_only_when_asked() -> None:
     """A deliberate gap is no warning (exit 0, nothing printed by default); -v says why."""
 
@@ -302,6 +305,7 @@ def test_a_layout_warning_names_only_what_fitting_tried() -> None:
         "; fitting cannot help: the content does not fit one page fewer")
 
 
+@pytest.mark.slow
 def test_a_short_footer_address_is_never_broken(example: list[Any]) -> None:
     """The footer's e-mail (25 characters) moves to the next line whole: it used to end
     a line with "hello" and start the next with "@massagemesa.example"."""

@@ -46,6 +46,7 @@ def _copies(root: Path, variant: Variant, clients: list[Client]) -> tuple[
     Variant(HANDOUT, "general", "en", "letter", "standard"),
     Variant(HANDOUT, "general", "en", "a4", "large"),
 ])
+@pytest.mark.slow
 def test_copies_are_byte_identical_to_full_renders(project: Path, variant: Variant) -> None:
     clients = [*SHORT, *NOTED, LONG_NOTE]
     copies, fast, full = _copies(project, variant, clients)
@@ -125,6 +126,7 @@ def test_a_changed_engine_falls_back_to_full_renders(project: Path,
     assert copies.swapped == 0
 
 
+@pytest.mark.slow
 def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
     # The shrunken size depends on the block, so a kept layout cannot be reused.
     content = project / "content" / f"{HANDOUT}.yaml"
@@ -142,6 +144,7 @@ def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
     assert render_page(project_, document, page).shrunk_to is not None  # it did shrink
 
 
+@pytest.mark.slow
 def test_copies_of_a_balanced_handout_are_byte_identical() -> None:
     """A version whose last two pages are balanced (a page ends early) keeps that
     fitting for every copy, and the swapped copies are what a full render gives."""

@@ -72,6 +72,7 @@ def clinic(tmp_path: Path) -> Path:
 
 # ----------------------------------------------------------------- every version passes
 
+@pytest.mark.slow
 def test_every_version_of_the_library_passes_every_check(clinic: Path) -> None:
     """Both languages, both papers, both print sizes: no error and no warning but the
     starter flag (and the built-in Spanish theme words' draft status); the reading

@@ -171,6 +171,7 @@ def test_a_broken_step_image_fails_the_same_way_at_every_verbosity(
         assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_the_installed_command_fails_the_same_at_default_and_vv(tmp_path: Path) -> None:
     image, make, reason = BROKEN["svg-image-file"]
     root = _project(tmp_path, image, make())

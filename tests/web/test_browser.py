@@ -378,6 +378,7 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
         context.close()
 
 
+@pytest.mark.slow
 def test_no_client_detail_is_left_in_the_browser_profile(server: Server, playwright: Any,
                                                          display: str, tmp_path: Path) -> None:
     """Three copies, a browser restart: no file of the profile holds a name or a note."""
