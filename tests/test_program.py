@@ -375,7 +375,7 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
     made = make_program(loaded_project, documents, plan(other), layouts=layouts)
     assert layouts.swapped == 4
     assert made.pdf == make_program(loaded_project, documents, plan(other)).pdf
-    assert "Ana Ruiz" not in "".join(_texts(made.pdf))
+    assert "Ana Ruiz" not in "".join(pdf_pages(made.pdf, by_position=True))
     # A note long enough to change the cover's height: laid out in full where it differs.
     wordy = Client("Cy Dee", "Walk a little every day. " * 12, "Sam Lee")
     swapped = layouts.swapped
@@ -387,16 +387,14 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
 def test_a_named_copy_gives_its_record_too_and_nothing_of_the_client(project: Path) -> None:
     """``handouts build --client ... --record``: the paragraph for a single named copy,
     in the version made, with the therapist and the day; never the client's details."""
-    result = CliRunner().invoke(cli, [
-        "--project", str(project), "-q", "build", "back-massage", "--client", "Ana Ruiz",
-        "--therapist", "Sam Lee", "--note", "Go easy this week.", "--language", "es",
-        "--large-print", "--paper", "a4", "--record"])
+    result = run_in(project, "-q", "build", "back-massage", "--client", "Ana Ruiz",
+                    "--therapist", "Sam Lee", "--note", "Go easy this week.",
+                    "--language", "es", "--large-print", "--paper", "a4", "--record")
     assert result.exit_code == 0, result.output
     today = dt.date.today().isoformat()
     assert result.stdout == (
         f"Handout given {today} by Sam Lee, Spanish, large print, A4: "
         "How to give a back massage — content reviewed 2026-11-02.\n")
-    refused = CliRunner().invoke(cli, ["--project", str(project), "build", "back-massage",
-                                       "--record"])
+    refused = run_in(project, "build", "back-massage", "--record")
     assert refused.exit_code == 2
     assert "--record need --client" in refused.output
