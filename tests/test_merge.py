@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from handouts.cli import cli
 from handouts.commands.build import build, build_in_memory, load
 from handouts.commands.merge import merge
-from handouts.render.render import PersonalCopies
+from handouts.render.personal import PersonalCopies
 from handouts.variants.clients import Client
 
 from .variant_project import edit, make_project

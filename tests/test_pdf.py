@@ -12,7 +12,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from handouts.render import pdf
+from handouts.render.engine import pdf
+from handouts.render.engine.timelimit import RenderTimeout, time_limit
+from handouts.render.result import Rendered
 from handouts.render.theme import THEME_DIR
 
 SECRET = "TOPSECRET-4242"
@@ -73,7 +75,7 @@ def test_leak_detector_finds_a_secret_in_compressed_text(tmp_path: Path) -> None
     assert _leaks(_render(f"<p>{SECRET}</p>", tmp_path).pdf, SECRET)
 
 
-def _render(html: str, root: Path) -> pdf.Rendered:
+def _render(html: str, root: Path) -> Rendered:
     html = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
     return pdf.engine().render(html, base_dir=root, stylesheet=THEME_DIR / "handout.css",
                                source="content/x.yaml", roots=(root, THEME_DIR))
@@ -151,7 +153,7 @@ def test_engine_css_errors_become_problems(tmp_path: Path) -> None:
 
 def test_time_limit_stops_a_slow_render(tmp_path: Path) -> None:
     html = "<table>" + "<tr><td>x</td></tr>" * 20000 + "</table>"
-    with pytest.raises(pdf.RenderTimeout), pdf.time_limit(0.2):
+    with pytest.raises(RenderTimeout), time_limit(0.2):
         pdf.engine().render(html, base_dir=tmp_path, stylesheet=THEME_DIR / "handout.css",
                             source="content/x.yaml", roots=(tmp_path, THEME_DIR))
 

@@ -205,7 +205,7 @@ def test_client_name_in_a_pattern_cannot_leave_the_folder(project: Path) -> None
 
 
 def _render(html: str, root: Path):
-    from handouts.render import pdf
+    from handouts.render.engine import pdf
 
     page = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
     return pdf.engine().render(page, base_dir=root, stylesheet=THEME_DIR / "handout.css",
@@ -224,7 +224,7 @@ def test_other_schemes_are_refused_even_for_a_project_file(tmp_path: Path) -> No
 
 
 def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    from handouts.render.pdf import MAX_RESOURCE_BYTES
+    from handouts.render.engine.fetcher import MAX_RESOURCE_BYTES
 
     with (tmp_path / "big.png").open("wb") as handle:
         handle.truncate(MAX_RESOURCE_BYTES + 1)  # sparse: costs no disk

@@ -162,7 +162,7 @@ class _EngineLogFormatter(logging.Formatter):
 def _show_engine_log(show: bool) -> None:
     """With -vv, print every line the PDF engine logged during each render.
 
-    Detail only: the engine's messages are captured and judged in handouts.render.pdf
+    Detail only: the engine's messages are captured and judged in handouts.render.engine.enginelog
     whatever is set here, so the exit status never depends on -v.
     """
     logger = logging.getLogger("handouts.engine")

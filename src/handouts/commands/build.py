@@ -21,7 +21,10 @@ from handouts.project.content import Document, discover, load_document
 from handouts.project.sourcefile import LineMap
 from handouts.render import scripts
 from handouts.render.compose import compose
-from handouts.render.render import Fitting, Output, PersonalCopies, over_limit, render_page
+from handouts.render.fitting import render_page
+from handouts.render.limits import over_limit
+from handouts.render.personal import PersonalCopies
+from handouts.render.result import Fitting, Rendered
 from handouts.render.theme import validate_templates
 from handouts.variants.clients import Client, client_text_problems
 from handouts.variants.i18n import has_theme_words, no_theme_words
@@ -225,7 +228,7 @@ def _refuse_before_rendering(project: Project, documents: list[Document],
 def variant_pdf(project: Project, document: Document, variant: Variant,
                     client: Client | None, *, draft: bool = False,
                     copies: PersonalCopies | None = None,
-                    decision: Fitting | None = None) -> tuple[Output | None, list[Problem]]:
+                    decision: Fitting | None = None) -> tuple[Rendered | None, list[Problem]]:
     """One variant's PDF in memory (None if it could not be composed) and its problems.
 
     The one place ``build``, ``build_in_memory`` (so ``handouts serve``) and ``merge``

@@ -36,7 +36,7 @@ from handouts.commands.worker import VariantResult, Worker
 from handouts.errors import Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
-from handouts.render.render import Fitting
+from handouts.render.result import Fitting
 from handouts.variants.plan import Variant
 
 T = TypeVar("T")

@@ -30,7 +30,7 @@ from handouts.commands.worker import VariantResult, Worker, render_in_worker, st
 from handouts.errors import HandoutsError, Problem
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.render.render import settle
+from handouts.render.runner import settle
 from handouts.variants.plan import Variant
 
 Todo = list[tuple[Variant, str]]
@@ -120,7 +120,7 @@ class LocalExecutor:
 
 #: What the fork server imports once, so the workers forked from it start with the
 #: engine's modules (WeasyPrint, the Pango bindings, fontTools) already loaded.
-WORKER_PRELOAD = ["handouts.commands.worker", "handouts.render.pdf"]
+WORKER_PRELOAD = ["handouts.commands.worker", "handouts.render.engine.pdf"]
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

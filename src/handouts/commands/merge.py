@@ -39,7 +39,8 @@ from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
-from handouts.render.render import PersonalCopies, settle
+from handouts.render.personal import PersonalCopies
+from handouts.render.runner import settle
 from handouts.variants.clientcsv import Choices, ProgramRows, read_table, split_programs
 from handouts.variants.dates import date_locale
 from handouts.variants.naming import check_pattern, client_filename

@@ -36,7 +36,8 @@ from handouts.project.programs import (
     load_programs,
     parse_dosage,
 )
-from handouts.render.program import ProgramOutput, program_pdf
+from handouts.render.program import program_pdf
+from handouts.render.result import Rendered
 from handouts.variants.clients import Client, client_text_problems, text_problem
 from handouts.variants.i18n import language_name
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
@@ -158,7 +159,7 @@ def plan_program(project: Project, documents: dict[str, Document], *,
 
 
 def make_program(project: Project, documents: dict[str, Document], program: Program, *,
-                 checked: CheckedVariants | None = None) -> ProgramOutput:
+                 checked: CheckedVariants | None = None) -> Rendered:
     """The packet of ``program`` in memory, after the same checks as a named copy (the
     fast checks of every handout's version, the client's and the notes' characters).
 
@@ -188,7 +189,7 @@ class Written:
     """A program written by :func:`write_program`."""
 
     path: Path
-    output: ProgramOutput
+    output: Rendered
     record: str
 
 

@@ -20,7 +20,11 @@ from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
-from handouts.render.render import Fitting, PersonalCopies, over_limit, render_page, settle
+from handouts.render.fitting import render_page
+from handouts.render.limits import over_limit
+from handouts.render.personal import PersonalCopies
+from handouts.render.result import Fitting
+from handouts.render.runner import settle
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
 

@@ -18,8 +18,11 @@ from babel.dates import format_date, format_skeleton
 from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.render import runner
 from handouts.render.compose import compose
-from handouts.render.render import Output, engine_options, fit_page, over_limit
+from handouts.render.fitting import fit_page
+from handouts.render.limits import over_limit
+from handouts.render.result import Rendered
 from handouts.render.theme import Page, PlanBox, environment, render_html
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
@@ -86,34 +89,25 @@ class ProgramPage(Page):
 
 
 @dataclass
-class ProgramOutput:
-    """A packet in memory: its PDF, pages, where each handout starts, and warnings."""
-
-    pdf: bytes
-    pages: int
-    starts: tuple[int, ...]
-    tracking_page: int
-    problems: list[Problem]
-
-
-@dataclass
 class _Fitted:
     item: ProgramItem
     document: Document
     page: Page
-    output: Output
+    output: Rendered
 
 
 def program_pdf(project: Project, documents: dict[str, Document], program: Program
-                ) -> tuple[ProgramOutput | None, list[Problem]]:
-    """The packet of ``program`` (None when it cannot be made) and every problem.
+                ) -> tuple[Rendered | None, list[Problem]]:
+    """The packet of ``program`` (None when it cannot be made) and every problem; the
+    packet's problems are its warnings, its ``starts`` where each handout starts.
 
     The caller has checked the program's inputs (handouts exist, the client's text);
     here each handout is composed and fitted in the program's version, and a handout
     whose "Stop right away if" callout would leave its first page gets the personal
     block after that callout; if it still does not fit, that is an error naming it.
     """
-    from handouts.render import pdf
+    from handouts.render.engine.pdf import engine as the_engine
+    from handouts.render.engine.timelimit import time_limit
 
     problems: list[Problem] = []
     fitted: list[_Fitted] = []
@@ -146,7 +140,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     if errors_only(problems) or len(fitted) != len(program.items):
         return None, problems
 
-    engine = pdf.engine()
+    engine = the_engine()
     first = fitted[0].page
     view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
     tracking = _own_page(first, "tracking", view)
@@ -154,8 +148,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     # Lay the cover and the tracking sheet out once to count their pages (neither's
     # length depends on the page numbers it prints).
     counted = [_lay_out(project, engine, cover), _lay_out(project, engine, tracking)]
-    if any(isinstance(layout, Output) for layout in counted):
-        return None, problems + [p for x in counted if isinstance(x, Output) for p in x.problems]
+    if any(isinstance(layout, Rendered) for layout in counted):
+        return None, problems + [p for x in counted if isinstance(x, Rendered) for p in x.problems]
     cover_pages, tracking_pages = (layout.pages for layout in counted)
     starts, blanks, number = [], [], cover_pages + 1
     for item in fitted:
@@ -184,12 +178,12 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
             _own_page(first, "blank", view), numbering=(number, total))))
     parts.append(_lay_out(project, engine, dataclasses.replace(
         _own_page(first, "tracking", view), numbering=(tracking_start, total))))
-    failed = [p for x in parts if isinstance(x, Output) for p in x.problems]
+    failed = [p for x in parts if isinstance(x, Rendered) for p in x.problems]
     if failed:
         return None, problems + failed
     packet = engine.combine(parts)
     defaults = project.config.defaults
-    with pdf.time_limit(defaults.render_timeout):
+    with time_limit(defaults.render_timeout):
         written = engine.write(packet, source=PROGRAM_SOURCE, archive=defaults.archive)
     problems += written.problems
     if written.pages != total:  # the numbers printed must be the packet's own
@@ -198,11 +192,12 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
             "please report this")))
     if errors_only(problems):
         return None, problems
-    return ProgramOutput(written.pdf, written.pages, tuple(starts), tracking_start,
-                         [p for p in problems if p.severity is Severity.WARNING]), problems
+    return Rendered(written.pdf, written.pages,
+                    [p for p in problems if p.severity is Severity.WARNING],
+                    starts=tuple(starts), tracking_page=tracking_start), problems
 
 
-def _stop_moved(document: Document, output: Output) -> bool:
+def _stop_moved(document: Document, output: Rendered) -> bool:
     """Whether the handout has a "Stop right away if" callout that is not whole on its
     first page in ``output`` (an unmeasured layout counts as moved only when measured)."""
     if not document.handout.precautions.stop or not output.measure:
@@ -227,9 +222,8 @@ def _own_page(first: Page, part: str, view: ProgramView) -> ProgramPage:
 
 def _lay_out(project: Project, engine: Any, page: Page,
              document: Document | None = None) -> Any:
-    """The engine's layout of ``page`` (a handout's when ``document`` is given), or an
-    :class:`Output` with the problem (a template's mistake, a timeout)."""
-    from handouts.render import pdf
+    """The engine's layout of ``page`` (a handout's when ``document`` is given), or a
+    failed :class:`Rendered` with the problem (a template's mistake, a timeout)."""
     from handouts.render.overrides import TemplateFailure
 
     try:
@@ -238,18 +232,11 @@ def _lay_out(project: Project, engine: Any, page: Page,
         else:
             html = render_html(page, project.templates_dir)
     except TemplateFailure as exc:
-        return Output(b"", 0, exc.problems)
+        return Rendered(b"", 0, exc.problems)
     source = document.display if document is not None else PROGRAM_SOURCE
-    limit = project.config.defaults.render_timeout
-    try:
-        with pdf.time_limit(limit):
-            layout = engine.lay_out(html, **engine_options(project, source, page.language))
-    except pdf.RenderTimeout:
-        return Output(b"", 0, [Problem(source, None, "", (
-            f"took longer than {limit:g} s to render and was stopped "
-            "(defaults.render_timeout in handouts.yaml)"))])
-    if document is not None:
-        pdf.hide_rules_at_page_tops(layout)
+    layout = runner.lay_out(project, source, html, page.language)
+    if document is not None and not isinstance(layout, Rendered):
+        engine.hide_rules_at_page_tops(layout)
     return layout
 
 

@@ -90,7 +90,7 @@ class Page:
     client: Client | None = None
     #: Body text size in pt chosen by ``fit: shrink``; None keeps the theme's size.
     base_size: float | None = None
-    #: Fitting classes the renderer puts on <html> (``fit-tight``...: see handouts.render.render).
+    #: Fitting classes the renderer puts on <html> (``fit-tight``...: see handouts.render.fitting).
     fit: tuple[str, ...] = ()
     #: The project's fonts for this page, and the font-family stack that uses them
     #: (both empty without ``fonts:``: the theme's stylesheet alone decides).
@@ -294,7 +294,7 @@ BREAK_PREFIX, SHORT_PREFIX = "fit-break-", "fit-short-"
 
 def break_selector(block: str) -> str:
     """The CSS selector of a measured block (``benefits``, ``step 7``; see
-    :func:`handouts.render.pdf.measure_layout`), by the classes the theme gives it."""
+    :func:`handouts.render.engine.internals.measure`), by the classes the theme gives it."""
     if block.startswith("step "):
         return f".steps li.step:nth-of-type({int(block.split()[1])})"
     return "." + re.sub(r"[^a-z-]", "", block)

@@ -3,7 +3,7 @@
 Each worker process imports the PDF engine once (:func:`warm_up`) and keeps one
 :class:`handouts.commands.worker.Worker` per handout per *project version* (a digest of
 the files' sizes and times): the same object that renders a batch, here keeping its
-:class:`handouts.render.render.PersonalCopies`, so a named copy lays out only the
+:class:`handouts.render.personal.PersonalCopies`, so a named copy lays out only the
 client's block. The processes themselves are managed by :mod:`handouts.web.pool`.
 Every task returns problems instead of raising, so
 a bad input or a failed render is an answer for its own request only.
@@ -107,7 +107,7 @@ def warm_up() -> None:
     """Worker initializer: load the engine and fonts once, and collect garbage less often."""
     import gc
 
-    from handouts.render.render import settle
+    from handouts.render.runner import settle
 
     settle()
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
