@@ -49,7 +49,7 @@ def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Pa
         "clients.csv:4: paper: must be letter or a4",
         "clients.csv:4: large_print: must be yes or no (also sí/no, oui/non, ja/nein, "
         "true/false, 1/0, x or empty)",
-        "clients.csv:4: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:4: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15",
     ]
     assert [line for line, _, _ in result.written] == [2, 5]
@@ -97,7 +97,7 @@ def test_name_pattern_cannot_escape_or_use_unknown_fields(project: Path) -> None
     for pattern in ("../{client}", "{secret}", "{client"):
         result = runner.invoke(cli, ["-C", str(project), "build", "--client", "A",
                                      "--name-pattern", pattern])
-        assert result.exit_code == 1, pattern
+        assert result.exit_code == 2, pattern
         assert "--name-pattern" in result.stderr
     assert not (project / "output").exists()
 

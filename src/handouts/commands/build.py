@@ -14,10 +14,18 @@ from pathlib import Path
 from typing import Any
 
 from handouts.checks.glyphs import check_client
-from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
+from handouts.errors import (
+    OptionError,
+    Problem,
+    RenderError,
+    Severity,
+    ValidationError,
+    errors_only,
+)
 from handouts.output import write_atomic
 from handouts.project.config import CONFIG_NAME, Config, Project, load_config
 from handouts.project.content import Document, discover, load_document
+from handouts.project.schema import Paper, PrintSize
 from handouts.project.sourcefile import LineMap
 from handouts.render import scripts
 from handouts.render.compose import compose
@@ -29,7 +37,7 @@ from handouts.render.theme import validate_templates
 from handouts.variants.clients import Client, client_text_problems
 from handouts.variants.i18n import has_theme_words, no_theme_words
 from handouts.variants.naming import check_pattern, client_filename
-from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.tailor import check_audiences
 
 #: The client's details and the options that set them (for messages).
@@ -403,6 +411,6 @@ def location_of(project: Project, location: str | None) -> str | None:
         return places[0] if places else None
     if location not in places:
         known = ", ".join(places) if places else "none: handouts.yaml defines no clinic.locations"
-        raise ValidationError([Problem("--location", None, "",
+        raise OptionError([Problem("--location", None, "",
                                        f"unknown location '{location}' (known: {known})")])
     return location

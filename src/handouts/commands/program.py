@@ -36,11 +36,12 @@ from handouts.project.programs import (
     load_programs,
     parse_dosage,
 )
+from handouts.project.schema import Paper, PrintSize
 from handouts.render.program import program_pdf
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client, client_text_problems, text_problem
 from handouts.variants.i18n import language_name
-from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.program import Program, ProgramItem, describe_dosage
 
 #: How the command line names a program's parts (for messages).

@@ -19,6 +19,7 @@ from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
+from handouts.project.schema import Paper, PrintSize
 from handouts.render.compose import compose
 from handouts.render.fitting import render_page
 from handouts.render.limits import over_limit
@@ -26,7 +27,7 @@ from handouts.render.personal import PersonalCopies
 from handouts.render.result import Fitting
 from handouts.render.runner import settle
 from handouts.variants.clients import Client
-from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.plan import GENERAL, Variant
 
 
 @dataclass

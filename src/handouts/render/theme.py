@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import jinja2
 from babel.dates import format_date
@@ -26,6 +25,7 @@ from handouts.paths import THEME_DIR
 from handouts.project import markdown
 from handouts.project.config import AudienceText, Clinic
 from handouts.project.content import Handout
+from handouts.project.schema import Paper
 from handouts.render.overrides import (
     HandoutSandbox,
     OverrideLoader,
@@ -82,7 +82,7 @@ class Page:
     handout: Handout
     clinic: Clinic
     language: str
-    paper: Literal["letter", "a4"]
+    paper: Paper
     large_print: bool
     qr: str | None
     colors: dict[str, str]
@@ -339,7 +339,7 @@ def _without_client(problem: Problem, client: Client | None) -> Problem:
     return dataclasses.replace(problem, message=message)
 
 
-def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
+def make_page(handout: Handout, clinic: Clinic, *, paper: Paper,
               large_print: bool, audience: AudienceText | None = None,
               client: Client | None = None,
               fonts: tuple[tuple[FontFace, ...], tuple[str, ...]] = ((), ()),
