@@ -3,7 +3,7 @@
 Each worker process imports the PDF engine once (:func:`warm_up`) and keeps one
 :class:`handouts.commands.worker.Worker` per handout per *project version* (a digest of
 the files' sizes and times): the same object that renders a batch, here keeping its
-:class:`handouts.render.render.PersonalCopies`, so a named copy lays out only the
+:class:`handouts.render.personal.PersonalCopies`, so a named copy lays out only the
 client's block. The processes themselves are managed by :mod:`handouts.web.pool`.
 Every task returns problems instead of raising, so
 a bad input or a failed render is an answer for its own request only.
@@ -17,12 +17,13 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
+from handouts.render.result import Rendered
 from handouts.variants.clients import Client
 from handouts.web.pool import PoolError, ProcessPool, TaskFailed
 
@@ -40,8 +41,8 @@ WATCHED = ("handouts.yaml", "content", "templates", "assets", "locale", "fonts")
 
 
 @dataclass(frozen=True)
-class Choices:
-    """The version of a handout asked for (never personal)."""
+class Selection:
+    """The version of a handout selected on a page of the desk (never personal)."""
 
     audience: str = "general"
     language: str | None = None
@@ -49,24 +50,6 @@ class Choices:
     print_size: str = "standard"
     #: One of a clinic group's locations (None: the project's first, or no locations).
     location: str | None = None
-
-
-@dataclass
-class Result:
-    """A render's answer: the PDF (and page images when asked), or the problems."""
-
-    pdf: bytes = b""
-    pages: int = 0
-    images: list[bytes] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    #: True when no answer came from the renderer (busy, stuck, stopped): not the
-    #: handout's fault, so pages keep what they showed last.
-    failed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """True when there is a PDF."""
-        return bool(self.pdf)
 
 
 def project_version(root: Path) -> str:
@@ -107,7 +90,7 @@ def warm_up() -> None:
     """Worker initializer: load the engine and fonts once, and collect garbage less often."""
     import gc
 
-    from handouts.render.render import settle
+    from handouts.render.runner import settle
 
     settle()
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
@@ -151,9 +134,9 @@ def page_images(pdf: bytes, scale: float, first: int | None = None) -> list[byte
     return images
 
 
-def render(root: str, version: str, name: str, choices: Choices, client: Client | None,
+def render(root: str, version: str, name: str, choices: Selection, client: Client | None,
            images: float | None = None, first: int | None = None,
-           config: Any = None) -> Result:
+           config: Any = None) -> Rendered:
     """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a
     scale); ``config``: the last good config, while ``handouts.yaml`` has errors."""
     try:
@@ -163,17 +146,17 @@ def render(root: str, version: str, name: str, choices: Choices, client: Client 
             print_size=choices.print_size,  # type: ignore[arg-type]
             location=choices.location, client=client)
     except HandoutsError as exc:
-        return Result(problems=exc.problems)
+        return Rendered(problems=exc.problems)
     except Exception as exc:  # an engine failure is this request's problem only
-        return Result(problems=[Problem(f"content/{name}.yaml", None, "",
+        return Rendered(problems=[Problem(f"content/{name}.yaml", None, "",
                                         f"could not be rendered ({type(exc).__name__})")])
-    result = Result(built.pdf, built.pages, problems=built.warnings)
+    result = Rendered(built.pdf, built.pages, built.warnings)
     if images:
         result.images = page_images(built.pdf, images, first)
     return result
 
 
-def live(root: str, version: str, name: str, choices: Choices) -> Result:
+def live(root: str, version: str, name: str, choices: Selection) -> Rendered:
     """The owner's preview: page images and every problem (validation, fast checks, fit)."""
     from handouts.commands.check import check
 
@@ -181,7 +164,7 @@ def live(root: str, version: str, name: str, choices: Choices) -> Result:
     try:
         problems += check(Path(root), (name,), render=False).problems
     except HandoutsError as exc:
-        return Result(problems=exc.problems)
+        return Rendered(problems=exc.problems)
     result = render(root, version, name, choices, None, images=PREVIEW_SCALE)
     result.problems = sorted(dict.fromkeys(problems + result.problems),
                              key=lambda p: (p.severity is not Severity.ERROR, p.path,
@@ -213,7 +196,7 @@ class RenderPool:
         self._pool = None if inline else ProcessPool(workers, initializer=warm_up,
                                                      recycle_after=recycle_after)
 
-    def run(self, task: Callable[..., Result], *args: Any, deadline: float = 60.0) -> Result:
+    def run(self, task: Callable[..., Rendered], *args: Any, deadline: float = 60.0) -> Rendered:
         """Run ``task(*args)``; no answer within ``deadline`` seconds, a crashed or stuck
         worker become a problem for this request only."""
         if self._pool is None:
@@ -224,7 +207,7 @@ class RenderPool:
             message = f"the handout could not be made ({exc})"
         except PoolError as exc:
             message = str(exc)
-        return Result(problems=[Problem("", None, "", message)], failed=True)
+        return Rendered(problems=[Problem("", None, "", message)], failed=True)
 
     def warm(self) -> None:
         """Start the workers now rather than on the first request."""
