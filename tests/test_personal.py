@@ -161,3 +161,32 @@ def test_copies_of_a_balanced_handout_are_byte_identical() -> None:
         assert any(name.startswith("fit-short-") for name in fast.fit)
         assert fast.pdf == render_page(project, document, page).pdf
     assert copies.swapped == 2
+
+
+def test_a_long_note_never_pushes_the_stop_callout_off_the_first_page(tmp_path: Path) -> None:
+    """Safety whatever the client's note: in large print, a long note would push the
+    "Stop right away if" callout to page 2; the client's block goes after it instead,
+    by the full render and by the per-client fast path alike (same bytes)."""
+    from .helpers import copy_example
+
+    root = copy_example(tmp_path / "clinic")
+    project, documents = load(root, ("back-massage",))
+    variant = Variant("back-massage", print="large")
+    note = "Keep the pressure light near the spine and stop if anything feels sharp. " * 7
+    clients = [Client("Ana Ruiz", note), Client("Bo Chen", note)]
+    copies = PersonalCopies(project)
+    for client in clients:
+        page, _ = compose(project, documents[0], variant, client)
+        full = render_page(project, documents[0], page)
+        fast = copies.render(documents[0], page)
+        assert fast.pdf == full.pdf
+        first, second = pdf_pages(full.pdf, by_position=True)[:2]
+        assert "Stop right away if" in first
+        assert f"Prepared for {client.name}" not in first
+        assert f"Prepared for {client.name}" in second
+        assert first.index("How to give a back massage") < first.index("Stop right away if")
+    assert copies.swapped == 1
+    # A short note keeps the block above the callout, where a client looks first.
+    page, _ = compose(project, documents[0], variant, Client("Cy Dee", "Go easy."))
+    first = pdf_pages(render_page(project, documents[0], page).pdf, by_position=True)[0]
+    assert first.index("Prepared for Cy Dee") < first.index("Stop right away if")

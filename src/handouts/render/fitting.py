@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from handouts.errors import Problem, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
@@ -80,8 +81,49 @@ def tried_words(pages: list[Page]) -> tuple[str, ...]:
 def render_page(project: Project, document: Document, page: Page, *,
                 decision: Fitting | None = None) -> Rendered:
     """Render ``page`` to PDF bytes, fitted as described above (with an earlier
-    ``decision`` for the same inputs: without searching again); writes nothing."""
+    ``decision`` for the same inputs: without searching again); writes nothing. A page
+    with a client's block keeps the "Stop right away if" callout on its first page
+    (see :func:`fit_personal`)."""
+    if page.client is not None:
+        return fit_personal(project, document, page)[0]
     return fit_page(project, document, page, decision=decision)[0]
+
+
+#: The measured block that holds a handout's "Stop right away if" callout.
+STOP_BLOCK = "stop-first"
+
+
+def stop_moved(document: Document, output: Rendered) -> bool:
+    """Whether the handout has a "Stop right away if" callout that is not whole on its
+    first page in ``output`` (an unmeasured layout counts as not moved)."""
+    if not document.handout.precautions.stop or not output.measure:
+        return False
+    for block in output.measure[0].blocks:
+        if block.get("name") == STOP_BLOCK:
+            return not block.get("ends", False)
+    return True
+
+
+def fit_personal(project: Project, document: Document, page: Page, *, write: bool = True,
+                 shorten: str = "the client's note") -> tuple[Rendered, Any, Page]:
+    """:func:`fit_page` for a page with a client's block (a named copy, a program's
+    handout), which must not push the "Stop right away if" callout off the first page:
+    a safety rule, whatever the client's note. When it would, the block goes after the
+    callout (``personal_late``); when even that does not keep it there, the result holds
+    an error asking to shorten ``shorten``. Returns the output, its layout and the page
+    as laid out (with ``personal_late`` when moved)."""
+    output, layout = fit_page(project, document, page, write=write)
+    if errors_only(output.problems) or not stop_moved(document, output):
+        return output, layout, page
+    late = dataclasses.replace(page, personal_late=True)
+    retry, retry_layout = fit_page(project, document, late, write=write)
+    if not errors_only(retry.problems):
+        page, output, layout = late, retry, retry_layout
+    if stop_moved(document, output):
+        output.problems.append(Problem(document.display, None, "", (
+            "its “Stop right away if” callout does not fit on its first page beside the "
+            f"client's details; shorten {shorten}")))
+    return output, layout, page
 
 
 @dataclass
@@ -238,7 +280,6 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
                         decision=Fitting(chosen.page.fit, chosen.page.base_size)), chosen.layout
     output = _write(project, document, chosen, extra=extra)
     output.tried = tried_words([t.page for t in search.tries[1:]])
-    return output, chosen.layout
     return output, chosen.layout
 
 

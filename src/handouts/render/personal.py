@@ -11,7 +11,7 @@ from handouts.errors import errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
-from handouts.render.fitting import fit_page, render_page
+from handouts.render.fitting import fit_personal, render_page
 from handouts.render.result import Rendered
 from handouts.render.theme import Page, TemplateFailure, render_html
 
@@ -83,7 +83,7 @@ class PersonalCopies:
                 self.swapped += 1
                 output.fit = fit
                 return output
-        output, layout = fit_page(self.project, document, page)
+        output, layout, page = fit_personal(self.project, document, page)
         if output.shrunk_to is not None:
             self._shrinks.add(shell_key)  # shrunk copies are always laid out in full
             return output

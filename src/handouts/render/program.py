@@ -22,7 +22,7 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
 from handouts.render.compose import compose
-from handouts.render.fitting import fit_page
+from handouts.render.fitting import fit_personal
 from handouts.render.limits import over_limit
 from handouts.render.overrides import TemplateFailure
 from handouts.render.personal import PERSONAL_CLASS, lay_out_block, split_personal
@@ -309,17 +309,9 @@ def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayou
         if decided is not None:
             return ((dataclasses.replace(tried, personal_late=decided.late), decided.pages,
                      piece, height), list(decided.problems))
+    output, _, page = fit_personal(project, document, page, write=False,
+                                   shorten="the note for this handout")
     problems: list[Problem] = []
-    output, _ = fit_page(project, document, page, write=False)
-    if not errors_only(output.problems) and _stop_moved(document, output):
-        late = dataclasses.replace(page, personal_late=True)
-        retry, _ = fit_page(project, document, late, write=False)
-        if not errors_only(retry.problems):
-            page, output = late, retry
-        if _stop_moved(document, output):
-            problems.append(Problem(document.display, None, "", (
-                "its “Stop right away if” callout does not fit on its first page with "
-                "this plan; shorten the note for this handout")))
     problems += [_located(p, document) for p in output.problems]
     problems += over_limit(project, document, page, output)
     if errors_only(problems) or output.decision is None:
@@ -371,17 +363,6 @@ def _numbered(project: Project, engine: Any, item: _Fitted, page: Page,
     if not isinstance(layout, Rendered) and layout.pages == item.pages:
         layouts.keep_base(key, layout)
     return layout
-
-
-def _stop_moved(document: Document, output: Rendered) -> bool:
-    """Whether the handout has a "Stop right away if" callout that is not whole on its
-    first page in ``output`` (an unmeasured layout counts as moved only when measured)."""
-    if not document.handout.precautions.stop or not output.measure:
-        return False
-    for block in output.measure[0].blocks:
-        if block.get("name") == "stop-first":
-            return not block.get("ends", False)
-    return True
 
 
 def _located(problem: Problem, document: Document) -> Problem:
