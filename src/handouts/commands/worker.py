@@ -15,14 +15,17 @@ from pathlib import Path
 from handouts.commands.build import CheckedVariants, InMemory, build_in_memory, load
 from handouts.commands.fitting import read_fittings
 from handouts.commands.inputs import input_hash
+from handouts.commands.program import make_program
 from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
+from handouts.render.program import ProgramOutput
 from handouts.render.render import Fitting, PersonalCopies, over_limit, render_page, settle
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.program import Program
 
 
 @dataclass
@@ -89,6 +92,14 @@ class Worker:
                                audience=audience, language=language, print_size=print_size,
                                client=client, copies=self.copies, checked=self.checked,
                                location=location, decided=self._decided)
+
+    def program(self, program: Program) -> ProgramOutput:
+        """A home program's packet in memory, as ``handouts program`` makes it (see
+        :func:`make_program`), with the fast checks run once per variant and day.
+        Raises like :func:`make_program`."""
+        if self.checked is None:
+            self.checked = CheckedVariants(self.project)
+        return make_program(self.project, self.documents, program, checked=self.checked)
 
     def _decided(self, variant: Variant) -> Fitting | None:
         """The kept fitting decision for ``variant`` as its files are now (hashed
