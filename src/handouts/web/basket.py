@@ -192,7 +192,7 @@ def labels(items: list[Item], offer: Offer) -> dict[str, str]:
     """Every field's label, by field name, for the messages."""
     found = dict(PROGRAM_FIELDS)
     for index, item in enumerate(items):
-        title = offer.handouts.get(item.handout)
+        title = offer.handouts.get(item.handout, item.handout)  # a broken one: its name
         for part in ("handout", *ITEM_FIELDS):
             found[field_name(index, part)] = item_label(index + 1, title, part)
     return found

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babel import Locale
-
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from handouts.commands.program import ItemChange
+from handouts.commands.program import ItemChange, plan_program, record
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.variants.clients import Client
@@ -224,8 +224,6 @@ def program(root: str, version: str, asked: ProgramAsked, images: float | None =
     """Render a home program as ``handouts program`` does (:func:`plan_program`, then
     :func:`make_program`), with the record paragraph; page images too when ``images``
     is a scale. ``config``: the last good config, while ``handouts.yaml`` has errors."""
-    from handouts.commands.program import make_program, plan_program, record
-
     worker, broken, problems = _program_worker(root, version, config)
     if worker is None:
         return Result(problems=problems)
