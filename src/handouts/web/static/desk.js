@@ -178,7 +178,8 @@
   }
 
   function preview() {
-    return send(form.action).then(function (body) {
+    // getAttribute: the basket's buttons named "action" shadow form.action.
+    return send(form.getAttribute("action")).then(function (body) {
       clearFieldErrors();
       if (!body.ok) { return failed(body); }
       showProblems(body.problems || []);
