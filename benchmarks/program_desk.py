@@ -45,6 +45,8 @@ DOSES = ({"reps": "5", "hold": "10 s", "per_day": "3"}, {"minutes": "10", "days_
          {"minutes": "15", "per_day": "2"}, {"sets": "2", "reps": "8", "rest": "30 s"},
          {"minutes": "5", "side": "each"})
 SECTION = "## Home programs at the desk"
+#: Seconds a user waits for an answer (the server answers within its own deadline).
+WAIT = 600.0
 
 
 def program_form(token: str, n: int) -> bytes:
@@ -98,6 +100,8 @@ def singles(user: User, n: int) -> float:
 def run(port: int, users: int, requests: int, start: int) -> list[float]:
     """``requests`` programs shared by ``users`` at once: each one's latency."""
     sessions = [User(port) for _ in range(users)]
+    for user in sessions:  # a program waits for a free worker behind others' programs
+        user.connection.sock.settimeout(WAIT)
     counter = iter(range(start, start + requests))
     lock = threading.Lock()
     times: list[float] = []
