@@ -181,6 +181,26 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
                            batch_eff.high / engine_eff.low)
 
 
+def test_program_benchmark_quick_run_reports_its_ratio_from_its_own_rows() -> None:
+    """benchmarks/program.py --quick: every row is measured, and the ratio is the
+    program's p50 over the copies' p50 as printed."""
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks/program.py"), "--quick"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {cells[0]: [_number(c) for c in cells[1:] if c]
+            for line in run.stdout.splitlines() if line.startswith("| ")
+            and (cells := [c.strip() for c in line.strip().strip("|").split("|")])[0]
+            not in ("measure", "---")}
+    assert set(rows) == {"first program (fitting searched)", "next clients' program, p50",
+                         "the 2 named copies one by one, p50",
+                         "ratio program / copies (CPU)"}
+    program, copies = rows["next clients' program, p50"][0], rows[
+        "the 2 named copies one by one, p50"][0]
+    assert program.value > 0 and copies.value > 0
+    assert _consistent(rows["ratio program / copies (CPU)"][0], program.low / copies.high,
+                       program.high / copies.low)
+
+
 def test_program_desk_benchmark_quick_run_prints_its_figures() -> None:
     """benchmarks/program_desk.py --quick: a five-handout program through the desk with
     1 and 4 users, the five named copies, and the ratio computed from the rows above it."""

@@ -25,6 +25,7 @@ from handouts.commands.program import (
 )
 from handouts.errors import ValidationError
 from handouts.project.programs import Dosage, parse_dosage, read_seconds
+from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage
 from tests.example_project import REPO, copy_example
@@ -358,3 +359,52 @@ def test_a_spanish_program_words_the_dose_in_spanish(project: Path) -> None:
     ("ar", "عدد المجموعات: 3، عدد التكرارات في كل مجموعة: 10، مرتين في اليوم")])
 def test_the_dose_is_joined_with_the_languages_own_comma(language: str, expected: str) -> None:
     assert describe_dosage(Dosage(sets=3, reps=10, per_day=2), language) == expected
+
+
+def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
+        project: Path) -> None:
+    """A process making programs one after another (a desk worker) keeps the layouts it
+    made: the next client's packet lays out only that client's details and swaps them in
+    (the plan boxes' backgrounds placed again), with the bytes of a full render."""
+    loaded_project, loaded = load(project)
+    documents = {d.name: d for d in loaded}
+
+    def plan(client: Client) -> object:
+        return plan_program(loaded_project, documents, client=client, changes=TWO,
+                            given=GIVEN, weeks=2)
+
+    bounded = ProgramLayouts(limit=3)
+    make_program(loaded_project, documents, plan(CLIENT), layouts=bounded)
+    assert bounded.kept == 3  # of four (two handouts, the cover, the tracking sheet)
+    layouts = ProgramLayouts()
+    make_program(loaded_project, documents, plan(CLIENT), layouts=layouts)
+    assert (layouts.swapped, layouts.kept) == (0, 4)
+    other = Client("Bo Chen", "Rest on Sunday.", "Sam Lee", dt.date(2026, 12, 16))
+    made = make_program(loaded_project, documents, plan(other), layouts=layouts)
+    assert layouts.swapped == 4
+    assert made.pdf == make_program(loaded_project, documents, plan(other)).pdf
+    assert "Ana Ruiz" not in "".join(_texts(made.pdf))
+    # A note long enough to change the cover's height: laid out in full where it differs.
+    wordy = Client("Cy Dee", "Walk a little every day. " * 12, "Sam Lee")
+    swapped = layouts.swapped
+    made = make_program(loaded_project, documents, plan(wordy), layouts=layouts)
+    assert made.pdf == make_program(loaded_project, documents, plan(wordy)).pdf
+    assert layouts.swapped > swapped  # the handouts' blocks are the same height
+
+
+def test_a_named_copy_gives_its_record_too_and_nothing_of_the_client(project: Path) -> None:
+    """``handouts build --client ... --record``: the paragraph for a single named copy,
+    in the version made, with the therapist and the day; never the client's details."""
+    result = CliRunner().invoke(cli, [
+        "--project", str(project), "-q", "build", "back-massage", "--client", "Ana Ruiz",
+        "--therapist", "Sam Lee", "--note", "Go easy this week.", "--language", "es",
+        "--large-print", "--paper", "a4", "--record"])
+    assert result.exit_code == 0, result.output
+    today = dt.date.today().isoformat()
+    assert result.stdout == (
+        f"Handout given {today} by Sam Lee, Spanish, large print, A4: "
+        "How to give a back massage — content reviewed 2026-11-02.\n")
+    refused = CliRunner().invoke(cli, ["--project", str(project), "build", "back-massage",
+                                       "--record"])
+    assert refused.exit_code == 2
+    assert "--record need --client" in refused.output

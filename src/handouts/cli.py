@@ -197,15 +197,20 @@ def _show_engine_log(show: bool) -> None:
                    "language, tagged, in a ...-draft.pdf (never for clients).")
 @click.option("--location", default=None,
               help="The clinic location to build for (clinic.locations in handouts.yaml).")
+@click.option("--record", "show_record", is_flag=True,
+              help="With --client: print a paragraph for the client's file in your own "
+                   "records system (what was given, never the client's name or note).")
 @pass_state
 def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path | None,
           audience: str, language: str | None, large_print: bool, client: str | None,
           note: str | None, therapist: str | None, next_appointment: str | None,
-          name_pattern: str | None, draft: bool, location: str | None) -> None:
+          name_pattern: str | None, draft: bool, location: str | None,
+          show_record: bool) -> None:
     """Render HANDOUT(s) to PDF (all handouts when none are named)."""
-    if client is None and (note or therapist or next_appointment or name_pattern):
-        raise click.UsageError("--note, --therapist, --next-appointment and --name-pattern "
-                               "need --client")
+    if client is None and (note or therapist or next_appointment or name_pattern
+                           or show_record):
+        raise click.UsageError("--note, --therapist, --next-appointment, --name-pattern "
+                               "and --record need --client")
     if draft and client is not None:
         raise click.UsageError("--draft cannot be used with --client: a client gets only a "
                                "finished handout")
@@ -223,6 +228,8 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
         if item.replaced:
             state.say(f"replaced {item.path} (it was {item.replaced})")
     state.say(f"{len(result.built)} PDF(s) in {time.perf_counter() - started:.2f}s", 1)
+    if show_record:
+        click.echo(result.record)
 
 
 def _appointment(root: Path, text: str | None,

@@ -240,13 +240,15 @@ def test_live_preview_follows_edits_and_keeps_the_last_good_pages(
     axe(page)
     first = page.get_attribute("#pages img", "src")
     try:
-        # 1. A saved edit shows within a second of the watcher seeing it.
+        # 1. A saved edit shows on its own, pushed after the watcher sees it. (How soon
+        # is a speed, measured in benchmarks/, not here: a loaded machine takes longer
+        # than a second; the bound only tells a push from no push at all.)
         version = page.get_attribute("#live", "data-version")
         source.write_text(original.replace("title: ", "title: Quick ", 1), encoding="utf-8")
         _until(page, "v => document.getElementById('live').dataset.version !== v", version)
         _loaded(page)
         shown = time.monotonic()
-        assert 0 < shown - server.site.changed_at < 1.0
+        assert 0 < shown - server.site.changed_at < 10.0
         edited = page.get_attribute("#pages img", "src")
         assert edited != first
         # 2. A broken file: its problems are listed with file:line; the pages stay.

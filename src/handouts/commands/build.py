@@ -27,6 +27,7 @@ from handouts.variants.clients import Client, client_text_problems
 from handouts.variants.i18n import has_theme_words, no_theme_words
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.records import Given, given_record
 from handouts.variants.tailor import check_audiences
 
 #: The client's details and the options that set them (for messages).
@@ -56,6 +57,9 @@ class BuildResult:
 
     built: list[Built]
     warnings: list[Problem]
+    #: For named copies: the paragraph for the client's file (see
+    #: :mod:`handouts.variants.records`); empty otherwise.
+    record: str = ""
 
 
 def load(root: Path, names: tuple[str, ...] = (), *,
@@ -304,6 +308,10 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         pending.append((variant, target, output.pdf, output.pages))
     if errors_only(problems):
         raise RenderError(problems)
+    # Worded before anything is written: nothing is half done if it failed.
+    record_text = "" if client is None else given_record(
+        project, [Given(doc, variant) for doc, variant in zip(documents, variants, strict=True)],
+        day=dt.date.today(), therapist=client.therapist)
     record_path = out_dir / BUILT_RECORD
     record = _read_record(record_path)
     built: list[Built] = []
@@ -319,7 +327,8 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         built.append(Built(variant, target, pages, replaced))
     if client is None and any(t.parent == out_dir for _, t, _, _ in pending):
         write_atomic(record_path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
-    return BuildResult(built, [p for p in problems if p.severity is Severity.WARNING])
+    return BuildResult(built, [p for p in problems if p.severity is Severity.WARNING],
+                       record_text)
 
 
 def _describe(variant: Variant) -> dict[str, str]:

@@ -36,11 +36,11 @@ from handouts.project.programs import (
     load_programs,
     parse_dosage,
 )
-from handouts.render.program import ProgramOutput, program_pdf
+from handouts.render.program import ProgramLayouts, ProgramOutput, program_pdf
 from handouts.variants.clients import Client, client_text_problems, text_problem
-from handouts.variants.i18n import language_name
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
-from handouts.variants.program import Program, ProgramItem, describe_dosage
+from handouts.variants.program import Program, ProgramItem
+from handouts.variants.records import program_record
 
 #: How the command line names a program's parts (for messages).
 ITEM_FLAG = "--item"
@@ -158,9 +158,12 @@ def plan_program(project: Project, documents: dict[str, Document], *,
 
 
 def make_program(project: Project, documents: dict[str, Document], program: Program, *,
-                 checked: CheckedVariants | None = None) -> ProgramOutput:
+                 checked: CheckedVariants | None = None,
+                 layouts: ProgramLayouts | None = None) -> ProgramOutput:
     """The packet of ``program`` in memory, after the same checks as a named copy (the
     fast checks of every handout's version, the client's and the notes' characters).
+    A process making many programs (a desk worker) passes the same ``checked`` and
+    ``layouts`` each time, so what does not depend on the client is done once.
 
     Raises :class:`ValidationError` or :class:`RenderError` with every problem.
     """
@@ -177,7 +180,7 @@ def make_program(project: Project, documents: dict[str, Document], program: Prog
                                "therapist": f"{ITEM_FLAG} {number} text"})
     if found:
         raise ValidationError(list(dict.fromkeys(found)))
-    output, problems = program_pdf(project, documents, program)
+    output, problems = program_pdf(project, documents, program, layouts)
     if output is None:
         raise RenderError(problems)
     return output
@@ -228,30 +231,6 @@ def write_program(root: Path, *, client: Client, program_name: str | None = None
 
 def record(project: Project, documents: dict[str, Document], program: Program) -> str:
     """One plain paragraph for the client's file in the clinic's own records: the day,
-    the therapist, and each handout given with its version, its review and its dose.
-
-    Only what was given: never the client's name or notes (the record is pasted into
-    that client's file, which knows who they are), in the clinic's own language.
-    """
-    words = project.config.defaults.language
-    version = [language_name(program.language)]
-    if program.audience != GENERAL:
-        version.insert(0, program.audience)
-    if program.print_size == "large":
-        version.append("large print")
-    if program.paper != project.config.defaults.paper:
-        version.append("A4" if program.paper == "a4" else program.paper)
-    if program.location is not None:
-        version.append(program.location)
-    parts = []
-    for item in program.items:
-        handout = documents[item.handout].handout
-        review = "starter text, not yet reviewed" if handout.starter else \
-            f"content reviewed {handout.review.reviewed.isoformat()}"
-        dose = describe_dosage(item.dosage, words, project.root)
-        parts.append(" — ".join(x for x in (handout.title, review, dose) if x))
-    by = f" by {program.client.therapist}" if program.client.therapist else ""
-    title = f" ({program.title})" if program.title else ""
-    return (f"Home program{title} given {program.given.isoformat()}{by}, "
-            f"{', '.join(version)}: {'; '.join(parts)}.")
-
+    the therapist, and each handout given with its version, its review and its dose
+    (see :mod:`handouts.variants.records`: never the client's name or notes)."""
+    return program_record(project, documents, program)

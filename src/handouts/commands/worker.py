@@ -21,7 +21,7 @@ from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
-from handouts.render.program import ProgramOutput
+from handouts.render.program import ProgramLayouts, ProgramOutput
 from handouts.render.render import Fitting, PersonalCopies, over_limit, render_page, settle
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
@@ -57,6 +57,8 @@ class Worker:
         #: Kept between named copies (made on the first): never a client's details.
         self.copies: PersonalCopies | None = None
         self.checked: CheckedVariants | None = None
+        #: Kept between home programs (made on the first): see ProgramLayouts.
+        self.programs: ProgramLayouts | None = None
 
     @classmethod
     def load(cls, root: Path, names: tuple[str, ...] = (), *,
@@ -94,12 +96,15 @@ class Worker:
                                location=location, decided=self._decided)
 
     def program(self, program: Program) -> ProgramOutput:
-        """A home program's packet in memory, as ``handouts program`` makes it (see
-        :func:`make_program`), with the fast checks run once per variant and day.
-        Raises like :func:`make_program`."""
+        """The packet of a home ``program`` in memory, as ``handouts program`` makes it
+        (see :func:`make_program`), reusing what earlier programs in this process laid
+        out for the same handout pages. Raises like :func:`make_program`."""
+        if self.programs is None:
+            self.programs = ProgramLayouts()
         if self.checked is None:
             self.checked = CheckedVariants(self.project)
-        return make_program(self.project, self.documents, program, checked=self.checked)
+        return make_program(self.project, self.documents, program, checked=self.checked,
+                            layouts=self.programs)
 
     def _decided(self, variant: Variant) -> Fitting | None:
         """The kept fitting decision for ``variant`` as its files are now (hashed

@@ -32,6 +32,7 @@ import tinycss2
 import weasyprint
 from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.document import Page as LaidOutPage
+from weasyprint.layout.background import layout_box_backgrounds
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -668,6 +669,13 @@ class Engine:
                 and _on_page(path[0], old)):
             return None
         new.translate(old.position_x - new.position_x, old.position_y - new.position_y)
+        # Backgrounds are placed once per page after layout (their painting areas are
+        # positions, which translate() leaves behind): place the block's again where it
+        # now is, as a full layout would. A block with a background picture would need
+        # the fetcher again: render such pages in full.
+        if _has_pictures(new):
+            return None
+        layout_box_backgrounds(path[0], new, _no_pictures)
         for parent in reversed(path[:-1]):
             # copy(), not copy_with_children(), which also resets the original box.
             copy = parent.copy()
@@ -679,6 +687,25 @@ class Engine:
         # The piece repeats the page's <head>: its messages may already be the base's.
         extra = [problem for problem in piece.problems if problem not in base.problems]
         return Layout(document, base.problems + extra, base.fetcher)
+
+
+def _has_pictures(box: Any) -> bool:
+    """Whether ``box`` or a box inside it has a background or border picture."""
+    stack = [box]
+    while stack:
+        box = stack.pop()
+        style = box.style
+        if (any(kind == "url" for kind, _ in style["background_image"])
+                or style["border_image_source"][0] == "url"
+                or style["mask_border_source"][0] == "url"):
+            return True
+        stack.extend(box.all_children() if hasattr(box, "all_children") else ())
+    return False
+
+
+def _no_pictures(**_: Any) -> None:
+    """The picture fetcher given when placing backgrounds that have none (see _swap)."""
+    raise AssertionError("a block with pictures is rendered in full")
 
 
 def _close(a: float, b: float) -> bool:

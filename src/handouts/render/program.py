@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +21,16 @@ from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render.compose import compose
-from handouts.render.render import Output, engine_options, fit_page, over_limit
+from handouts.render.overrides import TemplateFailure
+from handouts.render.render import (
+    PERSONAL_CLASS,
+    Output,
+    engine_options,
+    fit_page,
+    lay_out_block,
+    over_limit,
+    split_personal,
+)
 from handouts.render.theme import Page, PlanBox, environment, render_html
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
@@ -100,11 +111,98 @@ class ProgramOutput:
 class _Fitted:
     item: ProgramItem
     document: Document
+    #: The page as fitted (its fitting classes and size are the decision's).
     page: Page
-    output: Output
+    pages: int
+    #: The client's block laid out alone in this page, and its height (None: unknown).
+    piece: Any = None
+    height: float | None = None
 
 
-def program_pdf(project: Project, documents: dict[str, Document], program: Program
+@dataclass(frozen=True)
+class _Decided:
+    """A handout's fitting in a program, as decided for a page and a block height."""
+
+    fit: tuple[str, ...]
+    base_size: float | None
+    #: Whether the client's block went after the "Stop right away if" callout.
+    late: bool
+    pages: int
+    #: What fitting it reported (never about a client: the engine's and page limits).
+    problems: tuple[Problem, ...]
+
+
+class ProgramLayouts:
+    """What one process keeps between programs so the next is quick (a desk worker).
+
+    A handout in a program differs from one client to the next only in its block ("Prepared
+    for", the plan). So, as :class:`~handouts.render.render.PersonalCopies` does for named
+    copies, the fitting of each handout page is kept by the page without its block and the
+    block's height; and each numbered layout is kept, so the next program with the same
+    handout in the same place lays out only the client's block and swaps it in. Kept in
+    memory for the life of this object only (the layouts hold the last client's block);
+    at most ``limit`` layouts, the least recently used dropped first.
+    """
+
+    def __init__(self, limit: int = 32) -> None:
+        self.limit = limit
+        #: Decisions by (page without block, fitting, size, block height).
+        self._decided: dict[tuple[str, tuple[str, ...], float | None, float], _Decided] = {}
+        #: The last decision's fitting and size for each page without block.
+        self._last: dict[str, tuple[tuple[str, ...], float | None]] = {}
+        #: Numbered layouts by (part, page without block, block height, late).
+        self._bases: OrderedDict[tuple[str, str, float, bool], Any] = OrderedDict()
+        #: Pages of the cover and tracking sheet by what shapes them (never a client's).
+        self._own: dict[tuple[Any, ...], int] = {}
+        #: Handouts laid out from a kept layout (the rest were laid out in full).
+        self.swapped = 0
+
+    def decided(self, shell: str, height: float, fit: tuple[str, ...],
+                base_size: float | None) -> _Decided | None:
+        """The decision kept for this page, block height and fitting, if any."""
+        return self._decided.get((shell, fit, base_size, height))
+
+    def last(self, shell: str) -> tuple[tuple[str, ...], float | None] | None:
+        """The fitting and size last decided for this page without its block."""
+        return self._last.get(shell)
+
+    def keep_decision(self, shell: str, height: float, decided: _Decided) -> None:
+        """Keep ``decided`` for this page and block height."""
+        if len(self._decided) >= 16 * self.limit:
+            self._decided.pop(next(iter(self._decided)))
+        self._decided[(shell, decided.fit, decided.base_size, height)] = decided
+        self._last[shell] = (decided.fit, decided.base_size)
+
+    def base(self, key: tuple[str, str, float, bool]) -> Any:
+        """The kept numbered layout for ``key``, if any (now the most recently used)."""
+        layout = self._bases.get(key)
+        if layout is not None:
+            self._bases.move_to_end(key)
+        return layout
+
+    def keep_base(self, key: tuple[str, str, float, bool], layout: Any) -> None:
+        """Keep a numbered layout, dropping the least recently used beyond the limit."""
+        self._bases[key] = layout
+        self._bases.move_to_end(key)
+        while len(self._bases) > self.limit:
+            self._bases.popitem(last=False)
+
+    @property
+    def kept(self) -> int:
+        """How many numbered layouts are kept now (at most :attr:`limit`)."""
+        return len(self._bases)
+
+    def own_pages(self, key: tuple[Any, ...]) -> int | None:
+        """The pages the cover or tracking sheet had last time for ``key``."""
+        return self._own.get(key)
+
+    def keep_own_pages(self, key: tuple[Any, ...], pages: int) -> None:
+        """Remember a cover's or tracking sheet's page count."""
+        self._own[key] = pages
+
+
+def program_pdf(project: Project, documents: dict[str, Document], program: Program,
+                layouts: ProgramLayouts | None = None
                 ) -> tuple[ProgramOutput | None, list[Problem]]:
     """The packet of ``program`` (None when it cannot be made) and every problem.
 
@@ -112,6 +210,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     here each handout is composed and fitted in the program's version, and a handout
     whose "Stop right away if" callout would leave its first page gets the personal
     block after that callout; if it still does not fit, that is an error naming it.
+    With ``layouts`` (kept by a process between programs), what an earlier program
+    decided and laid out for the same handout page is reused: see :class:`ProgramLayouts`.
     """
     from handouts.render import pdf
 
@@ -130,63 +230,69 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         problems += found
         if page is None:
             continue
-        output, _ = fit_page(project, document, page, write=False)
-        if not errors_only(output.problems) and _stop_moved(document, output):
-            late = dataclasses.replace(page, personal_late=True)
-            retry, _ = fit_page(project, document, late, write=False)
-            if not errors_only(retry.problems):
-                page, output = late, retry
-            if _stop_moved(document, output):
-                problems.append(Problem(document.display, None, "", (
-                    "its “Stop right away if” callout does not fit on its first page with "
-                    "this plan; shorten the note for this handout")))
-        problems += [_located(p, document) for p in output.problems]
-        problems += over_limit(project, document, page, output)
-        fitted.append(_Fitted(item, document, page, output))
+        one, found = _fit(project, document, page, layouts)
+        problems += found
+        if one is not None:
+            fitted.append(_Fitted(item, document, *one))
     if errors_only(problems) or len(fitted) != len(program.items):
         return None, problems
 
     engine = pdf.engine()
     first = fitted[0].page
-    view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
-    tracking = _own_page(first, "tracking", view)
-    cover = _own_page(first, "cover", view)
-    # Lay the cover and the tracking sheet out once to count their pages (neither's
-    # length depends on the page numbers it prints).
-    counted = [_lay_out(project, engine, cover), _lay_out(project, engine, tracking)]
-    if any(isinstance(layout, Output) for layout in counted):
-        return None, problems + [p for x in counted if isinstance(x, Output) for p in x.problems]
-    cover_pages, tracking_pages = (layout.pages for layout in counted)
+    own_key = (len(fitted), program.tracking_weeks, program.right_hand, program.language,
+               program.paper, program.print_size, program.location, program.audience)
+    cover_pages = layouts.own_pages(("cover", *own_key)) if layouts else None
+    tracking_pages = layouts.own_pages(("tracking", *own_key)) if layouts else None
+    if cover_pages is None or tracking_pages is None:
+        # Lay the cover and the tracking sheet out once to count their pages (neither's
+        # length depends on the page numbers it prints).
+        view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
+        counted = [_lay_out(project, engine, _own_page(first, part, view))
+                   for part in ("cover", "tracking")]
+        if any(isinstance(layout, Output) for layout in counted):
+            return None, problems + [p for x in counted if isinstance(x, Output)
+                                     for p in x.problems]
+        cover_pages, tracking_pages = (layout.pages for layout in counted)
     starts, blanks, number = [], [], cover_pages + 1
     for item in fitted:
         blank = program.right_hand and number % 2 == 0
         blanks.append(blank)
         number += blank
         starts.append(number)
-        number += item.output.pages
+        number += item.pages
     tracking_start = number + (program.right_hand and number % 2 == 0)
     total = tracking_start + tracking_pages - 1
     view = _view(program, fitted, tuple(starts), tracking_start)
 
-    parts: list[Any] = [_lay_out(project, engine, dataclasses.replace(
-        _own_page(first, "cover", view), numbering=(1, total)))]
+    cover = _lay_out(project, engine, dataclasses.replace(
+        _own_page(first, "cover", view), numbering=(1, total)), layouts=layouts)
+    parts: list[Any] = [cover]
     for item, start, blank in zip(fitted, starts, blanks, strict=True):
         if blank:
             parts.append(_lay_out(project, engine, dataclasses.replace(
                 _own_page(first, "blank", view), numbering=(start - 1, total))))
-        decided = item.output.decision
-        page = dataclasses.replace(item.page, numbering=(start, total),
-                                   fit=decided.fit if decided else item.page.fit,
-                                   base_size=decided.base_size if decided else None)
-        parts.append(_lay_out(project, engine, page, item.document))
+        parts.append(_numbered(project, engine, item,
+                               dataclasses.replace(item.page, numbering=(start, total)),
+                               layouts))
     if tracking_start > number:
         parts.append(_lay_out(project, engine, dataclasses.replace(
             _own_page(first, "blank", view), numbering=(number, total))))
-    parts.append(_lay_out(project, engine, dataclasses.replace(
-        _own_page(first, "tracking", view), numbering=(tracking_start, total))))
+    tracking = _lay_out(project, engine, dataclasses.replace(
+        _own_page(first, "tracking", view), numbering=(tracking_start, total)),
+        layouts=layouts)
+    parts.append(tracking)
     failed = [p for x in parts if isinstance(x, Output) for p in x.problems]
     if failed:
         return None, problems + failed
+    if layouts is not None:
+        if (cover.pages, tracking.pages) != (cover_pages, tracking_pages):
+            # Counted for another program of the same shape (a longer name wrapped the
+            # cover's heading, say): count afresh, once, with this program's pages.
+            layouts.keep_own_pages(("cover", *own_key), cover.pages)
+            layouts.keep_own_pages(("tracking", *own_key), tracking.pages)
+            return program_pdf(project, documents, program, None)
+        layouts.keep_own_pages(("cover", *own_key), cover_pages)
+        layouts.keep_own_pages(("tracking", *own_key), tracking_pages)
     packet = engine.combine(parts)
     defaults = project.config.defaults
     with pdf.time_limit(defaults.render_timeout):
@@ -200,6 +306,83 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         return None, problems
     return ProgramOutput(written.pdf, written.pages, tuple(starts), tracking_start,
                          [p for p in problems if p.severity is Severity.WARNING]), problems
+
+
+def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None
+         ) -> tuple[tuple[Page, int, Any, float | None] | None, list[Problem]]:
+    """``page`` fitted (as decided before for the same page and block, if kept), its
+    page count, the client's block laid out alone and its height; and the problems."""
+    shell = _shell(project, page) if layouts is not None else None
+    if layouts is not None and shell is not None and (last := layouts.last(shell)):
+        fit, base_size = last
+        tried = dataclasses.replace(page, fit=fit, base_size=base_size)
+        piece, height = lay_out_block(project, document, tried)
+        decided = layouts.decided(shell, height, fit, base_size) if height else None
+        if decided is not None:
+            return ((dataclasses.replace(tried, personal_late=decided.late), decided.pages,
+                     piece, height), list(decided.problems))
+    problems: list[Problem] = []
+    output, _ = fit_page(project, document, page, write=False)
+    if not errors_only(output.problems) and _stop_moved(document, output):
+        late = dataclasses.replace(page, personal_late=True)
+        retry, _ = fit_page(project, document, late, write=False)
+        if not errors_only(retry.problems):
+            page, output = late, retry
+        if _stop_moved(document, output):
+            problems.append(Problem(document.display, None, "", (
+                "its “Stop right away if” callout does not fit on its first page with "
+                "this plan; shorten the note for this handout")))
+    problems += [_located(p, document) for p in output.problems]
+    problems += over_limit(project, document, page, output)
+    if errors_only(problems) or output.decision is None:
+        return None, problems
+    page = dataclasses.replace(page, fit=output.decision.fit,
+                               base_size=output.decision.base_size)
+    piece, height = None, None
+    if layouts is not None and shell is not None:
+        piece, height = lay_out_block(project, document, page)
+        if height is not None:
+            layouts.keep_decision(shell, height, _Decided(
+                page.fit, page.base_size, page.personal_late, output.pages, tuple(problems)))
+    return (page, output.pages, piece, height), problems
+
+
+def _shell(project: Project, page: Page) -> str | None:
+    """A hash of ``page``'s HTML without the client's block, numbering or fitting (None
+    when the template has no block to take out)."""
+    try:
+        html = render_html(dataclasses.replace(page, fit=(), base_size=None, numbering=None,
+                                               personal_late=False), project.templates_dir)
+    except TemplateFailure:
+        return None
+    parts = split_personal(html)
+    return None if parts is None else hashlib.sha256(parts[0].encode()).hexdigest()
+
+
+def _numbered(project: Project, engine: Any, item: _Fitted, page: Page,
+              layouts: ProgramLayouts | None) -> Any:
+    """The layout of a handout's numbered ``page``: from a kept layout with the client's
+    block swapped in when there is one, else laid out in full (and kept)."""
+    if layouts is None or item.height is None:
+        return _lay_out(project, engine, page, item.document)
+    try:
+        parts = split_personal(render_html(page, project.templates_dir))
+    except TemplateFailure:
+        parts = None
+    if parts is None:
+        return _lay_out(project, engine, page, item.document)
+    key = ("handout", hashlib.sha256(parts[0].encode()).hexdigest(), item.height,
+           page.personal_late)
+    base = layouts.base(key)
+    if base is not None and item.piece is not None:
+        swapped = engine.swap_block(base, item.piece, PERSONAL_CLASS)
+        if swapped is not None and swapped.pages == item.pages:
+            layouts.swapped += 1
+            return swapped
+    layout = _lay_out(project, engine, page, item.document)
+    if not isinstance(layout, Output) and layout.pages == item.pages:
+        layouts.keep_base(key, layout)
+    return layout
 
 
 def _stop_moved(document: Document, output: Output) -> bool:
@@ -225,13 +408,16 @@ def _own_page(first: Page, part: str, view: ProgramView) -> ProgramPage:
     return ProgramPage(**fields, part=part, view=view)
 
 
-def _lay_out(project: Project, engine: Any, page: Page,
-             document: Document | None = None) -> Any:
-    """The engine's layout of ``page`` (a handout's when ``document`` is given), or an
-    :class:`Output` with the problem (a template's mistake, a timeout)."""
-    from handouts.render import pdf
-    from handouts.render.overrides import TemplateFailure
+#: The class of the element holding the client's details on the packet's own pages.
+OWN_BLOCK = {"cover": PERSONAL_CLASS, "tracking": "tracking-for"}
 
+
+def _lay_out(project: Project, engine: Any, page: Page,
+             document: Document | None = None, layouts: ProgramLayouts | None = None) -> Any:
+    """The engine's layout of ``page`` (a handout's when ``document`` is given), or an
+    :class:`Output` with the problem (a template's mistake, a timeout). With
+    ``layouts``, a cover or tracking sheet laid out before in the same shape is reused,
+    with only the client's details laid out anew and swapped in."""
     try:
         if isinstance(page, ProgramPage):
             html = _program_html(project, page)
@@ -240,10 +426,37 @@ def _lay_out(project: Project, engine: Any, page: Page,
     except TemplateFailure as exc:
         return Output(b"", 0, exc.problems)
     source = document.display if document is not None else PROGRAM_SOURCE
+    css_class = OWN_BLOCK.get(page.part) if isinstance(page, ProgramPage) else None
+    parts = split_personal(html) if layouts is not None and css_class else None
+    if parts is None:
+        return _engine_layout(project, engine, html, source, page.language, document)
+    piece = _engine_layout(project, engine, parts[1], source, page.language)
+    height = None if isinstance(piece, Output) else engine.block_height(piece, css_class)
+    if height is None:
+        return _engine_layout(project, engine, html, source, page.language)
+    key = (page.part, hashlib.sha256(parts[0].encode()).hexdigest(), round(height, 3), False)
+    base = layouts.base(key)
+    if base is not None:
+        swapped = engine.swap_block(base, piece, css_class)
+        if swapped is not None:
+            layouts.swapped += 1
+            return swapped
+    layout = _engine_layout(project, engine, html, source, page.language)
+    if not isinstance(layout, Output):
+        layouts.keep_base(key, layout)
+    return layout
+
+
+def _engine_layout(project: Project, engine: Any, html: str, source: str, language: str,
+                   document: Document | None = None) -> Any:
+    """The engine's layout of ``html`` (with a handout's rules hidden at page tops when
+    ``document`` is given), or an :class:`Output` with the timeout."""
+    from handouts.render import pdf
+
     limit = project.config.defaults.render_timeout
     try:
         with pdf.time_limit(limit):
-            layout = engine.lay_out(html, **engine_options(project, source, page.language))
+            layout = engine.lay_out(html, **engine_options(project, source, language))
     except pdf.RenderTimeout:
         return Output(b"", 0, [Problem(source, None, "", (
             f"took longer than {limit:g} s to render and was stopped "
@@ -255,7 +468,7 @@ def _lay_out(project: Project, engine: Any, page: Page,
 
 def _program_html(project: Project, page: ProgramPage) -> str:
     """The HTML of one of the packet's own pages (see :data:`PROGRAM_TEMPLATE`)."""
-    from handouts.render.overrides import TemplateFailure, template_problem
+    from handouts.render.overrides import template_problem
     from handouts.render.theme import with_numbering
 
     env = environment(project.templates_dir, page.language)

@@ -594,8 +594,9 @@ class PersonalCopies:
         # The block laid out alone, in the page as the kept layout was fitted (fitting
         # classes may style it: tighter spacing changes its heading's margin).
         fit = self._fits.get(shell_key, ())
-        piece, height = self._block(document, page, fit,
-                                     piece_html if fit == page.fit else None)
+        piece, height = lay_out_block(self.project, document,
+                                      dataclasses.replace(page, fit=fit),
+                                      piece_html if fit == page.fit else None)
         base = self._bases.get((shell_key, fit, height)) if height is not None else None
         if base is not None and piece is not None:
             swapped = pdf.engine().swap_block(base, piece, PERSONAL_CLASS)
@@ -615,34 +616,37 @@ class PersonalCopies:
             return output
         if layout is not None and height is not None and not errors_only(output.problems):
             if output.fit != fit:  # this layout was fitted otherwise: its block's height
-                _, height = self._block(document, page, output.fit)
+                _, height = lay_out_block(self.project, document,
+                                          dataclasses.replace(page, fit=output.fit))
             if height is not None:
                 self._bases[(shell_key, output.fit, height)] = layout
                 self._fits[shell_key] = output.fit
         return output
 
-    def _block(self, document: Document, page: Page, fit: tuple[str, ...],
-               piece_html: str | None = None) -> tuple[Any, float | None]:
-        """The client's block laid out alone in ``page`` fitted with ``fit`` (from
-        ``piece_html`` when that page's HTML is already split), and its height (rounded
-        to 0.001 pt; None when it cannot be laid out or measured)."""
-        from handouts.render import pdf
 
-        try:
-            if piece_html is None:
-                parts = split_personal(render_html(dataclasses.replace(page, fit=fit),
-                                                   self.project.templates_dir))
-                if parts is None:
-                    return None, None
-                piece_html = parts[1]
-            engine = pdf.engine()
-            with pdf.time_limit(self.project.config.defaults.render_timeout):
-                piece = engine.lay_out(piece_html, **_engine_options(self.project, document,
-                                                                     page.language))
-        except (TemplateFailure, pdf.RenderTimeout):
-            return None, None
-        height = engine.block_height(piece, PERSONAL_CLASS)
-        return piece, None if height is None else round(height, 3)
+def lay_out_block(project: Project, document: Document, page: Page,
+                  piece_html: str | None = None) -> tuple[Any, float | None]:
+    """The client's block of ``page`` laid out alone (from ``piece_html`` when that
+    page's HTML is already split), and its height (rounded to 0.001 pt; None when it
+    cannot be laid out or measured). The page's fitting classes may style the block
+    (tighter spacing changes its heading's margin), so ``page`` carries the fitting
+    its layout has."""
+    from handouts.render import pdf
+
+    try:
+        if piece_html is None:
+            parts = split_personal(render_html(page, project.templates_dir))
+            if parts is None:
+                return None, None
+            piece_html = parts[1]
+        engine = pdf.engine()
+        with pdf.time_limit(project.config.defaults.render_timeout):
+            piece = engine.lay_out(piece_html, **_engine_options(project, document,
+                                                                 page.language))
+    except (TemplateFailure, pdf.RenderTimeout):
+        return None, None
+    height = engine.block_height(piece, PERSONAL_CLASS)
+    return piece, None if height is None else round(height, 3)
 
 
 def _styles_in_body(shell: str) -> bool:
