@@ -142,6 +142,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.requests = 2
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="handouts-program-bench-") as tmp:
         root = make_project(Path(tmp) / "clinic")
         with running_server(root) as (port, _):
@@ -169,7 +170,8 @@ def main() -> None:
         SECTION,
         "",
         f"Run on {dt.date.today().isoformat()}: {platform.platform()}, Python "
-        f"{platform.python_version()}, {os.cpu_count()} CPU cores shared with other work, "
+        f"{platform.python_version()}, {os.cpu_count()} CPU cores shared with other work "
+        f"(load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after), "
         "loopback only, two render workers; the example project with three starter "
         f"handouts added, a program of {len(HANDOUTS)} handouts ({', '.join(HANDOUTS)}) "
         f"with a dose each, for one client, US Letter ({pages // 1024} kB PDF). Made by "
@@ -179,11 +181,12 @@ def main() -> None:
         "| --- | --- |",
         *[f"| {a} | {b} |" for a, b in rows],
         "",
-        "A program's time runs from sending the basket's POST to the PDF's last byte. A "
-        "program renders each handout in full (its plan box changes the page, so no kept "
-        "layout applies) and lays out a cover and a tracking sheet, then numbers and writes "
-        "the packet once; named copies of the same handouts reuse each handout's kept "
-        "layout and only lay out the client's block.",
+        "A program's time runs from sending the basket's POST to the PDF's last byte, "
+        "through the desk's render pool (its `program` task calls `Worker.program`, which "
+        "keeps each program's layouts, so a later client's program of the same handouts "
+        "lays out only that client's details; see `benchmarks/program.py` for the library "
+        "alone). The five named copies are the same handouts from their own pages, each "
+        "a separate request.",
         "",
     ]
     text = "\n".join(lines)
