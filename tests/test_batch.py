@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pdfplumber
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.commands.batch import batch, read_index
 
+from .helpers import copy_project, run_in
 from .variant_project import make_project
 
 
@@ -21,12 +19,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The 2 audiences x 2 languages x 2 papers x 2 prints project, built once with 2 workers."""
     project = make_project(tmp_path_factory.mktemp("batch") / "p")
     return project, batch(project, jobs=2)
-
-
-def _copy(built: tuple[Path, object], tmp_path: Path) -> Path:
-    project = tmp_path / "p"
-    shutil.copytree(built[0], project)
-    return project
 
 
 def test_builds_every_variant_of_the_manifest(built) -> None:
@@ -51,14 +43,14 @@ def test_index_lists_every_pdf_with_variant_pages_and_hash(built) -> None:
 
 
 def test_second_run_renders_nothing(built, tmp_path: Path) -> None:
-    project = _copy(built, tmp_path)
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
     again = batch(project, jobs=2)
     assert again.with_status("rendered") == []
     assert len(again.with_status("skipped")) == 16
 
 
 def test_change_rerenders_only_affected_variants(built, tmp_path: Path) -> None:
-    project = _copy(built, tmp_path)
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
     po = project / "content/hand-self-massage.es.po"
     po.write_text(po.read_text(encoding="utf-8").replace("ES Warm up", "ES Calentar"),
                   encoding="utf-8")
@@ -69,13 +61,13 @@ def test_change_rerenders_only_affected_variants(built, tmp_path: Path) -> None:
 
 
 def test_one_broken_variant_fails_alone(built, tmp_path: Path) -> None:
-    project = _copy(built, tmp_path)
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
     # The Spanish label of the caregivers audience goes missing: only es/caregivers fails.
     config = project / "handouts.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "      es: {label: Cuidadores, description: Para quienes cuidan a alguien en cama.}\n",
         "      fr: {label: Aidants}\n"), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["-C", str(project), "batch", "--jobs", "2"])
+    result = run_in(project, "batch", "--jobs", "2")
     assert result.exit_code == 1
     assert "12 rendered, 0 unchanged, 4 failed" in result.output
     # Reported once, though it broke four variants.
@@ -89,7 +81,7 @@ def test_one_broken_variant_fails_alone(built, tmp_path: Path) -> None:
 
 
 def test_removed_variants_are_kept_unless_clean(built, tmp_path: Path) -> None:
-    project = _copy(built, tmp_path)
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
     config = project / "handouts.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "  prints: [standard, large]", "  prints: [standard]"), encoding="utf-8")
@@ -133,7 +125,7 @@ def _fonts_of(pdf: Path, word: str) -> list[str]:
 def test_large_print_has_no_italics(built, tmp_path: Path) -> None:
     from handouts.commands.build import build
 
-    project = _copy(built, tmp_path)
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
     content = project / "content/hand-self-massage.yaml"
     content.write_text(content.read_text(encoding="utf-8").replace(
         "Press only as hard as feels good.", "Press only as *gently* as feels good."),
@@ -154,7 +146,7 @@ def test_large_print_has_no_italics(built, tmp_path: Path) -> None:
 def test_warnings_are_repeated_for_unchanged_variants(built, tmp_path: Path) -> None:
     from handouts.commands.batch import summarize
 
-    project = _copy(built, tmp_path)
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
     content = project / "content/hand-self-massage.yaml"
     content.write_text(content.read_text(encoding="utf-8").replace(
         "Do the same steps on your other hand.", "Now do your other hand."), encoding="utf-8")

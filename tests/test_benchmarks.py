@@ -68,6 +68,7 @@ def _met(value: Printed, target: str) -> set[str]:
     return {"yes" if ok else "**no**"}
 
 
+@pytest.mark.slow
 def test_benchmark_quick_run_reports_consistent_measurements(tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
     subprocess.run([sys.executable, str(REPO / "benchmarks/run.py"), "--quick", "--out",
@@ -156,6 +157,7 @@ def test_dask_benchmark_quick_run_renders_every_language_on_both_executors() -> 
     assert rows["local process pool"][0] == rows["Dask LocalCluster"][0] == "4"
 
 
+@pytest.mark.slow
 def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
         tmp_path: Path) -> None:
     """benchmarks/scaling.py --quick: a row per N, each efficiency is rate(N) / (N x

@@ -7,15 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from handouts.checks import contrast, jargon, readability
-from handouts.cli import cli
 from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.errors import ValidationError
 
-from .variant_project import edit, make_project
+from .helpers import edit, run_in
+from .variant_project import make_project
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 24)
@@ -108,6 +107,7 @@ def test_jargon_finder() -> None:
 
 # ------------------------------------------------------------------ the example passes
 
+@pytest.mark.slow
 def test_example_project_passes_strict_check() -> None:
     report = check(REPO, today=TODAY)
     # Draft theme words (X-Review-Status) are warned about by design until reviewed.
@@ -141,13 +141,13 @@ EXPECTED = [
 
 
 def _break_everything(project: Path) -> None:
-    edit(project, CONTENT, "intro: >-\n  Your hands work hard all day.",
+    edit(project / CONTENT, "intro: >-\n  Your hands work hard all day.",
           "intro: >-\n  Individuals who utilize their hands approximately continuously "
           "throughout occupational activities frequently experience considerable "
           "musculoskeletal discomfort necessitating therapeutic intervention.")
-    edit(project, "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "#8FC1BD"')
-    edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2023-01-15")
-    edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\n")
+    edit(project / "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "#8FC1BD"')
+    edit(project / CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2023-01-15")
+    edit(project / CONTENT, "language: en\n", "language: en\nmax_pages: 1\n")
 
 
 def test_fixture_with_every_kind_of_problem_fails_with_clear_messages(project: Path) -> None:
@@ -158,23 +158,22 @@ def test_fixture_with_every_kind_of_problem_fails_with_clear_messages(project: P
 
 
 def test_check_cli_strict_and_json(project: Path) -> None:
-    runner = CliRunner()
-    clean = runner.invoke(cli, ["-C", str(project), "check", "--strict"])
+    clean = run_in(project, "check", "--strict")
     assert clean.exit_code == 0, clean.output
     # Layout findings are advice (they never fail --strict): only those may remain.
     warnings = [line for line in clean.output.splitlines() if ": warning: " in line]
     assert all(": warning: layout: " in line for line in warnings), warnings
     assert clean.output.endswith(f"0 error(s), {len(warnings)} warning(s)\n")
-    edit(project, CONTENT, "  - A little hand cream or lotion",
+    edit(project / CONTENT, "  - A little hand cream or lotion",
           "  - A little hand cream or lotion prior to the massage")
-    warned = runner.invoke(cli, ["-C", str(project), "check"])
+    warned = run_in(project, "check")
     assert warned.exit_code == 0
-    strict = runner.invoke(cli, ["-C", str(project), "check", "--strict"])
+    strict = run_in(project, "check", "--strict")
     assert strict.exit_code == 1
     assert f'{CONTENT}:10: warning: you_need[1].text: "prior to" is a hard word; say ' \
         '"before"\n' in strict.stderr
-    as_json = runner.invoke(cli, ["-C", str(project), "check", "--format", "json",
-                                  "--no-render"])
+    as_json = run_in(project, "check", "--format", "json",
+                     "--no-render")
     data = json.loads(as_json.output)
     assert data["ok"] is True and data["pages"] == []
     assert data["problems"] == [{"path": CONTENT, "line": 10, "field": "you_need[1].text",
@@ -186,9 +185,9 @@ def test_missing_alt_text_is_reported_before_other_checks(project: Path) -> None
     (project / "content/images").mkdir()
     (project / "content/images/hands.svg").write_text(
         "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>", encoding="utf-8")
-    edit(project, CONTENT, "  - title: Warm up\n",
+    edit(project / CONTENT, "  - title: Warm up\n",
           "  - title: Warm up\n    image: images/hands.svg\n")
-    result = CliRunner().invoke(cli, ["-C", str(project), "check"])
+    result = run_in(project, "check")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         f"{CONTENT}:13: steps[1].alt: is required when a step has an image: describe what "
@@ -196,7 +195,7 @@ def test_missing_alt_text_is_reported_before_other_checks(project: Path) -> None
 
 
 def test_build_refuses_to_render_on_check_errors(project: Path) -> None:
-    edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2020-01-01")
+    edit(project / CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2020-01-01")
     with pytest.raises(ValidationError) as caught:
         build(project)
     assert [p.field for p in caught.value.problems] == ["review.reviewed"]
@@ -204,7 +203,7 @@ def test_build_refuses_to_render_on_check_errors(project: Path) -> None:
 
 
 def test_fit_shrink_steps_the_body_down_to_fit(project: Path) -> None:
-    edit(project, CONTENT, "language: en\n", "language: en\nmax_pages: 1\nfit: shrink\n")
+    edit(project / CONTENT, "language: en\n", "language: en\nmax_pages: 1\nfit: shrink\n")
     report = check(project, today=TODAY, quick=True)  # the default version only
     [page] = report.pages
     assert page["max_pages"] == 1
@@ -215,14 +214,13 @@ def test_check_json_is_json_even_when_the_project_cannot_be_loaded(project: Path
     """Three different load errors (a bad phone, an empty step, a missing image): the
     JSON on stdout lists each with file, line, field, severity and message; the exit
     code is what the text format gives."""
-    edit(project, "handouts.yaml", "  phone: (217) 555-0142", "  phone: 555-01")
-    edit(project, CONTENT, "    text: Press your thumb into the palm of your other hand. "
+    edit(project / "handouts.yaml", "  phone: (217) 555-0142", "  phone: 555-01")
+    edit(project / CONTENT, "    text: Press your thumb into the palm of your other hand. "
                            "Move it in small circles.", '    text: ""')
-    edit(project, CONTENT, "  - title: Warm up\n",
+    edit(project / CONTENT, "  - title: Warm up\n",
          "  - title: Warm up\n    image: images/nosuch.png\n    alt: Two hands\n")
-    runner = CliRunner()
-    as_text = runner.invoke(cli, ["-C", str(project), "check"])
-    as_json = runner.invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    as_text = run_in(project, "check")
+    as_json = run_in(project, "check", "--format", "json")
     assert as_text.exit_code == as_json.exit_code == 1
     data = json.loads(as_json.stdout)
     assert data == {"ok": False, "coverage": None, "grades": [], "pages": [], "problems": [
@@ -247,10 +245,10 @@ def test_every_version_must_say_when_to_stop_and_when_to_call(tmp_path: Path) ->
     # Tailoring can leave a version without a safety list: the caregivers version loses
     # its stop list, the general version its call list.
     project = make_project(tmp_path / "p")
-    edit(project, CONTENT, "    - You feel pain, numbness or tingling.\n"
+    edit(project / CONTENT, "    - You feel pain, numbness or tingling.\n"
                            "    - Your skin gets a rash or itches. Stop using that cream.\n",
          "    - text: You feel pain, numbness or tingling.\n      except: [caregivers]\n")
-    edit(project, CONTENT, "    - Numbness or tingling does not go away.\n"
+    edit(project / CONTENT, "    - Numbness or tingling does not go away.\n"
                            "    - Your hand is swollen, red or hot.\n",
          "    - text: Numbness or tingling does not go away.\n      audiences: [caregivers]\n")
     report = check(project, render=False, today=TODAY)

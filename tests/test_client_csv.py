@@ -9,18 +9,15 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from pypdf import PdfReader
 
 import handouts.variants.clientcsv as clientcsv
-from handouts.cli import cli
-from handouts.commands.init import init_project
 from handouts.commands.merge import merge
 from handouts.variants.clientcsv import COLUMNS, KNOWN_COLUMNS, Choices, read_rows
 
 from .fuzz import fuzz
+from .helpers import pdf_text, run_in
 
 HEADER = ",".join(COLUMNS)
 HANDOUTS = {"back-massage": ["en", "es"], "desk-stretch-break": ["en"]}
@@ -313,39 +310,29 @@ def _quote(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _pdf_text(pdf: Path) -> str:
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(pdf).pages)
-
-
-@pytest.fixture
-def starter(tmp_path: Path) -> Path:
-    init_project(tmp_path / "p")
-    return tmp_path / "p"
-
-
-def test_merge_refuses_the_shifted_row_and_builds_the_others(starter: Path,
+def test_merge_refuses_the_shifted_row_and_builds_the_others(project: Path,
                                                              tmp_path: Path) -> None:
-    result = merge(starter, _merge_csv(tmp_path))
+    result = merge(project, _merge_csv(tmp_path))
     assert [p.format() for p in result.problems] == [
         "clients.csv:5: has 12 fields, the header has 10 — an unquoted comma?"]
     assert not result.ok
     assert [line for line, _, _ in result.written] == [2, 6]
-    text = _pdf_text(result.written[0][1])
+    text = pdf_text(result.written[0][1], squeezed=True)
     assert " ".join(NOTE.split()) in text  # commas, quotes and line breaks all survived
     assert NAME in text
-    assert not any(s in _pdf_text(result.written[1][1]) for s in SHIFTED)
+    assert not any(s in pdf_text(result.written[1][1], squeezed=True) for s in SHIFTED)
 
 
-def test_cli_merge_says_nothing_about_the_clients(starter: Path, tmp_path: Path,
+def test_cli_merge_says_nothing_about_the_clients(project: Path, tmp_path: Path,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     csv_path = _merge_csv(tmp_path)
-    result = CliRunner().invoke(cli, ["-C", str(starter), "-v", "merge", str(csv_path)])
+    result = run_in(project, "-v", "merge", str(csv_path))
     assert result.exit_code == 1
     assert "clients.csv:5: has 12 fields, the header has 10 — an unquoted comma?" in result.stderr
     assert "2 client PDF(s) written, 1 line(s) with errors" in result.output
     logged = caplog.text + "\n".join(r.getMessage() for r in caplog.records)
-    names = [p.name.lower() for p in (starter / "output").rglob("*")]
+    names = [p.name.lower() for p in (project / "output").rglob("*")]
     assert len([n for n in names if n.endswith(".pdf")]) == 2
     for secret in (NAME, *SHIFTED, "Warm up", "Breathe"):
         assert secret not in result.output

@@ -7,14 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from handouts import __version__
-from handouts.cli import cli
 
-
-def run(*args: str) -> object:
-    return CliRunner().invoke(cli, list(args))
+from .helpers import edit, run
 
 
 def test_build_writes_and_reports(project: Path) -> None:
@@ -27,8 +23,7 @@ def test_build_writes_and_reports(project: Path) -> None:
 
 def test_invalid_content_exits_1_with_located_messages(project: Path) -> None:
     content = project / "content/hand-self-massage.yaml"
-    content.write_text(content.read_text(encoding="utf-8").replace(
-        "    text: Do the same steps on your other hand.", "    text: ''"), encoding="utf-8")
+    edit(content, "    text: Do the same steps on your other hand.", "    text: ''")
     result = run("-C", str(project), "build")
     assert result.exit_code == 1
     assert result.stderr == (

@@ -17,13 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-from handouts.cli import cli
 from handouts.commands.batch import VariantResult, batch, read_index
 from handouts.commands.executors import ExecutorLost, executor_for
 
+from .helpers import copy_project, pdfs_in, run_in
 from .variant_project import make_project
 
 dask = pytest.importorskip("dask")
@@ -56,27 +55,16 @@ def local_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return project, project / "output"
 
 
-def _copy(project: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "p"
-    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("output"))
-    return copy
-
-
-def _pdfs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*.pdf"))}
-
-
 def test_same_pdfs_and_index_as_the_local_executor(cluster, local_build, tmp_path) -> None:
     local, _ = cluster
     project, reference = local_build
-    copy = _copy(project, tmp_path)
-    runner = CliRunner()
-    result = runner.invoke(cli, ["-C", str(copy), "-q", "batch", "--executor",
-                                 local.scheduler_address.replace("tcp://", "dask://")])
+    copy = copy_project(project, tmp_path / "p")
+    result = run_in(copy, "-q", "batch", "--executor",
+                    local.scheduler_address.replace("tcp://", "dask://"))
     assert result.exit_code == 0, result.output
     out = copy / "output"
-    assert len(_pdfs(reference)) == 16
-    assert _pdfs(out) == _pdfs(reference)  # byte for byte
+    assert len(pdfs_in(reference)) == 16
+    assert pdfs_in(out) == pdfs_in(reference)  # byte for byte
     assert (out / "index.json").read_bytes() == (reference / "index.json").read_bytes()
     # Incremental on the cluster too: nothing changed, nothing is sent to it.
     again = batch(copy, executor=local.scheduler_address)
@@ -98,18 +86,18 @@ def test_an_edit_of_the_project_theme_words_gives_the_same_pdfs_as_locally(
     project, reference = local_build
     copies = []
     for name in ("local", "dask"):
-        copy = _copy(project, tmp_path / name)
+        copy = copy_project(project, tmp_path / name / "p")
         shutil.copytree(reference, copy / "output")  # both start from the finished batch
         (copy / "locale").mkdir()
         (copy / "locale" / "es.po").write_text(THEME_WORDS, encoding="utf-8")
         copies.append(copy)
     on_local = batch(copies[0], jobs=1)
     on_dask = batch(copies[1], executor=local.scheduler_address)
-    spanish = sorted(p for p in _pdfs(reference) if p.startswith("es/"))
+    spanish = sorted(p for p in pdfs_in(reference) if p.startswith("es/"))
     for result in (on_local, on_dask):
         assert result.ok
         assert sorted(r.variant.relpath for r in result.with_status("rendered")) == spanish
-    assert _pdfs(copies[1] / "output") == _pdfs(copies[0] / "output")  # byte for byte
+    assert pdfs_in(copies[1] / "output") == pdfs_in(copies[0] / "output")  # byte for byte
     text = PdfReader(copies[1] / "output" / spanish[0]).pages[0].extract_text()
     assert "Cuidado de la clínica" in text  # the project's word, not the built-in one
 
@@ -117,7 +105,7 @@ def test_an_edit_of_the_project_theme_words_gives_the_same_pdfs_as_locally(
 def test_a_worker_killed_mid_batch_loses_no_pdf(cluster, local_build, tmp_path) -> None:
     local, client = cluster
     project, reference = local_build
-    copy = _copy(project, tmp_path)
+    copy = copy_project(project, tmp_path / "p")
     victim = sorted(client.scheduler_info()["workers"])[0]
     pid = client.run(os.getpid, workers=[victim])[victim]
     killed: list[int] = []
@@ -132,13 +120,13 @@ def test_a_worker_killed_mid_batch_loses_no_pdf(cluster, local_build, tmp_path) 
     assert killed
     assert result.ok, [p.format() for r in result.results for p in r.problems]
     assert sorted(r.status for r in result.results) == ["rendered"] * 16
-    assert _pdfs(copy / "output") == _pdfs(reference)
+    assert pdfs_in(copy / "output") == pdfs_in(reference)
     client.wait_for_workers(2, timeout=30)  # the nanny restarted it for the next test
 
 
 def test_a_failing_variant_fails_alone_on_the_cluster(cluster, local_build, tmp_path) -> None:
     local, _ = cluster
-    copy = _copy(local_build[0], tmp_path)
+    copy = copy_project(local_build[0], tmp_path / "p")
     # The Spanish label of the caregivers audience goes missing: only es/caregivers fails.
     config = copy / "handouts.yaml"
     text = config.read_text(encoding="utf-8")
@@ -161,12 +149,12 @@ def test_a_variant_that_fails_on_a_worker_is_reported_failed_not_rendered(
     from handouts import __version__
 
     local, _ = cluster
-    copy = _copy(local_build[0], tmp_path)
+    copy = copy_project(local_build[0], tmp_path / "p")
     # The batch says it needs another version: every task fails on the worker, after
     # its retries (the workers have this one).
     monkeypatch.setattr("handouts.commands.dask_executor.__version__", "0.0-other")
-    result = CliRunner().invoke(cli, ["-C", str(copy), "batch", "--executor",
-                                      local.scheduler_address])
+    result = run_in(copy, "batch", "--executor",
+                    local.scheduler_address)
     assert result.exit_code == 1
     assert "0 rendered, 0 unchanged, 16 failed" in result.output
     address = local.scheduler_address.replace("tcp://", "dask://")
@@ -175,11 +163,11 @@ def test_a_variant_that_fails_on_a_worker_is_reported_failed_not_rendered(
             "the batch needs 0.0-other: install the same version everywhere") \
         in result.stderr.splitlines()
     assert read_index(copy / "output") == {}  # nothing recorded: a rerun renders them all
-    assert _pdfs(copy / "output") == {}
+    assert pdfs_in(copy / "output") == {}
 
 
 def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_path) -> None:
-    copy = _copy(local_build[0], tmp_path)
+    copy = copy_project(local_build[0], tmp_path / "p")
     own = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                    local_directory=str(tmp_path / "workers"),
                                    dashboard_address=None)
@@ -208,7 +196,7 @@ def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_
     rerun = batch(copy, jobs=1)  # locally: the rest is rendered, the rest is kept
     assert rerun.ok
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
-    assert _pdfs(copy / "output") == _pdfs(local_build[1])
+    assert pdfs_in(copy / "output") == pdfs_in(local_build[1])
 
 
 @pytest.fixture
@@ -263,7 +251,7 @@ def _stops_and_a_rerun_finishes(copy: Path, address: str, victim: subprocess.Pop
     rerun = batch(copy, jobs=1)
     assert rerun.ok
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
-    assert _pdfs(copy / "output") == _pdfs(reference)
+    assert pdfs_in(copy / "output") == pdfs_in(reference)
     return stderr
 
 
@@ -275,11 +263,12 @@ def _one_message(address: str, what: str) -> str:
             r"recorded; a rerun renders the rest.\n")
 
 
+@pytest.mark.slow
 def test_a_lost_worker_stops_the_batch_in_time_and_a_rerun_finishes(
         local_build, own_processes, tmp_path) -> None:
     address, _, worker = own_processes
-    stderr = _stops_and_a_rerun_finishes(_copy(local_build[0], tmp_path), address, worker,
-                                         local_build[1])
+    copy = copy_project(local_build[0], tmp_path / "p")
+    stderr = _stops_and_a_rerun_finishes(copy, address, worker, local_build[1])
     assert re.fullmatch(_one_message(address, (
         r"no result from the cluster in 3 s \(--result-timeout; are its workers running\?\)")),
         stderr)
@@ -288,8 +277,8 @@ def test_a_lost_worker_stops_the_batch_in_time_and_a_rerun_finishes(
 def test_a_killed_scheduler_stops_the_batch_in_time_and_a_rerun_finishes(
         local_build, own_processes, tmp_path) -> None:
     address, scheduler, _ = own_processes
-    stderr = _stops_and_a_rerun_finishes(_copy(local_build[0], tmp_path), address, scheduler,
-                                         local_build[1])
+    copy = copy_project(local_build[0], tmp_path / "p")
+    stderr = _stops_and_a_rerun_finishes(copy, address, scheduler, local_build[1])
     # Dask's client notices the closed connection (cancelling every task), or hears
     # nothing: either is this one message, never Dask's own log lines or a traceback.
     assert re.fullmatch(_one_message(address, (
@@ -300,8 +289,8 @@ def test_a_killed_scheduler_stops_the_batch_in_time_and_a_rerun_finishes(
 def test_a_worker_address_is_not_taken_for_the_scheduler(cluster, local_build, tmp_path) -> None:
     _, client = cluster
     worker = sorted(client.scheduler_info()["workers"])[0]
-    copy = _copy(local_build[0], tmp_path)
-    result = CliRunner().invoke(cli, ["-C", str(copy), "batch", "--executor", worker])
+    copy = copy_project(local_build[0], tmp_path / "p")
+    result = run_in(copy, "batch", "--executor", worker)
     assert result.exit_code == 1
     assert result.stderr == (
         f"{worker.replace('tcp://', 'dask://')}: executor: this is not a Dask scheduler (it "
@@ -310,8 +299,7 @@ def test_a_worker_address_is_not_taken_for_the_scheduler(cluster, local_build, t
 
 
 def test_the_executor_option_is_checked(tmp_path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(cli, ["-C", str(tmp_path), "batch", "--executor", "spark://x"])
+    result = run_in(tmp_path, "batch", "--executor", "spark://x")
     assert result.exit_code == 1
     assert result.output.strip().splitlines()[0] == (
         "--executor: 'spark://x' is not an executor: use local or dask://HOST:PORT "
@@ -320,11 +308,10 @@ def test_the_executor_option_is_checked(tmp_path) -> None:
 
 
 def test_no_scheduler_there_is_a_clear_error(local_build, tmp_path) -> None:
-    copy = _copy(local_build[0], tmp_path)
-    runner = CliRunner()
+    copy = copy_project(local_build[0], tmp_path / "p")
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        result = runner.invoke(cli, ["-C", str(copy), "batch", "--executor",
-                                     "dask://127.0.0.1:9"])
+        result = run_in(copy, "batch", "--executor",
+                        "dask://127.0.0.1:9")
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "dask://127.0.0.1:9: executor: cannot connect to the scheduler" in result.output

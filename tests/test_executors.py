@@ -18,9 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.commands.batch import batch, read_index
 from handouts.commands.build import build
 from handouts.commands.executors import ExecutorLost
@@ -28,6 +26,7 @@ from handouts.commands.worker import VariantResult
 from handouts.render import pdf
 from handouts.render.theme import THEME_DIR
 
+from .helpers import run_in
 from .variant_project import make_project
 
 pytest.importorskip("distributed")
@@ -77,8 +76,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _batch(project: Path, address: str) -> tuple[object, float]:
     started = time.monotonic()
-    result = CliRunner().invoke(cli, ["-C", str(project), "batch", "--executor", address,
-                                      "--connect-timeout", "1"])
+    result = run_in(project, "batch", "--executor", address,
+                    "--connect-timeout", "1")
     return result, time.monotonic() - started
 
 

@@ -22,7 +22,7 @@ from handouts.render.render import Fitting, fit_page, render_page
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
-from .example_project import copy_example
+from .helpers import copy_example
 
 #: The example's versions that fitting changes (letter, standard print): tighter
 #: spacing for the English one; split boxes and a balanced last page for the Spanish one.

@@ -12,15 +12,11 @@ import shutil
 from pathlib import Path
 
 import pdfplumber
-import pikepdf
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.commands.build import build, load
 from handouts.commands.check import check
 from handouts.commands.doctor import script_coverage
-from handouts.commands.init import init_project
 from handouts.commands.inputs import input_hash
 from handouts.commands.merge import merge
 from handouts.errors import ValidationError
@@ -29,6 +25,7 @@ from handouts.render.fonts import theme_fonts
 from handouts.render.theme import THEME_DIR
 from handouts.variants.plan import Variant
 
+from .helpers import build_problems, edit, line_of, pdf_fonts, pdf_pages, run_in
 from .variant_project import make_project
 
 FONT = Path(__file__).parent / "fixtures" / "fonts" / "HandoutsTestCyrillic.ttf"
@@ -42,42 +39,11 @@ CYRILLIC_NAME = "Клиника Жива"
 pytestmark = pytest.mark.usefixtures("no_script_fonts")
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """A fresh starter project."""
-    path = tmp_path / "p"
-    init_project(path)
-    return path
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _line(path: Path, needle: str) -> int:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, start=1) if needle in line)
-
-
-def _errors(root: Path, **options: object) -> list[str]:
-    with pytest.raises(ValidationError) as raised:
-        build(root, **options)  # type: ignore[arg-type]
-    return [p.format() for p in raised.value.problems]
-
-
-def _add_font(root: Path, entry: str = "  - file: fonts/HandoutsTestCyrillic.ttf\n") -> None:
-    (root / "fonts").mkdir(exist_ok=True)
-    shutil.copy(FONT, root / "fonts" / FONT.name)
-    with (root / "handouts.yaml").open("a", encoding="utf-8") as handle:
+def _add_font(project: Path, entry: str = "  - file: fonts/HandoutsTestCyrillic.ttf\n") -> None:
+    (project / "fonts").mkdir(exist_ok=True)
+    shutil.copy(FONT, project / "fonts" / FONT.name)
+    with (project / "handouts.yaml").open("a", encoding="utf-8") as handle:
         handle.write("fonts:\n" + entry)
-
-
-def _pdf_fonts(pdf: Path) -> set[str]:
-    with pikepdf.open(pdf) as doc:
-        return {str(font.BaseFont).split("+", 1)[1] for page in doc.pages
-                for font in page.Resources.Font.values()}
 
 
 def test_the_characters_used_here_are_really_missing() -> None:
@@ -92,24 +58,23 @@ def test_the_characters_used_here_are_really_missing() -> None:
     assert all(ord(ch) in fixture for ch in "КлиникаЖαβ ") and ord("A") not in fixture
 
 
-def test_chinese_character_in_a_step_is_an_error_naming_line_and_field(root: Path) -> None:
-    content = root / CONTENT
-    _edit(content, "Press your thumb into", "Press your thumb (漢) into")
-    line = _line(content, "Press your thumb")
+def test_chinese_character_in_a_step_is_an_error_naming_line_and_field(project: Path) -> None:
+    content = project / CONTENT
+    edit(content, "Press your thumb into", "Press your thumb (漢) into")
+    line = line_of(content, "Press your thumb")
     expected = (f"{CONTENT}:{line}: steps[2].text: cannot print '漢' (U+6F22, CJK Unified "
                 f"Ideographs): no font in the theme or the project has it — {FIX} "
                 "(Debian: fonts-noto-cjk)")
-    assert _errors(root) == [expected]
-    assert not (root / "output").exists()
-    report = check(root, render=False)
+    assert build_problems(project, error=ValidationError) == [expected]
+    report = check(project, render=False)
     assert [p.format() for p in report.errors()] == [expected]
 
 
-def test_emoji_in_a_benefit_title_lists_five_and_counts_the_rest(root: Path) -> None:
-    content = root / CONTENT
-    _edit(content, "title: Looser hands", "title: Looser hands 😀🙂🎉🌿😀💪🧘✋")
-    line = _line(content, "Looser hands")
-    result = CliRunner().invoke(cli, ["-C", str(root), "build"])
+def test_emoji_in_a_benefit_title_lists_five_and_counts_the_rest(project: Path) -> None:
+    content = project / CONTENT
+    edit(content, "title: Looser hands", "title: Looser hands 😀🙂🎉🌿😀💪🧘✋")
+    line = line_of(content, "Looser hands")
+    result = run_in(project, "build")
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"{CONTENT}:{line}: benefits[1].title: cannot print 7 characters: "
@@ -121,25 +86,24 @@ def test_emoji_in_a_benefit_title_lists_five_and_counts_the_rest(root: Path) -> 
         "1 error; nothing was written."]
 
 
-def test_devanagari_client_name_is_refused_without_repeating_it(root: Path) -> None:
-    result = CliRunner().invoke(cli, ["-C", str(root), "build", "--client", "राम",
-                                      "--therapist", "Ana Ruiz"])
+def test_devanagari_client_name_is_refused_without_repeating_it(project: Path) -> None:
+    result = run_in(project, "build", "--client", "राम", "--therapist", "Ana Ruiz")
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         "client: has 3 characters that no font can print (Devanagari) — add a font under "
         "fonts: in handouts.yaml",
         "1 error; nothing was written."]
-    assert not (root / "output").exists()
+    assert not (project / "output").exists()
 
 
 def test_a_csv_row_with_unprintable_characters_fails_alone(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p")
+    project = make_project(tmp_path / "p")
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text("client,handout,note\n"
                         "Ana Ruiz,hand-self-massage,\n"
                         "राम,hand-self-massage,Светлана 😀\n"
                         "Bob Marsh,hand-self-massage,\n", encoding="utf-8")
-    result = merge(root, csv_path)
+    result = merge(project, csv_path)
     messages = [p.format() for p in result.problems]
     assert messages == [
         "clients.csv:3: client: has 3 characters that no font can print (Devanagari) — add a "
@@ -150,12 +114,12 @@ def test_a_csv_row_with_unprintable_characters_fails_alone(tmp_path: Path) -> No
     assert not any(ch in "".join(messages) for ch in "रामСвет😀")
 
 
-def test_cyrillic_clinic_name_needs_a_font_and_prints_with_one(root: Path) -> None:
-    config = root / "handouts.yaml"
-    _edit(config, "name: Your Clinic Name", f"name: {CYRILLIC_NAME}")
-    _edit(config, "Massage and physiotherapy", "Massage and physiotherapy (αβ)")
-    name_line, tagline_line = _line(config, "name: "), _line(config, "tagline:")
-    assert _errors(root) == [
+def test_cyrillic_clinic_name_needs_a_font_and_prints_with_one(project: Path) -> None:
+    config = project / "handouts.yaml"
+    edit(config, "name: Your Clinic Name", f"name: {CYRILLIC_NAME}")
+    edit(config, "Massage and physiotherapy", "Massage and physiotherapy (αβ)")
+    name_line, tagline_line = line_of(config, "name: "), line_of(config, "tagline:")
+    assert build_problems(project, error=ValidationError) == [
         f"handouts.yaml:{name_line}: clinic.name: cannot print 8 characters: "
         "'К' (U+041A, Cyrillic), 'л' (U+043B, Cyrillic), 'и' (U+0438, Cyrillic), "
         "'н' (U+043D, Cyrillic), 'к' (U+043A, Cyrillic) and 3 more: no font in the theme or "
@@ -164,10 +128,10 @@ def test_cyrillic_clinic_name_needs_a_font_and_prints_with_one(root: Path) -> No
         "'α' (U+03B1, Greek and Coptic), 'β' (U+03B2, Greek and Coptic): no font in the "
         f"theme or the project has them — {FIX} (Debian: fonts-noto-core)"]
 
-    _add_font(root)
-    built = build(root).built
+    _add_font(project)
+    built = build(project).built
     pdf = built[0].path
-    assert _pdf_fonts(pdf) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold",
+    assert pdf_fonts(pdf) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold",
                                "Handouts-Test-Cyrillic-handouts",
                                "Handouts-Test-Cyrillic-handouts-Bold"}
     with pdfplumber.open(pdf) as doc:
@@ -175,7 +139,7 @@ def test_cyrillic_clinic_name_needs_a_font_and_prints_with_one(root: Path) -> No
         chars = [c for page in doc.pages for c in page.chars]
     assert CYRILLIC_NAME in text and "physiotherapy (αβ)" in text
     used = {c["fontname"].split("+", 1)[1] for c in chars}
-    assert used <= _pdf_fonts(pdf)  # nothing drawn in a font the page did not declare
+    assert used <= pdf_fonts(pdf)  # nothing drawn in a font the page did not declare
     by_font = {c["text"]: c["fontname"].split("+", 1)[1] for c in chars if c["text"].strip()}
     assert {by_font[ch] for ch in "Кл" "αβ"} <= {"Handouts-Test-Cyrillic-handouts",
                                                  "Handouts-Test-Cyrillic-handouts-Bold"}
@@ -183,40 +147,39 @@ def test_cyrillic_clinic_name_needs_a_font_and_prints_with_one(root: Path) -> No
 
 
 def test_language_fonts_serve_only_their_languages(tmp_path: Path) -> None:
-    root = make_project(tmp_path / "p")
-    po = root / "content" / "hand-self-massage.es.po"
-    _edit(po, 'msgstr "ES Press your thumb', 'msgstr "ES Жми Press your thumb')
-    _add_font(root, "  - {file: fonts/HandoutsTestCyrillic.ttf, family: Test Ru, weight: 400, "
+    project = make_project(tmp_path / "p")
+    po = project / "content" / "hand-self-massage.es.po"
+    edit(po, 'msgstr "ES Press your thumb', 'msgstr "ES Жми Press your thumb')
+    _add_font(project, "  - {file: fonts/HandoutsTestCyrillic.ttf, family: Test Ru, weight: 400, "
                     "languages: [ru]}\n")
-    line = _line(po, 'msgid "Press your thumb')
-    assert _errors(root, language="es") == [
+    line = line_of(po, 'msgid "Press your thumb')
+    assert build_problems(project, error=ValidationError, language="es") == [
         f"content/hand-self-massage.es.po:{line}: steps[2].text: cannot print 3 characters: "
         "'Ж' (U+0416, Cyrillic), 'м' (U+043C, Cyrillic), 'и' (U+0438, Cyrillic): no font "
         "for Spanish (es) has them; add 'es' to the languages of a font that has them, or "
         "add a font under fonts: in handouts.yaml (Debian: fonts-noto-core)"]
-    _edit(root / "handouts.yaml", "languages: [ru]", "languages: [ru, es]")
-    pdf = build(root, language="es").built[0].path
-    with pdfplumber.open(pdf) as doc:
-        assert "ES Жми Press" in doc.pages[0].extract_text()
-    assert "Test-Ru-handouts" in _pdf_fonts(pdf)  # embedded under the family given
+    edit(project / "handouts.yaml", "languages: [ru]", "languages: [ru, es]")
+    pdf = build(project, language="es").built[0].path
+    assert "ES Жми Press" in pdf_pages(pdf, by_position=True)[0]
+    assert "Test-Ru-handouts" in pdf_fonts(pdf)  # embedded under the family given
 
 
-def test_fonts_config_errors_are_located(root: Path) -> None:
-    (root / "fonts").mkdir()
-    (root / "fonts" / "broken.ttf").write_bytes(b"not a font at all")
-    (root / "fonts" / "notes.txt").write_text("x", encoding="utf-8")
-    outside = root.parent / "Outside.ttf"
+def test_fonts_config_errors_are_located(project: Path) -> None:
+    (project / "fonts").mkdir()
+    (project / "fonts" / "broken.ttf").write_bytes(b"not a font at all")
+    (project / "fonts" / "notes.txt").write_text("x", encoding="utf-8")
+    outside = project.parent / "Outside.ttf"
     shutil.copy(FONT, outside)
-    with (root / "handouts.yaml").open("a", encoding="utf-8") as handle:
+    with (project / "handouts.yaml").open("a", encoding="utf-8") as handle:
         handle.write("fonts:\n"
                      "  - file: fonts/missing.otf\n"
                      "  - file: fonts/broken.ttf\n"
                      "  - file: fonts/notes.txt\n"
                      "  - file: ../Outside.ttf\n"
                      "  - {file: fonts/missing.woff2, weight: 500}\n")
-    start = _line(root / "handouts.yaml", "fonts:")
+    start = line_of(project / "handouts.yaml", "fonts:")
     with pytest.raises(ValidationError) as raised:
-        load(root)
+        load(project)
     messages = [p.format() for p in raised.value.problems]
     assert messages[0] == (f"handouts.yaml:{start + 1}: fonts[1].file: file 'fonts/missing.otf'"
                            " does not exist (paths are relative to the project folder)")
@@ -232,27 +195,27 @@ def test_fonts_config_errors_are_located(root: Path) -> None:
         f"handouts.yaml:{start + 5}: fonts[5].weight: must be one of 400 or 700"]
 
 
-def test_batch_input_hash_includes_the_project_fonts(root: Path) -> None:
-    _add_font(root)
-    project, documents = load(root)
+def test_batch_input_hash_includes_the_project_fonts(project: Path) -> None:
+    _add_font(project)
+    loaded, documents = load(project)
     variant = Variant("hand-self-massage", "general", "en", "letter")
-    before = input_hash(project, documents[0], variant)
-    font = root / "fonts" / FONT.name
+    before = input_hash(loaded, documents[0], variant)
+    font = project / "fonts" / FONT.name
     font.write_bytes(font.read_bytes() + b"\0")  # a new version of the font (mtime, size)
-    assert input_hash(project, documents[0], variant) != before
+    assert input_hash(loaded, documents[0], variant) != before
 
 
-def test_doctor_reports_scripts_and_debian_packages(root: Path, tmp_path: Path) -> None:
+def test_doctor_reports_scripts_and_debian_packages(project: Path, tmp_path: Path) -> None:
     system = tmp_path / "usr-share-fonts"
     (system / "truetype" / "noto").mkdir(parents=True)
     (system / "truetype" / "noto" / "NotoSans-Regular.ttf").write_bytes(b"")
-    lines = script_coverage(root, system)
+    lines = script_coverage(project, system)
     assert "[ok  ] Script Latin: Atkinson Hyperlegible" in lines
     assert ("[info] Script Cyrillic: no font; Debian package fonts-noto-core (installed: "
             f"{system}/truetype/noto/NotoSans-Regular.ttf)") in lines
     assert ("[info] Script CJK: no font; Debian package fonts-noto-cjk (not installed: "
             "sudo apt-get install fonts-noto-cjk)") in lines
-    _add_font(root)
-    lines = script_coverage(root, system)
+    _add_font(project)
+    lines = script_coverage(project, system)
     assert "[ok  ] Script Cyrillic: Handouts Test Cyrillic" in lines
     assert "[ok  ] Script Greek: Handouts Test Cyrillic" in lines

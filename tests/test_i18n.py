@@ -7,12 +7,12 @@ from pathlib import Path
 import pikepdf
 import pytest
 from babel.messages.pofile import read_po, write_po
-from pypdf import PdfReader
 
 from handouts.commands.build import build, load
 from handouts.errors import RenderError
 from handouts.variants.i18n import LOCALE_DIR, theme_translations, translation_path, update_catalog
 
+from .helpers import pdf_text
 from .variant_project import make_project
 
 
@@ -21,15 +21,11 @@ def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "p")
 
 
-def _text(pdf: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
-
-
 def test_spanish_pdf_has_spanish_words_content_and_lang(project: Path) -> None:
     result = build(project, language="es", audience="caregivers")
     pdf = result.built[0].path
     assert pdf == project / "output/es/caregivers/hand-self-massage-letter-standard.pdf"
-    text = _text(pdf)
+    text = pdf_text(pdf)
     for words in ("Paso a paso", "Pare de inmediato si", "Esta versión es para: Cuidadores",
                   "ES A 3-minute hand massage", "ES Check the skin", "Página 1 de",
                   "1 de noviembre de 2026"):
@@ -69,7 +65,7 @@ def test_changed_source_makes_translation_out_of_date(project: Path) -> None:
     assert warning.format().endswith(
         ": warning: steps[4].text: the Spanish translation is out of date: the English text "
         "changed after it was translated; update it (now: \"Now do your other hand.\")")
-    assert "ES Do the same steps" in _text(result.built[0].path)
+    assert "ES Do the same steps" in pdf_text(result.built[0].path)
 
 
 def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
@@ -120,7 +116,7 @@ def test_no_translation_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_clinic_words_are_translated_or_reported(project: Path) -> None:
-    text = _text(build(project, language="es").built[0].path)
+    text = pdf_text(build(project, language="es").built[0].path)
     assert "Masaje y fisioterapia" in text and "Esta hoja da información general." in text
     assert "Massage and physiotherapy" not in text
     config = project / "handouts.yaml"

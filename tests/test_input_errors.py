@@ -8,56 +8,20 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po, write_po
-from click.testing import CliRunner, Result
-from pypdf import PdfReader
 
-from handouts.cli import cli
 from handouts.render import theme
 from handouts.variants import i18n
 
-from .example_project import copy_example
+from .helpers import copy_example, edit, error_lines, line_of, only_pdf, pdf_text, run_in
 from .variant_project import make_project
 
 CONTENT = "content/hand-self-massage.yaml"
 PO = "content/hand-self-massage.es.po"
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "p")
-
-
-def run(project: Path, *args: str) -> Result:
-    """Run the CLI; a traceback (any exception but Click's exit) fails the test."""
-    result = CliRunner().invoke(cli, ["-C", str(project), *args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
-
-def problems(result: Result) -> list[str]:
-    """The problem lines on stderr, without the summary."""
-    assert result.exit_code == 1
-    return [line for line in result.stderr.splitlines() if not re.match(r"\d+ errors?;", line)]
-
-
-def line_of(path: Path, needle: str, after: str = "") -> int:
-    """1-based number of the first line containing ``needle`` (after the line with ``after``)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
-    return next(i for i, line in enumerate(lines) if i >= start and needle in line) + 1
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def pdf_text(project: Path) -> str:
-    [pdf] = (project / "output").rglob("*.pdf")
-    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
 
 
 # ----------------------------------------------------------------- 1. YAML aliases
@@ -72,18 +36,18 @@ def test_alias_bombs_are_refused_and_merge_keys_still_work(project: Path) -> Non
     config.write_text(config.read_text(encoding="utf-8") + "zz:\n" + "".join(
         "  " + line + "\n" for line in LAUGHS.splitlines()), encoding="utf-8")
     top = line_of(config, "zz:")
-    assert problems(run(project, "check", "--no-render", "x")) == [
+    assert error_lines(run_in(project, "check", "--no-render", "x")) == [
         "content/x.yaml:6: uses YAML aliases (& and *) that expand to more than 100,000 values",
         f"handouts.yaml:{top + 6}: uses YAML aliases (& and *) that expand to more than "
         "100,000 values"]
     (project / "content/x.yaml").write_text("a: &a [*a]\n", encoding="utf-8")
     config.write_text(config.read_text(encoding="utf-8").split("zz:")[0], encoding="utf-8")
-    assert problems(run(project, "check", "--no-render", "x")) == [
+    assert error_lines(run_in(project, "check", "--no-render", "x")) == [
         "content/x.yaml:1: uses a YAML alias (*) inside the value it names (&), which would "
         "never end"]
     chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 200))
     (project / "content/x.yaml").write_text(chain, encoding="utf-8")
-    assert problems(run(project, "check", "--no-render", "x")) == [
+    assert error_lines(run_in(project, "check", "--no-render", "x")) == [
         "content/x.yaml:50: is nested too deeply (more than 50 levels)"]
     # A legitimate merge key is still read: the merged step gets its title from the anchor.
     (project / "content/x.yaml").unlink()
@@ -91,8 +55,8 @@ def test_alias_bombs_are_refused_and_merge_keys_still_work(project: Path) -> Non
          "hand.", "  - &switch {title: Switch hands, text: Do the same steps on your other "
          "hand.}")
     edit(project / CONTENT, "precautions:", "  - <<: *switch\n    text: Then rest.\nprecautions:")
-    assert run(project, "build", "hand-self-massage").exit_code == 0
-    assert pdf_text(project).count("Switch hands") == 2
+    assert run_in(project, "build", "hand-self-massage").exit_code == 0
+    assert pdf_text(only_pdf(project)).count("Switch hands") == 2
 
 
 # ----------------------------------------------------------------- 2. dates
@@ -112,14 +76,14 @@ def test_bad_review_dates_are_located_plain_problems(project: Path, written: str
                                                      message: str) -> None:
     edit(project / CONTENT, "reviewed: 2026-11-01", f"reviewed: {written}")
     line = line_of(project / CONTENT, "reviewed:")
-    assert problems(run(project, "check", "--no-render")) == [
+    assert error_lines(run_in(project, "check", "--no-render")) == [
         f"{CONTENT}:{line}: review.reviewed: {message}"]
 
 
 def test_impossible_date_anywhere_in_yaml_is_located(project: Path) -> None:
     edit(project / "handouts.yaml", "clinic:", "when: 2026-02-29\nclinic:")
     edit(project / CONTENT, "  reviewer:", "  2026-06-31: x\n  reviewer:")
-    out = problems(run(project, "check", "--no-render"))
+    out = error_lines(run_in(project, "check", "--no-render"))
     assert out == [
         f"{CONTENT}:{line_of(project / CONTENT, '2026-06-31')}: review: 2026-06-31 is not a "
         "date (write YYYY-MM-DD, e.g. 2026-06-30)",
@@ -160,7 +124,7 @@ def test_broken_po_is_located_in_build_and_translate_and_kept(project: Path, cas
     line = line_of(po, new.splitlines()[-1])
     before = po.read_bytes()
     for args in (("build", "--language", "es"), ("translate", "hand-self-massage", "es")):
-        found = problems(run(project, *args))
+        found = error_lines(run_in(project, *args))
         assert len(found) == 1
         assert found[0].startswith(f"{PO}:{line}: {message}")
         assert po.read_bytes() == before  # the translator's work is never overwritten
@@ -173,13 +137,13 @@ def test_duplicate_entries_and_binary_po_are_located(project: Path) -> None:
     po.write_text(po.read_text(encoding="utf-8") + '\nmsgctxt "keywords[1]"\nmsgid "hands"\n'
                   'msgstr "manos"\n', encoding="utf-8")
     last = len(po.read_text(encoding="utf-8").splitlines()) - 1
-    assert problems(run(project, "translate", "hand-self-massage", "es")) == [
+    assert error_lines(run_in(project, "translate", "hand-self-massage", "es")) == [
         f"{PO}:{last}: keywords[1]: is translated twice (also on line {first}); delete one of "
         "them"]
     po.write_bytes(b'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
                    b'msgid "x"\nmsgstr "\xff\xfe"\n')
     for args in (("build", "--language", "es"), ("translate", "hand-self-massage", "es")):
-        assert problems(run(project, *args)) == [
+        assert error_lines(run_in(project, *args)) == [
             f"{PO}:6: is not utf-8 text (the charset its Content-Type header names); save it "
             "as UTF-8 in your editor"]
 
@@ -196,7 +160,7 @@ def test_po_whose_charset_does_not_match_its_bytes_is_refused(project: Path) -> 
     header, accented = line_of(po, "charset="), line_of(po, "Caliéntelas")
     before = po.read_bytes()
     for args in (("build", "--language", "es"), ("translate", "hand-self-massage", "es")):
-        assert problems(run(project, *args)) == [
+        assert error_lines(run_in(project, *args)) == [
             f"{PO}:{header}: Content-Type: the header says charset=ISO-8859-1, but the file "
             f"is saved as UTF-8 (first non-ASCII text at line {accented}); write "
             "charset=UTF-8"]
@@ -204,19 +168,20 @@ def test_po_whose_charset_does_not_match_its_bytes_is_refused(project: Path) -> 
     assert not (project / "output").exists()
     # Saved in the charset it names, the same file is read as written.
     po.write_bytes(before.decode("utf-8").encode("iso-8859-1"))
-    result = run(project, "build", "--language", "es")
+    result = run_in(project, "build", "--language", "es")
     assert result.exit_code == 0, result.stderr
-    assert "Caliéntelas" in pdf_text(project) and "CaliÃ" not in pdf_text(project)
+    text = pdf_text(only_pdf(project))
+    assert "Caliéntelas" in text and "CaliÃ" not in text
 
 
 def test_po_with_bom_and_windows_line_endings_loads(project: Path) -> None:
     po = project / PO
     po.write_bytes(b"\xef\xbb\xbf" + po.read_bytes().replace(b"\n", b"\r\n"))
-    result = run(project, "build", "--language", "es")
+    result = run_in(project, "build", "--language", "es")
     assert result.exit_code == 0, result.stderr
-    assert "ES A 3-minute hand massage" in pdf_text(project)
-    assert run(project, "translate", "hand-self-massage", "es").exit_code == 0
-    assert "0 new, 0 changed, 30 unchanged" in run(
+    assert "ES A 3-minute hand massage" in pdf_text(only_pdf(project))
+    assert run_in(project, "translate", "hand-self-massage", "es").exit_code == 0
+    assert "0 new, 0 changed, 30 unchanged" in run_in(
         project, "translate", "hand-self-massage", "es").stdout
 
 
@@ -227,11 +192,11 @@ def test_hostile_msgstr_is_treated_like_the_same_text_in_yaml(project: Path) -> 
     intro = 'msgstr "ES Your hands work hard all day.'
     line = line_of(po, intro)
     edit(po, intro, 'msgstr "<script>alert(1)</script> [x](javascript:alert(1))')
-    assert problems(run(project, "build", "--language", "es")) == [
+    assert error_lines(run_in(project, "build", "--language", "es")) == [
         f"{PO}:{line - 1}: intro: raw HTML '<script>' is not allowed; use Markdown (**bold**, "
         "*italic*, [text](https://...))"]
     edit(project / CONTENT, "intro: >-", "intro: <script>alert(1)</script> x\nold_intro: >-")
-    yaml_problem = next(p for p in problems(run(project, "check", "--no-render"))
+    yaml_problem = next(p for p in error_lines(run_in(project, "check", "--no-render"))
                         if ": intro: " in p)
     assert yaml_problem.split(": intro: ")[1] == (
         "raw HTML '<script>' is not allowed; use Markdown (**bold**, *italic*, [text](https://...))")
@@ -244,13 +209,13 @@ def test_hostile_msgstr_is_treated_like_the_same_text_in_yaml(project: Path) -> 
     (project / CONTENT).write_text(re.sub(r"sources_note: >-\n(  .*\n)+", "", text),
                                    encoding="utf-8")
     edit(po, 'msgstr "<script>alert(1)</script> [x](javascript:alert(1))', 'msgstr "ES')
-    assert run(project, "translate", "hand-self-massage", "es").exit_code == 0
+    assert run_in(project, "translate", "hand-self-massage", "es").exit_code == 0
     set_translation(po, "intro", "ES\t" + hostile)
     for language in ("en", "es"):
         shutil.rmtree(project / "output", ignore_errors=True)
-        result = run(project, "build", "--language", language)
+        result = run_in(project, "build", "--language", language)
         assert result.exit_code == 0, result.stderr
-        text = pdf_text(project)
+        text = pdf_text(only_pdf(project))
         assert hostile in text and "49" not in text
 
 
@@ -289,11 +254,11 @@ def test_a_percent_in_a_theme_word_cannot_crash_rendering(tmp_path: Path,
 def test_translation_that_changes_links_numbers_or_bold_is_an_error(project: Path,
                                                                      tmp_path: Path) -> None:
     example = copy_example(tmp_path / "example")
-    assert run(example, "check", "--no-render").exit_code == 0
+    assert run_in(example, "check", "--no-render").exit_code == 0
     example_po = example / "content/back-massage.es.po"
     edit(example_po, "de forma **pareja**", "de forma pareja [aquí](https://evil.example)")
     line = line_of(example_po, 'msgctxt "steps[1].text"') + 1
-    assert problems(run(example, "build", "--language", "es", "back-massage")) == [
+    assert error_lines(run_in(example, "build", "--language", "es", "back-massage")) == [
         f"content/back-massage.es.po:{line}: steps[1].text: the translation links to "
         "https://evil.example, which the English text does not",
         f"content/back-massage.es.po:{line}: steps[1].text: the translation has 0 bold (**) "
@@ -301,11 +266,11 @@ def test_translation_that_changes_links_numbers_or_bold_is_an_error(project: Pat
 
     edit(project / CONTENT, "Keep going until your hands feel warm.",
          "Keep going for 10 seconds, see [this](https://clinic.example/warm).")
-    assert run(project, "translate", "hand-self-massage", "es").exit_code == 0
+    assert run_in(project, "translate", "hand-self-massage", "es").exit_code == 0
     po = project / PO
     set_translation(po, "steps[1].text", "Frote 20 segundos.")
     line = line_of(po, "Keep going for 10 seconds")
-    assert problems(run(project, "batch")) == [
+    assert error_lines(run_in(project, "batch")) == [
         f"{PO}:{line}: steps[1].text: the translation drops the link to "
         "https://clinic.example/warm",
         f"{PO}:{line}: steps[1].text: the translation has the number 20 where the English text "
@@ -320,7 +285,7 @@ def test_a_bold_marker_left_open_is_an_error_not_asterisks_on_the_page(
     edit(project / CONTENT, "Keep going until your hands feel warm.",
          "Keep going until your hands feel **warm.")
     line = line_of(project / CONTENT, "feel **warm.")
-    assert problems(run(project, "build")) == [
+    assert error_lines(run_in(project, "build")) == [
         f"{CONTENT}:{line}: steps[1].text: has a '**' that is not closed, which would be "
         "printed as is: bold text needs ** on both sides, e.g. **light pressure**"]
     assert not (project / "output").exists()
@@ -330,9 +295,9 @@ def test_a_bold_marker_left_open_is_an_error_not_asterisks_on_the_page(
     edit(example_po, 'msgstr "Caliente el aceite"', 'msgstr "Caliente el **aceite"')
     line = line_of(example_po, 'msgctxt "steps[1].title"') + 1  # its msgid, like the rest
     for verbosity in ("-q", "-v"):
-        result = run(example, verbosity, "build", "--language", "es", "back-massage")
+        result = run_in(example, verbosity, "build", "--language", "es", "back-massage")
         assert result.exit_code == 1
-        assert problems(result) == [
+        assert error_lines(result) == [
             f"content/back-massage.es.po:{line}: steps[1].title: the translation has a '**' "
             "that is not closed, which would be printed as is: bold text needs ** on both "
             "sides, e.g. **light pressure**"]

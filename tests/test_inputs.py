@@ -23,7 +23,8 @@ from handouts.project.content import Document
 from handouts.render.theme import THEME_DIR
 from handouts.variants.plan import Variant, plan_matrix
 
-from .variant_project import edit, make_project
+from .helpers import edit
+from .variant_project import make_project
 
 FONT = Path(__file__).parent / "fixtures" / "fonts" / "HandoutsTestCyrillic.ttf"
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="{0}" height="{0}"/>'
@@ -75,9 +76,9 @@ def _project(root: Path) -> Path:
     for name, size in (("logo.svg", 1), ("north.svg", 1), ("texture.svg", 1)):
         (root / "assets" / name).write_text(SVG.format(size), encoding="utf-8")
     (root / "assets" / "notes.txt").write_text("not an input\n", encoding="utf-8")
-    edit(root, "handouts.yaml", "  # logo: assets/logo.svg", "  logo: assets/logo.svg")
-    edit(root, "handouts.yaml", "  # logo_alt: Your Clinic logo", "  logo_alt: Logo")
-    edit(root, "handouts.yaml", "  translations:\n", LOCATIONS + "  translations:\n")
+    edit(root / "handouts.yaml", "  # logo: assets/logo.svg", "  logo: assets/logo.svg")
+    edit(root / "handouts.yaml", "  # logo_alt: Your Clinic logo", "  logo_alt: Logo")
+    edit(root / "handouts.yaml", "  translations:\n", LOCATIONS + "  translations:\n")
     (root / "fonts").mkdir()
     shutil.copy(FONT, root / "fonts" / FONT.name)
     with (root / "handouts.yaml").open("a", encoding="utf-8") as handle:

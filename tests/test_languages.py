@@ -17,9 +17,7 @@ from typing import Any
 import pdfplumber
 import pypdf
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.project.pofile import read_catalog
@@ -27,7 +25,7 @@ from handouts.render import scripts
 from handouts.variants import i18n
 from handouts.variants.clients import Client
 
-from .example_project import copy_example
+from .helpers import copy_example, run_in
 
 REPO = Path(__file__).resolve().parent.parent
 NEW_CATALOGS = ("zh", "zh_Hant", "vi", "fil", "ko", "ru", "ar", "ht", "pt", "fr")
@@ -81,8 +79,7 @@ def test_french_content_is_accepted_and_its_draft_words_are_warned_about(root: P
 
 
 def test_a_project_catalog_adds_german(root: Path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(cli, ["-C", str(root), "translate", "--theme", "de"])
+    result = run_in(root, "translate", "--theme", "de")
     assert result.exit_code == 0, result.output
     po = root / "locale" / "de.po"
     assert "created locale/de.po (63 theme words to translate)" in result.output
@@ -110,7 +107,7 @@ def test_a_project_catalog_adds_german(root: Path) -> None:
     assert ("locale/de.po: warning: the German theme words are a draft that needs a native "
             "speaker's review (X-Review-Status); once a native speaker has checked them, "
             "record it: handouts translate --theme de --reviewed-by NAME") in lines
-    again = runner.invoke(cli, ["-C", str(root), "translate", "--theme", "de"])
+    again = run_in(root, "translate", "--theme", "de")
     assert again.exit_code != 0 and "already exists" in again.output
 
 
@@ -253,7 +250,7 @@ def test_arabic_page_mirrors_step_numbers_pictures_and_columns(root: Path) -> No
 # ---------------------------------------------------------------- recording a review
 
 def _strict(root: Path) -> Any:
-    return CliRunner().invoke(cli, ["-C", str(root), "check", "--strict", "--no-render"])
+    return run_in(root, "check", "--strict", "--no-render")
 
 
 def test_a_recorded_review_lets_the_example_pass_check_strict(tmp_path: Path) -> None:
@@ -267,10 +264,9 @@ def test_a_recorded_review_lets_the_example_pass_check_strict(tmp_path: Path) ->
             if ": warning: " in line] == [
         f"handouts/locale/{code}/LC_MESSAGES/handouts.po" for code in ("ar", "es", "zh")]
     pdf = build(root, ("back-massage",), language="es").built[0].path.read_bytes()
-    runner = CliRunner()
     for code, name in (("ar", "Arabic"), ("es", "Spanish"), ("zh", "Chinese")):
-        result = runner.invoke(cli, ["-C", str(root), "translate", "--theme", code,
-                                     "--reviewed-by", "Ana  Ruiz"])
+        result = run_in(root, "translate", "--theme", code,
+                        "--reviewed-by", "Ana  Ruiz")
         assert result.exit_code == 0, result.output
         assert result.output == (
             f"recorded in locale/{code}.po: the {name} theme words (63) were reviewed by "
@@ -286,27 +282,25 @@ def test_a_recorded_review_lets_the_example_pass_check_strict(tmp_path: Path) ->
 def test_a_theme_word_the_review_did_not_cover_brings_the_warning_back(root: Path) -> None:
     """A word added to the theme after the review (here: taken out of the reviewed file)
     is printed from the built-in draft: warned about until it is reviewed too."""
-    runner = CliRunner()
-    assert runner.invoke(cli, ["-C", str(root), "translate", "--theme", "es",
-                               "--reviewed-by", "Ana Ruiz"]).exit_code == 0
+    assert run_in(root, "translate", "--theme", "es",
+                  "--reviewed-by", "Ana Ruiz").exit_code == 0
     assert not i18n.review_problems(root, {"es"})
     po = root / "locale" / "es.po"
     text = po.read_text(encoding="utf-8")
     po.write_text(text.replace('msgid "Tip:"\nmsgstr "Consejo:"\n', ""), encoding="utf-8")
     assert [p.path for p in i18n.review_problems(root, {"es"})] == [
         "handouts/locale/es/LC_MESSAGES/handouts.po"]
-    again = runner.invoke(cli, ["-C", str(root), "translate", "--theme", "es",
-                                "--reviewed-by", "Ana Ruiz"])
+    again = run_in(root, "translate", "--theme", "es",
+                   "--reviewed-by", "Ana Ruiz")
     assert again.output.endswith("reviewed by Ana Ruiz; 1 taken from the built-in catalog "
                                  "as printed\n")
     assert not i18n.review_problems(root, {"es"})
 
 
 def test_a_review_is_refused_when_there_is_nothing_to_review(root: Path) -> None:
-    runner = CliRunner()
 
     def review(*args: str) -> Any:
-        return runner.invoke(cli, ["-C", str(root), "translate", *args])
+        return run_in(root, "translate", *args)
 
     assert review("--reviewed-by", "Ana").exit_code == 2  # a review of what?
     result = review("--theme", "en", "--reviewed-by", "Ana")

@@ -33,6 +33,8 @@ from handouts.render.layout import (
 from handouts.render.render import BALANCED_FULLNESS, render_page
 from handouts.variants.plan import plan_matrix
 
+from .helpers import run_in
+
 STRESS = Path(__file__).resolve().parent / "layout_stress"
 REPO = Path(__file__).resolve().parent.parent
 STOP = {"en": "Stop right away if", "es": "Pare de inmediato si"}
@@ -59,6 +61,7 @@ def rendered() -> list[tuple[Any, Any, Any]]:
     return _render_batch(STRESS)
 
 
+@pytest.mark.slow
 def test_stop_list_is_on_page_one_of_every_version(rendered: list[Any]) -> None:
     for variant, _, output in rendered:
         first = pdfplumber.open(io.BytesIO(output.pdf)).pages[0].extract_text()
@@ -92,6 +95,7 @@ def _last_page_fullness(data: bytes) -> float:
     return (max(w["bottom"] for w in body) - top) / (footer - top) if body else 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("which", ["stress", "example"])
 def test_no_runt_page_and_no_unexplained_gap(which: str, request: pytest.FixtureRequest) -> None:
     """The issue's bar: zero runt pages and zero unexplained gaps, in every PDF."""
@@ -238,15 +242,12 @@ def test_a_line_before_bold_words_is_not_cut_after_its_first_word(example: list[
     assert abs(words[first + 1]["top"] - words[first]["top"]) < 1  # on the same line
 
 
+@pytest.mark.slow
 def test_check_names_a_balanced_page_only_when_asked() -> None:
     """A deliberate gap is no warning (exit 0, nothing printed by default); -v says why."""
-    from click.testing import CliRunner
 
-    from handouts.cli import cli
-
-    runner = CliRunner()
-    quiet = runner.invoke(cli, ["-C", str(STRESS), "check", "long"])
-    told = runner.invoke(cli, ["-C", str(STRESS), "-v", "check", "long"])
+    quiet = run_in(STRESS, "check", "long")
+    told = run_in(STRESS, "-v", "check", "long")
     assert quiet.exit_code == told.exit_code == 0
     assert "ends early" not in quiet.output
     assert ("note: layout: es/general/long-letter-standard: page 2 is 68% full: page 2 "
@@ -304,6 +305,7 @@ def test_a_layout_warning_names_only_what_fitting_tried() -> None:
         "; fitting cannot help: the content does not fit one page fewer")
 
 
+@pytest.mark.slow
 def test_a_short_footer_address_is_never_broken(example: list[Any]) -> None:
     """The footer's e-mail (25 characters) moves to the next line whole: it used to end
     a line with "hello" and start the next with "@massagemesa.example"."""

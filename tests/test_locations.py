@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import pdfplumber
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.commands.batch import batch
 from handouts.commands.build import build
 from handouts.errors import ValidationError
 
-from .variant_project import edit, make_project
+from .helpers import copy_project, edit, line_of, pdf_text, run_in
+from .variant_project import make_project
 
 LOCATIONS = """  locations:
     downtown:
@@ -64,7 +61,7 @@ def _small(project: Path) -> Path:
 
 def _group(project: Path) -> Path:
     """The project as a three-location clinic group."""
-    edit(project, "handouts.yaml", OLD_TRANSLATIONS, TRANSLATIONS + LOCATIONS)
+    edit(project / "handouts.yaml", OLD_TRANSLATIONS, TRANSLATIONS + LOCATIONS)
     return project
 
 
@@ -78,19 +75,9 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def group(plain: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The same project as a three-location group, batch-built once."""
     project = tmp_path_factory.mktemp("group") / "p"
-    shutil.copytree(plain, project)
+    copy_project(plain, project, with_output=True)
     _group(project)
     return project, batch(project, jobs=2)
-
-
-def _text(pdf: Path) -> str:
-    with pdfplumber.open(pdf) as doc:
-        return "\n".join(page.extract_text() or "" for page in doc.pages)
-
-
-def _config_line(project: Path, needle: str) -> int:
-    lines = (project / "handouts.yaml").read_text(encoding="utf-8").splitlines()
-    return next(i for i, line in enumerate(lines, 1) if needle in line)
 
 
 def test_one_batch_builds_every_location(group) -> None:
@@ -100,14 +87,15 @@ def test_one_batch_builds_every_location(group) -> None:
     pdfs = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
     assert pdfs == [f"{place}/{lang}/general/hand-self-massage-letter-standard.pdf"
                     for place in ("downtown", "london", "north") for lang in ("en", "es")]
-    north = _text(out / "north/en/general/hand-self-massage-letter-standard.pdf")
+    north = pdf_text(out / "north/en/general/hand-self-massage-letter-standard.pdf")
     assert "Your Clinic Name North" in north
     assert "77 Lake Road, Rockford, IL" in north
     assert "(815) 555-0177" in north and "(217) 555-0142" not in north
     assert "yourclinic.example/book/north" in north
     assert "Mon–Sat 9–17" in north  # the hours line in the contact box
-    assert "Lun–Sáb 9–17" in _text(out / "north/es/general/hand-self-massage-letter-standard.pdf")
-    london = _text(out / "london/en/general/hand-self-massage-letter-standard.pdf")
+    north_es = pdf_text(out / "north/es/general/hand-self-massage-letter-standard.pdf")
+    assert "Lun–Sáb 9–17" in north_es
+    london = pdf_text(out / "london/en/general/hand-self-massage-letter-standard.pdf")
     assert "020 7946 0018" in london  # written the British way: its own phone_region
     assert "london@yourclinic.example" in london
     assert "hello@yourclinic.example" not in london
@@ -119,8 +107,8 @@ def test_one_batch_builds_every_location(group) -> None:
 
 def test_batch_locations_picks_some(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    edit(project, "handouts.yaml", "  prints: [standard]\n",
+    copy_project(group[0], project)
+    edit(project / "handouts.yaml", "  prints: [standard]\n",
          "  prints: [standard]\n  locations: [north]\n")
     result = batch(project, jobs=1)
     assert sorted(r.variant.relpath for r in result.results) == [
@@ -130,39 +118,39 @@ def test_batch_locations_picks_some(group, tmp_path: Path) -> None:
 
 def test_build_location_option(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    result = CliRunner().invoke(cli, ["-C", str(project), "build", "--location", "london"])
+    copy_project(group[0], project)
+    result = run_in(project, "build", "--location", "london")
     assert result.exit_code == 0, result.output
     pdf = project / "output/london/hand-self-massage.pdf"
-    assert "020 7946 0018" in _text(pdf)
-    bad = CliRunner().invoke(cli, ["-C", str(project), "build", "--location", "paris"])
+    assert "020 7946 0018" in pdf_text(pdf)
+    bad = run_in(project, "build", "--location", "paris")
     assert bad.exit_code == 1
     assert "--location: unknown location 'paris' (known: downtown, north, london)" in bad.output
 
 
 def test_csv_location_column(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
+    copy_project(group[0], project)
     csv = tmp_path / "clients.csv"
     csv.write_text("client,handout,location\nAnn Lee,hand-self-massage,north\n"
                    "Bo Diaz,hand-self-massage,Paris Secret Clinic\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["-C", str(project), "merge", str(csv)])
+    result = run_in(project, "merge", str(csv))
     assert result.exit_code == 1
     assert ("clients.csv:3: location: is not a location of this project "
             "(choose from downtown, north, london)") in result.stderr
     assert "Paris" not in result.output + result.stderr  # the row's value is never repeated
     (pdf,) = (project / "output/clients").glob("*.pdf")
-    text = _text(pdf)
+    text = pdf_text(pdf)
     assert "(815) 555-0177" in text and "Your Clinic Name North" in text
 
 
 def test_csv_location_column_without_locations(plain, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(plain, project, ignore=shutil.ignore_patterns("output"))
+    copy_project(plain, project)
     csv = tmp_path / "clients.csv"
     csv.write_text("client,handout,location\nAnn Lee,hand-self-massage,north\n",
                    encoding="utf-8")
-    result = CliRunner().invoke(cli, ["-C", str(project), "merge", str(csv)])
+    result = run_in(project, "merge", str(csv))
     assert result.exit_code == 1
     assert ("clients.csv:2: location: must be empty: this project has no locations "
             "(clinic.locations)") in result.stderr
@@ -170,18 +158,18 @@ def test_csv_location_column_without_locations(plain, tmp_path: Path) -> None:
 
 def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(plain, project, ignore=shutil.ignore_patterns("output"))
+    copy_project(plain, project)
     _group(project)
-    edit(project, "handouts.yaml", "      phone: (815) 555-0177", "      phone: 555-01")
-    edit(project, "handouts.yaml", "      phone: 020 7946 0018", "      phone: (217) 555-0199")
-    edit(project, "handouts.yaml", "      booking_url: https://yourclinic.example/book/north",
+    edit(project / "handouts.yaml", "      phone: (815) 555-0177", "      phone: 555-01")
+    edit(project / "handouts.yaml", "      phone: 020 7946 0018", "      phone: (217) 555-0199")
+    edit(project / "handouts.yaml", "      booking_url: https://yourclinic.example/book/north",
          "      booking_url: yourclinic.example/north\n      logo: assets/north.svg")
-    edit(project, "handouts.yaml", "      email: london@yourclinic.example",
+    edit(project / "handouts.yaml", "      email: london@yourclinic.example",
          "      email: london-at-clinic")
     with pytest.raises(ValidationError) as caught:
         build(project)
     got = [p.format() for p in caught.value.problems]
-    line = lambda needle: _config_line(project, needle)  # noqa: E731
+    line = lambda needle: line_of(project / "handouts.yaml", needle)  # noqa: E731
     assert got == [
         f"handouts.yaml:{line('phone: 555-01')}: clinic.locations.north.phone: '555-01' is not "
         "a valid phone number for region US; write it as (480) 992-5050 or +1 480 992 5050",
@@ -199,24 +187,24 @@ def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> Non
 
 def test_unknown_batch_location_is_located(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    edit(project, "handouts.yaml", "  prints: [standard]\n",
+    copy_project(group[0], project)
+    edit(project / "handouts.yaml", "  prints: [standard]\n",
          "  prints: [standard]\n  locations: [north, nort]\n")
     with pytest.raises(ValidationError) as caught:
         build(project)
     assert [p.format() for p in caught.value.problems] == [
-        f"handouts.yaml:{_config_line(project, 'locations: [north, nort]')}: "
+        f"handouts.yaml:{line_of(project / 'handouts.yaml', 'locations: [north, nort]')}: "
         "batch.locations[2]: unknown location 'nort' (did you mean 'north'?)"]
 
 
 @pytest.mark.usefixtures("no_script_fonts")
 def test_a_location_character_no_font_has_is_found(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    edit(project, "handouts.yaml", "city: Rockford", "city: 東京")
-    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--no-render"])
+    copy_project(group[0], project)
+    edit(project / "handouts.yaml", "city: Rockford", "city: 東京")
+    result = run_in(project, "check", "--no-render")
     assert result.exit_code == 1
-    line = _config_line(project, "東京")
+    line = line_of(project / "handouts.yaml", "東京")
     assert (f"handouts.yaml:{line}: clinic.locations.north.address.city: cannot print "
             "2 characters: '東' (U+6771" in result.output)
 
@@ -225,7 +213,7 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
     """No ``locations``: no location level in paths or the index. A one-location group
     whose location repeats the clinic's details gives byte-identical PDFs."""
     project = tmp_path / "p"
-    shutil.copytree(plain, project, ignore=shutil.ignore_patterns("output"))
+    copy_project(plain, project)
     assert batch(project, jobs=1).ok
     out = project / "output"
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
@@ -234,8 +222,8 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
     index = json.loads((out / "index.json").read_text(encoding="utf-8"))
     assert all("location" not in entry for entry in index["variants"])
     same = tmp_path / "same"
-    shutil.copytree(plain, same, ignore=shutil.ignore_patterns("output"))
-    edit(same, "handouts.yaml", OLD_TRANSLATIONS, OLD_TRANSLATIONS + """  locations:
+    copy_project(plain, same)
+    edit(same / "handouts.yaml", OLD_TRANSLATIONS, OLD_TRANSLATIONS + """  locations:
     main:
       address: {street: 100 Main Street, city: Springfield, region: IL, postal_code: "62701"}
       phone: (217) 555-0142
@@ -248,8 +236,8 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
 @pytest.mark.usefixtures("no_starter_warnings")
 def test_check_looks_for_each_locations_own_phone(group, tmp_path: Path) -> None:
     project = tmp_path / "p"
-    shutil.copytree(group[0], project, ignore=shutil.ignore_patterns("output"))
-    result = CliRunner().invoke(cli, ["-C", str(project), "check", "--format", "json"])
+    copy_project(group[0], project)
+    result = run_in(project, "check", "--format", "json")
     report = json.loads(result.stdout)
     # Every location's pages show that location's phone: nothing is missing.
     assert [p["message"] for p in report["problems"] if "phone" in p["message"]] == []

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from pypdf import PdfReader
 
-from handouts.cli import cli
 from handouts.commands.build import build, build_in_memory, load
 from handouts.commands.merge import merge
 from handouts.render.render import PersonalCopies
 from handouts.variants.clients import Client
 
-from .variant_project import edit, make_project
+from .helpers import edit, pdf_pages, pdf_text, run_in
+from .variant_project import make_project
 
 NAME = "Zelda Quintanilla"
 NOTE = "Gentle on the left shoulder after surgery"
@@ -32,10 +29,6 @@ Dan Ortiz,hand-self-massage,,,,,,,
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     return make_project(tmp_path / "p")
-
-
-def _text(pdf: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
 
 
 def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Path) -> None:
@@ -55,7 +48,7 @@ def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Pa
     assert [line for line, _, _ in result.written] == [2, 5]
     first = result.written[0][1]
     assert first.parent == project / "output/clients"
-    text = _text(first)
+    text = pdf_text(first)
     assert f"Preparado para {NAME}" in text
     assert "Ana Ruiz" in text and "1 de diciembre de 2026" in text
     assert NOTE in text.replace("\n", " ")
@@ -66,13 +59,12 @@ def test_client_details_go_nowhere_but_the_pdf(project: Path, tmp_path: Path,
     caplog.set_level(logging.DEBUG)
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text(CSV, encoding="utf-8")
-    runner = CliRunner()
-    result = runner.invoke(cli, ["-C", str(project), "-v", "merge", str(csv_path)])
+    result = run_in(project, "-v", "merge", str(csv_path))
     assert result.exit_code == 1
-    batch = runner.invoke(cli, ["-C", str(project), "batch", "--jobs", "1"])
+    batch = run_in(project, "batch", "--jobs", "1")
     assert batch.exit_code == 0
-    single = runner.invoke(cli, ["-C", str(project), "-v", "build", "--client", NAME,
-                                 "--note", NOTE])
+    single = run_in(project, "-v", "build", "--client", NAME,
+                    "--note", NOTE)
     assert single.exit_code == 0
     for secret in (NAME, "Zelda", NOTE):
         assert secret not in result.output + batch.output + single.output
@@ -84,7 +76,7 @@ def test_client_details_go_nowhere_but_the_pdf(project: Path, tmp_path: Path,
                 assert secret not in path.read_text(encoding="utf-8")
     # It is in the PDF that was asked for.
     pdfs = list((project / "output/clients").glob("*.pdf"))
-    assert any(NAME in _text(p) for p in pdfs)
+    assert any(NAME in pdf_text(p) for p in pdfs)
 
 
 def test_name_pattern_for_clinics_that_want_names(project: Path) -> None:
@@ -93,17 +85,16 @@ def test_name_pattern_for_clinics_that_want_names(project: Path) -> None:
 
 
 def test_name_pattern_cannot_escape_or_use_unknown_fields(project: Path) -> None:
-    runner = CliRunner()
     for pattern in ("../{client}", "{secret}", "{client"):
-        result = runner.invoke(cli, ["-C", str(project), "build", "--client", "A",
-                                     "--name-pattern", pattern])
+        result = run_in(project, "build", "--client", "A",
+                        "--name-pattern", pattern)
         assert result.exit_code == 1, pattern
         assert "--name-pattern" in result.stderr
     assert not (project / "output").exists()
 
 
 def test_note_without_client_is_a_usage_error(project: Path) -> None:
-    result = CliRunner().invoke(cli, ["-C", str(project), "build", "--note", "x"])
+    result = run_in(project, "build", "--note", "x")
     assert result.exit_code == 2
     assert "--note, --therapist, --next-appointment and --name-pattern need --client" \
         in result.stderr
@@ -117,7 +108,7 @@ CAREGIVERS_ES = ("      es: {label: Cuidadores, description: Para quienes cuidan
 def test_merge_goes_on_after_rows_that_cannot_be_built(project: Path, tmp_path: Path) -> None:
     # Row 3's name has letters no font prints; row 4's version cannot be composed (the
     # caregivers audience has no Spanish label). Both are reported; rows 2 and 5 are built.
-    edit(project, "handouts.yaml", CAREGIVERS_ES, "      fr: {label: Aidants}\n")
+    edit(project / "handouts.yaml", CAREGIVERS_ES, "      fr: {label: Aidants}\n")
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text("client,handout,audience,language\n"
                         "Ann Lee,hand-self-massage,general,en\n"
@@ -133,16 +124,11 @@ def test_merge_goes_on_after_rows_that_cannot_be_built(project: Path, tmp_path: 
     assert [line for line, _, _ in result.written] == [2, 5]
 
 
-def _first_page(pdf: bytes) -> str:
-    return " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
-
-
 def test_named_copies_show_the_stop_list_on_page_one(project: Path, tmp_path: Path) -> None:
     """``build --client``, ``merge`` and the front desk's in-memory copy (made by the
     per-client fast path) each print the "Stop right away if" callout on page 1."""
-    runner = CliRunner()
-    built = runner.invoke(cli, ["-C", str(project), "build", "--client", NAME, "--note",
-                                NOTE, "--out", str(tmp_path / "built")])
+    built = run_in(project, "build", "--client", NAME, "--note",
+                   NOTE, "--out", str(tmp_path / "built"))
     assert built.exit_code == 0, built.output
     [single] = (tmp_path / "built/clients").glob("*.pdf")
     csv_path = tmp_path / "clients.csv"
@@ -155,7 +141,7 @@ def test_named_copies_show_the_stop_list_on_page_one(project: Path, tmp_path: Pa
     desk = build_in_memory(loaded, document, client=Client("Ann Lea", NOTE), copies=copies)
     assert copies.swapped == 1  # the desk's second copy came from the fast path
     for pdf in (single.read_bytes(), merged.read_bytes(), desk.pdf):
-        page = _first_page(pdf)
+        page = pdf_pages(pdf, squeezed=True)[0]
         assert "Prepared for" in page
         # The callout's own closing line: the full safety box says "Stop right away if"
         # too, and could move up to page 1 were the callout missing.

@@ -10,22 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from pypdf import PdfReader
 
 import handouts.project.programs as programs
 import handouts.project.schema as schema
 import handouts.variants.clientcsv as clientcsv
-from handouts.cli import cli
 from handouts.commands.merge import merge
 from handouts.project.programs import Dosage
 from handouts.variants.clientcsv import Choices, read_rows
 from handouts.variants.program import describe_dosage
 
-from .example_project import copy_example
 from .fuzz import fuzz
+from .helpers import copy_example, pdf_page_count, pdf_pages, run_in
 
 LOW_BACK = """\
 title: Low back, week 1
@@ -60,10 +57,6 @@ def _project(path: Path) -> Path:
     return root
 
 
-def _pages(pdf: Path) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in PdfReader(pdf).pages]
-
-
 @dataclass
 class Run:
     root: Path
@@ -75,7 +68,7 @@ class Run:
 def _merge(root: Path, text: str) -> Run:
     csv_path = root / "clients.csv"
     csv_path.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["-C", str(root), "-v", "merge", str(csv_path)])
+    result = run_in(root, "-v", "merge", str(csv_path))
     return Run(root, result.stdout, result.stderr, result.exit_code)
 
 
@@ -103,17 +96,17 @@ def test_the_cli_says_which_rows_made_which_program(good: Run) -> None:
     [grouped] = [p for n, p in files.items() if n.startswith("program-row3-")]
     [single] = [p for n, p in files.items() if n.startswith("back-massage-row5-")]
     assert good.stdout.splitlines() == [
-        f"row 2: program (2 handouts, {len(_pages(clinic))} pages) \N{RIGHTWARDS ARROW} "
+        f"row 2: program (2 handouts, {pdf_page_count(clinic)} pages) \N{RIGHTWARDS ARROW} "
         f"{clinic}",
-        f"rows 3\N{EN DASH}4: program (2 handouts, {len(_pages(grouped))} pages) "
+        f"rows 3\N{EN DASH}4: program (2 handouts, {pdf_page_count(grouped)} pages) "
         f"\N{RIGHTWARDS ARROW} {grouped}",
-        f"line 5: wrote {single} ({len(_pages(single))} pages)",
+        f"line 5: wrote {single} ({pdf_page_count(single)} pages)",
         "3 client PDF(s) written, 0 line(s) with errors"]
 
 
 def test_a_grouped_program_keeps_the_rows_order_and_doses(good: Run) -> None:
     [grouped] = [p for n, p in _written(good).items() if n.startswith("program-row3-")]
-    pages = _pages(grouped)
+    pages = pdf_pages(grouped, squeezed=True)
     cover = pages[0]
     assert "Your home program" in cover and "Prepared for Yusuf Okonkwo" in cover
     # The rows' order (the stretch break first), each with its dose, on the cover's list.
@@ -130,7 +123,7 @@ def test_a_grouped_program_keeps_the_rows_order_and_doses(good: Run) -> None:
 
 def test_a_clinic_program_row_gives_the_clinic_programs_items(good: Run) -> None:
     [clinic] = [p for n, p in _written(good).items() if n.startswith("program-row2-")]
-    pages = _pages(clinic)
+    pages = pdf_pages(clinic, squeezed=True)
     cover = pages[0]
     assert "Your home program" in cover and "Low back, week 1" in cover
     assert "Prepared for Zelda Quintanilla" in cover and "Sam Lee" in cover
@@ -143,7 +136,7 @@ def test_a_clinic_program_row_gives_the_clinic_programs_items(good: Run) -> None
 
 def test_the_single_row_is_still_a_copy_of_its_own(good: Run) -> None:
     [single] = [p for n, p in _written(good).items() if n.startswith("back-massage-row5-")]
-    pages = _pages(single)
+    pages = pdf_pages(single, squeezed=True)
     assert "Prepared for Xavier Lindqvist" in pages[0]
     assert "Your home program" not in " ".join(pages)
 
@@ -162,7 +155,7 @@ def test_a_spanish_program(tmp_path: Path) -> None:
                  HEADER + "Wilma Ortega,back-massage,,sets=3 reps=10,,,,es\n")
     assert run.exit_code == 0, run.stderr
     [packet] = _written(run).values()
-    cover = _pages(packet)[0]
+    cover = pdf_pages(packet, squeezed=True)[0]
     assert "Preparado para Wilma Ortega" in cover
     # The theme's Spanish catalog has no dose words yet (another change adds them), so
     # today this is "3 sets of 10"; with them it reads "3 series de 10".

@@ -6,21 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner, Result
-
-from handouts.cli import cli
-from handouts.commands.init import init_project
+from .helpers import edit, run
 
 HANDOUT = "hand-self-massage"
-
-
-@pytest.fixture
-def starter(tmp_path: Path) -> Path:
-    """A fresh starter project."""
-    root = tmp_path / "p"
-    init_project(root)
-    return root
 
 
 #: The first line of `check --no-render` on the starter project.
@@ -28,73 +16,63 @@ COVERAGE = ("checked 1 handout × en × letter, a4 × standard, large (4 version
             "(not rendered: page fit skipped)")
 
 
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input)
-
-
-def _set(root: Path, old: str, new: str, name: str = "handouts.yaml") -> None:
-    path = root / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
 # --- 2. no silent overwrite ------------------------------------------------------------
 
-def test_other_paper_goes_to_its_own_name(starter: Path) -> None:
-    out = starter / "output"
-    first = run("-C", str(starter), "build")
+def test_other_paper_goes_to_its_own_name(project: Path) -> None:
+    out = project / "output"
+    first = run("-C", str(project), "build")
     assert first.output == f"wrote {out / (HANDOUT + '.pdf')} (2 pages)\n"
     letter = (out / f"{HANDOUT}.pdf").read_bytes()
-    a4 = run("-C", str(starter), "build", "--paper", "a4")
+    a4 = run("-C", str(project), "build", "--paper", "a4")
     assert a4.exit_code == 0, a4.output
     assert a4.output == f"wrote {out / 'en/general' / (HANDOUT + '-a4-standard.pdf')} (2 pages)\n"
     assert (out / f"{HANDOUT}.pdf").read_bytes() == letter  # the letter PDF is untouched
-    same = run("-C", str(starter), "build", "--paper", "letter")  # the default, named
+    same = run("-C", str(project), "build", "--paper", "letter")  # the default, named
     assert same.output == f"wrote {out / (HANDOUT + '.pdf')} (2 pages)\n"
 
 
-def test_replacing_a_different_version_is_said(starter: Path) -> None:
-    out = starter / "output"
-    assert run("-C", str(starter), "build").exit_code == 0
-    _set(starter, "  paper: letter", "  paper: a4")  # the clinic changes its default paper
-    result = run("-C", str(starter), "build")
+def test_replacing_a_different_version_is_said(project: Path) -> None:
+    out = project / "output"
+    assert run("-C", str(project), "build").exit_code == 0
+    # The clinic changes its default paper.
+    edit(project / "handouts.yaml", "  paper: letter", "  paper: a4")
+    result = run("-C", str(project), "build")
     assert result.exit_code == 0, result.output
     pdf = out / f"{HANDOUT}.pdf"
     assert result.output == (f"wrote {pdf} (2 pages)\n"
                              f"replaced {pdf} (it was the letter version)\n")
-    again = run("-C", str(starter), "build")  # the same version again: nothing to say
+    again = run("-C", str(project), "build")  # the same version again: nothing to say
     assert again.output == f"wrote {pdf} (2 pages)\n"
 
 
 # --- 4. global options after the command -----------------------------------------------
 
-def test_project_option_after_the_command(starter: Path, tmp_path: Path) -> None:
-    result = run("build", "-C", str(starter))
+def test_project_option_after_the_command(project: Path, tmp_path: Path) -> None:
+    result = run("build", "-C", str(project))
     assert result.exit_code == 0, result.output
-    assert result.output == f"wrote {starter / 'output' / (HANDOUT + '.pdf')} (2 pages)\n"
+    assert result.output == f"wrote {project / 'output' / (HANDOUT + '.pdf')} (2 pages)\n"
     # given in both places, the one after the command wins
-    both = run("-C", str(tmp_path / "nowhere"), "check", "--no-render", "-C", str(starter))
+    both = run("-C", str(tmp_path / "nowhere"), "check", "--no-render", "-C", str(project))
     assert both.exit_code == 0, both.output
 
 
-def test_verbose_and_quiet_after_the_command(starter: Path) -> None:
-    verbose = run("-C", str(starter), "check", "--no-render", "-v")
+def test_verbose_and_quiet_after_the_command(project: Path) -> None:
+    verbose = run("-C", str(project), "check", "--no-render", "-v")
     assert verbose.exit_code == 0, verbose.output
     assert "0 error(s)" in verbose.stdout
-    quiet = run("-C", str(starter), "check", "--no-render", "-q")
+    quiet = run("-C", str(project), "check", "--no-render", "-q")
     assert quiet.exit_code == verbose.exit_code
     assert "error(s)" not in quiet.stdout  # -q: the problems only, no summary
-    built = run("build", "-C", str(starter), "-v")
+    built = run("build", "-C", str(project), "-v")
     assert built.output.splitlines()[-1].startswith("1 PDF(s) in ")
-    assert run("-v", "build", "-C", str(starter), "-q").output == ""  # after wins
-    loud = run("-q", "build", "-C", str(starter), "-v")
+    assert run("-v", "build", "-C", str(project), "-q").output == ""  # after wins
+    loud = run("-q", "build", "-C", str(project), "-v")
     assert loud.output.splitlines()[-1].startswith("1 PDF(s) in ")
 
 
-def test_batch_quiet_after_the_command(starter: Path) -> None:
-    before = run("-C", str(starter), "-q", "batch")
-    after = run("batch", "-C", str(starter), "-q")
+def test_batch_quiet_after_the_command(project: Path) -> None:
+    before = run("-C", str(project), "-q", "batch")
+    after = run("batch", "-C", str(project), "-q")
     assert after.exit_code == before.exit_code
     assert after.stdout == before.stdout == ""
     assert after.stderr == before.stderr
@@ -200,11 +178,11 @@ def test_an_ambiguous_date_is_refused_where_the_clinic_writes_years_first() -> N
         "2026-12-15"])
 
 
-def test_build_next_appointment_as_people_type_it(starter: Path) -> None:
-    ok = run("-C", str(starter), "build", "--client", "Jane Roe",
+def test_build_next_appointment_as_people_type_it(project: Path) -> None:
+    ok = run("-C", str(project), "build", "--client", "Jane Roe",
              "--next-appointment", "12/15/2026")
     assert ok.exit_code == 0, ok.output
-    bad = run("-C", str(starter), "build", "--client", "Jane Roe",
+    bad = run("-C", str(project), "build", "--client", "Jane Roe",
               "--next-appointment", "soonish")
     assert bad.exit_code == 2
     assert "'--next-appointment': is not a date handouts can read; write it as 12/15/2026 " \
@@ -218,13 +196,14 @@ def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
     root = tmp_path / "new"
     assert run("init", str(root), "--name", "Bright Hands", "--phone", "(480) 992-5050",
                "--city", "Tempe").exit_code == 0
-    _set(root, "  email: hello@yourclinic.example", "  email: desk@brighthands.example")
-    _set(root, "    street: 100 Main Street", "    street: 12 Mill Avenue")
-    _set(root, "  postal_code: \"62701\"", "  postal_code: \"85281\"")
-    _set(root, "  website: https://yourclinic.example\n", "")
-    _set(root, "  booking_url: https://yourclinic.example/book\n", "")
-    _set(root, "  tagline: Massage and physiotherapy", "  tagline: Hands that help")
-    _set(root, "    region: IL", "    region: AZ")
+    config = root / "handouts.yaml"
+    edit(config, "  email: hello@yourclinic.example", "  email: desk@brighthands.example")
+    edit(config, "    street: 100 Main Street", "    street: 12 Mill Avenue")
+    edit(config, "  postal_code: \"62701\"", "  postal_code: \"85281\"")
+    edit(config, "  website: https://yourclinic.example\n", "")
+    edit(config, "  booking_url: https://yourclinic.example/book\n", "")
+    edit(config, "  tagline: Massage and physiotherapy", "  tagline: Hands that help")
+    edit(config, "    region: IL", "    region: AZ")
     result = run("-C", str(root), "check", "--no-render")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -232,9 +211,9 @@ def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
         "content/hand-self-massage.yaml: warning: is the starter's sample handout, unchanged; "
         "make it your own or delete it",
         "0 error(s), 1 warning(s)"]
-    _set(root, "title: A 3-minute hand massage", "title: A 4-minute hand massage",
-         f"content/{HANDOUT}.yaml")
-    _set(root, "Bright Hands", "Your Clinic Name")
+    edit(root / f"content/{HANDOUT}.yaml", "title: A 3-minute hand massage",
+         "title: A 4-minute hand massage")
+    edit(config, "Bright Hands", "Your Clinic Name", every=True)
     result = run("-C", str(root), "check", "--no-render")
     assert result.stdout.splitlines() == [
         COVERAGE,

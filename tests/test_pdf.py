@@ -10,10 +10,11 @@ from pathlib import Path
 import pikepdf
 import pytest
 from PIL import Image
-from pypdf import PdfReader
 
 from handouts.render import pdf
 from handouts.render.theme import THEME_DIR
+
+from .helpers import pdf_text, render_body
 
 SECRET = "TOPSECRET-4242"
 
@@ -64,19 +65,12 @@ def _leaks(data: bytes, secret: str) -> bool:
                         return True
                 except pikepdf.PdfError:
                     continue
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-    return secret in text
+    return secret in pdf_text(data)
 
 
 def test_leak_detector_finds_a_secret_in_compressed_text(tmp_path: Path) -> None:
     # The detector itself must work, or the tests below prove nothing.
-    assert _leaks(_render(f"<p>{SECRET}</p>", tmp_path).pdf, SECRET)
-
-
-def _render(html: str, root: Path) -> pdf.Rendered:
-    html = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
-    return pdf.engine().render(html, base_dir=root, stylesheet=THEME_DIR / "handout.css",
-                               source="content/x.yaml", roots=(root, THEME_DIR))
+    assert _leaks(render_body(f"<p>{SECRET}</p>", tmp_path).pdf, SECRET)
 
 
 def _attacks(secret: Path, port: int) -> list[str]:
@@ -106,7 +100,7 @@ def test_every_hostile_resource_is_refused_and_reported(tmp_path: Path, secret_f
     root = tmp_path / "project"
     root.mkdir()
     for attack in _attacks(secret_file, port):
-        result = _render(f"<p>hello</p>{attack}", root)
+        result = render_body(f"<p>hello</p>{attack}", root)
         assert not _leaks(result.pdf, SECRET), attack
         refused = [p for p in result.problems if "refused to load" in p.message
                    or "Failed to load" in p.message]
@@ -120,14 +114,14 @@ def test_symlink_pointing_out_of_the_project_is_refused(tmp_path: Path,
     root = tmp_path / "project"
     root.mkdir()
     (root / "logo.png").symlink_to(secret_file)
-    result = _render('<img src="logo.png" alt="logo">', root)
+    result = render_body('<img src="logo.png" alt="logo">', root)
     assert not _leaks(result.pdf, SECRET)
     assert any("it is outside the project folder" in p.message for p in result.problems)
 
 
 def test_files_inside_the_project_and_data_uris_load(tmp_path: Path) -> None:
     Image.new("RGB", (4, 4), "red").save(tmp_path / "dot.png")
-    result = _render('<img src="dot.png" alt="dot"><img alt="d" src="data:image/svg+xml,'
+    result = render_body('<img src="dot.png" alt="dot"><img alt="d" src="data:image/svg+xml,'
                      '%3Csvg xmlns=%22http://www.w3.org/2000/svg%22 width=%221%22 '
                      'height=%221%22/%3E">', tmp_path)
     assert result.problems == []
@@ -137,13 +131,13 @@ def test_files_inside_the_project_and_data_uris_load(tmp_path: Path) -> None:
 def test_decompression_bomb_is_refused_from_its_header(tmp_path: Path) -> None:
     # A 1-bit PNG of 10000 x 10000 is tiny on disk but 100 million pixels.
     Image.new("1", (10_000, 10_000)).save(tmp_path / "bomb.png", optimize=True)
-    result = _render('<img src="bomb.png" alt="b">', tmp_path)
+    result = render_body('<img src="bomb.png" alt="b">', tmp_path)
     assert any("100,000,000 pixels; the limit is 40,000,000" in p.message
                for p in result.problems)
 
 
 def test_engine_css_errors_become_problems(tmp_path: Path) -> None:
-    result = _render('<p style="color: notacolour">x</p>', tmp_path)
+    result = render_body('<p style="color: notacolour">x</p>', tmp_path)
     assert [(p.path, p.field, p.severity.value) for p in result.problems] == [
         ("content/x.yaml", "render", "warning")]
     assert "notacolour" in result.problems[0].message

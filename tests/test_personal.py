@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
 
 from handouts.commands.build import load
 from handouts.render import pdf
@@ -18,6 +17,8 @@ from handouts.render.render import PERSONAL_CLASS, PersonalCopies, render_page, 
 from handouts.render.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesheet_path
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
+
+from .helpers import pdf_pages, pdf_text
 
 HANDOUT = "hand-self-massage"
 SHORT = [Client(f"Client {i}", None, "Ana Ruiz", dt.date(2026, 12, 1)) for i in range(4)]
@@ -45,6 +46,7 @@ def _copies(root: Path, variant: Variant, clients: list[Client]) -> tuple[
     Variant(HANDOUT, "general", "en", "letter", "standard"),
     Variant(HANDOUT, "general", "en", "a4", "large"),
 ])
+@pytest.mark.slow
 def test_copies_are_byte_identical_to_full_renders(project: Path, variant: Variant) -> None:
     clients = [*SHORT, *NOTED, LONG_NOTE]
     copies, fast, full = _copies(project, variant, clients)
@@ -52,7 +54,7 @@ def test_copies_are_byte_identical_to_full_renders(project: Path, variant: Varia
     # The first of each block size is a full render; the rest reuse its layout.
     assert copies.swapped == len(clients) - 3
     for client, data in zip(clients, fast, strict=True):
-        text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+        text = pdf_pages(data)[0]
         assert f"Prepared for {client.name}" in text
         with pikepdf.open(io.BytesIO(data)) as document:
             assert "/StructTreeRoot" in document.Root
@@ -62,7 +64,7 @@ def test_copies_are_byte_identical_to_full_renders(project: Path, variant: Varia
 def test_a_copy_never_shows_the_previous_clients_details(project: Path) -> None:
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     _, fast, _ = _copies(project, variant, SHORT[:2])
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(fast[1])).pages)
+    text = pdf_text(fast[1])
     assert "Client 1" in text
     assert "Client 0" not in text
 
@@ -124,6 +126,7 @@ def test_a_changed_engine_falls_back_to_full_renders(project: Path,
     assert copies.swapped == 0
 
 
+@pytest.mark.slow
 def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
     # The shrunken size depends on the block, so a kept layout cannot be reused.
     content = project / "content" / f"{HANDOUT}.yaml"
@@ -141,6 +144,7 @@ def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
     assert render_page(project_, document, page).shrunk_to is not None  # it did shrink
 
 
+@pytest.mark.slow
 def test_copies_of_a_balanced_handout_are_byte_identical() -> None:
     """A version whose last two pages are balanced (a page ends early) keeps that
     fitting for every copy, and the swapped copies are what a full render gives."""

@@ -271,6 +271,7 @@ CASES = [pytest.param(c, paper, size, path, id=f"{c}-{paper}-{size}-{path}".repl
 @pytest.mark.parametrize(("combination", "paper", "print_size"), [
     pytest.param(c, paper, size, id=f"{c}-{paper}-{size}".replace(" ", "_"))
     for c in COMBINATIONS for paper in PAPERS for size in PRINTS])
+@pytest.mark.slow
 def test_the_fast_path_gives_the_full_renders_bytes(rendered: Any, combination: str,
                                                     paper: str, print_size: str) -> None:
     copy = rendered[paper, print_size][combination]
@@ -407,6 +408,7 @@ def test_a_block_styled_by_its_place_gets_full_renders(project: Path,
         assert not copy.swapped
 
 
+@pytest.mark.slow
 def test_a_block_that_splits_across_pages_gets_full_renders(project: Path) -> None:
     # Too long for one page in large print: the block breaks, so no layout is kept.
     client = Client("Jane Doe", "\n".join([LONG_NOTE] * 3), "Ana Ruiz")

@@ -13,6 +13,8 @@ from handouts.commands.build import BuildResult, build
 from handouts.commands.init import init_project
 from handouts.errors import HandoutsError
 
+from .helpers import pdf_pages
+
 STEPS = ["Warm up", "Press the palm", "Stretch each finger", "Switch hands"]
 
 
@@ -23,13 +25,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     return root, build(root)
 
 
-def _pages(pdf: Path) -> list[str]:
-    return [page.extract_text() for page in PdfReader(pdf).pages]
-
-
 def test_title_and_steps_in_order(built) -> None:
     _, result = built
-    text = "\n".join(_pages(result.built[0].path))
+    text = "\n".join(pdf_pages(result.built[0].path))
     assert text.index("A 3-minute hand massage you can do") < text.index("What you need")
     positions = [text.index(step) for step in STEPS]
     assert positions == sorted(positions)

@@ -11,9 +11,7 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 import pytest
-from click.testing import CliRunner
 
-from handouts.cli import cli
 from handouts.commands.build import load
 from handouts.commands.program import (
     ItemChange,
@@ -28,7 +26,8 @@ from handouts.project.programs import Dosage, parse_dosage, read_seconds
 from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage
-from tests.example_project import REPO, copy_example
+
+from .helpers import REPO, copy_example, pdf_pages, run_in
 
 CLIENT = Client("Ana Ruiz", "Go easy this week.", "Sam Lee", dt.date(2026, 12, 15))
 GIVEN = dt.date(2026, 12, 7)  # a Monday
@@ -66,11 +65,6 @@ def large(project: Path) -> bytes:
     return _packet(project, *TWO, print_size="large")[0]
 
 
-def _texts(pdf: bytes) -> list[str]:
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        return [page.extract_text() or "" for page in doc.pages]
-
-
 def _starts(texts: list[str], title: str) -> int:
     """The 1-based page that starts the handout ``title``: the first after the cover
     that holds its title (its h1)."""
@@ -81,7 +75,7 @@ def _starts(texts: list[str], title: str) -> int:
 
 
 def test_the_cover_lists_each_item_with_its_dose_and_true_page(standard: bytes) -> None:
-    texts = _texts(standard)
+    texts = pdf_pages(standard, by_position=True)
     cover = texts[0]
     assert "Your home program" in cover
     assert "Prepared for Ana Ruiz" in cover and "Sam Lee" in cover
@@ -107,14 +101,14 @@ def test_the_cover_lists_each_item_with_its_dose_and_true_page(standard: bytes) 
 
 
 def test_pages_are_numbered_over_the_whole_packet(standard: bytes) -> None:
-    texts = _texts(standard)
+    texts = pdf_pages(standard, by_position=True)
     for number, text in enumerate(texts, start=1):
         assert re.findall(r"Page \d+ of \d+", text) == [f"Page {number} of {len(texts)}"]
 
 
 def test_each_plan_box_is_on_its_handouts_first_page_with_the_stop_callout(
         standard: bytes) -> None:
-    texts = _texts(standard)
+    texts = pdf_pages(standard, by_position=True)
     for title, dose in (("A 5-minute stretch break for desk workers", "3 sets of 10, twice a day"),
                         ("How to give a back massage", "for 5 minutes, right side, 3 days a week")):
         first = texts[_starts(texts, title) - 1]
@@ -178,7 +172,7 @@ def test_large_print_keeps_its_sizes(large: bytes) -> None:
 
 def test_right_hand_pages_start_each_handout_on_an_odd_page(project: Path) -> None:
     pdf, _ = _packet(project, *TWO, right_hand=True)
-    texts = _texts(pdf)
+    texts = pdf_pages(pdf, by_position=True)
     starts = [_starts(texts, "A 5-minute stretch break for desk workers"),
               _starts(texts, "How to give a back massage")]
     assert all(start % 2 == 1 for start in starts), starts
@@ -191,7 +185,7 @@ def test_a_long_note_moves_the_plan_below_the_stop_callout(project: Path) -> Non
     note = "Breathe out slowly as you move. " * 14
     pdf, _ = _packet(project, ItemChange("back-massage", Dosage(sets=2, reps=8), note.strip()),
                      print_size="large")
-    texts = _texts(pdf)
+    texts = pdf_pages(pdf, by_position=True)
     start = _starts(texts, "How to give a back massage")
     assert "Stop right away if" in texts[start - 1]
     both = texts[start - 1] + texts[start]  # the plan follows, on this page or the next
@@ -261,7 +255,7 @@ def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Pat
     (root / "programs" / "knee.yaml").write_text(
         "title: Knee\nitems:\n  - handout: knee-bends\n  - handout: back-massage\n"
         "    dosage: {sets: 30, hold: forever}\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--project", str(root), "check", "--no-render"])
+    result = run_in(root, "check", "--no-render")
     assert result.exit_code == 1
     assert "programs/knee.yaml:3: items[1].handout: no such handout 'knee-bends' " \
         "(available: back-massage, desk-stretch-break)" in result.output
@@ -269,22 +263,21 @@ def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Pat
     assert "programs/knee.yaml:5: items[2].dosage.hold: 'forever' is not a duration: write " \
         "seconds (30 s) or minutes (2 min)" in result.output
     # A broken program affects only programs: a handout still builds.
-    built = CliRunner().invoke(cli, ["--project", str(root), "build", "back-massage"])
+    built = run_in(root, "build", "back-massage")
     assert built.exit_code == 0, built.output
 
 
 def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
-    result = CliRunner().invoke(cli, [
-        "--project", str(project), "program", "desk-worker-week-1", "--client", "Ana Ruiz",
-        "--therapist", "Sam Lee", "--item", "back-massage per-day=2", "--given", "2026-12-07",
-        "--record"])
+    result = run_in(project, "program", "desk-worker-week-1", "--client", "Ana Ruiz",
+                    "--therapist", "Sam Lee", "--item", "back-massage per-day=2",
+                    "--given", "2026-12-07", "--record")
     assert result.exit_code == 0, result.output
     written = re.search(r"wrote (\S+) \((\d+) pages: cover, 2 handouts, tracking sheet\)",
                         result.output)
     assert written is not None
     path = Path(written.group(1))
     assert path.parent == project / "output" / "clients" and "Ana" not in path.name
-    assert len(_texts(path.read_bytes())) == int(written.group(2))
+    assert len(pdf_pages(path.read_bytes(), by_position=True)) == int(written.group(2))
     assert "Ana" not in result.output
     assert result.output.splitlines()[-1] == (
         "Home program (Desk worker, week 1) given 2026-12-07 by Sam Lee, English: "
@@ -307,9 +300,8 @@ def test_the_record_holds_only_what_was_given(project: Path) -> None:
 
 
 def test_bad_options_exit_2_and_name_every_problem(project: Path) -> None:
-    result = CliRunner().invoke(cli, [
-        "--project", str(project), "program", "--client", "Ana Ruiz",
-        "--item", "back-massage sets=50", "--item", "desk-stretch-break side=up"])
+    result = run_in(project, "program", "--client", "Ana Ruiz",
+                    "--item", "back-massage sets=50", "--item", "desk-stretch-break side=up")
     assert result.exit_code == 2
     assert "Error: --item 1: sets: must be at most 20\n" \
         "--item 2: side: must be one of 'left', 'right', 'both' or 'each'" in result.output
@@ -319,13 +311,13 @@ def test_bad_options_exit_2_and_name_every_problem(project: Path) -> None:
 def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(
         tmp_path: Path) -> None:
     root = copy_example(tmp_path / "p")
-    result = CliRunner().invoke(cli, ["--project", str(root), "program", "--client", "Ana",
-                                      "--item", "knee-bends reps=5"])
+    result = run_in(root, "program", "--client", "Ana",
+                    "--item", "knee-bends reps=5")
     assert result.exit_code == 1
     assert "--item 1: no such handout 'knee-bends' (available: back-massage, " \
         "desk-stretch-break)" in result.output
-    result = CliRunner().invoke(cli, ["--project", str(root), "program", "nope",
-                                      "--client", "Ana"])
+    result = run_in(root, "program", "nope",
+                    "--client", "Ana")
     assert result.exit_code == 1
     assert "programs/nope.yaml: no such program (available: none: add " \
         "programs/<name>.yaml)" in result.output
@@ -345,7 +337,7 @@ def test_a_note_with_a_control_character_is_refused_without_quoting_it(project: 
 def test_a_spanish_program_words_the_dose_in_spanish(project: Path) -> None:
     pdf, _ = _packet(project, ItemChange("back-massage", Dosage(sets=3, reps=10, per_day=2)),
                      language="es")
-    texts = _texts(pdf)
+    texts = pdf_pages(pdf, by_position=True)
     assert "Su programa para casa" in texts[0]
     assert "3 series de 10, 2 veces al día" in " ".join(texts[0].split())
     assert re.findall(r"Página \d+ de \d+", texts[0]) == [f"Página 1 de {len(texts)}"]
@@ -383,7 +375,7 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
     made = make_program(loaded_project, documents, plan(other), layouts=layouts)
     assert layouts.swapped == 4
     assert made.pdf == make_program(loaded_project, documents, plan(other)).pdf
-    assert "Ana Ruiz" not in "".join(_texts(made.pdf))
+    assert "Ana Ruiz" not in "".join(pdf_pages(made.pdf, by_position=True))
     # A note long enough to change the cover's height: laid out in full where it differs.
     wordy = Client("Cy Dee", "Walk a little every day. " * 12, "Sam Lee")
     swapped = layouts.swapped
@@ -395,16 +387,14 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
 def test_a_named_copy_gives_its_record_too_and_nothing_of_the_client(project: Path) -> None:
     """``handouts build --client ... --record``: the paragraph for a single named copy,
     in the version made, with the therapist and the day; never the client's details."""
-    result = CliRunner().invoke(cli, [
-        "--project", str(project), "-q", "build", "back-massage", "--client", "Ana Ruiz",
-        "--therapist", "Sam Lee", "--note", "Go easy this week.", "--language", "es",
-        "--large-print", "--paper", "a4", "--record"])
+    result = run_in(project, "-q", "build", "back-massage", "--client", "Ana Ruiz",
+                    "--therapist", "Sam Lee", "--note", "Go easy this week.",
+                    "--language", "es", "--large-print", "--paper", "a4", "--record")
     assert result.exit_code == 0, result.output
     today = dt.date.today().isoformat()
     assert result.stdout == (
         f"Handout given {today} by Sam Lee, Spanish, large print, A4: "
         "How to give a back massage — content reviewed 2026-11-02.\n")
-    refused = CliRunner().invoke(cli, ["--project", str(project), "build", "back-massage",
-                                       "--record"])
+    refused = run_in(project, "build", "back-massage", "--record")
     assert refused.exit_code == 2
     assert "--record need --client" in refused.output

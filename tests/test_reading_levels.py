@@ -10,7 +10,7 @@ import pytest
 from handouts.checks import readability
 from handouts.commands.check import check
 
-from .example_project import copy_example
+from .helpers import copy_example
 
 REPO = Path(__file__).resolve().parent.parent
 

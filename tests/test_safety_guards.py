@@ -12,9 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
-import pdfplumber
 import pytest
-from pypdf import PdfReader
 
 from handouts.commands.build import build, load
 from handouts.commands.inputs import input_hash
@@ -26,19 +24,9 @@ from handouts.variants.clients import Client
 from handouts.variants.naming import client_filename
 from handouts.variants.plan import Variant
 
+from .helpers import edit, pdf_text, pdf_words, render_body
+
 CONTENT = "content/hand-self-massage.yaml"
-
-
-def _edit(project: Path, name: str, old: str, new: str) -> None:
-    path = project / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _words(pdf: Path) -> list[list[dict]]:
-    with pdfplumber.open(pdf) as doc:
-        return [page.extract_words(extra_attrs=["fontname"]) for page in doc.pages]
 
 
 # ---------------------------------------------------------------- Markdown
@@ -70,9 +58,9 @@ def test_unsafe_link_is_a_problem(url: str) -> None:
 
 
 def test_markdown_in_a_field_is_rendered_not_printed(project: Path) -> None:
-    _edit(project, CONTENT, "Press only as hard as feels good.",
-          "Press only as **firmly** as feels good.")
-    pages = _words(build(project).built[0].path)
+    edit(project / CONTENT, "Press only as hard as feels good.",
+         "Press only as **firmly** as feels good.")
+    pages = pdf_words(build(project).built[0].path, "fontname")
     words = [w for page in pages for w in page]
     assert not any("**" in w["text"] for w in words)
     [firmly] = [w for w in words if w["text"] == "firmly"]
@@ -138,8 +126,8 @@ def test_input_hash_changes_with_a_step_image(project: Path) -> None:
     (project / "content/images").mkdir()
     image = project / "content/images/palm.png"
     image.write_bytes(b"first picture")
-    _edit(project, CONTENT, "  - title: Warm up\n",
-          "  - title: Warm up\n    image: images/palm.png\n    alt: A palm\n")
+    edit(project / CONTENT, "  - title: Warm up\n",
+         "  - title: Warm up\n    image: images/palm.png\n    alt: A palm\n")
     first = _hash(project)
     assert _hash(project) == first
     image.write_bytes(b"second picture")
@@ -151,8 +139,8 @@ def test_input_hash_changes_with_the_logo(project: Path) -> None:
     logo = project / "assets/logo.svg"
     logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
                     encoding="utf-8")
-    _edit(project, "handouts.yaml", "  # logo: assets/logo.svg", "  logo: assets/logo.svg")
-    _edit(project, "handouts.yaml", "  # logo_alt: Your Clinic logo", "  logo_alt: Logo")
+    edit(project / "handouts.yaml", "  # logo: assets/logo.svg", "  logo: assets/logo.svg")
+    edit(project / "handouts.yaml", "  # logo_alt: Your Clinic logo", "  logo_alt: Logo")
     first = _hash(project)
     logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>',
                     encoding="utf-8")
@@ -164,8 +152,8 @@ def test_input_hash_changes_with_the_logo(project: Path) -> None:
 
 def test_render_time_limit_stops_a_build(project: Path) -> None:
     # Every render takes far longer than a millisecond, so this is not a race.
-    _edit(project, "handouts.yaml", "  output: output", "  output: output\n"
-          "  render_timeout: 0.001")
+    edit(project / "handouts.yaml", "  output: output", "  output: output\n"
+         "  render_timeout: 0.001")
     with pytest.raises(RenderError) as caught:
         build(project)
     assert [p.format() for p in caught.value.problems] == [
@@ -187,7 +175,7 @@ def test_clients_differing_only_by_name_get_different_files(project: Path) -> No
     second = build(project, client=bea).built[0].path
     assert first != second and first.parent == second.parent
     for path, name in ((first, "Ana Ruiz"), (second, "Bea Ruiz")):
-        text = "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        text = pdf_text(path)
         assert f"Prepared for {name}" in text
         assert "Ruiz" not in path.name and "ana" not in path.name.lower()
 
@@ -204,21 +192,13 @@ def test_client_name_in_a_pattern_cannot_leave_the_folder(project: Path) -> None
 # ---------------------------------------------------------------- the resource fetcher
 
 
-def _render(html: str, root: Path):
-    from handouts.render import pdf
-
-    page = f'<html lang="en"><head><title>t</title></head><body>{html}</body></html>'
-    return pdf.engine().render(page, base_dir=root, stylesheet=THEME_DIR / "handout.css",
-                               source="content/x.yaml", roots=(root, THEME_DIR))
-
-
 def test_other_schemes_are_refused_even_for_a_project_file(tmp_path: Path) -> None:
     from PIL import Image
 
     Image.new("RGB", (4, 4), "red").save(tmp_path / "dot.png")
     # The path is inside the project: only the scheme is wrong.
     url = f"ftp://127.0.0.1{tmp_path}/dot.png"
-    result = _render(f'<img src="{url}" alt="x">', tmp_path)
+    result = render_body(f'<img src="{url}" alt="x">', tmp_path)
     assert [p.message for p in result.problems] == [
         f"refused to load {url}: only files inside the project can be used"]
 
@@ -228,7 +208,7 @@ def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
 
     with (tmp_path / "big.png").open("wb") as handle:
         handle.truncate(MAX_RESOURCE_BYTES + 1)  # sparse: costs no disk
-    result = _render('<img src="big.png" alt="x">', tmp_path)
+    result = render_body('<img src="big.png" alt="x">', tmp_path)
     assert [p.message for p in result.problems] == [
         f"refused to load {(tmp_path / 'big.png').as_uri()}: it is larger than "
         f"{MAX_RESOURCE_BYTES:,} bytes"]

@@ -12,11 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
-from pypdf import PdfReader
 
 from handouts.checks.starter import LIBRARY_HINT
-from handouts.cli import cli
 from handouts.commands.add import choose, library, recolour
 from handouts.commands.build import build
 from handouts.commands.check import check
@@ -24,6 +21,8 @@ from handouts.commands.init import ClinicDetails, init_project
 from handouts.paths import LIBRARY_DIR
 from handouts.project.config import Clinic, Colors
 from handouts.render.theme import palette
+
+from .helpers import edit, pdf_text, run
 
 NAMES = ("after-your-massage", "breathing-to-relax", "desk-stretches", "foam-rolling",
          "foot-calf-self-massage", "gentle-walking-plan", "hand-wrist-stretches", "ice-or-heat",
@@ -41,14 +40,8 @@ KNOWN = ("choose from all, none or " + ", ".join(NAMES)
          + " (handouts add --list shows their titles)")
 
 
-def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input)
-
-
 def _clinic(root: Path, **replace: str) -> None:
     """Give the project a real clinic's details, so no starter config text is left."""
-    config = root / "handouts.yaml"
-    text = config.read_text(encoding="utf-8")
     for old, new in {
         "  email: hello@yourclinic.example": "  email: desk@brighthands.example",
         "  website: https://yourclinic.example": "  website: https://brighthands.example",
@@ -59,18 +52,12 @@ def _clinic(root: Path, **replace: str) -> None:
         "    region: IL": "    region: AZ",
         "  tagline: Massage and physiotherapy\n": "  tagline: Massage and physiotherapy in Tempe\n",
         **replace}.items():
-        assert old in text
-        text = text.replace(old, new)
-    config.write_text(text, encoding="utf-8")
+        edit(root / "handouts.yaml", old, new, every=True)
 
 
 def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes()
             for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def _text(pdf: Path) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(pdf).pages).split())
 
 
 @pytest.fixture
@@ -85,6 +72,7 @@ def clinic(tmp_path: Path) -> Path:
 
 # ----------------------------------------------------------------- every version passes
 
+@pytest.mark.slow
 def test_every_version_of_the_library_passes_every_check(clinic: Path) -> None:
     """Both languages, both papers, both print sizes: no error and no warning but the
     starter flag (and the built-in Spanish theme words' draft status); the reading
@@ -114,14 +102,13 @@ def test_every_version_of_the_library_passes_every_check(clinic: Path) -> None:
 def test_starter_text_prints_no_review_line_until_the_flag_is_gone(clinic: Path) -> None:
     name = "after-your-massage"
     pdf = build(clinic, (name,)).built[0].path
-    printed = _text(pdf)
+    printed = pdf_text(pdf, squeezed=True)
     assert "Sources:" in printed and "Reviewed on" not in printed
     assert "Your Clinic team" not in printed
     content = clinic / f"content/{name}.yaml"
-    content.write_text(content.read_text(encoding="utf-8").replace("starter: true\n", ""),
-                       encoding="utf-8")
-    assert "Reviewed on December 1, 2026 by Your Clinic team." in _text(
-        build(clinic, (name,)).built[0].path)
+    edit(content, "starter: true\n", "")
+    assert "Reviewed on December 1, 2026 by Your Clinic team." in pdf_text(
+        build(clinic, (name,)).built[0].path, squeezed=True)
 
 
 def test_check_flags_starter_text_until_a_reviewer_and_date_are_set(clinic: Path) -> None:

@@ -18,14 +18,15 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from PIL import Image
 from pypdf import PdfReader
 
-from handouts.cli import cli
 from handouts.commands.batch import batch
 from handouts.commands.init import init_project
 from handouts.render.theme import THEME_DIR
+
+from .helpers import run
 
 CONTENT = "content/one.yaml"
 #: A one-step handout (fast to render); the step image is on line 8.
@@ -141,7 +142,7 @@ def _run(reset: Callable[[], None], root: Path, command: str, *flags: str,
          options: tuple[str, ...] = ()) -> Result:
     """``handouts FLAGS -C ROOT COMMAND OPTIONS``, in this process, with fresh logging."""
     reset()
-    return CliRunner().invoke(cli, [*flags, "-C", str(root), command, *options])
+    return run(*flags, "-C", str(root), command, *options)
 
 
 def _pdfs(root: Path) -> list[Path]:
@@ -170,6 +171,7 @@ def test_a_broken_step_image_fails_the_same_way_at_every_verbosity(
         assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_the_installed_command_fails_the_same_at_default_and_vv(tmp_path: Path) -> None:
     image, make, reason = BROKEN["svg-image-file"]
     root = _project(tmp_path, image, make())

@@ -11,12 +11,9 @@ from pathlib import Path
 
 import pdfplumber
 import pytest
-from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-from pypdf import PdfReader
 
-from handouts.cli import cli
 from handouts.commands.batch import batch
 from handouts.commands.build import build, load
 from handouts.commands.init import init_project
@@ -36,15 +33,12 @@ from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
 from .fuzz import fuzz
+from .helpers import load_problems, pdf_fonts, pdf_page_count, pdf_text, run
 
 REPO = Path(__file__).resolve().parents[1]
 THEME_TEMPLATE = (THEME_DIR / "handout.html.j2").read_text(encoding="utf-8")
 SECRET = "SECRET-7f3a9c"
 MAIN = "templates/handout.html.j2"
-
-
-def run(*args: str) -> object:
-    return CliRunner().invoke(cli, list(args))
 
 
 def write(project: Path, name: str, text: str) -> Path:
@@ -59,12 +53,6 @@ def template_with(line: int, text: str) -> str:
     lines = ["<!DOCTYPE html>", "<html><head><title>{{ h.title }}</title></head><body>"]
     lines += ["<p>filler</p>"] * (line - 1 - len(lines)) + [text, "</body></html>", ""]
     return "\n".join(lines)
-
-
-def load_errors(project: Path) -> list[str]:
-    with pytest.raises(ValidationError) as caught:
-        load(project)
-    return [p.format() for p in caught.value.problems]
 
 
 def a_page(project: Path) -> tuple[object, object, Page]:
@@ -82,20 +70,6 @@ def render_problems(project: Path) -> list[str]:
     with pytest.raises(TemplateFailure) as caught:
         render_html(page, loaded.templates_dir)
     return [p.format() for p in caught.value.problems]
-
-
-def pdf_text(data: bytes) -> str:
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return "\n".join(page.extract_text() or "" for page in pdf.pages)
-
-
-def pdf_fonts(data: bytes) -> set[str]:
-    reader = PdfReader(io.BytesIO(data))
-    fonts = set()
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            fonts.add(str(font.get_object()["/BaseFont"]).split("+", 1)[-1])
-    return fonts
 
 
 # ---------------------------------------------------------------- syntax errors, at load
@@ -132,14 +106,14 @@ SYNTAX_CASES = {
 def test_template_mistakes_are_found_by_load_with_their_line(project: Path, case: str) -> None:
     source, expected = SYNTAX_CASES[case]
     write(project, "handout.html.j2", source)
-    assert load_errors(project) == [expected]
+    assert load_problems(project, ValidationError) == [expected]
 
 
 def test_every_override_template_is_checked_even_if_unused(project: Path) -> None:
     write(project, "handout.html.j2", template_with(4, '{% include "parts/box.html" %}'))
     write(project, "parts/box.html", "<p>{% if h.title %}\n{{ h.title }}\n")
     write(project, "unused.html.j2", "{% for x in y %}\n")
-    assert load_errors(project) == [
+    assert load_problems(project, ValidationError) == [
         "templates/parts/box.html:2: template: unexpected end of template; the 'if' block "
         "opened on line 1 was never closed",
         "templates/unused.html.j2:1: template: unexpected end of template; the 'for' block "
@@ -289,7 +263,7 @@ def test_links_out_of_the_project_are_refused_and_links_inside_followed(
     (project / "templates/handout.html.j2").symlink_to(secret)
     (project / "templates/parts").mkdir()
     (project / "templates/parts/box.html").symlink_to(secret)
-    assert load_errors(project) == [
+    assert load_problems(project, ValidationError) == [
         f"{MAIN}: template: links to a file outside the project; templates/ may only use "
         "files of the project",
         "templates/parts/box.html: template: links to a file outside the project; templates/ "
@@ -307,7 +281,7 @@ def test_links_out_of_the_project_are_refused_and_links_inside_followed(
 def test_absolute_and_dotdot_names_are_refused_at_load(project: Path, secret: Path,
                                                        statement: str, verb: str) -> None:
     write(project, "handout.html.j2", template_with(4, statement))
-    assert load_errors(project) == [
+    assert load_problems(project, ValidationError) == [
         f"{MAIN}:4: template: {verb}, which is not a name inside templates/ (template names "
         "are relative, without '..')"]
 
@@ -385,7 +359,7 @@ def built_in(tmp_path: Path) -> bytes:
 
 def same_pdf(data: bytes, reference: bytes) -> None:
     assert pdf_text(data) == pdf_text(reference)
-    assert len(PdfReader(io.BytesIO(data)).pages) == len(PdfReader(io.BytesIO(reference)).pages)
+    assert pdf_page_count(data) == pdf_page_count(reference)
     fonts = pdf_fonts(data)
     assert fonts == pdf_fonts(reference)
     assert {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold"} <= fonts

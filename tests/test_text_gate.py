@@ -16,20 +16,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-from handouts.cli import cli
 from handouts.commands.build import build, load
 from handouts.commands.merge import merge
-from handouts.errors import HandoutsError
 from handouts.render import theme
 from handouts.render.compose import compose
 from handouts.render.render import render_page
 from handouts.variants import i18n
 from handouts.variants.plan import Variant
 
-from .variant_project import edit, make_project
+from .helpers import build_problems, edit, line_of, pdf_text, run_in
+from .variant_project import make_project
 
 CONTENT = "content/hand-self-massage.yaml"
 PO = "content/hand-self-massage.es.po"
@@ -41,18 +39,6 @@ PLAIN = "write plain text (this text has no formatting)"
 MARKDOWN = "use Markdown (**bold**, *italic*, [text](https://...))"
 
 
-def _problems(project: Path, **options: str) -> list[str]:
-    with pytest.raises(HandoutsError) as caught:
-        build(project, **options)  # type: ignore[arg-type]
-    assert not (project / "output").exists()
-    return [p.format() for p in caught.value.problems]
-
-
-def _line(path: Path, needle: str) -> int:
-    return next(number for number, line in
-                enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line)
-
-
 def _set_msgstr(po: Path, msgid: str, msgstr: str) -> int:
     """Set the translation of ``msgid`` (a theme word) and return its msgid line."""
     text = po.read_text(encoding="utf-8")
@@ -61,7 +47,7 @@ def _set_msgstr(po: Path, msgid: str, msgstr: str) -> int:
     escaped = msgstr.replace("\\", "\\\\").replace('"', '\\"')
     po.write_text(pattern.sub(lambda m: m.group(1) + f'"{escaped}"', text, count=1),
                   encoding="utf-8")
-    return _line(po, f'msgid "{msgid}"')
+    return line_of(po, f'msgid "{msgid}"')
 
 
 def _set_field(po: Path, field: str, msgstr: str) -> int:
@@ -72,7 +58,7 @@ def _set_field(po: Path, field: str, msgstr: str) -> int:
     escaped = msgstr.replace('"', '\\"')
     po.write_text(pattern.sub(lambda m: m.group(1) + f'"{escaped}"', text, count=1),
                   encoding="utf-8")
-    return _line(po, f'msgctxt "{field}"') + 1
+    return line_of(po, f'msgctxt "{field}"') + 1
 
 
 def _by_line(problems: list[str]) -> list[str]:
@@ -91,14 +77,9 @@ def _links(pdf: Path) -> list[str]:
     return found
 
 
-def _text(pdf: Path) -> str:
-    return " ".join(" ".join((page.extract_text() or "").split())
-                    for page in PdfReader(pdf).pages)
-
-
 def _assert_shown_as_written(pdf: Path, *texts: str) -> None:
     """The PDF prints each text as written and links nowhere but the safe schemes."""
-    printed = _text(pdf)
+    printed = pdf_text(pdf, squeezed=True)
     for text in texts:
         assert text in printed, text
     assert all(link.startswith(("https:", "http:", "mailto:", "tel:")) for link in _links(pdf))
@@ -117,33 +98,33 @@ def project(tmp_path: Path) -> Path:
 
 def test_content_markdown_fields(project: Path) -> None:
     path = project / CONTENT
-    edit(project, CONTENT, "  Your hands work hard all day.", f"  Your hands {SCRIPT} work.")
-    edit(project, CONTENT, "    tip: Press only as hard as feels good.",
+    edit(project / CONTENT, "  Your hands work hard all day.", f"  Your hands {SCRIPT} work.")
+    edit(project / CONTENT, "    tip: Press only as hard as feels good.",
          "    tip: Press only as hard as [feels good](javascript:alert(1)).")
-    edit(project, CONTENT, "  - Take off rings and watches.", f"  - Take off rings {IMAGE}")
-    assert _problems(project) == [
+    edit(project / CONTENT, "  - Take off rings and watches.", f"  - Take off rings {IMAGE}")
+    assert build_problems(project) == [
         f"{CONTENT}:3: intro: raw HTML '<script>' is not allowed; {MARKDOWN}",
-        f"{CONTENT}:{_line(path, 'tip:')}: steps[2].tip: link 'javascript:alert(1)' is not "
+        f"{CONTENT}:{line_of(path, 'tip:')}: steps[2].tip: link 'javascript:alert(1)' is not "
         "allowed; links must start with https://, http://, mailto: or tel:",
-        f"{CONTENT}:{_line(path, 'Take off rings')}: precautions.before[1].text: raw HTML "
+        f"{CONTENT}:{line_of(path, 'Take off rings')}: precautions.before[1].text: raw HTML "
         f"'{IMAGE}' is not allowed; {MARKDOWN}"]
 
 
 def test_content_plain_fields(project: Path) -> None:
     path = project / CONTENT
-    edit(project, CONTENT, "title: A 3-minute hand massage", f"title: A 3-minute {SCRIPT}")
-    edit(project, CONTENT, "  - title: Press the palm", f"  - title: '{LINK}'")
-    edit(project, CONTENT, "  reviewer: Your Clinic team", f"  reviewer: '{IMAGE}'")
-    assert _problems(project) == [
+    edit(project / CONTENT, "title: A 3-minute hand massage", f"title: A 3-minute {SCRIPT}")
+    edit(project / CONTENT, "  - title: Press the palm", f"  - title: '{LINK}'")
+    edit(project / CONTENT, "  reviewer: Your Clinic team", f"  reviewer: '{IMAGE}'")
+    assert build_problems(project) == [
         f"{CONTENT}:2: title: raw HTML '<script>' is not allowed; {PLAIN}",
-        f"{CONTENT}:{_line(path, 'javascript')}: steps[2].title: raw HTML "
+        f"{CONTENT}:{line_of(path, 'javascript')}: steps[2].title: raw HTML "
         f"'<a href=\"javascript:alert(1)\">' is not allowed; {PLAIN}",
-        f"{CONTENT}:{_line(path, 'reviewer:')}: review.reviewer: raw HTML '{IMAGE}' is not "
+        f"{CONTENT}:{line_of(path, 'reviewer:')}: review.reviewer: raw HTML '{IMAGE}' is not "
         f"allowed; {PLAIN}"]
 
 
 def test_a_markdown_link_in_a_plain_field_is_printed_not_linked(project: Path) -> None:
-    edit(project, CONTENT, "title: A 3-minute hand massage you can do yourself",
+    edit(project / CONTENT, "title: A 3-minute hand massage you can do yourself",
          "title: '[A 3-minute](javascript:alert(1)) hand massage'")
     pdf = build(project).built[0].path
     _assert_shown_as_written(pdf, "[A 3-minute](javascript:alert(1)) hand massage")
@@ -156,7 +137,7 @@ def test_content_translations(project: Path) -> None:
     title = _set_field(po, "title", f"Un masaje {SCRIPT}")
     tip = _set_field(po, "steps[2].tip", "Presione [suave](javascript:alert(1)).")
     alt_text = _set_field(po, "benefits[1].title", IMAGE)
-    assert _problems(project, language="es") == [
+    assert build_problems(project, language="es") == [
         f"{PO}:{title}: title: raw HTML '<script>' is not allowed; {PLAIN}",
         f"{PO}:{tip}: steps[2].tip: link 'javascript:alert(1)' is not allowed; links must "
         "start with https://, http://, mailto: or tel:",
@@ -169,18 +150,18 @@ def test_the_clinics_words_in_a_translation_file(tmp_path: Path) -> None:
     root = tmp_path / "p"
     make_project(root)
     config = root / "handouts.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "    es: {tagline: Masaje y fisioterapia, disclaimer: Esta hoja da información general.}",
-        "    es: {}").replace("  tagline: Massage and physiotherapy\n",
-                              "  tagline: Massage and physiotherapy\n  hours: Mon-Fri 9-5\n"),
-        encoding="utf-8")
-    result = CliRunner().invoke(cli, ["-C", str(root), "translate", "hand-self-massage", "es"])
+    edit(config,
+         "    es: {tagline: Masaje y fisioterapia, disclaimer: Esta hoja da información general.}",
+         "    es: {}")
+    edit(config, "  tagline: Massage and physiotherapy\n",
+         "  tagline: Massage and physiotherapy\n  hours: Mon-Fri 9-5\n")
+    result = run_in(root, "translate", "hand-self-massage", "es")
     assert result.exit_code == 0, result.output
     po = root / PO
     tagline = _set_field(po, "clinic.tagline", f"Masaje {SCRIPT}")
     disclaimer = _set_field(po, "clinic.disclaimer", LINK)
     hours = _set_field(po, "clinic.hours", IMAGE)
-    assert _problems(root, language="es") == [
+    assert build_problems(root, language="es") == [
         f"{PO}:{tagline}: clinic.tagline: raw HTML '<script>' is not allowed; {PLAIN}",
         f"{PO}:{disclaimer}: clinic.disclaimer: raw HTML '<a href=\"javascript:alert(1)\">' "
         f"is not allowed; {PLAIN}",
@@ -214,7 +195,7 @@ def _hostile_words(po: Path) -> list[int]:
 def test_built_in_theme_words(project: Path, builtin_locale: Path) -> None:
     tip, call, steps = _hostile_words(builtin_locale)
     shown = "handouts/locale/es/LC_MESSAGES/handouts.po"
-    assert _problems(project, language="es") == _by_line([
+    assert build_problems(project, language="es") == _by_line([
         f"{shown}:{tip}: msgstr: raw HTML '<script>' is not allowed; {PLAIN}",
         f"{shown}:{call}: msgstr: raw HTML '<a href=\"javascript:alert(1)\">' is not allowed; "
         f"{PLAIN}",
@@ -227,7 +208,7 @@ def test_project_theme_words(project: Path) -> None:
     i18n.start_theme_catalog(project, "es")
     po = project / "locale/es.po"
     tip, call, steps = _hostile_words(po)
-    assert _problems(project, language="es") == _by_line([
+    assert build_problems(project, language="es") == _by_line([
         f"locale/es.po:{tip}: msgstr: raw HTML '<script>' is not allowed; {PLAIN}",
         f"locale/es.po:{call}: msgstr: raw HTML '<a href=\"javascript:alert(1)\">' is not "
         f"allowed; {PLAIN}",
@@ -253,29 +234,29 @@ def test_theme_words_are_escaped_even_past_the_check(project: Path) -> None:
 
 def test_clinic_and_audience_words_in_handouts_yaml(project: Path) -> None:
     config = project / "handouts.yaml"
-    edit(project, "handouts.yaml", "  tagline: Massage and physiotherapy",
+    edit(project / "handouts.yaml", "  tagline: Massage and physiotherapy",
          f"  tagline: Massage {SCRIPT}\n  hours: '{LINK}'")
-    edit(project, "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
+    edit(project / "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
          f"es: {{tagline: '{IMAGE}',")
-    edit(project, "handouts.yaml", "    description: For people who care for someone in bed.",
+    edit(project / "handouts.yaml", "    description: For people who care for someone in bed.",
          f"    description: For people {SCRIPT}")
-    edit(project, "handouts.yaml", "      es: {label: Cuidadores,",
+    edit(project / "handouts.yaml", "      es: {label: Cuidadores,",
          "      es: {label: '[Cuidadores](javascript:alert(1)) <i>x</i>',")
-    assert _problems(project) == [
+    assert build_problems(project) == [
         f"handouts.yaml:5: clinic.tagline: raw HTML '<script>' is not allowed; {PLAIN}",
         f"handouts.yaml:6: clinic.hours: raw HTML '<a href=\"javascript:alert(1)\">' is not "
         f"allowed; {PLAIN}",
-        f"handouts.yaml:{_line(config, 'es: {tagline')}: clinic.translations.es.tagline: raw "
+        f"handouts.yaml:{line_of(config, 'es: {tagline')}: clinic.translations.es.tagline: raw "
         f"HTML '{IMAGE}' is not allowed; {PLAIN}",
-        f"handouts.yaml:{_line(config, 'description: For people')}: audiences.caregivers."
+        f"handouts.yaml:{line_of(config, 'description: For people')}: audiences.caregivers."
         f"description: raw HTML '<script>' is not allowed; {PLAIN}",
-        f"handouts.yaml:{_line(config, 'es: {label')}: audiences.caregivers.translations.es."
+        f"handouts.yaml:{line_of(config, 'es: {label')}: audiences.caregivers.translations.es."
         f"label: raw HTML '<i>' is not allowed; {PLAIN}"]
 
 
 def test_locations_in_handouts_yaml(project: Path) -> None:
     config = project / "handouts.yaml"
-    edit(project, "handouts.yaml", "  translations:\n", (
+    edit(project / "handouts.yaml", "  translations:\n", (
         "  locations:\n"
         "    north:\n"
         f"      name_suffix: North {SCRIPT}\n"
@@ -283,14 +264,14 @@ def test_locations_in_handouts_yaml(project: Path) -> None:
         "      phone: (217) 555-0143\n"
         f"      hours: '{IMAGE}'\n"
         "  translations:\n"))
-    edit(project, "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
+    edit(project / "handouts.yaml", "es: {tagline: Masaje y fisioterapia,",
          f"es: {{locations: {{north: {{hours: '{LINK}'}}}}, tagline: Masaje y fisioterapia,")
-    assert _problems(project) == [
-        f"handouts.yaml:{_line(config, 'name_suffix')}: clinic.locations.north.name_suffix: "
+    assert build_problems(project) == [
+        f"handouts.yaml:{line_of(config, 'name_suffix')}: clinic.locations.north.name_suffix: "
         f"raw HTML '<script>' is not allowed; {PLAIN}",
-        f"handouts.yaml:{_line(config, 'hours: ')}: clinic.locations.north.hours: raw HTML "
+        f"handouts.yaml:{line_of(config, 'hours: ')}: clinic.locations.north.hours: raw HTML "
         f"'{IMAGE}' is not allowed; {PLAIN}",
-        f"handouts.yaml:{_line(config, 'es: {locations')}: clinic.translations.es.locations."
+        f"handouts.yaml:{line_of(config, 'es: {locations')}: clinic.translations.es.locations."
         f"north.hours: raw HTML '<a href=\"javascript:alert(1)\">' is not allowed; {PLAIN}"]
 
 
@@ -299,8 +280,7 @@ def test_locations_in_handouts_yaml(project: Path) -> None:
 def test_client_details_from_the_command_line(project: Path) -> None:
     """Personal details are never refused for what they say (nor quoted in a message):
     they are escaped, so the PDF shows them as written and links nowhere."""
-    result = CliRunner().invoke(cli, ["-C", str(project), "build", "--client", SCRIPT,
-                                      "--note", LINK, "--therapist", IMAGE])
+    result = run_in(project, "build", "--client", SCRIPT, "--note", LINK, "--therapist", IMAGE)
     assert result.exit_code == 0, result.output
     [pdf] = (project / "output/clients").glob("*.pdf")
     _assert_shown_as_written(pdf, f"Prepared for {SCRIPT}", LINK, IMAGE)

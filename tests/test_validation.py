@@ -7,19 +7,10 @@ from pathlib import Path
 import pytest
 
 from handouts.commands.build import load
-from handouts.errors import HandoutsError
 
-from .variant_project import edit
+from .helpers import edit, load_problems
 
 CONTENT = "content/hand-self-massage.yaml"
-
-
-
-
-def _problems(project: Path) -> list[str]:
-    with pytest.raises(HandoutsError) as caught:
-        load(project)
-    return [p.format() for p in caught.value.problems]
 
 
 def test_starter_project_is_valid(project: Path) -> None:
@@ -30,19 +21,19 @@ def test_starter_project_is_valid(project: Path) -> None:
 
 
 def test_every_problem_in_every_file_at_once(project: Path) -> None:
-    edit(project, "handouts.yaml", "  phone: (217) 555-0142", "  phone: 555-01")
-    edit(project, "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "teal"')
-    edit(project, "handouts.yaml", "  website: https://yourclinic.example",
+    edit(project / "handouts.yaml", "  phone: (217) 555-0142", "  phone: 555-01")
+    edit(project / "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "teal"')
+    edit(project / "handouts.yaml", "  website: https://yourclinic.example",
           "  website: yourclinic.example")
-    edit(project, "handouts.yaml", "  tagline:", "  tagline_text:")
-    edit(project, CONTENT, "    text: Do the same steps on your other hand.", "    text: ''")
-    edit(project, CONTENT, "  - title: Stretch each finger", "  - titel: Stretch each finger")
-    edit(project, CONTENT, "  reviewed: 2026-11-01", "  reviewed: last week")
-    edit(project, CONTENT, "keywords: [hands, self-care, massage]", "keywords: 3")
+    edit(project / "handouts.yaml", "  tagline:", "  tagline_text:")
+    edit(project / CONTENT, "    text: Do the same steps on your other hand.", "    text: ''")
+    edit(project / CONTENT, "  - title: Stretch each finger", "  - titel: Stretch each finger")
+    edit(project / CONTENT, "  reviewed: 2026-11-01", "  reviewed: last week")
+    edit(project / CONTENT, "keywords: [hands, self-care, massage]", "keywords: 3")
     (project / "content/broken.yaml").write_text("title: [unclosed\nintro: x\n",
                                                  encoding="utf-8")
     (project / "content/empty-ish.yaml").write_text("title: Only a title\n", encoding="utf-8")
-    assert _problems(project) == [
+    assert load_problems(project) == [
         "content/broken.yaml:2: YAML syntax error, column 6: did not find expected ',' or ']'",
         "content/empty-ish.yaml:1: intro: is required",
         "content/empty-ish.yaml:1: precautions: is required",
@@ -67,9 +58,9 @@ def test_every_problem_in_every_file_at_once(project: Path) -> None:
 
 
 def test_missing_and_wrong_type_in_config(project: Path) -> None:
-    edit(project, "handouts.yaml", "  name: Your Clinic Name\n", "")
-    edit(project, "handouts.yaml", "  paper: letter", "  paper: legal")
-    assert _problems(project) == [
+    edit(project / "handouts.yaml", "  name: Your Clinic Name\n", "")
+    edit(project / "handouts.yaml", "  paper: letter", "  paper: legal")
+    assert load_problems(project) == [
         "handouts.yaml:3: clinic.name: is required",
         "handouts.yaml:24: defaults.paper: must be one of 'letter' or 'a4'",
     ]
@@ -78,13 +69,13 @@ def test_missing_and_wrong_type_in_config(project: Path) -> None:
 def test_missing_image_image_without_alt_and_bad_type(project: Path) -> None:
     (project / "content/images").mkdir()
     (project / "content/images/hands.png").write_bytes(b"\x89PNG")
-    edit(project, CONTENT, "  - title: Warm up\n",
+    edit(project / CONTENT, "  - title: Warm up\n",
           "  - title: Warm up\n    image: images/missing.png\n    alt: Hands\n")
-    edit(project, CONTENT, "  - title: Press the palm\n",
+    edit(project / CONTENT, "  - title: Press the palm\n",
           "  - title: Press the palm\n    image: images/hands.png\n")
-    edit(project, CONTENT, "  - title: Switch hands\n",
+    edit(project / CONTENT, "  - title: Switch hands\n",
           "  - title: Switch hands\n    image: images/hands.bmp\n    alt: x\n")
-    assert _problems(project) == [
+    assert load_problems(project) == [
         f"{CONTENT}:14: steps[1].image: image file 'images/missing.png' does not exist "
         "(paths are relative to the content folder)",
         f"{CONTENT}:17: steps[2].alt: is required when a step has an image: describe what "
@@ -95,25 +86,25 @@ def test_missing_image_image_without_alt_and_bad_type(project: Path) -> None:
 
 
 def test_logo_must_exist_and_have_alt_text(project: Path) -> None:
-    edit(project, "handouts.yaml", "  # logo: assets/logo.svg     # a square SVG or PNG, "
+    edit(project / "handouts.yaml", "  # logo: assets/logo.svg     # a square SVG or PNG, "
           "relative to this folder", "  logo: assets/nope.svg")
-    assert _problems(project) == [
+    assert load_problems(project) == [
         "handouts.yaml:15: clinic.logo: file 'assets/nope.svg' does not exist"]
     (project / "assets").mkdir()
     (project / "assets/nope.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>",
                                              encoding="utf-8")
-    assert _problems(project) == [
+    assert load_problems(project) == [
         "handouts.yaml:3: clinic.logo_alt: is required when a logo is set (describe the "
         "logo for screen readers, e.g. 'Massage Mesa logo')"]
 
 
 def test_duplicate_keys_and_unknown_manifest_references(project: Path) -> None:
-    edit(project, CONTENT, "language: en\n", "language: en\nlanguage: es\n")
+    edit(project / CONTENT, "language: en\n", "language: en\nlanguage: es\n")
     config = project / "handouts.yaml"
     config.write_text(config.read_text(encoding="utf-8")
                       + "batch:\n  audiences: [general, caregiver]\n  handouts: [hand-massage]\n",
                       encoding="utf-8")
-    assert _problems(project) == [
+    assert load_problems(project) == [
         f"{CONTENT}:9: language: appears twice",
         "handouts.yaml:28: batch.audiences[2]: unknown audience 'caregiver' (known: general)",
         "handouts.yaml:29: batch.handouts[1]: no such handout 'hand-massage' (did you mean "
@@ -122,7 +113,7 @@ def test_duplicate_keys_and_unknown_manifest_references(project: Path) -> None:
 
 
 def test_missing_config(tmp_path: Path) -> None:
-    assert _problems(tmp_path) == [
+    assert load_problems(tmp_path) == [
         "content: no handouts found; add content/<name>.yaml files",
         f"handouts.yaml: not found in {tmp_path}; run 'handouts init' to create a project, "
         "or pass --project",
@@ -131,8 +122,8 @@ def test_missing_config(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("folder", ["/tmp/elsewhere", "../outside", "~/pdfs"])
 def test_output_folder_must_stay_inside_the_project(project: Path, folder: str) -> None:
-    edit(project, "handouts.yaml", "  output: output", f"  output: {folder}")
-    assert _problems(project) == [
+    edit(project / "handouts.yaml", "  output: output", f"  output: {folder}")
+    assert load_problems(project) == [
         f"handouts.yaml:26: defaults.output: '{folder}' must be a folder inside the project, "
         "e.g. output (use --out to write elsewhere)"]
 
@@ -143,13 +134,13 @@ def test_output_folder_must_stay_inside_the_project(project: Path, folder: str) 
 def test_yes_no_settings_read_the_clinics_words(project: Path, written: str,
                                                 archive: bool) -> None:
     """defaults.archive reads yes and no like the client CSV does (one shared reader)."""
-    edit(project, "handouts.yaml", "  output: output", f"  output: output\n  archive: {written}")
+    edit(project / "handouts.yaml", "  output: output", f"  output: output\n  archive: {written}")
     loaded, _ = load(project)
     assert loaded.config.defaults.archive is archive
 
 
 def test_a_yes_no_setting_says_which_words_it_takes(project: Path) -> None:
-    edit(project, "handouts.yaml", "  output: output", "  output: output\n  archive: maybe")
-    assert _problems(project) == [
+    edit(project / "handouts.yaml", "  output: output", "  output: output\n  archive: maybe")
+    assert load_problems(project) == [
         "handouts.yaml:27: defaults.archive: must be yes or no (also sí/no, oui/non, ja/nein, "
         "true/false, 1/0, x or empty)"]

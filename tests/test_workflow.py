@@ -11,25 +11,19 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po, write_po
-from click.testing import CliRunner, Result
-from pypdf import PdfReader
 
-from handouts.cli import cli
 from handouts.commands.build import build, load
 from handouts.commands.init import init_project
 from handouts.errors import RenderError
 from handouts.variants import i18n
 from handouts.variants.i18n import update_catalog
 
-from .variant_project import CLINIC_ES, edit, make_project
+from .helpers import edit, pdf_text, run_in
+from .variant_project import CLINIC_ES, make_project
 
 REPO = Path(__file__).resolve().parent.parent
 NAME = "hand-self-massage"
 PO = f"content/{NAME}.es.po"
-
-
-def _run(root: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["-C", str(root), *args])
 
 
 def _translate(root: Path, name: str = NAME, *, blank: tuple[str, ...] = (),
@@ -48,9 +42,7 @@ def spanish(tmp_path: Path) -> Path:
     """The starter project (no batch manifest) with the clinic's Spanish words."""
     root = tmp_path / "p"
     init_project(root)
-    config = root / "handouts.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "\ndefaults:", "\n" + CLINIC_ES, 1), encoding="utf-8")
+    edit(root / "handouts.yaml", "\ndefaults:", "\n" + CLINIC_ES)
     return root
 
 
@@ -64,15 +56,11 @@ def _entries(po: Path) -> str:
     return po.read_text(encoding="utf-8").split('msgid ""\nmsgstr ""', 1)[1]
 
 
-def _pdf_text(pdf: Path) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
-
-
 # ------------------------------------------------------------------ 1. check states its coverage
 
 @pytest.mark.usefixtures("no_starter_warnings")
 def test_check_covers_both_papers_and_print_sizes_and_says_so(spanish: Path) -> None:
-    result = _run(spanish, "check", "--no-render")
+    result = run_in(spanish, "check", "--no-render")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "checked 1 handout × en × letter, a4 × standard, large (4 versions) "
@@ -84,12 +72,12 @@ def test_check_covers_every_translation_without_a_manifest(spanish: Path) -> Non
     shutil.copy(spanish / f"content/{NAME}.yaml", spanish / "content/second.yaml")
     _translate(spanish)
     _translate(spanish, "second")
-    result = _run(spanish, "check", "--no-render")
+    result = run_in(spanish, "check", "--no-render")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == (
         "checked 2 handouts × en, es × letter, a4 × standard, large (16 versions) "
         "(not rendered: page fit skipped)")
-    data = json.loads(_run(spanish, "check", "--no-render", "--format", "json").output)
+    data = json.loads(run_in(spanish, "check", "--no-render", "--format", "json").output)
     assert data["coverage"] == {
         "handouts": [NAME, "second"], "audiences": ["general"], "languages": ["en", "es"],
         "papers": ["letter", "a4"], "prints": ["standard", "large"], "versions": 16,
@@ -100,7 +88,7 @@ def test_check_covers_every_translation_without_a_manifest(spanish: Path) -> Non
 
 def test_check_quick_renders_only_the_default_version(spanish: Path) -> None:
     _translate(spanish)
-    result = _run(spanish, "check", "--quick", "--format", "json")
+    result = run_in(spanish, "check", "--quick", "--format", "json")
     data = json.loads(result.output)
     assert data["coverage"]["summary"] == (
         "checked 1 handout × en × letter × standard (1 version; --quick: the default "
@@ -109,7 +97,7 @@ def test_check_quick_renders_only_the_default_version(spanish: Path) -> None:
 
 
 def test_check_covers_the_batch_manifest_of_the_example_project() -> None:
-    data = json.loads(_run(REPO, "check", "--no-render", "--format", "json").output)
+    data = json.loads(run_in(REPO, "check", "--no-render", "--format", "json").output)
     assert data["ok"] is True, data["problems"]
     assert data["coverage"]["summary"] == (
         # Arabic and Chinese drafts of back-massage (general audience) joined the batch.
@@ -125,11 +113,11 @@ def test_three_word_list_is_a_warning_that_says_it_is_too_short(spanish: Path) -
     config = spanish / "handouts.yaml"  # the batch prints Spanish: before, an error
     config.write_text(config.read_text(encoding="utf-8") + "batch:\n  languages: [en, es]\n",
                       encoding="utf-8")
-    edit(spanish, f"content/{NAME}.yaml",
+    edit(spanish / f"content/{NAME}.yaml",
          "  - A little hand cream or lotion\n  - A chair where you can sit up straight\n",
          "  - A thin towel.\n")
     _translate(spanish, texts={"you_need[1].text": "Una toalla delgada."})
-    result = _run(spanish, "check", "--no-render")
+    result = run_in(spanish, "check", "--no-render")
     assert result.exit_code == 0, result.output
     lines = [line for line in result.output.splitlines() if ": you_need: " in line]
     # Once per audience-and-language version that prints it (one audience: once).
@@ -145,11 +133,11 @@ def test_long_hard_text_stays_an_error_naming_the_limit_to_change(spanish: Path)
     config.write_text(config.read_text(encoding="utf-8") + (
         "audiences:\n  caregivers:\n    label: Caregivers\n    description: For carers.\n"),
         encoding="utf-8")
-    edit(spanish, f"content/{NAME}.yaml", "intro: >-\n  Your hands work hard all day.",
+    edit(spanish / f"content/{NAME}.yaml", "intro: >-\n  Your hands work hard all day.",
          "intro: >-\n  Individuals who utilize their hands approximately continuously "
          "throughout occupational activities frequently experience considerable "
          "musculoskeletal discomfort necessitating therapeutic intervention.")
-    result = _run(spanish, "check", "--no-render")
+    result = run_in(spanish, "check", "--no-render")
     assert result.exit_code == 1
     intro = [line for line in result.stderr.splitlines() if ": intro: reading" in line]
     assert [line.split("continuously ")[-1] for line in intro] == [
@@ -162,7 +150,7 @@ def test_long_hard_text_stays_an_error_naming_the_limit_to_change(spanish: Path)
 # ------------------------------------------------------------------ 3. the translation workflow
 
 def test_translate_says_created_then_counts_new_changed_unchanged(spanish: Path) -> None:
-    created = _run(spanish, "translate", NAME, "es")
+    created = run_in(spanish, "translate", NAME, "es")
     assert created.exit_code == 0, created.output
     assert created.output == f"created {PO} (28 texts to translate)\n"
     po = spanish / PO
@@ -178,11 +166,11 @@ def test_translate_says_created_then_counts_new_changed_unchanged(spanish: Path)
                  f"#   handouts check {NAME}\n"):
         assert step in text.split('msgid ""')[0], step
     _translate(spanish)
-    edit(spanish, f"content/{NAME}.yaml", "Do the same steps on your other hand.",
+    edit(spanish / f"content/{NAME}.yaml", "Do the same steps on your other hand.",
          "Now do your other hand.")
-    edit(spanish, f"content/{NAME}.yaml", "    - Take off rings and watches.",
+    edit(spanish / f"content/{NAME}.yaml", "    - Take off rings and watches.",
          "    - Take off rings and watches.\n    - Sit down.")
-    updated = _run(spanish, "translate", NAME, "es")
+    updated = run_in(spanish, "translate", NAME, "es")
     assert updated.output == f"updated {PO}: 1 new, 1 changed, 27 unchanged\n"
     text = _entries(po)
     assert '#. new in this update\nmsgctxt "precautions.before[2].text"\nmsgid "Sit down."\n' \
@@ -193,7 +181,7 @@ def test_translate_says_created_then_counts_new_changed_unchanged(spanish: Path)
     assert changed in text
     # A second update keeps what the translator has not reviewed yet, and the new
     # mark belongs to the latest update only.
-    again = _run(spanish, "translate", NAME, "es")
+    again = run_in(spanish, "translate", NAME, "es")
     assert again.output == f"updated {PO}: 0 new, 0 changed, 29 unchanged\n"
     text = _entries(po)
     assert changed in text and "#. new in this update" not in text
@@ -202,15 +190,15 @@ def test_translate_says_created_then_counts_new_changed_unchanged(spanish: Path)
 
 def test_accept_marks_a_reviewed_translation_done(spanish: Path) -> None:
     _translate(spanish)
-    edit(spanish, f"content/{NAME}.yaml", "Do the same steps on your other hand.",
+    edit(spanish / f"content/{NAME}.yaml", "Do the same steps on your other hand.",
          "Now do your other hand.")
-    _run(spanish, "translate", NAME, "es")
-    wrong = _run(spanish, "translate", NAME, "es", "--accept", "title")
+    run_in(spanish, "translate", NAME, "es")
+    wrong = run_in(spanish, "translate", NAME, "es", "--accept", "title")
     assert wrong.exit_code == 1
     assert wrong.stderr.startswith(
         f"{PO}: --accept: title is not marked out of date (fuzzy) in this file, so there is "
         "nothing to accept; out of date now: steps[4].text\n")
-    ok = _run(spanish, "translate", NAME, "es", "--accept", "steps[4].text")
+    ok = run_in(spanish, "translate", NAME, "es", "--accept", "steps[4].text")
     assert ok.output == (f"updated {PO}: 0 new, 0 changed, 28 unchanged; accepted 1 "
                          "reviewed: steps[4].text\n")
     text = _entries(spanish / PO)
@@ -223,7 +211,7 @@ def test_accept_marks_a_reviewed_translation_done(spanish: Path) -> None:
 def test_check_reports_progress_with_the_first_missing_text(spanish: Path) -> None:
     po = _translate(spanish, blank=("steps[2].text", "steps[3].title", "benefits[1].text",
                                     "review.reviewer"))
-    result = _run(spanish, "check", "--no-render")
+    result = run_in(spanish, "check", "--no-render")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         "checked 1 handout × en × letter, a4 × standard, large (4 versions; 4 more not "
@@ -235,7 +223,7 @@ def test_check_reports_progress_with_the_first_missing_text(spanish: Path) -> No
 
 
 def test_untranslated_file_is_one_problem_not_one_per_text(spanish: Path) -> None:
-    _run(spanish, "translate", NAME, "es")
+    run_in(spanish, "translate", NAME, "es")
     po = spanish / PO
     with pytest.raises(RenderError) as caught:
         build(spanish, language="es")
@@ -248,19 +236,19 @@ def test_untranslated_file_is_one_problem_not_one_per_text(spanish: Path) -> Non
 
 def test_draft_preview_shows_missing_texts_tagged_and_is_never_final(spanish: Path) -> None:
     _translate(spanish, blank=("intro", "steps[1].title", "steps[2].text"))
-    result = _run(spanish, "build", NAME, "--language", "es", "--draft")
+    result = run_in(spanish, "build", NAME, "--language", "es", "--draft")
     assert result.exit_code == 0, result.output
     pdf = spanish / f"output/es/general/{NAME}-letter-standard-draft.pdf"
     assert result.output == f"wrote {pdf} (2 pages)\n"
-    text = _pdf_text(pdf)
+    text = pdf_text(pdf)
     assert "Draft: 3 texts not yet translated, shown tagged [EN]" in text
     assert "[EN] Warm up" in text and "[EN] Your hands work hard all day." in text
     assert "ES Stretch each finger" in text and "[EN] ES" not in text
-    final = _run(spanish, "build", NAME, "--language", "es")
+    final = run_in(spanish, "build", NAME, "--language", "es")
     assert final.exit_code == 1
     assert "3 texts are not translated yet" in final.stderr
     assert sorted(p.name for p in (spanish / "output").rglob("*.pdf")) == [pdf.name]
-    client = _run(spanish, "build", NAME, "--language", "es", "--draft", "--client", "A")
+    client = run_in(spanish, "build", NAME, "--language", "es", "--draft", "--client", "A")
     assert client.exit_code == 2
     assert "--draft cannot be used with --client" in client.output
 
@@ -272,12 +260,12 @@ def test_a_draft_needs_no_clinic_translation_yet(tmp_path: Path) -> None:
     root = tmp_path / "p"
     init_project(root)  # no clinic.translations at all
     _translate(root)
-    draft = _run(root, "build", NAME, "--language", "es", "--draft")
+    draft = run_in(root, "build", NAME, "--language", "es", "--draft")
     assert draft.exit_code == 0, draft.output
-    text = _pdf_text(root / f"output/es/general/{NAME}-letter-standard-draft.pdf")
+    text = pdf_text(root / f"output/es/general/{NAME}-letter-standard-draft.pdf")
     assert "Draft: 2 texts not yet translated, shown tagged [EN]" in text
     assert "[EN] Massage and physiotherapy" in text
-    final = _run(root, "build", NAME, "--language", "es")
+    final = run_in(root, "build", NAME, "--language", "es")
     assert final.exit_code == 1
     assert final.stderr.splitlines()[0] == (
         f"{PO}: 2 texts are not translated yet (first: clinic.tagline (not in the file yet), "
@@ -287,16 +275,16 @@ def test_a_draft_needs_no_clinic_translation_yet(tmp_path: Path) -> None:
 
 
 def test_reviewer_and_publisher_are_translated(spanish: Path) -> None:
-    edit(spanish, f"content/{NAME}.yaml", "  - title: Your clinic's own guidance\n",
+    edit(spanish / f"content/{NAME}.yaml", "  - title: Your clinic's own guidance\n",
          "  - title: Your clinic's own guidance\n    publisher: Your Clinic team\n")
-    created = _run(spanish, "translate", NAME, "es")
+    created = run_in(spanish, "translate", NAME, "es")
     assert created.output == f"created {PO} (29 texts to translate)\n"
     text = (spanish / PO).read_text(encoding="utf-8")
     assert 'msgctxt "sources[1].publisher"\nmsgid "Your Clinic team"\n' in text
     assert 'msgctxt "review.reviewer"\nmsgid "Your Clinic team"\n' in text
     _translate(spanish, texts={"sources[1].publisher": "Equipo de la clínica",
                                "review.reviewer": "el equipo de la clínica"})
-    printed = " ".join(_pdf_text(build(spanish, language="es").built[0].path).split())
+    printed = pdf_text(build(spanish, language="es").built[0].path, squeezed=True)
     assert "Equipo de la clínica" in printed and "por el equipo de la clínica." in printed
     assert "Your Clinic team" not in printed
 
@@ -318,21 +306,21 @@ def test_a_translation_finished_before_names_were_translatable_still_builds(
     """A file made before a source's publisher and the reviewer's name became translatable
     has no entries for them: the names print as written, with no warning, and the
     translation counts as complete (it used to fail: '27 of 29 texts translated')."""
-    edit(spanish, f"content/{NAME}.yaml", "  - title: Your clinic's own guidance\n",
+    edit(spanish / f"content/{NAME}.yaml", "  - title: Your clinic's own guidance\n",
          "  - title: Your clinic's own guidance\n    publisher: Springfield Health\n")
     po = _translate(spanish)
     _drop_entry(po, "sources[1].publisher")
     _drop_entry(po, "review.reviewer")
     result = build(spanish, language="es")
     assert result.warnings == []
-    printed = " ".join(_pdf_text(result.built[0].path).split())
+    printed = pdf_text(result.built[0].path, squeezed=True)
     assert "ES Your clinic's own guidance, Springfield Health" in printed
     assert "por Your Clinic team." in printed
-    checked = _run(spanish, "check", "--no-render")
+    checked = run_in(spanish, "check", "--no-render")
     assert checked.exit_code == 0, checked.output
     assert not [line for line in checked.output.splitlines() if line.startswith(PO)]
-    draft = _run(spanish, "build", NAME, "--language", "es", "--draft")
-    text = _pdf_text(spanish / f"output/es/general/{NAME}-letter-standard-draft.pdf")
+    draft = run_in(spanish, "build", NAME, "--language", "es", "--draft")
+    text = pdf_text(spanish / f"output/es/general/{NAME}-letter-standard-draft.pdf")
     assert draft.exit_code == 0 and "Draft: not for clients" in text and "[EN]" not in text
 
 
@@ -350,12 +338,12 @@ def test_a_text_translatable_since_a_later_version_prints_with_a_warning(
                "English: this text can be translated since handouts 0.2; add its "
                f"translation (run 'handouts translate {NAME} es' to add the entry to the file)")
     assert [p.format() for p in result.warnings] == [warning]
-    assert "Press only as hard as feels good." in _pdf_text(result.built[0].path)
-    checked = _run(root, "check", "--no-render")
+    assert "Press only as hard as feels good." in pdf_text(result.built[0].path)
+    checked = run_in(root, "check", "--no-render")
     assert checked.exit_code == 0, checked.output
     assert f"{PO}: warning: 29 of 30 texts translated; first printed in the source language " \
            "until translated: steps[2].tip (not in the file yet)" in checked.output
-    assert _run(root, "translate", NAME, "es").output == \
+    assert run_in(root, "translate", NAME, "es").output == \
         f"updated {PO}: 1 new, 0 changed, 29 unchanged\n"
     assert 'msgctxt "steps[2].tip"\nmsgid "Press only as hard as feels good."\nmsgstr ""' \
         in po.read_text(encoding="utf-8")
@@ -370,7 +358,7 @@ def test_the_clinics_words_are_in_the_translation_file_and_every_count_agrees(
     texts (a draft used to say 21 while check said 19 of 38)."""
     root = tmp_path / "p"
     init_project(root)  # no clinic.translations
-    created = _run(root, "translate", NAME, "es")
+    created = run_in(root, "translate", NAME, "es")
     assert created.output == f"created {PO} (30 texts to translate)\n"
     po = root / PO
     assert ("#. the clinic's words, from handouts.yaml (clinic.translations.es wins)\n"
@@ -378,12 +366,12 @@ def test_the_clinics_words_are_in_the_translation_file_and_every_count_agrees(
             ) in po.read_text(encoding="utf-8")
     _fill(po, blank=("intro", "steps[2].text", "clinic.disclaimer"),
           texts={"clinic.tagline": "Masaje y fisioterapia"})
-    check = _run(root, "check", NAME, "--no-render")
+    check = run_in(root, "check", NAME, "--no-render")
     progress = next(line for line in check.output.splitlines() if line.startswith(PO))
     done, total = map(int, re.search(r"(\d+) of (\d+) texts", progress).groups())
-    draft = _run(root, "build", NAME, "--language", "es", "--draft")
+    draft = run_in(root, "build", NAME, "--language", "es", "--draft")
     assert draft.exit_code == 0, draft.output
-    text = _pdf_text(root / f"output/es/general/{NAME}-letter-standard-draft.pdf")
+    text = pdf_text(root / f"output/es/general/{NAME}-letter-standard-draft.pdf")
     banner = int(re.search(r"Draft: (\d+) texts not yet translated", text).group(1))
     assert (done, total, banner) == (27, 30, 3) and total - done == banner
     assert "Masaje y fisioterapia" in text and "[EN] This sheet gives general" in text
@@ -392,11 +380,11 @@ def test_the_clinics_words_are_in_the_translation_file_and_every_count_agrees(
     config.write_text(config.read_text(encoding="utf-8").replace("\ndefaults:", (
         "\n  translations:\n    es: {disclaimer: Esta hoja da información general.}"
         "\ndefaults:"), 1), encoding="utf-8")
-    assert _run(root, "translate", NAME, "es").output == \
+    assert run_in(root, "translate", NAME, "es").output == \
         f"updated {PO}: 0 new, 0 changed, 29 unchanged\n"
     assert 'msgctxt "clinic.disclaimer"' not in po.read_text(encoding="utf-8")
     _fill(po, texts={"clinic.tagline": "Masaje y fisioterapia"})
-    printed = " ".join(_pdf_text(build(root, language="es").built[0].path).split())
+    printed = pdf_text(build(root, language="es").built[0].path, squeezed=True)
     assert "Masaje y fisioterapia" in printed and "Esta hoja da información general." in printed
 
 
@@ -409,15 +397,15 @@ def test_a_locations_name_may_be_translated_or_left_as_it_is(tmp_path: Path) -> 
         "      address: {city: Springfield}\n      phone: (217) 555-0143\n"
         "  translations:\n    es: {tagline: Masaje, disclaimer: Información general.}"
         "\ndefaults:"), 1), encoding="utf-8")
-    assert _run(root, "translate", NAME, "es").output == \
+    assert run_in(root, "translate", NAME, "es").output == \
         f"created {PO} (29 texts to translate)\n"
     po = root / PO
     _fill(po, blank=("clinic.locations.downtown.name_suffix",))
     result = build(root, language="es")
     assert result.warnings == []
-    assert "Your Clinic Name Downtown" in _pdf_text(result.built[0].path)
+    assert "Your Clinic Name Downtown" in pdf_text(result.built[0].path)
     _fill(po, texts={"clinic.locations.downtown.name_suffix": "Centro"})
-    assert "Your Clinic Name Centro" in _pdf_text(build(root, language="es").built[0].path)
+    assert "Your Clinic Name Centro" in pdf_text(build(root, language="es").built[0].path)
 
 
 def _fill(po: Path, *, blank: tuple[str, ...] = (), texts: dict[str, str] | None = None) -> None:
@@ -437,13 +425,13 @@ def test_a_draft_shows_an_untranslated_audience_label_tagged(tmp_path: Path) -> 
     """The audience's label is in handouts.yaml, not in the .po: a draft prints it in
     English, tagged, and counts it (it used to print no audience line at all)."""
     root = make_project(tmp_path / "p")
-    edit(root, "handouts.yaml",
+    edit(root / "handouts.yaml",
          "      es: {label: Cuidadores, description: Para quienes cuidan a alguien en cama.}\n",
          "      fr: {label: Aidants}\n")
-    draft = _run(root, "build", NAME, "--language", "es", "--audience", "caregivers",
+    draft = run_in(root, "build", NAME, "--language", "es", "--audience", "caregivers",
                  "--draft")
     assert draft.exit_code == 0, draft.output
-    text = " ".join(_pdf_text(
-        root / f"output/es/caregivers/{NAME}-letter-standard-draft.pdf").split())
+    text = pdf_text(
+        root / f"output/es/caregivers/{NAME}-letter-standard-draft.pdf", squeezed=True)
     assert "Draft: 1 text not yet translated, shown tagged [EN]" in text
     assert "Esta versión es para: [EN] Caregivers" in text

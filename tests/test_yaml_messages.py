@@ -17,6 +17,8 @@ from handouts.project.config import load_config
 from handouts.project.content import load_document
 from handouts.project.sourcefile import LineMap
 
+from .helpers import run_in
+
 CONFIG = "handouts.yaml"
 CONTENT = "content/hand-self-massage.yaml"
 
@@ -117,15 +119,13 @@ def test_yaml_mistake_is_explained(tmp_path: Path, file: str, old: str, new: str
 
 def test_excerpt_printed_under_the_message(tmp_path: Path) -> None:
     """The CLI prints the excerpt lines right after the one-line message."""
-    from click.testing import CliRunner
 
-    from handouts.cli import cli
 
     root = tmp_path / "p"
     init_project(root)
     config = root / CONFIG
     config.write_text(config.read_text().replace('primary: "#1F5F5B"', "primary: #7A3E6C"))
-    result = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    result = run_in(root, "build")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:3] == [
         "handouts.yaml:18: clinic.colors.primary: the value starts with '#', which YAML reads "

@@ -10,6 +10,8 @@ from handouts.commands.build import load
 from handouts.commands.init import init_project
 from handouts.variants.i18n import update_catalog
 
+from .helpers import edit
+
 AUDIENCES = """
 audiences:
   caregivers:
@@ -40,12 +42,11 @@ def make_project(root: Path, *, translate: bool = True) -> Path:
     """The starter project plus a caregivers audience, a Spanish .po and a 2x2x2x2 manifest."""
     init_project(root)
     config = root / "handouts.yaml"
-    text = config.read_text(encoding="utf-8").replace("\ndefaults:", "\n" + CLINIC_ES, 1)
-    config.write_text(text + AUDIENCES, encoding="utf-8")
-    content = root / "content" / "hand-self-massage.yaml"
-    text = content.read_text(encoding="utf-8")
-    content.write_text(text.replace("precautions:", EXTRA_STEP.lstrip("\n") + "precautions:", 1),
-                       encoding="utf-8")
+    edit(config, "\ndefaults:", "\n" + CLINIC_ES)
+    with config.open("a", encoding="utf-8") as handle:
+        handle.write(AUDIENCES)
+    edit(root / "content" / "hand-self-massage.yaml", "precautions:",
+         EXTRA_STEP.lstrip("\n") + "precautions:")
     if translate:
         fill_translation(root)
     return root
@@ -65,10 +66,3 @@ def fill_translation(root: Path, prefix: str = "ES ") -> Path:
         write_po(handle, catalog, width=0)
     return po
 
-
-def edit(project: Path, name: str, old: str, new: str) -> None:
-    """Replace ``old`` (which must be there) with ``new`` once in a project file."""
-    path = project / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")

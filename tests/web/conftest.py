@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from handouts.web import create_app
 from handouts.web.workers import RenderPool
 
-from ..example_project import copy_example as copy_with_full_batch
+from ..helpers import copy_example as copy_with_full_batch
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/lib/chromium/chromium")

@@ -271,12 +271,15 @@ def test_live_preview_follows_edits_and_keeps_the_last_good_pages(
 
 
 def test_batch_from_the_live_page(server: Server, page: Page) -> None:
-    page.goto(server.url + "/live/desk-stretch-break")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Build all versions (batch)").click()
-    page.wait_for_selector("#batch[data-finished='true']", timeout=60_000)
-    assert "1 rendered" in page.inner_text("#summary") or \
-        "1 unchanged" in page.inner_text("#summary")
+    # No other test of this module runs a batch, so the first one renders its one
+    # version and a second one, from the same inputs, renders nothing.
+    for summary in ("Finished: 1 rendered, 0 unchanged, 0 failed (1 of 1).",
+                    "Finished: 0 rendered, 1 unchanged, 0 failed (1 of 1)."):
+        page.goto(server.url + "/live/desk-stretch-break")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Build all versions (batch)").click()
+        page.wait_for_selector("#batch[data-finished='true']", timeout=60_000)
+        assert page.inner_text("#summary") == summary
     axe(page)
 
 
@@ -377,6 +380,7 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
         context.close()
 
 
+@pytest.mark.slow
 def test_no_client_detail_is_left_in_the_browser_profile(server: Server, playwright: Any,
                                                          display: str, tmp_path: Path) -> None:
     """Three copies, a browser restart: no file of the profile holds a name or a note."""

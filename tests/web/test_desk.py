@@ -7,17 +7,13 @@ own task and caches).
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 from typing import Any
 
-import pdfplumber
 import pytest
-from click.testing import CliRunner
 from flask.testing import FlaskClient
 
-from handouts.cli import cli
 from handouts.commands.build import build
 from handouts.commands.merge import merge
 from handouts.errors import HandoutsError
@@ -26,6 +22,7 @@ from handouts.web import create_app
 from handouts.web.security import TOKEN_COOKIE, TOKEN_MAX_AGE
 from handouts.web.workers import RenderPool
 
+from ..helpers import pdf_text, run_in
 from .test_routes import csrf
 
 NAME = "Zoë Example-Client"
@@ -48,11 +45,6 @@ def _app(root: Path, **options: object) -> FlaskClient:
                      **options)  # type: ignore[arg-type]
     app.config["TESTING"] = True
     return app.test_client()
-
-
-def _text(pdf: bytes) -> str:
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        return "\n".join(page.extract_text() or "" for page in doc.pages)
 
 
 def _post(browser: FlaskClient, route: str, name: str = "back-massage", /,
@@ -99,7 +91,7 @@ def test_a_broken_handouts_yaml_keeps_the_last_good_project_serving(
     after = _post(client, "pdf", client=NAME)
     assert after.status_code == 200
     assert after.data == before.data  # printed with the last good details
-    assert "(480) 992-5050" in _text(after.data)
+    assert "(480) 992-5050" in pdf_text(after.data, by_position=True)
 
 
 def test_a_broken_translation_takes_only_that_language_off_the_desk(
@@ -137,14 +129,14 @@ def test_the_form_offers_the_locations_and_prints_the_chosen_ones_phone(
     assert "Massage Mesa North · (480) 555-0177" in page
     north = _post(client, "pdf", "desk-stretch-break", client=NAME, location="north")
     assert north.status_code == 200, north.get_data(as_text=True)
-    text = _text(north.data)
+    text = pdf_text(north.data, by_position=True)
     assert "(480) 555-0177" in text and "(480) 555-0101" not in text
     assert "-north.pdf" in north.headers["Content-Disposition"]
     expected = build(group, ("desk-stretch-break",), out=tmp_path / "o", location="north",
                      client=Client(NAME))
     assert north.data == expected.built[0].path.read_bytes()
     downtown = _post(client, "pdf", "desk-stretch-break", client=NAME)  # the first location
-    assert "(480) 555-0101" in _text(downtown.data)
+    assert "(480) 555-0101" in pdf_text(downtown.data, by_position=True)
     unknown = _post(client, "pdf", "desk-stretch-break", client=NAME, location="south")
     assert unknown.status_code == 422
     assert "Location</a>: choose one of the listed options" in unknown.get_data(as_text=True)
@@ -155,7 +147,7 @@ def test_serve_location_sets_the_desks_default(group: Path) -> None:
     page = client.get("/h/desk-stretch-break").get_data(as_text=True)
     assert re.search(r'<option value="north" selected>', page)
     default = _post(client, "pdf", "desk-stretch-break", client=NAME)
-    assert "(480) 555-0177" in _text(default.data)
+    assert "(480) 555-0177" in pdf_text(default.data, by_position=True)
 
 
 # ------------------------------------------------------- client text, one rule
@@ -175,8 +167,8 @@ def test_control_and_direction_characters_are_refused_at_every_entry_point(
         build(example, ("back-massage",), out=tmp_path / "o", client=Client(value))
     [problem] = refused.value.problems
     assert problem.field == "--client" and f"({code})" in problem.message
-    result = CliRunner().invoke(cli, ["--project", str(example), "build", "back-massage",
-                                      "--client", value, "--out", str(tmp_path / "o")])
+    result = run_in(example, "build", "back-massage",
+                    "--client", value, "--out", str(tmp_path / "o"))
     assert result.exit_code == 1 and "--client: has a" in result.output
     assert value not in result.output
     # 3. merge: that row is refused with row and column, the others are still made.
@@ -236,7 +228,7 @@ def test_a_2mb_field_is_never_repeated_back(client: FlaskClient) -> None:
 def test_the_form_reads_the_same_dates_as_the_client_csv(client: FlaskClient, typed: str) -> None:
     response = _post(client, "pdf", "desk-stretch-break", client=NAME, next_appointment=typed)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert "December 15, 2026" in _text(response.data)
+    assert "December 15, 2026" in pdf_text(response.data, by_position=True)
 
 
 def test_an_unreadable_date_says_how_to_write_one(client: FlaskClient) -> None:

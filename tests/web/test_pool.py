@@ -122,6 +122,7 @@ def test_a_failing_task_says_its_kind_never_its_message(pool: ProcessPool) -> No
     assert str(failed.value) == "ValueError"
 
 
+@pytest.mark.slow
 def test_2000_tasks_from_8_threads_with_recycling_every_20_all_answer() -> None:
     """The load that deadlocked ProcessPoolExecutor(max_tasks_per_child=20) on 3.11."""
     pool = ProcessPool(2, recycle_after=20)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import re
 import time
@@ -12,13 +11,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from pypdf import PdfReader
 
 from handouts.commands.build import build
 from handouts.errors import HandoutsError
 from handouts.variants.clients import Client
 from handouts.web import create_app, site_of
 from handouts.web.workers import RenderPool
+
+from ..helpers import pdf_page_count, pdf_pages
 
 NAME = "Zoë Example-Client"
 FIELDS = {"client": NAME, "note": "Keep the pressure gentle on the left side.",
@@ -63,7 +63,7 @@ def test_pdf_is_byte_identical_to_handouts_build(client: FlaskClient, example: P
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.data == built_pdf(example, tmp_path, client=CLIENT, **options)
-    text = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    text = pdf_pages(response.data)[0]
     assert NAME in text
 
 
@@ -82,7 +82,7 @@ def test_preview_shows_every_page_as_a_png(client: FlaskClient, example: Path,
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
-    pages = len(PdfReader(io.BytesIO(built_pdf(example, tmp_path, client=CLIENT))).pages)
+    pages = pdf_page_count(built_pdf(example, tmp_path, client=CLIENT))
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     assert len(images) == pages >= 2
     assert f"Page 1 of {pages}" in html

@@ -130,6 +130,7 @@ def test_https_with_cert_and_key(example: Path, tmp_path: Path) -> None:
         thread.join(10)
 
 
+@pytest.mark.slow
 def test_the_library_badge_shows_exactly_what_check_reports(example: Path) -> None:
     # An out-of-date Spanish entry: a warning only the full check (every version) sees.
     po = example / "content" / "back-massage.es.po"
