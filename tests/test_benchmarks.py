@@ -203,6 +203,7 @@ def test_program_benchmark_quick_run_reports_its_ratio_from_its_own_rows() -> No
                        program.high / copies.low)
 
 
+@pytest.mark.slow
 def test_program_desk_benchmark_quick_run_prints_its_figures() -> None:
     """benchmarks/program_desk.py --quick: a five-handout program through the desk with
     1 and 4 users, the five named copies, and the ratio computed from the rows above it."""

@@ -5,7 +5,6 @@ their fields, JSON answers, a broken handout file; and the form reader on its ow
 from __future__ import annotations
 
 import html as html_lib
-import io
 import json
 import logging
 import re
@@ -16,13 +15,13 @@ from pathlib import Path
 import pytest
 from babel import Locale
 from flask.testing import FlaskClient
-from pypdf import PdfReader
 
 from handouts.commands.program import ItemChange
 from handouts.errors import Problem
 from handouts.project.programs import Dosage
 from handouts.web.basket import Item, Offer, edit, for_the_basket, read_basket, read_items
 from handouts.web.workers import Choices
+from tests.helpers import pdf_pages
 from tests.web.conftest import REPO
 
 NAME = "Zoë Example-Client"
@@ -111,10 +110,7 @@ def started(client: FlaskClient, program: str = "desk-worker-week-1", **changes:
     return page_form(response.get_data(as_text=True), **{**typed, **changes})
 
 
-def pdf_texts(data: bytes) -> list[str]:
-    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
-
-
+@pytest.mark.slow
 def test_a_clinic_program_with_a_changed_dose_is_one_numbered_pdf(client: FlaskClient) -> None:
     form = started(client, **{"item-1-per_day": "2", "item-0-note": "Set a timer."})
     assert form["item-0-handout"] == "desk-stretch-break" and form["item-0-hold"] == "10 s"
@@ -124,7 +120,7 @@ def test_a_clinic_program_with_a_changed_dose_is_one_numbered_pdf(client: FlaskC
     assert response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Disposition"] == 'inline; filename="home-program.pdf"'
-    texts = pdf_texts(response.data)
+    texts = pdf_pages(response.data)
     cover = " ".join(texts[0].split())
     assert "Your home program" in cover and "Desk worker, week 1" in cover
     assert f"Prepared for {NAME}" in cover and NOTE in cover and "December 15, 2026" in cover
@@ -152,7 +148,7 @@ def test_a_spanish_program_gives_the_dose_in_spanish(client: FlaskClient) -> Non
         "item-0-sets": "3", "item-0-reps": "10", "item-0-per_day": "2"})
     response = client.post("/program/pdf", data=form)
     assert response.status_code == 200, response.get_data(as_text=True)
-    texts = pdf_texts(response.data)
+    texts = pdf_pages(response.data)
     assert "Su programa para casa" in texts[0]
     assert "3 series de 10, 2 veces al día" in " ".join(texts[0].split())
     assert re.findall(r"Página \d+ de \d+", texts[0]) == [f"Página 1 de {len(texts)}"]
@@ -252,6 +248,7 @@ def test_every_bad_field_is_named_at_once_without_quoting_the_client(
         assert secret not in caplog.text
 
 
+@pytest.mark.slow
 def test_the_record_holds_only_what_was_given(client: FlaskClient) -> None:
     form = started(client, **{"item-0-note": "Quietly private words."})
     body = client.post("/program/pdf", data=form,
@@ -269,7 +266,7 @@ def test_the_record_holds_only_what_was_given(client: FlaskClient) -> None:
     kept = client.get(body["url"])
     assert kept.mimetype == "application/pdf" and kept.headers["Cache-Control"] == "no-store"
     assert kept.headers["Content-Disposition"] == 'inline; filename="home-program.pdf"'
-    assert len(pdf_texts(kept.data)) == body["pages"]
+    assert len(pdf_pages(kept.data)) == body["pages"]
     # Without the script, the preview page shows the same paragraph, read-only.
     html = client.post("/program/preview", data=form).get_data(as_text=True)
     assert f'<textarea id="record" rows="5" readonly>{record}</textarea>' in html
@@ -322,7 +319,7 @@ def test_a_broken_handout_affects_only_the_programs_that_use_it(
     html = client.post("/program", data={**form, "action": "remove-0"}).get_data(as_text=True)
     response = client.post("/program/pdf", data=page_form(html))
     assert response.status_code == 200
-    assert MASSAGE in pdf_texts(response.data)[0]
+    assert MASSAGE in pdf_pages(response.data)[0]
 
 
 def test_no_client_detail_goes_into_an_address(client: FlaskClient) -> None:
