@@ -26,7 +26,7 @@ import yaml
 
 from handouts.commands.batch import batch, read_index
 from handouts.commands.fitting import FITTING_NAME, write_fittings
-from handouts.render.render import Fitting
+from handouts.render.result import Fitting
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))

@@ -33,8 +33,9 @@ import yaml
 
 from handouts.commands.build import load
 from handouts.render.compose import compose
+from handouts.render.fitting import render_page
 from handouts.render.layout import FIXABLE, ONE_WORD_LINE, TAIL_BLOCKS
-from handouts.render.render import render_page, settle
+from handouts.render.runner import settle
 from handouts.variants.plan import plan_matrix
 
 REPO = Path(__file__).resolve().parent.parent

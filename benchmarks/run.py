@@ -27,7 +27,7 @@ import yaml
 from handouts.commands.build import load
 from handouts.commands.init import init_project
 from handouts.render.compose import compose
-from handouts.render.pdf import PDF_VARIANT, engine_info
+from handouts.render.engine.pdf import PDF_VARIANT, engine_info
 from handouts.render.theme import THEME_DIR, render_html, stylesheet_path
 from handouts.variants.plan import plan_matrix
 
@@ -151,7 +151,8 @@ def fitting_cost(root: Path, limit: int | None = None) -> tuple[float, float, fl
     laid out again, the CPU time ratio fitted / unfitted, and the number of variants
     (the first ``limit`` only, when given).
     """
-    from handouts.render.render import fit_page, settle
+    from handouts.render.fitting import fit_page
+    from handouts.render.runner import settle
 
     project, documents = load(root)
     docs = {d.name: d for d in documents}

@@ -45,7 +45,7 @@ from handouts.commands.batch import batch  # noqa: E402
 from handouts.commands.build import load  # noqa: E402
 from handouts.commands.fitting import FITTING_NAME  # noqa: E402
 from handouts.render.compose import compose  # noqa: E402
-from handouts.render.pdf import PDF_VARIANT  # noqa: E402
+from handouts.render.engine.pdf import PDF_VARIANT  # noqa: E402
 from handouts.render.theme import render_html, stylesheet_path  # noqa: E402
 from handouts.variants.plan import Variant  # noqa: E402
 

@@ -226,7 +226,7 @@ def open_streams(port: int, count: int) -> list[socket.socket]:
 def image_timing(root: Path) -> tuple[float, int]:
     """Milliseconds per page to turn a rendered PDF into preview PNGs, and the pages."""
     from handouts.commands.build import build_in_memory, load
-    from handouts.render.render import settle
+    from handouts.render.runner import settle
     from handouts.web.workers import PREVIEW_SCALE, page_images
 
     project, documents = load(root, (HANDOUT,))

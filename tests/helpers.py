@@ -21,7 +21,8 @@ from pypdf import PdfReader
 from handouts.cli import cli
 from handouts.commands.build import build, load
 from handouts.errors import HandoutsError
-from handouts.render import pdf as engine
+from handouts.render.engine import pdf as engine
+from handouts.render.result import Rendered
 from handouts.render.theme import THEME_DIR
 
 #: The repository's root: the example project (handouts.yaml, content/, ...) lives there.
@@ -116,7 +117,7 @@ def build_problems(project: Path, *names: str, error: type[HandoutsError] = Hand
 
 # -------------------------------------------------------------- the PDF engine
 
-def render_body(html: str, root: Path) -> engine.Rendered:
+def render_body(html: str, root: Path) -> Rendered:
     """A page whose ``<body>`` is ``html``, rendered by the PDF engine alone with the
     theme's stylesheet, as if from ``content/x.yaml`` of a project in ``root`` (for the
     engine's guards: what it may load, time and size limits)."""

@@ -119,7 +119,7 @@ def test_layout_sweep_writes_valid_content_and_names_what_is_wrong(tmp_path: Pat
         sys.path.pop(0)
     from handouts.commands.build import load
     from handouts.render.layout import RUNT, LayoutProblem, PageMeasure
-    from handouts.render.render import Output
+    from handouts.render.result import Rendered
 
     for name in ("a", "b"):
         layout_sweep.write_project(tmp_path / name, seed=3, count=4)
@@ -131,7 +131,7 @@ def test_layout_sweep_writes_valid_content_and_names_what_is_wrong(tmp_path: Pat
         path = f"content/{document.name}.yaml"
         assert (tmp_path / "a" / path).read_text() == (tmp_path / "b" / path).read_text()
     tails = ({"name": "contact", "top": 0.0, "bottom": 9.0, "starts": True, "ends": True},)
-    output = Output(b"", 3, measure=[PageMeasure(100.0, 90.0), PageMeasure(100.0, 40.0),
+    output = Rendered(b"", 3, measure=[PageMeasure(100.0, 90.0), PageMeasure(100.0, 40.0),
                                      PageMeasure(100.0, 10.0, tails)],
                     layout_problems=[LayoutProblem(RUNT, 3, "the last page is thin")])
     assert layout_sweep.faults(output) == [

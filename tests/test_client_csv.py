@@ -165,7 +165,7 @@ def test_unknown_handout_empty_cells_and_bad_date(tmp_path: Path) -> None:
         "desk-stretch-break)",
         "clients.csv:2: language: no handout of this project is available in this language "
         "(choose from en, es)",
-        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:2: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15",
     ]
 

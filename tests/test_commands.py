@@ -121,3 +121,72 @@ def test_translate_creates_a_po_file(project: Path) -> None:
     bad = run("-C", str(project), "translate", "hand-self-massage", "xx-notalang")
     assert bad.exit_code == 1
     assert "'xx-notalang' is not a language code such as es or fr" in bad.stderr
+
+
+#: Every command's options with a value that cannot be used, and the one message each
+#: gives: a usage mistake, so exit 2 with the command's usage line (``{p}``: the project).
+BAD_OPTIONS = [
+    (["build", "--location", "paris"],
+     "--location: unknown location 'paris' (known: none: handouts.yaml defines no "
+     "clinic.locations)"),
+    (["build", "--client", "A", "--name-pattern", "../{client}"],
+     "--name-pattern: '../{client}' is not a valid file-name pattern: use only {client}, "
+     "{handout}, {audience}, {language}, {paper}, {print}, {hash}, {row} and plain text, "
+     "without slashes"),
+    (["build", "--client", "A", "--next-appointment", "13/13/2026"],
+     "Invalid value for '--next-appointment': is not a date handouts can read; write it as "
+     "12/15/2026 or 2026-12-15"),
+    (["build", "--paper", "a5"],
+     "Invalid value for '--paper': 'a5' is not one of 'letter', 'a4'."),
+    (["batch", "--executor", "spark://x"],
+     "--executor: 'spark://x' is not an executor: use local or dask://HOST:PORT "
+     "(e.g. dask://scheduler.clinic.lan:8786)"),
+    (["batch", "--jobs", "0"],
+     "Invalid value for '--jobs' / '-j': 0 is not in the range x>=1."),
+    (["merge", "{p}/handouts.yaml", "--name-pattern", "{secret}"],
+     "--name-pattern: '{secret}' is not a valid file-name pattern: use only {client}, "
+     "{handout}, {audience}, {language}, {paper}, {print}, {hash}, {row} and plain text, "
+     "without slashes"),
+    (["program", "--client", "A", "--item", "hand-self-massage", "--location", "paris"],
+     "--location: unknown location 'paris' (known: none: handouts.yaml defines no "
+     "clinic.locations)"),
+    (["program", "--client", "A", "--item", "hand-self-massage", "--given", "someday"],
+     "Invalid value for '--given': is not a date handouts can read; write it as "
+     "12/15/2026 or 2026-12-15"),
+    (["program", "--client", "A", "--item", "hand-self-massage sets=many"],
+     "--item 1: sets: must be a whole number"),
+    (["init", "{p}/new", "--phone", "12"],
+     "--phone: '12' is not a valid phone number for region US; write it as (480) 992-5050 "
+     "or +1 480 992 5050"),
+    (["init", "{p}/new", "--library", "none,ice-or-heat"],
+     "--library: 'none' cannot be combined with handout names"),
+    (["serve", "--location", "paris"],
+     "--location: unknown location 'paris' (known: none: handouts.yaml defines no "
+     "clinic.locations)"),
+    (["serve", "--cert", "{p}/nope.pem"],
+     "--cert: no such file: {p}/nope.pem"),
+    (["check", "--format", "xml"],
+     "Invalid value for '--format': 'xml' is not one of 'text', 'json'."),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_OPTIONS,
+                         ids=[" ".join(args[:2]) for args, _ in BAD_OPTIONS])
+def test_a_bad_option_value_is_a_usage_error(project: Path, args: list[str],
+                                             message: str) -> None:
+    args = [a.replace("{p}", str(project)) for a in args]
+    result = run("-C", str(project), *args)
+    assert result.exit_code == 2, result.output
+    command = args[0]
+    assert result.stderr.startswith(f"Usage: handouts {command} ")
+    error = result.stderr.split("\nError: ", 1)[1]
+    assert error.splitlines()[0] == message.replace("{p}", str(project))
+    assert "Traceback" not in result.output
+    assert not (project / "output").exists() and not (project / "new").exists()
+
+
+def test_the_paper_options_offer_the_papers_of_the_schema() -> None:
+    from handouts.cli import PAPER_CHOICES
+    from handouts.project.schema import PAPERS
+
+    assert PAPER_CHOICES == PAPERS

@@ -300,8 +300,8 @@ def test_a_worker_address_is_not_taken_for_the_scheduler(cluster, local_build, t
 
 def test_the_executor_option_is_checked(tmp_path) -> None:
     result = run_in(tmp_path, "batch", "--executor", "spark://x")
-    assert result.exit_code == 1
-    assert result.output.strip().splitlines()[0] == (
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == ("Error: "
         "--executor: 'spark://x' is not an executor: use local or dask://HOST:PORT "
         "(e.g. dask://scheduler.clinic.lan:8786)")
     assert executor_for("dask://10.0.0.5:8786").address == "tcp://10.0.0.5:8786"  # type: ignore[attr-defined]

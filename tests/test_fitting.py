@@ -16,9 +16,10 @@ from handouts.commands.build import load
 from handouts.commands.fitting import FITTING_NAME, read_fittings
 from handouts.commands.inputs import input_hash
 from handouts.commands.worker import Worker
-from handouts.render import pdf
 from handouts.render.compose import compose
-from handouts.render.render import Fitting, fit_page, render_page
+from handouts.render.engine import pdf
+from handouts.render.fitting import fit_page, render_page
+from handouts.render.result import Fitting
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 

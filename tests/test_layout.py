@@ -6,7 +6,7 @@ from pathlib import Path
 
 from handouts.commands.build import load
 from handouts.render.compose import compose
-from handouts.render.render import render_page
+from handouts.render.fitting import render_page
 from handouts.variants.plan import Variant
 
 REPO = Path(__file__).resolve().parent.parent

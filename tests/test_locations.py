@@ -124,7 +124,7 @@ def test_build_location_option(group, tmp_path: Path) -> None:
     pdf = project / "output/london/hand-self-massage.pdf"
     assert "020 7946 0018" in pdf_text(pdf)
     bad = run_in(project, "build", "--location", "paris")
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert "--location: unknown location 'paris' (known: downtown, north, london)" in bad.output
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from handouts.commands.init import init_project
-from handouts.render import pdf
+from handouts.render.engine import pdf
 from handouts.variants.clients import Client
 from tests.test_personal_block import (
     EDGE,

@@ -9,7 +9,7 @@ import pytest
 
 from handouts.commands.build import build, build_in_memory, load
 from handouts.commands.merge import merge
-from handouts.render.render import PersonalCopies
+from handouts.render.personal import PersonalCopies
 from handouts.variants.clients import Client
 
 from .helpers import edit, pdf_pages, pdf_text, run_in
@@ -42,7 +42,7 @@ def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Pa
         "clients.csv:4: paper: must be letter or a4",
         "clients.csv:4: large_print: must be yes or no (also sí/no, oui/non, ja/nein, "
         "true/false, 1/0, x or empty)",
-        "clients.csv:4: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:4: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15",
     ]
     assert [line for line, _, _ in result.written] == [2, 5]
@@ -88,7 +88,7 @@ def test_name_pattern_cannot_escape_or_use_unknown_fields(project: Path) -> None
     for pattern in ("../{client}", "{secret}", "{client"):
         result = run_in(project, "build", "--client", "A",
                         "--name-pattern", pattern)
-        assert result.exit_code == 1, pattern
+        assert result.exit_code == 2, pattern
         assert "--name-pattern" in result.stderr
     assert not (project / "output").exists()
 
@@ -96,7 +96,7 @@ def test_name_pattern_cannot_escape_or_use_unknown_fields(project: Path) -> None
 def test_note_without_client_is_a_usage_error(project: Path) -> None:
     result = run_in(project, "build", "--note", "x")
     assert result.exit_code == 2
-    assert "--note, --therapist, --next-appointment and --name-pattern need --client" \
+    assert "--note, --therapist, --next-appointment, --name-pattern and --record need --client" \
         in result.stderr
 
 

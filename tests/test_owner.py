@@ -123,8 +123,8 @@ def test_init_without_a_terminal_keeps_the_placeholders(tmp_path: Path) -> None:
 def test_init_refuses_a_bad_phone_option_before_writing(tmp_path: Path) -> None:
     root = tmp_path / "new"
     result = run("init", str(root), "--phone", "12")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("--phone: '12' is not a valid phone number for region US")
+    assert result.exit_code == 2
+    assert "\nError: --phone: '12' is not a valid phone number for region US" in result.stderr
     assert not root.exists()
 
 
@@ -157,14 +157,14 @@ def test_dates_in_the_clinic_s_own_order() -> None:
 def test_an_unreadable_date_is_refused_with_an_example_not_echoed() -> None:
     cells = ["15/12/26", "next Tuesday", "31/02/2026"]
     assert _appointments(cells, "en", "US") == ([], [
-        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:2: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15",
-        "clients.csv:3: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:3: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15",
-        "clients.csv:4: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:4: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15"])
     assert _appointments(["3/4/26"], "es", "ES")[1] == [
-        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:2: next_appointment: is not a date handouts can read; write it as "
         "15/12/2026 or 2026-12-15"]
 
 
@@ -174,7 +174,7 @@ def test_an_ambiguous_date_is_refused_where_the_clinic_writes_years_first() -> N
     assert _appointments(["15/3/2026", "3/15/2026"], "zh", "CN") == (
         ["2026-03-15", "2026-03-15"], [])
     assert _appointments(["3/4/2026", "2026-03-04"], "zh", "CN") == (["2026-03-04"], [
-        "clients.csv:2: next_appointment: is not a date this file can read; write it as "
+        "clients.csv:2: next_appointment: is not a date handouts can read; write it as "
         "2026-12-15"])
 
 

@@ -11,7 +11,8 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from handouts.render import pdf
+from handouts.render.engine import pdf
+from handouts.render.engine.timelimit import RenderTimeout, time_limit
 from handouts.render.theme import THEME_DIR
 
 from .helpers import pdf_text, render_body
@@ -145,7 +146,7 @@ def test_engine_css_errors_become_problems(tmp_path: Path) -> None:
 
 def test_time_limit_stops_a_slow_render(tmp_path: Path) -> None:
     html = "<table>" + "<tr><td>x</td></tr>" * 20000 + "</table>"
-    with pytest.raises(pdf.RenderTimeout), pdf.time_limit(0.2):
+    with pytest.raises(RenderTimeout), time_limit(0.2):
         pdf.engine().render(html, base_dir=tmp_path, stylesheet=THEME_DIR / "handout.css",
                             source="content/x.yaml", roots=(tmp_path, THEME_DIR))
 

@@ -11,9 +11,10 @@ import pikepdf
 import pytest
 
 from handouts.commands.build import load
-from handouts.render import pdf
 from handouts.render.compose import compose
-from handouts.render.render import PERSONAL_CLASS, PersonalCopies, render_page, split_personal
+from handouts.render.engine import internals, pdf
+from handouts.render.fitting import render_page
+from handouts.render.personal import PERSONAL_CLASS, PersonalCopies, split_personal
 from handouts.render.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesheet_path
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
@@ -119,7 +120,7 @@ def test_a_changed_engine_falls_back_to_full_renders(project: Path,
     def changed(*args: object) -> None:
         raise AttributeError("'PageBox' object has no attribute 'children'")
 
-    monkeypatch.setattr(pdf, "_block_path", changed)
+    monkeypatch.setattr(internals, "block_path", changed)
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     copies, fast, full = _copies(project, variant, SHORT[:3])
     assert fast == full

@@ -27,9 +27,10 @@ import pytest
 
 from handouts.commands.build import load
 from handouts.commands.init import init_project
-from handouts.render import pdf
 from handouts.render.compose import compose
-from handouts.render.render import PersonalCopies, render_page
+from handouts.render.engine import pdf
+from handouts.render.fitting import render_page
+from handouts.render.personal import PersonalCopies
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
@@ -351,7 +352,7 @@ def test_nothing_touches_the_page_counter(rendered: Any, combination: str, paper
 
 
 def test_no_empty_details_list_and_the_markers_stay(project_root: Path) -> None:
-    from handouts.render.render import split_personal
+    from handouts.render.personal import split_personal
     from handouts.render.theme import render_html
 
     project, documents = load(project_root)

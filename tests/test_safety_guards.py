@@ -204,7 +204,7 @@ def test_other_schemes_are_refused_even_for_a_project_file(tmp_path: Path) -> No
 
 
 def test_oversized_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    from handouts.render.pdf import MAX_RESOURCE_BYTES
+    from handouts.render.engine.fetcher import MAX_RESOURCE_BYTES
 
     with (tmp_path / "big.png").open("wb") as handle:
         handle.truncate(MAX_RESOURCE_BYTES + 1)  # sparse: costs no disk

@@ -20,7 +20,7 @@ from handouts.commands.init import init_project
 from handouts.commands.inputs import input_hash
 from handouts.errors import HandoutsError, RenderError, ValidationError
 from handouts.render.compose import compose
-from handouts.render.render import render_page
+from handouts.render.fitting import render_page
 from handouts.render.theme import (
     THEME_DIR,
     Page,

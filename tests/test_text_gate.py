@@ -22,7 +22,7 @@ from handouts.commands.build import build, load
 from handouts.commands.merge import merge
 from handouts.render import theme
 from handouts.render.compose import compose
-from handouts.render.render import render_page
+from handouts.render.fitting import render_page
 from handouts.variants import i18n
 from handouts.variants.plan import Variant
 

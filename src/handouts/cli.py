@@ -1,7 +1,12 @@
 """The ``handouts`` command: Click only, a few lines per command.
 
 Each command calls one library function; errors are :class:`HandoutsError`
-subclasses (Click exceptions), so no command needs a try/except.
+subclasses (Click exceptions), so no command needs a try/except. A bad option value
+(:class:`~handouts.errors.OptionError`) is shown as a ``click.UsageError``: exit 2.
+
+Start-up is fast because each command imports its library (and so pydantic, Jinja,
+Babel, WeasyPrint...) inside the command, as mkdocs does: ``handouts --help`` loads
+only Click (``tests/test_startup.py`` checks what ``import handouts.cli`` loads).
 """
 
 from __future__ import annotations
@@ -14,30 +19,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from handouts import __version__
-from handouts.commands.add import ALL, NONE, add_handouts, choose, library
-from handouts.commands.batch import VariantResult, summarize
-from handouts.commands.batch import batch as run_batch
-from handouts.commands.build import build as build_handouts
-from handouts.commands.check import check as run_check
-from handouts.commands.doctor import diagnose
-from handouts.commands.executors import Timeouts, executor_for
-from handouts.commands.init import ClinicDetails, init_project, phone_problem
-from handouts.commands.listing import list_handouts, list_programs
-from handouts.commands.merge import merge as run_merge
-from handouts.commands.translate import update_translation
-from handouts.errors import HandoutsError, Problem
-from handouts.project.config import load_config
-from handouts.project.sourcefile import LineMap
-from handouts.variants.clients import Client
-from handouts.variants.dates import date_locale, parse_date
-from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import language_name, review_theme_catalog, start_theme_catalog
+from handouts.commands.timeouts import Timeouts
+from handouts.errors import HandoutsError, OptionError, Problem
 from handouts.variants.plan import GENERAL
+
+if TYPE_CHECKING:
+    from handouts.commands.batch import VariantResult
 
 
 class _State:
@@ -71,6 +62,9 @@ class _State:
             click.echo(message)
 
 
+#: The paper sizes, as the options offer them: ``handouts.project.schema.PAPERS``, which
+#: is not imported here (it loads pydantic); tests/test_commands.py checks they agree.
+PAPER_CHOICES = ("letter", "a4")
 PROJECT = click.Path(file_okay=False, path_type=Path)
 OUT = click.Path(file_okay=False, path_type=Path)
 #: A time limit: more than zero seconds.
@@ -120,14 +114,30 @@ def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
     """Give ``command`` the state (with logging set for the final -v/-q) and the global options."""
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> Any:
-        state = click.get_current_context().ensure_object(_State)
+        context = click.get_current_context()
+        state = context.ensure_object(_State)
         _configure_logging(state.verbosity)
-        return command(state, *args, **kwargs)
+        try:
+            return command(state, *args, **kwargs)
+        except OptionError as error:  # a usage mistake: Click's usage line, exit 2
+            raise click.UsageError("\n".join(p.format() for p in error.problems),
+                                   ctx=context) from None
     return global_options(run)
 
 
+def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    """``--version``: the installed version, read only when asked for."""
+    if not value or ctx.resilient_parsing:
+        return
+    from handouts import __version__
+
+    click.echo(f"handouts, version {__version__}")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="handouts")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=_show_version, help="Show the version and exit.")
 @global_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -162,7 +172,7 @@ class _EngineLogFormatter(logging.Formatter):
 def _show_engine_log(show: bool) -> None:
     """With -vv, print every line the PDF engine logged during each render.
 
-    Detail only: the engine's messages are captured and judged in handouts.render.pdf
+    Detail only: the engine's messages are captured and judged in handouts.render.engine.enginelog
     whatever is set here, so the exit status never depends on -v.
     """
     logger = logging.getLogger("handouts.engine")
@@ -177,7 +187,7 @@ def _show_engine_log(show: bool) -> None:
 
 @cli.command()
 @click.argument("handout", nargs=-1)
-@click.option("--paper", type=click.Choice(["letter", "a4"]), default=None,
+@click.option("--paper", type=click.Choice(PAPER_CHOICES), default=None,
               help="Paper size (default: from handouts.yaml).")
 @click.option("--out", type=OUT, default=None, help="Output folder (default: from handouts.yaml).")
 @click.option("--audience", default=GENERAL, show_default=True,
@@ -207,6 +217,9 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
           name_pattern: str | None, draft: bool, location: str | None,
           show_record: bool) -> None:
     """Render HANDOUT(s) to PDF (all handouts when none are named)."""
+    from handouts.commands.build import build as build_handouts
+    from handouts.variants.clients import Client
+
     if client is None and (note or therapist or next_appointment or name_pattern
                            or show_record):
         raise click.UsageError("--note, --therapist, --next-appointment, --name-pattern "
@@ -236,16 +249,17 @@ def _appointment(root: Path, text: str | None,
                  option: str = "--next-appointment") -> dt.date | None:
     """``--next-appointment`` (or another date ``option``) read as the clinic writes
     dates (its language and phone region)."""
+    from handouts.project.config import load_config
+    from handouts.project.sourcefile import LineMap
+    from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
+
     if text is None:
         return None
-    config = load_config(root.resolve(), [], LineMap())
-    locale = date_locale(config.defaults.language, config.clinic.phone_region) if config \
-        else date_locale("en", "US")
-    day = parse_date(text, locale)
-    if day is None:  # the value is not repeated: it sits beside the client's details
-        raise click.BadParameter(f"is not a date handouts can read; write it as "
-                                 f"{date_example(locale)}", param_hint=f"'{option}'")
-    return day
+    locale = clinic_locale(load_config(root.resolve(), [], LineMap()))
+    try:
+        return read_date(text, locale)
+    except UnreadableDate as exc:  # the value is not repeated: it sits beside the client's
+        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
 
 
 def _pages(n: int) -> str:
@@ -274,6 +288,10 @@ def _pages(n: int) -> str:
 def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path | None,
           executor: str | None, connect_timeout: float, result_timeout: float) -> None:
     """Build every variant listed in the batch manifest of handouts.yaml."""
+    from handouts.commands.batch import batch as run_batch
+    from handouts.commands.batch import summarize
+    from handouts.commands.executors import executor_for
+
     started = time.perf_counter()
     where = executor_for(executor, Timeouts(connect_timeout, result_timeout))
     result = run_batch(state.root, jobs=jobs, force=force, clean=clean, out=out,
@@ -336,6 +354,8 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
     PDF, program-row<N>-<hash>.pdf (N: its first row). A file with these columns is
     written only when every row is right: nothing is written otherwise.
     """
+    from handouts.commands.merge import merge as run_merge
+
     result = run_merge(state.root, csv_file, out=out, name_pattern=name_pattern)
     done = [(line, f"line {line}: wrote {path} ({_pages(pages)})")
             for line, path, pages in result.written]
@@ -380,6 +400,9 @@ def translate(state: _State, handout: str | None, language: str | None,
     """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in
     (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po, and with
     --reviewed-by NAME record their review)."""
+    from handouts.commands.translate import update_translation
+    from handouts.variants.i18n import language_name, review_theme_catalog, start_theme_catalog
+
     if reviewer is not None and theme_language is None:
         raise click.UsageError("--reviewed-by records the review of the theme's words: "
                                "handouts translate --theme LANGUAGE --reviewed-by NAME")
@@ -422,6 +445,8 @@ def translate(state: _State, handout: str | None, language: str | None,
 def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: str,
                   no_render: bool, quick: bool) -> None:
     """Check reading level, plain words, contrast, images, safety, page fit and reviews."""
+    from handouts.commands.check import check as run_check
+
     try:
         report = run_check(state.root, handout, render=not no_render, quick=quick)
     except HandoutsError as error:
@@ -481,7 +506,7 @@ def _check_json(ok: bool, coverage: dict[str, Any] | None, problems: list[Proble
                    "longest item's, else 1).")
 @click.option("--right-hand", is_flag=True,
               help="Start each handout on a right-hand page (for double-sided printing).")
-@click.option("--paper", type=click.Choice(["letter", "a4"]), default=None,
+@click.option("--paper", type=click.Choice(PAPER_CHOICES), default=None,
               help="Paper size (default: from handouts.yaml).")
 @click.option("--audience", default=GENERAL, show_default=True,
               help="The audience version of every handout.")
@@ -503,6 +528,7 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
     and/or --item)."""
     from handouts.commands.program import parse_item, write_program
+    from handouts.variants.clients import Client
 
     changes, problems = [], []
     for number, spec in enumerate(items, start=1):
@@ -532,6 +558,8 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
 @pass_state
 def list_command(state: _State) -> None:
     """List the handouts with their title, number of steps and last review."""
+    from handouts.commands.listing import list_handouts, list_programs
+
     rows = list_handouts(state.root)
     width = max([24, *(len(row.name) for row in rows)])
     for row in rows:
@@ -564,6 +592,9 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
          phone: str | None, city: str | None, library_values: tuple[str, ...],
          ask: bool | None) -> None:
     """Create a new handout project in DIRECTORY from the built-in example."""
+    from handouts.commands.add import ALL, NONE, library
+    from handouts.commands.init import ClinicDetails, init_project
+
     if ask is None:
         ask = sys.stdin.isatty()
     if ask:
@@ -586,6 +617,8 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
 
 def _library(value: str) -> str:
     """Library names accepted by ``--library``, or an error that makes click ask again."""
+    from handouts.commands.add import choose
+
     try:
         choose([value], "--library")
     except HandoutsError as exc:
@@ -601,6 +634,8 @@ def _library(value: str) -> str:
 def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
     """Copy handouts from the starter library into this project, with their
     translations and pictures (never over a file that is already there)."""
+    from handouts.commands.add import add_handouts, choose, library
+
     if show:
         width = max(len(h.name) for h in library())
         for handout in library():
@@ -620,6 +655,8 @@ def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
 
 def _phone(value: str) -> str:
     """A phone number accepted by the config, or an error that makes click ask again."""
+    from handouts.commands.init import phone_problem
+
     problem = phone_problem(value)
     if problem is not None:
         raise click.UsageError(problem)
@@ -630,6 +667,8 @@ def _phone(value: str) -> str:
 @pass_state
 def doctor(state: _State) -> None:
     """Check that everything handouts needs is installed, and say how to fix what is not."""
+    from handouts.commands.doctor import diagnose
+
     report = diagnose(state.root)
     for line in report.lines:
         click.echo(line)

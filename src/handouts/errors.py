@@ -72,6 +72,15 @@ class HandoutsError(click.ClickException):
         click.echo(f"{errors} error{'s' if errors != 1 else ''}; {self.outcome}", err=True)
 
 
+class OptionError(HandoutsError):
+    """A command-line option (or argument) has a value that cannot be used: a usage
+    mistake, so the exit status is 2, like Click's own; the CLI shows it as a
+    ``click.UsageError``, with the command's usage line. Each problem's path is the
+    option (``--location``)."""
+
+    exit_code = 2
+
+
 class ValidationError(HandoutsError):
     """The project's config or content is invalid; nothing was rendered."""
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from handouts.web.pool import Busy, Died, ProcessPool, Stuck, TaskFailed
-from handouts.web.workers import Choices, RenderPool, project_version, render
+from handouts.web.workers import RenderPool, Selection, project_version, render
 
 from . import pool_tasks
 
@@ -144,12 +144,12 @@ def test_a_real_render_worker_killed_with_kill_9_is_replaced(example: Path) -> N
     try:
         pool.warm()
         version = project_version(example)
-        first = pool.run(render, str(example), version, "desk-stretch-break", Choices(), None,
+        first = pool.run(render, str(example), version, "desk-stretch-break", Selection(), None,
                          deadline=120)
         assert first.ok
         for worker in pool.pids():
             os.kill(worker, signal.SIGKILL)
-        again = pool.run(render, str(example), version, "desk-stretch-break", Choices(), None,
+        again = pool.run(render, str(example), version, "desk-stretch-break", Selection(), None,
                          deadline=120)
         assert again.ok and again.pdf == first.pdf
         assert len(_alive(pool.pids())) == 2

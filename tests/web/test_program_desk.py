@@ -20,7 +20,7 @@ from handouts.commands.program import ItemChange
 from handouts.errors import Problem
 from handouts.project.programs import Dosage
 from handouts.web.basket import Item, Offer, edit, for_the_basket, read_basket, read_items
-from handouts.web.workers import Choices
+from handouts.web.workers import Selection
 from tests.helpers import pdf_pages
 from tests.web.conftest import REPO
 
@@ -352,7 +352,7 @@ def test_the_form_reads_into_what_plan_program_takes() -> None:
     assert asked.items == (ItemChange("back-massage", Dosage(hold=90, side="each"), "Slowly."),
                            ItemChange("knee", Dosage(sets=2, reps=8)))
     assert asked.client.name == "Ana" and str(asked.client.next_appointment) == "2026-12-15"
-    assert asked.choices == Choices("general", None, "a4", "standard", None)
+    assert asked.choices == Selection("general", None, "a4", "standard", None)
     assert (asked.weeks, asked.right_hand, asked.title) == (3, True, "Back plan")
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.errors import HandoutsError, Problem, Severity, ValidationError
+from handouts.errors import OptionError, Problem, Severity, ValidationError
 from handouts.output import write_new
 from handouts.paths import LIBRARY_DIR
 from handouts.project.config import Clinic, Colors, load_config
@@ -70,12 +70,12 @@ def choose(values: Iterable[str], where: str) -> list[LibraryHandout]:
     words = [w.strip() for value in values for w in value.split(",") if w.strip()]
     known = {h.name: h for h in library()}
     if NONE in words and len(set(words)) > 1:
-        raise HandoutsError([Problem(where, None, "", f"'{NONE}' cannot be combined with "
+        raise OptionError([Problem(where, None, "", f"'{NONE}' cannot be combined with "
                                      "handout names")])
     unknown = [w for w in dict.fromkeys(words) if w not in known and w not in (ALL, NONE)]
     if unknown:
         named = ", ".join(f"'{name}'" for name in unknown)
-        raise HandoutsError([Problem(where, None, "", (
+        raise OptionError([Problem(where, None, "", (
             f"{named} {'is' if len(unknown) == 1 else 'are'} not in the starter library; "
             f"choose from {ALL}, {NONE} or {', '.join(known)} (handouts add --list shows "
             "their titles)"))])

@@ -14,19 +14,30 @@ from pathlib import Path
 from typing import Any
 
 from handouts.checks.glyphs import check_client
-from handouts.errors import Problem, RenderError, Severity, ValidationError, errors_only
+from handouts.errors import (
+    OptionError,
+    Problem,
+    RenderError,
+    Severity,
+    ValidationError,
+    errors_only,
+)
 from handouts.output import write_atomic
 from handouts.project.config import CONFIG_NAME, Config, Project, load_config
 from handouts.project.content import Document, discover, load_document
+from handouts.project.schema import Paper, PrintSize
 from handouts.project.sourcefile import LineMap
 from handouts.render import scripts
 from handouts.render.compose import compose
-from handouts.render.render import Fitting, Output, PersonalCopies, over_limit, render_page
+from handouts.render.fitting import render_page
+from handouts.render.limits import over_limit
+from handouts.render.personal import PersonalCopies
+from handouts.render.result import Fitting, Rendered
 from handouts.render.theme import validate_templates
 from handouts.variants.clients import Client, client_text_problems
 from handouts.variants.i18n import has_theme_words, no_theme_words
 from handouts.variants.naming import check_pattern, client_filename
-from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.records import Given, given_record
 from handouts.variants.tailor import check_audiences
 
@@ -229,7 +240,7 @@ def _refuse_before_rendering(project: Project, documents: list[Document],
 def variant_pdf(project: Project, document: Document, variant: Variant,
                     client: Client | None, *, draft: bool = False,
                     copies: PersonalCopies | None = None,
-                    decision: Fitting | None = None) -> tuple[Output | None, list[Problem]]:
+                    decision: Fitting | None = None) -> tuple[Rendered | None, list[Problem]]:
     """One variant's PDF in memory (None if it could not be composed) and its problems.
 
     The one place ``build``, ``build_in_memory`` (so ``handouts serve``) and ``merge``
@@ -409,6 +420,6 @@ def location_of(project: Project, location: str | None) -> str | None:
         return places[0] if places else None
     if location not in places:
         known = ", ".join(places) if places else "none: handouts.yaml defines no clinic.locations"
-        raise ValidationError([Problem("--location", None, "",
+        raise OptionError([Problem("--location", None, "",
                                        f"unknown location '{location}' (known: {known})")])
     return location

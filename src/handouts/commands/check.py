@@ -22,7 +22,8 @@ from handouts.project.content import Document, Handout, discover
 from handouts.project.programs import load_programs
 from handouts.project.sourcefile import format_loc
 from handouts.render.compose import compose
-from handouts.render.render import max_pages, render_page
+from handouts.render.fitting import render_page
+from handouts.render.limits import max_pages
 from handouts.render.theme import mix, palette
 from handouts.variants.i18n import (
     clinic_texts,

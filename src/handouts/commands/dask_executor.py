@@ -29,14 +29,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from handouts import __version__
-from handouts.commands.executors import ExecutorLost, ExecutorUnavailable, Timeouts, Todo
+from handouts.commands.executors import ExecutorLost, ExecutorUnavailable, Todo
 from handouts.commands.fitting import read_fittings
 from handouts.commands.inputs import project_inputs
+from handouts.commands.timeouts import Timeouts
 from handouts.commands.worker import VariantResult, Worker
 from handouts.errors import Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
-from handouts.render.render import Fitting
+from handouts.render.result import Fitting
 from handouts.variants.plan import Variant
 
 T = TypeVar("T")

@@ -103,7 +103,7 @@ def diagnose(root: Path | None = None) -> Report:
     report.add(sys.version_info >= (3, 11), "Python", platform.python_version(),
                "install Python 3.11 or newer")
     try:
-        from handouts.render.pdf import engine_info
+        from handouts.render.engine.pdf import engine_info
 
         info = engine_info()
     except (ImportError, OSError) as exc:  # WeasyPrint cannot load Pango

@@ -22,33 +22,20 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from handouts.commands.timeouts import Timeouts
 from handouts.commands.worker import VariantResult, Worker, render_in_worker, start
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import HandoutsError, OptionError, Problem
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.render.render import settle
+from handouts.render.runner import settle
 from handouts.variants.plan import Variant
 
 Todo = list[tuple[Variant, str]]
 #: The environment variable Dask itself reads for the scheduler's address.
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """How long a batch waits for a cluster, in seconds (``handouts batch
-    --connect-timeout`` and ``--result-timeout``). Past a limit the batch stops with
-    one located message; the PDFs finished before are kept for the rerun."""
-
-    #: Connecting to the scheduler, and then its handshake (each).
-    connect: float = 10.0
-    #: The workers loading the project, and then each next finished chunk of variants
-    #: (a chunk is at most 20 variants; raise it for variants that take minutes).
-    results: float = 300.0
 
 
 class Executor(Protocol):
@@ -78,7 +65,7 @@ def executor_for(spec: str | Executor | None, timeouts: Timeouts | None = None) 
             from handouts.commands.dask_executor import DaskExecutor  # dask: only if used
 
             return DaskExecutor(address, timeouts or Timeouts())
-    raise HandoutsError([Problem("--executor", None, "", (
+    raise OptionError([Problem("--executor", None, "", (
         f"'{spec}' is not an executor: use local or dask://HOST:PORT "
         "(e.g. dask://scheduler.clinic.lan:8786)"))])
 
@@ -120,7 +107,7 @@ class LocalExecutor:
 
 #: What the fork server imports once, so the workers forked from it start with the
 #: engine's modules (WeasyPrint, the Pango bindings, fontTools) already loaded.
-WORKER_PRELOAD = ["handouts.commands.worker", "handouts.render.pdf"]
+WORKER_PRELOAD = ["handouts.commands.worker", "handouts.render.engine.pdf"]
 
 
 def pool_context() -> multiprocessing.context.BaseContext:

@@ -1,6 +1,6 @@
 """Fitting paid once: each variant's fitting decision, remembered by its input hash.
 
-Automatic fitting (:mod:`handouts.render.render`) searches for a layout: over half of
+Automatic fitting (:mod:`handouts.render.fitting`) searches for a layout: over half of
 the example's variants need a second layout or more. The outcome depends only on the
 page's inputs, which the batch already hashes for ``index.json`` (every file
 :mod:`handouts.commands.inputs` lists, the tool version and the variant's path; never a
@@ -28,7 +28,7 @@ from typing import Any
 from handouts import __version__
 from handouts.errors import HandoutsError, Problem
 from handouts.output import write_atomic
-from handouts.render.render import Fitting
+from handouts.render.result import Fitting
 
 FITTING_NAME = ".fitting.json"
 #: A fitting class a decision may hold: the theme's classes, and balancing's entries

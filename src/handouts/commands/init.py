@@ -11,7 +11,7 @@ from pathlib import Path
 import phonenumbers
 
 from handouts.commands.add import add_handouts, choose
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import HandoutsError, OptionError, Problem
 from handouts.output import write_new
 from handouts.paths import LIBRARY_CLINIC_WORDS, SKELETON_DIR
 from handouts.render.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
@@ -105,7 +105,7 @@ def init_project(directory: Path, *, with_theme: bool = False,
     """
     details = details or ClinicDetails()
     if details.phone is not None and (bad := phone_problem(details.phone)) is not None:
-        raise HandoutsError([Problem("--phone", None, "", bad)])
+        raise OptionError([Problem("--phone", None, "", bad)])
     chosen = choose(library, "--library")
     sources = sorted(p for p in SKELETON_DIR.rglob("*") if p.is_file())
     targets = [directory / p.relative_to(SKELETON_DIR) for p in sources]

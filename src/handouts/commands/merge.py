@@ -39,9 +39,10 @@ from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
-from handouts.render.render import PersonalCopies, settle
+from handouts.render.personal import PersonalCopies
+from handouts.render.runner import settle
 from handouts.variants.clientcsv import Choices, ProgramRows, read_table, split_programs
-from handouts.variants.dates import date_locale
+from handouts.variants.dates import clinic_locale
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.program import Program
@@ -106,7 +107,7 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     display = csv_path.name
     choices = Choices({name: available_languages(doc) for name, doc in docs.items()},
                       [GENERAL, *project.config.audiences], defaults.language, defaults.paper,
-                      date_locale(defaults.language, project.config.clinic.phone_region),
+                      clinic_locale(project.config),
                       locations=list(project.config.clinic.locations),
                       programs=list(discover_programs(project.root)))
     table = read_table(csv_path, display, choices)

@@ -36,9 +36,11 @@ from handouts.project.programs import (
     load_programs,
     parse_dosage,
 )
-from handouts.render.program import ProgramLayouts, ProgramOutput, program_pdf
+from handouts.project.schema import Paper, PrintSize
+from handouts.render.program import ProgramLayouts, program_pdf
+from handouts.render.result import Rendered
 from handouts.variants.clients import Client, client_text_problems, text_problem
-from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.program import Program, ProgramItem
 from handouts.variants.records import program_record
 
@@ -159,7 +161,7 @@ def plan_program(project: Project, documents: dict[str, Document], *,
 
 def make_program(project: Project, documents: dict[str, Document], program: Program, *,
                  checked: CheckedVariants | None = None,
-                 layouts: ProgramLayouts | None = None) -> ProgramOutput:
+                 layouts: ProgramLayouts | None = None) -> Rendered:
     """The packet of ``program`` in memory, after the same checks as a named copy (the
     fast checks of every handout's version, the client's and the notes' characters).
     A process making many programs (a desk worker) passes the same ``checked`` and
@@ -191,7 +193,7 @@ class Written:
     """A program written by :func:`write_program`."""
 
     path: Path
-    output: ProgramOutput
+    output: Rendered
     record: str
 
 

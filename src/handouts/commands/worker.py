@@ -20,11 +20,16 @@ from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
+from handouts.project.schema import Paper, PrintSize
 from handouts.render.compose import compose
-from handouts.render.program import ProgramLayouts, ProgramOutput
-from handouts.render.render import Fitting, PersonalCopies, over_limit, render_page, settle
+from handouts.render.fitting import render_page
+from handouts.render.limits import over_limit
+from handouts.render.personal import PersonalCopies
+from handouts.render.program import ProgramLayouts
+from handouts.render.result import Fitting, Rendered
+from handouts.render.runner import settle
 from handouts.variants.clients import Client
-from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
+from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.program import Program
 
 
@@ -95,7 +100,7 @@ class Worker:
                                client=client, copies=self.copies, checked=self.checked,
                                location=location, decided=self._decided)
 
-    def program(self, program: Program) -> ProgramOutput:
+    def program(self, program: Program) -> Rendered:
         """The packet of a home ``program`` in memory, as ``handouts program`` makes it
         (see :func:`make_program`), reusing what earlier programs in this process laid
         out for the same handout pages. Raises like :func:`make_program`."""

@@ -15,17 +15,25 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import phonenumbers
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from handouts.errors import Problem
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
-from handouts.project.schema import Model, PlainText, Text, YesNo, alt_text_for, validate
+from handouts.project.schema import (
+    Model,
+    Paper,
+    PlainText,
+    PrintSize,
+    Slug,
+    Text,
+    YesNo,
+    alt_text_for,
+    validate,
+)
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 
 CONFIG_NAME = "handouts.yaml"
 
-Paper = Literal["letter", "a4"]
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 
 
@@ -309,9 +317,6 @@ class Defaults(Model):
     render_timeout: Annotated[float, Field(ge=0)] = 60
     #: ``true``: write archival PDF/A-3u (for patient records) instead of PDF/UA-1.
     archive: YesNo = False
-
-
-PrintSize = Literal["standard", "large"]
 
 
 class GradeTargets(Model):

@@ -16,7 +16,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     BeforeValidator,
     Field,
-    StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -29,6 +28,7 @@ from handouts.project.schema import (
     MarkdownText,
     Model,
     PlainText,
+    Slug,
     Text,
     alt_text_for,
     validate,
@@ -38,8 +38,6 @@ from handouts.project.sourcefile import LineMap, format_loc, nearest_date, read_
 #: Handout names become file names; keep them boring and safe everywhere.
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".svg", ".gif", ".webp"}
-
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 

@@ -28,7 +28,7 @@ import pydantic
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from handouts.errors import Problem, Severity, errors_only
-from handouts.project.schema import Model, PlainText, describe_error, validate
+from handouts.project.schema import Model, PlainText, Slug, describe_error, validate
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 
 #: Where a project keeps its clinic programs.
@@ -115,7 +115,7 @@ _ALIASES = {key.replace("_", "-"): key for key in DOSAGE_KEYS}
 class ProgramItemSpec(Model):
     """One handout of a program, with its default dosage and a note."""
 
-    handout: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    handout: Slug
     dosage: Dosage = Dosage()
     note: Annotated[PlainText, StringConstraints(max_length=300)] | None = None
 

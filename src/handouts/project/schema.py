@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
@@ -19,6 +19,15 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Str
 from handouts.errors import Problem
 from handouts.project import markdown
 from handouts.project.sourcefile import KEY_LINE, SourceFile, excerpt, format_loc
+
+#: A paper size, and a print size: the one definition of each (the config's default
+#: paper, the versions a batch plans, the options of every command).
+Paper = Literal["letter", "a4"]
+PrintSize = Literal["standard", "large"]
+#: The values of :data:`Paper`, for messages and choices.
+PAPERS: tuple[str, ...] = typing.get_args(Paper)
+#: A name that becomes part of a file name or a CSS class: an audience, a location.
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 #: Text that must be present and not just spaces.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]

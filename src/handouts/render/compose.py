@@ -1,7 +1,7 @@
 """From a variant to the HTML page: translate, tailor to the audience, fill the template.
 
 Everything here is cheap and pure-Python; the expensive PDF step is in
-:mod:`handouts.render.render`.
+:mod:`handouts.render.fitting`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Judging a laid-out handout the way a designer would: no runt pages, no gaps.
 
-Pure: it reads the plain per-page measure that :func:`handouts.render.pdf.measure_layout`
+Pure: it reads the plain per-page measure that :func:`handouts.render.engine.internals.measure`
 takes from the engine's boxes (body height, height used, which blocks start and end
 on each page) and says what is wrong, naming the page and the block. The renderer
-(:mod:`handouts.render.render`) uses the verdict to choose a better fitting; ``handouts
+(:mod:`handouts.render.fitting`) uses the verdict to choose a better fitting; ``handouts
 check`` reports what is left.
 """
 
@@ -64,7 +64,8 @@ class LayoutProblem:
 
 
 def pages_from(measure: Sequence[dict[str, Any]]) -> list[PageMeasure]:
-    """The plain data of :func:`handouts.render.pdf.measure_layout` as :class:`PageMeasure` s."""
+    """The plain data of :func:`handouts.render.engine.internals.measure` as
+    :class:`PageMeasure` s."""
     return [PageMeasure(p["height"], p["used"], tuple(p["blocks"]),
                         tuple(p.get("one_word_lines", ()))) for p in measure]
 

@@ -20,17 +20,13 @@ from babel.dates import format_date, format_skeleton
 from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.render import runner
 from handouts.render.compose import compose
+from handouts.render.fitting import fit_page
+from handouts.render.limits import over_limit
 from handouts.render.overrides import TemplateFailure
-from handouts.render.render import (
-    PERSONAL_CLASS,
-    Output,
-    engine_options,
-    fit_page,
-    lay_out_block,
-    over_limit,
-    split_personal,
-)
+from handouts.render.personal import PERSONAL_CLASS, lay_out_block, split_personal
+from handouts.render.result import Rendered
 from handouts.render.theme import Page, PlanBox, environment, render_html
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
@@ -97,17 +93,6 @@ class ProgramPage(Page):
 
 
 @dataclass
-class ProgramOutput:
-    """A packet in memory: its PDF, pages, where each handout starts, and warnings."""
-
-    pdf: bytes
-    pages: int
-    starts: tuple[int, ...]
-    tracking_page: int
-    problems: list[Problem]
-
-
-@dataclass
 class _Fitted:
     item: ProgramItem
     document: Document
@@ -136,7 +121,7 @@ class ProgramLayouts:
     """What one process keeps between programs so the next is quick (a desk worker).
 
     A handout in a program differs from one client to the next only in its block ("Prepared
-    for", the plan). So, as :class:`~handouts.render.render.PersonalCopies` does for named
+    for", the plan). So, as :class:`~handouts.render.personal.PersonalCopies` does for named
     copies, the fitting of each handout page is kept by the page without its block and the
     block's height; and each numbered layout is kept, so the next program with the same
     handout in the same place lays out only the client's block and swaps it in. Kept in
@@ -203,8 +188,9 @@ class ProgramLayouts:
 
 def program_pdf(project: Project, documents: dict[str, Document], program: Program,
                 layouts: ProgramLayouts | None = None
-                ) -> tuple[ProgramOutput | None, list[Problem]]:
-    """The packet of ``program`` (None when it cannot be made) and every problem.
+                ) -> tuple[Rendered | None, list[Problem]]:
+    """The packet of ``program`` (None when it cannot be made) and every problem; the
+    packet's problems are its warnings, its ``starts`` where each handout starts.
 
     The caller has checked the program's inputs (handouts exist, the client's text);
     here each handout is composed and fitted in the program's version, and a handout
@@ -213,7 +199,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     With ``layouts`` (kept by a process between programs), what an earlier program
     decided and laid out for the same handout page is reused: see :class:`ProgramLayouts`.
     """
-    from handouts.render import pdf
+    from handouts.render.engine.pdf import engine as the_engine
+    from handouts.render.engine.timelimit import time_limit
 
     problems: list[Problem] = []
     fitted: list[_Fitted] = []
@@ -237,7 +224,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     if errors_only(problems) or len(fitted) != len(program.items):
         return None, problems
 
-    engine = pdf.engine()
+    engine = the_engine()
     first = fitted[0].page
     own_key = (len(fitted), program.tracking_weeks, program.right_hand, program.language,
                program.paper, program.print_size, program.location, program.audience)
@@ -249,8 +236,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
         counted = [_lay_out(project, engine, _own_page(first, part, view))
                    for part in ("cover", "tracking")]
-        if any(isinstance(layout, Output) for layout in counted):
-            return None, problems + [p for x in counted if isinstance(x, Output)
+        if any(isinstance(layout, Rendered) for layout in counted):
+            return None, problems + [p for x in counted if isinstance(x, Rendered)
                                      for p in x.problems]
         cover_pages, tracking_pages = (layout.pages for layout in counted)
     starts, blanks, number = [], [], cover_pages + 1
@@ -281,7 +268,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         _own_page(first, "tracking", view), numbering=(tracking_start, total)),
         layouts=layouts)
     parts.append(tracking)
-    failed = [p for x in parts if isinstance(x, Output) for p in x.problems]
+    failed = [p for x in parts if isinstance(x, Rendered) for p in x.problems]
     if failed:
         return None, problems + failed
     if layouts is not None:
@@ -295,7 +282,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         layouts.keep_own_pages(("tracking", *own_key), tracking_pages)
     packet = engine.combine(parts)
     defaults = project.config.defaults
-    with pdf.time_limit(defaults.render_timeout):
+    with time_limit(defaults.render_timeout):
         written = engine.write(packet, source=PROGRAM_SOURCE, archive=defaults.archive)
     problems += written.problems
     if written.pages != total:  # the numbers printed must be the packet's own
@@ -304,8 +291,9 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
             "please report this")))
     if errors_only(problems):
         return None, problems
-    return ProgramOutput(written.pdf, written.pages, tuple(starts), tracking_start,
-                         [p for p in problems if p.severity is Severity.WARNING]), problems
+    return Rendered(written.pdf, written.pages,
+                    [p for p in problems if p.severity is Severity.WARNING],
+                    starts=tuple(starts), tracking_page=tracking_start), problems
 
 
 def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None
@@ -380,12 +368,12 @@ def _numbered(project: Project, engine: Any, item: _Fitted, page: Page,
             layouts.swapped += 1
             return swapped
     layout = _lay_out(project, engine, page, item.document)
-    if not isinstance(layout, Output) and layout.pages == item.pages:
+    if not isinstance(layout, Rendered) and layout.pages == item.pages:
         layouts.keep_base(key, layout)
     return layout
 
 
-def _stop_moved(document: Document, output: Output) -> bool:
+def _stop_moved(document: Document, output: Rendered) -> bool:
     """Whether the handout has a "Stop right away if" callout that is not whole on its
     first page in ``output`` (an unmeasured layout counts as moved only when measured)."""
     if not document.handout.precautions.stop or not output.measure:
@@ -415,7 +403,7 @@ OWN_BLOCK = {"cover": PERSONAL_CLASS, "tracking": "tracking-for"}
 def _lay_out(project: Project, engine: Any, page: Page,
              document: Document | None = None, layouts: ProgramLayouts | None = None) -> Any:
     """The engine's layout of ``page`` (a handout's when ``document`` is given), or an
-    :class:`Output` with the problem (a template's mistake, a timeout). With
+    failed :class:`Rendered` with the problem (a template's mistake, a timeout). With
     ``layouts``, a cover or tracking sheet laid out before in the same shape is reused,
     with only the client's details laid out anew and swapped in."""
     try:
@@ -424,14 +412,14 @@ def _lay_out(project: Project, engine: Any, page: Page,
         else:
             html = render_html(page, project.templates_dir)
     except TemplateFailure as exc:
-        return Output(b"", 0, exc.problems)
+        return Rendered(b"", 0, exc.problems)
     source = document.display if document is not None else PROGRAM_SOURCE
     css_class = OWN_BLOCK.get(page.part) if isinstance(page, ProgramPage) else None
     parts = split_personal(html) if layouts is not None and css_class else None
     if parts is None:
         return _engine_layout(project, engine, html, source, page.language, document)
     piece = _engine_layout(project, engine, parts[1], source, page.language)
-    height = None if isinstance(piece, Output) else engine.block_height(piece, css_class)
+    height = None if isinstance(piece, Rendered) else engine.block_height(piece, css_class)
     if height is None:
         return _engine_layout(project, engine, html, source, page.language)
     key = (page.part, hashlib.sha256(parts[0].encode()).hexdigest(), round(height, 3), False)
@@ -442,7 +430,7 @@ def _lay_out(project: Project, engine: Any, page: Page,
             layouts.swapped += 1
             return swapped
     layout = _engine_layout(project, engine, html, source, page.language)
-    if not isinstance(layout, Output):
+    if not isinstance(layout, Rendered):
         layouts.keep_base(key, layout)
     return layout
 
@@ -450,19 +438,10 @@ def _lay_out(project: Project, engine: Any, page: Page,
 def _engine_layout(project: Project, engine: Any, html: str, source: str, language: str,
                    document: Document | None = None) -> Any:
     """The engine's layout of ``html`` (with a handout's rules hidden at page tops when
-    ``document`` is given), or an :class:`Output` with the timeout."""
-    from handouts.render import pdf
-
-    limit = project.config.defaults.render_timeout
-    try:
-        with pdf.time_limit(limit):
-            layout = engine.lay_out(html, **engine_options(project, source, language))
-    except pdf.RenderTimeout:
-        return Output(b"", 0, [Problem(source, None, "", (
-            f"took longer than {limit:g} s to render and was stopped "
-            "(defaults.render_timeout in handouts.yaml)"))])
-    if document is not None:
-        pdf.hide_rules_at_page_tops(layout)
+    ``document`` is given), or a failed :class:`Rendered` with the timeout."""
+    layout = runner.lay_out(project, source, html, language)
+    if document is not None and not isinstance(layout, Rendered):
+        engine.hide_rules_at_page_tops(layout)
     return layout
 
 

@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import jinja2
 from babel.dates import format_date
@@ -26,6 +25,7 @@ from handouts.paths import THEME_DIR
 from handouts.project import markdown
 from handouts.project.config import AudienceText, Clinic
 from handouts.project.content import Handout
+from handouts.project.schema import Paper
 from handouts.render.overrides import (
     HandoutSandbox,
     OverrideLoader,
@@ -82,7 +82,7 @@ class Page:
     handout: Handout
     clinic: Clinic
     language: str
-    paper: Literal["letter", "a4"]
+    paper: Paper
     large_print: bool
     qr: str | None
     colors: dict[str, str]
@@ -90,7 +90,7 @@ class Page:
     client: Client | None = None
     #: Body text size in pt chosen by ``fit: shrink``; None keeps the theme's size.
     base_size: float | None = None
-    #: Fitting classes the renderer puts on <html> (``fit-tight``...: see handouts.render.render).
+    #: Fitting classes the renderer puts on <html> (``fit-tight``...: see handouts.render.fitting).
     fit: tuple[str, ...] = ()
     #: The project's fonts for this page, and the font-family stack that uses them
     #: (both empty without ``fonts:``: the theme's stylesheet alone decides).
@@ -294,7 +294,7 @@ BREAK_PREFIX, SHORT_PREFIX = "fit-break-", "fit-short-"
 
 def break_selector(block: str) -> str:
     """The CSS selector of a measured block (``benefits``, ``step 7``; see
-    :func:`handouts.render.pdf.measure_layout`), by the classes the theme gives it."""
+    :func:`handouts.render.engine.internals.measure`), by the classes the theme gives it."""
     if block.startswith("step "):
         return f".steps li.step:nth-of-type({int(block.split()[1])})"
     return "." + re.sub(r"[^a-z-]", "", block)
@@ -339,7 +339,7 @@ def _without_client(problem: Problem, client: Client | None) -> Problem:
     return dataclasses.replace(problem, message=message)
 
 
-def make_page(handout: Handout, clinic: Clinic, *, paper: Literal["letter", "a4"],
+def make_page(handout: Handout, clinic: Clinic, *, paper: Paper,
               large_print: bool, audience: AudienceText | None = None,
               client: Client | None = None,
               fonts: tuple[tuple[FontFace, ...], tuple[str, ...]] = ((), ()),

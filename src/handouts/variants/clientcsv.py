@@ -28,10 +28,9 @@ from babel import Locale
 
 from handouts.errors import Problem
 from handouts.project.programs import Dosage, parse_dosage
-from handouts.project.schema import YES_NO_CHOICES, read_yes_no
+from handouts.project.schema import PAPERS, YES_NO_CHOICES, read_yes_no
 from handouts.variants.clients import Client, text_problem
-from handouts.variants.dates import date_locale, parse_date
-from handouts.variants.dates import example as date_example
+from handouts.variants.dates import UnreadableDate, date_locale, read_date
 from handouts.variants.plan import GENERAL, Variant
 
 COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", "therapist",
@@ -48,7 +47,6 @@ _SAVE_AS = "save the file as CSV with commas, semicolons or tabs"
 _EXPORT = "export it as 'CSV UTF-8'"
 # Why a row may have the wrong number of fields, by delimiter.
 _TOO_MANY = {",": "an unquoted comma?", ";": "an unquoted semicolon?", "\t": "a tab inside a cell?"}
-PAPERS = ("letter", "a4")
 
 
 @dataclass(frozen=True)
@@ -390,10 +388,10 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         err("large_print", f"must be {YES_NO_CHOICES}")
     appointment = None
     if get("next_appointment"):
-        appointment = parse_date(get("next_appointment"), choices.locale)
-        if appointment is None:  # the cell is never quoted: it may hold anything
-            err("next_appointment", "is not a date this file can read; write it as "
-                f"{date_example(choices.locale)}")
+        try:
+            appointment = read_date(get("next_appointment"), choices.locale)
+        except UnreadableDate as exc:  # the cell is never quoted: it may hold anything
+            err("next_appointment", str(exc))
     location = get("location") or (choices.locations[0] if choices.locations else None)
     if "location" not in failed and get("location") and location not in choices.locations:
         err("location", f"is not a location of this project (choose from "

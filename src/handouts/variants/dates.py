@@ -4,14 +4,21 @@
 everywhere else; the clinic's locale (its language and phone region) decides the order
 of an all-numeric date. A day above 12 settles the order by itself; a date the locale
 cannot settle is refused with an example, never guessed.
+
+One reader (:func:`read_date`) and one message for every place a date is typed: a
+command's option, a client CSV's cell, the desk's form.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
+
+if TYPE_CHECKING:
+    from handouts.project.config import Config
 
 #: The date shown in examples: its day (15) cannot be mistaken for a month.
 EXAMPLE = dt.date(2026, 12, 15)
@@ -27,6 +34,28 @@ def date_locale(language: str, region: str) -> Locale:
         except (UnknownLocaleError, ValueError):
             continue
     return Locale.parse("en_US")
+
+
+def clinic_locale(config: Config | None) -> Locale:
+    """The locale whose dates the clinic writes: its language and phone region (US
+    English without a config)."""
+    if config is None:
+        return date_locale("en", "US")
+    return date_locale(config.defaults.language, config.clinic.phone_region)
+
+
+class UnreadableDate(ValueError):
+    """A date that :func:`read_date` cannot read; its message says how to write one
+    (it never repeats the value: a date sits beside a client's details)."""
+
+
+def read_date(text: str, locale: Locale) -> dt.date:
+    """``text`` as a date written the way ``locale`` writes dates, or
+    :class:`UnreadableDate` with the one message every reader gives."""
+    day = parse_date(text, locale)
+    if day is None:
+        raise UnreadableDate(f"is not a date handouts can read; write it as {example(locale)}")
+    return day
 
 
 def numeric_order(locale: Locale) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import string
 
-from handouts.errors import HandoutsError, Problem
+from handouts.errors import OptionError, Problem
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
@@ -23,10 +23,10 @@ def check_pattern(pattern: str) -> None:
     try:
         names = [f for _, f, _, _ in string.Formatter().parse(pattern) if f is not None]
     except ValueError as exc:
-        raise HandoutsError([Problem("--name-pattern", None, "", str(exc))]) from None
+        raise OptionError([Problem("--name-pattern", None, "", str(exc))]) from None
     unknown = [n for n in names if n not in PATTERN_FIELDS]
     if unknown or "/" in pattern or "\\" in pattern or pattern.startswith("."):
-        raise HandoutsError([Problem("--name-pattern", None, "", (
+        raise OptionError([Problem("--name-pattern", None, "", (
             f"'{pattern}' is not a valid file-name pattern: use only "
             f"{', '.join('{' + f + '}' for f in PATTERN_FIELDS)} and plain text, "
             "without slashes"))])

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING
 
-from handouts.project.config import Batch
+if TYPE_CHECKING:  # annotations only: planning never needs the models' validators
+    from handouts.project.config import Batch
+    from handouts.project.schema import Paper, PrintSize
 
-Paper = Literal["letter", "a4"]
-PrintSize = Literal["standard", "large"]
 GENERAL = "general"
 
 

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.project.programs import Dosage
+from handouts.project.schema import Paper, PrintSize
 from handouts.variants.clients import Client
 from handouts.variants.i18n import theme_translations
-from handouts.variants.plan import GENERAL, Paper, PrintSize
+from handouts.variants.plan import GENERAL
 
 #: The most weeks a tracking sheet covers when no item says (one week's sheet).
 DEFAULT_WEEKS = 1

@@ -27,7 +27,7 @@ from handouts.project.programs import MAX_ITEMS, MAX_WEEKS, ClinicProgram, Dosag
 from handouts.variants.clients import text_problem
 from handouts.variants.plan import GENERAL
 from handouts.web.library import CLIENT_FIELDS, VERSION_FIELDS, read_client
-from handouts.web.workers import Choices, ProgramAsked
+from handouts.web.workers import ProgramAsked, Selection
 
 #: Each item's dose fields, in the order the form shows them, with their labels.
 DOSE_FIELDS = {"sets": "Sets", "reps": "Repetitions", "hold": "Hold each time",
@@ -285,7 +285,7 @@ def _read_item(index: int, item: Item, problems: list[Problem]) -> ItemChange | 
 
 
 def _read_choices(form: Mapping[str, str], offer: Offer, items: list[Item],
-                  problems: list[Problem]) -> Choices:
+                  problems: list[Problem]) -> Selection:
     """The version asked for: each choice one the project offers."""
 
     def pick(key: str, values: list[tuple[str, str]], default: str | None) -> str | None:
@@ -309,7 +309,7 @@ def _read_choices(form: Mapping[str, str], offer: Offer, items: list[Item],
             problems.append(Problem("form", None, "language", (
                 f"is not available for {', '.join(lacking)}: choose another language or "
                 "remove that handout")))
-    return Choices(pick("audience", offer.audiences, GENERAL) or GENERAL, language,
+    return Selection(pick("audience", offer.audiences, GENERAL) or GENERAL, language,
                    pick("paper", offer.papers, offer.default_paper),
                    pick("print_size", offer.prints, "standard") or "standard",
                    pick("location", offer.locations, offer.default_location)

@@ -30,12 +30,12 @@ from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.variants.clients import Client, text_problem
-from handouts.variants.dates import date_locale, parse_date
+from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
 from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import language_name, translate, translation_path
 from handouts.variants.plan import GENERAL
 from handouts.web.security import PDF_FRAME_CSP
-from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Choices, render
+from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Selection, render
 
 bp = Blueprint("library", __name__)
 
@@ -91,7 +91,7 @@ def options(document: Document, project: Project | None = None) -> Options:
     locations = [(key, _location_label(key, place, config.clinic.name))
                  for key, place in places.items()]
     default_location = site.location if site.location in places else next(iter(places), None)
-    locale = date_locale(config.defaults.language, config.clinic.phone_region)
+    locale = clinic_locale(config)
     return Options(audiences, languages, list(PAPERS.items()), list(PRINTS.items()),
                    config.defaults.paper, document.handout.language, locations,
                    default_location, date_example(locale))
@@ -164,7 +164,7 @@ def _document(name: str) -> Document:
 
 
 def read_form(document: Document, form: MultiDict[str, str]
-              ) -> tuple[Choices, Client | None, list[Problem]]:
+              ) -> tuple[Selection, Client | None, list[Problem]]:
     """The choices and client details of a posted form, and what is wrong with them.
 
     Each problem's field is the form field's name (its label is in
@@ -180,7 +180,7 @@ def read_form(document: Document, form: MultiDict[str, str]
             return default
         return value
 
-    choices = Choices(pick("audience", allowed.audiences, GENERAL) or GENERAL,
+    choices = Selection(pick("audience", allowed.audiences, GENERAL) or GENERAL,
                       pick("language", allowed.languages, allowed.default_language),
                       pick("paper", allowed.papers, allowed.default_paper),
                       pick("print_size", allowed.prints, "standard") or "standard",
@@ -188,7 +188,7 @@ def read_form(document: Document, form: MultiDict[str, str]
                       if allowed.locations else None)
     config = _site().loaded().project.config
     client, problems_client = read_client(
-        form, date_locale(config.defaults.language, config.clinic.phone_region))
+        form, clinic_locale(config))
     problems += problems_client
     return choices, client, problems
 
@@ -213,11 +213,10 @@ def read_client(form: Mapping[str, str], locale: Locale) -> tuple[Client | None,
             problems.append(Problem("form", None, key, message))
     appointment = None
     if values["next_appointment"] and not any(p.field == "next_appointment" for p in problems):
-        appointment = parse_date(values["next_appointment"], locale)
-        if appointment is None:  # the same dates as the client CSV, in the clinic's locale
-            problems.append(Problem("form", None, "next_appointment",
-                                    f"is not a date handouts can read; write it as "
-                                    f"{date_example(locale)}"))
+        try:  # the same dates as the client CSV, in the clinic's locale
+            appointment = read_date(values["next_appointment"], locale)
+        except UnreadableDate as exc:
+            problems.append(Problem("form", None, "next_appointment", str(exc)))
     if not values["client"]:
         if any(values[k] for k in ("note", "therapist", "next_appointment")):
             problems.append(Problem("form", None, "client",
@@ -273,7 +272,7 @@ def problem_json(problems: list[Problem], labels: Mapping[str, str] | None = Non
              "severity": p.severity.value, "message": p.message} for p in problems]
 
 
-def _copy(name: str, images: bool) -> tuple[Any, Document, Choices, list[Problem]]:
+def _copy(name: str, images: bool) -> tuple[Any, Document, Selection, list[Problem]]:
     document = _document(name)
     choices, client, problems = read_form(document, request.form)
     if problems:
@@ -350,7 +349,7 @@ def thumbnail(name: str) -> Response:
     png = cache.get((name, version))
     if png is None:
         result = site.pool.run(render, str(site.root), version, name,
-                               Choices(location=_default_location()), None, THUMB_SCALE, 1,
+                               Selection(location=_default_location()), None, THUMB_SCALE, 1,
                                loaded.config, deadline=site.deadline())
         if not result.images:
             abort(404, "This handout cannot be rendered at the moment.")

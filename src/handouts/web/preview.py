@@ -21,9 +21,10 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from handouts.errors import Severity
 from handouts.project.config import Project
 from handouts.project.content import Document, discover
+from handouts.render.result import Rendered
 from handouts.web.library import options
 from handouts.web.streams import BUSY_RETRY_MS, HEARTBEAT, MAX_AGE, RETRY_MS
-from handouts.web.workers import WATCHED, Choices, Result, live
+from handouts.web.workers import WATCHED, Selection, live
 
 bp = Blueprint("preview", __name__)
 log = logging.getLogger("handouts.web")
@@ -43,11 +44,11 @@ def _known(name: str) -> tuple[Document | None, Project | None]:
     return site.last_good(name)  # type: ignore[no-any-return]
 
 
-def _choices(name: str) -> Choices:
+def _choices(name: str) -> Selection:
     """The version asked for in the query string (not personal), checked against the project."""
     document, project = _known(name)
     if document is None:  # never loaded without errors: its everyday version
-        return Choices()
+        return Selection()
     allowed = options(document, project)
     picked = []
     for key, values, default in (("audience", allowed.audiences, "general"),
@@ -56,10 +57,10 @@ def _choices(name: str) -> Choices:
                                  ("print_size", allowed.prints, "standard")):
         value = request.args.get(key, default)
         picked.append(value if value in {v for v, _ in values} else default)
-    return Choices(*picked)
+    return Selection(*picked)
 
 
-def _state(name: str, choices: Choices) -> dict[str, Any]:
+def _state(name: str, choices: Selection) -> dict[str, Any]:
     """Render (once per project version) and remember the last good pages."""
     site = _site()
     version = site.version()
@@ -68,7 +69,7 @@ def _state(name: str, choices: Choices) -> dict[str, Any]:
     key = (name, choices)
     cached = states.get(key)
     if cached is None or cached[0] != version:
-        result: Result = site.pool.run(live, str(site.root), version, name, choices,
+        result: Rendered = site.pool.run(live, str(site.root), version, name, choices,
                                        deadline=site.deadline())
         if result.ok:
             good[key] = (version, result.images)

@@ -20,7 +20,8 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from handouts.commands.merge import available_languages
 from handouts.errors import Problem
 from handouts.project.programs import MAX_ITEMS, MAX_WEEKS, ClinicProgram, load_programs
-from handouts.variants.dates import date_locale
+from handouts.render.result import Rendered
+from handouts.variants.dates import clinic_locale
 from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import language_name
 from handouts.variants.plan import GENERAL
@@ -34,7 +35,7 @@ from handouts.web.library import (
     problem_json,
     wants_json,
 )
-from handouts.web.workers import PREVIEW_SCALE, Result, program
+from handouts.web.workers import PREVIEW_SCALE, ProgramMade, program
 
 bp = Blueprint("program", __name__)
 
@@ -79,7 +80,7 @@ def offer() -> basket.Offer:
         [(GENERAL, "Everyone")] + [(k, a.label) for k, a in config.audiences.items()],
         list(PAPERS.items()), list(PRINTS.items()), config.defaults.paper, locations,
         site.location if site.location in places else next(iter(places), None),
-        date_locale(config.defaults.language, config.clinic.phone_region))
+        clinic_locale(config))
 
 
 def _unusable(programs: dict[str, ClinicProgram], offered: basket.Offer
@@ -200,7 +201,7 @@ def edit_basket() -> Any:
     return _page(items, form, problems=problems, focus=focus)
 
 
-def _make(images: bool) -> tuple[Result | None, list[basket.Item], list[Problem]]:
+def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Problem]]:
     """Read the form and render the program in the pool; (result, items, problems)."""
     items = basket.read_items(request.form)
     asked, problems = basket.read_basket(request.form, offer(), items)
@@ -212,6 +213,11 @@ def _make(images: bool) -> tuple[Result | None, list[basket.Item], list[Problem]
                            PREVIEW_SCALE if images else None, loaded.config,
                            deadline=site.deadline())
     return result, items, basket.for_the_basket(result.problems)
+
+
+def _record(result: Rendered) -> str:
+    """The paragraph for the client's file of a program made (empty: none was made)."""
+    return result.record if isinstance(result, ProgramMade) else ""
 
 
 def _refused(items: list[basket.Item], problems: list[Problem]) -> Any:
@@ -234,9 +240,9 @@ def preview_program() -> Any:
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems, labels),
             "pages": [f"data:image/png;base64,{png}" for png in pages],
-            "record": result.record})
+            "record": _record(result)})
     return _page(items, request.form.to_dict(), pages=pages, problems=problems,
-                 record=result.record)
+                 record=_record(result))
 
 
 @bp.post("/program/pdf")
@@ -254,7 +260,7 @@ def pdf_program() -> Any:
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems, basket.labels(items, offer())),
             "filename": FILENAME, "pages": result.pages,
-            "url": url_for("library.kept_copy", key=key), "record": result.record})
+            "url": url_for("library.kept_copy", key=key), "record": _record(result)})
     response = Response(result.pdf, mimetype="application/pdf")
     how = "attachment" if request.form.get("action") == "download" else "inline"
     response.headers["Content-Disposition"] = f'{how}; filename="{FILENAME}"'

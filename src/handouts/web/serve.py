@@ -10,7 +10,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from handouts.errors import Problem, ValidationError
+from handouts.errors import OptionError, Problem, ValidationError
 from handouts.project.config import CONFIG_NAME
 from handouts.web import make_server, site_of
 from handouts.web.security import loopback, own_names
@@ -75,7 +75,7 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
         if path is not None and not path.is_file():
             problems.append(Problem(option, None, "", f"no such file: {path}"))
     if problems:
-        raise ValidationError(problems)
+        raise OptionError(problems)
     _check_location(root, location)
     token, secret = kept_secrets(root, new_token=new_token)
     token_needed = None if loopback(host) else token
@@ -124,7 +124,7 @@ def _check_location(root: Path, location: str | None) -> None:
     places = list(config.clinic.locations)
     if location not in places:
         known = ", ".join(places) if places else "none: handouts.yaml defines no clinic.locations"
-        raise ValidationError([Problem("--location", None, "",
+        raise OptionError([Problem("--location", None, "",
                                        f"unknown location '{location}' (known: {known})")])
 
 

@@ -3,7 +3,7 @@
 Each worker process imports the PDF engine once (:func:`warm_up`) and keeps one
 :class:`handouts.commands.worker.Worker` per handout per *project version* (a digest of
 the files' sizes and times): the same object that renders a batch, here keeping its
-:class:`handouts.render.render.PersonalCopies`, so a named copy lays out only the
+:class:`handouts.render.personal.PersonalCopies`, so a named copy lays out only the
 client's block. The processes themselves are managed by :mod:`handouts.web.pool`.
 Every task returns problems instead of raising, so
 a bad input or a failed render is an answer for its own request only.
@@ -19,13 +19,14 @@ import datetime as dt
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from handouts.commands.program import ItemChange, plan_program, record
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
+from handouts.render.result import Rendered
 from handouts.variants.clients import Client
 from handouts.web.pool import PoolError, ProcessPool, TaskFailed
 
@@ -44,8 +45,8 @@ WATCHED = ("handouts.yaml", "content", "templates", "assets", "locale", "fonts",
 
 
 @dataclass(frozen=True)
-class Choices:
-    """The version of a handout asked for (never personal)."""
+class Selection:
+    """The version of a handout selected on a page of the desk (never personal)."""
 
     audience: str = "general"
     language: str | None = None
@@ -53,27 +54,6 @@ class Choices:
     print_size: str = "standard"
     #: One of a clinic group's locations (None: the project's first, or no locations).
     location: str | None = None
-
-
-@dataclass
-class Result:
-    """A render's answer: the PDF (and page images when asked), or the problems."""
-
-    pdf: bytes = b""
-    pages: int = 0
-    images: list[bytes] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    #: True when no answer came from the renderer (busy, stuck, stopped): not the
-    #: handout's fault, so pages keep what they showed last.
-    failed: bool = False
-    #: A home program's paragraph for the client's file (see
-    #: :func:`handouts.commands.program.record`); empty for a handout.
-    record: str = ""
-
-    @property
-    def ok(self) -> bool:
-        """True when there is a PDF."""
-        return bool(self.pdf)
 
 
 def project_version(root: Path) -> str:
@@ -115,7 +95,7 @@ def warm_up() -> None:
     """Worker initializer: load the engine and fonts once, and collect garbage less often."""
     import gc
 
-    from handouts.render.render import settle
+    from handouts.render.runner import settle
 
     settle()
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
@@ -165,9 +145,9 @@ def page_images(pdf: bytes, scale: float, first: int | None = None) -> list[byte
     return images
 
 
-def render(root: str, version: str, name: str, choices: Choices, client: Client | None,
+def render(root: str, version: str, name: str, choices: Selection, client: Client | None,
            images: float | None = None, first: int | None = None,
-           config: Any = None) -> Result:
+           config: Any = None) -> Rendered:
     """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a
     scale); ``config``: the last good config, while ``handouts.yaml`` has errors."""
     try:
@@ -177,11 +157,11 @@ def render(root: str, version: str, name: str, choices: Choices, client: Client 
             print_size=choices.print_size,  # type: ignore[arg-type]
             location=choices.location, client=client)
     except HandoutsError as exc:
-        return Result(problems=exc.problems)
+        return Rendered(problems=exc.problems)
     except Exception as exc:  # an engine failure is this request's problem only
-        return Result(problems=[Problem(f"content/{name}.yaml", None, "",
+        return Rendered(problems=[Problem(f"content/{name}.yaml", None, "",
                                         f"could not be rendered ({type(exc).__name__})")])
-    result = Result(built.pdf, built.pages, problems=built.warnings)
+    result = Rendered(built.pdf, built.pages, built.warnings)
     if images:
         result.images = page_images(built.pdf, images, first)
     return result
@@ -194,12 +174,20 @@ class ProgramAsked:
 
     items: tuple[ItemChange, ...]
     client: Client
-    choices: Choices = Choices()
+    choices: Selection = Selection()
     weeks: int | None = None
     right_hand: bool = False
     #: The title of the clinic program it started from (printed on the cover).
     title: str | None = None
     given: dt.date | None = None
+
+
+@dataclass
+class ProgramMade(Rendered):
+    """A home program's packet, with the paragraph for the client's file (see
+    :func:`handouts.commands.program.record`)."""
+
+    record: str = ""
 
 
 def _program_worker(root: str, version: str, config: Any = None
@@ -210,7 +198,7 @@ def _program_worker(root: str, version: str, config: Any = None
     _at_version(root, version, config)
     if _DESK["program"] is None:
         from handouts.commands.build import load_each
-        from handouts.render.render import settle
+        from handouts.render.runner import settle
 
         each = load_each(Path(root), config=config)
         settle()
@@ -220,17 +208,17 @@ def _program_worker(root: str, version: str, config: Any = None
 
 
 def program(root: str, version: str, asked: ProgramAsked, images: float | None = None,
-            config: Any = None) -> Result:
+            config: Any = None) -> Rendered:
     """Render a home program as ``handouts program`` does (:func:`plan_program`, then
     :func:`make_program`), with the record paragraph; page images too when ``images``
     is a scale. ``config``: the last good config, while ``handouts.yaml`` has errors."""
     worker, broken, problems = _program_worker(root, version, config)
     if worker is None:
-        return Result(problems=problems)
+        return Rendered(problems=problems)
     used = dict.fromkeys(item.handout for item in asked.items)
     unusable = [p for name in used if name in broken for p in broken[name]]
     if unusable:  # a broken handout fails only the programs that use it
-        return Result(problems=unusable)
+        return Rendered(problems=unusable)
     choices = asked.choices
     try:
         planned = plan_program(worker.project, worker.documents, client=asked.client,
@@ -244,18 +232,18 @@ def program(root: str, version: str, asked: ProgramAsked, images: float | None =
             planned = dataclasses.replace(planned, title=asked.title)
         output = worker.program(planned)
     except HandoutsError as exc:
-        return Result(problems=exc.problems)
+        return Rendered(problems=exc.problems)
     except Exception as exc:  # an engine failure is this request's problem only
-        return Result(problems=[Problem("", None, "", "the home program could not be "
+        return Rendered(problems=[Problem("", None, "", "the home program could not be "
                                         f"rendered ({type(exc).__name__})")])
-    result = Result(output.pdf, output.pages, problems=output.problems,
-                    record=record(worker.project, worker.documents, planned))
+    result = ProgramMade(output.pdf, output.pages, problems=output.problems,
+                         record=record(worker.project, worker.documents, planned))
     if images:
         result.images = page_images(output.pdf, images)
     return result
 
 
-def live(root: str, version: str, name: str, choices: Choices) -> Result:
+def live(root: str, version: str, name: str, choices: Selection) -> Rendered:
     """The owner's preview: page images and every problem (validation, fast checks, fit)."""
     from handouts.commands.check import check
 
@@ -263,7 +251,7 @@ def live(root: str, version: str, name: str, choices: Choices) -> Result:
     try:
         problems += check(Path(root), (name,), render=False).problems
     except HandoutsError as exc:
-        return Result(problems=exc.problems)
+        return Rendered(problems=exc.problems)
     result = render(root, version, name, choices, None, images=PREVIEW_SCALE)
     result.problems = sorted(dict.fromkeys(problems + result.problems),
                              key=lambda p: (p.severity is not Severity.ERROR, p.path,
@@ -295,7 +283,7 @@ class RenderPool:
         self._pool = None if inline else ProcessPool(workers, initializer=warm_up,
                                                      recycle_after=recycle_after)
 
-    def run(self, task: Callable[..., Result], *args: Any, deadline: float = 60.0) -> Result:
+    def run(self, task: Callable[..., Rendered], *args: Any, deadline: float = 60.0) -> Rendered:
         """Run ``task(*args)``; no answer within ``deadline`` seconds, a crashed or stuck
         worker become a problem for this request only."""
         if self._pool is None:
@@ -306,7 +294,7 @@ class RenderPool:
             message = f"the handout could not be made ({exc})"
         except PoolError as exc:
             message = str(exc)
-        return Result(problems=[Problem("", None, "", message)], failed=True)
+        return Rendered(problems=[Problem("", None, "", message)], failed=True)
 
     def warm(self) -> None:
         """Start the workers now rather than on the first request."""

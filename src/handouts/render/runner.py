@@ -1,0 +1,99 @@
+"""Running the engine on a project's pages: what it may read, the time limit, and its
+problems pointed at content lines.
+
+The fitting search (:mod:`handouts.render.fitting`), named copies
+(:mod:`handouts.render.personal`) and home programs (:mod:`handouts.render.program`)
+all lay out and write through here. The engine (and so WeasyPrint) is imported only
+when something is rendered, never at start-up.
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from typing import Any
+
+from handouts.errors import Problem
+from handouts.paths import THEME_DIR
+from handouts.project.config import Project
+from handouts.project.content import Document
+from handouts.render.result import Rendered
+from handouts.render.theme import stylesheet_paths
+
+
+def settle() -> None:
+    """Load the engine, then exempt everything loaded from garbage collection.
+
+    Called once before a render loop.
+
+    Every render allocates many short-lived objects, and each full collection would
+    walk the modules, fonts and project again: freezing them saves about 5% per PDF.
+    """
+    from handouts.render.engine.pdf import engine
+
+    engine()
+    gc.collect()
+    gc.freeze()
+
+
+def engine_options(project: Project, source: str, language: str) -> dict[str, Any]:
+    """What the engine needs to lay out a page of ``project`` in ``language`` (its
+    stylesheets, the folders it may read, the hosts it may fetch from); ``source``
+    names the page in the engine's problems."""
+    return {"base_dir": project.root,
+            "stylesheets": stylesheet_paths(project.templates_dir, language),
+            "source": source, "roots": (project.root, THEME_DIR),
+            "allowed_hosts": tuple(project.config.resources.allowed_hosts),
+            # A copy of the theme's stylesheet in templates/ still finds the theme's fonts.
+            "fallbacks": ((project.templates_dir, THEME_DIR),)}
+
+
+def timed_out(source: str, limit: float) -> Rendered:
+    """The failed render of the page ``source`` that ran past ``defaults.render_timeout``."""
+    return Rendered(b"", 0, [Problem(source, None, "", (
+        f"took longer than {limit:g} s to render and was stopped (defaults.render_timeout "
+        "in handouts.yaml)"))])
+
+
+def lay_out(project: Project, source: str, html: str, language: str) -> Any:
+    """The engine's layout of ``html`` (a page of ``source`` in ``language``), or a
+    failed :class:`Rendered` saying it timed out."""
+    from handouts.render.engine.pdf import engine
+    from handouts.render.engine.timelimit import RenderTimeout, time_limit
+
+    limit = project.config.defaults.render_timeout
+    try:
+        with time_limit(limit):
+            return engine().lay_out(html, **engine_options(project, source, language))
+    except RenderTimeout:
+        return timed_out(source, limit)
+
+
+def write(project: Project, document: Document, layout: Any) -> Rendered:
+    """The PDF of ``layout`` (a page of ``document``) as the project asks for it
+    (archival or not), its engine problems located; a timeout as a problem."""
+    from handouts.render.engine.pdf import engine
+    from handouts.render.engine.timelimit import RenderTimeout, time_limit
+
+    defaults = project.config.defaults
+    try:
+        with time_limit(defaults.render_timeout):
+            result = engine().write(layout, source=document.display, archive=defaults.archive)
+    except RenderTimeout:
+        return timed_out(document.display, defaults.render_timeout)
+    return Rendered(result.pdf, result.pages, [locate(p, document) for p in result.problems],
+                    result.texts)
+
+
+_URL = re.compile(r"file://\S+|data:\S+|https?://\S+")
+
+
+def locate(problem: Problem, document: Document) -> Problem:
+    """Point an engine message about an image at the content line that uses it."""
+    match = _URL.search(problem.message)
+    if match:
+        # The engine quotes URLs ('file:///...png'): the quote is not part of it.
+        line, field_name = document.line_of_image(match.group(0).rstrip(".,:;'\""))
+        if line is not None:
+            return Problem(problem.path, line, field_name, problem.message, problem.severity)
+    return problem

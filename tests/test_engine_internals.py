@@ -1,0 +1,180 @@
+"""WeasyPrint's internals that handouts reads (handouts/render/engine/internals.py).
+
+pyproject.toml pins WeasyPrint to the versions tested (``weasyprint>=70,<71``). Trying
+a new release, these tests say exactly which attribute or function the new release
+changed, on a tiny document, instead of letting fitting quietly keep the first layout
+or named copies quietly fall back to full renders (both still give a right PDF, so
+nothing else would fail loudly).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+import weasyprint
+from PIL import Image
+from pypdf import PdfReader
+
+from handouts.render.engine import internals
+from handouts.render.engine.pdf import Engine, Layout
+
+CHANGED = ("WeasyPrint {version} changed {what}: handouts/render/engine/internals.py reads "
+           "it (see its docstring); adapt that module, then widen the pin in pyproject.toml")
+
+
+def _png() -> str:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 2), "red").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+STYLE = """<style>
+@page { size: 300pt 400pt; margin: 20pt }
+body { margin: 0; font-size: 10pt }
+li.step { border-top: 1pt solid black; margin: 0 }
+.prepared-for { border: 1pt solid black }
+</style>"""
+
+
+def _html(name: str) -> str:
+    return (f"<html><head>{STYLE}</head><body><main>"
+            "<header class='masthead'><h1>Title</h1></header>"
+            f"<div class='prepared-for'><p>Prepared for {name}</p></div>"
+            "<ol class='steps'><li class='step'><p>Lift the arm</p>"
+            f"<figure><img alt='' src='data:image/png;base64,{_png()}'></figure></li>"
+            "<li class='step' style='break-before: page'><p>Rest</p></li></ol>"
+            "</main></body></html>")
+
+
+def _piece(name: str) -> str:
+    return (f"<html><head>{STYLE}</head><body><main>"
+            f"<div class='prepared-for'><p>Prepared for {name}</p></div></main></body></html>")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine()
+
+
+def _lay_out(engine: Engine, html: str, root: Path) -> Layout:
+    return engine.lay_out(html, base_dir=root, source="tiny", roots=(root,))
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        pytest.fail(CHANGED.format(version=weasyprint.__version__, what=what), pytrace=False)
+
+
+def _has(obj: Any, name: str, where: str) -> None:
+    _require(hasattr(obj, name), f"{where}: it has no attribute '{name}'")
+
+
+def test_the_attributes_and_functions_read_exist(engine: Engine, tmp_path: Path) -> None:
+    from weasyprint.css.properties import INITIAL_VALUES
+    from weasyprint.document import Page
+    from weasyprint.text import ffi
+
+    layout = _lay_out(engine, _html("Ann"), tmp_path)
+    page = layout.document.pages[0]
+    _require(isinstance(page, Page), "Document.pages: not weasyprint.document.Page objects")
+    _has(page, "_page_box", "weasyprint.document.Page")
+    root = internals.page_root(page)
+    for name in ("children", "content_box_y", "height", "padding_bottom", "copy"):
+        _has(root, name, "the page box")
+    boxes = list(_walk(root))
+    block = next(b for b in boxes if _classes(b) == ["prepared-for"])
+    for name in ("element", "element_tag", "style", "position_x", "position_y", "width",
+                 "margin_top", "margin_height", "border_width", "border_height",
+                 "border_top_width", "copy", "deepcopy", "translate"):
+        _has(block, name, "a block box")
+    _require(block.element_tag == "div", "a box's element_tag: not the element's tag")
+    try:
+        computed = [block.style[name] for name in INITIAL_VALUES]
+    except (KeyError, TypeError) as exc:
+        computed = []
+        _require(False, f"a box's style: it has no value for {exc}, a name of "
+                        "css.properties.INITIAL_VALUES")
+    _require(len(computed) > 100, "css.properties.INITIAL_VALUES: fewer than 100 properties")
+    kinds = {type(box).__name__ for box in boxes}
+    _require("LineBox" in kinds, "the class of line boxes: no box is named 'LineBox'")
+    _require(any(hasattr(box, "replacement") for box in boxes),
+             "replaced boxes (images): none has a 'replacement' attribute")
+    _require(any(isinstance(getattr(box, "text", None), str) for box in boxes),
+             "text boxes: none has a 'text' string")
+    _require(isinstance(Page(root), Page), "weasyprint.document.Page(page_box): not a page")
+    _require(callable(getattr(ffi.pango, "pango_version", None)),
+             "weasyprint.text.ffi.pango: no pango_version()")
+    _require(hasattr(ffi, "harfbuzz_subset"), "weasyprint.text.ffi: no harfbuzz_subset")
+
+
+def test_the_measure_reads_blocks_steps_and_pictures(engine: Engine, tmp_path: Path) -> None:
+    layout = _lay_out(engine, _html("Ann"), tmp_path)
+    measure = internals.measure(layout.document)
+    _require(len(measure) == 2, f"the measure: {len(measure)} pages instead of 2")
+    names = [block["name"] for block in measure[0]["blocks"]]
+    _require(names == ["masthead", "prepared-for", "steps", "step 1", "picture 1"],
+             f"the measure's blocks on page 1: {names}")
+    _require([b["name"] for b in measure[1]["blocks"]] == ["steps", "step 2"],
+             f"the measure's blocks on page 2: {measure[1]['blocks']}")
+    steps = measure[0]["blocks"][2]
+    _require(steps["starts"] and not steps["ends"],
+             "the measure: a list that goes on to the next page is not seen to continue")
+    # 300 x 400 pt, 20 pt margins: a body area of 360 pt (480 CSS px, the engine's
+    # unit), partly used: down to the picture's bottom.
+    _require(measure[0]["height"] == 480.0
+             and measure[0]["used"] == measure[0]["blocks"][-1]["bottom"],
+             f"the measure's page height or use: {measure[0]}")
+
+
+def test_texts_heights_and_the_block_swap_work(engine: Engine, tmp_path: Path) -> None:
+    base = _lay_out(engine, _html("Ann"), tmp_path)
+    texts = internals.page_texts(base.document)
+    _require("Prepared for Ann" in texts[0] and "Rest" in texts[1],
+             f"the text of laid-out pages: {texts}")
+    piece = _lay_out(engine, _piece("Bob"), tmp_path)
+    height = internals.block_height(piece.document, "prepared-for")
+    _require(height is not None and height > 10, f"a block's height: {height}")
+    swapped = internals.swap_block(base.document, piece.document, "prepared-for")
+    _require(swapped is not None, "the block swap: refused a block of the same size")
+    swapped_texts = internals.page_texts(swapped)
+    _require("Prepared for Bob" in swapped_texts[0] and "Ann" not in swapped_texts[0],
+             f"the block swap: the page reads {swapped_texts[0]!r}")
+    # The original layout is untouched (a kept layout serves the next client too).
+    _require("Prepared for Ann" in internals.page_texts(base.document)[0],
+             "the block swap: the kept layout was changed")
+    written = engine.write(Layout(swapped), source="tiny")
+    full = engine.write(_lay_out(engine, _html("Bob"), tmp_path), source="tiny")
+    _require(written.pdf == full.pdf, "the block swap: the PDF differs from a full render")
+    text = PdfReader(io.BytesIO(written.pdf)).pages[0].extract_text()
+    assert "Prepared for Bob" in text
+
+
+def test_the_rule_above_a_step_at_a_page_top_is_dropped(engine: Engine,
+                                                        tmp_path: Path) -> None:
+    layout = _lay_out(engine, _html("Ann"), tmp_path)
+    steps = [next(b for b in _walk(internals.page_root(page)) if b.element_tag == "li")
+             for page in layout.document.pages]
+    rule = 4 / 3  # 1 pt in CSS px, the engine's unit
+    assert [s.border_top_width for s in steps] == pytest.approx([rule, rule])
+    internals.hide_rules_at_page_tops(layout.document)
+    # The second step starts page 2: its rule goes; the first follows the masthead.
+    _require([s.border_top_width for s in steps] == pytest.approx([rule, 0]),
+             "border_top_width of a step box at the top of a page: not set to 0")
+
+
+def _walk(box: Any) -> list[Any]:
+    found, stack = [], [box]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(getattr(current, "children", ()))
+    return found
+
+
+def _classes(box: Any) -> list[str]:
+    element = getattr(box, "element", None)
+    return (element.get("class") or "").split() if element is not None else []
