@@ -201,3 +201,26 @@ def test_program_benchmark_quick_run_reports_its_ratio_from_its_own_rows() -> No
     assert program.value > 0 and copies.value > 0
     assert _consistent(rows["ratio program / copies (CPU)"][0], program.low / copies.high,
                        program.high / copies.low)
+
+
+@pytest.mark.slow
+def test_program_desk_benchmark_quick_run_prints_its_figures() -> None:
+    """benchmarks/program_desk.py --quick: a five-handout program through the desk with
+    1 and 4 users, the five named copies, and the ratio computed from the rows above it."""
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks/program_desk.py"), "--quick"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {cells[0]: cells[1] for cells in (
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line)}
+    one = re.fullmatch(r"([0-9]+) ms / ([0-9]+) ms",
+                       rows["Program of 5 handouts, 1 user (2 requests): p50 / p95"])
+    four = re.fullmatch(r"([0-9]+) ms / ([0-9]+) ms",
+                        rows["Program of 5 handouts, 4 users (2 requests): p50 / p95"])
+    assert one and four and 0 < int(one.group(1)) <= int(one.group(2))
+    alone = _number(rows["The same 5 handouts as named copies, one after the other, 1 user "
+                         "(2 runs): sum, p50"])
+    ratio = _number(rows["Program p50 (1 user) / the five copies' sum"])
+    assert alone.value > 0
+    assert _consistent(ratio, (int(one.group(1)) - 0.5) / alone.high,
+                       (int(one.group(1)) + 0.5) / alone.low)

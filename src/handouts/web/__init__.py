@@ -184,7 +184,7 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
     badges; ``secret`` signs sessions (random when not given); ``tls``: served over
     HTTPS (cookies are ``Secure``).
     """
-    from handouts.web import batch, library, preview
+    from handouts.web import batch, library, preview, program
 
     app = Flask(__name__)
     pool = pool or RenderPool()
@@ -195,6 +195,7 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
     app.register_blueprint(library.bp)
     app.register_blueprint(preview.bp)
     app.register_blueprint(batch.bp)
+    app.register_blueprint(program.bp)
 
     @app.context_processor
     def clinic() -> dict[str, Any]:

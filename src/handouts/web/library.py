@@ -17,9 +17,11 @@ import secrets
 import threading
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel import Locale
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
@@ -184,7 +186,23 @@ def read_form(document: Document, form: MultiDict[str, str]
                       pick("print_size", allowed.prints, "standard") or "standard",
                       pick("location", allowed.locations, allowed.default_location)
                       if allowed.locations else None)
-    values = {key: form.get(key, "").strip() for key in CLIENT_FIELDS}
+    config = _site().loaded().project.config
+    client, problems_client = read_client(
+        form, clinic_locale(config))
+    problems += problems_client
+    return choices, client, problems
+
+
+def read_client(form: Mapping[str, str], locale: Locale) -> tuple[Client | None, list[Problem]]:
+    """The client's details of a posted form (the copy form's and the home program's),
+    and what is wrong with them: each field's length and characters, and the next
+    appointment read as the client CSV reads dates in ``locale`` (the clinic's).
+
+    No client name gives None (with a problem when other details were given). Each
+    problem's field is the form field's name; messages never repeat a value.
+    """
+    problems: list[Problem] = []
+    values = {key: (form.get(key) or "").strip() for key in CLIENT_FIELDS}
     for key, value in values.items():
         message = None
         if len(value) > MAX_FIELD[key]:
@@ -195,7 +213,6 @@ def read_form(document: Document, form: MultiDict[str, str]
             problems.append(Problem("form", None, key, message))
     appointment = None
     if values["next_appointment"] and not any(p.field == "next_appointment" for p in problems):
-        locale = clinic_locale(_site().loaded().project.config)
         try:  # the same dates as the client CSV, in the clinic's locale
             appointment = read_date(values["next_appointment"], locale)
         except UnreadableDate as exc:
@@ -204,10 +221,9 @@ def read_form(document: Document, form: MultiDict[str, str]
         if any(values[k] for k in ("note", "therapist", "next_appointment")):
             problems.append(Problem("form", None, "client",
                                     "is needed for a note, a therapist or a next appointment"))
-        return choices, None, problems
-    client = Client(values["client"], values["note"] or None, values["therapist"] or None,
-                    appointment)
-    return choices, client, problems
+        return None, problems
+    return Client(values["client"], values["note"] or None, values["therapist"] or None,
+                  appointment), problems
 
 
 def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem]:
@@ -239,14 +255,18 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
     return out
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """Whether the request asks for JSON (the page's script does) rather than a page."""
     return request.accept_mimetypes.best == "application/json"
 
 
-def _problem_json(problems: list[Problem]) -> list[dict[str, Any]]:
+def problem_json(problems: list[Problem], labels: Mapping[str, str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Problems as the pages' JSON answers give them: a form problem with its field and
+    that field's label (from ``labels``, else the copy form's), others with where."""
+    labels = labels if labels is not None else CLIENT_FIELDS | VERSION_FIELDS
     return [{"field": p.field if p.path == "form" else None,
-             "label": CLIENT_FIELDS.get(p.field) or VERSION_FIELDS.get(p.field)
-             if p.path == "form" else None,
+             "label": labels.get(p.field) if p.path == "form" else None,
              "where": None if p.path in ("form", "") else
              (p.path if p.line is None else f"{p.path}:{p.line}"),
              "severity": p.severity.value, "message": p.message} for p in problems]
@@ -278,8 +298,8 @@ def _handout_page(document: Document, status: int = 200, **extra: Any) -> tuple[
 
 def _refused(document: Document, problems: list[Problem]) -> Any:
     """A copy that could not be made: 422, the problems tied to their fields."""
-    if _wants_json():
-        return current_app.json.response({"ok": False, "problems": _problem_json(problems)}), 422
+    if wants_json():
+        return current_app.json.response({"ok": False, "problems": problem_json(problems)}), 422
     return _handout_page(document, 422, problems=problems)
 
 
@@ -357,9 +377,9 @@ def preview_copy(name: str) -> Any:
     if result is None or not result.ok:
         return _refused(document, problems)
     pages = [base64.b64encode(png).decode() for png in result.images]
-    if _wants_json():
+    if wants_json():
         return current_app.json.response({
-            "ok": True, "problems": _problem_json(problems),
+            "ok": True, "problems": problem_json(problems),
             "pages": [f"data:image/png;base64,{png}" for png in pages]})
     return _handout_page(document, pages=pages, problems=problems)
 
@@ -380,10 +400,10 @@ def pdf_copy(name: str) -> Any:
     where = f"-{choices.location}" if choices.location else ""
     # A default name that says which version this is, never whose.
     filename = f"{name}-{language}-{choices.audience}-{paper}-{choices.print_size}{where}.pdf"
-    if _wants_json():
+    if wants_json():
         key = _site().extras.setdefault("copies", Copies()).keep(result.pdf, filename)
         return current_app.json.response({
-            "ok": True, "problems": _problem_json(problems), "filename": filename,
+            "ok": True, "problems": problem_json(problems), "filename": filename,
             "url": url_for("library.kept_copy", key=key)})
     response = Response(result.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -442,6 +462,7 @@ def kept_copy(key: str) -> Response:
     return response
 
 
-__all__ = ["CLIENT_FIELDS", "Options", "bp", "for_the_desk", "matches", "options",
-           "read_form", "search_text"]
+__all__ = ["CLIENT_FIELDS", "MAX_FIELD", "Copies", "Options", "bp", "for_the_desk",
+           "matches", "options", "problem_json", "read_client", "read_form", "search_text",
+           "wants_json"]
 

@@ -14,6 +14,8 @@ back only inside the PDF or PNG bytes; nothing is written or logged.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import os
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handouts.commands.program import ItemChange, plan_program, record
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.render.result import Rendered
@@ -37,7 +40,8 @@ THUMB_SCALE = 24 / 72
 #: Files and folders whose changes make a new project version (output/ is not one):
 #: with the project's theme words (locale/) and fonts (fonts/, where the README puts
 #: them), since a worker keeps its fast checks' results per version.
-WATCHED = ("handouts.yaml", "content", "templates", "assets", "locale", "fonts")
+#: With the clinic programs (programs/), which the home-program page offers.
+WATCHED = ("handouts.yaml", "content", "templates", "assets", "locale", "fonts", "programs")
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,9 @@ def project_version(root: Path) -> str:
 
 #: This process's :class:`~handouts.commands.worker.Worker` for each handout, for one
 #: project version (and config): a new version loads afresh, and each handout is
-#: loaded on its own, so a broken file elsewhere never stops this one.
-_DESK: dict[str, Any] = {"version": None, "workers": {}}
+#: loaded on its own, so a broken file elsewhere never stops this one. Home programs
+#: have one Worker of their own holding every handout that loads ("program").
+_DESK: dict[str, Any] = {"version": None, "workers": {}, "program": None}
 
 
 #: Allocations between the worker's young-generation collections (Python's default: 700).
@@ -102,13 +107,19 @@ def desk_workers() -> dict[str, Worker]:
     return dict(_DESK["workers"])
 
 
-def _worker(root: str, version: str, name: str, config: Any = None) -> Worker:
-    """The Worker holding handout ``name`` at this project version (with ``config``
-    instead of ``handouts.yaml`` while that file has errors)."""
+def _at_version(root: str, version: str, config: Any) -> None:
+    """Forget every Worker kept for another project version (or config)."""
     key = (root, version, config is not None)
     if _DESK["version"] != key:
         _DESK["version"] = key
         _DESK["workers"] = {}
+        _DESK["program"] = None
+
+
+def _worker(root: str, version: str, name: str, config: Any = None) -> Worker:
+    """The Worker holding handout ``name`` at this project version (with ``config``
+    instead of ``handouts.yaml`` while that file has errors)."""
+    _at_version(root, version, config)
     workers = _DESK["workers"]
     if name not in workers:
         workers[name] = Worker.load(Path(root), (name,), config=config)
@@ -153,6 +164,82 @@ def render(root: str, version: str, name: str, choices: Selection, client: Clien
     result = Rendered(built.pdf, built.pages, built.warnings)
     if images:
         result.images = page_images(built.pdf, images, first)
+    return result
+
+
+@dataclass(frozen=True)
+class ProgramAsked:
+    """A home program as the desk's form asks for it: what
+    :func:`handouts.commands.program.plan_program` takes (never kept by a worker)."""
+
+    items: tuple[ItemChange, ...]
+    client: Client
+    choices: Selection = Selection()
+    weeks: int | None = None
+    right_hand: bool = False
+    #: The title of the clinic program it started from (printed on the cover).
+    title: str | None = None
+    given: dt.date | None = None
+
+
+@dataclass
+class ProgramMade(Rendered):
+    """A home program's packet, with the paragraph for the client's file (see
+    :func:`handouts.commands.program.record`)."""
+
+    record: str = ""
+
+
+def _program_worker(root: str, version: str, config: Any = None
+                    ) -> tuple[Worker | None, dict[str, list[Problem]], list[Problem]]:
+    """The Worker holding every handout that loads at this project version, with the
+    problems of each that does not (a program naming one is refused for it alone), and
+    the project's own problems (when its config cannot be used)."""
+    _at_version(root, version, config)
+    if _DESK["program"] is None:
+        from handouts.commands.build import load_each
+        from handouts.render.runner import settle
+
+        each = load_each(Path(root), config=config)
+        settle()
+        worker = None if each.project is None else Worker(each.project, each.documents)
+        _DESK["program"] = (worker, each.broken, each.problems)
+    return _DESK["program"]  # type: ignore[no-any-return]
+
+
+def program(root: str, version: str, asked: ProgramAsked, images: float | None = None,
+            config: Any = None) -> Rendered:
+    """Render a home program as ``handouts program`` does (:func:`plan_program`, then
+    :func:`make_program`), with the record paragraph; page images too when ``images``
+    is a scale. ``config``: the last good config, while ``handouts.yaml`` has errors."""
+    worker, broken, problems = _program_worker(root, version, config)
+    if worker is None:
+        return Rendered(problems=problems)
+    used = dict.fromkeys(item.handout for item in asked.items)
+    unusable = [p for name in used if name in broken for p in broken[name]]
+    if unusable:  # a broken handout fails only the programs that use it
+        return Rendered(problems=unusable)
+    choices = asked.choices
+    try:
+        planned = plan_program(worker.project, worker.documents, client=asked.client,
+                               changes=asked.items, audience=choices.audience,
+                               language=choices.language,
+                               paper=choices.paper,  # type: ignore[arg-type]
+                               print_size=choices.print_size,  # type: ignore[arg-type]
+                               location=choices.location, weeks=asked.weeks,
+                               right_hand=asked.right_hand, given=asked.given)
+        if asked.title is not None:
+            planned = dataclasses.replace(planned, title=asked.title)
+        output = worker.program(planned)
+    except HandoutsError as exc:
+        return Rendered(problems=exc.problems)
+    except Exception as exc:  # an engine failure is this request's problem only
+        return Rendered(problems=[Problem("", None, "", "the home program could not be "
+                                        f"rendered ({type(exc).__name__})")])
+    result = ProgramMade(output.pdf, output.pages, problems=output.problems,
+                         record=record(worker.project, worker.documents, planned))
+    if images:
+        result.images = page_images(output.pdf, images)
     return result
 
 

@@ -1,10 +1,11 @@
-// The front desk's form: sends the client's details with fetch() and shows the answer
-// in the page. No navigation holds the POST body, so nothing typed here ends up in the
-// browser's history or session-restore files; the PDF is fetched from a one-time
-// address that names nobody. Without this script the form still works (it posts).
+// The front desk's forms (a handout's copy, the home program's basket): send the
+// client's details with fetch() and show the answer in the page. No navigation holds
+// the POST body, so nothing typed here ends up in the browser's history or
+// session-restore files; the PDF is fetched from a one-time address that names nobody.
+// Without this script the forms still work (they post).
 (function () {
   "use strict";
-  var form = document.getElementById("copy-form");
+  var form = document.getElementById("copy-form") || document.getElementById("program-form");
   if (!form || !window.fetch) { return; }
   var result = document.getElementById("result");
   var statusLine = document.getElementById("result-status");
@@ -12,32 +13,35 @@
   var pagesBox = document.getElementById("result-pages");
   var placeholder = document.getElementById("result-placeholder");
   var frame = document.getElementById("print-frame");
-  var buttons = form.querySelectorAll("button[type=submit]");
-  var fields = ["client", "note", "therapist", "next_appointment", "audience", "language",
-                "paper", "print_size", "location"];
+  var itemsBox = document.getElementById("basket-items");
+  var recordBox = document.getElementById("record-box");
+  var record = document.getElementById("record");
+  var copyButton = document.getElementById("copy-record");
+  var copyStatus = document.getElementById("copy-status");
 
   function setBusy(busy) {
     result.setAttribute("aria-busy", busy ? "true" : "false");
-    buttons.forEach(function (b) { b.disabled = busy; });
+    // Looked up each time: the basket's buttons are replaced after every edit.
+    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = busy; });
   }
 
   function clearFieldErrors() {
-    fields.forEach(function (key) {
-      var input = document.getElementById(key);
-      var error = document.getElementById(key + "-error");
-      if (!input) { return; }
+    form.querySelectorAll("[aria-invalid]").forEach(function (input) {
       input.removeAttribute("aria-invalid");
       var described = (input.getAttribute("aria-describedby") || "").split(" ")
-        .filter(function (id) { return id && id !== key + "-error"; });
+        .filter(function (id) { return id && id !== input.id + "-error"; });
       if (described.length) { input.setAttribute("aria-describedby", described.join(" ")); }
       else { input.removeAttribute("aria-describedby"); }
-      if (error) { error.hidden = true; error.textContent = ""; }
+    });
+    form.querySelectorAll(".field-error").forEach(function (error) {
+      error.hidden = true;
+      error.textContent = "";
     });
   }
 
   function showFieldError(key, message) {
     var input = document.getElementById(key);
-    if (!input) { return false; }
+    if (!input || !form.contains(input)) { return false; }
     var error = document.getElementById(key + "-error");
     if (!error) {
       error = document.createElement("p");
@@ -47,6 +51,8 @@
     }
     error.textContent = message;
     error.hidden = false;
+    // A basket item's handout is named by its legend: the message goes below it.
+    if (!/^(INPUT|SELECT|TEXTAREA)$/.test(input.tagName)) { return true; }
     input.setAttribute("aria-invalid", "true");
     var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
     described.push(key + "-error");
@@ -97,8 +103,9 @@
     window.setTimeout(function () { statusLine.textContent = text; }, 50);
   }
 
-  function send(url, retried) {
+  function send(url, retried, submitter) {
     var data = new FormData(form);
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
     return fetch(url, {method: "POST", body: data, credentials: "same-origin",
                        cache: "no-store", headers: {"Accept": "application/json"}})
       .then(function (response) {
@@ -110,7 +117,7 @@
               // The server restarted or the session ended: take the fresh token and
               // send again, so nothing typed is lost.
               form.querySelector("input[name=csrf_token]").value = body.csrf;
-              return send(url, true);
+              return send(url, true, submitter);
             }
             return body;
           });
@@ -125,17 +132,65 @@
     (box || result).focus();
   }
 
+  function showRecord(body) {
+    // A home program's paragraph for the client's file (what was given, no name).
+    if (!recordBox || !body.record) { return; }
+    record.value = body.record;
+    recordBox.hidden = false;
+    copyButton.hidden = false;
+    copyStatus.textContent = "";
+  }
+
+  if (copyButton) {
+    copyButton.hidden = !record.value;
+    copyButton.addEventListener("click", function () {
+      function done() { copyStatus.textContent = "Copied"; }
+      function fallback() {
+        record.focus();
+        record.select();
+        try { document.execCommand("copy"); done(); }
+        catch (e) { copyStatus.textContent = "Select the text and copy it"; }
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(record.value).then(done, fallback);
+      } else { fallback(); }
+    });
+  }
+
+  function edit(submitter) {
+    // The basket's own buttons: the server edits the basket and sends its items back.
+    return send(form.dataset.editUrl, false, submitter).then(function (body) {
+      clearFieldErrors();
+      if (body.html === undefined) { return failed(body); }
+      itemsBox.innerHTML = body.html;
+      Object.keys(body.set || {}).forEach(function (key) {
+        var input = document.getElementById(key);
+        if (input) { input.value = body.set[key]; }
+      });
+      showProblems(body.problems || []);
+      var count = itemsBox.querySelectorAll("fieldset.item").length;
+      announce((body.problems || []).length ? body.problems[0].label + ": " +
+               body.problems[0].message : count + (count === 1 ? " handout" : " handouts") +
+               " in the program");
+      var target = body.focus && document.getElementById(body.focus);
+      if (target) { target.focus(); }
+    });
+  }
+
   function preview() {
-    return send(form.action).then(function (body) {
+    // getAttribute: the basket's buttons named "action" shadow form.action.
+    return send(form.getAttribute("action")).then(function (body) {
       clearFieldErrors();
       if (!body.ok) { return failed(body); }
       showProblems(body.problems || []);
+      showRecord(body);
       placeholder.hidden = true;
       pagesBox.replaceChildren.apply(pagesBox, body.pages.map(function (src, i) {
         var img = document.createElement("img");
         img.className = "page";
         img.src = src;
-        img.alt = "Page " + (i + 1) + " of " + body.pages.length + " of the prepared handout";
+        img.alt = "Page " + (i + 1) + " of " + body.pages.length + (recordBox ?
+        " of the home program" : " of the prepared handout");
         return img;
       }));
       announce("Preview ready: " + body.pages.length + (body.pages.length === 1 ? " page" : " pages"));
@@ -148,6 +203,7 @@
       clearFieldErrors();
       if (!body.ok) { return failed(body); }
       showProblems(body.problems || []);
+      showRecord(body);
       if (action === "download") {
         var a = document.createElement("a");
         a.href = body.url;
@@ -170,10 +226,13 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var action = (event.submitter && event.submitter.dataset.action) || "preview";
+    var submitter = event.submitter;
+    var action = (submitter && submitter.dataset.action) || "preview";
     setBusy(true);
-    announce(action === "preview" ? "Making the preview…" : "Making the PDF…");
-    (action === "preview" ? preview() : pdf(action))
+    if (action !== "edit") {
+      announce(action === "preview" ? "Making the preview…" : "Making the PDF…");
+    }
+    (action === "edit" ? edit(submitter) : action === "preview" ? preview() : pdf(action))
       .catch(function () {
         failed({problems: [{severity: "error", message:
           "The server could not be reached. Check the connection and try again."}]});

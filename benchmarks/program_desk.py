@@ -1,0 +1,201 @@
+"""Benchmark: a home program of five handouts for one client, through the front desk.
+
+    .venv/bin/python benchmarks/program_desk.py           # updates docs/benchmarks-serve.md
+    .venv/bin/python benchmarks/program_desk.py --quick   # a smoke run, prints only
+
+The server is ``handouts serve --port 0`` on a copy of the example project (its two
+handouts and clinic programs) with three starter-library handouts added, so a program
+holds five handouts; two render workers, loopback only. Each "user" is a thread with
+its own browser session posting the basket's form, as the page does without its script.
+
+* A program: the time from sending ``POST /program/pdf`` to the PDF's last byte, p50
+  and p95, with 1 and with 4 users at once.
+* The same five handouts as five named copies (``POST /h/NAME/pdf``, one after the
+  other, same client): the sum of their times, p50; and the ratio of a program's p50
+  to it (a program also lays out a cover and a tracking sheet, numbers every page and
+  writes one PDF).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from serve import REPO, User, copy_project, percentile, running_server  # noqa: E402
+
+#: The five handouts of the program, in its order (three come from the starter library).
+HANDOUTS = ("desk-stretch-break", "back-massage", "ice-or-heat", "foam-rolling",
+            "neck-shoulder-self-massage")
+ADDED = HANDOUTS[2:]
+#: Each item's dose, as the form's fields hold it.
+DOSES = ({"reps": "5", "hold": "10 s", "per_day": "3"}, {"minutes": "10", "days_per_week": "3"},
+         {"minutes": "15", "per_day": "2"}, {"sets": "2", "reps": "8", "rest": "30 s"},
+         {"minutes": "5", "side": "each"})
+SECTION = "## Home programs at the desk"
+#: Seconds a user waits for an answer (the server answers within its own deadline).
+WAIT = 600.0
+
+
+def program_form(token: str, n: int) -> bytes:
+    """The basket's form for client ``n``: five handouts with their doses."""
+    fields = {"csrf_token": token, "client": f"Client Number {n:05d}", "therapist": "Ana Ruiz",
+              "next_appointment": "2026-05-04", "note": "Gentle pressure this week.",
+              "weeks": "2"}
+    for index, (name, dose) in enumerate(zip(HANDOUTS, DOSES, strict=True)):
+        fields[f"item-{index}-handout"] = name
+        fields.update({f"item-{index}-{part}": value for part, value in dose.items()})
+    return urllib.parse.urlencode(fields).encode()
+
+
+def post(user: User, path: str, body: bytes) -> bytes:
+    """POST ``body`` in ``user``'s session; the answer, read to its last byte."""
+    headers = {"Host": f"127.0.0.1:{user.port}", "Cookie": user.cookie,
+               "Content-Type": "application/x-www-form-urlencoded"}
+    user.connection.request("POST", path, body=body, headers=headers)
+    response = user.connection.getresponse()
+    data = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"POST {path}: HTTP {response.status}")
+    return data
+
+
+def program(user: User, n: int) -> tuple[float, int]:
+    """POST one program; (seconds to the last byte, bytes)."""
+    body = program_form(user.token, n)
+    started = time.perf_counter()
+    data = post(user, "/program/pdf", body)
+    took = time.perf_counter() - started
+    if not data.startswith(b"%PDF"):
+        raise RuntimeError("not a PDF")
+    return took, len(data)
+
+
+def singles(user: User, n: int) -> float:
+    """The five handouts as named copies for client ``n``, one after the other: seconds."""
+    total = 0.0
+    for name in HANDOUTS:
+        body = urllib.parse.urlencode({
+            "csrf_token": user.token, "client": f"Client Number {n:05d}",
+            "therapist": "Ana Ruiz", "next_appointment": "2026-05-04",
+            "note": "Gentle pressure this week."}).encode()
+        started = time.perf_counter()
+        post(user, f"/h/{name}/pdf", body)
+        total += time.perf_counter() - started
+    return total
+
+
+def run(port: int, users: int, requests: int, start: int) -> list[float]:
+    """``requests`` programs shared by ``users`` at once: each one's latency."""
+    sessions = [User(port) for _ in range(users)]
+    for user in sessions:  # a program waits for a free worker behind others' programs
+        user.connection.sock.settimeout(WAIT)
+    counter = iter(range(start, start + requests))
+    lock = threading.Lock()
+    times: list[float] = []
+
+    def work(user: User) -> None:
+        while True:
+            with lock:
+                n = next(counter, None)
+            if n is None:
+                return
+            took, _ = program(user, n)
+            with lock:
+                times.append(took)
+
+    with ThreadPoolExecutor(users) as pool:
+        list(pool.map(work, sessions))
+    return times
+
+
+def make_project(target: Path) -> Path:
+    """The example project with its clinic programs and three starter handouts."""
+    import shutil
+
+    from handouts.commands.add import add_handouts, choose
+
+    copy_project(target)
+    shutil.copytree(REPO / "programs", target / "programs")
+    add_handouts(target, choose(ADDED, "benchmark"))
+    return target
+
+
+def main() -> None:
+    """Run the benchmark; print the table (and, unless --quick, put it in the docs)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="Small counts; print only.")
+    parser.add_argument("--requests", type=int, default=16, help="Programs per run.")
+    parser.add_argument("--out", type=Path, default=REPO / "docs/benchmarks-serve.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.requests = 2
+    load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="handouts-program-bench-") as tmp:
+        root = make_project(Path(tmp) / "clinic")
+        with running_server(root) as (port, _):
+            run(port, 2, 2, start=90_000)  # warm up both workers
+            user = User(port)
+            singles(user, 90_100)
+            rows = []
+            pages = program(user, 90_200)[1]
+            for users in (1, 4):
+                times = run(port, users, args.requests, start=users * 1000)
+                rows.append((f"Program of 5 handouts, {users} user{'s' if users > 1 else ''} "
+                             f"({len(times)} requests): p50 / p95",
+                             f"{percentile(times, 50) * 1000:.0f} ms / "
+                             f"{percentile(times, 95) * 1000:.0f} ms"))
+                if users == 1:
+                    one = percentile(times, 50)
+            user = User(port)  # a fresh session (the first one's connection went idle)
+            summed = [singles(user, 5000 + n) for n in range(max(2, args.requests // 2))]
+            alone = statistics.median(summed)
+            rows.append((f"The same 5 handouts as named copies, one after the other, 1 user "
+                         f"({len(summed)} runs): sum, p50", f"{alone * 1000:.0f} ms"))
+            rows.append(("Program p50 (1 user) / the five copies' sum",
+                         f"{one / alone:.2f}"))
+    lines = [
+        SECTION,
+        "",
+        f"Run on {dt.date.today().isoformat()}: {platform.platform()}, Python "
+        f"{platform.python_version()}, {os.cpu_count()} CPU cores shared with other work "
+        f"(load average {load_before:.1f} before the run, {os.getloadavg()[0]:.1f} after), "
+        "loopback only, two render workers; the example project with three starter "
+        f"handouts added, a program of {len(HANDOUTS)} handouts ({', '.join(HANDOUTS)}) "
+        f"with a dose each, for one client, US Letter ({pages // 1024} kB PDF). Made by "
+        "`benchmarks/program_desk.py`.",
+        "",
+        "| Measure | Result |",
+        "| --- | --- |",
+        *[f"| {a} | {b} |" for a, b in rows],
+        "",
+        "A program's time runs from sending the basket's POST to the PDF's last byte, "
+        "through the desk's render pool (its `program` task calls `Worker.program`, which "
+        "keeps each program's layouts, so a later client's program of the same handouts "
+        "lays out only that client's details; see `benchmarks/program.py` for the library "
+        "alone). The five named copies are the same handouts from their own pages, each "
+        "a separate request.",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if not args.quick:
+        old = args.out.read_text(encoding="utf-8")
+        kept = old.split(SECTION)[0].rstrip("\n")
+        args.out.write_text(kept + "\n\n" + text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""The front desk's home-program page: a basket of handouts, each with its dose, made
+into one packet for one client (``/program``), as ``handouts program`` makes it.
+
+The basket lives in the page's form (see :mod:`handouts.web.basket`): without
+JavaScript every button posts the form and the page comes back edited; with it, the
+page's script sends the same posts with ``fetch()`` and swaps in the answer, so no
+history entry holds the client's details. The packet is rendered by the worker pool
+(:func:`handouts.web.workers.program`, the library's :func:`make_program`) and sent
+with ``Cache-Control: no-store``, under a file name that names nobody. Every page
+also answers JSON when asked (``Accept: application/json``).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from handouts.commands.merge import available_languages
+from handouts.errors import Problem
+from handouts.project.programs import MAX_ITEMS, MAX_WEEKS, ClinicProgram, load_programs
+from handouts.render.result import Rendered
+from handouts.variants.dates import clinic_locale
+from handouts.variants.dates import example as date_example
+from handouts.variants.i18n import language_name
+from handouts.variants.plan import GENERAL
+from handouts.web import basket
+from handouts.web.library import (
+    MAX_FIELD,
+    PAPERS,
+    PRINTS,
+    Copies,
+    off_languages,
+    problem_json,
+    wants_json,
+)
+from handouts.web.workers import PREVIEW_SCALE, ProgramMade, program
+
+bp = Blueprint("program", __name__)
+
+#: The packet's file name: which document it is, never whose.
+FILENAME = "home-program.pdf"
+
+
+def _site() -> Any:
+    return current_app.extensions["handouts"]
+
+
+def clinic_programs() -> tuple[dict[str, ClinicProgram], list[Problem]]:
+    """The project's clinic programs that load, and the problems of those that do not
+    (read once per loaded project version). A program naming a handout whose file has
+    errors still loads: the page says which of its handouts cannot be given."""
+    loaded = _site().loaded()
+    kept = loaded.extras.get("programs")
+    if kept is None:
+        problems: list[Problem] = []
+        names = set(loaded.documents) | set(loaded.broken)
+        programs = load_programs(_site().root, names, problems) if loaded.project else {}
+        kept = loaded.extras["programs"] = (programs, problems)
+    return kept  # type: ignore[no-any-return]
+
+
+def offer() -> basket.Offer:
+    """What the basket may choose from, as the project is loaded now."""
+    site = _site()
+    loaded = site.loaded()
+    config = loaded.project.config
+    programs, _ = clinic_programs()
+    places = config.clinic.locations
+    locations = [(key, f"{config.clinic.name} {place.name_suffix}" if place.name_suffix
+                  else key.replace("-", " ").title()) for key, place in places.items()]
+    languages = {name: tuple(code for code in available_languages(doc)
+                             if code not in off_languages(doc))
+                 for name, doc in loaded.documents.items()}
+    return basket.Offer(
+        {name: doc.handout.title for name, doc in loaded.documents.items()},
+        {name: f"content/{name}.yaml" for name in loaded.broken},
+        {name: p.program.title for name, p in programs.items()}, languages,
+        [(GENERAL, "Everyone")] + [(k, a.label) for k, a in config.audiences.items()],
+        list(PAPERS.items()), list(PRINTS.items()), config.defaults.paper, locations,
+        site.location if site.location in places else next(iter(places), None),
+        clinic_locale(config))
+
+
+def _unusable(programs: dict[str, ClinicProgram], offered: basket.Offer
+              ) -> dict[str, list[str]]:
+    """Each clinic program that names a handout that cannot be given now: its files."""
+    found = {}
+    for name, clinic in programs.items():
+        files = [offered.broken[i.handout] for i in clinic.program.items
+                 if i.handout in offered.broken]
+        if files:
+            found[name] = list(dict.fromkeys(files))
+    return found
+
+
+def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
+          problems: list[Problem] | None = None, focus: str | None = None,
+          **extra: Any) -> tuple[str, int]:
+    offered = offer()
+    programs, program_problems = clinic_programs()
+    problems = problems or []
+    languages = sorted({code for codes in offered.languages.values() for code in codes},
+                       key=lambda code: (language_name(code), code))
+    return render_template(
+        "program.html", items=items, form=form, offer=offered, problems=problems,
+        field_problems={p.field: p.message for p in problems if p.path == "form"},
+        labels=basket.labels(items, offered), focus=focus, max_field=MAX_FIELD,
+        dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
+        limit=basket.limit, max_items=MAX_ITEMS, max_weeks=MAX_WEEKS,
+        languages=[("", "Each handout’s own (the first handout’s)")] +
+                  [(code, language_name(code)) for code in languages],
+        programs=programs, unusable=_unusable(programs, offered),
+        program_problems=program_problems,
+        date_example=date_example(offered.locale), **extra), status
+
+
+def _items_html(items: list[basket.Item], problems: list[Problem]) -> str:
+    """The basket's items alone (what the page's script swaps in after an edit)."""
+    offered = offer()
+    return render_template(
+        "_basket_items.html", items=items, offer=offered,
+        field_problems={p.field: p.message for p in problems if p.path == "form"},
+        dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
+        limit=basket.limit, max_items=MAX_ITEMS, focus=None)
+
+
+def _summary() -> dict[str, Any]:
+    """What the page offers, as JSON (nothing personal)."""
+    offered = offer()
+    programs, problems = clinic_programs()
+    unusable = _unusable(programs, offered)
+    return {
+        "programs": [{"name": name, "title": p.program.title,
+                      "handouts": [i.handout for i in p.program.items],
+                      "weeks": p.program.weeks,
+                      "unusable": unusable.get(name, [])} for name, p in programs.items()],
+        "handouts": [{"name": name, "title": title} for name, title in offered.handouts.items()],
+        "broken": [{"name": name, "file": file} for name, file in offered.broken.items()],
+        "problems": problem_json(problems)}
+
+
+def _basket_json(items: list[basket.Item]) -> list[dict[str, Any]]:
+    """The basket's items as JSON (their handouts and fields as typed)."""
+    return [{"handout": item.handout, **{part: item.value(part) for part in basket.ITEM_FIELDS}}
+            for item in items]
+
+
+# ------------------------------------------------------------------ the pages
+
+@bp.get("/program")
+def basket_page() -> Any:
+    """The basket: empty, or started from a clinic program (``?start=NAME``) or with one
+    handout (``?add=NAME``, from a handout's page). Neither names a client."""
+    programs, _ = clinic_programs()
+    offered = offer()
+    start, add = request.args.get("start", ""), request.args.get("add", "")
+    form: dict[str, str] = {}
+    items: list[basket.Item] = []
+    if start in programs:
+        items = basket.clinic_items(programs[start])
+        form = {"program": start, "start": start,
+                "weeks": str(programs[start].program.weeks or "")}
+    elif add in offered.handouts:
+        items = [basket.Item(add)]
+    if wants_json():
+        return current_app.json.response({**_summary(), "items": _basket_json(items)})
+    return _page(items, form)
+
+
+@bp.post("/program")
+def edit_basket() -> Any:
+    """The basket edited by one of its buttons: ``start`` (from the clinic program
+    chosen), ``add`` (the handout chosen), ``remove-N``, ``up-N``, ``down-N``. The
+    page comes back with the basket changed and what was typed kept."""
+    form = request.form.to_dict()
+    action = form.get("action", "")
+    items = basket.read_items(request.form)
+    problems: list[Problem] = []
+    focus: str | None = None
+    if action == "start":
+        programs, _ = clinic_programs()
+        name = form.get("start", "")
+        if name in programs:
+            items = basket.clinic_items(programs[name])
+            form.update(program=name, weeks=str(programs[name].program.weeks or ""))
+        else:  # "empty"
+            items = []
+            form.update(program="", weeks="")
+        focus = basket.field_name(0, "sets") if items else "add"
+    else:
+        items, focus, problems = basket.edit(items, action, form.get("add"), offer())
+    if wants_json():
+        return current_app.json.response({
+            "ok": not problems, "problems": problem_json(
+                problems, basket.labels(items, offer())),
+            "html": _items_html(items, problems), "focus": focus,
+            "set": {"program": form.get("program", ""), "weeks": form.get("weeks", "")},
+            "items": _basket_json(items)})
+    return _page(items, form, problems=problems, focus=focus)
+
+
+def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Problem]]:
+    """Read the form and render the program in the pool; (result, items, problems)."""
+    items = basket.read_items(request.form)
+    asked, problems = basket.read_basket(request.form, offer(), items)
+    if asked is None:
+        return None, items, problems
+    site = _site()
+    loaded = site.loaded()
+    result = site.pool.run(program, str(site.root), site.version(), asked,
+                           PREVIEW_SCALE if images else None, loaded.config,
+                           deadline=site.deadline())
+    return result, items, basket.for_the_basket(result.problems)
+
+
+def _record(result: Rendered) -> str:
+    """The paragraph for the client's file of a program made (empty: none was made)."""
+    return result.record if isinstance(result, ProgramMade) else ""
+
+
+def _refused(items: list[basket.Item], problems: list[Problem]) -> Any:
+    """A program that could not be made: 422, each problem beside its field."""
+    if wants_json():
+        return current_app.json.response({"ok": False, "problems": problem_json(
+            problems, basket.labels(items, offer()))}), 422
+    return _page(items, request.form.to_dict(), 422, problems=problems)
+
+
+@bp.post("/program/preview")
+def preview_program() -> Any:
+    """The packet's pages as images, with the record paragraph (nothing kept)."""
+    result, items, problems = _make(images=True)
+    if result is None or not result.ok:
+        return _refused(items, problems)
+    pages = [base64.b64encode(png).decode() for png in result.images]
+    labels = basket.labels(items, offer())
+    if wants_json():
+        return current_app.json.response({
+            "ok": True, "problems": problem_json(problems, labels),
+            "pages": [f"data:image/png;base64,{png}" for png in pages],
+            "record": _record(result)})
+    return _page(items, request.form.to_dict(), pages=pages, problems=problems,
+                 record=_record(result))
+
+
+@bp.post("/program/pdf")
+def pdf_program() -> Any:
+    """The packet as a PDF (``home-program.pdf``), to print or save.
+
+    The page's script asks for JSON and gets a one-time address and the record
+    paragraph instead, so the PDF opens without a POST in the browser's history.
+    """
+    result, items, problems = _make(images=False)
+    if result is None or not result.ok:
+        return _refused(items, problems)
+    if wants_json():
+        key = _site().extras.setdefault("copies", Copies()).keep(result.pdf, FILENAME)
+        return current_app.json.response({
+            "ok": True, "problems": problem_json(problems, basket.labels(items, offer())),
+            "filename": FILENAME, "pages": result.pages,
+            "url": url_for("library.kept_copy", key=key), "record": _record(result)})
+    response = Response(result.pdf, mimetype="application/pdf")
+    how = "attachment" if request.form.get("action") == "download" else "inline"
+    response.headers["Content-Disposition"] = f'{how}; filename="{FILENAME}"'
+    return response
+
+
+__all__ = ["FILENAME", "bp", "clinic_programs", "offer"]
+

@@ -1,0 +1,399 @@
+"""The front desk's home-program basket (``/program``) through Flask's test client: the
+basket edited without JavaScript, the packet read back from its PDF, the messages beside
+their fields, JSON answers, a broken handout file; and the form reader on its own."""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import logging
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel import Locale
+from flask.testing import FlaskClient
+
+from handouts.commands.program import ItemChange
+from handouts.errors import Problem
+from handouts.project.programs import Dosage
+from handouts.web.basket import Item, Offer, edit, for_the_basket, read_basket, read_items
+from handouts.web.workers import Selection
+from tests.helpers import pdf_pages
+from tests.web.conftest import REPO
+
+NAME = "Zoë Example-Client"
+NOTE = "Go easy on the left shoulder this week."
+THERAPIST = "Sam Lee"
+STRETCH = "A 5-minute stretch break for desk workers"
+MASSAGE = "How to give a back massage"
+
+
+@pytest.fixture
+def example(example: Path) -> Path:
+    """The example project with its clinic programs (programs/*.yaml)."""
+    shutil.copytree(REPO / "programs", example / "programs")
+    return example
+
+
+class _Form(HTMLParser):
+    """The fields the basket's form sends, as a browser sends them (in page order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._first: str | None = None
+        self._chosen = False
+        self._textarea: str | None = None
+        self._text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "input" and "name" in a and (a.get("type") != "checkbox" or "checked" in a):
+            self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select, self._first, self._chosen = a["name"], None, False
+        elif tag == "option" and self._select is not None:
+            if self._first is None:
+                self._first = a.get("value", "")
+            if "selected" in a:
+                self.fields.append((self._select, a.get("value", "")))
+                self._chosen = True
+        elif tag == "textarea" and "name" in a:
+            self._textarea, self._text = a["name"], ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select" and self._select is not None:
+            if not self._chosen:
+                self.fields.append((self._select, self._first or ""))
+            self._select = None
+        elif tag == "textarea" and self._textarea is not None:
+            self.fields.append((self._textarea, self._text))
+            self._textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self._text += data
+
+
+def page_form(html: str, **changes: str) -> dict[str, str]:
+    """The basket's form as the page shows it, with ``changes`` typed in."""
+    start = html.index('<form class="panel" id="program-form"')
+    parser = _Form()
+    parser.feed(html[start:html.index("</form>", start)])
+    return {**dict(parser.fields), **changes}
+
+
+def legends(html: str) -> list[str]:
+    """The basket's items as the page lists them."""
+    return re.findall(r'<legend id="item-\d+-handout" tabindex="-1">([^<]+)</legend>', html)
+
+
+def problems_shown(html: str) -> list[str]:
+    """The "Please fix these first" list, as text."""
+    box = re.search(r'<section class="problems".*?</section>', html, re.S)
+    assert box, "no problems shown"
+    return [html_lib.unescape(re.sub(r"<[^>]+>|\s+", " ", li)).strip().replace(" :", ":")
+            for li in re.findall(r"<li[^>]*>(.*?)</li>", box.group(0), re.S)]
+
+
+def started(client: FlaskClient, program: str = "desk-worker-week-1", **changes: str
+            ) -> dict[str, str]:
+    """The basket started from a clinic program, with the client's details typed."""
+    response = client.get(f"/program?start={program}")
+    assert response.status_code == 200
+    typed = {"client": NAME, "note": NOTE, "therapist": THERAPIST,
+             "next_appointment": "2026-12-15"}
+    return page_form(response.get_data(as_text=True), **{**typed, **changes})
+
+
+@pytest.mark.slow
+def test_a_clinic_program_with_a_changed_dose_is_one_numbered_pdf(client: FlaskClient) -> None:
+    form = started(client, **{"item-1-per_day": "2", "item-0-note": "Set a timer."})
+    assert form["item-0-handout"] == "desk-stretch-break" and form["item-0-hold"] == "10 s"
+    assert form["program"] == "desk-worker-week-1" and form["weeks"] == "1"
+    response = client.post("/program/pdf", data=form)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"] == 'inline; filename="home-program.pdf"'
+    texts = pdf_pages(response.data)
+    cover = " ".join(texts[0].split())
+    assert "Your home program" in cover and "Desk worker, week 1" in cover
+    assert f"Prepared for {NAME}" in cover and NOTE in cover and "December 15, 2026" in cover
+    # The cover's table: each handout with its dose and the page it starts on, in order.
+    stretch = next(n for n, t in enumerate(texts, start=1) if n > 1 and STRETCH in t)
+    massage = next(n for n, t in enumerate(texts, start=1) if n > 1 and MASSAGE in t)
+    assert (f"# HANDOUT HOW MUCH PAGE 1 {STRETCH} 5 repetitions, hold 10 seconds, 3 times a "
+            f"day, 5 days a week {stretch} 2 {MASSAGE} for 10 minutes, twice a day, 3 days a "
+            f"week {massage}") in cover
+    assert 1 < stretch < massage < len(texts)
+    # Each handout's plan box on its first page, in the program's order.
+    assert "5 repetitions, hold 10 seconds, 3 times a day, 5 days a week" in \
+        " ".join(texts[stretch - 1].split())
+    assert "Set a timer." in texts[stretch - 1]
+    assert "for 10 minutes, twice a day, 3 days a week" in " ".join(texts[massage - 1].split())
+    assert "Tracking sheet" in texts[-1]
+    for number, text in enumerate(texts, start=1):
+        assert re.findall(r"Page \d+ of \d+", text) == [f"Page {number} of {len(texts)}"]
+
+
+def test_a_spanish_program_gives_the_dose_in_spanish(client: FlaskClient) -> None:
+    html = client.get("/program?add=back-massage").get_data(as_text=True)
+    assert legends(html) == [f"1. {MASSAGE}"]
+    form = page_form(html, client=NAME, language="es", **{
+        "item-0-sets": "3", "item-0-reps": "10", "item-0-per_day": "2"})
+    response = client.post("/program/pdf", data=form)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    texts = pdf_pages(response.data)
+    assert "Su programa para casa" in texts[0]
+    assert "3 series de 10, 2 veces al día" in " ".join(texts[0].split())
+    assert re.findall(r"Página \d+ de \d+", texts[0]) == [f"Página 1 de {len(texts)}"]
+
+
+def test_a_language_one_handout_lacks_is_named_beside_the_language(client: FlaskClient) -> None:
+    form = started(client, language="es")
+    response = client.post("/program/preview", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert problems_shown(html) == [
+        f"Language: is not available for Handout 1 ({STRETCH}): choose another language or "
+        "remove that handout"]
+    assert 'id="language" name="language" aria-invalid="true" aria-describedby=' \
+           '"language-error"' in html
+
+
+def test_add_remove_and_reorder_without_javascript(client: FlaskClient) -> None:
+    token_page = client.get("/program").get_data(as_text=True)
+    assert "No handouts yet" in token_page and legends(token_page) == []
+    form = page_form(token_page, client=NAME, note=NOTE, add="back-massage", action="add")
+    html = client.post("/program", data=form).get_data(as_text=True)
+    assert legends(html) == [f"1. {MASSAGE}"]
+    assert 'id="item-0-sets"' in html and "autofocus" in html.split('id="item-0-sets"')[1] \
+        .split(">")[0]  # the new item's first field has the focus
+    # What was typed stays (this page is the form itself, sent back to the same browser).
+    assert f'value="{NAME}"' in html and f">{NOTE}</textarea>" in html
+    form = page_form(html, add="desk-stretch-break", action="add",
+                     **{"item-0-minutes": "5"})
+    html = client.post("/program", data=form).get_data(as_text=True)
+    assert legends(html) == [f"1. {MASSAGE}", f"2. {STRETCH}"]
+    # Only the buttons that make sense: no "up" on the first, no "down" on the last.
+    assert "up-0" not in html and "down-1" not in html and "down-0" in html
+    html = client.post("/program", data=page_form(html, action="up-1")).get_data(as_text=True)
+    assert legends(html) == [f"1. {STRETCH}", f"2. {MASSAGE}"]
+    assert page_form(html)["item-1-minutes"] == "5"  # each dose moved with its handout
+    # The same handout twice is refused beside the "add" field.
+    form = page_form(html, add="back-massage", action="add")
+    response = client.post("/program", data=form)
+    html = response.get_data(as_text=True)
+    assert legends(html) == [f"1. {STRETCH}", f"2. {MASSAGE}"]
+    assert problems_shown(html) == ["Add a handout: is already handout 2 of this program"]
+    html = client.post("/program", data=page_form(html, action="remove-0")).get_data(
+        as_text=True)
+    assert legends(html) == [f"1. {MASSAGE}"]
+    assert page_form(html)["item-0-minutes"] == "5"
+    # Starting from a clinic program replaces the items and keeps the client's details.
+    html = client.post("/program", data=page_form(
+        html, action="start", start="back-care-2-weeks")).get_data(as_text=True)
+    assert legends(html) == [f"1. {MASSAGE}", f"2. {STRETCH}"]
+    form = page_form(html)
+    assert form["client"] == NAME and form["weeks"] == "2"
+    assert form["item-0-text"] == "in the evening" and form["item-1-rest"] == "30 s"
+
+
+def test_every_bad_field_is_named_at_once_without_quoting_the_client(
+        client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    form = started(client, next_appointment="not a day", weeks="13", **{
+        "item-0-sets": "50", "item-0-hold": "forever", "item-1-per_day": "0",
+        "item-1-side": "up", "item-1-note": "Ana\x07 knows", "item-1-reps": "ten"})
+    form["client"] = NAME + "\u202e"
+    response = client.post("/program/preview", data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert problems_shown(html) == [
+        f"Handout 1 ({STRETCH}), Sets: must be at most 20",
+        f"Handout 1 ({STRETCH}), Hold each time: 'forever' is not a duration: write seconds "
+        "(30 s) or minutes (2 min)",
+        f"Handout 2 ({MASSAGE}), Note for this handout: has an invisible control character "
+        "(U+0007) at character 4; retype it without that character",
+        f"Handout 2 ({MASSAGE}), Repetitions: must be a whole number",
+        f"Handout 2 ({MASSAGE}), Times a day: must be at least 1",
+        f"Handout 2 ({MASSAGE}), Side: must be one of 'left', 'right', 'both' or 'each'",
+        "Client’s name: has a text-direction control character (U+202E) at character 19, "
+        "which would print the text in another order; retype it without that character",
+        "Next appointment: is not a date handouts can read; write it as 12/15/2026 or "
+        "2026-12-15",
+        "Weeks on the tracking sheet: must be a number of weeks from 1 to 12"]
+    # Each message beside its field, tied to it for screen readers.
+    assert 'id="item-0-sets" name="item-0-sets" type="text" autocomplete="off" ' \
+           'maxlength="20" inputmode="numeric" value="50" aria-describedby=' \
+           '"item-0-sets-error" aria-invalid="true"' in html
+    assert '<p class="field-error" id="item-1-per_day-error">must be at least 1</p>' in html
+    # The same as JSON: no message repeats what was typed about the client.
+    answer = client.post("/program/preview", data=form,
+                         headers={"Accept": "application/json"})
+    assert answer.status_code == 422
+    body = answer.get_json()
+    assert body["ok"] is False
+    assert [(p["field"], p["label"]) for p in body["problems"]][:2] == [
+        ("item-0-sets", f"Handout 1 ({STRETCH}), Sets"),
+        ("item-0-hold", f"Handout 1 ({STRETCH}), Hold each time")]
+    text = json.dumps(body, ensure_ascii=False)
+    for secret in (NAME[:3], "Example", NOTE, THERAPIST, "knows", "not a day"):
+        assert secret not in text
+        assert secret not in caplog.text
+
+
+@pytest.mark.slow
+def test_the_record_holds_only_what_was_given(client: FlaskClient) -> None:
+    form = started(client, **{"item-0-note": "Quietly private words."})
+    body = client.post("/program/pdf", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True and body["filename"] == "home-program.pdf"
+    assert body["url"].startswith("/copy/") and "Zo" not in body["url"]
+    record = body["record"]
+    assert re.fullmatch(
+        r"Home program \(Desk worker, week 1\) given \d{4}-\d\d-\d\d by Sam Lee, English: "
+        rf"{STRETCH} — content reviewed 2026-11-02 — 5 repetitions, hold 10 seconds, 3 times "
+        rf"a day, 5 days a week; {MASSAGE} — content reviewed 2026-11-02 — for 10 minutes, "
+        r"once a day, 3 days a week\.", record), record
+    for detail in (NAME, "Zo", NOTE, "2026-12-15", "Quietly"):
+        assert detail not in record
+    kept = client.get(body["url"])
+    assert kept.mimetype == "application/pdf" and kept.headers["Cache-Control"] == "no-store"
+    assert kept.headers["Content-Disposition"] == 'inline; filename="home-program.pdf"'
+    assert len(pdf_pages(kept.data)) == body["pages"]
+    # Without the script, the preview page shows the same paragraph, read-only.
+    html = client.post("/program/preview", data=form).get_data(as_text=True)
+    assert f'<textarea id="record" rows="5" readonly>{record}</textarea>' in html
+    assert html.count('<img class="page"') == body["pages"]
+
+
+def test_every_page_answers_json(client: FlaskClient) -> None:
+    body = client.get("/program?start=back-care-2-weeks",
+                      headers={"Accept": "application/json"}).get_json()
+    assert [p["name"] for p in body["programs"]] == ["back-care-2-weeks", "desk-worker-week-1"]
+    assert body["programs"][0] == {
+        "name": "back-care-2-weeks", "title": "Back care, two weeks", "weeks": 2,
+        "handouts": ["back-massage", "desk-stretch-break"], "unusable": []}
+    assert [h["name"] for h in body["handouts"]] == ["back-massage", "desk-stretch-break"]
+    assert body["broken"] == [] and body["problems"] == []
+    assert [(i["handout"], i["minutes"], i["text"]) for i in body["items"]] == [
+        ("back-massage", "5", "in the evening"), ("desk-stretch-break", "", "")]
+    form = started(client, action="down-0")
+    body = client.post("/program", data=form, headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True and body["focus"] == "item-1-up"
+    assert [i["handout"] for i in body["items"]] == ["back-massage", "desk-stretch-break"]
+    assert legends(body["html"]) == [f"1. {MASSAGE}", f"2. {STRETCH}"]
+    assert NAME not in json.dumps(body, ensure_ascii=False)  # only the basket comes back
+    body = client.post("/program/preview", data=started(client),
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True and body["record"].startswith("Home program (Desk worker")
+    assert len(body["pages"]) == 7 and body["pages"][0].startswith("data:image/png;base64,")
+
+
+def test_a_broken_handout_affects_only_the_programs_that_use_it(
+        client: FlaskClient, example: Path) -> None:
+    source = example / "content" / "desk-stretch-break.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("title: ", "title: [", 1),
+                      encoding="utf-8")
+    response = client.get("/program")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    for title in ("Back care, two weeks", "Desk worker, week 1"):
+        assert (f"{title} uses content/desk-stretch-break.yaml, which has errors the clinic "
+                "must fix first") in text
+    assert '<option value="desk-stretch-break">' not in html  # not offered to add
+    form = started(client)
+    response = client.post("/program/pdf", data=form)
+    assert response.status_code == 422
+    assert problems_shown(response.get_data(as_text=True)) == [
+        "Handout 1 (desk-stretch-break): cannot be given now: content/desk-stretch-break.yaml "
+        "has errors the clinic must fix first; remove it from this program"]
+    # The other handout still makes a program.
+    html = client.post("/program", data={**form, "action": "remove-0"}).get_data(as_text=True)
+    response = client.post("/program/pdf", data=page_form(html))
+    assert response.status_code == 200
+    assert MASSAGE in pdf_pages(response.data)[0]
+
+
+def test_no_client_detail_goes_into_an_address(client: FlaskClient) -> None:
+    html = client.get("/program").get_data(as_text=True)
+    assert re.search(r'<form[^>]+id="program-form"[^>]+method="post"', html)
+    for field in ("client", "note", "therapist", "next_appointment"):
+        assert re.search(rf'<(input|textarea) id="{field}" name="{field}"[^>]*'
+                         r'autocomplete="off"', html), field
+    assert "Make a home program" in client.get("/").get_data(as_text=True)
+    assert "/program?add=back-massage" in client.get("/h/back-massage").get_data(as_text=True)
+
+
+# ------------------------------------------------------------ the form reader alone
+
+OFFER = Offer({"back-massage": MASSAGE, "knee": "Knee"}, {"neck": "content/neck.yaml"},
+              {"p": "Back plan"}, {"back-massage": ("en", "es"), "knee": ("en",)},
+              [("general", "Everyone")], [("letter", "US Letter"), ("a4", "A4")],
+              [("standard", "Standard"), ("large", "Large")], "letter",
+              locale=Locale.parse("en_US"))
+
+
+def test_the_form_reads_into_what_plan_program_takes() -> None:
+    form = {"item-3-handout": "knee", "item-3-sets": "2", "item-3-reps": "8",
+            "item-1-handout": "back-massage", "item-1-hold": "1 min 30 s",
+            "item-1-side": "each", "item-1-note": "Slowly.", "client": "Ana",
+            "next_appointment": "12/15/2026", "weeks": "3", "right_hand": "1",
+            "paper": "a4", "program": "p"}
+    asked, problems = read_basket(form, OFFER)
+    assert problems == [] and asked is not None
+    assert asked.items == (ItemChange("back-massage", Dosage(hold=90, side="each"), "Slowly."),
+                           ItemChange("knee", Dosage(sets=2, reps=8)))
+    assert asked.client.name == "Ana" and str(asked.client.next_appointment) == "2026-12-15"
+    assert asked.choices == Selection("general", None, "a4", "standard", None)
+    assert (asked.weeks, asked.right_hand, asked.title) == (3, True, "Back plan")
+
+
+def test_the_form_names_every_problem_at_its_field() -> None:
+    form = {"item-0-handout": "neck", "item-1-handout": "gone", "item-2-handout": "knee",
+            "item-2-rest": "3 hrs", "item-3-handout": "knee", "language": "es"}
+    asked, problems = read_basket(form, OFFER)
+    assert asked is None
+    assert [(p.field, p.message) for p in problems] == [
+        ("item-0-handout", "cannot be given now: content/neck.yaml has errors the clinic "
+         "must fix first; remove it from this program"),
+        ("item-1-handout", "is not a handout of this library; remove it from this program"),
+        ("item-2-rest", "has an unknown unit 'hrs': write seconds (30 s) or minutes (2 min)"),
+        ("item-3-handout", "is already handout 3 of this program; remove one"),
+        ("language", "is not available for Handout 3 (Knee), Handout 4 (Knee): choose "
+         "another language or remove that handout"),
+        ("client", "is needed: the program's cover says whom it is for")]
+
+
+def test_editing_moves_items_and_the_focus() -> None:
+    items = [Item("back-massage", {"sets": "2"}), Item("knee")]
+    moved, focus, problems = edit(items, "down-0", None, OFFER)
+    assert [i.handout for i in moved] == ["knee", "back-massage"] and not problems
+    assert focus == "item-1-up"  # the last has no "down": the focus stays on its item
+    moved, focus, _ = edit(items, "remove-1", None, OFFER)
+    assert [i.handout for i in moved] == ["back-massage"] and focus == "item-0-remove"
+    _, focus, problems = edit(items, "add", "neck", OFFER)
+    assert focus == "add" and [p.message for p in problems] == [
+        "has errors the clinic must fix first"]
+    assert edit(items, "up-7", None, OFFER)[0] == items  # a stale page's button
+    assert read_items({"item-0-handout": "knee", "item-0-sets": " 3 "})[0].values["sets"] == "3"
+
+
+def test_the_programs_messages_come_back_to_the_forms_fields() -> None:
+    found = for_the_basket([
+        Problem("", None, "--item 2", "no such handout 'x'"),
+        Problem("", None, "--item 1 note", "has an invisible control character"),
+        Problem("--item 3 text", None, "", "has 2 characters that no font can print"),
+        Problem("", None, "--client", "has a control character"),
+        Problem("therapist", None, "", "has 1 character that no font can print"),
+        Problem("content/knee.yaml", 4, "steps", "is too long")])
+    assert [(p.path, p.field) for p in found] == [
+        ("form", "item-1-handout"), ("form", "item-0-note"), ("form", "item-2-text"),
+        ("form", "client"), ("form", "therapist"), ("content/knee.yaml", "steps")]
