@@ -32,11 +32,12 @@ from handouts.commands.merge import merge as run_merge
 from handouts.commands.translate import update_translation
 from handouts.errors import HandoutsError, Problem
 from handouts.project.config import load_config
+from handouts.project.languages import language_name
 from handouts.project.sourcefile import LineMap
 from handouts.variants.clients import Client
 from handouts.variants.dates import date_locale, parse_date
 from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import language_name, review_theme_catalog, start_theme_catalog
+from handouts.variants.i18n import review_theme_catalog, start_theme_catalog
 from handouts.variants.plan import GENERAL
 
 

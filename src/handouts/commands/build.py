@@ -18,13 +18,13 @@ from handouts.errors import Problem, RenderError, Severity, ValidationError, err
 from handouts.output import write_atomic
 from handouts.project.config import CONFIG_NAME, Config, Project, load_config
 from handouts.project.content import Document, discover, load_document
+from handouts.project.languages import has_theme_words, no_theme_words
 from handouts.project.sourcefile import LineMap
 from handouts.render import scripts
 from handouts.render.compose import compose
 from handouts.render.render import Fitting, Output, PersonalCopies, over_limit, render_page
 from handouts.render.theme import validate_templates
 from handouts.variants.clients import Client, client_text_problems
-from handouts.variants.i18n import has_theme_words, no_theme_words
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
 from handouts.variants.tailor import check_audiences

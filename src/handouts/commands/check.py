@@ -19,6 +19,7 @@ from handouts.errors import Problem, Severity
 from handouts.project import markdown
 from handouts.project.config import CONFIG_NAME, GradeTargets, Project
 from handouts.project.content import Document, Handout, discover
+from handouts.project.languages import language_name
 from handouts.project.programs import load_programs
 from handouts.project.sourcefile import format_loc
 from handouts.render.compose import compose
@@ -26,7 +27,6 @@ from handouts.render.render import max_pages, render_page
 from handouts.render.theme import mix, palette
 from handouts.variants.i18n import (
     clinic_texts,
-    language_name,
     progress,
     review_problems,
     translatable,

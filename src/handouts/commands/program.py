@@ -28,6 +28,7 @@ from handouts.errors import Problem, RenderError, ValidationError
 from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.languages import language_name
 from handouts.project.programs import (
     MAX_ITEMS,
     MAX_WEEKS,
@@ -38,7 +39,6 @@ from handouts.project.programs import (
 )
 from handouts.render.program import ProgramOutput, program_pdf
 from handouts.variants.clients import Client, client_text_problems, text_problem
-from handouts.variants.i18n import language_name
 from handouts.variants.plan import GENERAL, Paper, PrintSize, Variant
 from handouts.variants.program import Program, ProgramItem, describe_dosage
 

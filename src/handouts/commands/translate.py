@@ -7,13 +7,8 @@ from pathlib import Path
 
 from handouts.commands.build import load
 from handouts.errors import HandoutsError, Problem
-from handouts.variants.i18n import (
-    CatalogUpdate,
-    clinic_texts,
-    is_known_language,
-    translation_path,
-    update_catalog,
-)
+from handouts.project.languages import is_known_language
+from handouts.variants.i18n import CatalogUpdate, clinic_texts, translation_path, update_catalog
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,11 @@ from handouts.commands.merge import available_languages
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.languages import language_name
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import date_locale, parse_date
 from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import language_name, translate, translation_path
+from handouts.variants.i18n import translate, translation_path
 from handouts.variants.plan import GENERAL
 from handouts.web.security import PDF_FRAME_CSP
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Choices, render
