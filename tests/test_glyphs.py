@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from handouts.cli import cli
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.commands.doctor import script_coverage
 from handouts.commands.init import init_project
@@ -25,6 +25,7 @@ from handouts.commands.inputs import input_hash
 from handouts.commands.merge import merge
 from handouts.errors import ValidationError
 from handouts.project.fonts import read_cmap
+from handouts.project.load import load_project
 from handouts.render.fonts import theme_fonts
 from handouts.render.theme import THEME_DIR
 from handouts.variants.plan import Variant
@@ -216,7 +217,7 @@ def test_fonts_config_errors_are_located(root: Path) -> None:
                      "  - {file: fonts/missing.woff2, weight: 500}\n")
     start = _line(root / "handouts.yaml", "fonts:")
     with pytest.raises(ValidationError) as raised:
-        load(root)
+        load_project(root)
     messages = [p.format() for p in raised.value.problems]
     assert messages[0] == (f"handouts.yaml:{start + 1}: fonts[1].file: file 'fonts/missing.otf'"
                            " does not exist (paths are relative to the project folder)")
@@ -234,7 +235,7 @@ def test_fonts_config_errors_are_located(root: Path) -> None:
 
 def test_batch_input_hash_includes_the_project_fonts(root: Path) -> None:
     _add_font(root)
-    project, documents = load(root)
+    project, documents = load_project(root)
     variant = Variant("hand-self-massage", "general", "en", "letter")
     before = input_hash(project, documents[0], variant)
     font = root / "fonts" / FONT.name

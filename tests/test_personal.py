@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 
-from handouts.commands.build import load
+from handouts.project.load import load_project
 from handouts.render import pdf
 from handouts.render.compose import compose
 from handouts.render.render import PERSONAL_CLASS, PersonalCopies, render_page, split_personal
@@ -29,7 +29,7 @@ LONG_NOTE = Client("Zelda Quintanilla", " ".join(["Keep the pressure light."] * 
 
 def _copies(root: Path, variant: Variant, clients: list[Client]) -> tuple[
         PersonalCopies, list[bytes], list[bytes]]:
-    project, documents = load(root)
+    project, documents = load_project(root)
     document = next(d for d in documents if d.name == HANDOUT)
     copies = PersonalCopies(project)
     fast, full = [], []
@@ -80,7 +80,7 @@ def test_template_without_the_markers_gets_full_renders(project: Path) -> None:
 
 
 def test_swap_needs_a_block_of_the_same_size(project: Path) -> None:
-    root, documents = load(project)
+    root, documents = load_project(project)
     document = next(d for d in documents if d.name == HANDOUT)
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     engine = pdf.engine()
@@ -134,7 +134,7 @@ def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
     copies, fast, full = _copies(project, variant, SHORT[:3])
     assert fast == full
     assert copies.swapped == 0
-    project_, documents = load(project)
+    project_, documents = load_project(project)
     document = next(d for d in documents if d.name == HANDOUT)
     page, _ = compose(project_, document, variant, SHORT[0])
     assert page is not None
@@ -145,7 +145,7 @@ def test_copies_of_a_balanced_handout_are_byte_identical() -> None:
     """A version whose last two pages are balanced (a page ends early) keeps that
     fitting for every copy, and the swapped copies are what a full render gives."""
     root = Path(__file__).resolve().parent.parent
-    project, documents = load(root)
+    project, documents = load_project(root)
     document = next(d for d in documents if d.name == "back-massage")
     variant = Variant("back-massage", "cancer-care", "en", "a4", "standard")
     copies = PersonalCopies(project)

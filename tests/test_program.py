@@ -14,7 +14,6 @@ import pytest
 from click.testing import CliRunner
 
 from handouts.cli import cli
-from handouts.commands.build import load
 from handouts.commands.program import (
     ItemChange,
     load_clinic_programs,
@@ -24,6 +23,7 @@ from handouts.commands.program import (
     record,
 )
 from handouts.errors import ValidationError
+from handouts.project.load import load_project
 from handouts.project.programs import Dosage, parse_dosage, read_seconds
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage
@@ -43,7 +43,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _packet(root: Path, *changes: ItemChange, **options: object) -> tuple[bytes, object]:
-    project, loaded = load(root)
+    project, loaded = load_project(root)
     documents = {d.name: d for d in loaded}
     program = plan_program(project, documents, client=CLIENT, changes=changes, given=GIVEN,
                            **options)  # type: ignore[arg-type]
@@ -241,7 +241,7 @@ def test_an_item_on_the_command_line() -> None:
 
 
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
-    loaded_project, loaded = load(project)
+    loaded_project, loaded = load_project(project)
     documents = {d.name: d for d in loaded}
     programs = load_clinic_programs(project, loaded)
     assert list(programs) == ["back-care-2-weeks", "desk-worker-week-1"]
@@ -295,7 +295,7 @@ def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
 
 def test_the_record_holds_only_what_was_given(project: Path) -> None:
     _, program = _packet(project, *TWO)
-    loaded_project, loaded = load(project)
+    loaded_project, loaded = load_project(project)
     text = record(loaded_project, {d.name: d for d in loaded}, program)  # type: ignore[arg-type]
     for detail in ("Ana", "Ruiz", "Go easy", "Keep the shoulders", "2026-12-15"):
         assert detail not in text
@@ -332,7 +332,7 @@ def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(
 
 
 def test_a_note_with_a_control_character_is_refused_without_quoting_it(project: Path) -> None:
-    loaded_project, loaded = load(project)
+    loaded_project, loaded = load_project(project)
     with pytest.raises(ValidationError) as caught:
         plan_program(loaded_project, {d.name: d for d in loaded}, client=CLIENT,
                      changes=(ItemChange("back-massage", Dosage(), "secret\x07note"),))

@@ -20,9 +20,10 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from handouts.cli import cli
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.commands.merge import merge
 from handouts.errors import HandoutsError
+from handouts.project.load import load_project
 from handouts.render import theme
 from handouts.render.compose import compose
 from handouts.render.render import render_page
@@ -237,7 +238,7 @@ def test_project_theme_words(project: Path) -> None:
 def test_theme_words_are_escaped_even_past_the_check(project: Path) -> None:
     """The page never depends on the check: words that got past it (here, written after
     the page was composed) are printed as text, with no link and no script."""
-    loaded, [document] = load(project)
+    loaded, [document] = load_project(project)
     page, problems = compose(loaded, document, Variant(document.name, "general", "es",
                                                        "letter", "standard"))
     assert page is not None and problems == []

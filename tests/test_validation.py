@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from handouts.commands.build import load
 from handouts.errors import HandoutsError
+from handouts.project.load import load_project
 
 from .variant_project import edit
 
@@ -18,12 +18,12 @@ CONTENT = "content/hand-self-massage.yaml"
 
 def _problems(project: Path) -> list[str]:
     with pytest.raises(HandoutsError) as caught:
-        load(project)
+        load_project(project)
     return [p.format() for p in caught.value.problems]
 
 
 def test_starter_project_is_valid(project: Path) -> None:
-    config, documents = load(project)
+    config, documents = load_project(project)
     assert config.config.clinic.phone_display == "(217) 555-0142"
     assert config.config.clinic.phone_uri == "tel:+12175550142"
     assert [d.name for d in documents] == ["hand-self-massage"]
@@ -144,7 +144,7 @@ def test_yes_no_settings_read_the_clinics_words(project: Path, written: str,
                                                 archive: bool) -> None:
     """defaults.archive reads yes and no like the client CSV does (one shared reader)."""
     edit(project, "handouts.yaml", "  output: output", f"  output: output\n  archive: {written}")
-    loaded, _ = load(project)
+    loaded, _ = load_project(project)
     assert loaded.config.defaults.archive is archive
 
 

@@ -37,7 +37,7 @@ from handouts.render.fonts import (
 )
 from handouts.render.theme import stylesheet_path
 from handouts.variants.clients import Client
-from handouts.variants.i18n import LOCALE_DIR, clinic_texts, translate, translation_path
+from handouts.variants.i18n import LOCALE_DIR, clinic_texts, translate
 from handouts.variants.plan import GENERAL, Variant
 
 #: Characters listed in one message; the rest are counted.
@@ -233,7 +233,7 @@ class GlyphCheck:
                 self._report(document.display, document.lines.line_of(loc), format_loc(loc),
                              text, language)
             return
-        po = translation_path(document.path, language)
+        po = document.translation(language)
         display = f"content/{po.name}"
         config = self.project.config
         result = translate(document.handout, po, display, language,

@@ -6,11 +6,10 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-from handouts.project.config import Batch
+from handouts.project.config import GENERAL, Batch
 
 Paper = Literal["letter", "a4"]
 PrintSize = Literal["standard", "large"]
-GENERAL = "general"
 
 
 @dataclass(frozen=True, order=True)

@@ -31,7 +31,7 @@ from handouts.project.languages import language_name
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import date_locale, parse_date
 from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import translate, translation_path
+from handouts.variants.i18n import translate
 from handouts.variants.plan import GENERAL
 from handouts.web.security import PDF_FRAME_CSP
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Choices, render
@@ -123,7 +123,7 @@ def _read_translations(document: Document) -> tuple[list[Any], dict[str, list[Pr
     for code in available_languages(document):
         if code == document.handout.language:
             continue
-        po = translation_path(document.path, code)
+        po = document.translation(code)
         result = translate(document.handout, po, po.relative_to(document.path.parents[1])
                            .as_posix(), code)
         if result.handout is None:
