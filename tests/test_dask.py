@@ -22,7 +22,8 @@ from pypdf import PdfReader
 
 from handouts.cli import cli
 from handouts.commands.batch import VariantResult, batch, read_index
-from handouts.commands.executors import ExecutorLost, executor_for
+from handouts.commands.execution import ExecutorLost
+from handouts.commands.executors import executor_for
 
 from .variant_project import make_project
 

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from handouts.cli import cli
 from handouts.commands.batch import batch, read_index
 from handouts.commands.build import build
-from handouts.commands.executors import ExecutorLost
+from handouts.commands.execution import ExecutorLost
 from handouts.commands.worker import VariantResult
 from handouts.render import pdf
 from handouts.render.theme import THEME_DIR

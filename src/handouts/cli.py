@@ -25,7 +25,8 @@ from handouts.commands.batch import batch as run_batch
 from handouts.commands.build import build as build_handouts
 from handouts.commands.check import check as run_check
 from handouts.commands.doctor import diagnose
-from handouts.commands.executors import Timeouts, executor_for
+from handouts.commands.execution import Timeouts
+from handouts.commands.executors import executor_for
 from handouts.commands.init import ClinicDetails, init_project, phone_problem
 from handouts.commands.listing import list_handouts, list_programs
 from handouts.commands.merge import merge as run_merge

@@ -26,7 +26,8 @@ from typing import Any
 
 from handouts import __version__
 from handouts.checks.gate import refuse_on_check_errors, text_variants
-from handouts.commands.executors import Executor, executor_for
+from handouts.commands.execution import Executor
+from handouts.commands.executors import executor_for
 from handouts.commands.fitting import update_fittings
 from handouts.commands.inputs import Inputs
 from handouts.commands.worker import VariantResult, write_result
