@@ -256,11 +256,11 @@ def test_check_names_a_balanced_page_only_when_asked() -> None:
 
 def test_fitting_tries_what_the_problem_calls_for() -> None:
     from handouts.render.layout import PICTURE_APART, LayoutProblem
-    from handouts.render.render import FIT_STEPS, _targeted, _Try
+    from handouts.render.render import FIT_STEPS, FitTry, targeted_steps
 
     def tries(*problems: LayoutProblem, large: bool = False) -> list[tuple[str, ...]]:
-        first = _Try(SimpleNamespace(fit=()), None, [], list(problems))
-        return _targeted(first, list(FIT_STEPS), large)
+        first = FitTry(SimpleNamespace(fit=()), None, [], list(problems))
+        return targeted_steps(first, list(FIT_STEPS), large)
 
     everything_but_split = ("fit-tight", "fit-small-figure", "fit-compact-fineprint")
     # a runt: tighter spacing, then the most compact layout, whose boxes do not split
@@ -336,26 +336,26 @@ def test_a_long_step_splits_with_its_heading_and_two_lines(rendered: list[Any]) 
 
 def test_a_try_that_moved_the_problem_is_followed_with_what_the_new_one_calls_for() -> None:
     from handouts.render.layout import PICTURE_APART, LayoutProblem
-    from handouts.render.render import FIT_STEPS, _balance_base, _repairs, _Try
+    from handouts.render.render import FIT_STEPS, FitTry, balance_base, repairs
 
-    def tried(fit: tuple[str, ...], *problems: LayoutProblem, pages: int = 3) -> _Try:
+    def tried(fit: tuple[str, ...], *problems: LayoutProblem, pages: int = 3) -> FitTry:
         measure = [PageMeasure(100.0, 90.0)] * pages
-        return _Try(SimpleNamespace(fit=fit, base_size=None), None, measure, list(problems))
+        return FitTry(SimpleNamespace(fit=fit, base_size=None), None, measure, list(problems))
 
     steps = list(FIT_STEPS)
     box_gap = LayoutProblem(GAP, 2, "", "precautions")
     apart = LayoutProblem(PICTURE_APART, 3, "", "picture 2")
     runt = LayoutProblem(RUNT, 3, "")
     # tighter spacing put the break on the safety box: split it (the runt is balancing's)
-    assert _repairs(tried(("fit-tight",), box_gap, runt), steps) == ("fit-split",)
+    assert repairs(tried(("fit-tight",), box_gap, runt), steps) == ("fit-split",)
     # the split box pushed a picture away: a smaller picture, not another split
-    assert _repairs(tried(("fit-split",), apart), steps) == ("fit-small-figure",)
-    assert _repairs(tried(("fit-tight",), LayoutProblem(GAP, 2, "", "step 4")), steps) == (
+    assert repairs(tried(("fit-split",), apart), steps) == ("fit-small-figure",)
+    assert repairs(tried(("fit-tight",), LayoutProblem(GAP, 2, "", "step 4")), steps) == (
         "fit-split-steps",)
     # a problem nothing answers: no follow-up at all
-    assert _repairs(tried((), box_gap, LayoutProblem(GAP, 1, "", "contact")), steps) == ()
-    assert _repairs(tried(("fit-small-figure",), apart), steps) == ()
-    assert _repairs(tried((), apart), [s for s in steps if s != "fit-small-figure"]) == ()
+    assert repairs(tried((), box_gap, LayoutProblem(GAP, 1, "", "contact")), steps) == ()
+    assert repairs(tried(("fit-small-figure",), apart), steps) == ()
+    assert repairs(tried((), apart), [s for s in steps if s != "fit-small-figure"]) == ()
 
     # balancing starts from a try ending on a runt: the fewest problems, then the
     # closest to the theme; never one longer than the layout kept
@@ -365,16 +365,16 @@ def test_a_try_that_moved_the_problem_is_followed_with_what_the_new_one_calls_fo
     both = tried(("fit-tight", "fit-split"), apart, runt)
     longer = tried((), runt, pages=4)
     tries = [first, split, tight, both, longer]
-    assert _balance_base(tries, first) is split
-    assert _balance_base([first, both], first) is both
-    assert _balance_base([first, longer], first) is None
+    assert balance_base(tries, first) is split
+    assert balance_base([first, both], first) is both
+    assert balance_base([first, longer], first) is None
 
 
 def test_balancing_measures_again_once_when_too_little_moved() -> None:
     """The estimate is made on a layout whose boxes did not split; letting them split
     can make them shorter, so the page still holds them and nothing moves. Balancing
     then estimates once more from what that try measured."""
-    from handouts.render.render import _balanced, _Try
+    from handouts.render.render import FitTry, balanced_try
 
     @dataclasses.dataclass(frozen=True)
     class FakePage:
@@ -386,18 +386,18 @@ def test_balancing_measures_again_once_when_too_little_moved() -> None:
     }
     asked: list[tuple[str, ...]] = []
 
-    def attempt(page: Any) -> _Try:
+    def attempt(page: Any) -> FitTry:
         asked.append(page.fit)
         measure = results[page.fit[-1]]
-        return _Try(page, None, measure, judge(measure))
+        return FitTry(page, None, measure, judge(measure))
 
     start = [PageMeasure(1000.0, 950.0), PageMeasure(1000.0, 180.0)]
-    chosen = _Try(FakePage(), None, start, judge(start))
-    found = _balanced(chosen, attempt)
+    chosen = FitTry(FakePage(), None, start, judge(start))
+    found = balanced_try(chosen, attempt)
     assert asked == [("fit-split", "fit-short-1-243"), ("fit-split", "fit-short-1-393")]
     assert found is not None and found.page.fit[-1] == "fit-short-1-393"
     # once only: a second estimate that moves too little is not refined again
     results["fit-short-1-393"] = [PageMeasure(1000.0, 650.0), PageMeasure(1000.0, 180.0)]
     asked.clear()
-    assert _balanced(chosen, attempt) is None
+    assert balanced_try(chosen, attempt) is None
     assert asked == [("fit-split", "fit-short-1-243"), ("fit-split", "fit-short-1-393")]

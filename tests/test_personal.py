@@ -117,7 +117,7 @@ def test_a_changed_engine_falls_back_to_full_renders(project: Path,
     def changed(*args: object) -> None:
         raise AttributeError("'PageBox' object has no attribute 'children'")
 
-    monkeypatch.setattr(pdf, "_block_path", changed)
+    monkeypatch.setattr(pdf, "block_path", changed)
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     copies, fast, full = _copies(project, variant, SHORT[:3])
     assert fast == full

@@ -23,6 +23,7 @@ from handouts.cli import cli
 from handouts.commands.build import build
 from handouts.commands.merge import merge
 from handouts.errors import HandoutsError
+from handouts.project import languages
 from handouts.project.load import load_project
 from handouts.render import theme
 from handouts.render.compose import compose
@@ -196,6 +197,7 @@ def builtin_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     copy = tmp_path / "locale"
     shutil.copytree(i18n.LOCALE_DIR, copy)
     monkeypatch.setattr(i18n, "LOCALE_DIR", copy)
+    monkeypatch.setattr(languages, "LOCALE_DIR", copy)  # where builtin_catalog reads
     _forget_catalogs()
     yield copy / "es" / "LC_MESSAGES" / "handouts.po"
     _forget_catalogs()

@@ -16,9 +16,9 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader
 
 import handouts.web
+from handouts.checks import gate
 from handouts.checks.content import add_months
 from handouts.checks.gate import CheckedVariants, refuse_on_check_errors
-from handouts.commands import build as build_module
 from handouts.errors import ValidationError
 from handouts.project.load import load_project
 from handouts.variants.plan import Variant
@@ -147,7 +147,7 @@ def test_kept_checks_are_run_again_on_the_next_day(example: Path,
         def today() -> object:
             return today[0]
 
-    monkeypatch.setattr(build_module, "dt", types.SimpleNamespace(date=Day))
+    monkeypatch.setattr(gate, "dt", types.SimpleNamespace(date=Day))
     checked = CheckedVariants(project)  # type: ignore[arg-type]
     refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]
     refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]

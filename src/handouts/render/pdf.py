@@ -627,7 +627,7 @@ class Engine:
     def block_height(self, layout: Layout, css_class: str) -> float | None:
         """The height of the one ``css_class`` block of a one-page ``layout``, else None."""
         try:
-            found = _block_path(layout.document.pages, css_class)
+            found = block_path(layout.document.pages, css_class)
             if found is None or layout.pages != 1:
                 return None
             return float(found[1][-1].margin_height())
@@ -654,8 +654,8 @@ class Engine:
             return None
 
     def _swap(self, base: Layout, piece: Layout, css_class: str) -> Layout | None:
-        found = _block_path(base.document.pages, css_class)
-        replacement = _block_path(piece.document.pages, css_class)
+        found = block_path(base.document.pages, css_class)
+        replacement = block_path(piece.document.pages, css_class)
         if found is None or replacement is None or piece.pages != 1:
             return None
         page_index, path = found
@@ -735,7 +735,7 @@ def _on_page(page_box: Any, block: Any) -> bool:
             and block.position_y + block.margin_height() <= top + page_box.height + 1e-3)
 
 
-def _block_path(pages: list[Any], css_class: str) -> tuple[int, list[Any]] | None:
+def block_path(pages: list[Any], css_class: str) -> tuple[int, list[Any]] | None:
     """The page index and the boxes from the page box down to the one ``css_class`` box."""
     found = None
     for index, page in enumerate(pages):

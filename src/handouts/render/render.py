@@ -64,7 +64,7 @@ MIN_SIZE = {False: 11.0, True: 18.0}
 SHRINK_STEP = 0.25
 
 #: The theme's fitting classes (see handout.css, "automatic fitting"); a try uses the
-#: ones its problem calls for (:func:`_targeted`).
+#: ones its problem calls for (:func:`targeted_steps`).
 FIT_STEPS = ("fit-tight", "fit-split", "fit-split-steps", "fit-small-figure",
              "fit-compact-fineprint")
 #: What each fitting class does, for messages.
@@ -145,7 +145,7 @@ def render_page(project: Project, document: Document, page: Page, *,
 
 
 @dataclass
-class _Try:
+class FitTry:
     """One candidate layout: its page, laid-out document, measure and verdict."""
 
     page: Page
@@ -179,10 +179,10 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
         html = render_html(page, project.templates_dir)
     except TemplateFailure as exc:  # this variant fails alone, with the template's line
         return Output(b"", 0, exc.problems), None
-    tries: list[_Try] = []
+    tries: list[FitTry] = []
     failed: list[Output] = []
 
-    def attempt(candidate: Page, source: str | None = None) -> _Try | None:
+    def attempt(candidate: Page, source: str | None = None) -> FitTry | None:
         if source is None:
             try:
                 source = render_html(candidate, project.templates_dir)
@@ -194,14 +194,14 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
             failed.append(layout)
             return None
         measure = _measure(layout)
-        result = _Try(candidate, layout, measure, judge(measure) if measure else [])
+        result = FitTry(candidate, layout, measure, judge(measure) if measure else [])
         tries.append(result)
         return result
 
     limit = max_pages(project, document, page.large_print)
     shrink = document.handout.fit == "shrink"
 
-    def good(t: _Try) -> bool:
+    def good(t: FitTry) -> bool:
         return clean(t.problems) and (not shrink or t.pages <= limit)
 
     first = attempt(page, html)
@@ -213,8 +213,8 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
             or worth_fitting(first.measure, first.problems, page.large_print)):
         steps = [s for s in FIT_STEPS
                  if s != "fit-small-figure" or any(st.image for st in page.handout.steps)]
-        found: _Try | None = None
-        queue = _targeted(first, steps, page.large_print)
+        found: FitTry | None = None
+        queue = targeted_steps(first, steps, page.large_print)
         followed = False
         while queue:
             fit = queue.pop(0)
@@ -222,7 +222,7 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
             if tried is not None and good(tried):
                 found = tried
                 break
-            more = _repairs(tried, steps) if tried is not None and not followed else ()
+            more = repairs(tried, steps) if tried is not None and not followed else ()
             if more:
                 # This try moved the problem: e.g. the tighter layout put the page break
                 # on the safety box, or the box split and a picture then fell apart
@@ -245,8 +245,8 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
             if shrink:
                 chosen = _shrunk(page, tuple(steps), tries, attempt, limit) or best
     if fitting and not clean(chosen.problems):
-        base = _balance_base(tries, chosen)
-        found = _balanced(base, attempt) if base is not None else None
+        base = balance_base(tries, chosen)
+        found = balanced_try(base, attempt) if base is not None else None
         if found is not None and _fixable(found.problems) < _fixable(chosen.problems):
             chosen = found
     if not write:
@@ -265,13 +265,13 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
 REST_SAVING = {False: 0.015, True: 0.05}
 
 
-def _splits(t: _Try) -> tuple[str, ...]:
+def _splits(t: FitTry) -> tuple[str, ...]:
     """The split classes (FIT_STEPS order) that ``t``'s gaps call for and it lacks."""
     wanted = {split_class(p.block or "") for p in t.problems if p.kind == GAP}
     return tuple(s for s in FIT_STEPS if s in wanted and s not in t.page.fit)
 
 
-def _repairs(t: _Try, steps: list[str]) -> tuple[str, ...]:
+def repairs(t: FitTry, steps: list[str]) -> tuple[str, ...]:
     """The classes ``t`` lacks that would answer each of its gaps and pictures apart
     (a runt aside: balancing answers that), or nothing when one of them has no answer."""
     more = set(_splits(t))
@@ -285,7 +285,7 @@ def _repairs(t: _Try, steps: list[str]) -> tuple[str, ...]:
     return tuple(s for s in FIT_STEPS if s in more)
 
 
-def _targeted(first: _Try, steps: list[str], large_print: bool) -> list[tuple[str, ...]]:
+def targeted_steps(first: FitTry, steps: list[str], large_print: bool) -> list[tuple[str, ...]]:
     """The fittings worth trying for ``first``'s problems, in order (search, don't step).
 
     A gap left by a block that may split (a box, a long step): splitting it alone
@@ -311,7 +311,7 @@ def _targeted(first: _Try, steps: list[str], large_print: bool) -> list[tuple[st
     return list(dict.fromkeys(wanted))
 
 
-def _balance_base(tries: list[_Try], chosen: _Try) -> _Try | None:
+def balance_base(tries: list[FitTry], chosen: FitTry) -> FitTry | None:
     """The layout to balance when no try is clean: one that ends on a runt.
 
     The fewest problems first, then the closest to the theme: the first layout (tighter
@@ -337,7 +337,7 @@ BALANCED_FULLNESS = 0.5
 BALANCE_TRIES = 3
 
 
-def _balanced(chosen: _Try, attempt: Callable[[Page], _Try | None]) -> _Try | None:
+def balanced_try(chosen: FitTry, attempt: Callable[[Page], FitTry | None]) -> FitTry | None:
     """``chosen`` with content carried over to its runt last page, if that is better.
 
     The last resort for a runt that no fitting pulls back. First the finer way: the
@@ -387,8 +387,8 @@ def _fixable(problems: list[LayoutProblem]) -> int:
     return sum(p.kind in FIXABLE for p in problems)
 
 
-def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
-            attempt: Callable[[Page], _Try | None], limit: int) -> _Try | None:
+def _shrunk(page: Page, steps: tuple[str, ...], tries: list[FitTry],
+            attempt: Callable[[Page], FitTry | None], limit: int) -> FitTry | None:
     """The best layout with a smaller body size (``fit: shrink``), by binary search.
 
     The target: within the page limit, and one page fewer than the shortest layout so
@@ -404,8 +404,8 @@ def _shrunk(page: Page, steps: tuple[str, ...], tries: list[_Try],
     high = round((base - floor) / SHRINK_STEP)  # steps down from base to the floor
     if high == 0 or target < 1:
         return None
-    found: _Try | None = None
-    last: _Try | None = None
+    found: FitTry | None = None
+    last: FitTry | None = None
     lo, hi = 1, high
     while lo <= hi:  # the fewest steps down that reach the target
         mid = (lo + hi) // 2
@@ -455,7 +455,7 @@ def _measure(layout: Any) -> list[PageMeasure]:
         return []
 
 
-def _write(project: Project, document: Document, chosen: _Try, extra: int) -> Output:
+def _write(project: Project, document: Document, chosen: FitTry, extra: int) -> Output:
     """Write the chosen layout (without step rules at the top of a page)."""
     from handouts.render import pdf
 
