@@ -37,15 +37,6 @@ class Report(Findings):
     coverage: Coverage | None = None
 
 
-# ----------------------------------------------------------------- reading level
-
-
-# ----------------------------------------------------------------- contrast
-
-
-# ----------------------------------------------------------------- rendering checks
-
-
 # ----------------------------------------------------------------- what is covered
 
 PAPERS: tuple[str, ...] = ("letter", "a4")
@@ -154,8 +145,7 @@ def _coverage(project: Project, documents: list[Document], variants: list[Varian
         versions=len(variants), skipped=skipped, quick=quick, rendered=rendered)
 
 
-# ----------------------------------------------------------------- translation progress
-
+# ----------------------------------------------------------------- the command
 
 def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
           quick: bool = False, today: dt.date | None = None) -> Report:
