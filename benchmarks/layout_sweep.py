@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from handouts.commands.build import load
+from handouts.project.load import load_project
 from handouts.render.compose import compose
 from handouts.render.fitting import render_page
 from handouts.render.layout import FIXABLE, ONE_WORD_LINE, TAIL_BLOCKS
@@ -136,7 +136,7 @@ def sweep(seed: int, count: int, verbose: bool = False) -> tuple[int, int, int, 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         write_project(root, seed, count)
-        project, documents = load(root)
+        project, documents = load_project(root)
         docs = {d.name: d for d in documents}
         settle()
         bad = total = extra = 0

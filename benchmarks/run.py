@@ -24,8 +24,8 @@ from pathlib import Path
 
 import yaml
 
-from handouts.commands.build import load
 from handouts.commands.init import init_project
+from handouts.project.load import load_project
 from handouts.render.compose import compose
 from handouts.render.engine.pdf import PDF_VARIANT, engine_info
 from handouts.render.theme import THEME_DIR, render_html, stylesheet_path
@@ -80,7 +80,7 @@ def floor(root: Path) -> tuple[float, list[str]]:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    project, documents = load(root)
+    project, documents = load_project(root)
     docs = {d.name: d for d in documents}
     pages = []
     for variant in plan_matrix(project.config.batch, list(docs)):
@@ -154,7 +154,7 @@ def fitting_cost(root: Path, limit: int | None = None) -> tuple[float, float, fl
     from handouts.render.fitting import fit_page
     from handouts.render.runner import settle
 
-    project, documents = load(root)
+    project, documents = load_project(root)
     docs = {d.name: d for d in documents}
     settle()
     pages = []

@@ -42,8 +42,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from dask_run import make_group  # noqa: E402
 
 from handouts.commands.batch import batch  # noqa: E402
-from handouts.commands.build import load  # noqa: E402
 from handouts.commands.fitting import FITTING_NAME  # noqa: E402
+from handouts.project.load import load_project  # noqa: E402
 from handouts.render.compose import compose  # noqa: E402
 from handouts.render.engine.pdf import PDF_VARIANT  # noqa: E402
 from handouts.render.theme import render_html, stylesheet_path  # noqa: E402
@@ -109,7 +109,7 @@ def _engine_setup(root: Path) -> None:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    project, documents = load(root)
+    project, documents = load_project(root)
     document = next(d for d in documents if d.name == "back-massage")
     page, _ = compose(project, document, Variant("back-massage", location="north"))
     assert page is not None

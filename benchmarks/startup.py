@@ -45,12 +45,12 @@ def median_seconds(command: list[str], runs: int, cwd: Path, env: dict[str, str]
 def page_html(project_dir: Path, handout: str) -> tuple[Path, list[Path]]:
     """Write the first layout's HTML of ``handout`` (the build's default version) into
     the project (so its relative links resolve), and list its stylesheets."""
-    from handouts.commands.build import load
+    from handouts.project.load import load_project
     from handouts.render.compose import compose
     from handouts.render.theme import render_html, stylesheet_paths
     from handouts.variants.plan import Variant
 
-    project, documents = load(project_dir, (handout,))
+    project, documents = load_project(project_dir, (handout,))
     document = documents[0]
     page, _ = compose(project, document, Variant(handout, paper=project.config.defaults.paper))
     assert page is not None

@@ -19,8 +19,9 @@ from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
 from handouts.cli import cli
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.errors import HandoutsError
+from handouts.project.load import load_project
 from handouts.render.engine import pdf as engine
 from handouts.render.result import Rendered
 from handouts.render.theme import THEME_DIR
@@ -101,7 +102,7 @@ def error_lines(result: Result) -> list[str]:
 def load_problems(project: Path, error: type[HandoutsError] = HandoutsError) -> list[str]:
     """The formatted problems loading ``project`` raises (it must raise ``error``)."""
     with pytest.raises(error) as caught:
-        load(project)
+        load_project(project)
     return [p.format() for p in caught.value.problems]
 
 

@@ -193,7 +193,7 @@ BREAKAGES: list[Breakage] = [
              ("tests/test_merge.py::test_merge_goes_on_after_rows_that_cannot_be_built",
               "tests/test_merge.py"),
              "merge stops at the first row that cannot be built"),
-    Breakage("safety-check-off", PKG + "commands/check.py",
+    Breakage("safety-check-off", PKG + "checks/content.py",
              "        if not getattr(handout.precautions, group):",
              "        if False:",
              ("tests/test_checks.py::test_every_version_must_say_when_to_stop_and_when_to_call",

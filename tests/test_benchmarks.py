@@ -117,14 +117,14 @@ def test_layout_sweep_writes_valid_content_and_names_what_is_wrong(tmp_path: Pat
         import layout_sweep
     finally:
         sys.path.pop(0)
-    from handouts.commands.build import load
+    from handouts.project.load import load_project
     from handouts.render.layout import RUNT, LayoutProblem, PageMeasure
     from handouts.render.result import Rendered
 
     for name in ("a", "b"):
         layout_sweep.write_project(tmp_path / name, seed=3, count=4)
     warnings: list[Any] = []
-    _, documents = load(tmp_path / "a", warnings=warnings)  # raises on any error
+    _, documents = load_project(tmp_path / "a", warnings=warnings)  # raises on any error
     assert [d.name for d in documents] == ["s3-0", "s3-1", "s3-2", "s3-3"]
     assert warnings == []
     for document in documents:

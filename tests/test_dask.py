@@ -20,7 +20,8 @@ import pytest
 from pypdf import PdfReader
 
 from handouts.commands.batch import VariantResult, batch, read_index
-from handouts.commands.executors import ExecutorLost, executor_for
+from handouts.commands.execution import ExecutorLost
+from handouts.commands.executors import executor_for
 
 from .helpers import copy_project, pdfs_in, run_in
 from .variant_project import make_project

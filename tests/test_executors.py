@@ -21,7 +21,7 @@ import pytest
 
 from handouts.commands.batch import batch, read_index
 from handouts.commands.build import build
-from handouts.commands.executors import ExecutorLost
+from handouts.commands.execution import ExecutorLost
 from handouts.commands.worker import VariantResult
 from handouts.render.engine import pdf
 from handouts.render.theme import THEME_DIR

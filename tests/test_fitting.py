@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from handouts.commands.batch import batch, read_index
-from handouts.commands.build import load
 from handouts.commands.fitting import FITTING_NAME, read_fittings
 from handouts.commands.inputs import input_hash
 from handouts.commands.worker import Worker
+from handouts.project.load import load_project
 from handouts.render.compose import compose
 from handouts.render.engine import pdf
 from handouts.render.fitting import fit_page, render_page
@@ -62,7 +62,7 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def test_a_remembered_decision_gives_the_searched_bytes_in_one_layout(
         tmp_path: Path, layouts: list[str]) -> None:
     root = _small_example(tmp_path / "p")
-    project, documents = load(root)
+    project, documents = load_project(root)
     document = documents[0]
     for language, fit in (("en", FITTED["en/general/back-massage-letter-standard.pdf"]),
                           ("es", FITTED["es/general/back-massage-letter-standard.pdf"])):
@@ -146,7 +146,7 @@ def test_an_edit_of_content_translation_or_theme_changes_the_key(tmp_path: Path,
     (root / "templates/handout.css").touch()
 
     def key() -> str:
-        project, documents = load(root)
+        project, documents = load_project(root)
         return input_hash(project, documents[0], Variant("back-massage", language="es"))
 
     old = key()
@@ -208,7 +208,7 @@ def test_the_kept_decisions_travel_to_a_dask_worker(tmp_path: Path) -> None:
     root = _small_example(tmp_path / "p")
     assert batch(root, jobs=1).ok
     kept = read_fittings(root / "output")
-    project, documents = load(root)
+    project, documents = load_project(root)
     variants = plan_matrix(project.config.batch, [d.name for d in documents])
     plugin = pickle.loads(pickle.dumps(ProjectPlugin(snapshot(project, documents, variants),
                                                      kept)))

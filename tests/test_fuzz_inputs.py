@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handouts.commands.build import load
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.project.content import Document, load_document
+from handouts.project.load import load_project
 from handouts.project.pofile import read_catalog
 from handouts.project.sourcefile import SourceFile, format_loc, read_yaml
 from handouts.variants.i18n import translatable, translate, update_catalog
@@ -32,7 +32,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @cache
 def _document(root: Path) -> Document:
-    _, [document] = load(root, ("hand-self-massage",))
+    _, [document] = load_project(root, ("hand-self-massage",))
     return document
 
 

@@ -14,13 +14,14 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.commands.doctor import script_coverage
 from handouts.commands.inputs import input_hash
 from handouts.commands.merge import merge
 from handouts.errors import ValidationError
 from handouts.project.fonts import read_cmap
+from handouts.project.load import load_project
 from handouts.render.fonts import theme_fonts
 from handouts.render.theme import THEME_DIR
 from handouts.variants.plan import Variant
@@ -179,7 +180,7 @@ def test_fonts_config_errors_are_located(project: Path) -> None:
                      "  - {file: fonts/missing.woff2, weight: 500}\n")
     start = line_of(project / "handouts.yaml", "fonts:")
     with pytest.raises(ValidationError) as raised:
-        load(project)
+        load_project(project)
     messages = [p.format() for p in raised.value.problems]
     assert messages[0] == (f"handouts.yaml:{start + 1}: fonts[1].file: file 'fonts/missing.otf'"
                            " does not exist (paths are relative to the project folder)")
@@ -197,7 +198,7 @@ def test_fonts_config_errors_are_located(project: Path) -> None:
 
 def test_batch_input_hash_includes_the_project_fonts(project: Path) -> None:
     _add_font(project)
-    loaded, documents = load(project)
+    loaded, documents = load_project(project)
     variant = Variant("hand-self-massage", "general", "en", "letter")
     before = input_hash(loaded, documents[0], variant)
     font = project / "fonts" / FONT.name

@@ -8,9 +8,10 @@ import pikepdf
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.errors import RenderError
-from handouts.variants.i18n import LOCALE_DIR, theme_translations, translation_path, update_catalog
+from handouts.project.load import load_project
+from handouts.variants.i18n import LOCALE_DIR, theme_translations, update_catalog
 
 from .helpers import pdf_text
 from .variant_project import make_project
@@ -74,8 +75,8 @@ def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
         "Do the same steps on your other hand.", "Now do your other hand.").replace(
         "    - Take off rings and watches.", "    - Take off rings and watches.\n    - Sit down."),
         encoding="utf-8")
-    _, [doc] = load(project, ("hand-self-massage",))
-    po = translation_path(doc.path, "es")
+    _, [doc] = load_project(project, ("hand-self-massage",))
+    po = doc.translation("es")
     update = update_catalog(doc.handout, po, "es")
     assert (update.created, update.new, update.changed) == (False, 1, 1)
     with po.open("rb") as handle:

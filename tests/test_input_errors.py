@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
+from handouts.project import languages
 from handouts.render import theme
 from handouts.variants import i18n
 
@@ -237,15 +238,16 @@ def test_a_percent_in_a_theme_word_cannot_crash_rendering(tmp_path: Path,
     edit(po, 'msgstr "Paso %(number)s"', 'msgstr "Paso 100% %(numero)s"')
     edit(po, 'msgid "Tip:"\nmsgstr "', 'msgid "Tip:"\nmsgstr "50% ')
     monkeypatch.setattr(i18n, "LOCALE_DIR", locale)
+    monkeypatch.setattr(languages, "LOCALE_DIR", locale)  # where builtin_catalog reads
     i18n.theme_translations.cache_clear()
-    theme._environment.cache_clear()
+    theme.forget_environments()
     try:
         env = theme.environment(None, "es")
         words = env.from_string('{{ _("Step %(number)s", number=3) }} | {{ _("Tip:") }} | '
                                 '{{ _("Step by step") }}').render()
     finally:
         i18n.theme_translations.cache_clear()
-        theme._environment.cache_clear()
+        theme.forget_environments()
     assert words == "Step 3 | Tip: | Paso a paso"
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from handouts.commands.batch import batch
-from handouts.commands.build import load
 from handouts.commands.inputs import input_hash, project_inputs, variant_inputs
 from handouts.commands.worker import VariantResult
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.load import load_project
 from handouts.render.theme import THEME_DIR
 from handouts.variants.plan import Variant, plan_matrix
 
@@ -142,7 +142,7 @@ def test_editing_an_input_renders_exactly_the_variants_that_use_it(
         handle.write(b"\n# edited\n" if path.suffix in (".yaml", ".po") else
                      b"\n/* edited */\n" if path.suffix == ".css" else
                      b"\n<!-- edited -->\n" if path.suffix == ".svg" else b"\0")
-    project, documents = load(root)
+    project, documents = load_project(root)
     planned = plan_matrix(project.config.batch, [d.name for d in documents],
                           list(project.config.clinic.locations))
     recording = Recording()
@@ -157,7 +157,7 @@ def test_editing_an_input_renders_exactly_the_variants_that_use_it(
 
 
 def test_the_inputs_are_named_once_for_the_hash_and_for_the_cluster(built: Path) -> None:
-    project, documents = load(built)
+    project, documents = load_project(built)
     docs = {d.name: d for d in documents}
     north_es = Variant("foot-care", "caregivers", "es", "a4", "large", "north")
     inputs = [p.relative_to(built).as_posix() for p in
@@ -176,7 +176,7 @@ def test_the_inputs_are_named_once_for_the_hash_and_for_the_cluster(built: Path)
 
 def test_a_new_project_theme_catalog_changes_the_hash(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p")
-    project, [document] = load(root)
+    project, [document] = load_project(root)
     spanish = Variant("hand-self-massage", language="es")
     before = input_hash(project, document, spanish)
     english = input_hash(project, document, Variant("hand-self-massage"))

@@ -20,6 +20,7 @@ import pytest
 
 from handouts.commands.build import build
 from handouts.commands.check import check
+from handouts.project import languages
 from handouts.project.pofile import read_catalog
 from handouts.render import scripts
 from handouts.variants import i18n
@@ -50,13 +51,13 @@ def _ids(po: Path) -> tuple[set[str], dict[str, str]]:
 
 @pytest.mark.parametrize("code", NEW_CATALOGS)
 def test_every_catalog_is_complete_and_a_draft(code: str) -> None:
-    spanish, _ = _ids(i18n.builtin_catalog("es"))
-    po = i18n.builtin_catalog(code)
+    spanish, _ = _ids(languages.builtin_catalog("es"))
+    po = languages.builtin_catalog(code)
     ids, strings = _ids(po)
     assert ids == spanish
     assert all(strings[i] for i in ids), [i for i in ids if not strings[i]]
     assert i18n.review_status(po) == "draft, needs a native speaker's review"
-    assert i18n.has_theme_words(code.replace("_", "-"))
+    assert languages.has_theme_words(code.replace("_", "-"))
 
 
 def test_aliases_pick_the_right_catalog() -> None:

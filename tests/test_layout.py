@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handouts.commands.build import load
+from handouts.project.load import load_project
 from handouts.render.compose import compose
 from handouts.render.fitting import render_page
 from handouts.variants.plan import Variant
@@ -16,7 +16,7 @@ def test_steps_start_on_page_one_when_the_last_step_barely_misses_it() -> None:
     # In this variant the fifth step fitted page 1 except for its bottom padding and
     # rule, and WeasyPrint 70 then moved every step to page 2, leaving page 1 about
     # two-thirds empty. The rule between steps is now a top border.
-    project, documents = load(REPO)
+    project, documents = load_project(REPO)
     document = next(d for d in documents if d.name == "back-massage")
     page, problems = compose(project, document,
                              Variant("back-massage", "general", "es", "letter", "standard"))

@@ -11,9 +11,9 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from handouts.commands.build import load
-from handouts.commands.check import layout_problems
+from handouts.checks.pagefit import layout_problems
 from handouts.errors import errors_only
+from handouts.project.load import load_project
 from handouts.project.markdown import render_inline
 from handouts.render.compose import compose
 from handouts.render.fitting import BALANCED_FULLNESS, render_page
@@ -43,7 +43,7 @@ STOP = {"en": "Stop right away if", "es": "Pare de inmediato si"}
 def _render_batch(root: Path) -> list[tuple[Any, Any, Any]]:
     """Every variant of ``root``'s batch manifest, rendered in-process with one engine:
     (variant, document, output)."""
-    project, documents = load(root)
+    project, documents = load_project(root)
     docs = {d.name: d for d in documents}
     out = []
     for variant in plan_matrix(project.config.batch, list(docs)):
@@ -155,7 +155,7 @@ def test_large_print_has_no_half_empty_page_and_no_picture_apart(rendered: list[
 
 
 def test_fitting_is_deterministic(rendered: list[Any]) -> None:
-    project, documents = load(STRESS)
+    project, documents = load_project(STRESS)
     docs = {d.name: d for d in documents}
     for variant, _, output in rendered:
         if output.fit:
@@ -286,7 +286,7 @@ def test_a_layout_warning_names_only_what_fitting_tried() -> None:
     from handouts.render.result import Rendered
     from handouts.render.theme import Page
 
-    project, documents = load(STRESS)
+    project, documents = load_project(STRESS)
     document = documents[0]
     variant = plan_matrix(project.config.batch, [document.name])[0]
     runt = LayoutProblem(RUNT, 3, "the last page (page 3) is only 20% full and holds little")

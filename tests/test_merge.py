@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from handouts.commands.build import build, build_in_memory, load
+from handouts.commands.build import build, build_in_memory
 from handouts.commands.merge import merge
+from handouts.project.load import load_project
 from handouts.render.personal import PersonalCopies
 from handouts.variants.clients import Client
 
@@ -135,7 +136,7 @@ def test_named_copies_show_the_stop_list_on_page_one(project: Path, tmp_path: Pa
     csv_path.write_text(f"client,handout,note\n{NAME},hand-self-massage,{NOTE}\n",
                         encoding="utf-8")
     [(_, merged, _)] = merge(project, csv_path, out=tmp_path / "merged").written
-    loaded, [document] = load(project)
+    loaded, [document] = load_project(project)
     copies = PersonalCopies(loaded)
     build_in_memory(loaded, document, client=Client("Ann Lee", NOTE), copies=copies)
     desk = build_in_memory(loaded, document, client=Client("Ann Lea", NOTE), copies=copies)

@@ -25,8 +25,8 @@ from typing import Any
 import pdfplumber
 import pytest
 
-from handouts.commands.build import load
 from handouts.commands.init import init_project
+from handouts.project.load import load_project
 from handouts.render.compose import compose
 from handouts.render.engine import pdf
 from handouts.render.fitting import render_page
@@ -215,7 +215,7 @@ def render_copies(root: Path, paper: str, print_size: str,
                   clients: dict[str, Client]) -> dict[str, Copy]:
     """Each client's page by a full render and by the fast path (after its twin, so
     the fast path has a layout with a block of the same size to reuse)."""
-    project, documents = load(root)
+    project, documents = load_project(root)
     document = next(d for d in documents if d.name == HANDOUT)
     variant = Variant(HANDOUT, "general", "en", paper, print_size)
     copies = PersonalCopies(project)
@@ -365,7 +365,7 @@ def test_no_empty_details_list_and_the_markers_stay(project_root: Path) -> None:
     from handouts.render.personal import split_personal
     from handouts.render.theme import render_html
 
-    project, documents = load(project_root)
+    project, documents = load_project(project_root)
     document = next(d for d in documents if d.name == HANDOUT)
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     for key, client in COMBINATIONS.items():

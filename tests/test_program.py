@@ -12,7 +12,6 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from handouts.commands.build import load
 from handouts.commands.program import (
     ItemChange,
     load_clinic_programs,
@@ -22,6 +21,7 @@ from handouts.commands.program import (
     record,
 )
 from handouts.errors import ValidationError
+from handouts.project.load import load_project
 from handouts.project.programs import Dosage, parse_dosage, read_seconds
 from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
@@ -43,7 +43,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _packet(root: Path, *changes: ItemChange, **options: object) -> tuple[bytes, object]:
-    project, loaded = load(root)
+    project, loaded = load_project(root)
     documents = {d.name: d for d in loaded}
     program = plan_program(project, documents, client=CLIENT, changes=changes, given=GIVEN,
                            **options)  # type: ignore[arg-type]
@@ -236,7 +236,7 @@ def test_an_item_on_the_command_line() -> None:
 
 
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
-    loaded_project, loaded = load(project)
+    loaded_project, loaded = load_project(project)
     documents = {d.name: d for d in loaded}
     programs = load_clinic_programs(project, loaded)
     assert list(programs) == ["back-care-2-weeks", "desk-worker-week-1"]
@@ -289,7 +289,7 @@ def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
 
 def test_the_record_holds_only_what_was_given(project: Path) -> None:
     _, program = _packet(project, *TWO)
-    loaded_project, loaded = load(project)
+    loaded_project, loaded = load_project(project)
     text = record(loaded_project, {d.name: d for d in loaded}, program)  # type: ignore[arg-type]
     for detail in ("Ana", "Ruiz", "Go easy", "Keep the shoulders", "2026-12-15"):
         assert detail not in text
@@ -325,7 +325,7 @@ def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(
 
 
 def test_a_note_with_a_control_character_is_refused_without_quoting_it(project: Path) -> None:
-    loaded_project, loaded = load(project)
+    loaded_project, loaded = load_project(project)
     with pytest.raises(ValidationError) as caught:
         plan_program(loaded_project, {d.name: d for d in loaded}, client=CLIENT,
                      changes=(ItemChange("back-massage", Dosage(), "secret\x07note"),))
@@ -358,7 +358,7 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
     """A process making programs one after another (a desk worker) keeps the layouts it
     made: the next client's packet lays out only that client's details and swaps them in
     (the plan boxes' backgrounds placed again), with the bytes of a full render."""
-    loaded_project, loaded = load(project)
+    loaded_project, loaded = load_project(project)
     documents = {d.name: d for d in loaded}
 
     def plan(client: Client) -> object:

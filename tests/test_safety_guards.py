@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.commands.inputs import input_hash
 from handouts.errors import HandoutsError, RenderError
 from handouts.output import write_atomic
+from handouts.project.load import load_project
 from handouts.project.markdown import problems_in, render_inline
 from handouts.render.theme import THEME_DIR
 from handouts.variants.clients import Client
@@ -118,7 +119,7 @@ PNG_A = THEME_DIR / "fonts/OFL.txt"  # any bytes do for the hash; no render here
 
 
 def _hash(project: Path) -> str:
-    loaded, [document] = load(project)
+    loaded, [document] = load_project(project)
     return input_hash(loaded, document, Variant("hand-self-massage"))
 
 

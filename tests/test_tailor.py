@@ -4,7 +4,8 @@ import textwrap
 from pathlib import Path
 
 from handouts.project.content import load_document
-from handouts.variants.tailor import check_audiences, tailor
+from handouts.project.load import check_audiences
+from handouts.variants.tailor import tailor
 
 CONTENT = """\
 title: T

@@ -14,11 +14,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from handouts.checks.gate import refuse_broken_templates
 from handouts.commands.batch import batch
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.commands.init import init_project
 from handouts.commands.inputs import input_hash
 from handouts.errors import HandoutsError, RenderError, ValidationError
+from handouts.project.load import load_project
 from handouts.render.compose import compose
 from handouts.render.fitting import render_page
 from handouts.render.theme import (
@@ -55,8 +57,16 @@ def template_with(line: int, text: str) -> str:
     return "\n".join(lines)
 
 
+def load_errors(project: Path) -> list[str]:
+    """The template problems every command raises after loading, before rendering."""
+    loaded, _ = load_project(project)  # the templates are the render stage's: not loaded
+    with pytest.raises(ValidationError) as caught:
+        refuse_broken_templates(loaded)
+    return [p.format() for p in caught.value.problems]
+
+
 def a_page(project: Path) -> tuple[object, object, Page]:
-    loaded, documents = load(project)
+    loaded, documents = load_project(project)
     document = documents[0]
     variant = Variant(document.name, "general", "en", "letter", "standard")
     page, _ = compose(loaded, document, variant)
@@ -72,7 +82,7 @@ def render_problems(project: Path) -> list[str]:
     return [p.format() for p in caught.value.problems]
 
 
-# ---------------------------------------------------------------- syntax errors, at load
+# ---------------------------------------------------------------- syntax errors, before rendering
 
 UNCLOSED_FOR = template_with(9, "{% for step in h.steps %}\n<p>{{ step.text }}</p>")
 UNCLOSED_IF = template_with(6, "{% if page.client %}\n<p>x</p>")
@@ -103,7 +113,8 @@ SYNTAX_CASES = {
 
 
 @pytest.mark.parametrize("case", list(SYNTAX_CASES))
-def test_template_mistakes_are_found_by_load_with_their_line(project: Path, case: str) -> None:
+def test_template_mistakes_are_found_before_rendering_with_their_line(project: Path,
+                                                                    case: str) -> None:
     source, expected = SYNTAX_CASES[case]
     write(project, "handout.html.j2", source)
     assert load_problems(project, ValidationError) == [expected]
@@ -171,7 +182,7 @@ def test_a_template_problem_never_quotes_client_details(project: Path) -> None:
     write(project, "handout.html.j2", template_with(4, "{% include page.client.name %}\n"
                                                        "{{ {}[page.client.note] }}"))
     client = Client("Jane Roe", note="Left shoulder", therapist="Ana Ruiz")
-    loaded, documents = load(project)
+    loaded, documents = load_project(project)
     variant = Variant(documents[0].name, "general", "en", "letter", "standard")
     page, _ = compose(loaded, documents[0], variant, client)
     with pytest.raises(TemplateFailure) as caught:
@@ -278,7 +289,7 @@ def test_links_out_of_the_project_are_refused_and_links_inside_followed(
     ('{% import "../secret.html" as s %}', "imports '../secret.html'"),
     ('{% from "/etc/hostname" import x %}', "imports '/etc/hostname'"),
 ])
-def test_absolute_and_dotdot_names_are_refused_at_load(project: Path, secret: Path,
+def test_absolute_and_dotdot_names_are_refused_before_rendering(project: Path, secret: Path,
                                                        statement: str, verb: str) -> None:
     write(project, "handout.html.j2", template_with(4, statement))
     assert load_problems(project, ValidationError) == [
@@ -289,7 +300,7 @@ def test_absolute_and_dotdot_names_are_refused_at_load(project: Path, secret: Pa
 def test_a_computed_name_out_of_the_project_is_refused_at_render(project: Path,
                                                                  secret: Path) -> None:
     write(project, "handout.html.j2", template_with(4, '{% include ".." ~ "/secret.html" %}'))
-    load(project)  # not constant: only the render can see it
+    load_project(project)  # not constant: only the render can see it
     assert render_problems(project) == [
         f"{MAIN}:4: template: includes '../secret.html', which is not a name inside "
         "templates/ (template names are relative, without '..')"]
@@ -424,7 +435,7 @@ def rgb(hex_color: str) -> tuple[float, ...]:
 
 def test_extra_css_is_applied_after_the_theme_and_changes_the_batch_hash(
         project: Path) -> None:
-    loaded, documents = load(project)
+    loaded, documents = load_project(project)
     variant = Variant(documents[0].name, "general", "en", "letter", "standard")
     before = input_hash(loaded, documents[0], variant)
     write(project, "extra.css", ".contact h2 { color: #7A1F5C; }\n")
@@ -445,7 +456,7 @@ def test_the_example_clinic_templates_are_applied(tmp_path: Path) -> None:
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, clinic / name)
     without = tmp_path / "mesa-without"
     shutil.copytree(clinic, without, ignore=shutil.ignore_patterns("templates"))
-    colors = palette(load(clinic)[0].config.clinic)
+    colors = palette(load_project(clinic)[0].config.clinic)
     build(clinic, ("back-massage",))
     build(without, ("back-massage",))
     ours = (clinic / "output/back-massage.pdf").read_bytes()

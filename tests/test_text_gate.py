@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.commands.merge import merge
+from handouts.project import languages
+from handouts.project.load import load_project
 from handouts.render import theme
 from handouts.render.compose import compose
 from handouts.render.fitting import render_page
@@ -176,6 +178,7 @@ def builtin_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     copy = tmp_path / "locale"
     shutil.copytree(i18n.LOCALE_DIR, copy)
     monkeypatch.setattr(i18n, "LOCALE_DIR", copy)
+    monkeypatch.setattr(languages, "LOCALE_DIR", copy)  # where builtin_catalog reads
     _forget_catalogs()
     yield copy / "es" / "LC_MESSAGES" / "handouts.po"
     _forget_catalogs()
@@ -218,7 +221,7 @@ def test_project_theme_words(project: Path) -> None:
 def test_theme_words_are_escaped_even_past_the_check(project: Path) -> None:
     """The page never depends on the check: words that got past it (here, written after
     the page was composed) are printed as text, with no link and no script."""
-    loaded, [document] = load(project)
+    loaded, [document] = load_project(project)
     page, problems = compose(loaded, document, Variant(document.name, "general", "es",
                                                        "letter", "standard"))
     assert page is not None and problems == []

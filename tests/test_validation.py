@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handouts.commands.build import load
+from handouts.project.load import load_project
 
 from .helpers import edit, load_problems
 
@@ -14,7 +14,7 @@ CONTENT = "content/hand-self-massage.yaml"
 
 
 def test_starter_project_is_valid(project: Path) -> None:
-    config, documents = load(project)
+    config, documents = load_project(project)
     assert config.config.clinic.phone_display == "(217) 555-0142"
     assert config.config.clinic.phone_uri == "tel:+12175550142"
     assert [d.name for d in documents] == ["hand-self-massage"]
@@ -135,7 +135,7 @@ def test_yes_no_settings_read_the_clinics_words(project: Path, written: str,
                                                 archive: bool) -> None:
     """defaults.archive reads yes and no like the client CSV does (one shared reader)."""
     edit(project / "handouts.yaml", "  output: output", f"  output: output\n  archive: {written}")
-    loaded, _ = load(project)
+    loaded, _ = load_project(project)
     assert loaded.config.defaults.archive is archive
 
 

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from handouts.commands.build import build, load
+from handouts.commands.build import build
 from handouts.commands.init import init_project
 from handouts.errors import RenderError
+from handouts.project.load import load_project
 from handouts.variants import i18n
 from handouts.variants.i18n import update_catalog
 
@@ -30,7 +31,7 @@ def _translate(root: Path, name: str = NAME, *, blank: tuple[str, ...] = (),
                texts: dict[str, str] | None = None) -> Path:
     """A Spanish .po for ``name``: every text "ES " + English, except the ``blank``
     fields (left untranslated) and ``texts`` (field: translation)."""
-    _, [doc] = load(root, (name,))
+    _, [doc] = load_project(root, (name,))
     po = root / "content" / f"{name}.es.po"
     update_catalog(doc.handout, po, "es")
     _fill(po, blank=blank, texts=texts)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from handouts.commands.build import load
 from handouts.commands.init import init_project
+from handouts.project.load import load_project
 from handouts.variants.i18n import update_catalog
 
 from .helpers import edit
@@ -54,7 +54,7 @@ def make_project(root: Path, *, translate: bool = True) -> Path:
 
 def fill_translation(root: Path, prefix: str = "ES ") -> Path:
     """Write a complete Spanish .po where every translation is ``prefix + English``."""
-    _, documents = load(root, ("hand-self-massage",))
+    _, documents = load_project(root, ("hand-self-massage",))
     po = root / "content" / "hand-self-massage.es.po"
     update_catalog(documents[0].handout, po, "es")
     with po.open("rb") as handle:

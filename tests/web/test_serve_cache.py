@@ -14,10 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import handouts.web
-from handouts.commands import build as build_module
-from handouts.commands.build import CheckedVariants, load, refuse_on_check_errors
-from handouts.commands.check import _add_months
+from handouts.checks import gate
+from handouts.checks.content import add_months
+from handouts.checks.gate import CheckedVariants, refuse_on_check_errors
 from handouts.errors import ValidationError
+from handouts.project.load import load_project
 from handouts.variants.plan import Variant
 from handouts.web import VERSION_TTL, create_app, preview, site_of
 from handouts.web.workers import RenderPool, project_version
@@ -110,7 +111,7 @@ def test_kept_check_results_hold_no_client_details(client: FlaskClient, example:
 
 
 def _variant(root: Path) -> tuple[object, list[object], Variant]:
-    project, documents = load(root, ("back-massage",))
+    project, documents = load_project(root, ("back-massage",))
     doc = documents[0]
     return project, documents, Variant(doc.name, "general", "en", "letter", "standard", None)
 
@@ -120,7 +121,7 @@ def test_kept_checks_are_run_again_on_the_next_day(example: Path,
     """A review date falls due at midnight: a worker running for days must see it."""
     project, documents, variant = _variant(example)
     reviewed = documents[0].handout.review.reviewed  # type: ignore[attr-defined]
-    last_day = _add_months(reviewed, 2 * project.config.checks.review_months)  # type: ignore[attr-defined]
+    last_day = add_months(reviewed, 2 * project.config.checks.review_months)  # type: ignore[attr-defined]
     today = [last_day]
 
     class Day:
@@ -128,7 +129,7 @@ def test_kept_checks_are_run_again_on_the_next_day(example: Path,
         def today() -> object:
             return today[0]
 
-    monkeypatch.setattr(build_module, "dt", types.SimpleNamespace(date=Day))
+    monkeypatch.setattr(gate, "dt", types.SimpleNamespace(date=Day))
     checked = CheckedVariants(project)  # type: ignore[arg-type]
     refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]
     refuse_on_check_errors(project, documents, [variant], checked=checked)  # type: ignore[arg-type]

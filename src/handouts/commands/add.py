@@ -21,9 +21,9 @@ from handouts.output import write_new
 from handouts.paths import LIBRARY_DIR
 from handouts.project.config import Clinic, Colors, load_config
 from handouts.project.content import discover
+from handouts.project.languages import language_name
 from handouts.project.sourcefile import LineMap, read_yaml
 from handouts.render.theme import palette
-from handouts.variants.i18n import language_name
 
 #: The words ``--library`` and ``handouts add`` take besides handout names.
 ALL, NONE = "all", "none"

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from handouts import __version__
-from handouts.commands.build import load, refuse_on_check_errors
-from handouts.commands.check import text_variants
-from handouts.commands.executors import Executor, executor_for
+from handouts.checks.gate import refuse_on_check_errors, text_variants
+from handouts.commands.execution import Executor
+from handouts.commands.executors import executor_for
 from handouts.commands.fitting import update_fittings
 from handouts.commands.inputs import Inputs
 from handouts.commands.worker import VariantResult, write_result
@@ -35,6 +35,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.load import load_project
 from handouts.variants.plan import Variant, plan_matrix
 
 INDEX_NAME = "index.json"
@@ -118,7 +119,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     """
     engine = executor_for(executor)
     loaded: list[Problem] = []
-    project, documents = load(root, warnings=loaded)
+    project, documents = load_project(root, warnings=loaded)
     docs = {d.name: d for d in documents}
     out_dir = project.output_dir(out)
     variants = plan_matrix(project.config.batch, list(docs),

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from handouts import __version__
-from handouts.commands.executors import ExecutorLost, ExecutorUnavailable, Todo
+from handouts.commands.execution import ExecutorLost, ExecutorUnavailable, Todo
 from handouts.commands.fitting import read_fittings
 from handouts.commands.inputs import project_inputs
 from handouts.commands.timeouts import Timeouts

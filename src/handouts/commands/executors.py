@@ -23,29 +23,17 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Protocol
 
+from handouts.commands.execution import Executor, ExecutorLost, Todo
 from handouts.commands.timeouts import Timeouts
 from handouts.commands.worker import VariantResult, Worker, render_in_worker, start
-from handouts.errors import HandoutsError, OptionError, Problem
+from handouts.errors import OptionError, Problem
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render.runner import settle
-from handouts.variants.plan import Variant
 
-Todo = list[tuple[Variant, str]]
 #: The environment variable Dask itself reads for the scheduler's address.
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
-
-
-class Executor(Protocol):
-    """Renders variants somewhere; see the module docstring."""
-
-    def render(self, project: Project, documents: dict[str, Document], out_dir: Path,
-               todo: Todo, jobs: int | None) -> Iterator[tuple[VariantResult, bytes]]:
-        """Each variant rendered: bytes for the coordinator to write, or b"" when the
-        variant failed or the executor already wrote it."""
-        ...
 
 
 def executor_for(spec: str | Executor | None, timeouts: Timeouts | None = None) -> Executor:
@@ -128,19 +116,4 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-class ExecutorLost(HandoutsError):
-    """The executor failed as a whole (no scheduler, a lost connection, no results in
-    time, a dead worker process): the batch stops; a rerun finishes it."""
-
-    outcome = "the PDFs finished before are kept and recorded; a rerun renders the rest."
-
-
-class ExecutorUnavailable(ExecutorLost):
-    """No usable executor at all (no scheduler there, a wrong kind of server): the
-    batch stops before rendering anything."""
-
-    outcome = "nothing was rendered."
-
-
-__all__ = ["SCHEDULER_ENV", "Executor", "ExecutorLost", "ExecutorUnavailable", "LocalExecutor",
-           "Timeouts", "Todo", "executor_for"]
+__all__ = ["SCHEDULER_ENV", "LocalExecutor", "executor_for"]

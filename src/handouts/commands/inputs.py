@@ -38,9 +38,9 @@ from handouts import __version__
 from handouts.paths import PACKAGE_DIR, THEME_DIR
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
+from handouts.project.languages import builtin_catalog, project_catalog
 from handouts.render import scripts
 from handouts.render.theme import RTL_STYLESHEET_NAME, stylesheet_paths
-from handouts.variants.i18n import builtin_catalog, project_catalog, translation_path
 from handouts.variants.plan import Variant
 
 #: ``url(...)`` and ``@import "..."`` in a stylesheet (the file they name).
@@ -81,7 +81,7 @@ class Inputs:
         """The inputs of ``variant`` that depend on more than its language."""
         files = {document.path}
         if variant.language != document.handout.language:
-            files.add(translation_path(document.path, variant.language))
+            files.add(document.translation(variant.language))
         files.update(document.path.parent / s.image for s in document.handout.steps
                      if s.image)
         if variant.location not in self._logos:

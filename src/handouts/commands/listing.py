@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.commands.build import load
+from handouts.project.load import load_project
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class HandoutRow:
 
 def list_handouts(root: Path) -> list[HandoutRow]:
     """Every handout in the project, validated, in name order."""
-    _, documents = load(root)
+    _, documents = load_project(root)
     return [HandoutRow(d.name, d.handout.title, len(d.handout.steps),
                        d.handout.review.reviewed.isoformat(), d.handout.starter)
             for d in documents]
@@ -42,6 +42,6 @@ def list_programs(root: Path) -> list[ProgramRow]:
     :class:`~handouts.errors.ValidationError` when one has a problem."""
     from handouts.commands.program import load_clinic_programs
 
-    _, documents = load(root)
+    _, documents = load_project(root)
     return [ProgramRow(name, p.program.title, len(p.program.items))
             for name, p in load_clinic_programs(root, documents).items()]

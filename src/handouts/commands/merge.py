@@ -31,13 +31,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handouts.checks.gate import refuse_broken_templates, refuse_on_check_errors
 from handouts.checks.glyphs import check_client
-from handouts.commands.build import load, refuse_on_check_errors, variant_pdf
+from handouts.commands.build import variant_pdf
 from handouts.commands.program import ItemChange, make_program, plan_program
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.load import load_project
 from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
@@ -101,7 +103,8 @@ def merge(root: Path, csv_path: Path, *, out: Path | None = None,
     into ``<out>/clients/`` (a file with program columns: only if every row is right)."""
     if name_pattern is not None:
         check_pattern(name_pattern)
-    project, documents = load(root)
+    project, documents = load_project(root)
+    refuse_broken_templates(project)  # before the client list: as every command does
     docs = {d.name: d for d in documents}
     defaults = project.config.defaults
     display = csv_path.name

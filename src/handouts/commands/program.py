@@ -16,18 +16,14 @@ import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handouts.checks.gate import CLIENT_FLAGS, CheckedVariants, refuse_on_check_errors
 from handouts.checks.glyphs import check_client
-from handouts.commands.build import (
-    CLIENT_FLAGS,
-    CheckedVariants,
-    load,
-    location_of,
-    refuse_on_check_errors,
-)
+from handouts.commands.build import location_of
 from handouts.errors import Problem, RenderError, ValidationError
 from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.load import load_project
 from handouts.project.programs import (
     MAX_ITEMS,
     MAX_WEEKS,
@@ -206,7 +202,7 @@ def write_program(root: Path, *, client: Client, program_name: str | None = None
     """Load the project, make the program and write it to
     ``<out>/clients/program-<hash>.pdf`` (the hash hides who it is for). Nothing is
     written unless everything validates and renders."""
-    project, loaded = load(root)
+    project, loaded = load_project(root)
     documents = {d.name: d for d in loaded}
     clinic_program = None
     if program_name is not None:

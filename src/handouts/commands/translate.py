@@ -5,15 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.commands.build import load
 from handouts.errors import HandoutsError, Problem
-from handouts.variants.i18n import (
-    CatalogUpdate,
-    clinic_texts,
-    is_known_language,
-    translation_path,
-    update_catalog,
-)
+from handouts.project.languages import is_known_language
+from handouts.project.load import load_project
+from handouts.variants.i18n import CatalogUpdate, clinic_texts, update_catalog
 
 
 @dataclass(frozen=True)
@@ -50,9 +45,9 @@ def update_translation(root: Path, handout: str, language: str, *,
     if not is_known_language(language):
         raise HandoutsError([Problem("", None, "language",
                                      f"'{language}' is not a language code such as es or fr")])
-    project, documents = load(root, (handout,))
+    project, documents = load_project(root, (handout,))
     document = documents[0]
-    po = translation_path(document.path, language)
+    po = document.translation(language)
     display = f"content/{po.name}"
     # The clinic's words that handouts.yaml leaves untranslated go in the file too, so
     # the translator sees every text the handout prints.

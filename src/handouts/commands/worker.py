@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.commands.build import CheckedVariants, InMemory, build_in_memory, load
+from handouts.checks.gate import CheckedVariants
+from handouts.commands.build import InMemory, build_in_memory
 from handouts.commands.fitting import read_fittings
 from handouts.commands.inputs import input_hash
 from handouts.commands.program import make_program
@@ -20,6 +21,7 @@ from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
+from handouts.project.load import load_project
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.compose import compose
 from handouts.render.fitting import render_page
@@ -71,7 +73,7 @@ class Worker:
         """Load and validate the project at ``root`` (only the handouts ``names``, when
         given; with ``config`` instead of ``handouts.yaml`` when given) and warm the
         engine (fonts, the parsed stylesheet) in this process."""
-        project, documents = load(root, names, config=config)
+        project, documents = load_project(root, names, config=config)
         settle()
         worker = cls(project, {d.name: d for d in documents})
         if config is None:  # another config than the file's: the file's hashes do not apply

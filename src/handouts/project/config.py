@@ -12,13 +12,13 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 
 import phonenumbers
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from handouts.errors import Problem
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
+from handouts.project.names import GENERAL
 from handouts.project.schema import (
     Model,
     Paper,
@@ -28,6 +28,7 @@ from handouts.project.schema import (
     Text,
     YesNo,
     alt_text_for,
+    check_web_url,
     validate,
 )
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
@@ -35,14 +36,6 @@ from handouts.project.sourcefile import LineMap, format_loc, read_yaml
 CONFIG_NAME = "handouts.yaml"
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-
-
-def check_web_url(value: str) -> str:
-    """Accept only absolute http(s) URLs with a host name."""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
-        raise ValueError(f"must be a web address starting with https:// (got '{value}')")
-    return value
 
 
 class Address(Model):
@@ -99,6 +92,7 @@ class ClinicText(Model):
     name: PlainText | None = None
     #: Each location's words: ``locations: {north: {hours: ...}}``.
     locations: dict[Text, LocationText] = {}
+
 
 
 def _check_phone(value: str, region: str) -> str:
@@ -397,7 +391,7 @@ class Batch(Model):
     """The manifest for ``handouts batch``: every combination of these lists, minus excludes."""
 
     handouts: list[Slug] = []
-    audiences: Annotated[list[Slug], Field(min_length=1)] = ["general"]
+    audiences: Annotated[list[Slug], Field(min_length=1)] = [GENERAL]
     languages: Annotated[list[Text], Field(min_length=1)] = ["en"]
     papers: Annotated[list[Paper], Field(min_length=1)] = ["letter"]
     prints: Annotated[list[PrintSize], Field(min_length=1)] = ["standard"]
@@ -512,20 +506,16 @@ def load_config(root: Path, problems: list[Problem],
         lines.lines.update(source.lines.lines)
     config = validate(Config, source, problems, context={"root": root})
     if config is not None:
-        problems += _cross_check(config, source.lines, _handout_names(root))
+        problems += _cross_check(config, source.lines)
     return config
 
 
-def _handout_names(root: Path) -> list[str]:
-    from handouts.project.content import discover  # content imports this module
-
-    return sorted(discover(root / "content"))
-
-
-def _cross_check(config: Config, lines: LineMap, handouts: list[str]) -> list[Problem]:
-    """References between parts of the config: the manifest's audiences and handouts."""
+def _cross_check(config: Config, lines: LineMap) -> list[Problem]:
+    """References between parts of the config: the manifest's audiences and locations
+    (its handouts are checked against ``content/`` by the loader:
+    :func:`check_batch_handouts`)."""
     problems: list[Problem] = []
-    known = ["general", *config.audiences]
+    known = [GENERAL, *config.audiences]
     for i, name in enumerate(config.batch.audiences):
         if name not in known:
             loc = ("batch", "audiences", i)
@@ -538,6 +528,12 @@ def _cross_check(config: Config, lines: LineMap, handouts: list[str]) -> list[Pr
             problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
                 f"unknown location '{name}'{_hint(name, places)}" if places else
                 "the clinic has no locations (add clinic.locations, or remove this)")))
+    return problems
+
+
+def check_batch_handouts(config: Config, lines: LineMap, handouts: list[str]) -> list[Problem]:
+    """The batch manifest's handouts must be the names of content files (``handouts``)."""
+    problems: list[Problem] = []
     for i, name in enumerate(config.batch.handouts):
         if name not in handouts:
             loc = ("batch", "handouts", i)

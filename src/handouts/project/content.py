@@ -23,7 +23,6 @@ from pydantic import (
 
 from handouts.errors import Problem, Severity
 from handouts.project import markdown
-from handouts.project.config import check_web_url
 from handouts.project.schema import (
     MarkdownText,
     Model,
@@ -31,6 +30,7 @@ from handouts.project.schema import (
     Slug,
     Text,
     alt_text_for,
+    check_web_url,
     validate,
 )
 from handouts.project.sourcefile import LineMap, format_loc, nearest_date, read_yaml
@@ -224,6 +224,23 @@ class Document:
         self.handout = handout
         self.raw = raw
         self.lines = lines
+
+    def translation(self, language: str) -> Path:
+        """This handout's translation into ``language``: ``content/back-massage.es.po``
+        beside ``content/back-massage.yaml`` (the file may not exist)."""
+        return self.path.with_name(f"{self.path.stem}.{language}.po")
+
+    def translation_display(self, language: str) -> str:
+        """The translation file as messages name it: ``content/back-massage.es.po``."""
+        return f"content/{self.translation(language).name}"
+
+    def translation_languages(self) -> list[str]:
+        """Languages with a translation file beside the content file (``NAME.LANG.po``)."""
+        stem = self.path.stem
+        found = {p.name[len(stem) + 1: -len(".po")]
+                 for p in self.path.parent.glob(f"{stem}.*.po")}
+        return sorted(lang for lang in found if lang and "." not in lang
+                      and lang != self.handout.language)
 
     def line_of_image(self, url: str) -> tuple[int | None, str]:
         """The line and field of the step whose image is ``url`` (for engine messages)."""

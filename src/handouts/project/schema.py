@@ -12,6 +12,7 @@ import difflib
 import types
 import typing
 from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
 
 import pydantic
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, StringConstraints
@@ -31,6 +32,14 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 #: Text that must be present and not just spaces.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def check_web_url(value: str) -> str:
+    """Accept only absolute http(s) URLs with a host name."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
+        raise ValueError(f"must be a web address starting with https:// (got '{value}')")
+    return value
 
 
 def _gate(markdown_text: bool) -> AfterValidator:

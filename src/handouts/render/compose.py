@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from handouts.errors import Problem, Severity
 from handouts.project.config import AudienceText, Project
 from handouts.project.content import Document
+from handouts.project.languages import has_theme_words, language_name, no_theme_words
 from handouts.render.fonts import page_fonts, page_text
 from handouts.render.theme import Page, PlanBox, make_page
 from handouts.variants.clients import Client
 from handouts.variants.i18n import (
     clinic_texts,
     draft_mark,
-    has_theme_words,
-    language_name,
-    no_theme_words,
     theme_word_problems,
     translate,
     translation_path,

@@ -25,6 +25,7 @@ from handouts.paths import THEME_DIR
 from handouts.project import markdown
 from handouts.project.config import AudienceText, Clinic
 from handouts.project.content import Handout
+from handouts.project.languages import project_catalog
 from handouts.project.schema import Paper
 from handouts.render.overrides import (
     HandoutSandbox,
@@ -36,7 +37,7 @@ from handouts.render.overrides import (
 from handouts.render.qr import qr_data_uri
 from handouts.render.scripts import is_rtl
 from handouts.variants.clients import Client
-from handouts.variants.i18n import project_catalog, theme_translations
+from handouts.variants.i18n import theme_translations
 
 TEMPLATE_NAME = "handout.html.j2"
 STYLESHEET_NAME = "handout.css"

@@ -20,7 +20,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
@@ -30,88 +29,26 @@ from handouts.paths import LOCALE_DIR
 from handouts.project import markdown
 from handouts.project.config import Clinic, ClinicText, LocationText
 from handouts.project.content import Handout
+from handouts.project.languages import (
+    DOMAIN,
+    PROJECT_LOCALE_DIR,
+    SOURCE_LANGUAGE,
+    builtin_catalog,
+    catalog_code,
+    has_theme_words,
+    is_known_language,
+    language_name,
+    no_theme_words,
+    project_catalog,
+)
 from handouts.project.pofile import read_catalog
 from handouts.project.schema import validate
 from handouts.project.sourcefile import LineMap, SourceFile, format_loc
 
-DOMAIN = "handouts"
-SOURCE_LANGUAGE = "en"
-
-
-def language_name(language: str, in_language: str = SOURCE_LANGUAGE) -> str:
-    """``es`` → ``Spanish`` (in English), for messages."""
-    try:
-        return Locale.parse(language.replace("-", "_")).get_display_name(in_language) or language
-    except (UnknownLocaleError, ValueError):
-        return language
-
-
-def is_known_language(language: str) -> bool:
-    """Whether Babel knows ``language`` (needed for dates and plural rules)."""
-    try:
-        Locale.parse(language.replace("-", "_"))
-    except (UnknownLocaleError, ValueError):
-        return False
-    return True
-
-
-#: Language codes written in other ways, and the catalog each one uses. Chinese is
-#: ``zh`` (Simplified; Babel's ``zh`` is ``zh_Hans_CN``) and ``zh-Hant`` (Traditional);
-#: Tagalog is Babel's ``fil`` (Filipino, the standardised Tagalog), ``tl`` an alias.
-LANGUAGE_ALIASES: dict[str, str] = {
-    "zh-Hans": "zh", "zh_Hans": "zh", "zh-CN": "zh", "zh_CN": "zh",
-    "zh-Hant": "zh_Hant", "zh-TW": "zh_Hant", "zh_TW": "zh_Hant", "tl": "fil",
-}
-#: Where a project keeps its own theme words: ``locale/<language>.po`` in its folder.
-PROJECT_LOCALE_DIR = "locale"
 #: The header field of a theme catalog that says whether a native speaker reviewed it.
 REVIEW_HEADER = "X-Review-Status"
 #: The header value ``handouts translate --theme`` writes into a new catalog.
 DRAFT_STATUS = "draft, needs a native speaker's review"
-
-
-def catalog_code(language: str) -> str:
-    """The theme catalog's folder name for ``language``: ``zh-Hant`` → ``zh_Hant``."""
-    return LANGUAGE_ALIASES.get(language, language).replace("-", "_")
-
-
-def builtin_catalog(language: str) -> Path:
-    """The built-in theme catalog (``.po``) for ``language``; it may not exist."""
-    return LOCALE_DIR / catalog_code(language) / "LC_MESSAGES" / f"{DOMAIN}.po"
-
-
-def project_catalog(root: Path, language: str) -> Path:
-    """A project's own theme words for ``language``: ``<project>/locale/<language>.po``."""
-    return root / PROJECT_LOCALE_DIR / f"{language}.po"
-
-
-def _project_catalogs(root: Path | None) -> set[str]:
-    folder = root / PROJECT_LOCALE_DIR if root is not None else None
-    if folder is None or not folder.is_dir():
-        return set()
-    return {p.stem for p in folder.glob("*.po") if p.is_file()}
-
-
-def theme_languages(root: Path | None = None) -> set[str]:
-    """Languages the theme has words for: English (the source), the built-in catalogs
-    and the project's ``locale/*.po`` files (aliases such as ``zh-Hans``: see
-    :func:`has_theme_words`)."""
-    builtin = {p.name.replace("_", "-") for p in LOCALE_DIR.iterdir()
-               if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
-    return {SOURCE_LANGUAGE} | builtin | _project_catalogs(root)
-
-
-def has_theme_words(language: str, root: Path | None = None) -> bool:
-    """Whether the theme can print its words in ``language`` (aliases included)."""
-    return language == SOURCE_LANGUAGE or builtin_catalog(language).is_file() or \
-        (root is not None and project_catalog(root, language).is_file())
-
-
-def no_theme_words(language: str, root: Path | None = None) -> str:
-    """The message for a language the theme has no words for, with the way to add them."""
-    return (f"the theme has no {language_name(language)} words yet (available: "
-            f"{', '.join(sorted(theme_languages(root)))}); add them in "
-            f"{PROJECT_LOCALE_DIR}/{language}.po: 'handouts translate --theme {language}'")
 
 
 def theme_translations(language: str, root: Path | None = None) -> gettext.NullTranslations:

@@ -6,11 +6,11 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from handouts.project.names import GENERAL
+
 if TYPE_CHECKING:  # annotations only: planning never needs the models' validators
     from handouts.project.config import Batch
     from handouts.project.schema import Paper, PrintSize
-
-GENERAL = "general"
 
 
 @dataclass(frozen=True, order=True)

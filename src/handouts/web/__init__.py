@@ -21,10 +21,11 @@ from typing import Any
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from handouts.commands.build import load_each
+from handouts.checks.gate import template_problems
 from handouts.errors import Problem, Severity
 from handouts.project.config import Config, Project
 from handouts.project.content import Document
+from handouts.project.load import load_each
 from handouts.web import security
 from handouts.web.checker import Checker
 from handouts.web.server import PAGE_THREADS, Server
@@ -138,12 +139,14 @@ class Site:
 
     def _load(self, version: str) -> Loaded:
         each = load_each(self.root)
-        if each.project is None:  # handouts.yaml or a template: keep the last good one
+        # A broken template fails every handout, as a broken handouts.yaml does.
+        templates = template_problems(self.root.resolve())
+        if each.project is None or templates:  # keep the last good project
             good = self.good
             if good is None:
-                return Loaded(version, problems=each.problems)
+                return Loaded(version, problems=each.problems + templates)
             return Loaded(version, good.project, good.documents, good.broken,
-                          each.problems, stale=True)
+                          each.problems + templates, stale=True)
         problems = [p for p in each.problems if p.severity is Severity.ERROR]
         return Loaded(version, each.project, each.documents, each.broken, problems)
 

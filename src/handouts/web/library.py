@@ -29,10 +29,11 @@ from handouts.commands.merge import available_languages
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.languages import language_name
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
 from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import language_name, translate, translation_path
+from handouts.variants.i18n import translate
 from handouts.variants.plan import GENERAL
 from handouts.web.security import PDF_FRAME_CSP
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Selection, render
@@ -124,7 +125,7 @@ def _read_translations(document: Document) -> tuple[list[Any], dict[str, list[Pr
     for code in available_languages(document):
         if code == document.handout.language:
             continue
-        po = translation_path(document.path, code)
+        po = document.translation(code)
         result = translate(document.handout, po, po.relative_to(document.path.parents[1])
                            .as_posix(), code)
         if result.handout is None:

@@ -197,7 +197,7 @@ def _program_worker(root: str, version: str, config: Any = None
     the project's own problems (when its config cannot be used)."""
     _at_version(root, version, config)
     if _DESK["program"] is None:
-        from handouts.commands.build import load_each
+        from handouts.project.load import load_each
         from handouts.render.runner import settle
 
         each = load_each(Path(root), config=config)

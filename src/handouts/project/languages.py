@@ -1,0 +1,90 @@
+"""The languages the theme can print: its built-in word catalogs and a project's own.
+
+Read while a project loads (a handout in a language the theme has no words for is a
+problem of its content file, located at its ``language:`` line), so this sits below
+the variants that translate with those catalogs (:mod:`handouts.variants.i18n`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+
+from handouts.paths import LOCALE_DIR
+
+#: The gettext domain of the theme's catalogs.
+DOMAIN = "handouts"
+SOURCE_LANGUAGE = "en"
+
+
+def language_name(language: str, in_language: str = SOURCE_LANGUAGE) -> str:
+    """``es`` → ``Spanish`` (in English), for messages."""
+    try:
+        return Locale.parse(language.replace("-", "_")).get_display_name(in_language) or language
+    except (UnknownLocaleError, ValueError):
+        return language
+
+
+def is_known_language(language: str) -> bool:
+    """Whether Babel knows ``language`` (needed for dates and plural rules)."""
+    try:
+        Locale.parse(language.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+#: Language codes written in other ways, and the catalog each one uses. Chinese is
+#: ``zh`` (Simplified; Babel's ``zh`` is ``zh_Hans_CN``) and ``zh-Hant`` (Traditional);
+#: Tagalog is Babel's ``fil`` (Filipino, the standardised Tagalog), ``tl`` an alias.
+LANGUAGE_ALIASES: dict[str, str] = {
+    "zh-Hans": "zh", "zh_Hans": "zh", "zh-CN": "zh", "zh_CN": "zh",
+    "zh-Hant": "zh_Hant", "zh-TW": "zh_Hant", "zh_TW": "zh_Hant", "tl": "fil",
+}
+#: Where a project keeps its own theme words: ``locale/<language>.po`` in its folder.
+PROJECT_LOCALE_DIR = "locale"
+
+
+def catalog_code(language: str) -> str:
+    """The theme catalog's folder name for ``language``: ``zh-Hant`` → ``zh_Hant``."""
+    return LANGUAGE_ALIASES.get(language, language).replace("-", "_")
+
+
+def builtin_catalog(language: str) -> Path:
+    """The built-in theme catalog (``.po``) for ``language``; it may not exist."""
+    return LOCALE_DIR / catalog_code(language) / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def project_catalog(root: Path, language: str) -> Path:
+    """A project's own theme words for ``language``: ``<project>/locale/<language>.po``."""
+    return root / PROJECT_LOCALE_DIR / f"{language}.po"
+
+
+def project_catalogs(root: Path | None) -> set[str]:
+    folder = root / PROJECT_LOCALE_DIR if root is not None else None
+    if folder is None or not folder.is_dir():
+        return set()
+    return {p.stem for p in folder.glob("*.po") if p.is_file()}
+
+
+def theme_languages(root: Path | None = None) -> set[str]:
+    """Languages the theme has words for: English (the source), the built-in catalogs
+    and the project's ``locale/*.po`` files (aliases such as ``zh-Hans``: see
+    :func:`has_theme_words`)."""
+    builtin = {p.name.replace("_", "-") for p in LOCALE_DIR.iterdir()
+               if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()}
+    return {SOURCE_LANGUAGE} | builtin | project_catalogs(root)
+
+
+def has_theme_words(language: str, root: Path | None = None) -> bool:
+    """Whether the theme can print its words in ``language`` (aliases included)."""
+    return language == SOURCE_LANGUAGE or builtin_catalog(language).is_file() or \
+        (root is not None and project_catalog(root, language).is_file())
+
+
+def no_theme_words(language: str, root: Path | None = None) -> str:
+    """The message for a language the theme has no words for, with the way to add them."""
+    return (f"the theme has no {language_name(language)} words yet (available: "
+            f"{', '.join(sorted(theme_languages(root)))}); add them in "
+            f"{PROJECT_LOCALE_DIR}/{language}.po: 'handouts translate --theme {language}'")

@@ -1,0 +1,159 @@
+"""Loading a project: discover its files once, read and validate each, cross-check them once.
+
+Every command and the web app load a project here (as mkdocs' ``config.load_config()``
+comes before ``build.build(config)``); nothing here renders, so the checks that need the
+render stage (template overrides, the fast checks) run after it, in
+:mod:`handouts.checks.gate`, before anything is rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from handouts.errors import Problem, ValidationError, errors_only
+from handouts.project.config import (
+    CONFIG_NAME,
+    GENERAL,
+    Config,
+    Project,
+    check_batch_handouts,
+    load_config,
+)
+from handouts.project.content import Document, Handout, Tagged, discover, load_document
+from handouts.project.languages import has_theme_words, no_theme_words
+from handouts.project.sourcefile import LineMap, format_loc
+
+
+def load_project(root: Path, names: tuple[str, ...] = (), *,
+                 warnings: list[Problem] | None = None,
+                 config: Config | None = None) -> tuple[Project, list[Document]]:
+    """Load the config and the named handouts (all when none are named).
+
+    Every file is read and validated even after the first problem, so one run
+    reports everything; raises :class:`ValidationError` if anything is wrong.
+    Warnings (a stray file in ``content/``) are added to ``warnings`` when given.
+    ``config``, when given, is used instead of reading ``handouts.yaml`` (``handouts
+    serve`` keeps rendering with the last good config while the file has errors).
+    """
+    each = load_each(root, names, config=config)
+    problems = each.problems + [p for found in each.broken.values() for p in found] + \
+        [p for found in each.warnings.values() for p in found]
+    if errors_only(problems) or each.project is None:
+        raise ValidationError(problems)
+    if warnings is not None:
+        warnings += problems
+    return each.project, list(each.documents.values())
+
+
+@dataclass
+class EachLoaded:
+    """A project loaded handout by handout: what loaded, and what did not and why.
+
+    ``problems`` are the project's own (``handouts.yaml``, ``content/``);
+    ``broken`` holds each handout that did not load with its problems, ``warnings``
+    the warnings of each handout that did. ``project`` is None when ``handouts.yaml``
+    has errors.
+    """
+
+    project: Project | None
+    documents: dict[str, Document]
+    broken: dict[str, list[Problem]]
+    warnings: dict[str, list[Problem]]
+    problems: list[Problem]
+
+
+def load_each(root: Path, names: tuple[str, ...] = (), *,
+              config: Config | None = None) -> EachLoaded:
+    """Load the config and each named handout (all when none are named) on its own.
+
+    Nothing is raised: one broken content file puts that handout in ``broken`` and
+    leaves the others loaded (``handouts serve`` keeps serving them);
+    :func:`load_project` is the all-or-nothing form every command uses.
+    """
+    root = root.resolve()
+    problems: list[Problem] = []
+    lines = LineMap()
+    read_config = config is None
+    if config is None:
+        config = load_config(root, problems, lines)
+    folder: list[Problem] = []
+    available = discover(root / "content", folder)  # the one scan of content/
+    if read_config and config is not None:
+        # A config given by the caller was cross-checked when it was read.
+        problems += check_batch_handouts(config, lines, sorted(available))
+    problems += folder
+    wanted = list(names) or list(available)
+    if not available and not names:
+        problems.append(Problem("content", None, "",
+                                "no handouts found; add content/<name>.yaml files"))
+    documents: dict[str, Document] = {}
+    broken: dict[str, list[Problem]] = {}
+    warnings: dict[str, list[Problem]] = {}
+    for name in wanted:
+        path = available.get(name)
+        if path is None:
+            known = ", ".join(available) or "none"
+            problems.append(Problem(f"content/{name}.yaml", None, "",
+                                    f"no such handout (available: {known})"))
+            continue
+        found: list[Problem] = []
+        doc = load_document(name, path, f"content/{path.name}", found)
+        if doc is not None:
+            found += cross_check(doc, config, root)
+        if doc is None or errors_only(found):
+            broken[name] = found
+        else:
+            documents[name] = doc
+            warnings[name] = found
+    project = None if config is None or errors_only(problems) else \
+        Project(root, config, CONFIG_NAME, lines)
+    return EachLoaded(project, documents, broken, warnings, problems)
+
+
+def cross_check(document: Document, config: Config | None, root: Path) -> list[Problem]:
+    """A handout against the rest of the project: its audiences must be defined in the
+    config, and the theme must have words in its language."""
+    found: list[Problem] = []
+    if config is not None:
+        found += check_audiences(document.handout, {GENERAL, *config.audiences},
+                                 document.display, document.lines)
+    # Checked here, against the content file's own line: left to the render step, an
+    # unknown language was blamed on handouts.yaml (batch.languages).
+    language = document.handout.language
+    if not has_theme_words(language, root):
+        found.append(Problem(document.display, document.lines.line_of(("language",)),
+                             "language", no_theme_words(language, root)))
+    return found
+
+
+def tagged_lists(handout: Handout) -> Iterator[tuple[tuple[str, ...], list[Tagged]]]:
+    """Every list of a handout whose entries may be tagged for audiences, with its place."""
+    yield ("you_need",), list(handout.you_need)
+    yield ("steps",), list(handout.steps)
+    yield ("benefits",), list(handout.benefits)
+    for group in ("before", "stop", "call"):
+        yield ("precautions", group), list(getattr(handout.precautions, group))
+
+
+def check_audiences(handout: Handout, known: set[str], display: str,
+                    lines: LineMap) -> list[Problem]:
+    """Audience names must be defined in the config; ``replaces`` must name an entry."""
+    problems: list[Problem] = []
+    for loc, items in tagged_lists(handout):
+        ids = {i.id for i in items if i.id}
+        for n, item in enumerate(items):
+            for key, names in (("audiences", item.audiences), ("except", item.except_)):
+                for name in names:
+                    if name not in known:
+                        at = (*loc, n, key)
+                        problems.append(Problem(
+                            display, lines.line_of(at), format_loc(at),
+                            f"unknown audience '{name}' (defined in handouts.yaml: "
+                            f"{', '.join(sorted(known))})"))
+            if item.replaces and item.replaces not in ids:
+                at = (*loc, n, "replaces")
+                problems.append(Problem(display, lines.line_of(at), format_loc(at),
+                                        f"no entry with id '{item.replaces}' in this list"))
+    return problems
