@@ -88,6 +88,25 @@ def test_preview_shows_every_page_as_a_png(client: FlaskClient, example: Path,
     assert f"Page 1 of {pages}" in html
 
 
+def test_a_named_copy_gives_the_record_for_the_clients_file(client: FlaskClient) -> None:
+    """After a named copy, the page (and its JSON) gives the paragraph to paste into the
+    client's file: what was given, by whom, when; never the client's name or note."""
+    today = dt.date.today().isoformat()
+    expected = (f"Handout given {today} by Ana Ruiz, English: How to give a back massage "
+                "— content reviewed 2026-11-02.")
+    page = client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": csrf(client)})
+    html = page.get_data(as_text=True)
+    assert f'<textarea id="record" rows="3" readonly>{expected}</textarea>' in html
+    answer = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": csrf(client)},
+                         headers={"Accept": "application/json"}).get_json()
+    assert answer["record"] == expected
+    for detail in (NAME, FIELDS["note"], "2026-03-14"):
+        assert detail not in answer["record"]
+    plain = client.post("/h/back-massage/pdf", data={"csrf_token": csrf(client)},
+                        headers={"Accept": "application/json"}).get_json()
+    assert plain["ok"] and plain["record"] == ""  # nothing given to anyone
+
+
 def test_a_date_that_does_not_exist_is_shown_in_the_page(client: FlaskClient) -> None:
     response = client.post("/h/back-massage/pdf", data={
         **FIELDS, "next_appointment": "2026-02-30", "csrf_token": csrf(client)})

@@ -36,7 +36,7 @@ from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import translate
 from handouts.variants.plan import GENERAL
 from handouts.web.security import PDF_FRAME_CSP
-from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Selection, render
+from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Selection, record_of, render
 
 bp = Blueprint("library", __name__)
 
@@ -381,8 +381,9 @@ def preview_copy(name: str) -> Any:
     if wants_json():
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems),
-            "pages": [f"data:image/png;base64,{png}" for png in pages]})
-    return _handout_page(document, pages=pages, problems=problems)
+            "pages": [f"data:image/png;base64,{png}" for png in pages],
+            "record": record_of(result)})
+    return _handout_page(document, pages=pages, problems=problems, record=record_of(result))
 
 
 @bp.post("/h/<name>/pdf")
@@ -405,7 +406,7 @@ def pdf_copy(name: str) -> Any:
         key = _site().extras.setdefault("copies", Copies()).keep(result.pdf, filename)
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems), "filename": filename,
-            "url": url_for("library.kept_copy", key=key)})
+            "url": url_for("library.kept_copy", key=key), "record": record_of(result)})
     response = Response(result.pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

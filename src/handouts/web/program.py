@@ -35,7 +35,7 @@ from handouts.web.library import (
     problem_json,
     wants_json,
 )
-from handouts.web.workers import PREVIEW_SCALE, ProgramMade, program
+from handouts.web.workers import PREVIEW_SCALE, program, record_of
 
 bp = Blueprint("program", __name__)
 
@@ -215,11 +215,6 @@ def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Proble
     return result, items, basket.for_the_basket(result.problems)
 
 
-def _record(result: Rendered) -> str:
-    """The paragraph for the client's file of a program made (empty: none was made)."""
-    return result.record if isinstance(result, ProgramMade) else ""
-
-
 def _refused(items: list[basket.Item], problems: list[Problem]) -> Any:
     """A program that could not be made: 422, each problem beside its field."""
     if wants_json():
@@ -240,9 +235,9 @@ def preview_program() -> Any:
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems, labels),
             "pages": [f"data:image/png;base64,{png}" for png in pages],
-            "record": _record(result)})
+            "record": record_of(result)})
     return _page(items, request.form.to_dict(), pages=pages, problems=problems,
-                 record=_record(result))
+                 record=record_of(result))
 
 
 @bp.post("/program/pdf")
@@ -260,7 +255,7 @@ def pdf_program() -> Any:
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems, basket.labels(items, offer())),
             "filename": FILENAME, "pages": result.pages,
-            "url": url_for("library.kept_copy", key=key), "record": _record(result)})
+            "url": url_for("library.kept_copy", key=key), "record": record_of(result)})
     response = Response(result.pdf, mimetype="application/pdf")
     how = "attachment" if request.form.get("action") == "download" else "inline"
     response.headers["Content-Disposition"] = f'{how}; filename="{FILENAME}"'

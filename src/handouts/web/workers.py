@@ -28,6 +28,7 @@ from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client
+from handouts.variants.records import Given, given_record
 from handouts.web.pool import PoolError, ProcessPool, TaskFailed
 
 #: Worker processes, and renders each does before it is replaced (bounds any leak).
@@ -161,7 +162,13 @@ def render(root: str, version: str, name: str, choices: Selection, client: Clien
     except Exception as exc:  # an engine failure is this request's problem only
         return Rendered(problems=[Problem(f"content/{name}.yaml", None, "",
                                         f"could not be rendered ({type(exc).__name__})")])
-    result = Rendered(built.pdf, built.pages, built.warnings)
+    paragraph = ""
+    if client is not None:  # what was given, for the client's file (never their name)
+        worker = _worker(root, version, name, config)
+        paragraph = given_record(worker.project,
+                                 [Given(worker.documents[name], built.variant)],
+                                 day=dt.date.today(), therapist=client.therapist)
+    result = Made(built.pdf, built.pages, built.warnings, record=paragraph)
     if images:
         result.images = page_images(built.pdf, images, first)
     return result
@@ -183,11 +190,17 @@ class ProgramAsked:
 
 
 @dataclass
-class ProgramMade(Rendered):
-    """A home program's packet, with the paragraph for the client's file (see
-    :func:`handouts.commands.program.record`)."""
+class Made(Rendered):
+    """A named copy or a home program made at the desk, with the paragraph for the
+    client's file (see :mod:`handouts.variants.records`: what was given, no name)."""
 
     record: str = ""
+
+
+def record_of(result: Rendered) -> str:
+    """The paragraph for the client's file of what ``result`` made (empty: nothing was
+    made for a client)."""
+    return result.record if isinstance(result, Made) else ""
 
 
 def _program_worker(root: str, version: str, config: Any = None
@@ -236,7 +249,7 @@ def program(root: str, version: str, asked: ProgramAsked, images: float | None =
     except Exception as exc:  # an engine failure is this request's problem only
         return Rendered(problems=[Problem("", None, "", "the home program could not be "
                                         f"rendered ({type(exc).__name__})")])
-    result = ProgramMade(output.pdf, output.pages, problems=output.problems,
+    result = Made(output.pdf, output.pages, problems=output.problems,
                          record=record(worker.project, worker.documents, planned))
     if images:
         result.images = page_images(output.pdf, images)

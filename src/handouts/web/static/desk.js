@@ -133,7 +133,8 @@
   }
 
   function showRecord(body) {
-    // A home program's paragraph for the client's file (what was given, no name).
+    // The paragraph for the client's file (what was given, no name): a named copy's
+    // or a home program's.
     if (!recordBox || !body.record) { return; }
     record.value = body.record;
     recordBox.hidden = false;
