@@ -35,7 +35,7 @@ from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
 from .fuzz import fuzz
-from .helpers import load_problems, pdf_fonts, pdf_page_count, pdf_text, run
+from .helpers import pdf_fonts, pdf_page_count, pdf_text, run
 
 REPO = Path(__file__).resolve().parents[1]
 THEME_TEMPLATE = (THEME_DIR / "handout.html.j2").read_text(encoding="utf-8")
@@ -117,14 +117,14 @@ def test_template_mistakes_are_found_before_rendering_with_their_line(project: P
                                                                     case: str) -> None:
     source, expected = SYNTAX_CASES[case]
     write(project, "handout.html.j2", source)
-    assert load_problems(project, ValidationError) == [expected]
+    assert load_errors(project) == [expected]
 
 
 def test_every_override_template_is_checked_even_if_unused(project: Path) -> None:
     write(project, "handout.html.j2", template_with(4, '{% include "parts/box.html" %}'))
     write(project, "parts/box.html", "<p>{% if h.title %}\n{{ h.title }}\n")
     write(project, "unused.html.j2", "{% for x in y %}\n")
-    assert load_problems(project, ValidationError) == [
+    assert load_errors(project) == [
         "templates/parts/box.html:2: template: unexpected end of template; the 'if' block "
         "opened on line 1 was never closed",
         "templates/unused.html.j2:1: template: unexpected end of template; the 'for' block "
@@ -274,7 +274,7 @@ def test_links_out_of_the_project_are_refused_and_links_inside_followed(
     (project / "templates/handout.html.j2").symlink_to(secret)
     (project / "templates/parts").mkdir()
     (project / "templates/parts/box.html").symlink_to(secret)
-    assert load_problems(project, ValidationError) == [
+    assert load_errors(project) == [
         f"{MAIN}: template: links to a file outside the project; templates/ may only use "
         "files of the project",
         "templates/parts/box.html: template: links to a file outside the project; templates/ "
@@ -292,7 +292,7 @@ def test_links_out_of_the_project_are_refused_and_links_inside_followed(
 def test_absolute_and_dotdot_names_are_refused_before_rendering(project: Path, secret: Path,
                                                        statement: str, verb: str) -> None:
     write(project, "handout.html.j2", template_with(4, statement))
-    assert load_problems(project, ValidationError) == [
+    assert load_errors(project) == [
         f"{MAIN}:4: template: {verb}, which is not a name inside templates/ (template names "
         "are relative, without '..')"]
 

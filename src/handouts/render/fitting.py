@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handouts.errors import Problem, errors_only
+from handouts.errors import errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
@@ -104,26 +104,23 @@ def stop_moved(document: Document, output: Rendered) -> bool:
     return True
 
 
-def fit_personal(project: Project, document: Document, page: Page, *, write: bool = True,
-                 shorten: str = "the client's note") -> tuple[Rendered, Any, Page]:
+def fit_personal(project: Project, document: Document, page: Page, *, write: bool = True
+                 ) -> tuple[Rendered, Any, Page]:
     """:func:`fit_page` for a page with a client's block (a named copy, a program's
     handout), which must not push the "Stop right away if" callout off the first page:
     a safety rule, whatever the client's note. When it would, the block goes after the
-    callout (``personal_late``); when even that does not keep it there, the result holds
-    an error asking to shorten ``shorten``. Returns the output, its layout and the page
-    as laid out (with ``personal_late`` when moved)."""
+    callout (``personal_late``). When even that does not keep the callout there, the
+    handout's own text pushes it off (the block is not the cause, and the page is kept
+    as designed: the handout's checks speak of its length). Returns the output, its
+    layout and the page as laid out."""
     output, layout = fit_page(project, document, page, write=write)
     if errors_only(output.problems) or not stop_moved(document, output):
         return output, layout, page
     late = dataclasses.replace(page, personal_late=True)
     retry, retry_layout = fit_page(project, document, late, write=write)
-    if not errors_only(retry.problems):
-        page, output, layout = late, retry, retry_layout
-    if stop_moved(document, output):
-        output.problems.append(Problem(document.display, None, "", (
-            "its “Stop right away if” callout does not fit on its first page beside the "
-            f"client's details; shorten {shorten}")))
-    return output, layout, page
+    if errors_only(retry.problems) or stop_moved(document, retry):
+        return output, layout, page
+    return retry, retry_layout, late
 
 
 @dataclass

@@ -309,8 +309,7 @@ def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayou
         if decided is not None:
             return ((dataclasses.replace(tried, personal_late=decided.late), decided.pages,
                      piece, height), list(decided.problems))
-    output, _, page = fit_personal(project, document, page, write=False,
-                                   shorten="the note for this handout")
+    output, _, page = fit_personal(project, document, page, write=False)
     problems: list[Problem] = []
     problems += [_located(p, document) for p in output.problems]
     problems += over_limit(project, document, page, output)

@@ -148,11 +148,13 @@ def _styles_inside(block: Any) -> dict[tuple[tuple[str, str], ...], tuple[Any, .
 
 
 def _on_page(page_box: Any, block: Any) -> bool:
-    """Whether the block lies wholly inside the page's content area (not cut off at
-    its bottom, where a full render could paginate another block differently)."""
+    """Whether the block's border box lies wholly inside the page's content area (not
+    cut off at its bottom, where a full render could paginate another block
+    differently). Its bottom margin may run past the page's end: a margin is dropped at
+    a page break, so it moves nothing."""
     top = page_box.content_box_y()
-    return (block.position_y >= top - 1e-3
-            and block.position_y + block.margin_height() <= top + page_box.height + 1e-3)
+    bottom = block.position_y + block.margin_top + block.border_height()
+    return block.position_y >= top - 1e-3 and bottom <= top + page_box.height + 1e-3
 
 
 def block_path(pages: list[Any], css_class: str) -> tuple[int, list[Any]] | None:
