@@ -228,6 +228,12 @@ def own_processes(tmp_path: Path):
             process.wait()
 
 
+#: The batch's --result-timeout in the kill tests. It also bounds the worker loading the
+#: project (its engine warm-up), which takes seconds on a loaded machine: 3 s made the
+#: batch give up before its first PDF there, and the tests tried nothing.
+RESULT_LIMIT = 10
+
+
 def _stops_and_a_rerun_finishes(copy: Path, address: str, victim: subprocess.Popen,
                                 reference: Path) -> str:
     """``handouts batch`` on ``address`` in its own process, ``victim`` killed once the
@@ -236,16 +242,19 @@ def _stops_and_a_rerun_finishes(copy: Path, address: str, victim: subprocess.Pop
     started = time.monotonic()
     batch_process = subprocess.Popen(
         [sys.executable, "-m", "handouts", "-q", "-C", str(copy), "batch", "--executor",
-         address, "--connect-timeout", "5", "--result-timeout", "3"],
+         address, "--connect-timeout", "5", "--result-timeout", str(RESULT_LIMIT)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         while not any((copy / "output").rglob("*.pdf")) and batch_process.poll() is None:
             time.sleep(0.05)
+        # The batch must not have ended on its own before a PDF was written (a worker
+        # slower to load the project than the limit): then nothing below would be tried.
+        assert batch_process.poll() is None, batch_process.communicate()[1]
         victim.kill()  # SIGKILL: no goodbye to anyone
         _, stderr = batch_process.communicate(timeout=120)
     finally:
         batch_process.kill()
-    assert batch_process.returncode == 1
+    assert batch_process.returncode == 1, stderr
     assert time.monotonic() - started < 60  # ended by the limits, not by a hang
     kept = set(read_index(copy / "output"))
     assert 1 <= len(kept) < 16  # what finished is recorded
@@ -271,7 +280,8 @@ def test_a_lost_worker_stops_the_batch_in_time_and_a_rerun_finishes(
     copy = copy_project(local_build[0], tmp_path / "p")
     stderr = _stops_and_a_rerun_finishes(copy, address, worker, local_build[1])
     assert re.fullmatch(_one_message(address, (
-        r"no result from the cluster in 3 s \(--result-timeout; are its workers running\?\)")),
+        rf"no result from the cluster in {RESULT_LIMIT} s \(--result-timeout; are its "
+        r"workers running\?\)")),
         stderr)
 
 
@@ -283,7 +293,8 @@ def test_a_killed_scheduler_stops_the_batch_in_time_and_a_rerun_finishes(
     # Dask's client notices the closed connection (cancelling every task), or hears
     # nothing: either is this one message, never Dask's own log lines or a traceback.
     assert re.fullmatch(_one_message(address, (
-        r"(lost the connection to the scheduler \(\w+\)|no result from the cluster in 3 s "
+        r"(lost the connection to the scheduler \(\w+\)|"
+        rf"no result from the cluster in {RESULT_LIMIT} s "
         r"\(--result-timeout; are its workers running\?\))")), stderr)
 
 
