@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.checks.gate import CheckedVariants, refuse_before_rendering
+from handouts.commands.options import version_options
 from handouts.errors import (
-    OptionError,
     Problem,
     RenderError,
     Severity,
@@ -117,7 +117,8 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     project, documents = load_project(root, names, warnings=loaded)
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
-    location = location_of(project, location)
+    location = version_options(project, audience=audience, language=language,
+                               location=location)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
                         paper or defaults.paper, print_size, location) for doc in documents]
     refuse_before_rendering(project, documents, variants, client)
@@ -227,7 +228,7 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
     """
     variant = Variant(document.name, audience, language or document.handout.language,
                       paper or project.config.defaults.paper, print_size,
-                      location_of(project, location))
+                      version_options(project, location=location))
     refuse_before_rendering(project, [document], [variant], client, checked)
     decision = decided(variant) if decided is not None and client is None else None
     output, problems = variant_pdf(project, document, variant, client, copies=copies,
@@ -236,15 +237,3 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
         raise RenderError(problems)
     return InMemory(variant, output.pdf, output.pages,
                     [p for p in problems if p.severity is Severity.WARNING])
-
-
-def location_of(project: Project, location: str | None) -> str | None:
-    """The location to build for: ``--location``, else a clinic group's first location."""
-    places = list(project.config.clinic.locations)
-    if location is None:
-        return places[0] if places else None
-    if location not in places:
-        known = ", ".join(places) if places else "none: handouts.yaml defines no clinic.locations"
-        raise OptionError([Problem("--location", None, "",
-                                       f"unknown location '{location}' (known: {known})")])
-    return location

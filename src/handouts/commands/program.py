@@ -18,7 +18,7 @@ from pathlib import Path
 
 from handouts.checks.gate import CLIENT_FLAGS, CheckedVariants, refuse_on_check_errors
 from handouts.checks.glyphs import check_client
-from handouts.commands.build import location_of
+from handouts.commands.options import version_options
 from handouts.errors import Problem, RenderError, ValidationError
 from handouts.output import write_atomic
 from handouts.project.config import Project
@@ -147,7 +147,8 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     defaults = project.config.defaults
     first = documents[items[0].handout]
     return Program(tuple(items), client, language or first.handout.language, audience,
-                   paper or defaults.paper, print_size, location_of(project, location),
+                   paper or defaults.paper, print_size,
+                   version_options(project, location=location),
                    clinic_program.program.title if clinic_program else None,
                    given or dt.date.today(),
                    weeks if weeks is not None else
@@ -204,6 +205,7 @@ def write_program(root: Path, *, client: Client, program_name: str | None = None
     written unless everything validates and renders."""
     project, loaded = load_project(root)
     documents = {d.name: d for d in loaded}
+    version_options(project, audience=audience, language=language, location=location)
     clinic_program = None
     if program_name is not None:
         programs = load_clinic_programs(root, loaded)

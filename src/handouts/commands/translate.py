@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from handouts.errors import HandoutsError, Problem
-from handouts.project.languages import is_known_language
+from handouts.errors import OptionError, Problem
+from handouts.project.languages import not_a_language
 from handouts.project.load import load_project
 from handouts.variants.i18n import CatalogUpdate, clinic_texts, update_catalog
 
@@ -42,9 +42,9 @@ def update_translation(root: Path, handout: str, language: str, *,
     ``accept``/``accept_all`` mark reviewed out-of-date (fuzzy) translations done
     (see :func:`handouts.variants.i18n.update_catalog`).
     """
-    if not is_known_language(language):
-        raise HandoutsError([Problem("", None, "language",
-                                     f"'{language}' is not a language code such as es or fr")])
+    wrong = not_a_language(language)
+    if wrong:  # the command's argument: a usage mistake
+        raise OptionError([Problem("LANGUAGE", None, "", wrong)])
     project, documents = load_project(root, (handout,))
     document = documents[0]
     po = document.translation(language)

@@ -7,6 +7,7 @@ the variants that translate with those catalogs (:mod:`handouts.variants.i18n`).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
@@ -33,6 +34,15 @@ def is_known_language(language: str) -> bool:
     except (UnknownLocaleError, ValueError):
         return False
     return True
+
+
+def not_a_language(language: str) -> str | None:
+    """Why ``language`` cannot be used as a language code (None when it can): the one
+    message for ``--language``, ``--theme`` and ``handouts translate``'s argument."""
+    if is_known_language(language) and re.fullmatch(
+            r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*", language):
+        return None
+    return f"'{language}' is not a language code handouts knows (e.g. es, fr, pt-BR, zh-Hant)"
 
 
 #: Language codes written in other ways, and the catalog each one uses. Chinese is

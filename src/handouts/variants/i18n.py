@@ -24,7 +24,14 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import write_po
 
-from handouts.errors import HandoutsError, Problem, Severity, ValidationError, errors_only
+from handouts.errors import (
+    HandoutsError,
+    OptionError,
+    Problem,
+    Severity,
+    ValidationError,
+    errors_only,
+)
 from handouts.paths import LOCALE_DIR
 from handouts.project import markdown
 from handouts.project.config import Clinic, ClinicText, LocationText
@@ -36,9 +43,9 @@ from handouts.project.languages import (
     builtin_catalog,
     catalog_code,
     has_theme_words,
-    is_known_language,
     language_name,
     no_theme_words,
+    not_a_language,
     project_catalog,
 )
 from handouts.project.pofile import read_catalog
@@ -311,13 +318,9 @@ def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
     """
     po = project_catalog(root, language)
     display = f"{PROJECT_LOCALE_DIR}/{po.name}"
-    if not re.fullmatch(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*", language):
-        raise ValidationError([Problem(display, None, "--theme", (
-            f"'{language}' is not a language code (e.g. de, pt-BR)"))])
-    if not is_known_language(language):
-        raise ValidationError([Problem(display, None, "--theme", (
-            f"'{language}' is not a language Babel knows (dates and plural rules come "
-            "from it)"))])
+    wrong = not_a_language(language)
+    if wrong:  # dates and plural rules come from Babel: it must know the language
+        raise OptionError([Problem("--theme", None, "", wrong)])
     if po.exists():
         raise ValidationError([Problem(display, None, "", (
             "already exists; edit it (delete it first to start again)"))])

@@ -121,11 +121,11 @@ def _check_location(root: Path, location: str | None) -> None:
     config = load_config(root.resolve(), [])
     if config is None:
         return  # the pages show what is wrong with handouts.yaml
-    places = list(config.clinic.locations)
-    if location not in places:
-        known = ", ".join(places) if places else "none: handouts.yaml defines no clinic.locations"
-        raise OptionError([Problem("--location", None, "",
-                                       f"unknown location '{location}' (known: {known})")])
+    from handouts.commands.options import location_problem
+
+    wrong = location_problem(config, location)
+    if wrong is not None:
+        raise OptionError([wrong])
 
 
 def _interrupt(signum: int, frame: object) -> None:
