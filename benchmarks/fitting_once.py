@@ -30,7 +30,7 @@ from handouts.render.result import Fitting
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from tests.example_project import copy_example  # noqa: E402
+from tests.helpers import copy_example  # noqa: E402
 
 REPEATS = 2
 

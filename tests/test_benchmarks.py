@@ -224,3 +224,27 @@ def test_program_desk_benchmark_quick_run_prints_its_figures() -> None:
     assert alone.value > 0
     assert _consistent(ratio, (int(one.group(1)) - 0.5) / alone.high,
                        (int(one.group(1)) + 0.5) / alone.low)
+
+
+def test_fitting_benchmark_quick_run_reports_ratios_from_its_own_rows() -> None:
+    """benchmarks/fitting_once.py --quick: the five batches are measured, and each ratio
+    is its row's CPU time over the unfitted batch it is compared with."""
+    run = subprocess.run([sys.executable, str(REPO / "benchmarks/fitting_once.py"), "--quick"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    rows = {cells[0]: cells[1:] for cells in (
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line)
+        if cells[0] != "batch"}
+    edit = "after a one-file edit (content/desk-stretch-break.yaml)"
+    assert list(rows) == ["first run (search, decisions kept)",
+                          "forced rerun (every decision kept)", "unfitted batch, all variants",
+                          edit, "unfitted batch of those variants"]
+    assert [int(cells[0]) for cells in rows.values()] == [2, 2, 2, 1, 1]
+    for label, against in (("first run (search, decisions kept)", "unfitted batch, all variants"),
+                           ("forced rerun (every decision kept)", "unfitted batch, all variants"),
+                           (edit, "unfitted batch of those variants")):
+        cpu, base = _number(rows[label][1]), _number(rows[against][1])
+        assert cpu.value > 0
+        assert _consistent(_number(rows[label][2].rstrip("×")), cpu.low / base.high,
+                           cpu.high / base.low)
