@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from handouts.commands.program import ItemChange, plan_program
+from handouts.commands.packet import ItemChange, plan_program
 from handouts.commands.worker import Worker
 from handouts.project.programs import Dosage
 from handouts.variants.clients import Client

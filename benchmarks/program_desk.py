@@ -125,7 +125,7 @@ def make_project(target: Path) -> Path:
     """The example project with its clinic programs and three starter handouts."""
     import shutil
 
-    from handouts.commands.add import add_handouts, choose
+    from handouts.commands.starter import add_handouts, choose
 
     copy_project(target)
     shutil.copytree(REPO / "programs", target / "programs")

@@ -225,7 +225,7 @@ def open_streams(port: int, count: int) -> list[socket.socket]:
 
 def image_timing(root: Path) -> tuple[float, int]:
     """Milliseconds per page to turn a rendered PDF into preview PNGs, and the pages."""
-    from handouts.commands.build import build_in_memory
+    from handouts.commands.inmemory import build_in_memory
     from handouts.project.load import load_project
     from handouts.render.runner import settle
     from handouts.web.workers import PREVIEW_SCALE, page_images

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handouts.commands.build import build, build_in_memory
+from handouts.commands.build import build
+from handouts.commands.inmemory import build_in_memory
 from handouts.commands.merge import merge
 from handouts.project.load import load_project
 from handouts.render.personal import PersonalCopies

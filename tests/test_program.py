@@ -12,17 +12,10 @@ import pdfplumber
 import pikepdf
 import pytest
 
-from handouts.commands.program import (
-    ItemChange,
-    load_clinic_programs,
-    make_program,
-    parse_item,
-    plan_program,
-    record,
-)
+from handouts.commands.packet import ItemChange, make_program, parse_item, plan_program, record
 from handouts.errors import ValidationError
 from handouts.project.load import load_project
-from handouts.project.programs import Dosage, parse_dosage, read_seconds
+from handouts.project.programs import Dosage, load_clinic_programs, parse_dosage, read_seconds
 from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage

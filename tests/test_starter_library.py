@@ -14,10 +14,10 @@ import pytest
 import yaml
 
 from handouts.checks.starter import LIBRARY_HINT
-from handouts.commands.add import choose, library, recolour
 from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.commands.init import ClinicDetails, init_project
+from handouts.commands.starter import choose, library, recolour
 from handouts.paths import LIBRARY_DIR
 from handouts.project.config import Clinic, Colors
 from handouts.render.theme import palette

@@ -527,7 +527,8 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     """Make a client's home program: a cover, each handout with its dose in a "Your
     plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
     and/or --item)."""
-    from handouts.commands.program import parse_item, write_program
+    from handouts.commands.packet import parse_item
+    from handouts.commands.program import write_program
     from handouts.variants.clients import Client
 
     changes, problems = [], []
@@ -592,8 +593,8 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
          phone: str | None, city: str | None, library_values: tuple[str, ...],
          ask: bool | None) -> None:
     """Create a new handout project in DIRECTORY from the built-in example."""
-    from handouts.commands.add import ALL, NONE, library
     from handouts.commands.init import ClinicDetails, init_project
+    from handouts.commands.starter import ALL, NONE, library
 
     if ask is None:
         ask = sys.stdin.isatty()
@@ -617,7 +618,7 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
 
 def _library(value: str) -> str:
     """Library names accepted by ``--library``, or an error that makes click ask again."""
-    from handouts.commands.add import choose
+    from handouts.commands.starter import choose
 
     try:
         choose([value], "--library")
@@ -634,7 +635,7 @@ def _library(value: str) -> str:
 def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
     """Copy handouts from the starter library into this project, with their
     translations and pictures (never over a file that is already there)."""
-    from handouts.commands.add import add_handouts, choose, library
+    from handouts.commands.starter import add_handouts, choose, library
 
     if show:
         width = max(len(h.name) for h in library())

@@ -317,7 +317,7 @@ def test_the_access_cookie_outlives_a_browser_restart(example: Path) -> None:
 
 
 def test_a_starter_handout_is_never_shown_as_reviewed(example: Path) -> None:
-    from handouts.commands.add import add_handouts, choose
+    from handouts.commands.starter import add_handouts, choose
 
     add_handouts(example, choose(["ice-or-heat"], "add"))
     html = _app(example).get("/").get_data(as_text=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from handouts.commands.add import add_handouts, choose
+from handouts.commands.starter import add_handouts, choose
 from handouts.web import make_server, site_of
 from handouts.web.workers import RenderPool
 from tests.helpers import pdf_pages

@@ -16,7 +16,7 @@ import pytest
 from babel import Locale
 from flask.testing import FlaskClient
 
-from handouts.commands.program import ItemChange
+from handouts.commands.packet import ItemChange
 from handouts.errors import Problem
 from handouts.project.programs import Dosage
 from handouts.web.basket import Item, Offer, edit, for_the_basket, read_basket, read_items

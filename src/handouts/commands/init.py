@@ -10,7 +10,7 @@ from pathlib import Path
 
 import phonenumbers
 
-from handouts.commands.add import add_handouts, choose
+from handouts.commands.starter import add_handouts, choose
 from handouts.errors import HandoutsError, OptionError, Problem
 from handouts.output import write_new
 from handouts.paths import LIBRARY_CLINIC_WORDS, SKELETON_DIR
@@ -100,7 +100,7 @@ def init_project(directory: Path, *, with_theme: bool = False,
     is refused before anything is written. ``folders`` also creates ``assets/`` and
     ``content/images/``, each with a README saying what goes there (``handouts init``).
     ``library`` adds handouts from the starter library, as ``--library`` names them
-    (``all``, ``none`` or names; see :func:`handouts.commands.add.choose`), and the
+    (``all``, ``none`` or names; see :func:`handouts.commands.starter.choose`), and the
     clinic's words in the library's other languages to handouts.yaml.
     """
     details = details or ClinicDetails()

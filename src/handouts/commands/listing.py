@@ -40,7 +40,7 @@ class ProgramRow:
 def list_programs(root: Path) -> list[ProgramRow]:
     """Every clinic program (``programs/*.yaml``), validated, in name order; raises
     :class:`~handouts.errors.ValidationError` when one has a problem."""
-    from handouts.commands.program import load_clinic_programs
+    from handouts.project.programs import load_clinic_programs
 
     _, documents = load_project(root)
     return [ProgramRow(name, p.program.title, len(p.program.items))

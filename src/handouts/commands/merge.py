@@ -33,8 +33,8 @@ from pathlib import Path
 
 from handouts.checks.gate import refuse_broken_templates, refuse_on_check_errors
 from handouts.checks.glyphs import check_client
-from handouts.commands.build import variant_pdf
-from handouts.commands.program import ItemChange, make_program, plan_program
+from handouts.commands.inmemory import variant_pdf
+from handouts.commands.packet import ItemChange, make_program, plan_program
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Project

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.checks.gate import CheckedVariants
-from handouts.commands.build import InMemory, build_in_memory
 from handouts.commands.fitting import read_fittings
+from handouts.commands.inmemory import InMemory, build_in_memory
 from handouts.commands.inputs import input_hash
-from handouts.commands.program import make_program
+from handouts.commands.packet import make_program
 from handouts.errors import HandoutsError, Problem, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Config, Project

@@ -8,7 +8,7 @@ is a plain function of the posted fields (a mapping of names to text) and of an
 :class:`Offer` (what the project offers), so it is tested without Flask.
 
 :func:`read_basket` turns the form into what
-:func:`handouts.commands.program.plan_program` takes (a
+:func:`handouts.commands.packet.plan_program` takes (a
 :class:`~handouts.web.workers.ProgramAsked`), with every problem at once, each tied
 to its field; messages never repeat what was typed about a client.
 """
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from babel import Locale
 
-from handouts.commands.program import ITEM_FLAG, ItemChange
+from handouts.commands.packet import ITEM_FLAG, ItemChange
 from handouts.errors import Problem
 from handouts.project.programs import MAX_ITEMS, MAX_WEEKS, ClinicProgram, Dosage, dosage_from
 from handouts.variants.clients import text_problem

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handouts.commands.program import ItemChange, plan_program, record
+from handouts.commands.packet import ItemChange, plan_program, record
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.render.result import Rendered
@@ -177,7 +177,7 @@ def render(root: str, version: str, name: str, choices: Selection, client: Clien
 @dataclass(frozen=True)
 class ProgramAsked:
     """A home program as the desk's form asks for it: what
-    :func:`handouts.commands.program.plan_program` takes (never kept by a worker)."""
+    :func:`handouts.commands.packet.plan_program` takes (never kept by a worker)."""
 
     items: tuple[ItemChange, ...]
     client: Client

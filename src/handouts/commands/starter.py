@@ -1,4 +1,5 @@
-"""``handouts add``: copy handouts from the starter library into a project.
+"""The starter library: choosing its handouts and copying them into a project (the
+library behind ``handouts add`` and ``handouts init --library``).
 
 The library (:data:`handouts.paths.LIBRARY_DIR`) is laid out like a project's
 ``content/`` folder: ``NAME.yaml``, its translations ``NAME.LANG.po`` and its pictures

@@ -1,0 +1,172 @@
+"""A client's home program as one packet: planning it from a clinic program and the
+therapist's changes (:func:`plan_program`: every problem at once, located), making it
+in memory (:func:`make_program`), and the record paragraph for the clinic's own files
+(:func:`record`). Shared by ``handouts program``, ``merge`` and the front desk.
+Nothing here stores a client's detail anywhere but the requested PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+from dataclasses import dataclass, field
+
+from handouts.checks.gate import CLIENT_FLAGS, CheckedVariants, refuse_on_check_errors
+from handouts.checks.glyphs import check_client
+from handouts.commands.options import version_options
+from handouts.errors import Problem, RenderError, ValidationError
+from handouts.project.config import Project
+from handouts.project.content import Document
+from handouts.project.programs import (
+    MAX_ITEMS,
+    MAX_WEEKS,
+    ClinicProgram,
+    Dosage,
+    parse_dosage,
+)
+from handouts.project.schema import Paper, PrintSize
+from handouts.render.program import ProgramLayouts, program_pdf
+from handouts.render.result import Rendered
+from handouts.variants.clients import Client, client_text_problems, text_problem
+from handouts.variants.plan import GENERAL, Variant
+from handouts.variants.program import Program, ProgramItem
+from handouts.variants.records import program_record
+
+#: How the command line names a program's parts (for messages).
+ITEM_FLAG = "--item"
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """The therapist's change to a program: a handout with a dose and a note. For a
+    handout already in the clinic program, the parts given replace its default's."""
+
+    handout: str
+    dosage: Dosage = field(default_factory=Dosage)
+    note: str | None = None
+
+
+def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | None,
+                                                                  list[Problem]]:
+    """One ``--item``: a handout's name, then its dose as ``key=value`` words and an
+    optional ``note=...``: ``desk-stretch-break sets=3 reps=10 per-day=2 note="Go slow"``.
+    Problems are named ``--item N`` (the value may hold a note: never repeated)."""
+    field = f"{ITEM_FLAG} {number}"
+    try:
+        words = shlex.split(spec)
+    except ValueError as exc:  # an unclosed quote
+        return None, [Problem(where, None, field, f"cannot be read: {exc}")]
+    if not words or "=" in words[0]:
+        return None, [Problem(where, None, field,
+                              "must start with a handout's name, e.g. --item "
+                              "'back-massage sets=3 reps=10'")]
+    note = None
+    rest = []
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        if sep and key.strip().casefold() == "note":
+            note = value.strip() or None
+        else:
+            rest.append(word)
+    dosage, problems = parse_dosage(shlex.join(rest), where, field)
+    if dosage is None:
+        return None, problems
+    return ItemChange(words[0], dosage, note), []
+
+
+def plan_program(project: Project, documents: dict[str, Document], *,
+                 client: Client, clinic_program: ClinicProgram | None = None,
+                 changes: tuple[ItemChange, ...] = (), audience: str = GENERAL,
+                 language: str | None = None, paper: Paper | None = None,
+                 print_size: PrintSize = "standard", location: str | None = None,
+                 weeks: int | None = None, right_hand: bool = False,
+                 given: dt.date | None = None, where: str = "") -> Program:
+    """The program to give: the clinic program's items (if any) in order, each changed
+    by the therapist's change for the same handout, then the other changes in order.
+
+    Raises :class:`ValidationError` with every problem: an unknown handout, too many
+    items, a client's text or a note that cannot be printed. ``where`` locates the
+    problems (empty: the command line; a CSV names its file and row).
+    """
+    problems: list[Problem] = []
+    items: list[ProgramItem] = []
+    if clinic_program is not None:
+        items = [ProgramItem(i.handout, i.dosage, i.note) for i in clinic_program.program.items]
+    for change in changes:
+        found = next((n for n, item in enumerate(items) if item.handout == change.handout),
+                     None)
+        if found is None:
+            items.append(ProgramItem(change.handout, change.dosage, change.note))
+        else:
+            old = items[found]
+            items[found] = ProgramItem(old.handout, old.dosage.merged(change.dosage),
+                                       change.note if change.note is not None else old.note)
+    if not items:
+        problems.append(Problem(where, None, ITEM_FLAG,
+                                "a program needs at least one handout: name a clinic "
+                                "program or give --item HANDOUT"))
+    if len(items) > MAX_ITEMS:
+        problems.append(Problem(where, None, ITEM_FLAG,
+                                f"has {len(items)} handouts; a program holds at most "
+                                f"{MAX_ITEMS}"))
+    known = ", ".join(sorted(documents)) or "none"
+    for number, item in enumerate(items, start=1):
+        if item.handout not in documents:
+            problems.append(Problem(where, None, f"{ITEM_FLAG} {number}",
+                                    f"no such handout '{item.handout}' (available: {known})"))
+        if item.note:
+            wrong = text_problem(item.note, lines=True)
+            if wrong:  # therapist's words about the client: never repeated
+                problems.append(Problem(where, None, f"{ITEM_FLAG} {number} note", wrong))
+    if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
+        problems.append(Problem(where, None, "--weeks",
+                                f"must be from 1 to {MAX_WEEKS} weeks"))
+    problems += client_text_problems(client, CLIENT_FLAGS, where)
+    if problems:
+        raise ValidationError(problems)
+    defaults = project.config.defaults
+    first = documents[items[0].handout]
+    return Program(tuple(items), client, language or first.handout.language, audience,
+                   paper or defaults.paper, print_size,
+                   version_options(project, location=location),
+                   clinic_program.program.title if clinic_program else None,
+                   given or dt.date.today(),
+                   weeks if weeks is not None else
+                   (clinic_program.program.weeks if clinic_program else None),
+                   right_hand)
+
+
+def make_program(project: Project, documents: dict[str, Document], program: Program, *,
+                 checked: CheckedVariants | None = None,
+                 layouts: ProgramLayouts | None = None) -> Rendered:
+    """The packet of ``program`` in memory, after the same checks as a named copy (the
+    fast checks of every handout's version, the client's and the notes' characters).
+    A process making many programs (a desk worker) passes the same ``checked`` and
+    ``layouts`` each time, so what does not depend on the client is done once.
+
+    Raises :class:`ValidationError` or :class:`RenderError` with every problem.
+    """
+    variants = [Variant(i.handout, program.audience, program.language, program.paper,
+                        program.print_size, program.location) for i in program.items]
+    used = [documents[name] for name in dict.fromkeys(i.handout for i in program.items)]
+    refuse_on_check_errors(project, used, list(dict.fromkeys(variants)), checked=checked)
+    found = check_client(project, program.client, program.language, None, None,
+                         {"name": "client", "note": "note", "therapist": "therapist"})
+    for number, item in enumerate(program.items, start=1):
+        texts = Client("", item.note, item.dosage.text)
+        found += check_client(project, texts, program.language, None, None,
+                              {"note": f"{ITEM_FLAG} {number} note",
+                               "therapist": f"{ITEM_FLAG} {number} text"})
+    if found:
+        raise ValidationError(list(dict.fromkeys(found)))
+    output, problems = program_pdf(project, documents, program, layouts)
+    if output is None:
+        raise RenderError(problems)
+    return output
+
+
+def record(project: Project, documents: dict[str, Document], program: Program) -> str:
+    """One plain paragraph for the client's file in the clinic's own records: the day,
+    the therapist, and each handout given with its version, its review and its dose
+    (see :mod:`handouts.variants.records`: never the client's name or notes)."""
+    return program_record(project, documents, program)
