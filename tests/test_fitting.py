@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from handouts.commands.batch import batch, read_index
-from handouts.commands.fitting import FITTING_NAME, read_fittings
+from handouts.commands.build import build
+from handouts.commands.fitting import FITTING_NAME, read_fittings, write_fittings
 from handouts.commands.inputs import input_hash
 from handouts.commands.worker import Worker
 from handouts.project.load import load_project
@@ -135,6 +136,58 @@ def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
     layouts.clear()
     Worker.load(root).copy("back-massage", language="es", paper="letter")
     assert len(layouts) > 1  # another hash: the search runs as the first time
+
+
+def test_a_build_uses_the_batchs_decision_and_keeps_its_own(tmp_path: Path,
+                                                           layouts: list[str]) -> None:
+    """``handouts build`` of a version a batch fitted lays it out once, with the batch's
+    bytes; its own decisions are added, never replacing the batch's; a search-free
+    rebuild after a build gives the same bytes as the build's search."""
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1).ok
+    out = root / "output"
+    kept = read_fittings(out)
+    layouts.clear()
+    built = build(root, ("back-massage",), language="es")
+    assert len(layouts) == 1  # the batch's decision, no search
+    es = "es/general/back-massage-letter-standard.pdf"
+    assert built.built[0].path.read_bytes() == (out / es).read_bytes()
+    assert read_fittings(out) == kept
+    # A version no batch made (A4): decided by its own build, kept beside the batch's.
+    first = build(root, ("back-massage",), paper="a4").built[0].path.read_bytes()
+    added = read_fittings(out)
+    assert len(added) == len(kept) + 1 and kept.items() <= added.items()
+    layouts.clear()
+    assert build(root, ("back-massage",), paper="a4").built[0].path.read_bytes() == first
+    assert len(layouts) == 1
+
+
+def test_a_build_lays_out_as_the_kept_decision_says(tmp_path: Path,
+                                                    layouts: list[str]) -> None:
+    """The decision read back is the one used: another fitting written under the same
+    inputs gives another layout (the bytes change), so the reuse is not assumed."""
+    root = _small_example(tmp_path / "p")
+    searched = build(root, ("back-massage",)).built[0].path.read_bytes()
+    out = root / "output"
+    (digest,) = read_fittings(out)
+    write_fittings(out, {digest: Fitting(("fit-split",), None)})
+    layouts.clear()
+    again = build(root, ("back-massage",)).built[0].path.read_bytes()
+    assert len(layouts) == 1 and again != searched
+    assert "fit-split" in layouts[0] and "fit-tight" not in layouts[0]
+
+
+def test_named_copies_and_drafts_neither_use_nor_keep_decisions(tmp_path: Path,
+                                                              layouts: list[str]) -> None:
+    root = _small_example(tmp_path / "p")
+    assert batch(root, jobs=1).ok
+    out = root / "output"
+    before = (out / FITTING_NAME).read_bytes()
+    layouts.clear()
+    build(root, ("back-massage",), client=Client(NAME, NOTE))
+    assert len(layouts) > 1  # a copy's page is not the version's: no kept decision
+    build(root, ("back-massage",), language="es", draft=True)
+    assert (out / FITTING_NAME).read_bytes() == before
 
 
 @pytest.mark.parametrize("edit", ["content/back-massage.yaml", "content/back-massage.es.po",

@@ -6,13 +6,16 @@ as they were.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.checks.gate import refuse_before_rendering
+from handouts.commands.fitting import add_fittings, read_fittings
 from handouts.commands.inmemory import variant_pdf
+from handouts.commands.inputs import Inputs
 from handouts.commands.options import version_options
 from handouts.errors import (
     Problem,
@@ -24,6 +27,7 @@ from handouts.errors import (
 from handouts.output import write_atomic
 from handouts.project.load import load_project
 from handouts.project.schema import Paper, PrintSize
+from handouts.render.result import Fitting
 from handouts.variants.clients import Client
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Variant
@@ -99,11 +103,22 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         print_size == "standard" and paper in (None, defaults.paper)
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = list(loaded)
+    # Fitting paid once: a version whose inputs a batch or an earlier build already
+    # fitted is laid out as decided (the same bytes as a search). Never for a named
+    # copy or a draft, whose pages are not the version's.
+    keeps = client is None and not draft
+    kept = read_fittings(out_dir) if keeps else {}
+    inputs = Inputs(project) if keeps else None
+    decided: list[tuple[str, Fitting]] = []
     for doc, variant in zip(documents, variants, strict=True):
-        output, found = variant_pdf(project, doc, variant, client, draft=draft)
+        digest = inputs.hash(doc, variant) if inputs is not None else None
+        output, found = variant_pdf(project, doc, variant, client, draft=draft,
+                                    decision=kept.get(digest) if digest else None)
         problems += found
         if output is None:
             continue
+        if digest is not None and output.decision is not None:
+            decided.append((digest, output.decision))
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern)
         elif plain:
@@ -134,6 +149,9 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
         built.append(Built(variant, target, pages, replaced))
     if client is None and any(t.parent == out_dir for _, t, _, _ in pending):
         write_atomic(record_path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+    # Kept after the PDFs: a failure here costs only the next build a search.
+    problems += [dataclasses.replace(p, severity=Severity.WARNING)
+                 for p in add_fittings(out_dir, decided)]
     return BuildResult(built, [p for p in problems if p.severity is Severity.WARNING],
                        record_text)
 

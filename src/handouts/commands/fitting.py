@@ -94,8 +94,22 @@ def update_fittings(out_dir: Path, outcomes: Iterable[tuple[str, Fitting | None]
     return write_fittings(out_dir, kept)
 
 
+def add_fittings(out_dir: Path, outcomes: Iterable[tuple[str, Fitting]]) -> list[Problem]:
+    """Add the decisions ``handouts build`` just made to those kept in ``out_dir``,
+    dropping none (a build renders a few variants: the batch's decisions for the rest
+    stay; the next batch drops what no variant has any more). Problems are returned, as
+    by :func:`write_fittings`."""
+    new = dict(outcomes)
+    if not new:
+        return []
+    previous = read_fittings(out_dir)
+    if all(previous.get(digest) == fitting for digest, fitting in new.items()):
+        return []  # nothing new: the file stays as it is
+    return write_fittings(out_dir, {**previous, **new})
+
+
 def _generator() -> str:
     return f"handouts {__version__}"
 
 
-__all__ = ["FITTING_NAME", "read_fittings", "update_fittings", "write_fittings"]
+__all__ = ["FITTING_NAME", "add_fittings", "read_fittings", "update_fittings", "write_fittings"]
