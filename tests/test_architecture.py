@@ -63,16 +63,22 @@ def test_the_contract_has_every_layer_and_no_exception() -> None:
     assert found == named
 
 
-def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
-    """The contract has teeth: the package with one import from project/ up to
-    commands/ is refused, and the message names the import."""
+def _lint_with(tmp_path: Path, module: str, line: str) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` on a copy of the package with ``line`` added to ``module`` (a
+    path inside the package)."""
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     copy = tmp_path / "src" / "handouts"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    fonts = copy / "project" / "fonts.py"
-    fonts.write_text(fonts.read_text(encoding="utf-8")
-                     + "\nfrom handouts.commands import build  # noqa\n", encoding="utf-8")
-    result = lint_imports(tmp_path, tmp_path / "src")
+    changed = copy / module
+    changed.write_text(changed.read_text(encoding="utf-8") + f"\n{line}  # noqa\n",
+                       encoding="utf-8")
+    return lint_imports(tmp_path, tmp_path / "src")
+
+
+def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
+    """The contract has teeth: the package with one import from project/ up to
+    commands/ is refused, and the message names the import."""
+    result = _lint_with(tmp_path, "project/fonts.py", "from handouts.commands import build")
     assert result.returncode == 1
     assert "handouts.project.fonts -> handouts.commands.build" in result.stdout
 
@@ -92,13 +98,8 @@ def test_every_command_module_is_in_the_independence_contract() -> None:
 
 
 def test_a_command_calling_another_breaks_the_contract(tmp_path: Path) -> None:
-    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
-    copy = tmp_path / "src" / "handouts"
-    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    merge = copy / "commands" / "merge.py"
-    merge.write_text(merge.read_text(encoding="utf-8")
-                     + "\nfrom handouts.commands.build import build  # noqa\n", encoding="utf-8")
-    result = lint_imports(tmp_path, tmp_path / "src")
+    result = _lint_with(tmp_path, "commands/merge.py",
+                        "from handouts.commands.build import build")
     assert result.returncode == 1
     assert "No command uses another command BROKEN" in result.stdout
     assert "handouts.commands.merge -> handouts.commands.build" in result.stdout
