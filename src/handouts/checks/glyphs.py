@@ -51,20 +51,31 @@ class Coverage:
     theme: frozenset[int]
     fallback: frozenset[int]
     by_language: tuple[tuple[str, frozenset[int]], ...]
-    #: What the installed script fonts (:mod:`handouts.render.scripts`) print: every page
-    #: falls back to them for the characters its other fonts lack.
-    scripts: frozenset[int] = frozenset()
+    #: The installed script fonts (:mod:`handouts.render.scripts`): every page falls back
+    #: to them for the characters its other fonts lack.
+    installed: tuple[scripts.ScriptFont, ...] = ()
 
-    def for_language(self, language: str) -> frozenset[int]:
-        """Code points a page in ``language`` can print."""
-        # Asked once per printed field: the union of the maps (a CJK font alone has tens
-        # of thousands of entries) is made once per coverage and language.
+    @cached_property
+    def scripts(self) -> frozenset[int]:
+        """What the installed script fonts print: read only when a text has a character
+        the theme's and the project's fonts lack (the CJK font's map alone is 45,000
+        code points, a tenth of a second to read: an English build never needs it)."""
+        return frozenset().union(*(font.cmap() for font in self.installed))
+
+    def declared(self, language: str) -> frozenset[int]:
+        """Code points the theme's and the project's fonts print in ``language``."""
+        # Asked once per printed field: the union is made once per coverage and language.
         union = self._unions.get(language)
         if union is None:
             extra = [cmap for lang, cmap in self.by_language if lang == language]
-            union = self._unions[language] = self.theme.union(self.fallback, self.scripts,
-                                                              *extra)
+            union = self._unions[language] = self.theme.union(self.fallback, *extra)
         return union
+
+    def lacks(self, text: str, language: str) -> list[str]:
+        """The distinct characters of ``text`` no font of a page in ``language`` has, in
+        order of appearance."""
+        chars = missing(text, self.declared(language))
+        return [ch for ch in chars if ord(ch) not in self.scripts] if chars else []
 
     @cached_property
     def _unions(self) -> dict[str, frozenset[int]]:
@@ -88,10 +99,9 @@ def coverage(project: Project) -> Coverage:
 
 @lru_cache(maxsize=16)
 def _with_scripts(declared: Coverage, installed: tuple[scripts.ScriptFont, ...]) -> Coverage:
-    # Cached, so each named copy neither unions the script fonts' maps again nor loses
+    # Cached, so each named copy neither reads the script fonts' maps again nor loses
     # the per-language unions kept on the Coverage (tens of thousands of code points).
-    return dataclasses.replace(declared, scripts=frozenset().union(
-        *(font.cmap() for font in installed)))
+    return dataclasses.replace(declared, installed=installed)
 
 
 @lru_cache(maxsize=16)
@@ -204,7 +214,7 @@ class GlyphCheck:
                 language: str) -> None:
         if (path, field) in self._seen:
             return
-        chars = missing(text, self.cover.for_language(language))
+        chars = self.cover.lacks(text, language)
         if chars:
             self._seen.add((path, field))
             self.problems.append(Problem(path, line, field,
@@ -332,10 +342,9 @@ class GlyphCheck:
         ``fields`` maps ``name``/``note``/``therapist`` to the CSV column or command-line
         option to name; without a ``path`` (options) the message starts with that name.
         """
-        covered = self.cover.for_language(language)
         for attr, field in fields.items():
             text = getattr(client, attr)
-            chars = missing(text or "", covered)
+            chars = self.cover.lacks(text or "", language)
             if not chars:
                 continue
             scripts = ", ".join(dict.fromkeys(script_of(ch) for ch in chars))
