@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import socket
 import threading
+import time
+import warnings
+import weakref
 from pathlib import Path
 
 import pikepdf
@@ -12,7 +16,7 @@ import pytest
 from PIL import Image
 
 from handouts.render.engine import pdf
-from handouts.render.engine.timelimit import RenderTimeout, time_limit
+from handouts.render.engine.timelimit import RenderTimeout, release, time_limit
 from handouts.render.theme import THEME_DIR
 
 from .helpers import pdf_text, render_body
@@ -149,6 +153,32 @@ def test_time_limit_stops_a_slow_render(tmp_path: Path) -> None:
     with pytest.raises(RenderTimeout), time_limit(0.2):
         pdf.engine().render(html, base_dir=tmp_path, stylesheet=THEME_DIR / "handout.css",
                             source="content/x.yaml", roots=(tmp_path, THEME_DIR))
+
+
+def test_a_timeout_frees_what_it_interrupted_without_a_warning(tmp_path: Path) -> None:
+    """The alarm may land between a file's open and its close (WeasyPrint reading a
+    stylesheet): that file is closed when the timeout is handled, and its
+    ResourceWarning (an error in this test run) never reaches a later test."""
+    path = tmp_path / "sheet.css"
+    path.write_bytes(b"p {}")
+    opened: list[weakref.ref[io.BufferedReader]] = []
+
+    def interrupted() -> None:
+        handle = path.open("rb")  # never closed here: the alarm comes first
+        opened.append(weakref.ref(handle))
+        while True:
+            time.sleep(0.01)
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        try:
+            with time_limit(0.05):
+                interrupted()
+        except RenderTimeout as stopped:  # as each caller of time_limit catches it
+            release(stopped)
+            assert opened and opened[0]() is None  # freed (and closed) already
+        gc.collect()
+    assert [w for w in seen if issubclass(w.category, ResourceWarning)] == []
 
 
 def test_engine_info_reports_versions() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import time
 from pathlib import Path
 
 import pdfplumber
@@ -13,14 +14,15 @@ import pikepdf
 import pytest
 
 from handouts.commands.packet import ItemChange, make_program, parse_item, plan_program, record
-from handouts.errors import ValidationError
+from handouts.errors import RenderError, ValidationError
 from handouts.project.load import load_project
 from handouts.project.programs import Dosage, load_clinic_programs, parse_dosage, read_seconds
+from handouts.render.engine import pdf
 from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage
 
-from .helpers import REPO, copy_example, pdf_pages, run_in
+from .helpers import REPO, copy_example, edit, pdf_pages, run_in
 
 CLIENT = Client("Ana Ruiz", "Go easy this week.", "Sam Lee", dt.date(2026, 12, 15))
 GIVEN = dt.date(2026, 12, 7)  # a Monday
@@ -391,3 +393,24 @@ def test_a_named_copy_gives_its_record_too_and_nothing_of_the_client(project: Pa
     refused = run_in(project, "build", "back-massage", "--record")
     assert refused.exit_code == 2
     assert "--record need --client" in refused.output
+
+
+@pytest.mark.slow
+def test_a_packet_past_its_time_limit_is_one_located_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing the packet runs under defaults.render_timeout like every render: past it,
+    one problem naming the packet (never a RenderTimeout escaping as a traceback)."""
+    root = copy_example(tmp_path / "p")
+    edit(root / "handouts.yaml", "  output: output", "  output: output\n  render_timeout: 3")
+    engine = pdf.engine()
+
+    def stuck(*args: object, **kwargs: object) -> object:
+        time.sleep(60)  # the alarm ends it after 3 s
+        raise AssertionError("the time limit did not stop the write")
+
+    monkeypatch.setattr(engine, "write", stuck)
+    with pytest.raises(RenderError) as caught:
+        _packet(root, *TWO)
+    assert [p.format() for p in caught.value.problems] == [
+        "the home program's cover and tracking sheet: took longer than 3 s to render and "
+        "was stopped (defaults.render_timeout in handouts.yaml)"]

@@ -106,7 +106,7 @@ def lay_out_block(project: Project, document: Document, page: Page,
     (tighter spacing changes its heading's margin), so ``page`` carries the fitting its
     layout has."""
     from handouts.render.engine.pdf import engine
-    from handouts.render.engine.timelimit import RenderTimeout, time_limit
+    from handouts.render.engine.timelimit import RenderTimeout, release, time_limit
 
     try:
         if piece_html is None:
@@ -118,7 +118,10 @@ def lay_out_block(project: Project, document: Document, page: Page,
                                         page.language or document.handout.language)
         with time_limit(project.config.defaults.render_timeout):
             piece = engine().lay_out(piece_html, **options)
-    except (TemplateFailure, RenderTimeout):
+    except TemplateFailure:
+        return None, None
+    except RenderTimeout as stopped:
+        release(stopped)
         return None, None
     height = engine().block_height(piece, PERSONAL_CLASS)
     return piece, None if height is None else round(height, 3)

@@ -200,7 +200,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     decided and laid out for the same handout page is reused: see :class:`ProgramLayouts`.
     """
     from handouts.render.engine.pdf import engine as the_engine
-    from handouts.render.engine.timelimit import time_limit
+    from handouts.render.engine.timelimit import RenderTimeout, release, time_limit
 
     problems: list[Problem] = []
     fitted: list[_Fitted] = []
@@ -282,8 +282,13 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         layouts.keep_own_pages(("tracking", *own_key), tracking_pages)
     packet = engine.combine(parts)
     defaults = project.config.defaults
-    with time_limit(defaults.render_timeout):
-        written = engine.write(packet, source=PROGRAM_SOURCE, archive=defaults.archive)
+    try:
+        with time_limit(defaults.render_timeout):
+            written = engine.write(packet, source=PROGRAM_SOURCE, archive=defaults.archive)
+    except RenderTimeout as stopped:  # one located problem, never a traceback
+        release(stopped)
+        return None, problems + runner.timed_out(PROGRAM_SOURCE,
+                                                 defaults.render_timeout).problems
     problems += written.problems
     if written.pages != total:  # the numbers printed must be the packet's own
         problems.append(Problem(PROGRAM_SOURCE, None, "", (

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,3 +44,21 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         sys.unraisablehook = previous_hook
 
+
+def release(stopped: RenderTimeout) -> None:
+    """Free what a render stopped by its time limit held, quietly: call it where the
+    :class:`RenderTimeout` is caught.
+
+    The alarm lands anywhere: between a file's ``open`` and its ``with`` (WeasyPrint
+    reading a stylesheet), say. Such a file is closed only when the interrupted frame
+    is freed, with a ResourceWarning that blames nobody's code but the interruption
+    (and that a test run turning warnings into errors pins on whatever test runs
+    then). So the interrupted frames are freed here, with that warning silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        seen: BaseException | None = stopped
+        while seen is not None:
+            seen.__traceback__ = None
+            seen = seen.__context__
+        gc.collect()
