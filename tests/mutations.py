@@ -127,9 +127,8 @@ BREAKAGES: list[Breakage] = [
              ("tests/test_safety_guards.py", "tests/test_batch.py"),
              "large print keeps italics"),
     Breakage("no-render-time-limit", PKG + "render/runner.py",
-             "        with time_limit(defaults.render_timeout):\n"
-             "            result = engine().write(",
-             "        if True:\n            result = engine().write(",
+             "    result = run_limited(defaults.render_timeout, lambda: engine().write(",
+             "    result = run_limited(0, lambda: engine().write(",
              ("tests/test_safety_guards.py", "tests/test_pdf.py"),
              "the render time limit is not applied"),
     Breakage("fingerprint-ignores-name", PKG + "variants/clients.py",

@@ -106,22 +106,21 @@ def lay_out_block(project: Project, document: Document, page: Page,
     (tighter spacing changes its heading's margin), so ``page`` carries the fitting its
     layout has."""
     from handouts.render.engine.pdf import engine
-    from handouts.render.engine.timelimit import RenderTimeout, release, time_limit
+    from handouts.render.engine.timelimit import run_limited
 
-    try:
-        if piece_html is None:
+    if piece_html is None:
+        try:
             parts = split_personal(render_html(page, project.templates_dir))
-            if parts is None:
-                return None, None
-            piece_html = parts[1]
-        options = runner.engine_options(project, document.display,
-                                        page.language or document.handout.language)
-        with time_limit(project.config.defaults.render_timeout):
-            piece = engine().lay_out(piece_html, **options)
-    except TemplateFailure:
-        return None, None
-    except RenderTimeout as stopped:
-        release(stopped)
+        except TemplateFailure:
+            return None, None
+        if parts is None:
+            return None, None
+        piece_html = parts[1]
+    options = runner.engine_options(project, document.display,
+                                    page.language or document.handout.language)
+    piece = run_limited(project.config.defaults.render_timeout,
+                        lambda: engine().lay_out(piece_html, **options))
+    if piece is None:
         return None, None
     height = engine().block_height(piece, PERSONAL_CLASS)
     return piece, None if height is None else round(height, 3)

@@ -200,7 +200,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     decided and laid out for the same handout page is reused: see :class:`ProgramLayouts`.
     """
     from handouts.render.engine.pdf import engine as the_engine
-    from handouts.render.engine.timelimit import RenderTimeout, release, time_limit
+    from handouts.render.engine.timelimit import run_limited
 
     problems: list[Problem] = []
     fitted: list[_Fitted] = []
@@ -282,11 +282,9 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         layouts.keep_own_pages(("tracking", *own_key), tracking_pages)
     packet = engine.combine(parts)
     defaults = project.config.defaults
-    try:
-        with time_limit(defaults.render_timeout):
-            written = engine.write(packet, source=PROGRAM_SOURCE, archive=defaults.archive)
-    except RenderTimeout as stopped:  # one located problem, never a traceback
-        release(stopped)
+    written = run_limited(defaults.render_timeout, lambda: engine.write(
+        packet, source=PROGRAM_SOURCE, archive=defaults.archive))
+    if written is None:  # one located problem, never a traceback
         return None, problems + runner.timed_out(PROGRAM_SOURCE,
                                                  defaults.render_timeout).problems
     problems += written.problems

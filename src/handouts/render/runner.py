@@ -59,29 +59,24 @@ def lay_out(project: Project, source: str, html: str, language: str) -> Any:
     """The engine's layout of ``html`` (a page of ``source`` in ``language``), or a
     failed :class:`Rendered` saying it timed out."""
     from handouts.render.engine.pdf import engine
-    from handouts.render.engine.timelimit import RenderTimeout, release, time_limit
+    from handouts.render.engine.timelimit import run_limited
 
     limit = project.config.defaults.render_timeout
-    try:
-        with time_limit(limit):
-            return engine().lay_out(html, **engine_options(project, source, language))
-    except RenderTimeout as stopped:
-        release(stopped)
-        return timed_out(source, limit)
+    layout = run_limited(limit, lambda: engine().lay_out(
+        html, **engine_options(project, source, language)))
+    return timed_out(source, limit) if layout is None else layout
 
 
 def write(project: Project, document: Document, layout: Any) -> Rendered:
     """The PDF of ``layout`` (a page of ``document``) as the project asks for it
     (archival or not), its engine problems located; a timeout as a problem."""
     from handouts.render.engine.pdf import engine
-    from handouts.render.engine.timelimit import RenderTimeout, release, time_limit
+    from handouts.render.engine.timelimit import run_limited
 
     defaults = project.config.defaults
-    try:
-        with time_limit(defaults.render_timeout):
-            result = engine().write(layout, source=document.display, archive=defaults.archive)
-    except RenderTimeout as stopped:
-        release(stopped)
+    result = run_limited(defaults.render_timeout, lambda: engine().write(
+        layout, source=document.display, archive=defaults.archive))
+    if result is None:
         return timed_out(document.display, defaults.render_timeout)
     return Rendered(result.pdf, result.pages, [locate(p, document) for p in result.problems],
                     result.texts)

@@ -107,7 +107,8 @@ class Engine:
         ``stylesheets`` apply in order (``stylesheet``, if given, first); ``fallbacks``
         are passed to the :class:`RestrictedFetcher`. ``source`` names the content file
         in any problem WeasyPrint reports. Callers bound the time with
-        :func:`time_limit` around this (or ``lay_out`` + ``write``).
+        :func:`~handouts.render.engine.timelimit.run_limited` around this (or
+        ``lay_out`` + ``write``).
         """
         layout = self.lay_out(html, base_dir=base_dir, stylesheet=stylesheet,
                               stylesheets=stylesheets, source=source, roots=roots,

@@ -7,9 +7,11 @@ import signal
 import sys
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class RenderTimeout(BaseException):
@@ -45,9 +47,20 @@ def time_limit(seconds: float) -> Iterator[None]:
         sys.unraisablehook = previous_hook
 
 
-def release(stopped: RenderTimeout) -> None:
-    """Free what a render stopped by its time limit held, quietly: call it where the
-    :class:`RenderTimeout` is caught.
+def run_limited(seconds: float, call: Callable[[], T]) -> T | None:
+    """``call()`` within ``seconds`` (:func:`time_limit`); None when the limit stopped
+    it. Every render under the limit goes through here, so what an interrupted render
+    held is always freed the same way (:func:`_release`)."""
+    try:
+        with time_limit(seconds):
+            return call()
+    except RenderTimeout as stopped:
+        _release(stopped)
+        return None
+
+
+def _release(stopped: RenderTimeout) -> None:
+    """Free what a render stopped by its time limit held, quietly.
 
     The alarm lands anywhere: between a file's ``open`` and its ``with`` (WeasyPrint
     reading a stylesheet), say. Such a file is closed only when the interrupted frame
