@@ -22,17 +22,15 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 from pydantic import BeforeValidator, Field, StringConstraints
 
 from handouts.errors import Problem, Severity, ValidationError, errors_only
+from handouts.project.content import Document
 from handouts.project.schema import Model, PlainText, Slug, describe_error, validate
 from handouts.project.sourcefile import LineMap, format_loc, read_yaml
-
-if TYPE_CHECKING:  # the loader reads content/ before programs/: no import at run time
-    from handouts.project.content import Document
 
 #: Where a project keeps its clinic programs.
 PROGRAMS_DIR = "programs"
@@ -261,6 +259,6 @@ def load_clinic_programs(root: Path, documents: list[Document] | None = None
     problems: list[Problem] = []
     names = {d.name for d in documents} if documents is not None else None
     programs = load_programs(root.resolve(), names, problems)
-    if any(p.severity.name == "ERROR" for p in problems):
+    if errors_only(problems):
         raise ValidationError(problems)
     return programs
