@@ -90,10 +90,11 @@ def test_every_command_module_is_in_the_independence_contract() -> None:
     assert independent["type"] == "independence"
     from handouts.cli import cli
 
-    modules = {f"handouts.commands.{name.replace('-', '_')}" for name in cli.commands}
-    present = {m for m in modules if (PACKAGE / "commands" / f"{m.rsplit('.', 1)[1]}.py").is_file()}
-    present |= {"handouts.commands.check", "handouts.commands.listing",
-                "handouts.commands.program"}  # `check`, `list`, `program`: other names
+    # `list`'s module is listing.py (`list` would shadow the builtin); `add` and `serve`
+    # have none of their own (the starter library, the web app).
+    names = {"listing" if name == "list" else name for name in cli.commands}
+    present = {f"handouts.commands.{n}" for n in names
+               if (PACKAGE / "commands" / f"{n}.py").is_file()}
     assert set(independent["modules"]) == present
 
 
