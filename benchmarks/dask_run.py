@@ -42,6 +42,7 @@ import yaml
 from handouts.commands.batch import VariantResult, batch
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.load import load_project
 from handouts.variants.plan import Variant
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,10 +128,11 @@ class Replay:
                 (self.out / variant.relpath).read_bytes()
 
 
-def timed(label: str, **kwargs: object) -> tuple[float, list[Variant]]:
-    """Seconds and rendered variants of one forced batch."""
+def timed(label: str, root: Path, **kwargs: object) -> tuple[float, list[Variant]]:
+    """Seconds and rendered variants of one forced batch of the project at ``root``
+    (its loading included, as the command pays it)."""
     started = time.perf_counter()
-    result = batch(force=True, **kwargs)  # type: ignore[arg-type]
+    result = batch(load_project(root), force=True, **kwargs)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     rendered = [r.variant for r in result.with_status("rendered")]
     assert result.ok and rendered, (label, [p.format() for p in result.problems])

@@ -26,6 +26,7 @@ import yaml
 
 from handouts.commands.batch import batch, read_index
 from handouts.commands.fitting import FITTING_NAME, write_fittings
+from handouts.project.load import load_project
 from handouts.render.result import Fitting
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +40,7 @@ def cpu(root: Path, unfitted: bool = False, **kwargs: object) -> tuple[float, in
     """CPU seconds of one batch and how many variants it rendered (unfitted: some are
     over their page limit, which fails them after rendering, at the same cost)."""
     started = time.process_time()
-    result = batch(root, jobs=1, **kwargs)  # type: ignore[arg-type]
+    result = batch(load_project(root), jobs=1, **kwargs)  # type: ignore[arg-type]
     seconds = time.process_time() - started
     assert unfitted or result.ok, [p.format() for r in result.results for p in r.problems]
     return seconds, len(result.with_status("rendered")) + len(result.with_status("failed"))

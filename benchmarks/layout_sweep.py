@@ -136,7 +136,8 @@ def sweep(seed: int, count: int, verbose: bool = False) -> tuple[int, int, int, 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "project"
         write_project(root, seed, count)
-        project, documents = load_project(root)
+        loaded = load_project(root)
+        project, documents = loaded.project, loaded.documents
         docs = {d.name: d for d in documents}
         settle()
         bad = total = extra = 0

@@ -80,7 +80,8 @@ def floor(root: Path) -> tuple[float, list[str]]:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     docs = {d.name: d for d in documents}
     pages = []
     for variant in plan_matrix(project.config.batch, list(docs)):
@@ -154,7 +155,8 @@ def fitting_cost(root: Path, limit: int | None = None) -> tuple[float, float, fl
     from handouts.render.fitting import fit_page
     from handouts.render.runner import settle
 
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     docs = {d.name: d for d in documents}
     settle()
     pages = []

@@ -90,7 +90,7 @@ def time_batch(root: Path, jobs: int) -> BatchRun:
     (root / "output" / FITTING_NAME).unlink(missing_ok=True)
     done: list[float] = []
     started = time.perf_counter()
-    result = batch(root, jobs=jobs, force=True,
+    result = batch(load_project(root), jobs=jobs, force=True,
                    progress=lambda r, n, total: done.append(time.perf_counter()))
     end = time.perf_counter()
     assert result.ok, [p.format() for p in result.problems]
@@ -109,7 +109,8 @@ def _engine_setup(root: Path) -> None:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == "back-massage")
     page, _ = compose(project, document, Variant("back-massage", location="north"))
     assert page is not None
@@ -161,7 +162,7 @@ def profile_coordinator(root: Path, jobs: int) -> str:
     (root / "output" / FITTING_NAME).unlink(missing_ok=True)
     profiler = cProfile.Profile()
     profiler.enable()
-    batch(root, jobs=jobs, force=True)
+    batch(load_project(root), jobs=jobs, force=True)
     profiler.disable()
     text = io.StringIO()
     stats = pstats.Stats(profiler, stream=text)

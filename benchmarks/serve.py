@@ -230,7 +230,8 @@ def image_timing(root: Path) -> tuple[float, int]:
     from handouts.render.runner import settle
     from handouts.web.workers import PREVIEW_SCALE, page_images
 
-    project, documents = load_project(root, (HANDOUT,))
+    loaded = load_project(root, (HANDOUT,))
+    project, documents = loaded.project, loaded.documents
     settle()
     pdf = build_in_memory(project, documents[0]).pdf
     page_images(pdf, PREVIEW_SCALE)  # warm

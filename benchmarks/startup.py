@@ -50,7 +50,8 @@ def page_html(project_dir: Path, handout: str) -> tuple[Path, list[Path]]:
     from handouts.render.theme import render_html, stylesheet_paths
     from handouts.variants.plan import Variant
 
-    project, documents = load_project(project_dir, (handout,))
+    loaded = load_project(project_dir, (handout,))
+    project, documents = loaded.project, loaded.documents
     document = documents[0]
     page, _ = compose(project, document, Variant(handout, paper=project.config.defaults.paper))
     assert page is not None

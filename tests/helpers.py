@@ -111,7 +111,7 @@ def build_problems(project: Path, *names: str, error: type[HandoutsError] = Hand
     """The formatted problems building ``project`` raises (it must raise ``error``), after
     checking that nothing was written: every problem is found before any output."""
     with pytest.raises(error) as caught:
-        build(project, names, **options)
+        build(load_project(project, names), **options)
     assert not (project / "output").exists()
     return [p.format() for p in caught.value.problems]
 

@@ -9,6 +9,7 @@ import pdfplumber
 import pytest
 
 from handouts.commands.batch import batch, read_index
+from handouts.project.load import load_project
 
 from .helpers import copy_project, run_in
 from .variant_project import make_project
@@ -18,7 +19,7 @@ from .variant_project import make_project
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The 2 audiences x 2 languages x 2 papers x 2 prints project, built once with 2 workers."""
     project = make_project(tmp_path_factory.mktemp("batch") / "p")
-    return project, batch(project, jobs=2)
+    return project, batch(load_project(project), jobs=2)
 
 
 def test_builds_every_variant_of_the_manifest(built) -> None:
@@ -44,7 +45,7 @@ def test_index_lists_every_pdf_with_variant_pages_and_hash(built) -> None:
 
 def test_second_run_renders_nothing(built, tmp_path: Path) -> None:
     project = copy_project(built[0], tmp_path / "p", with_output=True)
-    again = batch(project, jobs=2)
+    again = batch(load_project(project), jobs=2)
     assert again.with_status("rendered") == []
     assert len(again.with_status("skipped")) == 16
 
@@ -54,10 +55,10 @@ def test_change_rerenders_only_affected_variants(built, tmp_path: Path) -> None:
     po = project / "content/hand-self-massage.es.po"
     po.write_text(po.read_text(encoding="utf-8").replace("ES Warm up", "ES Calentar"),
                   encoding="utf-8")
-    again = batch(project, jobs=1)
+    again = batch(load_project(project), jobs=1)
     rendered = {r.variant.relpath for r in again.with_status("rendered")}
     assert len(rendered) == 8 and all(p.startswith("es/") for p in rendered)
-    assert len(batch(project, jobs=1, force=True).with_status("rendered")) == 16
+    assert len(batch(load_project(project), jobs=1, force=True).with_status("rendered")) == 16
 
 
 def test_one_broken_variant_fails_alone(built, tmp_path: Path) -> None:
@@ -85,10 +86,10 @@ def test_removed_variants_are_kept_unless_clean(built, tmp_path: Path) -> None:
     config = project / "handouts.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "  prints: [standard, large]", "  prints: [standard]"), encoding="utf-8")
-    kept = batch(project, jobs=1)
+    kept = batch(load_project(project), jobs=1)
     assert len(kept.stale) == 8 and kept.removed == []
     assert (project / "output/en/general/hand-self-massage-a4-large.pdf").is_file()
-    cleaned = batch(project, jobs=1, clean=True)
+    cleaned = batch(load_project(project), jobs=1, clean=True)
     assert len(cleaned.removed) == 8
     assert not list((project / "output").rglob("*-large.pdf"))
 
@@ -130,8 +131,8 @@ def test_large_print_has_no_italics(built, tmp_path: Path) -> None:
     content.write_text(content.read_text(encoding="utf-8").replace(
         "Press only as hard as feels good.", "Press only as *gently* as feels good."),
         encoding="utf-8")
-    standard = build(project, out=tmp_path / "s").built[0].path
-    large = build(project, print_size="large", out=tmp_path / "l").built[0].path
+    standard = build(load_project(project), out=tmp_path / "s").built[0].path
+    large = build(load_project(project), print_size="large", out=tmp_path / "l").built[0].path
     # The content has italics (the standard print shows them), so their absence in
     # large print is the large-print rule at work.
     [font] = _fonts_of(standard, "gently")
@@ -150,8 +151,8 @@ def test_warnings_are_repeated_for_unchanged_variants(built, tmp_path: Path) -> 
     content = project / "content/hand-self-massage.yaml"
     content.write_text(content.read_text(encoding="utf-8").replace(
         "Do the same steps on your other hand.", "Now do your other hand."), encoding="utf-8")
-    first = [p.format() for p in summarize(batch(project, jobs=1))]
+    first = [p.format() for p in summarize(batch(load_project(project), jobs=1))]
     assert len(first) == 1 and "the Spanish translation is out of date" in first[0]
-    again = batch(project, jobs=1)
+    again = batch(load_project(project), jobs=1)
     assert again.with_status("rendered") == []
     assert [p.format() for p in summarize(again)] == first

@@ -14,7 +14,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -123,10 +122,10 @@ def test_layout_sweep_writes_valid_content_and_names_what_is_wrong(tmp_path: Pat
 
     for name in ("a", "b"):
         layout_sweep.write_project(tmp_path / name, seed=3, count=4)
-    warnings: list[Any] = []
-    _, documents = load_project(tmp_path / "a", warnings=warnings)  # raises on any error
-    assert [d.name for d in documents] == ["s3-0", "s3-1", "s3-2", "s3-3"]
-    assert warnings == []
+    loaded = load_project(tmp_path / "a")  # raises on any error
+    assert [d.name for d in loaded.documents] == ["s3-0", "s3-1", "s3-2", "s3-3"]
+    assert loaded.warnings == []
+    documents = loaded.documents
     for document in documents:
         path = f"content/{document.name}.yaml"
         assert (tmp_path / "a" / path).read_text() == (tmp_path / "b" / path).read_text()

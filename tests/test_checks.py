@@ -12,6 +12,7 @@ from handouts.checks import contrast, jargon, readability
 from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.errors import ValidationError
+from handouts.project.load import load_project
 
 from .helpers import edit, run_in
 from .variant_project import make_project
@@ -109,7 +110,7 @@ def test_jargon_finder() -> None:
 
 @pytest.mark.slow
 def test_example_project_passes_strict_check() -> None:
-    report = check(REPO, today=TODAY)
+    report = check(load_project(REPO), today=TODAY)
     # Draft theme words (X-Review-Status) are warned about by design until reviewed.
     assert [p.format() for p in report.errors(strict=True)
             if "(X-Review-Status)" not in p.message] == []
@@ -152,7 +153,7 @@ def _break_everything(project: Path) -> None:
 
 def test_fixture_with_every_kind_of_problem_fails_with_clear_messages(project: Path) -> None:
     _break_everything(project)
-    report = check(project, today=TODAY)
+    report = check(load_project(project), today=TODAY)
     assert [p.format() for p in report.problems] == EXPECTED
     assert len(report.errors()) == 8 and len(report.errors(strict=True)) == 12
 
@@ -197,14 +198,14 @@ def test_missing_alt_text_is_reported_before_other_checks(project: Path) -> None
 def test_build_refuses_to_render_on_check_errors(project: Path) -> None:
     edit(project / CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2020-01-01")
     with pytest.raises(ValidationError) as caught:
-        build(project)
+        build(load_project(project))
     assert [p.field for p in caught.value.problems] == ["review.reviewed"]
     assert not (project / "output").exists()
 
 
 def test_fit_shrink_steps_the_body_down_to_fit(project: Path) -> None:
     edit(project / CONTENT, "language: en\n", "language: en\nmax_pages: 1\nfit: shrink\n")
-    report = check(project, today=TODAY, quick=True)  # the default version only
+    report = check(load_project(project), today=TODAY, quick=True)  # the default version only
     [page] = report.pages
     assert page["max_pages"] == 1
     assert page["shrunk_to"] is not None and 11 <= page["shrunk_to"] < 12
@@ -251,7 +252,7 @@ def test_every_version_must_say_when_to_stop_and_when_to_call(tmp_path: Path) ->
     edit(project / CONTENT, "    - Numbness or tingling does not go away.\n"
                            "    - Your hand is swollen, red or hot.\n",
          "    - text: Numbness or tingling does not go away.\n      audiences: [caregivers]\n")
-    report = check(project, render=False, today=TODAY)
+    report = check(load_project(project), render=False, today=TODAY)
     assert [p.format() for p in report.errors() if p.field.startswith("precautions")] == [
         f"{CONTENT}:28: precautions.stop: the caregivers version has no precautions saying "
         "when to stop",

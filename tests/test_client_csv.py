@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import handouts.variants.clientcsv as clientcsv
 from handouts.commands.merge import merge
+from handouts.project.load import load_project
 from handouts.variants.clientcsv import COLUMNS, KNOWN_COLUMNS, Choices, read_rows
 
 from .fuzz import fuzz
@@ -312,7 +313,7 @@ def _quote(text: str) -> str:
 
 def test_merge_refuses_the_shifted_row_and_builds_the_others(project: Path,
                                                              tmp_path: Path) -> None:
-    result = merge(project, _merge_csv(tmp_path))
+    result = merge(load_project(project), _merge_csv(tmp_path))
     assert [p.format() for p in result.problems] == [
         "clients.csv:5: has 12 fields, the header has 10 — an unquoted comma?"]
     assert not result.ok

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from handouts.commands.batch import VariantResult, batch, read_index
 from handouts.commands.execution import ExecutorLost
 from handouts.commands.executors import executor_for
+from handouts.project.load import load_project
 
 from .helpers import copy_project, pdfs_in, run_in
 from .variant_project import make_project
@@ -51,7 +52,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory):
 def local_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The 16-variant test project built by the local executor: the reference output."""
     project = make_project(tmp_path_factory.mktemp("local") / "p")
-    result = batch(project, jobs=2)
+    result = batch(load_project(project), jobs=2)
     assert result.ok
     return project, project / "output"
 
@@ -68,7 +69,7 @@ def test_same_pdfs_and_index_as_the_local_executor(cluster, local_build, tmp_pat
     assert pdfs_in(out) == pdfs_in(reference)  # byte for byte
     assert (out / "index.json").read_bytes() == (reference / "index.json").read_bytes()
     # Incremental on the cluster too: nothing changed, nothing is sent to it.
-    again = batch(copy, executor=local.scheduler_address)
+    again = batch(load_project(copy), executor=local.scheduler_address)
     assert [r.status for r in again.results] == ["skipped"] * 16
 
 
@@ -92,8 +93,8 @@ def test_an_edit_of_the_project_theme_words_gives_the_same_pdfs_as_locally(
         (copy / "locale").mkdir()
         (copy / "locale" / "es.po").write_text(THEME_WORDS, encoding="utf-8")
         copies.append(copy)
-    on_local = batch(copies[0], jobs=1)
-    on_dask = batch(copies[1], executor=local.scheduler_address)
+    on_local = batch(load_project(copies[0]), jobs=1)
+    on_dask = batch(load_project(copies[1]), executor=local.scheduler_address)
     spanish = sorted(p for p in pdfs_in(reference) if p.startswith("es/"))
     for result in (on_local, on_dask):
         assert result.ok
@@ -117,7 +118,7 @@ def test_a_worker_killed_mid_batch_loses_no_pdf(cluster, local_build, tmp_path) 
             # kill -9: the worker dies at once with its task, like a machine that is lost.
             os.kill(pid, signal.SIGKILL)
 
-    result = batch(copy, executor=local.scheduler_address, progress=kill_after_first)
+    result = batch(load_project(copy), executor=local.scheduler_address, progress=kill_after_first)
     assert killed
     assert result.ok, [p.format() for r in result.results for p in r.problems]
     assert sorted(r.status for r in result.results) == ["rendered"] * 16
@@ -134,7 +135,7 @@ def test_a_failing_variant_fails_alone_on_the_cluster(cluster, local_build, tmp_
     config.write_text(text.replace(
         "      es: {label: Cuidadores, description: Para quienes cuidan a alguien en cama.}\n",
         "      fr: {label: Aidants}\n"), encoding="utf-8")
-    result = batch(copy, executor=local.scheduler_address)
+    result = batch(load_project(copy), executor=local.scheduler_address)
     failed = sorted(r.variant.relpath for r in result.with_status("failed"))
     assert failed == [f"es/caregivers/hand-self-massage-{paper}-{size}.pdf"
                       for paper in ("a4", "letter") for size in ("large", "standard")]
@@ -183,7 +184,7 @@ def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_
     try:
         with dask.config.set({"distributed.comm.timeouts.connect": "3s"}), \
                 pytest.raises(ExecutorLost) as lost:
-            batch(copy, executor=address, progress=lose_scheduler)
+            batch(load_project(copy), executor=address, progress=lose_scheduler)
     finally:
         own.close()
     (problem,) = lost.value.problems
@@ -194,7 +195,7 @@ def test_a_lost_scheduler_stops_the_batch_and_a_rerun_finishes(local_build, tmp_
     index = json.loads((copy / "output" / "index.json").read_text())
     kept = {entry["path"] for entry in index["variants"]}
     assert 1 <= len(kept) < 16  # what finished is recorded, nothing else
-    rerun = batch(copy, jobs=1)  # locally: the rest is rendered, the rest is kept
+    rerun = batch(load_project(copy), jobs=1)  # locally: the rest is rendered, the rest is kept
     assert rerun.ok
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
     assert pdfs_in(copy / "output") == pdfs_in(local_build[1])
@@ -258,7 +259,7 @@ def _stops_and_a_rerun_finishes(copy: Path, address: str, victim: subprocess.Pop
     assert time.monotonic() - started < 60  # ended by the limits, not by a hang
     kept = set(read_index(copy / "output"))
     assert 1 <= len(kept) < 16  # what finished is recorded
-    rerun = batch(copy, jobs=1)
+    rerun = batch(load_project(copy), jobs=1)
     assert rerun.ok
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
     assert pdfs_in(copy / "output") == pdfs_in(reference)

@@ -23,6 +23,7 @@ from handouts.commands.batch import batch, read_index
 from handouts.commands.build import build
 from handouts.commands.execution import ExecutorLost
 from handouts.commands.worker import VariantResult
+from handouts.project.load import load_project
 from handouts.render.engine import pdf
 from handouts.render.theme import THEME_DIR
 
@@ -116,7 +117,7 @@ def test_a_local_worker_process_that_dies_stops_the_batch_and_a_rerun_finishes(
             os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
 
     with pytest.raises(ExecutorLost) as lost:
-        batch(project, jobs=2, progress=kill_a_worker)
+        batch(load_project(project), jobs=2, progress=kill_a_worker)
     [problem] = lost.value.problems
     assert problem.format().startswith("local: executor: a worker process died after ")
     assert problem.format().endswith(
@@ -124,7 +125,7 @@ def test_a_local_worker_process_that_dies_stops_the_batch_and_a_rerun_finishes(
         "PDFs are kept: run the batch again to render the rest")
     kept = set(read_index(project / "output"))
     assert kept
-    rerun = batch(project, jobs=2)
+    rerun = batch(load_project(project), jobs=2)
     assert rerun.ok
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == kept
     assert len(rerun.with_status("rendered")) == 16 - len(kept)
@@ -137,12 +138,12 @@ def test_pool_workers_never_write_into_this_process_s_engine(tmp_path: Path) -> 
     the other truncated it (test_a_broken_override_stylesheet_fails_every_variant_of_a_
     batch failed so in whole-suite runs under load)."""
     project = make_project(tmp_path / "p")
-    build(project)  # this process renders: its engine now has a font folder
+    build(load_project(project))  # this process renders: its engine now has a font folder
     folder = Path(pdf.engine().font_config._folder)  # WeasyPrint's own attribute
     before = sorted(os.listdir(folder))
     # A copy of the theme's stylesheet: its @font-face rules are new to every engine.
     (project / "templates" / "handout.css").write_text(
         (THEME_DIR / "handout.css").read_text(encoding="utf-8"), encoding="utf-8")
-    result = batch(project, jobs=2)
+    result = batch(load_project(project), jobs=2)
     assert result.ok
     assert sorted(os.listdir(folder)) == before

@@ -13,6 +13,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from handouts.commands.batch import TEST_PAUSE_ENV, batch, read_index
+from handouts.project.load import load_project
 
 from .variant_project import make_project
 
@@ -41,7 +42,7 @@ def test_kill_9_mid_batch_leaves_no_partial_pdf_and_rerun_completes(tmp_path: Pa
     finished = read_index(out)
     assert len(finished) == 5
     assert len(_valid_pdfs(out)) >= len(finished)
-    rerun = batch(project, jobs=1)
+    rerun = batch(load_project(project), jobs=1)
     assert {r.variant.relpath for r in rerun.with_status("skipped")} == set(finished)
     assert len(rerun.with_status("rendered")) == 16 - len(finished)
     assert len(_valid_pdfs(out)) == 16
@@ -50,7 +51,7 @@ def test_kill_9_mid_batch_leaves_no_partial_pdf_and_rerun_completes(tmp_path: Pa
 
 def test_unwritable_folder_fails_those_variants_clearly(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
-    assert batch(project, jobs=1).ok
+    assert batch(load_project(project), jobs=1).ok
     english = project / "output/en/general/hand-self-massage-letter-standard.pdf"
     before = english.read_bytes()
     content = project / "content/hand-self-massage.yaml"
@@ -60,7 +61,7 @@ def test_unwritable_folder_fails_those_variants_clearly(tmp_path: Path) -> None:
     es = project / "output/es"
     os.rename(es, tmp_path / "es-moved")
     es.write_text("not a folder", encoding="utf-8")
-    result = batch(project, jobs=1)
+    result = batch(load_project(project), jobs=1)
     failed = result.with_status("failed")
     assert len(failed) == 8 and all(r.variant.language == "es" for r in failed)
     message = failed[0].problems[0].format()
@@ -72,7 +73,7 @@ def test_unwritable_folder_fails_those_variants_clearly(tmp_path: Path) -> None:
 
 def test_full_disk_keeps_the_previous_pdf(tmp_path: Path, monkeypatch) -> None:
     project = make_project(tmp_path / "p")
-    assert batch(project, jobs=1).ok
+    assert batch(load_project(project), jobs=1).ok
     pdfs = {p: p.read_bytes() for p in (project / "output").rglob("*.pdf")}
 
     def full(fd: int) -> None:
@@ -83,7 +84,7 @@ def test_full_disk_keeps_the_previous_pdf(tmp_path: Path, monkeypatch) -> None:
     content.write_text(content.read_text(encoding="utf-8").replace("Warm up", "Warm up now"),
                        encoding="utf-8")
     monkeypatch.setattr(os, "fsync", full)
-    result = batch(project, jobs=1)
+    result = batch(load_project(project), jobs=1)
     assert len(result.with_status("failed")) == 16
     assert result.results[0].problems[0].message == (
         "could not be written: No space left on device; the previous version was kept")
@@ -93,9 +94,9 @@ def test_full_disk_keeps_the_previous_pdf(tmp_path: Path, monkeypatch) -> None:
 
 def test_corrupt_index_is_rebuilt(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
-    assert batch(project, jobs=1).ok
+    assert batch(load_project(project), jobs=1).ok
     index = project / "output/index.json"
     index.write_text("{not json", encoding="utf-8")
-    again = batch(project, jobs=1)
+    again = batch(load_project(project), jobs=1)
     assert again.ok and len(again.with_status("rendered")) == 16
     assert len(json.loads(index.read_text(encoding="utf-8"))["variants"]) == 16

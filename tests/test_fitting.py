@@ -63,7 +63,8 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def test_a_remembered_decision_gives_the_searched_bytes_in_one_layout(
         tmp_path: Path, layouts: list[str]) -> None:
     root = _small_example(tmp_path / "p")
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     document = documents[0]
     for language, fit in (("en", FITTED["en/general/back-massage-letter-standard.pdf"]),
                           ("es", FITTED["es/general/back-massage-letter-standard.pdf"])):
@@ -81,7 +82,7 @@ def test_a_remembered_decision_gives_the_searched_bytes_in_one_layout(
 def test_a_forced_rerun_reuses_every_decision_with_the_same_bytes(
         tmp_path: Path, layouts: list[str]) -> None:
     root = _small_example(tmp_path / "p")
-    first = batch(root, jobs=1)
+    first = batch(load_project(root), jobs=1)
     assert first.ok and len(first.with_status("rendered")) == 2
     out = root / "output"
     kept = json.loads((out / FITTING_NAME).read_text(encoding="utf-8"))
@@ -90,7 +91,7 @@ def test_a_forced_rerun_reuses_every_decision_with_the_same_bytes(
                                 for path, fit in FITTED.items()}
     pdfs = {path: (out / path).read_bytes() for path in FITTED}
     layouts.clear()
-    again = batch(root, jobs=1, force=True)
+    again = batch(load_project(root), jobs=1, force=True)
     assert again.ok and len(again.with_status("rendered")) == 2
     assert len(layouts) == 2  # one layout per variant: both searches were skipped
     assert {path: (out / path).read_bytes() for path in FITTED} == pdfs
@@ -103,13 +104,13 @@ def test_after_editing_one_handout_only_its_versions_search_again(tmp_path: Path
     config["batch"]["languages"] = ["en"]
     (root / "handouts.yaml").write_text(yaml.safe_dump(config, allow_unicode=True,
                                                        sort_keys=False), encoding="utf-8")
-    assert batch(root, jobs=1).ok
+    assert batch(load_project(root), jobs=1).ok
     out = root / "output"
     before = read_fittings(out)
     source = root / "content/desk-stretch-break.yaml"
     source.write_text(source.read_text(encoding="utf-8").replace(
         "title: ", "title: Edited ", 1), encoding="utf-8")
-    rerun = batch(root, jobs=1)
+    rerun = batch(load_project(root), jobs=1)
     assert [r.variant.handout for r in rerun.with_status("rendered")] == ["desk-stretch-break"]
     after = read_fittings(out)
     hashes = {e["handout"]: e["input_hash"] for e in read_index(out).values()}
@@ -124,7 +125,7 @@ def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
     project's output folder: a copy without a client is laid out once, and its bytes
     are the batch's PDF; after an edit its inputs differ, and it searches again."""
     root = _small_example(tmp_path / "p")
-    assert batch(root, jobs=1).ok
+    assert batch(load_project(root), jobs=1).ok
     path = "es/general/back-massage-letter-standard.pdf"
     worker = Worker.load(root)
     layouts.clear()
@@ -144,21 +145,22 @@ def test_a_build_uses_the_batchs_decision_and_keeps_its_own(tmp_path: Path,
     bytes; its own decisions are added, never replacing the batch's; a search-free
     rebuild after a build gives the same bytes as the build's search."""
     root = _small_example(tmp_path / "p")
-    assert batch(root, jobs=1).ok
+    assert batch(load_project(root), jobs=1).ok
     out = root / "output"
     kept = read_fittings(out)
     layouts.clear()
-    built = build(root, ("back-massage",), language="es")
+    built = build(load_project(root, ("back-massage",)), language="es")
     assert len(layouts) == 1  # the batch's decision, no search
     es = "es/general/back-massage-letter-standard.pdf"
     assert built.built[0].path.read_bytes() == (out / es).read_bytes()
     assert read_fittings(out) == kept
     # A version no batch made (A4): decided by its own build, kept beside the batch's.
-    first = build(root, ("back-massage",), paper="a4").built[0].path.read_bytes()
+    first = build(load_project(root, ("back-massage",)), paper="a4").built[0].path.read_bytes()
     added = read_fittings(out)
     assert len(added) == len(kept) + 1 and kept.items() <= added.items()
     layouts.clear()
-    assert build(root, ("back-massage",), paper="a4").built[0].path.read_bytes() == first
+    again = build(load_project(root, ("back-massage",)), paper="a4")
+    assert again.built[0].path.read_bytes() == first
     assert len(layouts) == 1
 
 
@@ -167,12 +169,12 @@ def test_a_build_lays_out_as_the_kept_decision_says(tmp_path: Path,
     """The decision read back is the one used: another fitting written under the same
     inputs gives another layout (the bytes change), so the reuse is not assumed."""
     root = _small_example(tmp_path / "p")
-    searched = build(root, ("back-massage",)).built[0].path.read_bytes()
+    searched = build(load_project(root, ("back-massage",))).built[0].path.read_bytes()
     out = root / "output"
     (digest,) = read_fittings(out)
     write_fittings(out, {digest: Fitting(("fit-split",), None)})
     layouts.clear()
-    again = build(root, ("back-massage",)).built[0].path.read_bytes()
+    again = build(load_project(root, ("back-massage",))).built[0].path.read_bytes()
     assert len(layouts) == 1 and again != searched
     assert "fit-split" in layouts[0] and "fit-tight" not in layouts[0]
 
@@ -180,13 +182,13 @@ def test_a_build_lays_out_as_the_kept_decision_says(tmp_path: Path,
 def test_named_copies_and_drafts_neither_use_nor_keep_decisions(tmp_path: Path,
                                                               layouts: list[str]) -> None:
     root = _small_example(tmp_path / "p")
-    assert batch(root, jobs=1).ok
+    assert batch(load_project(root), jobs=1).ok
     out = root / "output"
     before = (out / FITTING_NAME).read_bytes()
     layouts.clear()
-    build(root, ("back-massage",), client=Client(NAME, NOTE))
+    build(load_project(root, ("back-massage",)), client=Client(NAME, NOTE))
     assert len(layouts) > 1  # a copy's page is not the version's: no kept decision
-    build(root, ("back-massage",), language="es", draft=True)
+    build(load_project(root, ("back-massage",)), language="es", draft=True)
     assert (out / FITTING_NAME).read_bytes() == before
 
 
@@ -199,7 +201,8 @@ def test_an_edit_of_content_translation_or_theme_changes_the_key(tmp_path: Path,
     (root / "templates/handout.css").touch()
 
     def key() -> str:
-        project, documents = load_project(root)
+        loaded = load_project(root)
+        project, documents = loaded.project, loaded.documents
         return input_hash(project, documents[0], Variant("back-massage", language="es"))
 
     old = key()
@@ -211,7 +214,7 @@ def test_an_edit_of_content_translation_or_theme_changes_the_key(tmp_path: Path,
 
 def test_named_copies_never_write_the_decisions_nor_a_clients_details(tmp_path: Path) -> None:
     root = _small_example(tmp_path / "p")
-    assert batch(root, jobs=1).ok
+    assert batch(load_project(root), jobs=1).ok
     out = root / "output"
     kept = (out / FITTING_NAME).read_bytes()
     worker = Worker.load(root)
@@ -222,7 +225,7 @@ def test_named_copies_never_write_the_decisions_nor_a_clients_details(tmp_path: 
                            client=Client(NAME, note=NOTE))
         assert copy.pdf
     assert (out / FITTING_NAME).read_bytes() == kept
-    again = batch(root, jobs=1, force=True)
+    again = batch(load_project(root), jobs=1, force=True)
     assert again.ok
     for path in out.rglob("*"):
         if path.is_file() and path.suffix != ".pdf":
@@ -245,7 +248,7 @@ def test_a_corrupt_or_foreign_file_is_ignored_and_rewritten(tmp_path: Path,
                                     encoding="utf-8")
     assert read_fittings(out) == {}
     root = _small_example(tmp_path / "p")
-    assert batch(root, jobs=1, out=out).ok
+    assert batch(load_project(root), jobs=1, out=out).ok
     assert len(read_fittings(out)) == 2
 
 
@@ -259,9 +262,10 @@ def test_the_kept_decisions_travel_to_a_dask_worker(tmp_path: Path) -> None:
     from handouts.variants.plan import plan_matrix
 
     root = _small_example(tmp_path / "p")
-    assert batch(root, jobs=1).ok
+    assert batch(load_project(root), jobs=1).ok
     kept = read_fittings(root / "output")
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     variants = plan_matrix(project.config.batch, [d.name for d in documents])
     plugin = pickle.loads(pickle.dumps(ProjectPlugin(snapshot(project, documents, variants),
                                                      kept)))

@@ -32,7 +32,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @cache
 def _document(root: Path) -> Document:
-    _, [document] = load_project(root, ("hand-self-massage",))
+    [document] = load_project(root, ("hand-self-massage",)).documents
     return document
 
 

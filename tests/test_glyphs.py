@@ -67,7 +67,7 @@ def test_chinese_character_in_a_step_is_an_error_naming_line_and_field(project: 
                 f"Ideographs): no font in the theme or the project has it — {FIX} "
                 "(Debian: fonts-noto-cjk)")
     assert build_problems(project, error=ValidationError) == [expected]
-    report = check(project, render=False)
+    report = check(load_project(project), render=False)
     assert [p.format() for p in report.errors()] == [expected]
 
 
@@ -104,7 +104,7 @@ def test_a_csv_row_with_unprintable_characters_fails_alone(tmp_path: Path) -> No
                         "Ana Ruiz,hand-self-massage,\n"
                         "राम,hand-self-massage,Светлана 😀\n"
                         "Bob Marsh,hand-self-massage,\n", encoding="utf-8")
-    result = merge(project, csv_path)
+    result = merge(load_project(project), csv_path)
     messages = [p.format() for p in result.problems]
     assert messages == [
         "clients.csv:3: client: has 3 characters that no font can print (Devanagari) — add a "
@@ -130,7 +130,7 @@ def test_cyrillic_clinic_name_needs_a_font_and_prints_with_one(project: Path) ->
         f"theme or the project has them — {FIX} (Debian: fonts-noto-core)"]
 
     _add_font(project)
-    built = build(project).built
+    built = build(load_project(project)).built
     pdf = built[0].path
     assert pdf_fonts(pdf) == {"Atkinson-Hyperlegible", "Atkinson-Hyperlegible-Bold",
                                "Handouts-Test-Cyrillic-handouts",
@@ -160,7 +160,7 @@ def test_language_fonts_serve_only_their_languages(tmp_path: Path) -> None:
         "for Spanish (es) has them; add 'es' to the languages of a font that has them, or "
         "add a font under fonts: in handouts.yaml (Debian: fonts-noto-core)"]
     edit(project / "handouts.yaml", "languages: [ru]", "languages: [ru, es]")
-    pdf = build(project, language="es").built[0].path
+    pdf = build(load_project(project), language="es").built[0].path
     assert "ES Жми Press" in pdf_pages(pdf, by_position=True)[0]
     assert "Test-Ru-handouts" in pdf_fonts(pdf)  # embedded under the family given
 
@@ -198,7 +198,8 @@ def test_fonts_config_errors_are_located(project: Path) -> None:
 
 def test_batch_input_hash_includes_the_project_fonts(project: Path) -> None:
     _add_font(project)
-    loaded, documents = load_project(project)
+    whole = load_project(project)
+    loaded, documents = whole.project, whole.documents
     variant = Variant("hand-self-massage", "general", "en", "letter")
     before = input_hash(loaded, documents[0], variant)
     font = project / "fonts" / FONT.name

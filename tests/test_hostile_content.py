@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from handouts.commands.build import build
 from handouts.commands.init import SKELETON_DIR
 from handouts.errors import HandoutsError
+from handouts.project.load import load_project
 
 from .fuzz import fuzz
 from .helpers import build_problems, edit, pdf_pages, run_in
@@ -41,7 +42,7 @@ def test_script_in_a_plain_field_is_refused_at_its_line(project: Path) -> None:
 
 def test_markdown_in_a_plain_field_is_printed_literally(project: Path) -> None:
     _set(project, "title", "**Hands** & [feet](https://x.example) < 5")
-    first_page = pdf_pages(build(project).built[0].path, by_position=True)[0]
+    first_page = pdf_pages(build(load_project(project)).built[0].path, by_position=True)[0]
     assert "**Hands** & [feet](https://x.example) < 5" in first_page
 
 
@@ -83,7 +84,7 @@ def test_not_utf8_empty_and_bom(project: Path) -> None:
     path.write_bytes(b"")
     assert build_problems(project) == [f"{CONTENT}:1: is empty"]
     path.write_bytes(b"\xef\xbb\xbf" + original)
-    assert build(project).built[0].pages >= 1
+    assert build(load_project(project)).built[0].pages >= 1
 
 
 def test_image_symlink_out_of_the_project_is_refused(project: Path, tmp_path: Path) -> None:
@@ -126,7 +127,7 @@ def test_any_content_gives_a_pdf_or_located_problems(project: Path, changes: dic
     data.update(changes)
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     try:
-        result = build(project)
+        result = build(load_project(project))
     except HandoutsError as exc:
         assert exc.problems
         for problem in exc.problems:
@@ -143,7 +144,7 @@ def test_any_text_as_a_content_file_never_crashes(project: Path, text: str) -> N
     (project / CONTENT).write_text(text, encoding="utf-8")
     shutil.rmtree(project / "output", ignore_errors=True)
     try:
-        result = build(project)
+        result = build(load_project(project))
     except HandoutsError as exc:
         assert exc.problems
         assert all(p.path == CONTENT for p in exc.problems)
@@ -172,7 +173,7 @@ def test_any_config_gives_a_pdf_or_located_problems(project: Path, changes: dict
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     shutil.rmtree(project / "output", ignore_errors=True)
     try:
-        result = build(project)
+        result = build(load_project(project))
     except HandoutsError as exc:
         assert exc.problems
         for problem in exc.problems:

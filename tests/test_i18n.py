@@ -23,7 +23,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def test_spanish_pdf_has_spanish_words_content_and_lang(project: Path) -> None:
-    result = build(project, language="es", audience="caregivers")
+    result = build(load_project(project), language="es", audience="caregivers")
     pdf = result.built[0].path
     assert pdf == project / "output/es/caregivers/hand-self-massage-letter-standard.pdf"
     text = pdf_text(pdf)
@@ -45,7 +45,7 @@ def test_missing_translation_is_an_error_naming_the_field(project: Path) -> None
     with po.open("wb") as handle:
         write_po(handle, catalog, width=0)
     with pytest.raises(RenderError) as caught:
-        build(project, language="es")
+        build(load_project(project), language="es")
     lines = [p.format() for p in caught.value.problems]
     # One summary for the file, pointing at the entry's msgid line.
     line = po.read_text(encoding="utf-8").split("\n").index('msgctxt "steps[4].text"') + 2
@@ -60,7 +60,7 @@ def test_changed_source_makes_translation_out_of_date(project: Path) -> None:
     content = project / "content/hand-self-massage.yaml"
     content.write_text(content.read_text(encoding="utf-8").replace(
         "Do the same steps on your other hand.", "Now do your other hand."), encoding="utf-8")
-    result = build(project, language="es")
+    result = build(load_project(project), language="es")
     [warning] = result.warnings
     assert warning.format().startswith("content/hand-self-massage.es.po:")
     assert warning.format().endswith(
@@ -75,7 +75,7 @@ def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
         "Do the same steps on your other hand.", "Now do your other hand.").replace(
         "    - Take off rings and watches.", "    - Take off rings and watches.\n    - Sit down."),
         encoding="utf-8")
-    _, [doc] = load_project(project, ("hand-self-massage",))
+    [doc] = load_project(project, ("hand-self-massage",)).documents
     po = doc.translation("es")
     update = update_catalog(doc.handout, po, "es")
     assert (update.created, update.new, update.changed) == (False, 1, 1)
@@ -110,21 +110,21 @@ def test_theme_catalog_gives_every_spanish_word_and_english_unchanged() -> None:
 def test_no_translation_file_is_reported(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p", translate=False)
     with pytest.raises(RenderError) as caught:
-        build(project, language="es")
+        build(load_project(project), language="es")
     assert [p.format() for p in caught.value.problems] == [
         "content/hand-self-massage.es.po: no Spanish translation; create it with "
         "'handouts translate hand-self-massage es'"]
 
 
 def test_clinic_words_are_translated_or_reported(project: Path) -> None:
-    text = pdf_text(build(project, language="es").built[0].path)
+    text = pdf_text(build(load_project(project), language="es").built[0].path)
     assert "Masaje y fisioterapia" in text and "Esta hoja da información general." in text
     assert "Massage and physiotherapy" not in text
     config = project / "handouts.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "tagline: Masaje y fisioterapia, ", ""), encoding="utf-8")
     with pytest.raises(RenderError) as caught:
-        build(project, language="es")
+        build(load_project(project), language="es")
     assert [p.format() for p in caught.value.problems] == [
         "content/hand-self-massage.es.po: 1 text is not translated yet (clinic.tagline (not "
         "in the file yet)); run 'handouts translate hand-self-massage es' and fill in the "

@@ -103,7 +103,7 @@ def _project(root: Path) -> Path:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project, batched once: every variant has its PDF and index entry."""
     root = _project(tmp_path_factory.mktemp("inputs") / "p")
-    result = batch(root, executor=Recording())
+    result = batch(load_project(root), executor=Recording())
     assert result.ok, [p.format() for p in result.problems]
     assert len(result.with_status("rendered")) == 64
     return root
@@ -142,11 +142,12 @@ def test_editing_an_input_renders_exactly_the_variants_that_use_it(
         handle.write(b"\n# edited\n" if path.suffix in (".yaml", ".po") else
                      b"\n/* edited */\n" if path.suffix == ".css" else
                      b"\n<!-- edited -->\n" if path.suffix == ".svg" else b"\0")
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     planned = plan_matrix(project.config.batch, [d.name for d in documents],
                           list(project.config.clinic.locations))
     recording = Recording()
-    result = batch(root, executor=recording)
+    result = batch(load_project(root), executor=recording)
     assert result.ok, [p.format() for r in result.results for p in r.problems]
     expected = sorted(v for v in planned if uses(v))
     assert sorted(recording.sent) == expected, kind
@@ -157,7 +158,8 @@ def test_editing_an_input_renders_exactly_the_variants_that_use_it(
 
 
 def test_the_inputs_are_named_once_for_the_hash_and_for_the_cluster(built: Path) -> None:
-    project, documents = load_project(built)
+    loaded = load_project(built)
+    project, documents = loaded.project, loaded.documents
     docs = {d.name: d for d in documents}
     north_es = Variant("foot-care", "caregivers", "es", "a4", "large", "north")
     inputs = [p.relative_to(built).as_posix() for p in
@@ -176,7 +178,8 @@ def test_the_inputs_are_named_once_for_the_hash_and_for_the_cluster(built: Path)
 
 def test_a_new_project_theme_catalog_changes_the_hash(tmp_path: Path) -> None:
     root = make_project(tmp_path / "p")
-    project, [document] = load_project(root)
+    loaded = load_project(root)
+    project, [document] = loaded.project, loaded.documents
     spanish = Variant("hand-self-massage", language="es")
     before = input_hash(project, document, spanish)
     english = input_hash(project, document, Variant("hand-self-massage"))

@@ -21,6 +21,7 @@ import pytest
 from handouts.commands.build import build
 from handouts.commands.check import check
 from handouts.project import languages
+from handouts.project.load import load_project
 from handouts.project.pofile import read_catalog
 from handouts.render import scripts
 from handouts.variants import i18n
@@ -70,7 +71,7 @@ def test_french_content_is_accepted_and_its_draft_words_are_warned_about(root: P
     (root / "content" / "back-massage.yaml").write_text(
         (root / "content" / "back-massage.yaml").read_text(encoding="utf-8")
         .replace("language: en", "language: fr", 1), encoding="utf-8")
-    report = check(root, ("back-massage",), render=False, quick=True)
+    report = check(load_project(root, ("back-massage",)), render=False, quick=True)
     lines = [p.format() for p in report.problems]
     assert ("handouts/locale/fr/LC_MESSAGES/handouts.po: warning: the French theme words are "
             "a draft that needs a native speaker's review (X-Review-Status); once a native "
@@ -98,12 +99,12 @@ def test_a_project_catalog_adds_german(root: Path) -> None:
         "  translations:\n    de:\n      tagline: Massage in Mesa\n      disclaimer: "
         "Allgemeine Informationen.\n      logo_alt: Logo\n    es:"), 1), encoding="utf-8")
     out = root / "out"
-    build(root, ("back-massage",), out=out)
+    build(load_project(root, ("back-massage",)), out=out)
     with pdfplumber.open(out / "back-massage.pdf") as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
     assert "Schritt für Schritt" in text and "Sicherheit zuerst" in text
     assert "Step by step" not in text  # the project's word replaced the English one
-    lines = [p.format() for p in check(root, ("back-massage",), render=False,
+    lines = [p.format() for p in check(load_project(root, ("back-massage",)), render=False,
                                        quick=True).problems]
     assert ("locale/de.po: warning: the German theme words are a draft that needs a native "
             "speaker's review (X-Review-Status); once a native speaker has checked them, "
@@ -131,7 +132,7 @@ def _pdf(path: Path) -> pdfplumber.PDF:
 @needs_fonts
 def test_arabic_page_is_right_to_left_with_its_font_in_logical_order(root: Path) -> None:
     out = root / "out"
-    build(root, ("back-massage",), language="ar", out=out)
+    build(load_project(root, ("back-massage",)), language="ar", out=out)
     pdf_path = out / "ar" / "general" / "back-massage-letter-standard.pdf"
     with _pdf(pdf_path) as pdf:
         page = pdf.pages[0]
@@ -154,7 +155,7 @@ def test_arabic_page_is_right_to_left_with_its_font_in_logical_order(root: Path)
 def test_chinese_page_breaks_between_characters_never_before_closing_punctuation(
         root: Path) -> None:
     out = root / "out"
-    build(root, ("back-massage",), language="zh", out=out)
+    build(load_project(root, ("back-massage",)), language="zh", out=out)
     with _pdf(out / "zh" / "general" / "back-massage-letter-standard.pdf") as pdf:
         page = pdf.pages[0]
         assert all(c["fontname"].split("+")[1].startswith("Noto-Sans-CJK-handouts")
@@ -173,7 +174,7 @@ def test_chinese_page_breaks_between_characters_never_before_closing_punctuation
 @needs_fonts
 def test_a_chinese_name_in_an_english_handout_falls_back_to_the_cjk_font(root: Path) -> None:
     out = root / "out"
-    build(root, ("back-massage",), client=Client("王小明"), out=out)
+    build(load_project(root, ("back-massage",)), client=Client("王小明"), out=out)
     pdf_path = next(out.rglob("*.pdf"))
     with _pdf(pdf_path) as pdf:
         chars = pdf.pages[0].chars
@@ -186,7 +187,7 @@ def test_a_chinese_name_in_an_english_handout_falls_back_to_the_cjk_font(root: P
 
 @needs_fonts
 def test_example_check_is_clean_apart_from_review_status() -> None:
-    report = check(REPO, ("back-massage",), render=False)
+    report = check(load_project(REPO, ("back-massage",)), render=False)
     bad = [p.format() for p in report.errors(strict=True)
            if "(X-Review-Status)" not in p.message]
     assert bad == []
@@ -201,7 +202,7 @@ def test_missing_script_font_names_the_package(root: Path,
     content.write_text(content.read_text(encoding="utf-8").replace(
         "title: How to give a back massage", "title: How to give a back massage 按摩", 1),
         encoding="utf-8")
-    lines = [p.format() for p in check(root, ("back-massage",), render=False,
+    lines = [p.format() for p in check(load_project(root, ("back-massage",)), render=False,
                                        quick=True).problems]
     assert any("the Noto Sans CJK font is not installed — sudo apt-get install "
                "fonts-noto-cjk" in line for line in lines), lines
@@ -228,7 +229,7 @@ def test_arabic_page_mirrors_step_numbers_pictures_and_columns(root: Path) -> No
     numbers inside the text column (not in the page margin), a step's picture to the
     left of its text, the first safety group and the first benefit in the right column."""
     out = root / "out"
-    build(root, ("back-massage",), language="ar", out=out)
+    build(load_project(root, ("back-massage",)), language="ar", out=out)
     with _pdf(out / "ar" / "general" / "back-massage-letter-standard.pdf") as pdf:
         first, second = pdf.pages[0], pdf.pages[1]
         column_right = first.width - 16 / 25.4 * 72  # the theme's 16 mm side margins
@@ -264,7 +265,7 @@ def test_a_recorded_review_lets_the_example_pass_check_strict(tmp_path: Path) ->
     assert [line.split(": warning: ")[0] for line in before.stderr.splitlines()
             if ": warning: " in line] == [
         f"handouts/locale/{code}/LC_MESSAGES/handouts.po" for code in ("ar", "es", "zh")]
-    pdf = build(root, ("back-massage",), language="es").built[0].path.read_bytes()
+    pdf = build(load_project(root, ("back-massage",)), language="es").built[0].path.read_bytes()
     for code, name in (("ar", "Arabic"), ("es", "Spanish"), ("zh", "Chinese")):
         result = run_in(root, "translate", "--theme", code,
                         "--reviewed-by", "Ana  Ruiz")
@@ -277,7 +278,8 @@ def test_a_recorded_review_lets_the_example_pass_check_strict(tmp_path: Path) ->
     after = _strict(root)
     assert after.exit_code == 0, after.output
     assert after.output.splitlines()[-1] == "0 error(s), 0 warning(s)"
-    assert build(root, ("back-massage",), language="es").built[0].path.read_bytes() == pdf
+    again = build(load_project(root, ("back-massage",)), language="es")
+    assert again.built[0].path.read_bytes() == pdf
 
 
 def test_a_theme_word_the_review_did_not_cover_brings_the_warning_back(root: Path) -> None:

@@ -16,7 +16,8 @@ def test_steps_start_on_page_one_when_the_last_step_barely_misses_it() -> None:
     # In this variant the fifth step fitted page 1 except for its bottom padding and
     # rule, and WeasyPrint 70 then moved every step to page 2, leaving page 1 about
     # two-thirds empty. The rule between steps is now a top border.
-    project, documents = load_project(REPO)
+    loaded = load_project(REPO)
+    project, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == "back-massage")
     page, problems = compose(project, document,
                              Variant("back-massage", "general", "es", "letter", "standard"))

@@ -43,7 +43,8 @@ STOP = {"en": "Stop right away if", "es": "Pare de inmediato si"}
 def _render_batch(root: Path) -> list[tuple[Any, Any, Any]]:
     """Every variant of ``root``'s batch manifest, rendered in-process with one engine:
     (variant, document, output)."""
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     docs = {d.name: d for d in documents}
     out = []
     for variant in plan_matrix(project.config.batch, list(docs)):
@@ -155,7 +156,8 @@ def test_large_print_has_no_half_empty_page_and_no_picture_apart(rendered: list[
 
 
 def test_fitting_is_deterministic(rendered: list[Any]) -> None:
-    project, documents = load_project(STRESS)
+    loaded = load_project(STRESS)
+    project, documents = loaded.project, loaded.documents
     docs = {d.name: d for d in documents}
     for variant, _, output in rendered:
         if output.fit:
@@ -286,7 +288,8 @@ def test_a_layout_warning_names_only_what_fitting_tried() -> None:
     from handouts.render.result import Rendered
     from handouts.render.theme import Page
 
-    project, documents = load_project(STRESS)
+    loaded = load_project(STRESS)
+    project, documents = loaded.project, loaded.documents
     document = documents[0]
     variant = plan_matrix(project.config.batch, [document.name])[0]
     runt = LayoutProblem(RUNT, 3, "the last page (page 3) is only 20% full and holds little")

@@ -10,6 +10,7 @@ import pytest
 from handouts.commands.batch import batch
 from handouts.commands.build import build
 from handouts.errors import ValidationError
+from handouts.project.load import load_project
 
 from .helpers import copy_project, edit, line_of, pdf_text, run_in
 from .variant_project import make_project
@@ -77,7 +78,7 @@ def group(plain: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     project = tmp_path_factory.mktemp("group") / "p"
     copy_project(plain, project, with_output=True)
     _group(project)
-    return project, batch(project, jobs=2)
+    return project, batch(load_project(project), jobs=2)
 
 
 def test_one_batch_builds_every_location(group) -> None:
@@ -110,7 +111,7 @@ def test_batch_locations_picks_some(group, tmp_path: Path) -> None:
     copy_project(group[0], project)
     edit(project / "handouts.yaml", "  prints: [standard]\n",
          "  prints: [standard]\n  locations: [north]\n")
-    result = batch(project, jobs=1)
+    result = batch(load_project(project), jobs=1)
     assert sorted(r.variant.relpath for r in result.results) == [
         "north/en/general/hand-self-massage-letter-standard.pdf",
         "north/es/general/hand-self-massage-letter-standard.pdf"]
@@ -167,7 +168,7 @@ def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> Non
     edit(project / "handouts.yaml", "      email: london@yourclinic.example",
          "      email: london-at-clinic")
     with pytest.raises(ValidationError) as caught:
-        build(project)
+        build(load_project(project))
     got = [p.format() for p in caught.value.problems]
     line = lambda needle: line_of(project / "handouts.yaml", needle)  # noqa: E731
     assert got == [
@@ -191,7 +192,7 @@ def test_unknown_batch_location_is_located(group, tmp_path: Path) -> None:
     edit(project / "handouts.yaml", "  prints: [standard]\n",
          "  prints: [standard]\n  locations: [north, nort]\n")
     with pytest.raises(ValidationError) as caught:
-        build(project)
+        build(load_project(project))
     assert [p.format() for p in caught.value.problems] == [
         f"handouts.yaml:{line_of(project / 'handouts.yaml', 'locations: [north, nort]')}: "
         "batch.locations[2]: unknown location 'nort' (did you mean 'north'?)"]
@@ -214,7 +215,7 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
     whose location repeats the clinic's details gives byte-identical PDFs."""
     project = tmp_path / "p"
     copy_project(plain, project)
-    assert batch(project, jobs=1).ok
+    assert batch(load_project(project), jobs=1).ok
     out = project / "output"
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.pdf"))
     assert names == ["en/general/hand-self-massage-letter-standard.pdf",
@@ -228,7 +229,7 @@ def test_single_location_output_is_unchanged(plain, group, tmp_path: Path) -> No
       address: {street: 100 Main Street, city: Springfield, region: IL, postal_code: "62701"}
       phone: (217) 555-0142
 """)
-    assert batch(same, jobs=1).ok
+    assert batch(load_project(same), jobs=1).ok
     for name in names:
         assert (same / "output/main" / name).read_bytes() == (out / name).read_bytes()
 

@@ -36,7 +36,7 @@ def project(tmp_path: Path) -> Path:
 def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Path) -> None:
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text(CSV, encoding="utf-8")
-    result = merge(project, csv_path)
+    result = merge(load_project(project), csv_path)
     assert [p.format() for p in result.problems] == [
         # Messages name the line and column, never the value (see test_client_csv.py).
         "clients.csv:3: handout: is not a handout of this project (choose from "
@@ -82,7 +82,8 @@ def test_client_details_go_nowhere_but_the_pdf(project: Path, tmp_path: Path,
 
 
 def test_name_pattern_for_clinics_that_want_names(project: Path) -> None:
-    result = build(project, client=Client("Jane O'Doe/../x"), name_pattern="{client}-{handout}")
+    result = build(load_project(project), client=Client("Jane O'Doe/../x"),
+                   name_pattern="{client}-{handout}")
     assert result.built[0].path == project / "output/clients/jane-o-doe-x-hand-self-massage.pdf"
 
 
@@ -117,7 +118,7 @@ def test_merge_goes_on_after_rows_that_cannot_be_built(project: Path, tmp_path: 
                         "Клиника Жива,hand-self-massage,general,en\n"
                         "Bob Marsh,hand-self-massage,caregivers,es\n"
                         "Dan Ortiz,hand-self-massage,general,es\n", encoding="utf-8")
-    result = merge(project, csv_path)
+    result = merge(load_project(project), csv_path)
     assert [p.format() for p in result.problems] == [
         "clients.csv:3: client: has 8 characters that no font can print (Cyrillic) "
         "\N{EM DASH} add a font under fonts: in handouts.yaml",
@@ -136,8 +137,9 @@ def test_named_copies_show_the_stop_list_on_page_one(project: Path, tmp_path: Pa
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text(f"client,handout,note\n{NAME},hand-self-massage,{NOTE}\n",
                         encoding="utf-8")
-    [(_, merged, _)] = merge(project, csv_path, out=tmp_path / "merged").written
-    loaded, [document] = load_project(project)
+    [(_, merged, _)] = merge(load_project(project), csv_path, out=tmp_path / "merged").written
+    whole = load_project(project)
+    loaded, [document] = whole.project, whole.documents
     copies = PersonalCopies(loaded)
     build_in_memory(loaded, document, client=Client("Ann Lee", NOTE), copies=copies)
     desk = build_in_memory(loaded, document, client=Client("Ann Lea", NOTE), copies=copies)

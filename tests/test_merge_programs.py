@@ -17,6 +17,7 @@ import handouts.project.programs as programs
 import handouts.project.schema as schema
 import handouts.variants.clientcsv as clientcsv
 from handouts.commands.merge import merge
+from handouts.project.load import load_project
 from handouts.project.programs import Dosage
 from handouts.variants.clientcsv import Choices, read_rows
 from handouts.variants.program import describe_dosage
@@ -336,7 +337,7 @@ def test_no_client_detail_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFi
     (root / "clients.csv").write_text(
         HEADER + "Zelda Quintanilla,,low-back,,,Sam Lee,Gentle on the left shoulder,\n",
         encoding="utf-8")
-    result = merge(root, root / "clients.csv")
+    result = merge(load_project(root), root / "clients.csv")
     assert result.ok, [p.format() for p in result.problems]
     for secret in SECRETS:
         assert secret not in caplog.text

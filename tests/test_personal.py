@@ -31,7 +31,8 @@ LONG_NOTE = Client("Zelda Quintanilla", " ".join(["Keep the pressure light."] * 
 
 def _copies(root: Path, variant: Variant, clients: list[Client]) -> tuple[
         PersonalCopies, list[bytes], list[bytes]]:
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == HANDOUT)
     copies = PersonalCopies(project)
     fast, full = [], []
@@ -83,7 +84,8 @@ def test_template_without_the_markers_gets_full_renders(project: Path) -> None:
 
 
 def test_swap_needs_a_block_of_the_same_size(project: Path) -> None:
-    root, documents = load_project(project)
+    loaded = load_project(project)
+    root, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == HANDOUT)
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     engine = pdf.engine()
@@ -138,7 +140,8 @@ def test_a_handout_that_must_shrink_gets_full_renders(project: Path) -> None:
     copies, fast, full = _copies(project, variant, SHORT[:3])
     assert fast == full
     assert copies.swapped == 0
-    project_, documents = load_project(project)
+    loaded = load_project(project)
+    project_, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == HANDOUT)
     page, _ = compose(project_, document, variant, SHORT[0])
     assert page is not None
@@ -150,7 +153,8 @@ def test_copies_of_a_balanced_handout_are_byte_identical() -> None:
     """A version whose last two pages are balanced (a page ends early) keeps that
     fitting for every copy, and the swapped copies are what a full render gives."""
     root = Path(__file__).resolve().parent.parent
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == "back-massage")
     variant = Variant("back-massage", "cancer-care", "en", "a4", "standard")
     copies = PersonalCopies(project)
@@ -170,7 +174,8 @@ def test_a_long_note_never_pushes_the_stop_callout_off_the_first_page(tmp_path: 
     from .helpers import copy_example
 
     root = copy_example(tmp_path / "clinic")
-    project, documents = load_project(root, ("back-massage",))
+    loaded = load_project(root, ("back-massage",))
+    project, documents = loaded.project, loaded.documents
     variant = Variant("back-massage", print="large")
     note = "Keep the pressure light near the spine and stop if anything feels sharp. " * 7
     clients = [Client("Ana Ruiz", note), Client("Bo Chen", note)]

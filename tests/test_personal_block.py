@@ -215,7 +215,8 @@ def render_copies(root: Path, paper: str, print_size: str,
                   clients: dict[str, Client]) -> dict[str, Copy]:
     """Each client's page by a full render and by the fast path (after its twin, so
     the fast path has a layout with a block of the same size to reuse)."""
-    project, documents = load_project(root)
+    loaded = load_project(root)
+    project, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == HANDOUT)
     variant = Variant(HANDOUT, "general", "en", paper, print_size)
     copies = PersonalCopies(project)
@@ -365,7 +366,8 @@ def test_no_empty_details_list_and_the_markers_stay(project_root: Path) -> None:
     from handouts.render.personal import split_personal
     from handouts.render.theme import render_html
 
-    project, documents = load_project(project_root)
+    loaded = load_project(project_root)
+    project, documents = loaded.project, loaded.documents
     document = next(d for d in documents if d.name == HANDOUT)
     variant = Variant(HANDOUT, "general", "en", "letter", "standard")
     for key, client in COMBINATIONS.items():

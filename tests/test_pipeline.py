@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from handouts.commands.build import BuildResult, build
 from handouts.commands.init import init_project
 from handouts.errors import HandoutsError
+from handouts.project.load import load_project
 
 from .helpers import pdf_pages
 
@@ -22,7 +23,7 @@ STEPS = ["Warm up", "Press the palm", "Stretch each finger", "Switch hands"]
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
     root = tmp_path_factory.mktemp("pipeline") / "p"
     init_project(root)
-    return root, build(root)
+    return root, build(load_project(root))
 
 
 def test_title_and_steps_in_order(built) -> None:
@@ -110,7 +111,7 @@ def test_bundled_font_is_embedded(built) -> None:
 @pytest.mark.parametrize(("paper", "box"), [("letter", (612, 792)), ("a4", (595.28, 841.89))])
 def test_paper_size_is_exact(built, tmp_path: Path, paper: str, box: tuple) -> None:
     root, _ = built
-    result = build(root, paper=paper, out=tmp_path)
+    result = build(load_project(root), paper=paper, out=tmp_path)
     for page in PdfReader(result.built[0].path).pages:
         assert float(page.mediabox.width) == pytest.approx(box[0], abs=0.01)
         assert float(page.mediabox.height) == pytest.approx(box[1], abs=0.01)
@@ -118,21 +119,21 @@ def test_paper_size_is_exact(built, tmp_path: Path, paper: str, box: tuple) -> N
 
 def test_unchanged_input_gives_byte_identical_pdfs(built, tmp_path: Path) -> None:
     root, result = built
-    again = build(root, out=tmp_path)
+    again = build(load_project(root), out=tmp_path)
     assert again.built[0].path.read_bytes() == result.built[0].path.read_bytes()
 
 
 def test_failed_build_keeps_the_previous_pdf_and_leaves_no_temp_files(built,
                                                                       tmp_path: Path) -> None:
     root, _ = built
-    first = build(root, out=tmp_path).built[0].path
+    first = build(load_project(root), out=tmp_path).built[0].path
     before = first.read_bytes()
     content = root / "content/hand-self-massage.yaml"
     good = content.read_text(encoding="utf-8")
     content.write_text(good.replace("title: Warm up", "title: ''"), encoding="utf-8")
     try:
         with pytest.raises(HandoutsError):
-            build(root, out=tmp_path)
+            build(load_project(root), out=tmp_path)
     finally:
         content.write_text(good, encoding="utf-8")
     assert first.read_bytes() == before
@@ -148,7 +149,7 @@ def test_engine_errors_stop_the_build_before_anything_is_written(built, tmp_path
                         encoding="utf-8")
     try:
         with pytest.raises(HandoutsError) as caught:
-            build(root, out=tmp_path / "out")
+            build(load_project(root), out=tmp_path / "out")
     finally:
         override.unlink()
     assert [p.format() for p in caught.value.problems] == [
@@ -167,7 +168,7 @@ def test_archive_option_writes_tagged_pdf_a_3u(built, tmp_path: Path) -> None:
     config.write_text(original.replace("  output: output", "  output: output\n  archive: true"),
                       encoding="utf-8")
     try:
-        result = build(root, out=tmp_path)
+        result = build(load_project(root), out=tmp_path)
     finally:
         config.write_text(original, encoding="utf-8")
     with pikepdf.open(result.built[0].path) as pdf:
@@ -183,8 +184,9 @@ def test_pdfua_checker_finds_nothing(built, tmp_path: Path) -> None:
     from handouts.variants.clients import Client
 
     root, result = built
-    large = build(root, print_size="large", out=tmp_path / "large").built[0].path
-    client = build(root, client=Client("Ana", "Be gentle."), out=tmp_path / "c").built[0].path
+    large = build(load_project(root), print_size="large", out=tmp_path / "large").built[0].path
+    client = build(load_project(root), client=Client("Ana", "Be gentle."),
+                   out=tmp_path / "c").built[0].path
     for pdf in (result.built[0].path, large, client):
         report = validate(str(pdf))
         assert [(f.rule_id, f.message) for f in report.findings] == [], pdf

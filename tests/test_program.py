@@ -38,7 +38,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _packet(root: Path, *changes: ItemChange, **options: object) -> tuple[bytes, object]:
-    project, loaded = load_project(root)
+    whole = load_project(root)
+    project, loaded = whole.project, whole.documents
     documents = {d.name: d for d in loaded}
     program = plan_program(project, documents, client=CLIENT, changes=changes, given=GIVEN,
                            **options)  # type: ignore[arg-type]
@@ -231,7 +232,8 @@ def test_an_item_on_the_command_line() -> None:
 
 
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
-    loaded_project, loaded = load_project(project)
+    whole = load_project(project)
+    loaded_project, loaded = whole.project, whole.documents
     documents = {d.name: d for d in loaded}
     programs = load_clinic_programs(project, loaded)
     assert list(programs) == ["back-care-2-weeks", "desk-worker-week-1"]
@@ -284,7 +286,8 @@ def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
 
 def test_the_record_holds_only_what_was_given(project: Path) -> None:
     _, program = _packet(project, *TWO)
-    loaded_project, loaded = load_project(project)
+    whole = load_project(project)
+    loaded_project, loaded = whole.project, whole.documents
     text = record(loaded_project, {d.name: d for d in loaded}, program)  # type: ignore[arg-type]
     for detail in ("Ana", "Ruiz", "Go easy", "Keep the shoulders", "2026-12-15"):
         assert detail not in text
@@ -320,7 +323,8 @@ def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(
 
 
 def test_a_note_with_a_control_character_is_refused_without_quoting_it(project: Path) -> None:
-    loaded_project, loaded = load_project(project)
+    whole = load_project(project)
+    loaded_project, loaded = whole.project, whole.documents
     with pytest.raises(ValidationError) as caught:
         plan_program(loaded_project, {d.name: d for d in loaded}, client=CLIENT,
                      changes=(ItemChange("back-massage", Dosage(), "secret\x07note"),))
@@ -353,7 +357,8 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
     """A process making programs one after another (a desk worker) keeps the layouts it
     made: the next client's packet lays out only that client's details and swaps them in
     (the plan boxes' backgrounds placed again), with the bytes of a full render."""
-    loaded_project, loaded = load_project(project)
+    whole = load_project(project)
+    loaded_project, loaded = whole.project, whole.documents
     documents = {d.name: d for d in loaded}
 
     def plan(client: Client) -> object:

@@ -9,6 +9,7 @@ import pytest
 
 from handouts.checks import readability
 from handouts.commands.check import check
+from handouts.project.load import load_project
 
 from .helpers import copy_example
 
@@ -87,7 +88,7 @@ def test_check_says_so_once_and_checks_sentence_length(tmp_path: Path) -> None:
     po.write_text(po.read_text(encoding="utf-8").replace(
         'msgstr "双手**缓慢**而平稳地移动。缓慢的动作能帮助对方放松。"',
         f'msgstr "双手**缓慢**而平稳地移动。{long}"'), encoding="utf-8")
-    report = check(root, ("back-massage",), render=False)
+    report = check(load_project(root, ("back-massage",)), render=False)
     lines = [p.format() for p in report.problems]
     assert report.coverage is not None
     assert report.coverage.describe().endswith(

@@ -61,7 +61,7 @@ def test_unsafe_link_is_a_problem(url: str) -> None:
 def test_markdown_in_a_field_is_rendered_not_printed(project: Path) -> None:
     edit(project / CONTENT, "Press only as hard as feels good.",
          "Press only as **firmly** as feels good.")
-    pages = pdf_words(build(project).built[0].path, "fontname")
+    pages = pdf_words(build(load_project(project)).built[0].path, "fontname")
     words = [w for page in pages for w in page]
     assert not any("**" in w["text"] for w in words)
     [firmly] = [w for w in words if w["text"] == "firmly"]
@@ -73,7 +73,7 @@ def test_undefined_template_name_is_an_error_not_blank(project: Path) -> None:
     (project / "templates/handout.html.j2").write_text(
         template.replace("{{ h.title }}", "{{ h.titel }}", 1), encoding="utf-8")
     with pytest.raises(Exception) as caught:  # whatever the failure: never a blank PDF
-        build(project)
+        build(load_project(project))
     assert "titel" in str(caught.value)
     assert not (project / "output").exists()
 
@@ -119,7 +119,8 @@ PNG_A = THEME_DIR / "fonts/OFL.txt"  # any bytes do for the hash; no render here
 
 
 def _hash(project: Path) -> str:
-    loaded, [document] = load_project(project)
+    whole = load_project(project)
+    loaded, [document] = whole.project, whole.documents
     return input_hash(loaded, document, Variant("hand-self-massage"))
 
 
@@ -156,7 +157,7 @@ def test_render_time_limit_stops_a_build(project: Path) -> None:
     edit(project / "handouts.yaml", "  output: output", "  output: output\n"
          "  render_timeout: 0.001")
     with pytest.raises(RenderError) as caught:
-        build(project)
+        build(load_project(project))
     assert [p.format() for p in caught.value.problems] == [
         f"{CONTENT}: took longer than 0.001 s to render and was stopped "
         "(defaults.render_timeout in handouts.yaml)"]
@@ -172,8 +173,8 @@ def test_clients_differing_only_by_name_get_different_files(project: Path) -> No
     assert client_filename(variant, ana, None) != client_filename(variant, bea, None)
     assert client_filename(variant, ana, None, row=2) != client_filename(variant, bea, None,
                                                                         row=2)
-    first = build(project, client=ana).built[0].path
-    second = build(project, client=bea).built[0].path
+    first = build(load_project(project), client=ana).built[0].path
+    second = build(load_project(project), client=bea).built[0].path
     assert first != second and first.parent == second.parent
     for path, name in ((first, "Ana Ruiz"), (second, "Bea Ruiz")):
         text = pdf_text(path)
@@ -185,7 +186,7 @@ def test_client_name_in_a_pattern_cannot_leave_the_folder(project: Path) -> None
     client = Client("../../etc/evil name")
     name = client_filename(Variant("hand-self-massage"), client, "{client}-{handout}")
     assert name == "etc-evil-name-hand-self-massage.pdf"
-    written = build(project, client=client, name_pattern="{client}").built[0].path
+    written = build(load_project(project), client=client, name_pattern="{client}").built[0].path
     assert written == project / "output/clients/etc-evil-name.pdf"
     shutil.rmtree(project / "output")
 

@@ -20,6 +20,7 @@ from handouts.commands.init import ClinicDetails, init_project
 from handouts.commands.starter import choose, library, recolour
 from handouts.paths import LIBRARY_DIR
 from handouts.project.config import Clinic, Colors
+from handouts.project.load import load_project
 from handouts.render.theme import palette
 
 from .helpers import edit, pdf_text, run
@@ -78,7 +79,7 @@ def test_every_version_of_the_library_passes_every_check(clinic: Path) -> None:
     starter flag (and the built-in Spanish theme words' draft status); the reading
     level at grade 6 or below in every section; the page limit kept without shrinking
     and without a layout warning."""
-    report = check(clinic, NAMES, today=dt.date(2026, 12, 4))
+    report = check(load_project(clinic, NAMES), today=dt.date(2026, 12, 4))
     assert report.coverage is not None
     assert report.coverage.describe() == (
         "checked 12 handouts × en, es × letter, a4 × standard, large (96 versions)")
@@ -101,14 +102,14 @@ def test_every_version_of_the_library_passes_every_check(clinic: Path) -> None:
 
 def test_starter_text_prints_no_review_line_until_the_flag_is_gone(clinic: Path) -> None:
     name = "after-your-massage"
-    pdf = build(clinic, (name,)).built[0].path
+    pdf = build(load_project(clinic, (name,))).built[0].path
     printed = pdf_text(pdf, squeezed=True)
     assert "Sources:" in printed and "Reviewed on" not in printed
     assert "Your Clinic team" not in printed
     content = clinic / f"content/{name}.yaml"
     edit(content, "starter: true\n", "")
     assert "Reviewed on December 1, 2026 by Your Clinic team." in pdf_text(
-        build(clinic, (name,)).built[0].path, squeezed=True)
+        build(load_project(clinic, (name,))).built[0].path, squeezed=True)
 
 
 def test_check_flags_starter_text_until_a_reviewer_and_date_are_set(clinic: Path) -> None:
@@ -117,7 +118,7 @@ def test_check_flags_starter_text_until_a_reviewer_and_date_are_set(clinic: Path
     later = dt.date(2030, 1, 1)  # long after the placeholder date: a review would be overdue
 
     def own_warnings() -> list[str]:
-        report = check(clinic, (name,), render=False, quick=True, today=later)
+        report = check(load_project(clinic, (name,)), render=False, quick=True, today=later)
         return [p.format() for p in report.problems if p.path == f"content/{name}.yaml"]
 
     assert own_warnings() == [f"content/{name}.yaml:{STARTER_LINE}: warning: starter: "
@@ -216,7 +217,7 @@ def test_add_draws_the_pictures_in_the_clinic_s_colours(tmp_path: Path) -> None:
         ours["primary-dark"], ours["primary-tint"], ours["primary-soft"], ours["accent"]}
     assert default["primary-dark"] not in svg and ours["accent"] == default["accent"]
     # And the page check still passes: recoloured, it is the same well-formed picture.
-    report = check(root, ("breathing-to-relax",), quick=True)
+    report = check(load_project(root, ("breathing-to-relax",)), quick=True)
     assert not report.errors(), [p.format() for p in report.errors()]
 
 

@@ -24,6 +24,7 @@ from pypdf import PdfReader
 
 from handouts.commands.batch import batch
 from handouts.commands.init import init_project
+from handouts.project.load import load_project
 from handouts.render.theme import THEME_DIR
 
 from .helpers import run
@@ -249,7 +250,7 @@ def test_a_broken_logo_fails_every_variant_of_a_batch(tmp_path: Path) -> None:
     config.write_text(config.read_text(encoding="utf-8").replace(
         "  # logo: assets/logo.svg", "  logo: logo.png\n  logo_alt: Clinic logo", 1),
         encoding="utf-8")
-    result = batch(root, jobs=1)
+    result = batch(load_project(root), jobs=1)
     assert [r.status for r in result.results] == ["failed"] * 4
     for variant in result.results:
         assert [p.format() for p in variant.problems] == [
@@ -318,7 +319,7 @@ def test_unknown_files_in_content_are_warned_about_and_hidden_ones_ignored(
 def test_a_batch_reports_unknown_files_too(tmp_path: Path) -> None:
     root = _batch_project(tmp_path)
     (root / "content" / "notes.txt").write_text("to do", encoding="utf-8")
-    result = batch(root, jobs=1)
+    result = batch(load_project(root), jobs=1)
     assert result.ok
     assert [p.format() for p in result.problems] == [
         "content/notes.txt: warning: is not a handout (handouts are .yaml files) and is "

@@ -59,14 +59,16 @@ def template_with(line: int, text: str) -> str:
 
 def load_errors(project: Path) -> list[str]:
     """The template problems every command raises after loading, before rendering."""
-    loaded, _ = load_project(project)  # the templates are the render stage's: not loaded
+    whole = load_project(project)  # the templates are the render stage's: not loaded
+    loaded, _ = whole.project, whole.documents
     with pytest.raises(ValidationError) as caught:
         refuse_broken_templates(loaded)
     return [p.format() for p in caught.value.problems]
 
 
 def a_page(project: Path) -> tuple[object, object, Page]:
-    loaded, documents = load_project(project)
+    whole = load_project(project)
+    loaded, documents = whole.project, whole.documents
     document = documents[0]
     variant = Variant(document.name, "general", "en", "letter", "standard")
     page, _ = compose(loaded, document, variant)
@@ -182,7 +184,8 @@ def test_a_template_problem_never_quotes_client_details(project: Path) -> None:
     write(project, "handout.html.j2", template_with(4, "{% include page.client.name %}\n"
                                                        "{{ {}[page.client.note] }}"))
     client = Client("Jane Roe", note="Left shoulder", therapist="Ana Ruiz")
-    loaded, documents = load_project(project)
+    whole = load_project(project)
+    loaded, documents = whole.project, whole.documents
     variant = Variant(documents[0].name, "general", "en", "letter", "standard")
     page, _ = compose(loaded, documents[0], variant, client)
     with pytest.raises(TemplateFailure) as caught:
@@ -200,10 +203,10 @@ def test_a_template_problem_never_quotes_client_details(project: Path) -> None:
 def test_build_and_batch_fail_the_variant_and_write_no_pdf(project: Path) -> None:
     write(project, "handout.html.j2", template_with(30, "{{ page.nosuch }}"))
     with pytest.raises(RenderError) as caught:
-        build(project)
+        build(load_project(project))
     assert [p.format() for p in caught.value.problems] == [
         f"{MAIN}:30: template: 'page' has no attribute 'nosuch'"]
-    result = batch(project, jobs=1)
+    result = batch(load_project(project), jobs=1)
     assert [(r.status, [p.format() for p in r.problems]) for r in result.results] == [
         ("failed", [f"{MAIN}:30: template: 'page' has no attribute 'nosuch'"])]
     assert not list((project / "output").rglob("*.pdf"))
@@ -305,7 +308,7 @@ def test_a_computed_name_out_of_the_project_is_refused_at_render(project: Path,
         f"{MAIN}:4: template: includes '../secret.html', which is not a name inside "
         "templates/ (template names are relative, without '..')"]
     with pytest.raises(RenderError):
-        build(project)
+        build(load_project(project))
     assert not (project / "output").exists()
 
 
@@ -331,7 +334,7 @@ def test_an_override_template_cannot_load_outside_files_into_the_pdf(project: Pa
     assert SECRET.encode() not in output.pdf and SECRET not in pdf_text(output.pdf)
     assert not hostname or hostname.decode() not in pdf_text(output.pdf)
     with pytest.raises(RenderError):
-        build(project)
+        build(load_project(project))
     assert not (project / "output").exists()
 
 
@@ -364,7 +367,7 @@ def test_an_override_stylesheet_cannot_load_outside_files(project: Path,
 def built_in(tmp_path: Path) -> bytes:
     root = tmp_path / "plain"
     init_project(root)
-    build(root)
+    build(load_project(root))
     return (root / "output/hand-self-massage.pdf").read_bytes()
 
 
@@ -380,7 +383,7 @@ def test_theme_files_copied_unchanged_into_templates_build_the_same(project: Pat
                                                                     tmp_path: Path) -> None:
     for name in ("handout.html.j2", "handout.css"):
         shutil.copyfile(THEME_DIR / name, project / "templates" / name)
-    build(project)
+    build(load_project(project))
     same_pdf((project / "output/hand-self-massage.pdf").read_bytes(), built_in(tmp_path))
 
 
@@ -390,7 +393,7 @@ def test_a_missing_theme_file_is_still_refused(project: Path, secret: Path) -> N
     write(project, "handout.css", '@import url("fonts/nosuch.css");\n'
                                   '@import url("fonts/../../../secret.css");\n' + css)
     with pytest.raises(RenderError) as caught:
-        build(project)
+        build(load_project(project))
     templates = (project / "templates").as_uri()
     assert {p.format() for p in caught.value.problems if "refused" in p.message} == {
         f"templates/handout.css: refused to load {secret.parent.as_uri()}/secret.css: "
@@ -435,12 +438,13 @@ def rgb(hex_color: str) -> tuple[float, ...]:
 
 def test_extra_css_is_applied_after_the_theme_and_changes_the_batch_hash(
         project: Path) -> None:
-    loaded, documents = load_project(project)
+    whole = load_project(project)
+    loaded, documents = whole.project, whole.documents
     variant = Variant(documents[0].name, "general", "en", "letter", "standard")
     before = input_hash(loaded, documents[0], variant)
     write(project, "extra.css", ".contact h2 { color: #7A1F5C; }\n")
     assert input_hash(loaded, documents[0], variant) != before
-    build(project)
+    build(load_project(project))
     data = (project / "output/hand-self-massage.pdf").read_bytes()
     assert heading_color(data) == rgb("#7A1F5C")
     assert heading_color(data, "Stay") == rgb(palette(loaded.config.clinic)["accent-dark"])
@@ -456,9 +460,9 @@ def test_the_example_clinic_templates_are_applied(tmp_path: Path) -> None:
         (shutil.copytree if source.is_dir() else shutil.copyfile)(source, clinic / name)
     without = tmp_path / "mesa-without"
     shutil.copytree(clinic, without, ignore=shutil.ignore_patterns("templates"))
-    colors = palette(load_project(clinic)[0].config.clinic)
-    build(clinic, ("back-massage",))
-    build(without, ("back-massage",))
+    colors = palette(load_project(clinic).project.config.clinic)
+    build(load_project(clinic, ("back-massage",)))
+    build(load_project(without, ("back-massage",)))
     ours = (clinic / "output/back-massage.pdf").read_bytes()
     theirs = (without / "output/back-massage.pdf").read_bytes()
     assert heading_color(ours) == rgb(colors["accent-dark"])

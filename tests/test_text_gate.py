@@ -128,7 +128,7 @@ def test_content_plain_fields(project: Path) -> None:
 def test_a_markdown_link_in_a_plain_field_is_printed_not_linked(project: Path) -> None:
     edit(project / CONTENT, "title: A 3-minute hand massage you can do yourself",
          "title: '[A 3-minute](javascript:alert(1)) hand massage'")
-    pdf = build(project).built[0].path
+    pdf = build(load_project(project)).built[0].path
     _assert_shown_as_written(pdf, "[A 3-minute](javascript:alert(1)) hand massage")
 
 
@@ -221,7 +221,8 @@ def test_project_theme_words(project: Path) -> None:
 def test_theme_words_are_escaped_even_past_the_check(project: Path) -> None:
     """The page never depends on the check: words that got past it (here, written after
     the page was composed) are printed as text, with no link and no script."""
-    loaded, [document] = load_project(project)
+    whole = load_project(project)
+    loaded, [document] = whole.project, whole.documents
     page, problems = compose(loaded, document, Variant(document.name, "general", "es",
                                                        "letter", "standard"))
     assert page is not None and problems == []
@@ -294,6 +295,6 @@ def test_client_details_from_a_csv(project: Path, tmp_path: Path) -> None:
     csv_path.write_text('client,handout,note,therapist\n'
                         f'{SCRIPT},hand-self-massage,"{LINK.replace(chr(34), chr(34) * 2)}",'
                         f'"{IMAGE.replace(chr(34), chr(34) * 2)}"\n', encoding="utf-8")
-    result = merge(project, csv_path)
+    result = merge(load_project(project), csv_path)
     assert result.problems == [] and len(result.written) == 1
     _assert_shown_as_written(result.written[0][1], f"Prepared for {SCRIPT}", LINK, IMAGE)

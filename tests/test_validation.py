@@ -14,7 +14,8 @@ CONTENT = "content/hand-self-massage.yaml"
 
 
 def test_starter_project_is_valid(project: Path) -> None:
-    config, documents = load_project(project)
+    whole = load_project(project)
+    config, documents = whole.project, whole.documents
     assert config.config.clinic.phone_display == "(217) 555-0142"
     assert config.config.clinic.phone_uri == "tel:+12175550142"
     assert [d.name for d in documents] == ["hand-self-massage"]
@@ -135,7 +136,8 @@ def test_yes_no_settings_read_the_clinics_words(project: Path, written: str,
                                                 archive: bool) -> None:
     """defaults.archive reads yes and no like the client CSV does (one shared reader)."""
     edit(project / "handouts.yaml", "  output: output", f"  output: output\n  archive: {written}")
-    loaded, _ = load_project(project)
+    whole = load_project(project)
+    loaded, _ = whole.project, whole.documents
     assert loaded.config.defaults.archive is archive
 
 

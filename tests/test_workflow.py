@@ -31,7 +31,7 @@ def _translate(root: Path, name: str = NAME, *, blank: tuple[str, ...] = (),
                texts: dict[str, str] | None = None) -> Path:
     """A Spanish .po for ``name``: every text "ES " + English, except the ``blank``
     fields (left untranslated) and ``texts`` (field: translation)."""
-    _, [doc] = load_project(root, (name,))
+    [doc] = load_project(root, (name,)).documents
     po = root / "content" / f"{name}.es.po"
     update_catalog(doc.handout, po, "es")
     _fill(po, blank=blank, texts=texts)
@@ -204,7 +204,7 @@ def test_accept_marks_a_reviewed_translation_done(spanish: Path) -> None:
                          "reviewed: steps[4].text\n")
     text = _entries(spanish / PO)
     assert "#, fuzzy" not in text and "#| msgid" not in text
-    build_result = build(spanish, language="es")
+    build_result = build(load_project(spanish), language="es")
     assert build_result.warnings == []
 
 
@@ -227,7 +227,7 @@ def test_untranslated_file_is_one_problem_not_one_per_text(spanish: Path) -> Non
     run_in(spanish, "translate", NAME, "es")
     po = spanish / PO
     with pytest.raises(RenderError) as caught:
-        build(spanish, language="es")
+        build(load_project(spanish), language="es")
     assert [p.format() for p in caught.value.problems] == [
         f"{PO}: 27 texts are not translated yet (first: title at line {_line(po, 'title')}, "
         f"intro at line {_line(po, 'intro')}, summary at line {_line(po, 'summary')}, ...); "
@@ -285,7 +285,7 @@ def test_reviewer_and_publisher_are_translated(spanish: Path) -> None:
     assert 'msgctxt "review.reviewer"\nmsgid "Your Clinic team"\n' in text
     _translate(spanish, texts={"sources[1].publisher": "Equipo de la clínica",
                                "review.reviewer": "el equipo de la clínica"})
-    printed = pdf_text(build(spanish, language="es").built[0].path, squeezed=True)
+    printed = pdf_text(build(load_project(spanish), language="es").built[0].path, squeezed=True)
     assert "Equipo de la clínica" in printed and "por el equipo de la clínica." in printed
     assert "Your Clinic team" not in printed
 
@@ -312,7 +312,7 @@ def test_a_translation_finished_before_names_were_translatable_still_builds(
     po = _translate(spanish)
     _drop_entry(po, "sources[1].publisher")
     _drop_entry(po, "review.reviewer")
-    result = build(spanish, language="es")
+    result = build(load_project(spanish), language="es")
     assert result.warnings == []
     printed = pdf_text(result.built[0].path, squeezed=True)
     assert "ES Your clinic's own guidance, Springfield Health" in printed
@@ -334,7 +334,7 @@ def test_a_text_translatable_since_a_later_version_prints_with_a_warning(
     root = make_project(tmp_path / "p")  # its batch manifest lists es
     po = root / PO
     _drop_entry(po, "steps[2].tip")
-    result = build(root, language="es")
+    result = build(load_project(root), language="es")
     warning = (f"{PO}: warning: steps[2].tip: not translated yet, so it is printed in "
                "English: this text can be translated since handouts 0.2; add its "
                f"translation (run 'handouts translate {NAME} es' to add the entry to the file)")
@@ -385,7 +385,7 @@ def test_the_clinics_words_are_in_the_translation_file_and_every_count_agrees(
         f"updated {PO}: 0 new, 0 changed, 29 unchanged\n"
     assert 'msgctxt "clinic.disclaimer"' not in po.read_text(encoding="utf-8")
     _fill(po, texts={"clinic.tagline": "Masaje y fisioterapia"})
-    printed = pdf_text(build(root, language="es").built[0].path, squeezed=True)
+    printed = pdf_text(build(load_project(root), language="es").built[0].path, squeezed=True)
     assert "Masaje y fisioterapia" in printed and "Esta hoja da información general." in printed
 
 
@@ -402,11 +402,12 @@ def test_a_locations_name_may_be_translated_or_left_as_it_is(tmp_path: Path) -> 
         f"created {PO} (29 texts to translate)\n"
     po = root / PO
     _fill(po, blank=("clinic.locations.downtown.name_suffix",))
-    result = build(root, language="es")
+    result = build(load_project(root), language="es")
     assert result.warnings == []
     assert "Your Clinic Name Downtown" in pdf_text(result.built[0].path)
     _fill(po, texts={"clinic.locations.downtown.name_suffix": "Centro"})
-    assert "Your Clinic Name Centro" in pdf_text(build(root, language="es").built[0].path)
+    spanish = build(load_project(root), language="es").built[0].path
+    assert "Your Clinic Name Centro" in pdf_text(spanish)
 
 
 def _fill(po: Path, *, blank: tuple[str, ...] = (), texts: dict[str, str] | None = None) -> None:

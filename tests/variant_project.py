@@ -54,7 +54,7 @@ def make_project(root: Path, *, translate: bool = True) -> Path:
 
 def fill_translation(root: Path, prefix: str = "ES ") -> Path:
     """Write a complete Spanish .po where every translation is ``prefix + English``."""
-    _, documents = load_project(root, ("hand-self-massage",))
+    documents = load_project(root, ("hand-self-massage",)).documents
     po = root / "content" / "hand-self-massage.es.po"
     update_catalog(documents[0].handout, po, "es")
     with po.open("rb") as handle:

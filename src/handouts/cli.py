@@ -29,6 +29,7 @@ from handouts.variants.plan import GENERAL
 
 if TYPE_CHECKING:
     from handouts.commands.batch import VariantResult
+    from handouts.project.load import Loaded
 
 
 class _State:
@@ -123,6 +124,22 @@ def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
             raise click.UsageError("\n".join(p.format() for p in error.problems),
                                    ctx=context) from None
     return global_options(run)
+
+
+def _load(state: _State, names: tuple[str, ...] = ()) -> Loaded:
+    """The project at ``-C``, loaded and validated for a command: every problem at once,
+    else :class:`~handouts.errors.ValidationError` (exit 1)."""
+    from handouts.project.load import load_project
+
+    return load_project(state.root, names)
+
+
+def _pattern(name_pattern: str | None) -> None:
+    """A bad ``--name-pattern`` is a usage mistake, said before the project is loaded."""
+    if name_pattern is not None:
+        from handouts.variants.naming import check_pattern
+
+        check_pattern(name_pattern)
 
 
 def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
@@ -227,10 +244,11 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
     if draft and client is not None:
         raise click.UsageError("--draft cannot be used with --client: a client gets only a "
                                "finished handout")
+    _pattern(name_pattern)
     person = None if client is None else Client(
         client, note, therapist, _appointment(state.root, next_appointment))
     started = time.perf_counter()
-    result = build_handouts(state.root, handout, paper=paper, out=out,  # type: ignore[arg-type]
+    result = build_handouts(_load(state, handout), paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
                             print_size="large" if large_print else "standard", client=person,
                             name_pattern=name_pattern, draft=draft, location=location)
@@ -294,7 +312,7 @@ def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path |
 
     started = time.perf_counter()
     where = executor_for(executor, Timeouts(connect_timeout, result_timeout))
-    result = run_batch(state.root, jobs=jobs, force=force, clean=clean, out=out,
+    result = run_batch(_load(state), jobs=jobs, force=force, clean=clean, out=out,
                        progress=_progress(state), executor=where)
     for problem in summarize(result):
         click.echo(problem.format(), err=True)
@@ -356,7 +374,8 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
     """
     from handouts.commands.merge import merge as run_merge
 
-    result = run_merge(state.root, csv_file, out=out, name_pattern=name_pattern)
+    _pattern(name_pattern)
+    result = run_merge(_load(state), csv_file, out=out, name_pattern=name_pattern)
     done = [(line, f"line {line}: wrote {path} ({_pages(pages)})")
             for line, path, pages in result.written]
     for program in result.programs:
@@ -400,7 +419,7 @@ def translate(state: _State, handout: str | None, language: str | None,
     """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in
     (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po, and with
     --reviewed-by NAME record their review)."""
-    from handouts.commands.translate import update_translation
+    from handouts.commands.translate import check_language, update_translation
     from handouts.variants.i18n import language_name, review_theme_catalog, start_theme_catalog
 
     if reviewer is not None and theme_language is None:
@@ -426,7 +445,8 @@ def translate(state: _State, handout: str | None, language: str | None,
     if handout is None or language is None:
         raise click.UsageError("give a handout and a language (handouts translate HANDOUT "
                                "LANGUAGE), or --theme LANGUAGE")
-    result = update_translation(state.root, handout, language, accept=accept,
+    check_language(language)
+    result = update_translation(_load(state, (handout,)), handout, language, accept=accept,
                                 accept_all=accept_all)
     state.say(result.describe())
 
@@ -448,7 +468,7 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
     from handouts.commands.check import check as run_check
 
     try:
-        report = run_check(state.root, handout, render=not no_render, quick=quick)
+        report = run_check(_load(state, handout), render=not no_render, quick=quick)
     except HandoutsError as error:
         if fmt != "json":
             raise
@@ -541,7 +561,7 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
         raise click.UsageError("\n".join(p.format() for p in problems))
     person = Client(client, note, therapist, _appointment(state.root, next_appointment))
     start = _appointment(state.root, given, "--given")
-    written = write_program(state.root, client=person, program_name=name,
+    written = write_program(_load(state), client=person, program_name=name,
                             changes=tuple(changes), audience=audience, language=language,
                             paper=paper, print_size="large" if large_print else "standard",  # type: ignore[arg-type]
                             location=location, weeks=weeks, right_hand=right_hand,
@@ -561,13 +581,14 @@ def list_command(state: _State) -> None:
     """List the handouts with their title, number of steps and last review."""
     from handouts.commands.listing import list_handouts, list_programs
 
-    rows = list_handouts(state.root)
+    loaded = _load(state)
+    rows = list_handouts(loaded)
     width = max([24, *(len(row.name) for row in rows)])
     for row in rows:
         # Starter text from the library has placeholder review fields: never shown as a review.
         reviewed = "starter text, not reviewed" if row.starter else f"reviewed {row.reviewed}"
         click.echo(f"{row.name:<{width}} {row.steps:>2} steps  {reviewed}  {row.title}")
-    programs = list_programs(state.root)
+    programs = list_programs(loaded)
     if programs:
         click.echo("\nPrograms (programs/*.yaml):")
         for item in programs:

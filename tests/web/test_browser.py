@@ -24,6 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from pypdf import PdfReader
 
 from handouts.commands.build import build
+from handouts.project.load import load_project
 from handouts.variants.clients import Client
 from handouts.web import Site, make_server, site_of
 from handouts.web.workers import RenderPool
@@ -95,7 +96,7 @@ def tab_to(page: Page, selector: str, limit: int = 40) -> None:
 
 def built(root: Path, tmp_path: Path, name: str, **options: Any) -> bytes:
     """What ``handouts build NAME ...`` writes."""
-    result = build(root, (name,), out=tmp_path / "built", **options)
+    result = build(load_project(root, (name,)), out=tmp_path / "built", **options)
     return result.built[0].path.read_bytes()
 
 

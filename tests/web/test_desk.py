@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from handouts.commands.build import build
 from handouts.commands.merge import merge
 from handouts.errors import HandoutsError
+from handouts.project.load import load_project
 from handouts.variants.clients import Client
 from handouts.web import create_app
 from handouts.web.security import TOKEN_COOKIE, TOKEN_MAX_AGE
@@ -132,8 +133,8 @@ def test_the_form_offers_the_locations_and_prints_the_chosen_ones_phone(
     text = pdf_text(north.data, by_position=True)
     assert "(480) 555-0177" in text and "(480) 555-0101" not in text
     assert "-north.pdf" in north.headers["Content-Disposition"]
-    expected = build(group, ("desk-stretch-break",), out=tmp_path / "o", location="north",
-                     client=Client(NAME))
+    expected = build(load_project(group, ("desk-stretch-break",)), out=tmp_path / "o",
+                     location="north", client=Client(NAME))
     assert north.data == expected.built[0].path.read_bytes()
     downtown = _post(client, "pdf", "desk-stretch-break", client=NAME)  # the first location
     assert "(480) 555-0101" in pdf_text(downtown.data, by_position=True)
@@ -164,7 +165,7 @@ def test_control_and_direction_characters_are_refused_at_every_entry_point(
     assert '<a href="#client">Client’s name</a>: has a' in html and f"({code})" in html
     # 2. build --client (the library function and the command).
     with pytest.raises(HandoutsError) as refused:
-        build(example, ("back-massage",), out=tmp_path / "o", client=Client(value))
+        build(load_project(example, ("back-massage",)), out=tmp_path / "o", client=Client(value))
     [problem] = refused.value.problems
     assert problem.field == "--client" and f"({code})" in problem.message
     result = run_in(example, "build", "back-massage",
@@ -175,7 +176,7 @@ def test_control_and_direction_characters_are_refused_at_every_entry_point(
     rows = tmp_path / "clients.csv"
     rows.write_text(f"client,handout\nAna Ruiz,back-massage\n{value},back-massage\n",
                     encoding="utf-8")
-    merged = merge(example, rows, out=tmp_path / "m")
+    merged = merge(load_project(example), rows, out=tmp_path / "m")
     assert not merged.ok and [line for line, _, _ in merged.written] == [2]
     messages = [p.format() for p in merged.problems]
     assert any(m.startswith("clients.csv:3: client: has a") and f"({code})" in m
@@ -270,7 +271,7 @@ def test_the_pages_script_gets_json_and_a_one_time_pdf_address(
     pdf = client.get(made["url"])
     assert pdf.mimetype == "application/pdf" and pdf.headers["Cache-Control"] == "no-store"
     assert pdf.headers["X-Frame-Options"] == "SAMEORIGIN"  # printed from the desk's frame
-    expected = build(example, ("back-massage",), out=tmp_path / "o", paper="a4",
+    expected = build(load_project(example, ("back-massage",)), out=tmp_path / "o", paper="a4",
                      client=Client(NAME))
     assert pdf.data == expected.built[0].path.read_bytes()
     assert client.get("/copy/" + "x" * 24 + ".pdf").status_code == 404

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 
 from handouts.commands.build import build
 from handouts.errors import HandoutsError
+from handouts.project.load import load_project
 from handouts.variants.clients import Client
 from handouts.web import create_app, site_of
 from handouts.web.workers import RenderPool
@@ -38,7 +39,7 @@ def csrf(client: FlaskClient, path: str = "/h/back-massage") -> str:
 
 def built_pdf(root: Path, tmp_path: Path, **options: object) -> bytes:
     """What ``handouts build back-massage ...`` writes for the same choices."""
-    result = build(root, ("back-massage",), out=tmp_path / "built", **options)  # type: ignore[arg-type]
+    result = build(load_project(root, ("back-massage",)), out=tmp_path / "built", **options)  # type: ignore[arg-type]
     [item] = result.built
     return item.path.read_bytes()
 
@@ -71,7 +72,7 @@ def test_plain_copy_without_a_client_is_the_everyday_pdf(client: FlaskClient, ex
                                                          tmp_path: Path) -> None:
     response = client.post("/h/desk-stretch-break/pdf",
                            data={"csrf_token": csrf(client, "/h/desk-stretch-break")})
-    result = build(example, ("desk-stretch-break",), out=tmp_path / "built")
+    result = build(load_project(example, ("desk-stretch-break",)), out=tmp_path / "built")
     assert response.data == result.built[0].path.read_bytes()
 
 
@@ -129,7 +130,7 @@ def test_a_character_no_font_has_gets_the_same_message_as_the_cli(
         client: FlaskClient, example: Path, tmp_path: Path) -> None:
     name = "Ana \u2ff0\U0001D11E"  # an ideographic description character and a clef
     with pytest.raises(HandoutsError) as cli:
-        build(example, ("back-massage",), out=tmp_path / "o", client=Client(name))
+        build(load_project(example, ("back-massage",)), out=tmp_path / "o", client=Client(name))
     response = client.post("/h/back-massage/preview",
                            data={"client": name, "csrf_token": csrf(client)})
     html = response.get_data(as_text=True)

@@ -111,7 +111,8 @@ def test_kept_check_results_hold_no_client_details(client: FlaskClient, example:
 
 
 def _variant(root: Path) -> tuple[object, list[object], Variant]:
-    project, documents = load_project(root, ("back-massage",))
+    whole = load_project(root, ("back-massage",))
+    project, documents = whole.project, whole.documents
     doc = documents[0]
     return project, documents, Variant(doc.name, "general", "en", "letter", "standard", None)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from handouts.commands.check import check
+from handouts.project.load import load_project
 from handouts.web import Server, make_server, site_of
 from handouts.web.streams import MAX_STREAMS
 from handouts.web.workers import RenderPool
@@ -141,7 +142,7 @@ def test_the_library_badge_shows_exactly_what_check_reports(example: Path) -> No
     config.write_text(config.read_text(encoding="utf-8").replace(
         "handouts: [desk-stretch-break]", "handouts: [back-massage]").replace(
         "languages: [en]", "languages: [en, es]"), encoding="utf-8")
-    expected = check(example, ("back-massage",)).problems
+    expected = check(load_project(example, ("back-massage",))).problems
     assert any("out of date" in p.message for p in expected)
     server = make_server(example, port=0, pool=RenderPool(inline=True), watch=False)
     thread = _serve(server)

@@ -35,7 +35,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.project.load import load_project
+from handouts.project.load import Loaded
 from handouts.variants.plan import Variant, plan_matrix
 
 INDEX_NAME = "index.json"
@@ -104,11 +104,12 @@ def _warnings(entry: dict[str, Any]) -> list[Problem]:
 
 # ---------------------------------------------------------------- the batch
 
-def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bool = False,
+def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean: bool = False,
           out: Path | None = None,
           progress: Callable[[VariantResult, int, int], None] | None = None,
           executor: str | Executor | None = None) -> BatchResult:
-    """Build every variant of the manifest in ``handouts.yaml``.
+    """Build every variant of the manifest in ``handouts.yaml`` of the loaded project
+    (:func:`~handouts.project.load.load_project`, every handout).
 
     Config and content are validated first (any error stops everything, nothing is
     written). After that each variant succeeds or fails on its own. ``progress`` is
@@ -118,8 +119,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     PDF written so far, so a rerun renders only the rest.
     """
     engine = executor_for(executor)
-    loaded: list[Problem] = []
-    project, documents = load_project(root, warnings=loaded)
+    project, documents = loaded.project, loaded.documents
     docs = {d.name: d for d in documents}
     out_dir = project.output_dir(out)
     variants = plan_matrix(project.config.batch, list(docs),
@@ -180,7 +180,7 @@ def batch(root: Path, *, jobs: int | None = None, force: bool = False, clean: bo
     # Each variant's fitting decision, for the next batch to reuse (fitting paid once).
     index_problems += update_fittings(out_dir, [(r.input_hash, r.fitting) for r in results
                                                 if r.status != "failed"])
-    return BatchResult(results, removed, stale, loaded + index_problems)
+    return BatchResult(results, removed, stale, loaded.warnings + index_problems)
 
 
 def _write_index(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[Problem]:

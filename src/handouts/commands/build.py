@@ -25,7 +25,7 @@ from handouts.errors import (
     errors_only,
 )
 from handouts.output import write_atomic
-from handouts.project.load import load_project
+from handouts.project.load import Loaded
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Fitting
 from handouts.variants.clients import Client
@@ -59,12 +59,12 @@ class BuildResult:
     record: str = ""
 
 
-def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None,
+def build(loaded: Loaded, *, paper: Paper | None = None,
           out: Path | None = None, audience: str = GENERAL, language: str | None = None,
           print_size: PrintSize = "standard", client: Client | None = None,
           name_pattern: str | None = None, draft: bool = False,
           location: str | None = None) -> BuildResult:
-    """Build the named handouts (all by default) in one variant.
+    """Build the loaded handouts (:func:`~handouts.project.load.load_project`) in one variant.
 
     The project's default version (its default paper and language, the general audience,
     standard print) goes to ``<out>/<handout>.pdf``; every other version uses the batch
@@ -87,8 +87,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
                                        "a draft cannot be made for a named client")])
     if name_pattern is not None:
         check_pattern(name_pattern)  # before any work: a bad pattern is a usage mistake
-    loaded: list[Problem] = []
-    project, documents = load_project(root, names, warnings=loaded)
+    project, documents = loaded.project, loaded.documents
     defaults = project.config.defaults
     out_dir = project.output_dir(out)
     location = version_options(project, audience=audience, language=language,
@@ -102,7 +101,7 @@ def build(root: Path, names: tuple[str, ...] = (), *, paper: Paper | None = None
     plain = audience == GENERAL and language in (None, defaults.language) and \
         print_size == "standard" and paper in (None, defaults.paper)
     pending: list[tuple[Variant, Path, bytes, int]] = []
-    problems: list[Problem] = list(loaded)
+    problems: list[Problem] = list(loaded.warnings)
     # Fitting paid once: a version whose inputs a batch or an earlier build already
     # fitted is laid out as decided (the same bytes as a search). Never for a named
     # copy or a draft, whose pages are not the version's.

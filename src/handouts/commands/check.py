@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from handouts.checks.findings import Findings
@@ -20,11 +19,10 @@ from handouts.checks.gate import fast_checks, refuse_broken_templates
 from handouts.checks.pagefit import page_fit
 from handouts.checks.programs import program_problems
 from handouts.checks.translations import has_manifest, translation_progress
-from handouts.errors import Problem
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.languages import language_name
-from handouts.project.load import load_project
+from handouts.project.load import Loaded
 from handouts.variants.i18n import review_problems
 from handouts.variants.plan import GENERAL, Variant, plan_matrix
 
@@ -147,16 +145,16 @@ def _coverage(project: Project, documents: list[Document], variants: list[Varian
 
 # ----------------------------------------------------------------- the command
 
-def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
+def check(loaded: Loaded, *, render: bool = True,
           quick: bool = False, today: dt.date | None = None) -> Report:
-    """Run every check on every version the project defines (of the named handouts).
+    """Run every check on every version the project defines, of the loaded handouts
+    (:func:`~handouts.project.load.load_project`).
 
     Which versions: see :func:`coverage_variants`; ``quick`` checks only each
     handout's default version; ``render=False`` skips the checks that render (page
     fit). The report's :attr:`Report.coverage` says what was covered.
     """
-    loaded: list[Problem] = []  # warnings about stray files in content/
-    project, documents = load_project(root, names, warnings=loaded)
+    project, documents = loaded.project, loaded.documents
     refuse_broken_templates(project)
     progress_report = Findings()
     unfinished = translation_progress(project, documents, progress_report)
@@ -165,7 +163,7 @@ def check(root: Path, names: tuple[str, ...] = (), *, render: bool = True,
     texts = sorted({(v.handout, v.audience, v.language): v for v in variants}.values())
     report = Report()
     fast_checks(project, documents, texts, today, report)
-    report.problems += loaded + progress_report.problems
+    report.problems += loaded.warnings + progress_report.problems
     # The clinic programs (programs/*.yaml): read and checked against every handout the
     # project has (not only those named), since a program may use any of them.
     report.problems += program_problems(project.root)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-from handouts.project.load import load_project
+from handouts.project.load import Loaded
 
 
 @dataclass(frozen=True)
@@ -20,12 +19,11 @@ class HandoutRow:
     starter: bool = False
 
 
-def list_handouts(root: Path) -> list[HandoutRow]:
-    """Every handout in the project, validated, in name order."""
-    _, documents = load_project(root)
+def list_handouts(loaded: Loaded) -> list[HandoutRow]:
+    """Every loaded handout (:func:`~handouts.project.load.load_project`), in name order."""
     return [HandoutRow(d.name, d.handout.title, len(d.handout.steps),
                        d.handout.review.reviewed.isoformat(), d.handout.starter)
-            for d in documents]
+            for d in sorted(loaded.documents, key=lambda d: d.name)]
 
 
 @dataclass(frozen=True)
@@ -37,11 +35,11 @@ class ProgramRow:
     handouts: int
 
 
-def list_programs(root: Path) -> list[ProgramRow]:
-    """Every clinic program (``programs/*.yaml``), validated, in name order; raises
+def list_programs(loaded: Loaded) -> list[ProgramRow]:
+    """Every clinic program (``programs/*.yaml``) of the loaded project, validated against
+    its handouts, in name order; raises
     :class:`~handouts.errors.ValidationError` when one has a problem."""
     from handouts.project.programs import load_clinic_programs
 
-    _, documents = load_project(root)
     return [ProgramRow(name, p.program.title, len(p.program.items))
-            for name, p in load_clinic_programs(root, documents).items()]
+            for name, p in load_clinic_programs(loaded.root, loaded.documents).items()]

@@ -39,7 +39,7 @@ from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.project.load import load_project
+from handouts.project.load import Loaded
 from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
@@ -97,13 +97,14 @@ def available_languages(document: Document) -> list[str]:
     return sorted(found)
 
 
-def merge(root: Path, csv_path: Path, *, out: Path | None = None,
+def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
           name_pattern: str | None = None) -> MergeResult:
     """Render one personal PDF per good row of ``csv_path``, and one per home program,
+    with the loaded project (:func:`~handouts.project.load.load_project`, every handout),
     into ``<out>/clients/`` (a file with program columns: only if every row is right)."""
     if name_pattern is not None:
         check_pattern(name_pattern)
-    project, documents = load_project(root)
+    project, documents = loaded.project, loaded.documents
     refuse_broken_templates(project)  # before the client list: as every command does
     docs = {d.name: d for d in documents}
     defaults = project.config.defaults

@@ -12,7 +12,7 @@ from handouts.commands.options import version_options
 from handouts.commands.packet import ItemChange, make_program, plan_program, record
 from handouts.errors import Problem, ValidationError
 from handouts.output import write_atomic
-from handouts.project.load import load_project
+from handouts.project.load import Loaded
 from handouts.project.programs import load_clinic_programs
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Rendered
@@ -29,21 +29,21 @@ class Written:
     record: str
 
 
-def write_program(root: Path, *, client: Client, program_name: str | None = None,
+def write_program(loaded: Loaded, *, client: Client, program_name: str | None = None,
                   changes: tuple[ItemChange, ...] = (), audience: str = GENERAL,
                   language: str | None = None, paper: Paper | None = None,
                   print_size: PrintSize = "standard", location: str | None = None,
                   weeks: int | None = None, right_hand: bool = False,
                   given: dt.date | None = None, out: Path | None = None) -> Written:
-    """Load the project, make the program and write it to
+    """Make the program from the loaded project (every handout) and write it to
     ``<out>/clients/program-<hash>.pdf`` (the hash hides who it is for). Nothing is
     written unless everything validates and renders."""
-    project, loaded = load_project(root)
-    documents = {d.name: d for d in loaded}
+    project = loaded.project
+    documents = {d.name: d for d in loaded.documents}
     version_options(project, audience=audience, language=language, location=location)
     clinic_program = None
     if program_name is not None:
-        programs = load_clinic_programs(root, loaded)
+        programs = load_clinic_programs(project.root, loaded.documents)
         clinic_program = programs.get(program_name)
         if clinic_program is None:
             known = ", ".join(programs) or "none: add programs/<name>.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from handouts.errors import OptionError, Problem
 from handouts.project.languages import not_a_language
-from handouts.project.load import load_project
+from handouts.project.load import Loaded
 from handouts.variants.i18n import CatalogUpdate, clinic_texts, update_catalog
 
 
@@ -34,19 +34,26 @@ class TranslationUpdate:
         return line
 
 
-def update_translation(root: Path, handout: str, language: str, *,
+def check_language(language: str) -> None:
+    """Refuse a ``LANGUAGE`` that is not a language code: a usage mistake (exit 2), said
+    before the project is loaded."""
+    wrong = not_a_language(language)
+    if wrong:
+        raise OptionError([Problem("LANGUAGE", None, "", wrong)])
+
+
+def update_translation(loaded: Loaded, handout: str, language: str, *,
                        accept: tuple[str, ...] = (),
                        accept_all: bool = False) -> TranslationUpdate:
-    """Write ``content/<handout>.<language>.po`` with every text of the handout.
+    """Write ``content/<handout>.<language>.po`` with every text of the handout, one of
+    the loaded project's (:func:`~handouts.project.load.load_project`).
 
     ``accept``/``accept_all`` mark reviewed out-of-date (fuzzy) translations done
     (see :func:`handouts.variants.i18n.update_catalog`).
     """
-    wrong = not_a_language(language)
-    if wrong:  # the command's argument: a usage mistake
-        raise OptionError([Problem("LANGUAGE", None, "", wrong)])
-    project, documents = load_project(root, (handout,))
-    document = documents[0]
+    check_language(language)
+    project = loaded.project
+    document = loaded.document(handout)
     po = document.translation(language)
     display = f"content/{po.name}"
     # The clinic's words that handouts.yaml leaves untranslated go in the file too, so

@@ -73,9 +73,10 @@ class Worker:
         """Load and validate the project at ``root`` (only the handouts ``names``, when
         given; with ``config`` instead of ``handouts.yaml`` when given) and warm the
         engine (fonts, the parsed stylesheet) in this process."""
-        project, documents = load_project(root, names, config=config)
+        loaded = load_project(root, names, config=config)
+        project = loaded.project
         settle()
-        worker = cls(project, {d.name: d for d in documents})
+        worker = cls(project, {d.name: d for d in loaded.documents})
         if config is None:  # another config than the file's: the file's hashes do not apply
             worker.remember(project.output_dir(None))
         return worker

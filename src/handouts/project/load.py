@@ -1,7 +1,8 @@
 """Loading a project: discover its files once, read and validate each, cross-check them once.
 
-Every command and the web app load a project here (as mkdocs' ``config.load_config()``
-comes before ``build.build(config)``); nothing here renders, so the checks that need the
+The CLI, the web app and the benchmarks load a project here and hand the
+:class:`Loaded` project to a command (as mkdocs' ``config.load_config()`` comes before
+``build.build(config)``); nothing here renders, so the checks that need the
 render stage (template overrides, the fast checks) run after it, in
 :mod:`handouts.checks.gate`, before anything is rendered.
 """
@@ -26,14 +27,44 @@ from handouts.project.languages import has_theme_words, no_theme_words
 from handouts.project.sourcefile import LineMap, format_loc
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A project loaded, validated and cross-checked: what every command takes.
+
+    ``documents`` are the handouts asked for, in the order asked (all of them, in name
+    order, when none were named); ``warnings`` what loading found that stops nothing
+    (a stray file in ``content/``), for the command to report with its own.
+    """
+
+    project: Project
+    documents: list[Document]
+    warnings: list[Problem]
+
+    @property
+    def root(self) -> Path:
+        """The project folder (resolved)."""
+        return self.project.root
+
+    def document(self, name: str) -> Document:
+        """The loaded handout ``name``; :class:`ValidationError` if it was not loaded."""
+        for document in self.documents:
+            if document.name == name:
+                return document
+        raise ValidationError([no_such_handout(name, [d.name for d in self.documents])])
+
+
+def no_such_handout(name: str, known: list[str]) -> Problem:
+    """The problem of a handout asked for by a name the project does not have."""
+    return Problem(f"content/{name}.yaml", None, "",
+                   f"no such handout (available: {', '.join(known) or 'none'})")
+
+
 def load_project(root: Path, names: tuple[str, ...] = (), *,
-                 warnings: list[Problem] | None = None,
-                 config: Config | None = None) -> tuple[Project, list[Document]]:
+                 config: Config | None = None) -> Loaded:
     """Load the config and the named handouts (all when none are named).
 
     Every file is read and validated even after the first problem, so one run
     reports everything; raises :class:`ValidationError` if anything is wrong.
-    Warnings (a stray file in ``content/``) are added to ``warnings`` when given.
     ``config``, when given, is used instead of reading ``handouts.yaml`` (``handouts
     serve`` keeps rendering with the last good config while the file has errors).
     """
@@ -42,9 +73,7 @@ def load_project(root: Path, names: tuple[str, ...] = (), *,
         [p for found in each.warnings.values() for p in found]
     if errors_only(problems) or each.project is None:
         raise ValidationError(problems)
-    if warnings is not None:
-        warnings += problems
-    return each.project, list(each.documents.values())
+    return Loaded(each.project, list(each.documents.values()), problems)
 
 
 @dataclass
@@ -94,9 +123,7 @@ def load_each(root: Path, names: tuple[str, ...] = (), *,
     for name in wanted:
         path = available.get(name)
         if path is None:
-            known = ", ".join(available) or "none"
-            problems.append(Problem(f"content/{name}.yaml", None, "",
-                                    f"no such handout (available: {known})"))
+            problems.append(no_such_handout(name, list(available)))
             continue
         found: list[Problem] = []
         doc = load_document(name, path, f"content/{path.name}", found)

@@ -43,12 +43,13 @@ def run_batch(root: str, queue: Any) -> None:
 
     from handouts.commands.batch import batch, summarize
     from handouts.errors import HandoutsError
+    from handouts.project.load import load_project
 
     def progress(result: Any, done: int, total: int) -> None:
         queue.put(("progress", done, total, result.status, result.variant.relpath))
 
     try:
-        result = batch(Path(root), jobs=1, progress=progress)
+        result = batch(load_project(Path(root)), jobs=1, progress=progress)
         queue.put(("finished", result.ok, [p.format() for p in summarize(result)]))
     except HandoutsError as exc:
         queue.put(("finished", False, [p.format() for p in exc.problems]))

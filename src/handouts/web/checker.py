@@ -28,9 +28,10 @@ def check_task(root: str, name: str) -> list[Problem]:
     """In the checker process: exactly what ``handouts check NAME`` reports."""
     from handouts.commands.check import check
     from handouts.errors import HandoutsError
+    from handouts.project.load import load_project
 
     try:
-        return list(check(Path(root), (name,)).problems)
+        return list(check(load_project(Path(root), (name,))).problems)
     except HandoutsError as exc:
         return list(exc.problems)
 

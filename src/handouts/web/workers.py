@@ -259,10 +259,11 @@ def program(root: str, version: str, asked: ProgramAsked, images: float | None =
 def live(root: str, version: str, name: str, choices: Selection) -> Rendered:
     """The owner's preview: page images and every problem (validation, fast checks, fit)."""
     from handouts.commands.check import check
+    from handouts.project.load import load_project
 
     problems: list[Problem] = []
     try:
-        problems += check(Path(root), (name,), render=False).problems
+        problems += check(load_project(Path(root), (name,)), render=False).problems
     except HandoutsError as exc:
         return Rendered(problems=exc.problems)
     result = render(root, version, name, choices, None, images=PREVIEW_SCALE)
