@@ -8,6 +8,10 @@ sees it, since WeasyPrint would embed a broken picture without a word.
 
 from __future__ import annotations
 
+# First: WeasyPrint's libraries opened without ~20 subprocesses (see the module).
+from handouts.render.engine import libraries  # noqa: F401
+
+# isort: split
 import hashlib
 import io
 import mimetypes

@@ -16,6 +16,10 @@ layout, so the PDF is still right.
 
 from __future__ import annotations
 
+# First: WeasyPrint's libraries opened without ~20 subprocesses (see the module).
+from handouts.render.engine import libraries  # noqa: F401
+
+# isort: split
 from collections.abc import Iterator
 from typing import Any
 

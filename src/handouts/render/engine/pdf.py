@@ -11,6 +11,10 @@ letting them scroll past. What it reads from the laid-out boxes goes through
 
 from __future__ import annotations
 
+# First: WeasyPrint's libraries opened without ~20 subprocesses (see the module).
+from handouts.render.engine import libraries  # noqa: F401
+
+# isort: split
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
