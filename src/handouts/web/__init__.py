@@ -40,8 +40,9 @@ VERSION_TTL = 0.5
 
 
 @dataclass
-class Loaded:
-    """The project as last loaded in the server (for listing and forms, not rendering).
+class Served:
+    """The project as the desk serves it, as last loaded (for listing and forms, not
+    rendering; commands take :class:`handouts.project.load.Loaded`).
 
     One broken handout is only that handout's problem: it is in ``broken`` with its
     problems, and every other handout stays in ``documents``. While ``handouts.yaml``
@@ -73,9 +74,9 @@ class Site:
         self.pool = pool
         #: The desk's default location (``serve --location``); None: the project's first.
         self.location = location
-        self._loaded: Loaded | None = None
+        self._loaded: Served | None = None
         #: The last load with a usable ``handouts.yaml``: served while it has errors.
-        self.good: Loaded | None = None
+        self.good: Served | None = None
         #: Each handout as it last loaded without errors, with its project: the live
         #: preview keeps its choices while the handout's file has errors.
         self._good_documents: dict[str, tuple[Document, Project]] = {}
@@ -116,7 +117,7 @@ class Site:
         self._version = (generation, now, version)
         return version
 
-    def loaded(self) -> Loaded:
+    def loaded(self) -> Served:
         """The project, loaded again when any of its files changed."""
         version = self.version()
         with self._lock:
@@ -137,18 +138,18 @@ class Site:
             return loaded.documents[name], loaded.project
         return self._good_documents.get(name, (None, None))
 
-    def _load(self, version: str) -> Loaded:
+    def _load(self, version: str) -> Served:
         each = load_each(self.root)
         # A broken template fails every handout, as a broken handouts.yaml does.
         templates = template_problems(self.root.resolve())
         if each.project is None or templates:  # keep the last good project
             good = self.good
             if good is None:
-                return Loaded(version, problems=each.problems + templates)
-            return Loaded(version, good.project, good.documents, good.broken,
+                return Served(version, problems=each.problems + templates)
+            return Served(version, good.project, good.documents, good.broken,
                           each.problems + templates, stale=True)
         problems = [p for p in each.problems if p.severity is Severity.ERROR]
-        return Loaded(version, each.project, each.documents, each.broken, problems)
+        return Served(version, each.project, each.documents, each.broken, problems)
 
     def deadline(self) -> float:
         """Seconds a request waits for a render: the project's limit plus a margin."""
@@ -248,4 +249,4 @@ def site_of(app: Flask) -> Site:
     return app.extensions["handouts"]  # type: ignore[no-any-return]
 
 
-__all__ = ["Loaded", "RenderPool", "Server", "Site", "create_app", "make_server", "site_of"]
+__all__ = ["RenderPool", "Served", "Server", "Site", "create_app", "make_server", "site_of"]
