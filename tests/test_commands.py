@@ -180,6 +180,12 @@ BAD_OPTIONS = [
     (["translate", "hand-self-massage", "xx-notalang"],
      "LANGUAGE: 'xx-notalang' is not a language code handouts knows (e.g. es, fr, pt-BR, "
      "zh-Hant)"),
+    (["translate", "hand-self-massage", "ES"],
+     "LANGUAGE: 'ES' is written 'es' (language codes are written in the case of es, fr, "
+     "pt-BR, zh-Hant)"),
+    (["build", "--language", "zh-hant"],
+     "--language: 'zh-hant' is written 'zh-Hant' (language codes are written in the case of "
+     "es, fr, pt-BR, zh-Hant)"),
     (["translate", "--theme", "zz"],
      "--theme: 'zz' is not a language code handouts knows (e.g. es, fr, pt-BR, zh-Hant)"),
     (["check", "--format", "xml"],

@@ -67,6 +67,35 @@ def test_aliases_pick_the_right_catalog() -> None:
     assert i18n.theme_translations("tl").gettext("Step by step") == "Hakbang-hakbang"
 
 
+@pytest.mark.parametrize(("written", "canonical"), [
+    ("es", "es"), ("ES", "es"), ("Es", "es"), ("zh-hant", "zh-Hant"), ("ZH-HANT", "zh-Hant"),
+    ("pt-br", "pt-BR"), ("pt_br", "pt_BR"), ("es-419", "es-419"), ("fil", "fil")])
+def test_language_codes_are_written_in_their_own_case(written: str, canonical: str) -> None:
+    assert languages.canonical_language(written) == canonical
+    assert (languages.miswritten(written) is None) == (written == canonical)
+
+
+def test_a_miswritten_batch_language_is_one_problem_not_a_cascade(root: Path) -> None:
+    """``languages: [en, ES]`` is one located problem of the config, before anything is
+    written: not "no Spanish translation; create it with 'handouts translate back-massage
+    ES'" (advice that makes a file never used), "no Spanish label" for every audience,
+    and the English PDFs written besides."""
+    config = root / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "  languages: [en, es, ar, zh]\n" in text
+    config.write_text(text.replace("  languages: [en, es, ar, zh]\n",
+                                   "  languages: [en, ES, ar, zh]\n"), encoding="utf-8")
+    line = text.splitlines().index("  languages: [en, es, ar, zh]") + 1
+    for args in (["batch"], ["build"], ["check"]):  # refused as the config is read
+        result = run_in(root, *args)
+        assert result.exit_code == 1, args
+        assert result.stderr.splitlines() == [
+            f"handouts.yaml:{line}: batch.languages[2]: 'ES' is written 'es' (language codes "
+            "are written in the case of es, fr, pt-BR, zh-Hant)",
+            "1 error; nothing was written."], args
+    assert not (root / "output").exists()
+
+
 def test_french_content_is_accepted_and_its_draft_words_are_warned_about(root: Path) -> None:
     (root / "content" / "back-massage.yaml").write_text(
         (root / "content" / "back-massage.yaml").read_text(encoding="utf-8")

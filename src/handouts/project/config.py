@@ -20,6 +20,7 @@ from handouts.errors import Problem
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
 from handouts.project.names import GENERAL
 from handouts.project.schema import (
+    Language,
     Model,
     Paper,
     PlainText,
@@ -306,7 +307,7 @@ class Defaults(Model):
     paper: Paper = "letter"
     theme: Literal["default"] = "default"
     output: Text = "output"
-    language: Text = "en"
+    language: Language = "en"
     #: Seconds one PDF may take before it is given up as broken (0: no limit).
     render_timeout: Annotated[float, Field(ge=0)] = 60
     #: ``true``: write archival PDF/A-3u (for patient records) instead of PDF/UA-1.
@@ -381,7 +382,7 @@ class Exclude(Model):
 
     handout: Slug | None = None
     audience: Slug | None = None
-    language: Text | None = None
+    language: Language | None = None
     paper: Paper | None = None
     print: PrintSize | None = None
     location: Slug | None = None
@@ -392,7 +393,7 @@ class Batch(Model):
 
     handouts: list[Slug] = []
     audiences: Annotated[list[Slug], Field(min_length=1)] = [GENERAL]
-    languages: Annotated[list[Text], Field(min_length=1)] = ["en"]
+    languages: Annotated[list[Language], Field(min_length=1)] = ["en"]
     papers: Annotated[list[Paper], Field(min_length=1)] = ["letter"]
     prints: Annotated[list[PrintSize], Field(min_length=1)] = ["standard"]
     #: The clinic's locations to build (default: all of ``clinic.locations``).

@@ -24,6 +24,7 @@ from pydantic import (
 from handouts.errors import Problem, Severity
 from handouts.project import markdown
 from handouts.project.schema import (
+    Language,
     MarkdownText,
     Model,
     PlainText,
@@ -190,7 +191,7 @@ class Handout(Model):
     intro: MarkdownText
     summary: PlainText | None = None
     keywords: list[PlainText] = []
-    language: Text = "en"
+    language: Language = "en"
     you_need: list[Item] = []
     steps: Annotated[list[Step], Field(min_length=1)]
     precautions: Precautions

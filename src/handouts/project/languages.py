@@ -36,12 +36,38 @@ def is_known_language(language: str) -> bool:
     return True
 
 
+def canonical_language(language: str) -> str:
+    """``language`` in the case BCP 47 writes it: ``es``, ``zh-Hant``, ``pt-BR``."""
+    first, *rest = re.split(r"([_-])", language)
+    out = [first.lower()]
+    for separator, part in zip(rest[::2], rest[1::2], strict=True):
+        if len(part) == 4 and part.isalpha():  # a script
+            part = part.title()
+        elif (len(part) == 2 and part.isalpha()) or (len(part) == 3 and part.isdigit()):
+            part = part.upper()  # a region
+        else:
+            part = part.lower()
+        out += [separator, part]
+    return "".join(out)
+
+
+def miswritten(language: str) -> str | None:
+    """The message for a language code written in another case than its own (``ES``):
+    file names (``content/NAME.es.po``, ``locale/es.po``) and the batch's folders use
+    the code as written, so ``ES`` would be a language of its own, never printed."""
+    canonical = canonical_language(language)
+    if canonical == language:
+        return None
+    return f"'{language}' is written '{canonical}' (language codes are written in the " \
+        "case of es, fr, pt-BR, zh-Hant)"
+
+
 def not_a_language(language: str) -> str | None:
     """Why ``language`` cannot be used as a language code (None when it can): the one
     message for ``--language``, ``--theme`` and ``handouts translate``'s argument."""
     if is_known_language(language) and re.fullmatch(
             r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*", language):
-        return None
+        return miswritten(language)
     return f"'{language}' is not a language code handouts knows (e.g. es, fr, pt-BR, zh-Hant)"
 
 
@@ -94,7 +120,11 @@ def has_theme_words(language: str, root: Path | None = None) -> bool:
 
 
 def no_theme_words(language: str, root: Path | None = None) -> str:
-    """The message for a language the theme has no words for, with the way to add them."""
+    """The message for a language the theme has no words for, with the way to add them
+    (or for a code written in the wrong case: ``ES`` for ``es``)."""
+    wrong = miswritten(language)
+    if wrong:
+        return wrong
     return (f"the theme has no {language_name(language)} words yet (available: "
             f"{', '.join(sorted(theme_languages(root)))}); add them in "
             f"{PROJECT_LOCALE_DIR}/{language}.po: 'handouts translate --theme {language}'")

@@ -19,6 +19,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Str
 
 from handouts.errors import Problem
 from handouts.project import markdown
+from handouts.project.languages import miswritten
 from handouts.project.sourcefile import KEY_LINE, SourceFile, excerpt, format_loc
 
 #: A paper size, and a print size: the one definition of each (the config's default
@@ -32,6 +33,19 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 #: Text that must be present and not just spaces.
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _in_its_own_case(value: str) -> str:
+    wrong = miswritten(value)
+    if wrong:
+        raise ValueError(wrong)
+    return value
+
+
+#: A language code as it names files and folders (``content/NAME.es.po``, ``output/es/``):
+#: ``ES`` for ``es`` is refused with the right spelling, or it would be a language of
+#: its own that nothing is translated into.
+Language = Annotated[Text, AfterValidator(_in_its_own_case)]
 
 
 def check_web_url(value: str) -> str:
