@@ -1,8 +1,9 @@
-"""The real server on loopback: open event streams never starve the pages, HTTPS, and
-the library's badges are exactly what ``handouts check`` says."""
+"""The real server on loopback: open event streams and stalled clients never starve the
+pages, HTTPS, and the library's badges are exactly what ``handouts check`` says."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import ssl
@@ -18,7 +19,7 @@ import pytest
 
 from handouts.commands.check import check
 from handouts.project.load import load_project
-from handouts.web import Server, make_server, site_of
+from handouts.web import Server, make_server, server, site_of
 from handouts.web.streams import MAX_STREAMS
 from handouts.web.workers import RenderPool
 
@@ -89,6 +90,67 @@ def test_fifty_open_streams_leave_the_pages_fast(running: tuple[str, Server]) ->
         time.sleep(0.05)
         site.notify(time.monotonic())
     assert site.streams.open == 0
+
+
+def _stall(port: int, kind: int) -> socket.socket:
+    """A client that connects and then sends nothing, half a request line, or a form's
+    headers and part of its body."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    if kind == 1:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:8")
+    elif kind == 2:
+        sock.sendall(b"POST /h/back-massage/pdf HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 500\r\n\r\nclient=Ze")
+    return sock
+
+
+def test_clients_that_stall_or_trickle_cannot_hold_the_desk(
+        running: tuple[str, Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """More stalled clients than the server has threads, some sending a byte every half
+    second (each byte used to restart cheroot's 30 s timeout): a page still answers
+    within the request deadline, and every stalled connection is closed by then."""
+    monkeypatch.setattr(server, "READ_DEADLINE", 2.0)
+    url, running_server = running
+    port = running_server.effective_port
+    stalled = [_stall(port, i % 3) for i in range(server.PAGE_THREADS + MAX_STREAMS + 10)]
+    done = threading.Event()
+
+    def trickle() -> None:
+        while not done.wait(0.5):
+            for sock in stalled[1::3]:
+                with contextlib.suppress(OSError):  # the server shut it: as it should
+                    sock.sendall(b"x")
+
+    trickler = threading.Thread(target=trickle, daemon=True)
+    trickler.start()
+    try:
+        started = time.monotonic()
+        with urllib.request.urlopen(url + "/", timeout=20) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 2.0 + 3.0
+        for sock in stalled:
+            sock.settimeout(5)
+            try:
+                answer = sock.recv(64)
+            except ConnectionResetError:
+                answer = b""
+            assert answer == b"" or answer.startswith(b"HTTP/1.1 408"), answer
+    finally:
+        done.set()
+        trickler.join(5)
+        for sock in stalled:
+            sock.close()
+
+
+def test_a_request_body_over_the_limit_is_refused_unread(running: tuple[str, Server]) -> None:
+    url, _ = running
+    request = urllib.request.Request(url + "/program/preview", method="POST",
+                                     data=b"x" * (server.BODY_LIMIT + 1))
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    refused.value.close()
+    assert refused.value.code == 413
 
 
 def test_https_with_cert_and_key(example: Path, tmp_path: Path) -> None:
