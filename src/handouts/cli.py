@@ -698,6 +698,28 @@ def doctor(state: _State) -> None:
         raise click.exceptions.Exit(1)
 
 
+def _show_server_log(verbosity: int) -> None:
+    """The desk's own warnings (a renderer replaced, an error serving a page: their kind,
+    never request data) on stderr unless -q: the owner sees that something went wrong."""
+    logger = logging.getLogger("handouts.web")
+    for handler in [h for h in logger.handlers if isinstance(h, _ServerLogHandler)]:
+        logger.removeHandler(handler)  # a second run in the same process (tests)
+    logger.setLevel(logging.NOTSET)
+    logger.propagate = True
+    if verbosity < 0 or verbosity >= 2:  # -q: nothing; -vv: the root handler shows all
+        return
+    handler = _ServerLogHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s handouts serve: %(message)s",
+                                           "%Y-%m-%d %H:%M:%S"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbosity >= 1 else logging.WARNING)
+    logger.propagate = False
+
+
+class _ServerLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Prints the desk's warnings to stderr."""
+
+
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port to listen on (0 picks a free one).")
@@ -718,6 +740,7 @@ def serve(state: _State, port: int, host: str, location: str | None, cert: Path 
     """Open the front desk and live preview in a web browser."""
     from handouts.web.serve import serve as run_server
 
+    _show_server_log(state.verbosity)
     run_server(state.root, host=host, port=port, say=click.echo, location=location,
                cert=cert, key=key, new_token=new_token)
 

@@ -76,6 +76,56 @@ def test_a_worker_killed_while_working_is_replaced_and_the_request_answered(
     assert len(_alive(pool.pids())) == 2
 
 
+def _forkservers() -> list[int]:
+    """This process's multiprocessing forkservers (they start the pool's workers)."""
+    found = []
+    for task in Path("/proc/self/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                if b"forkserver" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(int(child))
+            except FileNotFoundError:
+                pass
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("pause", [0.0, 0.05, 0.3])
+def test_the_forkserver_killed_with_the_workers_mid_request_fails_no_request(
+        pool: ProcessPool, caplog: pytest.LogCaptureFixture, pause: float) -> None:
+    """kill -9 of the process that starts workers, then of the workers, while a request
+    waits: the request is answered from a fresh worker or with a PoolError (a page's
+    clear "try again"), never another exception; the next one is answered; the owner's
+    log says a renderer was replaced."""
+    pool.warm()
+    servers = _forkservers()
+    assert servers
+    result: dict[str, object] = {}
+
+    def ask() -> None:
+        try:
+            result["answer"] = pool.run(pool_tasks.stall, 0.5, deadline=30)
+        except Exception as exc:
+            result["answer"] = exc
+
+    with caplog.at_level("WARNING", logger="handouts.web"):
+        thread = threading.Thread(target=ask)
+        thread.start()
+        time.sleep(0.2)
+        for pid in servers:
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(pause)
+        for pid in pool.pids():
+            os.kill(pid, signal.SIGKILL)
+        thread.join(30)
+        assert not thread.is_alive()
+        answer = result["answer"]
+        assert isinstance(answer, (int, Died, Busy)), repr(answer)
+        assert pool.run(pool_tasks.double, 21, deadline=30) == 42
+    assert "a renderer stopped (killed, crashed or too slow) and was replaced" in caplog.text
+    assert len(_alive(pool.pids())) == 2
+
+
 def test_a_worker_that_dies_on_every_try_gives_a_clear_answer(pool: ProcessPool) -> None:
     with pytest.raises(Died, match="stopped unexpectedly"):
         pool.run(pool_tasks.die, deadline=30)

@@ -22,6 +22,7 @@ name): only its type's name does (:class:`TaskFailed`).
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import queue
 import threading
@@ -29,6 +30,8 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
+
+log = logging.getLogger("handouts.web")
 
 #: Seconds a retiring worker gets to exit by itself before it is killed.
 RETIRE_GRACE = 2.0
@@ -124,17 +127,35 @@ class ProcessPool:
         self._lock = threading.Lock()
         self._started = False
         self._closed = False
+        #: Workers that could not be started (the forkserver killed as it made them):
+        #: started again on the next request.
+        self._missing = 0
         #: Workers started in all (the first ``workers`` included): for tests and benchmarks.
         self.started = 0
 
     # -------------------------------------------------------------- bookkeeping
 
     def _spawn(self) -> None:
-        """Start one worker and make it available (call with ``_lock`` held)."""
-        worker = _Worker(self._context, self._initializer)
+        """Start one worker and make it available (call with ``_lock`` held); when it
+        cannot be started (its forkserver was killed as it made it: multiprocessing
+        starts a new one next time), it is counted missing, never raised to a request."""
+        try:
+            worker = _Worker(self._context, self._initializer)
+        except (OSError, EOFError, ValueError, RuntimeError) as exc:
+            self._missing += 1
+            log.warning("a renderer could not be started (%s); trying again on the next "
+                        "request", type(exc).__name__)
+            return
         self._all.add(worker)
         self.started += 1
         self._idle.put(worker)
+
+    def _top_up(self) -> None:
+        """Start again the workers that could not be started."""
+        with self._lock:
+            missing, self._missing = self._missing, 0
+            for _ in range(0 if self._closed else missing):
+                self._spawn()
 
     def _ensure_started(self) -> None:
         with self._lock:
@@ -147,6 +168,8 @@ class ProcessPool:
 
     def _replace(self, worker: _Worker, *, kill: bool) -> None:
         """Take ``worker`` out (killed, or asked to exit) and start a fresh one."""
+        if kill:  # the owner sees it in the server's log (the kind only, as ever)
+            log.warning("a renderer stopped (killed, crashed or too slow) and was replaced")
         with self._lock:
             self._all.discard(worker)
             if not self._closed:
@@ -155,6 +178,8 @@ class ProcessPool:
 
     def _take(self, end: float) -> _Worker:
         """An idle, live worker, waiting until ``end`` at most."""
+        if self._missing:
+            self._top_up()
         while True:
             remaining = end - time.monotonic()
             try:
