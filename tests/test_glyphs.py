@@ -97,6 +97,22 @@ def test_devanagari_client_name_is_refused_without_repeating_it(project: Path) -
     assert not (project / "output").exists()
 
 
+@pytest.mark.parametrize("option", ["--client", "--note", "--therapist"])
+def test_a_private_use_character_in_a_client_detail_is_refused_beside_its_option(
+        project: Path, option: str) -> None:
+    """U+E000 printed as a box ("Prepared for Zelda\u25a1Quixotica") with only a warning
+    blaming the content file; it is the client option's problem, never repeated."""
+    args = ["--client", "Zelda Quixotica"] if option != "--client" else []
+    result = run_in(project, "build", *args, option, "Zelda\ue000Quixotica")
+    assert result.exit_code == 1, result.output
+    field = option.removeprefix("--")
+    assert result.output.splitlines() == [
+        f"{field}: has 1 character that no font can print (symbols) — add a font under "
+        "fonts: in handouts.yaml",
+        "1 error; nothing was written."]
+    assert not (project / "output").exists()
+
+
 def test_a_csv_row_with_unprintable_characters_fails_alone(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     csv_path = tmp_path / "clients.csv"

@@ -71,10 +71,10 @@ class Coverage:
             union = self._unions[language] = self.theme.union(self.fallback, *extra)
         return union
 
-    def lacks(self, text: str, language: str) -> list[str]:
+    def lacks(self, text: str, language: str, *, private_use: bool = False) -> list[str]:
         """The distinct characters of ``text`` no font of a page in ``language`` has, in
-        order of appearance."""
-        chars = missing(text, self.declared(language))
+        order of appearance (private-use ones too with ``private_use``)."""
+        chars = missing(text, self.declared(language), private_use=private_use)
         return [ch for ch in chars if ord(ch) not in self.scripts] if chars else []
 
     @cached_property
@@ -128,9 +128,10 @@ def _coverage(root: Path, stylesheet: Path, mtime_ns: int,
 # ----------------------------------------------------------------- characters
 
 
-def missing(text: str, covered: frozenset[int]) -> list[str]:
+def missing(text: str, covered: frozenset[int], *, private_use: bool = False) -> list[str]:
     """The distinct characters of ``text`` that ``covered`` lacks, in order of appearance."""
-    return list(dict.fromkeys(ch for ch in printed(text) if ord(ch) not in covered))
+    return list(dict.fromkeys(ch for ch in printed(text, private_use=private_use)
+                              if ord(ch) not in covered))
 
 
 def _is_emoji(ch: str) -> bool:
@@ -344,7 +345,7 @@ class GlyphCheck:
         """
         for attr, field in fields.items():
             text = getattr(client, attr)
-            chars = self.cover.lacks(text or "", language)
+            chars = self.cover.lacks(text or "", language, private_use=True)
             if not chars:
                 continue
             scripts = ", ".join(dict.fromkeys(script_of(ch) for ch in chars))

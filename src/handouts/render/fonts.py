@@ -169,12 +169,20 @@ _INVISIBLE = {0x034F, 0x180E, 0x2060, 0xFEFF} | set(range(0xFE00, 0xFE10)) | \
     set(range(0xE0100, 0xE01F0)) | set(range(0x180B, 0x1810))
 
 
-def printed(text: str) -> Iterator[str]:
-    """The characters of ``text`` that need a glyph (not spaces, controls or joiners)."""
+def printed(text: str, *, private_use: bool = False) -> Iterator[str]:
+    """The characters of ``text`` that need a glyph (not spaces, controls or joiners).
+
+    Private-use and unassigned code points print as a box unless a font has them;
+    ``private_use`` counts them (a client's details: a desk must never print a wrong
+    name). Content does not count them yet: a project that built with them, with the
+    engine's warning, keeps building.
+    """
+    skipped = ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs") if private_use else \
+        ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn")
     for ch in text:
         if ch.isspace() or ord(ch) in _INVISIBLE:
             continue
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Co", "Cn"):
+        if unicodedata.category(ch) in skipped:
             continue
         yield ch
 
