@@ -127,7 +127,17 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
     copies = PersonalCopies(project)
     settle()
     pending: list[tuple[Path, bytes]] = []  # all-or-nothing: written once all rendered
+    # Before anything is rendered: a --name-pattern that gives two rows one file name
+    # would have the second client's PDF replace the first's.
+    names = [(row.line, client_filename(row.variant, row.client, name_pattern, row.line))
+             for row in singles]
+    names += [(group.first.line, client_filename(_program_version(program), program.client,
+                                                 name_pattern, group.first.line))
+              for group, program in planned]
+    clashing = _clashes(names, display, result.problems)
     for row in singles:
+        if row.line in clashing:
+            continue
         doc = docs[row.variant.handout]
         unprintable = check_client(project, row.client, row.variant.language, display,
                                    row.line, CSV_FIELDS)
@@ -148,16 +158,16 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
             continue
         result.written.append((row.line, target, output.pages))
     for group, program in planned:
+        if group.first.line in clashing:
+            continue
         try:
             packet = make_program(project, docs, program)
         except HandoutsError as exc:
             result.problems += [_at_row(p, group, program, docs, display) for p in exc.problems]
             continue
         result.problems += [_at_row(p, group, program, docs, display) for p in packet.problems]
-        version = Variant("program", program.audience, program.language, program.paper,
-                          program.print_size, program.location)
-        target = out_dir / client_filename(version, program.client, name_pattern,
-                                           group.first.line)
+        target = out_dir / client_filename(_program_version(program), program.client,
+                                           name_pattern, group.first.line)
         pending.append((target, packet.pdf))
         result.programs.append(MergedProgram(group.first.line, group.last_line, target,
                                              len(program.items), packet.pages))
@@ -173,6 +183,28 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
         result.written = [w for w in result.written if w[1] in written]
         result.programs = [p for p in result.programs if p.path in written]
     return _sorted(result, display)
+
+
+def _program_version(program: Program) -> Variant:
+    """The version a program's file is named for (its handout: ``program``)."""
+    return Variant("program", program.audience, program.language, program.paper,
+                   program.print_size, program.location)
+
+
+def _clashes(names: list[tuple[int, str]], display: str, problems: list[Problem]) -> set[int]:
+    """The lines whose file name an earlier line already has (each one a problem)."""
+    first: dict[str, int] = {}
+    clashing = set()
+    for line, name in sorted(names):
+        if name in first:
+            clashing.add(line)
+            problems.append(Problem(display, line, "client", (
+                f"--name-pattern gives this row the same file name as line {first[name]}, "
+                "so one client's PDF would replace the other's: add {row} or {hash} to the "
+                "pattern")))
+        else:
+            first[name] = line
+    return clashing
 
 
 def _plan(project: Project, docs: dict[str, Document], groups: list[ProgramRows],
