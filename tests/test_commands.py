@@ -213,3 +213,14 @@ def test_the_paper_options_offer_the_papers_of_the_schema() -> None:
     from handouts.project.schema import PAPERS
 
     assert PAPER_CHOICES == PAPERS
+
+
+@pytest.mark.parametrize("args", [["build", "--client", "   ", "--note", "Light pressure"],
+                                  ["program", "--client", "", "--item", "hand-self-massage"]])
+def test_a_blank_client_name_is_refused_not_printed_as_prepared_for_nobody(
+        project: Path, args: list[str]) -> None:
+    result = run("-C", str(project), *args)
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == ["--client: must not be empty",
+                                          "1 error; nothing was written."]
+    assert not (project / "output").exists()

@@ -65,8 +65,10 @@ def client_text_problems(client: Client, fields: dict[str, str], path: str,
                          line: int | None = None) -> list[Problem]:
     """Every field of ``client`` that breaks :func:`text_problem`, named as ``fields``
     names them (``{"name": "--client", ...}`` for the command line, column names for
-    a CSV, labels for the form)."""
+    a CSV, labels for the form); the name must not be empty."""
     problems = []
+    if not client.name.strip():  # "Prepared for" and nothing: never a client's copy
+        problems.append(Problem(path, line, fields.get("name", "name"), "must not be empty"))
     for key in CLIENT_FIELDS:
         value = getattr(client, key)
         message = text_problem(value, lines=key == "note") if value else None
