@@ -89,8 +89,9 @@ def test_name_pattern_for_clinics_that_want_names(project: Path) -> None:
 
 def test_a_name_pattern_that_gives_two_rows_one_file_name_never_replaces_a_pdf(
         project: Path, tmp_path: Path) -> None:
-    """Two names that become the same slug (names in other scripts have no Latin letters to keep), or the same
-    client twice: the later row is refused, named by line and never by value; the first
+    """Two names that become the same slug (names in other scripts have no Latin letters
+    to keep), or the same client twice: the later row is refused, named by line and
+    never by value; the first
     client's PDF is the only file, and it is the first client's."""
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text("client,handout,note\n"
@@ -102,7 +103,8 @@ def test_a_name_pattern_that_gives_two_rows_one_file_name_never_replaces_a_pdf(
     clash = ("--name-pattern gives this row the same file name as line {}, so one client's "
              "PDF would replace the other's: add {{row}} or {{hash}} to the pattern")
     assert [p.format() for p in result.problems if "--name-pattern" in p.message] == [
-        f"clients.csv:3: client: {clash.format(2)}", f"clients.csv:5: client: {clash.format(4)}"]
+        f"clients.csv:3: client: {clash.format(2)}",
+        f"clients.csv:5: client: {clash.format(4)}"]
     assert not any(v in p.format() for p in result.problems for v in ("李大华", "second"))
     assert [line for line, _, _ in result.written if line in (2, 3, 4, 5)] == [2, 4]
     files = sorted(p.name for p in (project / "output/clients").iterdir())
