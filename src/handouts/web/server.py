@@ -86,17 +86,15 @@ def read_whole(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
         except ValueError:
             length = -1
         try:
-            if length > BODY_LIMIT or length < 0:
+            body = b""
+            if 0 <= length <= BODY_LIMIT and (length or environ.get("wsgi.input_terminated")):
+                # A chunked body has no length: read one byte past the limit to tell.
+                body = environ["wsgi.input"].read(length or BODY_LIMIT + 1)
+            if not 0 <= length <= BODY_LIMIT or len(body) > BODY_LIMIT:
                 start_response("413 Content Too Large", [("Content-Type", "text/plain"),
                                                          ("Connection", "close")])
                 return [b"The request is too large."]
-            chunked = environ.get("wsgi.input_terminated") and not length
-            if length or chunked:
-                body = environ["wsgi.input"].read(length if length else BODY_LIMIT + 1)
-                if len(body) > BODY_LIMIT:
-                    start_response("413 Content Too Large", [("Content-Type", "text/plain"),
-                                                             ("Connection", "close")])
-                    return [b"The request is too large."]
+            if body:
                 environ["wsgi.input"] = io.BytesIO(body)
                 environ["CONTENT_LENGTH"] = str(len(body))
         finally:
