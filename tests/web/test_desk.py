@@ -8,6 +8,7 @@ own task and caches).
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,8 @@ from handouts.web.security import TOKEN_COOKIE, TOKEN_MAX_AGE
 from handouts.web.workers import RenderPool
 
 from ..helpers import pdf_text, run_in
+from .conftest import REPO
+from .test_program_desk import started
 from .test_routes import csrf
 
 NAME = "Zoë Example-Client"
@@ -332,3 +335,52 @@ def test_a_wrong_choice_is_tied_to_its_select(client: FlaskClient) -> None:
     assert '<select id="paper" name="paper" aria-invalid="true" aria-describedby="paper-error">' \
         in html
     assert '<p class="field-error" id="paper-error">choose one of the listed options</p>' in html
+
+
+# ------------------------------------------------------- a broken template override
+
+def _masthead(root: Path, extra: str) -> None:
+    """Override the theme's masthead with one that prints ``extra`` (a marker or a bug)."""
+    theme = Path(__import__("handouts").__file__).parent / "theme" / "masthead.html.j2"
+    text = theme.read_text(encoding="utf-8").replace(
+        '<p class="clinic-name">{{ clinic.name }}</p>',
+        f'<p class="clinic-name">{{{{ clinic.name }}}} {extra}</p>', 1)
+    (root / "templates" / "masthead.html.j2").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("bug", ["{% if %}", "{{ clinic.no_such_name }}"],
+                         ids=["syntax", "undefined-at-render"])
+def test_a_broken_template_override_keeps_the_last_good_templates_serving(
+        client: FlaskClient, example: Path, bug: str) -> None:
+    shutil.copytree(REPO / "programs", example / "programs")
+    _masthead(example, "Approved")
+    before = _post(client, "pdf", client=NAME)
+    assert before.status_code == 200
+    assert "Massage Mesa Approved" in pdf_text(before.data, by_position=True)
+    _masthead(example, bug)  # the owner saves a mistake during opening hours
+    after = _post(client, "pdf", client=NAME)
+    assert after.status_code == 200, after.get_data(as_text=True)
+    assert after.data == before.data  # made with the last good templates
+    program = client.post("/program/pdf", data=started(client))
+    assert program.status_code == 200, program.get_data(as_text=True)
+    assert "Massage Mesa Approved" in pdf_text(program.data, by_position=True)
+    html = client.get("/").get_data(as_text=True)
+    assert ("For the clinic owner: templates/masthead.html.j2 has errors, so the desk keeps "
+            "using its last good version") in html
+    assert re.search(r"<code>templates/masthead\.html\.j2:\d+</code>", html)
+    _masthead(example, "Fixed")  # fixed: the files are used again, and the banner goes
+    fixed = _post(client, "pdf", client=NAME)
+    assert "Massage Mesa Fixed" in pdf_text(fixed.data, by_position=True)
+    assert "For the clinic owner" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_template_broken_since_the_start_is_shown_with_its_file(example: Path) -> None:
+    _masthead(example, "{% if %}")
+    browser = _app(example)
+    html = browser.get("/").get_data(as_text=True)
+    assert "For the clinic owner: the project has errors" in html
+    assert re.search(r"<code>templates/masthead\.html\.j2:\d+</code>", html)
+    refused = _post(browser, "pdf", client=NAME, json=True)
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "templates/masthead.html.j2" in body and NAME not in body

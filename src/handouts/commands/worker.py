@@ -30,6 +30,7 @@ from handouts.render.personal import PersonalCopies
 from handouts.render.program import ProgramLayouts
 from handouts.render.result import Fitting, Rendered
 from handouts.render.runner import settle
+from handouts.render.theme import Pinned
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.program import Program
@@ -69,15 +70,18 @@ class Worker:
 
     @classmethod
     def load(cls, root: Path, names: tuple[str, ...] = (), *,
-             config: Config | None = None) -> Worker:
+             config: Config | None = None, templates: Pinned | None = None) -> Worker:
         """Load and validate the project at ``root`` (only the handouts ``names``, when
-        given; with ``config`` instead of ``handouts.yaml`` when given) and warm the
-        engine (fonts, the parsed stylesheet) in this process."""
+        given; with ``config`` instead of ``handouts.yaml`` and ``templates`` instead of
+        the files of ``templates/`` when given) and warm the engine (fonts, the parsed
+        stylesheet) in this process."""
         loaded = load_project(root, names, config=config)
         project = loaded.project
+        project.pinned_templates = templates
         settle()
         worker = cls(project, {d.name: d for d in loaded.documents})
-        if config is None:  # another config than the file's: the file's hashes do not apply
+        if config is None and templates is None:
+            # Other inputs than the files': the files' hashes do not apply.
             worker.remember(project.output_dir(None))
         return worker
 

@@ -468,6 +468,10 @@ class Project:
         self.config = config
         self.config_display = config_display
         self.lines = lines or LineMap()
+        #: The templates to render with instead of the files of ``templates/`` (each
+        #: name and text), or None: the files. ``handouts serve`` sets it to the last
+        #: good ones while a template there has errors.
+        self.pinned_templates: tuple[tuple[str, str], ...] | None = None
 
     def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
         """A problem about the config value at ``loc``, with its line."""

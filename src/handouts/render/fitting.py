@@ -168,7 +168,8 @@ class Search:
         it, and record the try; None when it could not be laid out."""
         if html is None:
             try:
-                html = render_html(candidate, self.project.templates_dir)
+                html = render_html(candidate, self.project.templates_dir,
+                                   self.project.pinned_templates)
             except TemplateFailure as exc:
                 self.failure = Rendered(b"", 0, exc.problems)
                 return None
@@ -256,7 +257,7 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
         page = dataclasses.replace(page, fit=decision.fit, base_size=decision.base_size)
         fitting = False  # decided: the one layout is the chosen one
     try:
-        html = render_html(page, project.templates_dir)
+        html = render_html(page, project.templates_dir, project.pinned_templates)
     except TemplateFailure as exc:  # this variant fails alone, with the template's line
         return Rendered(b"", 0, exc.problems), None
     search = Search(project, document, page)

@@ -93,9 +93,13 @@ class OverrideLoader(jinja2.BaseLoader):
     regular file inside the project folder or the theme.
     """
 
-    def __init__(self, templates_dir: Path | None, theme_dir: Path) -> None:
+    def __init__(self, templates_dir: Path | None, theme_dir: Path,
+                 pinned: Pinned | None = None) -> None:
         self.templates_dir = templates_dir
         self.theme_dir = theme_dir
+        #: ``templates/`` as it was when last good (see :func:`template_sources`): read
+        #: instead of the folder, whose files now have errors (``handouts serve``).
+        self.pinned = dict(pinned) if pinned is not None else None
         self.allowed = tuple(p.resolve() for p in (
             *((templates_dir.parent,) if templates_dir is not None else ()), theme_dir))
 
@@ -103,8 +107,12 @@ class OverrideLoader(jinja2.BaseLoader):
                    template: str) -> tuple[str, str, Callable[[], bool]]:
         """The template's text, its file name and a function telling if it is unchanged."""
         parts = template_parts(template)
+        if self.pinned is not None and self.templates_dir is not None:
+            name = "/".join(parts)
+            if name in self.pinned:  # named as the file it was, for the same messages
+                return self.pinned[name], str(self.templates_dir.joinpath(*parts)), _always
         for folder in (self.templates_dir, self.theme_dir):
-            if folder is None:
+            if folder is None or (folder == self.templates_dir and self.pinned is not None):
                 continue
             path = folder.joinpath(*parts)
             if not (path.is_symlink() or path.is_file()):
@@ -141,6 +149,34 @@ class OverrideLoader(jinja2.BaseLoader):
             if folder is not None and folder.is_dir():
                 names.update(p.relative_to(folder).as_posix() for p in _files(folder))
         return sorted(names)
+
+
+#: A snapshot of ``templates/``: each template's name and text, sorted by name.
+Pinned = tuple[tuple[str, str], ...]
+
+
+def template_sources(templates_dir: Path) -> Pinned:
+    """The text of every template of ``templates/`` (stylesheets and images left out: the
+    engine reads those), as the loader would read it now; unreadable ones are left out
+    (:func:`check_templates` reports them)."""
+    if not templates_dir.is_dir():
+        return ()
+    loader = OverrideLoader(templates_dir, templates_dir)
+    sources = []
+    for path in _files(templates_dir):
+        name = path.relative_to(templates_dir).as_posix()
+        if path.suffix.lower() in (".css", ".png", ".jpg", ".jpeg", ".svg", ".gif",
+                                   ".webp", ".woff", ".woff2", ".ttf", ".otf"):
+            continue
+        try:
+            sources.append((name, loader.checked(name, path).read_bytes().decode("utf-8-sig")))
+        except (TemplateRefused, OSError, UnicodeDecodeError):
+            continue
+    return tuple(sources)
+
+
+def _always() -> bool:
+    return True
 
 
 def _unchanged(path: Path, stamp: int) -> Callable[[], bool]:

@@ -56,7 +56,8 @@ class PersonalCopies:
         from handouts.render.engine.pdf import engine  # WeasyPrint: only when rendering
 
         try:
-            html = render_html(page, self.project.templates_dir)
+            html = render_html(page, self.project.templates_dir,
+                               self.project.pinned_templates)
         except TemplateFailure:
             return render_page(self.project, document, page)  # reports the template's problem
         parts = split_personal(html)
@@ -110,7 +111,8 @@ def lay_out_block(project: Project, document: Document, page: Page,
 
     if piece_html is None:
         try:
-            parts = split_personal(render_html(page, project.templates_dir))
+            parts = split_personal(render_html(page, project.templates_dir,
+                                               project.pinned_templates))
         except TemplateFailure:
             return None, None
         if parts is None:

@@ -334,7 +334,8 @@ def _shell(project: Project, page: Page) -> str | None:
     when the template has no block to take out)."""
     try:
         html = render_html(dataclasses.replace(page, fit=(), base_size=None, numbering=None,
-                                               personal_late=False), project.templates_dir)
+                                               personal_late=False), project.templates_dir,
+                           project.pinned_templates)
     except TemplateFailure:
         return None
     parts = split_personal(html)
@@ -348,7 +349,7 @@ def _numbered(project: Project, engine: Any, item: _Fitted, page: Page,
     if layouts is None or item.height is None:
         return _lay_out(project, engine, page, item.document)
     try:
-        parts = split_personal(render_html(page, project.templates_dir))
+        parts = split_personal(render_html(page, project.templates_dir, project.pinned_templates))
     except TemplateFailure:
         parts = None
     if parts is None:
@@ -393,7 +394,7 @@ def _lay_out(project: Project, engine: Any, page: Page,
         if isinstance(page, ProgramPage):
             html = _program_html(project, page)
         else:
-            html = render_html(page, project.templates_dir)
+            html = render_html(page, project.templates_dir, project.pinned_templates)
     except TemplateFailure as exc:
         return Rendered(b"", 0, exc.problems)
     source = document.display if document is not None else PROGRAM_SOURCE
@@ -433,7 +434,7 @@ def _program_html(project: Project, page: ProgramPage) -> str:
     from handouts.render.overrides import template_problem
     from handouts.render.theme import with_numbering
 
-    env = environment(project.templates_dir, page.language)
+    env = environment(project.templates_dir, page.language, project.pinned_templates)
     page = dataclasses.replace(page, project_root=project.root)
     try:
         html = env.get_template(PROGRAM_TEMPLATE).render(

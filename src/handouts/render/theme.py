@@ -30,6 +30,7 @@ from handouts.project.schema import Paper
 from handouts.render.overrides import (
     HandoutSandbox,
     OverrideLoader,
+    Pinned,
     TemplateFailure,
     check_templates,
     template_problem,
@@ -175,19 +176,25 @@ def _overrides(templates_dir: Path | None) -> frozenset[str]:
     return frozenset(p.name for p in templates_dir.iterdir())
 
 
-def environment(templates_dir: Path | None, language: str = "en") -> jinja2.Environment:
-    """The Jinja environment for a project and language; see :func:`_environment`."""
+def environment(templates_dir: Path | None, language: str = "en",
+                pinned: Pinned | None = None) -> jinja2.Environment:
+    """The Jinja environment for a project and language; see :func:`_environment`.
+
+    ``pinned``: the templates to use instead of the files of ``templates/`` (the front
+    desk's last good ones, while those files have errors; see :func:`template_sources`).
+    """
     # Keyed by the override files present, so adding or removing one takes effect
     # even in a long-running process (Jinja's own cache only notices edits).
     # And by the version of the project's own theme words (locale/<language>.po).
     own = project_catalog(templates_dir.parent, language) if templates_dir else None
     words = own.stat().st_mtime_ns if own is not None and own.is_file() else 0
-    return _environment(templates_dir, language, _overrides(templates_dir), words)
+    return _environment(templates_dir, language, _overrides(templates_dir), words, pinned)
 
 
 @lru_cache(maxsize=32)
 def _environment(templates_dir: Path | None, language: str,
-                 overrides: frozenset[str], words_version: int = 0) -> jinja2.Environment:
+                 overrides: frozenset[str], words_version: int = 0,
+                 pinned: Pinned | None = None) -> jinja2.Environment:
     """The Jinja environment for a project and language (cached per process).
 
     Autoescape is on for every template and undefined names are errors, so a typo
@@ -197,7 +204,8 @@ def _environment(templates_dir: Path | None, language: str,
     cannot reach Python internals, change its data or read other files.
     """
     env = HandoutSandbox(
-        loader=OverrideLoader(templates_dir if overrides else None, THEME_DIR),
+        loader=OverrideLoader(templates_dir if overrides or pinned else None, THEME_DIR,
+                              pinned),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -257,13 +265,14 @@ def stylesheet_paths(templates_dir: Path | None, language: str = "en") -> tuple[
     return tuple(sheets)
 
 
-def render_html(page: Page, templates_dir: Path | None) -> str:
-    """Render the handout page to an HTML string.
+def render_html(page: Page, templates_dir: Path | None, pinned: Pinned | None = None) -> str:
+    """Render the handout page to an HTML string (with the ``pinned`` templates instead
+    of the files of ``templates_dir`` when given: see :func:`environment`).
 
     Raises :class:`~handouts.render.overrides.TemplateFailure` (a located problem) for any
     mistake in a template: an undefined name, a sandbox violation, a missing include.
     """
-    env = environment(templates_dir, page.language)
+    env = environment(templates_dir, page.language, pinned)
     if templates_dir is not None and page.project_root is None:
         page = dataclasses.replace(page, project_root=templates_dir.parent)
     try:
@@ -354,6 +363,6 @@ def make_page(handout: Handout, clinic: Clinic, *, paper: Paper,
                 client=client, fonts=fonts[0], font_stack=fonts[1], plan=plan)
 
 
-__all__ = ["FontFace", "Page", "PlanBox", "TemplateFailure", "environment", "make_page",
+__all__ = ["FontFace", "Page", "Pinned", "PlanBox", "TemplateFailure", "environment", "make_page",
            "render_html", "stylesheet_path", "stylesheet_paths", "validate_templates",
            "with_numbering"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,14 +24,17 @@ from werkzeug.exceptions import HTTPException
 
 from handouts.checks.gate import template_problems
 from handouts.errors import Problem, Severity
-from handouts.project.config import Config, Project
+from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.load import load_each
+from handouts.render.overrides import FIELD as TEMPLATE_FIELD
+from handouts.render.overrides import Pinned, template_sources
+from handouts.render.result import Rendered
 from handouts.web import security
 from handouts.web.checker import Checker
 from handouts.web.server import PAGE_THREADS, Server
 from handouts.web.streams import MAX_STREAMS, StreamBudget
-from handouts.web.workers import DEADLINE_MARGIN, RenderPool, project_version
+from handouts.web.workers import DEADLINE_MARGIN, LastGood, RenderPool, project_version
 
 log = logging.getLogger("handouts.web")
 
@@ -46,8 +50,9 @@ class Served:
 
     One broken handout is only that handout's problem: it is in ``broken`` with its
     problems, and every other handout stays in ``documents``. While ``handouts.yaml``
-    (or a template override) has errors, the last good load keeps serving: ``stale``
-    is set and ``problems`` says why, for the owner's banner.
+    has errors, the last good load keeps serving (``stale`` is set); while a template
+    of ``templates/`` has errors, found by validation or while rendering, the last good
+    templates are used (``pinned``); ``problems`` says why, for the owner's banner.
     """
 
     version: str
@@ -58,11 +63,26 @@ class Served:
     stale: bool = False
     #: What pages work out once per load (the search index, unusable translations).
     extras: dict[str, Any] = field(default_factory=dict)
+    #: The templates of ``templates/`` as this load read them (None: they have errors).
+    templates: Pinned | None = None
+    #: The last good templates, used instead of the files while those have errors.
+    pinned: Pinned | None = None
 
     @property
-    def config(self) -> Config | None:
-        """The config to render with when ``handouts.yaml`` itself cannot be used."""
-        return self.project.config if self.stale and self.project is not None else None
+    def held(self) -> list[str]:
+        """The files whose last good version the desk uses now (for the banner)."""
+        files = (["handouts.yaml"] if self.stale else []) + (
+            [p.path for p in self.problems if p.path.startswith("templates")]
+            if self.pinned is not None else [])
+        return list(dict.fromkeys(files))
+
+    @property
+    def fallback(self) -> LastGood | None:
+        """What to render with in place of files that cannot be used (None: the files)."""
+        config = self.project.config if self.stale and self.project is not None else None
+        if config is None and self.pinned is None:
+            return None
+        return LastGood(config, self.pinned)
 
 
 class Site:
@@ -77,6 +97,10 @@ class Site:
         self._loaded: Served | None = None
         #: The last load with a usable ``handouts.yaml``: served while it has errors.
         self.good: Served | None = None
+        #: The last templates of ``templates/`` that validated and rendered (or, before
+        #: any render, validated), and the problems of those that failed while rendering.
+        self.good_templates: Pinned | None = None
+        self._failed_templates: dict[Pinned, list[Problem]] = {}
         #: Each handout as it last loaded without errors, with its project: the live
         #: preview keeps its choices while the handout's file has errors.
         self._good_documents: dict[str, tuple[Document, Project]] = {}
@@ -140,16 +164,56 @@ class Site:
 
     def _load(self, version: str) -> Served:
         each = load_each(self.root)
-        # A broken template fails every handout, as a broken handouts.yaml does.
-        templates = template_problems(self.root.resolve())
-        if each.project is None or templates:  # keep the last good project
+        # A broken template would fail every handout: the last good templates serve.
+        broken = template_problems(self.root)
+        current = None if broken else template_sources(self.root / "templates")
+        if current is not None:
+            broken = self._failed_templates.get(current, [])
+            if self.good_templates is None and not broken:
+                self.good_templates = current
+        pinned = self.good_templates if broken else None
+        if each.project is None:  # keep the last good project
             good = self.good
             if good is None:
-                return Served(version, problems=each.problems + templates)
+                return Served(version, problems=each.problems + broken)
             return Served(version, good.project, good.documents, good.broken,
-                          each.problems + templates, stale=True)
+                          each.problems + broken, stale=True, templates=current,
+                          pinned=pinned)
         problems = [p for p in each.problems if p.severity is Severity.ERROR]
-        return Served(version, each.project, each.documents, each.broken, problems)
+        return Served(version, each.project, each.documents, each.broken, problems + broken,
+                      templates=current, pinned=pinned)
+
+    def make(self, task: Callable[..., Rendered], *args: Any) -> Rendered:
+        """Run the render ``task`` (:func:`~handouts.web.workers.render` or
+        :func:`~handouts.web.workers.program`) in the pool for the current project
+        version, with the last good files in place of any that have errors.
+
+        A template of ``templates/`` that fails while rendering (an undefined name, say)
+        is set aside like one that fails validation: the owner's banner names it, and
+        this page and every later one are made with the last good templates.
+        """
+        loaded = self.loaded()
+        result = self.pool.run(task, str(self.root), loaded.version, *args, loaded.fallback,
+                               deadline=self.deadline())
+        current = loaded.templates
+        if current is None or loaded.pinned is not None:
+            return result
+        failures = [p for p in result.problems if p.severity is Severity.ERROR
+                    and p.field == TEMPLATE_FIELD and p.path.startswith("templates/")]
+        if not failures:
+            if result.ok:
+                self.good_templates = current  # it rendered: proven good
+            return result
+        with self._lock:
+            self._failed_templates[current] = failures
+            if self.good_templates is None or self.good_templates == current:
+                return result  # nothing better to fall back on
+            loaded.pinned = self.good_templates
+            loaded.problems = list(dict.fromkeys(loaded.problems + failures))
+        log.warning("a template of templates/ failed while rendering; the desk uses the "
+                    "last good templates until it is fixed")
+        return self.pool.run(task, str(self.root), loaded.version, *args, loaded.fallback,
+                             deadline=self.deadline())
 
     def deadline(self) -> float:
         """Seconds a request waits for a render: the project's limit plus a margin."""

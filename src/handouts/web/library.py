@@ -278,11 +278,8 @@ def _copy(name: str, images: bool) -> tuple[Any, Document, Selection, list[Probl
     choices, client, problems = read_form(document, request.form)
     if problems:
         return None, document, choices, problems
-    site = _site()
-    loaded = site.loaded()
-    result = site.pool.run(render, str(site.root), site.version(), name, choices, client,
-                           PREVIEW_SCALE if images else None, None, loaded.config,
-                           deadline=site.deadline())
+    result = _site().make(render, name, choices, client, PREVIEW_SCALE if images else None,
+                          None)
     return result, document, choices, for_the_desk(result.problems, client)
 
 
@@ -335,7 +332,7 @@ def index() -> str:
     if loaded.project is not None:
         audiences += [a.label for a in loaded.project.config.audiences.values()]
     return render_template("library.html", rows=rows, broken=broken, query=query,
-                           audiences=audiences, problems=loaded.problems, stale=loaded.stale,
+                           audiences=audiences, problems=loaded.problems, held=loaded.held,
                            total=len(loaded.documents), checking=site.checker is not None)
 
 
@@ -344,14 +341,12 @@ def thumbnail(name: str) -> Response:
     """The first page of a handout's everyday version, small (not personal)."""
     _document(name)
     site = _site()
-    loaded = site.loaded()
-    version = site.version()
+    version = site.loaded().version
     cache = site.extras.setdefault("thumbs", {})
     png = cache.get((name, version))
     if png is None:
-        result = site.pool.run(render, str(site.root), version, name,
-                               Selection(location=_default_location()), None, THUMB_SCALE, 1,
-                               loaded.config, deadline=site.deadline())
+        result = site.make(render, name, Selection(location=_default_location()), None,
+                           THUMB_SCALE, 1)
         if not result.images:
             abort(404, "This handout cannot be rendered at the moment.")
         png = cache[(name, version)] = result.images[0]

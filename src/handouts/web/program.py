@@ -207,11 +207,7 @@ def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Proble
     asked, problems = basket.read_basket(request.form, offer(), items)
     if asked is None:
         return None, items, problems
-    site = _site()
-    loaded = site.loaded()
-    result = site.pool.run(program, str(site.root), site.version(), asked,
-                           PREVIEW_SCALE if images else None, loaded.config,
-                           deadline=site.deadline())
+    result = _site().make(program, asked, PREVIEW_SCALE if images else None)
     return result, items, basket.for_the_basket(result.problems)
 
 

@@ -26,7 +26,9 @@ from typing import Any
 from handouts.commands.packet import ItemChange, plan_program, record
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
+from handouts.project.config import Config
 from handouts.render.result import Rendered
+from handouts.render.theme import Pinned
 from handouts.variants.clients import Client
 from handouts.variants.records import Given, given_record
 from handouts.web.pool import PoolError, ProcessPool, TaskFailed
@@ -108,22 +110,35 @@ def desk_workers() -> dict[str, Worker]:
     return dict(_DESK["workers"])
 
 
-def _at_version(root: str, version: str, config: Any) -> None:
-    """Forget every Worker kept for another project version (or config)."""
-    key = (root, version, config is not None)
+@dataclass(frozen=True)
+class LastGood:
+    """What the desk renders with in place of project files that now have errors (never
+    personal): ``handouts.yaml``'s last good config, and the last good templates of
+    ``templates/`` (see :attr:`handouts.project.config.Project.pinned_templates`)."""
+
+    config: Config | None = None
+    templates: Pinned | None = None
+
+
+def _at_version(root: str, version: str, good: LastGood | None) -> None:
+    """Forget every Worker kept for another project version (or last good files)."""
+    key = (root, version, good is not None and good.config is not None,
+           good.templates if good is not None else None)
     if _DESK["version"] != key:
         _DESK["version"] = key
         _DESK["workers"] = {}
         _DESK["program"] = None
 
 
-def _worker(root: str, version: str, name: str, config: Any = None) -> Worker:
-    """The Worker holding handout ``name`` at this project version (with ``config``
-    instead of ``handouts.yaml`` while that file has errors)."""
-    _at_version(root, version, config)
+def _worker(root: str, version: str, name: str, good: LastGood | None = None) -> Worker:
+    """The Worker holding handout ``name`` at this project version (with the ``good``
+    files in place of those that have errors)."""
+    _at_version(root, version, good)
     workers = _DESK["workers"]
     if name not in workers:
-        workers[name] = Worker.load(Path(root), (name,), config=config)
+        workers[name] = Worker.load(Path(root), (name,),
+                                    config=good.config if good is not None else None,
+                                    templates=good.templates if good is not None else None)
     return workers[name]  # type: ignore[no-any-return]
 
 
@@ -148,11 +163,11 @@ def page_images(pdf: bytes, scale: float, first: int | None = None) -> list[byte
 
 def render(root: str, version: str, name: str, choices: Selection, client: Client | None,
            images: float | None = None, first: int | None = None,
-           config: Any = None) -> Rendered:
+           good: LastGood | None = None) -> Rendered:
     """Render one handout like ``handouts build`` (PNG pages too when ``images`` is a
-    scale); ``config``: the last good config, while ``handouts.yaml`` has errors."""
+    scale); ``good``: the last good files, in place of those that have errors."""
     try:
-        built = _worker(root, version, name, config).copy(
+        built = _worker(root, version, name, good).copy(
             name, audience=choices.audience, language=choices.language,
             paper=choices.paper,  # type: ignore[arg-type]
             print_size=choices.print_size,  # type: ignore[arg-type]
@@ -164,7 +179,7 @@ def render(root: str, version: str, name: str, choices: Selection, client: Clien
                                         f"could not be rendered ({type(exc).__name__})")])
     paragraph = ""
     if client is not None:  # what was given, for the client's file (never their name)
-        worker = _worker(root, version, name, config)
+        worker = _worker(root, version, name, good)
         paragraph = given_record(worker.project,
                                  [Given(worker.documents[name], built.variant)],
                                  day=dt.date.today(), therapist=client.therapist)
@@ -203,17 +218,19 @@ def record_of(result: Rendered) -> str:
     return result.record if isinstance(result, Made) else ""
 
 
-def _program_worker(root: str, version: str, config: Any = None
+def _program_worker(root: str, version: str, good: LastGood | None = None
                     ) -> tuple[Worker | None, dict[str, list[Problem]], list[Problem]]:
     """The Worker holding every handout that loads at this project version, with the
     problems of each that does not (a program naming one is refused for it alone), and
     the project's own problems (when its config cannot be used)."""
-    _at_version(root, version, config)
+    _at_version(root, version, good)
     if _DESK["program"] is None:
         from handouts.project.load import load_each
         from handouts.render.runner import settle
 
-        each = load_each(Path(root), config=config)
+        each = load_each(Path(root), config=good.config if good is not None else None)
+        if each.project is not None and good is not None:
+            each.project.pinned_templates = good.templates
         settle()
         worker = None if each.project is None else Worker(each.project, each.documents)
         _DESK["program"] = (worker, each.broken, each.problems)
@@ -221,11 +238,11 @@ def _program_worker(root: str, version: str, config: Any = None
 
 
 def program(root: str, version: str, asked: ProgramAsked, images: float | None = None,
-            config: Any = None) -> Rendered:
+            good: LastGood | None = None) -> Rendered:
     """Render a home program as ``handouts program`` does (:func:`plan_program`, then
     :func:`make_program`), with the record paragraph; page images too when ``images``
-    is a scale. ``config``: the last good config, while ``handouts.yaml`` has errors."""
-    worker, broken, problems = _program_worker(root, version, config)
+    is a scale. ``good``: the last good files, in place of those that have errors."""
+    worker, broken, problems = _program_worker(root, version, good)
     if worker is None:
         return Rendered(problems=problems)
     used = dict.fromkeys(item.handout for item in asked.items)
