@@ -148,9 +148,9 @@ BREAKAGES: list[Breakage] = [
              "the client's name goes into the default file name"),
     Breakage("name-in-log", PKG + "commands/merge.py",
              "        target = out_dir / client_filename(row.variant, row.client, name_pattern, "
-             "row.line)\n",
+             "row.line,\n                                           key=key)\n",
              "        target = out_dir / client_filename(row.variant, row.client, name_pattern, "
-             "row.line)\n"
+             "row.line,\n                                           key=key)\n"
              '        __import__("logging").getLogger("handouts").info("for %s", '
              "row.client.name)\n",
              ("tests/test_merge.py",),

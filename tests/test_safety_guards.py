@@ -27,6 +27,9 @@ from handouts.variants.plan import Variant
 
 from .helpers import edit, pdf_text, pdf_words, render_body
 
+#: A project's file-name key (see handouts.project.namekey).
+KEY = bytes(range(32))
+
 CONTENT = "content/hand-self-massage.yaml"
 
 
@@ -170,9 +173,10 @@ def test_render_time_limit_stops_a_build(project: Path) -> None:
 def test_clients_differing_only_by_name_get_different_files(project: Path) -> None:
     variant = Variant("hand-self-massage")
     ana, bea = Client("Ana Ruiz", "Note"), Client("Bea Ruiz", "Note")
-    assert client_filename(variant, ana, None) != client_filename(variant, bea, None)
-    assert client_filename(variant, ana, None, row=2) != client_filename(variant, bea, None,
-                                                                        row=2)
+    assert client_filename(variant, ana, None, key=KEY) != \
+        client_filename(variant, bea, None, key=KEY)
+    assert client_filename(variant, ana, None, row=2, key=KEY) != \
+        client_filename(variant, bea, None, row=2, key=KEY)
     first = build(load_project(project), client=ana).built[0].path
     second = build(load_project(project), client=bea).built[0].path
     assert first != second and first.parent == second.parent
@@ -184,7 +188,7 @@ def test_clients_differing_only_by_name_get_different_files(project: Path) -> No
 
 def test_client_name_in_a_pattern_cannot_leave_the_folder(project: Path) -> None:
     client = Client("../../etc/evil name")
-    name = client_filename(Variant("hand-self-massage"), client, "{client}-{handout}")
+    name = client_filename(Variant("hand-self-massage"), client, "{client}-{handout}", key=KEY)
     assert name == "etc-evil-name-hand-self-massage.pdf"
     written = build(load_project(project), client=client, name_pattern="{client}").built[0].path
     assert written == project / "output/clients/etc-evil-name.pdf"
@@ -255,21 +259,21 @@ def test_write_atomic_into_a_file_names_the_folder(tmp_path: Path) -> None:
 def test_default_client_file_names_have_the_documented_shape() -> None:
     variant = Variant("hand-self-massage")
     client = Client("Ana Ruiz")
-    digest = client.fingerprint(variant.relpath)
+    digest = client.fingerprint(KEY, variant.relpath)
     assert re.fullmatch(r"[0-9a-f]{12}", digest)
-    assert client_filename(variant, client, None) == f"hand-self-massage-{digest}.pdf"
-    assert client_filename(variant, client, None, row=7) == \
+    assert client_filename(variant, client, None, key=KEY) == f"hand-self-massage-{digest}.pdf"
+    assert client_filename(variant, client, None, row=7, key=KEY) == \
         f"hand-self-massage-row7-{digest[:8]}.pdf"
 
 
 def test_every_pattern_field_is_filled() -> None:
     variant = Variant("hand-self-massage", "caregivers", "es", "a4", "large")
     client = Client("Ana")
-    digest = client.fingerprint(variant.relpath)
+    digest = client.fingerprint(KEY, variant.relpath)
     pattern = "{client}_{handout}_{audience}_{language}_{paper}_{print}_{row}_{hash}"
-    assert client_filename(variant, client, pattern, row=3) == \
+    assert client_filename(variant, client, pattern, row=3, key=KEY) == \
         f"ana-hand-self-massage-caregivers-es-a4-large-3-{digest}.pdf"
-    assert client_filename(variant, client, "{client}-{row}") == "ana-0.pdf"
+    assert client_filename(variant, client, "{client}-{row}", key=KEY) == "ana-0.pdf"
 
 
 @pytest.mark.parametrize("other", [
@@ -280,20 +284,21 @@ def test_clients_differing_in_any_detail_get_different_files(other: Client) -> N
     # Two clients with the same name are told apart by their other details.
     one = Client("Ana", "Note", "Tess", dt.date(2026, 12, 1))
     variant = Variant("hand-self-massage")
-    assert client_filename(variant, one, None) != client_filename(variant, other, None)
+    assert client_filename(variant, one, None, key=KEY) != \
+        client_filename(variant, other, None, key=KEY)
 
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("Xena X", "xena-x.pdf"), ("--Ana  Ruiz--", "ana-ruiz.pdf"), ("***", "x.pdf"),
     ("a" * 100, "a" * 80 + ".pdf")])
 def test_client_names_in_patterns_are_slugged(name: str, expected: str) -> None:
-    assert client_filename(Variant("h"), Client(name), "{client}") == expected
+    assert client_filename(Variant("h"), Client(name), "{client}", key=KEY) == expected
 
 
 @pytest.mark.parametrize("pattern", ["a\\{client}", ".{client}", "x/{client}"])
 def test_patterns_that_could_escape_or_hide_are_refused(pattern: str) -> None:
     with pytest.raises(HandoutsError) as caught:
-        client_filename(Variant("h"), Client("A"), pattern)
+        client_filename(Variant("h"), Client("A"), pattern, key=KEY)
     assert [p.format() for p in caught.value.problems] == [
         f"--name-pattern: '{pattern}' is not a valid file-name pattern: use only {{client}}, "
         "{handout}, {audience}, {language}, {paper}, {print}, {hash}, {row} and plain text, "
@@ -302,6 +307,6 @@ def test_patterns_that_could_escape_or_hide_are_refused(pattern: str) -> None:
 
 def test_a_broken_pattern_is_reported_as_a_pattern_problem() -> None:
     with pytest.raises(HandoutsError) as caught:
-        client_filename(Variant("h"), Client("A"), "{client")
+        client_filename(Variant("h"), Client("A"), "{client", key=KEY)
     assert [p.format() for p in caught.value.problems] == [
         "--name-pattern: expected '}' before end of string"]

@@ -26,6 +26,7 @@ from handouts.errors import (
 )
 from handouts.output import write_atomic
 from handouts.project.load import Loaded
+from handouts.project.namekey import name_key
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Fitting
 from handouts.variants.clients import Client
@@ -119,7 +120,8 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
         if digest is not None and output.decision is not None:
             decided.append((digest, output.decision))
         if client is not None:
-            target = out_dir / "clients" / client_filename(variant, client, name_pattern)
+            target = out_dir / "clients" / client_filename(variant, client, name_pattern,
+                                                           key=name_key(project.root))
         elif plain:
             target = out_dir / (f"{location}/" if location else "") / f"{doc.name}.pdf"
         else:

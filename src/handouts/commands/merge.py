@@ -40,6 +40,7 @@ from handouts.output import write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.load import Loaded
+from handouts.project.namekey import name_key
 from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
@@ -129,10 +130,11 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
     pending: list[tuple[Path, bytes]] = []  # all-or-nothing: written once all rendered
     # Before anything is rendered: a --name-pattern that gives two rows one file name
     # would have the second client's PDF replace the first's.
-    names = [(row.line, client_filename(row.variant, row.client, name_pattern, row.line))
-             for row in singles]
+    key = name_key(project.root)
+    names = [(row.line, client_filename(row.variant, row.client, name_pattern, row.line,
+                                        key=key)) for row in singles]
     names += [(group.first.line, client_filename(_program_version(program), program.client,
-                                                 name_pattern, group.first.line))
+                                                 name_pattern, group.first.line, key=key))
               for group, program in planned]
     clashing = _clashes(names, display, result.problems)
     for row in singles:
@@ -151,7 +153,8 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
                                     f"{p.path}: {p.message}", p.severity) for p in found]
         if output is None or errors_only(found):
             continue
-        target = out_dir / client_filename(row.variant, row.client, name_pattern, row.line)
+        target = out_dir / client_filename(row.variant, row.client, name_pattern, row.line,
+                                           key=key)
         if result.all_or_nothing:
             pending.append((target, output.pdf))
         elif not _wrote(target, output.pdf, result.problems):
@@ -167,7 +170,7 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
             continue
         result.problems += [_at_row(p, group, program, docs, display) for p in packet.problems]
         target = out_dir / client_filename(_program_version(program), program.client,
-                                           name_pattern, group.first.line)
+                                           name_pattern, group.first.line, key=key)
         pending.append((target, packet.pdf))
         result.programs.append(MergedProgram(group.first.line, group.last_line, target,
                                              len(program.items), packet.pages))

@@ -13,6 +13,7 @@ from handouts.commands.packet import ItemChange, make_program, plan_program, rec
 from handouts.errors import Problem, ValidationError
 from handouts.output import write_atomic
 from handouts.project.load import Loaded
+from handouts.project.namekey import name_key
 from handouts.project.programs import load_clinic_programs
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Rendered
@@ -55,8 +56,8 @@ def write_program(loaded: Loaded, *, client: Client, program_name: str | None = 
                            print_size=print_size, location=location, weeks=weeks,
                            right_hand=right_hand, given=given)
     output = make_program(project, documents, program)
-    digest = client.fingerprint("program", *(f"{i.handout}:{i.dosage!r}:{i.note}"
-                                             for i in program.items),
+    digest = client.fingerprint(name_key(project.root), "program",
+                                *(f"{i.handout}:{i.dosage!r}:{i.note}" for i in program.items),
                                 program.language, program.audience, program.paper,
                                 program.print_size, str(program.location))
     target = project.output_dir(out) / "clients" / f"program-{digest}.pdf"

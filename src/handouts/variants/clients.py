@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from dataclasses import dataclass
 
 from handouts.errors import Problem
@@ -23,11 +24,13 @@ class Client:
     therapist: str | None = None
     next_appointment: dt.date | None = None
 
-    def fingerprint(self, *parts: str) -> str:
-        """A short, stable id for file names that does not reveal the client."""
+    def fingerprint(self, key: bytes, *parts: str) -> str:
+        """A short, stable id for file names that does not reveal the client: keyed with
+        the project's secret ``key`` (see :mod:`handouts.project.namekey`), so a list of
+        names cannot be hashed and matched against the files."""
         text = "\x1f".join((self.name, self.note or "", self.therapist or "",
                              str(self.next_appointment or ""), *parts))
-        return hashlib.sha256(text.encode()).hexdigest()[:12]
+        return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:12]
 
 
 #: Direction controls that reorder the text around them (embeddings, overrides,

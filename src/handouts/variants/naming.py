@@ -33,9 +33,10 @@ def check_pattern(pattern: str) -> None:
 
 
 def client_filename(variant: Variant, client: Client, pattern: str | None,
-                    row: int | None = None) -> str:
-    """``back-massage-3f9a1c2b7d4e.pdf`` by default: the hash hides who it is for."""
-    digest = client.fingerprint(variant.relpath)
+                    row: int | None = None, *, key: bytes) -> str:
+    """``back-massage-3f9a1c2b7d4e.pdf`` by default: the hash, keyed with the project's
+    ``key``, hides who it is for."""
+    digest = client.fingerprint(key, variant.relpath)
     if pattern is None:
         stem = f"{variant.handout}-row{row}-{digest[:8]}" if row else \
             f"{variant.handout}-{digest}"
