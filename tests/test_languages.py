@@ -27,7 +27,7 @@ from handouts.render import scripts
 from handouts.variants import i18n
 from handouts.variants.clients import Client
 
-from .helpers import copy_example, run_in
+from .helpers import copy_example, pdf_text, run_in
 
 REPO = Path(__file__).resolve().parent.parent
 NEW_CATALOGS = ("zh", "zh_Hant", "vi", "fil", "ko", "ru", "ar", "ht", "pt", "fr")
@@ -349,3 +349,31 @@ def test_a_review_is_refused_when_there_is_nothing_to_review(root: Path) -> None
         1, "locale/es.po: --reviewed-by: give the reviewer's name as plain text (no quotes, "
            "backslashes or tags)")
     assert not (root / "locale" / "es.po").exists()
+
+
+def test_a_theme_word_whose_fields_were_renamed_is_warned_about_by_line(root: Path) -> None:
+    """A translator who renames ``{page}`` or ``%(number)s`` gets a warning at the line,
+    and the page keeps the built-in words: never "{pagina}" printed, never a crash."""
+    assert run_in(root, "translate", "--theme", "es").exit_code == 0
+    po = root / "locale" / "es.po"
+    text = po.read_text(encoding="utf-8")
+    for msgid, msgstr in (("Page {page} of {pages}", "Página {pagina} de {paginas}"),
+                          ("Step %(number)s", "Paso %(numero)s")):
+        text = text.replace(f'msgid "{msgid}"\nmsgstr ""', f'msgid "{msgid}"\nmsgstr "{msgstr}"')
+    po.write_text(text, encoding="utf-8")
+    lines = text.splitlines()
+    page_line = lines.index('msgid "Page {page} of {pages}"') + 1  # the entry's first line
+    step_line = lines.index('msgid "Step %(number)s"') + 1
+    result = run_in(root, "build", "back-massage", "--language", "es")
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("locale/es.po")]
+    assert warnings == [
+        f"locale/es.po:{page_line}: warning: msgstr: keep the English word's fields exactly "
+        "as written ({page}, {pages}), and write a percent sign as %%; until then this "
+        'translation of "Page {page} of {pages}" is not used',
+        f"locale/es.po:{step_line}: warning: msgstr: keep the English word's fields exactly "
+        'as written (%(number)s), and write a percent sign as %%; until then this '
+        'translation of "Step %(number)s" is not used']
+    pdf = next((root / "output").rglob("back-massage*.pdf"))
+    text = pdf_text(pdf)
+    assert "Página 1 de 3" in text and "{pagina}" not in text and "numero" not in text

@@ -142,7 +142,22 @@ def _theme_word_problems(language: str, own: Path | None,
                 problems += [Problem(display, message.lineno, "msgstr", found)
                              for found in markdown.text_problems(message.string,
                                                                  markdown=False)[:1]]
+                if isinstance(message.id, str) and \
+                        not _same_placeholders(message.id, message.string):
+                    problems.append(_fields_problem(display, message.lineno, message.id))
     return tuple(problems)
+
+
+def _fields_problem(display: str, line: int | None, msgid: str) -> Problem:
+    """A theme word whose translation changed its fields: the built-in translation (or
+    the English word) is printed meanwhile (a warning, so a project that built keeps
+    building)."""
+    fields = _fields(msgid)
+    keep = (f"keep the English word's fields exactly as written ({fields}), and write "
+            "a percent sign as %%") if fields else \
+        "the English word has no fields: write a percent sign as %% and use no {braces}"
+    return Problem(display, line, "msgstr", f"{keep}; until then this translation of "
+                   f"\"{msgid}\" is not used", Severity.WARNING)
 
 
 #: Emptied together with :func:`theme_translations`'s cache (tests that swap catalogs).
@@ -343,16 +358,28 @@ def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+#: The other kind of field a theme word may have: ``Page {page} of {pages}``.
+_BRACED = re.compile(r"\{(\w*)\}")
 
 
 def _same_placeholders(msgid: str, translation: object) -> bool:
-    """Whether ``translation`` formats with exactly the ``%(name)s`` fields of ``msgid``."""
+    """Whether ``translation`` formats with exactly the fields of ``msgid``: its
+    ``%(name)s`` fields (with no stray ``%``) and its ``{name}`` fields."""
     if not isinstance(translation, str):
         return False
     if "%" in _PLACEHOLDER.sub("", translation):
         return False
+    if set(_BRACED.findall(translation)) != set(_BRACED.findall(msgid)):
+        return False
     names = {name for name in _PLACEHOLDER.findall(translation) if name}
     return names == {name for name in _PLACEHOLDER.findall(msgid) if name}
+
+
+def _fields(msgid: str) -> str:
+    """The fields of a theme word, as a translator must keep them: ``%(name)s, {page}``."""
+    found = [f"%({name})s" for name in _PLACEHOLDER.findall(msgid) if name]
+    found += [f"{{{name}}}" for name in _BRACED.findall(msgid)]
+    return ", ".join(dict.fromkeys(found))
 
 
 def translation_path(content_path: Path, language: str) -> Path:
