@@ -8,7 +8,7 @@ import pytest
 
 from handouts.project.load import load_project
 
-from .helpers import edit, load_problems
+from .helpers import copy_example, edit, line_of, load_problems, run_in
 
 CONTENT = "content/hand-self-massage.yaml"
 
@@ -146,3 +146,30 @@ def test_a_yes_no_setting_says_which_words_it_takes(project: Path) -> None:
     assert load_problems(project) == [
         "handouts.yaml:27: defaults.archive: must be yes or no (also sí/no, oui/non, ja/nein, "
         "true/false, 1/0, x or empty)"]
+
+
+def test_an_exclude_that_names_nothing_the_batch_makes_is_warned_about(tmp_path: Path) -> None:
+    """A typo in batch.exclude used to leave every version it meant to drop in the batch,
+    silently; each key is now checked against what the batch makes (a warning, so a
+    manifest that built keeps building)."""
+    project = copy_example(tmp_path / "clinic")
+    config = project / "handouts.yaml"
+    edit(config, "    - {handout: desk-stretch-break, audience: caregivers}\n",
+         "    - {handout: desk-strech-break, audience: caregiver}\n"
+         "    - {language: fr, paper: a4, print: large, location: north}\n")
+    line = line_of(config, "desk-strech-break")
+    warnings = [p.format() for p in load_project(project).warnings
+                if p.path == "handouts.yaml"]
+    assert warnings == [
+        f"handouts.yaml:{line}: warning: batch.exclude[1].audience: excludes nothing: the "
+        "batch makes no audience 'caregiver' (did you mean 'caregivers'? batch.audiences: "
+        "general, caregivers, desk-workers, cancer-care)",
+        f"handouts.yaml:{line + 1}: warning: batch.exclude[2].language: excludes nothing: "
+        "the batch makes no language 'fr' (batch.languages: en, es, ar, zh)",
+        f"handouts.yaml:{line + 1}: warning: batch.exclude[2].location: excludes nothing: "
+        "the batch makes no location 'north' (clinic.locations is empty)",
+        f"handouts.yaml:{line}: warning: batch.exclude[1].handout: excludes nothing: the "
+        "batch makes no handout 'desk-strech-break' (did you mean 'desk-stretch-break'? "
+        "batch.handouts: back-massage, desk-stretch-break)"]
+    result = run_in(project, "check", "--quick")
+    assert result.exit_code == 0 and "the batch makes no audience 'caregiver'" in result.output

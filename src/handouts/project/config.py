@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import phonenumbers
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from handouts.errors import Problem
+from handouts.errors import Problem, Severity
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
 from handouts.project.names import GENERAL
 from handouts.project.schema import (
@@ -533,17 +533,50 @@ def _cross_check(config: Config, lines: LineMap) -> list[Problem]:
             problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
                 f"unknown location '{name}'{_hint(name, places)}" if places else
                 "the clinic has no locations (add clinic.locations, or remove this)")))
+    batch = config.batch
+    lists = {"audience": ("batch.audiences", batch.audiences),
+             "language": ("batch.languages", batch.languages),
+             "paper": ("batch.papers", batch.papers),
+             "print": ("batch.prints", batch.prints),
+             "location": ("batch.locations" if batch.locations else "clinic.locations",
+                          batch.locations or places)}
+    for i, exclude in enumerate(batch.exclude):
+        for key, (where, values) in lists.items():
+            problems += _excludes_nothing(exclude, i, key, where, list(values), lines)
     return problems
 
 
+def _excludes_nothing(exclude: Exclude, index: int, key: str, where: str,
+                      values: list[str], lines: LineMap) -> list[Problem]:
+    """A warning for an exclude whose ``key`` names a value the batch never makes (a
+    typo, most often: the versions it meant to leave out are made). A warning, not an
+    error: a manifest that built before keeps building."""
+    value = getattr(exclude, key)
+    if value is None or value in values:
+        return []
+    loc = ("batch", "exclude", index, key)
+    known = f"{where}: {', '.join(values)}" if values else f"{where} is empty"
+    close = difflib.get_close_matches(value, values, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return [Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
+                    f"excludes nothing: the batch makes no {key} '{value}' ({hint}{known})",
+                    Severity.WARNING)]
+
+
 def check_batch_handouts(config: Config, lines: LineMap, handouts: list[str]) -> list[Problem]:
-    """The batch manifest's handouts must be the names of content files (``handouts``)."""
+    """The batch manifest's handouts must be the names of content files (``handouts``),
+    and an exclude naming a handout the batch never makes is warned about."""
     problems: list[Problem] = []
     for i, name in enumerate(config.batch.handouts):
         if name not in handouts:
             loc = ("batch", "handouts", i)
             problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
                                     f"no such handout '{name}'{_hint(name, handouts)}"))
+    made = list(config.batch.handouts) or handouts
+    for i, exclude in enumerate(config.batch.exclude):
+        problems += _excludes_nothing(exclude, i, "handout",
+                                      "batch.handouts" if config.batch.handouts else "content/",
+                                      made, lines)
     return problems
 
 
