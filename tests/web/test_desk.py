@@ -77,7 +77,27 @@ def test_a_typo_in_one_content_file_takes_only_that_handout_off_the_desk(
     assert client.get("/h/back-massage").status_code == 200
     response = _post(client, "pdf", client=NAME)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert client.get("/h/desk-stretch-break").status_code == 404
+    # Its own page says why, to staff and to the owner: the file and line to fix.
+    page = client.get("/h/desk-stretch-break")
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert "<h1>Not available at the moment</h1>" in html
+    # Never loaded without errors since the desk started: named by its file.
+    assert "“desk-stretch-break” cannot be made until the clinic fixes its content file." \
+        in html
+    assert re.search(r"<code>content/desk-stretch-break\.yaml:\d+</code>", html)
+    # The page's script gets JSON it can show, never an HTML error page.
+    token = csrf(client, "/h/back-massage")
+    answer = client.post("/h/desk-stretch-break/preview", headers=JSON,
+                         data={"csrf_token": token, "client": NAME})
+    assert answer.status_code == 409 and answer.mimetype == "application/json"
+    body = answer.get_json()
+    assert body["ok"] is False and body["problems"][0]["where"].startswith(
+        "content/desk-stretch-break.yaml:")
+    assert NAME not in answer.get_data(as_text=True)
+    missing = client.get("/h/no-such-handout", headers=JSON)
+    assert missing.status_code == 404 and missing.get_json()["message"] == \
+        "There is no handout with that name."
 
 
 def test_a_broken_handouts_yaml_keeps_the_last_good_project_serving(

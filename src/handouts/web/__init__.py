@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from handouts.checks.gate import template_problems
@@ -31,6 +31,7 @@ from handouts.render.overrides import FIELD as TEMPLATE_FIELD
 from handouts.render.overrides import Pinned, template_sources
 from handouts.render.result import Rendered
 from handouts.web import security
+from handouts.web.answers import PageFailed, error_answer
 from handouts.web.checker import Checker
 from handouts.web.server import PAGE_THREADS, Server
 from handouts.web.streams import MAX_STREAMS, StreamBudget
@@ -271,18 +272,13 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
         name = loaded.project.config.clinic.name if loaded.project else "Handouts"
         return {"clinic_name": name, "labels": {}}
 
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
-        return render_template("error.html", code=exc.code, title=exc.name,
-                               message=exc.description), exc.code or 500
+    app.register_error_handler(HTTPException, error_answer)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception) -> tuple[str, int]:
+    def unexpected(exc: Exception) -> Any:
         # The type only: a message could quote a form value (personal data).
         log.error("unexpected %s while serving a page", type(exc).__name__)
-        return render_template("error.html", code=500, title="Something went wrong",
-                               message="The page could not be made. Please try again; "
-                                       "if it keeps happening, run 'handouts check'."), 500
+        return error_answer(PageFailed())
 
     if watch:
         preview.start_watcher(site)

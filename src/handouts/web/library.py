@@ -35,6 +35,8 @@ from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
 from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import translate
 from handouts.variants.plan import GENERAL
+from handouts.web import answers
+from handouts.web.answers import Unavailable, wants_json
 from handouts.web.security import PDF_FRAME_CSP
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Selection, record_of, render
 
@@ -156,12 +158,21 @@ def matches(query: str, text: str) -> bool:
 # ------------------------------------------------------------------ the form
 
 def _document(name: str) -> Document:
-    """The handout called ``name``; 404 for anything else (no path is built from it)."""
-    document = _site().loaded().documents.get(name)
+    """The handout called ``name``; 409 with its problems while its file has errors,
+    404 for anything else (no path is built from it)."""
+    loaded = _site().loaded()
+    document = loaded.documents.get(name)
     if document is None:
-        abort(404, "There is no handout with that name, or it has errors the clinic "
-                   "must fix first.")
+        if name in loaded.broken:  # the owner's file has errors: say which, and where
+            raise Unavailable(_title_of(name), loaded.broken[name])
+        abort(404, "There is no handout with that name.")
     return document
+
+
+def _title_of(name: str) -> str:
+    """A broken handout's title as last loaded, else its name."""
+    document, _ = _site().last_good(name)
+    return document.handout.title if document is not None else name
 
 
 def read_form(document: Document, form: MultiDict[str, str]
@@ -256,21 +267,12 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
     return out
 
 
-def wants_json() -> bool:
-    """Whether the request asks for JSON (the page's script does) rather than a page."""
-    return request.accept_mimetypes.best == "application/json"
-
-
 def problem_json(problems: list[Problem], labels: Mapping[str, str] | None = None
                  ) -> list[dict[str, Any]]:
-    """Problems as the pages' JSON answers give them: a form problem with its field and
-    that field's label (from ``labels``, else the copy form's), others with where."""
-    labels = labels if labels is not None else CLIENT_FIELDS | VERSION_FIELDS
-    return [{"field": p.field if p.path == "form" else None,
-             "label": labels.get(p.field) if p.path == "form" else None,
-             "where": None if p.path in ("form", "") else
-             (p.path if p.line is None else f"{p.path}:{p.line}"),
-             "severity": p.severity.value, "message": p.message} for p in problems]
+    """Problems as the pages' JSON answers give them (see :func:`answers.problem_json`),
+    labelled by ``labels``, else by the copy form's."""
+    return answers.problem_json(problems, labels if labels is not None
+                                else CLIENT_FIELDS | VERSION_FIELDS)
 
 
 def _copy(name: str, images: bool) -> tuple[Any, Document, Selection, list[Problem]]:
