@@ -246,3 +246,23 @@ def test_check_looks_for_each_locations_own_phone(group, tmp_path: Path) -> None
     assert described == sorted(f"{place}/{lang}/general/hand-self-massage-letter-standard"
                                for place in ("downtown", "london", "north")
                                for lang in ("en", "es"))
+
+
+def test_one_locations_missing_words_stop_only_that_locations_pages(group,
+                                                                   tmp_path: Path) -> None:
+    """North's Spanish hours missing: north's Spanish pages are refused for it, by name,
+    and every other location's Spanish pages are made as before."""
+    project = copy_project(group[0], tmp_path / "p")
+    edit(project / "handouts.yaml", "        north: {hours: Lun–Sáb 9–17}\n", "")
+    downtown = run_in(project, "build", "--language", "es", "--location", "downtown")
+    assert downtown.exit_code == 0, downtown.output
+    assert "Lun–Vie 8–18" in pdf_text(
+        project / "output/downtown/es/general/hand-self-massage-letter-standard.pdf")
+    north = run_in(project, "build", "--language", "es", "--location", "north")
+    assert north.exit_code == 1
+    assert north.stderr.splitlines()[0].startswith(
+        "content/hand-self-massage.es.po: 1 text is not translated yet "
+        "(clinic.locations.north.hours (not in the file yet))")
+    result = batch(load_project(project), jobs=1)
+    failed = sorted(r.variant.relpath for r in result.results if r.status == "failed")
+    assert failed == ["north/es/general/hand-self-massage-letter-standard.pdf"]

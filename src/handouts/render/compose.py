@@ -62,11 +62,13 @@ def compose(project: Project, document: Document, variant: Variant,
     translated = language != handout.language
     if translated:
         # The translation file also carries the clinic's words that handouts.yaml does
-        # not translate: they are counted, tagged in a draft and reported with the rest.
+        # not translate: they are counted, tagged in a draft and reported with the rest
+        # (this location's only: one location's missing hours never stop another's).
         po = translation_path(document.path, language)
         result = translate(handout, po, f"content/{po.name}", language, draft=draft,
                            clinic=clinic_texts(clinic, language,
-                                               project.config.defaults.language))
+                                               project.config.defaults.language,
+                                               at=variant.location))
         problems.extend(result.problems)
         in_source = result.untranslated
         handout = result.handout  # type: ignore[assignment]

@@ -458,11 +458,18 @@ def _since(loc: Loc) -> str:
     return next(version for pattern, version in LATER.items() if _matches(loc, pattern))
 
 
-def clinic_texts(clinic: Clinic, language: str, source: str) -> list[tuple[Loc, str]]:
+#: ``clinic_texts(..., at=EVERY_LOCATION)``: the words of every location.
+EVERY_LOCATION = "*"
+
+
+def clinic_texts(clinic: Clinic, language: str, source: str,
+                 at: str | None = EVERY_LOCATION) -> list[tuple[Loc, str]]:
     """The clinic's own words (handouts.yaml) printed on handouts in ``language`` that
     ``clinic.translations`` does not translate: a handout's translation file carries
     them (``msgctxt "clinic.tagline"``), so a translator finds every printed text there.
 
+    ``at``: the location a page is printed for (None: the clinic's own details), whose
+    words alone that page needs; by default every location's, as the file offers them.
     None when ``language`` is the clinic's own (``source``).
     """
     if language == source:
@@ -473,6 +480,8 @@ def clinic_texts(clinic: Clinic, language: str, source: str) -> list[tuple[Loc, 
         for key in ("tagline", "disclaimer", "logo_alt", "hours")
         if getattr(clinic, key) and not getattr(words, key)]
     for name, place in clinic.locations.items():
+        if at != EVERY_LOCATION and name != at:
+            continue  # another location's words are not on this page
         own = words.locations.get(name) or LocationText()
         out += [(("clinic", "locations", name, key), getattr(place, key))
                 for key in ("name_suffix", "hours", "logo_alt")
