@@ -19,7 +19,15 @@ from flask.testing import FlaskClient
 from handouts.commands.packet import ItemChange
 from handouts.errors import Problem
 from handouts.project.programs import Dosage
-from handouts.web.basket import Item, Offer, edit, for_the_basket, read_basket, read_items
+from handouts.web.basket import (
+    Item,
+    Offer,
+    edit,
+    for_the_basket,
+    labels,
+    read_basket,
+    read_items,
+)
 from handouts.web.workers import Selection
 from tests.helpers import pdf_pages
 from tests.web.conftest import REPO
@@ -370,6 +378,11 @@ def test_the_form_names_every_problem_at_its_field() -> None:
         ("language", "is not available for Handout 3 (Knee), Handout 4 (Knee): choose "
          "another language or remove that handout"),
         ("client", "is needed: the program's cover says whom it is for")]
+    # A posted value that names no handout is never repeated back, in labels or legends.
+    named = labels([Item(form[f"item-{i}-handout"]) for i in range(4)], OFFER)
+    assert [named[f"item-{i}-handout"] for i in range(4)] == [
+        "Handout 1 (neck)", "Handout 2 (not in this library)", "Handout 3 (Knee)",
+        "Handout 4 (Knee)"]
 
 
 def test_editing_moves_items_and_the_focus() -> None:

@@ -188,11 +188,19 @@ def item_label(number: int, title: str | None, part: str | None = None) -> str:
     return name if part is None or part == "handout" else f"{name}, {ITEM_FIELDS[part]}"
 
 
+def item_title(item: Item, offer: Offer) -> str:
+    """How the page names an item's handout: its title, a broken one's file name, and
+    never a posted value that is neither (it is not repeated back)."""
+    if item.handout in offer.handouts:
+        return offer.handouts[item.handout]
+    return item.handout if item.handout in offer.broken else "not in this library"
+
+
 def labels(items: list[Item], offer: Offer) -> dict[str, str]:
     """Every field's label, by field name, for the messages."""
     found = dict(PROGRAM_FIELDS)
     for index, item in enumerate(items):
-        title = offer.handouts.get(item.handout, item.handout)  # a broken one: its name
+        title = item_title(item, offer)
         for part in ("handout", *ITEM_FIELDS):
             found[field_name(index, part)] = item_label(index + 1, title, part)
     return found

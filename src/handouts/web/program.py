@@ -108,6 +108,7 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
         field_problems={p.field: p.message for p in problems if p.path == "form"},
         labels=basket.labels(items, offered), focus=focus, max_field=MAX_FIELD,
         dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
+        item_title=basket.item_title,
         limit=basket.limit, max_items=MAX_ITEMS, max_weeks=MAX_WEEKS,
         languages=[("", "Each handout’s own (the first handout’s)")] +
                   [(code, language_name(code)) for code in languages],
@@ -123,6 +124,7 @@ def _items_html(items: list[basket.Item], problems: list[Problem]) -> str:
         "_basket_items.html", items=items, offer=offered,
         field_problems={p.field: p.message for p in problems if p.path == "form"},
         dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
+        item_title=basket.item_title,
         limit=basket.limit, max_items=MAX_ITEMS, focus=None)
 
 
