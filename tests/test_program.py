@@ -264,6 +264,20 @@ def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Pat
     assert built.exit_code == 0, built.output
 
 
+def test_a_handout_given_twice_in_a_program_file_is_warned_about(tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs" / "back.yaml").write_text(
+        "title: Back\nitems:\n  - handout: back-massage\n    dosage: {minutes: 5}\n"
+        "  - handout: desk-stretch-break\n  - handout: back-massage\n"
+        "    dosage: {minutes: 10}\n", encoding="utf-8")
+    result = run_in(root, "check", "--no-render")
+    assert "programs/back.yaml:6: warning: items[3].handout: 'back-massage' is already " \
+        "item 1 of this program: it is printed twice, and a dose changed at the desk or " \
+        "with --item changes only the first; give each handout once" in result.output
+    assert result.exit_code == 0, result.output  # a warning: a program that printed prints
+
+
 def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
     result = run_in(project, "program", "desk-worker-week-1", "--client", "Ana Ruiz",
                     "--therapist", "Sam Lee", "--item", "back-massage per-day=2",

@@ -194,13 +194,23 @@ def load_programs(root: Path, handouts: set[str] | None,
         if handouts is not None:  # read from the file as written, so that a program
             # with other mistakes still has its unknown handouts reported with them
             items = source.data.get("items") if isinstance(source.data, dict) else None
+            seen: dict[str, int] = {}
             for index, item in enumerate(items if isinstance(items, list) else []):
                 wanted = item.get("handout") if isinstance(item, dict) else None
+                loc = ("items", index, "handout")
                 if isinstance(wanted, str) and wanted not in handouts:
                     known = ", ".join(sorted(handouts)) or "none"
-                    loc = ("items", index, "handout")
                     found.append(Problem(display, source.lines.line_of(loc), format_loc(loc),
                                          f"no such handout '{wanted}' (available: {known})"))
+                elif isinstance(wanted, str) and wanted in seen:
+                    # A warning, so a program that printed before still prints.
+                    found.append(Problem(
+                        display, source.lines.line_of(loc), format_loc(loc),
+                        f"'{wanted}' is already item {seen[wanted] + 1} of this program: it "
+                        "is printed twice, and a dose changed at the desk or with --item "
+                        "changes only the first; give each handout once", Severity.WARNING))
+                if isinstance(wanted, str):
+                    seen.setdefault(wanted, index)
         if spec is not None and not errors_only(found):
             programs[name] = ClinicProgram(name, path, display, spec, source.lines)
         problems += found
