@@ -13,7 +13,16 @@ from handouts.project import languages
 from handouts.render import theme
 from handouts.variants import i18n
 
-from .helpers import copy_example, edit, error_lines, line_of, only_pdf, pdf_text, run_in
+from .helpers import (
+    REPO,
+    copy_example,
+    edit,
+    error_lines,
+    line_of,
+    only_pdf,
+    pdf_text,
+    run_in,
+)
 from .variant_project import make_project
 
 CONTENT = "content/hand-self-massage.yaml"
@@ -303,3 +312,26 @@ def test_a_bold_marker_left_open_is_an_error_not_asterisks_on_the_page(
             f"content/back-massage.es.po:{line}: steps[1].title: the translation has a '**' "
             "that is not closed, which would be printed as is: bold text needs ** on both "
             "sides, e.g. **light pressure**"]
+
+
+def test_a_broken_logo_or_stylesheet_image_is_blamed_on_its_own_line_once(
+        tmp_path: Path) -> None:
+    """Not on every content file without a line (it is in neither)."""
+    root = copy_example(tmp_path / "clinic")
+    (root / "assets" / "logo.svg").write_text("not an svg <<", encoding="utf-8")
+    logo_line = line_of(root / "handouts.yaml", "logo: assets/logo.svg")
+    result = run_in(root, "build")
+    logo = (root / "assets" / "logo.svg").resolve().as_uri()
+    assert error_lines(result) == [
+        f"handouts.yaml:{logo_line}: clinic.logo: refused to load {logo}: it is not a "
+        "well-formed SVG file (syntax error: line 1, column 0)"]
+    shutil.copy(REPO / "assets" / "logo.svg", root / "assets" / "logo.svg")
+    sheet = root / "templates" / "extra.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") +
+                     "\nbody { background: url('../assets/paper.png') }\n", encoding="utf-8")
+    css_line = line_of(sheet, "paper.png")
+    result = run_in(root, "build")
+    missing = (root / "assets" / "paper.png").resolve().as_uri()
+    assert error_lines(result) == [
+        f"templates/extra.css:{css_line}: url(): refused to load {missing}: file not found"]
+    assert not (root / "output").exists()

@@ -61,7 +61,9 @@ class HandoutsError(click.ClickException):
     def __init__(self, problems: Iterable[Problem] | str) -> None:
         if isinstance(problems, str):
             problems = [Problem("", None, "", problems)]
-        self.problems: list[Problem] = sorted(problems, key=_sort_key)
+        # The same problem found through several pages (a broken logo on every
+        # handout) is one thing to fix: said once.
+        self.problems: list[Problem] = sorted(dict.fromkeys(problems), key=_sort_key)
         super().__init__("\n".join(p.format() for p in self.problems))
 
     def show(self, file: object = None) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import gc
 import re
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from handouts.errors import Problem
 from handouts.paths import THEME_DIR
@@ -78,19 +80,66 @@ def write(project: Project, document: Document, layout: Any) -> Rendered:
         layout, source=document.display, archive=defaults.archive))
     if result is None:
         return timed_out(document.display, defaults.render_timeout)
-    return Rendered(result.pdf, result.pages, [locate(p, document) for p in result.problems],
+    return Rendered(result.pdf, result.pages,
+                    [locate(p, document, project) for p in result.problems],
                     result.texts)
 
 
 _URL = re.compile(r"file://\S+|data:\S+|https?://\S+")
 
 
-def locate(problem: Problem, document: Document) -> Problem:
-    """Point an engine message about an image at the content line that uses it."""
+def locate(problem: Problem, document: Document, project: Project | None = None) -> Problem:
+    """Point an engine message about an image or other resource at the line that uses
+    it: a step's image in the content file, the clinic's (or a location's) logo in
+    handouts.yaml, or a ``url()`` of the project's stylesheets. Otherwise it stays on
+    the page's content file, without a line."""
     match = _URL.search(problem.message)
-    if match:
-        # The engine quotes URLs ('file:///...png'): the quote is not part of it.
-        line, field_name = document.line_of_image(match.group(0).rstrip(".,:;'\""))
-        if line is not None:
-            return Problem(problem.path, line, field_name, problem.message, problem.severity)
+    if not match:
+        return problem
+    # The engine quotes URLs ('file:///...png'): the quote is not part of it.
+    url = match.group(0).rstrip(".,:;'\"")
+    line, field_name = document.line_of_image(url)
+    if line is not None:
+        return Problem(problem.path, line, field_name, problem.message, problem.severity)
+    where = _used_by(project, url) if project is not None else None
+    if where is not None:
+        return Problem(*where, problem.message, problem.severity)
     return problem
+
+
+def _used_by(project: Project, url: str) -> tuple[str, int | None, str] | None:
+    """Where the project itself (not a handout) uses the file ``url``: (file, line,
+    field), or None."""
+    if not url.startswith("file://"):
+        return None
+    target = Path(unquote(urlsplit(url).path))
+    clinic = project.config.clinic
+    logos = [(("clinic", "logo"), clinic.logo)] + [
+        (("clinic", "locations", name, "logo"), place.logo)
+        for name, place in clinic.locations.items()]
+    for loc, logo in logos:
+        if logo and _same_file(project.root / logo, target):
+            found = project.problem(loc, "")
+            return found.path, found.line, found.field
+    folder = project.templates_dir
+    for sheet in sorted(folder.rglob("*.css")) if folder.is_dir() else ():
+        try:
+            text = sheet.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for match in _CSS_URL.finditer(text):
+            if _same_file(sheet.parent / unquote(match.group(1).strip()), target):
+                line = text.count("\n", 0, match.start()) + 1
+                return sheet.relative_to(project.root).as_posix(), line, "url()"
+    return None
+
+
+#: A ``url(...)`` in a stylesheet, quoted or not.
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
+
+
+def _same_file(path: Path, target: Path) -> bool:
+    try:
+        return path.resolve() == target.resolve()
+    except (OSError, RuntimeError):
+        return False
