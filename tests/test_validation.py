@@ -35,7 +35,8 @@ def test_every_problem_in_every_file_at_once(project: Path) -> None:
                                                  encoding="utf-8")
     (project / "content/empty-ish.yaml").write_text("title: Only a title\n", encoding="utf-8")
     assert load_problems(project) == [
-        "content/broken.yaml:2: YAML syntax error, column 6: did not find expected ',' or ']'",
+        "content/broken.yaml:1: the list that starts here with '[' is not closed; end it "
+        "with ']' on the same line, or put the whole text in quotes",
         "content/empty-ish.yaml:1: intro: is required",
         "content/empty-ish.yaml:1: precautions: is required",
         "content/empty-ish.yaml:1: review: is required",

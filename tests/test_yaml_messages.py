@@ -93,6 +93,16 @@ CASES = [
         "line it up with 'title' on line 32 (4 spaces from the left)",
         "       text: x\n       ^", id="content-list-item-misaligned"),
     pytest.param(
+        CONFIG, "  tagline: Massage and physiotherapy", "  tagline: [Massage, physiotherapy",
+        "handouts.yaml:5: the list that starts here with '[' is not closed; end it with ']' "
+        "on the same line, or put the whole text in quotes",
+        "      tagline: [Massage, physiotherapy\n               ^", id="unclosed-bracket"),
+    pytest.param(
+        CONTENT, "keywords: [hands, self-care, massage]", "keywords: {hands, self-care",
+        "content/hand-self-massage.yaml:7: the group of values that starts here with '{' is "
+        "not closed; end it with '}' on the same line, or put the whole text in quotes",
+        "    keywords: {hands, self-care\n              ^", id="unclosed-brace"),
+    pytest.param(
         CONTENT, "  reviewer: Your Clinic team", "  reviewer: Your Clinic team\n  reviewer: Sam",
         "content/hand-self-massage.yaml:41: review.reviewer: appears twice", "",
         id="duplicate-key"),

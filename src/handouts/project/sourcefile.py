@@ -210,15 +210,21 @@ def _scan(text: str) -> tuple[int | None, bool]:
     """
     depth = 0
     aliases = False
-    for token in yaml.scan(text, Loader=_BASE):
-        if isinstance(token, _OPEN):
-            depth += 1
-            if depth > MAX_DEPTH:
-                return token.start_mark.line + 1, aliases
-        elif isinstance(token, _CLOSE):
-            depth -= 1
-        elif isinstance(token, yaml.AliasToken):
-            aliases = True
+    try:
+        for token in yaml.scan(text, Loader=_BASE):
+            if isinstance(token, _OPEN):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return token.start_mark.line + 1, aliases
+            elif isinstance(token, _CLOSE):
+                depth -= 1
+            elif isinstance(token, yaml.AliasToken):
+                aliases = True
+    except yaml.MarkedYAMLError:
+        # Left to the parser, which stops at this point at the latest (everything
+        # before it was measured) and often sooner, where the mistake is: an unclosed
+        # '[' is only a scanner error lines later.
+        pass
     return None, aliases
 
 
@@ -296,7 +302,8 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             problems.append(Problem(display, line, "",
                                     f"is nested too deeply (more than {MAX_DEPTH} levels)"))
         elif mark is not None:
-            problems.append(_syntax_problem(text, display, mark.line + 1, mark.column, reason))
+            problems.append(_syntax_problem(text, display, mark.line + 1, mark.column, reason,
+                                            _unclosed(exc)))
         else:
             problems.append(Problem(display, line, "", f"YAML syntax error{column}: {reason}"))
         return None
@@ -508,25 +515,49 @@ def _colon_problem(lines: list[str], line: int, column: int) -> tuple[int, int, 
                           f"{key}: \"{quoted}\"")
 
 
-def explain_syntax_error(text: str, line: int, column: int,
-                         reason: str) -> tuple[int, int, str] | None:
+def _unclosed(exc: yaml.MarkedYAMLError) -> tuple[int, int, str] | None:
+    """Where a list or mapping written in brackets (``[a, b]``, ``{a: 1}``) that the
+    parser gave up on starts: (line, column, closing bracket), else None. The parser
+    stops lines later, where it finds something else; the mistake is where it opened."""
+    context, mark = exc.context or "", exc.context_mark
+    if mark is None or "while parsing a flow" not in context:
+        return None
+    closing = "]" if "sequence" in context else "}"
+    return mark.line + 1, mark.column, closing
+
+
+def explain_syntax_error(text: str, line: int, column: int, reason: str,
+                         unclosed: tuple[int, int, str] | None = None
+                         ) -> tuple[int, int, str] | None:
     """A plain-language ``(line, column, message)`` for a YAML syntax error, or None.
 
-    ``line`` is 1-based and ``column`` 0-based, where the parser stopped.
+    ``line`` is 1-based and ``column`` 0-based, where the parser stopped; ``unclosed``
+    is where a bracketed list or mapping it was reading began (see :func:`_unclosed`).
     """
     lines = text.splitlines()
     for found in (_tab_problem(lines, line), _quote_problem(lines, line),
-                  _dash_problem(lines, line), _indent_problem(lines, line)):
+                  _dash_problem(lines, line)):
         if found is not None:
             return found
+    if unclosed is not None:
+        start, at, closing = unclosed
+        opening = "[" if closing == "]" else "{"
+        what = "list" if closing == "]" else "group of values"
+        return start, at, (f"the {what} that starts here with '{opening}' is not closed; "
+                           f"end it with '{closing}' on the same line, or put the whole "
+                           "text in quotes")
+    found = _indent_problem(lines, line)
+    if found is not None:
+        return found
     if "mapping values are not allowed" in reason:
         return _colon_problem(lines, line, column)
     return None
 
 
-def _syntax_problem(text: str, display: str, line: int, column: int, reason: str) -> Problem:
+def _syntax_problem(text: str, display: str, line: int, column: int, reason: str,
+                    unclosed: tuple[int, int, str] | None = None) -> Problem:
     """The problem for a syntax error at ``line`` (1-based), ``column`` (0-based)."""
-    explained = explain_syntax_error(text, line, column, reason)
+    explained = explain_syntax_error(text, line, column, reason, unclosed)
     if explained is None:
         return Problem(display, line, "", f"YAML syntax error, column {column + 1}: {reason}",
                        excerpt=excerpt(text, line, column))
