@@ -208,6 +208,14 @@ def test_a_bad_option_value_is_a_usage_error(project: Path, args: list[str],
     assert not (project / "output").exists() and not (project / "new").exists()
 
 
+def test_a_project_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-clinic"
+    result = run("-C", str(missing), "build")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--project' / '-C': Directory '{missing}' does not exist.")
+
+
 def test_the_paper_options_offer_the_papers_of_the_schema() -> None:
     from handouts.cli import PAPER_CHOICES
     from handouts.project.schema import PAPERS

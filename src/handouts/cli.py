@@ -66,7 +66,7 @@ class _State:
 #: The paper sizes, as the options offer them: ``handouts.project.schema.PAPERS``, which
 #: is not imported here (it loads pydantic); tests/test_commands.py checks they agree.
 PAPER_CHOICES = ("letter", "a4")
-PROJECT = click.Path(file_okay=False, path_type=Path)
+PROJECT = click.Path(exists=True, file_okay=False, path_type=Path)
 OUT = click.Path(file_okay=False, path_type=Path)
 #: A time limit: more than zero seconds.
 SECONDS = click.FloatRange(min=0, min_open=True)
