@@ -297,7 +297,9 @@ def test_dose_messages_never_repeat_the_cell(tmp_path: Path) -> None:
         "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text"]
     assert _problems(tmp_path, "hold=swollen rest=3 fortnights") == [
         "clients.csv:2: dose: has a word that is not a dosage part: write key=value with "
-        "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text"]
+        "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text",
+        "clients.csv:2: dose: hold: is not a duration: write seconds (30 s) or minutes "
+        "(2 min)"]
     assert _problems(tmp_path, "hold=swollen rest=3fortnights") == [
         "clients.csv:2: dose: hold: is not a duration: write seconds (30 s) or minutes "
         "(2 min)",

@@ -211,7 +211,11 @@ def test_dosage_problems_are_all_named_at_once() -> None:
     assert dosage is None
     assert [p.format() for p in problems] == [
         "--item 1: 'bogus' is not a dosage part: write key=value with the keys sets, reps, "
-        "hold, minutes, rest, per-day, days-per-week, weeks, side, text"]
+        "hold, minutes, rest, per-day, days-per-week, weeks, side, text",
+        "--item 1: sets: must be at least 1",
+        "--item 1: hold: has an unknown unit 'hrs': write seconds (30 s) or minutes (2 min)",
+        "--item 1: per-day: must be at most 12",
+        "--item 1: side: must be one of 'left', 'right', 'both' or 'each'"]
     dosage, problems = parse_dosage('sets=0 hold="3 hrs" per-day=13 side=up', "", "--item 1")
     assert [p.format() for p in problems] == [
         "--item 1: sets: must be at least 1",

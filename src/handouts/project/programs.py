@@ -242,9 +242,10 @@ def parse_dosage(text: str, where: str, field: str) -> tuple[Dosage | None, list
             problems.append(Problem(where, None, field, f"gives {key.replace('_', '-')} twice"))
             continue
         values[key] = value
-    if problems:
-        return None, problems
-    return dosage_from(values, where, field)
+    dosage, found = dosage_from(values, where, field)  # the parts read: every mistake at once
+    if problems or found:
+        return None, problems + found
+    return dosage, []
 
 
 def dosage_from(values: dict[str, Any], where: str, field: str
