@@ -60,6 +60,16 @@ def test_semicolon_and_tab_files_work(tmp_path: Path, delimiter: str) -> None:
     assert row.client.note == "Hello, world; ok"
 
 
+def test_headers_as_spreadsheets_write_them_name_the_same_columns(tmp_path: Path) -> None:
+    rows, problems = _read(tmp_path, "Client, Handout ,Next Appointment,Large-Print,NOTE\n"
+                                     "Ann Lee,back-massage,2026-12-15,yes,Gently\n")
+    assert problems == []
+    [row] = rows
+    assert (row.client.name, row.variant.handout, str(row.client.next_appointment),
+            row.variant.print, row.client.note) == \
+        ("Ann Lee", "back-massage", "2026-12-15", "large", "Gently")
+
+
 def test_delimiter_is_counted_outside_quotes(tmp_path: Path) -> None:
     # The semicolons inside the quoted header cell do not outvote the real commas.
     text = '"client;;;;;;;",handout\n"Ann Lee",back-massage\n'

@@ -178,7 +178,7 @@ def _parse(text: str, display: str,
             continue
         if error is not None:
             return [], [Problem(display, line, "", error)], []
-        header, header_line = [f.strip() for f in fields], line
+        header, header_line = [column_name(f) for f in fields], line
         break
     while header and not header[-1]:  # spreadsheets pad the header with empty columns
         header.pop()
@@ -202,6 +202,13 @@ def _parse(text: str, display: str,
     if not seen:
         problems.append(Problem(display, None, "", "has no client rows, only the header"))
     return rows, problems, header
+
+
+def column_name(text: str) -> str:
+    """A header cell as the column it names: spreadsheets and people write ``Client``,
+    ``Next appointment`` or ``large-print`` for ``client``, ``next_appointment`` and
+    ``large_print``."""
+    return re.sub(r"[\s-]+", "_", text.strip().casefold())
 
 
 def _header_line(text: str) -> tuple[int, str]:
