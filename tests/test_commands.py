@@ -232,3 +232,10 @@ def test_a_blank_client_name_is_refused_not_printed_as_prepared_for_nobody(
     assert result.output.splitlines() == ["--client: must not be empty",
                                           "1 error; nothing was written."]
     assert not (project / "output").exists()
+
+
+def test_check_on_files_that_do_not_load_says_no_check_was_run(project: Path) -> None:
+    edit(project / "content" / "hand-self-massage.yaml", "title: ", "title: [")
+    result = run("-C", str(project), "check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == "1 error; no check was run: the files must load first."

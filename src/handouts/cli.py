@@ -471,6 +471,8 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
         report = run_check(_load(state, handout), render=not no_render, quick=quick)
     except HandoutsError as error:
         if fmt != "json":
+            # check writes nothing ever: say what it could not do instead.
+            error.outcome = "no check was run: the files must load first."
             raise
         # A job reading JSON must get JSON whatever happened: the project could not be
         # loaded, so there is nothing covered and every problem is a load problem.
