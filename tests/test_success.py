@@ -252,10 +252,13 @@ def test_a_broken_logo_fails_every_variant_of_a_batch(tmp_path: Path) -> None:
         encoding="utf-8")
     result = batch(load_project(root), jobs=1)
     assert [r.status for r in result.results] == ["failed"] * 4
-    for variant in result.results:
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(),
+                                           start=1) if text == "  logo: logo.png")
+    for variant in result.results:  # blamed on the setting, not on the content file
         assert [p.format() for p in variant.problems] == [
-            f"{CONTENT}: render: refused to load {(root / 'logo.png').as_uri()}: it is not "
-            "a readable image (image file is truncated)"]
+            f"handouts.yaml:{line}: clinic.logo: refused to load "
+            f"{(root / 'logo.png').as_uri()}: it is not a readable image (image file is "
+            "truncated)"]
     assert _pdfs(root) == []
     index = json.loads((root / "output" / "index.json").read_text(encoding="utf-8"))
     assert index["variants"] == []

@@ -347,8 +347,8 @@ def test_an_override_stylesheet_cannot_load_outside_files(project: Path,
                                 'body { background: url(../../secret.html); }\n')
     loaded, document, page = a_page(project)
     outside = secret.parent.as_uri()
-    expected = {
-        f"templates/extra.css: refused to load {outside}/secret.css: it is outside "
+    expected = {  # at the line of the url() when it names a file
+        f"templates/extra.css:2: url(): refused to load {outside}/secret.css: it is outside "
         "the project folder",
         "templates/extra.css: refused to load file:///etc/hostname: it is outside "
         "the project folder",
@@ -396,9 +396,9 @@ def test_a_missing_theme_file_is_still_refused(project: Path, secret: Path) -> N
         build(load_project(project))
     templates = (project / "templates").as_uri()
     assert {p.format() for p in caught.value.problems if "refused" in p.message} == {
-        f"templates/handout.css: refused to load {secret.parent.as_uri()}/secret.css: "
-        "it is outside the project folder",
-        f"templates/handout.css: refused to load {templates}/fonts/nosuch.css: "
+        f"templates/handout.css:2: url(): refused to load {secret.parent.as_uri()}/"
+        "secret.css: it is outside the project folder",
+        f"templates/handout.css:1: url(): refused to load {templates}/fonts/nosuch.css: "
         "file not found"}
     assert not (project / "output").exists()
 
