@@ -153,6 +153,33 @@ def test_texts_heights_and_the_block_swap_work(engine: Engine, tmp_path: Path) -
     assert "Prepared for Bob" in text
 
 
+def test_a_pdf_is_serialised_once_and_written_byte_for_byte_the_same(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """pydyf's identifier pass serialised (and compressed) every object twice; kept
+    from the first pass, the bytes must be exactly those of pydyf's own write."""
+    import zlib
+
+    import pydyf
+
+    layout = _lay_out(engine, _html("Ann"), tmp_path)
+    counted = {"streams": 0}
+    compressobj = zlib.compressobj
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        counted["streams"] += 1
+        return compressobj(*args, **kwargs)
+
+    monkeypatch.setattr(pydyf.zlib, "compressobj", counting)
+    once = engine.write(layout, source="tiny").pdf
+    streams_once, counted["streams"] = counted["streams"], 0
+    _require(hasattr(pydyf.PDF.write, "__wrapped__"), "pydyf.PDF.write is not wrapped")
+    monkeypatch.setattr(pydyf.PDF, "write", pydyf.PDF.write.__wrapped__)
+    twice = engine.write(layout, source="tiny").pdf
+    _require(once == twice, "serialising once changed the PDF's bytes")
+    _require(0 < streams_once < counted["streams"],
+             f"streams compressed: {streams_once} once, {counted['streams']} by pydyf")
+
+
 def test_the_rule_above_a_step_at_a_page_top_is_dropped(engine: Engine,
                                                         tmp_path: Path) -> None:
     layout = _lay_out(engine, _html("Ann"), tmp_path)

@@ -20,9 +20,11 @@ from __future__ import annotations
 from handouts.render.engine import libraries  # noqa: F401
 
 # isort: split
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pydyf
 from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.document import Page as LaidOutPage
 from weasyprint.layout.background import layout_box_backgrounds
@@ -328,3 +330,59 @@ def _block_name(box: Any, element: Any) -> str | None:
     if element.tag == "figure":
         return "figure"
     return next((c for c in MEASURED_CLASSES if c in classes), None)
+
+
+# ------------------------------------------------------- serialising a PDF once
+
+#: Set while this thread is inside ``pydyf.PDF.write``: only then is an object's
+#: serialised form kept (with the objects that keep one, to forget it afterwards).
+_WRITING = threading.local()
+
+
+def serialise_once() -> None:
+    """Make WeasyPrint's PDF writer (pydyf) serialise and compress each object once.
+
+    With a file identifier (handouts gives one, so that a build is byte-identical to
+    the last), ``pydyf.PDF.write`` serialises every object a second time to hash it:
+    every page's content stream and the tag tree's object stream are compressed twice,
+    about a tenth of a home program's time. Within a write, nothing changes an object
+    after its first serialisation, so the second reads the first; outside a write
+    nothing is kept. The bytes written are the same
+    (``tests/test_engine_internals.py`` compares them).
+    """
+    if getattr(pydyf.PDF.write, "_handouts_once", False):
+        return
+    for cls in (pydyf.Stream, pydyf.Dictionary, pydyf.Array):
+        cls.data = property(_kept(cls.data.fget))  # type: ignore[method-assign]
+    write = pydyf.PDF.write
+
+    def write_once(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if getattr(_WRITING, "kept", None) is not None:  # a write inside a write
+            return write(self, *args, **kwargs)
+        _WRITING.kept = []
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            for obj in _WRITING.kept:
+                obj.__dict__.pop("_handouts_data", None)
+            _WRITING.kept = None
+
+    write_once._handouts_once = True  # type: ignore[attr-defined]
+    write_once.__wrapped__ = write  # type: ignore[attr-defined]
+    pydyf.PDF.write = write_once  # type: ignore[method-assign]
+
+
+def _kept(serialise: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
+    def data(self: Any) -> bytes:
+        kept = getattr(_WRITING, "kept", None)
+        if kept is None:
+            return serialise(self)
+        found = self.__dict__.get("_handouts_data")
+        if found is None:
+            found = self.__dict__["_handouts_data"] = serialise(self)
+            kept.append(self)
+        return found
+    return data
+
+
+serialise_once()
