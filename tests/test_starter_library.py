@@ -245,8 +245,8 @@ def test_add_refuses_unknown_names_and_writes_nothing(tmp_path: Path) -> None:
     assert "Error: name the handouts to add, or 'all' (handouts add --list shows them)" \
         in nothing.stderr
     outside = run("-C", str(tmp_path / "nowhere"), "add", "ice-or-heat")
-    assert outside.exit_code == 1
-    assert outside.stderr.startswith("handouts.yaml: not found in ")
+    assert outside.exit_code == 2  # no such folder: a usage mistake
+    assert outside.stderr.endswith("does not exist.\n")
     assert not (tmp_path / "nowhere").exists()
 
 

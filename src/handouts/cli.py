@@ -66,7 +66,7 @@ class _State:
 #: The paper sizes, as the options offer them: ``handouts.project.schema.PAPERS``, which
 #: is not imported here (it loads pydantic); tests/test_commands.py checks they agree.
 PAPER_CHOICES = ("letter", "a4")
-PROJECT = click.Path(exists=True, file_okay=False, path_type=Path)
+PROJECT = click.Path(file_okay=False, path_type=Path)
 OUT = click.Path(file_okay=False, path_type=Path)
 #: A time limit: more than zero seconds.
 SECONDS = click.FloatRange(min=0, min_open=True)
@@ -118,6 +118,11 @@ def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
         context = click.get_current_context()
         state = context.ensure_object(_State)
         _configure_logging(state.verbosity)
+        if context.command.name != "init" and not state.root.is_dir():
+            # Judged here, not by the option's type: a later -C (after the command)
+            # replaces an earlier one, and only the one used must exist.
+            raise click.BadParameter(f"Directory '{state.root}' does not exist.",
+                                     ctx=context, param_hint="'--project' / '-C'")
         try:
             return command(state, *args, **kwargs)
         except OptionError as error:  # a usage mistake: Click's usage line, exit 2
