@@ -477,7 +477,7 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
     except HandoutsError as error:
         if fmt != "json":
             # check writes nothing ever: say what it could not do instead.
-            error.outcome = "no check was run: the files must load first."
+            error.outcome = "no check was run."
             raise
         # A job reading JSON must get JSON whatever happened: the project could not be
         # loaded, so there is nothing covered and every problem is a load problem.
