@@ -62,7 +62,7 @@ if [ "$task" = test ]; then
   "$VENV/bin/python" -m pip install -q -e ".[test]"
   [ -f .cache/axe/node_modules/axe-core/axe.min.js ] ||
     npm install --no-save --no-audit --no-fund --prefix .cache/axe axe-core@4 >/dev/null
-  exec "$VENV/bin/python" -m pytest -q "${@:2}"
+  exec "$VENV/bin/python" -m pytest -q -n auto "${@:2}"
 elif [ "$task" = fuzz ]; then
   # CI runs these seeded and small; this searches further with random seeds.
   "$VENV/bin/python" -m pip install -q -e ".[test]"
