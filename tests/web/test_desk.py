@@ -394,13 +394,21 @@ def test_a_broken_template_override_keeps_the_last_good_templates_serving(
     assert "For the clinic owner" not in client.get("/").get_data(as_text=True)
 
 
-def test_a_template_broken_since_the_start_is_shown_with_its_file(example: Path) -> None:
-    _masthead(example, "{% if %}")
+@pytest.mark.parametrize("bug", ["{% if %}", "{{ clinic.no_such_name }}"],
+                         ids=["syntax", "undefined-at-render"])
+def test_a_template_broken_since_the_start_is_shown_with_its_file(example: Path,
+                                                                  bug: str) -> None:
+    _masthead(example, bug)
     browser = _app(example)
-    html = browser.get("/").get_data(as_text=True)
-    assert "For the clinic owner: the project has errors" in html
-    assert re.search(r"<code>templates/masthead\.html\.j2:\d+</code>", html)
     refused = _post(browser, "pdf", client=NAME, json=True)
     assert refused.status_code == 422
     body = refused.get_data(as_text=True)
     assert "templates/masthead.html.j2" in body and NAME not in body
+    # No good version to fall back on: the owner is told all the same.
+    html = browser.get("/").get_data(as_text=True)
+    assert "For the clinic owner: the project has errors" in html
+    assert re.search(r"<code>templates/masthead\.html\.j2:\d+</code>", html)
+    _masthead(example, "Fixed")
+    fixed = _post(browser, "pdf", client=NAME)
+    assert "Massage Mesa Fixed" in pdf_text(fixed.data, by_position=True)
+    assert "For the clinic owner" not in browser.get("/").get_data(as_text=True)

@@ -73,7 +73,7 @@ class Served:
     def held(self) -> list[str]:
         """The files whose last good version the desk uses now (for the banner)."""
         files = (["handouts.yaml"] if self.stale else []) + (
-            [p.path for p in self.problems if p.path.startswith("templates")]
+            [p.path for p in self.problems if is_template_problem(p)]
             if self.pinned is not None else [])
         return list(dict.fromkeys(files))
 
@@ -84,6 +84,13 @@ class Served:
         if config is None and self.pinned is None:
             return None
         return LastGood(config, self.pinned)
+
+
+def is_template_problem(problem: Problem) -> bool:
+    """Whether ``problem`` is a mistake in one of the project's ``templates/`` (found by
+    validation or while rendering): the desk then uses the last good templates."""
+    return problem.field == TEMPLATE_FIELD and \
+        (problem.path == "templates" or problem.path.startswith("templates/"))
 
 
 class Site:
@@ -199,18 +206,20 @@ class Site:
         current = loaded.templates
         if current is None or loaded.pinned is not None:
             return result
-        failures = [p for p in result.problems if p.severity is Severity.ERROR
-                    and p.field == TEMPLATE_FIELD and p.path.startswith("templates/")]
+        failures = [p for p in result.problems
+                    if p.severity is Severity.ERROR and is_template_problem(p)]
         if not failures:
             if result.ok:
                 self.good_templates = current  # it rendered: proven good
             return result
         with self._lock:
             self._failed_templates[current] = failures
-            if self.good_templates is None or self.good_templates == current:
+            loaded.problems = list(dict.fromkeys(loaded.problems + failures))  # the banner
+            if self.good_templates == current:  # validated, but does not render
+                self.good_templates = None
+            if self.good_templates is None:
                 return result  # nothing better to fall back on
             loaded.pinned = self.good_templates
-            loaded.problems = list(dict.fromkeys(loaded.problems + failures))
         log.warning("a template of templates/ failed while rendering; the desk uses the "
                     "last good templates until it is fixed")
         return self.pool.run(task, str(self.root), loaded.version, *args, loaded.fallback,
@@ -309,4 +318,5 @@ def site_of(app: Flask) -> Site:
     return app.extensions["handouts"]  # type: ignore[no-any-return]
 
 
-__all__ = ["RenderPool", "Served", "Server", "Site", "create_app", "make_server", "site_of"]
+__all__ = ["RenderPool", "Served", "Server", "Site", "create_app", "is_template_problem",
+           "make_server", "site_of"]
