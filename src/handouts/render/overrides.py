@@ -156,18 +156,15 @@ Pinned = tuple[tuple[str, str], ...]
 
 
 def template_sources(templates_dir: Path) -> Pinned:
-    """The text of every template of ``templates/`` (stylesheets and images left out: the
-    engine reads those), as the loader would read it now; unreadable ones are left out
-    (:func:`check_templates` reports them)."""
+    """The text of every file of ``templates/`` a template may include, as the loader
+    would read it now: UTF-8 text (images and fonts are not; the engine reads those).
+    Files the loader refuses are left out (:func:`check_templates` reports them)."""
     if not templates_dir.is_dir():
         return ()
     loader = OverrideLoader(templates_dir, templates_dir)
     sources = []
     for path in _files(templates_dir):
         name = path.relative_to(templates_dir).as_posix()
-        if path.suffix.lower() in (".css", ".png", ".jpg", ".jpeg", ".svg", ".gif",
-                                   ".webp", ".woff", ".woff2", ".ttf", ".otf"):
-            continue
         try:
             sources.append((name, loader.checked(name, path).read_bytes().decode("utf-8-sig")))
         except (TemplateRefused, OSError, UnicodeDecodeError):
