@@ -535,3 +535,13 @@ def test_random_templates_give_problems_never_exceptions(
         assert problem.message and "Traceback" not in problem.message
     shutil.rmtree(templates_dir.parent)
 
+
+
+def test_a_stylesheets_references_are_read_with_their_lines() -> None:
+    from handouts.render.theme import stylesheet_references
+
+    css = ('/* a comment\n   url(commented.png) over two lines */\n'
+           '@import "base.css";\nbody { background: url( "../assets/a b.png" ) }\n'
+           ".x { src: url(fonts/f.woff2) } .y { background: url('data:,') }\n")
+    assert stylesheet_references(css) == [
+        (3, "base.css"), (4, "../assets/a b.png"), (5, "fonts/f.woff2"), (5, "data:,")]

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -40,13 +39,13 @@ from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.languages import builtin_catalog, project_catalog
 from handouts.render import scripts
-from handouts.render.theme import RTL_STYLESHEET_NAME, stylesheet_paths
+from handouts.render.theme import (
+    RTL_STYLESHEET_NAME,
+    stylesheet_paths,
+    stylesheet_references,
+)
 from handouts.variants.plan import Variant
 
-#: ``url(...)`` and ``@import "..."`` in a stylesheet (the file they name).
-_CSS_REFERENCE = re.compile(
-    r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""", re.IGNORECASE)
-_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 #: Project files above this size (fonts, big images) are hashed once per version
 #: (path, size, modification time) per process, instead of in every batch.
 CACHE_ABOVE = 256 * 1024
@@ -223,12 +222,11 @@ def _loaded_by(sheet: Path, root: Path, seen: set[Path] | None = None) -> set[Pa
         return set()
     seen.add(sheet)
     try:
-        text = _CSS_COMMENT.sub("", sheet.read_text(encoding="utf-8", errors="replace"))
+        text = sheet.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return set()  # the renderer reports it
     found: set[Path] = set()
-    for match in _CSS_REFERENCE.finditer(text):
-        name = (match.group(2) or match.group(4) or "").strip()
+    for _, name in stylesheet_references(text):
         if not name or ":" in name or name.startswith(("#", "/")):
             continue  # data:, remote and absolute: nothing of the project's files
         path = Path(os.path.normpath(sheet.parent / name.split("?")[0].split("#")[0]))

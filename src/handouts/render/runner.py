@@ -20,7 +20,7 @@ from handouts.paths import THEME_DIR
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render.result import Rendered
-from handouts.render.theme import stylesheet_paths
+from handouts.render.theme import stylesheet_paths, stylesheet_references
 
 
 def settle() -> None:
@@ -127,15 +127,10 @@ def _used_by(project: Project, url: str) -> tuple[str, int | None, str] | None:
             text = sheet.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError):
             continue
-        for match in _CSS_URL.finditer(text):
-            if _same_file(sheet.parent / unquote(match.group(1).strip()), target):
-                line = text.count("\n", 0, match.start()) + 1
+        for line, name in stylesheet_references(text):
+            if _same_file(sheet.parent / unquote(name), target):
                 return sheet.relative_to(project.root).as_posix(), line, "url()"
     return None
-
-
-#: A ``url(...)`` in a stylesheet, quoted or not.
-_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""")
 
 
 def _same_file(path: Path, target: Path) -> bool:

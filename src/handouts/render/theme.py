@@ -265,6 +265,21 @@ def stylesheet_paths(templates_dir: Path | None, language: str = "en") -> tuple[
     return tuple(sheets)
 
 
+#: ``url(...)`` and ``@import "..."`` in a stylesheet (the file they name), and comments.
+_CSS_REFERENCE = re.compile(
+    r"""url\(\s*(['"]?)([^'")]+)\1\s*\)|@import\s+(['"])([^'"]+)\3""", re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def stylesheet_references(text: str) -> list[tuple[int, str]]:
+    """What a stylesheet's ``text`` loads with ``url()`` or ``@import "..."``: each
+    reference as written, with its line (commented-out ones left out)."""
+    # Comments blanked, not removed, so that the lines after them keep their numbers.
+    text = _CSS_COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    return [(text.count("\n", 0, m.start()) + 1, (m.group(2) or m.group(4) or "").strip())
+            for m in _CSS_REFERENCE.finditer(text)]
+
+
 def render_html(page: Page, templates_dir: Path | None, pinned: Pinned | None = None) -> str:
     """Render the handout page to an HTML string (with the ``pinned`` templates instead
     of the files of ``templates_dir`` when given: see :func:`environment`).
@@ -364,5 +379,6 @@ def make_page(handout: Handout, clinic: Clinic, *, paper: Paper,
 
 
 __all__ = ["FontFace", "Page", "Pinned", "PlanBox", "TemplateFailure", "environment", "make_page",
-           "render_html", "stylesheet_path", "stylesheet_paths", "validate_templates",
+           "render_html", "stylesheet_path", "stylesheet_paths", "stylesheet_references",
+           "validate_templates",
            "with_numbering"]
