@@ -2,7 +2,7 @@
 
 The layers (docs/developers/architecture.md) are an import-linter contract in
 pyproject.toml: ``cli > web > commands > checks > render > variants > project >
-output | paths > errors``, each importing only from the layers below it, with no
+output | paths | startup > errors``, each importing only from the layers below it, with no
 exception (``ignore_imports`` stays empty).
 """
 
@@ -53,7 +53,7 @@ def test_the_contract_has_every_layer_and_no_exception() -> None:
     assert layers["layers"] == [
         "handouts.cli", "handouts.web", "handouts.commands", "handouts.checks",
         "handouts.render", "handouts.variants", "handouts.project",
-        "handouts.output | handouts.paths", "handouts.errors"]
+        "handouts.output | handouts.paths | handouts.startup", "handouts.errors"]
     assert not layers.get("ignore_imports")
     # Every subpackage and top-level module of the package is in a layer.
     named = {name.strip() for layer in layers["layers"] for name in str(layer).split("|")}

@@ -84,3 +84,45 @@ def _imported() -> set[str]:
 def test_every_directly_imported_package_is_declared(module: str) -> None:
     assert DISTRIBUTIONS.get(module, module).lower() in _declared(), (
         f"src/ imports {module}: declare it in pyproject.toml's dependencies")
+
+
+#: A cheap run of each command that reaches its body (in an empty folder, most stop at
+#: loading the project): after it, collection must be on again (handouts.startup).
+COMMAND_RUNS = {
+    "list": ["list"], "build": ["build", "x"], "batch": ["batch"], "check": ["check"],
+    "merge": ["merge", "c.csv"], "program": ["program", "--client", "A", "x"],
+    "translate": ["translate", "x", "es"], "init": ["init", "new", "--no-ask"],
+    "add": ["add", "--list"], "doctor": ["doctor"], "serve": ["serve", "--cert", "c.csv"],
+}
+
+
+def test_every_command_is_run_below() -> None:
+    from handouts.cli import cli
+
+    assert sorted(COMMAND_RUNS) == sorted(cli.commands)
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_RUNS))
+def test_every_command_collects_garbage_again_once_started(command: str,
+                                                           tmp_path: Path) -> None:
+    # The console entry point pauses collection while a command imports; a command
+    # that never turned it back on would run (a server: for days) without it.
+    (tmp_path / "c.csv").write_text("", encoding="utf-8")
+    probe = ("import atexit, gc, sys\n"
+             "atexit.register(lambda: print('collecting', gc.isenabled(),"
+             " gc.get_freeze_count() > 0, file=sys.stderr))\n"
+             "sys.argv = ['handouts', *sys.argv[1:]]\n"
+             "from handouts.cli import main\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", probe, *COMMAND_RUNS[command]],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == "collecting True True"
+
+
+def test_importing_the_engine_freezes_it_and_keeps_the_callers_setting() -> None:
+    probe = ("import gc\n{setup}\nimport handouts.render.engine.pdf\n"
+             "print(gc.isenabled(), gc.get_freeze_count() > 1000)\n")
+    for setup, enabled in (("", "True"), ("gc.disable()", "False")):
+        done = subprocess.run([sys.executable, "-c", probe.format(setup=setup)],
+                              capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+        assert done.stdout.split() == [enabled, "True"]

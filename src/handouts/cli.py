@@ -136,7 +136,18 @@ def _load(state: _State, names: tuple[str, ...] = ()) -> Loaded:
     else :class:`~handouts.errors.ValidationError` (exit 1)."""
     from handouts.project.load import load_project
 
-    return load_project(state.root, names)
+    try:
+        return load_project(state.root, names)
+    finally:
+        _imported()
+
+
+def _imported() -> None:
+    """The command has imported what it needs: collect garbage again (see
+    :mod:`handouts.startup`; every command calls this, through :func:`_load` or itself)."""
+    from handouts.startup import resume
+
+    resume()
 
 
 def _pattern(name_pattern: str | None) -> None:
@@ -624,6 +635,8 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
     from handouts.commands.init import ClinicDetails, init_project
     from handouts.commands.starter import ALL, NONE, library
 
+    _imported()
+
     if ask is None:
         ask = sys.stdin.isatty()
     if ask:
@@ -665,6 +678,8 @@ def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
     translations and pictures (never over a file that is already there)."""
     from handouts.commands.starter import add_handouts, choose, library
 
+    _imported()
+
     if show:
         width = max(len(h.name) for h in library())
         for handout in library():
@@ -697,6 +712,8 @@ def _phone(value: str) -> str:
 def doctor(state: _State) -> None:
     """Check that everything handouts needs is installed, and say how to fix what is not."""
     from handouts.commands.doctor import diagnose
+
+    _imported()
 
     report = diagnose(state.root)
     for line in report.lines:
@@ -747,6 +764,8 @@ def serve(state: _State, port: int, host: str, location: str | None, cert: Path 
     """Open the front desk and live preview in a web browser."""
     from handouts.web.serve import serve as run_server
 
+    _imported()
+
     _show_server_log(state.verbosity)
     run_server(state.root, host=host, port=port, say=click.echo, location=location,
                cert=cert, key=key, new_token=new_token)
@@ -754,4 +773,9 @@ def serve(state: _State, port: int, host: str, location: str | None, cert: Path 
 
 def main() -> None:
     """Console-script entry point."""
+    from handouts.startup import pause
+
+    # No collections while the command imports what it needs: its project's loading
+    # (or the engine's, or the server's start) turns them back on (handouts.startup).
+    pause()
     cli(prog_name="handouts")

@@ -24,6 +24,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from handouts.startup import importing
+
 
 @contextmanager
 def sonames_only() -> Iterator[None]:
@@ -40,5 +42,6 @@ def sonames_only() -> Iterator[None]:
 
 
 if "weasyprint" not in sys.modules:
-    with sonames_only():
+    # Without collections while it loads (see handouts.startup): about 30 ms.
+    with sonames_only(), importing():
         import weasyprint  # noqa: F401  (the import is what this module is for)
