@@ -180,6 +180,46 @@ def test_a_pdf_is_serialised_once_and_written_byte_for_byte_the_same(
              f"streams compressed: {streams_once} once, {counted['streams']} by pydyf")
 
 
+def test_page_references_are_built_once_per_page_count_with_the_same_bytes(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tag tree asks pydyf for every page's reference once per element; kept per
+    page count, a page added later still appears, and the PDF's bytes are pydyf's."""
+    import pydyf
+
+    pdf = pydyf.PDF()
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = pdf.page_references
+    assert pdf.page_references is first and len(first) == 1
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert pdf.page_references == (*first, f"{pdf.pages['Kids'][3]} 0 R".encode())
+    three_pages = "".join(f"<p style='break-before: page'>Part {n}</p><ul><li>One</li></ul>"
+                          for n in range(3))
+    layout = _lay_out(engine, f"<html><head></head><body>{three_pages}</body></html>", tmp_path)
+    kept = engine.write(layout, source="tiny").pdf
+    built = pydyf.PDF.page_references.fget
+    _require(hasattr(built, "__wrapped__"), "pydyf.PDF.page_references is not wrapped")
+    monkeypatch.setattr(pydyf.PDF, "page_references", property(built.__wrapped__))
+    _require(engine.write(layout, source="tiny").pdf == kept,
+             "keeping the page references changed the PDF's bytes")
+
+
+def test_streams_are_compressed_at_zlibs_default_level(engine: Engine,
+                                                       tmp_path: Path) -> None:
+    """pydyf asks for level 9, which spends its time on the repetitive tag tree; the
+    streams are written at level 6 instead, and still read back."""
+    import zlib
+
+    written = engine.write(_lay_out(engine, _html("Ann"), tmp_path), source="tiny").pdf
+    stream = PdfReader(io.BytesIO(written)).pages[0]["/Contents"].get_object()
+    assert stream["/Filter"] == "/FlateDecode"
+    raw = bytes(stream._data)  # as written in the file
+    data = zlib.decompress(raw)
+    assert b" cm" in data  # a page's drawing operators
+    _require(raw == zlib.compress(data, 6),
+             "a content stream is not compressed at level 6 (pydyf.zlib not replaced?)")
+    assert raw != zlib.compress(data, 9)  # the two levels differ on this stream
+
+
 def test_the_rule_above_a_step_at_a_page_top_is_dropped(engine: Engine,
                                                         tmp_path: Path) -> None:
     layout = _lay_out(engine, _html("Ann"), tmp_path)

@@ -21,6 +21,7 @@ from handouts.render.engine import libraries  # noqa: F401
 
 # isort: split
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -386,3 +387,66 @@ def _kept(serialise: Callable[[Any], bytes]) -> Callable[[Any], bytes]:
 
 
 serialise_once()
+
+
+def page_references_once() -> None:
+    """Make ``pydyf.PDF.page_references`` build its tuple once per page count.
+
+    WeasyPrint's tag tree asks it for every element it tags (thousands per page), and
+    pydyf builds a new tuple of every page's reference each time: quadratic in the
+    pages, about 10 ms of a 13-page home program. Pages are only ever appended, so the
+    tuple is kept until the count changes. The bytes written are the same
+    (``tests/test_engine_internals.py``).
+    """
+    build = pydyf.PDF.page_references.fget
+    if getattr(build, "_handouts_once", False):
+        return
+
+    def page_references(self: Any) -> tuple[bytes, ...]:
+        kids = self.pages["Kids"]
+        kept = self.__dict__.get("_handouts_pages")
+        if kept is None or kept[0] is not kids or kept[1] != len(kids):
+            kept = self.__dict__["_handouts_pages"] = (kids, len(kids), build(self))
+        return kept[2]
+
+    page_references._handouts_once = True  # type: ignore[attr-defined]
+    page_references.__wrapped__ = build  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)  # type: ignore[method-assign]
+
+
+page_references_once()
+
+
+# ------------------------------------------------------- compressing streams
+
+#: The zlib level of a PDF's compressed streams (zlib's own default).
+STREAM_LEVEL = 6
+
+
+class _StreamZlib:
+    """zlib as pydyf sees it, with its streams compressed at :data:`STREAM_LEVEL`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level: int = -1, *args: Any, **kwargs: Any) -> Any:
+        """``zlib.compressobj`` at :data:`STREAM_LEVEL` at most."""
+        return zlib.compressobj(min(level, STREAM_LEVEL), *args, **kwargs)
+
+
+def compress_at_default_level() -> None:
+    """Compress every stream of a PDF at zlib's default level, not pydyf's level 9.
+
+    Level 9 spends its time on the most repetitive stream: the tag tree, in one object
+    stream of every tagged PDF. On a 13-page home program that stream (208 KB) took
+    17 ms at level 9 and 4 ms at level 6; over the whole packet level 6 writes it 21 ms
+    sooner (295 -> 274 ms) for 1.9 % more bytes, and five named copies 10 ms sooner for
+    1.4 % more (docs/developers/benchmarks.md). Still deterministic: the same input
+    gives the same bytes.
+    """
+    if not isinstance(pydyf.zlib, _StreamZlib):
+        pydyf.zlib = _StreamZlib()  # type: ignore[assignment]
+
+
+compress_at_default_level()
