@@ -174,3 +174,42 @@ def test_an_exclude_that_names_nothing_the_batch_makes_is_warned_about(tmp_path:
         "batch.handouts: back-massage, desk-stretch-break)"]
     result = run_in(project, "check", "--quick")
     assert result.exit_code == 0 and "the batch makes no audience 'caregiver'" in result.output
+
+
+#: A run of every command that loads a project (a small batch: one version each).
+LOADING_COMMANDS = {
+    "list": ("list",), "build": ("build", "desk-stretch-break"),
+    "batch": ("batch", "-j", "1"), "check": ("check", "--quick", "--no-render"),
+    "merge": ("merge", "clients.csv"), "program": ("program", "--client", "Ann Lee",
+                                                   "--item", "desk-stretch-break sets=2"),
+    "translate": ("translate", "back-massage", "es"),
+}
+
+
+@pytest.mark.parametrize("command", sorted(LOADING_COMMANDS))
+def test_every_command_says_what_loading_warns_about_once(command: str,
+                                                          tmp_path: Path) -> None:
+    """``list``, ``merge``, ``program`` and ``translate`` used to load a project with a
+    warning (a ``batch.exclude`` that excludes nothing) without a word; ``build``,
+    ``batch`` and ``check`` said it. Every command says it, once."""
+    project = copy_example(tmp_path / "clinic")
+    config = project / "handouts.yaml"
+    edit(config, "  languages: [en, es, ar, zh]", "  languages: [en]")
+    edit(config, "  papers: [letter, a4]", "  papers: [letter]")
+    edit(config, "  prints: [standard, large]", "  prints: [standard]")
+    edit(config, "  audiences: [general, caregivers, desk-workers, cancer-care]",
+         "  audiences: [general]")
+    edit(config, "    - {handout: desk-stretch-break, language: es}",
+         "    - {handout: desk-strech-break, language: en}")
+    (project / "clients.csv").write_text("client,handout\nAnn Lee,desk-stretch-break\n",
+                                         encoding="utf-8")
+    line = line_of(config, "desk-strech-break")
+    warning = (f"handouts.yaml:{line}: warning: batch.exclude[3].handout: excludes nothing: "
+               "the batch makes no handout 'desk-strech-break' (did you mean "
+               "'desk-stretch-break'? batch.handouts: back-massage, desk-stretch-break)")
+    args = [str(project / a) if a == "clients.csv" else a for a in LOADING_COMMANDS[command]]
+    result = run_in(project, *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines().count(warning) == 1, result.output
+    if command != "check":  # check's report is its output; elsewhere a warning is stderr's
+        assert warning in result.stderr

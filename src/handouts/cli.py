@@ -131,15 +131,24 @@ def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
     return global_options(run)
 
 
-def _load(state: _State, names: tuple[str, ...] = ()) -> Loaded:
+def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = True) -> Loaded:
     """The project at ``-C``, loaded and validated for a command: every problem at once,
-    else :class:`~handouts.errors.ValidationError` (exit 1)."""
+    else :class:`~handouts.errors.ValidationError` (exit 1).
+
+    What loading warns about (a ``batch.exclude`` that excludes nothing, say) is printed
+    here, so every command says it; ``build``, ``batch`` and ``check`` pass
+    ``say_warnings=False`` because their results carry these warnings with their own.
+    """
     from handouts.project.load import load_project
 
     try:
-        return load_project(state.root, names)
+        loaded = load_project(state.root, names)
     finally:
         _imported()
+    if say_warnings:
+        for problem in loaded.warnings:
+            click.echo(problem.format(), err=True)
+    return loaded
 
 
 def _imported() -> None:
@@ -264,7 +273,7 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
     person = None if client is None else Client(
         client, note, therapist, _appointment(state.root, next_appointment))
     started = time.perf_counter()
-    result = build_handouts(_load(state, handout), paper=paper, out=out,  # type: ignore[arg-type]
+    result = build_handouts(_load(state, handout, say_warnings=False), paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
                             print_size="large" if large_print else "standard", client=person,
                             name_pattern=name_pattern, draft=draft, location=location)
@@ -328,7 +337,8 @@ def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path |
 
     started = time.perf_counter()
     where = executor_for(executor, Timeouts(connect_timeout, result_timeout))
-    result = run_batch(_load(state), jobs=jobs, force=force, clean=clean, out=out,
+    loaded = _load(state, say_warnings=False)
+    result = run_batch(loaded, jobs=jobs, force=force, clean=clean, out=out,
                        progress=_progress(state), executor=where)
     for problem in summarize(result):
         click.echo(problem.format(), err=True)
@@ -484,7 +494,8 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
     from handouts.commands.check import check as run_check
 
     try:
-        report = run_check(_load(state, handout), render=not no_render, quick=quick)
+        loaded = _load(state, handout, say_warnings=False)
+        report = run_check(loaded, render=not no_render, quick=quick)
     except HandoutsError as error:
         if fmt != "json":
             # check writes nothing ever: say what it could not do instead.
