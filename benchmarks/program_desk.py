@@ -45,6 +45,9 @@ DOSES = ({"reps": "5", "hold": "10 s", "per_day": "3"}, {"minutes": "10", "days_
          {"minutes": "15", "per_day": "2"}, {"sets": "2", "reps": "8", "rest": "30 s"},
          {"minutes": "5", "side": "each"})
 SECTION = "## Home programs at the desk"
+#: Below this line the section is written by hand (what the figures mean, what was
+#: tried): kept when the table above it is made again.
+BY_HAND = "<!-- written by hand below: kept when benchmarks/program_desk.py runs again -->"
 #: Seconds a user waits for an answer (the server answers within its own deadline).
 WAIT = 600.0
 
@@ -193,8 +196,10 @@ def main() -> None:
     print(text)
     if not args.quick:
         old = args.out.read_text(encoding="utf-8")
-        kept = old.split(SECTION)[0].rstrip("\n")
-        args.out.write_text(kept + "\n\n" + text, encoding="utf-8")
+        before, _, section = old.partition(SECTION)
+        by_hand = section[section.index(BY_HAND):] if BY_HAND in section else ""
+        args.out.write_text(before.rstrip("\n") + "\n\n" + text
+                            + ("\n" + by_hand if by_hand else ""), encoding="utf-8")
 
 
 if __name__ == "__main__":
