@@ -208,6 +208,35 @@ def test_a_bad_option_value_is_a_usage_error(project: Path, args: list[str],
     assert not (project / "output").exists() and not (project / "new").exists()
 
 
+#: Several bad option values in one command: every one is said, in one usage error.
+SEVERAL_BAD = [
+    (["build", "--client", "A", "--next-appointment", "soon", "--name-pattern", "{x}"],
+     ["Invalid value for '--next-appointment': is not a date handouts can read; write it "
+      "as 12/15/2026 or 2026-12-15",
+      "--name-pattern: '{x}' is not a valid file-name pattern: use only {client}, "
+      "{handout}, {audience}, {language}, {paper}, {print}, {hash}, {row} and plain text, "
+      "without slashes"]),
+    (["program", "--client", "A", "--item", "hand-self-massage sets=many",
+      "--next-appointment", "soon", "--given", "2026-02-30"],
+     ["Invalid value for '--next-appointment': is not a date handouts can read; write it "
+      "as 12/15/2026 or 2026-12-15",
+      "Invalid value for '--given': is not a date handouts can read; write it as "
+      "12/15/2026 or 2026-12-15",
+      "--item 1: sets: must be a whole number"]),
+]
+
+
+@pytest.mark.parametrize(("args", "messages"), SEVERAL_BAD, ids=["build", "program"])
+def test_several_bad_option_values_are_said_at_once(project: Path, args: list[str],
+                                                    messages: list[str]) -> None:
+    """One bad date used to hide the bad --name-pattern or --item beside it: fixed, the
+    command then refused the next. Every bad value found before loading is said."""
+    result = run("-C", str(project), *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.split("\nError: ", 1)[1].splitlines() == messages
+    assert not (project / "output").exists()
+
+
 def test_a_project_folder_that_does_not_exist_is_a_usage_error(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-clinic"
     result = run("-C", str(missing), "build")

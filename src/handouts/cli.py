@@ -159,12 +159,24 @@ def _imported() -> None:
     resume()
 
 
-def _pattern(name_pattern: str | None) -> None:
-    """A bad ``--name-pattern`` is a usage mistake, said before the project is loaded."""
-    if name_pattern is not None:
-        from handouts.variants.naming import check_pattern
+def _pattern(name_pattern: str | None) -> list[Problem]:
+    """What is wrong with ``--name-pattern``: a usage mistake, said before the project
+    is loaded, with the command's other bad options (see :func:`_refuse`)."""
+    if name_pattern is None:
+        return []
+    from handouts.variants.naming import check_pattern
 
+    try:
         check_pattern(name_pattern)
+    except OptionError as error:
+        return error.problems
+    return []
+
+
+def _refuse(problems: list[Problem]) -> None:
+    """Every bad option value found before loading, at once: a usage mistake (exit 2)."""
+    if problems:
+        raise OptionError(problems)
 
 
 def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
@@ -269,9 +281,10 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
     if draft and client is not None:
         raise click.UsageError("--draft cannot be used with --client: a client gets only a "
                                "finished handout")
-    _pattern(name_pattern)
-    person = None if client is None else Client(
-        client, note, therapist, _appointment(state.root, next_appointment))
+    wrong = _pattern(name_pattern)
+    appointment = _appointment(state.root, next_appointment, wrong=wrong)
+    _refuse(wrong)
+    person = None if client is None else Client(client, note, therapist, appointment)
     started = time.perf_counter()
     result = build_handouts(_load(state, handout, say_warnings=False), paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
@@ -288,10 +301,11 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
         click.echo(result.record)
 
 
-def _appointment(root: Path, text: str | None,
-                 option: str = "--next-appointment") -> dt.date | None:
+def _appointment(root: Path, text: str | None, option: str = "--next-appointment", *,
+                 wrong: list[Problem]) -> dt.date | None:
     """``--next-appointment`` (or another date ``option``) read as the clinic writes
-    dates (its language and phone region)."""
+    dates (its language and phone region); None when not given, or when it cannot be
+    read (what is wrong then added to ``wrong``: see :func:`_refuse`)."""
     from handouts.project.config import load_config
     from handouts.project.sourcefile import LineMap
     from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
@@ -302,7 +316,8 @@ def _appointment(root: Path, text: str | None,
     try:
         return read_date(text, locale)
     except UnreadableDate as exc:  # the value is not repeated: it sits beside the client's
-        raise click.BadParameter(str(exc), param_hint=f"'{option}'") from None
+        wrong.append(Problem("", None, "", f"Invalid value for '{option}': {exc}"))
+        return None
 
 
 def _pages(n: int) -> str:
@@ -400,7 +415,7 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
     """
     from handouts.commands.merge import merge as run_merge
 
-    _pattern(name_pattern)
+    _refuse(_pattern(name_pattern))
     result = run_merge(_load(state), csv_file, out=out, name_pattern=name_pattern)
     done = [(line, f"line {line}: wrote {path} ({_pages(pages)})")
             for line, path, pages in result.written]
@@ -586,10 +601,11 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
         problems += found
         if change is not None:
             changes.append(change)
-    if problems:  # a bad option: a usage mistake, exit 2 like every other
-        raise click.UsageError("\n".join(p.format() for p in problems))
-    person = Client(client, note, therapist, _appointment(state.root, next_appointment))
-    start = _appointment(state.root, given, "--given")
+    # Bad options are usage mistakes (exit 2), every one of them said at once.
+    appointment = _appointment(state.root, next_appointment, wrong=problems)
+    start = _appointment(state.root, given, "--given", wrong=problems)
+    _refuse(problems)
+    person = Client(client, note, therapist, appointment)
     written = write_program(_load(state), client=person, program_name=name,
                             changes=tuple(changes), audience=audience, language=language,
                             paper=paper, print_size="large" if large_print else "standard",  # type: ignore[arg-type]
