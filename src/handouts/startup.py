@@ -8,11 +8,12 @@ and again, about 60-70 ms of a 0.78 s build (``benchmarks/startup.py``).
 
 So collection is paused while a command starts and while WeasyPrint is imported, and
 what was imported is then frozen (:func:`gc.freeze`): later collections skip it, as
-``handouts.render.runner.settle`` already does for render loops. Collection itself is
-never left off: the first loaded project or the engine, whichever comes first, turns
-it back on. Only the console entry point pauses it (:func:`pause`); a program that
-imports handouts as a library keeps its own collector settings, save that the
-engine's import is frozen (:func:`importing`).
+``handouts.render.runner.settle`` already does for render loops. Collection is never
+left off: every command turns it back on once its modules are imported (when its
+project is loaded, or by itself when it loads none; ``tests/test_startup.py`` runs
+each command), and importing the engine does too. Only the console entry point
+pauses it (:func:`pause`); a program that imports handouts as a library keeps its own
+collector settings, save that the engine's import is frozen (:func:`importing`).
 """
 
 from __future__ import annotations

@@ -442,7 +442,7 @@ def compress_at_default_level() -> None:
     stream of every tagged PDF. On a 13-page home program that stream (208 KB) took
     17 ms at level 9 and 4 ms at level 6; over the whole packet level 6 writes it 21 ms
     sooner (295 -> 274 ms) for 1.9 % more bytes, and five named copies 10 ms sooner for
-    1.4 % more (docs/developers/benchmarks.md). Still deterministic: the same input
+    1.4 % more (docs/benchmarks-serve.md). Still deterministic: the same input
     gives the same bytes.
     """
     if not isinstance(pydyf.zlib, _StreamZlib):
