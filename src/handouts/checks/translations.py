@@ -23,25 +23,39 @@ def translation_progress(project: Project, documents: list[Document],
     cannot be built yet (texts missing), so their versions are not checked further.
 
     Missing texts are an error when the batch manifest includes that translation
-    (``handouts batch`` would fail), otherwise a warning: work in progress.
+    (``handouts batch`` would fail), otherwise a warning: work in progress. A clinic
+    group's location words count for the locations the manifest builds: one that it
+    leaves out makes the file unfinished (a warning), not the batch fail.
     """
     names = [d.name for d in documents]
-    batched = {(v.handout, v.language) for v in plan_matrix(project.config.batch, names)} \
-        if has_manifest(project) else set()
+    clinic, source = project.config.clinic, project.config.defaults.language
+    #: The locations each (handout, language) of the manifest is built for.
+    batched: dict[tuple[str, str], set[str | None]] = {}
+    if has_manifest(project):
+        for v in plan_matrix(project.config.batch, names, list(clinic.locations)):
+            batched.setdefault((v.handout, v.language), set()).add(v.location)
     unfinished: set[tuple[str, str]] = set()
     for doc in documents:
         for language in doc.translation_languages():
             po = doc.translation(language)
             display = doc.translation_display(language)
-            done = progress(doc.handout, po, display, language, clinic_texts(
-                project.config.clinic, language, project.config.defaults.language))
+            # Everything the file offers, for the count; then what the pages need.
+            done = progress(doc.handout, po, display, language,
+                            clinic_texts(clinic, language, source))
             if done is None or done.complete:
                 continue
-            needed = (doc.name, language) in batched
-            severity = Severity.ERROR if needed and done.first_missing else Severity.WARNING
+            places = batched.get((doc.name, language))
+            blocking = done.first_missing and any(
+                (found := progress(doc.handout, po, display, language,
+                                   clinic_texts(clinic, language, source, at=place)))
+                is not None and found.first_missing
+                for place in sorted(places or {None}, key=lambda p: p or ""))
+            needed = places is not None and bool(blocking)
             message = done.describe()
-            if done.first_missing:
+            if blocking:
                 unfinished.add((doc.name, language))
-                message += (f"; the batch manifest includes {language}" if needed else "")
-            report.problems.append(Problem(display, None, "", message, severity))
+            if needed:
+                message += f"; the batch manifest includes {language}"
+            report.problems.append(Problem(display, None, "", message,
+                                           Severity.ERROR if needed else Severity.WARNING))
     return unfinished
