@@ -52,7 +52,7 @@ def importing() -> Iterator[None]:
     Ends a start-up :func:`pause` too: what comes after an import of the engine is
     rendering, which makes garbage.
     """
-    enabled = gc.isenabled() or _paused
+    enabled = gc.isenabled()  # as the caller had it (off during a pause: resume() ends that)
     gc.disable()
     try:
         yield
