@@ -40,17 +40,18 @@ def translation_progress(project: Project, documents: list[Document],
             po = doc.translation(language)
             display = doc.translation_display(language)
             # Everything the file offers, for the count; then what the pages need.
-            done = progress(doc.handout, po, display, language,
-                            clinic_texts(clinic, language, source))
+            offered = clinic_texts(clinic, language, source)
+            done = progress(doc.handout, po, display, language, offered)
             if done is None or done.complete:
                 continue
             places = batched.get((doc.name, language))
-            blocking = done.first_missing and any(
-                (found := progress(doc.handout, po, display, language,
-                                   clinic_texts(clinic, language, source, at=place)))
-                is not None and found.first_missing
-                for place in sorted(places or {None}, key=lambda p: p or ""))
-            needed = places is not None and bool(blocking)
+            printed = list(dict.fromkeys(
+                text for place in places or {None}
+                for text in clinic_texts(clinic, language, source, at=place)))
+            pages = done if set(printed) == set(offered) else \
+                progress(doc.handout, po, display, language, printed)
+            blocking = pages is not None and pages.first_missing is not None
+            needed = places is not None and blocking
             message = done.describe()
             if blocking:
                 unfinished.add((doc.name, language))
