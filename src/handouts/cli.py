@@ -282,9 +282,10 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
         raise click.UsageError("--draft cannot be used with --client: a client gets only a "
                                "finished handout")
     wrong = _pattern(name_pattern)
-    appointment = _appointment(state.root, next_appointment, wrong=wrong)
+    appointment = _dates(state.root, {"--next-appointment": next_appointment}, wrong)
     _refuse(wrong)
-    person = None if client is None else Client(client, note, therapist, appointment)
+    person = None if client is None else Client(client, note, therapist,
+                                                appointment["--next-appointment"])
     started = time.perf_counter()
     result = build_handouts(_load(state, handout, say_warnings=False), paper=paper, out=out,  # type: ignore[arg-type]
                             audience=audience, language=language,
@@ -301,23 +302,28 @@ def build(state: _State, handout: tuple[str, ...], paper: str | None, out: Path 
         click.echo(result.record)
 
 
-def _appointment(root: Path, text: str | None, option: str = "--next-appointment", *,
-                 wrong: list[Problem]) -> dt.date | None:
-    """``--next-appointment`` (or another date ``option``) read as the clinic writes
-    dates (its language and phone region); None when not given, or when it cannot be
-    read (what is wrong then added to ``wrong``: see :func:`_refuse`)."""
+def _dates(root: Path, options: dict[str, str | None],
+           wrong: list[Problem]) -> dict[str, dt.date | None]:
+    """Each date option (``--next-appointment``, ``--given``) read as the clinic writes
+    dates (its language and phone region, from handouts.yaml, read once); None when
+    not given, or when it cannot be read (what is wrong then added to ``wrong``: see
+    :func:`_refuse`)."""
     from handouts.project.config import load_config
     from handouts.project.sourcefile import LineMap
     from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
 
-    if text is None:
-        return None
+    dates: dict[str, dt.date | None] = dict.fromkeys(options)
+    given = {option: text for option, text in options.items() if text is not None}
+    if not given:
+        return dates
     locale = clinic_locale(load_config(root.resolve(), [], LineMap()))
-    try:
-        return read_date(text, locale)
-    except UnreadableDate as exc:  # the value is not repeated: it sits beside the client's
-        wrong.append(Problem("", None, "", f"Invalid value for '{option}': {exc}"))
-        return None
+    for option, text in given.items():
+        # The value is never repeated in a message: it sits beside the client's details.
+        try:
+            dates[option] = read_date(text, locale)
+        except UnreadableDate as exc:
+            wrong.append(Problem("", None, "", f"Invalid value for '{option}': {exc}"))
+    return dates
 
 
 def _pages(n: int) -> str:
@@ -602,10 +608,11 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
         if change is not None:
             changes.append(change)
     # Bad options are usage mistakes (exit 2), every one of them said at once.
-    appointment = _appointment(state.root, next_appointment, wrong=problems)
-    start = _appointment(state.root, given, "--given", wrong=problems)
+    dates = _dates(state.root, {"--next-appointment": next_appointment, "--given": given},
+                   problems)
     _refuse(problems)
-    person = Client(client, note, therapist, appointment)
+    person = Client(client, note, therapist, dates["--next-appointment"])
+    start = dates["--given"]
     written = write_program(_load(state), client=person, program_name=name,
                             changes=tuple(changes), audience=audience, language=language,
                             paper=paper, print_size="large" if large_print else "standard",  # type: ignore[arg-type]
