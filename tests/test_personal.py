@@ -19,7 +19,7 @@ from handouts.render.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesh
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
-from .helpers import pdf_pages, pdf_text
+from .helpers import copy_example, pdf_pages, pdf_text, run_in
 
 HANDOUT = "hand-self-massage"
 SHORT = [Client(f"Client {i}", None, "Ana Ruiz", dt.date(2026, 12, 1)) for i in range(4)]
@@ -195,3 +195,28 @@ def test_a_long_note_never_pushes_the_stop_callout_off_the_first_page(tmp_path: 
     page, _ = compose(project, documents[0], variant, Client("Cy Dee", "Go easy."))
     first = pdf_pages(render_page(project, documents[0], page).pdf, by_position=True)[0]
     assert first.index("Prepared for Cy Dee") < first.index("Stop right away if")
+
+
+NOTE = "Keep your shoulders down and breathe out slowly as you stretch; stop if it hurts. "
+
+
+@pytest.mark.parametrize("how", ["copy", "program"])
+def test_a_note_that_overflows_the_page_limit_is_named_as_the_cause(how: str,
+                                                                    tmp_path: Path) -> None:
+    """A long note pushed a two-page handout onto a third page, and the message said to
+    shorten the handout's text, which the desk cannot do (and which fits). It says the
+    client's details are what does not fit, never quoting them."""
+    project = copy_example(tmp_path / "clinic")
+    if how == "copy":
+        result = run_in(project, "build", "desk-stretch-break", "--client", "Ann Lee",
+                        "--note", NOTE * 10)
+    else:
+        result = run_in(project, "program", "--client", "Ann Lee", "--item",
+                        f'desk-stretch-break sets=2 note="{NOTE * 5}"')
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/desk-stretch-break.yaml: max_pages: needs 3 pages with the client's "
+        "details and notes (2 without them); the limit is 2 \N{EM DASH} shorten the note, "
+        "raise max_pages, or set checks.over_limit: warning in handouts.yaml")
+    assert "Ann Lee" not in result.output and "shoulders" not in result.output
+    assert not (project / "output").exists()

@@ -16,8 +16,7 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.compose import compose
-from handouts.render.fitting import render_page
-from handouts.render.limits import over_limit
+from handouts.render.fitting import page_over_limit, render_page
 from handouts.render.personal import PersonalCopies
 from handouts.render.result import Fitting, Rendered
 from handouts.variants.clients import Client
@@ -44,7 +43,7 @@ def variant_pdf(project: Project, document: Document, variant: Variant,
     else:
         output = render_page(project, document, page,
                              decision=decision if client is None else None)
-    return output, problems + output.problems + over_limit(project, document, page, output)
+    return output, problems + output.problems + page_over_limit(project, document, page, output)
 
 
 

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from handouts.errors import errors_only
+from handouts.errors import Problem, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
@@ -46,7 +46,7 @@ from handouts.render.layout import (
     split_class,
     worth_fitting,
 )
-from handouts.render.limits import BASE_SIZE, MIN_SIZE, max_pages
+from handouts.render.limits import BASE_SIZE, MIN_SIZE, max_pages, over_limit
 from handouts.render.result import Fitting, Rendered
 from handouts.render.theme import BREAK_PREFIX, SHORT_PREFIX, Page, TemplateFailure, render_html
 
@@ -87,6 +87,25 @@ def render_page(project: Project, document: Document, page: Page, *,
     if page.client is not None:
         return fit_personal(project, document, page)[0]
     return fit_page(project, document, page, decision=decision)[0]
+
+
+def page_over_limit(project: Project, document: Document, page: Page,
+                    output: Rendered) -> list[Problem]:
+    """:func:`~handouts.render.limits.over_limit` for ``output``, the render of
+    ``page``. When a page with a client's block is over its limit but the handout
+    without that block is not, the problem says so: the therapist's note (or the
+    plan's) is what to shorten, not the handout. That costs one more layout search,
+    only for a page already refused."""
+    found = over_limit(project, document, page, output)
+    if not found or page.client is None:
+        return found
+    plain = dataclasses.replace(page, client=None, plan=None, personal_late=False,
+                                numbering=None)
+    alone = fit_page(project, document, plain, write=False)[0]
+    if errors_only(alone.problems) or alone.pages > max_pages(project, document,
+                                                              page.large_print):
+        return found
+    return over_limit(project, document, page, output, alone=alone.pages)
 
 
 #: The measured block that holds a handout's "Stop right away if" callout.

@@ -24,18 +24,24 @@ def max_pages(project: Project, document: Document, large_print: bool) -> int:
 
 
 def over_limit(project: Project, document: Document, page: Page,
-               output: Rendered) -> list[Problem]:
+               output: Rendered, *, alone: int | None = None) -> list[Problem]:
     """The problem with ``output`` having more pages than its limit, if it has.
 
     An error unless ``checks.over_limit: warning`` is set: a handout that overflows
     its sheet must not be printed by surprise. It says how many pages it needs (at the
     smallest text size ``fit: shrink`` may use, when it shrank) and what to change.
+    ``alone``: the pages of the same handout without its client's details, when those
+    fit (the client's note or plan is then what does not).
     """
     limit = max_pages(project, document, page.large_print)
     if output.pages <= limit:
         return []
     checks = project.config.checks
-    if page.large_print:
+    if alone is not None:
+        needs = (f"needs {output.pages} pages with the client's details and notes "
+                 f"({alone} without them); the limit is {limit}")
+        fixes = ["shorten the note", "raise max_pages"]
+    elif page.large_print:
         needs = f"needs {output.pages} pages in large print; the limit is {limit} " \
                 "(checks.max_pages_large)"
         fixes = ["shorten the text", "raise checks.max_pages_large"]

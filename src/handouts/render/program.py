@@ -22,8 +22,7 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
 from handouts.render.compose import compose
-from handouts.render.fitting import fit_personal
-from handouts.render.limits import over_limit
+from handouts.render.fitting import fit_personal, page_over_limit
 from handouts.render.overrides import TemplateFailure
 from handouts.render.personal import PERSONAL_CLASS, lay_out_block, split_personal
 from handouts.render.result import Rendered
@@ -315,7 +314,7 @@ def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayou
     output, _, page = fit_personal(project, document, page, write=False)
     problems: list[Problem] = []
     problems += [_located(p, document) for p in output.problems]
-    problems += over_limit(project, document, page, output)
+    problems += page_over_limit(project, document, page, output)
     if errors_only(problems) or output.decision is None:
         return None, problems
     page = dataclasses.replace(page, fit=output.decision.fit,
