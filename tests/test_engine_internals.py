@@ -220,6 +220,37 @@ def test_streams_are_compressed_at_zlibs_default_level(engine: Engine,
     assert raw != zlib.compress(data, 9)  # the two levels differ on this stream
 
 
+def test_numbers_and_names_become_the_same_bytes_as_pydyfs(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The type-first serialiser gives pydyf's bytes for every kind of value it meets
+    (and for subclasses, which take pydyf's own path), and a whole PDF is the same."""
+    import enum
+
+    import pydyf
+
+    _require(pydyf._to_bytes is internals._to_bytes, "pydyf._to_bytes is not replaced")
+    original = internals._to_bytes.__wrapped__
+
+    class Number(float):
+        pass
+
+    class Flag(int, enum.Enum):
+        ON = 1
+
+    values: list[Any] = [b"/Name", bytearray(b"raw"), 0.0, -0.0, 1.0, -3.0, 2.5, 0.1, 1 / 3,
+                         -1e-7, 1e-7, 123456.0000001, 1e20, float("inf"), float("nan"), 0, 7,
+                         -12, True, False, "text", "/Type", Number(1.5), Number(2.0),
+                         Flag.ON, None, pydyf.Array([1, 2.5, b"/A"]),
+                         pydyf.Dictionary({"Type": "/Page", "N": 0.25}), pydyf.String("a(b)")]
+    for value in values * 2:  # the second time from the kept floats
+        assert internals._to_bytes(value) == original(value), repr(value)
+    layout = _lay_out(engine, _html("Ann"), tmp_path)
+    fast = engine.write(layout, source="tiny").pdf
+    monkeypatch.setattr(pydyf, "_to_bytes", original)
+    _require(engine.write(layout, source="tiny").pdf == fast,
+             "serialising numbers by type changed the PDF's bytes")
+
+
 def test_the_rule_above_a_step_at_a_page_top_is_dropped(engine: Engine,
                                                         tmp_path: Path) -> None:
     layout = _lay_out(engine, _html("Ann"), tmp_path)

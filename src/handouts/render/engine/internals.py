@@ -450,3 +450,60 @@ def compress_at_default_level() -> None:
 
 
 compress_at_default_level()
+
+
+# ------------------------------------------------------- numbers and names as bytes
+
+def _float_bytes(item: float) -> bytes:
+    # pydyf's own rule, kept exactly: whole numbers without a point, others with at
+    # most six decimals and no trailing zeros.
+    if item.is_integer():
+        return str(int(item)).encode("ascii")
+    return f"{item:f}".rstrip("0").encode("ascii")
+
+
+#: Serialised floats of this process (coordinates, widths and colours repeat across
+#: pages and documents). Bounded: cleared when full.
+_FLOATS: dict[float, bytes] = {}
+_FLOATS_KEPT = 50_000
+
+
+def _to_bytes(item: Any) -> bytes:
+    """``pydyf._to_bytes``, dispatched on the exact type first: the same bytes."""
+    kind = type(item)
+    if kind is bytes:
+        return item
+    if kind is float:
+        found = _FLOATS.get(item)
+        if found is None:
+            if len(_FLOATS) >= _FLOATS_KEPT:
+                _FLOATS.clear()
+            found = _FLOATS[item] = _float_bytes(item)
+        return found
+    if kind is int or kind is str:
+        return str(item).encode("ascii")
+    # Subclasses and PDF objects: pydyf's own order of tests.
+    if isinstance(item, bytes):
+        return item
+    if isinstance(item, float):
+        return _float_bytes(item)
+    if isinstance(item, pydyf.Object):
+        return item.data
+    return str(item).encode("ascii")
+
+
+def numbers_by_type() -> None:
+    """Make pydyf turn numbers into bytes without its chain of ``isinstance`` tests.
+
+    Every drawing operator's operand and every key and value of the tag tree goes
+    through ``pydyf._to_bytes``: about 26,000 calls to write a tracking sheet, over a
+    quarter of the write's time. Testing the exact type first (and keeping the bytes of
+    floats already seen) gives the same bytes (``tests/test_engine_internals.py``
+    compares them with pydyf's own on every kind of value and on a whole PDF).
+    """
+    if pydyf._to_bytes is not _to_bytes:
+        _to_bytes.__wrapped__ = pydyf._to_bytes  # type: ignore[attr-defined]
+        pydyf._to_bytes = _to_bytes
+
+
+numbers_by_type()
