@@ -136,6 +136,26 @@ def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: by
     assert "Questions? Call (480) 992-5050." in text
 
 
+def test_the_notes_box_gives_way_rather_than_fill_a_page_alone(
+        project: Path, standard: bytes) -> None:
+    """Four weeks on A4 leave no room for the Notes box below the grid: the sheet drops
+    it rather than print a page holding only empty lines, and keeps the clinic's phone;
+    where it fits (two weeks on Letter) it stays."""
+    texts = pdf_pages(standard, by_position=True)
+    assert "Notes" in texts[-1] and "Week 2" in texts[-1]
+    packet = _packet(project, *TWO, weeks=4, paper="a4")[0]
+    texts = pdf_pages(packet, by_position=True)
+    last = texts[-1]
+    assert "Tracking sheet" in last and "Week 4" in last  # the sheet is one page
+    assert "Questions? Call (480) 992-5050." in last
+    assert "Notes" not in last
+    assert f"tracking sheet, page {len(texts)}." in texts[0]  # the cover counts the same
+    with pdfplumber.open(io.BytesIO(packet)) as doc:
+        page = doc.pages[-1]
+        call = next(w for w in page.extract_words() if w["text"] == "Questions?")
+    assert call["bottom"] < page.height - 15 * 72 / 25.4  # above the footer, on the page
+
+
 def test_the_outline_has_one_entry_per_handout(standard: bytes) -> None:
     with pikepdf.open(io.BytesIO(standard)) as pdf, pdf.open_outline() as outline:
         top = [item.title for item in outline.root]

@@ -39,6 +39,8 @@ from handouts.variants.program import (
 
 #: The packet's own pages, from the theme (a project may override it like any template).
 PROGRAM_TEMPLATE = "program.html.j2"
+#: Writing lines the tracking sheet's Notes box has when it fits (see _note_lines).
+NOTE_LINES = 3
 #: Names the packet's own pages in the engine's problems.
 PROGRAM_SOURCE = "the home program's cover and tracking sheet"
 
@@ -80,6 +82,8 @@ class ProgramView:
     rows: tuple[Row, ...]
     weeks: tuple[tuple[Day, ...], ...]
     tracking_page: int
+    #: Writing lines in the tracking sheet's Notes box (0: no Notes box).
+    note_lines: int = 3
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,8 @@ class ProgramLayouts:
         return len(self._bases)
 
     def own_pages(self, key: tuple[Any, ...]) -> int | None:
-        """The pages the cover or tracking sheet had last time for ``key``."""
+        """What the cover or tracking sheet had last time for ``key``: its pages (or,
+        under ``("notes", ...)``, the tracking sheet's note lines)."""
         return self._own.get(key)
 
     def keep_own_pages(self, key: tuple[Any, ...], pages: int) -> None:
@@ -229,7 +234,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
                program.paper, program.print_size, program.location, program.audience)
     cover_pages = layouts.own_pages(("cover", *own_key)) if layouts else None
     tracking_pages = layouts.own_pages(("tracking", *own_key)) if layouts else None
-    if cover_pages is None or tracking_pages is None:
+    note_lines = layouts.own_pages(("notes", *own_key)) if layouts else None
+    if cover_pages is None or tracking_pages is None or note_lines is None:
         # Lay the cover and the tracking sheet out once to count their pages (neither's
         # length depends on the page numbers it prints).
         view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
@@ -238,7 +244,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         if any(isinstance(layout, Rendered) for layout in counted):
             return None, problems + [p for x in counted if isinstance(x, Rendered)
                                      for p in x.problems]
-        cover_pages, tracking_pages = (layout.pages for layout in counted)
+        cover_pages = counted[0].pages
+        note_lines, tracking_pages = _note_lines(project, engine, first, view, counted[1])
     starts, blanks, number = [], [], cover_pages + 1
     for item in fitted:
         blank = program.right_hand and number % 2 == 0
@@ -248,7 +255,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         number += item.pages
     tracking_start = number + (program.right_hand and number % 2 == 0)
     total = tracking_start + tracking_pages - 1
-    view = _view(program, fitted, tuple(starts), tracking_start)
+    view = _view(program, fitted, tuple(starts), tracking_start, note_lines)
 
     cover = _lay_out(project, engine, dataclasses.replace(
         _own_page(first, "cover", view), numbering=(1, total)), layouts=layouts)
@@ -276,9 +283,11 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
             # cover's heading, say): count afresh, once, with this program's pages.
             layouts.keep_own_pages(("cover", *own_key), cover.pages)
             layouts.keep_own_pages(("tracking", *own_key), tracking.pages)
+            layouts.keep_own_pages(("notes", *own_key), note_lines)
             return program_pdf(project, documents, program, None)
         layouts.keep_own_pages(("cover", *own_key), cover_pages)
         layouts.keep_own_pages(("tracking", *own_key), tracking_pages)
+        layouts.keep_own_pages(("notes", *own_key), note_lines)
     packet = engine.combine(parts)
     defaults = project.config.defaults
     written = run_limited(defaults.render_timeout, lambda: engine.write(
@@ -296,6 +305,33 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     return Rendered(written.pdf, written.pages,
                     [p for p in problems if p.severity is Severity.WARNING],
                     starts=tuple(starts), tracking_page=tracking_start), problems
+
+
+def _note_lines(project: Project, engine: Any, first: Page, view: ProgramView,
+                tracking: Any) -> tuple[int, int]:
+    """The note lines of the tracking sheet laid out as ``tracking`` and its pages.
+
+    A Notes box that alone fills the sheet's last page prints a page holding nothing but
+    a few empty lines (the grid of a 2-week, 5-item program on Letter leaves about a
+    line of room): then the sheet gets the most lines that keep it a page shorter, or
+    no Notes box when even one line does not fit. A sheet whose grid itself runs on,
+    or a template without the Notes box, is left as it is.
+    """
+    lines, pages = view.note_lines, tracking.pages
+    if pages < 2:
+        return lines, pages
+    grid = engine.pages_holding(tracking, "track")
+    notes = engine.pages_holding(tracking, "tracking-notes")
+    if not grid or not notes or pages - 1 in grid or min(notes) != pages - 1:
+        return lines, pages
+    for fewer in range(lines - 1, -1, -1):
+        tried = _lay_out(project, engine, _own_page(
+            first, "tracking", dataclasses.replace(view, note_lines=fewer)))
+        if isinstance(tried, Rendered):
+            break
+        if tried.pages < pages:
+            return fewer, tried.pages
+    return lines, pages
 
 
 def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None
@@ -454,7 +490,7 @@ def _program_html(project: Project, page: ProgramPage) -> str:
 
 
 def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
-          tracking: int) -> ProgramView:
+          tracking: int, note_lines: int = NOTE_LINES) -> ProgramView:
     language = program.language
     locale = language.replace("-", "_")
     rows = []
@@ -474,4 +510,4 @@ def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
     client = program.client
     return ProgramView(program.title, client.name, client.therapist, client.note,
                        program.given, client.next_appointment, tuple(rows), tuple(weeks),
-                       tracking)
+                       tracking, note_lines)

@@ -46,6 +46,21 @@ def page_texts(document: Any) -> list[str]:
     return [" ".join(texts(page_root(page))) for page in document.pages]
 
 
+def pages_holding(document: Any, css_class: str) -> set[int]:
+    """The indexes of the pages on which a box of ``css_class`` is laid out."""
+    found = set()
+    for index, page in enumerate(document.pages):
+        stack = [page_root(page)]
+        while stack:
+            box = stack.pop()
+            element = getattr(box, "element", None)
+            if element is not None and css_class in (element.get("class") or "").split():
+                found.add(index)
+                break
+            stack.extend(getattr(box, "children", ()))
+    return found
+
+
 def block_height(document: Any, css_class: str) -> float | None:
     """The height of the one ``css_class`` block of a one-page ``document``, else None."""
     found = block_path(document.pages, css_class)

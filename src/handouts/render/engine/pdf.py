@@ -173,6 +173,14 @@ class Engine:
         except Exception:  # internals changed: see swap_block
             return None
 
+    def pages_holding(self, layout: Layout, css_class: str) -> set[int] | None:
+        """The indexes of the pages of ``layout`` holding a ``css_class`` box; None
+        when WeasyPrint's boxes cannot be read (the caller then changes nothing)."""
+        try:
+            return internals.pages_holding(layout.document, css_class)
+        except Exception:  # internals changed: see swap_block
+            return None
+
     def swap_block(self, base: Layout, piece: Layout, css_class: str) -> Layout | None:
         """``base`` with its ``css_class`` block replaced by the one laid out in ``piece``.
 
