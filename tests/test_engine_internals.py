@@ -228,8 +228,8 @@ def test_numbers_and_names_become_the_same_bytes_as_pydyfs(
 
     import pydyf
 
-    _require(pydyf._to_bytes is internals._to_bytes, "pydyf._to_bytes is not replaced")
-    original = internals._to_bytes.__wrapped__
+    _require(pydyf._to_bytes is internals.pdf_bytes, "pydyf._to_bytes is not replaced")
+    original = internals.pdf_bytes.__wrapped__
 
     class Number(float):
         pass
@@ -243,7 +243,7 @@ def test_numbers_and_names_become_the_same_bytes_as_pydyfs(
                          Flag.ON, None, pydyf.Array([1, 2.5, b"/A"]),
                          pydyf.Dictionary({"Type": "/Page", "N": 0.25}), pydyf.String("a(b)")]
     for value in values * 2:  # the second time from the kept floats
-        assert internals._to_bytes(value) == original(value), repr(value)
+        assert internals.pdf_bytes(value) == original(value), repr(value)
     layout = _lay_out(engine, _html("Ann"), tmp_path)
     fast = engine.write(layout, source="tiny").pdf
     monkeypatch.setattr(pydyf, "_to_bytes", original)

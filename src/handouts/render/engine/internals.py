@@ -483,7 +483,7 @@ _FLOATS: dict[float, bytes] = {}
 _FLOATS_KEPT = 50_000
 
 
-def _to_bytes(item: Any) -> bytes:
+def pdf_bytes(item: Any) -> bytes:
     """``pydyf._to_bytes``, dispatched on the exact type first: the same bytes."""
     kind = type(item)
     if kind is bytes:
@@ -516,9 +516,10 @@ def numbers_by_type() -> None:
     floats already seen) gives the same bytes (``tests/test_engine_internals.py``
     compares them with pydyf's own on every kind of value and on a whole PDF).
     """
-    if pydyf._to_bytes is not _to_bytes:
-        _to_bytes.__wrapped__ = pydyf._to_bytes  # type: ignore[attr-defined]
-        pydyf._to_bytes = _to_bytes
+    if pydyf._to_bytes is not pdf_bytes:
+        pdf_bytes.__wrapped__ = pydyf._to_bytes  # type: ignore[attr-defined]
+        # Through the module's namespace: the name is pydyf's, not one handouts defines.
+        vars(pydyf)["_to_bytes"] = pdf_bytes
 
 
 numbers_by_type()
