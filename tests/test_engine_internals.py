@@ -1,4 +1,5 @@
-"""WeasyPrint's internals that handouts reads (handouts/render/engine/internals.py).
+"""WeasyPrint's internals that handouts reads (handouts/render/engine/internals.py), and
+the changes to its PDF writer (handouts/render/engine/writer.py).
 
 pyproject.toml pins WeasyPrint to the versions tested (``weasyprint>=70,<71``). Trying
 a new release, these tests say exactly which attribute or function the new release
@@ -19,7 +20,7 @@ import weasyprint
 from PIL import Image
 from pypdf import PdfReader
 
-from handouts.render.engine import internals
+from handouts.render.engine import internals, writer
 from handouts.render.engine.pdf import Engine, Layout
 
 CHANGED = ("WeasyPrint {version} changed {what}: handouts/render/engine/internals.py reads "
@@ -228,8 +229,8 @@ def test_numbers_and_names_become_the_same_bytes_as_pydyfs(
 
     import pydyf
 
-    _require(pydyf._to_bytes is internals.pdf_bytes, "pydyf._to_bytes is not replaced")
-    original = internals.pdf_bytes.__wrapped__
+    _require(pydyf._to_bytes is writer.pdf_bytes, "pydyf._to_bytes is not replaced")
+    original = writer.pdf_bytes.__wrapped__
 
     class Number(float):
         pass
@@ -243,7 +244,7 @@ def test_numbers_and_names_become_the_same_bytes_as_pydyfs(
                          Flag.ON, None, pydyf.Array([1, 2.5, b"/A"]),
                          pydyf.Dictionary({"Type": "/Page", "N": 0.25}), pydyf.String("a(b)")]
     for value in values * 2:  # the second time from the kept floats
-        assert internals.pdf_bytes(value) == original(value), repr(value)
+        assert writer.pdf_bytes(value) == original(value), repr(value)
     layout = _lay_out(engine, _html("Ann"), tmp_path)
     fast = engine.write(layout, source="tiny").pdf
     monkeypatch.setattr(pydyf, "_to_bytes", original)

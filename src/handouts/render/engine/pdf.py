@@ -24,7 +24,7 @@ import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
 from handouts.errors import Problem
-from handouts.render.engine import internals
+from handouts.render.engine import internals, writer  # noqa: F401 (writer: applied on import)
 from handouts.render.engine.enginelog import captured_logs, page_problems, stylesheet_problems
 from handouts.render.engine.fetcher import RestrictedFetcher
 from handouts.render.result import Rendered
