@@ -17,6 +17,7 @@ from handouts.commands.packet import ItemChange, make_program, parse_item, plan_
 from handouts.errors import RenderError, ValidationError
 from handouts.project.load import load_project
 from handouts.project.programs import Dosage, load_clinic_programs, parse_dosage, read_seconds
+from handouts.render import program as program_module
 from handouts.render.engine import pdf
 from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
@@ -391,7 +392,7 @@ def test_the_dose_is_joined_with_the_languages_own_comma(language: str, expected
 
 
 def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
-        project: Path) -> None:
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A process making programs one after another (a desk worker) keeps the layouts it
     made: the next client's packet lays out only that client's details and swaps them in
     (the plan boxes' backgrounds placed again), with the bytes of a full render."""
@@ -410,8 +411,16 @@ def test_a_desk_worker_lays_out_only_the_next_clients_details_byte_for_byte(
     make_program(loaded_project, documents, plan(CLIENT), layouts=layouts)
     assert (layouts.swapped, layouts.kept) == (0, 4)
     other = Client("Bo Chen", "Rest on Sunday.", "Sam Lee", dt.date(2026, 12, 16))
+    rendered = []
+    render_html = program_module.render_html
+    monkeypatch.setattr(program_module, "render_html",
+                        lambda page, *a: rendered.append(page.numbering) or render_html(page, *a))
     made = make_program(loaded_project, documents, plan(other), layouts=layouts)
+    monkeypatch.undo()
     assert layouts.swapped == 4
+    # Each handout's page is rendered once, for its fitting key (no numbering): the
+    # numbered page's key was kept from the first program.
+    assert rendered == [None, None]
     assert made.pdf == make_program(loaded_project, documents, plan(other)).pdf
     assert "Ana Ruiz" not in "".join(pdf_pages(made.pdf, by_position=True))
     # A note long enough to change the cover's height: laid out in full where it differs.

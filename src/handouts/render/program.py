@@ -105,6 +105,8 @@ class _Fitted:
     #: The client's block laid out alone in this page, and its height (None: unknown).
     piece: Any = None
     height: float | None = None
+    #: The hash of the page without its block, fitting or numbering (see _shell).
+    shell: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ class ProgramLayouts:
         self._bases: OrderedDict[tuple[str, str, float, bool], Any] = OrderedDict()
         #: Pages of the cover and tracking sheet by what shapes them (never a client's).
         self._own: dict[tuple[Any, ...], int] = {}
+        #: Hashes of numbered pages without their block (see numbered_shell).
+        self._numbered: dict[tuple[Any, ...], str] = {}
         #: Handouts laid out from a kept layout (the rest were laid out in full).
         self.swapped = 0
 
@@ -174,6 +178,18 @@ class ProgramLayouts:
         self._bases.move_to_end(key)
         while len(self._bases) > self.limit:
             self._bases.popitem(last=False)
+
+    def numbered_shell(self, memo: tuple[Any, ...]) -> str | None:
+        """The hash of a numbered handout page without its block, kept for ``memo``
+        (the page's hash without block, fitting and numbering; its fitting, size,
+        numbering and where its block goes)."""
+        return self._numbered.get(memo)
+
+    def keep_numbered_shell(self, memo: tuple[Any, ...], numbered: str) -> None:
+        """Keep a numbered page's hash without its block (see :meth:`numbered_shell`)."""
+        if len(self._numbered) >= 16 * self.limit:
+            self._numbered.pop(next(iter(self._numbered)))
+        self._numbered[memo] = numbered
 
     @property
     def kept(self) -> int:
@@ -335,9 +351,10 @@ def _note_lines(project: Project, engine: Any, first: Page, view: ProgramView,
 
 
 def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None
-         ) -> tuple[tuple[Page, int, Any, float | None] | None, list[Problem]]:
+         ) -> tuple[tuple[Page, int, Any, float | None, str | None] | None, list[Problem]]:
     """``page`` fitted (as decided before for the same page and block, if kept), its
-    page count, the client's block laid out alone and its height; and the problems."""
+    page count, the client's block laid out alone, its height and the page's hash
+    without the block (see :func:`_shell`); and the problems."""
     shell = _shell(project, page) if layouts is not None else None
     if layouts is not None and shell is not None and (last := layouts.last(shell)):
         fit, base_size = last
@@ -346,7 +363,7 @@ def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayou
         decided = layouts.decided(shell, height, fit, base_size) if height else None
         if decided is not None:
             return ((dataclasses.replace(tried, personal_late=decided.late), decided.pages,
-                     piece, height), list(decided.problems))
+                     piece, height, shell), list(decided.problems))
     output, _, page = fit_personal(project, document, page, write=False)
     problems: list[Problem] = []
     problems += [_located(p, document) for p in output.problems]
@@ -361,7 +378,7 @@ def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayou
         if height is not None:
             layouts.keep_decision(shell, height, _Decided(
                 page.fit, page.base_size, page.personal_late, output.pages, tuple(problems)))
-    return (page, output.pages, piece, height), problems
+    return (page, output.pages, piece, height, shell), problems
 
 
 def _shell(project: Project, page: Page) -> str | None:
@@ -383,14 +400,24 @@ def _numbered(project: Project, engine: Any, item: _Fitted, page: Page,
     block swapped in when there is one, else laid out in full (and kept)."""
     if layouts is None or item.height is None:
         return _lay_out(project, engine, page, item.document)
-    try:
-        parts = split_personal(render_html(page, project.templates_dir, project.pinned_templates))
-    except TemplateFailure:
-        parts = None
-    if parts is None:
-        return _lay_out(project, engine, page, item.document)
-    key = ("handout", hashlib.sha256(parts[0].encode()).hexdigest(), item.height,
-           page.personal_late)
+    # The numbered page without its block follows from the page without block, fitting
+    # and numbering (item.shell hashes everything else it prints, a client's details
+    # outside the block included), so its hash is kept, not rendered again.
+    memo = None if item.shell is None else (item.shell, page.fit, page.base_size,
+                                            page.numbering, page.personal_late)
+    numbered = None if memo is None else layouts.numbered_shell(memo)
+    if numbered is None:
+        try:
+            parts = split_personal(render_html(page, project.templates_dir,
+                                               project.pinned_templates))
+        except TemplateFailure:
+            parts = None
+        if parts is None:
+            return _lay_out(project, engine, page, item.document)
+        numbered = hashlib.sha256(parts[0].encode()).hexdigest()
+        if memo is not None:
+            layouts.keep_numbered_shell(memo, numbered)
+    key = ("handout", numbered, item.height, page.personal_late)
     base = layouts.base(key)
     if base is not None and item.piece is not None:
         swapped = engine.swap_block(base, item.piece, PERSONAL_CLASS)
