@@ -83,7 +83,7 @@ class ProgramView:
     weeks: tuple[tuple[Day, ...], ...]
     tracking_page: int
     #: Writing lines in the tracking sheet's Notes box (0: no Notes box).
-    note_lines: int = 3
+    note_lines: int = NOTE_LINES
 
 
 @dataclass(frozen=True)
