@@ -220,3 +220,21 @@ def test_a_note_that_overflows_the_page_limit_is_named_as_the_cause(how: str,
         "raise max_pages, or set checks.over_limit: warning in handouts.yaml")
     assert "Ann Lee" not in result.output and "shoulders" not in result.output
     assert not (project / "output").exists()
+
+
+def test_a_note_over_the_large_print_limit_names_the_large_print_setting(
+        tmp_path: Path) -> None:
+    """In large print the limit is checks.max_pages_large: raising the handout's own
+    max_pages would change nothing, so the message must not send the clinic there."""
+    project = copy_example(tmp_path / "clinic")
+    config = project / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nchecks:\n  max_pages_large: 4\n",
+                      encoding="utf-8")
+    result = run_in(project, "build", "desk-stretch-break", "--large-print",
+                    "--client", "Ann Lee", "--note", NOTE * 10)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "content/desk-stretch-break.yaml: max_pages: needs 5 pages with the client's "
+        "details and notes (4 without them); the limit is 4 \N{EM DASH} shorten the note, "
+        "raise checks.max_pages_large, or set checks.over_limit: warning in handouts.yaml")
+    assert "Ann Lee" not in result.output and "shoulders" not in result.output

@@ -37,14 +37,16 @@ def over_limit(project: Project, document: Document, page: Page,
     if output.pages <= limit:
         return []
     checks = project.config.checks
+    # The setting that holds this limit: large print has its own, in handouts.yaml.
+    limit_setting = "checks.max_pages_large" if page.large_print else "max_pages"
     if alone is not None:
         needs = (f"needs {output.pages} pages with the client's details and notes "
                  f"({alone} without them); the limit is {limit}")
-        fixes = ["shorten the note", "raise max_pages"]
+        fixes = ["shorten the note", f"raise {limit_setting}"]
     elif page.large_print:
         needs = f"needs {output.pages} pages in large print; the limit is {limit} " \
-                "(checks.max_pages_large)"
-        fixes = ["shorten the text", "raise checks.max_pages_large"]
+                f"({limit_setting})"
+        fixes = ["shorten the text", f"raise {limit_setting}"]
     elif document.handout.fit == "shrink":  # it shrank as far as it may
         needs = (f"needs {output.pages} pages at the smallest allowed text size "
                  f"({MIN_SIZE[False]:g} pt); the limit is {limit}")
