@@ -200,41 +200,40 @@ def test_a_long_note_never_pushes_the_stop_callout_off_the_first_page(tmp_path: 
 NOTE = "Keep your shoulders down and breathe out slowly as you stretch; stop if it hurts. "
 
 
-@pytest.mark.parametrize("how", ["copy", "program"])
+#: How each case asks for a long note, and the pages it then needs, with the limit.
+OVERFLOWS = {
+    "copy": (("build", "desk-stretch-break", "--client", "Ann Lee", "--note", NOTE * 10),
+             "needs 3 pages with the client's details and notes (2 without them); the limit "
+             "is 2 \N{EM DASH} shorten the note, raise max_pages"),
+    "program": (("program", "--client", "Ann Lee", "--item",
+                 f'desk-stretch-break sets=2 note="{NOTE * 5}"'),
+                "needs 3 pages with the client's details and notes (2 without them); the "
+                "limit is 2 \N{EM DASH} shorten the note, raise max_pages"),
+    # In large print the limit is checks.max_pages_large: raising the handout's own
+    # max_pages would change nothing, so the message must not send the clinic there.
+    "large print": (("build", "desk-stretch-break", "--large-print", "--client", "Ann Lee",
+                     "--note", NOTE * 10),
+                    "needs 5 pages with the client's details and notes (4 without them); the "
+                    "limit is 4 \N{EM DASH} shorten the note, raise checks.max_pages_large"),
+}
+
+
+@pytest.mark.parametrize("how", OVERFLOWS)
 def test_a_note_that_overflows_the_page_limit_is_named_as_the_cause(how: str,
                                                                     tmp_path: Path) -> None:
     """A long note pushed a two-page handout onto a third page, and the message said to
     shorten the handout's text, which the desk cannot do (and which fits). It says the
     client's details are what does not fit, never quoting them."""
     project = copy_example(tmp_path / "clinic")
-    if how == "copy":
-        result = run_in(project, "build", "desk-stretch-break", "--client", "Ann Lee",
-                        "--note", NOTE * 10)
-    else:
-        result = run_in(project, "program", "--client", "Ann Lee", "--item",
-                        f'desk-stretch-break sets=2 note="{NOTE * 5}"')
+    if how == "large print":
+        config = project / "handouts.yaml"
+        config.write_text(config.read_text(encoding="utf-8")
+                          + "\nchecks:\n  max_pages_large: 4\n", encoding="utf-8")
+    args, needs = OVERFLOWS[how]
+    result = run_in(project, *args)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
-        "content/desk-stretch-break.yaml: max_pages: needs 3 pages with the client's "
-        "details and notes (2 without them); the limit is 2 \N{EM DASH} shorten the note, "
-        "raise max_pages, or set checks.over_limit: warning in handouts.yaml")
+        f"content/desk-stretch-break.yaml: max_pages: {needs}, "
+        "or set checks.over_limit: warning in handouts.yaml")
     assert "Ann Lee" not in result.output and "shoulders" not in result.output
     assert not (project / "output").exists()
-
-
-def test_a_note_over_the_large_print_limit_names_the_large_print_setting(
-        tmp_path: Path) -> None:
-    """In large print the limit is checks.max_pages_large: raising the handout's own
-    max_pages would change nothing, so the message must not send the clinic there."""
-    project = copy_example(tmp_path / "clinic")
-    config = project / "handouts.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + "\nchecks:\n  max_pages_large: 4\n",
-                      encoding="utf-8")
-    result = run_in(project, "build", "desk-stretch-break", "--large-print",
-                    "--client", "Ann Lee", "--note", NOTE * 10)
-    assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == (
-        "content/desk-stretch-break.yaml: max_pages: needs 5 pages with the client's "
-        "details and notes (4 without them); the limit is 4 \N{EM DASH} shorten the note, "
-        "raise checks.max_pages_large, or set checks.over_limit: warning in handouts.yaml")
-    assert "Ann Lee" not in result.output and "shoulders" not in result.output
