@@ -361,6 +361,40 @@ def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(
     assert not (root / "output").exists()
 
 
+def test_a_typo_in_another_file_stops_only_the_programs_that_use_it(tmp_path: Path) -> None:
+    """The owner saves a typo into one handout and one program file during opening
+    hours: a program that uses neither is still made; one that uses either is refused
+    at that file's line, and nothing is written for it."""
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs" / "massage-only.yaml").write_text(
+        "title: Massage only\nitems:\n  - handout: back-massage\n", encoding="utf-8")
+    (root / "programs" / "both.yaml").write_text(
+        "title: Both\nitems:\n  - handout: back-massage\n  - handout: desk-stretch-break\n",
+        encoding="utf-8")
+    (root / "programs" / "typo.yaml").write_text(
+        "title: Typo\nitems:\n  - handout: back-massage\n   oops\n", encoding="utf-8")
+    stretch = root / "content" / "desk-stretch-break.yaml"
+    stretch.write_text(stretch.read_text(encoding="utf-8").replace(
+        "title:", "title: [unclosed", 1), encoding="utf-8")
+    for args in (("--item", "back-massage reps=3"), ("massage-only",)):
+        result = run_in(root, "program", *args, "--client", "Ana")
+        assert result.exit_code == 0, result.output
+        assert "wrote " in result.output
+    written = set((root / "output" / "clients").iterdir())
+    broken = "content/desk-stretch-break.yaml:"
+    for args, file in ((("both",), broken), (("--item", "desk-stretch-break reps=3"), broken),
+                       (("typo",), "programs/typo.yaml:4:")):
+        result = run_in(root, "program", *args, "--client", "Ana")
+        assert result.exit_code == 1
+        assert result.stderr.startswith(file), result.stderr
+        assert "1 error; nothing was written." in result.stderr
+    assert set((root / "output" / "clients").iterdir()) == written
+    result = run_in(root, "program", "nope", "--client", "Ana")
+    assert "programs/nope.yaml: no such program (available: both, massage-only, typo)" \
+        in result.output
+
+
 def test_a_note_with_a_control_character_is_refused_without_quoting_it(project: Path) -> None:
     whole = load_project(project)
     loaded_project, loaded = whole.project, whole.documents

@@ -131,18 +131,22 @@ def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
     return global_options(run)
 
 
-def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = True) -> Loaded:
+def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = True,
+          uses: Callable[[set[str]], set[str]] | None = None) -> Loaded:
     """The project at ``-C``, loaded and validated for a command: every problem at once,
     else :class:`~handouts.errors.ValidationError` (exit 1).
 
     What loading warns about (a ``batch.exclude`` that excludes nothing, say) is printed
     here, so every command says it; ``build``, ``batch`` and ``check`` pass
     ``say_warnings=False`` because their results carry these warnings with their own.
+    With ``uses`` (see :func:`~handouts.project.load.load_used`), only the handouts the
+    command uses must load.
     """
-    from handouts.project.load import load_project
+    from handouts.project.load import load_project, load_used
 
     try:
-        loaded = load_project(state.root, names)
+        loaded = load_project(state.root, names) if uses is None else \
+            load_used(state.root, uses)
     finally:
         _imported()
     if say_warnings:
@@ -598,7 +602,7 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
     and/or --item)."""
     from handouts.commands.packet import parse_item
-    from handouts.commands.program import write_program
+    from handouts.commands.program import program_uses, write_program
     from handouts.variants.clients import Client
 
     changes, problems = [], []
@@ -613,7 +617,10 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     _refuse(problems)
     person = Client(client, note, therapist, dates["--next-appointment"])
     start = dates["--given"]
-    written = write_program(_load(state), client=person, program_name=name,
+    # Only the handouts of this program must load: a typo saved in another one's file
+    # stops nothing here (as for `build` of one handout).
+    loaded = _load(state, uses=program_uses(state.root, name, tuple(changes)))
+    written = write_program(loaded, client=person, program_name=name,
                             changes=tuple(changes), audience=audience, language=language,
                             paper=paper, print_size="large" if large_print else "standard",  # type: ignore[arg-type]
                             location=location, weeks=weeks, right_hand=right_hand,

@@ -5,6 +5,7 @@ for the clinic's own files (the packet itself: :mod:`handouts.commands.packet`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from handouts.errors import Problem, ValidationError
 from handouts.output import write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
-from handouts.project.programs import load_clinic_programs
+from handouts.project.programs import discover_programs, load_clinic_programs, load_programs
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client
@@ -28,6 +29,22 @@ class Written:
     path: Path
     output: Rendered
     record: str
+
+
+def program_uses(root: Path, program_name: str | None,
+                 changes: tuple[ItemChange, ...]) -> Callable[[set[str]], set[str]]:
+    """The handouts a program uses, for :func:`~handouts.project.load.load_used`: those
+    the changes name, and the clinic program's items (read against ``names``, every
+    handout of the project; a program file with errors adds none, and is reported
+    when the program is made)."""
+    def uses(names: set[str]) -> set[str]:
+        used = {change.handout for change in changes}
+        if program_name is not None:
+            clinic = load_programs(root.resolve(), names, []).get(program_name)
+            if clinic is not None:
+                used |= {item.handout for item in clinic.program.items}
+        return used
+    return uses
 
 
 def write_program(loaded: Loaded, *, client: Client, program_name: str | None = None,
@@ -44,10 +61,12 @@ def write_program(loaded: Loaded, *, client: Client, program_name: str | None = 
     version_options(project, audience=audience, language=language, location=location)
     clinic_program = None
     if program_name is not None:
-        programs = load_clinic_programs(project.root, loaded.documents)
+        programs = load_clinic_programs(project.root, loaded.documents, only=program_name)
         clinic_program = programs.get(program_name)
         if clinic_program is None:
-            known = ", ".join(programs) or "none: add programs/<name>.yaml"
+            # Every program file, those that do not load now too: the name is the question.
+            known = ", ".join(discover_programs(project.root)) or \
+                "none: add programs/<name>.yaml"
             raise ValidationError([Problem(f"programs/{program_name}.yaml", None, "",
                                            f"no such program (available: {known})")])
     program = plan_program(project, documents, client=client,

@@ -9,7 +9,7 @@ render stage (template overrides, the fast checks) run after it, in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +71,26 @@ def load_project(root: Path, names: tuple[str, ...] = (), *,
     each = load_each(root, names, config=config)
     problems = each.problems + [p for found in each.broken.values() for p in found] + \
         [p for found in each.warnings.values() for p in found]
+    if errors_only(problems) or each.project is None:
+        raise ValidationError(problems)
+    return Loaded(each.project, list(each.documents.values()), problems)
+
+
+def load_used(root: Path, uses: Callable[[set[str]], set[str]]) -> Loaded:
+    """The project with every handout that loads, for a command that uses only some of
+    them (a home program): ``uses`` takes the names of all handouts (those whose
+    files have errors too) and returns the ones the command uses.
+
+    The project's own problems and those of the handouts used stop the command; another
+    handout's broken file does not (as ``build`` of one handout ignores the others),
+    and is not in ``documents``. Raises :class:`ValidationError` like
+    :func:`load_project`.
+    """
+    each = load_each(root)
+    used = uses(set(each.documents) | set(each.broken))
+    problems = each.problems + [p for name in sorted(used & set(each.broken))
+                                for p in each.broken[name]] + \
+        [p for name in sorted(used & set(each.warnings)) for p in each.warnings[name]]
     if errors_only(problems) or each.project is None:
         raise ValidationError(problems)
     return Loaded(each.project, list(each.documents.values()), problems)

@@ -263,13 +263,20 @@ def dosage_from(values: dict[str, Any], where: str, field: str
         return None, problems
 
 
-def load_clinic_programs(root: Path, documents: list[Document] | None = None
-                         ) -> dict[str, ClinicProgram]:
+def load_clinic_programs(root: Path, documents: list[Document] | None = None, *,
+                         only: str | None = None) -> dict[str, ClinicProgram]:
     """Every clinic program of the project, validated against its handouts; raises
-    :class:`ValidationError` with every problem when any file is wrong."""
+    :class:`ValidationError` with every problem when any file is wrong (with ``only``,
+    a program's name: when that program's file is wrong, as another program's mistakes
+    do not stop it; the programs that load are returned)."""
     problems: list[Problem] = []
     names = {d.name for d in documents} if documents is not None else None
-    programs = load_programs(root.resolve(), names, problems)
+    root = root.resolve()
+    programs = load_programs(root, names, problems)
+    if only is not None:
+        path = discover_programs(root).get(only)
+        problems = [] if path is None else \
+            [p for p in problems if p.path == f"{PROGRAMS_DIR}/{path.name}"]
     if errors_only(problems):
         raise ValidationError(problems)
     return programs
