@@ -102,6 +102,11 @@ CASES = [
         "content/hand-self-massage.yaml:7: the group of values that starts here with '{' is "
         "not closed; end it with '}' on the same line, or put the whole text in quotes",
         "    keywords: {hands, self-care\n              ^", id="unclosed-brace"),
+    pytest.param(  # the file ends inside the brackets: the parser names only its end
+        CONTENT, "  reviewer: Your Clinic team\n", "  reviewer: Your Clinic team\n  keep: [\n",
+        "content/hand-self-massage.yaml:41: the list that starts here with '[' is not "
+        "closed; end it with ']' on the same line, or put the whole text in quotes",
+        "      keep: [\n            ^", id="unclosed-bracket-at-the-end"),
     pytest.param(
         CONTENT, "  reviewer: Your Clinic team", "  reviewer: Your Clinic team\n  reviewer: Sam",
         "content/hand-self-massage.yaml:41: review.reviewer: appears twice", "",

@@ -303,7 +303,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
                                     f"is nested too deeply (more than {MAX_DEPTH} levels)"))
         elif mark is not None:
             problems.append(_syntax_problem(text, display, mark.line + 1, mark.column, reason,
-                                            _unclosed(exc)))
+                                            _unclosed(exc, text)))
         else:
             problems.append(Problem(display, line, "", f"YAML syntax error{column}: {reason}"))
         return None
@@ -515,15 +515,39 @@ def _colon_problem(lines: list[str], line: int, column: int) -> tuple[int, int, 
                           f"{key}: \"{quoted}\"")
 
 
-def _unclosed(exc: yaml.MarkedYAMLError) -> tuple[int, int, str] | None:
+def _unclosed(exc: yaml.MarkedYAMLError, text: str) -> tuple[int, int, str] | None:
     """Where a list or mapping written in brackets (``[a, b]``, ``{a: 1}``) that the
     parser gave up on starts: (line, column, closing bracket), else None. The parser
-    stops lines later, where it finds something else; the mistake is where it opened."""
+    stops lines later, where it finds something else; the mistake is where it opened.
+    When the file ends inside the brackets (``bad: [`` as its last line), the parser
+    names only the end ("while parsing a flow node"): the last bracket left open
+    before it is the one."""
     context, mark = exc.context or "", exc.context_mark
     if mark is None or "while parsing a flow" not in context:
         return None
-    closing = "]" if "sequence" in context else "}"
-    return mark.line + 1, mark.column, closing
+    if "sequence" in context or "mapping" in context:
+        return mark.line + 1, mark.column, "]" if "sequence" in context else "}"
+    return _last_open_bracket(text.splitlines()[:mark.line + 1])
+
+
+def _last_open_bracket(lines: list[str]) -> tuple[int, int, str] | None:
+    """The last ``[`` or ``{`` left open in ``lines`` (outside quotes and comments):
+    (1-based line, column, its closing bracket), else None."""
+    opened: list[tuple[int, int, str]] = []
+    for number, line in enumerate(lines, start=1):
+        quote = None
+        for column, char in enumerate(line):
+            if quote is not None:
+                quote = None if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "#" and (column == 0 or line[column - 1] in " \t"):
+                break
+            elif char in "[{":
+                opened.append((number, column, "]" if char == "[" else "}"))
+            elif char in "]}" and opened:
+                opened.pop()
+    return opened[-1] if opened else None
 
 
 def explain_syntax_error(text: str, line: int, column: int, reason: str,
