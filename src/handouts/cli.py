@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from handouts.commands.timeouts import Timeouts
-from handouts.errors import HandoutsError, OptionError, Problem
+from handouts.errors import HandoutsError, OptionError, Problem, ValidationError, errors_only
 from handouts.variants.plan import GENERAL
 
 if TYPE_CHECKING:
@@ -132,7 +132,8 @@ def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = True,
-          uses: Callable[[set[str]], set[str]] | None = None) -> Loaded:
+          uses: Callable[[set[str]], set[str]] | None = None,
+          available: bool = False) -> Loaded:
     """The project at ``-C``, loaded and validated for a command: every problem at once,
     else :class:`~handouts.errors.ValidationError` (exit 1).
 
@@ -140,13 +141,18 @@ def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = Tr
     here, so every command says it; ``build``, ``batch`` and ``check`` pass
     ``say_warnings=False`` because their results carry these warnings with their own.
     With ``uses`` (see :func:`~handouts.project.load.load_used`), only the handouts the
-    command uses must load.
+    command uses must load; with ``available``
+    (:func:`~handouts.project.load.load_available`), the command gets the broken
+    handouts' problems to report where it would use them.
     """
-    from handouts.project.load import load_project, load_used
+    from handouts.project.load import load_available, load_project, load_used
 
     try:
-        loaded = load_project(state.root, names) if uses is None else \
-            load_used(state.root, uses)
+        if available:
+            loaded = load_available(state.root, names)
+        else:
+            loaded = load_project(state.root, names) if uses is None else \
+                load_used(state.root, uses)
     finally:
         _imported()
     if say_warnings:
@@ -181,6 +187,18 @@ def _refuse(problems: list[Problem]) -> None:
     """Every bad option value found before loading, at once: a usage mistake (exit 2)."""
     if problems:
         raise OptionError(problems)
+
+
+def _refuse_after(problems: list[Problem], outcome: str) -> None:
+    """The problems of files a command went on without (a handout whose file has errors,
+    in ``list``), after its output: errors exit 1, saying ``outcome``; warnings are
+    printed."""
+    if errors_only(problems):
+        error = ValidationError(problems)
+        error.outcome = outcome
+        raise error
+    for problem in problems:
+        click.echo(problem.format(), err=True)
 
 
 def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
@@ -426,7 +444,7 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
     from handouts.commands.merge import merge as run_merge
 
     _refuse(_pattern(name_pattern))
-    result = run_merge(_load(state), csv_file, out=out, name_pattern=name_pattern)
+    result = run_merge(_load(state, available=True), csv_file, out=out, name_pattern=name_pattern)
     done = [(line, f"line {line}: wrote {path} ({_pages(pages)})")
             for line, path, pages in result.written]
     for program in result.programs:
@@ -439,7 +457,9 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
         state.say(message)
     for problem in result.problems:
         click.echo(problem.format(), err=True)
-    bad = {p.line for p in result.problems if p.severity.value == "error"}
+    # Lines of the CSV: a content or program file's errors are reported at the rows using it.
+    bad = {p.line for p in result.problems
+           if p.severity.value == "error" and p.path == csv_file.name}
     written = len(result.written) + len(result.programs)
     state.say(f"{written} client PDF(s) written, {len(bad)} line(s) with errors")
     if result.all_or_nothing and not result.ok:
@@ -519,7 +539,7 @@ def check_command(state: _State, handout: tuple[str, ...], strict: bool, fmt: st
     from handouts.commands.check import check as run_check
 
     try:
-        loaded = _load(state, handout, say_warnings=False)
+        loaded = _load(state, handout, say_warnings=False, available=True)
         report = run_check(loaded, render=not no_render, quick=quick)
     except HandoutsError as error:
         if fmt != "json":
@@ -640,19 +660,23 @@ def list_command(state: _State) -> None:
     """List the handouts with their title, number of steps and last review."""
     from handouts.commands.listing import list_handouts, list_programs
 
-    loaded = _load(state)
+    loaded = _load(state, available=True)
     rows = list_handouts(loaded)
+    programs, problems = list_programs(loaded)
     width = max([24, *(len(row.name) for row in rows)])
     for row in rows:
         # Starter text from the library has placeholder review fields: never shown as a review.
         reviewed = "starter text, not reviewed" if row.starter else f"reviewed {row.reviewed}"
-        click.echo(f"{row.name:<{width}} {row.steps:>2} steps  {reviewed}  {row.title}")
-    programs = list_programs(loaded)
+        click.echo(f"{row.name:<{width}} has errors (below)" if row.broken else
+                   f"{row.name:<{width}} {row.steps:>2} steps  {reviewed}  {row.title}")
     if programs:
         click.echo("\nPrograms (programs/*.yaml):")
         for item in programs:
             count = f"{item.handouts} handout{'s' if item.handouts != 1 else ''}"
-            click.echo(f"{item.name:<{width}} {count:<11} {item.title}")
+            click.echo(f"{item.name:<{width}} has errors (below)" if item.broken else
+                       f"{item.name:<{width}} {count:<11} {item.title}")
+    _refuse_after([p for found in loaded.broken.values() for p in found] + problems,
+                  "the rest is listed above.")
 
 
 @cli.command()

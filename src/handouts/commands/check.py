@@ -57,6 +57,8 @@ class Coverage:
     rendered: bool = True
     #: Languages with no validated reading-level formula (said once, not guessed).
     unmeasured: tuple[str, ...] = ()
+    #: Handouts not checked because their content file has errors (reported with them).
+    unreadable: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """``checked 2 handouts × en, es × letter, a4 × standard, large (16 versions)``."""
@@ -72,6 +74,9 @@ class Coverage:
             notes.append("--quick: the default version of each handout only")
         line = f"checked {' × '.join(parts)} ({'; '.join(notes)})"
         line = line if self.rendered else line + " (not rendered: page fit skipped)"
+        if self.unreadable:
+            line += (f"; not checked: {', '.join(self.unreadable)} (the file has errors, "
+                     "below)")
         if self.unmeasured:
             named = ", ".join(f"{language_name(code)} ({code})" for code in self.unmeasured)
             line += (f"; reading level not measured for {named}: no validated formula, "
@@ -87,6 +92,8 @@ class Coverage:
                 "summary": self.describe()}
         if self.unmeasured:  # only when there is something to say
             data["reading_level_not_measured"] = list(self.unmeasured)
+        if self.unreadable:
+            data["not_checked_file_has_errors"] = list(self.unreadable)
         return data
 
 
@@ -148,7 +155,8 @@ def _coverage(project: Project, documents: list[Document], variants: list[Varian
 def check(loaded: Loaded, *, render: bool = True,
           quick: bool = False, today: dt.date | None = None) -> Report:
     """Run every check on every version the project defines, of the loaded handouts
-    (:func:`~handouts.project.load.load_project`).
+    (:func:`~handouts.project.load.load_available`: a handout whose file has errors is
+    not checked, and its problems are in the report).
 
     Which versions: see :func:`coverage_variants`; ``quick`` checks only each
     handout's default version; ``render=False`` skips the checks that render (page
@@ -164,6 +172,7 @@ def check(loaded: Loaded, *, render: bool = True,
     report = Report()
     fast_checks(project, documents, texts, today, report)
     report.problems += loaded.warnings + progress_report.problems
+    report.problems += [p for found in loaded.broken.values() for p in found]
     # The clinic programs (programs/*.yaml): read and checked against every handout the
     # project has (not only those named), since a program may use any of them.
     report.problems += program_problems(project.root)
@@ -175,7 +184,8 @@ def check(loaded: Loaded, *, render: bool = True,
             page_fit(project, docs[variant.handout], variant, report)
     report.coverage = dataclasses.replace(
         _coverage(project, documents, variants, len(wanted) - len(variants), quick=quick,
-                  rendered=render), unmeasured=tuple(sorted(report.unmeasured)))
+                  rendered=render), unmeasured=tuple(sorted(report.unmeasured)),
+        unreadable=tuple(sorted(loaded.broken)))
     report.problems = sorted(dict.fromkeys(report.problems + report.variant_problems),
                              key=lambda p: (p.path, p.line or 0, p.field))
     return report

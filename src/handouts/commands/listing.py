@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from handouts.errors import Problem
 from handouts.project.load import Loaded
 
 
@@ -17,13 +18,18 @@ class HandoutRow:
     reviewed: str
     #: Starter text from the library, not yet reviewed (``reviewed`` is a placeholder).
     starter: bool = False
+    #: The content file has errors (``title``, ``steps`` and ``reviewed`` are unknown).
+    broken: bool = False
 
 
 def list_handouts(loaded: Loaded) -> list[HandoutRow]:
-    """Every loaded handout (:func:`~handouts.project.load.load_project`), in name order."""
-    return [HandoutRow(d.name, d.handout.title, len(d.handout.steps),
+    """Every handout in name order: those loaded, and those whose file has errors
+    (:attr:`~handouts.project.load.Loaded.broken`) as broken rows."""
+    rows = [HandoutRow(d.name, d.handout.title, len(d.handout.steps),
                        d.handout.review.reviewed.isoformat(), d.handout.starter)
-            for d in sorted(loaded.documents, key=lambda d: d.name)]
+            for d in loaded.documents]
+    rows += [HandoutRow(name, "", 0, "", broken=True) for name in loaded.broken]
+    return sorted(rows, key=lambda row: row.name)
 
 
 @dataclass(frozen=True)
@@ -33,13 +39,20 @@ class ProgramRow:
     name: str
     title: str
     handouts: int
+    #: The program file has errors (``title`` and ``handouts`` are unknown).
+    broken: bool = False
 
 
-def list_programs(loaded: Loaded) -> list[ProgramRow]:
-    """Every clinic program (``programs/*.yaml``) of the loaded project, validated against
-    its handouts, in name order; raises
-    :class:`~handouts.errors.ValidationError` when one has a problem."""
-    from handouts.project.programs import load_clinic_programs
+def list_programs(loaded: Loaded) -> tuple[list[ProgramRow], list[Problem]]:
+    """Every clinic program (``programs/*.yaml``) of the loaded project in name order,
+    validated against its handouts (those whose files have errors too), with every
+    problem found: a program whose file has errors is a broken row."""
+    from handouts.project.programs import discover_programs, load_programs
 
-    return [ProgramRow(name, p.program.title, len(p.program.items))
-            for name, p in load_clinic_programs(loaded.root, loaded.documents).items()]
+    problems: list[Problem] = []
+    names = {d.name for d in loaded.documents} | set(loaded.broken)
+    good = load_programs(loaded.root, names, problems)
+    rows = [ProgramRow(name, good[name].program.title, len(good[name].program.items))
+            if name in good else ProgramRow(name, "", 0, broken=True)
+            for name in discover_programs(loaded.root)]
+    return rows, problems

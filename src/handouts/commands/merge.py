@@ -44,7 +44,7 @@ from handouts.project.namekey import name_key
 from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
-from handouts.variants.clientcsv import Choices, ProgramRows, read_table, split_programs
+from handouts.variants.clientcsv import Choices, ProgramRows, Row, read_table, split_programs
 from handouts.variants.dates import clinic_locale
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Variant
@@ -101,8 +101,13 @@ def available_languages(document: Document) -> list[str]:
 def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
           name_pattern: str | None = None) -> MergeResult:
     """Render one personal PDF per good row of ``csv_path``, and one per home program,
-    with the loaded project (:func:`~handouts.project.load.load_project`, every handout),
-    into ``<out>/clients/`` (a file with program columns: only if every row is right)."""
+    with the loaded project, into ``<out>/clients/`` (a file with program columns: only
+    if every row is right).
+
+    ``loaded`` comes from :func:`~handouts.project.load.load_available`: a row (or a
+    program) that uses a handout whose file has errors is not made, and those errors
+    are reported with it; the other rows are made as usual.
+    """
     if name_pattern is not None:
         check_pattern(name_pattern)
     project, documents = loaded.project, loaded.documents
@@ -110,18 +115,26 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
     docs = {d.name: d for d in documents}
     defaults = project.config.defaults
     display = csv_path.name
-    choices = Choices({name: available_languages(doc) for name, doc in docs.items()},
+    languages = {name: available_languages(doc) for name, doc in docs.items()}
+    # A handout whose file has errors stays a name rows may use (its rows are refused
+    # below, with its errors), in any language: its own is unknown.
+    every_language = sorted({lang for langs in languages.values() for lang in langs})
+    languages.update((name, every_language) for name in loaded.broken)
+    choices = Choices(languages,
                       [GENERAL, *project.config.audiences], defaults.language, defaults.paper,
                       clinic_locale(project.config),
                       locations=list(project.config.clinic.locations),
                       programs=list(discover_programs(project.root)))
     table = read_table(csv_path, display, choices)
     groups, singles, ambiguities = split_programs(table.rows, display)
-    refuse_on_check_errors(project, documents, sorted({row.variant for row in table.rows
-                                                       if row.variant.handout}))
     result = MergeResult(problems=table.problems + ambiguities,
                          all_or_nothing=table.has_programs)
-    planned = _plan(project, docs, groups, display, result.problems)
+    groups, singles = _without_broken(project, loaded.broken, groups, singles, display,
+                                      result.problems)
+    refuse_on_check_errors(project, documents, sorted(
+        {row.variant for rows in ([g.rows for g in groups] + [tuple(singles)])
+         for row in rows if row.variant.handout}))
+    planned = _plan(project, docs, set(loaded.broken), groups, display, result.problems)
     if result.all_or_nothing and not result.ok:
         return _sorted(result, display)  # nothing is rendered for a file that cannot be written
     out_dir = project.output_dir(out) / "clients"
@@ -210,13 +223,62 @@ def _clashes(names: list[tuple[int, str]], display: str, problems: list[Problem]
     return clashing
 
 
-def _plan(project: Project, docs: dict[str, Document], groups: list[ProgramRows],
-          display: str, problems: list[Problem]) -> list[tuple[ProgramRows, Program]]:
-    """Each group's program, planned from its clinic program and rows; every problem
-    (a program file with errors, too many handouts) is added to ``problems``."""
+def _without_broken(project: Project, broken: dict[str, list[Problem]],
+                    groups: list[ProgramRows], singles: list[Row], display: str,
+                    problems: list[Problem]) -> tuple[list[ProgramRows], list[Row]]:
+    """The programs and copies that use no handout whose file has errors; each one that
+    does is a problem at its row (the row naming that handout, else the program's
+    first), and that file's own problems are added once."""
+    if not broken:
+        return groups, singles
     clinic: dict[str, ClinicProgram] = {}
     if any(group.first.program for group in groups):
-        clinic = load_programs(project.root, set(docs), problems)
+        clinic = load_programs(project.root, None, [])  # its own errors: reported in _plan
+    used: set[str] = set()
+
+    def refused(row: Row, name: str, program: str | None = None) -> None:
+        used.add(name)
+        whose = f"its program {program} uses" if program else "uses"
+        problems.append(Problem(display, row.line, "program" if program else "handout", (
+            f"{whose} {_broken_display(name, broken)}, which has errors (reported with "
+            "it); fix them first")))
+
+    kept_groups = []
+    for group in groups:
+        bad = [(row, row.variant.handout, None) for row in group.rows
+               if row.variant.handout in broken]
+        chosen = clinic.get(group.first.program or "")
+        if chosen is not None:
+            bad += [(group.first, item.handout, group.first.program)
+                    for item in chosen.program.items if item.handout in broken]
+        for row, name, program in dict.fromkeys(bad):
+            refused(row, name, program)
+        if not bad:
+            kept_groups.append(group)
+    kept_singles = []
+    for row in singles:
+        if row.variant.handout in broken:
+            refused(row, row.variant.handout)
+        else:
+            kept_singles.append(row)
+    problems += [p for name in sorted(used) for p in broken[name]]
+    return kept_groups, kept_singles
+
+
+def _broken_display(name: str, broken: dict[str, list[Problem]]) -> str:
+    """The file of broken handout ``name``, as its problems name it."""
+    return next((p.path for p in broken[name] if p.path), f"content/{name}.yaml")
+
+
+def _plan(project: Project, docs: dict[str, Document], broken: set[str],
+          groups: list[ProgramRows], display: str,
+          problems: list[Problem]) -> list[tuple[ProgramRows, Program]]:
+    """Each group's program, planned from its clinic program and rows; every problem
+    (a program file with errors, too many handouts) is added to ``problems``. ``broken``:
+    the handouts whose files have errors (names a program file may use)."""
+    clinic: dict[str, ClinicProgram] = {}
+    if any(group.first.program for group in groups):
+        clinic = load_programs(project.root, set(docs) | broken, problems)
     planned = []
     for group in groups:
         first = group.first

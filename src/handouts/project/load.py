@@ -10,7 +10,7 @@ render stage (template overrides, the fast checks) run after it, in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.errors import Problem, ValidationError, errors_only
@@ -34,11 +34,14 @@ class Loaded:
     ``documents`` are the handouts asked for, in the order asked (all of them, in name
     order, when none were named); ``warnings`` what loading found that stops nothing
     (a stray file in ``content/``), for the command to report with its own.
+    ``broken`` (only from :func:`load_available`) holds each handout whose file has
+    errors, with its problems: the command reports them where it would use it.
     """
 
     project: Project
     documents: list[Document]
     warnings: list[Problem]
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -94,6 +97,26 @@ def load_used(root: Path, uses: Callable[[set[str]], set[str]]) -> Loaded:
     if errors_only(problems) or each.project is None:
         raise ValidationError(problems)
     return Loaded(each.project, list(each.documents.values()), problems)
+
+
+def load_available(root: Path, names: tuple[str, ...] = ()) -> Loaded:
+    """The project with every handout (every named one) that loads, and in ``broken``
+    each handout whose file has errors, with its problems: for a command that reports
+    those where it would use them and goes on with the rest (``list``, ``check``,
+    ``merge``: one typo does not hide the other handouts).
+
+    The project's own problems (``handouts.yaml``, ``content/``, a name that is not a
+    handout) raise :class:`ValidationError` with every problem found, as
+    :func:`load_project` does; so do broken handouts when none loads.
+    """
+    each = load_each(root, names)
+    broken = [p for found in each.broken.values() for p in found]
+    if errors_only(each.problems) or each.project is None or (each.broken and not each.documents):
+        raise ValidationError(each.problems + broken +
+                              [p for found in each.warnings.values() for p in found])
+    return Loaded(each.project, list(each.documents.values()),
+                  each.problems + [p for found in each.warnings.values() for p in found],
+                  dict(each.broken))
 
 
 @dataclass
