@@ -19,6 +19,8 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 
+from handouts.project.fonts import code_points
+
 #: Where Debian installs the Noto fonts.
 NOTO_TTF = Path("/usr/share/fonts/truetype/noto")
 NOTO_OTF = Path("/usr/share/fonts/opentype/noto")
@@ -118,7 +120,7 @@ def _cmap(path: Path, index: int) -> frozenset[int]:
     """The character map of face ``index`` of ``path`` (a collection or a single font)."""
     try:
         with path.open("rb") as handle, TTFont(handle, lazy=True, fontNumber=index) as font:
-            return frozenset(font.getBestCmap() or {})
+            return code_points(font) or frozenset()
     except Exception:  # a damaged system font covers nothing; doctor reports it
         return frozenset()
 
