@@ -14,7 +14,12 @@ At each N, alternately and :data:`REPEATS` times (the best kept):
 * **the engine alone**: N forked processes, each with WeasyPrint warm, rendering the
   same page (the example's English back massage, letter, standard print, our exact
   HTML and stylesheet) :data:`ENGINE_DOCS` times; wall time from a common start to the
-  last process's end.
+  last process's end;
+* **the engine on the batch's pages**: the same, but the N processes share out the
+  batch's own versions (our HTML of each, as first laid out: English, Spanish, Arabic
+  and Chinese, both papers and print sizes), one after another. This is the engine's
+  ceiling for this work: what two renders side by side lose on their own (memory,
+  caches, the large CJK font) against what the batch itself adds.
 
 Each efficiency is rate(N) / (N × rate(1)); their ratio (batch / engine) says how much
 of the engine's own scaling the batch keeps on this machine, whatever its speed. A
@@ -47,7 +52,7 @@ from handouts.project.load import load_project  # noqa: E402
 from handouts.render.compose import compose  # noqa: E402
 from handouts.render.engine.pdf import PDF_VARIANT  # noqa: E402
 from handouts.render.theme import render_html, stylesheet_path  # noqa: E402
-from handouts.variants.plan import Variant  # noqa: E402
+from handouts.variants.plan import Variant, plan_matrix  # noqa: E402
 
 REPEATS = 2
 #: The table's header.
@@ -101,6 +106,8 @@ def time_batch(root: Path, jobs: int) -> BatchRun:
 # ------------------------------------------------------------------ the engine alone
 
 _PAGE: dict[str, object] = {}
+#: The batch's versions as HTML (see _engine_setup), for the engine on the batch's pages.
+_MIX: list[str] = []
 
 
 def _engine_setup(root: Path) -> None:
@@ -120,30 +127,44 @@ def _engine_setup(root: Path) -> None:
                                     font_config=fonts),
                  base=root.as_uri() + "/")
     _engine_one()  # warm: fonts, the parsed stylesheet
+    docs = {d.name: d for d in documents}
+    for variant in plan_matrix(project.config.batch, list(docs),
+                               list(project.config.clinic.locations)):
+        page, _ = compose(project, docs[variant.handout], variant)
+        assert page is not None
+        _MIX.append(render_html(page, project.templates_dir))
+    for language_first in {html[:400]: html for html in _MIX}.values():
+        _engine_one(language_first)  # warm: every script's fonts
 
 
-def _engine_one() -> bytes:
+def _engine_one(html: str | None = None) -> bytes:
     import weasyprint
 
-    return weasyprint.HTML(string=_PAGE["html"], base_url=_PAGE["base"]).render(
+    return weasyprint.HTML(string=html or _PAGE["html"], base_url=_PAGE["base"]).render(
         font_config=_PAGE["fonts"], stylesheets=[_PAGE["css"]]).write_pdf(
         pdf_variant=PDF_VARIANT, pdf_tags=True, pdf_identifier=b"handouts",
         custom_metadata=True)
 
 
-def _engine_process(start: object, docs: int) -> None:
+def _engine_process(start: object, docs: int, share: tuple[int, int] | None) -> None:
     start.wait()  # type: ignore[attr-defined]
+    if share is not None:  # the batch's pages: every n-th, from this process's first
+        for html in _MIX[share[0]::share[1]]:
+            _engine_one(html)
+        return
     for _ in range(docs):
         _engine_one()
 
 
-def time_engine(processes: int, docs: int) -> float:
-    """Wall seconds for ``processes`` forked processes to render ``docs`` pages each,
-    from a common start (each already warm) to the last one's end."""
+def time_engine(processes: int, docs: int, mix: bool = False) -> float:
+    """Wall seconds for ``processes`` forked processes to render ``docs`` pages each
+    (``mix``: to share out the batch's pages), from a common start (each already warm)
+    to the last one's end."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(processes + 1)
-    workers = [context.Process(target=_engine_process, args=(start, docs))
-               for _ in range(processes)]
+    workers = [context.Process(target=_engine_process,
+                               args=(start, docs, (i, processes) if mix else None))
+               for i in range(processes)]
     for worker in workers:
         worker.start()
     start.wait()
@@ -188,6 +209,7 @@ def main() -> None:
             time_batch(root, 1)  # warm-up: the batch's own imports and caches
         best: dict[int, BatchRun] = {}
         engine_s: dict[int, float] = {}
+        mix_s: dict[int, float] = {}
         for _ in range(repeats):
             for n in range(1, args.cores + 1):
                 run = time_batch(root, n)
@@ -195,23 +217,29 @@ def main() -> None:
                     best[n] = run
                 seconds = time_engine(n, docs)
                 engine_s[n] = min(engine_s.get(n, seconds), seconds)
+                mixed = time_engine(n, docs, mix=True)
+                mix_s[n] = min(mix_s.get(n, mixed), mixed)
                 loads.append(os.getloadavg()[0])
                 print(f"  N={n}: batch {run.seconds:.2f}s (first PDF {run.first:.2f}s, "
-                      f"tail {run.tail:.2f}s), engine {seconds:.2f}s, load {loads[-1]:.2f}",
-                      file=sys.stderr)
+                      f"tail {run.tail:.2f}s), engine {seconds:.2f}s, engine on the "
+                      f"batch's pages {mixed:.2f}s, load {loads[-1]:.2f}", file=sys.stderr)
         if args.profile:
             print(profile_coordinator(root, min(2, args.cores)), file=sys.stderr)
         shutil.rmtree(root / "output", ignore_errors=True)
     pdfs = best[1].pdfs
     batch_rate = {n: run.pdfs / run.seconds for n, run in best.items()}
     engine_rate = {n: n * docs / s for n, s in engine_s.items()}
-    rows = []
+    mix_rate = {n: len(_MIX) / s for n, s in mix_s.items()}
+    rows, mix_rows = [], []
     for n in sorted(batch_rate):
         b_eff = batch_rate[n] / (n * batch_rate[1])
         e_eff = engine_rate[n] / (n * engine_rate[1])
+        m_eff = mix_rate[n] / (n * mix_rate[1])
         rows.append(f"| {n} | {batch_rate[n]:.2f} | {b_eff:.2f} | {engine_rate[n]:.2f} | "
                     f"{e_eff:.2f} | {b_eff / e_eff:.2f} | {best[n].first:.2f} | "
                     f"{best[n].tail:.2f} |")
+        mix_rows.append(f"| {n} | {b_eff:.2f} | {mix_rate[n]:.2f} | {m_eff:.2f} | "
+                        f"{b_eff / m_eff:.2f} |")
     report = f"""# Scaling: the batch against the engine, N = 1 .. {args.cores}
 
 Measured {time.strftime('%Y-%m-%d %H:%M')} by `benchmarks/scaling.py{' --quick' if args.quick
@@ -228,6 +256,14 @@ Best of {repeats} alternated runs at each N.
 {chr(10).join(rows)}
 
 Efficiency = rate(N) / (N × rate(1)). Target: batch / engine ≥ 0.95 at every N.
+
+The engine on the batch's own {len(_MIX)} pages (every language and size, as first laid out,
+shared out among the N processes; best of {repeats}):
+
+| N | batch efficiency | engine docs/s | engine efficiency | batch / engine |
+|---:|---:|---:|---:|---:|
+{chr(10).join(mix_rows)}
+
 "First PDF": from the call to the first finished PDF (loading, the fast checks,
 hashing, worker start-up and one render). "Tail": from when the first worker had
 nothing left to take to the batch's return (the last renders and the index).

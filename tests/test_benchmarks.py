@@ -165,10 +165,19 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
     run = subprocess.run([sys.executable, str(REPO / "benchmarks/scaling.py"), "--quick",
                           "--cores", "2", "--out", str(out)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
-    rows = [[_number(c.strip()) for c in line.strip().strip("|").split("|")]
-            for line in out.read_text(encoding="utf-8").splitlines()
-            if re.match(r"\| [0-9]+ \|", line)]
+    found = [[_number(c.strip()) for c in line.strip().strip("|").split("|")]
+             for line in out.read_text(encoding="utf-8").splitlines()
+             if re.match(r"\| [0-9]+ \|", line)]
+    rows = [row for row in found if len(row) == 8]
+    mixed = [row for row in found if len(row) == 5]  # the engine on the batch's pages
     assert [int(row[0].value) for row in rows] == [1, 2]
+    assert [int(row[0].value) for row in mixed] == [1, 2]
+    assert mixed[0][1].value == mixed[0][3].value == mixed[0][4].value == 1.0
+    for (n, batch_eff, rate, eff, ratio), row in zip(mixed, rows, strict=True):
+        assert batch_eff.value == row[2].value and rate.value > 0
+        assert _consistent(eff, rate.low / (n.value * mixed[0][2].high),
+                           rate.high / (n.value * mixed[0][2].low))
+        assert _consistent(ratio, batch_eff.low / eff.high, batch_eff.high / eff.low)
     one = rows[0]
     assert one[2].value == one[4].value == one[5].value == 1.0
     for n, batch_rate, batch_eff, engine_rate, engine_eff, ratio, *times in rows:
