@@ -175,6 +175,57 @@ def time_engine(processes: int, docs: int, mix: bool = False) -> float:
     return time.perf_counter() - began
 
 
+# ------------------------------------------------------------------ the breakdown
+
+def share_process(root: Path, index: int, count: int) -> None:
+    """``--share``: in this fresh process, load the project as a batch worker does, say
+    ready, wait for "go" on stdin, render every ``count``-th version of the batch from
+    ``index`` (not written), and print its wall, CPU and page-fault figures as JSON."""
+    import json
+    import resource
+
+    from handouts.commands.worker import Worker
+
+    worker = Worker.load(root)
+    project = worker.project
+    variants = plan_matrix(project.config.batch, list(worker.documents),
+                           list(project.config.clinic.locations))[index::count]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    for variant in variants:
+        worker.render_variant(variant, f"share-{variant.relpath}")
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"wall": time.perf_counter() - started, "pdfs": len(variants),
+                      "user": after.ru_utime - before.ru_utime,
+                      "sys": after.ru_stime - before.ru_stime,
+                      "faults": after.ru_minflt - before.ru_minflt}), flush=True)
+
+
+def time_fresh(root: Path, processes: int) -> dict[str, float]:
+    """The batch's own work without the batch: ``processes`` fresh processes, started
+    together once each has loaded the project, each rendering its share of the
+    versions as a batch worker does; the last one's wall time, and the sums of CPU
+    seconds and page faults."""
+    import json
+    import subprocess
+
+    procs = [subprocess.Popen([sys.executable, __file__, "--share", f"{i}/{processes}",
+                               "--root", str(root)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True) for i in range(processes)]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    figures = [json.loads(proc.communicate()[0]) for proc in procs]
+    assert all(proc.returncode == 0 for proc in procs)
+    return {"wall": max(f["wall"] for f in figures), "pdfs": sum(f["pdfs"] for f in figures),
+            "cpu": sum(f["user"] + f["sys"] for f in figures),
+            "faults": sum(f["faults"] for f in figures)}
+
+
 # ------------------------------------------------------------------ the report
 
 def profile_coordinator(root: Path, jobs: int) -> str:
@@ -199,7 +250,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each")
     parser.add_argument("--profile", action="store_true",
                         help="print the coordinator's profile at N=2 to stderr")
+    parser.add_argument("--share", help=argparse.SUPPRESS)  # I/N: see share_process
+    parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.share:
+        index, count = (int(part) for part in args.share.split("/"))
+        share_process(args.root, index, count)
+        return
     repeats, docs = (1, 2) if args.quick else (REPEATS, ENGINE_DOCS)
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="handouts-scaling-") as tmp:
@@ -210,6 +267,7 @@ def main() -> None:
         best: dict[int, BatchRun] = {}
         engine_s: dict[int, float] = {}
         mix_s: dict[int, float] = {}
+        fresh: dict[int, dict[str, float]] = {}
         for _ in range(repeats):
             for n in range(1, args.cores + 1):
                 run = time_batch(root, n)
@@ -219,10 +277,14 @@ def main() -> None:
                 engine_s[n] = min(engine_s.get(n, seconds), seconds)
                 mixed = time_engine(n, docs, mix=True)
                 mix_s[n] = min(mix_s.get(n, mixed), mixed)
+                alone = time_fresh(root, n)
+                if n not in fresh or alone["wall"] < fresh[n]["wall"]:
+                    fresh[n] = alone
                 loads.append(os.getloadavg()[0])
                 print(f"  N={n}: batch {run.seconds:.2f}s (first PDF {run.first:.2f}s, "
                       f"tail {run.tail:.2f}s), engine {seconds:.2f}s, engine on the "
-                      f"batch's pages {mixed:.2f}s, load {loads[-1]:.2f}", file=sys.stderr)
+                      f"batch's pages {mixed:.2f}s, fresh processes {alone['wall']:.2f}s, "
+                      f"load {loads[-1]:.2f}", file=sys.stderr)
         if args.profile:
             print(profile_coordinator(root, min(2, args.cores)), file=sys.stderr)
         shutil.rmtree(root / "output", ignore_errors=True)
@@ -230,7 +292,7 @@ def main() -> None:
     batch_rate = {n: run.pdfs / run.seconds for n, run in best.items()}
     engine_rate = {n: n * docs / s for n, s in engine_s.items()}
     mix_rate = {n: len(_MIX) / s for n, s in mix_s.items()}
-    rows, mix_rows = [], []
+    rows, mix_rows, fresh_rows = [], [], []
     for n in sorted(batch_rate):
         b_eff = batch_rate[n] / (n * batch_rate[1])
         e_eff = engine_rate[n] / (n * engine_rate[1])
@@ -240,6 +302,12 @@ def main() -> None:
                     f"{best[n].tail:.2f} |")
         mix_rows.append(f"| {n} | {b_eff:.2f} | {mix_rate[n]:.2f} | {m_eff:.2f} | "
                         f"{b_eff / m_eff:.2f} |")
+        # From CPU seconds, not wall time: a fixed share each is never as even as the
+        # batch's hand-out, and that unevenness is not what this column is about.
+        f_eff = fresh[1]["cpu"] / fresh[n]["cpu"]
+        fresh_rows.append(
+            f"| {n} | {best[n].seconds:.2f} | {fresh[n]['wall']:.2f} | {fresh[n]['cpu']:.2f} | "
+            f"{f_eff:.2f} | {b_eff / f_eff:.2f} | {fresh[n]['faults'] / 1000:.0f}k |")
     report = f"""# Scaling: the batch against the engine, N = 1 .. {args.cores}
 
 Measured {time.strftime('%Y-%m-%d %H:%M')} by `benchmarks/scaling.py{' --quick' if args.quick
@@ -263,6 +331,21 @@ shared out among the N processes; best of {repeats}):
 | N | batch efficiency | engine docs/s | engine efficiency | batch / engine |
 |---:|---:|---:|---:|---:|
 {chr(10).join(mix_rows)}
+
+Where the rest goes: the batch's own work (every version, fitting searched, not
+written) in N fresh processes, as the batch's workers are, each with a fixed share and
+started together once each has loaded the project: no coordinator, no hand-out, no
+tail. Their CPU efficiency, CPU(1) / CPU(N), is what running that work in N fresh
+processes side by side costs (each process's caches to fill, page faults, memory
+shared with the other); what the batch loses beyond it (batch / them) is its own:
+the work before the first hand-out, worker start-up and the tail (best of {repeats}):
+
+| N | batch s | fresh processes s | their CPU s | CPU efficiency | batch / them | page faults |
+|---:|---:|---:|---:|---:|---:|---:|
+{chr(10).join(fresh_rows)}
+
+The batch at N = 1 renders in its own warm process (it ran a batch before); its
+workers at N ≥ 2 are fresh processes. Figures per run are printed to stderr.
 
 "First PDF": from the call to the first finished PDF (loading, the fast checks,
 hashing, worker start-up and one render). "Tail": from when the first worker had

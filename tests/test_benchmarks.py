@@ -178,6 +178,12 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
         assert _consistent(eff, rate.low / (n.value * mixed[0][2].high),
                            rate.high / (n.value * mixed[0][2].low))
         assert _consistent(ratio, batch_eff.low / eff.high, batch_eff.high / eff.low)
+    fresh = [row for row in found if len(row) == 7]  # the batch's work in fresh processes
+    assert [int(row[0].value) for row in fresh] == [1, 2]
+    for (_, _, wall, cpu, eff, ratio, _), row in zip(fresh, rows, strict=True):
+        assert wall.value > 0 and cpu.value > 0
+        assert _consistent(eff, fresh[0][3].low / cpu.high, fresh[0][3].high / cpu.low)
+        assert _consistent(ratio, row[2].low / eff.high, row[2].high / eff.low)
     one = rows[0]
     assert one[2].value == one[4].value == one[5].value == 1.0
     for n, batch_rate, batch_eff, engine_rate, engine_eff, ratio, *times in rows:
