@@ -156,3 +156,35 @@ def test_warnings_are_repeated_for_unchanged_variants(built, tmp_path: Path) -> 
     again = batch(load_project(project), jobs=1)
     assert again.with_status("rendered") == []
     assert [p.format() for p in summarize(again)] == first
+
+
+class _Recording:
+    """An executor that renders in this process, as the local one does with one job,
+    and records the order it was handed the variants in."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    def render(self, project, documents, out_dir, todo, jobs):  # type: ignore[no-untyped-def]
+        from handouts.commands.worker import Worker
+
+        worker = Worker(project, documents)
+        for variant, digest in todo:
+            self.order.append(variant.relpath)
+            yield worker.render_variant(variant, digest)
+
+
+def test_longest_variants_are_handed_out_first(built, tmp_path: Path) -> None:
+    """So that the batch's last renders are short and no worker waits long for another
+    at the end: by last time's page counts, and large print first when none are known."""
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
+    pages = {e["path"]: e["pages"] for e in read_index(project / "output").values()}
+    assert len(set(pages.values())) > 1  # the measure tells variants apart
+    rerun = _Recording()
+    batch(load_project(project), force=True, executor=rerun)
+    assert [pages[p] for p in rerun.order] == sorted(pages.values(), reverse=True)
+    first = _Recording()
+    fresh = copy_project(built[0], tmp_path / "q")
+    batch(load_project(fresh), executor=first)
+    large = [p.endswith("-large.pdf") for p in first.order]
+    assert large == sorted(large, reverse=True) and large.count(True) == 8

@@ -94,6 +94,15 @@ def _index_entry(result: VariantResult) -> dict[str, Any]:
     return entry
 
 
+def _expected_pages(entry: dict[str, Any] | None, variant: Variant) -> int:
+    """How long ``variant`` should take to render, in pages: its page count in the last
+    batch's index, else a guess from its print size (large print has more pages)."""
+    pages = entry.get("pages") if entry else None
+    if isinstance(pages, int) and pages > 0:
+        return pages
+    return 3 if variant.print == "large" else 2
+
+
 def _warnings(entry: dict[str, Any]) -> list[Problem]:
     try:
         return [Problem(str(path), line, str(name), str(message), Severity.WARNING)
@@ -142,6 +151,10 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
                                          _warnings(old)))
         else:
             todo.append((variant, digest))
+    # Longest first, so that the last renders are short and no worker waits long at the
+    # end for another: by the pages each had last time (large print when unknown).
+    todo.sort(key=lambda item: _expected_pages(previous.get(item[0].relpath), item[0]),
+              reverse=True)
     total = len(variants)
     if progress:
         for n, skipped in enumerate(results, start=1):
