@@ -147,3 +147,41 @@ def test_pool_workers_never_write_into_this_process_s_engine(tmp_path: Path) -> 
     result = batch(load_project(project), jobs=2)
     assert result.ok
     assert sorted(os.listdir(folder)) == before
+
+
+_FORK_SERVERS = """
+import os, sys, time
+from handouts.commands.processes import start_early
+started = start_early(*eval(sys.argv[1]))
+time.sleep(0.3)
+servers = 0
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        continue
+    servers += int(stat[1]) == os.getpid() and b"multiprocessing.forkserver" in cmdline
+heavy = [m for m in ("weasyprint", "handouts.commands.worker") if m in sys.modules]
+print(started, servers, heavy)
+"""
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    ((None, 2), "True 1 []"), (("local", None), "True 1 []"),
+    ((None, 1), "False 0 []"), (("dask://127.0.0.1:1", 2), "False 0 []")])
+def test_the_batch_command_starts_the_fork_server_before_loading(args: tuple[object, ...],
+                                                                 expected: str) -> None:
+    """``handouts batch`` with local workers starts their fork server first, so its
+    import of the engine runs while the project loads and is checked; without workers
+    (one job, a cluster) it starts none. Either way this process imports nothing heavy."""
+    import subprocess
+    import sys
+
+    if (os.cpu_count() or 1) < 2 and args[1] is None:
+        pytest.skip("one core: the batch uses no worker processes")
+    env = {k: v for k, v in os.environ.items() if k != "DASK_SCHEDULER_ADDRESS"}
+    run = subprocess.run([sys.executable, "-c", _FORK_SERVERS, repr(args)], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == expected

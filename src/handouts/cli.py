@@ -374,6 +374,9 @@ def _pages(n: int) -> str:
 def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path | None,
           executor: str | None, connect_timeout: float, result_timeout: float) -> None:
     """Build every variant listed in the batch manifest of handouts.yaml."""
+    from handouts.commands.processes import start_early
+
+    start_early(executor, jobs)  # the workers' fork server imports while this loads
     from handouts.commands.batch import batch as run_batch
     from handouts.commands.batch import summarize
     from handouts.commands.executors import executor_for

@@ -16,8 +16,6 @@ whatever renders.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.context
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -25,15 +23,13 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from handouts.commands.execution import Executor, ExecutorLost, Todo
+from handouts.commands.processes import SCHEDULER_ENV, executor_spec, pool_context
 from handouts.commands.timeouts import Timeouts
 from handouts.commands.worker import VariantResult, Worker, render_in_worker, start
 from handouts.errors import OptionError, Problem
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render.runner import settle
-
-#: The environment variable Dask itself reads for the scheduler's address.
-SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 
 
 def executor_for(spec: str | Executor | None, timeouts: Timeouts | None = None) -> Executor:
@@ -43,8 +39,7 @@ def executor_for(spec: str | Executor | None, timeouts: Timeouts | None = None) 
     bound every wait for a cluster (default: :class:`Timeouts`)."""
     if spec is not None and not isinstance(spec, str):
         return spec
-    if spec is None:
-        spec = os.environ.get(SCHEDULER_ENV) or "local"
+    spec = executor_spec(spec)
     if spec == "local":
         return LocalExecutor()
     for scheme in ("dask://", "tcp://", "tls://"):
@@ -91,29 +86,6 @@ class LocalExecutor:
                     f"a worker process died after {done} of {len(todo)} variant(s) "
                     "(killed, out of memory, or it could not start); the finished PDFs are "
                     "kept: run the batch again to render the rest"))]) from None
-
-
-#: What the fork server imports once, so the workers forked from it start with the
-#: engine's modules (WeasyPrint, the Pango bindings, fontTools) already loaded.
-WORKER_PRELOAD = ["handouts.commands.worker", "handouts.render.engine.pdf"]
-
-
-def pool_context() -> multiprocessing.context.BaseContext:
-    """How pool workers start: forked from a fork server, never from this process.
-
-    A worker forked from this process inherits whatever it holds; after any render
-    here that includes the PDF engine, whose font folder WeasyPrint fills with each
-    ``@font-face`` font under a name made from the rule, skipping a name that exists.
-    Two workers meeting the same new rule (a project's stylesheet) both wrote that
-    file, one truncating it while the other was reading it: the reader died of a bus
-    error (SIGBUS in ``FcConfigAppFontAddFile``) and the pool broke. Forked from the
-    fork server, which only imported the engine, each worker makes its own engine.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")  # no fork server: a fresh interpreter
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(WORKER_PRELOAD)
-    return context
 
 
 __all__ = ["SCHEDULER_ENV", "LocalExecutor", "executor_for"]

@@ -1,0 +1,69 @@
+"""How a batch's local worker processes start: forked from a fork server that has
+already imported the engine, and started early.
+
+Kept apart from :mod:`handouts.commands.executors` (which imports the worker, and with
+it the renderer) so that the command line can start the fork server before it imports
+anything heavy: see :func:`start_early`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.context
+import os
+
+#: The environment variable Dask itself reads for the scheduler's address.
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+#: What the fork server imports once, so the workers forked from it start with the
+#: engine's modules (WeasyPrint, the Pango bindings, fontTools) already loaded.
+WORKER_PRELOAD = ["handouts.commands.worker", "handouts.render.engine.pdf"]
+
+
+def executor_spec(spec: str | None) -> str:
+    """The executor asked for: ``spec``, else ``$DASK_SCHEDULER_ADDRESS`` when it is
+    set, else ``local``."""
+    return spec or os.environ.get(SCHEDULER_ENV) or "local"
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """How pool workers start: forked from a fork server, never from this process.
+
+    A worker forked from this process inherits whatever it holds; after any render
+    here that includes the PDF engine, whose font folder WeasyPrint fills with each
+    ``@font-face`` font under a name made from the rule, skipping a name that exists.
+    Two workers meeting the same new rule (a project's stylesheet) both wrote that
+    file, one truncating it while the other was reading it: the reader died of a bus
+    error (SIGBUS in ``FcConfigAppFontAddFile``) and the pool broke. Forked from the
+    fork server, which only imported the engine, each worker makes its own engine.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")  # no fork server: a fresh interpreter
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
+
+
+def start_early(spec: str | None, jobs: int | None) -> bool:
+    """Start the fork server now when a batch with executor ``spec`` and ``jobs`` will
+    render in local worker processes; whether it was started (or already ran).
+
+    Its import of the engine (about 0.4 s) then runs beside this process's own work
+    before the first hand-out (loading the project, the fast checks, hashing) instead
+    of after it, where the first PDF waited for it. Nothing is forked yet: a batch with
+    nothing to render costs only that import, on another core.
+    """
+    if jobs == 1 or (jobs is None and (os.cpu_count() or 1) < 2):
+        return False
+    if executor_spec(spec) != "local":
+        return False
+    context = pool_context()
+    if context.get_start_method() != "forkserver":
+        return False
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()  # spawns the server and returns: it imports on its own
+    return True
+
+
+__all__ = ["SCHEDULER_ENV", "WORKER_PRELOAD", "executor_spec", "pool_context", "start_early"]
