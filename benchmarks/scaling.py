@@ -248,6 +248,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "docs/benchmarks-scaling.md")
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each")
+    parser.add_argument("--repeats", type=int, default=REPEATS,
+                        help=f"alternated runs at each N, the best kept (default {REPEATS})")
     parser.add_argument("--profile", action="store_true",
                         help="print the coordinator's profile at N=2 to stderr")
     parser.add_argument("--share", help=argparse.SUPPRESS)  # I/N: see share_process
@@ -257,7 +259,7 @@ def main() -> None:
         index, count = (int(part) for part in args.share.split("/"))
         share_process(args.root, index, count)
         return
-    repeats, docs = (1, 2) if args.quick else (REPEATS, ENGINE_DOCS)
+    repeats, docs = (1, 2) if args.quick else (args.repeats, ENGINE_DOCS)
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="handouts-scaling-") as tmp:
         root = group(Path(tmp), args.quick)
