@@ -328,3 +328,25 @@ def test_no_scheduler_there_is_a_clear_error(local_build, tmp_path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert "dask://127.0.0.1:9: executor: cannot connect to the scheduler" in result.output
+
+
+@pytest.mark.parametrize(("count", "threads"), [(72, 2), (516, 16), (5, 4), (1, 8), (400, 1)])
+def test_chunks_shrink_with_what_remains_and_keep_the_batch_s_order(count: int,
+                                                                    threads: int) -> None:
+    """Each chunk holds what remains / (threads x 4), at most 20, at least one: large
+    chunks while much remains, single variants at the end, so no worker finishes a big
+    chunk while the others wait; every variant once, in the batch's order."""
+    from handouts.commands.dask_executor import CHUNK_MAX, guided_chunks
+
+    todo = [(f"v{i}", f"hash{i}") for i in range(count)]
+    chunks = guided_chunks(todo, threads)  # type: ignore[arg-type]
+    assert [item for chunk in chunks for item in chunk] == todo
+    sizes = [len(chunk) for chunk in chunks]
+    assert sizes == sorted(sizes, reverse=True) and sizes[-1] == 1
+    assert max(sizes) == max(1, min(CHUNK_MAX, count // (threads * 4)))
+    done = 0
+    for size in sizes:  # the rule itself, chunk by chunk
+        assert size == max(1, min(CHUNK_MAX, (count - done) // (threads * 4)))
+        done += size
+    if count == 516:
+        assert sizes[0] == 8 and len(chunks) > 516 // 8  # more tasks than one fixed size
