@@ -429,8 +429,8 @@ def _progress(state: _State) -> Callable[[VariantResult, int, int], None] | None
                    "a program's {handout} is 'program').")
 @pass_state
 def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | None) -> None:
-    """One personal handout per row of CSV_FILE (see the README for its columns), and
-    home programs.
+    """One personal handout per row of CSV_FILE (its columns: docs/guides/versions.md),
+    and home programs (docs/guides/programs.md).
 
     \b
     Home programs, from three more columns:
