@@ -41,6 +41,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -88,19 +89,42 @@ class BatchRun:
     #: Seconds from the moment a worker had nothing left to take (the first of the
     #: last ``jobs`` results) to the return: the other workers' last renders, the index.
     tail: float
+    #: The whole machine's busy and idle core-seconds during the run (from
+    #: ``/proc/stat``; None elsewhere): every process of the batch, and anything else
+    #: running then, so only meaningful on a quiet machine.
+    busy: float | None = None
+    idle: float | None = None
+
+
+def machine_cpu() -> tuple[float, float] | None:
+    """Core-seconds since boot, (busy, idle), summed over every core; None where
+    ``/proc/stat`` does not exist."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()
+    except OSError:
+        return None
+    ticks = [int(v) for v in fields[1:]]
+    hertz = os.sysconf("SC_CLK_TCK")
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks) - idle) / hertz, idle / hertz
 
 
 def time_batch(root: Path, jobs: int) -> BatchRun:
     """One forced batch with ``jobs`` workers (every layout searched), timed."""
     (root / "output" / FITTING_NAME).unlink(missing_ok=True)
     done: list[float] = []
+    cpu_before = machine_cpu()
     started = time.perf_counter()
     result = batch(load_project(root), jobs=jobs, force=True,
                    progress=lambda r, n, total: done.append(time.perf_counter()))
     end = time.perf_counter()
+    cpu_after = machine_cpu()
     assert result.ok, [p.format() for p in result.problems]
     pdfs = len(result.with_status("rendered"))
-    return BatchRun(end - started, pdfs, done[0] - started, end - done[-min(jobs, len(done))])
+    run = BatchRun(end - started, pdfs, done[0] - started, end - done[-min(jobs, len(done))])
+    if cpu_before is not None and cpu_after is not None:
+        run.busy, run.idle = (a - b for a, b in zip(cpu_after, cpu_before, strict=True))
+    return run
 
 
 # ------------------------------------------------------------------ the engine alone
@@ -177,10 +201,11 @@ def time_engine(processes: int, docs: int, mix: bool = False) -> float:
 
 # ------------------------------------------------------------------ the breakdown
 
-def share_process(root: Path, index: int, count: int) -> None:
+def share_process(root: Path, index: int, count: int, passes: int = 1) -> None:
     """``--share``: in this fresh process, load the project as a batch worker does, say
     ready, wait for "go" on stdin, render every ``count``-th version of the batch from
-    ``index`` (not written), and print its wall, CPU and page-fault figures as JSON."""
+    ``index`` (not written), and print its wall, CPU and page-fault figures as JSON
+    (with ``passes`` > 1, those of the first pass, and each pass's CPU seconds)."""
     import json
     import resource
 
@@ -192,26 +217,34 @@ def share_process(root: Path, index: int, count: int) -> None:
                            list(project.config.clinic.locations))[index::count]
     print("ready", flush=True)
     sys.stdin.readline()
-    before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-    for variant in variants:
-        worker.render_variant(variant, f"share-{variant.relpath}")
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    print(json.dumps({"wall": time.perf_counter() - started, "pdfs": len(variants),
-                      "user": after.ru_utime - before.ru_utime,
-                      "sys": after.ru_stime - before.ru_stime,
-                      "faults": after.ru_minflt - before.ru_minflt}), flush=True)
+    figures: dict[str, object] = {"passes": []}
+    for done in range(passes):
+        worker.fittings.clear()  # every pass searches, as the first did
+        before, started = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        for variant in variants:
+            worker.render_variant(variant, f"share-{variant.relpath}")
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        figures["passes"].append(cpu)  # type: ignore[attr-defined]
+        if done == 0:
+            figures.update(wall=time.perf_counter() - started, pdfs=len(variants),
+                           user=after.ru_utime - before.ru_utime,
+                           sys=after.ru_stime - before.ru_stime,
+                           faults=after.ru_minflt - before.ru_minflt)
+    print(json.dumps(figures), flush=True)
 
 
-def time_fresh(root: Path, processes: int) -> dict[str, float]:
+def time_fresh(root: Path, processes: int, passes: int = 1) -> dict[str, Any]:
     """The batch's own work without the batch: ``processes`` fresh processes, started
     together once each has loaded the project, each rendering its share of the
     versions as a batch worker does; the last one's wall time, and the sums of CPU
-    seconds and page faults."""
+    seconds and page faults (and, with ``passes``, the first process's CPU seconds of
+    each pass)."""
     import json
     import subprocess
 
     procs = [subprocess.Popen([sys.executable, __file__, "--share", f"{i}/{processes}",
-                               "--root", str(root)], stdin=subprocess.PIPE,
+                               "--root", str(root), "--passes", str(passes)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True) for i in range(processes)]
     for proc in procs:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
@@ -223,7 +256,7 @@ def time_fresh(root: Path, processes: int) -> dict[str, float]:
     assert all(proc.returncode == 0 for proc in procs)
     return {"wall": max(f["wall"] for f in figures), "pdfs": sum(f["pdfs"] for f in figures),
             "cpu": sum(f["user"] + f["sys"] for f in figures),
-            "faults": sum(f["faults"] for f in figures)}
+            "faults": sum(f["faults"] for f in figures), "passes": figures[0]["passes"]}
 
 
 # ------------------------------------------------------------------ the report
@@ -254,10 +287,11 @@ def main() -> None:
                         help="print the coordinator's profile at N=2 to stderr")
     parser.add_argument("--share", help=argparse.SUPPRESS)  # I/N: see share_process
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--passes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.share:
         index, count = (int(part) for part in args.share.split("/"))
-        share_process(args.root, index, count)
+        share_process(args.root, index, count, args.passes)
         return
     repeats, docs = (1, 2) if args.quick else (args.repeats, ENGINE_DOCS)
     loads = [os.getloadavg()[0]]
@@ -287,6 +321,12 @@ def main() -> None:
                       f"tail {run.tail:.2f}s), engine {seconds:.2f}s, engine on the "
                       f"batch's pages {mixed:.2f}s, fresh processes {alone['wall']:.2f}s, "
                       f"load {loads[-1]:.2f}", file=sys.stderr)
+        # A fresh process's first pass over the versions against its second: the cost
+        # of the caches each batch worker fills for itself (the batch at N = 1 above runs
+        # warm, in this process).
+        colds = [time_fresh(root, 1, passes=2)["passes"] for _ in range(min(repeats, 2))]
+        print("  fresh process, CPU s per pass: " + "; ".join(
+            ", ".join(f"{c:.2f}" for c in cold) for cold in colds), file=sys.stderr)
         if args.profile:
             print(profile_coordinator(root, min(2, args.cores)), file=sys.stderr)
         shutil.rmtree(root / "output", ignore_errors=True)
@@ -294,7 +334,7 @@ def main() -> None:
     batch_rate = {n: run.pdfs / run.seconds for n, run in best.items()}
     engine_rate = {n: n * docs / s for n, s in engine_s.items()}
     mix_rate = {n: len(_MIX) / s for n, s in mix_s.items()}
-    rows, mix_rows, fresh_rows = [], [], []
+    rows, mix_rows, fresh_rows, cpu_rows = [], [], [], []
     for n in sorted(batch_rate):
         b_eff = batch_rate[n] / (n * batch_rate[1])
         e_eff = engine_rate[n] / (n * engine_rate[1])
@@ -310,6 +350,24 @@ def main() -> None:
         fresh_rows.append(
             f"| {n} | {best[n].seconds:.2f} | {fresh[n]['wall']:.2f} | {fresh[n]['cpu']:.2f} | "
             f"{f_eff:.2f} | {b_eff / f_eff:.2f} | {fresh[n]['faults'] / 1000:.0f}k |")
+        if best[n].busy is not None and best[1].busy is not None:
+            cpu_rows.append(f"| {n} | {best[n].seconds:.2f} | {best[n].busy:.2f} | "
+                            f"{best[1].busy / best[n].busy:.2f} | {best[n].idle:.2f} | "
+                            f"{n * best[n].seconds:.2f} |")
+    cold_text = ", ".join(f"{cold[0] - cold[1]:+.2f} s of CPU ({cold[0]:.2f} s against "
+                          f"{cold[1]:.2f} s)" for cold in colds)
+    cpu_table = f"""
+The batch's own CPU: the whole machine's busy and idle core-seconds during each best
+run above (from `/proc/stat`: the coordinator, the fork server and the workers, and
+whatever else ran then), so that a loss can be told apart: more CPU for the same work
+(CPU efficiency, CPU(1) / CPU(N), below 1) or cores left idle (waiting for a hand-out,
+start-up, the tail; idle counts all {os.cpu_count()} cores, so at N = 1 it includes the
+cores the batch leaves alone):
+
+| N | batch s | busy core-s | CPU efficiency | idle core-s | N × batch s |
+|---:|---:|---:|---:|---:|---:|
+{chr(10).join(cpu_rows)}
+""" if cpu_rows else ""
     report = f"""# Scaling: the batch against the engine, N = 1 .. {args.cores}
 
 Measured {time.strftime('%Y-%m-%d %H:%M')} by `benchmarks/scaling.py{' --quick' if args.quick
@@ -347,8 +405,10 @@ the work before the first hand-out, worker start-up and the tail (best of {repea
 {chr(10).join(fresh_rows)}
 
 The batch at N = 1 renders in its own warm process (it ran a batch before); its
-workers at N ≥ 2 are fresh processes. Figures per run are printed to stderr.
-
+workers at N ≥ 2 are fresh processes. What a fresh process pays for its caches (a
+first pass over the {pdfs} versions, in one fresh process, against its second):
+{cold_text}. Figures per run are printed to stderr.
+{cpu_table}
 "First PDF": from the call to the first finished PDF (loading, the fast checks,
 hashing, worker start-up and one render). "Tail": from when the first worker had
 nothing left to take to the batch's return (the last renders and the index).

@@ -184,6 +184,18 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
         assert wall.value > 0 and cpu.value > 0
         assert _consistent(eff, fresh[0][3].low / cpu.high, fresh[0][3].high / cpu.low)
         assert _consistent(ratio, row[2].low / eff.high, row[2].high / eff.low)
+    # The batch's own CPU (from /proc/stat, on Linux): its CPU efficiency is busy(1) /
+    # busy(N) of the busy core-seconds printed beside it, and the last column N x wall.
+    cpu = [row for row in found if len(row) == 6]
+    assert [int(row[0].value) for row in cpu] == [1, 2]
+    for (n, wall, busy, eff, idle, capacity), row in zip(cpu, fresh, strict=True):
+        assert busy.value > 0 and idle.value >= 0
+        assert wall.value == row[1].value  # the same best run as the table above
+        assert _consistent(eff, cpu[0][2].low / busy.high, cpu[0][2].high / busy.low)
+        assert _consistent(capacity, n.value * wall.low, n.value * wall.high)
+    assert cpu[0][3].value == 1.0
+    assert re.search(r"against its second\):\n[+-][0-9.]+ s of CPU \([0-9.]+ s against "
+                     r"[0-9.]+ s\)", out.read_text(encoding="utf-8"))
     one = rows[0]
     assert one[2].value == one[4].value == one[5].value == 1.0
     for n, batch_rate, batch_eff, engine_rate, engine_eff, ratio, *times in rows:
