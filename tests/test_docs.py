@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import types
@@ -25,6 +26,8 @@ import handouts
 from handouts.cli import cli
 from handouts.project.config import Config
 from handouts.project.content import Handout
+
+from .helpers import copy_example, pdf_page_count, run_in
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -222,6 +225,32 @@ def test_quick_start_steps_read_commands_outputs_and_files() -> None:
             'a,b\n```\n\n```text\n$ handouts serve\n```\n')
     assert list(quick_start_steps(page)) == [
         ("$", "handouts build", ["wrote x"]), ("$", "cd y", []), ("file", "c.csv", ["a,b"])]
+
+
+PROGRAMS_GUIDE = DOCS / "guides" / "programs.md"
+
+
+def test_the_programs_guides_client_csv_runs_as_the_page_says(tmp_path: Path) -> None:
+    """The client CSV of "Many clients: a client CSV" is merged in the example project:
+    three PDFs (two programs and a copy), listed as the page shows them."""
+    section = PROGRAMS_GUIDE.read_text(encoding="utf-8").split(
+        "## Many clients: a client CSV", 1)[1].split("\n## ", 1)[0]
+    table = section.split("```text\n", 1)[1].split("```", 1)[0]
+    shown = re.search(r"listed as\s+`(rows 2–3: program \(\d+ handouts, \d+ pages\)) → ",
+                      section)
+    assert table.startswith("client,") and shown, "the page's example moved"
+    root = copy_example(tmp_path / "clinic")
+    shutil.copytree(REPO / "programs", root / "programs")
+    (root / "clients.csv").write_text(table, encoding="utf-8")
+    result = run_in(root, "merge", str(root / "clients.csv"))
+    assert result.exit_code == 0, result.output
+    assert shown.group(1) + " → " in result.output
+    made = sorted(p.name for p in (root / "output" / "clients").glob("*.pdf"))
+    assert len(made) == 3, made
+    programs = [p for p in made if p.startswith("program-row")]
+    assert [p[:13] for p in programs] == ["program-row2-", "program-row4-"], made
+    pages = int(re.search(r"(\d+) pages", shown.group(1)).group(1))
+    assert pdf_page_count(root / "output" / "clients" / programs[0]) == pages
 
 
 # --- README and links -----------------------------------------------------------------
