@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import re
 import time
 from pathlib import Path
@@ -185,6 +186,32 @@ def test_large_print_keeps_its_sizes(large: bytes) -> None:
     assert title and min(round(w["size"], 1) for w in title) >= 18
     dose = [w for w in cover if w["text"] == "sets"]
     assert dose and round(dose[0]["size"], 1) >= 18
+
+
+def test_each_weeks_caption_stays_with_its_grid(project: Path) -> None:
+    """In large print on A4 the second week's grid goes to the next page: its caption
+    ("Week 2") goes with it, right above the grid's header, never alone at a page's foot."""
+    pdf, _ = _packet(project, ItemChange("back-massage", Dosage(
+        minutes=5, per_day=1, days_per_week=7, weeks=2, text="in the evening")),
+        ItemChange("desk-stretch-break", Dosage(
+            sets=2, reps=5, hold=20, rest=30, per_day=2, weeks=2)),
+        weeks=2, paper="a4", print_size="large")
+    captions, headers = [], []
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        first = next(n for n, page in enumerate(doc.pages)
+                     if n and "Tracking sheet" in (page.extract_text() or ""))
+        for number, page in enumerate(doc.pages[first:], start=first + 1):
+            words = page.extract_words()
+            for word, after in itertools.pairwise(words):
+                if word["text"] == "Week" and after["text"].isdigit():
+                    captions.append((number, word["top"], after["text"]))
+                if word["text"] == "What" and after["text"] == "to":
+                    headers.append((number, word["top"]))
+    assert [c[2] for c in captions] == ["1", "2"]
+    for number, top, _ in captions:
+        below = [t for n, t in headers if n == number and t > top]
+        assert below and min(below) - top < 30 * 72 / 25.4, (captions, headers)
+    assert len({c[0] for c in captions}) > 1, captions  # the case this test is about
 
 
 def test_right_hand_pages_start_each_handout_on_an_odd_page(project: Path) -> None:
