@@ -53,6 +53,14 @@ TWO = (ItemChange("desk-stretch-break", Dosage(sets=3, reps=10, per_day=2),
        ItemChange("back-massage", Dosage(minutes=5, side="right", days_per_week=3)))
 
 
+#: The example's "Back care, two weeks" items: long doses, so in large print its cover's
+#: table and pointer fill the first page.
+BACK_CARE = (ItemChange("back-massage", Dosage(minutes=5, per_day=1, days_per_week=7,
+                                               weeks=2, text="in the evening")),
+             ItemChange("desk-stretch-break", Dosage(sets=2, reps=5, hold=20, rest=30,
+                                                     per_day=2, weeks=2)))
+
+
 @pytest.fixture(scope="module")
 def standard(project: Path) -> bytes:
     return _packet(project, *TWO, weeks=2)[0]
@@ -191,11 +199,7 @@ def test_large_print_keeps_its_sizes(large: bytes) -> None:
 def test_each_weeks_caption_stays_with_its_grid(project: Path) -> None:
     """In large print on A4 the second week's grid goes to the next page: its caption
     ("Week 2") goes with it, right above the grid's header, never alone at a page's foot."""
-    pdf, _ = _packet(project, ItemChange("back-massage", Dosage(
-        minutes=5, per_day=1, days_per_week=7, weeks=2, text="in the evening")),
-        ItemChange("desk-stretch-break", Dosage(
-            sets=2, reps=5, hold=20, rest=30, per_day=2, weeks=2)),
-        weeks=2, paper="a4", print_size="large")
+    pdf, _ = _packet(project, *BACK_CARE, weeks=2, paper="a4", print_size="large")
     captions, headers = [], []
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         first = next(n for n, page in enumerate(doc.pages)
@@ -212,6 +216,32 @@ def test_each_weeks_caption_stays_with_its_grid(project: Path) -> None:
         below = [t for n, t in headers if n == number and t > top]
         assert below and min(below) - top < 30 * 72 / 25.4, (captions, headers)
     assert len({c[0] for c in captions}) > 1, captions  # the case this test is about
+
+
+@pytest.mark.parametrize(("items", "first", "contact"), [
+    # One line fits where the panel did not.
+    (TWO, "A 5-minute stretch break", "Questions? Call (480) 992-5050."),
+    # Not even that: the masthead and the footer give the phone.
+    (BACK_CARE, "How to give a back massage", None),
+])
+def test_the_covers_contact_panel_gives_way_rather_than_take_a_page_alone(
+        project: Path, items: tuple[ItemChange, ...], first: str, contact: str | None
+) -> None:
+    """In large print on A4 the panel would take a cover page of its own."""
+    pdf, _ = _packet(project, *items, weeks=2, paper="a4", print_size="large")
+    texts = pdf_pages(pdf, by_position=True)
+    cover = texts[0]
+    assert "Tick what you did each day on the tracking sheet" in cover
+    assert "Questions? We are here to help." not in "".join(texts[:2])
+    assert _starts(texts, first) == 2  # the cover is one page
+    assert ("Questions? Call" in cover) == bool(contact)
+    assert contact is None or contact in cover
+    assert "(480) 992-5050" in cover and "hello@massagemesa.example" in cover
+
+
+def test_a_cover_with_room_keeps_its_contact_panel(standard: bytes) -> None:
+    cover = pdf_pages(standard, by_position=True)[0]
+    assert "Questions? We are here to help." in cover and "Questions? Call" not in cover
 
 
 def test_right_hand_pages_start_each_handout_on_an_odd_page(project: Path) -> None:

@@ -41,6 +41,10 @@ from handouts.variants.program import (
 PROGRAM_TEMPLATE = "program.html.j2"
 #: Writing lines the tracking sheet's Notes box has when it fits (see _note_lines).
 NOTE_LINES = 3
+#: How the cover gives the clinic's contact, from fullest to none: the panel with the
+#: booking QR code, one line with the phone, or nothing but the footer every page has
+#: (see _cover_contact).
+CONTACTS = ("panel", "line", "footer")
 #: Names the packet's own pages in the engine's problems.
 PROGRAM_SOURCE = "the home program's cover and tracking sheet"
 
@@ -84,6 +88,8 @@ class ProgramView:
     tracking_page: int
     #: Writing lines in the tracking sheet's Notes box (0: no Notes box).
     note_lines: int = NOTE_LINES
+    #: How the cover gives the clinic's contact (one of :data:`CONTACTS`).
+    contact: str = CONTACTS[0]
 
 
 @dataclass(frozen=True)
@@ -251,7 +257,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     cover_pages = layouts.own_pages(("cover", *own_key)) if layouts else None
     tracking_pages = layouts.own_pages(("tracking", *own_key)) if layouts else None
     note_lines = layouts.own_pages(("notes", *own_key)) if layouts else None
-    if cover_pages is None or tracking_pages is None or note_lines is None:
+    contact = layouts.own_pages(("contact", *own_key)) if layouts else None
+    if None in (cover_pages, tracking_pages, note_lines, contact):
         # Lay the cover and the tracking sheet out once to count their pages (neither's
         # length depends on the page numbers it prints).
         view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
@@ -260,7 +267,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         if any(isinstance(layout, Rendered) for layout in counted):
             return None, problems + [p for x in counted if isinstance(x, Rendered)
                                      for p in x.problems]
-        cover_pages = counted[0].pages
+        contact, cover_pages = _cover_contact(project, engine, first, view, counted[0])
         note_lines, tracking_pages = _note_lines(project, engine, first, view, counted[1])
     starts, blanks, number = [], [], cover_pages + 1
     for item in fitted:
@@ -271,7 +278,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         number += item.pages
     tracking_start = number + (program.right_hand and number % 2 == 0)
     total = tracking_start + tracking_pages - 1
-    view = _view(program, fitted, tuple(starts), tracking_start, note_lines)
+    view = _view(program, fitted, tuple(starts), tracking_start, note_lines, contact)
 
     cover = _lay_out(project, engine, dataclasses.replace(
         _own_page(first, "cover", view), numbering=(1, total)), layouts=layouts)
@@ -300,10 +307,12 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
             layouts.keep_own_pages(("cover", *own_key), cover.pages)
             layouts.keep_own_pages(("tracking", *own_key), tracking.pages)
             layouts.keep_own_pages(("notes", *own_key), note_lines)
+            layouts.keep_own_pages(("contact", *own_key), contact)
             return program_pdf(project, documents, program, None)
         layouts.keep_own_pages(("cover", *own_key), cover_pages)
         layouts.keep_own_pages(("tracking", *own_key), tracking_pages)
         layouts.keep_own_pages(("notes", *own_key), note_lines)
+        layouts.keep_own_pages(("contact", *own_key), contact)
     packet = engine.combine(parts)
     defaults = project.config.defaults
     written = run_limited(defaults.render_timeout, lambda: engine.write(
@@ -321,6 +330,35 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     return Rendered(written.pdf, written.pages,
                     [p for p in problems if p.severity is Severity.WARNING],
                     starts=tuple(starts), tracking_page=tracking_start), problems
+
+
+def _cover_contact(project: Project, engine: Any, first: Page, view: ProgramView,
+                   cover: Any) -> tuple[int, int]:
+    """How the cover laid out as ``cover`` gives the clinic's contact (an index into
+    :data:`CONTACTS`), and its pages.
+
+    A cover whose last page would hold nothing but the contact panel (a few items in
+    large print: the table and the pointer to the tracking sheet fill the first page)
+    prints a page for a box the footer of every page repeats. Then the panel becomes
+    one line with the phone, or, when even that runs over, the footer alone gives the
+    contact: whichever first keeps the cover a page shorter. A cover whose table
+    itself runs on, or a template without the panel, is left as it is.
+    """
+    pages = cover.pages
+    if pages < 2:
+        return 0, pages
+    panel = engine.pages_holding(cover, "contact")
+    items = engine.pages_holding(cover, "program-items")
+    if not panel or not items or pages - 1 in items or min(panel) != pages - 1:
+        return 0, pages
+    for index in range(1, len(CONTACTS)):
+        tried = _lay_out(project, engine, _own_page(
+            first, "cover", dataclasses.replace(view, contact=CONTACTS[index])))
+        if isinstance(tried, Rendered):
+            break
+        if tried.pages < pages:
+            return index, tried.pages
+    return 0, pages
 
 
 def _note_lines(project: Project, engine: Any, first: Page, view: ProgramView,
@@ -517,7 +555,7 @@ def _program_html(project: Project, page: ProgramPage) -> str:
 
 
 def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
-          tracking: int, note_lines: int = NOTE_LINES) -> ProgramView:
+          tracking: int, note_lines: int = NOTE_LINES, contact: int = 0) -> ProgramView:
     language = program.language
     locale = language.replace("-", "_")
     rows = []
@@ -537,4 +575,4 @@ def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
     client = program.client
     return ProgramView(program.title, client.name, client.therapist, client.note,
                        program.given, client.next_appointment, tuple(rows), tuple(weeks),
-                       tracking, note_lines)
+                       tracking, note_lines, CONTACTS[contact])
