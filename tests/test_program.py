@@ -14,7 +14,9 @@ import pdfplumber
 import pikepdf
 import pytest
 
+from handouts.commands.init import init_project
 from handouts.commands.packet import ItemChange, make_program, parse_item, plan_program, record
+from handouts.commands.starter import add_handouts, choose
 from handouts.errors import RenderError, ValidationError
 from handouts.project.load import load_project
 from handouts.project.programs import Dosage, load_clinic_programs, parse_dosage, read_seconds
@@ -51,6 +53,12 @@ def _packet(root: Path, *changes: ItemChange, **options: object) -> tuple[bytes,
 TWO = (ItemChange("desk-stretch-break", Dosage(sets=3, reps=10, per_day=2),
                   "Keep the shoulders low."),
        ItemChange("back-massage", Dosage(minutes=5, side="right", days_per_week=3)))
+
+
+#: Five starter-library handouts: in large print on Letter, one week's grid of them is
+#: taller than what is left below the tracking sheet's title.
+FIVE = ("desk-stretches", "neck-shoulder-self-massage", "hand-wrist-stretches",
+        "foam-rolling", "after-your-massage")
 
 
 #: The example's "Back care, two weeks" items: long doses, so in large print its cover's
@@ -166,6 +174,18 @@ def test_the_notes_box_gives_way_rather_than_fill_a_page_alone(
     assert call["bottom"] < page.height - 15 * 72 / 25.4  # above the footer, on the page
 
 
+def test_the_phone_line_gives_way_rather_than_take_a_page_alone(project: Path) -> None:
+    """One item for four weeks on Letter: the grid and the Notes box fill the sheet's
+    page and the line with the clinic's phone would go on a page of its own; the Notes
+    box gives up a line and the sheet stays one page, the phone line on it."""
+    pdf, _ = _packet(project, TWO[0], weeks=4)
+    texts = pdf_pages(pdf, by_position=True)
+    last = texts[-1]
+    assert "Tracking sheet" in last and "Week 4" in last and "Notes" in last
+    assert "Questions? Call (480) 992-5050." in last
+    assert f"tracking sheet, page {len(texts)}." in texts[0]
+
+
 def test_the_outline_has_one_entry_per_handout(standard: bytes) -> None:
     with pikepdf.open(io.BytesIO(standard)) as pdf, pdf.open_outline() as outline:
         top = [item.title for item in outline.root]
@@ -242,6 +262,25 @@ def test_the_covers_contact_panel_gives_way_rather_than_take_a_page_alone(
 def test_a_cover_with_room_keeps_its_contact_panel(standard: bytes) -> None:
     cover = pdf_pages(standard, by_position=True)[0]
     assert "Questions? We are here to help." in cover and "Questions? Call" not in cover
+
+
+def test_a_grid_taller_than_the_room_below_the_title_breaks_between_rows(
+        tmp_path: Path) -> None:
+    """Five handouts in large print: kept whole, the week's grid left the sheet's first
+    page holding only its title and the next one only "Week 1". It now starts under
+    the title and goes on, row by row, under its repeated header."""
+    init_project(tmp_path)
+    add_handouts(tmp_path, choose(FIVE, "test"))
+    changes = tuple(ItemChange(name, Dosage(sets=2, reps=5, hold=20, rest=30, per_day=2))
+                    for name in FIVE)
+    pdf, _ = _packet(tmp_path, *changes, weeks=1, print_size="large")
+    texts = pdf_pages(pdf, by_position=True)
+    first = max(n for n, text in enumerate(texts) if "Tracking sheet" in text)
+    sheet = texts[first:]
+    assert len(sheet) >= 2
+    assert "Week 1" in sheet[0] and "What to do" in sheet[0] and "1 A 5-minute" in sheet[0]
+    assert all("What to do" in page for page in sheet)  # each page has grid, header on top
+    assert "5 After your" in "".join(sheet[1:])
 
 
 def test_right_hand_pages_start_each_handout_on_an_odd_page(project: Path) -> None:

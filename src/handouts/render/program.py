@@ -39,8 +39,11 @@ from handouts.variants.program import (
 
 #: The packet's own pages, from the theme (a project may override it like any template).
 PROGRAM_TEMPLATE = "program.html.j2"
-#: Writing lines the tracking sheet's Notes box has when it fits (see _note_lines).
+#: Writing lines the tracking sheet's Notes box has when it fits (see _tracking_tail).
 NOTE_LINES = 3
+#: What follows the tracking sheet's grid, from fullest to least: the Notes box's
+#: writing lines (0: no box) and whether the line with the clinic's phone is printed.
+TAILS = (*((lines, True) for lines in range(NOTE_LINES, -1, -1)), (0, False))
 #: How the cover gives the clinic's contact, from fullest to none: the panel with the
 #: booking QR code, one line with the phone, or nothing but the footer every page has
 #: (see _cover_contact).
@@ -88,6 +91,10 @@ class ProgramView:
     tracking_page: int
     #: Writing lines in the tracking sheet's Notes box (0: no Notes box).
     note_lines: int = NOTE_LINES
+    #: Whether the tracking sheet ends with a line giving the clinic's phone.
+    tracking_call: bool = True
+    #: Whether a week's grid may break across pages (one is taller than a page).
+    grid_breaks: bool = False
     #: How the cover gives the clinic's contact (one of :data:`CONTACTS`).
     contact: str = CONTACTS[0]
 
@@ -256,9 +263,10 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
                program.paper, program.print_size, program.location, program.audience)
     cover_pages = layouts.own_pages(("cover", *own_key)) if layouts else None
     tracking_pages = layouts.own_pages(("tracking", *own_key)) if layouts else None
-    note_lines = layouts.own_pages(("notes", *own_key)) if layouts else None
+    tail = layouts.own_pages(("tail", *own_key)) if layouts else None
     contact = layouts.own_pages(("contact", *own_key)) if layouts else None
-    if None in (cover_pages, tracking_pages, note_lines, contact):
+    breaks = layouts.own_pages(("breaks", *own_key)) if layouts else None
+    if None in (cover_pages, tracking_pages, tail, contact, breaks):
         # Lay the cover and the tracking sheet out once to count their pages (neither's
         # length depends on the page numbers it prints).
         view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
@@ -268,7 +276,9 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
             return None, problems + [p for x in counted if isinstance(x, Rendered)
                                      for p in x.problems]
         contact, cover_pages = _cover_contact(project, engine, first, view, counted[0])
-        note_lines, tracking_pages = _note_lines(project, engine, first, view, counted[1])
+        breaks, tracking = _grid_breaks(project, engine, first, view, counted[1])
+        view = dataclasses.replace(view, grid_breaks=bool(breaks))
+        tail, tracking_pages = _tracking_tail(project, engine, first, view, tracking)
     starts, blanks, number = [], [], cover_pages + 1
     for item in fitted:
         blank = program.right_hand and number % 2 == 0
@@ -278,7 +288,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         number += item.pages
     tracking_start = number + (program.right_hand and number % 2 == 0)
     total = tracking_start + tracking_pages - 1
-    view = _view(program, fitted, tuple(starts), tracking_start, note_lines, contact)
+    view = _view(program, fitted, tuple(starts), tracking_start, tail=tail, contact=contact,
+                 grid_breaks=bool(breaks))
 
     cover = _lay_out(project, engine, dataclasses.replace(
         _own_page(first, "cover", view), numbering=(1, total)), layouts=layouts)
@@ -306,13 +317,15 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
             # cover's heading, say): count afresh, once, with this program's pages.
             layouts.keep_own_pages(("cover", *own_key), cover.pages)
             layouts.keep_own_pages(("tracking", *own_key), tracking.pages)
-            layouts.keep_own_pages(("notes", *own_key), note_lines)
+            layouts.keep_own_pages(("tail", *own_key), tail)
             layouts.keep_own_pages(("contact", *own_key), contact)
+            layouts.keep_own_pages(("breaks", *own_key), breaks)
             return program_pdf(project, documents, program, None)
         layouts.keep_own_pages(("cover", *own_key), cover_pages)
         layouts.keep_own_pages(("tracking", *own_key), tracking_pages)
-        layouts.keep_own_pages(("notes", *own_key), note_lines)
+        layouts.keep_own_pages(("tail", *own_key), tail)
         layouts.keep_own_pages(("contact", *own_key), contact)
+        layouts.keep_own_pages(("breaks", *own_key), breaks)
     packet = engine.combine(parts)
     defaults = project.config.defaults
     written = run_limited(defaults.render_timeout, lambda: engine.write(
@@ -361,31 +374,63 @@ def _cover_contact(project: Project, engine: Any, first: Page, view: ProgramView
     return 0, pages
 
 
-def _note_lines(project: Project, engine: Any, first: Page, view: ProgramView,
-                tracking: Any) -> tuple[int, int]:
-    """The note lines of the tracking sheet laid out as ``tracking`` and its pages.
+def _grid_breaks(project: Project, engine: Any, first: Page, view: ProgramView,
+                 tracking: Any) -> tuple[int, Any]:
+    """Whether the weeks' grids of the tracking sheet laid out as ``tracking`` may break
+    across pages (1) or not (0), and the sheet's layout so decided.
 
-    A Notes box that alone fills the sheet's last page prints a page holding nothing but
-    a few empty lines (the grid of a 2-week, 5-item program on Letter leaves about a
-    line of room): then the sheet gets the most lines that keep it a page shorter, or
-    no Notes box when even one line does not fit. A sheet whose grid itself runs on,
-    or a template without the Notes box, is left as it is.
+    A week's grid is kept whole, on the next page if need be, so that a page never ends
+    with half a week. A grid taller than a page (many items in large print) cannot be,
+    and one that fits a page but not below the sheet's title should not be: kept whole,
+    it would leave the first page holding only the title (and a caption alone at the
+    foot of another). Then every week's grid breaks between its rows, under its caption
+    and with its header repeated (the weeks have the same rows, so the same height).
     """
-    lines, pages = view.note_lines, tracking.pages
-    if pages < 2:
-        return lines, pages
+    if tracking.pages < 2:
+        return 0, tracking
     grid = engine.pages_holding(tracking, "track")
-    notes = engine.pages_holding(tracking, "tracking-notes")
-    if not grid or not notes or pages - 1 in grid or min(notes) != pages - 1:
-        return lines, pages
-    for fewer in range(lines - 1, -1, -1):
-        tried = _lay_out(project, engine, _own_page(
-            first, "tracking", dataclasses.replace(view, note_lines=fewer)))
+    spread = [engine.pages_holding(tracking, f"week-{number}")
+              for number in range(1, len(view.weeks) + 1)]
+    if grid is None or None in spread:  # a template without the grids: left as it is
+        return 0, tracking
+    if 0 in grid and not any(len(pages) > 1 for pages in spread):
+        return 0, tracking
+    broken = _lay_out(project, engine, _own_page(first, "tracking", dataclasses.replace(
+        view, grid_breaks=True)))
+    return (0, tracking) if isinstance(broken, Rendered) else (1, broken)
+
+
+def _tracking_tail(project: Project, engine: Any, first: Page, view: ProgramView,
+                   tracking: Any) -> tuple[int, int]:
+    """What follows the grid of the tracking sheet laid out as ``tracking`` (an index
+    into :data:`TAILS`), and its pages.
+
+    A Notes box or the line with the clinic's phone that alone fills the sheet's last
+    page prints a page holding nothing but a few empty lines or a phone number the
+    footer gives anyway (the grid of a 2-week, 5-item program on Letter leaves about a
+    line of room; one item for four weeks on A4 leaves room for the Notes box but not
+    the line below it). Then the sheet gets the first of :data:`TAILS` that keeps it a
+    page shorter: fewer writing lines, then no Notes box, then no phone line. A sheet
+    whose grid itself runs onto its last page, or a template without these parts, is
+    left as it is.
+    """
+    pages = tracking.pages
+    if pages < 2:
+        return 0, pages
+    grid = engine.pages_holding(tracking, "track")
+    tail = (engine.pages_holding(tracking, "tracking-notes") or set()) | (
+        engine.pages_holding(tracking, "tracking-call") or set())
+    if not grid or pages - 1 in grid or pages - 1 not in tail:
+        return 0, pages
+    for index in range(1, len(TAILS)):
+        lines, call = TAILS[index]
+        tried = _lay_out(project, engine, _own_page(first, "tracking", dataclasses.replace(
+            view, note_lines=lines, tracking_call=call)))
         if isinstance(tried, Rendered):
             break
         if tried.pages < pages:
-            return fewer, tried.pages
-    return lines, pages
+            return index, tried.pages
+    return 0, pages
 
 
 def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None
@@ -555,7 +600,8 @@ def _program_html(project: Project, page: ProgramPage) -> str:
 
 
 def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
-          tracking: int, note_lines: int = NOTE_LINES, contact: int = 0) -> ProgramView:
+          tracking: int, *, tail: int = 0, contact: int = 0,
+          grid_breaks: bool = False) -> ProgramView:
     language = program.language
     locale = language.replace("-", "_")
     rows = []
@@ -573,6 +619,8 @@ def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
                             format_skeleton("MMMd", day, locale=locale)))
         weeks.append(tuple(days))
     client = program.client
+    note_lines, call = TAILS[tail]
     return ProgramView(program.title, client.name, client.therapist, client.note,
                        program.given, client.next_appointment, tuple(rows), tuple(weeks),
-                       tracking, note_lines, CONTACTS[contact])
+                       tracking, note_lines=note_lines, tracking_call=call,
+                       grid_breaks=grid_breaks, contact=CONTACTS[contact])
