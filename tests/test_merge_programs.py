@@ -278,6 +278,35 @@ def test_a_program_file_with_errors(tmp_path: Path) -> None:
     assert not (root / "output").exists()
 
 
+def test_a_broken_program_file_the_csv_does_not_use_stops_nothing(tmp_path: Path) -> None:
+    root = _project(tmp_path / "p")
+    (root / "programs/empty.yaml").write_text("", encoding="utf-8")
+    (root / "programs/tabs.yaml").write_text("title: T\nitems:\n\t- handout: x\n",
+                                             encoding="utf-8")
+    run = _merge(root, HEADER + "Zelda Quintanilla,,low-back,,,,,\n")
+    assert run.exit_code == 0, run.stderr
+    assert "empty.yaml" not in run.stderr and "tabs.yaml" not in run.stderr
+    assert len(list((root / "output/clients").glob("program-row2-*.pdf"))) == 1
+
+
+def test_every_problem_at_once_even_when_a_program_file_is_broken(tmp_path: Path) -> None:
+    """Row 2's program file has an error and row 3's note makes its copy too long for
+    its page limit: both are said in one run (rendering, in memory, finds the second)."""
+    root = _project(tmp_path / "p")
+    (root / "programs/low-back.yaml").write_text(
+        LOW_BACK.replace("sets: 3", "sets: 30"), encoding="utf-8")
+    long_note = " ".join(["Keep the shoulders low and breathe out slowly."] * 60)
+    run = _merge(root, HEADER + "Zelda Quintanilla,,low-back,,,,,\n"
+                 f"Yusuf Okonkwo,desk-stretch-break,,reps=5,{long_note},,,\n")
+    assert run.exit_code == 1
+    lines = run.stderr.splitlines()
+    assert lines[0].startswith("clients.csv:2: program: the program file it names has errors")
+    assert any(line.startswith("clients.csv:3: ") and "page" in line for line in lines), lines
+    assert "programs/low-back.yaml:8: items[2].dosage.sets: must be at most 20" in lines
+    assert not (root / "output").exists()
+    assert "Keep the shoulders" not in run.stderr and "Yusuf" not in run.stderr
+
+
 # --- the dose cell is never quoted --------------------------------------------------------
 
 CHOICES = Choices({"back-massage": ["en", "es"]}, ["general"], "en", "letter",

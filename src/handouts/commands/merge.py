@@ -135,8 +135,8 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
         {row.variant for rows in ([g.rows for g in groups] + [tuple(singles)])
          for row in rows if row.variant.handout}))
     planned = _plan(project, docs, set(loaded.broken), groups, display, result.problems)
-    if result.all_or_nothing and not result.ok:
-        return _sorted(result, display)  # nothing is rendered for a file that cannot be written
+    # A file that cannot be written is still rendered in memory (written nowhere), so
+    # the problems only rendering finds (a page limit a long note breaks) come at once.
     out_dir = project.output_dir(out) / "clients"
     copies = PersonalCopies(project)
     settle()
@@ -277,8 +277,9 @@ def _plan(project: Project, docs: dict[str, Document], broken: set[str],
     (a program file with errors, too many handouts) is added to ``problems``. ``broken``:
     the handouts whose files have errors (names a program file may use)."""
     clinic: dict[str, ClinicProgram] = {}
-    if any(group.first.program for group in groups):
-        clinic = load_programs(project.root, set(docs) | broken, problems)
+    used = {group.first.program for group in groups if group.first.program}
+    if used:  # only the programs the file names: a broken one it does not use is no matter
+        clinic = load_programs(project.root, set(docs) | broken, problems, only=used)
     planned = []
     for group in groups:
         first = group.first

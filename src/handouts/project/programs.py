@@ -176,14 +176,22 @@ def discover_programs(root: Path, problems: list[Problem] | None = None) -> dict
 
 
 def load_programs(root: Path, handouts: set[str] | None,
-                  problems: list[Problem]) -> dict[str, ClinicProgram]:
-    """Read and validate every clinic program, adding every problem to ``problems``.
+                  problems: list[Problem], *,
+                  only: set[str] | None = None) -> dict[str, ClinicProgram]:
+    """Read and validate every clinic program (or those named in ``only``: a broken
+    file that is not used then costs nothing), adding every problem to ``problems``.
 
     ``handouts`` are the project's handout names: an item naming another is an error
     at its line (None skips that cross-check). A program with errors is left out.
     """
     programs: dict[str, ClinicProgram] = {}
-    for name, path in discover_programs(root, problems).items():
+    found_files: list[Problem] = []
+    files = discover_programs(root, found_files)
+    if only is None:
+        problems += found_files
+    for name, path in files.items():
+        if only is not None and name not in only:
+            continue
         display = f"{PROGRAMS_DIR}/{path.name}"
         found: list[Problem] = []
         source = read_yaml(path, display, found)
