@@ -45,8 +45,8 @@ def _packet(root: Path, *changes: ItemChange, **options: object) -> tuple[bytes,
     whole = load_project(root)
     project, loaded = whole.project, whole.documents
     documents = {d.name: d for d in loaded}
-    program = plan_program(project, documents, client=CLIENT, changes=changes, given=GIVEN,
-                           **options)  # type: ignore[arg-type]
+    program = plan_program(project, documents, client=CLIENT, changes=changes,
+                           **{"given": GIVEN, **options})  # type: ignore[arg-type]
     return make_program(project, documents, program).pdf, program
 
 
@@ -439,6 +439,32 @@ def test_bad_options_exit_2_and_name_every_problem(project: Path) -> None:
     assert "Error: --item 1: sets: must be at most 20\n" \
         "--item 2: side: must be one of 'left', 'right', 'both' or 'each'" in result.output
     assert "Ana" not in result.output
+
+
+def test_a_date_past_any_clinics_calendar_is_a_usage_error(project: Path) -> None:
+    """Its tracking sheet would count weeks past the last date there is (a traceback
+    before): refused as the option's mistake, in every place a date is typed."""
+    for option in ("--given", "--next-appointment"):
+        for value in ("9999-12-31", "0001-01-01"):
+            result = run_in(project, "program", "back-massage", "--client", "Ana Ruiz",
+                            option, value)
+            assert result.exit_code == 2, result.output
+            assert (f"Error: Invalid value for '{option}': must be a date from the year "
+                    "1900 to 2999") in result.output
+            assert value not in result.output
+    with pytest.raises(ValidationError) as raised:
+        _packet(project, *TWO, given=dt.date(9999, 12, 31))
+    assert [p.format() for p in raised.value.problems] == [
+        "--given: must be a date from the year 1900 to 2999"]
+
+
+def test_one_handout_given_twice_on_the_command_line_is_refused(project: Path) -> None:
+    result = run_in(project, "program", "--client", "Ana Ruiz", "--item",
+                    "back-massage sets=2", "--item", "back-massage reps=5")
+    assert result.exit_code == 1
+    assert "--item 2: 'back-massage' is already --item 1; give each handout once" \
+        in result.output
+    assert "nothing was written" in result.output
 
 
 def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(

@@ -291,8 +291,12 @@ def _plan(project: Project, docs: dict[str, Document], broken: set[str],
                                         "the program file it names has errors (see its "
                                         "problems); fix them first"))
                 continue
+        # A handout on two rows of one program was refused at its second row (see
+        # split_programs): the first is planned, so the rest is still checked.
+        named = {row.variant.handout: row for row in reversed(group.rows)
+                 if row.variant.handout}
         changes = tuple(ItemChange(row.variant.handout, row.dose or Dosage(), row.item_note)
-                        for row in group.rows if row.variant.handout)
+                        for row in group.rows if named.get(row.variant.handout) is row)
         version = first.variant
         try:
             program = plan_program(project, docs, client=first.client,

@@ -28,6 +28,7 @@ from handouts.project.schema import Paper, PrintSize
 from handouts.render.program import ProgramLayouts, program_pdf
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client, client_text_problems, text_problem
+from handouts.variants.dates import in_range, out_of_range
 from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.program import Program, ProgramItem
 from handouts.variants.records import program_record
@@ -92,7 +93,15 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     items: list[ProgramItem] = []
     if clinic_program is not None:
         items = [ProgramItem(i.handout, i.dosage, i.note) for i in clinic_program.program.items]
-    for change in changes:
+    changed: dict[str, int] = {}
+    for number, change in enumerate(changes, start=1):
+        if change.handout in changed:
+            # Two doses for one handout: which one the therapist meant is not clear.
+            problems.append(Problem(where, None, f"{ITEM_FLAG} {number}", (
+                f"'{change.handout}' is already {ITEM_FLAG} {changed[change.handout]}; "
+                "give each handout once")))
+            continue
+        changed[change.handout] = number
         found = next((n for n, item in enumerate(items) if item.handout == change.handout),
                      None)
         if found is None:
@@ -118,6 +127,8 @@ def plan_program(project: Project, documents: dict[str, Document], *,
             wrong = text_problem(item.note, lines=True)
             if wrong:  # therapist's words about the client: never repeated
                 problems.append(Problem(where, None, f"{ITEM_FLAG} {number} note", wrong))
+    if given is not None and not in_range(given):
+        problems.append(Problem(where, None, "--given", out_of_range()))
     if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
         problems.append(Problem(where, None, "--weeks",
                                 f"must be from 1 to {MAX_WEEKS} weeks"))

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 #: The date shown in examples: its day (15) cannot be mistaken for a month.
 EXAMPLE = dt.date(2026, 12, 15)
+#: The years a clinic's date may fall in (first, last): anything else is a typo
+#: (``20226``), and a program's tracking sheet counts weeks on from its date.
+YEARS = (1900, 2999)
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})$")
 
@@ -55,7 +58,19 @@ def read_date(text: str, locale: Locale) -> dt.date:
     day = parse_date(text, locale)
     if day is None:
         raise UnreadableDate(f"is not a date handouts can read; write it as {example(locale)}")
+    if not in_range(day):
+        raise UnreadableDate(out_of_range())
     return day
+
+
+def in_range(day: dt.date) -> bool:
+    """Whether ``day`` falls in :data:`YEARS`."""
+    return YEARS[0] <= day.year <= YEARS[1]
+
+
+def out_of_range() -> str:
+    """The message for a date outside :data:`YEARS` (never repeating it)."""
+    return f"must be a date from the year {YEARS[0]} to {YEARS[1]}"
 
 
 def numeric_order(locale: Locale) -> str:
