@@ -327,11 +327,11 @@ def test_dose_messages_never_repeat_the_cell(tmp_path: Path) -> None:
     assert _problems(tmp_path, "hold=swollen rest=3 fortnights") == [
         "clients.csv:2: dose: has a word that is not a dosage part: write key=value with "
         "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text",
-        "clients.csv:2: dose: hold: is not a duration: write seconds (30 s) or minutes "
-        "(2 min)"]
+        "clients.csv:2: dose: hold: is not a duration: write seconds (30 s), minutes "
+        "(2 min) or both (1 min 30 s)"]
     assert _problems(tmp_path, "hold=swollen rest=3fortnights") == [
-        "clients.csv:2: dose: hold: is not a duration: write seconds (30 s) or minutes "
-        "(2 min)",
+        "clients.csv:2: dose: hold: is not a duration: write seconds (30 s), minutes "
+        "(2 min) or both (1 min 30 s)",
         "clients.csv:2: dose: rest: has an unknown unit: write seconds (30 s) or minutes "
         "(2 min)"]
 

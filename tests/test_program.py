@@ -19,7 +19,13 @@ from handouts.commands.packet import ItemChange, make_program, parse_item, plan_
 from handouts.commands.starter import add_handouts, choose
 from handouts.errors import RenderError, ValidationError
 from handouts.project.load import load_project
-from handouts.project.programs import Dosage, load_clinic_programs, parse_dosage, read_seconds
+from handouts.project.programs import (
+    Dosage,
+    dosage_from,
+    load_clinic_programs,
+    parse_dosage,
+    read_seconds,
+)
 from handouts.render import program as program_module
 from handouts.render.engine import pdf
 from handouts.render.program import ProgramLayouts
@@ -322,6 +328,31 @@ def test_durations_as_clinics_write_them(text: object, seconds: int) -> None:
     assert read_seconds(text) == seconds
 
 
+@pytest.mark.parametrize(("values", "messages"), [
+    # A repeated or overflowing part is a typo, not a sum.
+    ({"hold": "30 s 30 s"}, ["'30 s 30 s' is not a duration: write seconds (30 s), minutes "
+                             "(2 min) or both (1 min 30 s)"]),
+    ({"rest": "2 min 90 s"}, ["'2 min 90 s' is not a duration: write seconds (30 s), "
+                              "minutes (2 min) or both (1 min 30 s)"]),
+    # The range in the units the clinic writes, not in seconds.
+    ({"hold": "61 min"}, ["must be from 1 s to 60 min"]),
+    ({"rest": 0}, ["must be from 1 s to 60 min"]),
+    # YAML's true and yes are not 1; a fraction, "1_0" and "+3" are not counts.
+    ({"per_day": True, "days_per_week": "yes"}, ["must be a whole number"] * 2),
+    ({"reps": 2.5, "sets": "1_0", "weeks": "+3"}, ["must be a whole number"] * 3),
+    ({"text": "x" * 201}, ["is too long (at most 200 characters)"]),
+])
+def test_a_dose_is_read_strictly_and_said_in_its_own_units(
+        values: dict[str, object], messages: list[str]) -> None:
+    dosage, problems = dosage_from(values, "programs/p.yaml", "dosage")
+    assert dosage is None and [p.message for p in problems] == messages
+
+
+def test_any_scripts_digits_count_the_same_in_every_part() -> None:
+    dosage, problems = dosage_from({"sets": "٣", "hold": "٣٠", "reps": " 10 "}, "", "")
+    assert not problems and dosage == Dosage(sets=3, hold=30, reps=10)
+
+
 def test_dosage_problems_are_all_named_at_once() -> None:
     dosage, problems = parse_dosage('sets=0 hold="3 hrs" per-day=13 side=up bogus', "",
                                     "--item 1")
@@ -379,7 +410,7 @@ def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Pat
         "(available: back-massage, desk-stretch-break)" in result.output
     assert "programs/knee.yaml:5: items[2].dosage.sets: must be at most 20" in result.output
     assert "programs/knee.yaml:5: items[2].dosage.hold: 'forever' is not a duration: write " \
-        "seconds (30 s) or minutes (2 min)" in result.output
+        "seconds (30 s), minutes (2 min) or both (1 min 30 s)" in result.output
     # A broken program affects only programs: a handout still builds.
     built = run_in(root, "build", "back-massage")
     assert built.exit_code == 0, built.output

@@ -225,7 +225,7 @@ def test_every_bad_field_is_named_at_once_without_quoting_the_client(
     assert problems_shown(html) == [
         f"Handout 1 ({STRETCH}), Sets: must be at most 20",
         f"Handout 1 ({STRETCH}), Hold each time: 'forever' is not a duration: write seconds "
-        "(30 s) or minutes (2 min)",
+        "(30 s), minutes (2 min) or both (1 min 30 s)",
         f"Handout 2 ({MASSAGE}), Note for this handout: has an invisible control character "
         "(U+0007) at character 4; retype it without that character",
         f"Handout 2 ({MASSAGE}), Repetitions: must be a whole number",

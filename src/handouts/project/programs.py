@@ -44,19 +44,41 @@ MAX_WEEKS = 12
 _UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
           "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60}
 _PART = re.compile(r"(\d+)\s*([a-z]*)")
+#: The longest hold or rest, in seconds (one hour), and how messages say the range.
+MAX_SECONDS = 3600
+_RANGE = "must be from 1 s to 60 min"
+
+
+def whole_number(value: Any) -> Any:
+    """A count as a clinic writes it: a whole number, in any script's digits (``3``,
+    ``٣``); YAML's true/false and yes/no are not numbers (they would print as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number")
+    if isinstance(value, str) and value.strip().isdecimal():
+        return int(value.strip())  # any script's digits; never "1_0" or "+3"
+    if isinstance(value, str):
+        raise ValueError("must be a whole number")
+    return value  # pydantic says what is wrong with a fraction, a list or a mapping
 
 
 def read_seconds(value: Any) -> Any:
     """A duration as a clinic writes it: ``30`` (seconds), ``30 s``, ``45 sec``,
-    ``2 min``, ``1 min 30 s``; returns whole seconds, or raises a plain message."""
+    ``2 min``, ``1 min 30 s``; returns whole seconds, or raises a plain message.
+
+    Minutes, then seconds, each at most once (``30 s 30 s`` and ``2 min 90 s`` are
+    typos, not sums); from 1 s to 60 min, said in those units."""
     if isinstance(value, bool):
         raise ValueError("must be a duration such as 30 s or 2 min")
     if isinstance(value, int):
+        if not 1 <= value <= MAX_SECONDS:
+            raise ValueError(_RANGE)
         return value
     if not isinstance(value, str):
         return value  # pydantic says what is wrong with a list or a mapping
     text = value.strip().casefold()
-    total, pos = 0, 0
+    total, pos, units = 0, 0, []
+    not_a_duration = (f"'{value.strip()}' is not a duration: write seconds (30 s), minutes "
+                      "(2 min) or both (1 min 30 s)")
     for match in _PART.finditer(text):
         if text[pos:match.start()].strip(" ,") or not match.group(0):
             break
@@ -64,33 +86,40 @@ def read_seconds(value: Any) -> Any:
         if unit not in _UNITS:
             raise ValueError(f"has an unknown unit '{match.group(2)}': write seconds "
                              "(30 s) or minutes (2 min)")
-        total += int(match.group(1)) * _UNITS[unit]
+        number = int(match.group(1))
+        if units and (units[-1] <= _UNITS[unit] or number >= 60):
+            raise ValueError(not_a_duration)  # seconds after minutes, under 60
+        units.append(_UNITS[unit])
+        total += number * _UNITS[unit]
         pos = match.end()
     if not text or pos == 0 or text[pos:].strip():
-        raise ValueError(f"'{value.strip()}' is not a duration: write seconds (30 s) or "
-                         "minutes (2 min)")
+        raise ValueError(not_a_duration)
+    if not 1 <= total <= MAX_SECONDS:
+        raise ValueError(_RANGE)
     return total
 
 
 #: Seconds, from 1 s to one hour, read by :func:`read_seconds`.
-Seconds = Annotated[int, BeforeValidator(read_seconds), Field(ge=1, le=3600)]
+Seconds = Annotated[int, BeforeValidator(read_seconds), Field(ge=1, le=MAX_SECONDS)]
+#: A count (sets, reps, times a day...), read by :func:`whole_number`.
+Count = Annotated[int, BeforeValidator(whole_number)]
 Side = Literal["left", "right", "both", "each"]
 
 
 class Dosage(Model):
     """How much of one handout's technique: every part optional, each in its range."""
 
-    sets: int | None = Field(None, ge=1, le=20)
-    reps: int | None = Field(None, ge=1, le=100)
+    sets: Count | None = Field(None, ge=1, le=20)
+    reps: Count | None = Field(None, ge=1, le=100)
     #: How long to hold each stretch or position.
     hold: Seconds | None = None
     #: How long the technique itself takes (a self-massage of 5 minutes).
-    minutes: int | None = Field(None, ge=1, le=120)
+    minutes: Count | None = Field(None, ge=1, le=120)
     #: Rest between sets.
     rest: Seconds | None = None
-    per_day: int | None = Field(None, ge=1, le=12)
-    days_per_week: int | None = Field(None, ge=1, le=7)
-    weeks: int | None = Field(None, ge=1, le=MAX_WEEKS)
+    per_day: Count | None = Field(None, ge=1, le=12)
+    days_per_week: Count | None = Field(None, ge=1, le=7)
+    weeks: Count | None = Field(None, ge=1, le=MAX_WEEKS)
     side: Side | None = None
     #: Anything the parts above cannot say ("before bed"), printed as written.
     text: Annotated[PlainText, StringConstraints(max_length=200)] | None = None
@@ -127,7 +156,7 @@ class ProgramFile(Model):
     title: Annotated[PlainText, StringConstraints(max_length=80)]
     description: Annotated[PlainText, StringConstraints(max_length=300)] | None = None
     #: How many weeks the tracking sheet covers (default: the longest item's weeks, else 1).
-    weeks: int | None = Field(None, ge=1, le=MAX_WEEKS)
+    weeks: Count | None = Field(None, ge=1, le=MAX_WEEKS)
     items: list[ProgramItemSpec] = Field(min_length=1, max_length=MAX_ITEMS)
 
 

@@ -133,6 +133,7 @@ _MESSAGES = {
     "float_type": "must be a number",
     "float_parsing": "must be a number",
     "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
     "bool_type": "must be true or false",
     "bool_parsing": "must be true or false",
     "date_type": "must be a date written as YYYY-MM-DD",
@@ -228,6 +229,8 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> st
     if kind == "too_short":
         n = ctx.get("min_length", 1)
         return f"must have at least {n} item{'s' if n != 1 else ''}"
+    if kind == "too_long" and isinstance(err.get("input"), str):
+        return f"is too long (at most {ctx.get('max_length')} characters)"
     if kind == "too_long":
         return f"must have at most {ctx.get('max_length')} items"
     if kind == "string_too_long":
