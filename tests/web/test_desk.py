@@ -118,6 +118,52 @@ def test_a_broken_handouts_yaml_keeps_the_last_good_project_serving(
     assert "(480) 992-5050" in pdf_text(after.data, by_position=True)
 
 
+def test_while_handouts_yaml_is_broken_content_edits_still_show(
+        client: FlaskClient, example: Path) -> None:
+    """Only handouts.yaml is held back: a handout edited, added or deleted meanwhile
+    shows on the pages as its PDF prints it (the pages kept the old content before)."""
+    assert client.get("/").status_code == 200  # a good handouts.yaml, loaded once
+    config = example / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  phone: (480) 992-5050", "  phone: [unclosed", 1), encoding="utf-8")
+    stretch = example / "content" / "desk-stretch-break.yaml"
+    text = stretch.read_text(encoding="utf-8")
+    old_title = re.search(r"^title: (.*)$", text, re.M).group(1)  # type: ignore[union-attr]
+    stretch.write_text(re.sub(r"^title: .*$", "title: Stretch breaks at work", text,
+                              count=1, flags=re.M), encoding="utf-8")
+    (example / "content" / "neck-care.yaml").write_text(
+        re.sub(r"^title: .*$", "title: Neck care at home", text, count=1, flags=re.M),
+        encoding="utf-8")
+    library = client.get("/").get_data(as_text=True)
+    assert "handouts.yaml has errors, so the desk keeps using its last good version" in library
+    assert "Stretch breaks at work" in library and "Neck care at home" in library
+    assert old_title not in library
+    assert "Stretch breaks at work" in client.get("/h/desk-stretch-break").get_data(
+        as_text=True)
+    assert client.get("/h/neck-care").status_code == 200
+    made = _post(client, "pdf", "desk-stretch-break", client=NAME)
+    assert made.status_code == 200
+    assert "Stretch breaks at work" in pdf_text(made.data, by_position=True)
+    program = client.get("/program", headers=JSON).get_json()
+    assert {"name": "neck-care", "title": "Neck care at home"} in program["handouts"]
+
+
+def test_a_handouts_yaml_broken_from_the_start_is_named_on_every_page(
+        example: Path) -> None:
+    """No last good version to keep: the pages say what is wrong, never a 500."""
+    config = example / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  phone: (480) 992-5050", "  phone: [unclosed", 1), encoding="utf-8")
+    browser = _app(example)
+    for route in ("/", "/program"):
+        page = browser.get(route)
+        assert page.status_code == 200, route
+        assert re.search(r"handouts\.yaml:\d+", page.get_data(as_text=True)), route
+    summary = browser.get("/program", headers=JSON).get_json()
+    assert summary["handouts"] == [] and summary["problems"]
+    assert summary["problems"][0]["where"].startswith("handouts.yaml:")
+
+
 def test_a_broken_translation_takes_only_that_language_off_the_desk(
         client: FlaskClient, example: Path) -> None:
     po = example / "content" / "back-massage.es.po"

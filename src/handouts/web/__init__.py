@@ -157,6 +157,7 @@ class Site:
                 self._loaded = self._load(version)
                 if not self._loaded.stale and self._loaded.project is not None:
                     self.good = self._loaded
+                if self._loaded.project is not None:  # loaded with a good handouts.yaml
                     for name, document in self._loaded.documents.items():
                         self._good_documents[name] = (document, self._loaded.project)
                 if self.checker is not None:
@@ -180,12 +181,17 @@ class Site:
             if self.good_templates is None and not broken:
                 self.good_templates = current
         pinned = self.good_templates if broken else None
-        if each.project is None:  # keep the last good project
+        if each.project is None:  # keep the last good handouts.yaml
             good = self.good
-            if good is None:
+            if good is None or good.project is None:
                 return Served(version, problems=each.problems + broken)
-            return Served(version, good.project, good.documents, good.broken,
-                          each.problems + broken, stale=True, templates=current,
+            # Only handouts.yaml is held back: the content files load again with its
+            # last good version (as the render workers load them), so the pages show
+            # what the PDFs print, a new handout appears and a deleted one goes.
+            again = load_each(self.root, config=good.project.config)
+            errors = [p for p in again.problems if p.severity is Severity.ERROR]
+            return Served(version, good.project, again.documents, again.broken,
+                          each.problems + errors + broken, stale=True, templates=current,
                           pinned=pinned)
         problems = [p for p in each.problems if p.severity is Severity.ERROR]
         return Served(version, each.project, each.documents, each.broken, problems + broken,

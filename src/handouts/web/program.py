@@ -65,6 +65,9 @@ def offer() -> basket.Offer:
     """What the basket may choose from, as the project is loaded now."""
     site = _site()
     loaded = site.loaded()
+    if loaded.project is None:  # handouts.yaml has errors and never loaded: nothing to offer
+        return basket.Offer({}, {}, {}, {}, [(GENERAL, "Everyone")], list(PAPERS.items()),
+                            list(PRINTS.items()), next(iter(PAPERS)))
     config = loaded.project.config
     programs, _ = clinic_programs()
     places = config.clinic.locations
@@ -81,6 +84,13 @@ def offer() -> basket.Offer:
         list(PAPERS.items()), list(PRINTS.items()), config.defaults.paper, locations,
         site.location if site.location in places else next(iter(places), None),
         clinic_locale(config))
+
+
+def _unloaded() -> list[Problem]:
+    """Why nothing can be offered, when handouts.yaml has errors and has never loaded
+    (with a last good version, that one serves and the banner says so)."""
+    loaded = _site().loaded()
+    return list(loaded.problems) if loaded.project is None else []
 
 
 def _unusable(programs: dict[str, ClinicProgram], offered: basket.Offer
@@ -100,7 +110,7 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
           **extra: Any) -> tuple[str, int]:
     offered = offer()
     programs, program_problems = clinic_programs()
-    problems = problems or []
+    problems = (problems or []) + _unloaded()
     languages = sorted({code for codes in offered.languages.values() for code in codes},
                        key=lambda code: (language_name(code), code))
     return render_template(
@@ -140,7 +150,7 @@ def _summary() -> dict[str, Any]:
                       "unusable": unusable.get(name, [])} for name, p in programs.items()],
         "handouts": [{"name": name, "title": title} for name, title in offered.handouts.items()],
         "broken": [{"name": name, "file": file} for name, file in offered.broken.items()],
-        "problems": problem_json(problems)}
+        "problems": problem_json(_unloaded() + problems)}
 
 
 def _basket_json(items: list[basket.Item]) -> list[dict[str, Any]]:
