@@ -166,6 +166,29 @@ def test_when_every_worker_is_stuck_a_request_waits_only_until_its_deadline(
     assert pool.run(pool_tasks.double, 1, deadline=30) == 2
 
 
+def test_a_request_that_waited_for_a_worker_never_kills_it_at_its_deadline() -> None:
+    """Overload: a request waits behind another for the only worker and its deadline
+    comes while its task runs. It is told the desk is busy; the healthy worker is not
+    killed (it was, and every late request replaced one) and finishes, then works on."""
+    pool = ProcessPool(1, recycle_after=1000)
+    try:
+        pool.warm()
+        before = pool.pids()
+        first = threading.Thread(target=pool.run, args=(pool_tasks.stall, 1.0),
+                                 kwargs={"deadline": 30})
+        first.start()
+        time.sleep(0.1)
+        started = time.monotonic()
+        with pytest.raises(Busy, match="busy"):
+            pool.run(pool_tasks.stall, 1.5, deadline=1.5)  # sent at ~1.0 s, ends at 1.6 s
+        assert 1.3 < time.monotonic() - started < 2.5
+        first.join(10)
+        assert pool.run(pool_tasks.pid, deadline=30) == before[0]  # after it finished
+        assert pool.started == 1 and pool.pids() == before
+    finally:
+        pool.close()
+
+
 def test_a_failing_task_says_its_kind_never_its_message(pool: ProcessPool) -> None:
     with pytest.raises(TaskFailed) as failed:
         pool.run(pool_tasks.fail, "Marisol Quintero", deadline=30)

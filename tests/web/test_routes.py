@@ -149,6 +149,32 @@ def test_a_note_without_a_name_is_refused(client: FlaskClient) -> None:
             'next appointment') in response.get_data(as_text=True)
 
 
+def test_a_desk_too_busy_to_answer_says_try_again_not_that_the_request_is_wrong(
+        client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No renderer answered in time (the pool's own behaviour: tests/web/test_pool.py):
+    503 with Retry-After, for the page and its script, on the copy and the program."""
+    from handouts.render.result import Rendered
+    from handouts.web import Site
+    from handouts.web.pool import BUSY
+
+    monkeypatch.setattr(Site, "make", lambda self, *args: RenderPool.busy_answer(BUSY))
+    token = csrf(client)
+    for headers in ({}, {"Accept": "application/json"}):
+        answer = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": token},
+                             headers=headers)
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+        assert BUSY in answer.get_data(as_text=True)
+        program = client.post("/program/pdf", data={
+            "csrf_token": csrf(client, "/program"), "client": NAME,
+            "item-0-handout": "back-massage", "item-0-reps": "5"}, headers=headers)
+        assert program.status_code == 503, program.get_data(as_text=True)[-3000:]
+        assert program.headers["Retry-After"] == "5"
+    # A request's own mistake is still 422.
+    assert isinstance(RenderPool.busy_answer(BUSY), Rendered)
+    wrong = client.post("/h/back-massage/pdf", data={"note": "x", "csrf_token": token})
+    assert wrong.status_code == 422 and "Retry-After" not in wrong.headers
+
+
 def test_post_without_a_valid_csrf_token_is_refused(client: FlaskClient) -> None:
     csrf(client)  # the session exists, with its token
     assert client.post("/h/back-massage/pdf", data=FIELDS).status_code == 403

@@ -30,6 +30,7 @@ from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.languages import language_name
+from handouts.render.result import Rendered
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
 from handouts.variants.dates import example as date_example
@@ -296,11 +297,24 @@ def _handout_page(document: Document, status: int = 200, **extra: Any) -> tuple[
                            **extra), status
 
 
-def _refused(document: Document, problems: list[Problem]) -> Any:
-    """A copy that could not be made: 422, the problems tied to their fields."""
+def _refused(document: Document, problems: list[Problem], result: Any = None) -> Any:
+    """A copy that could not be made: 422, the problems tied to their fields; 503 (try
+    again) when no renderer could make it in time (see :func:`refusal_status`)."""
+    status, headers = refusal_status(result)
     if wants_json():
-        return current_app.json.response({"ok": False, "problems": problem_json(problems)}), 422
-    return _handout_page(document, 422, problems=problems)
+        return current_app.json.response(
+            {"ok": False, "problems": problem_json(problems)}), status, headers
+    page, _ = _handout_page(document, status, problems=problems)
+    return page, status, headers
+
+
+def refusal_status(result: Any) -> tuple[int, dict[str, str]]:
+    """The status of a refused request: 503 with ``Retry-After`` when the render pool
+    gave no answer (busy, a stuck or dead renderer: nothing wrong with the request),
+    else 422 (the request's own problems)."""
+    if isinstance(result, Rendered) and result.failed:
+        return 503, {"Retry-After": "5"}
+    return 422, {}
 
 
 # ------------------------------------------------------------------ the pages
@@ -373,7 +387,7 @@ def preview_copy(name: str) -> Any:
     """The named copy's pages as images, in the page (nothing kept on the server)."""
     result, document, _, problems = _copy(name, images=True)
     if result is None or not result.ok:
-        return _refused(document, problems)
+        return _refused(document, problems, result)
     pages = [base64.b64encode(png).decode() for png in result.images]
     if wants_json():
         return current_app.json.response({
@@ -393,7 +407,7 @@ def pdf_copy(name: str) -> Any:
     """
     result, document, choices, problems = _copy(name, images=False)
     if result is None or not result.ok:
-        return _refused(document, problems)
+        return _refused(document, problems, result)
     language = choices.language or document.handout.language
     paper = choices.paper or "letter"
     where = f"-{choices.location}" if choices.location else ""

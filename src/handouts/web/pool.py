@@ -7,10 +7,14 @@ its processes itself, one pipe each:
 
 * a request takes an idle worker (waiting at most until its deadline), sends the task
   and waits for the answer at most until the deadline;
-* a worker that does not answer in time is killed (SIGKILL) and replaced, and the
-  request gets :class:`Stuck`; one that died (kill -9, a crash in C) is replaced and the
-  task is tried again (at most once per worker, and once more) while time remains,
-  else :class:`Died`;
+* a worker is judged by its own clock, not the request's: one that has not answered
+  ``run_limit`` seconds after it got the task is killed (SIGKILL) and replaced, and the
+  request gets :class:`Stuck`. A request that waited long for a free worker (a queue
+  of heavy tasks) and reaches its deadline first gets :class:`Busy`; its worker, healthy,
+  is left to finish and goes back to work (a short-lived thread waits for it, at most
+  until its own limit), so an overload never kills workers that are not stuck;
+* one that died (kill -9, a crash in C) is replaced and the task is tried again (at most
+  once per worker, and once more) while time remains, else :class:`Died`;
 * after ``recycle_after`` tasks a worker is retired and a fresh one takes its place,
   which bounds any slow leak; retiring is done by the request that finished the task,
   so there is no background thread that could stall.
@@ -42,7 +46,12 @@ class PoolError(Exception):
 
 
 class Busy(PoolError):
-    """No worker became free before the deadline."""
+    """No worker became free, or none answered, before the request's deadline (the
+    workers are healthy: they are working through other requests)."""
+
+
+#: What a request that could not be served in time is told (nothing personal).
+BUSY = "every renderer is busy; please try again in a moment"
 
 
 class Stuck(PoolError):
@@ -186,20 +195,24 @@ class ProcessPool:
                 worker = self._idle.get(timeout=max(remaining, 0.0)) if remaining > 0 \
                     else self._idle.get_nowait()
             except queue.Empty:
-                raise Busy("every renderer is busy; please try again in a moment") from None
+                raise Busy(BUSY) from None
             if worker.process.is_alive():
                 return worker
             self._replace(worker, kill=True)  # died while idle (kill -9): never used
 
     # ------------------------------------------------------------------ the API
 
-    def run(self, task: Callable[..., Any], *args: Any, deadline: float) -> Any:
-        """``task(*args)`` in a worker, answered within ``deadline`` seconds.
+    def run(self, task: Callable[..., Any], *args: Any, deadline: float,
+            run_limit: float | None = None) -> Any:
+        """``task(*args)`` in a worker, answered within ``deadline`` seconds; the worker
+        is stuck (killed, replaced) only when the task has run ``run_limit`` seconds
+        (default: ``deadline``), however long the request waited for it.
 
         Raises :class:`Busy`, :class:`Stuck`, :class:`Died` or :class:`TaskFailed`
         (all :class:`PoolError`) instead of waiting longer.
         """
         self._ensure_started()
+        limit = deadline if run_limit is None else run_limit
         end = time.monotonic() + deadline
         # A worker found dead is not the task's fault (kill -9 while idle is noticed
         # only when its pipe closes): try again, on each worker at most once more.
@@ -208,7 +221,14 @@ class ProcessPool:
             worker = self._take(end)
             try:
                 worker.conn.send((task, args))
-                if not worker.conn.poll(max(end - time.monotonic(), 0.0)):
+                sent = time.monotonic()
+                stop = min(end, sent + limit)
+                if not worker.conn.poll(max(stop - time.monotonic(), 0.0)):
+                    # The request's time is up, not the task's (it waited for a worker):
+                    # a healthy worker is not killed for that.
+                    if time.monotonic() - sent < limit - min(0.5, limit / 4):
+                        self._finish_later(worker, sent + limit)
+                        raise Busy(BUSY)
                     self._replace(worker, kill=True)
                     raise Stuck("the handout took too long to make and was stopped; "
                                 "please try again")
@@ -218,15 +238,35 @@ class ProcessPool:
                 if attempt < attempts - 1 and end - time.monotonic() > 0:
                     continue  # killed from outside, most likely: again, on a fresh one
                 raise Died("the renderer stopped unexpectedly; please try again") from None
-            worker.tasks += 1
-            if worker.tasks >= self.recycle_after:
-                self._replace(worker, kill=False)
-            else:
-                self._idle.put(worker)
+            self._done(worker)
             if status == "error":
                 raise TaskFailed(str(value))
             return value
         raise Died("the renderer stopped unexpectedly; please try again")  # pragma: no cover
+
+    def _done(self, worker: _Worker) -> None:
+        """``worker`` answered: back to work, or retired after ``recycle_after`` tasks."""
+        worker.tasks += 1
+        if worker.tasks >= self.recycle_after:
+            self._replace(worker, kill=False)
+        else:
+            self._idle.put(worker)
+
+    def _finish_later(self, worker: _Worker, until: float) -> None:
+        """Let ``worker`` finish a task its request no longer waits for: its answer is
+        read and dropped (it may hold a client's PDF: never kept), then it goes back to
+        work; not answered by ``until`` (its own limit), it is stuck and replaced."""
+        def wait() -> None:
+            try:
+                if worker.conn.poll(max(until - time.monotonic(), 0.0)):
+                    worker.conn.recv()
+                    self._done(worker)
+                    return
+            except (EOFError, OSError):
+                pass
+            self._replace(worker, kill=True)
+
+        threading.Thread(target=wait, name="handouts-render-finish", daemon=True).start()
 
     def warm(self) -> None:
         """Start the workers now (and wait until each has run its initializer)."""

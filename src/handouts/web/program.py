@@ -33,6 +33,7 @@ from handouts.web.library import (
     Copies,
     off_languages,
     problem_json,
+    refusal_status,
     wants_json,
 )
 from handouts.web.workers import PREVIEW_SCALE, program, record_of
@@ -223,12 +224,16 @@ def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Proble
     return result, items, basket.for_the_basket(result.problems)
 
 
-def _refused(items: list[basket.Item], problems: list[Problem]) -> Any:
-    """A program that could not be made: 422, each problem beside its field."""
+def _refused(items: list[basket.Item], problems: list[Problem],
+             result: Rendered | None = None) -> Any:
+    """A program that could not be made: 422, each problem beside its field; 503 (try
+    again) when no renderer could make it in time (see :func:`refusal_status`)."""
+    status, headers = refusal_status(result)
     if wants_json():
         return current_app.json.response({"ok": False, "problems": problem_json(
-            problems, basket.labels(items, offer()))}), 422
-    return _page(items, request.form.to_dict(), 422, problems=problems)
+            problems, basket.labels(items, offer()))}), status, headers
+    page, _ = _page(items, request.form.to_dict(), status, problems=problems)
+    return page, status, headers
 
 
 @bp.post("/program/preview")
@@ -236,7 +241,7 @@ def preview_program() -> Any:
     """The packet's pages as images, with the record paragraph (nothing kept)."""
     result, items, problems = _make(images=True)
     if result is None or not result.ok:
-        return _refused(items, problems)
+        return _refused(items, problems, result)
     pages = [base64.b64encode(png).decode() for png in result.images]
     labels = basket.labels(items, offer())
     if wants_json():
@@ -257,7 +262,7 @@ def pdf_program() -> Any:
     """
     result, items, problems = _make(images=False)
     if result is None or not result.ok:
-        return _refused(items, problems)
+        return _refused(items, problems, result)
     if wants_json():
         key = _site().extras.setdefault("copies", Copies()).keep(result.pdf, FILENAME)
         return current_app.json.response({

@@ -325,6 +325,12 @@ class RenderPool:
             message = f"the handout could not be made ({exc})"
         except PoolError as exc:
             message = str(exc)
+        return self.busy_answer(message)
+
+    @staticmethod
+    def busy_answer(message: str) -> Rendered:
+        """What a request gets when no renderer answered in time (``failed``: the pages
+        answer 503, try again, not 422)."""
         return Rendered(problems=[Problem("", None, "", message)], failed=True)
 
     def warm(self) -> None:
