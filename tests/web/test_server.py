@@ -143,6 +143,35 @@ def test_clients_that_stall_or_trickle_cannot_hold_the_desk(
             sock.close()
 
 
+def test_hundreds_of_silent_connections_take_no_thread_from_the_staff(
+        running: tuple[str, Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Six times as many connections as the server has threads, silent or with half a
+    request line (a phone's preconnects, a stuck device): they wait without a thread,
+    so a page answers at once (it waited for them one deadline per thread batch, over
+    a minute for 800), and each is closed at the read deadline."""
+    monkeypatch.setattr(server, "READ_DEADLINE", 3.0)
+    url, running_server = running
+    port = running_server.effective_port
+    waiting = [_stall(port, i % 2) for i in range(6 * server.PAGE_THREADS)]
+    try:
+        time.sleep(0.5)  # every one accepted and waiting
+        for _ in range(3):
+            started = time.monotonic()
+            with urllib.request.urlopen(url + "/", timeout=20) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < 1.5
+        for sock in waiting[:20]:
+            sock.settimeout(6)
+            try:
+                answer = sock.recv(64)
+            except ConnectionResetError:
+                answer = b""
+            assert answer == b"", answer  # closed, not left open
+    finally:
+        for sock in waiting:
+            sock.close()
+
+
 def test_a_request_body_over_the_limit_is_refused_unread(running: tuple[str, Server]) -> None:
     url, _ = running
     request = urllib.request.Request(url + "/program/preview", method="POST",

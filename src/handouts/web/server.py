@@ -5,10 +5,17 @@ speaks TLS itself, so names typed at a desk on the clinic network can travel
 encrypted without a proxy in front. Idle keep-alive connections wait in a selector,
 not in a thread; but cheroot gives a *new* connection a thread to read its request,
 and its timeout starts again at every byte, so clients that connect and send nothing,
-or a byte now and then, could hold every thread and stop the desk. So a request must
-arrive whole (line, headers and body) within :data:`READ_DEADLINE` seconds of the
-thread starting to read it, or its connection is shut (:class:`_Request` arms the
-deadline, :func:`read_whole` reads the body under it before the app runs).
+or a byte now and then, could hold every thread and stop the desk. So:
+
+* a connection gets a thread only once its request's line and headers have arrived
+  (looked at without reading them, :class:`_Gate`); until then it waits in the gate's
+  selector, holding no thread, and is closed after :data:`READ_DEADLINE` seconds;
+* a request must arrive whole (line, headers and body) within :data:`READ_DEADLINE`
+  seconds of a thread starting to read it, or its connection is shut (:class:`_Request`
+  arms the deadline, :func:`read_whole` reads the body under it before the app runs).
+
+Over TLS the bytes cannot be looked at before the thread reads them: there only the
+second rule holds.
 Its error log is replaced by one that records the kind of error only:
 a request line or body (personal data) never reaches a log.
 """
@@ -18,8 +25,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import selectors
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -103,12 +112,156 @@ def read_whole(app: Callable[..., Iterable[bytes]]) -> Callable[..., Iterable[by
     return guarded
 
 
+#: Connections at most waiting in the gate for their request (beyond: the oldest goes).
+GATE_LIMIT = 512
+#: Seconds between looks at connections whose request has begun to arrive.
+GATE_TICK = 0.05
+_END_OF_HEADERS = b"\r\n\r\n"
+#: Bytes looked at: a request whose headers are longer goes to a thread (to be refused).
+_PEEK = 16384
+
+
+def _arrived(sock: socket.socket) -> bool | None:
+    """Whether the request's line and headers are in ``sock``'s buffer (True; also when
+    the peer closed it or sent more than a request's headers: a thread deals with it),
+    only part of them (False) or nothing yet (None). Nothing is read."""
+    # With a timeout set, Python waits for data before it peeks (MSG_DONTWAIT or not):
+    # look without waiting, then give the socket its timeout back.
+    timeout = sock.gettimeout()
+    try:
+        sock.settimeout(0.0)
+        data = sock.recv(_PEEK, socket.MSG_PEEK)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return True  # reset: the thread reads the error and closes it
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)
+    if not data or _END_OF_HEADERS in data or len(data) >= _PEEK:
+        return True
+    # A bare "\n\n" ends headers too for lenient clients; cheroot answers them either way.
+    return b"\n\n" in data
+
+
+class _Gate:
+    """Where a connection waits, holding no thread, until its request has arrived.
+
+    New connections, and kept-alive ones when they become readable, come here first (see
+    :meth:`_Quiet.process_conn`). One thread watches them: in a selector while nothing
+    has arrived, and every :data:`GATE_TICK` once part of a request has (the unread
+    bytes keep the socket readable, so the selector cannot tell more from them). A
+    connection whose request is not whole within :data:`READ_DEADLINE` is closed; at
+    most :data:`GATE_LIMIT` wait (the oldest closed first).
+    """
+
+    def __init__(self, hand_on: Callable[[Any], None]) -> None:
+        self._hand_on = hand_on
+        self._selector = selectors.DefaultSelector()
+        self._lock = threading.Lock()
+        #: Connections waiting, by socket, with the time they came and whether part of
+        #: their request has arrived.
+        self._held: dict[int, tuple[Any, float, bool]] = {}
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="handouts-gate",
+                                        daemon=True)
+        self._thread.start()
+
+    def hold(self, conn: Any) -> None:
+        """Keep ``conn`` until its request has arrived."""
+        with self._lock:
+            if self._stopped.is_set():
+                conn.close()
+                return
+            while len(self._held) >= GATE_LIMIT:
+                oldest = min(self._held, key=lambda fd: self._held[fd][1])
+                self._drop(oldest)
+            fd = conn.socket.fileno()
+            self._held[fd] = (conn, time.monotonic(), False)
+            self._selector.register(fd, selectors.EVENT_READ)
+
+    def stop(self) -> None:
+        """Close every waiting connection and end the watching thread."""
+        self._stopped.set()
+        self._thread.join(2)
+        with self._lock:
+            for fd in list(self._held):
+                self._drop(fd)
+        with contextlib.suppress(Exception):
+            self._selector.close()
+
+    def _drop(self, fd: int) -> None:
+        """Forget ``fd`` and close its connection (call with the lock held)."""
+        conn, _, partial = self._held.pop(fd)
+        if not partial:
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(fd)
+        with contextlib.suppress(Exception):
+            conn.close()
+
+    def _release(self, fd: int) -> Any:
+        """Take ``fd`` out of the gate (call with the lock held); its connection."""
+        conn, _, partial = self._held.pop(fd)
+        if not partial:
+            with contextlib.suppress(KeyError, ValueError):
+                self._selector.unregister(fd)
+        return conn
+
+    def _watch(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                ready = [key.fd for key, _ in self._selector.select(GATE_TICK)]
+            except (OSError, ValueError):
+                ready = []
+                time.sleep(GATE_TICK)
+            ready_set = set(ready)
+            now = time.monotonic()
+            handed = []
+            with self._lock:
+                for fd, (conn, since, partial) in list(self._held.items()):
+                    if not partial and fd not in ready_set:
+                        if now - since > READ_DEADLINE:
+                            self._drop(fd)
+                        continue
+                    arrived = _arrived(conn.socket)
+                    if arrived:
+                        handed.append(self._release(fd))
+                    elif now - since > READ_DEADLINE:
+                        self._drop(fd)
+                    elif arrived is False and not partial:
+                        # Part of it: look again each tick (the selector would only
+                        # say "readable" again and again).
+                        with contextlib.suppress(KeyError, ValueError):
+                            self._selector.unregister(fd)
+                        self._held[fd] = (conn, since, True)
+            for conn in handed:
+                self._hand_on(conn)
+
+
 class _Quiet(wsgi.Server):  # type: ignore[misc]
-    """cheroot's server, logging only the kind of each error (never request data)."""
+    """cheroot's server, logging only the kind of each error (never request data), and
+    giving a connection a thread only once its request has arrived (see :class:`_Gate`)."""
+
+    gate: _Gate | None = None
 
     def error_log(self, msg: str = "", level: int = 20, traceback: bool = False) -> None:
         if level >= logging.ERROR:
             log.warning("server: %s", msg.split(":", 1)[0][:80])
+
+    def process_conn(self, conn: Any) -> None:
+        """Hand ``conn`` to a thread now if its request is there, else to the gate."""
+        gate = self.gate
+        if gate is None or self.ssl_adapter is not None or conn.rfile.has_data() \
+                or _arrived(conn.socket):
+            super().process_conn(conn)
+        else:
+            gate.hold(conn)
+
+    def stop(self) -> None:
+        """Stop serving; connections still waiting in the gate are closed."""
+        if self.gate is not None:
+            self.gate.stop()
+        super().stop()
 
 
 class Server:
@@ -131,6 +284,8 @@ class Server:
 
             self._server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key or cert))
         self._server.prepare()
+        if cert is None:  # TLS bytes cannot be looked at unread (see _Gate)
+            self._server.gate = _Gate(super(_Quiet, self._server).process_conn)
 
     @property
     def effective_port(self) -> int:
