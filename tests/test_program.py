@@ -154,10 +154,38 @@ def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: by
         rows = table.extract()
         assert len(rows) == 1 + 2  # the header, then one row per item
         assert len(rows[0]) == 1 + 7  # what to do, then one column per day
-        assert rows[0][1].split() == ["Mon", "Dec", str(7 + 7 * tables.index(table))]
+        assert rows[0][1].split() == ["Mon", str(7 + 7 * tables.index(table))]
     # Twice a day every day (2 × 7) and once on 3 days (3), for two weeks.
     assert len(boxes) == (2 * 7 + 3) * 2
     assert "Questions? Call (480) 992-5050." in text
+
+
+@pytest.mark.parametrize("language", ["ar", "es", "en"])
+def test_the_day_headers_never_run_into_each_other(project: Path, language: str) -> None:
+    """Large print on A4, the narrowest day columns: each header word stays inside its
+    own column (Arabic's full weekday and month names ran into the next one), and the
+    week's caption gives its dates once ("Week 1 · Dec 7 – 13")."""
+    pdf, _ = _packet(project, TWO[1], weeks=1, paper="a4", print_size="large",
+                     language=language)
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[-1]
+        table = page.find_tables()[0]
+        header = table.rows[0]
+        words = page.extract_words(use_text_flow=False)
+        text = page.extract_text()
+    columns = [cell for cell in header.cells if cell is not None][1:]  # the 7 days
+    assert len(columns) == 7
+    inside = 0
+    for word in words:
+        if not header.bbox[1] <= word["top"] < header.bbox[3]:
+            continue
+        for x0, _, x1, _ in columns:
+            if x0 - 0.5 <= word["x0"] < x1:
+                assert word["x1"] <= x1 + 0.5, (word["text"], word["x1"], x1)
+                inside += 1
+    assert inside >= 14  # a weekday and a day of the month in each
+    if language == "en":
+        assert "Week 1 · Dec 7 – 13" in text
 
 
 def test_the_notes_box_gives_way_rather_than_fill_a_page_alone(

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_date, format_interval, format_skeleton
 
 from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
@@ -89,6 +89,8 @@ class ProgramView:
     rows: tuple[Row, ...]
     weeks: tuple[tuple[Day, ...], ...]
     tracking_page: int
+    #: Each week's days, as the week's caption gives them ("Dec 7 – 13").
+    spans: tuple[str, ...] = ()
     #: Writing lines in the tracking sheet's Notes box (0: no Notes box).
     note_lines: int = NOTE_LINES
     #: Whether the tracking sheet ends with a line giving the clinic's phone.
@@ -610,17 +612,29 @@ def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
                         item.page.plan.dose if item.page.plan else "", item.item.note,
                         start, tick_boxes(item.item.dosage),
                         tuple(day_planned(item.item.dosage, d) for d in range(7))))
-    weeks = []
+    # A weekday as the language abbreviates it ("Mon", "lun"), or its shortest form
+    # where that abbreviation is a whole word (Arabic's "الخميس" ran into the next column).
+    short = "EEE" if max(len(format_date(program.given + dt.timedelta(days=d), "EEE",
+                                         locale=locale)) for d in range(7)) <= 4 \
+        else "EEEEEE"
+    weeks, spans = [], []
     for week in range(program.tracking_weeks):
         days = []
         for offset in range(7):
             day = program.given + dt.timedelta(days=7 * week + offset)
-            days.append(Day(format_date(day, "EEE", locale=locale),
-                            format_skeleton("MMMd", day, locale=locale)))
+            # The day of the month only: the week's caption gives its months once (a
+            # month in each of seven narrow columns ran into the next one in Arabic
+            # large print, and is long in Vietnamese or Portuguese).
+            days.append(Day(format_date(day, short, locale=locale),
+                            format_skeleton("d", day, locale=locale)))
         weeks.append(tuple(days))
+        first = program.given + dt.timedelta(days=7 * week)
+        spans.append(format_interval(first, first + dt.timedelta(days=6), "MMMd",
+                                     locale=locale))
     client = program.client
     note_lines, call = TAILS[tail]
     return ProgramView(program.title, client.name, client.therapist, client.note,
                        program.given, client.next_appointment, tuple(rows), tuple(weeks),
-                       tracking, note_lines=note_lines, tracking_call=call,
+                       tracking, spans=tuple(spans), note_lines=note_lines,
+                       tracking_call=call,
                        grid_breaks=grid_breaks, contact=CONTACTS[contact])
