@@ -456,6 +456,10 @@ def test_a_handout_given_twice_in_a_program_file_is_warned_about(tmp_path: Path)
         "item 1 of this program: it is printed twice, and a dose changed at the desk or " \
         "with --item changes only the first; give each handout once" in result.output
     assert result.exit_code == 0, result.output  # a warning: a program that printed prints
+    made = run_in(root, "program", "back", "--client", "Ana Ruiz")
+    assert made.exit_code == 0, made.output  # the program command says it too
+    assert "programs/back.yaml:6: warning: items[3].handout: 'back-massage' is already " \
+        "item 1 of this program" in made.output
 
 
 def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:

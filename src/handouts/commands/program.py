@@ -4,6 +4,7 @@ for the clinic's own files (the packet itself: :mod:`handouts.commands.packet`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from handouts.commands.options import version_options
 from handouts.commands.packet import ItemChange, make_program, plan_program, record
-from handouts.errors import Problem, ValidationError
+from handouts.errors import Problem, Severity, ValidationError
 from handouts.output import write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
@@ -60,9 +61,15 @@ def write_program(loaded: Loaded, *, client: Client, program_name: str | None = 
     documents = {d.name: d for d in loaded.documents}
     version_options(project, audience=audience, language=language, location=location)
     clinic_program = None
+    file_warnings: list[Problem] = []
     if program_name is not None:
         programs = load_clinic_programs(project.root, loaded.documents, only=program_name)
         clinic_program = programs.get(program_name)
+        if clinic_program is not None:  # what list and check warn about it, said here too
+            found: list[Problem] = []
+            load_programs(project.root, {d.name for d in loaded.documents}, found,
+                          only={program_name})
+            file_warnings = [p for p in found if p.severity is Severity.WARNING]
         if clinic_program is None:
             # Every program file, those that do not load now too: the name is the question.
             known = ", ".join(discover_programs(project.root)) or \
@@ -75,6 +82,8 @@ def write_program(loaded: Loaded, *, client: Client, program_name: str | None = 
                            print_size=print_size, location=location, weeks=weeks,
                            right_hand=right_hand, given=given)
     output = make_program(project, documents, program)
+    if file_warnings:
+        output = dataclasses.replace(output, problems=file_warnings + list(output.problems))
     digest = client.fingerprint(name_key(project.root), "program",
                                 *(f"{i.handout}:{i.dosage!r}:{i.note}" for i in program.items),
                                 program.language, program.audience, program.paper,
