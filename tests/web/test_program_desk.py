@@ -281,6 +281,19 @@ def test_the_record_holds_only_what_was_given(client: FlaskClient) -> None:
     assert html.count('<img class="page"') == body["pages"]
 
 
+def test_a_clinic_program_with_a_handout_taken_out_is_no_longer_named(
+        client: FlaskClient) -> None:
+    """Started from "Desk worker, week 1", then its back massage taken out: the cover
+    and the record no longer give the clinic program's title (they did)."""
+    form = {k: v for k, v in started(client).items() if not k.startswith("item-1-")}
+    body = client.post("/program/pdf", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True, body
+    assert body["record"].startswith("Home program given "), body["record"]
+    assert "Desk worker, week 1" not in body["record"]
+    assert "Desk worker, week 1" not in pdf_pages(client.get(body["url"]).data)[0]
+
+
 def test_every_page_answers_json(client: FlaskClient) -> None:
     body = client.get("/program?start=back-care-2-weeks",
                       headers={"Accept": "application/json"}).get_json()

@@ -98,6 +98,8 @@ class Offer:
     default_location: str | None = None
     #: The clinic's date habits (the next appointment is read as the client CSV reads it).
     locale: Locale = field(default_factory=lambda: Locale.parse("en_US"))
+    #: Each clinic program's handouts, by name.
+    program_items: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------ the basket's items
@@ -259,9 +261,14 @@ def read_basket(form: Mapping[str, str], offer: Offer, items: list[Item] | None 
     if problems or client is None:
         return None, problems
     name = form.get("program") or ""
+    # Its title goes on the cover and in the record only while every one of its
+    # handouts is still in the basket (others may be added): with one taken out, it is
+    # no longer that program.
+    given = {change.handout for change in changes}
+    kept = set(offer.program_items.get(name, ())) <= given
     return ProgramAsked(tuple(changes), client, choices, weeks,
                         (form.get("right_hand") or "") in ("1", "on", "yes"),
-                        offer.programs.get(name)), []
+                        offer.programs.get(name) if kept else None), []
 
 
 def _read_item(index: int, item: Item, problems: list[Problem]) -> ItemChange | None:

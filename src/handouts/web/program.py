@@ -84,7 +84,8 @@ def offer() -> basket.Offer:
         [(GENERAL, "Everyone")] + [(k, a.label) for k, a in config.audiences.items()],
         list(PAPERS.items()), list(PRINTS.items()), config.defaults.paper, locations,
         site.location if site.location in places else next(iter(places), None),
-        clinic_locale(config))
+        clinic_locale(config),
+        {name: tuple(i.handout for i in p.program.items) for name, p in programs.items()})
 
 
 def _unloaded() -> list[Problem]:
