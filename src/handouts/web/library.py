@@ -92,8 +92,7 @@ def options(document: Document, project: Project | None = None) -> Options:
     languages = [(code, language_name(code)) for code in available_languages(document)
                  if code not in off]
     places = config.clinic.locations
-    locations = [(key, _location_label(key, place, config.clinic.name))
-                 for key, place in places.items()]
+    locations = [(key, location_label(key, place)) for key, place in places.items()]
     default_location = site.location if site.location in places else next(iter(places), None)
     locale = clinic_locale(config)
     return Options(audiences, languages, list(PAPERS.items()), list(PRINTS.items()),
@@ -101,9 +100,11 @@ def options(document: Document, project: Project | None = None) -> Options:
                    default_location, date_example(locale))
 
 
-def _location_label(key: str, place: Any, clinic: str) -> str:
-    """``Downtown (480) 555-0134``: the name staff know, and the phone that will print."""
-    name = f"{clinic} {place.name_suffix}" if place.name_suffix else key.replace("-", " ").title()
+def location_label(key: str, place: Any) -> str:
+    """``Downtown · (480) 555-0134``: the name staff know, and the phone that will print
+    (not the clinic's name, which every location shares: on a phone's screen it pushed
+    the phone out of the list)."""
+    name = place.name_suffix or key.replace("-", " ").title()
     return f"{name} · {place.phone}"
 
 

@@ -31,6 +31,7 @@ from handouts.web.library import (
     PAPERS,
     PRINTS,
     Copies,
+    location_label,
     off_languages,
     problem_json,
     refusal_status,
@@ -72,8 +73,7 @@ def offer() -> basket.Offer:
     config = loaded.project.config
     programs, _ = clinic_programs()
     places = config.clinic.locations
-    locations = [(key, f"{config.clinic.name} {place.name_suffix}" if place.name_suffix
-                  else key.replace("-", " ").title()) for key, place in places.items()]
+    locations = [(key, location_label(key, place)) for key, place in places.items()]
     languages = {name: tuple(code for code in available_languages(doc)
                              if code not in off_languages(doc))
                  for name, doc in loaded.documents.items()}
