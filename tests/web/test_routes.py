@@ -401,3 +401,17 @@ def test_off_loopback_every_route_needs_the_access_token(example: Path, route: s
     response = app.test_client().get(route, headers={"Host": "192.0.2.10:8000"})
     assert response.status_code == 403, route
     assert b"s3cret" not in response.data
+
+
+def test_forty_staff_printing_at_once_each_find_their_copy() -> None:
+    """Finished PDFs are kept by bytes, not by count: forty at once are all still there
+    for their browsers (32 were, the rest answered 404); past the budget the oldest go."""
+    from handouts.web.library import Copies
+
+    copies = Copies()
+    keys = [copies.keep(bytes([n]) * 300_000, f"copy-{n}.pdf") for n in range(40)]
+    assert all(copies.get(key) == (bytes([n]) * 300_000, f"copy-{n}.pdf")
+               for n, key in enumerate(keys))
+    small = Copies(budget=1_000_000)
+    kept = [small.keep(b"x" * 300_000, "a.pdf") for _ in range(4)]
+    assert [small.get(key) is not None for key in kept] == [False, True, True, True]

@@ -402,7 +402,7 @@ def preview_copy(name: str) -> Any:
 def pdf_copy(name: str) -> Any:
     """The named copy as a PDF, shown in the browser to print or save.
 
-    The page's script asks for JSON and gets a one-time address instead (see
+    The page's script asks for JSON and gets a short-lived address instead (see
     :class:`Copies`), so the PDF opens, prints or downloads without a POST in the
     browser's history.
     """
@@ -429,10 +429,14 @@ class Copies:
 
     A key names nobody and is useless after :data:`COPY_SECONDS` (or when newer copies
     push it out): the browser's history may keep ``/copy/<key>.pdf``, never a name.
+    Copies are bounded by their bytes (:data:`COPY_BYTES`), not their number, so a
+    busy desk (forty staff printing at once) does not lose a copy before its staff
+    member's browser fetched it; the oldest goes first.
     """
 
-    def __init__(self, limit: int = 32) -> None:
+    def __init__(self, limit: int = 1024, budget: int | None = None) -> None:
         self.limit = limit
+        self.budget = COPY_BYTES if budget is None else budget
         self._kept: dict[str, tuple[float, bytes, str]] = {}
         self._lock = threading.Lock()
 
@@ -442,8 +446,10 @@ class Copies:
         now = time.monotonic()
         with self._lock:
             self._kept = {k: v for k, v in self._kept.items() if v[0] > now}
-            while len(self._kept) >= self.limit:
-                self._kept.pop(next(iter(self._kept)))
+            held = sum(len(v[1]) for v in self._kept.values())
+            while self._kept and (len(self._kept) >= self.limit
+                                  or held + len(pdf) > self.budget):
+                held -= len(self._kept.pop(next(iter(self._kept)))[1])
             self._kept[key] = (now + COPY_SECONDS, pdf, filename)
         return key
 
@@ -459,6 +465,8 @@ class Copies:
 
 #: Seconds a finished PDF can be fetched (the print dialog or a download starts at once).
 COPY_SECONDS = 120.0
+#: Bytes of finished PDFs kept at most (a copy is 0.1-1 MB; a long program a few MB).
+COPY_BYTES = 64 * 1024 * 1024
 
 
 @bp.get("/copy/<key>.pdf")

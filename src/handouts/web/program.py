@@ -258,7 +258,7 @@ def preview_program() -> Any:
 def pdf_program() -> Any:
     """The packet as a PDF (``home-program.pdf``), to print or save.
 
-    The page's script asks for JSON and gets a one-time address and the record
+    The page's script asks for JSON and gets a short-lived address and the record
     paragraph instead, so the PDF opens without a POST in the browser's history.
     """
     result, items, problems = _make(images=False)

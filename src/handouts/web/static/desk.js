@@ -1,7 +1,7 @@
 // The front desk's forms (a handout's copy, the home program's basket): send the
 // client's details with fetch() and show the answer in the page. No navigation holds
 // the POST body, so nothing typed here ends up in the browser's history or
-// session-restore files; the PDF is fetched from a one-time address that names nobody.
+// session-restore files; the PDF is fetched from a short-lived address that names nobody.
 // Without this script the forms still work (they post).
 (function () {
   "use strict";
