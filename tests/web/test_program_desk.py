@@ -423,3 +423,24 @@ def test_the_programs_messages_come_back_to_the_forms_fields() -> None:
     assert [(p.path, p.field) for p in found] == [
         ("form", "item-1-handout"), ("form", "item-0-note"), ("form", "item-2-text"),
         ("form", "client"), ("form", "therapist"), ("content/knee.yaml", "steps")]
+
+
+def test_starting_a_clinic_program_whose_file_just_broke_says_why(
+        client: FlaskClient, example: Path) -> None:
+    """The page listed it; then the owner's edit broke its file: pressing Start says so,
+    with the file's own problem, and keeps the basket (it came back empty and silent)."""
+    page = client.get("/program").get_data(as_text=True)
+    form = page_form(page, start="back-care-2-weeks", action="start")
+    (example / "programs" / "back-care-2-weeks.yaml").write_text(
+        "title: Back care\nitems:\n  - handout: back-massage\n    dosage: {sets: 50}\n",
+        encoding="utf-8")
+    body = client.post("/program", data=form, headers={"Accept": "application/json"}
+                       ).get_json()
+    assert body["ok"] is False
+    messages = [(p["where"], p["message"]) for p in body["problems"]]
+    assert messages[0][1].startswith("this clinic program's file has errors now")
+    assert any(where == "programs/back-care-2-weeks.yaml:4" and "at most 20" in message
+               for where, message in messages), messages
+    html = client.post("/program", data=form).get_data(as_text=True)
+    assert "this clinic program&#39;s file has errors now" in html
+    assert "programs/back-care-2-weeks.yaml:4" in html

@@ -194,15 +194,21 @@ def edit_basket() -> Any:
     problems: list[Problem] = []
     focus: str | None = None
     if action == "start":
-        programs, _ = clinic_programs()
+        programs, failing = clinic_programs()
         name = form.get("start", "")
         if name in programs:
             items = basket.clinic_items(programs[name])
             form.update(program=name, weeks=str(programs[name].program.weeks or ""))
+        elif name:  # chosen while its file broke (or went): the basket stays as it was
+            own = [p for p in failing if p.path == f"programs/{name}.yaml"]
+            problems = [Problem("form", None, "start", (
+                "this clinic program's file has errors now, so it cannot be started; "
+                "the clinic owner can fix them (listed below)") if own else
+                "is no longer a clinic program of this project; choose another"), *own]
         else:  # "empty"
             items = []
             form.update(program="", weeks="")
-        focus = basket.field_name(0, "sets") if items else "add"
+        focus = "start" if problems else basket.field_name(0, "sets") if items else "add"
     else:
         items, focus, problems = basket.edit(items, action, form.get("add"), offer())
     if wants_json():
