@@ -444,3 +444,17 @@ def test_starting_a_clinic_program_whose_file_just_broke_says_why(
     html = client.post("/program", data=form).get_data(as_text=True)
     assert "this clinic program&#39;s file has errors now" in html
     assert "programs/back-care-2-weeks.yaml:4" in html
+
+
+def test_a_language_whose_translation_broke_names_the_file(
+        client: FlaskClient, example: Path) -> None:
+    po = example / "content" / "back-massage.es.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "', 'msgstr "\\q', 1),
+                  encoding="utf-8")
+    form = started(client, "back-care-2-weeks", language="es")
+    body = client.post("/program/preview", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is False
+    assert [p["message"] for p in body["problems"] if p["field"] == "language"] == [
+        "is not available now: content/back-massage.es.po has errors (the clinic owner can "
+        "fix them); choose another language"]

@@ -100,6 +100,8 @@ class Offer:
     locale: Locale = field(default_factory=lambda: Locale.parse("en_US"))
     #: Each clinic program's handouts, by name.
     program_items: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: For each handout, its translations that have errors now: language -> file.
+    off_languages: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------ the basket's items
@@ -316,7 +318,15 @@ def _read_choices(form: Mapping[str, str], offer: Offer, items: list[Item],
                    for n, i in enumerate(items, start=1) if i.handout in offer.handouts
                    and language not in offer.languages.get(i.handout, ())]
         known = {code for codes in offer.languages.values() for code in codes}
-        if language not in known:
+        broken = sorted({offer.off_languages[i.handout][language] for i in items
+                         if language in offer.off_languages.get(i.handout, {})})
+        if broken:  # a translation with errors: say which file, not just "choose"
+            problems.append(Problem("form", None, "language", (
+                f"is not available now: {', '.join(broken)} "
+                f"{'has' if len(broken) == 1 else 'have'} errors (the clinic owner can "
+                "fix them); choose another language")))
+            language = None
+        elif language not in known:
             problems.append(Problem("form", None, "language",
                                     "choose one of the listed options"))
             language = None

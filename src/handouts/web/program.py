@@ -85,7 +85,10 @@ def offer() -> basket.Offer:
         list(PAPERS.items()), list(PRINTS.items()), config.defaults.paper, locations,
         site.location if site.location in places else next(iter(places), None),
         clinic_locale(config),
-        {name: tuple(i.handout for i in p.program.items) for name, p in programs.items()})
+        {name: tuple(i.handout for i in p.program.items) for name, p in programs.items()},
+        {name: {code: next((p.path for p in found if p.path), f"content/{name}.{code}.po")
+                for code, found in off_languages(doc).items()}
+         for name, doc in loaded.documents.items()})
 
 
 def _unloaded() -> list[Problem]:
