@@ -180,8 +180,10 @@ def test_a_request_that_waited_for_a_worker_never_kills_it_at_its_deadline() -> 
         time.sleep(0.1)
         started = time.monotonic()
         with pytest.raises(Busy, match="busy"):
-            pool.run(pool_tasks.stall, 1.5, deadline=1.5)  # sent at ~1.0 s, ends at 1.6 s
-        assert 1.3 < time.monotonic() - started < 2.5
+            # Sent at ~1.0 s (when the first is done), its request ends at ~1.4 s; the
+            # task itself may run 10 s, and takes 1.
+            pool.run(pool_tasks.stall, 1.0, deadline=1.3, run_limit=10)
+        assert 1.2 < time.monotonic() - started < 2.5
         first.join(10)
         assert pool.run(pool_tasks.pid, deadline=30) == before[0]  # after it finished
         assert pool.started == 1 and pool.pids() == before
