@@ -222,6 +222,40 @@ def test_https_with_cert_and_key(example: Path, tmp_path: Path) -> None:
         thread.join(10)
 
 
+def test_over_https_a_silent_client_stops_no_one(example: Path, tmp_path: Path) -> None:
+    """Devices that open a connection to the HTTPS desk and never start the handshake:
+    pages still answer at once (cheroot shook hands in the thread that accepts every
+    connection, so each silent one stopped all new ones for 30 s)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    server = make_server(example, host="127.0.0.1", port=0, pool=RenderPool(inline=True),
+                         watch=False, checks=False, cert=cert, key=key, token="t" * 32)
+    thread = _serve(server)
+    port = server.effective_port
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(5)]
+    try:
+        time.sleep(0.3)
+        context = ssl.create_default_context(cafile=str(cert))
+        context.check_hostname = False
+        for _ in range(3):
+            started = time.monotonic()
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
+                    context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                tls.sendall(b"GET /?token=" + b"t" * 32 + b" HTTP/1.1\r\n"
+                            b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                answer = tls.recv(64)
+            assert answer.startswith(b"HTTP/1.1 303"), answer
+            assert time.monotonic() - started < 3
+    finally:
+        for sock in silent:
+            sock.close()
+        site_of(server.handouts_app).stop()
+        server.close()
+        thread.join(10)
+
+
 @pytest.mark.slow
 def test_the_library_badge_shows_exactly_what_check_reports(example: Path) -> None:
     # An out-of-date Spanish entry: a warning only the full check (every version) sees.

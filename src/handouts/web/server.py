@@ -14,8 +14,10 @@ or a byte now and then, could hold every thread and stop the desk. So:
   seconds of a thread starting to read it, or its connection is shut (:class:`_Request`
   arms the deadline, :func:`read_whole` reads the body under it before the app runs).
 
-Over TLS the bytes cannot be looked at before the thread reads them: there only the
-second rule holds.
+Over TLS the handshake is left to that thread too (cheroot did it while accepting, so
+one silent client stopped every new connection for :data:`SOCKET_TIMEOUT` seconds), and
+a connection goes to a thread once its first bytes (the handshake's) have come: the
+request inside cannot be looked at before it is decrypted.
 Its error log is replaced by one that records the kind of error only:
 a request line or body (personal data) never reaches a log.
 """
@@ -25,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import select
 import selectors
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -124,7 +128,13 @@ _PEEK = 16384
 def _arrived(sock: socket.socket) -> bool | None:
     """Whether the request's line and headers are in ``sock``'s buffer (True; also when
     the peer closed it or sent more than a request's headers: a thread deals with it),
-    only part of them (False) or nothing yet (None). Nothing is read."""
+    only part of them (False) or nothing yet (None). Nothing is read. Over TLS: whether
+    anything has come (its bytes are the handshake's, or encrypted)."""
+    if isinstance(sock, ssl.SSLSocket):
+        try:
+            return True if sock.pending() or select.select([sock], [], [], 0)[0] else None
+        except (OSError, ValueError):
+            return True  # closed: the thread reads the error and closes it
     # With a timeout set, Python waits for data before it peeks (MSG_DONTWAIT or not):
     # look without waiting, then give the socket its timeout back.
     timeout = sock.gettimeout()
@@ -251,8 +261,7 @@ class _Quiet(wsgi.Server):  # type: ignore[misc]
     def process_conn(self, conn: Any) -> None:
         """Hand ``conn`` to a thread now if its request is there, else to the gate."""
         gate = self.gate
-        if gate is None or self.ssl_adapter is not None or conn.rfile.has_data() \
-                or _arrived(conn.socket):
+        if gate is None or conn.rfile.has_data() or _arrived(conn.socket):
             super().process_conn(conn)
         else:
             gate.hold(conn)
@@ -262,6 +271,24 @@ class _Quiet(wsgi.Server):  # type: ignore[misc]
         if self.gate is not None:
             self.gate.stop()
         super().stop()
+
+
+def _handshake_later(cert: Path, key: Path) -> Any:
+    """cheroot's TLS adapter, wrapping each accepted socket without its handshake: the
+    handshake happens on the connection's first read, in its thread, under the read
+    deadline (cheroot's own adapter shakes hands in the thread that accepts every
+    connection, so a client that sends nothing stopped them all)."""
+    from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+    class Adapter(BuiltinSSLAdapter):  # type: ignore[misc]
+        def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:
+            wrapped = self.context.wrap_socket(sock, do_handshake_on_connect=False,
+                                               server_side=True)
+            # What the app reads of TLS: that it is on (the cipher is not known yet).
+            return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on",
+                             **self._server_env}
+
+    return Adapter(str(cert), str(key))
 
 
 class Server:
@@ -280,12 +307,9 @@ class Server:
                               shutdown_timeout=2, request_queue_size=64)
         self._server.ConnectionClass = _Connection
         if cert is not None:
-            from cheroot.ssl.builtin import BuiltinSSLAdapter
-
-            self._server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key or cert))
+            self._server.ssl_adapter = _handshake_later(cert, key or cert)
         self._server.prepare()
-        if cert is None:  # TLS bytes cannot be looked at unread (see _Gate)
-            self._server.gate = _Gate(super(_Quiet, self._server).process_conn)
+        self._server.gate = _Gate(super(_Quiet, self._server).process_conn)
 
     @property
     def effective_port(self) -> int:
