@@ -182,13 +182,19 @@ def test_a_request_body_over_the_limit_is_refused_unread(running: tuple[str, Ser
     assert refused.value.code == 413
 
 
-def test_https_with_cert_and_key(example: Path, tmp_path: Path) -> None:
+def _https_server(example: Path, tmp_path: Path) -> tuple[Path, Server]:
+    """The desk over HTTPS with a self-signed certificate (made by openssl), and it."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
-    server = make_server(example, host="127.0.0.1", port=0, pool=RenderPool(inline=True),
-                         watch=False, checks=False, cert=cert, key=key, token="t" * 32)
+    return cert, make_server(example, host="127.0.0.1", port=0,
+                             pool=RenderPool(inline=True), watch=False, checks=False,
+                             cert=cert, key=key, token="t" * 32)
+
+
+def test_https_with_cert_and_key(example: Path, tmp_path: Path) -> None:
+    cert, server = _https_server(example, tmp_path)
     thread = _serve(server)
     try:
         context = ssl.create_default_context(cafile=str(cert))
@@ -226,12 +232,7 @@ def test_over_https_a_silent_client_stops_no_one(example: Path, tmp_path: Path) 
     """Devices that open a connection to the HTTPS desk and never start the handshake:
     pages still answer at once (cheroot shook hands in the thread that accepts every
     connection, so each silent one stopped all new ones for 30 s)."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
-    server = make_server(example, host="127.0.0.1", port=0, pool=RenderPool(inline=True),
-                         watch=False, checks=False, cert=cert, key=key, token="t" * 32)
+    cert, server = _https_server(example, tmp_path)
     thread = _serve(server)
     port = server.effective_port
     silent = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(5)]
