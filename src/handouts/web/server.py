@@ -132,7 +132,11 @@ def _arrived(sock: socket.socket) -> bool | None:
     anything has come (its bytes are the handshake's, or encrypted)."""
     if isinstance(sock, ssl.SSLSocket):
         try:
-            return True if sock.pending() or select.select([sock], [], [], 0)[0] else None
+            if sock.pending():
+                return True
+            poller = select.poll()  # not select(): no limit on the descriptor's number
+            poller.register(sock, select.POLLIN)
+            return True if poller.poll(0) else None
         except (OSError, ValueError):
             return True  # closed: the thread reads the error and closes it
     # With a timeout set, Python waits for data before it peeks (MSG_DONTWAIT or not):
@@ -187,6 +191,8 @@ class _Gate:
                 oldest = min(self._held, key=lambda fd: self._held[fd][1])
                 self._drop(oldest)
             fd = conn.socket.fileno()
+            if fd in self._held:  # a number reused: what held it is gone
+                self._drop(fd)
             self._held[fd] = (conn, time.monotonic(), False)
             self._selector.register(fd, selectors.EVENT_READ)
 
