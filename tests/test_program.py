@@ -376,6 +376,25 @@ def test_a_dose_is_read_strictly_and_said_in_its_own_units(
     assert dosage is None and [p.message for p in problems] == messages
 
 
+def test_a_program_file_that_printed_before_still_prints_with_warnings(
+        tmp_path: Path) -> None:
+    """What the last version read and the strict reading refuses (YAML's true as 1, a
+    duration added up from repeated parts) is read as before, with a warning at its
+    line: a new requirement arrives as a warning first."""
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs" / "old.yaml").write_text(
+        "title: Old\nweeks: true\nitems:\n  - handout: back-massage\n"
+        "    dosage: {per_day: yes, hold: 30 s 30 s, rest: 2 min 90 s}\n", encoding="utf-8")
+    result = run_in(root, "program", "old", "--client", "Ana Ruiz", "--record")
+    assert result.exit_code == 0, result.output
+    assert "programs/old.yaml:2: warning: weeks: true is read as 1, as before; write the " \
+        "number: a later version will refuse it" in result.output
+    assert "programs/old.yaml:5: warning: items[1].dosage.hold: is read as 60 seconds, as " \
+        "before; write minutes, then seconds: a later version will refuse it" in result.output
+    assert "hold 1 minute, rest 3 minutes 30 seconds between sets, once a day" in result.output
+
+
 def test_any_scripts_digits_count_the_same_in_every_part() -> None:
     dosage, problems = dosage_from({"sets": "٣", "hold": "٣٠", "reps": " 10 "}, "", "")
     assert not problems and dosage == Dosage(sets=3, hold=30, reps=10)

@@ -30,7 +30,7 @@ from pydantic import BeforeValidator, Field, StringConstraints
 from handouts.errors import Problem, Severity, ValidationError, errors_only
 from handouts.project.content import Document
 from handouts.project.schema import Model, PlainText, Slug, describe_error, validate
-from handouts.project.sourcefile import LineMap, format_loc, read_yaml
+from handouts.project.sourcefile import LineMap, SourceFile, format_loc, read_yaml
 
 #: Where a project keeps its clinic programs.
 PROGRAMS_DIR = "programs"
@@ -227,6 +227,7 @@ def load_programs(root: Path, handouts: set[str] | None,
         if source is None:
             problems += found
             continue
+        _lenient_doses(source, found)
         spec = validate(ProgramFile, source, found)
         if handouts is not None:  # read from the file as written, so that a program
             # with other mistakes still has its unknown handouts reported with them
@@ -252,6 +253,60 @@ def load_programs(root: Path, handouts: set[str] | None,
             programs[name] = ClinicProgram(name, path, display, spec, source.lines)
         problems += found
     return programs
+
+
+def _old_seconds(value: str) -> int | None:
+    """``value`` read as durations were before the strict reading: every part added up
+    (``30 s 30 s``: 60), or None when even that cannot read it."""
+    text = value.strip().casefold()
+    total, pos = 0, 0
+    for match in _PART.finditer(text):
+        if text[pos:match.start()].strip(" ,") or not match.group(0):
+            break
+        unit = match.group(2) or "s"
+        if unit not in _UNITS:
+            return None
+        total += int(match.group(1)) * _UNITS[unit]
+        pos = match.end()
+    return total if text and pos and not text[pos:].strip() and \
+        1 <= total <= MAX_SECONDS else None
+
+
+def _lenient_doses(source: SourceFile, problems: list[Problem]) -> None:
+    """Read, with a warning, the doses of a program file that the last version read
+    and the strict reading refuses, as that version read them, so a project that
+    printed still prints (a new requirement arrives as a warning first): YAML's
+    true/yes as a count (1) and a duration whose parts repeat or overflow
+    (``30 s 30 s``, ``2 min 90 s``: added up)."""
+    data = source.data if isinstance(source.data, dict) else {}
+    if data.get("weeks") is True:
+        data["weeks"] = 1
+        problems.append(Problem(source.display, source.lines.line_of(("weeks",)), "weeks",
+                                "true is read as 1, as before; write the number: a later "
+                                "version will refuse it", Severity.WARNING))
+    items = data.get("items")
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        dosage = item.get("dosage") if isinstance(item, dict) else None
+        if not isinstance(dosage, dict):
+            continue
+        for key, value in list(dosage.items()):
+            loc = ("items", index, "dosage", key)
+            old: int | None = None
+            if isinstance(value, bool) and value and key not in ("side", "text"):
+                old, said, plainly = 1, "true is read as 1", "the number"
+            elif key in ("hold", "rest") and isinstance(value, str):
+                try:
+                    read_seconds(value)
+                except ValueError:
+                    old = _old_seconds(value)
+                    said, plainly = f"is read as {old} seconds", "minutes, then seconds"
+            if old is None:
+                continue
+            dosage[key] = old
+            problems.append(Problem(
+                source.display, source.lines.line_of(loc), format_loc(loc),
+                f"{said}, as before; write {plainly}: a later version will refuse it",
+                Severity.WARNING))
 
 
 def parse_dosage(text: str, where: str, field: str) -> tuple[Dosage | None, list[Problem]]:
