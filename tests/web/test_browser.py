@@ -138,8 +138,17 @@ def test_front_desk_flow_end_to_end(server: Server, page: Page, tmp_path: Path) 
     assert download.value.suggested_filename == "back-massage-en-general-a4-standard.pdf"
     assert Path(download.value.path()).read_bytes() == expected
     assert "/copy/" in download.value.url and NAME.split()[0] not in download.value.url
+    # The pressed button keeps the focus (disabled while busy, it lost it to the page).
+    _until(page, "() => document.activeElement?.id === 'download-button'")
+    # Printing adds nothing to the history: Back printed the last copy again.
+    before = page.evaluate("() => history.length")
     page.click("#print-button")
     _until(page, "() => (document.getElementById('print-frame').src || '').includes('/copy/')")
+    first = page.evaluate("() => document.getElementById('print-frame').src")
+    page.click("#print-button")
+    _until(page, "src => document.getElementById('print-frame').src !== src", first)
+    assert page.evaluate("() => history.length") == before
+    assert page.locator("#print-frame").count() == 1
 
 
 def test_keyboard_only_search_and_named_copy(server: Server, page: Page) -> None:
@@ -206,6 +215,16 @@ def test_bad_input_is_shown_in_the_page(server: Server, page: Page) -> None:
     page.locator(".pages img.page").first.wait_for()
     assert page.locator("#problems-box").count() == 0
     assert page.get_attribute("#client", "aria-invalid") is None
+    assert page.get_attribute(".pages img.page >> nth=0", "alt").endswith(
+        "of the prepared handout")
+    assert page.locator("#record").input_value()
+    # A preview that fails takes the last client's pages and record off the screen.
+    page.fill("#client", "Bo \u202eb")
+    page.click("#preview-button")
+    page.locator("#problems-box").wait_for()
+    assert page.locator(".pages img.page").count() == 0
+    assert page.locator("#record").input_value() == ""
+    assert page.locator("#record-box").is_hidden()
 
 
 def _until(page: Page, function: str, arg: Any = None, timeout: float = 15.0) -> None:

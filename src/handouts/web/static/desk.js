@@ -124,7 +124,21 @@
       });
   }
 
+  function clearResult() {
+    // What an earlier answer showed (another client's pages, its record) must not stay
+    // on screen, or be copied, under this answer's problems.
+    pagesBox.replaceChildren();
+    placeholder.hidden = false;
+    if (recordBox) {
+      record.value = "";
+      recordBox.hidden = true;
+      copyButton.hidden = true;
+      copyStatus.textContent = "";
+    }
+  }
+
   function failed(body) {
+    clearResult();
     showProblems(body.problems || []);
     var box = document.getElementById("problems-box");
     announce((body.problems || []).length === 1 ? "1 problem to fix" :
@@ -190,7 +204,7 @@
         var img = document.createElement("img");
         img.className = "page";
         img.src = src;
-        img.alt = "Page " + (i + 1) + " of " + body.pages.length + (recordBox ?
+        img.alt = "Page " + (i + 1) + " of " + body.pages.length + (itemsBox ?
         " of the home program" : " of the prepared handout");
         return img;
       }));
@@ -214,11 +228,17 @@
         a.remove();
         announce("The PDF is downloading");
       } else {
-        frame.onload = function () {
-          try { frame.contentWindow.focus(); frame.contentWindow.print(); }
+        // A new frame each time: loading another address into the same frame added a
+        // history entry, and Back loaded the last one again, which printed again.
+        var fresh = frame.cloneNode(false);
+        fresh.removeAttribute("src");
+        fresh.onload = function () {
+          try { fresh.contentWindow.focus(); fresh.contentWindow.print(); }
           catch (e) { window.open(body.url, "_blank", "noopener"); }
         };
-        frame.src = body.url;
+        fresh.src = body.url;
+        frame.replaceWith(fresh);
+        frame = fresh;
         announce("Opening the print dialog");
       }
       form.dataset.lastPdf = body.url;
@@ -238,6 +258,12 @@
         failed({problems: [{severity: "error", message:
           "The server could not be reached. Check the connection and try again."}]});
       })
-      .then(function () { setBusy(false); });
+      .then(function () {
+        setBusy(false);
+        // The pressed button was disabled while busy, which sent the focus to the
+        // page's start: give it back (an edit has already moved it where it belongs).
+        if (submitter && document.activeElement === document.body &&
+            document.contains(submitter)) { submitter.focus(); }
+      });
   });
 })();
