@@ -126,8 +126,13 @@ def test_a_date_that_does_not_exist_is_shown_in_the_page(client: FlaskClient) ->
     assert 'value="2026-02-30"' in html
 
 
-def test_a_character_no_font_has_gets_the_same_message_as_the_cli(
+def test_a_character_no_font_has_gets_the_clis_message_with_what_staff_can_do(
         client: FlaskClient, example: Path, tmp_path: Path) -> None:
+    """The same problem as the command line, but staff are told to leave the character
+    out (they cannot add a font to handouts.yaml, which the owner's message says)."""
+    from handouts.checks.glyphs import FONT_HINT
+    from handouts.web.library import DESK_FONT_HINT
+
     name = "Ana \u2ff0\U0001D11E"  # an ideographic description character and a clef
     with pytest.raises(HandoutsError) as cli:
         build(load_project(example, ("back-massage",)), out=tmp_path / "o", client=Client(name))
@@ -137,7 +142,10 @@ def test_a_character_no_font_has_gets_the_same_message_as_the_cli(
     assert response.status_code == 422
     assert cli.value.problems
     for problem in cli.value.problems:
-        assert problem.message.replace("'", "&#39;") in html
+        assert FONT_HINT in problem.message
+        assert problem.message.replace(FONT_HINT, DESK_FONT_HINT).replace(
+            "'", "&#39;") in html
+    assert "handouts.yaml" not in html.split('id="client"')[1].split("</p>")[0]
     assert name not in html.split('id="client"')[0]  # only in the form's own field
 
 

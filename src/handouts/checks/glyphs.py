@@ -353,7 +353,12 @@ class GlyphCheck:
             where = (path, line, field) if path is not None else (field, None, "")
             self.problems.append(Problem(*where, (
                 f"has {n} character{'s' if n != 1 else ''} that no font can print "
-                f"({scripts}) — add a font under fonts: in {CONFIG_NAME}")))
+                f"({scripts}) — {FONT_HINT}")))
+
+
+#: What to do about a client's character that no font has, for whoever owns the project
+#: (the front desk says it in its own words: see handouts.web.library.for_the_desk).
+FONT_HINT = f"add a font under fonts: in {CONFIG_NAME}"
 
 
 @cache

@@ -25,6 +25,7 @@ from babel import Locale
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
+from handouts.checks.glyphs import FONT_HINT
 from handouts.commands.merge import available_languages
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
@@ -240,6 +241,10 @@ def read_client(form: Mapping[str, str], locale: Locale) -> tuple[Client | None,
                   appointment), problems
 
 
+#: What staff can do about a character no font has (see FONT_HINT for the owner's).
+DESK_FONT_HINT = "leave it out and try again (the clinic owner can add a font that has it)"
+
+
 def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem]:
     """The render's problems in the words of the form.
 
@@ -254,7 +259,9 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
         field = problem.path.removeprefix("--")
         if client is not None and not problem.field and field in ("client", "note",
                                                                  "therapist"):
-            out.append(Problem("form", None, field, problem.message, problem.severity))
+            # Staff cannot add a font: they can leave the character out.
+            message = problem.message.replace(FONT_HINT, DESK_FONT_HINT)
+            out.append(Problem("form", None, field, message, problem.severity))
         elif client is not None and problem.field == "max_pages":
             longest = max(("note", "client", "therapist"),
                           key=lambda k: len(getattr(client, "name" if k == "client" else k)
