@@ -458,3 +458,16 @@ def test_a_template_broken_since_the_start_is_shown_with_its_file(example: Path,
     fixed = _post(browser, "pdf", client=NAME)
     assert "Massage Mesa Fixed" in pdf_text(fixed.data, by_position=True)
     assert "For the clinic owner" not in browser.get("/").get_data(as_text=True)
+
+
+def test_search_still_finds_a_handout_whose_file_has_errors(
+        client: FlaskClient, example: Path) -> None:
+    """By its name, as not available with the reason (it was hidden, as if it did not
+    exist, while the unfiltered library showed it)."""
+    path = example / "content" / "desk-stretch-break.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title:", "title: [", 1),
+                    encoding="utf-8")
+    html = client.get("/?q=stretch").get_data(as_text=True)
+    assert "0 of 1 handouts match “stretch”, and 1 that is not available now." in html
+    assert re.search(r"<code>content/desk-stretch-break\.yaml:\d+</code>", html)
+    assert "desk-stretch-break" not in client.get("/?q=massage").get_data(as_text=True)

@@ -350,8 +350,10 @@ def index() -> str:
                      "off": [(language_name(code), found) for code, found in off.items()],
                      "languages": [language_name(c) for c in available_languages(doc)
                                    if c not in off]})
-    broken = [] if query else [{"name": name, "problems": found}
-                               for name, found in sorted(loaded.broken.items())]
+    # A handout whose file has errors cannot be searched by its words, but by its name
+    # it is still found, as not available (it was left out, as if it did not exist).
+    broken = [{"name": name, "problems": found} for name, found in sorted(loaded.broken.items())
+              if not query or matches(query, name.replace("-", " "))]
     audiences = ["Everyone"]
     if loaded.project is not None:
         audiences += [a.label for a in loaded.project.config.audiences.values()]
