@@ -471,3 +471,25 @@ def test_search_still_finds_a_handout_whose_file_has_errors(
     assert "0 of 1 handouts match “stretch”, and 1 that is not available now." in html
     assert re.search(r"<code>content/desk-stretch-break\.yaml:\d+</code>", html)
     assert "desk-stretch-break" not in client.get("/?q=massage").get_data(as_text=True)
+
+
+def test_a_language_not_ready_for_a_location_is_said_at_the_language_field(
+        group: Path) -> None:
+    """North's opening hours have no Arabic yet: an Arabic copy for North is refused
+    at the Language field, in staff's words (it was the owner's command-line message,
+    'run handouts translate', beside no field); Downtown's Arabic copy is made."""
+    config = group / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "      phone: (480) 555-0177\n",
+        "      phone: (480) 555-0177\n      hours: Mon–Fri 8am–6pm\n", 1), encoding="utf-8")
+    client = _app(group)
+    answer = _post(client, "preview", json=True, client=NAME, language="ar",
+                   location="north")
+    assert answer.status_code == 422
+    problems = answer.get_json()["problems"]
+    assert [(p["field"], p["message"]) for p in problems] == [(
+        "language", "Arabic is not ready for this version yet (content/back-massage.ar.po "
+        "lacks texts): choose another language, or ask the clinic owner to finish the "
+        "translation")]
+    assert _post(client, "preview", json=True, client=NAME, language="ar",
+                 location="downtown").status_code == 200

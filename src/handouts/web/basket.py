@@ -26,7 +26,12 @@ from handouts.errors import Problem
 from handouts.project.programs import MAX_ITEMS, MAX_WEEKS, ClinicProgram, Dosage, dosage_from
 from handouts.variants.clients import text_problem
 from handouts.variants.plan import GENERAL
-from handouts.web.library import CLIENT_FIELDS, VERSION_FIELDS, read_client
+from handouts.web.library import (
+    CLIENT_FIELDS,
+    VERSION_FIELDS,
+    language_not_ready,
+    read_client,
+)
 from handouts.web.workers import ProgramAsked, Selection
 
 #: Each item's dose fields, in the order the form shows them, with their labels.
@@ -347,6 +352,10 @@ def for_the_basket(problems: list[Problem]) -> list[Problem]:
     is item 2's note field, ``--client`` the client's name, ``--weeks`` the weeks."""
     out = []
     for problem in problems:
+        ready = language_not_ready(problem)
+        if ready is not None:
+            out.append(ready)
+            continue
         # Options are named in the field (plan_program) or, for the client checks of
         # make_program, in the path with no field.
         name = problem.field if problem.field and not problem.path else \

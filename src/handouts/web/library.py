@@ -13,6 +13,7 @@ for "restore tabs"); without the script the same routes answer with the page.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import threading
 import time
@@ -28,7 +29,7 @@ from werkzeug.datastructures import MultiDict
 from handouts.checks.glyphs import FONT_HINT
 from handouts.commands.merge import available_languages
 from handouts.errors import Problem, Severity
-from handouts.project.config import Project
+from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.languages import language_name
 from handouts.render.result import Rendered
@@ -245,6 +246,29 @@ def read_client(form: Mapping[str, str], locale: Locale) -> tuple[Client | None,
 DESK_FONT_HINT = "leave it out and try again (the clinic owner can add a font that has it)"
 
 
+_TRANSLATION = re.compile(r"^content/[a-z0-9-]+\.([A-Za-z_]+)\.po$")
+
+
+def language_not_ready(problem: Problem) -> Problem | None:
+    """A render's problem saying the chosen language is not ready for this version (its
+    translation lacks texts, say a location's hours; an audience has no label in it),
+    in the form's words at its Language field; None for any other problem. Staff
+    cannot translate: they can choose another language, or tell the owner."""
+    if problem.severity is not Severity.ERROR or problem.path == "form":
+        return None
+    translation = _TRANSLATION.match(problem.path)
+    if translation and "not translated yet" in problem.message:
+        return Problem("form", None, "language", (
+            f"{language_name(translation.group(1))} is not ready for this version yet "
+            f"({problem.path} lacks texts): choose another language, or ask the clinic "
+            "owner to finish the translation"))
+    if problem.path == CONFIG_NAME and problem.message.endswith(" label for this audience"):
+        return Problem("form", None, "language", (
+            f"is not ready for this audience yet ({problem.message} in {CONFIG_NAME}): "
+            "choose another language or audience, or ask the clinic owner to add it"))
+    return None
+
+
 def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem]:
     """The render's problems in the words of the form.
 
@@ -254,6 +278,10 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
     """
     out = []
     for problem in problems:
+        ready = language_not_ready(problem)
+        if ready is not None:
+            out.append(ready)
+            continue
         # The client checks of build name their field by its option ("client", or
         # "--client"): here it is the form's field.
         field = problem.path.removeprefix("--")
