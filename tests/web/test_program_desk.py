@@ -458,3 +458,20 @@ def test_a_language_whose_translation_broke_names_the_file(
     assert [p["message"] for p in body["problems"] if p["field"] == "language"] == [
         "is not available now: content/back-massage.es.po has errors (the clinic owner can "
         "fix them); choose another language"]
+
+
+def test_a_handout_pushed_over_its_page_limit_is_said_at_its_note(
+        client: FlaskClient) -> None:
+    """The long note makes "A 5-minute stretch break" need a third page: said at that
+    handout's note, in staff's words (it was the owner's max_pages message, beside no
+    field)."""
+    note = ("Keep the shoulders low and breathe out slowly as you turn; stop if it "
+            "pinches. ") * 4
+    form = started(client, **{"item-0-note": note[:300]})
+    body = client.post("/program/preview", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is False
+    assert [(p["field"], p["message"]) for p in body["problems"]] == [(
+        "item-0-note", "with its plan and this version's details the handout is longer "
+        "than its limit of 2 pages: shorten this note or the plan's other instructions, "
+        "choose another version, or ask the clinic owner")]

@@ -16,7 +16,7 @@ to its field; messages never repeat what was typed about a client.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from babel import Locale
@@ -346,15 +346,28 @@ def _read_choices(form: Mapping[str, str], offer: Offer, items: list[Item],
                    if offer.locations else None)
 
 
-def for_the_basket(problems: list[Problem]) -> list[Problem]:
+def for_the_basket(problems: list[Problem], items: Sequence[Item] = ()) -> list[Problem]:
     """A program's problems (from :func:`plan_program` and :func:`make_program`,
     named as the command line names them) in the words of the form: ``--item 2 note``
-    is item 2's note field, ``--client`` the client's name, ``--weeks`` the weeks."""
+    is item 2's note field, ``--client`` the client's name, ``--weeks`` the weeks; a
+    handout of ``items`` over its page limit once its plan is in is that item's note
+    (the owner's message named max_pages in its content file)."""
     out = []
     for problem in problems:
         ready = language_not_ready(problem)
         if ready is not None:
             out.append(ready)
+            continue
+        handout = problem.path.removeprefix("content/").removesuffix(".yaml")
+        index = next((n for n, item in enumerate(items) if item.handout == handout), None)
+        if problem.field == "max_pages" and index is not None:
+            limit = problem.message.split("the limit is ", 1)[-1].split(" ")[0].rstrip(";")
+            pages = f"{limit} page{'' if limit == '1' else 's'}" if limit.isdigit() \
+                else "its pages"
+            out.append(Problem("form", None, field_name(index, "note"), (
+                f"with its plan and this version's details the handout is longer than its "
+                f"limit of {pages}: shorten this note or the plan's other instructions, "
+                "choose another version, or ask the clinic owner"), problem.severity))
             continue
         # Options are named in the field (plan_program) or, for the client checks of
         # make_program, in the path with no field.

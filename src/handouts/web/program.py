@@ -231,7 +231,7 @@ def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Proble
     if asked is None:
         return None, items, problems
     result = _site().make(program, asked, PREVIEW_SCALE if images else None)
-    return result, items, basket.for_the_basket(result.problems)
+    return result, items, basket.for_the_basket(result.problems, items)
 
 
 def _refused(items: list[basket.Item], problems: list[Problem],
