@@ -101,6 +101,25 @@ def test_impossible_date_anywhere_in_yaml_is_located(project: Path) -> None:
         "a date (write YYYY-MM-DD, e.g. 2026-02-28)"]
 
 
+def test_an_impossible_date_or_a_key_given_twice_hides_no_other_mistake(
+        project: Path) -> None:
+    """Each was the only problem said until it was fixed; then the rest came, one run
+    later. Now every one comes in the same run, each once."""
+    content = project / CONTENT
+    text = content.read_text(encoding="utf-8")
+    reviewed = re.search(r"reviewed: (\S+)", text).group(1)  # type: ignore[union-attr]
+    edit(content, f"reviewed: {reviewed}", "reviewed: 2026-02-30")
+    content.write_text(content.read_text(encoding="utf-8") + "bogus: 1\n", encoding="utf-8")
+    edit(project / "handouts.yaml", "clinic:", "defaults:\n  paper: a4\nclinic:")
+    out = error_lines(run_in(project, "check", "--no-render"))
+    assert f"{CONTENT}:{line_of(content, 'reviewed:')}: review.reviewed: 2026-02-30 is not " \
+        "a date (write YYYY-MM-DD, e.g. 2026-02-28)" in out
+    assert any(line.startswith(f"{CONTENT}:{line_of(content, 'bogus:')}: bogus: unknown key")
+               for line in out), out
+    assert any(line.endswith("defaults: appears twice") for line in out), out
+    assert len([line for line in out if "review.reviewed" in line]) == 1
+
+
 # ----------------------------------------------------------------- 3. broken .po files
 
 def _po_cases(po: Path) -> dict[str, tuple[str, str, str]]:

@@ -152,6 +152,8 @@ def validate(model: type[M], source: SourceFile, problems: list[Problem],
         text = source.raw.decode("utf-8-sig")
         for err in exc.errors(include_url=False):
             loc = tuple(err["loc"])
+            if format_loc(loc) in source.unreadable:
+                continue  # its value could not be read: said when the file was read
             line = source.lines.line_of(loc)
             mistake = _yaml_mistake(err, text, line, loc)
             if mistake is not None:

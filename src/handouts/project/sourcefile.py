@@ -54,6 +54,9 @@ class SourceFile:
     data: Any
     lines: LineMap
     raw: bytes
+    #: The places (as problems name them) whose value could not be read, already
+    #: reported (an impossible date): validation says nothing more about them.
+    unreadable: frozenset[str] = frozenset()
 
 
 #: libyaml's parser when PyYAML was built with it (several times faster), else pure Python.
@@ -82,7 +85,10 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
                                         "has a key that is a list or a group; keys must be "
                                         "plain words"))
                 continue
+            said = len(problems)
             key = _scalar(key_node, loader, loc, problems, display)
+            if len(problems) > said:
+                continue  # a key that cannot be read (a date that does not exist): said
             if not isinstance(key, str):
                 key = str(key)
             if id(key_node) not in own:
@@ -289,8 +295,9 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             lines = LineMap()
             before = len(problems)
             data = _build(node, loader, (), lines, problems, display)
-            if len(problems) > before:
-                return None
+            # Still validated (every problem at once: an impossible date or a key given
+            # twice hid every other mistake of the file), minus what was said here.
+            unreadable = frozenset(p.field for p in problems[before:])
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -313,7 +320,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             "this is not valid YAML"
         problems.append(Problem(display, 1, "", f"cannot be read as YAML ({reason})"))
         return None
-    return SourceFile(path, display, data, lines, raw)
+    return SourceFile(path, display, data, lines, raw, unreadable)
 
 
 #: What YAML refuses in a document: everything outside its printable set (YAML 1.1:
