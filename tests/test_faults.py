@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -100,3 +101,40 @@ def test_corrupt_index_is_rebuilt(tmp_path: Path) -> None:
     again = batch(load_project(project), jobs=1)
     assert again.ok and len(again.with_status("rendered")) == 16
     assert len(json.loads(index.read_text(encoding="utf-8"))["variants"]) == 16
+
+
+def test_ctrl_c_twice_ends_a_parallel_batch_at_once_and_leaves_nothing_running(
+        tmp_path: Path) -> None:
+    """Ctrl-C, then Ctrl-C again while the batch stops: it hung with its workers alive
+    (leaving the pool waited for every queued variant, and the second Ctrl-C broke that
+    wait); a third printed tracebacks. Now it ends within seconds, says nothing but
+    that it was aborted, no process of its group is left, and every PDF is whole."""
+    project = make_project(tmp_path / "p")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "-C", str(project), "batch", "--jobs", "2",
+         "--force"], start_new_session=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the workers are rendering
+        if "rendered" in line:
+            break
+    os.killpg(proc.pid, signal.SIGINT)
+    time.sleep(0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("the batch still ran 20 s after Ctrl-C twice") from None
+    assert proc.returncode != 0
+    assert "Traceback" not in stderr, stderr
+    deadline = time.monotonic() + 10
+    while True:  # the fork server and the resource tracker follow their parent
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "processes of the batch are still running"
+        time.sleep(0.2)
+    _valid_pdfs(project / "output")
+    assert list((project / "output").rglob("*.tmp")) == []

@@ -16,7 +16,11 @@ whatever renders.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -55,6 +59,10 @@ def executor_for(spec: str | Executor | None, timeouts: Timeouts | None = None) 
 
 # ------------------------------------------------------------------------ local
 
+#: Seconds a batch's workers get to finish the PDF in hand after Ctrl-C.
+STOP_GRACE = 5.0
+
+
 class LocalExecutor:
     """Worker processes on this machine (or this process alone with one job)."""
 
@@ -70,22 +78,56 @@ class LocalExecutor:
             for variant, digest in todo:
                 yield worker.render_variant(variant, digest)
             return
-        with ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=start,
-                                 initargs=(str(project.root), str(out_dir))) as pool:
-            # Each worker writes its own PDFs: sending them back to be written here would
-            # cost the busy cores more than the disk wait it hides.
-            futures = [pool.submit(render_in_worker, v, d, str(out_dir / v.relpath))
-                       for v, d in todo]
-            done = 0
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-                    done += 1
-            except BrokenProcessPool:  # killed (out of memory, kill -9), or failed to start
-                raise ExecutorLost([Problem("local", None, "executor", (
-                    f"a worker process died after {done} of {len(todo)} variant(s) "
-                    "(killed, out of memory, or it could not start); the finished PDFs are "
-                    "kept: run the batch again to render the rest"))]) from None
+        pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=start,
+                                   initargs=(str(project.root), str(out_dir)))
+        # Each worker writes its own PDFs: sending them back to be written here would
+        # cost the busy cores more than the disk wait it hides.
+        futures = [pool.submit(render_in_worker, v, d, str(out_dir / v.relpath))
+                   for v, d in todo]
+        done = 0
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+                done += 1
+        except BrokenProcessPool:  # killed (out of memory, kill -9), or failed to start
+            raise ExecutorLost([Problem("local", None, "executor", (
+                f"a worker process died after {done} of {len(todo)} variant(s) "
+                "(killed, out of memory, or it could not start); the finished PDFs are "
+                "kept: run the batch again to render the rest"))]) from None
+        except BaseException:  # Ctrl-C, or the caller stopped reading
+            stop_workers(pool)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["SCHEDULER_ENV", "LocalExecutor", "executor_for"]
+def stop_workers(pool: ProcessPoolExecutor, grace: float = STOP_GRACE) -> None:
+    """Stop a batch's workers now: nothing more is handed out, and those working are
+    given ``grace`` seconds to finish their PDF (each writes it whole or not at all),
+    then killed; a second Ctrl-C meanwhile kills them at once. Waiting for every
+    queued variant (what leaving the pool does) took seconds, and a second Ctrl-C in
+    that wait left the command hanging with its workers alive."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    children = multiprocessing.active_children()
+
+    def kill(*_: object) -> None:
+        for child in children:
+            child.kill()
+
+    previous = signal.getsignal(signal.SIGINT) \
+        if threading.current_thread() is threading.main_thread() else None
+    if previous is not None:
+        signal.signal(signal.SIGINT, kill)
+    try:
+        end = time.monotonic() + grace
+        for child in children:
+            child.join(max(end - time.monotonic(), 0.0))
+        kill()
+        for child in children:
+            child.join(1.0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+__all__ = ["SCHEDULER_ENV", "LocalExecutor", "executor_for", "stop_workers"]
