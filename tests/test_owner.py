@@ -128,6 +128,18 @@ def test_init_refuses_a_bad_phone_option_before_writing(tmp_path: Path) -> None:
     assert not root.exists()
 
 
+def test_init_refuses_a_name_or_city_the_project_could_not_build_with(tmp_path: Path) -> None:
+    """An HTML name and an empty city were written, exit 0, into a project whose every
+    command then failed on them: every such option is refused at once, nothing made."""
+    root = tmp_path / "new"
+    result = run("init", str(root), "--name", "Spa <i>", "--phone", "(480) 555-0134",
+                 "--city", " ")
+    assert result.exit_code == 2
+    assert "--city: must not be empty" in result.stderr
+    assert "--name: raw HTML '<i>' is not allowed" in result.stderr
+    assert not root.exists()
+
+
 # --- 3. dates as people type them --------------------------------------------------------
 
 CSV_HEAD = "client,handout,next_appointment\n"

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import phonenumbers
+from pydantic import TypeAdapter, ValidationError
 
 from handouts.commands.starter import add_handouts, choose
 from handouts.errors import HandoutsError, OptionError, Problem
 from handouts.output import write_new
 from handouts.paths import LIBRARY_CLINIC_WORDS, SKELETON_DIR
+from handouts.project.config import Clinic
+from handouts.project.schema import PlainText, describe_error
 from handouts.render.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
 
 #: Put at the top of the theme files ``init --with-theme`` copies, in each file's comment
@@ -63,6 +66,16 @@ def phone_problem(value: str, region: str = STARTER_REGION) -> str | None:
     return None
 
 
+def text_problem(value: str) -> str | None:
+    """Why ``value`` cannot be the clinic's name or city in handouts.yaml (the rule the
+    config reads them with: plain text, not empty), or None."""
+    try:
+        TypeAdapter(PlainText).validate_python(value)
+    except ValidationError as exc:
+        return describe_error(exc.errors(include_url=False)[0], Clinic)
+    return None
+
+
 def _fill(text: str, details: ClinicDetails) -> str:
     """The skeleton's handouts.yaml with the given details in place of its placeholders."""
     lines = text.splitlines(keepends=True)
@@ -104,8 +117,13 @@ def init_project(directory: Path, *, with_theme: bool = False,
     clinic's words in the library's other languages to handouts.yaml.
     """
     details = details or ClinicDetails()
+    wrong = [Problem(f"--{key}", None, "", bad) for key in ("name", "city")
+             if (value := getattr(details, key)) is not None
+             and (bad := text_problem(value)) is not None]
     if details.phone is not None and (bad := phone_problem(details.phone)) is not None:
-        raise OptionError([Problem("--phone", None, "", bad)])
+        wrong.append(Problem("--phone", None, "", bad))
+    if wrong:  # before anything is written: the project would not build
+        raise OptionError(wrong)
     chosen = choose(library, "--library")
     sources = sorted(p for p in SKELETON_DIR.rglob("*") if p.is_file())
     targets = [directory / p.relative_to(SKELETON_DIR) for p in sources]
