@@ -139,6 +139,12 @@ def test_decompression_bomb_is_refused_from_its_header(tmp_path: Path) -> None:
     result = render_body('<img src="bomb.png" alt="b">', tmp_path)
     assert any("100,000,000 pixels; the limit is 40,000,000" in p.message
                for p in result.problems)
+    # Past Pillow's own limit (twice 89 million pixels) too: its error read as "not a
+    # readable image".
+    Image.new("1", (20_000, 20_000)).save(tmp_path / "huge.png", optimize=True)
+    result = render_body('<img src="huge.png" alt="h">', tmp_path)
+    assert any("400,000,000 pixels; the limit is 40,000,000 (resize it)" in p.message
+               for p in result.problems), result.problems
 
 
 def test_engine_css_errors_become_problems(tmp_path: Path) -> None:

@@ -59,9 +59,11 @@ _IMAGE_VERDICTS: dict[bytes, str | None] = {}
 def _judge_image(data: bytes) -> str | None:
     from PIL import Image, ImageFile, UnidentifiedImageError
 
+    # We judge the size ourselves, against our own (lower) limit, from the header alone
+    # (Pillow refused a huge one with an error that read as "not a readable image").
+    pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
     try:
         with warnings.catch_warnings():
-            # We judge the size ourselves, against our own (lower) limit.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 pixels = image.width * image.height
@@ -81,6 +83,8 @@ def _judge_image(data: bytes) -> str | None:
     except (OSError, SyntaxError, ValueError) as exc:
         # e.g. "image file is truncated (130 bytes not processed)"
         return f"it is not a readable image ({exc})"
+    finally:
+        Image.MAX_IMAGE_PIXELS = pillow_limit
     return None
 
 
