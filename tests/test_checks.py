@@ -14,7 +14,7 @@ from handouts.commands.check import check
 from handouts.errors import ValidationError
 from handouts.project.load import load_project
 
-from .helpers import edit, run_in
+from .helpers import edit, line_of, run_in
 from .variant_project import make_project
 
 REPO = Path(__file__).resolve().parent.parent
@@ -258,3 +258,14 @@ def test_every_version_must_say_when_to_stop_and_when_to_call(tmp_path: Path) ->
         "when to stop",
         f"{CONTENT}:31: precautions.call: the general version has no precautions saying "
         "when to call a professional"]
+
+
+def test_a_review_date_after_today_is_warned_about(project: Path) -> None:
+    """2099 was taken as written: printed as the review date, and never due."""
+    edit(project / CONTENT, "  reviewed: 2026-11-01", "  reviewed: 2099-01-01")
+    result = run_in(project, "check", "--no-render")
+    line = line_of(project / CONTENT, "reviewed:")
+    assert f"{CONTENT}:{line}: warning: review.reviewed: 2099-01-01 is after today " \
+        f"({dt.date.today().isoformat()}); write the day the content was last reviewed" \
+        in result.output
+    assert result.exit_code == 0  # a warning: what printed still prints

@@ -48,11 +48,17 @@ def review_dates(project: Project, document: Document, today: dt.date,
         return
     months = project.config.checks.review_months
     reviewed = document.handout.review.reviewed
+    loc = ("review", "reviewed")
+    if reviewed > today:  # printed as reviewed then, and never due: most likely a typo
+        report.problems.append(Problem(
+            document.display, document.lines.line_of(loc), format_loc(loc),
+            f"{reviewed.isoformat()} is after today ({today.isoformat()}); write the day "
+            "the content was last reviewed", Severity.WARNING))
+        return
     due = add_months(reviewed, months)
     if today <= due:
         return
     severity = Severity.ERROR if today > add_months(reviewed, 2 * months) else Severity.WARNING
-    loc = ("review", "reviewed")
     report.problems.append(Problem(
         document.display, document.lines.line_of(loc), format_loc(loc),
         f"last reviewed {reviewed.isoformat()}; a review was due {due.isoformat()} "
