@@ -111,6 +111,24 @@ CASES = [
         CONTENT, "  reviewer: Your Clinic team", "  reviewer: Your Clinic team\n  reviewer: Sam",
         "content/hand-self-massage.yaml:41: review.reviewer: appears twice", "",
         id="duplicate-key"),
+    # Markdown at the start of a text: YAML's own marks (it was "did not find expected
+    # alphabetic or numeric character").
+    pytest.param(
+        CONTENT, "tip: Press only as hard as feels good.",
+        "tip: **Gently** press only as hard as feels good.",
+        "content/hand-self-massage.yaml:17: a text that starts with '*' must be in quotes "
+        "(YAML gives '*' a meaning of its own there): tip: \"**Gently** press only as hard "
+        "as feels …\"",
+        "        tip: **Gently** press only as hard as feels good.\n             ^",
+        id="markdown-bold-first"),
+    pytest.param(
+        CONTENT, "tip: Press only as hard as feels good.",
+        "tip: [Watch the video](https://example.com/v) first.",
+        "content/hand-self-massage.yaml:17: a text that starts with '[' must be in quotes "
+        "(YAML gives '[' a meaning of its own there): tip: \"[Watch the video]"
+        "(https://example.com/v…\"",
+        "        tip: [Watch the video](https://example.com/v) first.\n             ^",
+        id="markdown-link-first"),
 ]
 
 

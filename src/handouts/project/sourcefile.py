@@ -557,6 +557,34 @@ def _last_open_bracket(lines: list[str]) -> tuple[int, int, str] | None:
     return opened[-1] if opened else None
 
 
+#: A value that starts with one of these is not plain text to YAML (an alias, an anchor,
+#: a tag, a list, a group, a reserved mark), though Markdown starts text with some of
+#: them: **bold**, *italic*, [a link](...).
+_LEADING_MARKS = "*&![{%@`"
+_VALUE_START = re.compile(r"^(\s*(?:-\s+)?(?:[\w.-]+:\s+)?)(\S.*)$")
+
+
+def _leading_mark_problem(lines: list[str], line: int) -> tuple[int, int, str] | None:
+    """A text that starts with a mark YAML reads as syntax, at ``line`` or the line
+    before it (where the parser may have stopped reading it)."""
+    for number in (line, line - 1):
+        if not 1 <= number <= len(lines):
+            continue
+        match = _VALUE_START.match(lines[number - 1])
+        if match is None or not match.group(2) or match.group(2)[0] not in _LEADING_MARKS:
+            continue
+        value = match.group(2)
+        if value[0] in "[{" and "](" not in value:
+            continue  # a list or group, perhaps not closed: another mistake, not a link
+        key = match.group(1).strip()
+        shown = value if len(value) <= 40 else value[:39] + "…"
+        quoted = shown.replace('"', '\\"')
+        return number, len(match.group(1)), (
+            f"a text that starts with '{value[0]}' must be in quotes (YAML gives "
+            f"'{value[0]}' a meaning of its own there): {key} \"{quoted}\"")
+    return None
+
+
 def explain_syntax_error(text: str, line: int, column: int, reason: str,
                          unclosed: tuple[int, int, str] | None = None
                          ) -> tuple[int, int, str] | None:
@@ -567,7 +595,7 @@ def explain_syntax_error(text: str, line: int, column: int, reason: str,
     """
     lines = text.splitlines()
     for found in (_tab_problem(lines, line), _quote_problem(lines, line),
-                  _dash_problem(lines, line)):
+                  _dash_problem(lines, line), _leading_mark_problem(lines, line)):
         if found is not None:
             return found
     if unclosed is not None:
