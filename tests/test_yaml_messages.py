@@ -250,3 +250,23 @@ def test_many_lines_with_control_characters_are_summed_up(tmp_path: Path) -> Non
     assert [(p.line, p.message.split(" (")[0]) for p in problems] == [
         *[(number, "contains an invisible control character") for number in range(13, 18)],
         (18, "and 3 more line(s) with such characters")]
+
+
+def test_a_hash_that_cuts_a_text_short_is_warned_about(tmp_path: Path) -> None:
+    """'ext. #5 first.' was dropped from the sheet without a word: YAML reads it as a
+    comment. A comment written as one ('  # note', a space after '#') is not warned."""
+    root = tmp_path / "p"
+    init_project(root)
+    path = root / CONTENT
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace(
+        "    - Take off rings and watches.",
+        "    - Take off rings and watches. Call us at ext. #5 first.", 1).replace(
+        "  reviewer: Your Clinic team", "  reviewer: Your Clinic team  # who reviewed it", 1),
+        encoding="utf-8")
+    result = run_in(root, "check", "--no-render")
+    lines = [line for line in result.output.splitlines() if "comment" in line]
+    assert lines == [
+        f"{CONTENT}:24: warning: '#5 first.' is read as a comment (a '#' after a space "
+        "starts one) and left out: put the whole text in quotes to print it"], result.output
+    assert result.exit_code == 0

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from handouts.errors import Problem
+from handouts.errors import Problem, Severity
 
 #: Content and config files are small; anything bigger is almost certainly a mistake
 #: (or an attack) and is refused before parsing.
@@ -153,6 +153,38 @@ def nearest_date(value: str) -> str:
     month = min(max(int(parts[2]), 1), 12)
     day = min(max(int(parts[3]), 1), calendar.monthrange(year, month)[1])
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+_CUTTING_COMMENT = re.compile(r"\s+#[^\s#]")
+
+
+def _comments_that_cut(root: yaml.Node, text: str, display: str) -> list[Problem]:
+    """A warning for each plain value that a ``#`` right after a space ends, when the
+    ``#`` is followed by more text (``ext. #5 first``): YAML reads the rest of the line
+    as a comment, and it was left out without a word. A comment written as one (a space
+    after ``#``, as the starter files do) is not warned about."""
+    lines = text.splitlines()
+    found, seen = [], set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.extend(_children(node))
+        if not isinstance(node, yaml.ScalarNode) or node.style:  # quoted or a block
+            continue
+        end = node.end_mark
+        if end.line >= len(lines):
+            continue
+        rest = lines[end.line][end.column:]
+        if _CUTTING_COMMENT.match(rest) and end.line == node.start_mark.line:
+            cut = rest.strip()
+            shown = cut if len(cut) <= 30 else cut[:29] + "…"
+            found.append(Problem(display, end.line + 1, "", (
+                f"'{shown}' is read as a comment (a '#' after a space starts one) and left "
+                "out: put the whole text in quotes to print it"), Severity.WARNING))
+    return sorted(found, key=lambda p: p.line or 0)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -298,6 +330,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             # Still validated (every problem at once: an impossible date or a key given
             # twice hid every other mistake of the file), minus what was said here.
             unreadable = frozenset(p.field for p in problems[before:])
+            problems += _comments_that_cut(node, text, display)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
