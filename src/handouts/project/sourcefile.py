@@ -172,8 +172,9 @@ def _comments_that_cut(root: yaml.Node, text: str, display: str) -> list[Problem
             continue
         seen.add(id(node))
         stack.extend(_children(node))
-        if not isinstance(node, yaml.ScalarNode) or node.style:  # quoted or a block
-            continue
+        if not isinstance(node, yaml.ScalarNode) or node.style or not node.value:
+            continue  # quoted, a block, or empty (a value that is all comment: see
+            # _yaml_mistake, which says so when the value is needed)
         end = node.end_mark
         if end.line >= len(lines):
             continue
