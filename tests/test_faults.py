@@ -66,8 +66,8 @@ def test_unwritable_folder_fails_those_variants_clearly(tmp_path: Path) -> None:
     failed = result.with_status("failed")
     assert len(failed) == 8 and all(r.variant.language == "es" for r in failed)
     message = failed[0].problems[0].format()
-    assert message.startswith(str(project / "output/es"))
-    assert message.endswith(": cannot write here: Not a directory")
+    assert message == f"{project / 'output/es'}: is a file, where handouts needs a folder " \
+        "to write into: rename or delete it (or choose another folder with --out)"
     assert english.read_bytes() != before  # the writable variants went ahead
     assert len(result.with_status("rendered")) == 8
 

@@ -253,7 +253,8 @@ def test_write_atomic_into_a_file_names_the_folder(tmp_path: Path) -> None:
     with pytest.raises(HandoutsError) as caught:
         write_atomic(tmp_path / "out" / "a.pdf", b"data")
     assert [p.format() for p in caught.value.problems] == [
-        f"{tmp_path / 'out'}: cannot write here: File exists"]
+        f"{tmp_path / 'out'}: is a file, where handouts needs a folder to write into: "
+        "rename or delete it (or choose another folder with --out)"]
 
 
 def test_default_client_file_names_have_the_documented_shape() -> None:

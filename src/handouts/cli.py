@@ -464,7 +464,11 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
     bad = {p.line for p in result.problems
            if p.severity.value == "error" and p.path == csv_file.name}
     written = len(result.written) + len(result.programs)
-    state.say(f"{written} client PDF(s) written, {len(bad)} line(s) with errors")
+    elsewhere = sum(p.severity.value == "error" and p.path != csv_file.name
+                    for p in result.problems)
+    state.say(f"{written} client PDF(s) written, {len(bad)} line(s) with errors" + (
+        f", {elsewhere} other problem{'s' if elsewhere != 1 else ''} (above)"
+        if elsewhere else ""))
     if result.all_or_nothing and not result.ok:
         state.say("Nothing was written: a file with programs is written only when every "
                   "row is right.")

@@ -20,8 +20,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise OutputError([Problem(str(path.parent), None, "",
-                                   f"cannot write here: {exc.strerror or exc}")]) from None
+        raise OutputError([_unwritable(path.parent, exc)]) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -65,3 +64,15 @@ def write_new(path: Path, data: bytes) -> bool:
     finally:
         temporary.unlink(missing_ok=True)
     return True
+
+
+def _unwritable(folder: Path, exc: OSError) -> Problem:
+    """Why nothing can be written in ``folder``: a file standing where a folder must be
+    (a file called ``output``, say) is named, with what to do, not the system's words."""
+    blocking = next((part for part in (folder, *folder.parents)
+                     if part.exists() and not part.is_dir()), None)
+    if blocking is not None:
+        return Problem(str(blocking), None, "", (
+            "is a file, where handouts needs a folder to write into: rename or delete it "
+            "(or choose another folder with --out)"))
+    return Problem(str(folder), None, "", f"cannot write here: {exc.strerror or exc}")
