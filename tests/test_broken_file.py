@@ -93,7 +93,9 @@ def test_merge_makes_the_rows_that_do_not_use_the_broken_handout(root: Path) -> 
         "(reported with it); fix them first")
     assert result.stderr.splitlines()[1].startswith(BROKEN)
     assert "Bo Li" not in result.output
-    assert result.stdout.splitlines()[-1] == "1 client PDF(s) written, 1 line(s) with errors"
+    # The broken file's own error is the "other problem": said above, with its line.
+    assert result.stdout.splitlines()[-1] == (
+        "1 client PDF(s) written, 1 line(s) with errors, 1 other problem (above)")
 
 
 def test_merge_with_programs_names_the_program_that_uses_the_broken_handout(
