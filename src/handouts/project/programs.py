@@ -61,6 +61,23 @@ def whole_number(value: Any) -> Any:
     return value  # pydantic says what is wrong with a fraction, a list or a mapping
 
 
+def _duration_parts(text: str) -> list[tuple[int, int]] | None:
+    """``text`` (folded) as its ``(number, seconds per unit)`` parts, in order (a bare
+    number is seconds); None when it is not made of such parts. Raises for a unit
+    that is not one (``3 fortnights``), with the message every reader gives."""
+    parts, pos = [], 0
+    for match in _PART.finditer(text):
+        if text[pos:match.start()].strip(" ,") or not match.group(0):
+            break
+        unit = match.group(2) or "s"
+        if unit not in _UNITS:
+            raise ValueError(f"has an unknown unit '{match.group(2)}': write seconds "
+                             "(30 s) or minutes (2 min)")
+        parts.append((int(match.group(1)), _UNITS[unit]))
+        pos = match.end()
+    return parts if text and pos and not text[pos:].strip() else None
+
+
 def read_seconds(value: Any) -> Any:
     """A duration as a clinic writes it: ``30`` (seconds), ``30 s``, ``45 sec``,
     ``2 min``, ``1 min 30 s``; returns whole seconds, or raises a plain message.
@@ -75,25 +92,13 @@ def read_seconds(value: Any) -> Any:
         return value
     if not isinstance(value, str):
         return value  # pydantic says what is wrong with a list or a mapping
-    text = value.strip().casefold()
-    total, pos, units = 0, 0, []
-    not_a_duration = (f"'{value.strip()}' is not a duration: write seconds (30 s), minutes "
-                      "(2 min) or both (1 min 30 s)")
-    for match in _PART.finditer(text):
-        if text[pos:match.start()].strip(" ,") or not match.group(0):
-            break
-        unit = match.group(2) or "s"
-        if unit not in _UNITS:
-            raise ValueError(f"has an unknown unit '{match.group(2)}': write seconds "
-                             "(30 s) or minutes (2 min)")
-        number = int(match.group(1))
-        if units and (units[-1] <= _UNITS[unit] or number >= 60):
-            raise ValueError(not_a_duration)  # seconds after minutes, under 60
-        units.append(_UNITS[unit])
-        total += number * _UNITS[unit]
-        pos = match.end()
-    if not text or pos == 0 or text[pos:].strip():
-        raise ValueError(not_a_duration)
+    parts = _duration_parts(value.strip().casefold())
+    # Each unit smaller than the one before, and a part after the first under 60.
+    if parts is None or any(unit >= parts[n - 1][1] or number >= 60
+                            for n, (number, unit) in enumerate(parts) if n):
+        raise ValueError(f"'{value.strip()}' is not a duration: write seconds (30 s), "
+                         "minutes (2 min) or both (1 min 30 s)")
+    total = sum(number * unit for number, unit in parts)
     if not 1 <= total <= MAX_SECONDS:
         raise ValueError(_RANGE)
     return total
@@ -258,18 +263,12 @@ def load_programs(root: Path, handouts: set[str] | None,
 def _old_seconds(value: str) -> int | None:
     """``value`` read as durations were before the strict reading: every part added up
     (``30 s 30 s``: 60), or None when even that cannot read it."""
-    text = value.strip().casefold()
-    total, pos = 0, 0
-    for match in _PART.finditer(text):
-        if text[pos:match.start()].strip(" ,") or not match.group(0):
-            break
-        unit = match.group(2) or "s"
-        if unit not in _UNITS:
-            return None
-        total += int(match.group(1)) * _UNITS[unit]
-        pos = match.end()
-    return total if text and pos and not text[pos:].strip() and \
-        1 <= total <= MAX_SECONDS else None
+    try:
+        parts = _duration_parts(value.strip().casefold())
+    except ValueError:
+        return None
+    total = sum(number * unit for number, unit in parts or ())
+    return total if parts and 1 <= total <= MAX_SECONDS else None
 
 
 def _lenient_doses(source: SourceFile, problems: list[Problem]) -> None:
