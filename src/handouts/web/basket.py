@@ -30,6 +30,7 @@ from handouts.web.library import (
     CLIENT_FIELDS,
     VERSION_FIELDS,
     language_not_ready,
+    limit_words,
     read_client,
 )
 from handouts.web.workers import ProgramAsked, Selection
@@ -361,13 +362,11 @@ def for_the_basket(problems: list[Problem], items: Sequence[Item] = ()) -> list[
         handout = problem.path.removeprefix("content/").removesuffix(".yaml")
         index = next((n for n, item in enumerate(items) if item.handout == handout), None)
         if problem.field == "max_pages" and index is not None:
-            limit = problem.message.split("the limit is ", 1)[-1].split(" ")[0].rstrip(";")
-            pages = f"{limit} page{'' if limit == '1' else 's'}" if limit.isdigit() \
-                else "its pages"
             out.append(Problem("form", None, field_name(index, "note"), (
                 f"with its plan and this version's details the handout is longer than its "
-                f"limit of {pages}: shorten this note or the plan's other instructions, "
-                "choose another version, or ask the clinic owner"), problem.severity))
+                f"limit of {limit_words(problem)}: shorten this note or the plan's other "
+                "instructions, choose another version, or ask the clinic owner"),
+                problem.severity))
             continue
         # Options are named in the field (plan_program) or, for the client checks of
         # make_program, in the path with no field.

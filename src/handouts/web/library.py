@@ -269,6 +269,13 @@ def language_not_ready(problem: Problem) -> Problem | None:
     return None
 
 
+def limit_words(problem: Problem) -> str:
+    """The page limit a max_pages problem names, in words ("2 pages"; "its pages" when
+    the message gives none), for the desk's own message about it."""
+    limit = problem.message.split("the limit is ", 1)[-1].split(" ")[0].rstrip(";")
+    return f"{limit} page{'' if limit == '1' else 's'}" if limit.isdigit() else "its pages"
+
+
 def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem]:
     """The render's problems in the words of the form.
 
@@ -294,10 +301,9 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
             longest = max(("note", "client", "therapist"),
                           key=lambda k: len(getattr(client, "name" if k == "client" else k)
                                             or ""))
-            limit = problem.message.split("the limit is ", 1)[-1].split(" ")[0].rstrip(";")
-            pages = f"{limit} page{'' if limit == '1' else 's'}" if limit.isdigit() else "its pages"
             out.append(Problem("form", None, longest, (
-                f"makes the handout longer than its limit of {pages}; shorten it"),
+                f"makes the handout longer than its limit of {limit_words(problem)}; "
+                "shorten it"),
                 problem.severity))
         else:
             out.append(problem)
