@@ -208,10 +208,7 @@ class _Gate:
 
     def _drop(self, fd: int) -> None:
         """Forget ``fd`` and close its connection (call with the lock held)."""
-        conn, _, partial = self._held.pop(fd)
-        if not partial:
-            with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(fd)
+        conn = self._release(fd)
         with contextlib.suppress(Exception):
             conn.close()
 
