@@ -366,14 +366,8 @@ def _cover_contact(project: Project, engine: Any, first: Page, view: ProgramView
     items = engine.pages_holding(cover, "program-items")
     if not panel or not items or pages - 1 in items or min(panel) != pages - 1:
         return 0, pages
-    for index in range(1, len(CONTACTS)):
-        tried = _lay_out(project, engine, _own_page(
-            first, "cover", dataclasses.replace(view, contact=CONTACTS[index])))
-        if isinstance(tried, Rendered):
-            break
-        if tried.pages < pages:
-            return index, tried.pages
-    return 0, pages
+    return _first_shorter(project, engine, first, "cover", pages, [
+        dataclasses.replace(view, contact=contact) for contact in CONTACTS[1:]])
 
 
 def _grid_breaks(project: Project, engine: Any, first: Page, view: ProgramView,
@@ -424,12 +418,19 @@ def _tracking_tail(project: Project, engine: Any, first: Page, view: ProgramView
         engine.pages_holding(tracking, "tracking-call") or set())
     if not grid or pages - 1 in grid or pages - 1 not in tail:
         return 0, pages
-    for index in range(1, len(TAILS)):
-        lines, call = TAILS[index]
-        tried = _lay_out(project, engine, _own_page(first, "tracking", dataclasses.replace(
-            view, note_lines=lines, tracking_call=call)))
+    return _first_shorter(project, engine, first, "tracking", pages, [
+        dataclasses.replace(view, note_lines=lines, tracking_call=call)
+        for lines, call in TAILS[1:]])
+
+
+def _first_shorter(project: Project, engine: Any, first: Page, part: str, pages: int,
+                   views: list[ProgramView]) -> tuple[int, int]:
+    """The first of ``views`` (numbered from 1: 0 is the view as it was) whose ``part``
+    lays out in fewer than ``pages`` pages, and its pages; else ``(0, pages)``."""
+    for index, view in enumerate(views, start=1):
+        tried = _lay_out(project, engine, _own_page(first, part, view))
         if isinstance(tried, Rendered):
-            break
+            break  # a template's mistake: reported when the packet is laid out
         if tried.pages < pages:
             return index, tried.pages
     return 0, pages
