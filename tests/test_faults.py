@@ -110,9 +110,15 @@ def test_ctrl_c_twice_ends_a_parallel_batch_at_once_and_leaves_nothing_running(
     wait); a third printed tracebacks. Now it ends within seconds, says nothing but
     that it was aborted, no process of its group is left, and every PDF is whole."""
     project = make_project(tmp_path / "p")
+    # Ctrl-C as at a terminal: a command started in the background by a script (as CI
+    # may start the tests) inherits SIGINT ignored, and the batch would not see it.
+    as_at_a_terminal = ("import runpy, signal, sys; "
+                        "signal.signal(signal.SIGINT, signal.default_int_handler); "
+                        "sys.argv[0] = 'handouts'; "
+                        "runpy.run_module('handouts', run_name='__main__', alter_sys=True)")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "handouts", "-C", str(project), "batch", "--jobs", "2",
-         "--force"], start_new_session=True, stdout=subprocess.PIPE,
+        [sys.executable, "-c", as_at_a_terminal, "-C", str(project), "batch", "--jobs",
+         "2", "--force"], start_new_session=True, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     for line in proc.stdout:  # the workers are rendering
