@@ -131,6 +131,30 @@ def test_a_local_worker_process_that_dies_stops_the_batch_and_a_rerun_finishes(
     assert len(rerun.with_status("rendered")) == 16 - len(kept)
 
 
+def test_a_stopped_batch_stops_only_its_own_workers(tmp_path: Path) -> None:
+    """Ctrl-C in a batch run by a process with other children (the desk's renderers, a
+    second batch): it killed every child of the process, not only its own workers."""
+    project = make_project(tmp_path / "p")
+    other = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(60,),
+                                                        daemon=True)
+    other.start()
+    seen: list[int] = []
+
+    def interrupt(result: VariantResult, done: int, total: int) -> None:
+        seen.extend(c.pid for c in multiprocessing.active_children() if c is not other)
+        raise KeyboardInterrupt  # as Ctrl-C does, in the main thread
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            batch(load_project(project), jobs=2, progress=interrupt)
+        assert len(seen) == 2  # the batch's workers, now stopped
+        assert not any(c.pid in seen for c in multiprocessing.active_children())
+        assert other.is_alive()
+    finally:
+        other.kill()
+        other.join(5)
+
+
 def test_pool_workers_never_write_into_this_process_s_engine(tmp_path: Path) -> None:
     """Workers start from a fork server, not from this process: a worker forked from a
     process that had rendered shared its engine's font folder, where two workers wrote

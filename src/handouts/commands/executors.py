@@ -24,6 +24,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from handouts.commands.execution import Executor, ExecutorLost, Todo
@@ -78,12 +79,16 @@ class LocalExecutor:
             for variant, digest in todo:
                 yield worker.render_variant(variant, digest)
             return
+        others = set(multiprocessing.active_children())
         pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=start,
                                    initargs=(str(project.root), str(out_dir)))
         # Each worker writes its own PDFs: sending them back to be written here would
         # cost the busy cores more than the disk wait it hides.
         futures = [pool.submit(render_in_worker, v, d, str(out_dir / v.relpath))
                    for v, d in todo]
+        # Every worker has started by now (one per task until there are ``workers``):
+        # the ones to stop on Ctrl-C, never another pool's of the same process.
+        mine = [c for c in multiprocessing.active_children() if c not in others]
         done = 0
         try:
             for future in as_completed(futures):
@@ -95,20 +100,21 @@ class LocalExecutor:
                 "(killed, out of memory, or it could not start); the finished PDFs are "
                 "kept: run the batch again to render the rest"))]) from None
         except BaseException:  # Ctrl-C, or the caller stopped reading
-            stop_workers(pool)
+            stop_workers(pool, mine)
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def stop_workers(pool: ProcessPoolExecutor, grace: float = STOP_GRACE) -> None:
-    """Stop a batch's workers now: nothing more is handed out, and those working are
-    given ``grace`` seconds to finish their PDF (each writes it whole or not at all),
-    then killed; a second Ctrl-C meanwhile kills them at once. Waiting for every
-    queued variant (what leaving the pool does) took seconds, and a second Ctrl-C in
-    that wait left the command hanging with its workers alive."""
+def stop_workers(pool: ProcessPoolExecutor, children: list[BaseProcess],
+                 grace: float = STOP_GRACE) -> None:
+    """Stop a batch's workers now: nothing more is handed out, and ``children`` (its
+    worker processes) are given ``grace`` seconds to finish their PDF (each writes it
+    whole or not at all), then killed; a second Ctrl-C meanwhile kills them at once.
+    Waiting for every queued variant (what leaving the pool does) took seconds, and a
+    second Ctrl-C in that wait left the command hanging with its workers alive. Only
+    the batch's own workers: a desk's renderers in the same process are not its own."""
     pool.shutdown(wait=False, cancel_futures=True)
-    children = multiprocessing.active_children()
 
     def kill(*_: object) -> None:
         for child in children:
