@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,6 +192,36 @@ def _https_server(example: Path, tmp_path: Path) -> tuple[Path, Server]:
     return cert, make_server(example, host="127.0.0.1", port=0,
                              pool=RenderPool(inline=True), watch=False, checks=False,
                              cert=cert, key=key, token="t" * 32)
+
+
+def test_a_request_stuck_in_the_app_cannot_keep_the_server_from_stopping() -> None:
+    """Ctrl+C while a request waits in the app with no end (a hung render): the server
+    stops within its deadline (cheroot waited for that request forever)."""
+    entered, release = threading.Event(), threading.Event()
+
+    def stuck(environ: dict[str, object], start_response: Any) -> list[bytes]:
+        entered.set()
+        release.wait()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"late"]
+
+    stuck_server = Server(stuck, "127.0.0.1", 0, 4)
+    thread = _serve(stuck_server)
+    client = socket.create_connection(("127.0.0.1", stuck_server.effective_port), timeout=10)
+    try:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert entered.wait(10)
+        started = time.monotonic()
+        stopping = threading.Thread(target=stuck_server.close, daemon=True)
+        stopping.start()
+        stopping.join(30)
+        assert not stopping.is_alive(), "close() still waits for the stuck request"
+        assert time.monotonic() - started < server.STOP_DEADLINE + 1
+        thread.join(10)
+        assert not thread.is_alive()
+    finally:
+        release.set()
+        client.close()
 
 
 def test_https_with_cert_and_key(example: Path, tmp_path: Path) -> None:

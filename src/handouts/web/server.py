@@ -50,6 +50,9 @@ SOCKET_TIMEOUT = 30
 #: Seconds a client has to send one whole request once a thread reads it: a desk's
 #: form is a few kilobytes, which a slow phone sends in well under a second.
 READ_DEADLINE = 10.0
+#: Seconds :meth:`Server.close` waits for the server to stop: requests still running
+#: after cheroot's own grace (2 s) are left to end with the process.
+STOP_DEADLINE = 5.0
 #: The largest request body read (a desk's forms are a few kilobytes; no uploads).
 BODY_LIMIT = 1 << 20
 
@@ -324,5 +327,14 @@ class Server:
         self._server.serve()
 
     def close(self) -> None:
-        """Stop serving and close the socket."""
-        self._server.stop()
+        """Stop serving and close the socket, within :data:`STOP_DEADLINE` seconds.
+
+        cheroot waits for a request still running after its grace with no deadline (it
+        shuts the connection, which ends a read or a write, not a wait in the app), so
+        a stuck request would keep Ctrl+C from ever ending ``handouts serve``."""
+        stopping = threading.Thread(target=self._server.stop, name="handouts-stop",
+                                    daemon=True)
+        stopping.start()
+        stopping.join(STOP_DEADLINE)
+        if stopping.is_alive():
+            log.warning("server: a request was still running when the server stopped")
