@@ -405,6 +405,39 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
         context.close()
 
 
+LONG_WORD = "Rückenmassagebehandlungsanleitungsübersichtsblattvorlagenverzeichnis"
+
+
+def test_a_long_word_never_makes_a_small_screen_scroll_sideways(
+        browser: Any, tmp_path: Path) -> None:
+    """A handout whose title has a word wider than a phone (a long compound, a web
+    address): it breaks in the library's card, on its page and in the basket, instead
+    of pushing the page wider than the screen."""
+    root = copy_example(tmp_path / "clinic")
+    content = root / "content" / "back-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "title: How to give a back massage", f"title: {LONG_WORD} back massage", 1),
+        encoding="utf-8")
+    httpd = make_server(root, host="127.0.0.1", port=0, pool=RenderPool(inline=True),
+                        watch=False, checks=False)
+    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
+    thread.start()
+    context = browser.new_context(viewport={"width": 320, "height": 700})
+    page = context.new_page()
+    url = f"http://127.0.0.1:{httpd.effective_port}"
+    try:
+        for path in ("/", "/h/back-massage", "/program?add=back-massage"):
+            page.goto(url + path)
+            assert LONG_WORD in page.content()
+            assert page.evaluate(
+                "() => document.documentElement.scrollWidth <= window.innerWidth"), path
+    finally:
+        context.close()
+        site_of(httpd.handouts_app).stop()
+        httpd.close()
+        thread.join(10)
+
+
 @pytest.mark.slow
 def test_no_client_detail_is_left_in_the_browser_profile(server: Server, playwright: Any,
                                                          display: str, tmp_path: Path) -> None:
