@@ -30,3 +30,8 @@ def die() -> None:
 def fail(secret: str) -> None:
     """A task that raises with a message quoting its (possibly personal) argument."""
     raise ValueError(f"bad value {secret}")
+
+
+def hang_at_start() -> None:
+    """An initializer that never finishes (an engine that hangs while loading)."""
+    time.sleep(600)

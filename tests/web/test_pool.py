@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from handouts.web import pool as pool_module
 from handouts.web.pool import Busy, Died, ProcessPool, Stuck, TaskFailed
 from handouts.web.workers import RenderPool, Selection, project_version, render
 
@@ -187,6 +188,23 @@ def test_a_request_that_waited_for_a_worker_never_kills_it_at_its_deadline() -> 
         first.join(10)
         assert pool.run(pool_tasks.pid, deadline=30) == before[0]  # after it finished
         assert pool.started == 1 and pool.pids() == before
+    finally:
+        pool.close()
+
+
+def test_warming_workers_that_never_get_ready_ends_at_its_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` warms its workers before it listens: a worker whose start hangs made
+    it wait forever (it read the worker's answer after its wait ran out). Now such a
+    worker is replaced and warming ends at its limit."""
+    monkeypatch.setattr(pool_module, "WARM_LIMIT", 1.0, raising=False)
+    pool = ProcessPool(1, initializer=pool_tasks.hang_at_start)
+    try:
+        warming = threading.Thread(target=pool.warm, daemon=True)
+        warming.start()
+        warming.join(20)
+        assert not warming.is_alive(), "warm() still waits for a worker that hangs"
+        assert pool.started == 2  # the hung one replaced
     finally:
         pool.close()
 

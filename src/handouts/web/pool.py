@@ -66,6 +66,11 @@ class TaskFailed(PoolError):
     """The task raised; only the exception's type name is known here."""
 
 
+#: Seconds :meth:`ProcessPool.warm` waits for the workers to start (a cold machine
+#: loading the engine takes a few).
+WARM_LIMIT = 120.0
+
+
 def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
     """A worker's loop: run each ``(task, args)`` received, send back its answer."""
     if initializer is not None:
@@ -271,16 +276,25 @@ class ProcessPool:
     def warm(self) -> None:
         """Start the workers now (and wait until each has run its initializer)."""
         self._ensure_started()
-        taken = [self._take(time.monotonic() + 120) for _ in range(self.workers)]
+        taken = [self._take(time.monotonic() + WARM_LIMIT) for _ in range(self.workers)]
+        ready: list[_Worker] = []
         try:
             for worker in taken:
                 worker.conn.send((_nothing, ()))
+            end = time.monotonic() + WARM_LIMIT
             for worker in taken:
-                worker.conn.poll(120)
-                worker.conn.recv()
+                # A worker that never gets ready (its start hung) is replaced, never
+                # waited for without end.
+                with contextlib.suppress(EOFError, OSError):
+                    if worker.conn.poll(max(end - time.monotonic(), 0.0)):
+                        worker.conn.recv()
+                        ready.append(worker)
         finally:
             for worker in taken:
-                self._idle.put(worker)
+                if worker in ready:
+                    self._idle.put(worker)
+                else:
+                    self._replace(worker, kill=True)
 
     def pids(self) -> list[int]:
         """The live workers' process ids."""
