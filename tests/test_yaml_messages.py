@@ -270,3 +270,24 @@ def test_a_hash_that_cuts_a_text_short_is_warned_about(tmp_path: Path) -> None:
         f"{CONTENT}:24: warning: '#5 first.' is read as a comment (a '#' after a space "
         "starts one) and left out: put the whole text in quotes to print it"], result.output
     assert result.exit_code == 0
+
+
+def test_a_text_read_as_an_anchor_is_warned_about(tmp_path: Path) -> None:
+    """A tip written '&more' vanished from the sheet without a word, the handout built:
+    YAML reads it as an anchor, a name to reuse a part by. An anchor that an alias uses
+    (an owner sharing a part with '*name') is not warned about."""
+    root = tmp_path / "p"
+    init_project(root)
+    path = root / CONTENT
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("    tip: Press only as hard as feels good.", "    tip: &gently", 1)
+    text = text.replace("    text: Gentle pressure can help stiff hands feel looser.",
+                        "    text: &looser Gentle pressure can help stiff hands feel looser.",
+                        1).replace("    text: A few slow minutes can help you relax.",
+                                   "    text: *looser", 1)
+    path.write_text(text, encoding="utf-8")
+    result = run_in(root, "check", "--no-render")
+    assert [line for line in result.output.splitlines() if "&" in line] == [
+        f"{CONTENT}:17: warning: '&gently' is read as a YAML anchor (a name to reuse a "
+        "part by) and left out: put the whole text in quotes to print it"], result.output
+    assert result.exit_code == 0 and "\n0 error(s), " in result.output

@@ -240,31 +240,45 @@ _OPEN = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
 _CLOSE = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
 
 
-def _scan(text: str) -> tuple[int | None, bool]:
-    """The line where nesting first exceeds :data:`MAX_DEPTH` (else None), and whether
-    the text uses aliases.
+def _scan(text: str) -> tuple[int | None, bool, list[tuple[str, int]]]:
+    """The line where nesting first exceeds :data:`MAX_DEPTH` (else None), whether the
+    text uses aliases, and each anchor no alias uses, with its line.
 
     PyYAML builds documents recursively and crashes on very deep nesting, so depth is
     measured first with its scanner, which is iterative.
     """
     depth = 0
-    aliases = False
+    used: set[str] = set()
+    anchors: list[tuple[str, int]] = []
     try:
         for token in yaml.scan(text, Loader=_BASE):
             if isinstance(token, _OPEN):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return token.start_mark.line + 1, aliases
+                    return token.start_mark.line + 1, bool(used), []
             elif isinstance(token, _CLOSE):
                 depth -= 1
             elif isinstance(token, yaml.AliasToken):
-                aliases = True
+                used.add(token.value)
+            elif isinstance(token, yaml.AnchorToken):
+                anchors.append((token.value, token.start_mark.line + 1))
     except yaml.MarkedYAMLError:
         # Left to the parser, which stops at this point at the latest (everything
         # before it was measured) and often sooner, where the mistake is: an unclosed
         # '[' is only a scanner error lines later.
         pass
-    return None, aliases
+    return None, bool(used), [(name, line) for name, line in anchors if name not in used]
+
+
+def _unused_anchors(anchors: list[tuple[str, int]], display: str) -> list[Problem]:
+    """A warning for each anchor no alias uses: a text written ``&word`` with nothing
+    after it (or a word that began with '&') is read as a name for reuse and left out
+    without a word; an owner who reuses a part (``&defaults`` … ``*defaults``) is not
+    warned."""
+    return [Problem(display, line, "", (
+        f"'&{name}' is read as a YAML anchor (a name to reuse a part by) and left out: "
+        "put the whole text in quotes to print it"), Severity.WARNING)
+        for name, line in anchors]
 
 
 def format_loc(loc: tuple[str | int, ...]) -> str:
@@ -310,7 +324,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
         problems += unprintable
         return None
     try:
-        deep, aliases = _scan(text)
+        deep, aliases, unused = _scan(text)
         if deep is not None:
             problems.append(Problem(display, deep, "",
                                     f"is nested too deeply (more than {MAX_DEPTH} levels)"))
@@ -332,6 +346,7 @@ def read_yaml(path: Path, display: str, problems: list[Problem]) -> SourceFile |
             # twice hid every other mistake of the file), minus what was said here.
             unreadable = frozenset(p.field for p in problems[before:])
             problems += _comments_that_cut(node, text, display)
+            problems += _unused_anchors(unused, display)
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
