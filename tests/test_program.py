@@ -160,6 +160,26 @@ def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: by
     assert "Questions? Call (480) 992-5050." in text
 
 
+def test_an_item_asks_for_ticks_only_in_its_own_weeks(project: Path) -> None:
+    """"For 1 week" on a three-week sheet: its row has tick boxes in week 1 only, then a
+    dash each day (it asked for ticks every week of the sheet)."""
+    data, _ = _packet(project, ItemChange("desk-stretch-break", Dosage(per_day=1, weeks=1)),
+                      ItemChange("back-massage", Dosage(per_day=2, weeks=3)))
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        texts = [page.extract_text() for page in doc.pages]
+        sheet = [page for page, text in zip(doc.pages, texts, strict=True)
+                 if "Tracking sheet" in text or "Week 3" in text]
+        weeks = [table.extract() for page in sheet for table in page.find_tables()]
+        boxes = sum(len([c for c in page.curves if 10 < c["width"] < 14
+                         and 10 < c["height"] < 14]) for page in sheet)
+    assert len(weeks) == 3
+    stretch = [[cell for cell in rows[1][1:]] for rows in weeks]
+    assert stretch[0] == [""] * 7  # boxes (drawn, no text)
+    assert stretch[1] == stretch[2] == ["–"] * 7
+    assert [rows[2][1:] for rows in weeks] == [[""] * 7] * 3
+    assert boxes == 7 + 3 * 7 * 2
+
+
 @pytest.mark.parametrize("language", ["ar", "es", "en"])
 def test_the_day_headers_never_run_into_each_other(project: Path, language: str) -> None:
     """Large print on A4, the narrowest day columns: each header word stays inside its

@@ -34,6 +34,7 @@ from handouts.variants.program import (
     ProgramItem,
     day_planned,
     describe_dosage,
+    planned_days,
     tick_boxes,
 )
 
@@ -64,8 +65,12 @@ class Row:
     page: int
     #: Tick boxes a day (one per time a day).
     boxes: int
-    #: For each day of a week, whether the item is planned that day.
+    #: For each day of a week, whether the item is planned that day (kept for project
+    #: templates made before :attr:`by_week`).
     planned: tuple[bool, ...]
+    #: For each week of the sheet, whether the item is planned on each of its days
+    #: (none after the item's own weeks).
+    by_week: tuple[tuple[bool, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -612,7 +617,8 @@ def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
         rows.append(Row(number, item.page.handout.title,
                         item.page.plan.dose if item.page.plan else "", item.item.note,
                         start, tick_boxes(item.item.dosage),
-                        tuple(day_planned(item.item.dosage, d) for d in range(7))))
+                        tuple(day_planned(item.item.dosage, d) for d in range(7)),
+                        planned_days(item.item.dosage, program.tracking_weeks)))
     # A weekday as the language abbreviates it ("Mon", "lun"), or its shortest form
     # where that abbreviation is a whole word (Arabic's "الخميس" ran into the next column).
     short = "EEE" if max(len(format_date(program.given + dt.timedelta(days=d), "EEE",

@@ -150,3 +150,12 @@ def day_planned(dosage: Dosage, weekday_index: int) -> bool:
     # "3 days a week" row does not ask for three days in a row.
     chosen = {round(i * 7 / per_week) for i in range(per_week)}
     return weekday_index in chosen
+
+
+def planned_days(dosage: Dosage, weeks: int) -> tuple[tuple[bool, ...], ...]:
+    """For each of ``weeks`` weeks, whether the sheet asks for the item on each of its
+    seven days: :func:`day_planned`, and nothing after the item's own ``weeks`` (an
+    item "for 1 week" on a 4-week sheet asked for ticks all four)."""
+    last = dosage.weeks or weeks
+    return tuple(tuple(week < last and day_planned(dosage, day) for day in range(7))
+                 for week in range(weeks))
