@@ -141,6 +141,17 @@ def test_each_plan_box_is_on_its_handouts_first_page_with_the_stop_callout(
     assert "Sam Lee" not in stretch and "Go easy this week." not in stretch
 
 
+def test_a_handout_given_with_no_dose_and_no_note_has_no_empty_plan_box(
+        project: Path) -> None:
+    """It printed the "Your plan" heading over nothing; the cover's table says "—"."""
+    data, _ = _packet(project, ItemChange("back-massage", Dosage()),
+                      ItemChange("desk-stretch-break", Dosage(per_day=2)))
+    texts = pdf_pages(data, by_position=True)
+    assert "YOUR PLAN" not in texts[_starts(texts, "How to give a back massage") - 1]
+    assert "YOUR PLAN" in texts[_starts(texts, "A 5-minute stretch break for desk workers") - 1]
+    assert "Prepared for Ana Ruiz" in texts[_starts(texts, "How to give a back massage") - 1]
+
+
 def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: bytes) -> None:
     with pdfplumber.open(io.BytesIO(standard)) as doc:
         page = doc.pages[-1]

@@ -251,8 +251,9 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         document = documents[item.handout]
         variant = Variant(item.handout, program.audience, program.language, program.paper,
                           program.print_size, program.location)
-        plan = PlanBox(describe_dosage(item.dosage, program.language, project.root),
-                       item.note)
+        dose = describe_dosage(item.dosage, program.language, project.root)
+        # No dose and no note: no "Your plan" box (it printed its heading over nothing).
+        plan = PlanBox(dose, item.note) if dose or item.note else None
         page, found = compose(project, document, variant, client, plan=plan)
         problems += found
         if page is None:
