@@ -152,6 +152,16 @@ def test_a_handout_given_with_no_dose_and_no_note_has_no_empty_plan_box(
     assert "Prepared for Ana Ruiz" in texts[_starts(texts, "How to give a back massage") - 1]
 
 
+def test_the_phone_reads_left_to_right_in_an_arabic_program(project: Path) -> None:
+    """"Questions? Call …" on the cover and the tracking sheet: in Arabic the number
+    ran backwards (".5050-992 (480)"), as plain text inside right-to-left words."""
+    data, _ = _packet(project, ItemChange("back-massage", Dosage(sets=3)), language="ar")
+    texts = pdf_pages(data, by_position=True)
+    for text in (texts[0], texts[-1]):
+        calls = [line for line in text.splitlines() if "992" in line and "لصتا" in line]
+        assert calls and all("992-5050" in line for line in calls), calls
+
+
 def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: bytes) -> None:
     with pdfplumber.open(io.BytesIO(standard)) as doc:
         page = doc.pages[-1]
