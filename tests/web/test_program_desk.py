@@ -475,3 +475,20 @@ def test_a_handout_pushed_over_its_page_limit_is_said_at_its_note(
         "item-0-note", "with its plan and this version's details the handout is longer "
         "than its limit of 2 pages: shorten this note or the plan's other instructions, "
         "choose another version, or ask the clinic owner")]
+
+
+def test_a_handout_pushed_over_its_limit_with_no_note_is_said_at_the_handout(
+        client: FlaskClient) -> None:
+    """No note to shorten: the message is at the handout and asks for a shorter plan or
+    another version (it pointed at the empty note and asked to shorten it)."""
+    text = ("after lunch, standing at the desk, slowly, both sides, eyes closed, "
+            "breathing out ") * 2
+    form = started(client, **{"item-0-note": "", "item-0-text": text[:200],
+                              "item-0-rest": "45 s", "item-0-side": "both"})
+    body = client.post("/program/preview", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is False
+    assert [(p["field"], p["message"]) for p in body["problems"]] == [(
+        "item-0-handout", "with its plan and this version's details the handout is longer "
+        "than its limit of 2 pages: shorten the plan's instructions, choose another "
+        "version, or ask the clinic owner")]

@@ -362,11 +362,15 @@ def for_the_basket(problems: list[Problem], items: Sequence[Item] = ()) -> list[
         handout = problem.path.removeprefix("content/").removesuffix(".yaml")
         index = next((n for n, item in enumerate(items) if item.handout == handout), None)
         if problem.field == "max_pages" and index is not None:
-            out.append(Problem("form", None, field_name(index, "note"), (
+            # At the note when there is one to shorten; else at the handout (it blamed
+            # an empty note).
+            noted = bool(items[index].value("note").strip())
+            out.append(Problem("form", None, field_name(index, "note" if noted else "handout"), (
                 f"with its plan and this version's details the handout is longer than its "
-                f"limit of {limit_words(problem)}: shorten this note or the plan's other "
-                "instructions, choose another version, or ask the clinic owner"),
-                problem.severity))
+                f"limit of {limit_words(problem)}: "
+                + ("shorten this note or the plan's other instructions, "
+                   if noted else "shorten the plan's instructions, ")
+                + "choose another version, or ask the clinic owner"), problem.severity))
             continue
         # Options are named in the field (plan_program) or, for the client checks of
         # make_program, in the path with no field.
