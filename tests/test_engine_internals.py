@@ -307,3 +307,79 @@ def test_the_engine_opens_every_library_without_starting_a_process() -> None:
                          text=True, check=True).stdout.split()
     assert out == ["0", "gobject", "pango", "harfbuzz", "harfbuzz_subset", "fontconfig",
                    "pangoft2"]
+
+
+def test_renders_in_two_threads_each_get_only_their_own_problems(tmp_path: Path) -> None:
+    """The desk renders in several threads at once (inline, or its checker beside a
+    request): the log records of one render were the problems of every render running
+    then (each capture listened to the engine's loggers, whoever logged)."""
+    import threading
+
+    from tests.helpers import render_body
+
+    (tmp_path / "ok.png").write_bytes(base64.b64decode(_png()))
+    broken = '<p style="colr: red">CSS the engine only logs</p>' * 20
+    fine = '<img src="ok.png" alt="x"><p>fine</p>' * 20
+    render_body(fine, tmp_path)  # warm: the first render loads fonts
+    start = threading.Barrier(2)
+    seen: dict[str, list[list[str]]] = {"broken": [], "fine": []}
+
+    def run(kind: str, html: str) -> None:
+        start.wait(10)
+        for _ in range(6):
+            seen[kind].append([p.message for p in render_body(html, tmp_path).problems])
+
+    threads = [threading.Thread(target=run, args=("broken", broken)),
+               threading.Thread(target=run, args=("fine", fine))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert seen["fine"] == [[]] * 6
+    assert all(found and all("colr" in message for message in found)
+               for found in seen["broken"]), seen["broken"]
+
+
+def test_a_render_takes_no_global_logging_lock_to_listen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each render set the engine's loggers' levels (and back): logging then takes its
+    global lock and walks every logger, several times a render from every thread. Set
+    once, they are only checked."""
+    import logging
+
+    from tests.helpers import render_body
+
+    render_body("<p>once</p>", tmp_path)
+    cleared: list[int] = []
+    original = logging.Manager._clear_cache
+    monkeypatch.setattr(logging.Manager, "_clear_cache",
+                        lambda self: (cleared.append(1), original(self))[1])
+    for _ in range(3):
+        assert render_body("<p>again</p>", tmp_path).problems == []
+    assert cleared == []
+
+
+def test_a_render_stopped_inside_logging_leaves_its_lock_free_for_other_threads() -> None:
+    """The time limit's alarm lands anywhere, also inside logging while it holds its
+    global lock (setting a level takes it with no ``finally`` in Python 3.11): the lock
+    stayed held, and every other thread that logged waited forever (the desk's file
+    watcher, its requests; a test run hung on them)."""
+    import logging
+    import threading
+    import time
+
+    from handouts.render.engine.timelimit import run_limited
+
+    def stuck_inside_logging() -> None:
+        logging._acquireLock()  # type: ignore[attr-defined]  # as the alarm finds it
+        time.sleep(5)
+
+    assert run_limited(0.05, stuck_inside_logging) is None
+    logged = threading.Event()
+
+    def log_elsewhere() -> None:
+        logging.getLogger("handouts.test.elsewhere").warning("from another thread")
+        logged.set()
+
+    threading.Thread(target=log_elsewhere, daemon=True).start()
+    assert logged.wait(5), "another thread still waits for logging's lock"

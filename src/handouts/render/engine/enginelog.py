@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,43 +104,81 @@ def _message(record: logging.LogRecord) -> str:
     return record.getMessage().splitlines()[0]
 
 
-class Collector(logging.Handler):
+class Collector:
+    """The records of one render (in one thread)."""
+
     def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
         self.records: list[logging.LogRecord] = []
 
+
+#: The collectors of the renders running in each thread (innermost last).
+_active = threading.local()
+
+
+class _Router(logging.Handler):
+    """The one handler on the engine's loggers: each record goes to the collectors of
+    the renders running in the thread that logged it (renders in other threads, such
+    as the desk's, never see it), or on to :data:`ENGINE_LOG` outside any render."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+
+    def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+        collectors = getattr(_active, "collectors", None)
+        if collectors:
+            for collector in collectors:
+                collector.records.append(record)
+        elif ENGINE_LOG.isEnabledFor(record.levelno):
+            ENGINE_LOG.handle(record)
+        return True
+
     def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
+        self.handle(record)
+
+
+_ROUTER = _Router()
+_ENGINE_LOGGERS = [logging.getLogger(name) for name in _LOGGERS + _CHILDREN]
+
+
+def _listen() -> None:
+    """Have every record of the engine's loggers reach :data:`_ROUTER`, whatever the
+    application's logging setup: each logger at DEBUG, enabled, its records kept from
+    propagating (we report them ourselves; children reach their parent's router).
+
+    Set once, and again only where something changed it since: setting a level takes
+    logging's global lock for every logger there is, which each render took several
+    times, from every thread rendering (and a lock left held there stops every thread
+    that logs)."""
+    for logger in _ENGINE_LOGGERS:
+        if logger.level != logging.DEBUG:
+            logger.setLevel(logging.DEBUG)
+        if logger.disabled:
+            logger.disabled = False
+        child = logger.name in _CHILDREN
+        if logger.propagate != child:
+            logger.propagate = child
+        if not child and _ROUTER not in logger.handlers:
+            logger.addHandler(_ROUTER)
 
 
 @contextmanager
 def captured_logs() -> Iterator[Collector]:
-    """Collect every record of the engine's loggers during one render.
-
-    The application's logging setup (``-q``, ``-vv``, a root level of CRITICAL) must
-    not decide what counts as a problem: some failures are logged at debug level
-    only. So each logger is set to DEBUG for the duration and kept from propagating
-    (we report the records ourselves), then restored; afterwards the records go to
-    :data:`ENGINE_LOG` for whoever wants the detail.
+    """Collect every record of the engine's loggers logged by this thread during one
+    render, whatever the application's logging setup (``-q``, ``-vv``, a root level
+    of CRITICAL): some failures are logged at debug level only, and what counts as a
+    problem must not depend on it. Afterwards the records go on to :data:`ENGINE_LOG`
+    for whoever wants the detail.
     """
+    _listen()
     collector = Collector()
-    saved = []
-    for name in _LOGGERS + _CHILDREN:
-        logger = logging.getLogger(name)
-        saved.append((logger, logger.level, logger.propagate, logger.disabled))
-        logger.setLevel(logging.DEBUG)
-        logger.disabled = False
-        logger.propagate = name in _CHILDREN  # children reach their parent's collector
-        if name in _LOGGERS:
-            logger.addHandler(collector)
+    collectors = getattr(_active, "collectors", None)
+    if collectors is None:
+        collectors = _active.collectors = []
+    collectors.append(collector)
     try:
         yield collector
     finally:
-        for logger, level, propagate, disabled in saved:
-            logger.removeHandler(collector)
-            logger.setLevel(level)
-            logger.propagate = propagate
-            logger.disabled = disabled
+        collectors.remove(collector)
         for record in collector.records:
             if ENGINE_LOG.isEnabledFor(record.levelno):
                 ENGINE_LOG.handle(record)

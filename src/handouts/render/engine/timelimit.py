@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import signal
 import sys
 import threading
@@ -75,3 +76,18 @@ def _release(stopped: RenderTimeout) -> None:
             seen.__traceback__ = None
             seen = seen.__context__
         gc.collect()
+    _unlock_logging()
+
+
+def _unlock_logging() -> None:
+    """Release logging's global lock if the interrupted render left it held.
+
+    Python 3.11's logging takes that lock without a ``finally`` in places (setting a
+    level walks every logger under it), so an alarm landing there left it held by this
+    thread for good: this thread went on, and every other thread that logged (the
+    desk's requests, its file watcher) waited forever.
+    """
+    lock = getattr(logging, "_lock", None)
+    owned = getattr(lock, "_is_owned", None)
+    while owned is not None and owned():
+        lock.release()  # type: ignore[union-attr]
