@@ -492,3 +492,20 @@ def test_a_handout_pushed_over_its_limit_with_no_note_is_said_at_the_handout(
         "item-0-handout", "with its plan and this version's details the handout is longer "
         "than its limit of 2 pages: shorten the plan's instructions, choose another "
         "version, or ask the clinic owner")]
+
+
+def test_starting_a_clinic_program_with_a_broken_handout_is_refused_at_start(
+        client: FlaskClient, example: Path) -> None:
+    """Its handout's file broke: Start said nothing and filled the basket, then every
+    Preview and Print failed. Now Start says why, as adding that handout does."""
+    page = client.get("/program").get_data(as_text=True)
+    form = page_form(page, start="desk-worker-week-1", action="start")
+    (example / "content" / "desk-stretch-break.yaml").write_text(
+        "title: [unclosed\n", encoding="utf-8")
+    body = client.post("/program", data=form, headers={"Accept": "application/json"}
+                       ).get_json()
+    assert body["ok"] is False and body["items"] == []
+    assert [(p["field"], p["message"]) for p in body["problems"]] == [(
+        "start", "cannot be started now: its handout 'desk-stretch-break' has errors the "
+        "clinic must fix first (content/desk-stretch-break.yaml); start another, or add "
+        "the handouts one by one")]

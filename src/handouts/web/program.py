@@ -199,7 +199,16 @@ def edit_basket() -> Any:
     if action == "start":
         programs, failing = clinic_programs()
         name = form.get("start", "")
-        if name in programs:
+        broken = offer().broken
+        unready = [spec.handout for spec in programs[name].program.items
+                   if spec.handout in broken] if name in programs else []
+        if unready:  # refused now, as adding it is (it was accepted, then every
+            # Preview and Print failed)
+            problems = [Problem("form", None, "start", (
+                f"cannot be started now: its handout '{unready[0]}' has errors the clinic "
+                f"must fix first ({broken[unready[0]]}); start another, or add the "
+                "handouts one by one"))]
+        elif name in programs:
             items = basket.clinic_items(programs[name])
             form.update(program=name, weeks=str(programs[name].program.weeks or ""))
         elif name:  # chosen while its file broke (or went): the basket stays as it was
