@@ -237,3 +237,26 @@ def test_doctor_reports_scripts_and_debian_packages(project: Path, tmp_path: Pat
     lines = script_coverage(project, system)
     assert "[ok  ] Script Cyrillic: Handouts Test Cyrillic" in lines
     assert "[ok  ] Script Greek: Handouts Test Cyrillic" in lines
+
+
+@pytest.mark.parametrize("damage", ["deleted", "half-copied"])
+def test_a_project_font_gone_since_loading_stops_only_the_pages_that_need_it(
+        project: Path, damage: str) -> None:
+    """The desk runs on the settings it last loaded; the owner then deletes (or is
+    still copying) a font they list: every page in every language failed
+    ("could not be rendered (FileNotFoundError)"). Pages that do not need the font
+    still print; one that does is refused for the character it cannot print."""
+    _add_font(project)
+    settings = load_project(project).project.config  # the desk's last good ones
+    font = project / "fonts" / FONT.name
+    if damage == "deleted":
+        font.unlink()
+    else:
+        font.write_bytes(font.read_bytes()[:400])
+    made = build(load_project(project, config=settings))  # no Cyrillic in it
+    assert [b.pages for b in made.built] == [2] and made.warnings == []
+    edit(project / CONTENT, "Press your thumb into", "Press your thumb (Ж) into")
+    with pytest.raises(ValidationError) as refused:
+        build(load_project(project, config=settings))
+    assert [p.message.split(":")[0] for p in refused.value.problems] == [
+        "cannot print 'Ж' (U+0416, Cyrillic)"]

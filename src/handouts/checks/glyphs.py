@@ -91,10 +91,18 @@ def coverage(project: Project) -> Coverage:
     """The character maps of the theme's fonts and the project's fonts (cached)."""
     stylesheet = stylesheet_path(project.templates_dir)
     # Keyed by the files' versions too: a long-running process sees a replaced font.
-    entries = tuple((e.file, tuple(e.languages or ()), (project.root / e.file).stat().st_mtime_ns)
+    entries = tuple((e.file, tuple(e.languages or ()), _version(project.root / e.file))
                     for e in project.config.fonts)
     declared = _coverage(project.root, stylesheet, stylesheet.stat().st_mtime_ns, entries)
     return _with_scripts(declared, scripts.installed_fonts())
+
+
+def _version(path: Path) -> int:
+    """The file's modification time (-1: it is gone)."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
 
 
 @lru_cache(maxsize=16)
@@ -116,7 +124,12 @@ def _coverage(root: Path, stylesheet: Path, mtime_ns: int,
     fallback: set[int] = set()
     by_language: dict[str, set[int]] = {}
     for file, languages, _ in entries:
-        cmap = read_cmap(root / file)  # validated with the config
+        try:
+            cmap = read_cmap(root / file)  # validated with the config
+        except (OSError, ValueError):
+            # Gone or no longer a font since (the desk runs on its last good settings):
+            # its characters are missing, as the renderer leaves it out too.
+            continue
         if not languages:
             fallback |= cmap
         for language in languages:

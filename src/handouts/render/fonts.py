@@ -83,11 +83,20 @@ class ProjectFont:
 
 
 def project_fonts(root: Path, entries: Iterable[FontEntry]) -> list[ProjectFont]:
-    """The validated ``fonts:`` entries, with family and weight read from the file if unset."""
+    """The validated ``fonts:`` entries, with family and weight read from the file if unset.
+
+    A file gone or no longer a font since ``handouts.yaml`` was validated (deleted or
+    half-copied while the desk runs on its last good settings) is left out: the pages
+    that need it are refused for their missing characters, every other page prints (a
+    missing font stopped every page, in every language)."""
     out: list[ProjectFont] = []
     for i, entry in enumerate(entries):
         path = root / entry.file
-        family, weight = font_info(path)
+        try:
+            family, weight = font_info(path)
+            read_cmap(path)
+        except (OSError, ValueError):
+            continue
         out.append(ProjectFont(i, path, entry.file, entry.family or family,
                                entry.weight or weight, tuple(entry.languages or ())))
     return out
