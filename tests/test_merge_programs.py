@@ -372,3 +372,24 @@ def test_no_client_detail_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFi
     assert result.ok, [p.format() for p in result.problems]
     for secret in SECRETS:
         assert secret not in caplog.text
+
+
+def test_a_translation_problem_is_said_at_the_row_of_its_handout(tmp_path: Path) -> None:
+    """A program's second handout lacks a Spanish text: the problem was said at the
+    program's first row, whose handout is fine."""
+    root = _project(tmp_path / "p")
+    content = root / "content"
+    for suffix in (".yaml", ".es.po"):
+        text = (content / f"back-massage{suffix}").read_text(encoding="utf-8")
+        (content / f"back-rub{suffix}").write_text(
+            text.replace("How to give a back massage", "How to rub a back"), encoding="utf-8")
+    po = content / "back-rub.es.po"
+    po.write_text(po.read_text(encoding="utf-8").replace(
+        'msgstr "Pasos sencillos', 'msgstr ""\n"Pasos sencillos', 1).replace(
+        'msgstr ""\n"Pasos sencillos para dar en casa un masaje de espalda suave y seguro a '
+        'alguien que usted cuida."', 'msgstr ""', 1), encoding="utf-8")
+    run = _merge(root, HEADER + "Yusuf Okonkwo,back-massage,,sets=2,,,,es\n"
+                                "Yusuf Okonkwo,back-rub,,sets=3,,,,es\n")
+    assert run.exit_code == 1
+    located = [line for line in run.stderr.splitlines() if "back-rub.es.po" in line]
+    assert located and all(line.startswith("clients.csv:3: ") for line in located), run.stderr

@@ -328,6 +328,9 @@ def _at_row(problem: Problem, group: ProgramRows, program: Program | None,
         column = "handout"
     else:
         handout = next((n for n, doc in docs.items() if doc.display == path), None)
+        if handout is None and path.endswith(".po"):  # a translation: content/NAME.LL.po
+            stem = path.rpartition("/")[2].split(".", 1)[0]
+            handout = stem if stem in docs else None
     row = next((r for r in group.rows if handout and r.variant.handout == handout), None)
     if row is not None:
         line = row.line
