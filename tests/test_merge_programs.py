@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
 import handouts.project.programs as programs
 import handouts.project.schema as schema
@@ -128,6 +129,8 @@ def test_a_clinic_program_row_gives_the_clinic_programs_items(good: Run) -> None
     cover = pages[0]
     assert "Your home program" in cover and "Low back, week 1" in cover
     assert "Prepared for Zelda Quintanilla" in cover and "Sam Lee" in cover
+    # Its title names the clinic program (never the client).
+    assert PdfReader(clinic).metadata.title == "Your home program · Low back, week 1"
     # The clinic program's order and its default doses.
     assert cover.index(MASSAGE) < cover.index(STRETCH)
     assert "for 10 minutes, once a day, 5 days a week" in cover

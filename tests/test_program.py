@@ -274,6 +274,10 @@ def test_the_packet_is_tagged_titled_and_names_nobody_in_its_metadata(standard: 
         assert str(pdf.Root.Lang) == "en"
         info = {str(k): str(v) for k, v in pdf.docinfo.items()}
         assert info["/Title"] == "Your home program"
+        # Like a handout's: what it is about, to find it on a shared drive.
+        assert info["/Subject"] == ("A 5-minute stretch break for desk workers; "
+                                    "How to give a back massage")
+        assert "back massage" in info["/Keywords"].split(", ")
         assert not any("Ana" in value for value in info.values())
         assert b"Ana Ruiz" not in bytes(pdf.open_metadata().get("dc:title", ""), "utf-8")
 

@@ -104,6 +104,8 @@ class ProgramView:
     grid_breaks: bool = False
     #: How the cover gives the clinic's contact (one of :data:`CONTACTS`).
     contact: str = CONTACTS[0]
+    #: The handouts' keywords, each once (the packet's metadata, like a handout's).
+    keywords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -645,4 +647,6 @@ def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
                        program.given, client.next_appointment, tuple(rows), tuple(weeks),
                        tracking, spans=tuple(spans), note_lines=note_lines,
                        tracking_call=call,
-                       grid_breaks=grid_breaks, contact=CONTACTS[contact])
+                       grid_breaks=grid_breaks, contact=CONTACTS[contact],
+                       keywords=tuple(dict.fromkeys(
+                           word for item in fitted for word in item.page.handout.keywords)))
