@@ -191,6 +191,15 @@ def private_uses(path: Path, tree: ast.AST, ours: set[str]) -> Iterator[str]:
     business (WeasyPrint's box tree has no public way in)."""
     own = defined_names(tree) - {alias.asname or alias.name for node in ast.walk(tree)
                                  if isinstance(node, ast.ImportFrom) for alias in node.names}
+    # Modules of other packages imported whole (``import logging``): their private
+    # names are theirs, even when one of ours is spelled the same (``_lock``).
+    foreign = {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
+               if isinstance(node, ast.Import) for alias in node.names
+               if alias.name.split(".")[0] not in ("handouts", "tests")}
+
+    def theirs(obj: ast.AST) -> bool:
+        return isinstance(obj, ast.Name) and obj.id in foreign
+
     where = path.relative_to(REPO)
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
@@ -198,12 +207,13 @@ def private_uses(path: Path, tree: ast.AST, ours: set[str]) -> Iterator[str]:
                 if is_private(alias.name):
                     yield f"{where}:{node.lineno}: imports {node.module}.{alias.name}"
         elif isinstance(node, ast.Attribute) and is_private(node.attr) \
-                and node.attr in ours and node.attr not in own:
+                and node.attr in ours and node.attr not in own and not theirs(node.value):
             yield f"{where}:{node.lineno}: uses {ast.unparse(node)}"
         elif isinstance(node, ast.Call) and len(node.args) >= 2 \
                 and isinstance(node.args[1], ast.Constant) \
                 and isinstance(node.args[1].value, str) and is_private(node.args[1].value) \
                 and node.args[1].value in ours and node.args[1].value not in own \
+                and not theirs(node.args[0]) \
                 and (ast.unparse(node.func).endswith(("setattr", "getattr", "delattr"))):
             yield f"{where}:{node.lineno}: {ast.unparse(node.func)}(..., {node.args[1].value!r})"
 
@@ -228,6 +238,13 @@ def test_the_private_name_finder_finds_each_kind(source: str, expected: str) -> 
     path = REPO / "tests" / "example.py"  # only its name is used
     uses = list(private_uses(path, ast.parse(source), {"_x", "_grade"}))
     assert [use.split(": ", 1)[1] for use in uses] == [expected]
+
+
+def test_another_packages_private_name_is_not_ours_however_spelled() -> None:
+    source = ("import logging\nfrom handouts.checks import readability\n"
+              "getattr(logging, '_grade')\nlogging._grade\nreadability._grade\n")
+    uses = list(private_uses(REPO / "tests" / "example.py", ast.parse(source), {"_grade"}))
+    assert [use.split(": ", 1)[1] for use in uses] == ["uses readability._grade"]
 
 
 def test_a_module_s_own_private_names_are_its_own() -> None:
