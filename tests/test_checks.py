@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -269,3 +271,55 @@ def test_a_review_date_after_today_is_warned_about(project: Path) -> None:
         f"({dt.date.today().isoformat()}); write the day the content was last reviewed" \
         in result.output
     assert result.exit_code == 0  # a warning: what printed still prints
+
+
+LOCATIONS = """\
+  locations:
+    downtown:
+      name_suffix: Downtown
+      address: {street: 55 W Main St, city: Mesa, region: AZ}
+      phone: (480) 992-5051
+      hours: Mon–Fri 8–18
+    london:
+      name_suffix: London
+      address: {street: 10 Fleet Street, city: London}
+      phone_region: GB
+      phone: 020 7946 0018
+"""
+SMALL_BATCH = """\
+batch:
+  handouts: [desk-stretch-break]
+  audiences: [general]
+  languages: [en]
+  papers: [letter]
+  prints: [standard]
+"""
+
+
+def test_check_names_each_version_a_clinic_program_cannot_be_given_in(
+        tmp_path: Path) -> None:
+    """The clinic-groups guide's locations (one with opening hours): "A 5-minute stretch
+    break" fills its two pages there, and with its plan box it needs a third, so the
+    desk refused both example programs at that location while check said nothing."""
+    from .helpers import copy_example
+
+    root = copy_example(tmp_path / "clinic")
+    shutil.copytree(REPO / "programs", root / "programs")
+    config = root / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"(?ms)^batch:\n.*?(?=^\S|\Z)", SMALL_BATCH, text)
+    text = text.replace("\ndefaults:", "\n" + LOCATIONS.rstrip("\n") + "\n\ndefaults:", 1) \
+        if "\n  locations:" not in text else text
+    config.write_text(text, encoding="utf-8")
+    # The limit the example had when the desk refused its programs.
+    edit(root / "content" / "desk-stretch-break.yaml", "max_pages: 3", "max_pages: 2")
+    report = check(load_project(root))
+    found = [p.format() for p in report.problems if p.path.startswith("programs/")]
+    assert found == [
+        f"programs/{name}.yaml:{line}: items[{number}]: downtown/en/general/desk-stretch-"
+        "break-letter-standard: cannot be given with its plan: content/desk-stretch-break.yaml: "
+        "max_pages: needs 3 pages with the client's details and notes (2 without them); the "
+        "limit is 2 — shorten the note, raise max_pages, or set checks.over_limit: warning "
+        "in handouts.yaml"
+        for name, line, number in (("back-care-2-weeks", 7, 2), ("desk-worker-week-1", 8, 1))
+    ], found

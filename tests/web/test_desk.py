@@ -278,7 +278,11 @@ def test_a_very_long_name_is_refused_by_its_label_not_by_an_option(client: Flask
     assert "A" * 300 not in html  # the value is never sent back
 
 
-def test_a_note_that_overflows_the_page_limit_is_blamed_on_the_note(client: FlaskClient) -> None:
+def test_a_note_that_overflows_the_page_limit_is_blamed_on_the_note(
+        client: FlaskClient, example: Path) -> None:
+    stretch = example / "content" / "desk-stretch-break.yaml"  # two pages, at its limit
+    stretch.write_text(stretch.read_text(encoding="utf-8").replace(
+        "max_pages: 3", "max_pages: 2"), encoding="utf-8")
     note = " ".join(["Keep the pressure light and breathe out slowly."] * 40)[:2000]
     response = _post(client, "preview", "desk-stretch-break", client=NAME, note=note)
     html = response.get_data(as_text=True)
@@ -348,6 +352,22 @@ def test_the_pages_script_gets_json_and_a_one_time_pdf_address(
     assert refused.status_code == 422
     [problem] = refused.get_json()["problems"]
     assert problem["field"] == "client" and problem["label"] == "Client’s name"
+
+
+def test_a_form_still_set_to_a_language_whose_translation_broke_says_why(
+        client: FlaskClient, example: Path) -> None:
+    """The page was opened in Spanish; then the owner's edit broke the Spanish file: the
+    copy form said only "choose one of the listed options" (the basket named the file)."""
+    token = csrf(client, "/h/back-massage")
+    po = example / "content" / "back-massage.es.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "', 'msgstr "\\q', 1),
+                  encoding="utf-8")
+    answer = client.post("/h/back-massage/preview", headers=JSON,
+                         data={"language": "es", "csrf_token": token})
+    assert answer.status_code == 422
+    assert [(p["field"], p["message"]) for p in answer.get_json()["problems"]] == [(
+        "language", "is not available now: content/back-massage.es.po has errors (the "
+        "clinic owner can fix them); choose another language")]
 
 
 def test_an_expired_form_gets_a_fresh_token_so_nothing_typed_is_lost(

@@ -460,11 +460,19 @@ def test_a_language_whose_translation_broke_names_the_file(
         "fix them); choose another language"]
 
 
+def _at_its_limit_of_two(example: Path) -> None:
+    """"A 5-minute stretch break" with the limit it had: its two pages fill it."""
+    stretch = example / "content" / "desk-stretch-break.yaml"
+    stretch.write_text(stretch.read_text(encoding="utf-8").replace(
+        "max_pages: 3", "max_pages: 2"), encoding="utf-8")
+
+
 def test_a_handout_pushed_over_its_page_limit_is_said_at_its_note(
-        client: FlaskClient) -> None:
+        client: FlaskClient, example: Path) -> None:
     """The long note makes "A 5-minute stretch break" need a third page: said at that
     handout's note, in staff's words (it was the owner's max_pages message, beside no
     field)."""
+    _at_its_limit_of_two(example)
     note = ("Keep the shoulders low and breathe out slowly as you turn; stop if it "
             "pinches. ") * 4
     form = started(client, **{"item-0-note": note[:300]})
@@ -478,9 +486,10 @@ def test_a_handout_pushed_over_its_page_limit_is_said_at_its_note(
 
 
 def test_a_handout_pushed_over_its_limit_with_no_note_is_said_at_the_handout(
-        client: FlaskClient) -> None:
+        client: FlaskClient, example: Path) -> None:
     """No note to shorten: the message is at the handout and asks for a shorter plan or
     another version (it pointed at the empty note and asked to shorten it)."""
+    _at_its_limit_of_two(example)
     text = ("after lunch, standing at the desk, slowly, both sides, eyes closed, "
             "breathing out ") * 2
     form = started(client, **{"item-0-note": "", "item-0-text": text[:200],

@@ -16,12 +16,14 @@ from handouts.render.limits import max_pages
 from handouts.variants.plan import Variant
 
 
-def page_fit(project: Project, document: Document, variant: Variant, report: Findings) -> None:
-    """Render the variant: page count against the limit, and the phone on every page."""
+def page_fit(project: Project, document: Document, variant: Variant,
+             report: Findings) -> int | None:
+    """Render the variant: page count against the limit, and the phone on every page;
+    its page count (None: it could not be rendered)."""
     page, problems = compose(project, document, variant)
     report.problems.extend(problems)
     if page is None:
-        return
+        return None
     output = render_page(project, document, page)
     report.problems.extend(output.problems)
     limit = max_pages(project, document, variant.large_print)
@@ -55,6 +57,7 @@ def page_fit(project: Project, document: Document, variant: Variant, report: Fin
                 document.display, None, "render",
                 f"{variant.describe()}: page {number} does not show {whose} phone "
                 f"{phone}"))
+    return output.pages
 
 
 def layout_problems(document: Document, variant: Variant, output: Any) -> list[Problem]:

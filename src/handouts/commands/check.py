@@ -17,6 +17,7 @@ from typing import Any
 from handouts.checks.findings import Findings
 from handouts.checks.gate import fast_checks, refuse_broken_templates
 from handouts.checks.pagefit import page_fit
+from handouts.checks.program_fit import program_fit
 from handouts.checks.programs import program_problems
 from handouts.checks.translations import has_manifest, translation_progress
 from handouts.project.config import Project
@@ -180,8 +181,13 @@ def check(loaded: Loaded, *, render: bool = True,
     report.problems += review_problems(project.root, {v.language for v in variants})
     if render:
         docs = {d.name: d for d in documents}
+        pages: dict[Variant, int] = {}
         for variant in variants:
-            page_fit(project, docs[variant.handout], variant, report)
+            count = page_fit(project, docs[variant.handout], variant, report)
+            if count is not None:
+                pages[variant] = count
+        # The clinic programs in the same versions, with their plan boxes.
+        program_fit(project, docs, pages, report)
     report.coverage = dataclasses.replace(
         _coverage(project, documents, variants, len(wanted) - len(variants), quick=quick,
                   rendered=render), unmeasured=tuple(sorted(report.unmeasured)),

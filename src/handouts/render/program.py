@@ -253,14 +253,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
         document = documents[item.handout]
         variant = Variant(item.handout, program.audience, program.language, program.paper,
                           program.print_size, program.location)
-        dose = describe_dosage(item.dosage, program.language, project.root)
-        # No dose and no note: no "Your plan" box (it printed its heading over nothing).
-        plan = PlanBox(dose, item.note) if dose or item.note else None
-        page, found = compose(project, document, variant, client, plan=plan)
-        problems += found
-        if page is None:
-            continue
-        one, found = _fit(project, document, page, layouts)
+        one, found = fit_item(project, document, variant, client, item, layouts)
         problems += found
         if one is not None:
             fitted.append(_Fitted(item, document, *one))
@@ -442,6 +435,22 @@ def _first_shorter(project: Project, engine: Any, first: Page, part: str, pages:
         if tried.pages < pages:
             return index, tried.pages
     return 0, pages
+
+
+def fit_item(project: Project, document: Document, variant: Variant, client: Client,
+             item: ProgramItem, layouts: ProgramLayouts | None = None
+             ) -> tuple[tuple[Page, int, Any, float | None, str | None] | None, list[Problem]]:
+    """One program item's handout in ``variant``, for ``client``, with its "Your plan"
+    box, composed and fitted (None when it cannot be: over its page limit, say) and
+    every problem. ``handouts check`` asks the same of every clinic program's items."""
+    dose = describe_dosage(item.dosage, variant.language, project.root)
+    # No dose and no note: no "Your plan" box (it printed its heading over nothing).
+    plan = PlanBox(dose, item.note) if dose or item.note else None
+    page, found = compose(project, document, variant, client, plan=plan)
+    if page is None:
+        return None, found
+    one, more = _fit(project, document, page, layouts)
+    return one, found + more
 
 
 def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None

@@ -1,0 +1,55 @@
+"""Whether each clinic program can be given in every version ``handouts check`` covers.
+
+A handout given in a program carries a "Your plan" box and the client's name: a
+handout already at its page limit can be pushed over it, and the desk then refuses
+the program in that version (a location's opening hours in the footer did it to the
+example's programs). Only the handouts at their limit without a client are tried:
+one under it cannot pass it by a box shorter than a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from handouts.checks.findings import Findings
+from handouts.errors import Problem, Severity
+from handouts.project.config import Project
+from handouts.project.content import Document
+from handouts.project.programs import load_programs
+from handouts.project.sourcefile import format_loc
+from handouts.render.limits import max_pages
+from handouts.render.program import fit_item
+from handouts.variants.clients import Client
+from handouts.variants.plan import Variant
+from handouts.variants.program import ProgramItem
+
+#: The client a check imagines: a name of a usual length (the block's height depends
+#: on it only when a name wraps).
+SAMPLE_CLIENT = Client("Alexandra Montgomery")
+
+
+def program_fit(project: Project, documents: Mapping[str, Document],
+                pages: Mapping[Variant, int], report: Findings) -> None:
+    """Try each clinic program's items in the versions of ``pages`` (each rendered
+    version's page count without a client) where the handout is at its limit; a
+    version the program cannot be given in is a problem at the item's line."""
+    programs = load_programs(project.root, set(documents), [])  # problems said elsewhere
+    for program in programs.values():
+        for index, spec in enumerate(program.program.items):
+            document = documents.get(spec.handout)
+            if document is None:
+                continue
+            item = ProgramItem(spec.handout, spec.dosage, spec.note)
+            for variant in sorted(v for v, count in pages.items()
+                                  if v.handout == spec.handout
+                                  and count >= max_pages(project, document, v.large_print)):
+                _, found = fit_item(project, document, variant, SAMPLE_CLIENT, item)
+                loc = ("items", index)
+                for problem in found:
+                    if problem.severity is not Severity.ERROR and problem.field != "max_pages":
+                        continue  # the handout's own warnings: said by its own check
+                    report.problems.append(Problem(
+                        program.display, program.lines.line_of(loc), format_loc(loc),
+                        f"{variant.describe()}: cannot be given with its plan: "
+                        f"{problem.path}: " + (f"{problem.field}: " if problem.field else "")
+                        + problem.message, problem.severity))
