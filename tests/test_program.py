@@ -3,6 +3,7 @@ in words, the clinic programs, the command line and the record paragraph."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import itertools
@@ -160,6 +161,25 @@ def test_the_phone_reads_left_to_right_in_an_arabic_program(project: Path) -> No
     for text in (texts[0], texts[-1]):
         calls = [line for line in text.splitlines() if "992" in line and "لصتا" in line]
         assert calls and all("992-5050" in line for line in calls), calls
+
+
+@pytest.mark.parametrize("sentences", [11, 13])
+def test_a_long_note_on_the_cover_starts_on_the_first_page(project: Path,
+                                                           sentences: int) -> None:
+    """A long note from the therapist in large print: the whole card moved on, leaving
+    the first page with the letterhead alone (and, longer, a second page with only the
+    title). The card now starts under the title and goes on over the page."""
+    note = "Keep your knees soft and breathe out as you press, then rest for a moment " \
+        "before the next one. " * sentences
+    whole = load_project(project)
+    documents = {d.name: d for d in whole.documents}
+    program = plan_program(whole.project, documents,
+                           client=dataclasses.replace(CLIENT, note=note.strip()),
+                           changes=TWO[1:], given=GIVEN, print_size="large")
+    texts = pdf_pages(make_program(whole.project, documents, program).pdf,
+                      by_position=True)
+    assert "Your home program" in texts[0] and "Prepared for Ana Ruiz" in texts[0]
+    assert "Keep your knees soft" in texts[0]
 
 
 def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: bytes) -> None:
@@ -592,6 +612,19 @@ def test_one_handout_given_twice_on_the_command_line_is_refused(project: Path) -
     assert "--item 2: 'back-massage' is already --item 1; give each handout once" \
         in result.output
     assert "nothing was written" in result.output
+
+
+def test_a_bad_dose_hides_no_other_mistake_of_the_command_line(project: Path) -> None:
+    """A dose out of range, a handout that does not exist and one given twice: said
+    together (the first run named only the dose, the next the rest)."""
+    result = run_in(project, "program", "--client", "Ana Ruiz", "--item",
+                    "back-massage sets=30", "--item", "nope", "--item", "back-massage reps=2")
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert any("--item 1: sets: must be at most 20" in line for line in lines), lines
+    assert any("--item 2: no such handout 'nope'" in line for line in lines), lines
+    assert any("--item 3: 'back-massage' is already --item 1" in line for line in lines), lines
+    assert "Ana Ruiz" not in result.output
 
 
 def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(

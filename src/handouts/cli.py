@@ -628,30 +628,47 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     """Make a client's home program: a cover, each handout with its dose in a "Your
     plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
     and/or --item)."""
-    from handouts.commands.packet import parse_item
-    from handouts.commands.program import program_uses, write_program
+    from handouts.commands.packet import ItemChange, parse_item
+    from handouts.commands.program import plan, program_uses, write_program
+    from handouts.project.programs import Dosage
     from handouts.variants.clients import Client
 
     changes, problems = [], []
+    # Each --item in its place, a bad dose read as none: so what planning says of the
+    # others (a handout that does not exist, one given twice) keeps their numbers.
+    placed = []
     for number, spec in enumerate(items, start=1):
         change, found = parse_item(spec, number)
         problems += found
         if change is not None:
             changes.append(change)
+        words = spec.split()
+        if change is not None or words:
+            placed.append(change or ItemChange(words[0], Dosage(), None))
     # Bad options are usage mistakes (exit 2), every one of them said at once.
     dates = _dates(state.root, {"--next-appointment": next_appointment, "--given": given},
                    problems)
-    _refuse(problems)
     person = Client(client, note, therapist, dates["--next-appointment"])
     start = dates["--given"]
+    version = {"audience": audience, "language": language, "paper": paper,
+               "print_size": "large" if large_print else "standard", "location": location,
+               "weeks": weeks, "right_hand": right_hand, "given": start}
     # Only the handouts of this program must load: a typo saved in another one's file
     # stops nothing here (as for `build` of one handout).
-    loaded = _load(state, uses=program_uses(state.root, name, tuple(changes)))
+    uses = program_uses(state.root, name, tuple(changes))
+    if problems:
+        # What planning finds (a handout that does not exist, one given twice) is said
+        # with the usage mistakes, not on the next run.
+        try:
+            plan(_load(state, uses=program_uses(state.root, name, tuple(placed)),
+                       say_warnings=False), client=person, program_name=name,
+                 changes=tuple(placed), **version)  # type: ignore[arg-type]
+        except HandoutsError as exc:
+            problems += exc.problems
+        _refuse(problems)
+    loaded = _load(state, uses=uses)
     written = write_program(loaded, client=person, program_name=name,
-                            changes=tuple(changes), audience=audience, language=language,
-                            paper=paper, print_size="large" if large_print else "standard",  # type: ignore[arg-type]
-                            location=location, weeks=weeks, right_hand=right_hand,
-                            given=start, out=out)
+                            changes=tuple(changes), out=out, **version)  # type: ignore[arg-type]
     for problem in written.output.problems:
         click.echo(problem.format(), err=True)
     handouts = len(written.output.starts)

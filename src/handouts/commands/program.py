@@ -21,6 +21,7 @@ from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client
 from handouts.variants.plan import GENERAL
+from handouts.variants.program import Program
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,16 @@ def program_uses(root: Path, program_name: str | None,
     return uses
 
 
-def write_program(loaded: Loaded, *, client: Client, program_name: str | None = None,
-                  changes: tuple[ItemChange, ...] = (), audience: str = GENERAL,
-                  language: str | None = None, paper: Paper | None = None,
-                  print_size: PrintSize = "standard", location: str | None = None,
-                  weeks: int | None = None, right_hand: bool = False,
-                  given: dt.date | None = None, out: Path | None = None) -> Written:
-    """Make the program from the loaded project (every handout) and write it to
-    ``<out>/clients/program-<hash>.pdf`` (the hash hides who it is for). Nothing is
-    written unless everything validates and renders."""
+def plan(loaded: Loaded, *, client: Client, program_name: str | None = None,
+         changes: tuple[ItemChange, ...] = (), audience: str = GENERAL,
+         language: str | None = None, paper: Paper | None = None,
+         print_size: PrintSize = "standard", location: str | None = None,
+         weeks: int | None = None, right_hand: bool = False,
+         given: dt.date | None = None) -> tuple[Program, list[Problem]]:
+    """The program planned from the loaded project (every check made before anything
+    is rendered; else a :class:`~handouts.errors.HandoutsError` with every problem),
+    and the warnings its clinic program's file gets (those ``list`` and ``check``
+    give)."""
     project = loaded.project
     documents = {d.name: d for d in loaded.documents}
     version_options(project, audience=audience, language=language, location=location)
@@ -81,6 +83,24 @@ def write_program(loaded: Loaded, *, client: Client, program_name: str | None = 
                            audience=audience, language=language, paper=paper,
                            print_size=print_size, location=location, weeks=weeks,
                            right_hand=right_hand, given=given)
+    return program, file_warnings
+
+
+def write_program(loaded: Loaded, *, client: Client, program_name: str | None = None,
+                  changes: tuple[ItemChange, ...] = (), audience: str = GENERAL,
+                  language: str | None = None, paper: Paper | None = None,
+                  print_size: PrintSize = "standard", location: str | None = None,
+                  weeks: int | None = None, right_hand: bool = False,
+                  given: dt.date | None = None, out: Path | None = None) -> Written:
+    """Make the program from the loaded project (every handout; see :func:`plan`) and
+    write it to ``<out>/clients/program-<hash>.pdf`` (the hash hides who it is for).
+    Nothing is written unless everything validates and renders."""
+    project = loaded.project
+    documents = {d.name: d for d in loaded.documents}
+    program, file_warnings = plan(loaded, client=client, program_name=program_name,
+                                  changes=changes, audience=audience, language=language,
+                                  paper=paper, print_size=print_size, location=location,
+                                  weeks=weeks, right_hand=right_hand, given=given)
     output = make_program(project, documents, program)
     if file_warnings:
         output = dataclasses.replace(output, problems=file_warnings + list(output.problems))
