@@ -30,6 +30,7 @@ from handouts.web.library import (
     CLIENT_FIELDS,
     VERSION_FIELDS,
     language_not_ready,
+    language_off,
     limit_words,
     read_client,
 )
@@ -327,10 +328,7 @@ def _read_choices(form: Mapping[str, str], offer: Offer, items: list[Item],
         broken = sorted({offer.off_languages[i.handout][language] for i in items
                          if language in offer.off_languages.get(i.handout, {})})
         if broken:  # a translation with errors: say which file, not just "choose"
-            problems.append(Problem("form", None, "language", (
-                f"is not available now: {', '.join(broken)} "
-                f"{'has' if len(broken) == 1 else 'have'} errors (the clinic owner can "
-                "fix them); choose another language")))
+            problems.append(Problem("form", None, "language", language_off(broken)))
             language = None
         elif language not in known:
             problems.append(Problem("form", None, "language",

@@ -112,6 +112,14 @@ def location_label(key: str, place: Any) -> str:
 
 # ------------------------------------------------------------ what is off the desk
 
+def language_off(files: list[str]) -> str:
+    """Why a language chosen on a form cannot be used now: its translation ``files``
+    have errors (the copy form and the basket say it alike)."""
+    return (f"is not available now: {', '.join(files)} "
+            f"{'has' if len(files) == 1 else 'have'} errors (the clinic owner can fix them); "
+            "choose another language")
+
+
 def off_languages(document: Document) -> dict[str, list[Problem]]:
     """The translations of ``document`` that cannot be used now, with their problems."""
     return _translations(document)[1]
@@ -188,11 +196,15 @@ def read_form(document: Document, form: MultiDict[str, str]
     """
     allowed = options(document)
     problems: list[Problem] = []
+    off = off_languages(document)
 
     def pick(key: str, values: list[tuple[str, str]], default: str | None) -> str | None:
         value = form.get(key) or default
         if values and value not in {v for v, _ in values}:
-            problems.append(Problem("form", None, key, "choose one of the listed options"))
+            # A language taken off since the page was shown: why, as the basket says.
+            broken = off.get(value or "") if key == "language" else None
+            problems.append(Problem("form", None, key, language_off([broken[0].path])
+                                    if broken else "choose one of the listed options"))
             return default
         return value
 
