@@ -509,7 +509,7 @@ def test_a_language_not_ready_for_a_location_is_said_at_the_language_field(
     problems = answer.get_json()["problems"]
     assert [(p["field"], p["message"]) for p in problems] == [(
         "language", "Arabic is not ready for this version yet (content/back-massage.ar.po "
-        "lacks texts): choose another language, or ask the clinic owner to finish the "
-        "translation")]
+        "or handouts.yaml lacks texts): choose another language, or ask the clinic owner "
+        "to finish the translation")]
     assert _post(client, "preview", json=True, client=NAME, language="ar",
                  location="downtown").status_code == 200

@@ -270,9 +270,13 @@ def language_not_ready(problem: Problem) -> Problem | None:
         return None
     translation = _TRANSLATION.match(problem.path)
     if translation and "not translated yet" in problem.message:
+        # The clinic's own words (a location's opening hours) lack a translation: they
+        # go in handouts.yaml, so the owner is told both places (it named the .po alone).
+        where = f"{problem.path} or {CONFIG_NAME}" if "(clinic." in problem.message \
+            else problem.path
         return Problem("form", None, "language", (
             f"{language_name(translation.group(1))} is not ready for this version yet "
-            f"({problem.path} lacks texts): choose another language, or ask the clinic "
+            f"({where} lacks texts): choose another language, or ask the clinic "
             "owner to finish the translation"))
     if problem.path == CONFIG_NAME and problem.message.endswith(" label for this audience"):
         return Problem("form", None, "language", (
