@@ -19,7 +19,7 @@ from handouts.render.theme import TEMPLATE_NAME, THEME_DIR, render_html, stylesh
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
-from .helpers import copy_example, pdf_pages, pdf_text, run_in
+from .helpers import copy_example, edit, pdf_pages, pdf_text, run_in
 
 HANDOUT = "hand-self-massage"
 SHORT = [Client(f"Client {i}", None, "Ana Ruiz", dt.date(2026, 12, 1)) for i in range(4)]
@@ -225,6 +225,9 @@ def test_a_note_that_overflows_the_page_limit_is_named_as_the_cause(how: str,
     shorten the handout's text, which the desk cannot do (and which fits). It says the
     client's details are what does not fit, never quoting them."""
     project = copy_example(tmp_path / "clinic")
+    # The stretch break at the default limit, which its two pages fill (the example
+    # gives it a third, for its programs).
+    edit(project / "content" / "desk-stretch-break.yaml", "max_pages: 3\n", "")
     if how == "large print":
         config = project / "handouts.yaml"
         config.write_text(config.read_text(encoding="utf-8")
