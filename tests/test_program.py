@@ -201,6 +201,37 @@ def test_the_tracking_sheet_has_a_row_per_item_and_a_column_per_day(standard: by
     assert "Questions? Call (480) 992-5050." in text
 
 
+@pytest.mark.parametrize(("given", "per_week", "days"), [
+    (GIVEN, 5, ["Mon", "Tue", "Wed", "Thu", "Fri"]),  # the working week: rest at the weekend
+    (GIVEN, 3, ["Mon", "Wed", "Fri"]),
+    (GIVEN, 6, ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]),
+    (GIVEN + dt.timedelta(days=2), 3, ["Wed", "Fri", "Mon"]),  # a sheet from a Wednesday
+])
+def test_days_a_week_fall_on_the_days_a_clinic_means(
+        project: Path, given: dt.date, per_week: int, days: list[str]) -> None:
+    """"5 days a week" rested on a Wednesday and a Saturday (the days were spread from
+    the sheet's first day). They follow the calendar and the clinic's weekend now."""
+    data, _ = _packet(project, ItemChange("desk-stretch-break",
+                                          Dosage(per_day=1, days_per_week=per_week)),
+                      given=given)
+    with pdfplumber.open(io.BytesIO(data)) as doc:
+        [table] = doc.pages[-1].find_tables()
+        rows = table.extract()
+    weekdays = [cell.split()[0] for cell in rows[0][1:]]
+    assert [day for day, cell in zip(weekdays, rows[1][1:], strict=True)
+            if cell != "–"] == days
+
+
+def test_a_clinic_whose_weekend_is_friday_and_saturday_rests_then() -> None:
+    from handouts.variants.program import week_days
+
+    friday_saturday = (4, 5)  # Babel's numbering, 0 = Monday (ar_SA, he_IL)
+    assert week_days(5, friday_saturday) == {6, 0, 1, 2, 3}  # Sunday to Thursday
+    assert week_days(6, friday_saturday) == {6, 0, 1, 2, 3, 4}  # all but Saturday
+    assert week_days(3, friday_saturday) == {6, 1, 3}  # Sunday, Tuesday, Thursday
+    assert week_days(None) == week_days(7) == set(range(7))
+
+
 def test_an_item_asks_for_ticks_only_in_its_own_weeks(project: Path) -> None:
     """"For 1 week" on a three-week sheet: its row has tick boxes in week 1 only, then a
     dash each day (it asked for ticks every week of the sheet)."""

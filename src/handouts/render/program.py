@@ -20,6 +20,7 @@ from babel.dates import format_date, format_interval, format_skeleton
 from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.programs import Dosage
 from handouts.render import runner
 from handouts.render.compose import compose
 from handouts.render.fitting import fit_personal, page_over_limit
@@ -28,11 +29,11 @@ from handouts.render.personal import PERSONAL_CLASS, lay_out_block, split_person
 from handouts.render.result import Rendered
 from handouts.render.theme import Page, PlanBox, environment, render_html
 from handouts.variants.clients import Client
+from handouts.variants.dates import clinic_locale
 from handouts.variants.plan import Variant
 from handouts.variants.program import (
     Program,
     ProgramItem,
-    day_planned,
     describe_dosage,
     planned_days,
     tick_boxes,
@@ -65,8 +66,8 @@ class Row:
     page: int
     #: Tick boxes a day (one per time a day).
     boxes: int
-    #: For each day of a week, whether the item is planned that day (kept for project
-    #: templates made before :attr:`by_week`).
+    #: For each day of the sheet's first week, whether the item is planned that day
+    #: (kept for project templates made before :attr:`by_week`).
     planned: tuple[bool, ...]
     #: For each week of the sheet, whether the item is planned on each of its days
     #: (none after the item's own weeks).
@@ -262,6 +263,9 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
 
     engine = the_engine()
     first = fitted[0].page
+    # The clinic's weekend: "5 days a week" rests on it (see week_days).
+    locale = clinic_locale(project.config)
+    weekend = (locale.weekend_start, locale.weekend_end)
     own_key = (len(fitted), program.tracking_weeks, program.right_hand, program.language,
                program.paper, program.print_size, program.location, program.audience)
     cover_pages = layouts.own_pages(("cover", *own_key)) if layouts else None
@@ -272,7 +276,8 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     if None in (cover_pages, tracking_pages, tail, contact, breaks):
         # Lay the cover and the tracking sheet out once to count their pages (neither's
         # length depends on the page numbers it prints).
-        view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0)
+        view = _view(program, fitted, starts=(0,) * len(fitted), tracking=0,
+                     weekend=weekend)
         counted = [_lay_out(project, engine, _own_page(first, part, view))
                    for part in ("cover", "tracking")]
         if any(isinstance(layout, Rendered) for layout in counted):
@@ -292,6 +297,7 @@ def program_pdf(project: Project, documents: dict[str, Document], program: Progr
     tracking_start = number + (program.right_hand and number % 2 == 0)
     total = tracking_start + tracking_pages - 1
     view = _view(program, fitted, tuple(starts), tracking_start, tail=tail, contact=contact,
+                 weekend=weekend,
                  grid_breaks=bool(breaks))
 
     cover = _lay_out(project, engine, dataclasses.replace(
@@ -619,9 +625,16 @@ def _program_html(project: Project, page: ProgramPage) -> str:
     return with_numbering(html, page.numbering)
 
 
+def _planned(dosage: Dosage, program: Program, weekend: tuple[int, int]
+             ) -> tuple[tuple[bool, ...], tuple[tuple[bool, ...], ...]]:
+    """A row's days: its first week (:attr:`Row.planned`) and every week's."""
+    by_week = planned_days(dosage, program.tracking_weeks, program.given, weekend)
+    return by_week[0], by_week
+
+
 def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
           tracking: int, *, tail: int = 0, contact: int = 0,
-          grid_breaks: bool = False) -> ProgramView:
+          grid_breaks: bool = False, weekend: tuple[int, int] = (5, 6)) -> ProgramView:
     language = program.language
     locale = language.replace("-", "_")
     rows = []
@@ -629,8 +642,7 @@ def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
         rows.append(Row(number, item.page.handout.title,
                         item.page.plan.dose if item.page.plan else "", item.item.note,
                         start, tick_boxes(item.item.dosage),
-                        tuple(day_planned(item.item.dosage, d) for d in range(7)),
-                        planned_days(item.item.dosage, program.tracking_weeks)))
+                        *_planned(item.item.dosage, program, weekend)))
     # A weekday as the language abbreviates it ("Mon", "lun"), or its shortest form
     # where that abbreviation is a whole word (Arabic's "الخميس" ran into the next column).
     short = "EEE" if max(len(format_date(program.given + dt.timedelta(days=d), "EEE",

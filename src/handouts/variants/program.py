@@ -140,22 +140,41 @@ def tick_boxes(dosage: Dosage) -> int:
     return min(dosage.per_day or 1, 4)
 
 
-def day_planned(dosage: Dosage, weekday_index: int) -> bool:
-    """Whether the sheet asks for the item on the ``weekday_index``-th day of a week
-    (0 = the first day of the program's week): ``days_per_week`` days, spread out."""
-    per_week = dosage.days_per_week or 7
-    if per_week >= 7:
-        return True
-    # Spread the days over the week (5 → days 1,2,3,5,6... roughly evenly), so a
-    # "3 days a week" row does not ask for three days in a row.
-    chosen = {round(i * 7 / per_week) for i in range(per_week)}
-    return weekday_index in chosen
+#: Where a dose of fewer days than a working week falls in a five-day one (indices into
+#: it): "3 days a week" is Monday, Wednesday and Friday where the week works Monday to
+#: Friday; "2 days" Monday and Thursday.
+_SPREAD = {1: (0,), 2: (0, 3), 3: (0, 2, 4), 4: (0, 1, 3, 4)}
 
 
-def planned_days(dosage: Dosage, weeks: int) -> tuple[tuple[bool, ...], ...]:
-    """For each of ``weeks`` weeks, whether the sheet asks for the item on each of its
-    seven days: :func:`day_planned`, and nothing after the item's own ``weeks`` (an
-    item "for 1 week" on a 4-week sheet asked for ticks all four)."""
+def week_days(per_week: int | None, weekend: tuple[int, int] = (5, 6)) -> frozenset[int]:
+    """The weekdays (0 = Monday) a dose of ``per_week`` days asks for, in a week whose
+    weekend runs from ``weekend[0]`` to ``weekend[1]`` (the clinic's; Babel's
+    numbering): every day (7, or no number); all but the weekend's last day (6); the
+    working days (5); else days spread over the working week. Counted from the sheet's
+    first day, "5 days a week" rested on a Wednesday and a Saturday."""
+    count = per_week or 7
+    if count >= 7:
+        return frozenset(range(7))
+    first, last = weekend
+    off = {(first + k) % 7 for k in range(((last - first) % 7) + 1)}
+    working = [day for day in ((last + 1 + k) % 7 for k in range(7)) if day not in off]
+    if count == 6:
+        return frozenset(set(range(7)) - {last})
+    if count >= len(working):
+        return frozenset(working) | frozenset(sorted(off)[:count - len(working)])
+    picks = _SPREAD[count] if len(working) == 5 else \
+        tuple(round(i * len(working) / count) for i in range(count))
+    return frozenset(working[i] for i in picks)
+
+
+def planned_days(dosage: Dosage, weeks: int, first_day: dt.date,
+                 weekend: tuple[int, int] = (5, 6)) -> tuple[tuple[bool, ...], ...]:
+    """For each of ``weeks`` weeks from ``first_day``, whether the sheet asks for the
+    item on each of its seven days: on :func:`week_days` (by the calendar), and on none
+    after the item's own ``weeks`` (an item "for 1 week" on a 4-week sheet asked for
+    ticks all four)."""
     last = dosage.weeks or weeks
-    return tuple(tuple(week < last and day_planned(dosage, day) for day in range(7))
+    days = week_days(dosage.days_per_week, weekend)
+    return tuple(tuple(week < last and (first_day + dt.timedelta(days=7 * week + offset)
+                                        ).weekday() in days for offset in range(7))
                  for week in range(weeks))
