@@ -231,7 +231,7 @@ BREAKAGES: list[Breakage] = [
              "if False:",
              ("tests/test_pdf.py", "tests/test_safety_guards.py"),
              "the fetcher reads files of any size"),
-    Breakage("fetch-no-pixel-limit", PKG + "render/engine/fetcher.py",
+    Breakage("fetch-no-pixel-limit", PKG + "project/images.py",
              "if pixels > MAX_IMAGE_PIXELS:",
              "if False:",
              ("tests/test_pdf.py",),

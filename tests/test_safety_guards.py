@@ -13,6 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from handouts.commands.build import build
 from handouts.commands.inputs import input_hash
@@ -130,12 +131,12 @@ def _hash(project: Path) -> str:
 def test_input_hash_changes_with_a_step_image(project: Path) -> None:
     (project / "content/images").mkdir()
     image = project / "content/images/palm.png"
-    image.write_bytes(b"first picture")
+    Image.new("RGB", (2, 2), "red").save(image)  # a real picture: content files' are judged
     edit(project / CONTENT, "  - title: Warm up\n",
          "  - title: Warm up\n    image: images/palm.png\n    alt: A palm\n")
     first = _hash(project)
     assert _hash(project) == first
-    image.write_bytes(b"second picture")
+    Image.new("RGB", (2, 2), "blue").save(image)
     assert _hash(project) != first
 
 

@@ -370,6 +370,21 @@ def test_a_form_still_set_to_a_language_whose_translation_broke_says_why(
         "clinic owner can fix them); choose another language")]
 
 
+def test_a_half_saved_picture_takes_its_handout_off_the_desk_at_its_line(
+        client: FlaskClient, example: Path) -> None:
+    """A step's SVG cut short while the desk runs: the library showed the handout as
+    ready, and every preview then failed with the file's address on the server. Now its
+    card says it is not available, with the content line, as for a deleted picture."""
+    picture = example / "content" / "images" / "back-massage-hands.svg"
+    picture.write_bytes(picture.read_bytes()[:300])
+    html = client.get("/").get_data(as_text=True)
+    card = html[html.index('class="card broken"'):]
+    assert "Not available" in card
+    assert re.search(r"<code>content/back-massage\.yaml:\d+</code>", card)
+    assert client.get("/h/back-massage").status_code == 409
+    assert _post(client, "pdf", "desk-stretch-break", client=NAME).status_code == 200
+
+
 def test_an_expired_form_gets_a_fresh_token_so_nothing_typed_is_lost(
         client: FlaskClient) -> None:
     stale = client.post("/h/back-massage/preview", headers=JSON,

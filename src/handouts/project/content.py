@@ -23,6 +23,7 @@ from pydantic import (
 
 from handouts.errors import Problem, Severity
 from handouts.project import markdown
+from handouts.project.images import file_verdict
 from handouts.project.schema import (
     Language,
     MarkdownText,
@@ -140,6 +141,11 @@ class Step(Tagged):
             if not path.resolve().is_relative_to(root):
                 # `..` or a symlink pointing out: never read the clinic's other files.
                 raise ValueError(f"image '{value}' is outside the project folder")
+            # Half-saved or not a picture: said now, at this line (it was said only
+            # when a page was rendered, and the desk's library showed it as ready).
+            reason = file_verdict(path)
+            if reason is not None:
+                raise ValueError(f"image file '{value}' cannot be printed: {reason}")
         return value
 
     @field_validator("alt")

@@ -12,80 +12,18 @@ from __future__ import annotations
 from handouts.render.engine import libraries  # noqa: F401
 
 # isort: split
-import hashlib
-import io
 import mimetypes
 import os
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
-from xml.etree import ElementTree
 
 import tinycss2
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-#: Largest single resource (image, font, stylesheet) a handout may load.
-MAX_RESOURCE_BYTES = 20_000_000
-
-
-#: Decompression bombs: a small PNG can claim billions of pixels. 40 MP is a large photo.
-MAX_IMAGE_PIXELS = 40_000_000
-
-
-def _image_verdict(data: bytes) -> str | None:
-    """Why ``data`` is not a usable raster image, or None when it is.
-
-    The header is judged first (a small file can claim billions of pixels), then the
-    pixels are decoded once: WeasyPrint embeds a cut-off PNG or JPEG as it is, and the
-    printed page shows a broken picture without any message.
-    """
-    digest = hashlib.sha256(data).digest()
-    if digest in _IMAGE_VERDICTS:
-        return _IMAGE_VERDICTS[digest]
-    verdict = _judge_image(data)
-    if len(_IMAGE_VERDICTS) >= 256:
-        _IMAGE_VERDICTS.clear()  # a batch uses a few images, again and again
-    _IMAGE_VERDICTS[digest] = verdict
-    return verdict
-
-
-#: Verdicts by image content (sha256), so each image is decoded once per process.
-_IMAGE_VERDICTS: dict[bytes, str | None] = {}
-
-
-def _judge_image(data: bytes) -> str | None:
-    from PIL import Image, ImageFile, UnidentifiedImageError
-
-    # We judge the size ourselves, against our own (lower) limit, from the header alone
-    # (Pillow refused a huge one with an error that read as "not a readable image").
-    pillow_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                pixels = image.width * image.height
-                if pixels > MAX_IMAGE_PIXELS:
-                    return (f"the image has {pixels:,} pixels; the limit is "
-                            f"{MAX_IMAGE_PIXELS:,} (resize it)")
-                # WeasyPrint switches this on for the whole process, which would make a
-                # cut-off file decode "successfully" into grey.
-                truncated, ImageFile.LOAD_TRUNCATED_IMAGES = \
-                    ImageFile.LOAD_TRUNCATED_IMAGES, False
-                try:
-                    image.load()
-                finally:
-                    ImageFile.LOAD_TRUNCATED_IMAGES = truncated
-    except (UnidentifiedImageError, Image.DecompressionBombError):
-        return "it is not a readable image"
-    except (OSError, SyntaxError, ValueError) as exc:
-        # e.g. "image file is truncated (130 bytes not processed)"
-        return f"it is not a readable image ({exc})"
-    finally:
-        Image.MAX_IMAGE_PIXELS = pillow_limit
-    return None
+from handouts.project.images import MAX_RESOURCE_BYTES, image_verdict, svg_tree
 
 
 def _svg_verdict(data: bytes, url: str,
@@ -98,10 +36,9 @@ def _svg_verdict(data: bytes, url: str,
     content line. So every reference is judged here, when the SVG itself is loaded:
     ``check`` gives the reason a referenced URL would be refused.
     """
-    try:
-        tree = ElementTree.fromstring(data)
-    except ElementTree.ParseError as exc:
-        return f"it is not a well-formed SVG file ({exc})"
+    tree, reason = svg_tree(data)
+    if tree is None:
+        return reason
     own = urldefrag(url)[0]
     for element in tree.iter():
         tag = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
@@ -284,7 +221,7 @@ class RestrictedFetcher(URLFetcher):
         if mime == "image/svg+xml":
             reason = _svg_verdict(data, url, lambda ref: self._judge(ref, depth + 1))
         elif mime.startswith("image/"):
-            reason = _image_verdict(data)
+            reason = image_verdict(data)
         else:
             reason = None
         if reason is not None:
