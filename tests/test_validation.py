@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from handouts.project.load import load_project
 
@@ -70,7 +71,7 @@ def test_missing_and_wrong_type_in_config(project: Path) -> None:
 
 def test_missing_image_image_without_alt_and_bad_type(project: Path) -> None:
     (project / "content/images").mkdir()
-    (project / "content/images/hands.png").write_bytes(b"\x89PNG")
+    Image.new("RGB", (2, 2), "tan").save(project / "content/images/hands.png")
     edit(project / CONTENT, "  - title: Warm up\n",
           "  - title: Warm up\n    image: images/missing.png\n    alt: Hands\n")
     edit(project / CONTENT, "  - title: Press the palm\n",
