@@ -15,7 +15,7 @@ from handouts.checks.findings import Findings
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.project.programs import load_programs
+from handouts.project.programs import ClinicProgram
 from handouts.project.sourcefile import format_loc
 from handouts.render.limits import max_pages
 from handouts.render.program import fit_item
@@ -29,11 +29,13 @@ SAMPLE_CLIENT = Client("Alexandra Montgomery")
 
 
 def program_fit(project: Project, documents: Mapping[str, Document],
-                pages: Mapping[Variant, int], report: Findings) -> None:
-    """Try each clinic program's items in the versions of ``pages`` (each rendered
-    version's page count without a client) where the handout is at its limit; a
-    version the program cannot be given in is a problem at the item's line."""
-    programs = load_programs(project.root, set(documents), [])  # problems said elsewhere
+                programs: Mapping[str, ClinicProgram], pages: Mapping[Variant, int],
+                report: Findings) -> None:
+    """Try the items of each of ``programs`` (those that load) in the versions of
+    ``pages`` (each rendered version's page count without a client) where the handout
+    is at its limit; a version the program cannot be given in is a problem at the
+    item's line. An item whose handout is not in ``documents`` (its file has errors,
+    said with it) is not tried."""
     for program in programs.values():
         for index, spec in enumerate(program.program.items):
             document = documents.get(spec.handout)

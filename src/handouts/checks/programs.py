@@ -6,11 +6,12 @@ from pathlib import Path
 
 from handouts.errors import Problem
 from handouts.project.content import discover
-from handouts.project.programs import load_programs
+from handouts.project.programs import ClinicProgram, load_programs
 
 
-def program_problems(root: Path) -> list[Problem]:
-    """Every problem of the project's clinic programs (``programs/*.yaml``)."""
+def program_problems(root: Path) -> tuple[dict[str, ClinicProgram], list[Problem]]:
+    """The project's clinic programs (``programs/*.yaml``) that load, and every problem
+    of their files."""
     problems: list[Problem] = []
-    load_programs(root, set(discover(root / "content")), problems)
-    return problems
+    programs = load_programs(root, set(discover(root / "content")), problems)
+    return programs, problems

@@ -176,7 +176,8 @@ def check(loaded: Loaded, *, render: bool = True,
     report.problems += [p for found in loaded.broken.values() for p in found]
     # The clinic programs (programs/*.yaml): read and checked against every handout the
     # project has (not only those named), since a program may use any of them.
-    report.problems += program_problems(project.root)
+    programs, found = program_problems(project.root)
+    report.problems += found
     # Theme words no native speaker has reviewed yet: a warning, never silence.
     report.problems += review_problems(project.root, {v.language for v in variants})
     if render:
@@ -187,7 +188,7 @@ def check(loaded: Loaded, *, render: bool = True,
             if count is not None:
                 pages[variant] = count
         # The clinic programs in the same versions, with their plan boxes.
-        program_fit(project, docs, pages, report)
+        program_fit(project, docs, programs, pages, report)
     report.coverage = dataclasses.replace(
         _coverage(project, documents, variants, len(wanted) - len(variants), quick=quick,
                   rendered=render), unmeasured=tuple(sorted(report.unmeasured)),
