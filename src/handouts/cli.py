@@ -633,18 +633,17 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     from handouts.project.programs import Dosage
     from handouts.variants.clients import Client
 
-    changes, problems = [], []
     # Each --item in its place, a bad dose read as none: so what planning says of the
-    # others (a handout that does not exist, one given twice) keeps their numbers.
-    placed = []
+    # others (a handout that does not exist, one given twice) keeps their numbers. With
+    # no problem, every --item is read whole.
+    changes: list[ItemChange] = []
+    problems: list[Problem] = []
     for number, spec in enumerate(items, start=1):
         change, found = parse_item(spec, number)
         problems += found
-        if change is not None:
-            changes.append(change)
         words = spec.split()
         if change is not None or words:
-            placed.append(change or ItemChange(words[0], Dosage(), None))
+            changes.append(change or ItemChange(words[0], Dosage(), None))
     # Bad options are usage mistakes (exit 2), every one of them said at once.
     dates = _dates(state.root, {"--next-appointment": next_appointment, "--given": given},
                    problems)
@@ -660,9 +659,8 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
         # What planning finds (a handout that does not exist, one given twice) is said
         # with the usage mistakes, not on the next run.
         try:
-            plan(_load(state, uses=program_uses(state.root, name, tuple(placed)),
-                       say_warnings=False), client=person, program_name=name,
-                 changes=tuple(placed), **version)  # type: ignore[arg-type]
+            plan(_load(state, uses=uses, say_warnings=False), client=person,
+                 program_name=name, changes=tuple(changes), **version)  # type: ignore[arg-type]
         except HandoutsError as exc:
             problems += exc.problems
         _refuse(problems)
