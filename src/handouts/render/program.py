@@ -20,7 +20,6 @@ from babel.dates import format_date, format_interval, format_skeleton
 from handouts.errors import Problem, Severity, errors_only
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.project.programs import Dosage
 from handouts.render import runner
 from handouts.render.compose import compose
 from handouts.render.fitting import fit_personal, page_over_limit
@@ -625,24 +624,18 @@ def _program_html(project: Project, page: ProgramPage) -> str:
     return with_numbering(html, page.numbering)
 
 
-def _planned(dosage: Dosage, program: Program, weekend: tuple[int, int]
-             ) -> tuple[tuple[bool, ...], tuple[tuple[bool, ...], ...]]:
-    """A row's days: its first week (:attr:`Row.planned`) and every week's."""
-    by_week = planned_days(dosage, program.tracking_weeks, program.given, weekend)
-    return by_week[0], by_week
-
-
 def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],
           tracking: int, *, tail: int = 0, contact: int = 0,
-          grid_breaks: bool = False, weekend: tuple[int, int] = (5, 6)) -> ProgramView:
+          weekend: tuple[int, int], grid_breaks: bool = False) -> ProgramView:
     language = program.language
     locale = language.replace("-", "_")
     rows = []
     for number, (item, start) in enumerate(zip(fitted, starts, strict=True), start=1):
+        by_week = planned_days(item.item.dosage, program.tracking_weeks, program.given,
+                               weekend)
         rows.append(Row(number, item.page.handout.title,
                         item.page.plan.dose if item.page.plan else "", item.item.note,
-                        start, tick_boxes(item.item.dosage),
-                        *_planned(item.item.dosage, program, weekend)))
+                        start, tick_boxes(item.item.dosage), by_week[0], by_week))
     # A weekday as the language abbreviates it ("Mon", "lun"), or its shortest form
     # where that abbreviation is a whole word (Arabic's "الخميس" ran into the next column).
     short = "EEE" if max(len(format_date(program.given + dt.timedelta(days=d), "EEE",
