@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import io
 import socket
+import sys
 import threading
 import time
 import warnings
@@ -181,6 +182,56 @@ def test_a_timeout_frees_what_it_interrupted_without_a_warning(tmp_path: Path) -
         assert opened and opened[0]() is None  # freed (and closed) already
         gc.collect()
     assert [w for w in seen if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_a_file_closed_as_the_timeout_unwinds_is_not_reported(tmp_path: Path) -> None:
+    """A file only on the interrupted frame's stack (``open(...).read()`` style, as
+    WeasyPrint reads a stylesheet) is closed while the timeout unwinds, inside the time
+    limit: its ResourceWarning, an error where warnings are errors, came out as an
+    "unraisable" exception and failed whichever test ran then (CI, stop 36)."""
+    path = tmp_path / "sheet.css"
+    path.write_bytes(b"p {}")
+
+    def spin() -> None:
+        while True:
+            time.sleep(0.01)
+
+    def interrupted() -> None:
+        [path.open("rb"), spin()]  # the file waits on the stack while spin() runs
+
+    reported: list[BaseException | None] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: reported.append(unraisable.exc_value)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResourceWarning)
+            assert run_limited(0.05, interrupted) is None
+            gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    assert reported == []
+
+
+def test_a_resource_warning_before_the_timeout_is_still_reported(tmp_path: Path) -> None:
+    """Only what the interruption leaks is quiet: a file leaked by the render itself,
+    before any alarm, is reported as it always was."""
+    path = tmp_path / "sheet.css"
+    path.write_bytes(b"p {}")
+
+    def leaks() -> int:
+        path.open("rb")  # dropped at once: a real leak
+        return 1
+
+    reported: list[BaseException | None] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: reported.append(unraisable.exc_value)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResourceWarning)
+            assert run_limited(5, leaks) == 1
+    finally:
+        sys.unraisablehook = previous
+    assert [type(error) for error in reported] == [ResourceWarning]
 
 
 def test_engine_info_reports_versions() -> None:
