@@ -188,3 +188,60 @@ def test_longest_variants_are_handed_out_first(built, tmp_path: Path) -> None:
     batch(load_project(fresh), executor=first)
     large = [p.endswith("-large.pdf") for p in first.order]
     assert large == sorted(large, reverse=True) and large.count(True) == 8
+
+
+class _Interrupted:
+    """Renders two variants in this process, then Ctrl-C arrives while a worker was
+    writing: its temporary file is left behind, as a worker killed mid-write leaves it."""
+
+    def render(self, project, documents, out_dir, todo, jobs):  # type: ignore[no-untyped-def]
+        from handouts.commands.worker import Worker
+
+        worker = Worker(project, documents)
+        for variant, digest in todo[:2]:
+            yield worker.render_variant(variant, digest)
+        half = out_dir / todo[2][0].relpath
+        half.parent.mkdir(parents=True, exist_ok=True)
+        (half.parent / f".{half.name}.x1y2z3.tmp").write_bytes(b"%PDF-1.7 half")
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_keeps_the_record_and_leaves_no_half_written_file(built, tmp_path: Path
+                                                                 ) -> None:
+    """Ctrl-C stopped the batch with a worker's temporary file on disk (the second
+    Ctrl-C kills workers mid-write) and without recording the PDFs it had finished, so
+    the rerun made them again. Now the leftovers go and the finished PDFs are recorded."""
+    project = copy_project(built[0], tmp_path / "p")
+    with pytest.raises(KeyboardInterrupt):
+        batch(load_project(project), executor=_Interrupted())
+    output = project / "output"
+    assert list(output.rglob("*.tmp")) == []
+    recorded = read_index(output)
+    assert len(recorded) == 2 and all((output / path).is_file() for path in recorded)
+
+
+def test_ctrl_c_between_two_results_stops_the_workers_and_keeps_the_record(
+        built, tmp_path: Path) -> None:
+    """Ctrl-C can land in the batch's own loop (recording a result, not waiting for
+    one): the workers are stopped then too, before their leftovers are removed, and
+    what was finished is recorded."""
+    import multiprocessing
+    import time
+
+    project = copy_project(built[0], tmp_path / "p")
+    before = set(multiprocessing.active_children())
+
+    def interrupt(result, done, total):  # type: ignore[no-untyped-def]
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        batch(load_project(project), jobs=2, progress=interrupt)
+    deadline = time.monotonic() + 10
+    while set(multiprocessing.active_children()) - before:
+        assert time.monotonic() < deadline, "the batch's workers still run"
+        time.sleep(0.1)
+    output = project / "output"
+    assert list(output.rglob("*.tmp")) == []
+    recorded = read_index(output)
+    assert len(recorded) >= 3 and all((output / path).is_file() for path in recorded)

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,8 +162,9 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
             progress(skipped, n, total)
     pause_after, unchanged = int(os.environ.get(TEST_PAUSE_ENV) or 0), len(results)
     last_write, index_cost = time.monotonic(), 0.0
+    runs = _run(project, docs, out_dir, todo, jobs, engine)
     try:
-        for result in _run(project, docs, out_dir, todo, jobs, engine):
+        for result in runs:
             results.append(result)
             if result.status == "failed":
                 entries.pop(result.variant.relpath, None)  # retried next time
@@ -181,8 +183,12 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
                 os.kill(os.getpid(), signal.SIGSTOP)  # test-only: see TEST_PAUSE_ENV
             if progress:
                 progress(result, len(results), total)
-    except HandoutsError:
-        _write_index(out_dir, entries.values())  # keep what was finished for the rerun
+    except BaseException:  # a lost executor, Ctrl-C: keep what was finished for the rerun
+        # Ctrl-C may land here, between two results: the workers are stopped first. Then
+        # what workers killed mid-write (a second Ctrl-C) left is removed.
+        runs.close()
+        _remove_leftovers(out_dir)
+        _write_index(out_dir, entries.values())
         raise
     results.sort(key=lambda r: r.variant)
     planned = {v.relpath for v in variants}
@@ -226,10 +232,13 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
     # Results still waiting for their write are yielded in order once written.
     if not todo:
         return
-    with ThreadPoolExecutor(1, thread_name_prefix="handouts-writer") as writer:
+    # Closed when this generator is: the executor's workers stop with the batch.
+    rendered = executor.render(project, documents, out_dir, todo, jobs)
+    with closing(rendered), \
+            ThreadPoolExecutor(1, thread_name_prefix="handouts-writer") as writer:
         pending: deque[Future[VariantResult]] = deque()
         try:
-            for result, data in executor.render(project, documents, out_dir, todo, jobs):
+            for result, data in rendered:
                 if not data:  # failed, or already written by a worker process
                     yield result
                 else:
@@ -237,9 +246,9 @@ def _run(project: Project, documents: dict[str, Document], out_dir: Path,
                     pending.append(writer.submit(write_result, target, result, data))
                 while pending and pending[0].done():
                     yield pending.popleft().result()
-        except HandoutsError:
-            # The executor stopped (a lost cluster): what it handed over is still written
-            # and recorded, so the rerun renders only the rest.
+        except (HandoutsError, KeyboardInterrupt):
+            # The executor stopped (a lost cluster, Ctrl-C): what it handed over is still
+            # written and recorded, so the rerun renders only the rest.
             while pending:
                 yield pending.popleft().result()
             raise
