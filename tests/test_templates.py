@@ -395,11 +395,10 @@ def test_a_missing_theme_file_is_still_refused(project: Path, secret: Path) -> N
                                   '@import url("fonts/../../../secret.css");\n' + css)
     with pytest.raises(RenderError) as caught:
         build(load_project(project))
-    templates = (project / "templates").as_uri()
     assert {p.format() for p in caught.value.problems if "refused" in p.message} == {
         f"templates/handout.css:2: url(): refused to load {secret.parent.as_uri()}/"
         "secret.css: it is outside the project folder",
-        f"templates/handout.css:1: url(): refused to load {templates}/fonts/nosuch.css: "
+        "templates/handout.css:1: url(): refused to load templates/fonts/nosuch.css: "
         "file not found"}
     assert not (project / "output").exists()
 

@@ -9,6 +9,7 @@ when something is rendered, never at start-up.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import re
 from pathlib import Path
@@ -98,13 +99,25 @@ def locate(problem: Problem, document: Document, project: Project | None = None)
         return problem
     # The engine quotes URLs ('file:///...png'): the quote is not part of it.
     url = match.group(0).rstrip(".,:;'\"")
+    message = shown(problem.message, project)
     line, field_name = document.line_of_image(url)
     if line is not None:
-        return Problem(problem.path, line, field_name, problem.message, problem.severity)
+        return Problem(problem.path, line, field_name, message, problem.severity)
     where = _used_by(project, url) if project is not None else None
     if where is not None:
-        return Problem(*where, problem.message, problem.severity)
-    return problem
+        return Problem(*where, message, problem.severity)
+    return dataclasses.replace(problem, message=message)
+
+
+def shown(message: str, project: Project | None) -> str:
+    """``message`` with the project's files named as in the project (``content/x.svg``),
+    not by their address on this computer (``file:///home/…/content/x.svg``): shorter,
+    and the desk's staff are not shown where the server keeps its files."""
+    if project is None:
+        return message
+    for root in dict.fromkeys((project.root, project.root.resolve())):
+        message = message.replace(root.as_uri().rstrip("/") + "/", "")
+    return message
 
 
 def _used_by(project: Project, url: str) -> tuple[str, int | None, str] | None:
