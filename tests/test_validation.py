@@ -78,12 +78,19 @@ def test_missing_image_image_without_alt_and_bad_type(project: Path) -> None:
           "  - title: Press the palm\n    image: images/hands.png\n")
     edit(project / CONTENT, "  - title: Switch hands\n",
           "  - title: Switch hands\n    image: images/hands.bmp\n    alt: x\n")
+    edit(project / CONTENT, "  - title: Stretch each finger\n",
+          "  - title: Stretch each finger\n    image: images/gone.png\n")
     assert load_problems(project) == [
         f"{CONTENT}:14: steps[1].image: image file 'images/missing.png' does not exist "
         "(paths are relative to the content folder)",
         f"{CONTENT}:17: steps[2].alt: is required when a step has an image: describe what "
         "the picture shows for people who cannot see it",
-        f"{CONTENT}:24: steps[4].image: 'images/hands.bmp' is not a supported image type "
+        # A picture that does not exist still needs its alt text: both said at once.
+        f"{CONTENT}:21: steps[3].alt: is required when a step has an image: describe what "
+        "the picture shows for people who cannot see it",
+        f"{CONTENT}:22: steps[3].image: image file 'images/gone.png' does not exist "
+        "(paths are relative to the content folder)",
+        f"{CONTENT}:25: steps[4].image: 'images/hands.bmp' is not a supported image type "
         "(.gif, .jpeg, .jpg, .png, .svg, .webp)",
     ]
 
@@ -91,7 +98,9 @@ def test_missing_image_image_without_alt_and_bad_type(project: Path) -> None:
 def test_logo_must_exist_and_have_alt_text(project: Path) -> None:
     edit(project / "handouts.yaml", "  # logo: assets/logo.svg     # a square SVG or PNG, "
           "relative to this folder", "  logo: assets/nope.svg")
-    assert load_problems(project) == [
+    assert load_problems(project) == [  # both at once: the alt text is needed either way
+        "handouts.yaml:3: clinic.logo_alt: is required when a logo is set (describe the "
+        "logo for screen readers, e.g. 'Massage Mesa logo')",
         "handouts.yaml:15: clinic.logo: file 'assets/nope.svg' does not exist"]
     (project / "assets").mkdir()
     (project / "assets/nope.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>",

@@ -114,8 +114,11 @@ M = TypeVar("M", bound=BaseModel)
 def alt_text_for(image_field: str, value: str | None, info: pydantic.ValidationInfo,
                  example: str) -> str | None:
     """A validator's rule for alt text: required once ``image_field`` (validated before
-    it) names a picture, so screen readers can say what it shows."""
-    if info.data.get(image_field) and not value:
+    it) names a picture, so screen readers can say what it shows. A picture whose
+    setting was refused (a missing file, say) still needs it: every problem is said at
+    once, not the missing alt text only after the picture is fixed."""
+    refused = image_field not in info.data  # given, but it failed its own validation
+    if (refused or info.data.get(image_field)) and not value:
         raise ValueError(f"is required when {example}")
     return value
 
