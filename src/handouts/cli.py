@@ -368,8 +368,10 @@ def _pages(n: int) -> str:
                    "again for its handshake.")
 @click.option("--result-timeout", type=SECONDS, default=Timeouts.results, show_default=True,
               metavar="SECONDS",
-              help="Seconds to wait for a Dask cluster's workers to load the project, and "
-                   "then for each next finished chunk of variants (up to 20).")
+              help="Seconds a local worker may take for one variant (past it, that worker "
+                   "is replaced and the variant fails); on a Dask cluster, seconds to wait "
+                   "for its workers to load the project, then for each next finished "
+                   "chunk of variants (up to 20).")
 @pass_state
 def batch(state: _State, jobs: int | None, force: bool, clean: bool, out: Path | None,
           executor: str | None, connect_timeout: float, result_timeout: float) -> None:

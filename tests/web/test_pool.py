@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from handouts.web import pool as pool_module
-from handouts.web.pool import Busy, Died, ProcessPool, Stuck, TaskFailed
+from handouts.commands import pool as pool_module
+from handouts.commands.pool import Busy, Died, ProcessPool, Stuck, TaskFailed
 from handouts.web.workers import RenderPool, Selection, project_version, render
 
 from . import pool_tasks

@@ -16,18 +16,18 @@ whatever renders.
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import os
-import signal
+import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.process import BaseProcess
+from functools import partial
 from pathlib import Path
 
 from handouts.commands.execution import Executor, ExecutorLost, Todo
+from handouts.commands.pool import Died, PoolError, ProcessPool, Stuck
 from handouts.commands.processes import SCHEDULER_ENV, executor_spec, pool_context
 from handouts.commands.timeouts import Timeouts
 from handouts.commands.worker import VariantResult, Worker, render_in_worker, start
@@ -46,7 +46,7 @@ def executor_for(spec: str | Executor | None, timeouts: Timeouts | None = None) 
         return spec
     spec = executor_spec(spec)
     if spec == "local":
-        return LocalExecutor()
+        return LocalExecutor(timeouts)
     for scheme in ("dask://", "tcp://", "tls://"):
         if spec.startswith(scheme) and len(spec) > len(scheme):
             address = spec if scheme != "dask://" else "tcp://" + spec[len(scheme):]
@@ -65,7 +65,18 @@ STOP_GRACE = 5.0
 
 
 class LocalExecutor:
-    """Worker processes on this machine (or this process alone with one job)."""
+    """Worker processes on this machine (or this process alone with one job).
+
+    The workers are a :class:`~handouts.commands.pool.ProcessPool`, so no variant can
+    hold the batch: a worker that has not finished its variant ``timeouts.results``
+    seconds after it got it (stuck in the engine) is killed and replaced, and that
+    variant fails; a worker that dies (kill -9, out of memory, a crash in the engine)
+    is replaced and its variant tried again on a fresh one, failing only a variant
+    that kills every worker it is given. The rest of the batch goes on either way.
+    """
+
+    def __init__(self, timeouts: Timeouts | None = None) -> None:
+        self.timeouts = timeouts or Timeouts()
 
     def render(self, project: Project, documents: dict[str, Document], out_dir: Path,
                todo: Todo, jobs: int | None) -> Iterator[tuple[VariantResult, bytes]]:
@@ -79,61 +90,98 @@ class LocalExecutor:
             for variant, digest in todo:
                 yield worker.render_variant(variant, digest)
             return
-        others = set(multiprocessing.active_children())
-        pool = ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=start,
-                                   initargs=(str(project.root), str(out_dir)))
-        # Each worker writes its own PDFs: sending them back to be written here would
-        # cost the busy cores more than the disk wait it hides.
-        futures = [pool.submit(render_in_worker, v, d, str(out_dir / v.relpath))
-                   for v, d in todo]
-        # Every worker has started by now (one per task until there are ``workers``):
-        # the ones to stop on Ctrl-C, never another pool's of the same process.
-        mine = [c for c in multiprocessing.active_children() if c not in others]
-        done = 0
+        pool = ProcessPool(workers, initializer=partial(start, str(project.root), str(out_dir)),
+                           recycle_after=len(todo) + 1,
+                           start_method=pool_context().get_start_method())
+        feed = _Feed(pool, out_dir, todo, self.timeouts.results)
         try:
-            for future in as_completed(futures):
-                yield future.result()
-                done += 1
-        except BrokenProcessPool:  # killed (out of memory, kill -9), or failed to start
-            raise ExecutorLost([Problem("local", None, "executor", (
-                f"a worker process died after {done} of {len(todo)} variant(s) "
-                "(killed, out of memory, or it could not start); the finished PDFs are "
-                "kept: run the batch again to render the rest"))]) from None
-        except BaseException:  # Ctrl-C, or the caller stopped reading
-            stop_workers(pool, mine)
+            if not pool.warm():
+                raise ExecutorLost([Problem("local", None, "executor", (
+                    "no worker process could start (each one stopped as it loaded the "
+                    "project); nothing was rendered"))])
+            feed.start(workers)
+            for _ in todo:
+                yield feed.next(), b""
+        except KeyboardInterrupt:
+            feed.stop(STOP_GRACE)
+            for result in feed.finished():  # written in the grace: recorded too
+                yield result, b""
+            raise
+        except BaseException:  # the caller stopped reading (Ctrl-C in its own loop)
+            feed.stop(STOP_GRACE)
             raise
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.close()
 
 
-def stop_workers(pool: ProcessPoolExecutor, children: list[BaseProcess],
-                 grace: float = STOP_GRACE) -> None:
-    """Stop a batch's workers now: nothing more is handed out, and ``children`` (its
-    worker processes) are given ``grace`` seconds to finish their PDF (each writes it
-    whole or not at all), then killed; a second Ctrl-C meanwhile kills them at once.
-    Waiting for every queued variant (what leaving the pool does) took seconds, and a
-    second Ctrl-C in that wait left the command hanging with its workers alive. Only
-    the batch's own workers: a desk's renderers in the same process are not its own."""
-    pool.shutdown(wait=False, cancel_futures=True)
+class _Feed:
+    """Hands a batch's variants to a pool's workers: one thread per worker, each taking
+    the next variant as its worker finishes one; results in the order they finish."""
 
-    def kill(*_: object) -> None:
-        for child in children:
-            child.kill()
+    def __init__(self, pool: ProcessPool, out_dir: Path, todo: Todo, limit: float) -> None:
+        self.pool, self.out_dir, self.limit = pool, out_dir, limit
+        self._todo = deque(todo)
+        self._lock = threading.Lock()
+        self._results: queue.Queue[VariantResult] = queue.Queue()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
 
-    previous = signal.getsignal(signal.SIGINT) \
-        if threading.current_thread() is threading.main_thread() else None
-    if previous is not None:
-        signal.signal(signal.SIGINT, kill)
-    try:
+    def start(self, workers: int) -> None:
+        """Start feeding ``workers`` workers."""
+        for n in range(workers):
+            thread = threading.Thread(target=self._feed, name=f"handouts-feed-{n}",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def next(self) -> VariantResult:
+        """The next finished variant (every variant gives one: each wait has a limit)."""
+        return self._results.get()
+
+    def finished(self) -> list[VariantResult]:
+        """The results finished and not yet taken."""
+        found = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                found.append(self._results.get_nowait())
+        return found
+
+    def stop(self, grace: float) -> None:
+        """Hand out nothing more; the workers get ``grace`` seconds to finish the PDF in
+        hand (each writes it whole or not at all), then are killed (by the caller's
+        ``pool.close()``); a second Ctrl-C meanwhile ends the wait at once."""
+        self._stopping.set()
         end = time.monotonic() + grace
-        for child in children:
-            child.join(max(end - time.monotonic(), 0.0))
-        kill()
-        for child in children:
-            child.join(1.0)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        with contextlib.suppress(KeyboardInterrupt):
+            for thread in self._threads:
+                thread.join(max(end - time.monotonic(), 0.0))
+
+    def _feed(self) -> None:
+        while not self._stopping.is_set():
+            with self._lock:
+                if not self._todo:
+                    return
+                variant, digest = self._todo.popleft()
+            try:
+                result, _ = self.pool.run(render_in_worker, variant, digest,
+                                          str(self.out_dir / variant.relpath),
+                                          deadline=self.limit)
+            except PoolError as exc:
+                result = VariantResult(variant, "failed", input_hash=digest, problems=[
+                    Problem(variant.describe(), None, "", _lost(exc, self.limit))])
+            self._results.put(result)
 
 
-__all__ = ["SCHEDULER_ENV", "LocalExecutor", "executor_for", "stop_workers"]
+def _lost(exc: PoolError, limit: float) -> str:
+    """What a variant whose worker failed is told (the kind of failure only)."""
+    if isinstance(exc, Stuck):
+        return (f"was not finished {limit:g} s after its worker got it (--result-timeout), "
+                "so that worker was stopped and replaced; run the batch again to retry it")
+    if isinstance(exc, Died):
+        return ("its worker process stopped while making it, and again on a fresh one "
+                "(killed, out of memory, or a crash in the PDF engine); run the batch "
+                "again to retry it")
+    return f"could not be made: the worker failed ({exc})"
+
+
+__all__ = ["SCHEDULER_ENV", "LocalExecutor", "executor_for"]

@@ -15,8 +15,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from handouts.commands.pool import PoolError, ProcessPool
 from handouts.errors import Problem
-from handouts.web.pool import PoolError, ProcessPool
 
 log = logging.getLogger("handouts.web")
 
@@ -50,7 +50,8 @@ class Checker:
     """Runs :func:`check_task` per handout in a background thread, newest version first."""
 
     def __init__(self, pool: ProcessPool | None = None) -> None:
-        self._pool = pool or ProcessPool(1, initializer=_start_checker, recycle_after=50)
+        self._pool = pool or ProcessPool(1, initializer=_start_checker, recycle_after=50,
+                                         logger=log)
         self._results: dict[tuple[str, str], list[Problem]] = {}
         self._wanted: tuple[str, str, tuple[str, ...]] | None = None
         self._wake = threading.Condition()

@@ -4,7 +4,7 @@ Each worker process imports the PDF engine once (:func:`warm_up`) and keeps one
 :class:`handouts.commands.worker.Worker` per handout per *project version* (a digest of
 the files' sizes and times): the same object that renders a batch, here keeping its
 :class:`handouts.render.personal.PersonalCopies`, so a named copy lays out only the
-client's block. The processes themselves are managed by :mod:`handouts.web.pool`.
+client's block. The processes themselves are managed by :mod:`handouts.commands.pool`.
 Every task returns problems instead of raising, so
 a bad input or a failed render is an answer for its own request only.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from handouts.commands.packet import ItemChange, plan_program, record
+from handouts.commands.pool import PoolError, ProcessPool, TaskFailed
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.project.config import Config
@@ -31,7 +33,6 @@ from handouts.render.result import Rendered
 from handouts.render.theme import Pinned
 from handouts.variants.clients import Client
 from handouts.variants.records import Given, given_record
-from handouts.web.pool import PoolError, ProcessPool, TaskFailed
 
 #: Worker processes, and renders each does before it is replaced (bounds any leak).
 MAX_WORKERS = 2
@@ -302,7 +303,7 @@ class RenderPool:
     """A bounded pool of render processes (or the calling thread, for fast tests).
 
     Every :meth:`run` is answered within its deadline: a stuck or dead worker is
-    replaced (see :mod:`handouts.web.pool`) and the request gets a problem saying so.
+    replaced (see :mod:`handouts.commands.pool`) and the request gets a problem saying so.
     ``inline=True`` runs tasks in the caller, which Flask's test client makes the main
     thread, so the library's render time limit still applies.
     """
@@ -311,8 +312,10 @@ class RenderPool:
                  recycle_after: int = MAX_TASKS_PER_CHILD) -> None:
         self.inline = inline
         self.workers = workers
-        self._pool = None if inline else ProcessPool(workers, initializer=warm_up,
-                                                     recycle_after=recycle_after)
+        # A replaced renderer is said in the desk's own log (see the CLI's serve).
+        self._pool = None if inline else ProcessPool(
+            workers, initializer=warm_up, recycle_after=recycle_after,
+            logger=logging.getLogger("handouts.web"))
 
     def run(self, task: Callable[..., Rendered], *args: Any, deadline: float = 60.0) -> Rendered:
         """Run ``task(*args)``; no answer within ``deadline`` seconds, a crashed or stuck

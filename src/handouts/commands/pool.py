@@ -1,4 +1,7 @@
-"""Worker processes that cannot hang a request: deadlines, replacement, recycling.
+"""Worker processes that cannot hang their caller: deadlines, replacement, recycling.
+
+The desk's renderers (:mod:`handouts.web.workers`) and a batch's local workers
+(:mod:`handouts.commands.executors`) both run here.
 
 ``concurrent.futures.ProcessPoolExecutor(max_tasks_per_child=...)`` can deadlock on
 Python 3.11 when a worker retires while tasks are queued (cpython gh-115634): the pool
@@ -29,13 +32,15 @@ import contextlib
 import logging
 import multiprocessing
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-log = logging.getLogger("handouts.web")
+#: Where a replaced worker is logged unless the pool's owner gives its own logger.
+log = logging.getLogger("handouts.pool")
 
 #: Seconds a retiring worker gets to exit by itself before it is killed.
 RETIRE_GRACE = 2.0
@@ -72,7 +77,13 @@ WARM_LIMIT = 120.0
 
 
 def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
-    """A worker's loop: run each ``(task, args)`` received, send back its answer."""
+    """A worker's loop: run each ``(task, args)`` received, send back its answer.
+
+    The terminal's Ctrl-C reaches every process of the command, workers included: a
+    worker ignores it (an idle one printed a traceback as it died, a busy one threw its
+    task away), and its owner stops it: the desk at once, a batch after the PDF in
+    hand is written."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
         initializer()
     while True:
@@ -131,8 +142,10 @@ class ProcessPool:
     """
 
     def __init__(self, workers: int = 2, *, initializer: Callable[[], None] | None = None,
-                 recycle_after: int = 200, start_method: str = "forkserver") -> None:
+                 recycle_after: int = 200, start_method: str = "forkserver",
+                 logger: logging.Logger | None = None) -> None:
         self.workers = workers
+        self._log = logger or log
         self.recycle_after = recycle_after
         self._initializer = initializer
         self._context = multiprocessing.get_context(start_method)
@@ -157,7 +170,7 @@ class ProcessPool:
             worker = _Worker(self._context, self._initializer)
         except (OSError, EOFError, ValueError, RuntimeError) as exc:
             self._missing += 1
-            log.warning("a renderer could not be started (%s); trying again on the next "
+            self._log.warning("a renderer could not be started (%s); trying again on the next "
                         "request", type(exc).__name__)
             return
         self._all.add(worker)
@@ -183,7 +196,7 @@ class ProcessPool:
     def _replace(self, worker: _Worker, *, kill: bool) -> None:
         """Take ``worker`` out (killed, or asked to exit) and start a fresh one."""
         if kill:  # the owner sees it in the server's log (the kind only, as ever)
-            log.warning("a renderer stopped (killed, crashed or too slow) and was replaced")
+            self._log.warning("a renderer stopped (killed, crashed or too slow) and was replaced")
         with self._lock:
             self._all.discard(worker)
             if not self._closed:
@@ -195,11 +208,16 @@ class ProcessPool:
         if self._missing:
             self._top_up()
         while True:
+            if self._closed:  # never wait for a worker that will not come
+                raise PoolError("the renderer is shutting down")
             remaining = end - time.monotonic()
             try:
-                worker = self._idle.get(timeout=max(remaining, 0.0)) if remaining > 0 \
+                # In slices, so a wait notices the pool being closed.
+                worker = self._idle.get(timeout=min(remaining, 0.5)) if remaining > 0 \
                     else self._idle.get_nowait()
             except queue.Empty:
+                if remaining > 0.5:
+                    continue
                 raise Busy(BUSY) from None
             if worker.process.is_alive():
                 return worker
@@ -273,8 +291,9 @@ class ProcessPool:
 
         threading.Thread(target=wait, name="handouts-render-finish", daemon=True).start()
 
-    def warm(self) -> None:
-        """Start the workers now (and wait until each has run its initializer)."""
+    def warm(self) -> int:
+        """Start the workers now (and wait until each has run its initializer); how many
+        got ready (the others were replaced)."""
         self._ensure_started()
         taken = [self._take(time.monotonic() + WARM_LIMIT) for _ in range(self.workers)]
         ready: list[_Worker] = []
@@ -295,6 +314,7 @@ class ProcessPool:
                     self._idle.put(worker)
                 else:
                     self._replace(worker, kill=True)
+        return len(ready)
 
     def pids(self) -> list[int]:
         """The live workers' process ids."""
