@@ -244,3 +244,27 @@ def test_the_batch_command_starts_the_fork_server_before_loading(args: tuple[obj
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == expected
+
+
+def test_local_workers_that_cannot_load_the_project_stop_the_batch_with_one_message(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    """Every worker loads the project as it starts: when none can (the project changed
+    under the batch), the batch stops with one message, never a wait or a retry storm."""
+    from handouts.commands.batch import plan_matrix
+    from handouts.commands.execution import ExecutorLost
+    from handouts.commands.executors import LocalExecutor
+
+    project = make_project(tmp_path / "p")
+    loaded = load_project(project)
+    docs = {d.name: d for d in loaded.documents}
+    todo = [(v, "x") for v in plan_matrix(loaded.project.config.batch, list(docs))][:4]
+    (project / "handouts.yaml").unlink()
+    started = time.monotonic()
+    with pytest.raises(ExecutorLost) as lost:
+        list(LocalExecutor().render(loaded.project, docs, project / "output", todo, 2))
+    assert [p.format() for p in lost.value.problems] == [
+        "local: executor: no worker process could start (each one stopped as it loaded "
+        "the project); nothing was rendered"]
+    assert time.monotonic() - started < 60
+    assert not _workers()
+    assert "Traceback" not in capfd.readouterr().err

@@ -85,7 +85,10 @@ def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
     hand is written."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if initializer is not None:
-        initializer()
+        try:
+            initializer()
+        except BaseException:  # never a traceback on the terminal: the owner sees a
+            return  # worker that never got ready (its pipe closes) and says so
     while True:
         try:
             message = conn.recv()
