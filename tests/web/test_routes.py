@@ -161,9 +161,9 @@ def test_a_desk_too_busy_to_answer_says_try_again_not_that_the_request_is_wrong(
         client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """No renderer answered in time (the pool's own behaviour: tests/web/test_pool.py):
     503 with Retry-After, for the page and its script, on the copy and the program."""
+    from handouts.commands.pool import BUSY
     from handouts.render.result import Rendered
     from handouts.web import Site
-    from handouts.commands.pool import BUSY
 
     monkeypatch.setattr(Site, "make", lambda self, *args: RenderPool.busy_answer(BUSY))
     token = csrf(client)
