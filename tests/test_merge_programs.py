@@ -325,11 +325,13 @@ def _problems(tmp_path: Path, dose: str) -> list[str]:
 
 def test_dose_messages_never_repeat_the_cell(tmp_path: Path) -> None:
     assert _problems(tmp_path, "swollenknee=3") == [
-        "clients.csv:2: dose: has a word that is not a dosage part: write key=value with "
-        "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text"]
+        "clients.csv:2: dose: word 1 is not a dosage part: write key=value with the "
+        "keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text, "
+        'and put a value with spaces in quotes (text="before bed")']
     assert _problems(tmp_path, "hold=swollen rest=3 fortnights") == [
-        "clients.csv:2: dose: has a word that is not a dosage part: write key=value with "
-        "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text",
+        "clients.csv:2: dose: word 3 is not a dosage part: write key=value with the "
+        "keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, text, "
+        'and put a value with spaces in quotes (text="before bed")',
         "clients.csv:2: dose: hold: is not a duration: write seconds (30 s), minutes "
         "(2 min) or both (1 min 30 s)"]
     assert _problems(tmp_path, "hold=swollen rest=3fortnights") == [

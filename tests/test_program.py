@@ -454,9 +454,10 @@ def test_durations_as_clinics_write_them(text: object, seconds: int) -> None:
 
 @pytest.mark.parametrize(("values", "messages"), [
     # A repeated or overflowing part is a typo, not a sum.
-    ({"hold": "30 s 30 s"}, ["'30 s 30 s' is not a duration: write seconds (30 s), minutes "
+    # (Typed beside a client's details: never repeated; a program file's are.)
+    ({"hold": "30 s 30 s"}, ["is not a duration: write seconds (30 s), minutes "
                              "(2 min) or both (1 min 30 s)"]),
-    ({"rest": "2 min 90 s"}, ["'2 min 90 s' is not a duration: write seconds (30 s), "
+    ({"rest": "2 min 90 s"}, ["is not a duration: write seconds (30 s), "
                               "minutes (2 min) or both (1 min 30 s)"]),
     # The range in the units the clinic writes, not in seconds.
     ({"hold": "61 min"}, ["must be from 1 s to 60 min"]),
@@ -501,16 +502,17 @@ def test_dosage_problems_are_all_named_at_once() -> None:
                                     "--item 1")
     assert dosage is None
     assert [p.format() for p in problems] == [
-        "--item 1: 'bogus' is not a dosage part: write key=value with the keys sets, reps, "
-        "hold, minutes, rest, per-day, days-per-week, weeks, side, text",
+        "--item 1: word 5 is not a dosage part: write key=value with the keys sets, reps, "
+        "hold, minutes, rest, per-day, days-per-week, weeks, side, text, and put a value "
+        'with spaces in quotes (text="before bed")',
         "--item 1: sets: must be at least 1",
-        "--item 1: hold: has an unknown unit 'hrs': write seconds (30 s) or minutes (2 min)",
+        "--item 1: hold: has an unknown unit: write seconds (30 s) or minutes (2 min)",
         "--item 1: per-day: must be at most 12",
         "--item 1: side: must be one of 'left', 'right', 'both' or 'each'"]
     dosage, problems = parse_dosage('sets=0 hold="3 hrs" per-day=13 side=up', "", "--item 1")
     assert [p.format() for p in problems] == [
         "--item 1: sets: must be at least 1",
-        "--item 1: hold: has an unknown unit 'hrs': write seconds (30 s) or minutes (2 min)",
+        "--item 1: hold: has an unknown unit: write seconds (30 s) or minutes (2 min)",
         "--item 1: per-day: must be at most 12",
         "--item 1: side: must be one of 'left', 'right', 'both' or 'each'"]
 
@@ -524,6 +526,22 @@ def test_an_item_on_the_command_line() -> None:
     assert [p.format() for p in problems] == [
         "--item 2: must start with a handout's name, e.g. --item 'back-massage sets=3 "
         "reps=10'"]
+
+
+def test_a_mistyped_item_never_repeats_the_note_or_dose(project: Path) -> None:
+    """A note typed without quotes splits into words that are not dosage parts: each is
+    named by its place as typed, never repeated (the note is health information), and
+    so is a duration that cannot be read."""
+    result = run_in(project, "program", "--client", "Zed Q", "--item",
+                    "back-massage note=HIV positive, avoid deep", "--item",
+                    'desk-stretch-break hold="Zed swollen" text="x"')
+    assert result.exit_code == 2, result.output
+    for private in ("HIV", "positive", "avoid", "deep", "Zed", "swollen"):
+        assert private not in result.output
+    assert "--item 1: word 3 is not a dosage part: " in result.output
+    assert "--item 1: word 5 is not a dosage part: " in result.output
+    assert "--item 2: hold: is not a duration: write seconds (30 s), minutes (2 min) or " \
+        "both (1 min 30 s)" in result.output
 
 
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:

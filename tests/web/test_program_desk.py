@@ -224,7 +224,7 @@ def test_every_bad_field_is_named_at_once_without_quoting_the_client(
     html = response.get_data(as_text=True)
     assert problems_shown(html) == [
         f"Handout 1 ({STRETCH}), Sets: must be at most 20",
-        f"Handout 1 ({STRETCH}), Hold each time: 'forever' is not a duration: write seconds "
+        f"Handout 1 ({STRETCH}), Hold each time: is not a duration: write seconds "
         "(30 s), minutes (2 min) or both (1 min 30 s)",
         f"Handout 2 ({MASSAGE}), Note for this handout: has an invisible control character "
         "(U+0007) at character 4; retype it without that character",
@@ -386,7 +386,7 @@ def test_the_form_names_every_problem_at_its_field() -> None:
         ("item-0-handout", "cannot be given now: content/neck.yaml has errors the clinic "
          "must fix first; remove it from this program"),
         ("item-1-handout", "is not a handout of this library; remove it from this program"),
-        ("item-2-rest", "has an unknown unit 'hrs': write seconds (30 s) or minutes (2 min)"),
+        ("item-2-rest", "has an unknown unit: write seconds (30 s) or minutes (2 min)"),
         ("item-3-handout", "is already handout 3 of this program; remove one"),
         ("language", "is not available for Handout 3 (Knee), Handout 4 (Knee): choose "
          "another language or remove that handout"),

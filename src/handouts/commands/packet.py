@@ -62,14 +62,13 @@ def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | No
                               "must start with a handout's name, e.g. --item "
                               "'back-massage sets=3 reps=10'")]
     note = None
-    rest = []
     for word in words[1:]:
         key, sep, value = word.partition("=")
         if sep and key.strip().casefold() == "note":
             note = value.strip() or None
-        else:
-            rest.append(word)
-    dosage, problems = parse_dosage(shlex.join(rest), where, field)
+    # Words are numbered as typed: the handout's name is word 1.
+    dosage, problems = parse_dosage(shlex.join(words[1:]), where, field, first=2,
+                                    ignore=("note",))
     if dosage is None:
         return None, problems
     return ItemChange(words[0], dosage, note), []

@@ -308,26 +308,35 @@ def _lenient_doses(source: SourceFile, problems: list[Problem]) -> None:
                 Severity.WARNING))
 
 
-def parse_dosage(text: str, where: str, field: str) -> tuple[Dosage | None, list[Problem]]:
+def parse_dosage(text: str, where: str, field: str, *, first: int = 1,
+                 ignore: tuple[str, ...] = ()) -> tuple[Dosage | None, list[Problem]]:
     """A dosage written as ``key=value`` words, as on the command line and in a CSV
     cell: ``sets=3 reps=10 hold="30 s" per-day=2 side=right text="before bed"``.
 
     Keys are those of :class:`Dosage` (``per_day`` or ``per-day``). Every problem is
     returned at once, located at ``where`` and ``field`` (a CSV row names its column).
+    Messages never repeat what was typed: a dose sits beside a client's note (an
+    unquoted note's words become stray words), so a stray word is named by its place
+    (``word 3``; ``first`` is the number of the text's first word where it was typed).
+    Words with a key in ``ignore`` are the caller's (``note=`` on the command line).
     """
     try:
         words = shlex.split(text)
-    except ValueError as exc:  # an unclosed quote
-        return None, [Problem(where, None, field, f"cannot be read: {exc}")]
+    except ValueError:  # an unclosed quote
+        return None, [Problem(where, None, field,
+                              "cannot be read: a quote (\" or ') is not closed")]
     values: dict[str, str] = {}
     problems: list[Problem] = []
-    for word in words:
+    for number, word in enumerate(words, start=first):
         key, sep, value = word.partition("=")
         key = _ALIASES.get(key.strip().casefold(), key.strip().casefold())
+        if sep and key in ignore:
+            continue
         if not sep or key not in DOSAGE_KEYS:
             problems.append(Problem(where, None, field, (
-                f"'{word}' is not a dosage part: write key=value with the keys "
-                f"{', '.join(k.replace('_', '-') for k in DOSAGE_KEYS)}")))
+                f"word {number} is not a dosage part: write key=value with the keys "
+                f"{', '.join(k.replace('_', '-') for k in DOSAGE_KEYS)}, and put a "
+                'value with spaces in quotes (text="before bed")')))
             continue
         if key in values:
             problems.append(Problem(where, None, field, f"gives {key.replace('_', '-')} twice"))
@@ -339,10 +348,24 @@ def parse_dosage(text: str, where: str, field: str) -> tuple[Dosage | None, list
     return dosage, []
 
 
+#: Where a dosage message quotes what was written (a duration, a unit): said without
+#: it when the dosage was typed beside a client's details (see dosage_from).
+_QUOTED = ((re.compile(r"^'.*' (?=is not a duration)", re.DOTALL), ""),
+           (re.compile(r" '[^']*'(?=: write)"), ""))
+
+
+def _unquoted(message: str) -> str:
+    for pattern, instead in _QUOTED:
+        message = pattern.sub(instead, message)
+    return message
+
+
 def dosage_from(values: dict[str, Any], where: str, field: str
                 ) -> tuple[Dosage | None, list[Problem]]:
     """A :class:`Dosage` from its parts (text or numbers), every problem located at
-    ``where`` and named ``field``.``part`` (the form and a CSV name their own fields)."""
+    ``where`` and named ``field``.``part`` (the form and a CSV name their own fields).
+    For a dosage typed at the desk, on the command line or in a client CSV: messages
+    never repeat what was typed (it sits beside a client's details)."""
     try:
         return Dosage.model_validate(values), []
     except pydantic.ValidationError as exc:
@@ -350,7 +373,8 @@ def dosage_from(values: dict[str, Any], where: str, field: str
         for err in exc.errors(include_url=False):
             part = ".".join(str(p) for p in err["loc"]).replace("_", "-")
             name = f"{field}: {part}" if field else part
-            problems.append(Problem(where, None, name, describe_error(err, Dosage)))
+            problems.append(Problem(where, None, name,
+                                    _unquoted(describe_error(err, Dosage))))
         return None, problems
 
 

@@ -418,13 +418,6 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
     return Row(line, variant, client, program, dose, item_note), []
 
 
-#: Where a dose message quotes what was written (a word, a duration, a unit): the
-#: CSV's messages never repeat a cell, which may hold anything after a column shift.
-_QUOTED = ((re.compile(r"^'.*' (?=is not a dosage part)", re.DOTALL), "has a word that "),
-           (re.compile(r"^'.*' (?=is not a duration)", re.DOTALL), ""),
-           (re.compile(r" '[a-z]*'(?=: write)"), ""))
-
-
 def _program_cells(get: Callable[[str], str], failed: set[str],
                    err: Callable[[str, str], None], display: str, line: int,
                    choices: Choices) -> tuple[str | None, Dosage | None, str | None]:
@@ -438,11 +431,8 @@ def _program_cells(get: Callable[[str], str], failed: set[str],
     dose = None
     if get("dose") and "dose" not in failed:
         dose, found = parse_dosage(get("dose"), display, "dose")
-        for problem in found:
-            message = problem.message
-            for pattern, instead in _QUOTED:
-                message = pattern.sub(instead, message)
-            err(problem.field, message)
+        for problem in found:  # never repeating the cell (see parse_dosage)
+            err(problem.field, problem.message)
     item_note = get("item_note") or None
     if item_note is not None and "item_note" not in failed:
         message = text_problem(item_note, lines=True)  # the same rule as a client's note
