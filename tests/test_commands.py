@@ -172,9 +172,6 @@ BAD_OPTIONS = [
      "or +1 480 992 5050"),
     (["init", "{p}/new", "--library", "none,ice-or-heat"],
      "--library: 'none' cannot be combined with handout names"),
-    (["serve", "--location", "paris"],
-     "--location: unknown location 'paris' (known: none: handouts.yaml defines no "
-     "clinic.locations)"),
     (["serve", "--cert", "{p}/nope.pem"],
      "--cert: no such file: {p}/nope.pem"),
     (["translate", "hand-self-massage", "xx-notalang"],

@@ -7,6 +7,7 @@ own task and caches).
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -218,6 +219,37 @@ def test_serve_location_sets_the_desks_default(group: Path) -> None:
     assert re.search(r'<option value="north" selected>', page)
     default = _post(client, "pdf", "desk-stretch-break", client=NAME)
     assert "(480) 555-0177" in pdf_text(default.data, by_position=True)
+
+
+def test_a_desk_whose_location_was_renamed_never_prints_another_ones_phone(
+        group: Path) -> None:
+    """The owner renamed this desk's location while it ran: the form went on the first
+    location, and every copy carried Downtown's phone without a word. Now the form has
+    no location chosen (staff choose; a copy without one is refused at the field), and
+    the owner's banner says why and what to do."""
+    client = _app(group, location="north")
+    config = group / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("    north:\n",
+                                                                 "    uptown:\n"),
+                      encoding="utf-8")
+    page = client.get("/h/desk-stretch-break").get_data(as_text=True)
+    assert '<select id="location" name="location" required>' in page
+    assert '<option value="" selected>Choose one</option>' in page
+    assert " selected>Downtown" not in page
+    refused = _post(client, "pdf", "desk-stretch-break", client=NAME)
+    assert refused.status_code == 422
+    assert "Location</a>: choose one of the listed options" in refused.get_data(as_text=True)
+    chosen = _post(client, "pdf", "desk-stretch-break", client=NAME, location="uptown")
+    assert "(480) 555-0177" in pdf_text(chosen.data, by_position=True)
+    library = client.get("/").get_data(as_text=True)
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(),
+                                           start=1) if text == "  locations:")
+    assert (f"<code>handouts.yaml:{line}</code> <strong>clinic.locations</strong>: has no "
+            "location 'north', this desk's own (handouts serve --location): until it is "
+            "back, staff choose the location of every copy; or start the desk with "
+            "--location and one of: downtown, uptown") in html.unescape(library)
+    basket = client.get("/program").get_data(as_text=True)
+    assert '<option value="" selected>Choose one</option>' in basket
 
 
 # ------------------------------------------------------- client text, one rule

@@ -382,6 +382,36 @@ def test_serve_prints_a_token_address_only_off_loopback(
         assert lines[0].endswith("at http://127.0.0.1:8123/")
 
 
+def test_serve_starts_with_a_location_no_longer_in_the_project_and_warns(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A location renamed in handouts.yaml kept the desk from starting again (exit 2,
+    so a service manager left it offline after a power cut): it starts, says why, and
+    its pages ask staff to choose (tests/web/test_desk.py)."""
+    from handouts.web import serve as serve_module
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(example.parent / "state"))
+    made: dict[str, object] = {}
+
+    def fake_make_server(root: Path, **options: object) -> _FakeServer:
+        made.update(options)
+        for server_only in ("port", "cert", "key"):
+            options.pop(server_only)
+        app = create_app(root, pool=RenderPool(inline=True), watch=False,
+                         **options)  # type: ignore[arg-type]
+        made["server"] = server = _FakeServer(app)
+        return server
+
+    monkeypatch.setattr(serve_module, "make_server", fake_make_server)
+    lines: list[str] = []
+    serve_module.serve(example, port=8123, location="paris", say=lines.append)
+    assert lines[0] == (
+        "warning: --location: unknown location 'paris' (known: none: handouts.yaml defines "
+        "no clinic.locations): the desk starts without a location of its own; staff "
+        "choose the location of every copy")
+    assert lines[1].endswith("at http://127.0.0.1:8123/")
+    assert made["location"] == "paris" and made["server"].closed  # type: ignore[attr-defined]
+
+
 def test_serve_refuses_a_folder_without_a_project(tmp_path: Path) -> None:
     from handouts.web.serve import serve
 

@@ -149,12 +149,37 @@ class Site:
         self._version = (generation, now, version)
         return version
 
+    def default_location(self, project: Project | None) -> str | None:
+        """The location a form starts on: this desk's (``serve --location``), or the
+        project's first when the desk has none. None when the desk's own is no longer in
+        handouts.yaml (renamed, removed): staff then choose, and the owner's banner says
+        why; another location's phone is never printed without a word."""
+        places = project.config.clinic.locations if project is not None else {}
+        if self.location is None:
+            return next(iter(places), None)
+        return self.location if self.location in places else None
+
+    def location_problems(self, project: Project | None) -> list[Problem]:
+        """What the owner is told when this desk's location is not in handouts.yaml."""
+        if project is None or self.location is None:
+            return []
+        places = list(project.config.clinic.locations)
+        if self.location in places:
+            return []
+        others = (f"start the desk with --location and one of: {', '.join(places)}"
+                  if places else "start the desk without --location")
+        return [project.problem(("clinic", "locations"), (
+            f"has no location '{self.location}', this desk's own (handouts serve "
+            f"--location): until it is back, staff choose the location of every copy; "
+            f"or {others}"))]
+
     def loaded(self) -> Served:
         """The project, loaded again when any of its files changed."""
         version = self.version()
         with self._lock:
             if self._loaded is None or self._loaded.version != version:
                 self._loaded = self._load(version)
+                self._loaded.problems += self.location_problems(self._loaded.project)
                 if not self._loaded.stale and self._loaded.project is not None:
                     self.good = self._loaded
                 if self._loaded.project is not None:  # loaded with a good handouts.yaml

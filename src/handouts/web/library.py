@@ -95,7 +95,7 @@ def options(document: Document, project: Project | None = None) -> Options:
                  if code not in off]
     places = config.clinic.locations
     locations = [(key, location_label(key, place)) for key, place in places.items()]
-    default_location = site.location if site.location in places else next(iter(places), None)
+    default_location = site.default_location(project)
     locale = clinic_locale(config)
     return Options(audiences, languages, list(PAPERS.items()), list(PRINTS.items()),
                    config.defaults.paper, document.handout.language, locations,
@@ -433,7 +433,8 @@ def _default_location() -> str | None:
     site = _site()
     project = site.loaded().project
     places = project.config.clinic.locations if project else {}
-    return site.location if site.location in places else next(iter(places), None)
+    # A thumbnail shows a location's details even when the desk's own is gone.
+    return site.default_location(project) or next(iter(places), None)
 
 
 @bp.get("/h/<name>")

@@ -83,7 +83,7 @@ def offer() -> basket.Offer:
         {name: p.program.title for name, p in programs.items()}, languages,
         [(GENERAL, "Everyone")] + [(k, a.label) for k, a in config.audiences.items()],
         list(PAPERS.items()), list(PRINTS.items()), config.defaults.paper, locations,
-        site.location if site.location in places else next(iter(places), None),
+        site.default_location(loaded.project),
         clinic_locale(config),
         {name: tuple(i.handout for i in p.program.items) for name, p in programs.items()},
         {name: {code: next((p.path for p in found if p.path), f"content/{name}.{code}.po")

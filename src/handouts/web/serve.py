@@ -76,7 +76,12 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
             problems.append(Problem(option, None, "", f"no such file: {path}"))
     if problems:
         raise OptionError(problems)
-    _check_location(root, location)
+    wrong = _check_location(root, location)
+    if wrong is not None:
+        # Never refused: a location renamed in handouts.yaml must not keep the desk from
+        # starting again (after a power cut, say). The owner's banner says it too.
+        say(f"warning: {wrong.format()}: the desk starts without a location of its own; "
+            "staff choose the location of every copy")
     token, secret = kept_secrets(root, new_token=new_token)
     token_needed = None if loopback(host) else token
     # Bound to every address: browsers elsewhere name this computer, so accept its names.
@@ -112,20 +117,19 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
             site.checker.close()
 
 
-def _check_location(root: Path, location: str | None) -> None:
-    """``--location`` must name one of the project's locations (when it can be read)."""
+def _check_location(root: Path, location: str | None) -> Problem | None:
+    """What is wrong with ``--location`` (None: it names one of the project's
+    locations, or handouts.yaml cannot be read now: the pages say why)."""
     if location is None:
-        return
+        return None
     from handouts.project.config import load_config
 
     config = load_config(root.resolve(), [])
     if config is None:
-        return  # the pages show what is wrong with handouts.yaml
+        return None
     from handouts.commands.options import location_problem
 
-    wrong = location_problem(config, location)
-    if wrong is not None:
-        raise OptionError([wrong])
+    return location_problem(config, location)
 
 
 def _interrupt(signum: int, frame: object) -> None:
