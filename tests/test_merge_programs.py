@@ -192,6 +192,30 @@ def test_a_bad_dose_writes_nothing_at_all(tmp_path: Path) -> None:
         "clients.csv:3: dose: sets: must be at most 20"]
 
 
+def test_a_file_that_cannot_be_written_writes_none_of_the_others(tmp_path: Path) -> None:
+    """All or nothing holds for writing too: a folder where one program's PDF goes left
+    the others written while the summary said "Nothing was written". Now every file is
+    written beside its place first and put in place only when all are; the previous
+    files stay as they were."""
+    root = _project(tmp_path / "p")
+    first = _merge(root, GOOD)
+    assert first.exit_code == 0, first.stderr
+    before = {name: path.read_bytes() for name, path in _written(first).items()}
+    [row3] = [path for name, path in _written(first).items() if name.startswith("program-row3")]
+    row3.unlink()
+    row3.mkdir()  # a folder now stands where row 3's program goes
+    again = _merge(root, GOOD.replace("Gentle on the left shoulder", "Gentle on the right"))
+    assert again.exit_code == 1
+    assert f"{row3}: is a folder, where this PDF would go: rename or delete it; nothing " \
+        "was written" in again.stderr
+    assert again.stdout.splitlines()[-1] == ("Nothing was written: a file with programs is "
+                                             "written only when every row is right.")
+    after = {p.name: p.read_bytes() for p in (root / "output/clients").glob("*.pdf")
+             if p.is_file()}
+    assert after == {name: data for name, data in before.items() if name != row3.name}
+    assert list((root / "output/clients").glob(".*.tmp")) == []
+
+
 def test_an_unknown_program_is_located_at_its_row(tmp_path: Path) -> None:
     assert _refused(tmp_path, HEADER + "Zelda Quintanilla,,low-bak,,,,,\n") == [
         "clients.csv:2: program: is not a program of this project (choose from low-back)"]

@@ -312,3 +312,25 @@ def test_a_broken_pattern_is_reported_as_a_pattern_problem() -> None:
         client_filename(Variant("h"), Client("A"), "{client", key=KEY)
     assert [p.format() for p in caught.value.problems] == [
         "--name-pattern: expected '}' before end of string"]
+
+
+def test_writing_all_or_nothing_leaves_every_file_as_it_was_when_one_cannot_be_written(
+        tmp_path: Path) -> None:
+    """A file that cannot be written (its folder is a file here; a full disk is the same)
+    is found before any file is put in place: the others keep their previous version
+    and nothing half-written is left beside them."""
+    from handouts.output import write_all
+
+    kept = tmp_path / "a.pdf"
+    kept.write_bytes(b"old a")
+    (tmp_path / "blocked").write_bytes(b"a file where a folder must be")
+    written, problems = write_all([(kept, b"new a"), (tmp_path / "blocked" / "b.pdf", b"b"),
+                                   (tmp_path / "c.pdf", b"new c")])
+    assert written == [] and len(problems) == 1
+    assert problems[0].format().startswith(f"{tmp_path / 'blocked'}: is a file, where "
+                                           "handouts needs a folder")
+    assert kept.read_bytes() == b"old a" and not (tmp_path / "c.pdf").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "blocked"]
+    written, problems = write_all([(kept, b"new a"), (tmp_path / "c.pdf", b"new c")])
+    assert problems == [] and written == [kept, tmp_path / "c.pdf"]
+    assert kept.read_bytes() == b"new a"

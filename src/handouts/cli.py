@@ -473,7 +473,9 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
         if elsewhere else ""))
     if result.all_or_nothing and not result.ok:
         state.say("Nothing was written: a file with programs is written only when every "
-                  "row is right.")
+                  "row is right." if not written else
+                  f"Only {written} PDF(s) were written: a file could not be put in place "
+                  "(above); run the merge again when it can.")
     if not result.ok:
         raise click.exceptions.Exit(1)
 

@@ -16,6 +16,52 @@ def write_atomic(path: Path, data: bytes) -> None:
     ``os.replace`` is atomic on one filesystem, so the previous good file survives
     any failure before the rename (full disk, kill, power cut).
     """
+    tmp = _temporary(path, data)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise OutputError([_not_written(path, exc)]) from None
+
+
+def write_all(files: list[tuple[Path, bytes]]) -> tuple[list[Path], list[Problem]]:
+    """Write every ``(path, data)`` or, as far as a file system allows, none: the paths
+    written and the problems. Every target is checked first (a folder standing where a
+    PDF goes), then each file is written in full beside its target; only when all are
+    written are they renamed into place, so a full disk or a read-only folder leaves
+    every previous file as it was and no new one. (Only a rename failing half-way,
+    which nothing found before predicts, leaves some written: they are returned.)"""
+    problems = [Problem(str(path), None, "", "is a folder, where this PDF would go: rename "
+                        "or delete it; nothing was written")
+                for path, _ in files if path.exists() and not path.is_file()]
+    if problems:
+        return [], problems
+    ready: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            ready.append((_temporary(path, data), path))
+    except OutputError as exc:
+        for tmp, _ in ready:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return [], exc.problems
+    written: list[Path] = []
+    for n, (tmp, path) in enumerate(ready):
+        try:
+            os.replace(tmp, path)
+        except OSError as exc:
+            for left, _ in ready[n:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(left)
+            return written, [_not_written(path, exc)]
+        written.append(path)
+    return written, []
+
+
+def _temporary(path: Path, data: bytes) -> str:
+    """``data`` written in full (and synced) to a temporary file beside ``path``; raises
+    :class:`OutputError` with the reason, leaving nothing behind."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -27,13 +73,16 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise OutputError([Problem(str(path), None, "",
-                                   f"could not be written: {exc.strerror or exc}; "
-                                   "the previous version was kept")]) from None
+        raise OutputError([_not_written(path, exc)]) from None
+    return tmp
+
+
+def _not_written(path: Path, exc: OSError) -> Problem:
+    return Problem(str(path), None, "", f"could not be written: {exc.strerror or exc}; "
+                   "the previous version was kept")
 
 
 def write_new(path: Path, data: bytes) -> bool:

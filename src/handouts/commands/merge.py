@@ -36,7 +36,7 @@ from handouts.checks.glyphs import check_client
 from handouts.commands.inmemory import variant_pdf
 from handouts.commands.packet import ItemChange, make_program, plan_program
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
-from handouts.output import write_atomic
+from handouts.output import write_all, write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.load import Loaded
@@ -190,11 +190,10 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
     if result.all_or_nothing and not result.ok:
         result.written, result.programs = [], []
         return _sorted(result, display)
-    written = set()
-    for target, pdf in pending:
-        if not _wrote(target, pdf, result.problems):
-            break  # the first failure (a full disk, a read-only folder) stops the rest
-        written.add(target)
+    # All or nothing: a full disk or a folder in the way leaves every file as it was.
+    done, failed = write_all(pending)
+    result.problems += failed
+    written = set(done)
     if pending:
         result.written = [w for w in result.written if w[1] in written]
         result.programs = [p for p in result.programs if p.path in written]
