@@ -216,6 +216,24 @@ def test_a_file_that_cannot_be_written_writes_none_of_the_others(tmp_path: Path)
     assert list((root / "output/clients").glob(".*.tmp")) == []
 
 
+def test_a_bad_dose_does_not_hide_its_rows_other_problems(tmp_path: Path) -> None:
+    """A row with a bad dose was left out of its program's checks, so a therapist or a
+    paper that differs, or a handout given twice, came only after the dose was fixed."""
+    assert _refused(tmp_path, HEADER.replace("language", "paper") + (
+        "Zelda Quintanilla,,low-back,,,Sam Lee,,letter\n"
+        "Zelda Quintanilla,back-massage,,sets=25,,Tom Tran,,a4\n"
+        "Yusuf Okonkwo,back-massage,,minutes=500,,,,a4\n"
+        "Yusuf Okonkwo,back-massage,,minutes=6,,,,a4\n")) == [
+        "clients.csv:3: dose: sets: must be at most 20",
+        "clients.csv:3: therapist: differs from row 2, where this client's program starts; "
+        "a program is printed once, so its rows must have the same therapist",
+        "clients.csv:3: paper: differs from row 2, where this client's program starts; a "
+        "program is printed once, so its rows must have the same paper",
+        "clients.csv:4: dose: minutes: must be at most 120",
+        "clients.csv:5: handout: is already in this program, at row 4; give each handout "
+        "one row"]
+
+
 def test_an_unknown_program_is_located_at_its_row(tmp_path: Path) -> None:
     assert _refused(tmp_path, HEADER + "Zelda Quintanilla,,low-bak,,,,,\n") == [
         "clients.csv:2: program: is not a program of this project (choose from low-back)"]

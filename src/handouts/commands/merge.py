@@ -126,7 +126,11 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
                       locations=list(project.config.clinic.locations),
                       programs=list(discover_programs(project.root)))
     table = read_table(csv_path, display, choices)
-    groups, singles, ambiguities = split_programs(table.rows, display)
+    # Rows wrong only in a dose are checked with their program's rows, then left out.
+    groups, singles, ambiguities = split_programs(
+        sorted(table.rows + table.held, key=lambda row: row.line), display)
+    held = {row.line for row in table.held}
+    groups = [g for g in groups if not any(row.line in held for row in g.rows)]
     result = MergeResult(problems=table.problems + ambiguities,
                          all_or_nothing=table.has_programs)
     groups, singles = _without_broken(project, loaded.broken, groups, singles, display,

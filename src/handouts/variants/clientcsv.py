@@ -37,6 +37,8 @@ COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", 
            "next_appointment", "note", "location")
 #: The columns that make a row part of a home program (see :func:`split_programs`).
 PROGRAM_COLUMNS = ("program", "dose", "item_note")
+#: Columns whose mistakes leave a row in its program's checks (see Table.held).
+HELD_COLUMNS = ("dose", "item_note")
 #: Every column a header may name.
 KNOWN_COLUMNS = COLUMNS + PROGRAM_COLUMNS
 REQUIRED = ("client", "handout")
@@ -104,6 +106,9 @@ class Table:
     rows: list[Row]
     problems: list[Problem]
     columns: tuple[str, ...] = ()
+    #: Rows wrong only in their dose or item note (their problems are in ``problems``):
+    #: never made, but checked with their program's other rows (see split_programs).
+    held: list[Row] = field(default_factory=list)
 
     @property
     def has_programs(self) -> bool:
@@ -153,7 +158,10 @@ def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], li
 def parse_table(text: str, display: str, choices: Choices) -> Table:
     """:func:`read_table` on text already decoded (the file's name is ``display``)."""
     rows, problems, header = _parse(text, display, choices)
-    return Table(rows, problems, tuple(name for name in header if name in KNOWN_COLUMNS))
+    bad = {p.line for p in problems}
+    return Table([r for r in rows if r.line not in bad], problems,
+                 tuple(name for name in header if name in KNOWN_COLUMNS),
+                 [r for r in rows if r.line in bad])
 
 
 def _parse(text: str, display: str,
@@ -410,11 +418,16 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         if message:
             err(column, message)
     program, dose, item_note = _program_cells(get, failed, err, display, line, choices)
-    if bad:
-        return None, bad
     variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]
                       "large" if large else "standard", location)
     client = Client(get("client"), get("note") or None, get("therapist") or None, appointment)
+    if bad and all(p.field.partition(":")[0] in HELD_COLUMNS for p in bad):
+        # Wrong only in its dose or item note: still a program row, so the program's own
+        # checks (its therapist, its version, a handout given twice) are said in this
+        # run too, not after the dose is fixed. It is never made (see Table.held).
+        return Row(line, variant, client, program, dose or Dosage(), item_note or ""), bad
+    if bad:
+        return None, bad
     return Row(line, variant, client, program, dose, item_note), []
 
 
