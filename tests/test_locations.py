@@ -172,6 +172,10 @@ def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> Non
     got = [p.format() for p in caught.value.problems]
     line = lambda needle: line_of(project / "handouts.yaml", needle)  # noqa: E731
     assert got == [
+        # A logo that does not exist still needs its alt text: both at once.
+        f"handouts.yaml:{line('name_suffix: North') - 1}: clinic.locations.north."
+        "logo_alt: is required "
+        "when a logo is set (describe the logo for screen readers, e.g. 'Massage Mesa logo')",
         f"handouts.yaml:{line('phone: 555-01')}: clinic.locations.north.phone: '555-01' is not "
         "a valid phone number for region US; write it as (480) 992-5050 or +1 480 992 5050",
         f"handouts.yaml:{line('yourclinic.example/north')}: clinic.locations.north.booking_url:"

@@ -544,6 +544,19 @@ def test_a_mistyped_item_never_repeats_the_note_or_dose(project: Path) -> None:
         "both (1 min 30 s)" in result.output
 
 
+def test_a_note_is_named_by_its_own_item_not_by_its_place_in_the_program(
+        project: Path) -> None:
+    """The first --item changes the clinic program's second handout: a problem with its
+    note is that --item's (it was named --item 2, the handout's place in the program)."""
+    result = run_in(project, "program", "desk-worker-week-1", "--client", "Sam",
+                    "--item", "back-massage note=\"ok \u1c5a\"",
+                    "--item", "desk-stretch-break reps=3")
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[0] == (
+        "--item 1 note: has 1 character that no font can print (Ol Chiki) \u2014 add a font "
+        "under fonts: in handouts.yaml")
+
+
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
     whole = load_project(project)
     loaded_project, loaded = whole.project, whole.documents
@@ -657,10 +670,12 @@ def test_a_date_past_any_clinics_calendar_is_a_usage_error(project: Path) -> Non
 def test_one_handout_given_twice_on_the_command_line_is_refused(project: Path) -> None:
     result = run_in(project, "program", "--client", "Ana Ruiz", "--item",
                     "back-massage sets=2", "--item", "back-massage reps=5")
-    assert result.exit_code == 1
+    # A bad --item (exit 2), as when another --item has a bad dose beside it.
+    assert result.exit_code == 2
     assert "--item 2: 'back-massage' is already --item 1; give each handout once" \
         in result.output
-    assert "nothing was written" in result.output
+    assert not list((project / "output").rglob("*.pdf")) if (project / "output").exists() \
+        else True
 
 
 def test_a_bad_dose_hides_no_other_mistake_of_the_command_line(project: Path) -> None:
@@ -681,7 +696,7 @@ def test_unknown_handouts_and_programs_are_errors_and_nothing_is_written(
     root = copy_example(tmp_path / "p")
     result = run_in(root, "program", "--client", "Ana",
                     "--item", "knee-bends reps=5")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a bad --item; the same with a bad dose beside it
     assert "--item 1: no such handout 'knee-bends' (available: back-massage, " \
         "desk-stretch-break)" in result.output
     result = run_in(root, "program", "nope",

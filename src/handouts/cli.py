@@ -632,7 +632,7 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     """Make a client's home program: a cover, each handout with its dose in a "Your
     plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
     and/or --item)."""
-    from handouts.commands.packet import ItemChange, parse_item
+    from handouts.commands.packet import ITEM_FLAG, ItemChange, parse_item
     from handouts.commands.program import plan, program_uses, write_program
     from handouts.project.programs import Dosage
     from handouts.variants.clients import Client
@@ -659,16 +659,23 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     # Only the handouts of this program must load: a typo saved in another one's file
     # stops nothing here (as for `build` of one handout).
     uses = program_uses(state.root, name, tuple(changes))
-    if problems:
-        # What planning finds (a handout that does not exist, one given twice) is said
-        # with the usage mistakes, not on the next run.
-        try:
-            plan(_load(state, uses=uses, say_warnings=False), client=person,
-                 program_name=name, changes=tuple(changes), **version)  # type: ignore[arg-type]
-        except HandoutsError as exc:
-            problems += exc.problems
-        _refuse(problems)
-    loaded = _load(state, uses=uses)
+    try:
+        loaded = _load(state, uses=uses, say_warnings=not problems)
+    except HandoutsError as exc:
+        if problems:  # said with the usage mistakes, not on the next run
+            _refuse(problems + exc.problems)
+        raise
+    # What planning finds of an --item (a handout that does not exist, one given twice)
+    # is a bad --item: a usage mistake (exit 2) whatever else is wrong, said with every
+    # other. The client's text is judged as `build --client` judges it (exit 1).
+    try:
+        plan(loaded, client=person, program_name=name, changes=tuple(changes),
+             **version)  # type: ignore[arg-type]
+    except HandoutsError as exc:
+        if problems or any((p.field or p.path).startswith(ITEM_FLAG) for p in exc.problems):
+            _refuse(problems + exc.problems)
+        raise
+    _refuse(problems)
     written = write_program(loaded, client=person, program_name=name,
                             changes=tuple(changes), out=out, **version)  # type: ignore[arg-type]
     for problem in written.output.problems:

@@ -104,11 +104,12 @@ def plan_program(project: Project, documents: dict[str, Document], *,
         found = next((n for n, item in enumerate(items) if item.handout == change.handout),
                      None)
         if found is None:
-            items.append(ProgramItem(change.handout, change.dosage, change.note))
+            items.append(ProgramItem(change.handout, change.dosage, change.note, number))
         else:
             old = items[found]
             items[found] = ProgramItem(old.handout, old.dosage.merged(change.dosage),
-                                       change.note if change.note is not None else old.note)
+                                       change.note if change.note is not None else old.note,
+                                       number)
     if not items:
         problems.append(Problem(where, None, ITEM_FLAG,
                                 "a program needs at least one handout: name a clinic "
@@ -120,12 +121,13 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     known = ", ".join(sorted(documents)) or "none"
     for number, item in enumerate(items, start=1):
         if item.handout not in documents:
-            problems.append(Problem(where, None, f"{ITEM_FLAG} {number}",
+            problems.append(Problem(where, None, item_label(item, number),
                                     f"no such handout '{item.handout}' (available: {known})"))
         if item.note:
             wrong = text_problem(item.note, lines=True)
             if wrong:  # therapist's words about the client: never repeated
-                problems.append(Problem(where, None, f"{ITEM_FLAG} {number} note", wrong))
+                problems.append(Problem(where, None, f"{item_label(item, number)} note",
+                                        wrong))
     if given is not None and not in_range(given):
         problems.append(Problem(where, None, "--given", out_of_range()))
     if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
@@ -146,6 +148,14 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                    right_hand)
 
 
+def item_label(item: ProgramItem, number: int) -> str:
+    """How messages name a program's item: by the change that gave it (``--item 2``: the
+    program's item 1 when the first --item changes a clinic program's second handout),
+    else by its place in the clinic program."""
+    return f"{ITEM_FLAG} {item.given_as}" if item.given_as is not None else \
+        f"the clinic program's item {number}"
+
+
 def make_program(project: Project, documents: dict[str, Document], program: Program, *,
                  checked: CheckedVariants | None = None,
                  layouts: ProgramLayouts | None = None) -> Rendered:
@@ -164,9 +174,9 @@ def make_program(project: Project, documents: dict[str, Document], program: Prog
                          {"name": "client", "note": "note", "therapist": "therapist"})
     for number, item in enumerate(program.items, start=1):
         texts = Client("", item.note, item.dosage.text)
+        label = item_label(item, number)
         found += check_client(project, texts, program.language, None, None,
-                              {"note": f"{ITEM_FLAG} {number} note",
-                               "therapist": f"{ITEM_FLAG} {number} text"})
+                              {"note": f"{label} note", "therapist": f"{label} text"})
     if found:
         raise ValidationError(list(dict.fromkeys(found)))
     output, problems = program_pdf(project, documents, program, layouts)

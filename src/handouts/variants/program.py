@@ -30,6 +30,9 @@ class ProgramItem:
     handout: str
     dosage: Dosage = field(default_factory=Dosage)
     note: str | None = None
+    #: Which of the therapist's changes gave or changed it (1-based: ``--item N``, the
+    #: basket's row N), for messages; None: the clinic program's item as it is.
+    given_as: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
