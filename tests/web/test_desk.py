@@ -324,6 +324,21 @@ def test_a_note_that_overflows_the_page_limit_is_blamed_on_the_note(
     assert "max_pages" not in html and "content/desk-stretch-break.yaml" not in html
 
 
+def test_a_stylesheet_that_makes_the_handout_too_long_is_not_blamed_on_the_client(
+        client: FlaskClient, example: Path) -> None:
+    """The owner's stylesheet made every handout too long: staff were told to shorten a
+    two-letter name. Now the page limit is said as it is, at the handout's file."""
+    sheet = example / "templates" / "extra.css"
+    sheet.write_text(sheet.read_text(encoding="utf-8") + "\nbody { font-size: 40px }\n",
+                     encoding="utf-8")
+    response = _post(client, "preview", "desk-stretch-break", client="Al")
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422, page
+    assert "makes the handout longer" not in page and "Client’s name</a>" not in page
+    assert re.search(r"content/desk-stretch-break\.yaml:\d+</code>\s+<strong>max_pages</strong>"
+                     r": needs \d+ pages", page), page
+
+
 def test_a_2mb_field_is_never_repeated_back(client: FlaskClient) -> None:
     response = _post(client, "preview", client="B" * 2_000_000)
     assert response.status_code == 422

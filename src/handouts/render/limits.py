@@ -23,6 +23,11 @@ def max_pages(project: Project, document: Document, large_print: bool) -> int:
 
 
 
+#: What a page-limit message says when the client's details are what does not fit (the
+#: handout alone fits): the desk then asks staff to shorten what they typed.
+WITH_CLIENT = "with the client's details and notes"
+
+
 def over_limit(project: Project, document: Document, page: Page,
                output: Rendered, *, alone: int | None = None) -> list[Problem]:
     """The problem with ``output`` having more pages than its limit, if it has.
@@ -40,7 +45,7 @@ def over_limit(project: Project, document: Document, page: Page,
     # The setting that holds this limit: large print has its own, in handouts.yaml.
     limit_setting = "checks.max_pages_large" if page.large_print else "max_pages"
     if alone is not None:
-        needs = (f"needs {output.pages} pages with the client's details and notes "
+        needs = (f"needs {output.pages} pages {WITH_CLIENT} "
                  f"({alone} without them); the limit is {limit}")
         fixes = ["shorten the note", f"raise {limit_setting}"]
     elif page.large_print:

@@ -32,6 +32,7 @@ from handouts.errors import Problem, Severity
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.languages import language_name
+from handouts.render.limits import WITH_CLIENT
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
@@ -296,8 +297,9 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
     """The render's problems in the words of the form.
 
     A named copy that passes the page limit without the client's details but not with
-    them (the project's own checks ran before) is too long because of what was typed:
-    that is said of the longest field, never as "max_pages" in a content file.
+    them is too long because of what was typed: that is said of the longest field,
+    never as "max_pages" in a content file. A handout too long without them (a
+    stylesheet changed since the checks ran) is said as it is: staff cannot fix it.
     """
     out = []
     for problem in problems:
@@ -313,7 +315,10 @@ def for_the_desk(problems: list[Problem], client: Client | None) -> list[Problem
             # Staff cannot add a font: they can leave the character out.
             message = problem.message.replace(FONT_HINT, DESK_FONT_HINT)
             out.append(Problem("form", None, field, message, problem.severity))
-        elif client is not None and problem.field == "max_pages":
+        elif client is not None and problem.field == "max_pages" and \
+                WITH_CLIENT in problem.message:
+            # Only when the handout fits without them: a stylesheet or an edit that makes
+            # the handout itself too long is the owner's to fix, said as it is.
             longest = max(("note", "client", "therapist"),
                           key=lambda k: len(getattr(client, "name" if k == "client" else k)
                                             or ""))
