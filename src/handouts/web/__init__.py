@@ -68,6 +68,9 @@ class Served:
     templates: Pinned | None = None
     #: The last good templates, used instead of the files while those have errors.
     pinned: Pinned | None = None
+    #: Whether ``pinned`` is not a last good version (there was none) but the files
+    #: without those with errors, the theme's own answering for them.
+    built_in: bool = False
 
     @property
     def held(self) -> list[str]:
@@ -84,6 +87,16 @@ class Served:
         if config is None and self.pinned is None:
             return None
         return LastGood(config, self.pinned)
+
+
+def without(sources: Pinned, problems: list[Problem]) -> Pinned:
+    """``sources`` (the files of ``templates/``) without those ``problems`` are about,
+    whose names the theme's own templates then answer: the clinic's other templates
+    (its stylesheet, its footer) stay in use while one of them has an error."""
+    bad = {p.path for p in problems}
+    if "templates" in bad:  # the folder itself: none of them
+        return ()
+    return tuple((name, text) for name, text in sources if f"templates/{name}" not in bad)
 
 
 def is_template_problem(problem: Problem) -> bool:
@@ -205,7 +218,11 @@ class Site:
             broken = self._failed_templates.get(current, [])
             if self.good_templates is None and not broken:
                 self.good_templates = current
-        pinned = self.good_templates if broken else None
+        # No good templates yet (the desk started with a typo in one): the others are
+        # used, and the theme's own in place of those with errors.
+        built_in = bool(broken) and self.good_templates is None
+        pinned = (without(template_sources(self.root / "templates"), broken) if built_in
+                  else self.good_templates) if broken else None
         if each.project is None:  # keep the last good handouts.yaml
             good = self.good
             if good is None or good.project is None:
@@ -217,10 +234,10 @@ class Site:
             errors = [p for p in again.problems if p.severity is Severity.ERROR]
             return Served(version, good.project, again.documents, again.broken,
                           each.problems + errors + broken, stale=True, templates=current,
-                          pinned=pinned)
+                          pinned=pinned, built_in=built_in)
         problems = [p for p in each.problems if p.severity is Severity.ERROR]
         return Served(version, each.project, each.documents, each.broken, problems + broken,
-                      templates=current, pinned=pinned)
+                      templates=current, pinned=pinned, built_in=built_in)
 
     def make(self, task: Callable[..., Rendered], *args: Any) -> Rendered:
         """Run the render ``task`` (:func:`~handouts.web.workers.render` or
@@ -248,9 +265,10 @@ class Site:
             loaded.problems = list(dict.fromkeys(loaded.problems + failures))  # the banner
             if self.good_templates == current:  # validated, but does not render
                 self.good_templates = None
-            if self.good_templates is None:
-                return result  # nothing better to fall back on
-            loaded.pinned = self.good_templates
+            # Nothing proven good yet: the theme's own in place of the failing ones.
+            loaded.built_in = self.good_templates is None
+            loaded.pinned = without(current, failures) if loaded.built_in else \
+                self.good_templates
         log.warning("a template of templates/ failed while rendering; the desk uses the "
                     "last good templates until it is fixed")
         return self.pool.run(task, str(self.root), loaded.version, *args, loaded.fallback,

@@ -50,6 +50,24 @@ class Unavailable(HTTPException):
         return "Not available at the moment"
 
 
+class SettingsBroken(HTTPException):
+    """No handout can be made: ``handouts.yaml`` has errors and never loaded since the
+    desk started, so there is no last good version to use (503)."""
+
+    code = 503
+    description = ("The clinic's settings (handouts.yaml) have errors, so no handout can "
+                   "be made until the clinic owner fixes them. Please ask the owner.")
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__()
+        self.problems = problems
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        """The page's heading."""
+        return "Not available at the moment"
+
+
 class PageFailed(HTTPException):
     """A page that failed in an unexpected way (500; its detail is only logged, by type)."""
 
@@ -75,4 +93,5 @@ def error_answer(exc: HTTPException) -> Any:
                            message=exc.description, problems=problems), code
 
 
-__all__ = ["PageFailed", "Unavailable", "error_answer", "problem_json", "wants_json"]
+__all__ = ["PageFailed", "SettingsBroken", "Unavailable", "error_answer", "problem_json",
+           "wants_json"]

@@ -40,7 +40,7 @@ from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import translate
 from handouts.variants.plan import GENERAL
 from handouts.web import answers
-from handouts.web.answers import Unavailable, wants_json
+from handouts.web.answers import SettingsBroken, Unavailable, wants_json
 from handouts.web.security import PDF_FRAME_CSP
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Selection, record_of, render
 
@@ -178,6 +178,8 @@ def _document(name: str) -> Document:
     if document is None:
         if name in loaded.broken:  # the owner's file has errors: say which, and where
             raise Unavailable(_title_of(name), loaded.broken[name])
+        if loaded.project is None:  # no handout at all can be made: say why, not "none"
+            raise SettingsBroken(loaded.problems)
         abort(404, "There is no handout with that name.")
     return document
 
@@ -414,6 +416,7 @@ def index() -> str:
         audiences += [a.label for a in loaded.project.config.audiences.values()]
     return render_template("library.html", rows=rows, broken=broken, query=query,
                            audiences=audiences, problems=loaded.problems, held=loaded.held,
+                           built_in=loaded.built_in, unloaded=loaded.project is None,
                            total=len(loaded.documents), checking=site.checker is not None)
 
 
