@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import types
 from pathlib import Path
 
@@ -222,3 +223,38 @@ def test_the_watcher_says_while_it_runs(example: Path) -> None:
     assert not thread.is_alive()
     assert not site.watching.is_set()
     assert isinstance(thread, threading.Thread)
+
+
+def test_the_last_good_version_is_the_last_good_one_saved(example: Path) -> None:
+    """The owner saves handouts.yaml half-written but valid (its audiences cut off), then
+    whole, then with a typo, and no page is asked for meanwhile: the desk fell back on
+    the half-written one (the last a request had seen), and a handout that uses those
+    audiences was off the desk. Each save is judged as it is made now."""
+    app = create_app(example, pool=RenderPool(inline=True), watch=False, checks=False)
+    site = site_of(app)
+    config = example / "handouts.yaml"
+    whole = config.read_text(encoding="utf-8")
+    thread = preview.start_watcher(site)
+    try:
+        assert site.watching.wait(timeout=10)
+        assert app.test_client().get("/h/back-massage").status_code == 200
+
+        def saved(text: str) -> None:
+            config.write_text(text, encoding="utf-8")
+            deadline = time.monotonic() + 15
+            while site._loaded is None or site._loaded.version != project_version(example):
+                assert time.monotonic() < deadline, "the watcher did not load the save"
+                time.sleep(0.05)
+
+        half = whole[: whole.index("\naudiences:") + 1]  # valid YAML, no audiences yet
+        saved(half)
+        assert site.good is not None and "caregivers" not in site.good.project.config.audiences
+        saved(whole)
+        config.write_text(whole.replace("  phone: (480) 992-5050", "  phone: [oops", 1),
+                          encoding="utf-8")
+        page = app.test_client().get("/h/back-massage")
+        assert page.status_code == 200, page.get_data(as_text=True)
+        assert "caregivers" in page.get_data(as_text=True).lower()
+    finally:
+        site.stop()
+        thread.join(timeout=10)

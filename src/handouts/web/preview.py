@@ -191,6 +191,14 @@ def start_watcher(site: Any) -> threading.Thread:
                                              debounce=50, step=20, stop_event=site.stopping,
                                              rust_timeout=500, yield_on_timeout=False):
                 site.notify(time.monotonic())
+                # Each save is judged as it is made, so the last good version the desk
+                # falls back on is the last good one saved, not the last one a request
+                # happened to see (a half-saved file, then the whole file, then a typo).
+                try:
+                    site.loaded()
+                except Exception as exc:  # the next request loads and says what is wrong
+                    log.warning("could not load the project after a change (%s)",
+                                type(exc).__name__)
         except Exception as exc:  # no live reload, but the pages still work
             log.warning("file watcher stopped (%s)", type(exc).__name__)
         finally:  # nobody reports changes now: the version is digested every time again
