@@ -493,3 +493,40 @@ def test_no_client_detail_is_left_in_the_browser_profile(server: Server, playwri
     restarted.close()
     searched = scan()
     assert searched > 10  # the profile was really written
+
+
+def test_a_language_not_ready_for_the_chosen_location_is_taken_off_the_list(
+        page: Page, tmp_path: Path) -> None:
+    """North's opening hours have no Arabic yet: while North is chosen, Arabic cannot be
+    picked (it was offered, and every copy in it refused at submit)."""
+    from .test_desk import LOCATIONS
+
+    root = copy_example(tmp_path / "clinic")
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  translations:\n", LOCATIONS.replace(
+            "      phone: (480) 555-0177\n",
+            "      phone: (480) 555-0177\n      hours: Mon–Fri 8am–6pm\n")
+        + "  translations:\n", 1), encoding="utf-8")
+    pool = RenderPool(inline=True)
+    httpd = make_server(root, host="127.0.0.1", port=0, pool=pool)
+    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
+    thread.start()
+    try:
+        page.goto(f"http://127.0.0.1:{httpd.effective_port}/h/back-massage")
+        arabic = page.locator("#language option[value=ar]")
+        assert arabic.is_enabled()
+        page.select_option("#language", "ar")
+        page.select_option("#location", "north")
+        assert arabic.is_disabled()
+        assert page.locator("#language").input_value() != "ar"  # moved off it
+        assert page.locator("#language option[value=en]").is_enabled()  # its own words
+        page.select_option("#location", "downtown")
+        assert arabic.is_enabled()
+    finally:
+        site = site_of(httpd.handouts_app)
+        site.stop()
+        httpd.close()
+        if site.checker is not None:
+            site.checker.close()
+        thread.join(5)

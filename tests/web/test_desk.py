@@ -586,7 +586,12 @@ def test_a_language_not_ready_for_a_location_is_said_at_the_language_field(
     problems = answer.get_json()["problems"]
     assert [(p["field"], p["message"]) for p in problems] == [(
         "language", "Arabic is not ready for this version yet (content/back-massage.ar.po "
-        "or handouts.yaml lacks texts): choose another language, or ask the clinic owner "
-        "to finish the translation")]
+        "or handouts.yaml lacks clinic.locations.north.hours): choose another language, "
+        "or ask the clinic owner to finish the translation")]
     assert _post(client, "preview", json=True, client=NAME, language="ar",
                  location="downtown").status_code == 200
+    # The form says it before anyone tries: Arabic is marked as not for North (the
+    # script takes it off the list while North is chosen), the others for both.
+    page = client.get("/h/back-massage").get_data(as_text=True)
+    assert '<option value="ar" data-off="north">' in page
+    assert re.search(r'<option value="en"( selected)?>', page)

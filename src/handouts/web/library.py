@@ -37,7 +37,7 @@ from handouts.render.result import Rendered
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
 from handouts.variants.dates import example as date_example
-from handouts.variants.i18n import translate
+from handouts.variants.i18n import clinic_texts, progress, translate
 from handouts.variants.plan import GENERAL
 from handouts.web import answers
 from handouts.web.answers import SettingsBroken, Unavailable, wants_json
@@ -78,6 +78,9 @@ class Options:
     default_location: str | None = None
     #: How a date may be written at this clinic (its language and phone region).
     date_example: str = ""
+    #: The locations each language is not ready for yet (their words not translated):
+    #: the form's script takes that language off while such a location is chosen.
+    language_off_at: dict[str, list[str]] = field(default_factory=dict)
 
 
 def options(document: Document, project: Project | None = None) -> Options:
@@ -98,9 +101,11 @@ def options(document: Document, project: Project | None = None) -> Options:
     locations = [(key, location_label(key, place)) for key, place in places.items()]
     default_location = site.default_location(project)
     locale = clinic_locale(config)
+    gaps = location_gaps(document)
     return Options(audiences, languages, list(PAPERS.items()), list(PRINTS.items()),
                    config.defaults.paper, document.handout.language, locations,
-                   default_location, date_example(locale))
+                   default_location, date_example(locale),
+                   {code: list(places) for code, places in gaps.items()})
 
 
 def location_label(key: str, place: Any) -> str:
@@ -148,6 +153,37 @@ def _read_translations(document: Document) -> tuple[list[Any], dict[str, list[Pr
         else:
             usable.append(result.handout)
     return usable, off
+
+
+def location_gaps(document: Document) -> dict[str, dict[str, str]]:
+    """For each usable translation of ``document``, the locations it is not ready for
+    yet, each with the first text it lacks there (a location's opening hours, not
+    translated in handouts.yaml or the ``.po`` file): language → location → field.
+    Read once per loaded project."""
+    cache = _site().loaded().extras.setdefault("location_gaps", {})
+    if document.name not in cache:
+        cache[document.name] = _location_gaps(document)
+    return cache[document.name]  # type: ignore[no-any-return]
+
+
+def _location_gaps(document: Document) -> dict[str, dict[str, str]]:
+    project = _site().loaded().project
+    if project is None:
+        return {}
+    clinic, source = project.config.clinic, project.config.defaults.language
+    off = off_languages(document)
+    gaps: dict[str, dict[str, str]] = {}
+    for code in available_languages(document):
+        if code == document.handout.language or code in off:
+            continue
+        po = document.translation(code)
+        display = po.relative_to(document.path.parents[1]).as_posix()
+        for place in clinic.locations:
+            done = progress(document.handout, po, display, code,
+                            clinic_texts(clinic, code, source, at=place))
+            if done is not None and done.first_missing is not None:
+                gaps.setdefault(code, {})[place] = done.first_missing[0]
+    return gaps
 
 
 def _folded(text: str) -> str:
@@ -264,6 +300,10 @@ DESK_FONT_HINT = "leave it out and try again (the clinic owner can add a font th
 _TRANSLATION = re.compile(r"^content/[a-z0-9-]+\.([A-Za-z_]+)\.po$")
 
 
+#: The clinic's words a translation's message names (``clinic.locations.north.hours``).
+_CLINIC_WORDS = re.compile(r"\bclinic\.[\w.-]*\w")
+
+
 def language_not_ready(problem: Problem) -> Problem | None:
     """A render's problem saying the chosen language is not ready for this version (its
     translation lacks texts, say a location's hours; an audience has no label in it),
@@ -274,13 +314,15 @@ def language_not_ready(problem: Problem) -> Problem | None:
     translation = _TRANSLATION.match(problem.path)
     if translation and "not translated yet" in problem.message:
         # The clinic's own words (a location's opening hours) lack a translation: they
-        # go in handouts.yaml, so the owner is told both places (it named the .po alone).
-        where = f"{problem.path} or {CONFIG_NAME}" if "(clinic." in problem.message \
-            else problem.path
+        # go in handouts.yaml, so the owner is told both places and which words.
+        words = [word for word in dict.fromkeys(_CLINIC_WORDS.findall(problem.message))
+                 if not word.startswith("clinic.translations")]  # that is where, not what
+        lacks = f"{problem.path} or {CONFIG_NAME} lacks {', '.join(words)}" if words \
+            else f"{problem.path} lacks texts"
         return Problem("form", None, "language", (
             f"{language_name(translation.group(1))} is not ready for this version yet "
-            f"({where} lacks texts): choose another language, or ask the clinic "
-            "owner to finish the translation"))
+            f"({lacks}): choose another language, or ask the clinic owner to finish "
+            "the translation"))
     if problem.path == CONFIG_NAME and problem.message.endswith(" label for this audience"):
         return Problem("form", None, "language", (
             f"is not ready for this audience yet ({problem.message} in {CONFIG_NAME}): "

@@ -19,6 +19,30 @@
   var copyButton = document.getElementById("copy-record");
   var copyStatus = document.getElementById("copy-status");
 
+  // A language not ready for the chosen location yet (its opening hours, say, are not
+  // translated) is taken off the list while that location is chosen; its option says
+  // which locations in data-off. Without this script the server says so at submit.
+  var placeSelect = document.getElementById("location");
+  var languageSelect = document.getElementById("language");
+  function syncLanguages() {
+    if (!placeSelect || !languageSelect) { return; }
+    var chosen = placeSelect.value;
+    Array.prototype.forEach.call(languageSelect.options, function (option) {
+      var off = (option.getAttribute("data-off") || "").split(" ");
+      option.disabled = Boolean(chosen) && off.indexOf(chosen) >= 0;
+    });
+    var selected = languageSelect.options[languageSelect.selectedIndex];
+    if (selected && selected.disabled) {
+      var usable = Array.prototype.filter.call(languageSelect.options,
+        function (option) { return !option.disabled; });
+      if (usable.length) { languageSelect.value = usable[0].value; }
+    }
+  }
+  if (placeSelect && languageSelect) {
+    placeSelect.addEventListener("change", syncLanguages);
+    syncLanguages();
+  }
+
   function setBusy(busy) {
     result.setAttribute("aria-busy", busy ? "true" : "false");
     // Looked up each time: the basket's buttons are replaced after every edit.
