@@ -261,6 +261,22 @@ def test_a_desk_whose_location_was_renamed_never_prints_another_ones_phone(
     assert '<option value="" selected>Choose one</option>' in basket
 
 
+def test_the_owners_live_preview_shows_the_desks_location_and_offers_the_others(
+        group: Path) -> None:
+    """The live preview had no location and always showed the first one's details: the
+    owner could not see a location's hours push a sheet over its limit."""
+    client = _app(group, location="north")
+    page = client.get("/live/desk-stretch-break").get_data(as_text=True)
+    assert re.search(r'<option value="north" selected>', page)
+    assert "location=north" in page  # the state the page's script asks for
+    state = client.get("/live/desk-stretch-break/state?location=downtown").get_json()
+    assert state["ok"] and all("location=downtown" in url for url in state["images"])
+    north = client.get("/live/desk-stretch-break/state?location=north").get_json()
+    assert north["images"] and north["images"] != state["images"]
+    # Each location's own details on the page (its phone): the images differ.
+    assert client.get(north["images"][0]).data != client.get(state["images"][0]).data
+
+
 # ------------------------------------------------------- client text, one rule
 
 @pytest.mark.parametrize(("value", "code"), [

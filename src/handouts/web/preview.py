@@ -50,11 +50,14 @@ def _choices(name: str) -> Selection:
     if document is None:  # never loaded without errors: its everyday version
         return Selection()
     allowed = options(document, project)
-    picked = []
+    picked: list[Any] = []
+    # The location too: its hours or address may push a sheet over its page limit.
+    place = allowed.default_location or next((v for v, _ in allowed.locations), None)
     for key, values, default in (("audience", allowed.audiences, "general"),
                                  ("language", allowed.languages, allowed.default_language),
                                  ("paper", allowed.papers, allowed.default_paper),
-                                 ("print_size", allowed.prints, "standard")):
+                                 ("print_size", allowed.prints, "standard"),
+                                 ("location", allowed.locations, place)):
         value = request.args.get(key, default)
         picked.append(value if value in {v for v, _ in values} else default)
     return Selection(*picked)
@@ -80,7 +83,8 @@ def _state(name: str, choices: Selection) -> dict[str, Any]:
     _, result = cached
     shown_version, images = good.get(key, (None, []))
     query = {"audience": choices.audience, "language": choices.language,
-             "paper": choices.paper, "print_size": choices.print_size}
+             "paper": choices.paper, "print_size": choices.print_size,
+             **({"location": choices.location} if choices.location else {})}
     return {
         "version": shown_version or version,
         "ok": result.ok,
