@@ -381,6 +381,9 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
             page.goto(server.url + path)  # a 404 page, too
             _until(page, "() => [...document.images].every(i => i.complete)")
             assert page.evaluate(wide), f"{path} scrolls sideways at {width} px"
+            # A tablet at the counter: every control and navigation link is a 44 px target.
+            small = page.evaluate(TOO_SMALL)
+            assert small == [], f"{path} at {width} px: {small}"
             axe(page)
         page.goto(server.url + "/")
         _until(page, "() => [...document.images].every(i => i.complete && i.naturalWidth)")
@@ -403,6 +406,15 @@ def test_every_page_fits_the_screen_and_passes_axe(server: Server, browser: Any,
         snap(f"serve-handout-{width}.png")
     finally:
         context.close()
+
+
+#: The controls and navigation links shorter than 44 px (links inside sentences are not
+#: targets of their own: WCAG exempts them), as [what, height].
+TOO_SMALL = """() => [...document.querySelectorAll(
+    '.brand, .crumbs a, .owner-link a, button, select, input:not([type=hidden]), .button')]
+  .filter(e => e.offsetParent !== null && !e.closest('.check'))
+  .map(e => [e.id || e.className || e.tagName, Math.round(e.getBoundingClientRect().height)])
+  .filter(([, h]) => h < 44)"""
 
 
 LONG_WORD = "Rückenmassagebehandlungsanleitungsübersichtsblattvorlagenverzeichnis"
