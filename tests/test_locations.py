@@ -184,7 +184,7 @@ def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> Non
         "'assets/north.svg' does not exist",
         f"handouts.yaml:{line('(217) 555-0199')}: clinic.locations.london.phone: "
         "'(217) 555-0199' is not a valid phone number for region GB; write it as "
-        "(480) 992-5050 or +1 480 992 5050",
+        "0121 234 5678 or +44 121 234 5678",  # the region's own way, not a US number
         f"handouts.yaml:{line('london-at-clinic')}: clinic.locations.london.email: must be an "
         "email address like info@clinic.com (got 'london-at-clinic')",
     ]

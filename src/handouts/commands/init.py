@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import phonenumbers
 from pydantic import TypeAdapter, ValidationError
 
 from handouts.commands.starter import add_handouts, choose
@@ -16,6 +15,7 @@ from handouts.errors import HandoutsError, OptionError, Problem
 from handouts.output import write_new
 from handouts.paths import LIBRARY_CLINIC_WORDS, SKELETON_DIR
 from handouts.project.config import Clinic
+from handouts.project.config import phone_problem as config_phone_problem
 from handouts.project.schema import PlainText, describe_error
 from handouts.render.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
 
@@ -55,15 +55,8 @@ class ClinicDetails:
 
 
 def phone_problem(value: str, region: str = STARTER_REGION) -> str | None:
-    """Why ``value`` is not a phone number in ``region`` (the rule the config uses), or None."""
-    try:
-        number = phonenumbers.parse(value, region)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        return (f"'{value}' is not a valid phone number for region {region}; "
-                "write it as (480) 992-5050 or +1 480 992 5050")
-    return None
+    """Why ``value`` is not a phone number in ``region`` (the config's own rule), or None."""
+    return config_phone_problem(value, region)
 
 
 def text_problem(value: str) -> str | None:

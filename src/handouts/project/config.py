@@ -96,14 +96,35 @@ class ClinicText(Model):
 
 
 
-def _check_phone(value: str, region: str) -> str:
+def phone_problem(value: str, region: str) -> str | None:
+    """Why ``value`` is not a phone number in ``region``, or None: the one rule for
+    handouts.yaml and ``init --phone``. The example is in the region's own format (a
+    London clinic was shown a US number)."""
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         number = None
-    if number is None or not phonenumbers.is_valid_number(number):
-        raise ValueError(f"'{value}' is not a valid phone number for region {region}; "
-                         "write it as (480) 992-5050 or +1 480 992 5050")
+    if number is not None and phonenumbers.is_valid_number(number):
+        return None
+    if region == "US":  # the example clinic's number, as every guide writes it
+        return (f"'{value}' is not a valid phone number for region US; write it as "
+                "(480) 992-5050 or +1 480 992 5050")
+    example = phonenumbers.example_number_for_type(
+        region, phonenumbers.PhoneNumberType.FIXED_LINE) or \
+        phonenumbers.example_number(region)
+    if example is None:  # a region phonenumbers has no example for
+        return f"'{value}' is not a valid phone number for region {region}"
+    national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
+    world = phonenumbers.format_number(example,
+                                       phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return (f"'{value}' is not a valid phone number for region {region}; write it as "
+            f"{national} or {world}")
+
+
+def _check_phone(value: str, region: str) -> str:
+    problem = phone_problem(value, region)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
