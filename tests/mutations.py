@@ -99,16 +99,12 @@ BREAKAGES: list[Breakage] = [
              ("tests/test_safety_guards.py", "tests/test_validation.py"),
              "an undefined template name prints nothing instead of failing"),
     Breakage("write-in-place", PKG + "output.py",
-             '        with os.fdopen(fd, "wb") as handle:\n'
-             "            handle.write(data)\n"
-             "            handle.flush()\n"
-             "            os.fsync(handle.fileno())\n"
-             "        os.chmod(tmp, 0o644)\n"
+             "    tmp = _temporary(path, data)\n"
+             "    try:\n"
              "        os.replace(tmp, path)\n",
-             "        os.close(fd)\n"
-             "        os.unlink(tmp)\n"
-             '        with open(path, "wb") as handle:\n'
-             "            handle.write(data)\n",
+             '    tmp = ""\n'
+             "    try:\n"
+             "        path.write_bytes(data)\n",
              ("tests/test_safety_guards.py", "tests/test_faults.py"),
              "write_atomic writes in place (not atomic)"),
     Breakage("hash-ignores-images", PKG + "commands/inputs.py",
