@@ -10,6 +10,8 @@ import threading
 import time
 import warnings
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pikepdf
@@ -184,6 +186,21 @@ def test_a_timeout_frees_what_it_interrupted_without_a_warning(tmp_path: Path) -
     assert [w for w in seen if issubclass(w.category, ResourceWarning)] == []
 
 
+@contextmanager
+def _unraisable() -> Iterator[list[BaseException | None]]:
+    """What reaches ``sys.unraisablehook`` meanwhile, with ResourceWarning an error (as
+    in this test run: a leaked file is then reported as "unraisable")."""
+    reported: list[BaseException | None] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: reported.append(unraisable.exc_value)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ResourceWarning)
+            yield reported
+    finally:
+        sys.unraisablehook = previous
+
+
 def test_a_file_closed_as_the_timeout_unwinds_is_not_reported(tmp_path: Path) -> None:
     """A file only on the interrupted frame's stack (``open(...).read()`` style, as
     WeasyPrint reads a stylesheet) is closed while the timeout unwinds, inside the time
@@ -199,16 +216,9 @@ def test_a_file_closed_as_the_timeout_unwinds_is_not_reported(tmp_path: Path) ->
     def interrupted() -> None:
         [path.open("rb"), spin()]  # the file waits on the stack while spin() runs
 
-    reported: list[BaseException | None] = []
-    previous = sys.unraisablehook
-    sys.unraisablehook = lambda unraisable: reported.append(unraisable.exc_value)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ResourceWarning)
-            assert run_limited(0.05, interrupted) is None
-            gc.collect()
-    finally:
-        sys.unraisablehook = previous
+    with _unraisable() as reported:
+        assert run_limited(0.05, interrupted) is None
+        gc.collect()
     assert reported == []
 
 
@@ -222,15 +232,8 @@ def test_a_resource_warning_before_the_timeout_is_still_reported(tmp_path: Path)
         path.open("rb")  # dropped at once: a real leak
         return 1
 
-    reported: list[BaseException | None] = []
-    previous = sys.unraisablehook
-    sys.unraisablehook = lambda unraisable: reported.append(unraisable.exc_value)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ResourceWarning)
-            assert run_limited(5, leaks) == 1
-    finally:
-        sys.unraisablehook = previous
+    with _unraisable() as reported:
+        assert run_limited(5, leaks) == 1
     assert [type(error) for error in reported] == [ResourceWarning]
 
 

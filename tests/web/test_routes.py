@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -350,10 +351,10 @@ class _FakeServer:
         self.closed = True
 
 
-@pytest.mark.parametrize(("host", "needs_token"), [("127.0.0.1", False), ("0.0.0.0", True),
-                                                   ("192.0.2.10", True)])
-def test_serve_prints_a_token_address_only_off_loopback(
-        example: Path, monkeypatch: pytest.MonkeyPatch, host: str, needs_token: bool) -> None:
+def _serve(example: Path, monkeypatch: pytest.MonkeyPatch, **options: Any
+           ) -> tuple[dict[str, object], list[str]]:
+    """``serve()`` on ``example`` with a server that stops at once: what it was made with
+    (and the server, as "server"), and the lines it said."""
     from handouts.web import serve as serve_module
 
     monkeypatch.setenv("XDG_STATE_HOME", str(example.parent / "state"))
@@ -370,7 +371,15 @@ def test_serve_prints_a_token_address_only_off_loopback(
 
     monkeypatch.setattr(serve_module, "make_server", fake_make_server)
     lines: list[str] = []
-    serve_module.serve(example, host=host, port=8123, say=lines.append)
+    serve_module.serve(example, port=8123, say=lines.append, **options)
+    return made, lines
+
+
+@pytest.mark.parametrize(("host", "needs_token"), [("127.0.0.1", False), ("0.0.0.0", True),
+                                                   ("192.0.2.10", True)])
+def test_serve_prints_a_token_address_only_off_loopback(
+        example: Path, monkeypatch: pytest.MonkeyPatch, host: str, needs_token: bool) -> None:
+    made, lines = _serve(example, monkeypatch, host=host)
     assert made["server"].closed  # type: ignore[attr-defined]
     token = made["token"]
     if needs_token:
@@ -387,23 +396,7 @@ def test_serve_starts_with_a_location_no_longer_in_the_project_and_warns(
     """A location renamed in handouts.yaml kept the desk from starting again (exit 2,
     so a service manager left it offline after a power cut): it starts, says why, and
     its pages ask staff to choose (tests/web/test_desk.py)."""
-    from handouts.web import serve as serve_module
-
-    monkeypatch.setenv("XDG_STATE_HOME", str(example.parent / "state"))
-    made: dict[str, object] = {}
-
-    def fake_make_server(root: Path, **options: object) -> _FakeServer:
-        made.update(options)
-        for server_only in ("port", "cert", "key"):
-            options.pop(server_only)
-        app = create_app(root, pool=RenderPool(inline=True), watch=False,
-                         **options)  # type: ignore[arg-type]
-        made["server"] = server = _FakeServer(app)
-        return server
-
-    monkeypatch.setattr(serve_module, "make_server", fake_make_server)
-    lines: list[str] = []
-    serve_module.serve(example, port=8123, location="paris", say=lines.append)
+    made, lines = _serve(example, monkeypatch, location="paris")
     assert lines[0] == (
         "warning: --location: unknown location 'paris' (known: none: handouts.yaml defines "
         "no clinic.locations): the desk starts without a location of its own; staff "
