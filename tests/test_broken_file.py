@@ -50,6 +50,19 @@ def test_list_shows_every_other_handout_and_program(root: Path) -> None:
     assert errors[-1] == "2 errors; the rest is listed above."
 
 
+def test_list_with_every_handout_broken_still_lists_them(root: Path) -> None:
+    """It printed the errors alone, ending "nothing was written" (a list writes
+    nothing); every handout is listed as having errors, and the programs too."""
+    (root / "content" / "back-massage.yaml").write_text("", encoding="utf-8")
+    result = run_in(root, "list")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == ["back-massage", "desk-stretch-break"]
+    assert all(line.split()[1:] == ["has", "errors", "(below)"] for line in lines[:2])
+    assert "Programs (programs/*.yaml):" in lines
+    assert result.stderr.splitlines()[-1] == "2 errors; the rest is listed above."
+
+
 def test_check_checks_the_other_handouts_and_reports_the_broken_one(root: Path) -> None:
     # A finding in the handout that loads is still reported beside the broken file.
     massage = root / "content" / "back-massage.yaml"

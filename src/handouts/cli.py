@@ -133,7 +133,7 @@ def pass_state(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = True,
           uses: Callable[[set[str]], set[str]] | None = None,
-          available: bool = False) -> Loaded:
+          available: bool = False, even_if_none: bool = False) -> Loaded:
     """The project at ``-C``, loaded and validated for a command: every problem at once,
     else :class:`~handouts.errors.ValidationError` (exit 1).
 
@@ -149,7 +149,7 @@ def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = Tr
 
     try:
         if available:
-            loaded = load_available(state.root, names)
+            loaded = load_available(state.root, names, even_if_none=even_if_none)
         else:
             loaded = load_project(state.root, names) if uses is None else \
                 load_used(state.root, uses)
@@ -693,7 +693,9 @@ def list_command(state: _State) -> None:
     """List the handouts with their title, number of steps and last review."""
     from handouts.commands.listing import list_handouts, list_programs
 
-    loaded = _load(state, available=True)
+    # Every handout broken: each is still listed as having errors (it printed nothing
+    # but the errors, and "nothing was written", which a list never writes).
+    loaded = _load(state, available=True, even_if_none=True)
     rows = list_handouts(loaded)
     programs, problems = list_programs(loaded)
     width = max([24, *(len(row.name) for row in rows)])

@@ -99,7 +99,8 @@ def load_used(root: Path, uses: Callable[[set[str]], set[str]]) -> Loaded:
     return Loaded(each.project, list(each.documents.values()), problems)
 
 
-def load_available(root: Path, names: tuple[str, ...] = ()) -> Loaded:
+def load_available(root: Path, names: tuple[str, ...] = (), *,
+                   even_if_none: bool = False) -> Loaded:
     """The project with every handout (every named one) that loads, and in ``broken``
     each handout whose file has errors, with its problems: for a command that reports
     those where it would use them and goes on with the rest (``list``, ``check``,
@@ -107,11 +108,13 @@ def load_available(root: Path, names: tuple[str, ...] = ()) -> Loaded:
 
     The project's own problems (``handouts.yaml``, ``content/``, a name that is not a
     handout) raise :class:`ValidationError` with every problem found, as
-    :func:`load_project` does; so do broken handouts when none loads.
+    :func:`load_project` does; so do broken handouts when none loads, unless
+    ``even_if_none`` (``list`` still lists them, as having errors).
     """
     each = load_each(root, names)
     broken = [p for found in each.broken.values() for p in found]
-    if errors_only(each.problems) or each.project is None or (each.broken and not each.documents):
+    if errors_only(each.problems) or each.project is None or \
+            (each.broken and not each.documents and not even_if_none):
         raise ValidationError(each.problems + broken +
                               [p for found in each.warnings.values() for p in found])
     return Loaded(each.project, list(each.documents.values()),
