@@ -557,6 +557,19 @@ def test_a_note_is_named_by_its_own_item_not_by_its_place_in_the_program(
         "under fonts: in handouts.yaml")
 
 
+def test_a_program_file_may_spell_a_dose_as_the_command_line_does(tmp_path: Path) -> None:
+    """The guide lists ``per_day`` (``per-day``); --item and a CSV took both, a program
+    file refused ``per-day`` as an unknown key."""
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs" / "knee.yaml").write_text(
+        "title: Knee\nitems:\n  - handout: back-massage\n"
+        "    dosage: {per-day: 2, days-per-week: 3}\n", encoding="utf-8")
+    result = run_in(root, "program", "knee", "--client", "Ana", "--record")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("twice a day, 3 days a week.")
+
+
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
     whole = load_project(project)
     loaded_project, loaded = whole.project, whole.documents

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pydantic
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from handouts.errors import Problem, Severity, ValidationError, errors_only
 from handouts.project.content import Document
@@ -128,6 +128,22 @@ class Dosage(Model):
     side: Side | None = None
     #: Anything the parts above cannot say ("before bed"), printed as written.
     text: Annotated[PlainText, StringConstraints(max_length=200)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _dashes(cls, data: Any) -> Any:
+        """``per-day`` and ``days-per-week`` as the command line and a CSV write them
+        (and the guide shows them): a program file may too. Both spellings of one part
+        at once are left as they are, so the unknown key is named."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for key in data:
+            if isinstance(key, str) and "-" in key:
+                plain = key.replace("-", "_")
+                if plain in cls.model_fields and plain not in data:
+                    out[plain] = out.pop(key)
+        return out
 
     @property
     def empty(self) -> bool:
