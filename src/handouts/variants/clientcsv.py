@@ -155,45 +155,40 @@ def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], li
     return table.rows, table.problems
 
 
+def _known(header: list[str]) -> tuple[str, ...]:
+    return tuple(name for name in header if name in KNOWN_COLUMNS)
+
+
 def parse_table(text: str, display: str, choices: Choices) -> Table:
     """:func:`read_table` on text already decoded (the file's name is ``display``)."""
-    rows, problems, header = _parse(text, display, choices)
-    bad = {p.line for p in problems}
-    return Table([r for r in rows if r.line not in bad], problems,
-                 tuple(name for name in header if name in KNOWN_COLUMNS),
-                 [r for r in rows if r.line in bad])
-
-
-def _parse(text: str, display: str,
-           choices: Choices) -> tuple[list[Row], list[Problem], list[str]]:
     text = text.removeprefix("\ufeff")
     if not text.strip():
-        return [], [Problem(display, None, "", "is empty: it needs a header line naming the "
-                                               f"columns ({', '.join(KNOWN_COLUMNS)}) and a "
-                                               "line per client")], []
+        return Table([], [Problem(display, None, "", (
+            f"is empty: it needs a header line naming the columns "
+            f"({', '.join(KNOWN_COLUMNS)}) and a line per client"))])
     header_line, header_text = _header_line(text)
     if "\x00" in header_text:
-        return [], [Problem(display, header_line, "", "contains NUL bytes: the file looks "
-                                                      f"like UTF-16 ('Unicode text'); "
-                                                      f"{_EXPORT}")], []
+        return Table([], [Problem(display, header_line, "", (
+            f"contains NUL bytes: the file looks like UTF-16 ('Unicode text'); {_EXPORT}"))])
     delimiter, problem = _delimiter(header_text)
     if problem:
-        return [], [Problem(display, header_line, "", problem)], []
+        return Table([], [Problem(display, header_line, "", problem)])
     records = _records(text, delimiter)
     header: list[str] = []
     for line, fields, error in records:
         if error is None and not "".join(fields).strip(" \t,;"):  # as _header_line skips
             continue
         if error is not None:
-            return [], [Problem(display, line, "", error)], []
+            return Table([], [Problem(display, line, "", error)])
         header, header_line = [column_name(f) for f in fields], line
         break
     while header and not header[-1]:  # spreadsheets pad the header with empty columns
         header.pop()
     problems = _check_header(header, display, header_line)
     if problems:
-        return [], problems, header
+        return Table([], problems, _known(header))
     rows: list[Row] = []
+    held: list[Row] = []
     seen = False
     for line, fields, error in records:
         if error is not None:
@@ -206,10 +201,10 @@ def _parse(text: str, display: str,
         row, bad = _row(line, fields, header, delimiter, display, choices)
         problems += bad
         if row is not None:
-            rows.append(row)
+            (held if bad else rows).append(row)  # held: see Table.held
     if not seen:
         problems.append(Problem(display, None, "", "has no client rows, only the header"))
-    return rows, problems, header
+    return Table(rows, problems, _known(header), held)
 
 
 def column_name(text: str) -> str:
