@@ -172,6 +172,13 @@ class Site:
             return next(iter(places), None)
         return self.location if self.location in places else None
 
+    def shown_location(self, project: Project | None) -> str | None:
+        """The location a page shows when nobody chose one (a thumbnail, the owner's
+        preview): the form's starting one, else the project's first, so a page always
+        shows a location's details even while the desk's own is gone."""
+        places = project.config.clinic.locations if project is not None else {}
+        return self.default_location(project) or next(iter(places), None)
+
     def location_problems(self, project: Project | None) -> list[Problem]:
         """What the owner is told when this desk's location is not in handouts.yaml."""
         if project is None or self.location is None:

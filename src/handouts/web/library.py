@@ -101,11 +101,9 @@ def options(document: Document, project: Project | None = None) -> Options:
     locations = [(key, location_label(key, place)) for key, place in places.items()]
     default_location = site.default_location(project)
     locale = clinic_locale(config)
-    gaps = location_gaps(document)
     return Options(audiences, languages, list(PAPERS.items()), list(PRINTS.items()),
                    config.defaults.paper, document.handout.language, locations,
-                   default_location, date_example(locale),
-                   {code: list(places) for code, places in gaps.items()})
+                   default_location, date_example(locale), location_gaps(document))
 
 
 def location_label(key: str, place: Any) -> str:
@@ -155,24 +153,23 @@ def _read_translations(document: Document) -> tuple[list[Any], dict[str, list[Pr
     return usable, off
 
 
-def location_gaps(document: Document) -> dict[str, dict[str, str]]:
+def location_gaps(document: Document) -> dict[str, list[str]]:
     """For each usable translation of ``document``, the locations it is not ready for
-    yet, each with the first text it lacks there (a location's opening hours, not
-    translated in handouts.yaml or the ``.po`` file): language → location → field.
-    Read once per loaded project."""
+    yet (a text of theirs, such as the opening hours, not translated in handouts.yaml
+    or the ``.po`` file). Read once per loaded project."""
     cache = _site().loaded().extras.setdefault("location_gaps", {})
     if document.name not in cache:
         cache[document.name] = _location_gaps(document)
     return cache[document.name]  # type: ignore[no-any-return]
 
 
-def _location_gaps(document: Document) -> dict[str, dict[str, str]]:
+def _location_gaps(document: Document) -> dict[str, list[str]]:
     project = _site().loaded().project
     if project is None:
         return {}
     clinic, source = project.config.clinic, project.config.defaults.language
     off = off_languages(document)
-    gaps: dict[str, dict[str, str]] = {}
+    gaps: dict[str, list[str]] = {}
     for code in available_languages(document):
         if code == document.handout.language or code in off:
             continue
@@ -182,7 +179,7 @@ def _location_gaps(document: Document) -> dict[str, dict[str, str]]:
             done = progress(document.handout, po, display, code,
                             clinic_texts(clinic, code, source, at=place))
             if done is not None and done.first_missing is not None:
-                gaps.setdefault(code, {})[place] = done.first_missing[0]
+                gaps.setdefault(code, []).append(place)
     return gaps
 
 
@@ -481,10 +478,7 @@ def thumbnail(name: str) -> Response:
 
 def _default_location() -> str | None:
     site = _site()
-    project = site.loaded().project
-    places = project.config.clinic.locations if project else {}
-    # A thumbnail shows a location's details even when the desk's own is gone.
-    return site.default_location(project) or next(iter(places), None)
+    return site.shown_location(site.loaded().project)
 
 
 @bp.get("/h/<name>")

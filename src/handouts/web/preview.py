@@ -52,7 +52,7 @@ def _choices(name: str) -> Selection:
     allowed = options(document, project)
     picked: list[Any] = []
     # The location too: its hours or address may push a sheet over its page limit.
-    place = allowed.default_location or next((v for v, _ in allowed.locations), None)
+    place = _site().shown_location(project)
     for key, values, default in (("audience", allowed.audiences, "general"),
                                  ("language", allowed.languages, allowed.default_language),
                                  ("paper", allowed.papers, allowed.default_paper),
