@@ -268,3 +268,26 @@ def test_local_workers_that_cannot_load_the_project_stop_the_batch_with_one_mess
     assert time.monotonic() - started < 60
     assert not _workers()
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_hand_out_that_fails_unexpectedly_fails_its_variant_never_hangs_the_batch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong handing a variant out, the batch reads one result per
+    variant: a feeding thread that died of an unexpected error left it waiting."""
+    from handouts.commands.pool import ProcessPool
+
+    project = make_project(tmp_path / "p")
+    original, calls = ProcessPool.run, []
+
+    def run(self: ProcessPool, *args: object, **options: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("not a pool error")
+        return original(self, *args, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProcessPool, "run", run)
+    result = batch(load_project(project), jobs=2)
+    [failed] = result.with_status("failed")
+    assert [p.message for p in failed.problems] == [
+        "could not be made: the worker failed (ValueError)"]
+    assert len(result.with_status("rendered")) == 15

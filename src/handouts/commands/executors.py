@@ -166,13 +166,13 @@ class _Feed:
                 result, _ = self.pool.run(render_in_worker, variant, digest,
                                           str(self.out_dir / variant.relpath),
                                           deadline=self.limit)
-            except PoolError as exc:
+            except Exception as exc:  # every variant gives a result: the batch reads one each
                 result = VariantResult(variant, "failed", input_hash=digest, problems=[
                     Problem(variant.describe(), None, "", _lost(exc, self.limit))])
             self._results.put(result)
 
 
-def _lost(exc: PoolError, limit: float) -> str:
+def _lost(exc: Exception, limit: float) -> str:
     """What a variant whose worker failed is told (the kind of failure only)."""
     if isinstance(exc, Stuck):
         return (f"was not finished {limit:g} s after its worker got it (--result-timeout), "
@@ -181,7 +181,10 @@ def _lost(exc: PoolError, limit: float) -> str:
         return ("its worker process stopped while making it, and again on a fresh one "
                 "(killed, out of memory, or a crash in the PDF engine); run the batch "
                 "again to retry it")
-    return f"could not be made: the worker failed ({exc})"
+    # A task's failure is named by its type (the pool sends only that); never a text
+    # that could quote a client.
+    kind = str(exc) if isinstance(exc, PoolError) else type(exc).__name__
+    return f"could not be made: the worker failed ({kind})"
 
 
 __all__ = ["SCHEDULER_ENV", "LocalExecutor", "executor_for"]
