@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from handouts.errors import OutputError, Problem
@@ -20,8 +21,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         os.replace(tmp, path)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard([tmp])
         raise OutputError([_not_written(path, exc)]) from None
 
 
@@ -42,21 +42,24 @@ def write_all(files: list[tuple[Path, bytes]]) -> tuple[list[Path], list[Problem
         for path, data in files:
             ready.append((_temporary(path, data), path))
     except OutputError as exc:
-        for tmp, _ in ready:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+        _discard(tmp for tmp, _ in ready)
         return [], exc.problems
     written: list[Path] = []
     for n, (tmp, path) in enumerate(ready):
         try:
             os.replace(tmp, path)
         except OSError as exc:
-            for left, _ in ready[n:]:
-                with contextlib.suppress(OSError):
-                    os.unlink(left)
+            _discard(left for left, _ in ready[n:])
             return written, [_not_written(path, exc)]
         written.append(path)
     return written, []
+
+
+def _discard(temporaries: Iterable[str]) -> None:
+    """Remove temporary files that will not be put in place (gone already: fine)."""
+    for tmp in temporaries:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
 
 
 def _temporary(path: Path, data: bytes) -> str:
@@ -74,8 +77,7 @@ def _temporary(path: Path, data: bytes) -> str:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard([tmp])
         raise OutputError([_not_written(path, exc)]) from None
     return tmp
 

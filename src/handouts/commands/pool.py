@@ -173,8 +173,8 @@ class ProcessPool:
             worker = _Worker(self._context, self._initializer)
         except (OSError, EOFError, ValueError, RuntimeError) as exc:
             self._missing += 1
-            self._log.warning("a renderer could not be started (%s); trying again on the next "
-                        "request", type(exc).__name__)
+            self._log.warning("a renderer could not be started (%s); trying again on the "
+                              "next request", type(exc).__name__)
             return
         self._all.add(worker)
         self.started += 1
