@@ -99,7 +99,7 @@ def main() -> None:
             (root / "output" / FITTING_NAME).unlink()
             cpu(root, force=True)  # every variant searched and decided again, then:
             edit(root, edited, original, n)
-            note("batch after a one-file edit (its versions search)", cpu(root))
+            note("batch after a one-file edit (its versions try their last decision)", cpu(root))
             unfitted(root)
             forget(root, Path(edited).stem)  # the same variants, the same inputs, unfitted
             note("unfitted batch of the same variants", cpu(root, True))
@@ -122,9 +122,9 @@ one job, CPU seconds of the batch's process, best of {REPEATS};
 {best["forced rerun (every decision kept)"] / whole:.2f}× |
 | unfitted batch, all variants | {counts["unfitted batch, all variants"]} | {whole:.2f} | 1.00× |
 | after a one-file edit ({edited}) | \
-{counts["batch after a one-file edit (its versions search)"]} | \
-{best["batch after a one-file edit (its versions search)"]:.2f} | \
-{best["batch after a one-file edit (its versions search)"] / same:.2f}× |
+{counts["batch after a one-file edit (its versions try their last decision)"]} | \
+{best["batch after a one-file edit (its versions try their last decision)"]:.2f} | \
+{best["batch after a one-file edit (its versions try their last decision)"] / same:.2f}× |
 | unfitted batch of those variants | {counts["unfitted batch of the same variants"]} | \
 {same:.2f} | 1.00× |
 """)

@@ -4,6 +4,7 @@ same inputs is laid out once, with the same bytes as the search gave."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ import yaml
 
 from handouts.commands.batch import batch, read_index
 from handouts.commands.build import build
-from handouts.commands.fitting import FITTING_NAME, read_fittings, write_fittings
+from handouts.commands.fitting import FITTING_NAME, read_fittings, read_hints, write_fittings
 from handouts.commands.inputs import input_hash
 from handouts.commands.worker import Worker
 from handouts.project.load import load_project
@@ -119,11 +120,159 @@ def test_after_editing_one_handout_only_its_versions_search_again(tmp_path: Path
     assert after[hashes["back-massage"]] == before[hashes["back-massage"]]
 
 
+def _retitle(root: Path, mark: str) -> None:
+    """A small edit of back-massage (its title), as an owner makes one."""
+    source = root / "content/back-massage.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "title: ", f"title: ({mark}) ", 1), encoding="utf-8")
+
+
+def test_after_a_small_edit_a_version_keeps_its_decision_in_one_layout(
+        tmp_path: Path, layouts: list[str]) -> None:
+    """Each version's decision before the edit (the English one's tighter spacing, the
+    Spanish one's split boxes and balanced last page) is tried first and still good:
+    one layout each, the same decision, kept under the new hash."""
+    root = _small_example(tmp_path / "p")
+    assert batch(load_project(root), jobs=1).ok
+    out = root / "output"
+    assert read_hints(out) == {path: Fitting(fit) for path, fit in FITTED.items()}
+    _retitle(root, "a")
+    layouts.clear()
+    rerun = batch(load_project(root), jobs=1)
+    assert rerun.ok and len(rerun.with_status("rendered")) == 2
+    en, es = (r for r in sorted(rerun.results, key=lambda r: r.variant.language))
+    assert (en.fitting, es.fitting) == tuple(Fitting(fit) for fit in FITTED.values())
+    english = [html for html in layouts if 'lang="en"' in html]
+    assert len(english) == 1 and "fit-tight" in english[0] and "(a)" in english[0]
+    assert len(layouts) == 2
+    kept = read_fittings(out)
+    hashes = {e["path"]: e["input_hash"] for e in read_index(out).values()}
+    assert kept[hashes["en/general/back-massage-letter-standard.pdf"]] == en.fitting
+    assert read_hints(out)["en/general/back-massage-letter-standard.pdf"] == en.fitting
+
+
+def test_a_hint_that_is_no_longer_good_gives_what_the_search_gives(
+        tmp_path: Path, layouts: list[str]) -> None:
+    """A hinted layout with problems is not kept: the search runs, reusing the hinted
+    layout rather than laying it out twice, and chooses what it chooses without one."""
+    root = _small_example(tmp_path / "p")
+    loaded = load_project(root)
+    project, document = loaded.project, loaded.documents[0]
+    page, _ = compose(project, document, Variant("back-massage", language="en"))
+    assert page is not None
+    layouts.clear()
+    searched, _ = fit_page(project, document, page)
+    alone = len(layouts)
+    for hint in (Fitting(), Fitting(("fit-split-steps",))):
+        layouts.clear()
+        hinted, _ = fit_page(project, document, page, hint=hint)
+        assert hinted.decision == searched.decision == Fitting(("fit-tight",))
+        assert hinted.pdf == searched.pdf
+        assert len(layouts) == alone + (0 if hint == Fitting() else 1)
+
+
+def test_a_balanced_hint_still_good_is_kept_in_one_layout(tmp_path: Path,
+                                                         layouts: list[str]) -> None:
+    """The Spanish version's page 2 ends early to balance its last page: given back as
+    a hint, that layout is laid out once and kept, explained as the search explains
+    it, with the search's bytes."""
+    root = _small_example(tmp_path / "p")
+    loaded = load_project(root)
+    project, document = loaded.project, loaded.documents[0]
+    page, _ = compose(project, document, Variant("back-massage", language="es"))
+    assert page is not None
+    searched, _ = fit_page(project, document, page)
+    assert searched.decision is not None
+    assert searched.decision.fit == FITTED["es/general/back-massage-letter-standard.pdf"]
+    layouts.clear()
+    hinted, _ = fit_page(project, document, page, hint=searched.decision)
+    assert len(layouts) == 1
+    assert hinted.pdf == searched.pdf and hinted.decision == searched.decision
+    assert hinted.layout_problems == searched.layout_problems
+    assert [p.kind for p in hinted.layout_problems] == ["balanced"]
+
+
+def test_a_balanced_hint_that_no_longer_balances_is_dropped(tmp_path: Path,
+                                                           layouts: list[str]) -> None:
+    """The stretch break given a hint that ends page 2 early (its text was longer
+    before the edit): that layout has three pages and a runt, so the search runs and
+    gives its own two pages."""
+    root = _small_example(tmp_path / "p", ["desk-stretch-break"])
+    loaded = load_project(root)
+    project, document = loaded.project, loaded.documents[0]
+    page, _ = compose(project, document, Variant("desk-stretch-break"))
+    assert page is not None
+    searched, _ = fit_page(project, document, page)
+    assert searched.pages == 2
+    layouts.clear()
+    hinted, _ = fit_page(project, document, page,
+                         hint=Fitting(("fit-tight", "fit-short-2-250")))
+    assert len(layouts) >= 2 and "fit-short-2-250" in layouts[0]
+    assert hinted.pages == 2 and hinted.decision == searched.decision
+    assert hinted.pdf == searched.pdf
+
+
+@pytest.mark.parametrize(("fit", "pages", "kept"), [
+    (("fit-short-2-300",), [(943, 900), (943, 600), (943, 500)], True),
+    # The last page holds less than page 2 has room for: one page fewer may do.
+    (("fit-short-2-300",), [(943, 900), (943, 500), (943, 400)], False),
+    # Page 2 less than half full.
+    (("fit-short-2-300",), [(943, 900), (943, 400), (943, 700)], False),
+    # The early end is not on the page before the last.
+    (("fit-short-1-300",), [(943, 900), (943, 600), (943, 500)], False),
+    (("fit-short-2-300", "fit-short-1-10"), [(943, 900), (943, 600), (943, 500)], False),
+])
+def test_what_counts_as_still_balanced(tmp_path: Path, fit: tuple[str, ...],
+                                       pages: list[tuple[float, float]], kept: bool) -> None:
+    from handouts.render.fitting import Search, Try
+    from handouts.render.layout import PageMeasure, judge
+
+    root = _small_example(tmp_path / "p")
+    loaded = load_project(root)
+    project, document = loaded.project, loaded.documents[0]
+    page, _ = compose(project, document, Variant("back-massage"))
+    assert page is not None
+    measure = [PageMeasure(height, used) for height, used in pages]
+    tried = Try(dataclasses.replace(page, fit=fit), None, measure, judge(measure))
+    assert Search(project, document, page).still_balanced(tried) is kept
+    assert [p.kind for p in tried.problems] == (["balanced"] if kept else ["gap"])
+
+
+def test_hints_that_break_before_a_block_or_shrank_are_not_tried(tmp_path: Path,
+                                                    layouts: list[str]) -> None:
+    root = _small_example(tmp_path / "p")
+    loaded = load_project(root)
+    project, document = loaded.project, loaded.documents[0]
+    page, _ = compose(project, document, Variant("back-massage", language="en"))
+    assert page is not None
+    layouts.clear()
+    fit_page(project, document, page)
+    alone = list(layouts)
+    for hint in (Fitting(("fit-tight",), 10.5), Fitting(("fit-break-steps",))):
+        layouts.clear()
+        fit_page(project, document, page, hint=hint)
+        assert layouts == alone
+
+
+def test_the_desk_and_a_build_try_the_hint_as_the_batch_does(tmp_path: Path,
+                                                             layouts: list[str]) -> None:
+    root = _small_example(tmp_path / "p")
+    assert batch(load_project(root), jobs=1).ok
+    _retitle(root, "b")
+    layouts.clear()
+    copy = Worker.load(root).copy("back-massage", language="en", paper="letter")
+    assert len(layouts) == 1 and "fit-tight" in layouts[0]
+    layouts.clear()
+    built = build(load_project(root, ("back-massage",)))
+    assert len(layouts) == 1 and built.built[0].path.read_bytes() == copy.pdf
+
+
 def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
                                                              layouts: list[str]) -> None:
     """A Worker (as the front desk loads it) takes the decisions the batch kept in the
     project's output folder: a copy without a client is laid out once, and its bytes
-    are the batch's PDF; after an edit its inputs differ, and it searches again."""
+    are the batch's PDF; after an edit its inputs differ, and the version's last
+    decision is tried first (still good here: one layout)."""
     root = _small_example(tmp_path / "p")
     assert batch(load_project(root), jobs=1).ok
     path = "es/general/back-massage-letter-standard.pdf"
@@ -136,7 +285,7 @@ def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
     po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     layouts.clear()
     Worker.load(root).copy("back-massage", language="es", paper="letter")
-    assert len(layouts) > 1  # another hash: the search runs as the first time
+    assert len(layouts) == 1 and "fit-split fit-short-2-214" in layouts[0]
 
 
 def test_a_build_uses_the_batchs_decision_and_keeps_its_own(tmp_path: Path,
@@ -267,8 +416,10 @@ def test_the_kept_decisions_travel_to_a_dask_worker(tmp_path: Path) -> None:
     loaded = load_project(root)
     project, documents = loaded.project, loaded.documents
     variants = plan_matrix(project.config.batch, [d.name for d in documents])
+    hints = read_hints(root / "output")
     plugin = pickle.loads(pickle.dumps(ProjectPlugin(snapshot(project, documents, variants),
-                                                     kept)))
+                                                     kept, hints)))
     (tmp_path / "worker").mkdir()
     plugin.setup(SimpleNamespace(local_directory=str(tmp_path / "worker")))
     assert plugin.worker is not None and plugin.worker.fittings == kept and len(kept) == 2
+    assert plugin.worker.hints == hints and len(hints) == 2

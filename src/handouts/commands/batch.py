@@ -197,7 +197,8 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
     final += [{**previous[p], "stale": True} for p in stale]
     index_problems = _write_index(out_dir, final)
     # Each variant's fitting decision, for the next batch to reuse (fitting paid once).
-    index_problems += update_fittings(out_dir, [(r.input_hash, r.fitting) for r in results
+    index_problems += update_fittings(out_dir, [(r.variant.relpath, r.input_hash, r.fitting)
+                                                for r in results
                                                 if r.status != "failed"])
     return BatchResult(results, removed, stale, loaded.warnings + index_problems)
 

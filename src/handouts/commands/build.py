@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.checks.gate import refuse_before_rendering
-from handouts.commands.fitting import add_fittings, read_fittings
+from handouts.commands.fitting import add_fittings, read_fittings, read_hints
 from handouts.commands.inmemory import variant_pdf
 from handouts.commands.inputs import Inputs
 from handouts.commands.options import version_options
@@ -108,17 +108,19 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
     # copy or a draft, whose pages are not the version's.
     keeps = client is None and not draft
     kept = read_fittings(out_dir) if keeps else {}
+    hints = read_hints(out_dir) if keeps else {}
     inputs = Inputs(project) if keeps else None
-    decided: list[tuple[str, Fitting]] = []
+    decided: list[tuple[str, str, Fitting]] = []
     for doc, variant in zip(documents, variants, strict=True):
         digest = inputs.hash(doc, variant) if inputs is not None else None
         output, found = variant_pdf(project, doc, variant, client, draft=draft,
-                                    decision=kept.get(digest) if digest else None)
+                                    decision=kept.get(digest) if digest else None,
+                                    hint=hints.get(variant.relpath))
         problems += found
         if output is None:
             continue
         if digest is not None and output.decision is not None:
-            decided.append((digest, output.decision))
+            decided.append((variant.relpath, digest, output.decision))
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern,
                                                            key=name_key(project.root))

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from handouts import __version__
 from handouts.commands.execution import ExecutorLost, ExecutorUnavailable, Todo
-from handouts.commands.fitting import read_fittings
+from handouts.commands.fitting import read_fittings, read_hints
 from handouts.commands.inputs import project_inputs
 from handouts.commands.timeouts import Timeouts
 from handouts.commands.worker import VariantResult, Worker
@@ -81,10 +81,13 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     project into the worker's local directory and keeps a :class:`Worker` for it (the
     project loaded, the engine warm) that every task there uses."""
 
-    def __init__(self, files: bytes, fittings: dict[str, Fitting] | None = None) -> None:
+    def __init__(self, files: bytes, fittings: dict[str, Fitting] | None = None,
+                 hints: dict[str, Fitting] | None = None) -> None:
         self.files = files
-        #: The fitting decisions kept for this batch's variants (fitting paid once).
+        #: The fitting decisions kept for this batch's variants (fitting paid once), and
+        #: their last decisions by path (tried first after an edit).
         self.fittings = fittings or {}
+        self.hints = hints or {}
         self.token = hashlib.sha256(files).hexdigest()[:16]
         #: The coordinator's handouts version: a worker with another one would make
         #: different PDFs under the same input hashes.
@@ -96,7 +99,7 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
     def __getstate__(self) -> dict[str, Any]:
         """Only the files and their identity travel; the worker is made where it runs."""
         return {"files": self.files, "token": self.token, "version": self.version,
-                "fittings": self.fittings}
+                "fittings": self.fittings, "hints": self.hints}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, worker=None, lock=None)
@@ -116,6 +119,7 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         self.lock = threading.Lock()
         self.worker = Worker.load(root)
         self.worker.fittings.update(self.fittings)
+        self.worker.hints.update(self.hints)
 
     def teardown(self, worker: Any) -> None:
         """Forget the project (a later batch registers its own)."""
@@ -279,8 +283,11 @@ class DaskExecutor:
         wait for the cluster is limited to ``timeouts.results`` (TimeoutError past it)."""
         limit = self.timeouts.results
         kept = read_fittings(self.out_dir) if self.out_dir is not None else {}
+        hints = read_hints(self.out_dir) if self.out_dir is not None else {}
         plugin = ProjectPlugin(snapshot(project, documents.values(), [v for v, _ in todo]),
-                               {d: kept[d] for _, d in todo if d in kept})
+                               {d: kept[d] for _, d in todo if d in kept},
+                               {v.relpath: hints[v.relpath] for v, _ in todo
+                                if v.relpath in hints})
         within(limit, lambda: client.register_plugin(plugin, name=PLUGIN_NAME))
         threads = sum(within(limit, client.nthreads).values()) or 1
         chunks = iter(guided_chunks(todo, threads))

@@ -8,6 +8,13 @@ client list). So the decision is kept under that hash, and a variant rendered ag
 from the same inputs (``--force``, an index lost, a variant deleted) is laid out once,
 with the same bytes as the search gave.
 
+An edit gives the edited handout's versions new hashes. Each version's last decision is
+kept as well (by its path in the output folder), and is tried first after the edit:
+kept when its layout is still good, so a small edit costs one layout per version, not a
+search (see :func:`handouts.render.fitting.fit_page`). A version keeps the look it had
+until an edit makes that layout wrong; removing this file makes every version search
+from the theme's own layout again.
+
 Where: ``.fitting.json`` in the output folder, beside ``index.json``, written
 atomically by the batch's coordinator after rendering; a file that is corrupt, from
 another handouts version or hand-edited into nonsense is ignored (the search runs
@@ -40,14 +47,33 @@ _FIT_CLASS = re.compile(r"fit-[A-Za-z0-9_-]+")
 def read_fittings(out_dir: Path) -> dict[str, Fitting]:
     """The decisions kept in ``out_dir`` by input hash; none when the file is missing,
     corrupt or written by another handouts version."""
+    return _read(out_dir)[0]
+
+
+def read_hints(out_dir: Path) -> dict[str, Fitting]:
+    """Each version's last decision kept in ``out_dir``, by the version's path in the
+    output folder (:attr:`~handouts.variants.plan.Variant.relpath`): what to try first
+    when its inputs have changed since."""
+    fittings, versions = _read(out_dir)
+    return {path: fittings[digest] for path, digest in versions.items() if digest in fittings}
+
+
+def _read(out_dir: Path) -> tuple[dict[str, Fitting], dict[str, str]]:
+    """The decisions by input hash and each version's input hash, as kept in
+    ``out_dir``; nothing from a file that is missing, corrupt or another version's."""
     try:
         data = json.loads((out_dir / FITTING_NAME).read_text(encoding="utf-8"))
         if data.get("generator") != _generator():
-            return {}  # another version may lay out otherwise: search again
-        return {str(digest): fitting for digest, entry in data["fittings"].items()
-                if (fitting := _fitting(entry)) is not None}
+            return {}, {}  # another version may lay out otherwise: search again
+        fittings = {str(digest): fitting for digest, entry in data["fittings"].items()
+                    if (fitting := _fitting(entry)) is not None}
+        versions = data.get("versions", {})
+        if not isinstance(versions, dict):
+            return fittings, {}
+        return fittings, {str(path): digest for path, digest in versions.items()
+                          if isinstance(digest, str)}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return {}, {}
 
 
 def _fitting(entry: Any) -> Fitting | None:
@@ -62,12 +88,16 @@ def _fitting(entry: Any) -> Fitting | None:
     return Fitting(tuple(fit), None if size is None else float(size))
 
 
-def write_fittings(out_dir: Path, fittings: dict[str, Fitting]) -> list[Problem]:
-    """Write ``fittings`` atomically to ``out_dir``, sorted (reruns write the same
+def write_fittings(out_dir: Path, fittings: dict[str, Fitting],
+                   versions: dict[str, str] | None = None) -> list[Problem]:
+    """Write ``fittings`` and each version's input hash (``versions``, by path; only
+    those with a decision) atomically to ``out_dir``, sorted (reruns write the same
     bytes). A failure is returned, not raised: it only costs the next run a search."""
     data = {"generator": _generator(),
             "fittings": {digest: {"fit": list(f.fit), "base_size": f.base_size}
-                         for digest, f in sorted(fittings.items())}}
+                         for digest, f in sorted(fittings.items())},
+            "versions": {path: digest for path, digest in sorted((versions or {}).items())
+                         if digest in fittings}}
     try:
         # Compact: about 100 bytes a variant (30 MB at 300,000 variants).
         text = json.dumps(data, separators=(",", ":")) + "\n"
@@ -77,39 +107,46 @@ def write_fittings(out_dir: Path, fittings: dict[str, Fitting]) -> list[Problem]
     return []
 
 
-def update_fittings(out_dir: Path, outcomes: Iterable[tuple[str, Fitting | None]]
+def update_fittings(out_dir: Path, outcomes: Iterable[tuple[str, str, Fitting | None]]
                     ) -> list[Problem]:
-    """Keep the decisions of a batch's variants in ``out_dir``: each (input hash,
+    """Keep the decisions of a batch's variants in ``out_dir``: each (path, input hash,
     decision) just made, and the earlier decision of each variant given with None (not
     rendered: unchanged). Decisions for inputs no variant has any more are dropped, so
     the file does not grow with every edit. Problems are returned, as by
     :func:`write_fittings`."""
     previous = read_fittings(out_dir)
     kept: dict[str, Fitting] = {}
-    for digest, fitting in outcomes:
+    versions: dict[str, str] = {}
+    for path, digest, fitting in outcomes:
         if fitting is None:
             fitting = previous.get(digest)
         if fitting is not None:
             kept[digest] = fitting
-    return write_fittings(out_dir, kept)
+            versions[path] = digest
+    return write_fittings(out_dir, kept, versions)
 
 
-def add_fittings(out_dir: Path, outcomes: Iterable[tuple[str, Fitting]]) -> list[Problem]:
-    """Add the decisions ``handouts build`` just made to those kept in ``out_dir``,
-    dropping none (a build renders a few variants: the batch's decisions for the rest
-    stay; the next batch drops what no variant has any more). Problems are returned, as
-    by :func:`write_fittings`."""
-    new = dict(outcomes)
+def add_fittings(out_dir: Path, outcomes: Iterable[tuple[str, str, Fitting]]
+                 ) -> list[Problem]:
+    """Add the (path, input hash, decision) that ``handouts build`` just made to those
+    kept in ``out_dir``, dropping none (a build renders a few variants: the batch's
+    decisions for the rest stay; the next batch drops what no variant has any more).
+    Problems are returned, as by :func:`write_fittings`."""
+    given = list(outcomes)
+    new = {digest: fitting for _, digest, fitting in given}
+    paths = {path: digest for path, digest, _ in given}
     if not new:
         return []
-    previous = read_fittings(out_dir)
-    if all(previous.get(digest) == fitting for digest, fitting in new.items()):
+    previous, versions = _read(out_dir)
+    if all(previous.get(digest) == fitting for digest, fitting in new.items()) and \
+            all(versions.get(path) == digest for path, digest in paths.items()):
         return []  # nothing new: the file stays as it is
-    return write_fittings(out_dir, {**previous, **new})
+    return write_fittings(out_dir, {**previous, **new}, {**versions, **paths})
 
 
 def _generator() -> str:
     return f"handouts {__version__}"
 
 
-__all__ = ["FITTING_NAME", "add_fittings", "read_fittings", "update_fittings", "write_fittings"]
+__all__ = ["FITTING_NAME", "add_fittings", "read_fittings", "read_hints", "update_fittings",
+           "write_fittings"]

@@ -26,14 +26,17 @@ from handouts.variants.plan import GENERAL, Variant
 def variant_pdf(project: Project, document: Document, variant: Variant,
                     client: Client | None, *, draft: bool = False,
                     copies: PersonalCopies | None = None,
-                    decision: Fitting | None = None) -> tuple[Rendered | None, list[Problem]]:
+                    decision: Fitting | None = None, hint: Fitting | None = None
+                    ) -> tuple[Rendered | None, list[Problem]]:
     """One variant's PDF in memory (None if it could not be composed) and its problems.
 
     The one place ``build``, ``build_in_memory`` (so ``handouts serve``) and ``merge``
     compose and render a variant and apply its page limit: a named copy made by
     ``copies`` has the same bytes as a full render, only faster. ``decision``, the
     fitting a batch kept for exactly this variant's inputs, skips the search (same
-    bytes); it is never used for a named copy, whose page is not the variant's.
+    bytes); ``hint``, the variant's decision before its files changed, is tried first
+    (see :func:`~handouts.render.fitting.fit_page`). Neither is used for a named copy,
+    whose page is not the variant's.
     """
     page, problems = compose(project, document, variant, client, draft=draft)
     if page is None:
@@ -42,7 +45,8 @@ def variant_pdf(project: Project, document: Document, variant: Variant,
         output = copies.render(document, page)
     else:
         output = render_page(project, document, page,
-                             decision=decision if client is None else None)
+                             decision=decision if client is None else None,
+                             hint=hint if client is None else None)
     return output, problems + output.problems + page_over_limit(project, document, page, output)
 
 
@@ -63,7 +67,8 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                     copies: PersonalCopies | None = None,
                     checked: CheckedVariants | None = None,
                     location: str | None = None,
-                    decided: Callable[[Variant], Fitting | None] | None = None) -> InMemory:
+                    decided: Callable[[Variant], tuple[Fitting | None, Fitting | None]]
+                    | None = None) -> InMemory:
     """Render one loaded handout in one variant, the way :func:`build` does, into memory.
 
     ``project`` and ``document`` come from :func:`~handouts.project.load.load_project`.
@@ -73,7 +78,9 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
     :class:`PersonalCopies`); with ``checked``, the fast checks of a variant run once a
     day for this loaded project (see :class:`CheckedVariants`); with ``decided``, a copy
     without a client skips the fitting search when it gives the variant's kept
-    decision. Used by ``handouts serve``, where personal PDFs must never touch the disk.
+    decision, and tries the hint it gives first (the pair of :func:`variant_pdf`'s
+    ``decision`` and ``hint``). Used by ``handouts serve``, where personal PDFs must
+    never touch the disk.
 
     Raises :class:`ValidationError` or :class:`RenderError` like :func:`build`.
     """
@@ -81,9 +88,10 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                       paper or project.config.defaults.paper, print_size,
                       version_options(project, location=location))
     refuse_before_rendering(project, [document], [variant], client, checked)
-    decision = decided(variant) if decided is not None and client is None else None
+    decision, hint = decided(variant) if decided is not None and client is None else (None,
+                                                                                      None)
     output, problems = variant_pdf(project, document, variant, client, copies=copies,
-                                   decision=decision)
+                                   decision=decision, hint=hint)
     if output is None or errors_only(problems):
         raise RenderError(problems)
     return InMemory(variant, output.pdf, output.pages,

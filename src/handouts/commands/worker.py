@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.checks.gate import CheckedVariants
-from handouts.commands.fitting import read_fittings
+from handouts.commands.fitting import read_fittings, read_hints
 from handouts.commands.inmemory import InMemory, build_in_memory
 from handouts.commands.inputs import input_hash
 from handouts.commands.packet import make_program
@@ -62,6 +62,8 @@ class Worker:
         self.documents = documents
         #: Fitting decisions by variant input hash (never a client's: see render_variant).
         self.fittings: dict[str, Fitting] = {}
+        #: Each variant's last decision by its path, tried first after an edit.
+        self.hints: dict[str, Fitting] = {}
         #: Kept between named copies (made on the first): never a client's details.
         self.copies: PersonalCopies | None = None
         self.checked: CheckedVariants | None = None
@@ -88,8 +90,10 @@ class Worker:
     def remember(self, out_dir: Path) -> None:
         """Take the fitting decisions a batch kept in ``out_dir`` (see
         :mod:`handouts.commands.fitting`): variants with the same input hash are then
-        laid out once, as decided."""
+        laid out once, as decided, and a variant edited since tries its last decision
+        first."""
         self.fittings.update(read_fittings(out_dir))
+        self.hints.update(read_hints(out_dir))
 
     def copy(self, name: str, *, audience: str = GENERAL, language: str | None = None,
              paper: Paper | None = None, print_size: PrintSize = "standard",
@@ -118,13 +122,15 @@ class Worker:
         return make_program(self.project, self.documents, program, checked=self.checked,
                             layouts=self.programs)
 
-    def _decided(self, variant: Variant) -> Fitting | None:
+    def _decided(self, variant: Variant) -> tuple[Fitting | None, Fitting | None]:
         """The kept fitting decision for ``variant`` as its files are now (hashed
-        afresh: an edit since the batch means another hash, so no decision)."""
+        afresh: an edit since the batch means another hash, so no decision), and else
+        its last decision, to try first (see :func:`~handouts.render.fitting.fit_page`)."""
         if not self.fittings:
-            return None
-        return self.fittings.get(input_hash(self.project, self.documents[variant.handout],
-                                            variant))
+            return None, None
+        decision = self.fittings.get(input_hash(self.project, self.documents[variant.handout],
+                                                variant))
+        return decision, None if decision is not None else self.hints.get(variant.relpath)
 
     def render_variant(self, variant: Variant, digest: str,
                        target: Path | None = None) -> tuple[VariantResult, bytes]:
@@ -138,7 +144,8 @@ class Worker:
             # ``digest`` hashes every input that shapes this page (no client: a batch
             # variant has none), so an earlier decision under it is this page's.
             output = render_page(self.project, document, page,
-                                 decision=self.fittings.get(digest))
+                                 decision=self.fittings.get(digest),
+                                 hint=self.hints.get(variant.relpath))
             problems += output.problems + over_limit(self.project, document, page, output)
             if errors_only(problems):
                 return VariantResult(variant, "failed", problems=problems), b""

@@ -79,14 +79,15 @@ def tried_words(pages: list[Page]) -> tuple[str, ...]:
 
 
 def render_page(project: Project, document: Document, page: Page, *,
-                decision: Fitting | None = None) -> Rendered:
+                decision: Fitting | None = None, hint: Fitting | None = None) -> Rendered:
     """Render ``page`` to PDF bytes, fitted as described above (with an earlier
-    ``decision`` for the same inputs: without searching again); writes nothing. A page
-    with a client's block keeps the "Stop right away if" callout on its first page
-    (see :func:`fit_personal`)."""
+    ``decision`` for the same inputs: without searching again; with a ``hint``, the
+    decision for this version before an edit: tried first, see :func:`fit_page`);
+    writes nothing. A page with a client's block keeps the "Stop right away if" callout
+    on its first page (see :func:`fit_personal`)."""
     if page.client is not None:
         return fit_personal(project, document, page)[0]
-    return fit_page(project, document, page, decision=decision)[0]
+    return fit_page(project, document, page, decision=decision, hint=hint)[0]
 
 
 def page_over_limit(project: Project, document: Document, page: Page,
@@ -184,7 +185,12 @@ class Search:
 
     def attempt(self, candidate: Page, html: str | None = None) -> Try | None:
         """Lay ``candidate`` out (from ``html`` when already made), measure and judge
-        it, and record the try; None when it could not be laid out."""
+        it, and record the try; None when it could not be laid out. A candidate already
+        tried (a hint the search comes back to) is not laid out again."""
+        for earlier in self.tries:
+            if (earlier.page.fit, earlier.page.base_size) == (candidate.fit,
+                                                             candidate.base_size):
+                return earlier
         if html is None:
             try:
                 html = render_html(candidate, self.project.templates_dir,
@@ -207,6 +213,27 @@ class Search:
         """Whether ``t`` needs no more fitting: no layout problem, within the page limit
         when the handout may shrink."""
         return clean(t.problems) and (not self.shrink or t.pages <= self.limit)
+
+    def still_balanced(self, t: Try) -> bool:
+        """Whether ``t``, laid out with a kept decision that ended a page early to
+        balance a runt (``fit-short-…``), is still a good balanced layout: that page is
+        the one before the last and at least half full, nothing else is wrong, and the
+        last page holds more than that page has room for (so no layout without the
+        early end could have a page fewer). Its gap is then explained, as balancing
+        explains it."""
+        shortened = [e for e in t.page.fit if e.startswith(SHORT_PREFIX)]
+        if len(shortened) != 1 or len(t.measure) < 2:
+            return False
+        page = shortened[0].removeprefix(SHORT_PREFIX).split("-")[0]
+        before, last = t.measure[-2], t.measure[-1]
+        if page != str(t.pages - 1) or before.fullness < BALANCED_FULLNESS or \
+                last.used <= before.height - before.used:
+            return False
+        explained = explain_balance(t.problems, t.measure, None)
+        if not clean(explained) or (self.shrink and t.pages > self.limit):
+            return False
+        t.problems = explained
+        return True
 
     def worth_searching(self, first: Try) -> bool:
         """Whether fitting can do better than the first layout."""
@@ -259,7 +286,8 @@ class Search:
 
 
 def fit_page(project: Project, document: Document, page: Page, *, fitting: bool = True,
-             decision: Fitting | None = None, write: bool = True) -> tuple[Rendered, Any]:
+             decision: Fitting | None = None, hint: Fitting | None = None,
+             write: bool = True) -> tuple[Rendered, Any]:
     """The fitted :class:`Rendered` of ``page`` and the layout written (None on failure).
 
     Deterministic: the tries and the choice depend only on the laid-out input. Without
@@ -271,16 +299,35 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     decided (it may then end on a runt, say). Without ``write``, nothing is written: the
     result has no bytes, only the chosen layout's pages, measure and decision (a home
     program lays its handouts out again, numbered, and writes the packet once).
+
+    With a ``hint`` (the decision this version had before an edit to its files: fitting
+    paid once), that layout is tried first and kept when it is good as it is (clean,
+    within the page limit): a small edit costs one layout, and the sheet keeps the look
+    it had (a balanced one included, see :meth:`Search.still_balanced`). Otherwise the
+    search runs as without it, reusing the hinted layout if it comes to it. A hint with
+    a page break before a block (which may have changed) or a smaller body size (a
+    larger one may fit now) is not tried.
     """
     if decision is not None and fitting:
         page = dataclasses.replace(page, fit=decision.fit, base_size=decision.base_size)
         fitting = False  # decided: the one layout is the chosen one
-    try:
-        html = render_html(page, project.templates_dir, project.pinned_templates)
-    except TemplateFailure as exc:  # this variant fails alone, with the template's line
-        return Rendered(b"", 0, exc.problems), None
     search = Search(project, document, page)
-    first = search.attempt(page, html)
+    first: Try | None = None
+    if fitting and hint is not None and reusable(hint):
+        first = search.attempt(dataclasses.replace(page, fit=hint.fit))
+        if first is None:
+            assert search.failure is not None
+            return search.failure, None
+        if search.good(first) or search.still_balanced(first):
+            fitting = False  # the layout it had is still good: kept, no search
+        elif first.page.fit != page.fit:
+            first = None  # the search starts from the theme's own layout
+    if first is None:
+        try:
+            html = render_html(page, project.templates_dir, project.pinned_templates)
+        except TemplateFailure as exc:  # this variant fails alone, with the template's line
+            return Rendered(b"", 0, exc.problems), None
+        first = search.attempt(page, html)
     if first is None:
         assert search.failure is not None
         return search.failure, None
@@ -296,8 +343,16 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
                         layout_problems=chosen.problems,
                         decision=Fitting(chosen.page.fit, chosen.page.base_size)), chosen.layout
     output = _write(project, document, chosen, extra=extra)
-    output.tried = tried_words([t.page for t in search.tries[1:]])
+    output.tried = tried_words([t.page for t in search.tries if t is not first])
     return output, chosen.layout
+
+
+def reusable(hint: Fitting) -> bool:
+    """Whether an earlier decision is worth trying first after an edit (see
+    :func:`fit_page`): not one with a page break before a block or a smaller body
+    size."""
+    return hint.base_size is None and not any(entry.startswith(BREAK_PREFIX)
+                                              for entry in hint.fit)
 
 
 #: What the fitting classes other than tighter spacing save at most, as a share of the
