@@ -17,11 +17,14 @@ from handouts.commands.build import build
 from handouts.commands.fitting import FITTING_NAME, read_fittings, read_hints, write_fittings
 from handouts.commands.inputs import input_hash
 from handouts.commands.worker import Worker
+from handouts.project.config import Project
+from handouts.project.content import Document
 from handouts.project.load import load_project
 from handouts.render.compose import compose
 from handouts.render.engine import pdf
 from handouts.render.fitting import fit_page, render_page
 from handouts.render.result import Fitting
+from handouts.render.theme import Page
 from handouts.variants.clients import Client
 from handouts.variants.plan import Variant
 
@@ -120,6 +123,18 @@ def test_after_editing_one_handout_only_its_versions_search_again(tmp_path: Path
     assert after[hashes["back-massage"]] == before[hashes["back-massage"]]
 
 
+def _composed(root: Path, handout: str = "back-massage", language: str = "en"
+              ) -> tuple[Project, Document, Page]:
+    """The loaded project, the handout's document and its composed page (letter,
+    standard print)."""
+    loaded = load_project(root)
+    project = loaded.project
+    document = next(d for d in loaded.documents if d.name == handout)
+    page, _ = compose(project, document, Variant(handout, language=language))
+    assert page is not None
+    return project, document, page
+
+
 def _retitle(root: Path, mark: str) -> None:
     """A small edit of back-massage (its title), as an owner makes one."""
     source = root / "content/back-massage.yaml"
@@ -156,10 +171,7 @@ def test_a_hint_that_is_no_longer_good_gives_what_the_search_gives(
     """A hinted layout with problems is not kept: the search runs, reusing the hinted
     layout rather than laying it out twice, and chooses what it chooses without one."""
     root = _small_example(tmp_path / "p")
-    loaded = load_project(root)
-    project, document = loaded.project, loaded.documents[0]
-    page, _ = compose(project, document, Variant("back-massage", language="en"))
-    assert page is not None
+    project, document, page = _composed(root, "back-massage", "en")
     layouts.clear()
     searched, _ = fit_page(project, document, page)
     alone = len(layouts)
@@ -177,10 +189,7 @@ def test_a_balanced_hint_still_good_is_kept_in_one_layout(tmp_path: Path,
     a hint, that layout is laid out once and kept, explained as the search explains
     it, with the search's bytes."""
     root = _small_example(tmp_path / "p")
-    loaded = load_project(root)
-    project, document = loaded.project, loaded.documents[0]
-    page, _ = compose(project, document, Variant("back-massage", language="es"))
-    assert page is not None
+    project, document, page = _composed(root, "back-massage", "es")
     searched, _ = fit_page(project, document, page)
     assert searched.decision is not None
     assert searched.decision.fit == FITTED["es/general/back-massage-letter-standard.pdf"]
@@ -198,10 +207,7 @@ def test_a_balanced_hint_that_no_longer_balances_is_dropped(tmp_path: Path,
     before the edit): that layout has three pages and a runt, so the search runs and
     gives its own two pages."""
     root = _small_example(tmp_path / "p", ["desk-stretch-break"])
-    loaded = load_project(root)
-    project, document = loaded.project, loaded.documents[0]
-    page, _ = compose(project, document, Variant("desk-stretch-break"))
-    assert page is not None
+    project, document, page = _composed(root, "desk-stretch-break")
     searched, _ = fit_page(project, document, page)
     assert searched.pages == 2
     layouts.clear()
@@ -228,10 +234,7 @@ def test_what_counts_as_still_balanced(tmp_path: Path, fit: tuple[str, ...],
     from handouts.render.layout import PageMeasure, judge
 
     root = _small_example(tmp_path / "p")
-    loaded = load_project(root)
-    project, document = loaded.project, loaded.documents[0]
-    page, _ = compose(project, document, Variant("back-massage"))
-    assert page is not None
+    project, document, page = _composed(root)
     measure = [PageMeasure(height, used) for height, used in pages]
     tried = Try(dataclasses.replace(page, fit=fit), None, measure, judge(measure))
     assert Search(project, document, page).still_balanced(tried) is kept
@@ -241,10 +244,7 @@ def test_what_counts_as_still_balanced(tmp_path: Path, fit: tuple[str, ...],
 def test_hints_that_break_before_a_block_or_shrank_are_not_tried(tmp_path: Path,
                                                     layouts: list[str]) -> None:
     root = _small_example(tmp_path / "p")
-    loaded = load_project(root)
-    project, document = loaded.project, loaded.documents[0]
-    page, _ = compose(project, document, Variant("back-massage", language="en"))
-    assert page is not None
+    project, document, page = _composed(root, "back-massage", "en")
     layouts.clear()
     fit_page(project, document, page)
     alone = list(layouts)
