@@ -544,6 +544,41 @@ def test_a_mistyped_item_never_repeats_the_note_or_dose(project: Path) -> None:
         "both (1 min 30 s)" in result.output
 
 
+def test_an_item_that_starts_with_its_note_or_a_name_never_repeats_them(
+        project: Path) -> None:
+    """A note typed first, or a client's name where the handout goes: the --item is
+    said to name no handout, and no word of it is repeated (the first word of a
+    half-quoted note was taken for a handout: "no such handout 'note="Maria'")."""
+    result = run_in(project, "program", "--client", "Zed Q",
+                    "--item", 'note="Maria has cancer" back-massage',
+                    "--item", "Maria desk-stretch-break sets=3",
+                    "--item", "desk-stretch-break reps=2")
+    assert result.exit_code == 2, result.output
+    for private in ("Maria", "cancer", "has"):
+        assert private not in result.output
+    lines = result.output.splitlines()
+    assert "Error: --item 1: must start with a handout's name, e.g. --item " \
+        "'back-massage sets=3 reps=10'" in lines
+    assert any(line.startswith("--item 2: its first word is no handout's name (available: ")
+               for line in lines)
+    assert not any("a program needs at least one handout" in line for line in lines)
+
+
+def test_item_problems_come_in_the_order_given_and_say_what_is_wrong(
+        project: Path) -> None:
+    """--item 10 after --item 9 (sorted as text, it came first), and a negative count
+    is said to be below its range (it was "must be a whole number")."""
+    result = run_in(project, "program", "--client", "Zed Q",
+                    *(arg for n in range(11) for arg in (
+                        "--item", f"desk-stretch-break sets={-1 if n == 9 else 0}")))
+    assert result.exit_code == 2, result.output
+    said = [int(line.removeprefix("Error: ").split(":")[0].split()[1])
+            for line in result.output.splitlines() if line.startswith(("Error: --item", "--item"))]
+    assert said == sorted(said) and said[0] == 1 and said[-1] == 11
+    assert "--item 10: sets: must be at least 1" in result.output
+    assert "--item 11: sets: must be at least 1" in result.output
+
+
 def test_a_note_is_named_by_its_own_item_not_by_its_place_in_the_program(
         project: Path) -> None:
     """The first --item changes the clinic program's second handout: a problem with its
@@ -859,3 +894,29 @@ def test_a_packet_past_its_time_limit_is_one_located_problem(
     assert [p.format() for p in caught.value.problems] == [
         "the home program's cover and tracking sheet: took longer than 3 s to render and "
         "was stopped (defaults.render_timeout in handouts.yaml)"]
+
+
+def test_two_digit_page_numbers_stay_on_one_line_in_spanish_large_print(
+        tmp_path: Path) -> None:
+    """"Página 10 de 23" is wider than a fifth of the footer at 14 pt on A4: the page
+    number's box takes what its words need, so it never breaks over two lines (it did,
+    as "Página 10 de" above "23")."""
+    init_project(tmp_path, library=FIVE)  # with the clinic's words in Spanish
+    changes = tuple(ItemChange(name, Dosage(sets=2, per_day=2)) for name in FIVE)
+    pdf, _ = _packet(tmp_path, *changes, language="es", print_size="large", paper="a4")
+    texts = pdf_pages(pdf, by_position=True)
+    assert len(texts) >= 20
+    for number, text in enumerate(texts, start=1):
+        assert re.findall(r"Página \d+ de \d+", text) == [f"Página {number} de {len(texts)}"]
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in (doc.pages[9], doc.pages[-1]):
+            words = page.extract_words()
+            label = next(w for w in words if w["text"] == "Página")
+            line = [w for w in words if abs(w["top"] - label["top"]) < 2
+                    and w["x0"] >= label["x0"]]
+            assert [w["text"] for w in line] == ["Página", str(page.page_number), "de",
+                                                 str(len(texts))]
+            assert line[-1]["x1"] <= page.width - 50  # within the right margin (18 mm)
+            # Nothing of the clinic's footer runs into it.
+            assert not [w for w in words if label["top"] - 2 < w["top"] < label["top"] + 40
+                        and w["x0"] < label["x0"] < w["x1"]]

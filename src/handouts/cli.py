@@ -632,7 +632,7 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     """Make a client's home program: a cover, each handout with its dose in a "Your
     plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
     and/or --item)."""
-    from handouts.commands.packet import ITEM_FLAG, ItemChange, parse_item
+    from handouts.commands.packet import ITEM_FLAG, ItemChange, item_handout, parse_item
     from handouts.commands.program import plan, program_uses, write_program
     from handouts.project.programs import Dosage
     from handouts.variants.clients import Client
@@ -645,9 +645,11 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     for number, spec in enumerate(items, start=1):
         change, found = parse_item(spec, number)
         problems += found
-        words = spec.split()
-        if change is not None or words:
-            changes.append(change or ItemChange(words[0], Dosage(), None))
+        handout = item_handout(spec)
+        if change is None and handout is not None:
+            change = ItemChange(handout, Dosage(), None)
+        if change is not None:  # an --item that names no handout is left out, said above
+            changes.append(ItemChange(change.handout, change.dosage, change.note, number))
     # Bad options are usage mistakes (exit 2), every one of them said at once.
     dates = _dates(state.root, {"--next-appointment": next_appointment, "--given": given},
                    problems)

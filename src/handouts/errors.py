@@ -8,9 +8,11 @@ single run reports everything that is wrong.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import click
 
@@ -97,8 +99,15 @@ class OutputError(HandoutsError):
     outcome = "files that could not be written keep their previous version."
 
 
-def _sort_key(p: Problem) -> tuple[str, int, str]:
-    return (p.path, p.line or 0, p.field)
+def _sort_key(p: Problem) -> tuple[Any, ...]:
+    return (_natural(p.path), p.line or 0, _natural(p.field))
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    """``text`` with its numbers compared as numbers: ``--item 2`` before ``--item 10``,
+    ``items[2]`` before ``items[10]``."""
+    return tuple(int(part) if n % 2 else part
+                 for n, part in enumerate(re.split(r"(\d+)", text)))
 
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:

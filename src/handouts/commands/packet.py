@@ -8,6 +8,7 @@ Nothing here stores a client's detail anywhere but the requested PDF.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -45,6 +46,24 @@ class ItemChange:
     handout: str
     dosage: Dosage = field(default_factory=Dosage)
     note: str | None = None
+    #: Its place among the changes as given (``--item N``), when some were left out
+    #: (one that names no handout); None: its place in the sequence.
+    number: int | None = None
+
+
+def item_handout(spec: str) -> str | None:
+    """The handout an ``--item`` names: its first word, None when it has none (an
+    unclosed quote, a first word that is a ``key=value`` part)."""
+    try:
+        words = shlex.split(spec)
+    except ValueError:
+        return None
+    return words[0] if words and "=" not in words[0] else None
+
+
+#: What a handout's name looks like; another word is never repeated in a message (it
+#: may be a client's name or part of a note typed in the wrong place).
+_HANDOUT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")
 
 
 def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | None,
@@ -57,7 +76,7 @@ def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | No
         words = shlex.split(spec)
     except ValueError as exc:  # an unclosed quote
         return None, [Problem(where, None, field, f"cannot be read: {exc}")]
-    if not words or "=" in words[0]:
+    if item_handout(spec) is None:
         return None, [Problem(where, None, field,
                               "must start with a handout's name, e.g. --item "
                               "'back-massage sets=3 reps=10'")]
@@ -93,12 +112,15 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     if clinic_program is not None:
         items = [ProgramItem(i.handout, i.dosage, i.note) for i in clinic_program.program.items]
     changed: dict[str, int] = {}
-    for number, change in enumerate(changes, start=1):
+    for place, change in enumerate(changes, start=1):
+        number = change.number or place
         if change.handout in changed:
             # Two doses for one handout: which one the therapist meant is not clear.
+            named = (f"'{change.handout}'" if _HANDOUT_NAME.fullmatch(change.handout)
+                     else "this handout")
             problems.append(Problem(where, None, f"{ITEM_FLAG} {number}", (
-                f"'{change.handout}' is already {ITEM_FLAG} {changed[change.handout]}; "
-                "give each handout once")))
+                f"{named} is already {ITEM_FLAG} {changed[change.handout]}; give each "
+                "handout once")))
             continue
         changed[change.handout] = number
         found = next((n for n, item in enumerate(items) if item.handout == change.handout),
@@ -121,8 +143,10 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     known = ", ".join(sorted(documents)) or "none"
     for number, item in enumerate(items, start=1):
         if item.handout not in documents:
+            said = (f"no such handout '{item.handout}'" if _HANDOUT_NAME.fullmatch(item.handout)
+                    else "its first word is no handout's name")  # never repeated: see above
             problems.append(Problem(where, None, item_label(item, number),
-                                    f"no such handout '{item.handout}' (available: {known})"))
+                                    f"{said} (available: {known})"))
         if item.note:
             wrong = text_problem(item.note, lines=True)
             if wrong:  # therapist's words about the client: never repeated

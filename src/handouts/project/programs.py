@@ -56,6 +56,9 @@ def whole_number(value: Any) -> Any:
         raise ValueError("must be a whole number")
     if isinstance(value, str) and value.strip().isdecimal():
         return int(value.strip())  # any script's digits; never "1_0" or "+3"
+    if isinstance(value, str) and value.strip().startswith("-") and \
+            value.strip()[1:].strip().isdecimal():
+        return -int(value.strip()[1:])  # a whole number: its range says what is wrong
     if isinstance(value, str):
         raise ValueError("must be a whole number")
     return value  # pydantic says what is wrong with a fraction, a list or a mapping

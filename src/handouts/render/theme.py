@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -138,6 +140,37 @@ class Page:
         total = f'"{self.numbering[1]}"' if self.numbering else "counter(pages)"
         css = {"{page}": "counter(page)", "{pages}": total}
         return Markup(" ".join(css.get(p) or '"' + _css_text(p) + '"' for p in parts if p))
+
+
+    @property
+    def counter_share(self) -> int:
+        """The share (percent) of the footer's width that "Page X of Y" takes, at the
+        right: a fifth, or what the words in this language need on one line at the
+        footer's size ("Página 10 de 23" in large print on A4 wrapped in a fifth). The
+        clinic's details take the rest (``page-style.html.j2`` counts their lines)."""
+        words = theme_translations(self.language, self.project_root).gettext(
+            "Page {page} of {pages}")
+        digits = len(str(self.numbering[1])) if self.numbering else 1
+        text = words.replace("{page}", "9" * digits).replace("{pages}", "9" * digits)
+        width = PAPER_WIDTH[self.paper] - 2 * SIDE_MARGIN[self.large_print]
+        need = (_ems(text) + 0.5) * FOOTER_SIZE[self.large_print] / width
+        return max(20, min(40, math.ceil(need * 100)))
+
+
+def _ems(text: str) -> float:
+    """A generous estimate of ``text``'s width in em: a wide (CJK) character 1, a digit
+    or capital 0.6, a space 0.3, anything else 0.5 (Atkinson Hyperlegible's lower case
+    averages 0.49)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF"
+               else 0.6 if c.isdigit() or c.isupper() else 0.3 if c.isspace() else 0.5
+               for c in text)
+
+
+#: The footer's text size (pt) and the page's side margins (pt), by large print; the
+#: paper's width (pt). As in handout.css and page-style.html.j2.
+FOOTER_SIZE = {False: 8.5, True: 14.0}
+SIDE_MARGIN = {False: 45.4, True: 51.0}
+PAPER_WIDTH = {"letter": 612.0, "a4": 595.3}
 
 
 def _css_text(words: str) -> str:
