@@ -83,8 +83,9 @@ def _temporary(path: Path, data: bytes) -> str:
 
 
 def _not_written(path: Path, exc: OSError) -> Problem:
-    return Problem(str(path), None, "", f"could not be written: {exc.strerror or exc}; "
-                   "the previous version was kept")
+    # Only a file that was there is "kept" (a folder in the way: "Is a directory").
+    kept = "; the previous version was kept" if path.is_file() else ""
+    return Problem(str(path), None, "", f"could not be written: {exc.strerror or exc}{kept}")
 
 
 def write_new(path: Path, data: bytes) -> bool:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -29,7 +30,7 @@ from handouts import __version__
 from handouts.checks.gate import refuse_on_check_errors, text_variants
 from handouts.commands.execution import Executor
 from handouts.commands.executors import executor_for
-from handouts.commands.fitting import update_fittings
+from handouts.commands.fitting import forget_hints, update_fittings
 from handouts.commands.inputs import Inputs
 from handouts.commands.worker import VariantResult, write_result
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
@@ -137,6 +138,9 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
     refuse_on_check_errors(project, documents, text_variants(project, documents))
     previous = read_index(out_dir)
     _remove_leftovers(out_dir)
+    # Forced: every version from its files alone, as from scratch (none keeps a layout
+    # from before an edit); read by every worker, local or on a cluster.
+    kept_problems = forget_hints(out_dir) if force else []
     # The index is rewritten every INDEX_EVERY seconds, so a batch killed half-way
     # keeps the record of what it finished and a rerun renders only the rest.
     entries = dict(previous)
@@ -197,9 +201,11 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
     final += [{**previous[p], "stale": True} for p in stale]
     index_problems = _write_index(out_dir, final)
     # Each variant's fitting decision, for the next batch to reuse (fitting paid once).
-    index_problems += update_fittings(out_dir, [(r.variant.relpath, r.input_hash, r.fitting)
-                                                for r in results
-                                                if r.status != "failed"])
+    # Not written, it only costs the next batch a search: a warning, as for build.
+    kept_problems += update_fittings(out_dir, [(r.variant.relpath, r.input_hash, r.fitting)
+                                               for r in results if r.status != "failed"])
+    index_problems += [dataclasses.replace(p, severity=Severity.WARNING)
+                       for p in dict.fromkeys(kept_problems)]
     return BatchResult(results, removed, stale, loaded.warnings + index_problems)
 
 

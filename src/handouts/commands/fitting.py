@@ -12,8 +12,10 @@ An edit gives the edited handout's versions new hashes. Each version's last deci
 kept as well (by its path in the output folder), and is tried first after the edit:
 kept when its layout is still good, so a small edit costs one layout per version, not a
 search (see :func:`handouts.render.fitting.fit_page`). A version keeps the look it had
-until an edit makes that layout wrong; removing this file makes every version search
-from the theme's own layout again.
+until an edit makes that layout wrong. Such a decision is marked ``hinted``:
+``batch --force`` drops those and the versions' last decisions, so every version is
+searched from its files alone and the batch makes what a batch from scratch makes
+(removing this file does the same).
 
 Where: ``.fitting.json`` in the output folder, beside ``index.json``, written
 atomically by the batch's coordinator after rendering; a file that is corrupt, from
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,10 @@ from typing import Any
 from handouts import __version__
 from handouts.errors import HandoutsError, Problem
 from handouts.output import write_atomic
+from handouts.render.fitting import valid_decision
 from handouts.render.result import Fitting
 
 FITTING_NAME = ".fitting.json"
-#: A fitting class a decision may hold: the theme's classes, and balancing's entries
-#: (``fit-break-...``, ``fit-short-...``); they go into the page's ``class``, so a
-#: hand-edited file can put nothing else there.
-_FIT_CLASS = re.compile(r"fit-[A-Za-z0-9_-]+")
 
 
 def read_fittings(out_dir: Path) -> dict[str, Fitting]:
@@ -77,15 +75,18 @@ def _read(out_dir: Path) -> tuple[dict[str, Fitting], dict[str, str]]:
 
 
 def _fitting(entry: Any) -> Fitting | None:
-    """A decision read back, or None when the entry is not one this version writes."""
-    fit, size = entry.get("fit"), entry.get("base_size")
-    if not isinstance(fit, list) or not all(isinstance(f, str) and _FIT_CLASS.fullmatch(f)
-                                            for f in fit):
+    """A decision read back, or None when the entry is not one fitting could have made
+    (:func:`~handouts.render.fitting.valid_decision`: a hand-edited entry is searched
+    again, never laid out as it says)."""
+    fit, size, hinted = entry.get("fit"), entry.get("base_size"), entry.get("hinted", False)
+    if not isinstance(fit, list) or not all(isinstance(f, str) for f in fit) or \
+            not isinstance(hinted, bool):
         return None
-    if size is not None and not (isinstance(size, int | float) and math.isfinite(size)
-                                 and size > 0):
+    if size is not None and not (isinstance(size, int | float) and not isinstance(size, bool)
+                                 and math.isfinite(size)):
         return None
-    return Fitting(tuple(fit), None if size is None else float(size))
+    decision = Fitting(tuple(fit), None if size is None else float(size), hinted)
+    return decision if valid_decision(decision) else None
 
 
 def write_fittings(out_dir: Path, fittings: dict[str, Fitting],
@@ -94,7 +95,8 @@ def write_fittings(out_dir: Path, fittings: dict[str, Fitting],
     those with a decision) atomically to ``out_dir``, sorted (reruns write the same
     bytes). A failure is returned, not raised: it only costs the next run a search."""
     data = {"generator": _generator(),
-            "fittings": {digest: {"fit": list(f.fit), "base_size": f.base_size}
+            "fittings": {digest: {"fit": list(f.fit), "base_size": f.base_size,
+                                  **({"hinted": True} if f.hinted else {})}
                          for digest, f in sorted(fittings.items())},
             "versions": {path: digest for path, digest in sorted((versions or {}).items())
                          if digest in fittings}}
@@ -144,9 +146,21 @@ def add_fittings(out_dir: Path, outcomes: Iterable[tuple[str, str, Fitting]]
     return write_fittings(out_dir, {**previous, **new}, {**versions, **paths})
 
 
+def forget_hints(out_dir: Path) -> list[Problem]:
+    """Keep only the decisions searched for their inputs (``batch --force``): no
+    version then tries its last decision, and none keeps one from before an edit, so a
+    forced batch makes what a batch from scratch makes. Problems are returned, as by
+    :func:`write_fittings`."""
+    fittings, versions = _read(out_dir)
+    searched = {digest: f for digest, f in fittings.items() if not f.hinted}
+    if not (out_dir / FITTING_NAME).exists() or (searched == fittings and not versions):
+        return []
+    return write_fittings(out_dir, searched)
+
+
 def _generator() -> str:
     return f"handouts {__version__}"
 
 
-__all__ = ["FITTING_NAME", "add_fittings", "read_fittings", "read_hints", "update_fittings",
-           "write_fittings"]
+__all__ = ["FITTING_NAME", "add_fittings", "forget_hints", "read_fittings", "read_hints",
+           "update_fittings", "write_fittings"]

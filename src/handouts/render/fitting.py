@@ -21,6 +21,7 @@ again. Whoever passes it keys it by every input that shapes the page (the batch:
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,7 @@ from handouts.render import runner
 from handouts.render.layout import (
     FIXABLE,
     GAP,
+    MOVABLE,
     PICTURE_APART,
     RUNT,
     LayoutProblem,
@@ -214,27 +216,6 @@ class Search:
         when the handout may shrink."""
         return clean(t.problems) and (not self.shrink or t.pages <= self.limit)
 
-    def still_balanced(self, t: Try) -> bool:
-        """Whether ``t``, laid out with a kept decision that ended a page early to
-        balance a runt (``fit-short-…``), is still a good balanced layout: that page is
-        the one before the last and at least half full, nothing else is wrong, and the
-        last page holds more than that page has room for (so no layout without the
-        early end could have a page fewer). Its gap is then explained, as balancing
-        explains it."""
-        shortened = [e for e in t.page.fit if e.startswith(SHORT_PREFIX)]
-        if len(shortened) != 1 or len(t.measure) < 2:
-            return False
-        page = shortened[0].removeprefix(SHORT_PREFIX).split("-")[0]
-        before, last = t.measure[-2], t.measure[-1]
-        if page != str(t.pages - 1) or before.fullness < BALANCED_FULLNESS or \
-                last.used <= before.height - before.used:
-            return False
-        explained = explain_balance(t.problems, t.measure, None)
-        if not clean(explained) or (self.shrink and t.pages > self.limit):
-            return False
-        t.problems = explained
-        return True
-
     def worth_searching(self, first: Try) -> bool:
         """Whether fitting can do better than the first layout."""
         return not self.good(first) and bool(first.measure) and (
@@ -303,11 +284,11 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     With a ``hint`` (the decision this version had before an edit to its files: fitting
     paid once), that layout is tried first and kept when it is good as it is (clean,
     within the page limit): a small edit costs one layout, and the sheet keeps the look
-    it had (a balanced one included, see :meth:`Search.still_balanced`). Otherwise the
-    search runs as without it, reusing the hinted layout if it comes to it. A hint with
-    a page break before a block (which may have changed) or a smaller body size (a
-    larger one may fit now) is not tried.
+    it had. Otherwise the search runs as without it, reusing the hinted layout if it
+    comes to it. Only a hint that makes the page more compact is tried (see
+    :func:`reusable`): kept, it never costs a page that the search would save.
     """
+    hinted = decision is not None and decision.hinted
     if decision is not None and fitting:
         page = dataclasses.replace(page, fit=decision.fit, base_size=decision.base_size)
         fitting = False  # decided: the one layout is the chosen one
@@ -318,8 +299,8 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
         if first is None:
             assert search.failure is not None
             return search.failure, None
-        if search.good(first) or search.still_balanced(first):
-            fitting = False  # the layout it had is still good: kept, no search
+        if search.good(first):
+            fitting, hinted = False, bool(hint.fit)  # still good: kept, no search
         elif first.page.fit != page.fit:
             first = None  # the search starts from the theme's own layout
     if first is None:
@@ -337,22 +318,50 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     if fitting and not clean(chosen.problems):
         chosen = search.balance(chosen)
     extra = len(search.tries) - 1
+    decided = Fitting(chosen.page.fit, chosen.page.base_size, hinted)
     if not write:
         return Rendered(b"", chosen.pages, list(chosen.layout.problems), fit=chosen.page.fit,
                         extra_renders=extra, measure=chosen.measure,
-                        layout_problems=chosen.problems,
-                        decision=Fitting(chosen.page.fit, chosen.page.base_size)), chosen.layout
+                        layout_problems=chosen.problems, decision=decided), chosen.layout
     output = _write(project, document, chosen, extra=extra)
     output.tried = tried_words([t.page for t in search.tries if t is not first])
+    output.decision = decided
     return output, chosen.layout
+
+
+#: The fitting classes that only make a page more compact (less space, smaller
+#: pictures, compact fine print): a layout with them never has more pages than without.
+COMPACTING = frozenset({"fit-tight", "fit-small-figure", "fit-compact-fineprint"})
 
 
 def reusable(hint: Fitting) -> bool:
     """Whether an earlier decision is worth trying first after an edit (see
-    :func:`fit_page`): not one with a page break before a block or a smaller body
-    size."""
-    return hint.base_size is None and not any(entry.startswith(BREAK_PREFIX)
-                                              for entry in hint.fit)
+    :func:`fit_page`): only classes that make the page more compact. A split box is
+    taller than the box whole, a page ended early to balance the last one carries
+    content over, and a smaller body size may no longer be needed: after an edit that
+    shortens the handout, each can keep a page the search would save (QA: a split
+    safety box kept three pages where the theme's own layout now needs two)."""
+    return hint.base_size is None and set(hint.fit) <= COMPACTING
+
+
+def valid_decision(decision: Fitting) -> bool:
+    """Whether ``decision`` is one fitting could make: the theme's classes, balancing's
+    entries with page numbers and points in range, a body size from the smallest
+    allowed to the theme's. A kept decision read back from a file is checked with this
+    (a hand-edited one could hold anything the page's ``class`` accepts)."""
+    if decision.base_size is not None and not (
+            min(MIN_SIZE.values()) <= decision.base_size <= max(BASE_SIZE.values())):
+        return False
+    return all(entry in FIT_STEPS or _BALANCE_ENTRY.fullmatch(entry)
+               for entry in decision.fit)
+
+
+#: Balancing's entries as :func:`balanced` writes them: a page break before a block it
+#: moves (``fit-break-benefits``, ``fit-break-step-7``), or page P ending S points
+#: early (``fit-short-2-96``; less than a page's height).
+_BALANCE_ENTRY = re.compile(
+    rf"{BREAK_PREFIX}(?:{'|'.join(sorted(MOVABLE))}|step-[1-9][0-9]{{0,2}})"
+    rf"|{SHORT_PREFIX}[1-9][0-9]?-(?:[0-9]|[1-9][0-9]{{1,2}}|1[0-9]{{3}})")
 
 
 #: What the fitting classes other than tighter spacing save at most, as a share of the

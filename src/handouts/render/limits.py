@@ -47,7 +47,10 @@ def over_limit(project: Project, document: Document, page: Page,
     if alone is not None:
         needs = (f"needs {output.pages} pages {WITH_CLIENT} "
                  f"({alone} without them); the limit is {limit}")
-        fixes = ["shorten the note", f"raise {limit_setting}"]
+        # Only a note staff typed can be shortened at the desk; a block with none (a
+        # name and a dose) is what the handout cannot take on this paper.
+        noted = bool((page.client and page.client.note) or (page.plan and page.plan.note))
+        fixes = ["shorten the note"] * noted + [f"raise {limit_setting}"]
     elif page.large_print:
         needs = f"needs {output.pages} pages in large print; the limit is {limit} " \
                 f"({limit_setting})"
@@ -62,7 +65,7 @@ def over_limit(project: Project, document: Document, page: Page,
     warn = checks.over_limit == "warning"
     if warn:
         needs += "; written anyway (checks.over_limit: warning)"
-        fix = f"{', '.join(fixes[:-1])} or {fixes[-1]}"
+        fix = f"{', '.join(fixes[:-1])} or {fixes[-1]}" if len(fixes) > 1 else fixes[0]
     else:
         fix = ", ".join([*fixes, "or set checks.over_limit: warning in handouts.yaml"])
     message = f"{needs} \N{EM DASH} {fix}"

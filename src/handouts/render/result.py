@@ -23,6 +23,9 @@ class Fitting:
 
     fit: tuple[str, ...] = ()
     base_size: float | None = None
+    #: Kept from before an edit (a hint still good), not searched for these inputs:
+    #: ``batch --force`` searches again (see :mod:`handouts.commands.fitting`).
+    hinted: bool = False
 
 
 @dataclass
