@@ -605,6 +605,53 @@ def test_a_program_file_may_spell_a_dose_as_the_command_line_does(tmp_path: Path
     assert result.stdout.rstrip().endswith("twice a day, 3 days a week.")
 
 
+KNEE = """title: Knee, week 1
+description: Gentle work for the knee.
+items:
+  - handout: back-massage
+    dosage: {minutes: 5, per_day: 2, text: in the evening}
+    note: Use light pressure only.
+translations:
+  es:
+    title: Rodilla, semana 1
+    notes:
+      back-massage: Use poca presión.
+      desk-stretch-break: Nunca impreso.
+"""
+
+
+def test_a_clinic_program_prints_its_own_words_in_the_programs_language(
+        tmp_path: Path) -> None:
+    """QA: a Spanish program from a clinic program printed its English title, note and
+    dose text. Its translations are used, and each of its words with none is a warning
+    at its line (printed as written); in the clinic's language nothing is said."""
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs" / "knee.yaml").write_text(KNEE, encoding="utf-8")
+    spanish = run_in(root, "program", "knee", "--client", "Ana", "--language", "es")
+    assert spanish.exit_code == 0, spanish.output
+    warnings = [line for line in spanish.stderr.splitlines() if "warning" in line]
+    assert sorted(warnings) == [
+        "programs/knee.yaml:12: warning: translations.es.notes.desk-stretch-break: no item "
+        "of this program has a note for 'desk-stretch-break': these words are never printed",
+        "programs/knee.yaml:5: warning: items[1].dosage.text: has no es words "
+        "(translations.es); printed in en as written"]
+    (written,) = (root / "output" / "clients").iterdir()
+    text = " ".join(" ".join(pdf_pages(written.read_bytes(), by_position=True)).split())
+    assert "Rodilla, semana 1" in text and "Use poca presión." in text
+    assert "Knee" not in text and "light pressure" not in text
+    assert "in the evening" in text  # no translation: as written, and warned about
+    with pikepdf.open(written) as doc:
+        assert str(doc.docinfo["/Title"]).endswith("Rodilla, semana 1")
+    written.unlink()
+    english = run_in(root, "program", "knee", "--client", "Ana")
+    assert english.exit_code == 0, english.output
+    assert [line for line in english.stderr.splitlines() if "has no es words" in line] == []
+    (written,) = (root / "output" / "clients").iterdir()
+    text = " ".join(" ".join(pdf_pages(written.read_bytes(), by_position=True)).split())
+    assert "Knee, week 1" in text and "Use light pressure only." in text
+
+
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
     whole = load_project(project)
     loaded_project, loaded = whole.project, whole.documents

@@ -109,8 +109,16 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     """
     problems: list[Problem] = []
     items: list[ProgramItem] = []
+    words, notices = None, []
     if clinic_program is not None:
-        items = [ProgramItem(i.handout, i.dosage, i.note) for i in clinic_program.program.items]
+        # Its own words in the program's language (that of its first handout's file when
+        # none is asked for), as the clinic translated them.
+        first_item = clinic_program.program.items[0].handout
+        asked = language or (documents[first_item].handout.language
+                             if first_item in documents else None)
+        words, notices = clinic_program.in_language(asked or project.config.defaults.language,
+                                                    project.config.defaults.language)
+        items = [ProgramItem(i.handout, i.dosage, i.note) for i in words.items]
     changed: dict[str, int] = {}
     for place, change in enumerate(changes, start=1):
         number = change.number or place
@@ -165,11 +173,11 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     return Program(tuple(items), client, language or first.handout.language, audience,
                    paper or defaults.paper, print_size,
                    version_options(project, location=location),
-                   clinic_program.program.title if clinic_program else None,
+                   words.title if words else None,
                    given or dt.date.today(),
                    weeks if weeks is not None else
                    (clinic_program.program.weeks if clinic_program else None),
-                   right_hand)
+                   right_hand, tuple(notices))
 
 
 def item_label(item: ProgramItem, number: int) -> str:
@@ -206,6 +214,7 @@ def make_program(project: Project, documents: dict[str, Document], program: Prog
     output, problems = program_pdf(project, documents, program, layouts)
     if output is None:
         raise RenderError(problems)
+    output.problems = list(program.notices) + output.problems
     return output
 
 

@@ -29,7 +29,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from handouts.errors import Problem, Severity, ValidationError, errors_only
 from handouts.project.content import Document
-from handouts.project.schema import Model, PlainText, Slug, describe_error, validate
+from handouts.project.schema import Language, Model, PlainText, Slug, describe_error, validate
 from handouts.project.sourcefile import LineMap, SourceFile, format_loc, read_yaml
 
 #: Where a project keeps its clinic programs.
@@ -174,14 +174,33 @@ class ProgramItemSpec(Model):
     note: Annotated[PlainText, StringConstraints(max_length=300)] | None = None
 
 
+Title = Annotated[PlainText, StringConstraints(max_length=80)]
+Description = Annotated[PlainText, StringConstraints(max_length=300)]
+Note = Annotated[PlainText, StringConstraints(max_length=300)]
+DoseText = Annotated[PlainText, StringConstraints(max_length=200)]
+
+
+class ProgramWords(Model):
+    """A clinic program's own words in another language (``translations: {es: ...}``):
+    its title and description, and each item's note and dose text by the item's
+    handout."""
+
+    title: Title | None = None
+    description: Description | None = None
+    notes: dict[Slug, Note] = {}
+    texts: dict[Slug, DoseText] = {}
+
+
 class ProgramFile(Model):
     """A clinic program: ``programs/<name>.yaml``."""
 
-    title: Annotated[PlainText, StringConstraints(max_length=80)]
-    description: Annotated[PlainText, StringConstraints(max_length=300)] | None = None
+    title: Title
+    description: Description | None = None
     #: How many weeks the tracking sheet covers (default: the longest item's weeks, else 1).
     weeks: Count | None = Field(None, ge=1, le=MAX_WEEKS)
     items: list[ProgramItemSpec] = Field(min_length=1, max_length=MAX_ITEMS)
+    #: The program's words in other languages than the clinic's (``defaults.language``).
+    translations: dict[Language, ProgramWords] = {}
 
 
 class ClinicProgram:
@@ -195,9 +214,44 @@ class ClinicProgram:
         self.program = program
         self.lines = lines
 
-    def problem(self, loc: tuple[str | int, ...], message: str) -> Problem:
+    def problem(self, loc: tuple[str | int, ...], message: str,
+                severity: Severity = Severity.ERROR) -> Problem:
         """A problem at ``loc`` of this file (``("items", 1, "handout")``)."""
-        return Problem(self.display, self.lines.line_of(loc), format_loc(loc), message)
+        return Problem(self.display, self.lines.line_of(loc), format_loc(loc), message,
+                       severity)
+
+    def in_language(self, language: str, source: str) -> tuple[ProgramFile, list[Problem]]:
+        """The program with its own words (title, description, each item's note and
+        dose text) in ``language``, from ``translations``; and a warning for each printed
+        word that has none there, printed as written in ``source`` (the clinic's
+        language)."""
+        program = self.program
+        if language == source:
+            return program, []
+        words = program.translations.get(language) or ProgramWords()
+        missing: list[tuple[str | int, ...]] = []
+
+        def said(text: str | None, translated: str | None,
+                 loc: tuple[str | int, ...]) -> str | None:
+            if text and not translated:
+                missing.append(loc)
+            return translated or text
+
+        items = [item.model_copy(update={
+            "note": said(item.note, words.notes.get(item.handout), ("items", n, "note")),
+            "dosage": item.dosage.model_copy(update={"text": said(
+                item.dosage.text, words.texts.get(item.handout),
+                ("items", n, "dosage", "text"))})})
+            for n, item in enumerate(program.items)]
+        translated = program.model_copy(update={
+            "title": said(program.title, words.title, ("title",)),
+            # Not printed (list and the desk show it): translated when given, never missing.
+            "description": words.description or program.description,
+            "items": items})
+        place = f"translations.{language}"
+        return translated, [self.problem(loc, (
+            f"has no {language} words ({place}); printed in {source} as written"),
+            Severity.WARNING) for loc in missing]
 
 
 def discover_programs(root: Path, problems: list[Problem] | None = None) -> dict[str, Path]:
@@ -273,10 +327,29 @@ def load_programs(root: Path, handouts: set[str] | None,
                         "changes only the first; give each handout once", Severity.WARNING))
                 if isinstance(wanted, str):
                     seen.setdefault(wanted, index)
+        if spec is not None:
+            found += _stray_words(spec, display, source.lines)
         if spec is not None and not errors_only(found):
             programs[name] = ClinicProgram(name, path, display, spec, source.lines)
         problems += found
     return programs
+
+
+def _stray_words(spec: ProgramFile, display: str, lines: LineMap) -> list[Problem]:
+    """A warning for each translated note or dose text whose handout has no such text
+    in the program (a typo in its name, or an item taken out): it is never printed."""
+    found = []
+    for language, words in spec.translations.items():
+        for part, kept in (("notes", "note"), ("texts", "text")):
+            have = {i.handout for i in spec.items
+                    if (i.note if kept == "note" else i.dosage.text)}
+            for handout in getattr(words, part):
+                if handout not in have:
+                    loc = ("translations", language, part, handout)
+                    found.append(Problem(display, lines.line_of(loc), format_loc(loc), (
+                        f"no item of this program has a {kept} for '{handout}': these "
+                        f"words are never printed"), Severity.WARNING))
+    return found
 
 
 def _old_seconds(value: str) -> int | None:

@@ -13,6 +13,7 @@ import gettext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handouts.errors import Problem
 from handouts.project.programs import Dosage
 from handouts.project.schema import Paper, PrintSize
 from handouts.variants.clients import Client
@@ -55,6 +56,9 @@ class Program:
     weeks: int | None = None
     #: Start each handout on a right-hand (odd) page, for double-sided printing.
     right_hand: bool = False
+    #: Warnings found as it was planned (its clinic program's words with no translation
+    #: in its language), given with the packet's own.
+    notices: tuple[Problem, ...] = field(default=(), compare=False)
 
     @property
     def tracking_weeks(self) -> int:
