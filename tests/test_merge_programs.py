@@ -440,3 +440,22 @@ def test_a_translation_problem_is_said_at_the_row_of_its_handout(tmp_path: Path)
     assert run.exit_code == 1
     located = [line for line in run.stderr.splitlines() if "back-rub.es.po" in line]
     assert located and all(line.startswith("clients.csv:3: ") for line in located), run.stderr
+
+
+def test_a_clinic_programs_untranslated_words_are_said_once_at_its_own_line(
+        tmp_path: Path) -> None:
+    """Two Spanish clients from one clinic program whose note has no Spanish words: one
+    warning, at the program file's line (not at each client's row), and both made."""
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs/massage.yaml").write_text(
+        "title: Massage\nitems:\n  - handout: back-massage\n    dosage: {minutes: 5}\n"
+        "    note: Use light pressure only.\ntranslations:\n  es:\n    title: Masaje\n",
+        encoding="utf-8")
+    run = _merge(root, HEADER + "Zelda Quintanilla,,massage,,,,,es\n"
+                 "Yusuf Okonkwo,,massage,,,,,es\n")
+    assert run.exit_code == 0, run.stderr
+    warned = [line for line in run.stderr.splitlines() if "has no es words" in line]
+    assert warned == ["programs/massage.yaml:5: warning: items[1].note: has no es words "
+                      "(translations.es); printed in en as written"]
+    assert len(list((root / "output" / "clients").iterdir())) == 2

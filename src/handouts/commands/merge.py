@@ -185,7 +185,11 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
         except HandoutsError as exc:
             result.problems += [_at_row(p, group, program, docs, display) for p in exc.problems]
             continue
-        result.problems += [_at_row(p, group, program, docs, display) for p in packet.problems]
+        # A warning about the clinic program's own file (a word with no translation) is
+        # said at that file's line, once, not at each client's row.
+        result.problems += [p if p in program.notices else _at_row(p, group, program, docs,
+                                                                   display)
+                            for p in packet.problems]
         target = out_dir / client_filename(_program_version(program), program.client,
                                            name_pattern, group.first.line, key=key)
         pending.append((target, packet.pdf))
@@ -355,7 +359,9 @@ def _wrote(target: Path, pdf: bytes, problems: list[Problem]) -> bool:
 
 
 def _sorted(result: MergeResult, display: str) -> MergeResult:
-    # The CSV's rows in order, then any other file's problems (a program file's).
-    result.problems.sort(key=lambda p: (p.path != display, p.path, p.line or 0,
-                                        p.severity is not Severity.ERROR))
+    # The CSV's rows in order, then any other file's problems (a program file's), each
+    # once (several clients' programs from one clinic program warn alike).
+    result.problems = sorted(dict.fromkeys(result.problems),
+                             key=lambda p: (p.path != display, p.path, p.line or 0,
+                                            p.severity is not Severity.ERROR))
     return result
