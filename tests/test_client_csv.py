@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
 import re
@@ -179,6 +180,27 @@ def test_unknown_handout_empty_cells_and_bad_date(tmp_path: Path) -> None:
         "clients.csv:2: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15",
     ]
+
+
+def test_a_next_appointment_before_today_is_a_warning_and_the_row_is_made(
+        tmp_path: Path) -> None:
+    """Last year's date typed in January: the row is still made (it prints as typed),
+    with a warning at its line and column that never repeats the date; today's is
+    fine."""
+    from .helpers import copy_example
+
+    root = copy_example(tmp_path / "p")
+    today = dt.date.today()
+    (root / "clients.csv").write_text(
+        "client,handout,next_appointment\n"
+        f"Ann Lee,back-massage,{(today - dt.timedelta(days=300)).isoformat()}\n"
+        f"Bo Chan,back-massage,{today.isoformat()}\n", encoding="utf-8")
+    result = run_in(root, "merge", str(root / "clients.csv"))
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if "next_appointment" in line] == [
+        f"clients.csv:2: warning: next_appointment: is before the day it is given "
+        f"({today.isoformat()}); check the year and the month (it prints as typed)"]
+    assert len(list((root / "output" / "clients").iterdir())) == 2
 
 
 def test_language_is_matched_without_regard_to_case(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ NAME = "Zelda Quintanilla"
 NOTE = "Gentle on the left shoulder after surgery"
 
 CSV = f"""client,handout,audience,language,paper,large_print,therapist,next_appointment,note
-{NAME},hand-self-massage,caregivers,es,a4,yes,Ana Ruiz,2026-12-01,{NOTE}
+{NAME},hand-self-massage,caregivers,es,a4,yes,Ana Ruiz,2099-12-01,{NOTE}
 Bob Marsh,hand-self-masage,general,en,letter,no,,,
 Carla Diaz,hand-self-massage,general,en,a5,maybe,,2026-13-01,
 Dan Ortiz,hand-self-massage,,,,,,,
@@ -52,7 +52,7 @@ def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Pa
     assert first.parent == project / "output/clients"
     text = pdf_text(first)
     assert f"Preparado para {NAME}" in text
-    assert "Ana Ruiz" in text and "1 de diciembre de 2026" in text
+    assert "Ana Ruiz" in text and "1 de diciembre de 2099" in text
     assert NOTE in text.replace("\n", " ")
 
 

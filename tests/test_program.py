@@ -652,6 +652,26 @@ def test_a_clinic_program_prints_its_own_words_in_the_programs_language(
     assert "Knee, week 1" in text and "Use light pressure only." in text
 
 
+def test_a_next_appointment_before_the_day_given_is_a_warning(project: Path) -> None:
+    """QA: --next-appointment before --given was printed on the cover without a word.
+    It is still printed as typed (exit 0), with a warning that does not repeat it; a
+    named copy is given today."""
+    result = run_in(project, "program", "--client", "Ana", "--item", "back-massage",
+                    "--given", "2026-12-07", "--next-appointment", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        "warning: --next-appointment: is before the day it is given (2026-12-07); check "
+        "the year and the month (it prints as typed)")
+    assert "11-01" not in result.output and "November" not in result.output
+    same_day = run_in(project, "program", "--client", "Ana", "--item", "back-massage",
+                      "--given", "2026-12-07", "--next-appointment", "2026-12-07")
+    assert same_day.exit_code == 0 and "next-appointment" not in same_day.output
+    copy = run_in(project, "build", "back-massage", "--client", "Ana",
+                  "--next-appointment", "2020-01-02")
+    assert copy.exit_code == 0, copy.output
+    assert f"is before the day it is given ({dt.date.today().isoformat()})" in copy.stderr
+
+
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
     whole = load_project(project)
     loaded_project, loaded = whole.project, whole.documents

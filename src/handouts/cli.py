@@ -24,7 +24,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from handouts.commands.timeouts import Timeouts
-from handouts.errors import HandoutsError, OptionError, Problem, ValidationError, errors_only
+from handouts.errors import (
+    HandoutsError,
+    OptionError,
+    Problem,
+    Severity,
+    ValidationError,
+    errors_only,
+)
 from handouts.variants.plan import GENERAL
 
 if TYPE_CHECKING:
@@ -332,7 +339,12 @@ def _dates(root: Path, options: dict[str, str | None],
     :func:`_refuse`)."""
     from handouts.project.config import load_config
     from handouts.project.sourcefile import LineMap
-    from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
+    from handouts.variants.dates import (
+        UnreadableDate,
+        before_given,
+        clinic_locale,
+        read_date,
+    )
 
     dates: dict[str, dt.date | None] = dict.fromkeys(options)
     given = {option: text for option, text in options.items() if text is not None}
@@ -345,6 +357,10 @@ def _dates(root: Path, options: dict[str, str | None],
             dates[option] = read_date(text, locale)
         except UnreadableDate as exc:
             wrong.append(Problem("", None, "", f"Invalid value for '{option}': {exc}"))
+    early = before_given(dates.get("--next-appointment"), dates.get("--given") or dt.date.today())
+    if early:  # a warning: it prints as typed
+        click.echo(Problem("", None, "--next-appointment", early, Severity.WARNING).format(),
+                   err=True)
     return dates
 
 

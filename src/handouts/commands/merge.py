@@ -27,6 +27,7 @@ row; the hash hides who it is for), unless ``--name-pattern`` says otherwise.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +46,7 @@ from handouts.project.programs import ClinicProgram, Dosage, discover_programs, 
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
 from handouts.variants.clientcsv import Choices, ProgramRows, Row, read_table, split_programs
-from handouts.variants.dates import clinic_locale
+from handouts.variants.dates import before_given, clinic_locale
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Variant
 from handouts.variants.program import Program
@@ -131,7 +132,11 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
         sorted(table.rows + table.held, key=lambda row: row.line), display)
     held = {row.line for row in table.held}
     groups = [g for g in groups if not any(row.line in held for row in g.rows)]
-    result = MergeResult(problems=table.problems + ambiguities,
+    # Given today (a CSV has no day of its own): an appointment before it was mistyped.
+    early = [Problem(display, row.line, "next_appointment", why, Severity.WARNING)
+             for row in table.rows + table.held
+             if (why := before_given(row.client.next_appointment, dt.date.today()))]
+    result = MergeResult(problems=table.problems + ambiguities + early,
                          all_or_nothing=table.has_programs)
     groups, singles = _without_broken(project, loaded.broken, groups, singles, display,
                                       result.problems)

@@ -63,6 +63,17 @@ def read_date(text: str, locale: Locale) -> dt.date:
     return day
 
 
+def before_given(appointment: dt.date | None, given: dt.date) -> str | None:
+    """Why a next appointment looks mistyped: it is before the day the handout or
+    program is given (last year's date typed in January, day and month swapped). A
+    warning, never a refusal: it prints as typed (a copy made that way before still
+    is). The message never repeats the appointment (a client's detail)."""
+    if appointment is None or appointment >= given:
+        return None
+    return (f"is before the day it is given ({given.isoformat()}); check the year and the "
+            "month (it prints as typed)")
+
+
 def in_range(day: dt.date) -> bool:
     """Whether ``day`` falls in :data:`YEARS`."""
     return YEARS[0] <= day.year <= YEARS[1]
