@@ -652,6 +652,31 @@ def test_a_clinic_program_prints_its_own_words_in_the_programs_language(
     assert "Knee, week 1" in text and "Use light pressure only." in text
 
 
+def test_check_names_a_clinic_programs_words_missing_in_a_language_it_covers(
+        tmp_path: Path) -> None:
+    """``handouts check`` says before the desk does: the knee program can be given in
+    Arabic, Spanish and Chinese (its one handout has those versions); its Spanish lacks
+    only the dose text, the others everything. The example's programs, with a handout
+    in English only, are not given in another language: nothing is said of them."""
+    from handouts.commands.check import check
+
+    root = copy_example(tmp_path / "p")
+    (root / "programs").mkdir()
+    (root / "programs" / "knee.yaml").write_text(KNEE, encoding="utf-8")
+    for path in (REPO / "programs").iterdir():
+        (root / "programs" / path.name).write_bytes(path.read_bytes())
+    report = check(load_project(root), render=False)
+    words = [p.format() for p in report.problems if "words (translations." in p.message]
+    missing = {"ar": ("1: warning: title", "5: warning: items[1].dosage.text",
+                      "6: warning: items[1].note"),
+               "es": ("5: warning: items[1].dosage.text",),
+               "zh": ("1: warning: title", "5: warning: items[1].dosage.text",
+                      "6: warning: items[1].note")}
+    assert sorted(words) == sorted(
+        f"programs/knee.yaml:{where}: has no {language} words (translations.{language}); "
+        "printed in en as written" for language, places in missing.items() for where in places)
+
+
 def test_a_next_appointment_before_the_day_given_is_a_warning(project: Path) -> None:
     """QA: --next-appointment before --given was printed on the cover without a word.
     It is still printed as typed (exit 0), with a warning that does not repeat it; a

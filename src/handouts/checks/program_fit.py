@@ -1,4 +1,5 @@
-"""Whether each clinic program can be given in every version ``handouts check`` covers.
+"""Whether each clinic program can be given in every version ``handouts check`` covers,
+and has its own words in every language it can be given in.
 
 A handout given in a program carries a "Your plan" box and the client's name: a
 handout already at its page limit can be pushed over it, and the desk then refuses
@@ -55,3 +56,20 @@ def program_fit(project: Project, documents: Mapping[str, Document],
                         f"{variant.describe()}: cannot be given with its plan: "
                         f"{problem.path}: " + (f"{problem.field}: " if problem.field else "")
                         + problem.message, problem.severity))
+
+
+def program_words(project: Project, programs: Mapping[str, ClinicProgram],
+                  variants: list[Variant], report: Findings) -> None:
+    """A warning for each printed word of a clinic program (title, notes, dose texts)
+    with no translation in a language ``check`` covers for every one of its handouts:
+    what ``handouts program`` would print as written there (see
+    :meth:`~handouts.project.programs.ClinicProgram.in_language`)."""
+    source = project.config.defaults.language
+    languages: dict[str, set[str]] = {}
+    for variant in variants:
+        languages.setdefault(variant.handout, set()).add(variant.language)
+    for program in programs.values():
+        handouts = {item.handout for item in program.program.items}
+        given = set.intersection(*(languages.get(h, set()) for h in handouts))
+        for language in sorted(given - {source}):
+            report.problems += program.in_language(language, source)[1]
