@@ -518,3 +518,13 @@ def test_starting_a_clinic_program_with_a_broken_handout_is_refused_at_start(
         "start", "cannot be started now: its handout 'desk-stretch-break' has errors the "
         "clinic must fix first (content/desk-stretch-break.yaml); start another, or add "
         "the handouts one by one")]
+
+
+def test_a_programs_next_appointment_before_the_day_given_is_a_warning(
+        client: FlaskClient) -> None:
+    form = started(client, next_appointment="2020-01-02")
+    answer = client.post("/program/pdf", data=form,
+                         headers={"Accept": "application/json"}).get_json()
+    assert answer["ok"], answer
+    said = [p for p in answer["problems"] if p.get("field") == "next_appointment"]
+    assert len(said) == 1 and "2020" not in str(answer["problems"])

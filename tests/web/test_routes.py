@@ -446,3 +446,21 @@ def test_forty_staff_printing_at_once_each_find_their_copy() -> None:
     small = Copies(budget=1_000_000)
     kept = [small.keep(b"x" * 300_000, "a.pdf") for _ in range(4)]
     assert [small.get(key) is not None for key in kept] == [False, True, True, True]
+
+
+def test_a_next_appointment_before_today_is_a_warning_beside_its_field(
+        client: FlaskClient) -> None:
+    """The copy is made (it prints as typed) and the answer warns at the field, never
+    repeating the date; today's date is fine."""
+    today = dt.date.today()
+    for day, warned in ((today - dt.timedelta(days=40), True), (today, False)):
+        answer = client.post("/h/back-massage/pdf",
+                             data={**FIELDS, "next_appointment": day.isoformat(),
+                                   "csrf_token": csrf(client)},
+                             headers={"Accept": "application/json"}).get_json()
+        assert answer["ok"], answer
+        said = [p for p in answer["problems"] if p.get("field") == "next_appointment"]
+        assert len(said) == warned, answer["problems"]
+        if warned:
+            assert day.isoformat() not in str(answer)
+            assert f"is before the day it is given ({today.isoformat()})" in str(said[0])

@@ -13,6 +13,7 @@ for "restore tabs"); without the script the same routes answer with the page.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
 import secrets
 import threading
@@ -35,7 +36,7 @@ from handouts.project.languages import language_name
 from handouts.render.limits import WITH_CLIENT
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client, text_problem
-from handouts.variants.dates import UnreadableDate, clinic_locale, read_date
+from handouts.variants.dates import UnreadableDate, before_given, clinic_locale, read_date
 from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import clinic_texts, progress, translate
 from handouts.variants.plan import GENERAL
@@ -387,7 +388,16 @@ def _copy(name: str, images: bool) -> tuple[Any, Document, Selection, list[Probl
         return None, document, choices, problems
     result = _site().make(render, name, choices, client, PREVIEW_SCALE if images else None,
                           None)
-    return result, document, choices, for_the_desk(result.problems, client)
+    return result, document, choices, for_the_desk(result.problems, client) + \
+        appointment_notice(client, None)
+
+
+def appointment_notice(client: Client | None, given: dt.date | None) -> list[Problem]:
+    """A warning beside the next appointment when it is before the day the copy or
+    program is given (today unless ``given``): it prints as typed, never repeated."""
+    early = before_given(client.next_appointment if client else None,
+                         given or dt.date.today())
+    return [Problem("form", None, "next_appointment", early, Severity.WARNING)] if early else []
 
 
 def _handout_page(document: Document, status: int = 200, **extra: Any) -> tuple[str, int]:

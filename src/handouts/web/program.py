@@ -31,6 +31,7 @@ from handouts.web.library import (
     PAPERS,
     PRINTS,
     Copies,
+    appointment_notice,
     location_label,
     off_languages,
     problem_json,
@@ -240,7 +241,8 @@ def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Proble
     if asked is None:
         return None, items, problems
     result = _site().make(program, asked, PREVIEW_SCALE if images else None)
-    return result, items, basket.for_the_basket(result.problems, items)
+    return result, items, basket.for_the_basket(result.problems, items) + \
+        appointment_notice(asked.client, asked.given)
 
 
 def _refused(items: list[basket.Item], problems: list[Problem],
