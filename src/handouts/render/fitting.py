@@ -271,7 +271,8 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
              write: bool = True) -> tuple[Rendered, Any]:
     """The fitted :class:`Rendered` of ``page`` and the layout written (None on failure).
 
-    Deterministic: the tries and the choice depend only on the laid-out input. Without
+    Deterministic: the tries and the choice depend only on the laid-out input (and the
+    ``hint``, when one is given). Without
     ``fitting``, the first layout is written as it is (what fitting costs is measured
     against that: benchmarks/run.py). With ``decision`` (the :attr:`Rendered.decision`
     of an earlier search on exactly these inputs), that layout is made and written
@@ -286,7 +287,7 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     within the page limit): a small edit costs one layout, and the sheet keeps the look
     it had. Otherwise the search runs as without it, reusing the hinted layout if it
     comes to it. Only a hint that makes the page more compact is tried (see
-    :func:`reusable`): kept, it never costs a page that the search would save.
+    :func:`reusable`): kept, it has no more pages than the theme's own layout.
     """
     hinted = decision is not None and decision.hinted
     if decision is not None and fitting:
