@@ -28,7 +28,7 @@ from ..helpers import edit, pdf_text, squeeze
 
 NAME = "Zoë Example-Client"
 FIELDS = {"client": NAME, "note": "Keep the pressure gentle on the left side.",
-          "therapist": "Ana Ruiz", "next_appointment": "2026-03-14"}
+          "therapist": "Ana Ruiz", "next_appointment": "2099-03-14"}
 CONTENT = "content/back-massage.yaml"
 #: Characters no font of the theme or the installed script fonts has (as in test_routes).
 UNPRINTABLE = "\u2ff0\U0001D11E"

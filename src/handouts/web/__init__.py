@@ -121,6 +121,8 @@ class Site:
         #: The last templates of ``templates/`` that validated and rendered (or, before
         #: any render, validated), and the problems of those that failed while rendering.
         self.good_templates: Pinned | None = None
+        #: The templates good before ``good_templates`` (see :meth:`make`).
+        self._earlier_templates: Pinned | None = None
         self._failed_templates: dict[Pinned, list[Problem]] = {}
         #: Each handout as it last loaded without errors, with its project: the live
         #: preview keeps its choices while the handout's file has errors.
@@ -258,20 +260,31 @@ class Site:
         loaded = self.loaded()
         result = self.pool.run(task, str(self.root), loaded.version, *args, loaded.fallback,
                                deadline=self.deadline())
+        if not result.ok and project_version(self.root) != loaded.version:
+            # The owner saved a file while this was made: the worker read the new one,
+            # maybe half-written or with a typo. Made once more from the desk's view of
+            # the files now (a file with errors: its last good version), without waiting
+            # for the watcher to tell of the save.
+            self.notify(time.monotonic())
+            loaded = self.loaded()
+            result = self.pool.run(task, str(self.root), loaded.version, *args,
+                                   loaded.fallback, deadline=self.deadline())
         current = loaded.templates
         if current is None or loaded.pinned is not None:
             return result
         failures = [p for p in result.problems
                     if p.severity is Severity.ERROR and is_template_problem(p)]
         if not failures:
-            if result.ok:
-                self.good_templates = current  # it rendered: proven good
+            if result.ok and self.good_templates != current:
+                # It rendered: proven good, as far as this page goes. The templates good
+                # before it are kept: a branch only another page takes may still fail.
+                self._earlier_templates, self.good_templates = self.good_templates, current
             return result
         with self._lock:
             self._failed_templates[current] = failures
             loaded.problems = list(dict.fromkeys(loaded.problems + failures))  # the banner
-            if self.good_templates == current:  # validated, but does not render
-                self.good_templates = None
+            if self.good_templates == current:  # rendered once, fails on another page
+                self.good_templates, self._earlier_templates = self._earlier_templates, None
             # Nothing proven good yet: the theme's own in place of the failing ones.
             loaded.built_in = self.good_templates is None
             loaded.pinned = without(current, failures) if loaded.built_in else \

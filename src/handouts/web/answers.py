@@ -25,13 +25,17 @@ def wants_json() -> bool:
 def problem_json(problems: list[Problem], labels: Mapping[str, str] | None = None
                  ) -> list[dict[str, Any]]:
     """Problems as the pages' JSON answers give them: a form problem with its field and
-    that field's label (from ``labels``), others with where."""
+    that field's label (from ``labels``), others with where, and the setting or key of
+    a file that is wrong in front of the message (``items[1].dosage.reps: must be at
+    most 100``), as the pages without script and ``handouts check`` say it."""
     labels = labels or {}
     return [{"field": p.field if p.path == "form" else None,
              "label": labels.get(p.field) if p.path == "form" else None,
              "where": None if p.path in ("form", "") else
              (p.path if p.line is None else f"{p.path}:{p.line}"),
-             "severity": p.severity.value, "message": p.message} for p in problems]
+             "severity": p.severity.value,
+             "message": p.message if p.path == "form" or not p.field
+             else f"{p.field}: {p.message}"} for p in problems]
 
 
 class Unavailable(HTTPException):

@@ -388,6 +388,10 @@ def _copy(name: str, images: bool) -> tuple[Any, Document, Selection, list[Probl
         return None, document, choices, problems
     result = _site().make(render, name, choices, client, PREVIEW_SCALE if images else None,
                           None)
+    if not result.ok:
+        # Its file was saved with a mistake while this was made: said as for any page
+        # of a handout whose file has errors (409), not as this copy's own problem.
+        _document(name)
     return result, document, choices, for_the_desk(result.problems, client) + \
         appointment_notice(client, None)
 
