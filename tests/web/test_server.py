@@ -173,6 +173,50 @@ def test_hundreds_of_silent_connections_take_no_thread_from_the_staff(
             sock.close()
 
 
+def test_hundreds_of_stalled_form_bodies_take_no_thread_from_the_staff(
+        running: tuple[str, Server], monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: clients that send a POST's headers whole, then only the start of its form,
+    got a thread each and held it to the read deadline: 80 of them kept every page
+    waiting about 10 s, again and again. They now wait aside like silent ones, and are
+    closed at the deadline."""
+    monkeypatch.setattr(server, "READ_DEADLINE", 3.0)
+    url, running_server = running
+    port = running_server.effective_port
+    waiting = [_stall(port, 2) for _ in range(2 * (server.PAGE_THREADS + MAX_STREAMS))]
+    try:
+        time.sleep(0.5)  # every one accepted and waiting
+        for _ in range(3):
+            started = time.monotonic()
+            with urllib.request.urlopen(url + "/", timeout=20) as response:
+                assert response.status == 200
+            assert time.monotonic() - started < 1.5
+        for sock in waiting[:20]:
+            sock.settimeout(6)
+            try:
+                answer = sock.recv(64)
+            except ConnectionResetError:
+                answer = b""
+            assert answer == b"", answer  # closed, not left open
+    finally:
+        for sock in waiting:
+            sock.close()
+
+
+@pytest.mark.parametrize("size", [40_000, 200_000])
+def test_a_whole_form_larger_than_the_window_still_gets_its_answer(
+        running: tuple[str, Server], size: int) -> None:
+    """The gate waits for a body's first 64 kB only: a larger one (still under the
+    limit) goes on once they have come, and is answered (here: refused, no token)."""
+    url, _ = running
+    request = urllib.request.Request(url + "/program/preview", method="POST",
+                                     data=b"x" * size)
+    started = time.monotonic()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    refused.value.close()
+    assert refused.value.code in (400, 403) and time.monotonic() - started < 3
+
+
 def test_a_request_body_over_the_limit_is_refused_unread(running: tuple[str, Server]) -> None:
     url, _ = running
     request = urllib.request.Request(url + "/program/preview", method="POST",

@@ -7,9 +7,10 @@ not in a thread; but cheroot gives a *new* connection a thread to read its reque
 and its timeout starts again at every byte, so clients that connect and send nothing,
 or a byte now and then, could hold every thread and stop the desk. So:
 
-* a connection gets a thread only once its request's line and headers have arrived
-  (looked at without reading them, :class:`_Gate`); until then it waits in the gate's
-  selector, holding no thread, and is closed after :data:`READ_DEADLINE` seconds;
+* a connection gets a thread only once its request's line, headers and body (its
+  first 64 kB) have arrived (looked at without reading them, :class:`_Gate`); until
+  then it waits in the gate's selector, holding no thread, and is closed after
+  :data:`READ_DEADLINE` seconds;
 * a request must arrive whole (line, headers and body) within :data:`READ_DEADLINE`
   seconds of a thread starting to read it, or its connection is shut (:class:`_Request`
   arms the deadline, :func:`read_whole` reads the body under it before the app runs).
@@ -155,10 +156,57 @@ def _arrived(sock: socket.socket) -> bool | None:
     finally:
         with contextlib.suppress(OSError):
             sock.settimeout(timeout)
-    if not data or _END_OF_HEADERS in data or len(data) >= _PEEK:
+    if not data:
         return True
     # A bare "\n\n" ends headers too for lenient clients; cheroot answers them either way.
-    return b"\n\n" in data
+    ends = [(i, len(sep)) for sep in (_END_OF_HEADERS, b"\n\n") if (i := data.find(sep)) >= 0]
+    if not ends:
+        return len(data) >= _PEEK or False
+    end, sep = min(ends)
+    total = _body_length(data[:end])
+    if total is None:
+        return True
+    # The body too: a client that sends its headers and then trickles its form would
+    # otherwise hold a thread until the read deadline (QA: 80 of them stopped the desk).
+    # Past the window, what has come fills it (a desk's forms are a few kilobytes).
+    wanted = min(end + sep + total, _BODY_PEEK)
+    if len(data) >= wanted:
+        return True
+    try:
+        sock.settimeout(0.0)
+        return len(sock.recv(wanted, socket.MSG_PEEK)) >= wanted or False
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True
+    finally:
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)
+
+
+#: Bytes of a request's body waited for before it gets a thread (see :func:`_arrived`).
+_BODY_PEEK = 65536
+
+
+def _body_length(head: bytes) -> int | None:
+    """The body a request's ``head`` announces (its Content-Length) when the gate should
+    wait for it; None when a thread should take it at once: no body, a chunked one, one
+    over :data:`BODY_LIMIT` (refused unread), a client waiting for ``100 Continue``, or
+    a length that cannot be read (cheroot answers those)."""
+    length = None
+    for line in head.split(b"\n")[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"expect" or name == b"transfer-encoding":
+            return None
+        if name == b"content-length":
+            try:
+                length = int(value.strip())
+            except ValueError:
+                return None
+    if length is None or not 0 < length <= BODY_LIMIT:
+        return None
+    return length
 
 
 class _Gate:
