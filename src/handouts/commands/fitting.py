@@ -9,10 +9,11 @@ from the same inputs (``--force``, an index lost, a variant deleted) is laid out
 with the same bytes as the search gave.
 
 An edit gives the edited handout's versions new hashes. Each version's last decision is
-kept as well (by its path in the output folder), and is tried first after the edit:
-kept when its layout is still good, so a small edit costs one layout per version, not a
-search (see :func:`handouts.render.fitting.fit_page`). A version keeps the look it had
-until an edit makes that layout wrong. Such a decision is marked ``hinted``:
+kept as well (by its path in the output folder); after the edit, one that only made the
+page more compact is tried first and kept when its layout is still good, so a small
+edit costs such a version one layout, not a search (see
+:func:`handouts.render.fitting.fit_page`). A version keeps the look it had until an
+edit makes that layout wrong. Such a decision is marked ``hinted``:
 ``batch --force`` drops those and the versions' last decisions, so every version is
 searched from its files alone and the batch makes what a batch from scratch makes
 (removing this file does the same).
