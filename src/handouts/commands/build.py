@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.checks.gate import refuse_before_rendering
-from handouts.commands.fitting import add_fittings, read_fittings, read_hints
+from handouts.commands.fitting import add_fittings, read_kept
 from handouts.commands.inmemory import variant_pdf
 from handouts.commands.inputs import Inputs
 from handouts.commands.options import version_options
@@ -107,8 +107,7 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
     # fitted is laid out as decided (the same bytes as a search). Never for a named
     # copy or a draft, whose pages are not the version's.
     keeps = client is None and not draft
-    kept = read_fittings(out_dir) if keeps else {}
-    hints = read_hints(out_dir) if keeps else {}
+    kept, hints = read_kept(out_dir) if keeps else ({}, {})
     inputs = Inputs(project) if keeps else None
     decided: list[tuple[str, str, Fitting]] = []
     for doc, variant in zip(documents, variants, strict=True):

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 from handouts import __version__
 from handouts.commands.execution import ExecutorLost, ExecutorUnavailable, Todo
-from handouts.commands.fitting import read_fittings, read_hints
+from handouts.commands.fitting import read_kept
 from handouts.commands.inputs import project_inputs
 from handouts.commands.timeouts import Timeouts
 from handouts.commands.worker import VariantResult, Worker
@@ -282,8 +282,7 @@ class DaskExecutor:
         """Register the project, then keep a bounded number of chunks in flight; each
         wait for the cluster is limited to ``timeouts.results`` (TimeoutError past it)."""
         limit = self.timeouts.results
-        kept = read_fittings(self.out_dir) if self.out_dir is not None else {}
-        hints = read_hints(self.out_dir) if self.out_dir is not None else {}
+        kept, hints = read_kept(self.out_dir) if self.out_dir is not None else ({}, {})
         plugin = ProjectPlugin(snapshot(project, documents.values(), [v for v, _ in todo]),
                                {d: kept[d] for _, d in todo if d in kept},
                                {v.relpath: hints[v.relpath] for v, _ in todo

@@ -53,8 +53,14 @@ def read_hints(out_dir: Path) -> dict[str, Fitting]:
     """Each version's last decision kept in ``out_dir``, by the version's path in the
     output folder (:attr:`~handouts.variants.plan.Variant.relpath`): what to try first
     when its inputs have changed since."""
+    return read_kept(out_dir)[1]
+
+
+def read_kept(out_dir: Path) -> tuple[dict[str, Fitting], dict[str, Fitting]]:
+    """:func:`read_fittings` and :func:`read_hints` from one reading of the file."""
     fittings, versions = _read(out_dir)
-    return {path: fittings[digest] for path, digest in versions.items() if digest in fittings}
+    return fittings, {path: fittings[digest] for path, digest in versions.items()
+                      if digest in fittings}
 
 
 def _read(out_dir: Path) -> tuple[dict[str, Fitting], dict[str, str]]:
@@ -164,4 +170,4 @@ def _generator() -> str:
 
 
 __all__ = ["FITTING_NAME", "add_fittings", "forget_hints", "read_fittings", "read_hints",
-           "update_fittings", "write_fittings"]
+           "read_kept", "update_fittings", "write_fittings"]

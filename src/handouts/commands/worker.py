@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handouts.checks.gate import CheckedVariants
-from handouts.commands.fitting import read_fittings, read_hints
+from handouts.commands.fitting import read_kept
 from handouts.commands.inmemory import InMemory, build_in_memory
 from handouts.commands.inputs import input_hash
 from handouts.commands.packet import make_program
@@ -92,8 +92,9 @@ class Worker:
         :mod:`handouts.commands.fitting`): variants with the same input hash are then
         laid out once, as decided, and a variant edited since tries its last decision
         first."""
-        self.fittings.update(read_fittings(out_dir))
-        self.hints.update(read_hints(out_dir))
+        fittings, hints = read_kept(out_dir)
+        self.fittings.update(fittings)
+        self.hints.update(hints)
 
     def copy(self, name: str, *, audience: str = GENERAL, language: str | None = None,
              paper: Paper | None = None, print_size: PrintSize = "standard",
