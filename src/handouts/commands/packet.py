@@ -8,7 +8,6 @@ Nothing here stores a client's detail anywhere but the requested PDF.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shlex
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ from handouts.checks.glyphs import check_client
 from handouts.commands.options import version_options
 from handouts.errors import Problem, RenderError, ValidationError
 from handouts.project.config import Project
-from handouts.project.content import Document
+from handouts.project.content import NAME_RE, Document
 from handouts.project.programs import (
     MAX_ITEMS,
     MAX_WEEKS,
@@ -61,9 +60,11 @@ def item_handout(spec: str) -> str | None:
     return words[0] if words and "=" not in words[0] else None
 
 
-#: What a handout's name looks like; another word is never repeated in a message (it
-#: may be a client's name or part of a note typed in the wrong place).
-_HANDOUT_NAME = re.compile(r"[a-z0-9][a-z0-9_.-]{0,79}")
+def _quoted(handout: str) -> str | None:
+    """``handout`` quoted for a message when it has a handout name's form
+    (:data:`~handouts.project.content.NAME_RE`); None for any other word, which is never
+    repeated (a client's name or part of a note typed in the wrong place)."""
+    return f"'{handout}'" if NAME_RE.match(handout) else None
 
 
 def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | None,
@@ -124,11 +125,9 @@ def plan_program(project: Project, documents: dict[str, Document], *,
         number = change.number or place
         if change.handout in changed:
             # Two doses for one handout: which one the therapist meant is not clear.
-            named = (f"'{change.handout}'" if _HANDOUT_NAME.fullmatch(change.handout)
-                     else "this handout")
             problems.append(Problem(where, None, f"{ITEM_FLAG} {number}", (
-                f"{named} is already {ITEM_FLAG} {changed[change.handout]}; give each "
-                "handout once")))
+                f"{_quoted(change.handout) or 'this handout'} is already {ITEM_FLAG} "
+                f"{changed[change.handout]}; give each handout once")))
             continue
         changed[change.handout] = number
         found = next((n for n, item in enumerate(items) if item.handout == change.handout),
@@ -151,8 +150,8 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     known = ", ".join(sorted(documents)) or "none"
     for number, item in enumerate(items, start=1):
         if item.handout not in documents:
-            said = (f"no such handout '{item.handout}'" if _HANDOUT_NAME.fullmatch(item.handout)
-                    else "its first word is no handout's name")  # never repeated: see above
+            quoted = _quoted(item.handout)
+            said = f"no such handout {quoted}" if quoted else "its first word is no handout's name"
             problems.append(Problem(where, None, item_label(item, number),
                                     f"{said} (available: {known})"))
         if item.note:
