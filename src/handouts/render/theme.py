@@ -152,9 +152,19 @@ class Page:
             "Page {page} of {pages}")
         digits = len(str(self.numbering[1])) if self.numbering else 1
         text = words.replace("{page}", "9" * digits).replace("{pages}", "9" * digits)
-        width = PAPER_WIDTH[self.paper] - 2 * SIDE_MARGIN[self.large_print]
-        need = (_ems(text) + 0.5) * FOOTER_SIZE[self.large_print] / width
+        need = (_ems(text) + 0.5) * self.footer_size / self.body_width
         return max(20, min(40, math.ceil(need * 100)))
+
+    @property
+    def footer_size(self) -> float:
+        """The running footer's text size (pt), as handout.css and the large-print rule
+        of ``page-style.html.j2`` set it."""
+        return FOOTER_SIZE[self.large_print]
+
+    @property
+    def body_width(self) -> float:
+        """The width (pt) between the page's side margins, which the footer spans."""
+        return PAPER_WIDTH[self.paper] - 2 * SIDE_MARGIN[self.large_print]
 
 
 def _ems(text: str) -> float:
