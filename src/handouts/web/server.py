@@ -130,8 +130,9 @@ _PEEK = 16384
 
 
 def _arrived(sock: socket.socket) -> bool | None:
-    """Whether the request's line and headers are in ``sock``'s buffer (True; also when
-    the peer closed it or sent more than a request's headers: a thread deals with it),
+    """Whether the request's line, headers and body (its first :data:`_BODY_PEEK`
+    bytes) are in ``sock``'s buffer (True; also when the peer closed it or sent more
+    than a request's headers: a thread deals with it),
     only part of them (False) or nothing yet (None). Nothing is read. Over TLS: whether
     anything has come (its bytes are the handshake's, or encrypted)."""
     if isinstance(sock, ssl.SSLSocket):
@@ -143,19 +144,12 @@ def _arrived(sock: socket.socket) -> bool | None:
             return True if poller.poll(0) else None
         except (OSError, ValueError):
             return True  # closed: the thread reads the error and closes it
-    # With a timeout set, Python waits for data before it peeks (MSG_DONTWAIT or not):
-    # look without waiting, then give the socket its timeout back.
-    timeout = sock.gettimeout()
     try:
-        sock.settimeout(0.0)
-        data = sock.recv(_PEEK, socket.MSG_PEEK)
-    except (BlockingIOError, InterruptedError):
-        return None
+        data = _peek(sock, _PEEK)
     except OSError:
         return True  # reset: the thread reads the error and closes it
-    finally:
-        with contextlib.suppress(OSError):
-            sock.settimeout(timeout)
+    if data is None:
+        return None
     if not data:
         return True
     # A bare "\n\n" ends headers too for lenient clients; cheroot answers them either way.
@@ -173,12 +167,23 @@ def _arrived(sock: socket.socket) -> bool | None:
     if len(data) >= wanted:
         return True
     try:
-        sock.settimeout(0.0)
-        return len(sock.recv(wanted, socket.MSG_PEEK)) >= wanted or False
-    except (BlockingIOError, InterruptedError):
-        return False
+        more = _peek(sock, wanted)
     except OSError:
         return True
+    return more is not None and len(more) >= wanted
+
+
+def _peek(sock: socket.socket, size: int) -> bytes | None:
+    """Up to ``size`` bytes waiting in ``sock``, left there (b"" when the peer closed
+    it); None when nothing has come. Raises OSError when the connection was reset."""
+    # With a timeout set, Python waits for data before it peeks (MSG_DONTWAIT or not):
+    # look without waiting, then give the socket its timeout back.
+    timeout = sock.gettimeout()
+    try:
+        sock.settimeout(0.0)
+        return sock.recv(size, socket.MSG_PEEK)
+    except (BlockingIOError, InterruptedError):
+        return None
     finally:
         with contextlib.suppress(OSError):
             sock.settimeout(timeout)
