@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from handouts.web import create_app
+from handouts.web import create_app, site_of
 from handouts.web.workers import RenderPool
 
 from ..helpers import copy_example as copy_with_full_batch
@@ -78,3 +79,14 @@ def base_url() -> None:
     """No base URL (pytest-base-url's own fixture warns under this pytest); tests use
     the test server's address."""
     return None
+
+
+def stop_server(httpd: Any, thread: threading.Thread, wait: float = 10) -> None:
+    """Stop a server a test started (:func:`handouts.web.make_server`, run in
+    ``thread``): its watcher and streams, the server, then its background check."""
+    site = site_of(httpd.handouts_app)
+    site.stop()
+    httpd.close()
+    if site.checker is not None:
+        site.checker.close()
+    thread.join(wait)

@@ -28,7 +28,7 @@ from handouts.project.load import load_project
 from handouts.variants.clients import Client
 from handouts.web import Site, make_server, site_of
 from handouts.web.workers import RenderPool
-from tests.web.conftest import AXE, CHROMIUM, REPO, copy_example
+from tests.web.conftest import AXE, CHROMIUM, REPO, copy_example, stop_server
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -445,9 +445,7 @@ def test_a_long_word_never_makes_a_small_screen_scroll_sideways(
                 "() => document.documentElement.scrollWidth <= window.innerWidth"), path
     finally:
         context.close()
-        site_of(httpd.handouts_app).stop()
-        httpd.close()
-        thread.join(10)
+        stop_server(httpd, thread)
 
 
 @pytest.mark.slow
@@ -536,9 +534,4 @@ def test_a_language_not_ready_for_the_chosen_location_is_taken_off_the_list(
         page.select_option("#location", "downtown")
         assert arabic.is_enabled()
     finally:
-        site = site_of(httpd.handouts_app)
-        site.stop()
-        httpd.close()
-        if site.checker is not None:
-            site.checker.close()
-        thread.join(5)
+        stop_server(httpd, thread)
