@@ -48,6 +48,14 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def _with_program(path: Path, name: str, text: str) -> Path:
+    """A copy of the example at ``path`` with one clinic program, ``programs/NAME.yaml``."""
+    root = copy_example(path)
+    (root / "programs").mkdir()
+    (root / "programs" / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
 def _packet(root: Path, *changes: ItemChange, **options: object) -> tuple[bytes, object]:
     whole = load_project(root)
     project, loaded = whole.project, whole.documents
@@ -478,11 +486,9 @@ def test_a_program_file_that_printed_before_still_prints_with_warnings(
     """What the last version read and the strict reading refuses (YAML's true as 1, a
     duration added up from repeated parts) is read as before, with a warning at its
     line: a new requirement arrives as a warning first."""
-    root = copy_example(tmp_path / "p")
-    (root / "programs").mkdir()
-    (root / "programs" / "old.yaml").write_text(
+    root = _with_program(tmp_path / "p", "old",
         "title: Old\nweeks: true\nitems:\n  - handout: back-massage\n"
-        "    dosage: {per_day: yes, hold: 30 s 30 s, rest: 2 min 90 s}\n", encoding="utf-8")
+        "    dosage: {per_day: yes, hold: 30 s 30 s, rest: 2 min 90 s}\n")
     result = run_in(root, "program", "old", "--client", "Ana Ruiz", "--record")
     assert result.exit_code == 0, result.output
     assert "programs/old.yaml:2: warning: weeks: true is read as 1, as before; write the " \
@@ -595,11 +601,9 @@ def test_a_note_is_named_by_its_own_item_not_by_its_place_in_the_program(
 def test_a_program_file_may_spell_a_dose_as_the_command_line_does(tmp_path: Path) -> None:
     """The guide lists ``per_day`` (``per-day``); --item and a CSV took both, a program
     file refused ``per-day`` as an unknown key."""
-    root = copy_example(tmp_path / "p")
-    (root / "programs").mkdir()
-    (root / "programs" / "knee.yaml").write_text(
+    root = _with_program(tmp_path / "p", "knee",
         "title: Knee\nitems:\n  - handout: back-massage\n"
-        "    dosage: {per-day: 2, days-per-week: 3}\n", encoding="utf-8")
+        "    dosage: {per-day: 2, days-per-week: 3}\n")
     result = run_in(root, "program", "knee", "--client", "Ana", "--record")
     assert result.exit_code == 0, result.output
     assert result.stdout.rstrip().endswith("twice a day, 3 days a week.")
@@ -625,9 +629,7 @@ def test_a_clinic_program_prints_its_own_words_in_the_programs_language(
     """QA: a Spanish program from a clinic program printed its English title, note and
     dose text. Its translations are used, and each of its words with none is a warning
     at its line (printed as written); in the clinic's language nothing is said."""
-    root = copy_example(tmp_path / "p")
-    (root / "programs").mkdir()
-    (root / "programs" / "knee.yaml").write_text(KNEE, encoding="utf-8")
+    root = _with_program(tmp_path / "p", "knee", KNEE)
     spanish = run_in(root, "program", "knee", "--client", "Ana", "--language", "es")
     assert spanish.exit_code == 0, spanish.output
     warnings = [line for line in spanish.stderr.splitlines() if "warning" in line]
@@ -660,9 +662,7 @@ def test_check_names_a_clinic_programs_words_missing_in_a_language_it_covers(
     in English only, are not given in another language: nothing is said of them."""
     from handouts.commands.check import check
 
-    root = copy_example(tmp_path / "p")
-    (root / "programs").mkdir()
-    (root / "programs" / "knee.yaml").write_text(KNEE, encoding="utf-8")
+    root = _with_program(tmp_path / "p", "knee", KNEE)
     for path in (REPO / "programs").iterdir():
         (root / "programs" / path.name).write_bytes(path.read_bytes())
     report = check(load_project(root), render=False)
@@ -713,11 +713,9 @@ def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: 
 
 
 def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "p")
-    (root / "programs").mkdir()
-    (root / "programs" / "knee.yaml").write_text(
+    root = _with_program(tmp_path / "p", "knee",
         "title: Knee\nitems:\n  - handout: knee-bends\n  - handout: back-massage\n"
-        "    dosage: {sets: 30, hold: forever}\n", encoding="utf-8")
+        "    dosage: {sets: 30, hold: forever}\n")
     result = run_in(root, "check", "--no-render")
     assert result.exit_code == 1
     assert "programs/knee.yaml:3: items[1].handout: no such handout 'knee-bends' " \
@@ -731,12 +729,10 @@ def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Pat
 
 
 def test_a_handout_given_twice_in_a_program_file_is_warned_about(tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "p")
-    (root / "programs").mkdir()
-    (root / "programs" / "back.yaml").write_text(
+    root = _with_program(tmp_path / "p", "back",
         "title: Back\nitems:\n  - handout: back-massage\n    dosage: {minutes: 5}\n"
         "  - handout: desk-stretch-break\n  - handout: back-massage\n"
-        "    dosage: {minutes: 10}\n", encoding="utf-8")
+        "    dosage: {minutes: 10}\n")
     result = run_in(root, "check", "--no-render")
     assert "programs/back.yaml:6: warning: items[3].handout: 'back-massage' is already " \
         "item 1 of this program: it is printed twice, and a dose changed at the desk or " \
