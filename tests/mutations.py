@@ -243,6 +243,11 @@ BREAKAGES: list[Breakage] = [
              '        if token is not None and request.endpoint != "preview.events":\n',
              ("tests/web/test_routes.py",),
              "the network access token not required on the live-preview event stream"),
+    Breakage("fit-hint-ignores-shortening", PKG + "render/fitting.py",
+             "content_height(t.measure) < hint.content - CONTENT_SLACK:",
+             "False:",
+             ("tests/test_fitting.py",),
+             "a split or balanced decision is kept after an edit that shortened the handout"),
 ]
 
 IGNORE = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".pytest_cache",

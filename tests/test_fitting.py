@@ -93,8 +93,13 @@ def test_a_forced_rerun_reuses_every_decision_with_the_same_bytes(
     out = root / "output"
     kept = json.loads((out / FITTING_NAME).read_text(encoding="utf-8"))
     hashes = {e["path"]: e["input_hash"] for e in read_index(out).values()}
-    assert kept["fittings"] == {hashes[path]: {"fit": list(fit), "base_size": None}
-                                for path, fit in FITTED.items()}
+    # Each decision with what its layout measured: the pages (those of the PDF) and
+    # the content's height, which an edit is later compared with.
+    pages = {r.variant.relpath: r.pages for r in first.results}
+    assert {path: (entry["fit"], entry["base_size"], entry["pages"])
+            for path, digest in hashes.items() for entry in [kept["fittings"][digest]]} \
+        == {path: (list(fit), None, pages[path]) for path, fit in FITTED.items()}
+    assert all(entry["content"] > 600 * entry["pages"] for entry in kept["fittings"].values())
     pdfs = {path: (out / path).read_bytes() for path in FITTED}
     layouts.clear()
     again = batch(load_project(root), jobs=1, force=True)
@@ -146,28 +151,31 @@ def _retitle(root: Path, mark: str) -> None:
 
 def test_after_a_small_edit_a_version_keeps_its_decision_in_one_layout(
         tmp_path: Path, layouts: list[str]) -> None:
-    """The English version's tighter spacing (its decision before the edit) is tried
-    first and still good: one layout, the same classes, kept under the new hash and
-    marked as kept. The Spanish one's split boxes and balanced last page are not
-    tried (they can cost a page after an edit): it searches again."""
+    """Each version's decision before the edit (the English one's tighter spacing, the
+    Spanish one's split boxes and balanced last page) is tried first and still holds:
+    one layout each, the same classes and pages, kept under the new hash and marked as
+    kept."""
     root = _small_example(tmp_path / "p")
-    assert batch(load_project(root), jobs=1).ok
+    first = batch(load_project(root), jobs=1)
+    assert first.ok
     out = root / "output"
     assert read_hints(out) == {path: Fitting(fit) for path, fit in FITTED.items()}
     _retitle(root, "a")
     layouts.clear()
     rerun = batch(load_project(root), jobs=1)
     assert rerun.ok and len(rerun.with_status("rendered")) == 2
-    en, es = (r for r in sorted(rerun.results, key=lambda r: r.variant.language))
-    assert en.fitting == Fitting(("fit-tight",), hinted=True)
-    assert es.fitting == Fitting(FITTED["es/general/back-massage-letter-standard.pdf"])
-    english = [html for html in layouts if 'lang="en"' in html]
-    assert len(english) == 1 and "fit-tight" in english[0] and "(a)" in english[0]
-    assert len(layouts) > 2  # the Spanish version searched
+    assert {r.variant.relpath: r.fitting for r in rerun.results} == {
+        path: Fitting(fit, hinted=True) for path, fit in FITTED.items()}
+    assert {r.variant.relpath: r.pages for r in rerun.results} == {
+        r.variant.relpath: r.pages for r in first.results}
+    assert len(layouts) == 2
+    english, spanish = sorted(layouts, key=lambda html: 'lang="es"' in html)
+    assert "fit-tight" in english and "(a)" in english and "fit-short-2-214" in spanish
     kept = read_fittings(out)
     hashes = {e["path"]: e["input_hash"] for e in read_index(out).values()}
-    assert kept[hashes["en/general/back-massage-letter-standard.pdf"]] == en.fitting
-    assert read_hints(out)["en/general/back-massage-letter-standard.pdf"] == en.fitting
+    for result in rerun.results:
+        assert kept[hashes[result.variant.relpath]] == result.fitting
+        assert read_hints(out)[result.variant.relpath] == result.fitting
 
 
 def test_a_hint_that_is_no_longer_good_gives_what_the_search_gives(
@@ -188,12 +196,10 @@ def test_a_hint_that_is_no_longer_good_gives_what_the_search_gives(
 
 
 @pytest.mark.parametrize("hint", [
-    Fitting(("fit-tight",), 11.5), Fitting(("fit-break-steps",)), Fitting(("fit-split",)),
-    Fitting(("fit-split-steps", "fit-tight")), Fitting(("fit-tight", "fit-short-1-200"))])
-def test_hints_that_can_cost_a_page_are_not_tried(tmp_path: Path, layouts: list[str],
-                                                  hint: Fitting) -> None:
-    """A split box (taller than whole), a page ended early or a smaller body size can
-    keep a page the search would now save: such a hint is not laid out at all."""
+    Fitting(("fit-tight",), 11.5), Fitting(("fit-tight",), 11.5, pages=2, content=1765.2)])
+def test_a_hint_with_a_smaller_body_size_is_not_tried(tmp_path: Path, layouts: list[str],
+                                                      hint: Fitting) -> None:
+    """A smaller body size may no longer be needed after an edit: not laid out at all."""
     root = _small_example(tmp_path / "p")
     project, document, page = _composed(root, "back-massage", "en")
     layouts.clear()
@@ -202,6 +208,27 @@ def test_hints_that_can_cost_a_page_are_not_tried(tmp_path: Path, layouts: list[
     layouts.clear()
     fit_page(project, document, page, hint=hint)
     assert layouts == alone
+
+
+@pytest.mark.parametrize("hint", [
+    Fitting(("fit-break-steps",)), Fitting(("fit-split",)),
+    Fitting(("fit-split-steps", "fit-tight")), Fitting(("fit-tight", "fit-short-1-200")),
+    # Measured, but with more content than the page has now (an edit took some away),
+    # or on another number of pages.
+    Fitting(("fit-split",), pages=2, content=5000.0),
+    Fitting(("fit-split",), pages=3, content=100.0)])
+def test_hints_that_can_cost_a_page_are_kept_only_when_nothing_was_taken_away(
+        tmp_path: Path, hint: Fitting) -> None:
+    """A split box (taller than whole) or a page ended early can keep a page that an
+    edit made unnecessary. Without the measure of the layout it was chosen for, or
+    when the page now has less content or other pages, such a hint is not kept: the
+    result is the search's."""
+    root = _small_example(tmp_path / "p")
+    project, document, page = _composed(root, "back-massage", "en")
+    searched, _ = fit_page(project, document, page)
+    hinted, _ = fit_page(project, document, page, hint=hint)
+    assert hinted.decision == searched.decision == Fitting(("fit-tight",))
+    assert hinted.pdf == searched.pdf
 
 
 def _delete_steps(root: Path, keep: tuple[int, ...]) -> None:
@@ -269,6 +296,25 @@ def test_a_kept_decision_fitting_could_not_make_is_searched_again(tmp_path: Path
     assert {path: (out / path).read_bytes() for path in FITTED} == pdfs
 
 
+@pytest.mark.parametrize("measured", [
+    {"pages": "3", "content": 2000}, {"pages": True, "content": 2000},
+    {"pages": 3, "content": float("nan")}, {"pages": 3, "content": -1},
+    {"pages": 0, "content": 2000}, {"pages": 3}, {"pages": 3, "content": "2000"}])
+def test_a_kept_measure_that_is_not_plausible_is_unknown(tmp_path: Path,
+                                                         measured: dict) -> None:
+    """A hand-edited measure is no measure: the decision is read back without it (a
+    split or balanced decision is then not kept after an edit, only searched for)."""
+    out = tmp_path / "output"
+    out.mkdir()
+    write_fittings(out, {"d1": Fitting(("fit-split",), pages=3, content=2000.0)}, {"a.pdf": "d1"})
+    data = json.loads((out / FITTING_NAME).read_text(encoding="utf-8"))
+    assert read_fittings(out)["d1"].pages == 3 and read_hints(out)["a.pdf"].content == 2000
+    data["fittings"]["d1"] = {"fit": ["fit-split"], "base_size": None, **measured}
+    (out / FITTING_NAME).write_text(json.dumps(data), encoding="utf-8")
+    (decision,) = read_fittings(out).values()
+    assert decision == Fitting(("fit-split",)) and (decision.pages, decision.content) == (0, 0)
+
+
 def test_decisions_that_cannot_be_kept_are_a_warning(tmp_path: Path) -> None:
     """A folder where .fitting.json goes: the PDFs are made and the batch succeeds (it
     exited 1, while build warned), and nothing claims a previous version was kept."""
@@ -298,7 +344,9 @@ def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
                                                              layouts: list[str]) -> None:
     """A Worker (as the front desk loads it) takes the decisions the batch kept in the
     project's output folder: a copy without a client is laid out once, and its bytes
-    are the batch's PDF; after an edit its inputs differ, and it searches again."""
+    are the batch's PDF. After an edit its inputs differ: its split boxes and balanced
+    page still hold when the edit took nothing away (one layout), and it searches again
+    when the edit shortened the handout."""
     root = _small_example(tmp_path / "p")
     assert batch(load_project(root), jobs=1).ok
     path = "es/general/back-massage-letter-standard.pdf"
@@ -310,8 +358,12 @@ def test_the_desk_copy_of_a_version_uses_the_batchs_decision(tmp_path: Path,
     po = root / "content/back-massage.es.po"
     po.write_text(po.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     layouts.clear()
+    kept = Worker.load(root).copy("back-massage", language="es", paper="letter")
+    assert len(layouts) == 1 and "fit-short-2-214" in layouts[0] and kept.pages == 3
+    _delete_steps(root, (0, 1, 3, 4, 7))
+    layouts.clear()
     Worker.load(root).copy("back-massage", language="es", paper="letter")
-    assert len(layouts) > 1  # another hash, and a balanced layout is not tried: a search
+    assert len(layouts) > 1 and "fit-short-2-214" in layouts[0]  # tried, then a search
 
 
 def test_a_build_uses_the_batchs_decision_and_keeps_its_own(tmp_path: Path,

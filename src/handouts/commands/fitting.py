@@ -9,10 +9,10 @@ from the same inputs (``--force``, an index lost, a variant deleted) is laid out
 with the same bytes as the search gave.
 
 An edit gives the edited handout's versions new hashes. Each version's last decision is
-kept as well (by its path in the output folder); after the edit, one that only made the
-page more compact is tried first and kept when its layout is still good, so a small
-edit costs such a version one layout, not a search (see
-:func:`handouts.render.fitting.fit_page`). A version keeps the look it had until an
+kept as well (by its path in the output folder); after the edit it is tried first and
+kept when its layout still holds (good, and no page more than the handout now needs),
+so a small edit costs a version one layout, not a search (see
+:meth:`handouts.render.fitting.Search.holds`). A version keeps the look it had until an
 edit makes that layout wrong. Such a decision is marked ``hinted``:
 ``batch --force`` drops those and the versions' last decisions, so every version is
 searched from its files alone and the batch makes what a batch from scratch makes
@@ -28,6 +28,7 @@ its page holds a client's details, and nothing of a client touches the disk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from collections.abc import Iterable
@@ -93,7 +94,16 @@ def _fitting(entry: Any) -> Fitting | None:
                                  and math.isfinite(size)):
         return None
     decision = Fitting(tuple(fit), None if size is None else float(size), hinted)
-    return decision if valid_decision(decision) else None
+    if not valid_decision(decision):
+        return None
+    # What the chosen layout measured (an edit is compared with it): unknown (0) when
+    # missing or not plausible, which only means a split or balanced decision is not
+    # kept after an edit.
+    pages, content = entry.get("pages", 0), entry.get("content", 0)
+    if type(pages) is int and 0 < pages < 10_000 and type(content) in (int, float) \
+            and math.isfinite(content) and content > 0:
+        return dataclasses.replace(decision, pages=pages, content=float(content))
+    return decision
 
 
 def write_fittings(out_dir: Path, fittings: dict[str, Fitting],
@@ -103,12 +113,14 @@ def write_fittings(out_dir: Path, fittings: dict[str, Fitting],
     bytes). A failure is returned, not raised: it only costs the next run a search."""
     data = {"generator": _generator(),
             "fittings": {digest: {"fit": list(f.fit), "base_size": f.base_size,
-                                  **({"hinted": True} if f.hinted else {})}
+                                  **({"hinted": True} if f.hinted else {}),
+                                  **({"pages": f.pages, "content": f.content}
+                                     if f.pages else {})}
                          for digest, f in sorted(fittings.items())},
             "versions": {path: digest for path, digest in sorted((versions or {}).items())
                          if digest in fittings}}
     try:
-        # Compact: about 100 bytes a variant (30 MB at 300,000 variants).
+        # Compact: about 130 bytes a variant (40 MB at 300,000 variants).
         text = json.dumps(data, separators=(",", ":")) + "\n"
         write_atomic(out_dir / FITTING_NAME, text.encode())
     except HandoutsError as exc:

@@ -50,7 +50,14 @@ from handouts.render.layout import (
 )
 from handouts.render.limits import BASE_SIZE, MIN_SIZE, max_pages, over_limit
 from handouts.render.result import Fitting, Rendered
-from handouts.render.theme import BREAK_PREFIX, SHORT_PREFIX, Page, TemplateFailure, render_html
+from handouts.render.theme import (
+    BREAK_PREFIX,
+    SHORT_PREFIX,
+    Page,
+    TemplateFailure,
+    break_blocks,
+    render_html,
+)
 
 #: Steps (pt) of the body size when ``fit: shrink`` searches for a smaller one.
 SHRINK_STEP = 0.25
@@ -248,6 +255,37 @@ class Search:
                           self.limit) or best
         return best
 
+    def holds(self, t: Try, hint: Fitting) -> bool:
+        """Whether ``t``, laid out with ``hint`` (this version's decision from before an
+        edit), is kept as it is (fitting paid once; see :func:`fit_page`).
+
+        It must be good as it is. Classes that only make the page more compact never
+        give more pages than the theme's own layout. Split boxes (the standard-print
+        safety columns are then set one after another: taller) and a balanced last
+        page (content carried over) can keep a page that the edit made unnecessary
+        (QA: five steps deleted, three pages where the search now makes two). Such a
+        layout is kept only when the edit took nothing away: the same pages as when it
+        was chosen, with at least as much content (the search then chose this page
+        count for less), and its balancing still holds (the last page no runt, the
+        page before at least half full). A handout that may shrink searches again.
+        """
+        fit = t.page.fit
+        if set(fit) <= COMPACTING:
+            return self.good(t)
+        if self.shrink or not hint.pages or t.pages != hint.pages or \
+                content_height(t.measure) < hint.content - CONTENT_SLACK:
+            return False
+        problems = t.problems
+        if any(e.startswith((BREAK_PREFIX, SHORT_PREFIX)) for e in fit):
+            if t.pages < 2 or t.measure[-2].fullness < BALANCED_FULLNESS:
+                return False
+            moved = break_blocks(fit)
+            problems = explain_balance(problems, t.measure, moved[0] if moved else None)
+        if not clean(problems):
+            return False
+        t.problems = problems
+        return True
+
     def _hopeless_runt(self, tight: Try) -> bool:
         """Whether the tighter layout ``tight`` ends on a runt that what the other
         classes save cannot pull back (it has already re-flowed into what free space it
@@ -283,11 +321,11 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     program lays its handouts out again, numbered, and writes the packet once).
 
     With a ``hint`` (the decision this version had before an edit to its files: fitting
-    paid once), that layout is tried first and kept when it is good as it is (clean,
-    within the page limit): a small edit costs one layout, and the sheet keeps the look
-    it had. Otherwise the search runs as without it, reusing the hinted layout if it
-    comes to it. Only a hint that makes the page more compact is tried (see
-    :func:`reusable`): kept, it has no more pages than the theme's own layout.
+    paid once), that layout is tried first and kept when it still holds (see
+    :meth:`Search.holds`: good as it is, and no page more than the handout now needs):
+    a small edit costs one layout, and the sheet keeps the look it had. Otherwise the
+    search runs as without it, reusing the hinted layout if it comes to it. A hint with
+    a smaller body size is not tried (after an edit it may no longer be needed).
     """
     hinted = decision is not None and decision.hinted
     if decision is not None and fitting:
@@ -295,12 +333,12 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
         fitting = False  # decided: the one layout is the chosen one
     search = Search(project, document, page)
     first: Try | None = None
-    if fitting and hint is not None and reusable(hint):
+    if fitting and hint is not None and hint.base_size is None:
         first = search.attempt(dataclasses.replace(page, fit=hint.fit))
         if first is None:
             assert search.failure is not None
             return search.failure, None
-        if search.good(first):
+        if search.holds(first, hint):
             fitting, hinted = False, bool(hint.fit)  # still good: kept, no search
         elif first.page.fit != page.fit:
             first = None  # the search starts from the theme's own layout
@@ -319,7 +357,8 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     if fitting and not clean(chosen.problems):
         chosen = search.balance(chosen)
     extra = len(search.tries) - 1
-    decided = Fitting(chosen.page.fit, chosen.page.base_size, hinted)
+    decided = Fitting(chosen.page.fit, chosen.page.base_size, hinted, chosen.pages,
+                      content_height(chosen.measure))
     if not write:
         return Rendered(b"", chosen.pages, list(chosen.layout.problems), fit=chosen.page.fit,
                         extra_renders=extra, measure=chosen.measure,
@@ -330,19 +369,19 @@ def fit_page(project: Project, document: Document, page: Page, *, fitting: bool 
     return output, chosen.layout
 
 
+def content_height(measure: list[PageMeasure]) -> float:
+    """A layout's content height: the points used on its pages, summed (rounded: the
+    measure of the same layout is the same on every machine's run)."""
+    return round(sum(m.used for m in measure), 1)
+
+
+#: How much less content (points) an edit may leave for a split or balanced decision
+#: to be kept: the measure's rounding, never a line of text.
+CONTENT_SLACK = 0.5
+
 #: The fitting classes that only make a page more compact (less space, smaller
 #: pictures, compact fine print): a layout with them never has more pages than without.
 COMPACTING = frozenset({"fit-tight", "fit-small-figure", "fit-compact-fineprint"})
-
-
-def reusable(hint: Fitting) -> bool:
-    """Whether an earlier decision is worth trying first after an edit (see
-    :func:`fit_page`): only classes that make the page more compact. A split box is
-    taller than the box whole, a page ended early to balance the last one carries
-    content over, and a smaller body size may no longer be needed: after an edit that
-    shortens the handout, each can keep a page the search would save (QA: a split
-    safety box kept three pages where the theme's own layout now needs two)."""
-    return hint.base_size is None and set(hint.fit) <= COMPACTING
 
 
 def valid_decision(decision: Fitting) -> bool:
@@ -557,5 +596,6 @@ def _write(project: Project, document: Document, chosen: Try, extra: int) -> Ren
     output.extra_renders = extra
     output.measure = chosen.measure
     output.layout_problems = chosen.problems
-    output.decision = Fitting(chosen.page.fit, chosen.page.base_size)
+    output.decision = Fitting(chosen.page.fit, chosen.page.base_size, False, chosen.pages,
+                              content_height(chosen.measure))
     return output

@@ -26,6 +26,12 @@ class Fitting:
     #: Kept from before an edit (a hint still good), not searched for these inputs:
     #: ``batch --force`` searches again (see :mod:`handouts.commands.fitting`).
     hinted: bool = False
+    #: The chosen layout's pages and content height (points, summed over its pages;
+    #: 0: not known): what an edit is measured against before the decision is kept
+    #: for the edited page (see :meth:`handouts.render.fitting.Search.holds`). They
+    #: follow from the decision and the inputs, so they are no part of its identity.
+    pages: int = field(default=0, compare=False)
+    content: float = field(default=0.0, compare=False)
 
 
 @dataclass

@@ -368,6 +368,12 @@ def break_selector(block: str) -> str:
     return "." + re.sub(r"[^a-z-]", "", block)
 
 
+def break_blocks(fit: tuple[str, ...]) -> list[str]:
+    """The measured blocks (``benefits``, ``step 7``) that ``fit`` starts a page with."""
+    return [name[len(BREAK_PREFIX):].replace("step-", "step ", 1)
+            for name in fit if name.startswith(BREAK_PREFIX)]
+
+
 def with_breaks(html: str, fit: tuple[str, ...]) -> str:
     """``html`` with a page break before each block that ``fit`` names, and each page
     it shortens shortened.
@@ -375,8 +381,7 @@ def with_breaks(html: str, fit: tuple[str, ...]) -> str:
     A rule added to the page's ``<head>`` rather than a hook in the template: a clinic's
     own template that keeps the theme's classes is balanced the same way.
     """
-    blocks = [name[len(BREAK_PREFIX):].replace("step-", "step ", 1)
-              for name in fit if name.startswith(BREAK_PREFIX)]
+    blocks = break_blocks(fit)
     rules = [", ".join(break_selector(b) for b in blocks) + " { break-before: page; }"
              ] if blocks else []
     for name in fit:
@@ -421,7 +426,8 @@ def make_page(handout: Handout, clinic: Clinic, *, paper: Paper,
                 client=client, fonts=fonts[0], font_stack=fonts[1], plan=plan)
 
 
-__all__ = ["FontFace", "Page", "Pinned", "PlanBox", "TemplateFailure", "environment", "make_page",
+__all__ = ["FontFace", "Page", "Pinned", "PlanBox", "TemplateFailure", "break_blocks",
+           "environment", "make_page",
            "render_html", "stylesheet_path", "stylesheet_paths", "stylesheet_references",
            "validate_templates",
            "with_numbering"]
