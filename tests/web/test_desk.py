@@ -119,6 +119,58 @@ def test_a_broken_handouts_yaml_keeps_the_last_good_project_serving(
     assert "(480) 992-5050" in pdf_text(after.data, by_position=True)
 
 
+def test_staff_pages_say_when_handouts_yaml_is_held_back(
+        client: FlaskClient, example: Path) -> None:
+    """QA: only the library said the desk keeps handouts.yaml's last good version, so
+    staff making copies did not know their sheets carried the old details."""
+    assert client.get("/").status_code == 200
+    config = example / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  phone: (480) 992-5050", "  phone: [unclosed", 1), encoding="utf-8")
+    notice = ("handouts.yaml has errors: sheets are made with its last good version until "
+              "the clinic owner fixes it")
+    for route in ("/h/back-massage", "/program"):
+        assert notice in client.get(route).get_data(as_text=True), route
+    assert notice not in client.get("/").get_data(as_text=True)  # its banner says more
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  phone: [unclosed", "  phone: (480) 992-5050", 1), encoding="utf-8")
+    assert notice not in client.get("/h/back-massage").get_data(as_text=True)
+
+
+def test_a_handout_deleted_while_the_batch_names_it_holds_nothing_back(
+        client: FlaskClient, example: Path) -> None:
+    """QA: a content file deleted (or renamed) while ``batch.handouts`` still named it
+    made the whole of handouts.yaml count as broken: the desk kept its last good
+    version, and the phone the owner changed next went out as it was. The batch's list
+    is only the batch's: the desk uses the settings as saved, and says what the batch
+    will stop on."""
+    assert client.get("/").status_code == 200
+    config = example / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    assert "desk-stretch-break" in text.split("batch:")[1]  # the batch names it
+    (example / "content" / "desk-stretch-break.yaml").unlink()
+    config.write_text(text.replace("  phone: (480) 992-5050", "  phone: (480) 992-5099", 1),
+                      encoding="utf-8")
+    made = _post(client, "pdf", client=NAME)
+    assert made.status_code == 200
+    printed = pdf_text(made.data, by_position=True)
+    assert "(480) 992-5099" in printed and "(480) 992-5050" not in printed
+    library = client.get("/").get_data(as_text=True)
+    assert "keeps using its last good version" not in library
+    assert "no such handout &#39;desk-stretch-break&#39;" in library
+    assert "has errors: sheets are made with" not in client.get("/h/back-massage").get_data(
+        as_text=True)
+    # The batch and check, which use the list, still stop on it.
+    with pytest.raises(HandoutsError) as stopped:
+        load_project(example)
+    assert any(p.field.startswith("batch.handouts") for p in stopped.value.problems)
+    # Building one handout does not use it: said, as a warning.
+    one = load_project(example, ("back-massage",))
+    assert [(p.severity.value, p.message) for p in one.warnings
+            if p.field.startswith("batch.handouts")] == [
+        ("warning", "no such handout 'desk-stretch-break' (known: back-massage)")]
+
+
 def test_while_handouts_yaml_is_broken_content_edits_still_show(
         client: FlaskClient, example: Path) -> None:
     """Only handouts.yaml is held back: a handout edited, added or deleted meanwhile

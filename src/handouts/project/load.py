@@ -9,11 +9,12 @@ render stage (template overrides, the fast checks) run after it, in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handouts.errors import Problem, ValidationError, errors_only
+from handouts.errors import Problem, Severity, ValidationError, errors_only
 from handouts.project.config import (
     CONFIG_NAME,
     GENERAL,
@@ -129,7 +130,8 @@ class EachLoaded:
     ``problems`` are the project's own (``handouts.yaml``, ``content/``);
     ``broken`` holds each handout that did not load with its problems, ``warnings``
     the warnings of each handout that did. ``project`` is None when ``handouts.yaml``
-    has errors.
+    has errors (other than the batch naming a handout that is not there: that is in
+    ``problems``, and the settings are used).
     """
 
     project: Project | None
@@ -155,10 +157,17 @@ def load_each(root: Path, names: tuple[str, ...] = (), *,
         config = load_config(root, problems, lines)
     folder: list[Problem] = []
     available = discover(root / "content", folder)  # the one scan of content/
+    manifest: list[Problem] = []
     if read_config and config is not None:
         # A config given by the caller was cross-checked when it was read.
-        problems += check_batch_handouts(config, lines, sorted(available))
-    problems += folder
+        manifest = check_batch_handouts(config, lines, sorted(available))
+        if names:
+            # The batch's list of handouts matters to a load of the whole project
+            # only: building one handout, or a copy at the desk, does not use it (a
+            # handout deleted while the batch still names it stops the batch and
+            # ``check``, and is said everywhere else).
+            manifest = [dataclasses.replace(p, severity=Severity.WARNING) for p in manifest]
+    problems += manifest + folder
     wanted = list(names) or list(available)
     if not available and not names:
         problems.append(Problem("content", None, "",
@@ -180,7 +189,11 @@ def load_each(root: Path, names: tuple[str, ...] = (), *,
         else:
             documents[name] = doc
             warnings[name] = found
-    project = None if config is None or errors_only(problems) else \
+    # Only the batch's list naming a missing handout: the settings are good (the desk
+    # uses them, with the clinic's phone as saved); whoever loads the whole project
+    # all or nothing still stops on it.
+    own = [p for p in problems if not any(p is m for m in manifest)]
+    project = None if config is None or errors_only(own) else \
         Project(root, config, CONFIG_NAME, lines)
     return EachLoaded(project, documents, broken, warnings, problems)
 

@@ -348,7 +348,11 @@ def create_app(root: Path, *, host: str = "127.0.0.1", token: str | None = None,
     def clinic() -> dict[str, Any]:
         loaded = site.loaded()
         name = loaded.project.config.clinic.name if loaded.project else "Handouts"
-        return {"clinic_name": name, "labels": {}}
+        # Every page says when a file is held back: staff making copies see that the
+        # sheets carry its last good version (QA: only the library said so, and a
+        # phone number the owner had just changed went out as it was).
+        return {"clinic_name": name, "labels": {}, "desk_held": loaded.held,
+                "desk_built_in": loaded.built_in}
 
     app.register_error_handler(HTTPException, error_answer)
 
