@@ -147,6 +147,52 @@ def test_a_stalled_worker_is_killed_at_the_deadline_and_replaced(pool: ProcessPo
     assert pool.run(pool_tasks.double, 2, deadline=30) == 4
 
 
+def test_a_frozen_worker_is_replaced_at_once_and_the_request_made_on_a_fresh_one() -> None:
+    """QA: a render worker stopped with ``kill -STOP`` held the copy sent to it until
+    the desk's deadline (75 s), then failed it. A busy worker gives a sign of life
+    every second: one silent for the stall limit is killed, replaced, and the task is
+    made again on a fresh worker, within the request's deadline."""
+    pool = ProcessPool(1, recycle_after=1000, stall_limit=2.0)
+    try:
+        pool.warm()
+        (frozen,) = pool.pids()
+        result: dict[str, object] = {}
+
+        def ask() -> None:
+            try:
+                result["answer"] = pool.run(pool_tasks.stall, 1.0, deadline=60)
+            except Exception as exc:
+                result["answer"] = exc
+
+        started = time.monotonic()
+        thread = threading.Thread(target=ask)
+        thread.start()
+        time.sleep(0.3)
+        os.kill(frozen, signal.SIGSTOP)
+        thread.join(60)
+        took = time.monotonic() - started
+        assert isinstance(result["answer"], int) and result["answer"] != frozen, result
+        assert took < 15, took  # 2 s of silence, a fresh worker, the 1 s task
+        assert not _alive([frozen])  # killed, not left stopped
+        assert pool.pids() == [result["answer"]]
+    finally:
+        pool.close()
+
+
+def test_a_task_longer_than_the_stall_limit_is_no_frozen_worker() -> None:
+    """The signs of life come while the task runs: a task of 3 s with a stall limit of
+    1 s is answered by the worker that began it, which is not replaced."""
+    pool = ProcessPool(1, recycle_after=1000, stall_limit=1.0)
+    try:
+        pool.warm()
+        before = pool.pids()
+        assert pool.run(pool_tasks.stall, 3.0, deadline=30) == before[0]
+        assert pool.run(pool_tasks.pid, deadline=30) == before[0]
+        assert pool.started == 1
+    finally:
+        pool.close()
+
+
 def test_when_every_worker_is_stuck_a_request_waits_only_until_its_deadline(
         pool: ProcessPool) -> None:
     pool.warm()

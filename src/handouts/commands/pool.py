@@ -18,6 +18,12 @@ its processes itself, one pipe each:
   until its own limit), so an overload never kills workers that are not stuck;
 * one that died (kill -9, a crash in C) is replaced and the task is tried again (at most
   once per worker, and once more) while time remains, else :class:`Died`;
+* a busy worker sends a sign of life ten times per ``stall_limit`` (a thread of its
+  own, which runs while the engine works); one silent for ``stall_limit`` seconds is
+  frozen (``kill -STOP``, a machine that suspended it, a hang that holds the
+  interpreter) and is handled as one that died: replaced, the task tried again on a
+  fresh one. Without it a frozen worker held its request until the run limit (75 s at
+  the desk) and then failed it (QA);
 * after ``recycle_after`` tasks a worker is retired and a fresh one takes its place,
   which bounds any slow leak; retiring is done by the request that finished the task,
   so there is no background thread that could stall.
@@ -75,20 +81,52 @@ class TaskFailed(PoolError):
 #: loading the engine takes a few).
 WARM_LIMIT = 120.0
 
+#: Seconds without a sign of life after which a busy worker counts as frozen.
+STALL_LIMIT = 10.0
+#: Signs of life a busy worker sends per stall limit: many, so a loaded machine (a
+#: batch on every core) never makes a working one look frozen.
+BEATS_PER_LIMIT = 10
+#: A worker's sign of life (an answer is always a tuple).
+BEAT = "beat"
 
-def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
-    """A worker's loop: run each ``(task, args)`` received, send back its answer.
+
+class _Stalled(Exception):
+    """A busy worker gave no sign of life for the pool's stall limit."""
+
+
+def _serve(conn: Connection, initializer: Callable[[], None] | None,
+           heartbeat: float) -> None:
+    """A worker's loop: run each ``(task, args)`` received, send back its answer; while
+    it works (and while it starts), a thread sends :data:`BEAT` every ``heartbeat``
+    seconds.
 
     The terminal's Ctrl-C reaches every process of the command, workers included: a
     worker ignores it (an idle one printed a traceback as it died, a busy one threw its
     task away), and its owner stops it: the desk at once, a batch after the PDF in
     hand is written."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sending = threading.Lock()  # one message at a time on the pipe
+    busy = threading.Event()
+
+    def beat() -> None:
+        while True:
+            busy.wait()
+            time.sleep(heartbeat)
+            with sending:
+                if busy.is_set():
+                    try:
+                        conn.send(BEAT)
+                    except Exception:  # the pipe is gone: the owner went away
+                        return
+
+    busy.set()  # starting counts as working: a slow start is no frozen worker
+    threading.Thread(target=beat, name="handouts-heartbeat", daemon=True).start()
     if initializer is not None:
         try:
             initializer()
         except BaseException:  # never a traceback on the terminal: the owner sees a
             return  # worker that never got ready (its pipe closes) and says so
+    busy.clear()
     while True:
         try:
             message = conn.recv()
@@ -97,22 +135,26 @@ def _serve(conn: Connection, initializer: Callable[[], None] | None) -> None:
         if message is None:  # retired
             return
         task, args = message
+        busy.set()
         try:
             answer: tuple[str, Any] = ("ok", task(*args))
         except BaseException as exc:  # every failure is an answer, even SystemExit
             answer = ("error", type(exc).__name__)
-        try:
-            conn.send(answer)
-        except Exception as exc:  # an answer that cannot be pickled
-            conn.send(("error", type(exc).__name__))
+        with sending:  # no sign of life after the answer: the next task's wait is clean
+            busy.clear()
+            try:
+                conn.send(answer)
+            except Exception as exc:  # an answer that cannot be pickled
+                conn.send(("error", type(exc).__name__))
 
 
 class _Worker:
     """One process and our end of its pipe."""
 
-    def __init__(self, context: Any, initializer: Callable[[], None] | None) -> None:
+    def __init__(self, context: Any, initializer: Callable[[], None] | None,
+                 heartbeat: float) -> None:
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, initializer),
+        self.process = context.Process(target=_serve, args=(child, initializer, heartbeat),
                                        name="handouts-render", daemon=True)
         self.process.start()
         child.close()
@@ -146,8 +188,10 @@ class ProcessPool:
 
     def __init__(self, workers: int = 2, *, initializer: Callable[[], None] | None = None,
                  recycle_after: int = 200, start_method: str = "forkserver",
-                 logger: logging.Logger | None = None) -> None:
+                 logger: logging.Logger | None = None,
+                 stall_limit: float = STALL_LIMIT) -> None:
         self.workers = workers
+        self.stall_limit = stall_limit
         self._log = logger or log
         self.recycle_after = recycle_after
         self._initializer = initializer
@@ -170,7 +214,8 @@ class ProcessPool:
         cannot be started (its forkserver was killed as it made it: multiprocessing
         starts a new one next time), it is counted missing, never raised to a request."""
         try:
-            worker = _Worker(self._context, self._initializer)
+            worker = _Worker(self._context, self._initializer,
+                             self.stall_limit / BEATS_PER_LIMIT)
         except (OSError, EOFError, ValueError, RuntimeError) as exc:
             self._missing += 1
             self._log.warning("a renderer could not be started (%s); trying again on the "
@@ -248,8 +293,8 @@ class ProcessPool:
             try:
                 worker.conn.send((task, args))
                 sent = time.monotonic()
-                stop = min(end, sent + limit)
-                if not worker.conn.poll(max(stop - time.monotonic(), 0.0)):
+                answer = self._answer(worker, min(end, sent + limit))
+                if answer is None:
                     # The request's time is up, not the task's (it waited for a worker):
                     # a healthy worker is not killed for that.
                     if time.monotonic() - sent < limit - min(0.5, limit / 4):
@@ -258,8 +303,8 @@ class ProcessPool:
                     self._replace(worker, kill=True)
                     raise Stuck("the handout took too long to make and was stopped; "
                                 "please try again")
-                status, value = worker.conn.recv()
-            except (EOFError, OSError):
+                status, value = answer
+            except (EOFError, OSError, _Stalled):
                 self._replace(worker, kill=True)
                 if attempt < attempts - 1 and end - time.monotonic() > 0:
                     continue  # killed from outside, most likely: again, on a fresh one
@@ -269,6 +314,23 @@ class ProcessPool:
                 raise TaskFailed(str(value))
             return value
         raise Died("the renderer stopped unexpectedly; please try again")  # pragma: no cover
+
+    def _answer(self, worker: _Worker, stop: float) -> Any:
+        """``worker``'s answer, read past its signs of life; None when ``stop`` (a
+        monotonic time) comes first. Raises :class:`_Stalled` when it gives no sign of
+        life for :attr:`stall_limit` seconds, and EOFError or OSError when it died."""
+        alive = time.monotonic()
+        while True:
+            now = time.monotonic()
+            if now >= stop:
+                return None
+            if now - alive >= self.stall_limit:
+                raise _Stalled
+            if worker.conn.poll(min(stop - now, alive + self.stall_limit - now)):
+                message = worker.conn.recv()
+                if message != BEAT:
+                    return message
+                alive = time.monotonic()
 
     def _done(self, worker: _Worker) -> None:
         """``worker`` answered: back to work, or retired after ``recycle_after`` tasks."""
@@ -284,11 +346,10 @@ class ProcessPool:
         work; not answered by ``until`` (its own limit), it is stuck and replaced."""
         def wait() -> None:
             try:
-                if worker.conn.poll(max(until - time.monotonic(), 0.0)):
-                    worker.conn.recv()
+                if self._answer(worker, until) is not None:
                     self._done(worker)
                     return
-            except (EOFError, OSError):
+            except (EOFError, OSError, _Stalled):
                 pass
             self._replace(worker, kill=True)
 
@@ -307,9 +368,8 @@ class ProcessPool:
             for worker in taken:
                 # A worker that never gets ready (its start hung) is replaced, never
                 # waited for without end.
-                with contextlib.suppress(EOFError, OSError):
-                    if worker.conn.poll(max(end - time.monotonic(), 0.0)):
-                        worker.conn.recv()
+                with contextlib.suppress(EOFError, OSError, _Stalled):
+                    if self._answer(worker, end) is not None:
                         ready.append(worker)
         finally:
             for worker in taken:
