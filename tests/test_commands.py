@@ -174,6 +174,9 @@ BAD_OPTIONS = [
      "--library: 'none' cannot be combined with handout names"),
     (["serve", "--cert", "{p}/nope.pem"],
      "--cert: no such file: {p}/nope.pem"),
+    (["serve", "--allow-host", "https://desk.myclinic.example/"],
+     "--allow-host: 'https://desk.myclinic.example/' is not a host name: give the name "
+     "alone, without http://, a port or a path (e.g. desk.myclinic.example)"),
     (["translate", "hand-self-massage", "xx-notalang"],
      "LANGUAGE: 'xx-notalang' is not a language code handouts knows (e.g. es, fr, pt-BR, "
      "zh-Hant)"),

@@ -876,9 +876,13 @@ class _ServerLogHandler(logging.StreamHandler):  # type: ignore[type-arg]
               help="The certificate's private key (PEM).")
 @click.option("--new-token", is_flag=True,
               help="Make a new access token (every browser must open the new address once).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also accept this name for the server (a reverse proxy's, a DNS name set "
+                   "up by the clinic's IT); repeatable. Not needed for this computer's own "
+                   "names (NAME, NAME.local) and addresses.")
 @pass_state
 def serve(state: _State, port: int, host: str, location: str | None, cert: Path | None,
-          key: Path | None, new_token: bool) -> None:
+          key: Path | None, new_token: bool, allow_hosts: tuple[str, ...]) -> None:
     """Open the front desk and live preview in a web browser."""
     from handouts.web.serve import serve as run_server
 
@@ -886,7 +890,7 @@ def serve(state: _State, port: int, host: str, location: str | None, cert: Path 
 
     _show_server_log(state.verbosity)
     run_server(state.root, host=host, port=port, say=click.echo, location=location,
-               cert=cert, key=key, new_token=new_token)
+               cert=cert, key=key, new_token=new_token, allow_hosts=allow_hosts)
 
 
 def main() -> None:

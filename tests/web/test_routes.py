@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -389,6 +390,102 @@ def test_serve_prints_a_token_address_only_off_loopback(
     else:
         assert token is None
         assert lines[0].endswith("at http://127.0.0.1:8123/")
+
+
+def lan_ipv4() -> str:
+    """This machine's first non-loopback IPv4 address, found without sending anything
+    (connecting a UDP socket only picks the route); skips the test if it has none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            pytest.skip("this machine has no network address besides loopback")
+        address = str(probe.getsockname()[0])
+    if address.startswith("127.") or address == "0.0.0.0":
+        pytest.skip("this machine has no network address besides loopback")
+    return address
+
+
+@pytest.fixture
+def debian_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The host name resolves as Debian's /etc/hosts has it (``127.0.1.1 desk-pc``):
+    its lookup never gives the LAN address."""
+    monkeypatch.setattr(socket, "gethostbyname_ex", lambda name: (name, [], ["127.0.1.1"]))
+
+
+@pytest.mark.usefixtures("debian_hosts")
+def test_bound_everywhere_the_lan_address_and_local_names_are_served(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff on other computers opened http://192.168.1.20:8765/ or desk-pc.local (as
+    the front-desk guide says) and got "not served here": only the bare host name was
+    accepted. Names that are not this computer's stay refused (DNS rebinding)."""
+    lan = lan_ipv4()
+    made, _ = _serve(example, monkeypatch, host="0.0.0.0")
+    app: Flask = made["server"].handouts_app  # type: ignore[attr-defined]
+    token = made["token"]
+    short = socket.gethostname().split(".")[0]
+    for host in (f"{lan}:8123", lan, f"{short}.local:8123", f"{short.upper()}.LOCAL.:8123",
+                 f"{socket.gethostname()}:8123"):
+        answer = app.test_client().get(f"/?token={token}", headers={"Host": host})
+        assert answer.status_code == 303, host  # accepted: the token swapped for a cookie
+    for host in ("evil.example", "evil.example:8123", f"{short}.local.evil.example",
+                 f"{lan}.evil.example", "203.0.113.254:8123", "224.0.0.1", "[2001:db8::7]:8123"):
+        answer = app.test_client().get(f"/?token={token}", headers={"Host": host})
+        assert answer.status_code == 400, host
+        assert "not served here" in answer.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("debian_hosts")
+def test_bound_everywhere_the_printed_address_opens_from_other_computers(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It printed http://127.0.0.1:PORT/?token=..., which no other computer can open."""
+    lan = lan_ipv4()
+    made, lines = _serve(example, monkeypatch, host="0.0.0.0")
+    token = made["token"]
+    assert lines[0] == f"Serving {example.resolve()} at http://{lan}:8123/?token={token}"
+    assert lines[1] == f"On this computer also http://127.0.0.1:8123/?token={token}"
+
+
+def test_without_a_route_the_printed_address_is_the_host_name(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from handouts.web.security import lan_address
+
+    class Unrouted(socket.socket):
+        def connect(self, address: object) -> None:
+            raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(socket, "socket", Unrouted)
+    assert lan_address() == socket.gethostname()
+
+
+def test_allow_host_names_are_served_and_no_others(
+        example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name only the clinic's IT knows (a reverse proxy's): --allow-host."""
+    made, _ = _serve(example, monkeypatch, host="127.0.0.1",
+                     allow_hosts=("Desk.MyClinic.example.", "10.9.8.7"))
+    client = made["server"].handouts_app.test_client()  # type: ignore[attr-defined]
+    for host in ("desk.myclinic.example", "DESK.myclinic.example:443", "10.9.8.7:8123"):
+        assert client.get("/", headers={"Host": host}).status_code == 200, host
+    for host in ("evil.example", "myclinic.example", "desk.myclinic.example.evil.example"):
+        assert client.get("/", headers={"Host": host}).status_code == 400, host
+
+
+@pytest.mark.parametrize("value", ["http://desk.myclinic.example", "desk.myclinic.example:8443",
+                                   "desk.myclinic.example/desk", "", "-desk.example",
+                                   "desk pc", "*.myclinic.example"])
+def test_allow_host_must_be_a_plain_name(example: Path, monkeypatch: pytest.MonkeyPatch,
+                                         value: str) -> None:
+    from handouts.web.serve import serve
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(example.parent / "state"))
+    with pytest.raises(HandoutsError) as error:
+        serve(example, say=lambda line: None, allow_hosts=("desk-pc.clinic.lan", value))
+    [problem] = error.value.problems
+    assert problem.path == "--allow-host"
+    assert problem.message == (
+        f"{value!r} is not a host name: give the name alone, without http://, a port or "
+        "a path (e.g. desk.myclinic.example)")
+    assert error.value.exit_code == 2
 
 
 def test_serve_starts_with_a_location_no_longer_in_the_project_and_warns(

@@ -1,7 +1,10 @@
 """Who may talk to ``handouts serve``, and what every response says about itself.
 
 * Host header check (as Jupyter does): a page on another site cannot reach this server
-  through DNS rebinding, because its requests carry that site's name as Host.
+  through DNS rebinding, because its requests carry that site's name as Host. Bound to
+  every address, this computer's names and its own IP addresses are accepted (a Host
+  that is an IP address can only come from a page of that address, never from a
+  rebound name), plus the names given with ``--allow-host``.
 * An access token when bound to anything but loopback: printed once as a URL, then
   swapped for an HttpOnly, SameSite=Strict cookie.
 * A CSRF token on every POST (per browser session, compared in constant time).
@@ -11,8 +14,11 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hmac
+import ipaddress
 import secrets
+import socket
 from typing import Any
 
 from flask import Flask, Response, abort, redirect, request, session
@@ -21,6 +27,8 @@ from werkzeug.wrappers import Response as BaseResponse
 TOKEN_COOKIE = "handouts_token"
 CSRF_FIELD = "csrf_token"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: The --host values that bind every address of this computer.
+EVERYWHERE = ("0.0.0.0", "::", "")
 
 CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
@@ -40,11 +48,49 @@ HEADERS = {
 
 
 def host_name(header: str) -> str:
-    """The name part of a Host header (``[::1]:8000`` -> ``::1``, ``a:80`` -> ``a``)."""
+    """The name part of a Host header (``[::1]:8000`` -> ``::1``, ``A.:80`` -> ``a``).
+
+    Lower-cased and without a trailing dot: ``desk-pc.local.`` is the same name as
+    ``desk-pc.local`` (a fully qualified spelling browsers send as typed).
+    """
     header = header.strip().lower()
     if header.startswith("["):
         return header[1:header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    name = header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    return name.rstrip(".") if ":" not in name else name
+
+
+def own_address(name: str) -> bool:
+    """Whether ``name`` (a Host header's name part) is an IP address of this computer.
+
+    Only for a server bound to every address: its LAN address (``192.168.1.20``),
+    which the names' lookup misses where ``/etc/hosts`` maps the host name to
+    127.0.1.1 (Debian). Accepting it keeps DNS rebinding out: a rebound page sends its
+    own name as Host, and a page can send an address as Host only if it was loaded from
+    that address, that is, from this server.
+    """
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    # Binding succeeds for these too, yet none is an address a browser opens.
+    if address.is_unspecified or address.is_multicast or \
+            address == ipaddress.IPv4Address("255.255.255.255"):
+        return False
+    return _bindable(address)
+
+
+@functools.lru_cache(maxsize=256)  # bounded: Host headers come from the network
+def _bindable(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether a socket can bind ``address``: true exactly for this computer's own
+    addresses (no packet is sent, no name is looked up, nothing is installed)."""
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            probe.bind((str(address), 0))
+    except OSError:
+        return False
+    return True
 
 
 def csrf_token() -> str:
@@ -65,11 +111,14 @@ def install(app: Flask, *, host: str, token: str | None, also: tuple[str, ...] =
     """Add the checks and headers to ``app``; ``token`` is required off loopback.
 
     The Host header must name ``host``, loopback, or one of ``also`` (this computer's
-    names, when bound to every address). ``secret`` signs the session (and so the CSRF
-    token): kept across restarts by ``handouts serve``, an open form still works after
-    the server restarts. With ``tls`` every cookie is ``Secure``.
+    names, when bound to every address, and ``--allow-host`` names); bound to every
+    address (``host`` 0.0.0.0 or ::), an IP address of this computer too. ``secret``
+    signs the session (and so the CSRF token): kept across restarts by ``handouts
+    serve``, an open form still works after the server restarts. With ``tls`` every
+    cookie is ``Secure``.
     """
     allowed = {host_name(host), *LOOPBACK, *(host_name(a) for a in also)}
+    everywhere = host_name(host) in EVERYWHERE
     app.config.update(SECRET_KEY=secret or secrets.token_bytes(32),
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
                       SESSION_COOKIE_SECURE=tls, SESSION_COOKIE_NAME="handouts_session")
@@ -78,7 +127,8 @@ def install(app: Flask, *, host: str, token: str | None, also: tuple[str, ...] =
 
     @app.before_request
     def check_request() -> BaseResponse | None:
-        if host_name(request.host) not in allowed:
+        name = host_name(request.host)
+        if name not in allowed and not (everywhere and own_address(name)):
             abort(400, "This address is not served here.")
         if token is not None:
             given = request.args.get("token")
@@ -128,13 +178,32 @@ def new_token() -> str:
 
 
 def own_names() -> tuple[str, ...]:
-    """This computer's host name and addresses (accepted when bound to 0.0.0.0 or ::)."""
-    import socket
+    """This computer's names and the addresses they resolve to (accepted when bound to
+    0.0.0.0 or ::): the host name, its fully qualified name, and ``NAME.local`` (the
+    mDNS name other computers of the clinic know it by, as in ``desk-pc.local``).
 
-    names = {socket.gethostname(), socket.getfqdn()}
+    Its other IP addresses are accepted by :func:`own_address`.
+    """
+    host, fqdn = socket.gethostname(), socket.getfqdn()
+    names = {host, fqdn, *(f"{n.split('.')[0]}.local" for n in (host, fqdn) if n)}
     with contextlib.suppress(OSError):  # a host name that does not resolve
-        names.update(socket.gethostbyname_ex(socket.gethostname())[2])
-    return tuple(sorted(n for n in names if n))
+        names.update(socket.gethostbyname_ex(host)[2])
+    return tuple(sorted(n for n in names if n and n != ".local"))
+
+
+def lan_address() -> str:
+    """An address other computers can open this computer by: its first non-loopback
+    IPv4 address, else its host name (no network at all: 127.0.0.1).
+
+    Found without sending anything: connecting a UDP socket only picks the route and so
+    the source address (192.0.2.1 is a documentation address, never answered).
+    """
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("192.0.2.1", 9))
+        address = str(probe.getsockname()[0])
+        if not ipaddress.ip_address(address).is_loopback and address != "0.0.0.0":
+            return address
+    return socket.gethostname() or "127.0.0.1"
 
 
 def loopback(host: str) -> bool:
@@ -142,4 +211,5 @@ def loopback(host: str) -> bool:
     return host_name(host) in LOOPBACK or host_name(host).startswith("127.")
 
 
-__all__: list[Any] = ["install", "loopback", "new_token", "own_names"]
+__all__: list[Any] = ["EVERYWHERE", "install", "lan_address", "loopback", "new_token",
+                      "own_address", "own_names"]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import ipaddress
 import json
 import os
+import re
 import secrets
 import signal
 from collections.abc import Callable
@@ -13,7 +16,12 @@ from pathlib import Path
 from handouts.errors import OptionError, Problem, ValidationError
 from handouts.project.config import CONFIG_NAME
 from handouts.web import make_server, site_of
-from handouts.web.security import loopback, own_names
+from handouts.web.security import EVERYWHERE, lan_address, loopback, own_names
+
+#: One label of a host name: letters, digits, hyphens (not first or last) and, as some
+#: clinics' Windows networks name their computers, underscores.
+_LABEL = r"(?!-)[a-z0-9_-]{1,63}(?<!-)"
+_HOST_NAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*\.?", re.IGNORECASE)
 
 
 def state_file(root: Path) -> Path:
@@ -57,12 +65,14 @@ def kept_secrets(root: Path, *, new_token: bool = False) -> tuple[str, bytes]:
 def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
           say: Callable[[str], None] = print, location: str | None = None,
           cert: Path | None = None, key: Path | None = None,
-          new_token: bool = False) -> None:
+          new_token: bool = False, allow_hosts: tuple[str, ...] = ()) -> None:
     """Serve the project in ``root`` on ``host:port`` until interrupted.
 
     On loopback no token is needed; on any other address the token kept for this
     project (see :func:`kept_secrets`) is required, printed once in the address to
-    open. ``location``: the desk's default location; ``cert``/``key``: serve HTTPS.
+    open. ``location``: the desk's default location; ``cert``/``key``: serve HTTPS;
+    ``allow_hosts``: more names browsers may use for this server (``--allow-host``: a
+    reverse proxy's, a DNS name the clinic's IT set up), host names or IP addresses.
     """
     if not (root / CONFIG_NAME).is_file():  # other problems are shown in the pages
         raise ValidationError([Problem(CONFIG_NAME, None, "", (
@@ -74,6 +84,8 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
     for option, path in (("--cert", cert), ("--key", key)):
         if path is not None and not path.is_file():
             problems.append(Problem(option, None, "", f"no such file: {path}"))
+    problems.extend(Problem("--allow-host", None, "", wrong)
+                    for wrong in map(allow_host_problem, allow_hosts) if wrong)
     if problems:
         raise OptionError(problems)
     wrong = _check_location(root, location)
@@ -85,18 +97,24 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
     token, secret = kept_secrets(root, new_token=new_token)
     token_needed = None if loopback(host) else token
     # Bound to every address: browsers elsewhere name this computer, so accept its names.
-    everywhere = host in ("0.0.0.0", "::", "")
-    names = own_names() if everywhere else ()
+    # Its IP addresses are checked as they come (security.own_address).
+    everywhere = host in EVERYWHERE
+    names = (*(own_names() if everywhere else ()), *allow_hosts)
     server = make_server(root, host=host, port=port, token=token_needed, also_hosts=names,
                          location=location, secret=secret, cert=cert, key=key)
     site = site_of(server.handouts_app)
-    shown = next((n for n in names if n[0].isdigit() and not n.startswith("127.")),
-                 "127.0.0.1") if everywhere else host
-    shown = f"[{shown}]" if ":" in shown else shown
     scheme = "https" if cert else "http"
-    address = f"{scheme}://{shown}:{server.effective_port}/"
-    say(f"Serving {root.resolve()} at {address}"
-        f"{f'?token={token_needed}' if token_needed else ''}")
+    query = f"?token={token_needed}" if token_needed else ""
+
+    def address(shown: str) -> str:
+        shown = f"[{shown}]" if ":" in shown else shown
+        return f"{scheme}://{shown}:{server.effective_port}/{query}"
+
+    # Bound to every address, 127.0.0.1 opens it on this computer only: first say the
+    # address the other computers of the clinic open.
+    say(f"Serving {root.resolve()} at {address(lan_address() if everywhere else host)}")
+    if everywhere:
+        say(f"On this computer also {address('127.0.0.1')}")
     if token_needed and not cert:
         say("Client names cross the network unencrypted: use --cert and --key for HTTPS.")
     say("Press Ctrl+C to stop.")
@@ -115,6 +133,21 @@ def serve(root: Path, *, host: str = "127.0.0.1", port: int = 8000,
         site.pool.close()
         if site.checker is not None:
             site.checker.close()
+
+
+def allow_host_problem(value: str) -> str | None:
+    """What is wrong with an ``--allow-host`` value (None: a plain host name or IP
+    address, as a browser sends it in the Host header without its port)."""
+    name = value.strip()
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]  # an IPv6 address as written in an address bar
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(name)
+        return None
+    if len(name) <= 254 and _HOST_NAME.fullmatch(name):
+        return None
+    return (f"{value!r} is not a host name: give the name alone, without http://, a port "
+            "or a path (e.g. desk.myclinic.example)")
 
 
 def _check_location(root: Path, location: str | None) -> Problem | None:
