@@ -443,6 +443,33 @@ def test_a_long_note_moves_the_plan_below_the_stop_callout(project: Path) -> Non
     assert both.index("Stop right away if") < both.index("YOUR PLAN")
 
 
+QA_NOTE = ("Keep your shoulders relaxed and breathe out slowly as you stretch. " * 5).strip()
+
+
+@pytest.mark.parametrize(("audience", "paper", "note"), [
+    ("general", "letter", QA_NOTE + " Keep your."),
+    ("desk-workers", "letter", QA_NOTE[:296]),
+    ("general", "a4", QA_NOTE + " Keep your.")])
+def test_a_long_item_note_in_large_print_keeps_the_plan_on_the_handouts_first_page(
+        project: Path, audience: str, paper: str, note: str) -> None:
+    """QA: a note of about 300 characters (one a clinic program's check passes) put the
+    whole "Prepared for / Your plan" block on the handout's second page, and left its
+    first page a third empty. The block now continues on the next page: its name, plan
+    heading and dose stay on the first, with the note's start."""
+    pdf, _ = _packet(project, ItemChange("desk-stretch-break", Dosage(reps=5), note),
+                     print_size="large", audience=audience, paper=paper)
+    texts = pdf_pages(pdf, by_position=True)
+    start = _starts(texts, "A 5-minute stretch break")
+    first = texts[start - 1]
+    assert "Stop right away if" in first and "YOUR PLAN" in first
+    assert "5 repetitions" in first and "Keep your shoulders relaxed" in first
+    both = re.sub(r"\s+", " ", texts[start - 1] + " " + texts[start])
+    assert first.index("Stop right away if") < first.index("YOUR PLAN")
+    # The note, its start and its end, over the two pages.
+    for words in (note.split()[:12], note.split()[-6:]):
+        assert re.search(r"\s+".join(re.escape(w) for w in words), both), words
+
+
 def test_the_dose_in_words() -> None:
     assert describe_dosage(Dosage(sets=3, reps=10, per_day=2), "en") == \
         "3 sets of 10, twice a day"

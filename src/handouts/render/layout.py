@@ -140,7 +140,7 @@ def _block(page: PageMeasure, name: str) -> dict[str, Any] | None:
 #: re-flow can use (blocks move whole): the estimate that saves hopeless tries.
 FIT_SAVING, FREE_USABLE = 0.06, 0.5
 #: Boxes that ``fit-split`` lets continue on the next page.
-SPLITTABLE = frozenset({"needs", "stop-first", "precautions"})
+SPLITTABLE = frozenset({"needs", "stop-first", "precautions", "prepared-for"})
 
 
 def split_class(name: str) -> str | None:
