@@ -24,7 +24,7 @@ from handouts.variants.clientcsv import Choices, read_rows
 from handouts.variants.program import describe_dosage
 
 from .fuzz import fuzz
-from .helpers import copy_example, pdf_page_count, pdf_pages, run_in
+from .helpers import copy_example, edit, pdf_page_count, pdf_pages, run_in
 
 LOW_BACK = """\
 title: Low back, week 1
@@ -323,6 +323,34 @@ def test_a_program_file_with_errors(tmp_path: Path) -> None:
     assert not (root / "output").exists()
 
 
+def test_an_item_note_has_the_program_files_length_limit(tmp_path: Path) -> None:
+    """QA F8: the item_note column took a note of any length (a program file's holds
+    300 characters): refused at its row and column, never quoted."""
+    note = "Keep the shoulders low. " * 84  # 2,016 characters
+    assert _refused(tmp_path, HEADER + (
+        f"Yusuf Okonkwo,desk-stretch-break,,reps=5,{note},,,\n"
+        f"Yusuf Okonkwo,back-massage,,minutes=5,{note[:300]},,,\n")) == [
+        "clients.csv:2: item_note: is too long (at most 300 characters)"]
+
+
+def test_a_program_files_unprintable_title_is_said_once_at_its_line(tmp_path: Path) -> None:
+    """A character no font has in the clinic program's title (an empty box on the cover
+    before) is its file's mistake, at its line, once for every row that uses it."""
+    root = _project(tmp_path / "p")
+    (root / "programs/low-back.yaml").write_text(
+        LOW_BACK.replace("Low back, week 1", "Low back, week 1 \N{FLEXED BICEPS}"),
+        encoding="utf-8")
+    run = _merge(root, HEADER + "Zelda Quintanilla,,low-back,,,,,\n"
+                 "Wilma Ortega,,low-back,,,,,\n")
+    assert run.exit_code == 1
+    assert run.stderr.splitlines() == [
+        f"clients.csv:{row}: program: the program file it names has errors (see its "
+        "problems); fix them first" for row in (2, 3)] + [
+        "programs/low-back.yaml:1: title: has 1 character that no font can print (emoji) "
+        "\N{EM DASH} add a font under fonts: in handouts.yaml"]
+    assert not (root / "output").exists()
+
+
 def test_a_broken_program_file_the_csv_does_not_use_stops_nothing(tmp_path: Path) -> None:
     root = _project(tmp_path / "p")
     (root / "programs/empty.yaml").write_text("", encoding="utf-8")
@@ -340,7 +368,10 @@ def test_every_problem_at_once_even_when_a_program_file_is_broken(tmp_path: Path
     root = _project(tmp_path / "p")
     (root / "programs/low-back.yaml").write_text(
         LOW_BACK.replace("sets: 3", "sets: 30"), encoding="utf-8")
-    long_note = " ".join(["Keep the shoulders low and breathe out slowly."] * 60)
+    # A note holds at most 300 characters: the handout's limit is its own page count, so
+    # that its plan fits only without the note.
+    edit(root / "content/desk-stretch-break.yaml", "max_pages: 3", "max_pages: 2")
+    long_note = " ".join(["Keep the shoulders low and breathe out slowly."] * 6)
     run = _merge(root, HEADER + "Zelda Quintanilla,,low-back,,,,,\n"
                  f"Yusuf Okonkwo,desk-stretch-break,,reps=5,{long_note},,,\n")
     assert run.exit_code == 1

@@ -33,7 +33,7 @@ from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage
 
-from .helpers import REPO, copy_example, edit, pdf_pages, run_in
+from .helpers import REPO, copy_example, edit, error_lines, pdf_pages, run_in
 
 CLIENT = Client("Ana Ruiz", "Go easy this week.", "Sam Lee", dt.date(2026, 12, 15))
 GIVEN = dt.date(2026, 12, 7)  # a Monday
@@ -433,7 +433,7 @@ def test_right_hand_pages_start_each_handout_on_an_odd_page(project: Path) -> No
 
 
 def test_a_long_note_moves_the_plan_below_the_stop_callout(project: Path) -> None:
-    note = "Breathe out slowly as you move. " * 14
+    note = "Breathe out slowly as you move. " * 9  # 287 characters: a note holds 300
     pdf, _ = _packet(project, ItemChange("back-massage", Dosage(sets=2, reps=8), note.strip()),
                      print_size="large")
     texts = pdf_pages(pdf, by_position=True)
@@ -1035,3 +1035,104 @@ def test_two_digit_page_numbers_stay_on_one_line_in_spanish_large_print(
             # Nothing of the clinic's footer runs into it.
             assert not [w for w in words if label["top"] - 2 < w["top"] < label["top"] + 40
                         and w["x0"] < label["x0"] < w["x1"]]
+
+
+# ------------------------------------------- a program file's characters, a note's length
+
+#: A character none of the example's fonts has (an emoji).
+EMOJI = "\N{FLEXED BICEPS}"
+UNPRINTABLE = ("has 1 character that no font can print (emoji) \N{EM DASH} add a font "
+               "under fonts: in handouts.yaml")
+#: Every text field of a program file holding the emoji: title (line 1), description
+#: (2), a dose text (5), a translated title (8).
+EMO = f"""\
+title: Stretch {EMOJI}
+description: Stretch and rest {EMOJI}
+items:
+  - handout: back-massage
+    dosage: {{minutes: 5, text: before bed {EMOJI}}}
+translations:
+  es:
+    title: Estirar {EMOJI}
+"""
+
+
+def test_a_program_files_note_no_font_can_print_is_said_at_its_line(tmp_path: Path) -> None:
+    """QA F1: the note's problem was named "the clinic program's item 1 note", with no
+    file or line, as if the therapist had typed it; it is the program file's, at its
+    line and field as every other mistake of that file."""
+    root = _with_program(tmp_path / "p", "espalda",
+                         "title: Espalda\nitems:\n  - handout: back-massage\n"
+                         f"    note: Ask your partner to help. {EMOJI}\n")
+    result = run_in(root, "program", "espalda", "--client", "Ana Ruiz")
+    assert error_lines(result) == [f"programs/espalda.yaml:4: items[1].note: {UNPRINTABLE}"]
+    assert not (root / "output").exists()
+    assert "Ana" not in result.output
+
+
+def test_every_text_of_a_program_file_has_the_characters_rule(tmp_path: Path) -> None:
+    """QA F2: an emoji in a program's title printed an empty box on the client's cover
+    with only the engine's warning, and check said nothing of a program file's
+    characters. Both commands now refuse every text field (the title, description, a
+    dose text and their translations) at its line, by one rule, before writing."""
+    root = _with_program(tmp_path / "p", "emo", EMO)
+    at = {1: "title", 2: "description", 5: "items[1].dosage.text", 8: "translations.es.title"}
+    expected = {line: f"programs/emo.yaml:{line}: {field}: {UNPRINTABLE}"
+                for line, field in at.items()}
+    checked = run_in(root, "check", "--no-render")
+    assert checked.exit_code == 1, checked.output
+    assert [line for line in checked.output.splitlines()
+            if line.startswith("programs/emo.yaml") and "warning" not in line] == \
+        list(expected.values())
+    english = run_in(root, "program", "emo", "--client", "Ana Ruiz")
+    assert error_lines(english) == [expected[1], expected[2], expected[5]]
+    spanish = run_in(root, "program", "emo", "--client", "Ana Ruiz", "--language", "es")
+    # In Spanish its Spanish title is printed; the rest has no Spanish words (as written).
+    assert [line for line in error_lines(spanish) if "warning" not in line] == \
+        [expected[2], expected[5], expected[8]]
+    assert not (root / "output").exists()
+
+
+def test_a_notes_length_has_one_limit_wherever_it_is_typed(project: Path) -> None:
+    """QA F8: a program file's note holds 300 characters, but --item accepted 2,000. The
+    same limit and message everywhere (never quoting the note)."""
+    note = "Keep the shoulders low. " * 84  # 2,016 characters
+    result = run_in(project, "program", "desk-worker-week-1", "--client", "Ana Ruiz",
+                    "--item", f'desk-stretch-break note="{note}"')
+    assert result.exit_code == 2, result.output
+    assert "Error: --item 1 note: is too long (at most 300 characters)\n" in result.output
+    assert "Keep the shoulders" not in result.output and "Ana" not in result.output
+    whole = load_project(project)
+    documents = {d.name: d for d in whole.documents}
+    # 300 characters is a note; one more is not, as in a program file.
+    plan_program(whole.project, documents, client=CLIENT,
+                 changes=(ItemChange("back-massage", Dosage(), "x" * 300),))
+    with pytest.raises(ValidationError) as caught:
+        plan_program(whole.project, documents, client=CLIENT,
+                     changes=(ItemChange("back-massage", Dosage(), "x" * 301),))
+    assert [p.format() for p in caught.value.problems] == [
+        "--item 1 note: is too long (at most 300 characters)"]
+
+
+def test_an_empty_note_clears_the_clinic_programs_note_for_this_client(
+        project: Path) -> None:
+    """QA F9: ``note=""`` kept the program's note (while ``text=""`` is refused); a
+    therapist who empties it means this client gets none."""
+    kept = "Set a reminder for mid-morning"
+    result = run_in(project, "program", "desk-worker-week-1", "--client", "Ana Ruiz",
+                    "--item", 'desk-stretch-break note=""', "--given", "2026-12-07")
+    assert result.exit_code == 0, result.output
+    written = re.search(r"wrote (\S+) ", result.output)
+    assert written is not None
+    path = Path(written.group(1))
+    text = " ".join(" ".join(pdf_pages(path.read_bytes(), by_position=True)).split())
+    path.unlink()
+    assert "YOUR PLAN" in text and "5 repetitions" in text  # the plan box, without the note
+    assert kept not in text
+    # The program's note is printed when the therapist leaves it be.
+    whole = load_project(project)
+    programs = load_clinic_programs(project, whole.documents)
+    program = plan_program(whole.project, {d.name: d for d in whole.documents},
+                           client=CLIENT, clinic_program=programs["desk-worker-week-1"],
+                           changes=(ItemChange("desk-stretch-break", Dosage(reps=6)),))
+    assert program.items[0].note is not None and program.items[0].note.startswith(kept)

@@ -28,6 +28,7 @@ from handouts.project.content import Document
 from handouts.project.fonts import read_cmap
 from handouts.project.languages import DOMAIN, SOURCE_LANGUAGE, language_name
 from handouts.project.pofile import read_catalog
+from handouts.project.programs import ClinicProgram
 from handouts.project.sourcefile import format_loc
 from handouts.render import scripts
 from handouts.render.fonts import (
@@ -204,6 +205,15 @@ def _message(chars: list[str], language: str, cover: Coverage) -> str:
     return f"cannot print {what}: {why} (Debian: {packages})"
 
 
+def _unnamed(chars: list[str]) -> str:
+    """``has 2 characters that no font can print (Cyrillic, emoji) — add a font ...``:
+    the characters themselves are never named (see :meth:`GlyphCheck.client`)."""
+    written_in = ", ".join(dict.fromkeys(script_of(ch) for ch in chars))
+    n = len(chars)
+    return (f"has {n} character{'s' if n != 1 else ''} that no font can print "
+            f"({written_in}) — {FONT_HINT}")
+
+
 # ----------------------------------------------------------------- what gets printed
 
 
@@ -225,14 +235,19 @@ class GlyphCheck:
         self._done: set[tuple[str, ...]] = set()
 
     def _report(self, path: str, line: int | None, field: str, text: str,
-                language: str) -> None:
+                language: str, *, named: bool = True) -> None:
+        """The one rule for a printed field: each character ``text`` needs that no font
+        of a page in ``language`` has is an error at ``path``, ``line`` and ``field``,
+        once per field. Without ``named``, the characters are counted, never repeated,
+        and private-use ones count too (a client's details, and the words that stand
+        beside them in the same message: a program's notes and dose texts)."""
         if (path, field) in self._seen:
             return
-        chars = self.cover.lacks(text, language)
+        chars = self.cover.lacks(text, language, private_use=not named)
         if chars:
             self._seen.add((path, field))
-            self.problems.append(Problem(path, line, field,
-                                         _message(chars, language, self.cover)))
+            message = _message(chars, language, self.cover) if named else _unnamed(chars)
+            self.problems.append(Problem(path, line, field, message))
 
     def _once(self, *key: str) -> bool:
         if key in self._done:
@@ -357,16 +372,18 @@ class GlyphCheck:
         option to name; without a ``path`` (options) the message starts with that name.
         """
         for attr, field in fields.items():
-            text = getattr(client, attr)
-            chars = self.cover.lacks(text or "", language, private_use=True)
-            if not chars:
-                continue
-            scripts = ", ".join(dict.fromkeys(script_of(ch) for ch in chars))
-            n = len(chars)
             where = (path, line, field) if path is not None else (field, None, "")
-            self.problems.append(Problem(*where, (
-                f"has {n} character{'s' if n != 1 else ''} that no font can print "
-                f"({scripts}) — {FONT_HINT}")))
+            self._report(*where, getattr(client, attr) or "", language, named=False)
+
+    def program(self, program: ClinicProgram, language: str) -> None:
+        """A clinic program's own words (title, description, each item's note and dose
+        text, as translated under ``translations``) as shown in ``language``, each at
+        its line and field of the program file. Said as a note typed at the desk or
+        with ``--item`` is (the same field, whichever way it came), so never named."""
+        source = self.project.config.defaults.language
+        for loc, text in program.words_in(language, source):
+            self._report(program.display, program.lines.line_of(loc), format_loc(loc),
+                         text, language, named=False)
 
 
 #: What to do about a client's character that no font has, for whoever owns the project
@@ -418,6 +435,19 @@ def no_fonts(project: Project) -> Problem:
         f"or list fonts under fonts: in {CONFIG_NAME}"))
 
 
+def check_program(project: Project, program: ClinicProgram,
+                  languages: Iterable[str]) -> list[Problem]:
+    """Glyph problems of every text field of a clinic program's file as shown in each
+    of ``languages``: what ``handouts check`` reports and ``handouts program`` refuses,
+    before anything is written."""
+    check = GlyphCheck(project)
+    if not check.cover.anywhere:
+        return [no_fonts(project)]
+    for language in languages:
+        check.program(program, language)
+    return check.problems
+
+
 def check_client(project: Project, client: Client, language: str, path: str | None,
                  line: int | None, fields: dict[str, str]) -> list[Problem]:
     """Glyph problems of a client's details (never naming the characters)."""
@@ -428,5 +458,5 @@ def check_client(project: Project, client: Client, language: str, path: str | No
     return check.problems
 
 
-__all__ = ["Coverage", "GlyphCheck", "check_client", "check_variants", "coverage",
-           "no_fonts"]
+__all__ = ["Coverage", "GlyphCheck", "check_client", "check_program", "check_variants",
+           "coverage", "no_fonts"]

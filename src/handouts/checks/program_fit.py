@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from handouts.checks.findings import Findings
+from handouts.checks.glyphs import check_program
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
@@ -65,11 +66,28 @@ def program_words(project: Project, programs: Mapping[str, ClinicProgram],
     what ``handouts program`` would print as written there (see
     :meth:`~handouts.project.programs.ClinicProgram.in_language`)."""
     source = project.config.defaults.language
+    for program in programs.values():
+        for language in sorted(_given_in(program, variants) - {source}):
+            report.problems += program.in_language(language, source)[1]
+
+
+def program_characters(project: Project, programs: Mapping[str, ClinicProgram],
+                       variants: list[Variant], report: Findings) -> None:
+    """An error for each text field of a clinic program's file (title, description,
+    each item's note and dose text, their translations) holding a character no font
+    has: in the clinic's language, each language its ``translations`` give and each
+    ``check`` covers for every one of its handouts (the rule ``handouts program``
+    refuses a program by: :func:`~handouts.checks.glyphs.check_program`)."""
+    source = project.config.defaults.language
+    for program in programs.values():
+        languages = {source, *program.program.translations, *_given_in(program, variants)}
+        report.problems += check_program(project, program, sorted(languages))
+
+
+def _given_in(program: ClinicProgram, variants: list[Variant]) -> set[str]:
+    """The languages of ``variants`` every handout of ``program`` has."""
     languages: dict[str, set[str]] = {}
     for variant in variants:
         languages.setdefault(variant.handout, set()).add(variant.language)
-    for program in programs.values():
-        handouts = {item.handout for item in program.program.items}
-        given = set.intersection(*(languages.get(h, set()) for h in handouts))
-        for language in sorted(given - {source}):
-            report.problems += program.in_language(language, source)[1]
+    handouts = {item.handout for item in program.program.items}
+    return set.intersection(*(languages.get(h, set()) for h in handouts))

@@ -17,7 +17,7 @@ from typing import Any
 from handouts.checks.findings import Findings
 from handouts.checks.gate import fast_checks, refuse_broken_templates
 from handouts.checks.pagefit import page_fit
-from handouts.checks.program_fit import program_fit, program_words
+from handouts.checks.program_fit import program_characters, program_fit, program_words
 from handouts.checks.programs import program_problems
 from handouts.checks.translations import has_manifest, translation_progress
 from handouts.project.config import Project
@@ -180,6 +180,8 @@ def check(loaded: Loaded, *, render: bool = True,
     report.problems += found
     # A clinic program's own words in each language it can be given in.
     program_words(project, programs, variants, report)
+    # Every text field of a program file holds only characters a font has.
+    program_characters(project, programs, variants, report)
     # Theme words no native speaker has reviewed yet: a warning, never silence.
     report.problems += review_problems(project.root, {v.language for v in variants})
     if render:

@@ -59,6 +59,8 @@ PROGRAM_FIELDS = {"--client": "client", "--note": "note", "--therapist": "therap
                   "--weeks": "program", "--item": "handout", "note": "item_note",
                   "text": "dose", "name": "client"}
 _ITEM = re.compile(r"^--item (\d+)(?: (note|text))?$")
+#: A program row whose clinic program's file has errors (said at their own lines).
+_FILE_HAS_ERRORS = "the program file it names has errors (see its problems); fix them first"
 
 
 @dataclass(frozen=True)
@@ -299,9 +301,7 @@ def _plan(project: Project, docs: dict[str, Document], broken: set[str],
         if first.program is not None:
             clinic_program = clinic.get(first.program)
             if clinic_program is None:  # its file's errors are reported on their own
-                problems.append(Problem(display, first.line, "program",
-                                        "the program file it names has errors (see its "
-                                        "problems); fix them first"))
+                problems.append(Problem(display, first.line, "program", _FILE_HAS_ERRORS))
                 continue
         # A handout on two rows of one program was refused at its second row (see
         # split_programs): the first is planned, so the rest is still checked.
@@ -317,7 +317,15 @@ def _plan(project: Project, docs: dict[str, Document], broken: set[str],
                                    paper=version.paper, print_size=version.print,
                                    location=version.location, where=display)
         except HandoutsError as exc:
-            problems += [_at_row(p, group, None, docs, display) for p in exc.problems]
+            # A mistake in the clinic program's own file (a character no font has) is
+            # said at that file's line, once however many clients' rows use it, and the
+            # row says why it is not made, as for a program file that does not load.
+            own = clinic_program.display if clinic_program is not None else None
+            in_file = [p for p in exc.problems if p.path == own]
+            problems += in_file + [_at_row(p, group, None, docs, display)
+                                   for p in exc.problems if p.path != own]
+            if in_file:
+                problems.append(Problem(display, first.line, "program", _FILE_HAS_ERRORS))
             continue
         planned.append((group, program))
     return planned

@@ -12,7 +12,7 @@ import shlex
 from dataclasses import dataclass, field
 
 from handouts.checks.gate import CLIENT_FLAGS, CheckedVariants, refuse_on_check_errors
-from handouts.checks.glyphs import check_client
+from handouts.checks.glyphs import check_client, check_program
 from handouts.commands.options import version_options
 from handouts.errors import Problem, RenderError, ValidationError
 from handouts.project.config import Project
@@ -22,6 +22,7 @@ from handouts.project.programs import (
     MAX_WEEKS,
     ClinicProgram,
     Dosage,
+    note_problem,
     parse_dosage,
 )
 from handouts.project.schema import Paper, PrintSize
@@ -44,6 +45,7 @@ class ItemChange:
 
     handout: str
     dosage: Dosage = field(default_factory=Dosage)
+    #: The therapist's note; None keeps the clinic program's, an empty one clears it.
     note: str | None = None
     #: Its place among the changes as given (``--item N``), when some were left out
     #: (one that names no handout); None: its place in the sequence.
@@ -70,7 +72,8 @@ def _quoted(handout: str) -> str | None:
 def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | None,
                                                                   list[Problem]]:
     """One ``--item``: a handout's name, then its dose as ``key=value`` words and an
-    optional ``note=...``: ``desk-stretch-break sets=3 reps=10 per-day=2 note="Go slow"``.
+    optional ``note=...``: ``desk-stretch-break sets=3 reps=10 per-day=2 note="Go slow"``
+    (``note=""``: no note for this handout, not even the clinic program's).
     Problems are named ``--item N`` (the value may hold a note: never repeated)."""
     field = f"{ITEM_FLAG} {number}"
     try:
@@ -85,7 +88,8 @@ def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | No
     for word in words[1:]:
         key, sep, value = word.partition("=")
         if sep and key.strip().casefold() == "note":
-            note = value.strip() or None
+            # Kept empty when typed empty: the therapist clears the clinic program's note.
+            note = value.strip()
     # Words are numbered as typed: the handout's name is word 1.
     dosage, problems = parse_dosage(shlex.join(words[1:]), where, field, first=2,
                                     ignore=("note",))
@@ -117,9 +121,13 @@ def plan_program(project: Project, documents: dict[str, Document], *,
         first_item = clinic_program.program.items[0].handout
         asked = language or (documents[first_item].handout.language
                              if first_item in documents else None)
-        words, notices = clinic_program.in_language(asked or project.config.defaults.language,
-                                                    project.config.defaults.language)
-        items = [ProgramItem(i.handout, i.dosage, i.note) for i in words.items]
+        shown = asked or project.config.defaults.language
+        words, notices = clinic_program.in_language(shown, project.config.defaults.language)
+        # Its own words' characters, at their lines: the rule `handouts check` applies.
+        problems += check_program(project, clinic_program, [shown])
+        items = [ProgramItem(i.handout, i.dosage, i.note,
+                             clinic_words=frozenset({"note", "text"}))
+                 for i in words.items]
     changed: dict[str, int] = {}
     for place, change in enumerate(changes, start=1):
         number = change.number or place
@@ -133,12 +141,17 @@ def plan_program(project: Project, documents: dict[str, Document], *,
         found = next((n for n, item in enumerate(items) if item.handout == change.handout),
                      None)
         if found is None:
-            items.append(ProgramItem(change.handout, change.dosage, change.note, number))
+            items.append(ProgramItem(change.handout, change.dosage, change.note or None,
+                                     number))
         else:
             old = items[found]
-            items[found] = ProgramItem(old.handout, old.dosage.merged(change.dosage),
-                                       change.note if change.note is not None else old.note,
-                                       number)
+            dosage = old.dosage.merged(change.dosage)
+            # What the change gives is the therapist's: checked as theirs, named by it.
+            kept = old.clinic_words - ({"note"} if change.note is not None else set()) \
+                - ({"text"} if dosage.text != old.dosage.text else set())
+            items[found] = ProgramItem(old.handout, dosage,
+                                       (change.note or None) if change.note is not None
+                                       else old.note, number, kept)
     if not items:
         problems.append(Problem(where, None, ITEM_FLAG,
                                 "a program needs at least one handout: name a clinic "
@@ -155,7 +168,7 @@ def plan_program(project: Project, documents: dict[str, Document], *,
             problems.append(Problem(where, None, item_label(item, number),
                                     f"{said} (available: {known})"))
         if item.note:
-            wrong = text_problem(item.note, lines=True)
+            wrong = text_problem(item.note, lines=True) or note_problem(item.note)
             if wrong:  # therapist's words about the client: never repeated
                 problems.append(Problem(where, None, f"{item_label(item, number)} note",
                                         wrong))
@@ -204,7 +217,9 @@ def make_program(project: Project, documents: dict[str, Document], program: Prog
     found = check_client(project, program.client, program.language, None, None,
                          {"name": "client", "note": "note", "therapist": "therapist"})
     for number, item in enumerate(program.items, start=1):
-        texts = Client("", item.note, item.dosage.text)
+        # A clinic program's own words were checked with its file, at their lines.
+        texts = Client("", None if "note" in item.clinic_words else item.note,
+                       None if "text" in item.clinic_words else item.dosage.text)
         label = item_label(item, number)
         found += check_client(project, texts, program.language, None, None,
                               {"note": f"{label} note", "therapist": f"{label} text"})

@@ -40,6 +40,12 @@ PROGRAM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MAX_ITEMS = 12
 #: The most weeks a tracking sheet covers.
 MAX_WEEKS = 12
+#: The longest note for one handout of a program, however it arrives (a program file,
+#: ``--item note=``, a client CSV's ``item_note``, the desk's form): one limit, so a
+#: note that prints from one place prints from every other.
+MAX_NOTE = 300
+#: The longest dose text (``text: before bed``), likewise everywhere.
+MAX_DOSE_TEXT = 200
 
 _UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
           "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60}
@@ -130,7 +136,7 @@ class Dosage(Model):
     weeks: Count | None = Field(None, ge=1, le=MAX_WEEKS)
     side: Side | None = None
     #: Anything the parts above cannot say ("before bed"), printed as written.
-    text: Annotated[PlainText, StringConstraints(max_length=200)] | None = None
+    text: Annotated[PlainText, StringConstraints(max_length=MAX_DOSE_TEXT)] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -166,18 +172,25 @@ DOSAGE_KEYS = tuple(Dosage.model_fields)
 _ALIASES = {key.replace("_", "-"): key for key in DOSAGE_KEYS}
 
 
+def note_problem(note: str) -> str | None:
+    """What is wrong with a therapist's note for one handout as typed on the command
+    line or in a client CSV (None: nothing): the rule a program file's note gets from
+    :data:`Note`, in its words. The note itself is never repeated (it is about a client)."""
+    return f"is too long (at most {MAX_NOTE} characters)" if len(note) > MAX_NOTE else None
+
+
+Title = Annotated[PlainText, StringConstraints(max_length=80)]
+Description = Annotated[PlainText, StringConstraints(max_length=300)]
+Note = Annotated[PlainText, StringConstraints(max_length=MAX_NOTE)]
+DoseText = Annotated[PlainText, StringConstraints(max_length=MAX_DOSE_TEXT)]
+
+
 class ProgramItemSpec(Model):
     """One handout of a program, with its default dosage and a note."""
 
     handout: Slug
     dosage: Dosage = Dosage()
-    note: Annotated[PlainText, StringConstraints(max_length=300)] | None = None
-
-
-Title = Annotated[PlainText, StringConstraints(max_length=80)]
-Description = Annotated[PlainText, StringConstraints(max_length=300)]
-Note = Annotated[PlainText, StringConstraints(max_length=300)]
-DoseText = Annotated[PlainText, StringConstraints(max_length=200)]
+    note: Note | None = None
 
 
 class ProgramWords(Model):
@@ -225,33 +238,58 @@ class ClinicProgram:
         dose text) in ``language``, from ``translations``; and a warning for each printed
         word that has none there, printed as written in ``source`` (the clinic's
         language)."""
-        program = self.program
-        if language == source:
-            return program, []
-        words = program.translations.get(language) or ProgramWords()
-        missing: list[tuple[str | int, ...]] = []
-
-        def said(text: str | None, translated: str | None,
-                 loc: tuple[str | int, ...]) -> str | None:
-            if text and not translated:
-                missing.append(loc)
-            return translated or text
-
-        items = [item.model_copy(update={
-            "note": said(item.note, words.notes.get(item.handout), ("items", n, "note")),
-            "dosage": item.dosage.model_copy(update={"text": said(
-                item.dosage.text, words.texts.get(item.handout),
-                ("items", n, "dosage", "text"))})})
-            for n, item in enumerate(program.items)]
-        translated = program.model_copy(update={
-            "title": said(program.title, words.title, ("title",)),
-            # Not printed (list and the desk show it): translated when given, never missing.
-            "description": words.description or program.description,
-            "items": items})
+        translated, missing, _ = self._in_language(language, source)
         place = f"translations.{language}"
         return translated, [self.problem(loc, (
             f"has no {language} words ({place}); printed in {source} as written"),
             Severity.WARNING) for loc in missing]
+
+    def words_in(self, language: str, source: str) -> list[tuple[tuple[str | int, ...], str]]:
+        """Each of the program's own words shown in ``language`` (its title, description,
+        each item's note and dose text), with where the file holds the words used: its
+        translation under ``translations``, else the words as written (``source``: the
+        clinic's language). For the checks of every text field of a program file."""
+        return self._in_language(language, source)[2]
+
+    def _in_language(self, language: str, source: str
+                     ) -> tuple[ProgramFile, list[tuple[str | int, ...]],
+                                list[tuple[tuple[str | int, ...], str]]]:
+        # One choice of words for what is printed (in_language) and what is checked
+        # (words_in), so the checks read exactly the words the packet prints.
+        program = self.program
+        words = program.translations.get(language) if language != source else None
+        words = words or ProgramWords()
+        at = ("translations", language)
+        missing: list[tuple[str | int, ...]] = []
+        used: list[tuple[tuple[str | int, ...], str]] = []
+
+        def said(text: str | None, translated: str | None, loc: tuple[str | int, ...],
+                 translated_at: tuple[str | int, ...], *, warn: bool = True) -> str | None:
+            if translated:
+                used.append((translated_at, translated))
+                return translated
+            if text and language != source and warn:
+                missing.append(loc)
+            if text:
+                used.append((loc, text))
+            return text
+
+        items = [item.model_copy(update={
+            "note": said(item.note, words.notes.get(item.handout), ("items", n, "note"),
+                         (*at, "notes", item.handout)),
+            "dosage": item.dosage.model_copy(update={"text": said(
+                item.dosage.text, words.texts.get(item.handout),
+                ("items", n, "dosage", "text"), (*at, "texts", item.handout))})})
+            for n, item in enumerate(program.items)]
+        title = said(program.title, words.title, ("title",), (*at, "title"))
+        # Not printed (list and the desk show it): translated when given, never missing.
+        description = said(program.description, words.description, ("description",),
+                           (*at, "description"), warn=False)
+        if language == source:
+            return program, [], used
+        translated = program.model_copy(update={
+            "title": title, "description": description, "items": items})
+        return translated, missing, used
 
 
 def discover_programs(root: Path, problems: list[Problem] | None = None) -> dict[str, Path]:

@@ -27,7 +27,7 @@ from pathlib import Path
 from babel import Locale
 
 from handouts.errors import Problem
-from handouts.project.programs import Dosage, parse_dosage
+from handouts.project.programs import Dosage, note_problem, parse_dosage
 from handouts.project.schema import PAPERS, YES_NO_CHOICES, read_yes_no
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import UnreadableDate, date_locale, read_date
@@ -443,7 +443,8 @@ def _program_cells(get: Callable[[str], str], failed: set[str],
             err(problem.field, problem.message)
     item_note = get("item_note") or None
     if item_note is not None and "item_note" not in failed:
-        message = text_problem(item_note, lines=True)  # the same rule as a client's note
+        # The same rule as a client's note, and the same length as a program file's.
+        message = text_problem(item_note, lines=True) or note_problem(item_note)
         if message:
             err("item_note", message)
     if not get("handout") and program is not None:

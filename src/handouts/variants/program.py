@@ -34,6 +34,10 @@ class ProgramItem:
     #: Which of the therapist's changes gave or changed it (1-based: ``--item N``, the
     #: basket's row N), for messages; None: the clinic program's item as it is.
     given_as: int | None = field(default=None, compare=False)
+    #: Which of its words (``note``, ``text``: its dose's) are its clinic program's own,
+    #: as the file gives them: checked with that file, at their line, not again as the
+    #: therapist's words.
+    clinic_words: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,15 @@ from babel import Locale
 
 from handouts.commands.packet import ITEM_FLAG, ItemChange
 from handouts.errors import Problem
-from handouts.project.programs import MAX_ITEMS, MAX_WEEKS, ClinicProgram, Dosage, dosage_from
+from handouts.project.programs import (
+    MAX_DOSE_TEXT,
+    MAX_ITEMS,
+    MAX_NOTE,
+    MAX_WEEKS,
+    ClinicProgram,
+    Dosage,
+    dosage_from,
+)
 from handouts.variants.clients import text_problem
 from handouts.variants.plan import GENERAL
 from handouts.web.library import (
@@ -47,7 +55,7 @@ ITEM_FIELDS = {**DOSE_FIELDS, "note": "Note for this handout"}
 SIDES = [("", "Not said"), ("left", "Left side"), ("right", "Right side"),
          ("both", "Both sides"), ("each", "Each side")]
 #: Longest text kept in an item's field (longer is refused, and never shown again).
-MAX_ITEM_FIELD = {"note": 300, "text": 200}
+MAX_ITEM_FIELD = {"note": MAX_NOTE, "text": MAX_DOSE_TEXT}
 #: Longest text of a number-like field (a dose part such as "1 min 30 s").
 MAX_SHORT = 20
 #: The program-wide fields' labels (the client's fields are the copy form's).
