@@ -383,3 +383,43 @@ def test_a_render_stopped_inside_logging_leaves_its_lock_free_for_other_threads(
 
     threading.Thread(target=log_elsewhere, daemon=True).start()
     assert logged.wait(5), "another thread still waits for logging's lock"
+
+
+def test_the_font_folder_is_where_weasyprint_keeps_font_face_fonts(tmp_path: Path) -> None:
+    engine = Engine()
+    assert internals.font_folder(engine.font_config) is None  # made on the first font
+    font = Path(__file__).parent.parent / "src/handouts/theme/fonts"
+    face = next(font.glob("*.ttf"))
+    weasyprint.CSS(string=f"@font-face {{ font-family: T; src: url({face.as_uri()}) }}",
+                   font_config=engine.font_config)
+    folder = internals.font_folder(engine.font_config)
+    assert folder is not None and folder.is_dir() and folder.name.startswith("weasyprint-")
+
+
+@pytest.mark.parametrize("command", [("build", "back-massage"), ("batch", "-j", "2")])
+def test_no_command_leaves_a_font_folder_behind(tmp_path: Path, command: tuple[str, ...]
+                                                ) -> None:
+    """QA: every run left a weasyprint-* folder of font copies in the temporary folder
+    (19 MB with the Noto CJK fonts), from the command and from each batch worker."""
+    import os
+    import subprocess
+    import sys
+
+    import yaml
+
+    from .helpers import copy_example
+
+    root = copy_example(tmp_path / "p")
+    config = yaml.safe_load((root / "handouts.yaml").read_text(encoding="utf-8"))
+    config["batch"].update(handouts=["desk-stretch-break"], audiences=["general"],
+                           languages=["en"], papers=["letter", "a4"], prints=["standard"])
+    (root / "handouts.yaml").write_text(yaml.safe_dump(config, sort_keys=False),
+                                        encoding="utf-8")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done = subprocess.run([sys.executable, "-m", "handouts", *command], cwd=root,
+                          env={**os.environ, "TMPDIR": str(temp)}, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert list(root.glob("output/**/*.pdf"))
+    assert sorted(p.name for p in temp.iterdir() if p.name.startswith("weasyprint-")) == []

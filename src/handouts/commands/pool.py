@@ -385,10 +385,22 @@ class ProcessPool:
             return [w.process.pid for w in self._all if w.process.pid is not None]
 
     def close(self) -> None:
-        """Stop every worker (busy ones are killed)."""
+        """Stop every worker: idle ones are asked to exit (so they clean up after
+        themselves: the engine's temporary font folder), given :data:`RETIRE_GRACE`
+        seconds in all; busy ones, and any still there then, are killed."""
         with self._lock:
             self._closed = True
             workers, self._all = list(self._all), set()
+        idle: list[_Worker] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                idle.append(self._idle.get_nowait())
+        for worker in idle:
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+        end = time.monotonic() + RETIRE_GRACE
+        for worker in idle:
+            worker.process.join(max(end - time.monotonic(), 0.0))
         for worker in workers:
             worker.kill()
 

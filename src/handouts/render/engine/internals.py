@@ -21,6 +21,7 @@ from handouts.render.engine import libraries  # noqa: F401
 
 # isort: split
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from weasyprint.css.properties import INITIAL_VALUES
@@ -205,6 +206,13 @@ def texts(box: Any) -> Iterator[str]:
             yield text
         stack.extend(reversed(getattr(current, "children", ())))
 
+
+
+def font_folder(font_config: Any) -> Path | None:
+    """The temporary folder where WeasyPrint's ``font_config`` keeps the fonts of
+    ``@font-face`` rules (made on the first one; None before)."""
+    folder = getattr(font_config, "_folder", None)
+    return Path(folder) if folder else None
 
 
 def pango_version() -> str:
