@@ -34,6 +34,23 @@ CASES = [
         "handouts.yaml:5: 'tagline' is indented more than the line above; line it up with "
         "'name' on line 4 (2 spaces from the left)",
         "        tagline: Massage and physiotherapy\n        ^", id="over-indented"),
+    # QA: a block's key without its colon was blamed on the next line, as "line it up
+    # with '' on line 0".
+    pytest.param(
+        CONFIG, "  address:\n", "  address\n",
+        "handouts.yaml:6: 'address' needs a colon after it ('address:') to hold the lines "
+        "indented under it",
+        "      address\n             ^", id="block-key-without-colon"),
+    pytest.param(
+        CONFIG, "clinic:\n", "clinic\n",
+        "handouts.yaml:3: 'clinic' needs a colon after it ('clinic:') to hold the lines "
+        "indented under it",
+        "    clinic\n          ^", id="top-key-without-colon"),
+    pytest.param(
+        CONFIG, "defaults:\n", "defaults: yes\n",
+        "handouts.yaml:25: 'paper' is indented, but nothing above it opens a block; start it "
+        "at the left edge (0 spaces)",
+        "      paper: letter\n      ^", id="indented-under-a-value"),
     pytest.param(
         CONFIG, "  tagline: Massage and physiotherapy", " tagline: Massage and physiotherapy",
         "handouts.yaml:5: 'tagline' does not line up with the lines around it; line it up "

@@ -502,9 +502,11 @@ def _indent_problem(lines: list[str], upto: int) -> tuple[int, int, str] | None:
     stack: list[tuple[int, int, str]] = [(0, 0, "")]  # (indent, line number, key)
     opens = False  # the previous line ends with "key:" or "-", so a deeper block may follow
     scalar_indent: int | None = None  # inside a "key: >" or "key: |" text block
+    previous: tuple[int, str] | None = None  # the last line with YAML: number, text
     for number, line in enumerate(lines[:upto], 1):
         if not _content(line):
             continue
+        before, previous = previous, (number, line)
         indent = _indent(line)
         if scalar_indent is not None:
             if indent > scalar_indent:
@@ -516,7 +518,18 @@ def _indent_problem(lines: list[str], upto: int) -> tuple[int, int, str] | None:
             if not opens:
                 if match is None or match["dash"]:
                     continue  # a long text carried on to the next line: valid YAML
+                bare = before[1].strip() if before is not None else ""
+                if before is not None and BARE_KEY.fullmatch(bare):
+                    # "defaults" over indented keys: the colon was forgotten (QA: the
+                    # message named the next line, an empty key and a line 0).
+                    return before[0], _indent(before[1]) + len(bare), (
+                        f"'{bare}' needs a colon after it ('{bare}:') to hold the lines "
+                        "indented under it")
                 above = stack[-1]
+                if above[1] == 0:  # nothing above opens a block: the file's first level
+                    return number, indent, (f"'{_key_name(line)}' is indented, but nothing "
+                                            "above it opens a block; start it at the left "
+                                            "edge (0 spaces)")
                 return number, indent, (f"'{_key_name(line)}' is indented more than the line "
                                         f"above; line it up with '{above[2]}' on line "
                                         f"{above[1]} ({_spaces(above[0])} from the left)")
@@ -547,6 +560,11 @@ def _indent_problem(lines: list[str], upto: int) -> tuple[int, int, str] | None:
             scalar_indent = inner
         opens = rest == "" or (bool(match) and (value == "" or value.startswith("&")))
     return None
+
+
+#: A line that is only a name (``defaults``, ``opening hours``): a key without its colon
+#: when the lines under it are indented.
+BARE_KEY = re.compile(r"[A-Za-z_][\w -]{0,60}")
 
 
 def _spaces(n: int) -> str:
