@@ -174,6 +174,55 @@ def test_a_language_one_handout_lacks_is_named_beside_the_language(client: Flask
            '"language-error"' in html
 
 
+class _Selects(HTMLParser):
+    """Every select of a page: its id, then each option's value and whether it is
+    selected, in page order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selects: list[tuple[str, list[tuple[str, bool]]]] = []
+        self._open = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "select":
+            self.selects.append((a.get("id", ""), []))
+            self._open = True
+        elif tag == "option" and self._open:
+            self.selects[-1][1].append((a.get("value", ""), "selected" in a))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._open = False
+
+
+@pytest.mark.parametrize("path", ["/h/back-massage", "/program", "/program?add=back-massage",
+                                  "/program?start=desk-worker-week-1", "/program (posted)",
+                                  "/live/back-massage"])
+def test_no_select_of_a_desk_page_has_two_choices_at_once(
+        client: FlaskClient, path: str) -> None:
+    """The basket's language list had "Choose one" and "Each handout's own" both with
+    the value "" and both selected; a select must start on one option, each a
+    different value."""
+    if path == "/program (posted)":  # the page comes back after an edit, without JS
+        form = page_form(client.get("/program").get_data(as_text=True),
+                         add="back-massage", action="add")
+        html = client.post("/program", data=form).get_data(as_text=True)
+    else:
+        html = client.get(path).get_data(as_text=True)
+    parser = _Selects()
+    parser.feed(html)
+    assert parser.selects, "no select on the page"
+    for key, options in parser.selects:
+        values = [value for value, _ in options]
+        assert len(values) == len(set(values)), f"#{key}: the same value twice: {values}"
+        assert sum(chosen for _, chosen in options) <= 1, f"#{key}: {options}"
+    if path.startswith("/program"):
+        language = dict(parser.selects)["language"]
+        assert language[0] == ("", True) and "Choose one" not in html
+        assert "Each handout’s own language</option>" in html
+
+
 def test_add_remove_and_reorder_without_javascript(client: FlaskClient) -> None:
     token_page = client.get("/program").get_data(as_text=True)
     assert "No handouts yet" in token_page and legends(token_page) == []

@@ -44,6 +44,9 @@ bp = Blueprint("program", __name__)
 
 #: The packet's file name: which document it is, never whose.
 FILENAME = "home-program.pdf"
+#: The language list's default (value ""): each handout in its own language, the cover
+#: in the first handout's. Short enough for the select on a 390-px-wide phone.
+EACH_OWN_LANGUAGE = "Each handout’s own language"
 
 
 def _site() -> Any:
@@ -126,7 +129,7 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
         dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
         item_title=basket.item_title,
         limit=basket.limit, max_items=MAX_ITEMS, max_weeks=MAX_WEEKS,
-        languages=[("", "Each handout’s own (the first handout’s)")] +
+        languages=[("", EACH_OWN_LANGUAGE)] +
                   [(code, language_name(code)) for code in languages],
         programs=programs, unusable=_unusable(programs, offered),
         program_problems=program_problems,
