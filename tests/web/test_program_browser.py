@@ -60,6 +60,12 @@ def legends(page: Page) -> list[str]:
     return page.locator("#basket-items legend").all_inner_texts()
 
 
+def add_choices(page: Page) -> list[str]:
+    """The handouts "Add a handout" lists now, by name."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        "() => [...document.querySelectorAll('#add option')].map(o => o.value)")
+
+
 def fits(page: Page) -> None:
     """No sideways scrolling, and every control at least 44 px each way."""
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
@@ -80,11 +86,14 @@ def make_program(page: Page, url: str) -> None:
     page.locator("#item-1-per_day").wait_for()
     assert legends(page) == [f"1. {STRETCH}", f"2. {MASSAGE}"]
     assert page.evaluate("() => document.activeElement.id") == "item-0-sets"
+    # "Add a handout" leaves out the handouts now in the basket (it listed them).
+    assert add_choices(page) == ["ice-or-heat"]
     page.fill("#item-1-per_day", "2")
     page.select_option("#add", "ice-or-heat")
     page.click("#add-button")
     page.locator("#item-2-sets").wait_for()
     assert legends(page) == [f"1. {STRETCH}", f"2. {MASSAGE}", f"3. {ICE}"]
+    assert add_choices(page) == [] and page.is_visible("#add-none")
     assert page.input_value("#item-1-per_day") == "2"  # the dose typed before stays
     page.fill("#item-2-minutes", "15")
     page.click("#item-2-up")  # reorder with a button, never only by dragging

@@ -22,6 +22,7 @@ from handouts.project.programs import Dosage
 from handouts.web.basket import (
     Item,
     Offer,
+    addable,
     edit,
     for_the_basket,
     labels,
@@ -259,6 +260,46 @@ def test_add_remove_and_reorder_without_javascript(client: FlaskClient) -> None:
     form = page_form(html)
     assert form["client"] == NAME and form["weeks"] == "2"
     assert form["item-0-text"] == "in the evening" and form["item-1-rest"] == "30 s"
+
+
+def add_choices(html: str) -> list[str]:
+    """The handouts "Add a handout" lists, by name."""
+    select = re.search(r'<select id="add" name="add"[^>]*>(.*?)</select>', html, re.S)
+    assert select, "no add list"
+    return re.findall(r'<option value="([^"]*)"', select.group(1))
+
+
+def test_add_a_handout_lists_only_those_not_in_the_basket(client: FlaskClient) -> None:
+    """It listed the handouts already in the basket, and choosing one answered "is
+    already handout 1 of this program". Without JavaScript (the page) and with it (the
+    JSON the script rebuilds the list from)."""
+    html = client.get("/program").get_data(as_text=True)
+    assert add_choices(html) == ["back-massage", "desk-stretch-break"]
+    assert re.search(r'<p class="hint" id="add-none" hidden>', html)
+    html = client.get("/program?add=back-massage").get_data(as_text=True)
+    assert add_choices(html) == ["desk-stretch-break"]
+    html = client.post("/program", data=page_form(html, add="desk-stretch-break",
+                                                  action="add")).get_data(as_text=True)
+    assert legends(html) == [f"1. {MASSAGE}", f"2. {STRETCH}"] and add_choices(html) == []
+    assert re.search(r'<p class="hint" id="add-none">Every handout', html)
+    html = client.post("/program", data=page_form(html, action="remove-0")).get_data(
+        as_text=True)
+    assert add_choices(html) == ["back-massage"]
+    # The JSON answers: the page's own (GET) and each edit's, refused or not.
+    asks = {"Accept": "application/json"}
+    body = client.get("/program?add=back-massage", headers=asks).get_json()
+    assert body["addable"] == [{"name": "desk-stretch-break", "title": STRETCH}]
+    assert [h["name"] for h in body["handouts"]] == ["back-massage", "desk-stretch-break"]
+    body = client.post("/program", data=started(client, action="remove-1"),
+                       headers=asks).get_json()
+    assert body["ok"] and body["addable"] == [{"name": "back-massage", "title": MASSAGE}]
+    body = client.post("/program", data=started(client, action="add", add="back-massage"),
+                       headers=asks).get_json()
+    assert not body["ok"] and body["addable"] == []
+    # The rule on its own: the library's order, the basket's handouts left out.
+    offer = Offer({"a": "A", "b": "B", "c": "C"}, {}, {}, {}, [], [], [], "letter")
+    assert addable([Item("c"), Item("a")], offer) == {"b": "B"}
+    assert addable([], offer) == {"a": "A", "b": "B", "c": "C"}
 
 
 def test_every_bad_field_is_named_at_once_without_quoting_the_client(

@@ -159,6 +159,14 @@ def clinic_items(program: ClinicProgram) -> list[Item]:
             for spec in program.program.items]
 
 
+def addable(items: list[Item], offer: Offer) -> dict[str, str]:
+    """The handouts "Add a handout" offers, by name: their titles (the library's order),
+    leaving out those already in the basket (adding one again is refused, so listing it
+    only led to that refusal)."""
+    chosen = {item.handout for item in items}
+    return {name: title for name, title in offer.handouts.items() if name not in chosen}
+
+
 def edit(items: list[Item], action: str, add: str | None, offer: Offer
          ) -> tuple[list[Item], str | None, list[Problem]]:
     """The basket after ``action`` (``add`` with the handout ``add``, ``remove-N``,

@@ -129,6 +129,7 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
         dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
         item_title=basket.item_title,
         limit=basket.limit, max_items=MAX_ITEMS, max_weeks=MAX_WEEKS,
+        addable=basket.addable(items, offered),
         languages=[("", EACH_OWN_LANGUAGE)] +
                   [(code, language_name(code)) for code in languages],
         programs=programs, unusable=_unusable(programs, offered),
@@ -162,10 +163,15 @@ def _summary() -> dict[str, Any]:
         "problems": problem_json(_unloaded() + problems)}
 
 
-def _basket_json(items: list[basket.Item]) -> list[dict[str, Any]]:
-    """The basket's items as JSON (their handouts and fields as typed)."""
-    return [{"handout": item.handout, **{part: item.value(part) for part in basket.ITEM_FIELDS}}
-            for item in items]
+def _basket_json(items: list[basket.Item]) -> dict[str, Any]:
+    """The basket's items as JSON (their handouts and fields as typed), and the
+    handouts that may still be added to it (the page's script rebuilds its "Add a
+    handout" list from these)."""
+    return {"items": [{"handout": item.handout,
+                       **{part: item.value(part) for part in basket.ITEM_FIELDS}}
+                      for item in items],
+            "addable": [{"name": name, "title": title}
+                        for name, title in basket.addable(items, offer()).items()]}
 
 
 # ------------------------------------------------------------------ the pages
@@ -186,7 +192,7 @@ def basket_page() -> Any:
     elif add in offered.handouts:
         items = [basket.Item(add)]
     if wants_json():
-        return current_app.json.response({**_summary(), "items": _basket_json(items)})
+        return current_app.json.response({**_summary(), **_basket_json(items)})
     return _page(items, form)
 
 
@@ -233,7 +239,7 @@ def edit_basket() -> Any:
                 problems, basket.labels(items, offer())),
             "html": _items_html(items, problems), "focus": focus,
             "set": {"program": form.get("program", ""), "weeks": form.get("weeks", "")},
-            "items": _basket_json(items)})
+            **_basket_json(items)})
     return _page(items, form, problems=problems, focus=focus)
 
 

@@ -196,12 +196,30 @@
     });
   }
 
+  // "Add a handout" lists only the handouts not in the basket yet: the server says
+  // which after each edit (the same list the page without this script shows).
+  function fillAddable(addable) {
+    var select = document.getElementById("add");
+    if (!select) { return; }
+    var chosen = select.value;
+    select.replaceChildren.apply(select, addable.map(function (h) {
+      var option = document.createElement("option");
+      option.value = h.name;
+      option.textContent = h.title;
+      return option;
+    }));
+    if (addable.some(function (h) { return h.name === chosen; })) { select.value = chosen; }
+    var none = document.getElementById("add-none");
+    if (none) { none.hidden = addable.length > 0; }
+  }
+
   function edit(submitter) {
     // The basket's own buttons: the server edits the basket and sends its items back.
     return send(form.dataset.editUrl, false, submitter).then(function (body) {
       clearFieldErrors();
       if (body.html === undefined) { return failed(body); }
       itemsBox.innerHTML = body.html;
+      if (body.addable) { fillAddable(body.addable); }
       Object.keys(body.set || {}).forEach(function (key) {
         var input = document.getElementById(key);
         if (input) { input.value = body.set[key]; }
