@@ -19,6 +19,7 @@ from handouts.errors import HandoutsError
 from handouts.project.load import load_project
 from handouts.variants.clients import Client
 from handouts.web import create_app, site_of
+from handouts.web.preview import live_status
 from handouts.web.workers import RenderPool
 
 from ..helpers import pdf_page_count, pdf_pages
@@ -289,6 +290,42 @@ def test_live_state_keeps_the_last_good_pages_while_a_file_has_errors(
                       encoding="utf-8")
     fixed = client.get("/live/back-massage/state").get_json()
     assert fixed["ok"] and not fixed["stale"] and fixed["version"] != good["version"]
+
+
+def test_live_status_says_cannot_be_made_only_when_the_shown_version_failed(
+        client: FlaskClient, example: Path) -> None:
+    """An error in another version (Spanish, here a character no font has) made the
+    English preview say "This version cannot be made." beside its good pages. The page
+    as first sent and the state the script updates it from say the same sentence."""
+    config = example / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "handouts: [desk-stretch-break]", "handouts: [back-massage]").replace(
+        "  languages: [en]\n", "  languages: [en, es]\n"), encoding="utf-8")
+    po = example / "content" / "back-massage.es.po"
+    po.write_text(po.read_text(encoding="utf-8").replace(
+        'msgstr "Cómo dar un masaje de espalda"',
+        'msgstr "Cómo dar un masaje de espalda \U0001F642"', 1), encoding="utf-8")
+    english = client.get("/live/back-massage/state").get_json()
+    assert english["ok"] and english["images"] and english["errors"] == 1
+    assert any(p["where"].startswith("content/back-massage.es.po:") for p in english["problems"])
+    assert english["status"] == "Up to date. 1 problem in other versions (see below)."
+    page = client.get("/live/back-massage").get_data(as_text=True)
+    assert '<p id="status" class="status" role="status">Up to date. 1 problem in other ' \
+           "versions (see below).</p>" in page
+    spanish = client.get("/live/back-massage/state?language=es").get_json()
+    assert not spanish["ok"] and not spanish["images"]
+    assert spanish["status"] == "This version cannot be made."
+    assert '<p id="status" class="status" role="status">This version cannot be made.</p>' \
+        in client.get("/live/back-massage?language=es").get_data(as_text=True)
+    # One rule: the page's script shows the state's sentence, and has none of its own.
+    with client.get("/static/live.js") as response:
+        script = response.get_data(as_text=True)
+    assert "state.status" in script and "cannot be made" not in script
+    # The rule on its own: the last good pages while the file has errors; no pages.
+    assert live_status(False, 2, 1) == "The file has errors: showing the last good version."
+    assert live_status(True, 0, 0) == "This version cannot be made."
+    assert live_status(True, 2, 3) == "Up to date. 3 problems in other versions (see below)."
+    assert live_status(True, 2, 0) == "Up to date. Save a file to see the change here."
 
 
 def test_a_batch_runs_from_the_page_with_progress(client: FlaskClient, example: Path) -> None:

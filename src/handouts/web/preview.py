@@ -63,6 +63,27 @@ def _choices(name: str) -> Selection:
     return Selection(*picked)
 
 
+def live_status(ok: bool, pages: int, errors: int) -> str:
+    """The live preview's status sentence, the one rule for the page as first sent and
+    for the script's updates (it shows the state's ``status``, so the two never differ).
+
+    ``ok``: the shown version was made now; ``pages``: the pages shown (the last good
+    ones while it cannot be made); ``errors``: every error listed, which may concern
+    other versions (another language's ``.po``, a location's details). Only the shown
+    version failing is "cannot be made": errors elsewhere said so too, beside pages
+    that were fine.
+    """
+    if not ok:
+        return ("The file has errors: showing the last good version." if pages
+                else "This version cannot be made.")
+    if not pages:  # made, yet nothing to show: as good as not made, for the owner
+        return "This version cannot be made."
+    if errors:
+        return (f"Up to date. {errors} problem{'s' if errors != 1 else ''} in other "
+                "versions (see below).")
+    return "Up to date. Save a file to see the change here."
+
+
 def _state(name: str, choices: Selection) -> dict[str, Any]:
     """Render (once per project version) and remember the last good pages."""
     site = _site()
@@ -85,11 +106,13 @@ def _state(name: str, choices: Selection) -> dict[str, Any]:
     query = {"audience": choices.audience, "language": choices.language,
              "paper": choices.paper, "print_size": choices.print_size,
              **({"location": choices.location} if choices.location else {})}
+    errors = sum(p.severity is Severity.ERROR for p in result.problems)
     return {
         "version": shown_version or version,
         "ok": result.ok,
         "stale": not result.ok and bool(images),
-        "errors": sum(p.severity is Severity.ERROR for p in result.problems),
+        "errors": errors,
+        "status": live_status(result.ok, len(images), errors),
         "problems": [{"where": p.path if p.line is None else f"{p.path}:{p.line}",
                       "field": p.field, "severity": p.severity.value, "message": p.message}
                      for p in result.problems],

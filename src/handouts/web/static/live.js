@@ -28,9 +28,9 @@
     list.replaceChildren.apply(list, state.problems.length ? state.problems.map(item) : [(function () {
       var li = document.createElement("li"); li.className = "none"; li.textContent = "No problems found."; return li;
     })()]);
-    document.getElementById("status").textContent = state.stale
-      ? "The file has errors: showing the last good version."
-      : (state.errors ? "This version cannot be made." : "Up to date. Save a file to see the change here.");
+    // The server's sentence (preview.live_status), the same the page was first sent
+    // with: one rule, so errors in other versions never fail the shown one here.
+    document.getElementById("status").textContent = state.status;
     if (state.version !== root.dataset.version) {
       var pages = document.getElementById("pages");
       pages.replaceChildren.apply(pages, state.images.map(function (src, i) {
