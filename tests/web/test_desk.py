@@ -557,8 +557,10 @@ def test_a_starter_handout_is_never_shown_as_reviewed(example: Path) -> None:
 
 def test_a_wrong_choice_is_tied_to_its_select(client: FlaskClient) -> None:
     html = _post(client, "preview", client=NAME, paper="legal").get_data(as_text=True)
-    assert '<select id="paper" name="paper" aria-invalid="true" aria-describedby="paper-error">' \
-        in html
+    # The posted value is not offered: the select starts on "Choose one", required.
+    assert '<select id="paper" name="paper" required aria-invalid="true" ' \
+        'aria-describedby="paper-error">' in html
+    assert '<option value="" selected>Choose one</option>' in html
     assert '<p class="field-error" id="paper-error">choose one of the listed options</p>' in html
 
 
