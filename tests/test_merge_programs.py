@@ -234,6 +234,31 @@ def test_a_bad_dose_does_not_hide_its_rows_other_problems(tmp_path: Path) -> Non
         "one row"]
 
 
+def test_a_language_a_handout_lacks_does_not_hide_its_rows_other_problems(
+        tmp_path: Path) -> None:
+    """A row in a language its handout lacks was left out of its program's checks: the
+    therapist and paper that differ from the program's came only in the next run, and
+    the real cause (the program is in another language) was never said."""
+    assert _refused(tmp_path, "client,handout,program,dose,item_note,therapist,paper,"
+                              "language\n"
+                              "Zelda Quintanilla,,low-back,,,Sam Lee,letter,\n"
+                              "Zelda Quintanilla,desk-stretch-break,,reps=5,,Bob,a4,es\n"
+                              "Yusuf Okonkwo,back-massage,,sets=3,,,letter,\n"
+                              "Yusuf Okonkwo,desk-stretch-break,,sets=2,,,a5,xx\n") == [
+        "clients.csv:3: language: desk-stretch-break is not available in this language "
+        "(choose from en)",
+        "clients.csv:3: therapist: differs from row 2, where this client's program starts; "
+        "a program is printed once, so its rows must have the same therapist",
+        "clients.csv:3: language: differs from row 2, where this client's program starts; "
+        "a program is printed once, so its rows must have the same language",
+        "clients.csv:3: paper: differs from row 2, where this client's program starts; a "
+        "program is printed once, so its rows must have the same paper",
+        # A value that cannot be read is said once, not again as a difference.
+        "clients.csv:5: language: desk-stretch-break is not available in this language "
+        "(choose from en)",
+        "clients.csv:5: paper: must be letter or a4"]
+
+
 def test_an_unknown_program_is_located_at_its_row(tmp_path: Path) -> None:
     assert _refused(tmp_path, HEADER + "Zelda Quintanilla,,low-bak,,,,,\n") == [
         "clients.csv:2: program: is not a program of this project (choose from low-back)"]

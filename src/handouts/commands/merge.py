@@ -129,11 +129,13 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
                       locations=list(project.config.clinic.locations),
                       programs=list(discover_programs(project.root)))
     table = read_table(csv_path, display, choices)
-    # Rows wrong only in a dose are checked with their program's rows, then left out.
+    # Rows with problems are checked with their program's rows, then left out (never
+    # made, nor their program, nor as a copy of their own).
     groups, singles, ambiguities = split_programs(
         sorted(table.rows + table.held, key=lambda row: row.line), display)
     held = {row.line for row in table.held}
     groups = [g for g in groups if not any(row.line in held for row in g.rows)]
+    singles = [row for row in singles if row.line not in held]
     # Given today (a CSV has no day of its own): an appointment before it was mistyped.
     early = [Problem(display, row.line, "next_appointment", why, Severity.WARNING)
              for row in table.rows + table.held

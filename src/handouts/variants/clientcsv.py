@@ -37,8 +37,9 @@ COLUMNS = ("client", "handout", "audience", "language", "paper", "large_print", 
            "next_appointment", "note", "location")
 #: The columns that make a row part of a home program (see :func:`split_programs`).
 PROGRAM_COLUMNS = ("program", "dose", "item_note")
-#: Columns whose mistakes leave a row in its program's checks (see Table.held).
-HELD_COLUMNS = ("dose", "item_note")
+#: Columns whose mistakes leave a row out of its program's checks (see Table.held): a
+#: row whose client cannot be read cannot be told to belong to anyone's program.
+UNHELD_COLUMNS = ("client",)
 #: Every column a header may name.
 KNOWN_COLUMNS = COLUMNS + PROGRAM_COLUMNS
 REQUIRED = ("client", "handout")
@@ -65,6 +66,9 @@ class Row:
     dose: Dosage | None = None
     #: The therapist's note for the row's handout in its program (``item_note``).
     item_note: str | None = None
+    #: The columns whose value could not be read (a held row's, see Table.held): they
+    #: are not compared with the program's other rows, which would only repeat the mistake.
+    unread: frozenset[str] = frozenset()
 
     @property
     def in_program(self) -> bool:
@@ -106,8 +110,9 @@ class Table:
     rows: list[Row]
     problems: list[Problem]
     columns: tuple[str, ...] = ()
-    #: Rows wrong only in their dose or item note (their problems are in ``problems``):
-    #: never made, but checked with their program's other rows (see split_programs).
+    #: Rows with problems (in ``problems``) that are still rows of some client: never
+    #: made, but checked with their program's other rows (see split_programs), so that a
+    #: therapist or paper differing from the program's is said in the same run.
     held: list[Row] = field(default_factory=list)
 
     @property
@@ -386,10 +391,18 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         err("audience", f"is not an audience of this project "
                         f"(choose from {', '.join(choices.audiences)})")
     language = get("language") or choices.default_language
+    language_read = True  # whether the language is one of the project's (see Row.unread)
     if get("language") and "language" not in failed:
         language, message = _language(get("language"), handout, choices)
         if message:
             err("language", message)
+            # A language of the project that this handout lacks is still read: compared
+            # with its program's, a difference is often the real mistake.
+            known = {lang.lower(): lang for lang in choices.languages()}
+            if language.lower() in known:
+                language = known[language.lower()]
+            else:
+                language_read = False
     paper = (get("paper") or choices.default_paper).lower()
     if "paper" not in failed and paper not in PAPERS:
         err("paper", f"must be {' or '.join(PAPERS)}")
@@ -416,11 +429,16 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
     variant = Variant(handout, audience, language, paper,  # type: ignore[arg-type]
                       "large" if large else "standard", location)
     client = Client(get("client"), get("note") or None, get("therapist") or None, appointment)
-    if bad and all(p.field.partition(":")[0] in HELD_COLUMNS for p in bad):
-        # Wrong only in its dose or item note: still a program row, so the program's own
-        # checks (its therapist, its version, a handout given twice) are said in this
-        # run too, not after the dose is fixed. It is never made (see Table.held).
-        return Row(line, variant, client, program, dose or Dosage(), item_note or ""), bad
+    columns = {p.field.partition(":")[0] for p in bad}
+    if bad and not columns & set(UNHELD_COLUMNS):
+        # Still a client's row, so the program's own checks (its therapist, its version,
+        # a handout given twice) are said in this run too, not after this row's mistakes
+        # are fixed: every check runs on its own. It is never made (see Table.held). A
+        # dose or note that could not be read still makes it a program row.
+        unread = frozenset(columns - {"language"} if language_read else columns)
+        return Row(line, variant, client, program,
+                   dose if dose is not None else (Dosage() if get("dose") else None),
+                   item_note, unread), bad
     if bad:
         return None, bad
     return Row(line, variant, client, program, dose, item_note), []
@@ -555,6 +573,8 @@ def split_programs(rows: Sequence[Row], display: str
                                    "this client's program starts; write it the same way on "
                                    "every row")
             for column, value in SHARED.items():
+                if column in row.unread or column in first.unread:
+                    continue  # its own mistake is said at its row; a difference adds nothing
                 if value(row) != value(first):
                     err(row, column, f"differs from row {first.line}, where this client's "
                                      "program starts; a program is printed once, so its rows "
