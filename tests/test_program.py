@@ -722,6 +722,27 @@ def test_a_next_appointment_before_the_day_given_is_a_warning(project: Path) -> 
     assert f"is before the day it is given ({dt.date.today().isoformat()})" in copy.stderr
 
 
+def test_a_given_day_far_from_today_is_a_warning(project: Path) -> None:
+    """QA: --given 2099-01-01 (or 1999-01-01) was taken without a word: the tracking
+    sheet was dated wrong, and the PDF's name, the same whatever the day, replaced the
+    client's current program. A warning (a program may be planned ahead), as for a next
+    appointment before the given day; 30 days either way are fine."""
+    from handouts.variants.dates import far_from_today  # here: the test fails, not the file
+
+    today = dt.date.today()
+    for given, side in (("2099-01-01", "after"), ("1999-01-01", "before")):
+        result = run_in(project, "program", "--client", "Ana", "--item", "back-massage",
+                        "--given", given)
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines()[0] == (
+            f"warning: --given: is more than 30 days {side} today ({today.isoformat()}); "
+            "check the year and the month (it prints as typed)")
+    assert far_from_today(today + dt.timedelta(days=30), today) is None
+    assert far_from_today(today - dt.timedelta(days=30), today) is None
+    assert far_from_today(today + dt.timedelta(days=31), today) is not None
+    assert far_from_today(None, today) is None
+
+
 def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: Path) -> None:
     whole = load_project(project)
     loaded_project, loaded = whole.project, whole.documents

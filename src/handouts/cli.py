@@ -343,6 +343,7 @@ def _dates(root: Path, options: dict[str, str | None],
         UnreadableDate,
         before_given,
         clinic_locale,
+        far_from_today,
         read_date,
     )
 
@@ -361,6 +362,9 @@ def _dates(root: Path, options: dict[str, str | None],
     if early:  # a warning: it prints as typed
         click.echo(Problem("", None, "--next-appointment", early, Severity.WARNING).format(),
                    err=True)
+    far = far_from_today(dates.get("--given"), dt.date.today())
+    if far:  # a warning: a program may be planned ahead
+        click.echo(Problem("", None, "--given", far, Severity.WARNING).format(), err=True)
     return dates
 
 

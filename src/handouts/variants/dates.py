@@ -74,6 +74,23 @@ def before_given(appointment: dt.date | None, given: dt.date) -> str | None:
             "month (it prints as typed)")
 
 
+#: How far from today a program's given day may be without a warning (days either way).
+GIVEN_WINDOW = 30
+
+
+def far_from_today(given: dt.date | None, today: dt.date) -> str | None:
+    """Why a given day looks mistyped: more than :data:`GIVEN_WINDOW` days before or
+    after ``today`` (a year typed wrong dates the tracking sheet wrong, and the PDF's
+    name does not change with it, so it replaces the client's current program). A
+    warning, never a refusal: a program may be planned ahead. Every place that takes a
+    given day (a command's ``--given``, the desk's form) says it with this message."""
+    if given is None or abs((given - today).days) <= GIVEN_WINDOW:
+        return None
+    side = "before" if given < today else "after"
+    return (f"is more than {GIVEN_WINDOW} days {side} today ({today.isoformat()}); check "
+            "the year and the month (it prints as typed)")
+
+
 def in_range(day: dt.date) -> bool:
     """Whether ``day`` falls in :data:`YEARS`."""
     return YEARS[0] <= day.year <= YEARS[1]

@@ -36,7 +36,13 @@ from handouts.project.languages import language_name
 from handouts.render.limits import WITH_CLIENT
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client, text_problem
-from handouts.variants.dates import UnreadableDate, before_given, clinic_locale, read_date
+from handouts.variants.dates import (
+    UnreadableDate,
+    before_given,
+    clinic_locale,
+    far_from_today,
+    read_date,
+)
 from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import clinic_texts, progress, translate
 from handouts.variants.plan import GENERAL
@@ -398,10 +404,13 @@ def _copy(name: str, images: bool) -> tuple[Any, Document, Selection, list[Probl
 
 def appointment_notice(client: Client | None, given: dt.date | None) -> list[Problem]:
     """A warning beside the next appointment when it is before the day the copy or
-    program is given (today unless ``given``): it prints as typed, never repeated."""
+    program is given (today unless ``given``), and beside a given day far from today
+    (as ``--given``): each prints as typed, never repeated."""
     early = before_given(client.next_appointment if client else None,
                          given or dt.date.today())
-    return [Problem("form", None, "next_appointment", early, Severity.WARNING)] if early else []
+    far = far_from_today(given, dt.date.today())
+    return [Problem("form", None, field, message, Severity.WARNING)
+            for field, message in (("next_appointment", early), ("given", far)) if message]
 
 
 def _handout_page(document: Document, status: int = 200, **extra: Any) -> tuple[str, int]:
