@@ -420,3 +420,15 @@ def test_read_rows_never_raises_and_never_echoes(
         shown = problem.format()
         assert not [s for s in secrets if s in shown], shown
     assert all(r.variant.handout in HANDOUTS for r in rows)
+
+
+def test_excels_sep_line_names_the_delimiter(tmp_path: Path) -> None:
+    """QA: a CSV Excel wrote with its "sep=;" first line was refused ("the first line
+    must be a header ... names none of them"). It is Excel's delimiter hint: the line is
+    skipped, its delimiter used, and every other line keeps its number."""
+    rows, problems = _read(tmp_path, "sep=;\r\nclient;handout;paper\r\n"
+                                     "Ann Lee;back-massage;letter\r\nBo;back-massage;a5\r\n")
+    assert problems == ["clients.csv:4: paper: must be letter or a4"]
+    assert [(row.line, row.variant.paper) for row in rows] == [(3, "letter")]
+    _, problems = _read(tmp_path, '"sep=|"\nclient|handout\nAnn|back-massage\n')
+    assert problems == [f"clients.csv:1: the columns are separated by '|'; {SAVE_AS}"]

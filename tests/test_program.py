@@ -14,6 +14,7 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 import pytest
+from click.testing import Result
 
 from handouts.commands.init import init_project
 from handouts.commands.packet import ItemChange, make_program, parse_item, plan_program, record
@@ -24,6 +25,7 @@ from handouts.project.programs import (
     Dosage,
     dosage_from,
     load_clinic_programs,
+    load_programs,
     parse_dosage,
     read_seconds,
 )
@@ -756,6 +758,61 @@ def test_a_clinic_program_gives_its_defaults_and_the_therapist_adjusts(project: 
     massage = program.items[1].dosage
     assert (massage.minutes, massage.per_day, massage.days_per_week) == (10, 2, 3)
     assert program.title == "Desk worker, week 1" and program.tracking_weeks == 1
+
+
+def _usage_errors(result: Result) -> list[str]:
+    """The lines a usage mistake (exit 2) printed after Click's usage and hint lines."""
+    return result.stderr.split("\n\n", 1)[1].splitlines()
+
+
+def test_a_program_named_by_its_file(project: Path) -> None:
+    """QA: `handouts program desk-worker-week-1.yaml` (as shell completion gives it)
+    said "programs/desk-worker-week-1.yaml.yaml: no such program"; its path inside the
+    project too. Both name the program."""
+    from handouts.project.programs import program_name  # new: only this test needs it
+
+    assert [program_name(text) for text in (
+        "desk-worker-week-1.yaml", "programs/desk-worker-week-1.yml", "desk-worker-week-1",
+        "./programs/desk-worker-week-1.YAML")] == ["desk-worker-week-1"] * 4
+    result = run_in(project, "program", "programs/desk-worker-week-1.yaml", "--client", "Ana")
+    assert result.exit_code == 0, result.output
+    assert "wrote " in result.output and "no such program" not in result.output
+
+
+def test_an_unclosed_quote_in_an_item_is_said_in_plain_words(project: Path) -> None:
+    """QA: --item with a quote never closed said shlex's "No closing quotation"; the
+    CSV's dose says it in plain words, and so does --item now. No "a program needs at
+    least one handout" beside it: the user did give --item."""
+    result = run_in(project, "program", "--client", "Ana",
+                    "--item", 'back-massage note="unterminated')
+    assert result.exit_code == 2
+    assert _usage_errors(result) == [
+        "Error: --item 1: cannot be read: a quote (\" or ') is not closed"]
+
+
+def test_an_empty_item_is_said_once(project: Path) -> None:
+    """QA: --item '' said first "--item: a program needs at least one handout: ... give
+    --item HANDOUT", which the user did, then what was wrong with it."""
+    result = run_in(project, "program", "--client", "Ana", "--item", "")
+    assert result.exit_code == 2
+    assert _usage_errors(result) == [
+        "Error: --item 1: must start with a handout's name, e.g. --item 'back-massage "
+        "sets=3 reps=10'"]
+
+
+def test_an_item_longer_than_its_programs_weeks_is_a_warning(tmp_path: Path) -> None:
+    """QA: a program of `weeks: 2` with an item `weeks: 3` was taken without a word, and
+    its tracking sheet stopped a week before that dose ended."""
+    root = _with_program(tmp_path / "p", "knee",
+        "title: Knee\nweeks: 2\nitems:\n  - handout: back-massage\n"
+        "    dosage: {minutes: 5, weeks: 2}\n  - handout: desk-stretch-break\n"
+        "    dosage:\n      reps: 5\n      weeks: 3\n")
+    found: list = []
+    assert set(load_programs(root, {"back-massage", "desk-stretch-break"}, found)) == {"knee"}
+    assert [p.format() for p in found] == [
+        "programs/knee.yaml:9: warning: items[2].dosage.weeks: is longer than the "
+        "program's weeks (2): the tracking sheet stops before this dose ends; make the "
+        "program's weeks at least 3, or this dose's weeks shorter"]
 
 
 def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Path) -> None:

@@ -652,9 +652,15 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
     """Make a client's home program: a cover, each handout with its dose in a "Your
     plan" box, and a tracking sheet, in one PDF (from PROGRAM, a file in programs/,
     and/or --item)."""
-    from handouts.commands.packet import ITEM_FLAG, ItemChange, item_handout, parse_item
+    from handouts.commands.packet import (
+        ITEM_FLAG,
+        NO_HANDOUTS,
+        ItemChange,
+        item_handout,
+        parse_item,
+    )
     from handouts.commands.program import plan, program_uses, write_program
-    from handouts.project.programs import Dosage
+    from handouts.project.programs import Dosage, program_name
     from handouts.variants.clients import Client
 
     # Each --item in its place, a bad dose read as none: so what planning says of the
@@ -670,6 +676,8 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
             change = ItemChange(handout, Dosage(), None)
         if change is not None:  # an --item that names no handout is left out, said above
             changes.append(ItemChange(change.handout, change.dosage, change.note, number))
+    # A program named by its file (shell completion adds .yaml) is the same program.
+    name = program_name(name) if name is not None else None
     # Bad options are usage mistakes (exit 2), every one of them said at once.
     dates = _dates(state.root, {"--next-appointment": next_appointment, "--given": given},
                    problems)
@@ -695,7 +703,10 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
              **version)  # type: ignore[arg-type]
     except HandoutsError as exc:
         if problems or any((p.field or p.path).startswith(ITEM_FLAG) for p in exc.problems):
-            _refuse(problems + exc.problems)
+            # --item was given, and what is wrong with it is said: "needs at least one
+            # handout" would tell the user to do what they did.
+            _refuse(problems + [p for p in exc.problems
+                                if not (items and p.message == NO_HANDOUTS)])
         raise
     _refuse(problems)
     written = write_program(loaded, client=person, program_name=name,

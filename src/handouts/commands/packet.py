@@ -20,6 +20,7 @@ from handouts.project.content import NAME_RE, Document
 from handouts.project.programs import (
     MAX_ITEMS,
     MAX_WEEKS,
+    UNCLOSED_QUOTE,
     ClinicProgram,
     Dosage,
     note_problem,
@@ -36,6 +37,9 @@ from handouts.variants.records import program_record
 
 #: How the command line names a program's parts (for messages).
 ITEM_FLAG = "--item"
+#: A program with no handout at all (no clinic program, no --item that could be read).
+NO_HANDOUTS = ("a program needs at least one handout: name a clinic program or give "
+               "--item HANDOUT")
 
 
 @dataclass(frozen=True)
@@ -78,8 +82,8 @@ def parse_item(spec: str, number: int, where: str = "") -> tuple[ItemChange | No
     field = f"{ITEM_FLAG} {number}"
     try:
         words = shlex.split(spec)
-    except ValueError as exc:  # an unclosed quote
-        return None, [Problem(where, None, field, f"cannot be read: {exc}")]
+    except ValueError:  # an unclosed quote: said as for a CSV's dose, not shlex's words
+        return None, [Problem(where, None, field, UNCLOSED_QUOTE)]
     if item_handout(spec) is None:
         return None, [Problem(where, None, field,
                               "must start with a handout's name, e.g. --item "
@@ -153,9 +157,7 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                                        (change.note or None) if change.note is not None
                                        else old.note, number, kept)
     if not items:
-        problems.append(Problem(where, None, ITEM_FLAG,
-                                "a program needs at least one handout: name a clinic "
-                                "program or give --item HANDOUT"))
+        problems.append(Problem(where, None, ITEM_FLAG, NO_HANDOUTS))
     if len(items) > MAX_ITEMS:
         problems.append(Problem(where, None, ITEM_FLAG,
                                 f"has {len(items)} handouts; a program holds at most "

@@ -36,6 +36,8 @@ from handouts.project.sourcefile import LineMap, SourceFile, format_loc, read_ya
 PROGRAMS_DIR = "programs"
 #: Program names become part of commands and addresses: the same rule as handout names.
 PROGRAM_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+#: What is said of a dose (``--item``, a CSV's ``dose``) whose quote is never closed.
+UNCLOSED_QUOTE = "cannot be read: a quote (\" or ') is not closed"
 #: The most handouts one program may hold (a packet a client can still follow).
 MAX_ITEMS = 12
 #: The most weeks a tracking sheet covers.
@@ -292,6 +294,19 @@ class ClinicProgram:
         return translated, missing, used
 
 
+def program_name(text: str) -> str:
+    """The program a command line or a CSV cell names, however it was written: its name
+    (``desk-worker-week-1``), its file's name (``desk-worker-week-1.yaml``, as shell
+    completion and a file browser give it) or its path inside the project
+    (``programs/desk-worker-week-1.yml``)."""
+    name = text.strip().replace("\\", "/")
+    name = name.removeprefix("./").removeprefix(f"{PROGRAMS_DIR}/")
+    for suffix in (".yaml", ".yml"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def discover_programs(root: Path, problems: list[Problem] | None = None) -> dict[str, Path]:
     """Program names → files, from ``programs/*.yaml`` (sorted). With ``problems``,
     a file whose name is not a valid program name is reported (never skipped silently)."""
@@ -367,10 +382,27 @@ def load_programs(root: Path, handouts: set[str] | None,
                     seen.setdefault(wanted, index)
         if spec is not None:
             found += _stray_words(spec, display, source.lines)
+            found += _longer_than_sheet(spec, display, source.lines)
         if spec is not None and not errors_only(found):
             programs[name] = ClinicProgram(name, path, display, spec, source.lines)
         problems += found
     return programs
+
+
+def _longer_than_sheet(spec: ProgramFile, display: str, lines: LineMap) -> list[Problem]:
+    """A warning for each item whose dose lasts more weeks than the program's ``weeks``:
+    the tracking sheet stops before that dose ends (a warning: it prints as written)."""
+    if spec.weeks is None:  # the sheet then covers the longest item's weeks
+        return []
+    found = []
+    for index, item in enumerate(spec.items):
+        if item.dosage.weeks is not None and item.dosage.weeks > spec.weeks:
+            loc = ("items", index, "dosage", "weeks")
+            found.append(Problem(display, lines.line_of(loc), format_loc(loc), (
+                f"is longer than the program's weeks ({spec.weeks}): the tracking sheet "
+                f"stops before this dose ends; make the program's weeks at least "
+                f"{item.dosage.weeks}, or this dose's weeks shorter"), Severity.WARNING))
+    return found
 
 
 def _stray_words(spec: ProgramFile, display: str, lines: LineMap) -> list[Problem]:
@@ -453,8 +485,7 @@ def parse_dosage(text: str, where: str, field: str, *, first: int = 1,
     try:
         words = shlex.split(text)
     except ValueError:  # an unclosed quote
-        return None, [Problem(where, None, field,
-                              "cannot be read: a quote (\" or ') is not closed")]
+        return None, [Problem(where, None, field, UNCLOSED_QUOTE)]
     values: dict[str, str] = {}
     problems: list[Problem] = []
     for number, word in enumerate(words, start=first):

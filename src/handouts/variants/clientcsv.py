@@ -27,7 +27,7 @@ from pathlib import Path
 from babel import Locale
 
 from handouts.errors import Problem
-from handouts.project.programs import Dosage, note_problem, parse_dosage
+from handouts.project.programs import Dosage, note_problem, parse_dosage, program_name
 from handouts.project.schema import PAPERS, YES_NO_CHOICES, read_yes_no
 from handouts.variants.clients import Client, text_problem
 from handouts.variants.dates import UnreadableDate, date_locale, read_date
@@ -48,6 +48,9 @@ MAX_CELL = 5000
 DELIMITERS = (",", ";", "\t")  # comma, semicolon (European Excel), tab
 _SAVE_AS = "save the file as CSV with commas, semicolons or tabs"
 _EXPORT = "export it as 'CSV UTF-8'"
+# Excel's first line "sep=;" says which delimiter the file uses (Excel writes it, and
+# reads it back): a hint, not a header.
+_SEP_LINE = re.compile(r'\A"?sep=(.)"?[ ]*(?=\r\n|\r|\n|\Z)', re.IGNORECASE)
 # Why a row may have the wrong number of fields, by delimiter.
 _TOO_MANY = {",": "an unquoted comma?", ";": "an unquoted semicolon?", "\t": "a tab inside a cell?"}
 
@@ -167,6 +170,9 @@ def _known(header: list[str]) -> tuple[str, ...]:
 def parse_table(text: str, display: str, choices: Choices) -> Table:
     """:func:`read_table` on text already decoded (the file's name is ``display``)."""
     text = text.removeprefix("\ufeff")
+    hint = _SEP_LINE.match(text)
+    if hint is not None:  # the line is left blank, so every other keeps its number
+        text = text[hint.end():]
     if not text.strip():
         return Table([], [Problem(display, None, "", (
             f"is empty: it needs a header line naming the columns "
@@ -176,6 +182,11 @@ def parse_table(text: str, display: str, choices: Choices) -> Table:
         return Table([], [Problem(display, header_line, "", (
             f"contains NUL bytes: the file looks like UTF-16 ('Unicode text'); {_EXPORT}"))])
     delimiter, problem = _delimiter(header_text)
+    if hint is not None:
+        delimiter, problem = hint[1], None
+        if delimiter not in DELIMITERS:
+            problem = f"the columns are separated by {delimiter!r}; {_SAVE_AS}"
+            return Table([], [Problem(display, 1, "", problem)])
     if problem:
         return Table([], [Problem(display, header_line, "", problem)])
     records = _records(text, delimiter)
@@ -449,7 +460,7 @@ def _program_cells(get: Callable[[str], str], failed: set[str],
                    choices: Choices) -> tuple[str | None, Dosage | None, str | None]:
     """The row's ``program``, ``dose`` and ``item_note`` (None when empty); each
     problem goes to ``err`` (column, message)."""
-    program = get("program") or None
+    program = program_name(get("program")) or None  # also as its file's name
     if program is not None and "program" not in failed and program not in choices.programs:
         err("program", f"is not a program of this project (choose from "
                        f"{', '.join(choices.programs)})" if choices.programs else
