@@ -708,15 +708,19 @@ def test_a_next_appointment_before_the_day_given_is_a_warning(project: Path) -> 
     """QA: --next-appointment before --given was printed on the cover without a word.
     It is still printed as typed (exit 0), with a warning that does not repeat it; a
     named copy is given today."""
+    # Given today (a day far from today is a warning of its own), back a month before.
+    today = dt.date.today()
+    before = today - dt.timedelta(days=36)
     result = run_in(project, "program", "--client", "Ana", "--item", "back-massage",
-                    "--given", "2026-12-07", "--next-appointment", "2026-11-01")
+                    "--given", today.isoformat(), "--next-appointment", before.isoformat())
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == (
-        "warning: --next-appointment: is before the day it is given (2026-12-07); check "
-        "the year and the month (it prints as typed)")
-    assert "11-01" not in result.output and "November" not in result.output
+        f"warning: --next-appointment: is before the day it is given ({today.isoformat()}); "
+        "check the year and the month (it prints as typed)")
+    assert before.isoformat() not in result.output
+    assert before.strftime("%B %-d") not in result.output
     same_day = run_in(project, "program", "--client", "Ana", "--item", "back-massage",
-                      "--given", "2026-12-07", "--next-appointment", "2026-12-07")
+                      "--given", today.isoformat(), "--next-appointment", today.isoformat())
     assert same_day.exit_code == 0 and "next-appointment" not in same_day.output
     copy = run_in(project, "build", "back-massage", "--client", "Ana",
                   "--next-appointment", "2020-01-02")
@@ -850,7 +854,7 @@ def test_a_handout_given_twice_in_a_program_file_is_warned_about(tmp_path: Path)
 def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
     result = run_in(project, "program", "desk-worker-week-1", "--client", "Ana Ruiz",
                     "--therapist", "Sam Lee", "--item", "back-massage per-day=2",
-                    "--given", "2026-12-07", "--record")
+                    "--given", dt.date.today().isoformat(), "--record")
     assert result.exit_code == 0, result.output
     written = re.search(r"wrote (\S+) \((\d+) pages: cover, 2 handouts, tracking sheet\)",
                         result.output)
@@ -1196,7 +1200,7 @@ def test_an_empty_note_clears_the_clinic_programs_note_for_this_client(
     therapist who empties it means this client gets none."""
     kept = "Set a reminder for mid-morning"
     result = run_in(project, "program", "desk-worker-week-1", "--client", "Ana Ruiz",
-                    "--item", 'desk-stretch-break note=""', "--given", "2026-12-07")
+                    "--item", 'desk-stretch-break note=""', "--given", dt.date.today().isoformat())
     assert result.exit_code == 0, result.output
     written = re.search(r"wrote (\S+) ", result.output)
     assert written is not None
