@@ -257,3 +257,29 @@ def test_every_starter_value_init_writes_is_flagged(tmp_path: Path) -> None:
            in result.stdout
     strict = run("-C", str(root), "check", "--no-render", "--strict")
     assert strict.exit_code == 1
+
+
+def test_build_says_when_the_pdfs_print_starter_details(tmp_path: Path) -> None:
+    """QA: ``init --city Tempe`` keeps the starter's street, state and postal code, and
+    the first ``build`` printed "100 Main Street, Tempe, IL 62701" on every page
+    without a word (only ``check`` named them). The build says it, once, as a warning;
+    once the details are the clinic's own, it says nothing."""
+    root = tmp_path / "clinic"
+    assert run("init", str(root), "--name", "Bright Hands", "--phone", "(480) 555-0134",
+               "--city", "Tempe").exit_code == 0
+    warning = ("handouts.yaml: warning: clinic: the PDFs print starter text from 'handouts "
+               "init' (tagline, street, region, postal code, email, website, booking url); put "
+               "your clinic's own details in handouts.yaml ('handouts check' names each line)")
+    for flags in ((), ("-q",)):
+        result = run("-C", str(root), *flags, "build")
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines().count(warning) == 1, result.stderr
+    config = root / "handouts.yaml"
+    for old, new in (("  tagline: Massage and physiotherapy\n", ""),
+                     ("100 Main Street", "12 Mill Avenue"), ("region: IL", "region: AZ"),
+                     ('"62701"', '"85281"'), ("hello@yourclinic.example", "hi@brighthands.example"),
+                     ("https://yourclinic.example/book", "https://brighthands.example/book"),
+                     ("https://yourclinic.example", "https://brighthands.example")):
+        edit(config, old, new)
+    result = run("-C", str(root), "build")
+    assert result.exit_code == 0 and "starter text" not in result.output, result.output

@@ -109,6 +109,28 @@ def _warning(display: str, line: int | None, loc: tuple[str, ...], value: str,
                    f"still the starter text '{value}'; {hint}", Severity.WARNING)
 
 
+def printed_starter(project: Project) -> list[Problem]:
+    """One warning when a clinic with its own name prints details that are still the
+    starter's (QA: ``init --city Tempe`` kept "100 Main Street ... IL 62701", printed on every
+    page of the first PDF without a word; only ``check`` named them). ``check`` names
+    each field; this says it where the PDFs are made."""
+    config_values = _skeleton()[0]
+    source = read_yaml(project.root / CONFIG_NAME, CONFIG_NAME, [])
+    if source is None:
+        return []
+    starter = [loc for loc, value in config_values.items()
+               if str(_at(source.data, loc)) == value]
+    # A project still named "Your Clinic Name" is plainly the sample (every page says
+    # so); the danger is a clinic's own name above an address that is not its own.
+    if not starter or ("clinic", "name") in starter:
+        return []
+    fields = [loc[-1].replace("_", " ") for loc in starter]
+    return [Problem(CONFIG_NAME, None, "clinic", (
+        f"the PDFs print starter text from 'handouts init' ({', '.join(fields)}); put your "
+        "clinic's own details in handouts.yaml ('handouts check' names each line)"),
+        Severity.WARNING)]
+
+
 def starter_problems(project: Project, documents: Iterable[Document]) -> list[Problem]:
     """A warning for each piece of starter text still in the project."""
     config_values, content_values, samples = _skeleton()

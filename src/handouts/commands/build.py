@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.checks.gate import refuse_before_rendering
+from handouts.checks.starter import printed_starter
 from handouts.commands.fitting import add_fittings, read_kept
 from handouts.commands.inmemory import variant_pdf
 from handouts.commands.inputs import Inputs
@@ -102,7 +103,7 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
     plain = audience == GENERAL and language in (None, defaults.language) and \
         print_size == "standard" and paper in (None, defaults.paper)
     pending: list[tuple[Variant, Path, bytes, int]] = []
-    problems: list[Problem] = list(loaded.warnings)
+    problems: list[Problem] = list(loaded.warnings) + printed_starter(project)
     # Fitting paid once: a version whose inputs a batch or an earlier build already
     # fitted is laid out as decided (the same bytes as a search). Never for a named
     # copy or a draft, whose pages are not the version's.
