@@ -22,6 +22,17 @@ def test_starter_project_is_valid(project: Path) -> None:
     assert [d.name for d in documents] == ["hand-self-massage"]
 
 
+@pytest.mark.parametrize(("typed", "shown", "uri"), [
+    ("(480) 555-0134 ext. 22", "(480) 555-0134 ext. 22", "tel:+14805550134;ext=22"),
+    ("480-555-0134 x22", "(480) 555-0134 ext. 22", "tel:+14805550134;ext=22")])
+def test_a_phone_extension_is_dialled_by_its_link(project: Path, typed: str, shown: str,
+                                                  uri: str) -> None:
+    """QA: the extension was printed but dropped from the link a client taps."""
+    edit(project / "handouts.yaml", "  phone: (217) 555-0142", f'  phone: "{typed}"')
+    clinic = load_project(project).project.config.clinic
+    assert (clinic.phone_display, clinic.phone_uri) == (shown, uri)
+
+
 def test_every_problem_in_every_file_at_once(project: Path) -> None:
     edit(project / "handouts.yaml", "  phone: (217) 555-0142", "  phone: 555-01")
     edit(project / "handouts.yaml", 'primary: "#1F5F5B"', 'primary: "teal"')

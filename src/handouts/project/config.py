@@ -308,8 +308,10 @@ def _phone_formats(phone: str, region: str) -> tuple[str, str]:
     fmt = (phonenumbers.PhoneNumberFormat.NATIONAL
            if phonenumbers.region_code_for_number(number) == region
            else phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    return (phonenumbers.format_number(number, fmt),
-            "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    uri = "tel:" + phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if number.extension:  # printed as "ext. 22": the link dials it too (RFC 3966)
+        uri += f";ext={number.extension}"
+    return phonenumbers.format_number(number, fmt), uri
 
 
 class Defaults(Model):
