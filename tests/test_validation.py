@@ -234,3 +234,29 @@ def test_every_command_says_what_loading_warns_about_once(command: str,
     assert result.output.splitlines().count(warning) == 1, result.output
     if command != "check":  # check's report is its output; elsewhere a warning is stderr's
         assert warning in result.stderr
+
+
+def test_every_image_problem_in_one_run(project: Path) -> None:
+    """A picture over the pixel limit and another over checks.image_max_kb: both said
+    at once (the size was judged only after the file loaded, so it came a run later)."""
+    images = project / "content/images"
+    images.mkdir()
+    # 81 MP but a few KB on disk (one bit per pixel, all white).
+    Image.new("1", (9000, 9000), 1).save(images / "huge.png")
+    Image.effect_noise((200, 200), 100).convert("RGB").save(images / "noise.jpg", quality=95)
+    with (project / "handouts.yaml").open("a", encoding="utf-8") as config:
+        config.write("checks:\n  image_max_kb: 32\n")
+    edit(project / CONTENT, "  - title: Stretch each finger\n",
+          "  - title: Stretch each finger\n    image: images/huge.png\n    alt: A hand\n")
+    edit(project / CONTENT, "  - title: Switch hands\n",
+          "  - title: Switch hands\n    image: images/noise.jpg\n    alt: Noise\n")
+    size = (images / "noise.jpg").stat().st_size
+    assert size > 32 * 1024 and (images / "huge.png").stat().st_size < 32 * 1024
+    assert load_problems(project) == [
+        f"{CONTENT}:{line_of(project / CONTENT, 'image: images/huge.png')}: steps[3].image: "
+        "image file 'images/huge.png' cannot be printed: the image has 81,000,000 pixels; "
+        "the limit is 40,000,000 (resize it)",
+        f"{CONTENT}:{line_of(project / CONTENT, 'image: images/noise.jpg')}: steps[4].image: "
+        f"'images/noise.jpg' is {size / 1024:,.0f} KB; the limit is 32 KB "
+        "(checks.image_max_kb): make it smaller",
+    ]

@@ -23,7 +23,7 @@ from pydantic import (
 
 from handouts.errors import Problem, Severity
 from handouts.project import markdown
-from handouts.project.images import file_verdict
+from handouts.project.images import file_verdict, oversized
 from handouts.project.schema import (
     Language,
     MarkdownText,
@@ -143,9 +143,17 @@ class Step(Tagged):
                 raise ValueError(f"image '{value}' is outside the project folder")
             # Half-saved or not a picture: said now, at this line (it was said only
             # when a page was rendered, and the desk's library showed it as ready).
+            # Every reason at once: a picture both unreadable and too large on disk
+            # must not reveal its second fault only once the first is fixed.
+            reasons = []
             reason = file_verdict(path)
             if reason is not None:
-                raise ValueError(f"image file '{value}' cannot be printed: {reason}")
+                reasons.append(f"image file '{value}' cannot be printed: {reason}")
+            limit: int | None = (info.context or {}).get("image_max_kb")
+            if limit is not None:
+                reasons += oversized(value, path, limit)
+            if reasons:
+                raise ValueError("; ".join(reasons))
         return value
 
     @field_validator("alt")
@@ -324,9 +332,14 @@ def _stray_file(path: Path, handouts: dict[str, Path]) -> Problem | None:
     return Problem(display, None, "", message, Severity.WARNING)
 
 
-def load_document(name: str, path: Path, display: str,
-                  problems: list[Problem]) -> Document | None:
-    """Read and validate one content file, adding every problem found to ``problems``."""
+def load_document(name: str, path: Path, display: str, problems: list[Problem],
+                  image_max_kb: int | None = None) -> Document | None:
+    """Read and validate one content file, adding every problem found to ``problems``.
+
+    ``image_max_kb`` (``checks.image_max_kb``, when the config could be read) is the
+    size limit of a step's picture: judged here with the picture's other faults, so an
+    oversized picture is said in the same run as any other mistake of the file (a
+    check after loading never ran on a file that failed to load)."""
     if not NAME_RE.match(name):
         problems.append(Problem(display, None, "",
                                 f"'{name}' is not a valid handout name: use lower-case "
@@ -335,7 +348,8 @@ def load_document(name: str, path: Path, display: str,
     source = read_yaml(path, display, problems)
     if source is None:
         return None
-    handout = validate(Handout, source, problems, context={"content_dir": path.parent})
+    handout = validate(Handout, source, problems, context={"content_dir": path.parent,
+                                                       "image_max_kb": image_max_kb})
     if handout is None:
         return None
     return Document(name, path, display, handout, source.raw, source.lines)

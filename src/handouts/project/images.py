@@ -81,6 +81,19 @@ def svg_tree(data: bytes) -> tuple[ElementTree.Element | None, str | None]:
         return None, f"it is not a well-formed SVG file ({exc})"
 
 
+def oversized(written: str, path: Path, limit_kb: int) -> list[str]:
+    """Why the picture ``path`` (written ``written`` in its content file) is too large
+    on disk for ``checks.image_max_kb`` = ``limit_kb``: one message, or none."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return []  # unreadable: said by file_verdict
+    if size <= limit_kb * 1024:
+        return []
+    return [f"'{written}' is {size / 1024:,.0f} KB; the limit is {limit_kb:,} KB "
+            "(checks.image_max_kb): make it smaller"]
+
+
 def file_verdict(path: Path) -> str | None:
     """Why the image file ``path`` cannot be printed (too large, cut off, not an image,
     not well-formed SVG), or None. What an SVG refers to is judged when it is fetched."""

@@ -181,7 +181,8 @@ def load_each(root: Path, names: tuple[str, ...] = (), *,
             problems.append(no_such_handout(name, list(available)))
             continue
         found: list[Problem] = []
-        doc = load_document(name, path, f"content/{path.name}", found)
+        doc = load_document(name, path, f"content/{path.name}", found,
+                            None if config is None else config.checks.image_max_kb)
         if doc is not None:
             found += cross_check(doc, config, root)
         if doc is None or errors_only(found):
