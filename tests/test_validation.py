@@ -260,3 +260,30 @@ def test_every_image_problem_in_one_run(project: Path) -> None:
         f"'images/noise.jpg' is {size / 1024:,.0f} KB; the limit is 32 KB "
         "(checks.image_max_kb): make it smaller",
     ]
+
+
+def test_batch_references_are_checked_when_other_parts_have_errors(project: Path) -> None:
+    """The batch's unknown location was said only once the locations' own errors were
+    fixed. A location in the file with errors of its own still counts as known."""
+    config = project / "handouts.yaml"
+    edit(config, "  colors:\n", (
+        "  locations:\n"
+        "    tempe:\n"
+        "      address: {street: 1 Mill Ave, city: Tempe}\n"
+        "      phnoe: (480) 992-5050\n"
+        "    scottsdale:\n"
+        "      address: {street: 2 Main St}\n"
+        "      phone: (480) 992-5051\n"
+        "  colors:\n"))
+    with config.open("a", encoding="utf-8") as file:
+        file.write("batch:\n  locations: [tempe, scotsdale]\n")
+    tempe, batch = line_of(config, "tempe:"), line_of(config, "locations: [tempe")
+    assert load_problems(project) == [
+        f"handouts.yaml:{tempe}: clinic.locations.tempe.phone: is required",
+        f"handouts.yaml:{tempe + 2}: clinic.locations.tempe.phnoe: unknown key (did you "
+        "mean 'phone'?); allowed keys: address, booking_url, email, hours, logo, logo_alt, "
+        "name_suffix, phone, phone_region",
+        f"handouts.yaml:{tempe + 4}: clinic.locations.scottsdale.address.city: is required",
+        f"handouts.yaml:{batch}: batch.locations[2]: unknown location 'scotsdale' (did you "
+        "mean 'scottsdale'?)",
+    ]

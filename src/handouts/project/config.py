@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
 import phonenumbers
+import pydantic
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from handouts.errors import Problem, Severity
@@ -533,38 +535,94 @@ def load_config(root: Path, problems: list[Problem],
     if lines is not None:
         lines.lines.update(source.lines.lines)
     config = validate(Config, source, problems, context={"root": root})
-    if config is not None:
-        problems += _cross_check(config, source.lines)
+    # The references are checked on what could be read even when other parts have
+    # errors: a typo in the batch was said only once the rest was fixed.
+    names = _Names.of(config) if config is not None else _Names.readable(source.data)
+    if names is not None:
+        problems += _cross_check(names, source.lines)
     return config
 
 
-def _cross_check(config: Config, lines: LineMap) -> list[Problem]:
+@dataclass(frozen=True)
+class _Names:
+    """What the config's references are checked against, and the batch that refers.
+
+    ``audiences`` and ``places`` are the names defined in the file (None: the section
+    cannot be read, so nothing is checked against it); ``unread`` the batch's keys
+    whose values failed validation (said by the validation; not checked again)."""
+
+    audiences: list[str] | None
+    places: list[str] | None
+    batch: Batch
+    unread: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, config: Config) -> _Names:
+        """The names of a valid config."""
+        return cls(list(config.audiences), list(config.clinic.locations), config.batch)
+
+    @classmethod
+    def readable(cls, data: object) -> _Names | None:
+        """The names of a config that failed validation, as far as they can be read.
+
+        An audience or location that is in the file but has errors of its own still
+        counts as known: its errors are said where they are, and a batch naming it is
+        right (calling it unknown would send the owner to fix the wrong line)."""
+        if not isinstance(data, dict):
+            return None
+        audiences = data.get("audiences", {})
+        clinic = data.get("clinic")
+        locations = clinic.get("locations", {}) if isinstance(clinic, dict) else None
+        raw = data.get("batch", {})
+        if not isinstance(raw, dict):
+            return None  # the batch itself is unreadable: said by the validation
+        fields: dict[str, object] = {}
+        unread: set[str] = set()
+        for key, value in raw.items():  # one key at a time: a bad one spoils no other
+            if key not in Batch.model_fields:
+                continue  # an unknown key: said by the validation
+            try:
+                fields[key] = getattr(Batch.model_validate({key: value}), key)
+            except pydantic.ValidationError:
+                unread.add(key)
+        return cls([str(a) for a in audiences] if isinstance(audiences, dict) else None,
+                   [str(p) for p in locations] if isinstance(locations, dict) else None,
+                   Batch.model_construct(**fields), frozenset(unread))
+
+
+def _cross_check(names: _Names, lines: LineMap) -> list[Problem]:
     """References between parts of the config: the manifest's audiences and locations
     (its handouts are checked against ``content/`` by the loader:
-    :func:`check_batch_handouts`)."""
+    :func:`check_batch_handouts`). Only what ``names`` could read is checked."""
     problems: list[Problem] = []
-    known = [GENERAL, *config.audiences]
-    for i, name in enumerate(config.batch.audiences):
-        if name not in known:
-            loc = ("batch", "audiences", i)
-            problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
-                                    f"unknown audience '{name}'{_hint(name, known)}"))
-    places = list(config.clinic.locations)
-    for i, name in enumerate(config.batch.locations or ()):
-        if name not in places:
-            loc = ("batch", "locations", i)
-            problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
-                f"unknown location '{name}'{_hint(name, places)}" if places else
-                "the clinic has no locations (add clinic.locations, or remove this)")))
-    batch = config.batch
-    lists = {"audience": ("batch.audiences", batch.audiences),
-             "language": ("batch.languages", batch.languages),
-             "paper": ("batch.papers", batch.papers),
-             "print": ("batch.prints", batch.prints),
+    batch, unread = names.batch, names.unread
+    if names.audiences is not None and "audiences" not in unread:
+        known = [GENERAL, *names.audiences]
+        for i, name in enumerate(batch.audiences):
+            if name not in known:
+                loc = ("batch", "audiences", i)
+                problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
+                                        f"unknown audience '{name}'{_hint(name, known)}"))
+    places = names.places
+    if places is not None and "locations" not in unread:
+        for i, name in enumerate(batch.locations or ()):
+            if name not in places:
+                loc = ("batch", "locations", i)
+                problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
+                    f"unknown location '{name}'{_hint(name, places)}" if places else
+                    "the clinic has no locations (add clinic.locations, or remove this)")))
+    if "exclude" in unread:
+        return problems
+    lists = {"audience": ("batch.audiences", batch.audiences, "audiences"),
+             "language": ("batch.languages", batch.languages, "languages"),
+             "paper": ("batch.papers", batch.papers, "papers"),
+             "print": ("batch.prints", batch.prints, "prints"),
              "location": ("batch.locations" if batch.locations else "clinic.locations",
-                          batch.locations or places)}
+                          batch.locations or places, "locations")}
     for i, exclude in enumerate(batch.exclude):
-        for key, (where, values) in lists.items():
+        for key, (where, values, field) in lists.items():
+            if values is None or field in unread:
+                continue  # what the batch makes is not known: an exclude cannot be judged
             problems += _excludes_nothing(exclude, i, key, where, list(values), lines)
     return problems
 
