@@ -60,7 +60,21 @@ def test_raw_html_and_unsafe_links_in_markdown_are_errors(project: Path) -> None
     _set(project, "intro", "Hello <script>alert(1)</script> [x](javascript:alert(1))")
     assert build_problems(project) == [
         f"{CONTENT}:2: intro: raw HTML '<script>' is not allowed; use Markdown (**bold**, "
-        "*italic*, [text](https://...))"]
+        "*italic*, [text](https://...))",
+        # Said in the same run (it was said only once the HTML was removed).
+        f"{CONTENT}:2: intro: link 'javascript:alert(1)' is not allowed; links must start "
+        "with https://, http://, mailto: or tel:"]
+
+
+def test_every_mistake_of_one_text_is_said_at_once(project: Path) -> None:
+    """A step's text with raw HTML and an unsafe link: both in one run, at its line."""
+    edit(project / CONTENT, "    text: Do the same steps on your other hand.",
+         "    text: Press <b>hard</b> & see [here](javascript:alert(1))")
+    assert build_problems(project) == [
+        f"{CONTENT}:21: steps[4].text: raw HTML '<b>' is not allowed; use Markdown "
+        "(**bold**, *italic*, [text](https://...))",
+        f"{CONTENT}:21: steps[4].text: link 'javascript:alert(1)' is not allowed; links "
+        "must start with https://, http://, mailto: or tel:"]
 
 
 def test_deep_nesting_is_refused(project: Path) -> None:

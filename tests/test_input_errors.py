@@ -223,7 +223,10 @@ def test_hostile_msgstr_is_treated_like_the_same_text_in_yaml(project: Path) -> 
     edit(po, intro, 'msgstr "<script>alert(1)</script> [x](javascript:alert(1))')
     assert error_lines(run_in(project, "build", "--language", "es")) == [
         f"{PO}:{line - 1}: intro: raw HTML '<script>' is not allowed; use Markdown (**bold**, "
-        "*italic*, [text](https://...))"]
+        "*italic*, [text](https://...))",
+        # Every mistake of the text at once, as in a content file.
+        f"{PO}:{line - 1}: intro: link 'javascript:alert(1)' is not allowed; links must "
+        "start with https://, http://, mailto: or tel:"]
     edit(project / CONTENT, "intro: >-", "intro: <script>alert(1)</script> x\nold_intro: >-")
     yaml_problem = next(p for p in error_lines(run_in(project, "check", "--no-render"))
                         if ": intro: " in p)

@@ -27,6 +27,7 @@ from handouts.project.images import file_verdict, oversized
 from handouts.project.schema import (
     Language,
     MarkdownText,
+    Mistakes,
     Model,
     PlainText,
     Slug,
@@ -153,7 +154,7 @@ class Step(Tagged):
             if limit is not None:
                 reasons += oversized(value, path, limit)
             if reasons:
-                raise ValueError("; ".join(reasons))
+                raise Mistakes(reasons)
         return value
 
     @field_validator("alt")

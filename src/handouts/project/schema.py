@@ -56,12 +56,25 @@ def check_web_url(value: str) -> str:
     return value
 
 
+class Mistakes(ValueError):
+    """Every mistake of one value, raised together by a validator.
+
+    Pydantic keeps one error per value, so a validator that raised its first mistake
+    hid the others until that one was fixed. :func:`validate` says each message as its
+    own problem at the value's line and field; elsewhere (:func:`describe_error`) they
+    read as one message, joined by '; '."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("; ".join(messages))
+        self.messages = list(messages)
+
+
 def _gate(markdown_text: bool) -> AfterValidator:
     """The check of :func:`handouts.project.markdown.text_problems` as a validator."""
     def check(value: str) -> str:
         found = markdown.text_problems(value, markdown=markdown_text)
         if found:
-            raise ValueError(found[0])
+            raise Mistakes(found)  # every mistake of the text, not the first only
         return value
     return AfterValidator(check)
 
@@ -164,8 +177,8 @@ def validate(model: type[M], source: SourceFile, problems: list[Problem],
                 problems.append(Problem(source.display, line, format_loc(loc), message,
                                         excerpt=excerpt(text, line or 0, column)))
             else:
-                problems.append(Problem(source.display, line, format_loc(loc),
-                                        _message(err, model, loc)))
+                problems += [Problem(source.display, line, format_loc(loc), message)
+                             for message in _messages(err, model, loc)]
         return None
 
 
@@ -213,6 +226,15 @@ def _yaml_mistake(err: Any, text: str, line: int | None,
 def describe_error(err: Any, model: type[BaseModel]) -> str:
     """One pydantic error on ``model`` in the plain words every file's problems use."""
     return _message(err, model, tuple(err["loc"]))
+
+
+def _messages(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> list[str]:
+    """Every message of one pydantic error: several when a validator raised
+    :class:`Mistakes`."""
+    error = (err.get("ctx") or {}).get("error")
+    if err["type"] == "value_error" and isinstance(error, Mistakes):
+        return error.messages
+    return [_message(err, model, loc)]
 
 
 def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> str:

@@ -139,9 +139,10 @@ def _theme_word_problems(language: str, own: Path | None,
         problems += unreadable
         for message in catalog or ():
             if message.id and isinstance(message.string, str) and message.string:
+                # Every mistake of the text at once, as for a content file's text.
                 problems += [Problem(display, message.lineno, "msgstr", found)
                              for found in markdown.text_problems(message.string,
-                                                                 markdown=False)[:1]]
+                                                                 markdown=False)]
                 if isinstance(message.id, str) and \
                         not _same_placeholders(message.id, message.string):
                     problems.append(_fields_problem(display, message.lineno, message.id))
@@ -551,8 +552,9 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
             values[loc] = str(picked.string)
             lines.lines[loc] = picked.lineno or 0
             if loc[0] == "clinic":  # checked here: the content's are checked by _apply
+                # Every mistake of the text at once, as for a content file's text.
                 problems += [Problem(display, picked.lineno, field, found) for found in
-                             markdown.text_problems(values[loc], markdown=False)[:1]]
+                             markdown.text_problems(values[loc], markdown=False)]
         if picked is not None and (picked is not exact or picked.fuzzy):
             problems.append(Problem(display, picked.lineno, field, (
                 f"the {name} translation is out of date: the English text changed after it "
