@@ -10,7 +10,7 @@ import pytest
 
 from handouts import __version__
 
-from .helpers import edit, run
+from .helpers import edit, run, run_in
 
 
 def test_build_writes_and_reports(project: Path) -> None:
@@ -113,11 +113,21 @@ def test_translate_creates_a_po_file(project: Path) -> None:
     result = run("-C", str(project), "translate", "hand-self-massage", "es")
     assert result.exit_code == 0
     po = project / "content/hand-self-massage.es.po"
-    # 28 texts of the handout, and the clinic's tagline and disclaimer (handouts.yaml
-    # does not translate them).
-    assert result.output == "created content/hand-self-massage.es.po (30 texts to translate)\n"
+    # 28 texts of the handout less the reviewer's name (a name may stay as written), and
+    # the clinic's tagline and disclaimer (handouts.yaml does not translate them).
+    assert result.output == "created content/hand-self-massage.es.po (29 texts to translate)\n"
     assert 'msgctxt "steps[2].tip"\nmsgid "Press only as hard as feels good."\nmsgstr ""' \
         in po.read_text(encoding="utf-8")
+
+
+def test_translate_and_check_count_the_same_texts(project: Path) -> None:
+    """A name left as written is not a text to translate: `translate` once counted it
+    (30), while `check` did not (0 of 29)."""
+    created = run_in(project, "translate", "hand-self-massage", "es")
+    assert created.output == "created content/hand-self-massage.es.po (29 texts to translate)\n"
+    checked = run_in(project, "check", "hand-self-massage", "--no-render")
+    assert "content/hand-self-massage.es.po: warning: 0 of 29 texts translated; first " \
+        "missing: title at line 36\n" in checked.output
 
 
 #: Every command's options with a value that cannot be used, and the one message each

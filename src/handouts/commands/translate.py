@@ -8,7 +8,7 @@ from pathlib import Path
 from handouts.errors import OptionError, Problem
 from handouts.project.languages import not_a_language
 from handouts.project.load import Loaded
-from handouts.variants.i18n import CatalogUpdate, clinic_texts, update_catalog
+from handouts.variants.i18n import CatalogUpdate, Progress, clinic_texts, progress, update_catalog
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,17 @@ class TranslationUpdate:
     #: The path as the user knows it, relative to the project: ``content/x.es.po``.
     display: str
     update: CatalogUpdate
+    #: How far the file is, counted as ``handouts check`` counts it (names left as they
+    #: are do not count), so the two commands never disagree on the number of texts.
+    progress: Progress
 
     def describe(self) -> str:
         """``created content/x.es.po (33 texts to translate)`` or
         ``updated content/x.es.po: 2 new, 1 changed, 30 unchanged``."""
         u = self.update
         if u.created:
-            return f"created {self.display} ({u.total} text{'s' if u.total != 1 else ''} " \
+            left = self.progress.total - self.progress.translated
+            return f"created {self.display} ({left} text{'s' if left != 1 else ''} " \
                    "to translate)"
         line = f"updated {self.display}: {u.new} new, {u.changed} changed, " \
                f"{u.unchanged} unchanged"
@@ -61,4 +65,7 @@ def update_translation(loaded: Loaded, handout: str, language: str, *,
     clinic = clinic_texts(project.config.clinic, language, project.config.defaults.language)
     update = update_catalog(document.handout, po, language, display, accept=accept,
                             accept_all=accept_all, clinic=clinic)
-    return TranslationUpdate(po, display, update)
+    # Read back from the file just written, with the function `check` uses: one count.
+    done = progress(document.handout, po, display, language, clinic)
+    assert done is not None  # the file was just written and reads back
+    return TranslationUpdate(po, display, update, done)
