@@ -130,6 +130,16 @@ def test_translate_and_check_count_the_same_texts(project: Path) -> None:
         "missing: title at line 36\n" in checked.output
 
 
+def test_translate_into_the_handouts_own_language_is_refused(project: Path) -> None:
+    """content/x.en.po for an English handout would never be read: a usage mistake."""
+    result = run_in(project, "translate", "hand-self-massage", "en")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: LANGUAGE: hand-self-massage is written in English (language: en); "
+        "translate it into another language, e.g. es")
+    assert not (project / "content/hand-self-massage.en.po").exists()
+
+
 #: Every command's options with a value that cannot be used, and the one message each
 #: gives: a usage mistake, so exit 2 with the command's usage line (``{p}``: the project).
 BAD_OPTIONS = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.errors import OptionError, Problem
-from handouts.project.languages import not_a_language
+from handouts.project.languages import language_name, not_a_language
 from handouts.project.load import Loaded
 from handouts.variants.i18n import CatalogUpdate, Progress, clinic_texts, progress, update_catalog
 
@@ -46,6 +46,19 @@ def check_language(language: str) -> None:
         raise OptionError([Problem("LANGUAGE", None, "", wrong)])
 
 
+def own_language(handout: str, source: str, translations: list[str]) -> str:
+    """The message for translating a handout into the language it is written in: such a
+    file would never be read (the handout is printed as written), so it is refused.
+
+    The example is a language the handout already has a translation in, else Spanish
+    (English when the handout is in Spanish): a real next step, not a made-up code.
+    """
+    others = [code for code in translations if code != source]
+    example = others[0] if others else ("es" if source != "es" else "en")
+    return (f"{handout} is written in {language_name(source)} (language: {source}); "
+            f"translate it into another language, e.g. {example}")
+
+
 def update_translation(loaded: Loaded, handout: str, language: str, *,
                        accept: tuple[str, ...] = (),
                        accept_all: bool = False) -> TranslationUpdate:
@@ -58,6 +71,10 @@ def update_translation(loaded: Loaded, handout: str, language: str, *,
     check_language(language)
     project = loaded.project
     document = loaded.document(handout)
+    source = document.handout.language
+    if language == source:  # a usage mistake (exit 2), said before anything is written
+        raise OptionError([Problem("LANGUAGE", None, "", own_language(
+            handout, source, document.translation_languages()))])
     po = document.translation(language)
     display = f"content/{po.name}"
     # The clinic's words that handouts.yaml leaves untranslated go in the file too, so
