@@ -140,6 +140,23 @@ def test_translate_into_the_handouts_own_language_is_refused(project: Path) -> N
     assert not (project / "content/hand-self-massage.en.po").exists()
 
 
+NO_GERMAN = ("content/hand-self-massage.de.po: warning: the theme has no German words yet "
+             "(available: ar, en, es, fil, fr, ht, ko, pt, ru, vi, zh, zh-Hant); add them in "
+             "locale/de.po: 'handouts translate --theme de'")
+
+
+def test_translate_warns_up_front_when_the_theme_has_no_words(project: Path) -> None:
+    """The file is made (a volunteer can start), but the advice `build --language de`
+    would give only at the end is said at once, and by `check`."""
+    result = run_in(project, "translate", "hand-self-massage", "de")
+    assert result.exit_code == 0
+    assert result.stderr == NO_GERMAN + "\n"
+    assert result.stdout == "created content/hand-self-massage.de.po (29 texts to translate)\n"
+    assert (project / "content/hand-self-massage.de.po").is_file()
+    checked = run_in(project, "check", "hand-self-massage", "--no-render")
+    assert NO_GERMAN + "\n" in checked.output
+
+
 #: Every command's options with a value that cannot be used, and the one message each
 #: gives: a usage mistake, so exit 2 with the command's usage line (``{p}``: the project).
 BAD_OPTIONS = [

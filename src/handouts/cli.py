@@ -521,7 +521,11 @@ def translate(state: _State, handout: str | None, language: str | None,
     """Create or update content/HANDOUT.LANGUAGE.po for a translator to fill in
     (or, with --theme LANGUAGE, start the theme's words in locale/LANGUAGE.po, and with
     --reviewed-by NAME record their review)."""
-    from handouts.commands.translate import check_language, update_translation
+    from handouts.commands.translate import (
+        before_translating,
+        check_language,
+        update_translation,
+    )
     from handouts.variants.i18n import language_name, review_theme_catalog, start_theme_catalog
 
     if reviewer is not None and theme_language is None:
@@ -548,7 +552,10 @@ def translate(state: _State, handout: str | None, language: str | None,
         raise click.UsageError("give a handout and a language (handouts translate HANDOUT "
                                "LANGUAGE), or --theme LANGUAGE")
     check_language(language)
-    result = update_translation(_load(state, (handout,)), handout, language, accept=accept,
+    loaded = _load(state, (handout,))
+    for warning in before_translating(loaded, handout, language):  # up front, not lost
+        click.echo(warning.format(), err=True)
+    result = update_translation(loaded, handout, language, accept=accept,
                                 accept_all=accept_all)
     state.say(result.describe())
 

@@ -3,10 +3,13 @@ batch manifest needs that language."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from handouts.checks.findings import Findings
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
+from handouts.project.languages import has_theme_words, no_theme_words
 from handouts.variants.i18n import clinic_texts, progress
 from handouts.variants.plan import plan_matrix
 
@@ -14,6 +17,19 @@ from handouts.variants.plan import plan_matrix
 def has_manifest(project: Project) -> bool:
     """Whether handouts.yaml has a ``batch:`` section (not just the built-in default)."""
     return "batch" in project.config.model_fields_set
+
+
+def theme_words_missing(root: Path, language: str, display: str) -> Problem | None:
+    """A warning at a translation file (``display``) whose language the theme has no
+    words for, with the way to add them; None when it has them.
+
+    Only a warning: a volunteer can translate the handout first, but ``build`` refuses
+    the language until the theme's words exist, so both ``translate`` (up front) and
+    ``check`` say it with the same advice as ``build``.
+    """
+    if has_theme_words(language, root):
+        return None
+    return Problem(display, None, "", no_theme_words(language, root), Severity.WARNING)
 
 
 def translation_progress(project: Project, documents: list[Document],
@@ -39,6 +55,9 @@ def translation_progress(project: Project, documents: list[Document],
         for language in doc.translation_languages():
             po = doc.translation(language)
             display = doc.translation_display(language)
+            missing_words = theme_words_missing(project.root, language, display)
+            if missing_words is not None:
+                report.problems.append(missing_words)
             # Everything the file offers, for the count; then what the pages need.
             offered = clinic_texts(clinic, language, source)
             done = progress(doc.handout, po, display, language, offered)

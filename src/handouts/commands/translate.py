@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from handouts.checks.translations import theme_words_missing
 from handouts.errors import OptionError, Problem
 from handouts.project.languages import language_name, not_a_language
 from handouts.project.load import Loaded
@@ -57,6 +58,15 @@ def own_language(handout: str, source: str, translations: list[str]) -> str:
     example = others[0] if others else ("es" if source != "es" else "en")
     return (f"{handout} is written in {language_name(source)} (language: {source}); "
             f"translate it into another language, e.g. {example}")
+
+
+def before_translating(loaded: Loaded, handout: str, language: str) -> list[Problem]:
+    """Warnings to give before the file is written: the theme has no words in
+    ``language`` (the file is still made, so a volunteer can start, but ``build``
+    refuses the language until they are added)."""
+    display = f"content/{loaded.document(handout).translation(language).name}"
+    found = theme_words_missing(loaded.project.root, language, display)
+    return [found] if found is not None else []
 
 
 def update_translation(loaded: Loaded, handout: str, language: str, *,
