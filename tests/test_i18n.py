@@ -9,11 +9,12 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from handouts.commands.build import build
+from handouts.commands.init import init_project
 from handouts.errors import RenderError
 from handouts.project.load import load_project
 from handouts.variants.i18n import LOCALE_DIR, theme_translations, update_catalog
 
-from .helpers import pdf_text
+from .helpers import edit, pdf_text, run_in
 from .variant_project import make_project
 
 
@@ -130,3 +131,36 @@ def test_clinic_words_are_translated_or_reported(project: Path) -> None:
         "in the file yet)); run 'handouts translate hand-self-massage es' and fill in the "
         "msgstr lines, or preview with --draft (the clinic's words may go in handouts.yaml "
         "instead, under clinic.translations.es)"]
+
+
+def test_a_half_done_translation_shows_its_mistakes(tmp_path: Path) -> None:
+    """The .po header promises `handouts check` shows any mistakes: the texts already
+    translated are checked while others are missing (warnings), and a link to a host the
+    English never links to is an error everywhere, a --draft build included."""
+    root = tmp_path / "p"
+    init_project(root)
+    edit(root / "content/hand-self-massage.yaml", "before bed.",
+         "before **bed**. See [our site](http://example.com).")
+    assert run_in(root, "translate", "hand-self-massage", "es").exit_code == 0
+    po = root / "content/hand-self-massage.es.po"
+    edit(po, 'before **bed**. See [our site](http://example.com)."\nmsgstr ""',
+         'before **bed**. See [our site](http://example.com)."\nmsgstr "Sus manos trabajan '
+         'todo el día. Vea [nuestro sitio](http://evil.example)."')
+    checked = run_in(root, "check", "hand-self-massage", "--no-render")
+    assert checked.exit_code == 1
+    lines = checked.output.splitlines()
+    where = "content/hand-self-massage.es.po:40"
+    assert f"{where}: intro: the translation links to http://evil.example, which the " \
+        "English text does not" in lines
+    assert f"{where}: warning: intro: the translation drops the link to " \
+        "http://example.com" in lines
+    assert f"{where}: warning: intro: the translation has 0 bold (**) parts where the " \
+        "English text has 1" in lines
+    # The unfinished-translation warning is as it was.
+    assert "content/hand-self-massage.es.po: warning: 1 of 29 texts translated; first " \
+        "missing: title at line 36" in lines
+    draft = run_in(root, "build", "hand-self-massage", "--language", "es", "--draft")
+    assert draft.exit_code == 1
+    assert f"{where}: intro: the translation links to http://evil.example, which the " \
+        "English text does not" in draft.stderr.splitlines()
+    assert not list(root.rglob("*-draft.pdf"))  # nothing written

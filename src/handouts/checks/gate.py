@@ -153,15 +153,20 @@ def fast_checks(project: Project, documents: Iterable[Document],
     for variant in variants:
         doc = docs[variant.handout]
         handout = _text_of(project, doc, variant, report)
+        first = (doc.name, variant.language) not in words_checked
+        words_checked.add((doc.name, variant.language))
+        if first:
+            # Even when the version cannot be composed because its translation is
+            # unfinished (a --draft build): a link to a foreign host is an error anyway.
+            report.problems += integrity.translation_problems(
+                doc, variant.language, unfinished_only=handout is None)
         if handout is None:
             continue
         tailored = tailor(handout, variant.audience)
         safety(doc, variant, tailored, report)
         reading_level(project, doc, variant, tailored, report)
-        if (doc.name, variant.language) not in words_checked:
-            words_checked.add((doc.name, variant.language))
+        if first:
             plain_words(project, doc, handout, variant.language, report)
-            report.problems += integrity.translation_problems(doc, variant.language)
     # Every printed character must be in an embedded font (never a machine's fallback).
     report.problems += glyphs.check_variants(project, docs.values(), variants)
     report.problems += starter.starter_problems(project, docs.values())

@@ -8,7 +8,11 @@ noticing. Each translated field is compared with the English text it stands for:
 * numbers: the same digit sequences (doses, counts, times), as many times;
 * bold (``**``) and emphasis (``*``): as many marked parts.
 
-Any difference is an error at the translation's line in the ``.po`` file.
+Any difference is an error at the translation's line in the ``.po`` file. While the
+translation is unfinished (texts still missing) the texts already translated are
+checked too, so a mistake is seen while it is made, as warnings, except a link to a
+host the English text does not link to: that is what a client taps, so it is an error
+everywhere, a ``--draft`` build included.
 """
 
 from __future__ import annotations
@@ -17,17 +21,21 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
 
-from handouts.errors import Problem
+from handouts.errors import Problem, Severity
 from handouts.project import markdown
 from handouts.project.content import Document
 from handouts.project.pofile import read_catalog
 from handouts.project.sourcefile import format_loc
-from handouts.variants.i18n import chosen, entries
+from handouts.variants.i18n import REQUIRED, chosen, entries, text_kind
 
 _NUMBER = re.compile(r"\d+")
+#: A link the English text does not have (one wording: :func:`translation_problems`
+#: picks out those to a foreign host by it).
+LINKS_TO = "the translation links to {url}, which the English text does not"
 
 
 @cache
@@ -66,12 +74,28 @@ def meaning(text: str) -> Meaning:
     return Meaning(links, numbers, bold, emphasis)
 
 
+def _target(url: str) -> str:
+    """Where a link takes the reader: its host, or the whole address when it has none
+    (``mailto:``, ``tel:``, a relative link)."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:  # a malformed address: compared as written
+        host = None
+    return host or url
+
+
+def foreign_links(source: str, translation: str) -> list[str]:
+    """The links of ``translation`` to a host (or address) ``source`` never links to."""
+    known = {_target(url) for url in meaning(source).links}
+    return sorted(url for url in meaning(translation).links if _target(url) not in known)
+
+
 def differences(source: str, translation: str) -> list[str]:
     """How ``translation`` changes what ``source`` says; empty when it keeps it all."""
     want, got = meaning(source), meaning(translation)
     found: list[str] = []
     for url in sorted(got.links - want.links):
-        found.append(f"the translation links to {url}, which the English text does not")
+        found.append(LINKS_TO.format(url=url))
     for url in sorted(want.links - got.links):
         found.append(f"the translation drops the link to {url}")
     extra = sorted((got.numbers - want.numbers).elements(), key=_numeric)
@@ -96,8 +120,13 @@ def _numeric(number: str) -> tuple[int, str]:
     return len(number), number
 
 
-def translation_problems(document: Document, language: str) -> list[Problem]:
+def translation_problems(document: Document, language: str, *,
+                         unfinished_only: bool = False) -> list[Problem]:
     """Every field of ``document``'s ``language`` translation that changes its meaning.
+
+    ``unfinished_only``: nothing unless the translation is unfinished (for a version
+    that could not be composed: a finished translation that fails to compose has
+    errors of its own, reported first, as before).
 
     A translation that is missing or cannot be read is reported where it is loaded,
     not here.
@@ -111,11 +140,23 @@ def translation_problems(document: Document, language: str) -> list[Problem]:
     catalog, _ = read_catalog(po, display, language.replace("-", "_"))
     if catalog is None:
         return []
+    found = entries(document.handout, catalog)
+    # Unfinished: a text that must be translated is not yet. Its translated texts are
+    # still checked (as warnings: work in progress), since the file's header promises
+    # `handouts check` shows any mistakes, and a draft prints them.
+    unfinished = any(chosen(entry, exact) is None and text_kind(loc) == REQUIRED
+                     for loc, _, entry, exact in found)
+    if unfinished_only and not unfinished:
+        return []
     problems: list[Problem] = []
-    for loc, text, entry, exact in entries(document.handout, catalog):
+    for loc, text, entry, exact in found:
         picked = chosen(entry, exact)
         if picked is None:
             continue
-        for message in differences(text, str(picked.string)):
-            problems.append(Problem(display, picked.lineno, format_loc(loc), message))
+        translation = str(picked.string)
+        foreign = {LINKS_TO.format(url=url) for url in foreign_links(text, translation)}
+        for message in differences(text, translation):
+            severe = not unfinished or message in foreign
+            problems.append(Problem(display, picked.lineno, format_loc(loc), message,
+                                    Severity.ERROR if severe else Severity.WARNING))
     return problems

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from handouts.checks import integrity
 from handouts.checks.findings import Findings
 from handouts.checks.gate import fast_checks, refuse_broken_templates
 from handouts.checks.pagefit import page_fit
@@ -173,6 +174,12 @@ def check(loaded: Loaded, *, render: bool = True,
     report = Report()
     fast_checks(project, documents, texts, today, report)
     report.problems += loaded.warnings + progress_report.problems
+    # An unfinished translation's versions are not checked, but the texts it already
+    # has are: its mistakes show while it is made (warnings, and errors for a link to
+    # a host the English text does not link to; see checks.integrity).
+    docs = {d.name: d for d in documents}
+    for name, language in sorted(unfinished):
+        report.problems += integrity.translation_problems(docs[name], language)
     report.problems += [p for found in loaded.broken.values() for p in found]
     # The clinic programs (programs/*.yaml): read and checked against every handout the
     # project has (not only those named), since a program may use any of them.
@@ -185,7 +192,6 @@ def check(loaded: Loaded, *, render: bool = True,
     # Theme words no native speaker has reviewed yet: a warning, never silence.
     report.problems += review_problems(project.root, {v.language for v in variants})
     if render:
-        docs = {d.name: d for d in documents}
         pages: dict[Variant, int] = {}
         for variant in variants:
             count = page_fit(project, docs[variant.handout], variant, report)
