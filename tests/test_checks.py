@@ -84,6 +84,10 @@ def test_sentences_hardest_and_longest_words() -> None:
     hardest = readability.hardest_sentences(text, "en", 1)
     assert hardest[0].text == "Apply approximately sufficient therapeutic circulation."
     assert readability.longest_words(text, 2) == ["approximately", "circulation"]
+    # QA: a sentence repeated in several steps was named twice as the hardest.
+    twice = text + " Apply approximately sufficient therapeutic circulation."
+    assert [s.text for s in readability.hardest_sentences(twice, "en", 2)] == [
+        "Apply approximately sufficient therapeutic circulation.", "Use light pressure."]
     # French has a formula now (Kandel–Moles); Chinese has none.
     with pytest.raises(ValueError, match="no reading-level formula for language 'zh'"):
         readability.grade(text, "zh")

@@ -240,6 +240,10 @@ def test_add_refuses_unknown_names_and_writes_nothing(tmp_path: Path) -> None:
     assert result.stderr.endswith("\nError: NAME: 'cupping', 'hot-stones' are not in the "
                                   f"starter library; {KNOWN}\n")
     assert _files(root) == before
+    typo = run("-C", str(root), "add", "icee-or-heat")  # QA: no "did you mean"
+    assert typo.exit_code == 2 and typo.stderr.endswith(
+        "\nError: NAME: 'icee-or-heat' (did you mean 'ice-or-heat'?) is not in the starter "
+        f"library; {KNOWN}\n")
     nothing = run("-C", str(root), "add")
     assert nothing.exit_code == 2
     assert "Error: name the handouts to add, or 'all' (handouts add --list shows them)" \

@@ -446,8 +446,10 @@ class SentenceScore:
 
 
 def hardest_sentences(text: str, language: str, n: int = 3) -> list[SentenceScore]:
-    """The ``n`` sentences with the highest grade, hardest first."""
-    scored = [SentenceScore(s, grade(s, language)) for s in split_sentences(text)]
+    """The ``n`` distinct sentences with the highest grade, hardest first (a sentence
+    repeated in several steps is named once)."""
+    scored = [SentenceScore(s, grade(s, language))
+              for s in dict.fromkeys(split_sentences(text))]
     return sorted(scored, key=lambda s: -s.grade)[:n]
 
 

@@ -11,6 +11,7 @@ is marked ``starter: true`` until the clinic has reviewed it (see
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Iterable, Sequence
@@ -75,7 +76,10 @@ def choose(values: Iterable[str], where: str) -> list[LibraryHandout]:
                                      "handout names")])
     unknown = [w for w in dict.fromkeys(words) if w not in known and w not in (ALL, NONE)]
     if unknown:
-        named = ", ".join(f"'{name}'" for name in unknown)
+        named = ", ".join(f"'{name}'" + "".join(
+            f" (did you mean '{close}'?)"
+            for close in difflib.get_close_matches(name, list(known), n=1))
+            for name in unknown)
         raise OptionError([Problem(where, None, "", (
             f"{named} {'is' if len(unknown) == 1 else 'are'} not in the starter library; "
             f"choose from {ALL}, {NONE} or {', '.join(known)} (handouts add --list shows "
