@@ -864,11 +864,27 @@ def test_the_command_writes_one_pdf_that_names_nobody(project: Path) -> None:
     assert len(pdf_pages(path.read_bytes(), by_position=True)) == int(written.group(2))
     assert "Ana" not in result.output
     assert result.output.splitlines()[-1] == (
-        "Home program (Desk worker, week 1) given 2026-12-07 by Sam Lee, English: "
+        f"Home program (Desk worker, week 1) given {dt.date.today().isoformat()} by Sam Lee, "
+        "English: "
         "A 5-minute stretch break for desk workers — content reviewed 2026-11-02 — "
         "5 repetitions, hold 10 seconds, 3 times a day, 5 days a week; "
         "How to give a back massage — content reviewed 2026-11-02 — "
         "for 10 minutes, twice a day, 3 days a week.")
+
+
+def test_a_spanish_programs_record_is_in_the_clinics_words(tmp_path: Path) -> None:
+    """QA: the record of a Spanish program gave its Spanish title beside the English
+    handout titles and dose; the record is for the clinic's own files, in its words."""
+    root = _with_program(tmp_path / "p", "espalda", (
+        "title: Back care\nitems:\n  - handout: back-massage\n    dosage: {minutes: 5}\n"
+        "translations:\n  es:\n    title: Cuidado de la espalda\n"))
+    result = run_in(root, "program", "espalda", "--client", "Ana Ruiz", "--language", "es",
+                    "--record")
+    assert result.exit_code == 0, result.output
+    line = result.output.splitlines()[-1]
+    assert line.startswith("Home program (Back care) given ") and "Cuidado" not in line
+    [made] = (root / "output").rglob("program-*.pdf")
+    assert "Cuidado de la espalda" in pdf_pages(made.read_bytes(), by_position=True)[0]
 
 
 def test_the_record_holds_only_what_was_given(project: Path) -> None:

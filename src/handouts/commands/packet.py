@@ -191,7 +191,8 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                    given or dt.date.today(),
                    weeks if weeks is not None else
                    (clinic_program.program.weeks if clinic_program else None),
-                   right_hand, tuple(notices))
+                   right_hand, tuple(notices),
+                   clinic_program.program.title if clinic_program else None)
 
 
 def item_label(item: ProgramItem, number: int) -> str:

@@ -63,6 +63,9 @@ class Program:
     #: Warnings found as it was planned (its clinic program's words with no translation
     #: in its language), given with the packet's own.
     notices: tuple[Problem, ...] = field(default=(), compare=False)
+    #: The clinic program's title as the clinic wrote it (``title`` is in the program's
+    #: language): the record for the clinic's own files is in the clinic's words.
+    own_title: str | None = None
 
     @property
     def tracking_weeks(self) -> int:

@@ -73,7 +73,10 @@ def program_record(project: Project, documents: dict[str, Document], program: Pr
                    Variant(item.handout, program.audience, program.language, program.paper,
                            program.print_size, program.location), item.dosage)
              for item in program.items]
-    title = f" ({program.title})" if program.title else ""
+    # In the clinic's words, like the handouts' titles and doses beside it (QA: a
+    # Spanish program's record mixed its Spanish title with the English handouts).
+    own = program.own_title or program.title
+    title = f" ({own})" if own else ""
     return given_record(project, given, day=program.given,
                         therapist=program.client.therapist, what=f"Home program{title}")
 
