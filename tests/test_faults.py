@@ -144,3 +144,26 @@ def test_ctrl_c_twice_ends_a_parallel_batch_at_once_and_leaves_nothing_running(
         time.sleep(0.2)
     _valid_pdfs(project / "output")
     assert list((project / "output").rglob("*.tmp")) == []
+
+
+def test_a_temporary_folder_too_long_for_the_fork_server_still_runs_the_batch(
+        tmp_path: Path) -> None:
+    """QA (CI): with a long TMPDIR the fork server cannot make its socket (a socket's
+    path has at most 107 bytes) and ``batch -j 2`` ended in a traceback. Its workers
+    start as fresh interpreters instead."""
+    from .helpers import copy_example
+
+    root = copy_example(tmp_path / "p")
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  languages: [en, es, ar, zh]", "  languages: [en]").replace(
+        "  papers: [letter, a4]", "  papers: [letter]").replace(
+        "  prints: [standard, large]", "  prints: [standard]"), encoding="utf-8")
+    temp = tmp_path / ("t" * 120)
+    temp.mkdir()
+    done = subprocess.run([sys.executable, "-m", "handouts", "batch", "-j", "2"], cwd=root,
+                          env={**os.environ, "TMPDIR": str(temp)}, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(list((root / "output").rglob("*.pdf"))) >= 4

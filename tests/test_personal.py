@@ -206,7 +206,8 @@ OVERFLOWS = {
              "needs 3 pages with the client's details and notes (2 without them); the limit "
              "is 2 \N{EM DASH} shorten the note, raise max_pages"),
     "program": (("program", "--client", "Ann Lee", "--item",
-                 f'desk-stretch-break sets=2 note="{NOTE * 5}"'),
+                 # Within a note's 300 characters, which the packet's pages then lack.
+                 f'desk-stretch-break sets=2 note="{(NOTE * 4)[:299].strip()}"'),
                 "needs 3 pages with the client's details and notes (2 without them); the "
                 "limit is 2 \N{EM DASH} shorten the note, raise max_pages"),
     # In large print the limit is checks.max_pages_large: raising the handout's own

@@ -45,6 +45,8 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from handouts.commands.processes import pool_context
+
 #: Where a replaced worker is logged unless the pool's owner gives its own logger.
 log = logging.getLogger("handouts.pool")
 
@@ -187,7 +189,7 @@ class ProcessPool:
     """
 
     def __init__(self, workers: int = 2, *, initializer: Callable[[], None] | None = None,
-                 recycle_after: int = 200, start_method: str = "forkserver",
+                 recycle_after: int = 200, start_method: str | None = None,
                  logger: logging.Logger | None = None,
                  stall_limit: float = STALL_LIMIT) -> None:
         self.workers = workers
@@ -195,7 +197,10 @@ class ProcessPool:
         self._log = logger or log
         self.recycle_after = recycle_after
         self._initializer = initializer
-        self._context = multiprocessing.get_context(start_method)
+        # Default: the fork server (see processes.pool_context: a fresh interpreter
+        # where it cannot run).
+        self._context = pool_context() if start_method is None else \
+            multiprocessing.get_context(start_method)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()

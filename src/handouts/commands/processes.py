@@ -41,7 +41,25 @@ def pool_context() -> multiprocessing.context.BaseContext:
         return multiprocessing.get_context("spawn")  # no fork server: a fresh interpreter
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(WORKER_PRELOAD)
+    if not forkserver_runs():
+        return multiprocessing.get_context("spawn")
     return context
+
+
+def forkserver_runs() -> bool:
+    """Start the fork server (if it is not running yet); whether it runs.
+
+    It listens on a socket in the temporary folder, whose path may have at most 107
+    bytes: with a long ``TMPDIR`` it cannot start, and ``batch -j 2`` ended in a
+    traceback (``AF_UNIX path too long``). Workers then start as fresh interpreters.
+    """
+    from multiprocessing import forkserver
+
+    try:
+        forkserver.ensure_running()  # spawns the server and returns: it imports on its own
+    except OSError:
+        return False
+    return True
 
 
 def start_early(spec: str | None, jobs: int | None) -> bool:
@@ -57,13 +75,8 @@ def start_early(spec: str | None, jobs: int | None) -> bool:
         return False
     if executor_spec(spec) != "local":
         return False
-    context = pool_context()
-    if context.get_start_method() != "forkserver":
-        return False
-    from multiprocessing import forkserver
-
-    forkserver.ensure_running()  # spawns the server and returns: it imports on its own
-    return True
+    return pool_context().get_start_method() == "forkserver"  # started by pool_context
 
 
-__all__ = ["SCHEDULER_ENV", "WORKER_PRELOAD", "executor_spec", "pool_context", "start_early"]
+__all__ = ["SCHEDULER_ENV", "WORKER_PRELOAD", "executor_spec", "forkserver_runs",
+           "pool_context", "start_early"]
