@@ -105,9 +105,10 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
     pending: list[tuple[Variant, Path, bytes, int]] = []
     problems: list[Problem] = list(loaded.warnings) + printed_starter(project)
     # Fitting paid once: a version whose inputs a batch or an earlier build already
-    # fitted is laid out as decided (the same bytes as a search). Never for a named
-    # copy or a draft, whose pages are not the version's.
-    keeps = client is None and not draft
+    # fitted is laid out as decided (the same bytes as a search); a named copy tries
+    # its version's decision first. Never for a draft, whose page is not the version's;
+    # nothing of a named copy is kept (below: only versions without a client).
+    keeps = not draft
     kept, hints = read_kept(out_dir) if keeps else ({}, {})
     inputs = Inputs(project) if keeps else None
     decided: list[tuple[str, str, Fitting]] = []
@@ -119,7 +120,7 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
         problems += found
         if output is None:
             continue
-        if digest is not None and output.decision is not None:
+        if digest is not None and output.decision is not None and client is None:
             decided.append((variant.relpath, digest, output.decision))
         if client is not None:
             target = out_dir / "clients" / client_filename(variant, client, name_pattern,

@@ -35,18 +35,20 @@ def variant_pdf(project: Project, document: Document, variant: Variant,
     ``copies`` has the same bytes as a full render, only faster. ``decision``, the
     fitting a batch kept for exactly this variant's inputs, skips the search (same
     bytes); ``hint``, the variant's decision before its files changed, is tried first
-    (see :func:`~handouts.render.fitting.fit_page`). Neither is used for a named copy,
-    whose page is not the variant's.
+    (see :func:`~handouts.render.fitting.fit_page`). A named copy's page is not the
+    variant's: the variant's decision (else its hint) is only tried first for it.
     """
     page, problems = compose(project, document, variant, client, draft=draft)
     if page is None:
         return None, problems
-    if client is not None and copies is not None:
-        output = copies.render(document, page)
+    if client is not None:
+        # Fitting paid once: the version's decision is the copy's first try (the first
+        # named copy of a fitted version searched again, at twice the time).
+        tried = decision or hint
+        output = copies.render(document, page, tried) if copies is not None else \
+            render_page(project, document, page, hint=tried)
     else:
-        output = render_page(project, document, page,
-                             decision=decision if client is None else None,
-                             hint=hint if client is None else None)
+        output = render_page(project, document, page, decision=decision, hint=hint)
     return output, problems + output.problems + page_over_limit(project, document, page, output)
 
 
@@ -79,8 +81,8 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
     day for this loaded project (see :class:`CheckedVariants`); with ``decided``, a copy
     without a client skips the fitting search when it gives the variant's kept
     decision, and tries the hint it gives first (the pair of :func:`variant_pdf`'s
-    ``decision`` and ``hint``). Used by ``handouts serve``, where personal PDFs must
-    never touch the disk.
+    ``decision`` and ``hint``); a named copy tries either first. Used by ``handouts
+    serve``, where personal PDFs must never touch the disk.
 
     Raises :class:`ValidationError` or :class:`RenderError` like :func:`build`.
     """
@@ -88,8 +90,7 @@ def build_in_memory(project: Project, document: Document, *, paper: Paper | None
                       paper or project.config.defaults.paper, print_size,
                       version_options(project, location=location))
     refuse_before_rendering(project, [document], [variant], client, checked)
-    decision, hint = decided(variant) if decided is not None and client is None else (None,
-                                                                                      None)
+    decision, hint = decided(variant) if decided is not None else (None, None)
     output, problems = variant_pdf(project, document, variant, client, copies=copies,
                                    decision=decision, hint=hint)
     if output is None or errors_only(problems):

@@ -34,7 +34,9 @@ from pathlib import Path
 
 from handouts.checks.gate import refuse_broken_templates, refuse_on_check_errors
 from handouts.checks.glyphs import check_client
+from handouts.commands.fitting import read_kept
 from handouts.commands.inmemory import variant_pdf
+from handouts.commands.inputs import Inputs
 from handouts.commands.packet import ItemChange, make_program, plan_program
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_all, write_atomic
@@ -152,6 +154,10 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
     # the problems only rendering finds (a page limit a long note breaks) come at once.
     out_dir = project.output_dir(out) / "clients"
     copies = PersonalCopies(project)
+    # Each copy tries its version's kept fitting decision first, as build --client and
+    # the desk do (the same bytes for the same choices); nothing of a client is kept.
+    kept, hints = read_kept(project.output_dir(out))
+    inputs = Inputs(project)
     settle()
     pending: list[tuple[Path, bytes]] = []  # all-or-nothing: written once all rendered
     # Before anything is rendered: a --name-pattern that gives two rows one file name
@@ -172,7 +178,9 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
         if unprintable:  # this row only: the others are still built
             result.problems += unprintable
             continue
-        output, found = variant_pdf(project, doc, row.variant, row.client, copies=copies)
+        output, found = variant_pdf(project, doc, row.variant, row.client, copies=copies,
+                                    decision=kept.get(inputs.hash(doc, row.variant)),
+                                    hint=hints.get(row.variant.relpath))
         # Problems from the content (a missing translation, a page limit) are about that
         # file, but the user needs to know which CSV line asked for it.
         result.problems += [Problem(display, row.line, p.field or "handout",

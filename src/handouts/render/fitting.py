@@ -93,9 +93,10 @@ def render_page(project: Project, document: Document, page: Page, *,
     ``decision`` for the same inputs: without searching again; with a ``hint``, the
     decision for this version before an edit: tried first, see :func:`fit_page`);
     writes nothing. A page with a client's block keeps the "Stop right away if" callout
-    on its first page (see :func:`fit_personal`)."""
+    on its first page (see :func:`fit_personal`); its ``hint`` is the version's own
+    decision (the page without the block), tried first."""
     if page.client is not None:
-        return fit_personal(project, document, page)[0]
+        return fit_personal(project, document, page, hint=hint)[0]
     return fit_page(project, document, page, decision=decision, hint=hint)[0]
 
 
@@ -133,20 +134,25 @@ def stop_moved(document: Document, output: Rendered) -> bool:
     return True
 
 
-def fit_personal(project: Project, document: Document, page: Page, *, write: bool = True
-                 ) -> tuple[Rendered, Any, Page]:
+def fit_personal(project: Project, document: Document, page: Page, *, write: bool = True,
+                 hint: Fitting | None = None) -> tuple[Rendered, Any, Page]:
     """:func:`fit_page` for a page with a client's block (a named copy, a program's
     handout), which must not push the "Stop right away if" callout off the first page:
     a safety rule, whatever the client's note. When it would, the block goes after the
     callout (``personal_late``). When even that does not keep the callout there, the
     handout's own text pushes it off (the block is not the cause, and the page is kept
     as designed: the handout's checks speak of its length). Returns the output, its
-    layout and the page as laid out."""
-    output, layout = fit_page(project, document, page, write=write)
+    layout and the page as laid out.
+
+    ``hint``: the fitting decision of the version this page is a copy of (fitting paid
+    once: the first named copy of a fitted version tried its search again). Tried first
+    and kept when it holds for this page (see :meth:`Search.holds`), else the search
+    runs as without it."""
+    output, layout = fit_page(project, document, page, write=write, hint=hint)
     if errors_only(output.problems) or not stop_moved(document, output):
         return output, layout, page
     late = dataclasses.replace(page, personal_late=True)
-    retry, retry_layout = fit_page(project, document, late, write=write)
+    retry, retry_layout = fit_page(project, document, late, write=write, hint=hint)
     if errors_only(retry.problems) or stop_moved(document, retry):
         return output, layout, page
     return retry, retry_layout, late

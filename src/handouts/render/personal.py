@@ -12,7 +12,7 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
 from handouts.render.fitting import fit_personal, render_page
-from handouts.render.result import Rendered
+from handouts.render.result import Fitting, Rendered
 from handouts.render.theme import Page, TemplateFailure, render_html
 
 #: The comments around the personal block in the template, and the block's class.
@@ -51,22 +51,25 @@ class PersonalCopies:
         #: How many copies were made by swapping the block (the rest were full renders).
         self.swapped = 0
 
-    def render(self, document: Document, page: Page) -> Rendered:
-        """The PDF of ``page`` (a page with a client): from a kept layout when possible."""
+    def render(self, document: Document, page: Page, hint: Fitting | None = None
+               ) -> Rendered:
+        """The PDF of ``page`` (a page with a client): from a kept layout when possible,
+        else laid out with the version's fitting decision ``hint`` tried first (see
+        :func:`~handouts.render.fitting.fit_personal`)."""
         from handouts.render.engine.pdf import engine  # WeasyPrint: only when rendering
 
         try:
             html = render_html(page, self.project.templates_dir,
                                self.project.pinned_templates)
         except TemplateFailure:
-            return render_page(self.project, document, page)  # reports the template's problem
+            return render_page(self.project, document, page, hint=hint)  # the template's problem
         parts = split_personal(html)
         if parts is None:
-            return render_page(self.project, document, page)
+            return render_page(self.project, document, page, hint=hint)
         shell, piece_html = parts
         shell_key = hashlib.sha256(shell.encode()).hexdigest()
         if shell_key in self._shrinks or _styles_in_body(shell):
-            return render_page(self.project, document, page)
+            return render_page(self.project, document, page, hint=hint)
         # The block laid out alone, in the page as the kept layout was fitted (fitting
         # classes may style it: tighter spacing changes its heading's margin).
         fit = self._fits.get(shell_key, ())
@@ -80,11 +83,11 @@ class PersonalCopies:
                 try:
                     output = runner.write(self.project, document, swapped)
                 except Exception:  # WeasyPrint internals changed: see swap_block
-                    return render_page(self.project, document, page)
+                    return render_page(self.project, document, page, hint=hint)
                 self.swapped += 1
                 output.fit = fit
                 return output
-        output, layout, page = fit_personal(self.project, document, page)
+        output, layout, page = fit_personal(self.project, document, page, hint=hint)
         if output.shrunk_to is not None:
             self._shrinks.add(shell_key)  # shrunk copies are always laid out in full
             return output
