@@ -9,25 +9,8 @@ from handouts.checks.findings import Findings
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document, Handout
-from handouts.project.images import oversized
 from handouts.project.sourcefile import format_loc
 from handouts.variants.plan import Variant
-
-
-def images(project: Project, document: Document, report: Findings) -> None:
-    """Step pictures must stay under the size limit (existence, type and alt are validated).
-
-    The loader judges the same rule with the picture's other faults (see
-    :func:`handouts.project.content.load_document`); this judges a document loaded
-    without that limit or under another config's, so no path skips the rule."""
-    limit = project.config.checks.image_max_kb
-    for i, step in enumerate(document.handout.steps):
-        if not step.image:
-            continue
-        loc = ("steps", i, "image")
-        for message in oversized(step.image, document.path.parent / step.image, limit):
-            report.problems.append(Problem(
-                document.display, document.lines.line_of(loc), format_loc(loc), message))
 
 
 def safety(document: Document, variant: Variant, handout: Handout, report: Findings) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from handouts.checks import glyphs, integrity, starter
 from handouts.checks.colours import colour_contrast
-from handouts.checks.content import images, review_dates, safety
+from handouts.checks.content import review_dates, safety
 from handouts.checks.findings import Findings
 from handouts.checks.glyphs import check_client
 from handouts.checks.wording import plain_words, reading_level
@@ -147,7 +147,6 @@ def fast_checks(project: Project, documents: Iterable[Document],
     docs = {d.name: d for d in documents}
     colour_contrast(project, report)
     for doc in docs.values():
-        images(project, doc, report)
         review_dates(project, doc, today, report)
     words_checked: set[tuple[str, str]] = set()
     for variant in variants:
