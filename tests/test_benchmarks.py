@@ -165,11 +165,26 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
     run = subprocess.run([sys.executable, str(REPO / "benchmarks/scaling.py"), "--quick",
                           "--cores", "2", "--out", str(out)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
-    found = [[_number(c.strip()) for c in line.strip().strip("|").split("|")]
-             for line in out.read_text(encoding="utf-8").splitlines()
-             if re.match(r"\| [0-9]+ \|", line)]
-    rows = [row for row in found if len(row) == 8]
-    mixed = [row for row in found if len(row) == 5]  # the engine on the batch's pages
+    tables: list[list[list[Printed]]] = [[]]
+    for line in out.read_text(encoding="utf-8").splitlines():
+        if re.match(r"\| [0-9]+ \|", line):
+            tables[-1].append([_number(c.strip()) for c in line.strip().strip("|").split("|")])
+        elif tables[-1]:
+            tables.append([])
+    # In the report's order: the batch against the engine's page, the batch on that
+    # page, the engine on the batch's pages, the batch's work in fresh processes, its CPU.
+    rows, same, mixed, fresh, cpu_rows = [t for t in tables if t]
+    assert [len(t[0]) for t in (rows, same, mixed, fresh, cpu_rows)] == [8, 7, 5, 7, 6]
+    # The batch on the engine's own page: rate, efficiency from those rates, the
+    # engine's efficiency (the first table's), their ratio, the first PDF and the tail.
+    assert [int(row[0].value) for row in same] == [1, 2]
+    assert same[0][2].value == same[0][3].value == same[0][4].value == 1.0
+    for (n, rate, eff, engine_eff, ratio, *times), row in zip(same, rows, strict=True):
+        assert rate.value > 0 and len(times) == 2
+        assert _consistent(eff, rate.low / (n.value * same[0][1].high),
+                           rate.high / (n.value * same[0][1].low))
+        assert engine_eff.value == row[4].value
+        assert _consistent(ratio, eff.low / engine_eff.high, eff.high / engine_eff.low)
     assert [int(row[0].value) for row in rows] == [1, 2]
     assert [int(row[0].value) for row in mixed] == [1, 2]
     assert mixed[0][1].value == mixed[0][3].value == mixed[0][4].value == 1.0
@@ -178,7 +193,6 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
         assert _consistent(eff, rate.low / (n.value * mixed[0][2].high),
                            rate.high / (n.value * mixed[0][2].low))
         assert _consistent(ratio, batch_eff.low / eff.high, batch_eff.high / eff.low)
-    fresh = [row for row in found if len(row) == 7]  # the batch's work in fresh processes
     assert [int(row[0].value) for row in fresh] == [1, 2]
     for (_, _, wall, cpu, eff, ratio, _), row in zip(fresh, rows, strict=True):
         assert wall.value > 0 and cpu.value > 0
@@ -186,14 +200,13 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
         assert _consistent(ratio, row[2].low / eff.high, row[2].high / eff.low)
     # The batch's own CPU (from /proc/stat, on Linux): its CPU efficiency is busy(1) /
     # busy(N) of the busy core-seconds printed beside it, and the last column N x wall.
-    cpu = [row for row in found if len(row) == 6]
-    assert [int(row[0].value) for row in cpu] == [1, 2]
-    for (n, wall, busy, eff, idle, capacity), row in zip(cpu, fresh, strict=True):
+    assert [int(row[0].value) for row in cpu_rows] == [1, 2]
+    for (n, wall, busy, eff, idle, capacity), row in zip(cpu_rows, fresh, strict=True):
         assert busy.value > 0 and idle.value >= 0
         assert wall.value == row[1].value  # the same best run as the table above
-        assert _consistent(eff, cpu[0][2].low / busy.high, cpu[0][2].high / busy.low)
+        assert _consistent(eff, cpu_rows[0][2].low / busy.high, cpu_rows[0][2].high / busy.low)
         assert _consistent(capacity, n.value * wall.low, n.value * wall.high)
-    assert cpu[0][3].value == 1.0
+    assert cpu_rows[0][3].value == 1.0
     assert re.search(r"against its second\):\n[+-][0-9.]+ s of CPU \([0-9.]+ s against "
                      r"[0-9.]+ s\)", out.read_text(encoding="utf-8"))
     one = rows[0]
