@@ -78,7 +78,7 @@ def group(folder: Path, quick: bool) -> Path:
 
 
 #: Versions in the batch on one page (see :func:`one_page_group`).
-ONE_PAGE = 48
+ONE_PAGE = 96
 
 
 def one_page_group(folder: Path, count: int) -> Path:
