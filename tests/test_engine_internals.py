@@ -252,6 +252,55 @@ def test_numbers_and_names_become_the_same_bytes_as_pydyfs(
              "serialising numbers by type changed the PDF's bytes")
 
 
+#: A small QR-like picture: many short strokes, as the booking QR code is.
+_SVG = ("<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'>"
+        "<path fill='#fff' d='M0 0h40v40h-40z'/><path stroke='#000' d='"
+        + "".join(f"M{x} {y}.5h1" for x in range(2, 38, 3) for y in range(2, 38, 2))
+        + "'/><circle cx='20' cy='20' r='21' fill='none' stroke='#c00'/></svg>")
+
+
+def _pictures() -> str:
+    """Two pages: the picture twice on the first (once larger), once on the second."""
+    uri = "data:image/svg+xml;base64," + base64.b64encode(_SVG.encode()).decode()
+
+    def picture(size: int) -> str:
+        return f"<img alt='code' src='{uri}' style='width: {size}pt; height: {size}pt'>"
+
+    return (f"<html><head>{STYLE}</head><body><p>{picture(40)} {picture(40)} "
+            f"{picture(80)}</p><p style='break-before: page'>{picture(40)}</p>"
+            "</body></html>")
+
+
+def test_a_picture_is_drawn_once_per_pdf_and_prints_the_same(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same SVG picture at the same size, printed three times on two pages, is one
+    form in the PDF that each appearance refers to (the booking QR code on every
+    handout of a home program); another size is another form; the pages look exactly
+    as with WeasyPrint's own drawing, straight onto each page."""
+    import pypdfium2
+    from weasyprint.images import SVGImage
+
+    shared = engine.write(_lay_out(engine, _pictures(), tmp_path), source="tiny").pdf
+    _require(hasattr(SVGImage.draw, "__wrapped__"), "SVGImage.draw (see "
+             "draw_repeated_pictures_once)")
+    monkeypatch.setattr(SVGImage, "draw", SVGImage.draw.__wrapped__)
+    straight = engine.write(_lay_out(engine, _pictures(), tmp_path), source="tiny").pdf
+    pages = PdfReader(io.BytesIO(shared)).pages
+    forms = {name for page in pages
+             for name, ref in page["/Resources"].get_object()["/XObject"].items()
+             if ref.get_object()["/Subtype"] == "/Form"}
+    contents = [page.get_contents().get_data() for page in pages]
+    uses = sorted(([c.count(f"{name} Do".encode()) for c in contents] for name in forms),
+                  reverse=True)
+    assert uses == [[2, 1], [1, 0]]  # 40 pt: twice, then once; 80 pt: once
+    assert all(b" Do" not in page.get_contents().get_data()
+               for page in PdfReader(io.BytesIO(straight)).pages)
+    for one, other in zip(pypdfium2.PdfDocument(shared), pypdfium2.PdfDocument(straight),
+                          strict=True):
+        assert one.render(scale=2).to_pil().tobytes() == \
+            other.render(scale=2).to_pil().tobytes()
+
+
 def test_the_rule_above_a_step_at_a_page_top_is_dropped(engine: Engine,
                                                         tmp_path: Path) -> None:
     layout = _lay_out(engine, _html("Ann"), tmp_path)

@@ -208,6 +208,83 @@ def texts(box: Any) -> Iterator[str]:
 
 
 
+# ------------------------------------------------------ pictures drawn once per PDF
+
+#: Set on :meth:`weasyprint.images.SVGImage.draw` once it draws each picture once.
+_ONCE_MARK = "_handouts_once"
+
+
+def draw_repeated_pictures_once() -> None:
+    """Make WeasyPrint draw an SVG picture once per PDF, however many times it prints.
+
+    WeasyPrint writes an SVG's drawing into the page each time it appears: the clinic's
+    booking QR code (about 500 path segments, 5 ms to draw) is in the contact panel of
+    every handout, so a five-handout home program drew it six times (and the logo on
+    every handout's first page), about a tenth of the packet's time. Now the first
+    drawing of a picture at a size becomes a form (a PDF XObject) in the resources
+    every page shares, and each appearance, that one included, is a reference to it:
+    the same marks in the same place (``tests/test_engine_internals.py`` compares the
+    pages' pixels), fewer bytes. Only pictures read from their own address (a file,
+    a ``data:`` URI) are shared; an inline ``<svg>`` has the page's address, so two
+    different ones could look alike and are drawn as before. Applied once, on import.
+    """
+    from weasyprint.images import SVGImage
+
+    if getattr(SVGImage.draw, _ONCE_MARK, False):
+        return
+    draw = SVGImage.draw
+
+    def draw_once(self: Any, stream: Any, width: float, height: float, style: Any) -> None:
+        url = getattr(self, "_base_url", None)
+        resources = getattr(stream, "_resources", None)
+        if not _own_address(url) or resources is None or "XObject" not in resources:
+            draw(self, stream, width, height, style)
+            return
+        # Kept on the resources themselves: one dictionary per PDF (and per group),
+        # gone with it; so nothing outlives the write.
+        drawn = resources.__dict__.setdefault("_handouts_drawn", {})
+        key = (url, round(width, 3), round(height, 3))
+        name = drawn.get(key)
+        if name is None:
+            form = _form(stream, resources, width, height)
+            draw(self, form, width, height, style)
+            name = f"hp{len(drawn)}"  # WeasyPrint's own names are x<n> and image ids
+            resources["XObject"][name] = form
+            drawn[key] = name
+        stream.draw_x_object(name)
+
+    setattr(draw_once, _ONCE_MARK, True)
+    draw_once.__wrapped__ = draw  # type: ignore[attr-defined]  # WeasyPrint's own
+    SVGImage.draw = draw_once  # type: ignore[method-assign]
+
+
+def _own_address(url: Any) -> bool:
+    """Whether a picture's address is its own: a ``data:`` URI or a file (an inline
+    ``<svg>`` has the page's, a folder's)."""
+    return isinstance(url, str) and (
+        url.startswith("data:") or (url.startswith("file:") and not url.endswith("/")))
+
+
+def _form(stream: Any, resources: Any, width: float, height: float) -> Any:
+    """An empty form XObject to draw a picture of ``width`` x ``height`` into, drawn
+    where ``stream`` draws it. As WeasyPrint's own groups are, without their
+    transparency group (a picture drawn straight onto the page has none). Its box is
+    the picture's with as much again on every side: a stroke past the edge still shows."""
+    import pydyf
+
+    own = pydyf.Dictionary({
+        "ExtGState": pydyf.Dictionary(), "XObject": pydyf.Dictionary(),
+        "Pattern": pydyf.Dictionary(), "Shading": pydyf.Dictionary(),
+        "ColorSpace": resources["ColorSpace"],
+        "Font": None,  # set by WeasyPrint when it writes the resources
+    })
+    extra = pydyf.Dictionary({
+        "Type": "/XObject", "Subtype": "/Form", "Resources": own,
+        "BBox": pydyf.Array((-width, -height, 2 * width, 2 * height)),
+    })
+    return stream.clone(resources=own, extra=extra)
+
+
 def font_folder(font_config: Any) -> Path | None:
     """The temporary folder where WeasyPrint's ``font_config`` keeps the fonts of
     ``@font-face`` rules (made on the first one; None before)."""
@@ -351,3 +428,6 @@ def _block_name(box: Any, element: Any) -> str | None:
     if element.tag == "figure":
         return "figure"
     return next((c for c in MEASURED_CLASSES if c in classes), None)
+
+
+draw_repeated_pictures_once()
