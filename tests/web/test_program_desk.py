@@ -18,7 +18,8 @@ from flask.testing import FlaskClient
 
 from handouts.commands.packet import ItemChange
 from handouts.errors import Problem
-from handouts.project.programs import Dosage
+from handouts.project.programs import ClinicProgram, Dosage, ProgramFile, ProgramItemSpec
+from handouts.project.sourcefile import LineMap
 from handouts.web.basket import (
     Item,
     Offer,
@@ -161,6 +162,39 @@ def test_a_spanish_program_gives_the_dose_in_spanish(client: FlaskClient) -> Non
     assert "Su programa para casa" in texts[0]
     assert "3 series de 10, 2 veces al día" in " ".join(texts[0].split())
     assert re.findall(r"Página \d+ de \d+", texts[0]) == [f"Página 1 de {len(texts)}"]
+
+
+#: A clinic program with its title in Spanish (its only handout has a Spanish version).
+ESPALDA = """title: Back care
+items:
+  - handout: back-massage
+    dosage: {minutes: 5}
+translations:
+  es:
+    title: Cuidado de la espalda
+"""
+
+
+def test_a_translated_clinic_program_prints_its_translated_title(
+        client: FlaskClient, example: Path) -> None:
+    """QA: started at the desk and made in Spanish, the cover gave the clinic's own
+    title ("Back care") where ``handouts program --language es`` prints the Spanish one.
+    The record, for the clinic's own files, names it in the clinic's words, as there."""
+    (example / "programs" / "espalda.yaml").write_text(ESPALDA, encoding="utf-8")
+    form = started(client, "espalda", language="es")
+    body = client.post("/program/pdf", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True, body
+    cover = pdf_pages(client.get(body["url"]).data, by_position=True)[0]
+    assert "Cuidado de la espalda" in cover and "Back care" not in cover
+    assert body["record"].startswith("Home program (Back care) given "), body["record"]
+    assert "Cuidado" not in body["record"]
+    # In the clinic's language the title is as the clinic wrote it.
+    form = started(client, "espalda")
+    response = client.post("/program/pdf", data=form)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    cover = pdf_pages(response.data, by_position=True)[0]
+    assert "Back care" in cover and "Cuidado" not in cover
 
 
 def test_a_language_one_handout_lacks_is_named_beside_the_language(client: FlaskClient) -> None:
@@ -445,8 +479,10 @@ def test_no_client_detail_goes_into_an_address(client: FlaskClient) -> None:
 
 # ------------------------------------------------------------ the form reader alone
 
+BACK_PLAN = ClinicProgram("p", Path("programs/p.yaml"), "programs/p.yaml", ProgramFile(
+    title="Back plan", items=[ProgramItemSpec(handout="back-massage")]), LineMap())
 OFFER = Offer({"back-massage": MASSAGE, "knee": "Knee"}, {"neck": "content/neck.yaml"},
-              {"p": "Back plan"}, {"back-massage": ("en", "es"), "knee": ("en",)},
+              {"p": BACK_PLAN}, {"back-massage": ("en", "es"), "knee": ("en",)},
               [("general", "Everyone")], [("letter", "US Letter"), ("a4", "A4")],
               [("standard", "Standard"), ("large", "Large")], "letter",
               locale=Locale.parse("en_US"))
@@ -464,7 +500,11 @@ def test_the_form_reads_into_what_plan_program_takes() -> None:
                            ItemChange("knee", Dosage(sets=2, reps=8)))
     assert asked.client.name == "Ana" and str(asked.client.next_appointment) == "2026-12-15"
     assert asked.choices == Selection("general", None, "a4", "standard", None)
-    assert (asked.weeks, asked.right_hand, asked.title) == (3, True, "Back plan")
+    assert (asked.weeks, asked.right_hand, asked.program) == (3, True, BACK_PLAN)
+    # Without its handout the basket is no longer that clinic program.
+    del form["item-1-handout"]
+    asked, _ = read_basket(form, OFFER)
+    assert asked is not None and asked.program is None
 
 
 def test_the_form_names_every_problem_at_its_field() -> None:

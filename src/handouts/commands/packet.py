@@ -108,9 +108,15 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                  language: str | None = None, paper: Paper | None = None,
                  print_size: PrintSize = "standard", location: str | None = None,
                  weeks: int | None = None, right_hand: bool = False,
-                 given: dt.date | None = None, where: str = "") -> Program:
+                 given: dt.date | None = None, where: str = "",
+                 started_from: ClinicProgram | None = None) -> Program:
     """The program to give: the clinic program's items (if any) in order, each changed
     by the therapist's change for the same handout, then the other changes in order.
+
+    ``started_from`` is the clinic program the changes were started from when they
+    already hold every one of its items (the desk's basket, which may reorder them):
+    its items are not taken again, but it names the program as ``clinic_program``
+    does (its title on the cover, in the program's language; see :func:`program_title`).
 
     Raises :class:`ValidationError` with every problem: an unknown handout, too many
     items, a client's text or a note that cannot be printed. ``where`` locates the
@@ -184,15 +190,28 @@ def plan_program(project: Project, documents: dict[str, Document], *,
         raise ValidationError(problems)
     defaults = project.config.defaults
     first = documents[items[0].handout]
-    return Program(tuple(items), client, language or first.handout.language, audience,
+    printed_in = language or first.handout.language
+    named = clinic_program or started_from
+    return Program(tuple(items), client, printed_in, audience,
                    paper or defaults.paper, print_size,
                    version_options(project, location=location),
-                   words.title if words else None,
+                   program_title(project, named, printed_in) if named else None,
                    given or dt.date.today(),
                    weeks if weeks is not None else
                    (clinic_program.program.weeks if clinic_program else None),
                    right_hand, tuple(notices),
-                   clinic_program.program.title if clinic_program else None)
+                   named.program.title if named else None)
+
+
+def program_title(project: Project, clinic_program: ClinicProgram, language: str) -> str:
+    """The clinic program's title as a packet in ``language`` prints it on its cover:
+    its translation (``translations.<language>.title``), else as the clinic wrote it.
+
+    The one place the printed title is chosen, for ``handouts program``, ``merge`` and
+    the desk's basket alike (the desk once printed the clinic's own title on a Spanish
+    cover that ``handouts program --language es`` printed in Spanish)."""
+    words, _ = clinic_program.in_language(language, project.config.defaults.language)
+    return words.title
 
 
 def item_label(item: ProgramItem, number: int) -> str:

@@ -100,8 +100,8 @@ class Offer:
     handouts: dict[str, str]
     #: Handouts that do not load, by name: their content file.
     broken: dict[str, str]
-    #: Clinic programs that load, by name: their titles.
-    programs: dict[str, str]
+    #: Clinic programs that load, by name.
+    programs: dict[str, ClinicProgram]
     #: The languages each handout can be made in now.
     languages: dict[str, tuple[str, ...]]
     audiences: list[tuple[str, str]]
@@ -113,8 +113,6 @@ class Offer:
     default_location: str | None = None
     #: The clinic's date habits (the next appointment is read as the client CSV reads it).
     locale: Locale = field(default_factory=lambda: Locale.parse("en_US"))
-    #: Each clinic program's handouts, by name.
-    program_items: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: For each handout, its translations that have errors now: language -> file.
     off_languages: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -285,15 +283,15 @@ def read_basket(form: Mapping[str, str], offer: Offer, items: list[Item] | None 
                                     f"must be a number of weeks from 1 to {MAX_WEEKS}"))
     if problems or client is None:
         return None, problems
-    name = form.get("program") or ""
-    # Its title goes on the cover and in the record only while every one of its
-    # handouts is still in the basket (others may be added): with one taken out, it is
-    # no longer that program.
+    started = offer.programs.get(form.get("program") or "")
+    # It names the program (its title on the cover and in the record) only while every
+    # one of its handouts is still in the basket (others may be added): with one taken
+    # out, it is no longer that program.
     given = {change.handout for change in changes}
-    kept = set(offer.program_items.get(name, ())) <= given
+    kept = started is not None and {i.handout for i in started.program.items} <= given
     return ProgramAsked(tuple(changes), client, choices, weeks,
                         (form.get("right_hand") or "") in ("1", "on", "yes"),
-                        offer.programs.get(name) if kept else None), []
+                        started if kept else None), []
 
 
 def _read_item(index: int, item: Item, problems: list[Problem]) -> ItemChange | None:

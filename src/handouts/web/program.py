@@ -84,12 +84,11 @@ def offer() -> basket.Offer:
     return basket.Offer(
         {name: doc.handout.title for name, doc in loaded.documents.items()},
         {name: f"content/{name}.yaml" for name in loaded.broken},
-        {name: p.program.title for name, p in programs.items()}, languages,
+        programs, languages,
         [(GENERAL, "Everyone")] + [(k, a.label) for k, a in config.audiences.items()],
         list(PAPERS.items()), list(PRINTS.items()), config.defaults.paper, locations,
         site.default_location(loaded.project),
         clinic_locale(config),
-        {name: tuple(i.handout for i in p.program.items) for name, p in programs.items()},
         {name: {code: next((p.path for p in found if p.path), f"content/{name}.{code}.po")
                 for code, found in off_languages(doc).items()}
          for name, doc in loaded.documents.items()})

@@ -14,7 +14,6 @@ back only inside the PDF or PNG bytes; nothing is written or logged.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import io
 import logging
@@ -29,6 +28,7 @@ from handouts.commands.pool import PoolError, ProcessPool, TaskFailed
 from handouts.commands.worker import Worker
 from handouts.errors import HandoutsError, Problem, Severity
 from handouts.project.config import Config
+from handouts.project.programs import ClinicProgram
 from handouts.render.result import Rendered
 from handouts.render.theme import Pinned
 from handouts.variants.clients import Client
@@ -200,8 +200,9 @@ class ProgramAsked:
     choices: Selection = Selection()
     weeks: int | None = None
     right_hand: bool = False
-    #: The title of the clinic program it started from (printed on the cover).
-    title: str | None = None
+    #: The clinic program it started from, while it holds every one of its handouts
+    #: (it names the program: its title on the cover, in the program's language).
+    program: ClinicProgram | None = None
     given: dt.date | None = None
 
 
@@ -258,9 +259,8 @@ def program(root: str, version: str, asked: ProgramAsked, images: float | None =
                                paper=choices.paper,  # type: ignore[arg-type]
                                print_size=choices.print_size,  # type: ignore[arg-type]
                                location=choices.location, weeks=asked.weeks,
-                               right_hand=asked.right_hand, given=asked.given)
-        if asked.title is not None:
-            planned = dataclasses.replace(planned, title=asked.title)
+                               right_hand=asked.right_hand, given=asked.given,
+                               started_from=asked.program)
         output = worker.program(planned)
     except HandoutsError as exc:
         return Rendered(problems=exc.problems)
