@@ -31,7 +31,7 @@ from handouts.web.basket import (
     read_items,
 )
 from handouts.web.workers import Selection
-from tests.helpers import pdf_pages
+from tests.helpers import line_of, pdf_pages
 from tests.web.conftest import REPO
 
 NAME = "Zoë Example-Client"
@@ -574,6 +574,35 @@ def test_starting_a_clinic_program_whose_file_just_broke_says_why(
     html = client.post("/program", data=form).get_data(as_text=True)
     assert "this clinic program&#39;s file has errors now" in html
     assert "programs/back-care-2-weeks.yaml:4" in html
+
+
+def test_a_program_files_problem_is_listed_once_without_javascript(
+        client: FlaskClient, example: Path) -> None:
+    """QA: Start pressed (without the script) on a clinic program whose file has errors
+    listed each of its problems twice: in the owner's banner and under the refusal.
+    Each is on the page once; another broken program stays in the banner."""
+    page = client.get("/program").get_data(as_text=True)
+    form = page_form(page, start="back-care-2-weeks", action="start")
+    (example / "programs" / "back-care-2-weeks.yaml").write_text(
+        "title: Back care\nitems:\n  - handout: no-such-handout\n"
+        "  - handout: back-massage\n    dosage: {minutes: 500}\n", encoding="utf-8")
+    other = example / "programs" / "desk-worker-week-1.yaml"
+    other.write_text(other.read_text(encoding="utf-8").replace("reps: 5", "reps: 500"),
+                     encoding="utf-8")
+    html = client.post("/program", data=form).get_data(as_text=True)
+    assert "this clinic program&#39;s file has errors now" in html
+    text = html_lib.unescape(" ".join(re.sub(r"<[^>]+>", " ", html).split()))
+    for line in ("programs/back-care-2-weeks.yaml:3 items[1].handout : no such handout "
+                 "'no-such-handout'",
+                 "programs/back-care-2-weeks.yaml:5 items[2].dosage.minutes : must be at "
+                 "most 120",
+                 f"programs/desk-worker-week-1.yaml:{line_of(other, 'reps: 500')} "
+                 "items[1].dosage.reps : must be at most 100"):
+        assert text.count(line) == 1, (line, text)
+    assert html.count("programs/back-care-2-weeks.yaml") == 2  # its two lines, once each
+    # Before Start, the banner alone lists them, once.
+    page = client.get("/program").get_data(as_text=True)
+    assert page.count("programs/back-care-2-weeks.yaml") == 2
 
 
 def test_a_language_whose_translation_broke_names_the_file(

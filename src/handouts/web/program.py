@@ -119,6 +119,11 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
     offered = offer()
     programs, program_problems = clinic_programs()
     problems = (problems or []) + _unloaded()
+    # A Start refused for its file's errors lists them under the refusal: the owner's
+    # banner, which lists every program file's problems, leaves those out (each line
+    # was on the page twice).
+    listed = set(problems)
+    program_problems = [p for p in program_problems if p not in listed]
     languages = sorted({code for codes in offered.languages.values() for code in codes},
                        key=lambda code: (language_name(code), code))
     return render_template(
