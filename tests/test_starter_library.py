@@ -39,6 +39,9 @@ THEME_DRAFT = ("handouts/locale/es/LC_MESSAGES/handouts.po: warning: the Spanish
 STARTER_LINE = 4
 KNOWN = ("choose from all, none or " + ", ".join(NAMES)
          + " (handouts add --list shows their titles)")
+#: What ``handouts add`` offers: 'none' is init's word for no handouts, not a name to add.
+KNOWN_TO_ADD = ("choose from all or " + ", ".join(NAMES)
+                + " (handouts add --list shows their titles)")
 
 
 def _clinic(root: Path, **replace: str) -> None:
@@ -238,12 +241,12 @@ def test_add_refuses_unknown_names_and_writes_nothing(tmp_path: Path) -> None:
     result = run("-C", str(root), "add", "ice-or-heat", "cupping,hot-stones")
     assert result.exit_code == 2  # a usage mistake
     assert result.stderr.endswith("\nError: NAME: 'cupping', 'hot-stones' are not in the "
-                                  f"starter library; {KNOWN}\n")
+                                  f"starter library; {KNOWN_TO_ADD}\n")
     assert _files(root) == before
     typo = run("-C", str(root), "add", "icee-or-heat")  # QA: no "did you mean"
     assert typo.exit_code == 2 and typo.stderr.endswith(
         "\nError: NAME: 'icee-or-heat' (did you mean 'ice-or-heat'?) is not in the starter "
-        f"library; {KNOWN}\n")
+        f"library; {KNOWN_TO_ADD}\n")
     nothing = run("-C", str(root), "add")
     assert nothing.exit_code == 2
     assert "Error: name the handouts to add, or 'all' (handouts add --list shows them)" \
@@ -252,6 +255,39 @@ def test_add_refuses_unknown_names_and_writes_nothing(tmp_path: Path) -> None:
     assert outside.exit_code == 2  # no such folder: a usage mistake
     assert outside.stderr.endswith("does not exist.\n")
     assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize(("names", "said"), [
+    (["none"], "'none' is"),
+    (["none", "ice-or-heat"], "'none' is"),
+    (["nonee"], "'nonee' is"),
+    ([""], "an empty name is"),
+    ([","], "an empty name is"),
+    (["ice-or-heat", ""], "an empty name is"),
+    (["icee-or-heat", ""], "'icee-or-heat' (did you mean 'ice-or-heat'?), an empty name are"),
+])
+def test_add_refuses_none_and_empty_names_like_any_unknown_name(
+        tmp_path: Path, names: list[str], said: str) -> None:
+    """'none' means no handouts to init --library; to add it is a name the library does
+    not have, refused like a typo (it used to add nothing and succeed), and so is an
+    empty name: nothing is copied, the exit status says it was a usage mistake."""
+    root = tmp_path / "clinic"
+    init_project(root)
+    before = _files(root)
+    result = run("-C", str(root), "add", *names)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.endswith(
+        f"\nError: NAME: {said} not in the starter library; {KNOWN_TO_ADD}\n")
+    assert _files(root) == before
+
+
+def test_init_library_refuses_an_empty_value(tmp_path: Path) -> None:
+    """An empty --library (a shell variable that was not set) is not read as 'none'."""
+    result = run("init", str(tmp_path / "empty"), "--library", "")
+    assert result.exit_code == 2
+    assert result.stderr.endswith(
+        f"\nError: --library: an empty name is not in the starter library; {KNOWN}\n")
+    assert not (tmp_path / "empty").exists()
 
 
 def test_add_list_shows_every_handout_with_its_languages_and_title() -> None:

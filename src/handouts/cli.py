@@ -816,7 +816,7 @@ def _library(value: str) -> str:
 def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
     """Copy handouts from the starter library into this project, with their
     translations and pictures (never over a file that is already there)."""
-    from handouts.commands.starter import add_handouts, choose, library
+    from handouts.commands.starter import ALL, add_handouts, choose, library
 
     _imported()
 
@@ -829,7 +829,9 @@ def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
     if not names:
         raise click.UsageError("name the handouts to add, or 'all' (handouts add --list "
                                "shows them)")
-    result = add_handouts(state.root, choose(names, "NAME"))
+    # Only 'all' besides the names: 'none' (init's word for no handouts) is refused here
+    # like any other name the library does not have, never read as "add nothing".
+    result = add_handouts(state.root, choose(names, "NAME", keywords=(ALL,)))
     for path in result.added:
         state.say(f"added {path}")
     for problem in result.kept + result.notes:

@@ -62,28 +62,38 @@ def library() -> tuple[LibraryHandout, ...]:
     return tuple(found)
 
 
-def choose(values: Iterable[str], where: str) -> list[LibraryHandout]:
-    """The library handouts named by ``values`` (names, ``all`` or ``none``; a value may
-    list several, separated by commas), in library order.
+def choose(values: Iterable[str], where: str, *,
+           keywords: tuple[str, ...] = (ALL, NONE)) -> list[LibraryHandout]:
+    """The library handouts named by ``values`` (names or one of ``keywords``: ``all``
+    and ``none`` for ``--library``, only ``all`` for ``handouts add``; a value may list
+    several, separated by commas), in library order.
 
-    Unknown names are reported together, located at ``where`` (the option or argument
-    they came from), with the names there are; nothing is chosen then.
+    Every word that is neither a library name nor one of ``keywords`` is unknown, and so
+    is a value that names nothing (``''``, ``,``): all are reported together, located at
+    ``where`` (the option or argument they came from), with the names there are, and
+    nothing is chosen then. No values at all is no choice (``init`` without
+    ``--library``).
     """
+    values = list(values)
     words = [w.strip() for value in values for w in value.split(",") if w.strip()]
     known = {h.name: h for h in library()}
-    if NONE in words and len(set(words)) > 1:
+    if NONE in keywords and NONE in words and len(set(words)) > 1:
         raise OptionError([Problem(where, None, "", f"'{NONE}' cannot be combined with "
                                      "handout names")])
-    unknown = [w for w in dict.fromkeys(words) if w not in known and w not in (ALL, NONE)]
+    # One rule for every word that is not a library name: 'none' where it means nothing
+    # (add) and an empty name are refused like a typo, never read as "add nothing".
+    unknown = [w for w in dict.fromkeys(words) if w not in known and w not in keywords]
+    if any(not value.replace(",", "").strip() for value in values):
+        unknown.append("")
     if unknown:
-        named = ", ".join(f"'{name}'" + "".join(
+        named = ", ".join(("an empty name" if not name else f"'{name}'") + "".join(
             f" (did you mean '{close}'?)"
             for close in difflib.get_close_matches(name, list(known), n=1))
             for name in unknown)
         raise OptionError([Problem(where, None, "", (
             f"{named} {'is' if len(unknown) == 1 else 'are'} not in the starter library; "
-            f"choose from {ALL}, {NONE} or {', '.join(known)} (handouts add --list shows "
-            "their titles)"))])
+            f"choose from {' or '.join((', '.join(keywords), ', '.join(known)))} "
+            "(handouts add --list shows their titles)"))])
     if ALL in words:
         return list(known.values())
     wanted = set(words)
