@@ -75,6 +75,16 @@ def test_language_codes_are_written_in_their_own_case(written: str, canonical: s
     assert (languages.miswritten(written) is None) == (written == canonical)
 
 
+@pytest.mark.parametrize(("written", "meant"), [
+    ("sp", "es"), ("esp", "es"), ("Sp", "es"), ("spa", "es"), ("es-MX", "es"),
+    ("ch", "zh"), ("zh-Hans", "zh"), ("de", None), ("fr", None), ("xx", None), ("jp", None),
+])
+def test_the_language_a_code_most_likely_meant(written: str, meant: str | None) -> None:
+    """The same language written another way, the start of its name (``sp``: Spanish),
+    never a two-letter code one letter away from another language's (``de``, ``es``)."""
+    assert languages.closest_language(written, {"ar", "en", "es", "zh"}) == meant
+
+
 def test_a_miswritten_batch_language_is_one_problem_not_a_cascade(root: Path) -> None:
     """``languages: [en, ES]`` is one located problem of the config, before anything is
     written: not "no Spanish translation; create it with 'handouts translate back-massage

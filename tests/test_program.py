@@ -704,6 +704,60 @@ def test_check_names_a_clinic_programs_words_missing_in_a_language_it_covers(
         "printed in en as written" for language, places in missing.items() for where in places)
 
 
+#: A clinic program whose translations name, besides Spanish, codes that are no language
+#: (sp, xx) and languages no handout of the example is in (de; spa, Spanish written in
+#: three letters): the example's handouts are in en, and back-massage in ar, es, zh.
+STRAY_LANGUAGES = """title: Knee
+items:
+  - handout: back-massage
+translations:
+  es:
+    title: Rodilla
+  sp:
+    title: Rodilla
+  xx:
+    title: Knie
+  de:
+    title: Knie
+  spa:
+    title: Rodilla
+"""
+#: What check and program say of each, at the key's line and field.
+NOT_A_LANGUAGE = [
+    "programs/knee.yaml:7: translations.sp: 'sp' is not a language code handouts knows "
+    "(e.g. es, fr, pt-BR, zh-Hant); did you mean 'es'?",
+    "programs/knee.yaml:9: translations.xx: 'xx' is not a language code handouts knows "
+    "(e.g. es, fr, pt-BR, zh-Hant)"]
+UNUSED_LANGUAGE = [
+    "programs/knee.yaml:11: warning: translations.de: no handout of this project is in "
+    "German, so these words are never printed (the project's languages: ar, en, es, zh)",
+    "programs/knee.yaml:13: warning: translations.spa: no handout of this project is in "
+    "Spanish (Spain), so these words are never printed; did you mean 'es'?"]
+
+
+def test_check_and_program_name_a_translation_in_an_unknown_language(
+        tmp_path: Path) -> None:
+    """QA: ``translations: {sp: ...}`` was taken silently, and its words never printed.
+    A code that is no language code is an error, one no handout is in a warning (with
+    the language meant, where one is close), at the key's line, from ``check`` and
+    ``program`` alike; the program is refused only for the errors."""
+    from handouts.commands.check import check
+
+    root = _with_program(tmp_path / "p", "knee", STRAY_LANGUAGES)
+    report = check(load_project(root), render=False)
+    said = [p.format() for p in report.problems if p.path == "programs/knee.yaml"]
+    assert sorted(said) == sorted(NOT_A_LANGUAGE + UNUSED_LANGUAGE)
+    refused = run_in(root, "program", "knee", "--client", "Ana")
+    assert error_lines(refused) == NOT_A_LANGUAGE + UNUSED_LANGUAGE
+    assert not (root / "output").exists()
+    edit(root / "programs" / "knee.yaml", "  sp:\n    title: Rodilla\n  xx:\n    title: Knie\n",
+         "")
+    given = run_in(root, "program", "knee", "--client", "Ana")
+    assert given.exit_code == 0, given.output
+    assert [line for line in given.stderr.splitlines() if "translations." in line] == [
+        line.replace(":11:", ":7:").replace(":13:", ":9:") for line in UNUSED_LANGUAGE]
+
+
 def test_a_next_appointment_before_the_day_given_is_a_warning(project: Path) -> None:
     """QA: --next-appointment before --given was printed on the cover without a word.
     It is still printed as typed (exit 0), with a warning that does not repeat it; a

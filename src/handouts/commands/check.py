@@ -25,6 +25,7 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.languages import language_name
 from handouts.project.load import Loaded
+from handouts.project.programs import languages_in_use
 from handouts.variants.i18n import review_problems
 from handouts.variants.plan import GENERAL, Variant, plan_matrix
 
@@ -183,7 +184,7 @@ def check(loaded: Loaded, *, render: bool = True,
     report.problems += [p for found in loaded.broken.values() for p in found]
     # The clinic programs (programs/*.yaml): read and checked against every handout the
     # project has (not only those named), since a program may use any of them.
-    programs, found = program_problems(project.root)
+    programs, found = program_problems(project.root, languages_in_use(documents))
     report.problems += found
     # A clinic program's own words in each language it can be given in.
     program_words(project, programs, variants, report)

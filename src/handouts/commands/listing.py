@@ -47,11 +47,12 @@ def list_programs(loaded: Loaded) -> tuple[list[ProgramRow], list[Problem]]:
     """Every clinic program (``programs/*.yaml``) of the loaded project in name order,
     validated against its handouts (those whose files have errors too), with every
     problem found: a program whose file has errors is a broken row."""
-    from handouts.project.programs import discover_programs, load_programs
+    from handouts.project.programs import discover_programs, languages_in_use, load_programs
 
     problems: list[Problem] = []
     names = {d.name for d in loaded.documents} | set(loaded.broken)
-    good = load_programs(loaded.root, names, problems)
+    good = load_programs(loaded.root, names, problems,
+                         languages=languages_in_use(loaded.documents))
     rows = [ProgramRow(name, good[name].program.title, len(good[name].program.items))
             if name in good else ProgramRow(name, "", 0, broken=True)
             for name in discover_programs(loaded.root)]

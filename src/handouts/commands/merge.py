@@ -44,7 +44,13 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
-from handouts.project.programs import ClinicProgram, Dosage, discover_programs, load_programs
+from handouts.project.programs import (
+    ClinicProgram,
+    Dosage,
+    discover_programs,
+    languages_in_use,
+    load_programs,
+)
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
 from handouts.variants.clientcsv import Choices, ProgramRows, Row, read_table, split_programs
@@ -303,7 +309,8 @@ def _plan(project: Project, docs: dict[str, Document], broken: set[str],
     clinic: dict[str, ClinicProgram] = {}
     used = {group.first.program for group in groups if group.first.program}
     if used:  # only the programs the file names: a broken one it does not use is no matter
-        clinic = load_programs(project.root, set(docs) | broken, problems, only=used)
+        clinic = load_programs(project.root, set(docs) | broken, problems, only=used,
+                               languages=languages_in_use(docs.values()))
     planned = []
     for group in groups:
         first = group.first

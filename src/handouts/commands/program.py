@@ -16,7 +16,12 @@ from handouts.errors import Problem, Severity, ValidationError
 from handouts.output import write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
-from handouts.project.programs import discover_programs, load_clinic_programs, load_programs
+from handouts.project.programs import (
+    discover_programs,
+    languages_in_use,
+    load_clinic_programs,
+    load_programs,
+)
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client
@@ -70,7 +75,8 @@ def plan(loaded: Loaded, *, client: Client, program_name: str | None = None,
         if clinic_program is not None:  # what list and check warn about it, said here too
             found: list[Problem] = []
             load_programs(project.root, {d.name for d in loaded.documents}, found,
-                          only={program_name})
+                          only={program_name},
+                          languages=languages_in_use(loaded.documents))
             file_warnings = [p for p in found if p.severity is Severity.WARNING]
         if clinic_program is None:
             # Every program file, those that do not load now too: the name is the question.

@@ -7,11 +7,14 @@ the variants that translate with those catalogs (:mod:`handouts.variants.i18n`).
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 
+from handouts.errors import Severity
 from handouts.paths import LOCALE_DIR
 
 #: The gettext domain of the theme's catalogs.
@@ -69,6 +72,59 @@ def not_a_language(language: str) -> str | None:
             r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*", language):
         return miswritten(language)
     return f"'{language}' is not a language code handouts knows (e.g. es, fr, pt-BR, zh-Hant)"
+
+
+def _babel_language(code: str) -> str | None:
+    """The language Babel reads ``code`` as (``spa``, ``es-MX``: ``es``), None when it
+    reads none."""
+    try:
+        return str(Locale.parse(code.replace("-", "_")).language)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+
+
+def closest_language(code: str, languages: Iterable[str]) -> str | None:
+    """The one of ``languages`` that ``code`` most likely meant, None when none is close:
+    the same language written another way (``spa``, ``es-MX``: ``es``), a code that
+    starts the language's name in English or in itself (``sp``: Spanish, ``esp``:
+    español), else the nearest spelling (as every other did-you-mean of handouts).
+    Two-letter codes are too short for spelling alone: ``de`` is not a typo of ``es``."""
+    options = sorted(languages)
+    meant = _babel_language(code)
+    if meant is not None:
+        same = [language for language in options if _babel_language(language) == meant]
+        if same:
+            return same[0]
+    folded = code.strip().casefold()
+    if len(folded) >= 2 and folded.isalpha():
+        for language in options:
+            names = (language_name(language), language_name(language, language))
+            if any(name.casefold().startswith(folded) for name in names):
+                return language
+    close = difflib.get_close_matches(code, options, n=1)
+    return close[0] if close else None
+
+
+def translation_language_problem(code: str, languages: Collection[str] | None
+                                 ) -> tuple[str, Severity] | None:
+    """What is wrong with ``code`` naming the language of a file's own words in other
+    languages (a program file's ``translations:`` key), None when nothing is: an error
+    when it is not a language code (:func:`not_a_language`, the rule of ``--language``),
+    a warning when no handout is in that language (``languages``: the languages the
+    project's handouts are in; None or empty: not known, not judged), since those words
+    are then never printed. Each says the language it most likely meant."""
+    close = closest_language(code, languages) if languages else None
+    meant = f"; did you mean '{close}'?" if close and close != code else ""
+    wrong = not_a_language(code)
+    if wrong:
+        # A code in the wrong case already says its right spelling.
+        return wrong + ("" if wrong == miswritten(code) else meant), Severity.ERROR
+    if not languages or code in languages:
+        return None
+    return (f"no handout of this project is in {language_name(code)}, so these words are "
+            "never printed" + (meant or f" (the project's languages: "
+                                        f"{', '.join(sorted(languages))})"),
+            Severity.WARNING)
 
 
 #: Language codes written in other ways, and the catalog each one uses. Chinese is

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,7 +30,8 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from handouts.errors import Problem, Severity, ValidationError, errors_only
 from handouts.project.content import Document
-from handouts.project.schema import Language, Model, PlainText, Slug, describe_error, validate
+from handouts.project.languages import translation_language_problem
+from handouts.project.schema import Model, PlainText, Slug, Text, describe_error, validate
 from handouts.project.sourcefile import LineMap, SourceFile, format_loc, read_yaml
 
 #: Where a project keeps its clinic programs.
@@ -215,7 +217,9 @@ class ProgramFile(Model):
     weeks: Count | None = Field(None, ge=1, le=MAX_WEEKS)
     items: list[ProgramItemSpec] = Field(min_length=1, max_length=MAX_ITEMS)
     #: The program's words in other languages than the clinic's (``defaults.language``).
-    translations: dict[Language, ProgramWords] = {}
+    #: Each key is judged by :func:`_translation_languages` as the file is read (a code
+    #: that is no language code, or one no handout is in), against the project.
+    translations: dict[Text, ProgramWords] = {}
 
 
 class ClinicProgram:
@@ -335,14 +339,26 @@ def discover_programs(root: Path, problems: list[Problem] | None = None) -> dict
     return found
 
 
+def languages_in_use(documents: Iterable[Document]) -> set[str]:
+    """The languages the project's handouts (``documents``, those that load) are in:
+    each one's own language and those of its translation files (``NAME.LANG.po``).
+    A program's words in any other language are never printed."""
+    return {language for document in documents
+            for language in (document.handout.language, *document.translation_languages())}
+
+
 def load_programs(root: Path, handouts: set[str] | None,
                   problems: list[Problem], *,
-                  only: set[str] | None = None) -> dict[str, ClinicProgram]:
+                  only: set[str] | None = None,
+                  languages: Collection[str] | None = None) -> dict[str, ClinicProgram]:
     """Read and validate every clinic program (or those named in ``only``: a broken
     file that is not used then costs nothing), adding every problem to ``problems``.
 
     ``handouts`` are the project's handout names: an item naming another is an error
-    at its line (None skips that cross-check). A program with errors is left out.
+    at its line (None skips that cross-check). ``languages`` are those the handouts are
+    in (:func:`languages_in_use`): a ``translations:`` key naming another is a warning
+    (None skips that cross-check; a key that is no language code is always an error).
+    A program with errors is left out.
     """
     programs: dict[str, ClinicProgram] = {}
     found_files: list[Problem] = []
@@ -360,6 +376,7 @@ def load_programs(root: Path, handouts: set[str] | None,
             continue
         _lenient_doses(source, found)
         spec = validate(ProgramFile, source, found)
+        found += _translation_languages(source, languages)
         if handouts is not None:  # read from the file as written, so that a program
             # with other mistakes still has its unknown handouts reported with them
             items = source.data.get("items") if isinstance(source.data, dict) else None
@@ -387,6 +404,26 @@ def load_programs(root: Path, handouts: set[str] | None,
             programs[name] = ClinicProgram(name, path, display, spec, source.lines)
         problems += found
     return programs
+
+
+def _translation_languages(source: SourceFile,
+                           languages: Collection[str] | None) -> list[Problem]:
+    """A problem at each ``translations:`` key of the file as written (so it is said with
+    the file's other mistakes) that names no language handouts knows (an error) or one
+    no handout is in (a warning): the rule of
+    :func:`~handouts.project.languages.translation_language_problem`."""
+    data = source.data if isinstance(source.data, dict) else {}
+    words = data.get("translations")
+    found = []
+    for code in words if isinstance(words, dict) else ():
+        if not isinstance(code, str) or not code.strip():
+            continue  # not text: said by the validation, as for any key
+        wrong = translation_language_problem(code.strip(), languages)
+        if wrong is not None:
+            loc = ("translations", code)
+            found.append(Problem(source.display, source.lines.line_of(loc),
+                                 format_loc(loc), *wrong))
+    return found
 
 
 def _longer_than_sheet(spec: ProgramFile, display: str, lines: LineMap) -> list[Problem]:
@@ -547,8 +584,9 @@ def load_clinic_programs(root: Path, documents: list[Document] | None = None, *,
     do not stop it; the programs that load are returned)."""
     problems: list[Problem] = []
     names = {d.name for d in documents} if documents is not None else None
+    languages = languages_in_use(documents) if documents is not None else None
     root = root.resolve()
-    programs = load_programs(root, names, problems)
+    programs = load_programs(root, names, problems, languages=languages)
     if only is not None:
         path = discover_programs(root).get(only)
         problems = [] if path is None else \

@@ -19,7 +19,13 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from handouts.commands.merge import available_languages
 from handouts.errors import Problem
-from handouts.project.programs import MAX_ITEMS, MAX_WEEKS, ClinicProgram, load_programs
+from handouts.project.programs import (
+    MAX_ITEMS,
+    MAX_WEEKS,
+    ClinicProgram,
+    languages_in_use,
+    load_programs,
+)
 from handouts.render.result import Rendered
 from handouts.variants.dates import clinic_locale
 from handouts.variants.dates import example as date_example
@@ -62,7 +68,9 @@ def clinic_programs() -> tuple[dict[str, ClinicProgram], list[Problem]]:
     if kept is None:
         problems: list[Problem] = []
         names = set(loaded.documents) | set(loaded.broken)
-        programs = load_programs(_site().root, names, problems) if loaded.project else {}
+        programs = load_programs(_site().root, names, problems,
+                                 languages=languages_in_use(loaded.documents.values())) \
+            if loaded.project else {}
         kept = loaded.extras["programs"] = (programs, problems)
     return kept  # type: ignore[no-any-return]
 
