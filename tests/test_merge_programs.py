@@ -477,6 +477,24 @@ def test_no_client_detail_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFi
         assert secret not in caplog.text
 
 
+def test_a_rows_dose_longer_than_its_programs_weeks_is_a_warning_at_its_row(
+        tmp_path: Path) -> None:
+    """QA: a row's ``weeks=3`` on a clinic program of ``weeks: 1`` made a one-week sheet
+    without a word (the same dose in the program file was warned about). The warning
+    ``handouts program`` gives, at the row of that handout (the clinic program's second,
+    the group's first change) and its dose column; the program is made."""
+    run = _merge(_project(tmp_path / "p"), HEADER + (
+        "Zelda Quintanilla,,low-back,,,,,\n"
+        "Zelda Quintanilla,desk-stretch-break,,weeks=3,,,,\n"
+        "Zelda Quintanilla,back-massage,,minutes=5,,,,\n"))
+    assert run.exit_code == 0, run.stderr
+    assert [line for line in run.stderr.splitlines() if "warning" in line] == [
+        "clients.csv:3: warning: dose: is longer than the program's weeks (1): the tracking "
+        "sheet stops before this dose ends; make the program's weeks at least 3, or this "
+        "dose's weeks shorter"]
+    assert len(list((run.root / "output" / "clients").iterdir())) == 1
+
+
 def test_a_translation_problem_is_said_at_the_row_of_its_handout(tmp_path: Path) -> None:
     """A program's second handout lacks a Spanish text: the problem was said at the
     program's first row, whose handout is fine."""

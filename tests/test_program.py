@@ -873,6 +873,55 @@ def test_an_item_longer_than_its_programs_weeks_is_a_warning(tmp_path: Path) -> 
         "program's weeks at least 3, or this dose's weeks shorter"]
 
 
+def _beyond(weeks: int, dose: int) -> str:
+    """The one warning for a dose of ``dose`` weeks on a sheet of ``weeks``."""
+    return (f"is longer than the program's weeks ({weeks}): the tracking sheet stops before "
+            f"this dose ends; make the program's weeks at least {dose}, or this dose's "
+            "weeks shorter")
+
+
+def _warnings(result: Result) -> list[str]:
+    assert result.exit_code == 0, result.output
+    assert "wrote " in result.stdout  # a warning never stops the packet
+    return [line for line in result.stderr.splitlines() if line.startswith("warning: ")
+            or ": warning: " in line]
+
+
+def test_a_dose_longer_than_the_weeks_given_on_the_command_line_is_a_warning(
+        project: Path) -> None:
+    """QA: ``--weeks 2 --item 'back-massage weeks=4'`` made a sheet of two weeks without
+    a word (a program file's item got the warning). The same warning, at the --item
+    that gave the dose its weeks, or at the clinic program's item when --weeks made the
+    sheet shorter than its file's dose; the packet is made."""
+    assert _warnings(run_in(project, "program", "--client", "Ana", "--weeks", "2",
+                            "--item", "desk-stretch-break reps=5",
+                            "--item", "back-massage weeks=4")) == [
+        f"warning: --item 2 weeks: {_beyond(2, 4)}"]
+    # The clinic program's sheet (weeks: 2), a dose made longer with --item.
+    assert _warnings(run_in(project, "program", "back-care-2-weeks", "--client", "Ana",
+                            "--item", "desk-stretch-break note=Slowly.",
+                            "--item", "back-massage weeks=3")) == [
+        f"warning: --item 2 weeks: {_beyond(2, 3)}"]
+    # Its file's doses (weeks: 2), the sheet made shorter with --weeks (an --item that
+    # changes only a note gives no weeks: said at the clinic program's item).
+    assert _warnings(run_in(project, "program", "back-care-2-weeks", "--client", "Ana",
+                            "--weeks", "1", "--item", "desk-stretch-break note=Slowly.")) == [
+        f"warning: the clinic program's item {n} weeks: {_beyond(1, 2)}" for n in (1, 2)]
+    assert _warnings(run_in(project, "program", "--client", "Ana", "--weeks", "4",
+                            "--item", "back-massage weeks=4")) == []
+
+
+def test_a_program_files_own_dose_beyond_its_weeks_is_said_once(tmp_path: Path) -> None:
+    """The file's warning (at its line) is not said again for the same dose and weeks,
+    however the program is asked for."""
+    root = _with_program(tmp_path / "p", "knee",
+        "title: Knee\nweeks: 2\nitems:\n  - handout: back-massage\n"
+        "    dosage: {minutes: 5, weeks: 3}\n")
+    for extra in ((), ("--weeks", "2")):
+        assert _warnings(run_in(root, "program", "knee", "--client", "Ana", *extra)) == [
+            f"programs/knee.yaml:5: warning: items[1].dosage.weeks: {_beyond(2, 3)}"]
+
+
 def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Path) -> None:
     root = _with_program(tmp_path / "p", "knee",
         "title: Knee\nitems:\n  - handout: knee-bends\n  - handout: back-massage\n"

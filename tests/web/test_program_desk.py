@@ -687,3 +687,26 @@ def test_a_programs_next_appointment_before_the_day_given_is_a_warning(
     assert answer["ok"], answer
     said = [p for p in answer["problems"] if p.get("field") == "next_appointment"]
     assert len(said) == 1 and "2020" not in str(answer["problems"])
+
+
+def test_a_dose_longer_than_the_programs_weeks_is_a_warning_at_its_field(
+        client: FlaskClient) -> None:
+    """QA: the form's ``item-N-weeks`` longer than its ``weeks`` made a sheet that stops
+    before that dose ends, without a word. The warning ``handouts program`` gives, beside
+    the item's weeks field, with and without the page's script; the PDF is made."""
+    form = started(client, "back-care-2-weeks", **{"item-1-weeks": "4"})
+    assert form["weeks"] == "2" and form["item-1-handout"] == "desk-stretch-break"
+    warning = ("is longer than the program's weeks (2): the tracking sheet stops before "
+               "this dose ends; make the program's weeks at least 4, or this dose's weeks "
+               "shorter")
+    answer = client.post("/program/pdf", data=form,
+                         headers={"Accept": "application/json"}).get_json()
+    assert answer["ok"], answer
+    assert [(p["field"], p["severity"], p["message"]) for p in answer["problems"]] == [
+        ("item-1-weeks", "warning", warning)]
+    page = client.post("/program/preview", data=form)
+    assert page.status_code == 200
+    assert f'<p class="field-error" id="item-1-weeks-error">{warning}</p>' in \
+        page.get_data(as_text=True).replace("&#39;", "'")
+    pdf = client.post("/program/pdf", data=form)
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"

@@ -28,7 +28,6 @@ row; the hash hides who it is for), unless ``--name-pattern`` says otherwise.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from handouts.checks.glyphs import check_client
 from handouts.commands.fitting import read_kept
 from handouts.commands.inmemory import variant_pdf
 from handouts.commands.inputs import Inputs
-from handouts.commands.packet import ItemChange, make_program, plan_program
+from handouts.commands.packet import ITEM_PART, ItemChange, make_program, plan_program
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
 from handouts.output import write_all, write_atomic
 from handouts.project.config import Project
@@ -65,8 +64,7 @@ CSV_FIELDS = {"name": "client", "note": "note", "therapist": "therapist"}
 #: command line's options; a CSV row names its columns).
 PROGRAM_FIELDS = {"--client": "client", "--note": "note", "--therapist": "therapist",
                   "--weeks": "program", "--item": "handout", "note": "item_note",
-                  "text": "dose", "name": "client"}
-_ITEM = re.compile(r"^--item (\d+)(?: (note|text))?$")
+                  "text": "dose", "weeks": "dose", "name": "client"}
 #: A program row whose clinic program's file has errors (said at their own lines).
 _FILE_HAS_ERRORS = "the program file it names has errors (see its problems); fix them first"
 
@@ -209,9 +207,10 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
             result.problems += [_at_row(p, group, program, docs, display) for p in exc.problems]
             continue
         # A warning about the clinic program's own file (a word with no translation) is
-        # said at that file's line, once, not at each client's row.
-        result.problems += [p if p in program.notices else _at_row(p, group, program, docs,
-                                                                   display)
+        # said at that file's line, once, not at each client's row; one about a row's
+        # dose (longer than the sheet) at that row.
+        result.problems += [p if p in program.notices and p.path != display
+                            else _at_row(p, group, program, docs, display)
                             for p in packet.problems]
         target = out_dir / client_filename(_program_version(program), program.client,
                                            name_pattern, group.first.line, key=key)
@@ -356,10 +355,13 @@ def _at_row(problem: Problem, group: ProgramRows, program: Program | None,
     if not name and (path.startswith("--") or path in CSV_FIELDS.values()):
         name, path = path, ""  # the client checks name an option (or column) as the path
     line, column = group.first.line, PROGRAM_FIELDS.get(name, name)
-    item = _ITEM.match(name)
+    item = ITEM_PART.match(name)
     handout = None
-    if item and program is not None and int(item[1]) <= len(program.items):
-        handout = program.items[int(item[1]) - 1].handout
+    if item and program is not None:
+        # --item N is the group's Nth change (a row naming a handout), not the program's
+        # Nth item: a clinic program's items come first.
+        handout = next((i.handout for i in program.items if i.given_as == int(item[1])),
+                       None)
         column = PROGRAM_FIELDS[item[2]] if item[2] else "handout"
     elif item:
         column = "handout"

@@ -8,13 +8,15 @@ Nothing here stores a client's detail anywhere but the requested PDF.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shlex
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from handouts.checks.gate import CLIENT_FLAGS, CheckedVariants, refuse_on_check_errors
 from handouts.checks.glyphs import check_client, check_program
 from handouts.commands.options import version_options
-from handouts.errors import Problem, RenderError, ValidationError
+from handouts.errors import Problem, RenderError, Severity, ValidationError
 from handouts.project.config import Project
 from handouts.project.content import NAME_RE, Document
 from handouts.project.programs import (
@@ -23,6 +25,7 @@ from handouts.project.programs import (
     UNCLOSED_QUOTE,
     ClinicProgram,
     Dosage,
+    longer_than_sheet,
     note_problem,
     parse_dosage,
 )
@@ -37,6 +40,10 @@ from handouts.variants.records import program_record
 
 #: How the command line names a program's parts (for messages).
 ITEM_FLAG = "--item"
+#: How messages name a part of one of the therapist's changes (``--item 2``, ``--item 2
+#: note``, ``--item 2 weeks``): what a client CSV and the desk's form read back into
+#: their own row and column, or field (group 1: N, group 2: the part, if any).
+ITEM_PART = re.compile(rf"^{re.escape(ITEM_FLAG)} (\d+)(?: (note|text|weeks))?$")
 #: A program with no handout at all (no clinic program, no --item that could be read).
 NO_HANDOUTS = ("a program needs at least one handout: name a clinic program or give "
                "--item HANDOUT")
@@ -139,6 +146,8 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                              clinic_words=frozenset({"note", "text"}))
                  for i in words.items]
     changed: dict[str, int] = {}
+    #: The change that gave each handout's dose its weeks (``--item N weeks``).
+    weeks_given: dict[str, int] = {}
     for place, change in enumerate(changes, start=1):
         number = change.number or place
         if change.handout in changed:
@@ -148,6 +157,8 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                 f"{changed[change.handout]}; give each handout once")))
             continue
         changed[change.handout] = number
+        if change.dosage.weeks is not None:
+            weeks_given[change.handout] = number
         found = next((n for n, item in enumerate(items) if item.handout == change.handout),
                      None)
         if found is None:
@@ -192,13 +203,14 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     first = documents[items[0].handout]
     printed_in = language or first.handout.language
     named = clinic_program or started_from
+    sheet = weeks if weeks is not None else \
+        (clinic_program.program.weeks if clinic_program else None)
+    notices += doses_beyond_sheet(items, sheet, weeks_given, clinic_program, where)
     return Program(tuple(items), client, printed_in, audience,
                    paper or defaults.paper, print_size,
                    version_options(project, location=location),
                    program_title(project, named, printed_in) if named else None,
-                   given or dt.date.today(),
-                   weeks if weeks is not None else
-                   (clinic_program.program.weeks if clinic_program else None),
+                   given or dt.date.today(), sheet,
                    right_hand, tuple(notices),
                    named.program.title if named else None)
 
@@ -212,6 +224,35 @@ def program_title(project: Project, clinic_program: ClinicProgram, language: str
     cover that ``handouts program --language es`` printed in Spanish)."""
     words, _ = clinic_program.in_language(language, project.config.defaults.language)
     return words.title
+
+
+def doses_beyond_sheet(items: Sequence[ProgramItem], sheet: int | None,
+                       weeks_given: Mapping[str, int],
+                       clinic_program: ClinicProgram | None = None,
+                       where: str = "") -> list[Problem]:
+    """A warning (:func:`~handouts.project.programs.longer_than_sheet`) for each planned
+    item whose dose lasts more weeks than the tracking sheet covers (``sheet``: the
+    program's weeks, None: the longest dose's), at the change that gave the dose its
+    weeks (``--item N weeks``, in ``weeks_given``: a CSV row's dose, the desk's item
+    field), else at the clinic program's item (its file's dose, with ``--weeks``).
+
+    A dose and weeks both as ``clinic_program``'s file gives them are not said again:
+    its file's own warning says them at their line (see ``load_programs``)."""
+    found = []
+    own = clinic_program.program if clinic_program is not None else None
+    for number, item in enumerate(items, start=1):
+        message = longer_than_sheet(item.dosage.weeks, sheet)
+        if message is None:
+            continue
+        filed = next((i.dosage.weeks for i in own.items if i.handout == item.handout),
+                     None) if own is not None else None
+        if own is not None and sheet == own.weeks and item.dosage.weeks == filed:
+            continue
+        given = weeks_given.get(item.handout)
+        place = f"{ITEM_FLAG} {given}" if given is not None else \
+            f"the clinic program's item {number}"
+        found.append(Problem(where, None, f"{place} weeks", message, Severity.WARNING))
+    return found
 
 
 def item_label(item: ProgramItem, number: int) -> str:

@@ -426,19 +426,29 @@ def _translation_languages(source: SourceFile,
     return found
 
 
+def longer_than_sheet(dose_weeks: int | None, sheet_weeks: int | None) -> str | None:
+    """What is said of a dose lasting ``dose_weeks`` when the program's tracking sheet
+    covers ``sheet_weeks`` (None: the longest dose's, so never shorter), None when the
+    sheet covers it. The one warning however the dose and the weeks arrive (a program
+    file, ``--item``/``--weeks``, a client CSV's dose, the desk's form): the packet is
+    still made, with a sheet that stops before that dose ends."""
+    if dose_weeks is None or sheet_weeks is None or dose_weeks <= sheet_weeks:
+        return None
+    return (f"is longer than the program's weeks ({sheet_weeks}): the tracking sheet stops "
+            f"before this dose ends; make the program's weeks at least {dose_weeks}, or "
+            "this dose's weeks shorter")
+
+
 def _longer_than_sheet(spec: ProgramFile, display: str, lines: LineMap) -> list[Problem]:
-    """A warning for each item whose dose lasts more weeks than the program's ``weeks``:
-    the tracking sheet stops before that dose ends (a warning: it prints as written)."""
-    if spec.weeks is None:  # the sheet then covers the longest item's weeks
-        return []
+    """A warning for each item whose dose lasts more weeks than the program's ``weeks``
+    (:func:`longer_than_sheet`), at the dose's line (a warning: it prints as written)."""
     found = []
     for index, item in enumerate(spec.items):
-        if item.dosage.weeks is not None and item.dosage.weeks > spec.weeks:
+        message = longer_than_sheet(item.dosage.weeks, spec.weeks)
+        if message is not None:
             loc = ("items", index, "dosage", "weeks")
-            found.append(Problem(display, lines.line_of(loc), format_loc(loc), (
-                f"is longer than the program's weeks ({spec.weeks}): the tracking sheet "
-                f"stops before this dose ends; make the program's weeks at least "
-                f"{item.dosage.weeks}, or this dose's weeks shorter"), Severity.WARNING))
+            found.append(Problem(display, lines.line_of(loc), format_loc(loc), message,
+                                 Severity.WARNING))
     return found
 
 

@@ -61,7 +61,7 @@ class Program:
     #: Start each handout on a right-hand (odd) page, for double-sided printing.
     right_hand: bool = False
     #: Warnings found as it was planned (its clinic program's words with no translation
-    #: in its language), given with the packet's own.
+    #: in its language, a dose longer than its sheet), given with the packet's own.
     notices: tuple[Problem, ...] = field(default=(), compare=False)
     #: The clinic program's title as the clinic wrote it (``title`` is in the program's
     #: language): the record for the clinic's own files is in the clinic's words.

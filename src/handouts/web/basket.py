@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from babel import Locale
 
-from handouts.commands.packet import ITEM_FLAG, ItemChange
+from handouts.commands.packet import ITEM_PART, ItemChange
 from handouts.errors import Problem
 from handouts.project.programs import (
     MAX_DOSE_TEXT,
@@ -65,7 +65,6 @@ PROGRAM_FIELDS = {**CLIENT_FIELDS, **VERSION_FIELDS, "weeks": "Weeks on the trac
 
 _ITEM_KEY = re.compile(r"^item-(\d{1,3})-handout$")
 _ACTION = re.compile(r"^(remove|up|down)-(\d{1,3})$")
-_ITEM_PROBLEM = re.compile(rf"^{re.escape(ITEM_FLAG)} (\d+)(?: (note|text))?$")
 
 
 def field_name(index: int, part: str) -> str:
@@ -389,7 +388,7 @@ def for_the_basket(problems: list[Problem], items: Sequence[Item] = ()) -> list[
         name = problem.field if problem.field and not problem.path else \
             problem.path if not problem.field else ""
         flag = name.removeprefix("--")
-        match = _ITEM_PROBLEM.match(name)
+        match = ITEM_PART.match(name)
         if match:
             part = match.group(2) or "handout"
             out.append(Problem("form", None, field_name(int(match.group(1)) - 1, part),
