@@ -108,17 +108,23 @@ def closest_language(code: str, languages: Iterable[str]) -> str | None:
 def translation_language_problem(code: str, languages: Collection[str] | None
                                  ) -> tuple[str, Severity] | None:
     """What is wrong with ``code`` naming the language of a file's own words in other
-    languages (a program file's ``translations:`` key), None when nothing is: an error
-    when it is not a language code (:func:`not_a_language`, the rule of ``--language``),
-    a warning when no handout is in that language (``languages``: the languages the
-    project's handouts are in; None or empty: not known, not judged), since those words
-    are then never printed. Each says the language it most likely meant."""
+    languages (a program file's ``translations:`` key), None when nothing is. A warning
+    when it is not a language code (:func:`not_a_language`, the rule of ``--language``)
+    or no handout is in that language (``languages``: the languages the project's
+    handouts are in; None or empty: not known, not judged), since those words are then
+    never printed; an error only for a code in the wrong case, refused before. Each
+    says the language it most likely meant."""
     close = closest_language(code, languages) if languages else None
     meant = f"; did you mean '{close}'?" if close and close != code else ""
     wrong = not_a_language(code)
+    if wrong and wrong == miswritten(code):
+        # A code in the wrong case (refused before there was this check) says its
+        # right spelling.
+        return wrong, Severity.ERROR
     if wrong:
-        # A code in the wrong case already says its right spelling.
-        return wrong + ("" if wrong == miswritten(code) else meant), Severity.ERROR
+        # A warning, not an error: a program file with such a key printed before this
+        # check existed, and a project that built must still build.
+        return wrong + ", so these words are never printed" + meant, Severity.WARNING
     if not languages or code in languages:
         return None
     return (f"no handout of this project is in {language_name(code)}, so these words are "
