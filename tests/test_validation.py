@@ -197,6 +197,31 @@ def test_an_exclude_that_names_nothing_the_batch_makes_is_warned_about(tmp_path:
     assert result.exit_code == 0 and "the batch makes no audience 'caregiver'" in result.output
 
 
+def test_a_translations_key_that_is_no_language_is_warned_about(tmp_path: Path) -> None:
+    """QA: ``clinic.translations: {sp: ...}`` (Spanish meant) was taken silently, and the
+    Spanish handouts printed the clinic's English tagline; an audience's ``ES`` too. Each
+    key is judged as a program file's are, at its line; a warning (with the language
+    meant), since such a file built before: the handouts are still made."""
+    project = copy_example(tmp_path / "clinic")
+    config = project / "handouts.yaml"
+    edit(config, "  translations:\n    es:\n      tagline:",
+         "  translations:\n    sp:\n      tagline: Masaje\n    es:\n      tagline:")
+    edit(config, "    translations:\n      es:\n        label: Cuidadores",
+         "    translations:\n      ES:\n        label: Cuidadores")
+    clinic, audience = line_of(config, "    sp:"), line_of(config, "      ES:")
+    warnings = [p.format() for p in load_project(project).warnings
+                if p.field.endswith(("translations.sp", "translations.ES"))]
+    assert warnings == [
+        f"handouts.yaml:{clinic}: warning: clinic.translations.sp: 'sp' is not a language "
+        "code handouts knows (e.g. es, fr, pt-BR, zh-Hant), so these words are never "
+        "printed; did you mean 'es'?",
+        f"handouts.yaml:{audience}: warning: audiences.caregivers.translations.ES: 'ES' is "
+        "written 'es' (language codes are written in the case of es, fr, pt-BR, zh-Hant)"]
+    result = run_in(project, "build", "back-massage", "--language", "es")
+    assert result.exit_code == 0, result.output
+    assert "clinic.translations.sp" in result.stderr
+
+
 #: A run of every command that loads a project (a small batch: one version each).
 LOADING_COMMANDS = {
     "list": ("list",), "build": ("build", "desk-stretch-break"),

@@ -20,6 +20,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from handouts.errors import Problem, Severity
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
+from handouts.project.languages import (
+    closest_language,
+    miswritten,
+    translation_language_problem,
+)
 from handouts.project.names import GENERAL
 from handouts.project.schema import (
     Language,
@@ -540,7 +545,34 @@ def load_config(root: Path, problems: list[Problem],
     names = _Names.of(config) if config is not None else _Names.readable(source.data)
     if names is not None:
         problems += _cross_check(names, source.lines)
+    if config is not None:
+        problems += _translation_keys(config, source.lines)
     return config
+
+
+def _translation_keys(config: Config, lines: LineMap) -> list[Problem]:
+    """A warning for each ``translations:`` key (the clinic's, an audience's) that is
+    no language code (``sp`` for Spanish): its words are never printed, so a Spanish
+    handout printed the clinic's English tagline without a word. The rule of a program
+    file's keys (:func:`~handouts.project.languages.translation_language_problem`), as
+    a warning even for a code in the wrong case: this file built before the check."""
+    keyed = [(("clinic", "translations", code), code) for code in config.clinic.translations]
+    keyed += [(("audiences", name, "translations", code), code)
+              for name, audience in config.audiences.items() for code in audience.translations]
+    # What a key most likely meant: a language this file makes or translates into.
+    known = {*config.batch.languages, *config.clinic.translations}
+    problems = []
+    for loc, code in keyed:
+        found = translation_language_problem(code, None)
+        if found is None:
+            continue
+        message = found[0]
+        close = None if miswritten(code) else closest_language(code, known - {code})
+        if close is not None:
+            message += f"; did you mean '{close}'?"
+        problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), message,
+                                Severity.WARNING))
+    return problems
 
 
 @dataclass(frozen=True)
