@@ -248,6 +248,12 @@ BREAKAGES: list[Breakage] = [
              "False:",
              ("tests/test_fitting.py",),
              "a split or balanced decision is kept after an edit that shortened the handout"),
+    Breakage("program-words-as-sent", PKG + "commands/packet.py",
+             "            if given is not None and written is not None\n"
+             "            and _same_words(given, written)))",
+             "            if False))",
+             ("tests/web/test_program_desk.py", "tests/test_program.py"),
+             "a clinic program's note and dose text, sent back unchanged, print untranslated"),
 ]
 
 IGNORE = shutil.ignore_patterns(".venv", ".git", "__pycache__", ".pytest_cache",

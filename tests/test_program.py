@@ -681,6 +681,33 @@ def test_a_clinic_program_prints_its_own_words_in_the_programs_language(
     assert "Knee, week 1" in text and "Use light pressure only." in text
 
 
+def test_a_clinic_programs_words_given_unchanged_are_its_own_and_replaced_ones_unsaid(
+        tmp_path: Path) -> None:
+    """One rule with the desk's basket, which sends a program's note and dose text back
+    as the clinic wrote them: an ``--item`` giving the program's own words unchanged
+    prints their translation (it printed the English note in Spanish); words the
+    therapist replaced print as typed, and the replaced words' missing translation is
+    not warned about ("printed in en as written": they are not printed at all)."""
+    root = _with_program(tmp_path / "p", "knee", KNEE)
+
+    def made(item: str) -> tuple[str, list[str]]:
+        run = run_in(root, "program", "knee", "--client", "Ana", "--language", "es",
+                     "--item", item)
+        assert run.exit_code == 0, run.output
+        (written,) = (root / "output" / "clients").iterdir()
+        text = " ".join(" ".join(pdf_pages(written.read_bytes(), by_position=True)).split())
+        written.unlink()
+        return text, [line for line in run.stderr.splitlines() if "has no es words" in line]
+
+    text, warned = made('back-massage note="Use light pressure only." text="in the evening"')
+    assert "Use poca presión." in text and "light pressure" not in text
+    assert warned == ["programs/knee.yaml:5: warning: items[1].dosage.text: has no es words "
+                      "(translations.es); printed in en as written"]
+    text, warned = made('back-massage note="Despacio." text="antes de dormir"')
+    assert "Despacio." in text and "antes de dormir" in text
+    assert "poca presión" not in text and "in the evening" not in text and warned == []
+
+
 def test_check_names_a_clinic_programs_words_missing_in_a_language_it_covers(
         tmp_path: Path) -> None:
     """``handouts check`` says before the desk does: the knee program can be given in

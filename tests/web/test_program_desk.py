@@ -17,9 +17,12 @@ from babel import Locale
 from flask.testing import FlaskClient
 
 from handouts.commands.packet import ItemChange
+from handouts.commands.program import plan
 from handouts.errors import Problem
+from handouts.project.load import load_project
 from handouts.project.programs import ClinicProgram, Dosage, ProgramFile, ProgramItemSpec
 from handouts.project.sourcefile import LineMap
+from handouts.variants.clients import Client
 from handouts.web.basket import (
     Item,
     Offer,
@@ -31,7 +34,7 @@ from handouts.web.basket import (
     read_items,
 )
 from handouts.web.workers import Selection
-from tests.helpers import line_of, pdf_pages
+from tests.helpers import line_of, pdf_pages, pdf_text
 from tests.web.conftest import REPO
 
 NAME = "Zoë Example-Client"
@@ -195,6 +198,95 @@ def test_a_translated_clinic_program_prints_its_translated_title(
     assert response.status_code == 200, response.get_data(as_text=True)
     cover = pdf_pages(response.data, by_position=True)[0]
     assert "Back care" in cover and "Cuidado" not in cover
+
+
+#: A clinic program with its own words in English and Spanish: title, note, dose text.
+NOCHE = """title: Back care
+items:
+  - handout: back-massage
+    dosage: {minutes: 5, text: in the evening}
+    note: Use light pressure only.
+translations:
+  es:
+    title: Cuidado de la espalda
+    notes:
+      back-massage: Use poca presión.
+    texts:
+      back-massage: por la noche
+"""
+
+
+def _desk_pdf(client: FlaskClient, form: dict[str, str]) -> tuple[str, list[str]]:
+    """The desk's packet for ``form``: its text (folded) and its problems as the CLI
+    says them (``path:line: warning: field: message``)."""
+    body = client.post("/program/pdf", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True, body
+    said = [f"{p['where']}: {'warning: ' if p['severity'] == 'warning' else ''}"
+            f"{p['message']}" for p in body["problems"] if p["where"]]
+    return pdf_text(client.get(body["url"]).data, squeezed=True, by_position=True), said
+
+
+def _cli_warnings(root: Path, name: str, language: str) -> list[str]:
+    """What ``handouts program NAME --language LANGUAGE`` says of the program's words."""
+    program, _ = plan(load_project(root), client=Client("Ana"), program_name=name,
+                      language=language)
+    return [p.format() for p in program.notices]
+
+
+def test_a_translated_clinic_programs_note_and_dose_text_print_in_its_language(
+        client: FlaskClient, example: Path) -> None:
+    """QA: started at the desk and made in Spanish, the packet printed the program's
+    English note and dose text (the basket holds them as the clinic wrote them) where
+    ``handouts program --language es`` prints its Spanish ones; and where the program
+    has no Spanish words for one, the desk said nothing of what the CLI warns about."""
+    (example / "programs" / "espalda.yaml").write_text(NOCHE, encoding="utf-8")
+    (example / "programs" / "sin-texto.yaml").write_text(
+        NOCHE.replace("    texts:\n      back-massage: por la noche\n", ""), encoding="utf-8")
+    form = started(client, "espalda", language="es")
+    assert (form["item-0-note"], form["item-0-text"]) == (
+        "Use light pressure only.", "in the evening")  # the clinic's own words, as sent
+    text, said = _desk_pdf(client, form)
+    assert "Use poca presión." in text and "por la noche" in text
+    assert "light pressure" not in text and "in the evening" not in text
+    assert said == _cli_warnings(example, "espalda", "es") == []
+    # A word with no Spanish: printed as written, with the CLI's warning at its line.
+    text, said = _desk_pdf(client, started(client, "sin-texto", language="es"))
+    assert "Use poca presión." in text and "in the evening" in text
+    assert said == _cli_warnings(example, "sin-texto", "es") == [
+        "programs/sin-texto.yaml:4: warning: items[1].dosage.text: has no es words "
+        "(translations.es); printed in en as written"]
+
+
+def test_a_clinic_programs_note_changed_at_the_desk_prints_as_typed(
+        client: FlaskClient, example: Path) -> None:
+    """Words staff changed are theirs, in any language: printed as typed, and nothing is
+    said of the program's words they replaced (they are not printed). The dose text
+    left as it was is still the program's, in Spanish."""
+    (example / "programs" / "sin-texto.yaml").write_text(
+        NOCHE.split("    notes:")[0], encoding="utf-8")  # its Spanish title only
+    (example / "programs" / "espalda.yaml").write_text(NOCHE, encoding="utf-8")
+    form = started(client, "espalda", language="es",
+                   **{"item-0-note": "Use light pressure, please."})
+    text, said = _desk_pdf(client, form)
+    assert "Use light pressure, please." in text and "poca presión" not in text
+    assert "por la noche" in text and said == []
+    form = started(client, "sin-texto", language="es",
+                   **{"item-0-note": "Suave, por favor.", "item-0-text": "antes de dormir"})
+    text, said = _desk_pdf(client, form)
+    assert "Suave, por favor." in text and "antes de dormir" in text
+    assert "light pressure" not in text and "in the evening" not in text
+    assert said == []  # its untranslated note and text are not printed: nothing to say
+
+
+def test_a_translated_clinic_programs_words_in_english_are_as_written(
+        client: FlaskClient, example: Path) -> None:
+    """In the clinic's own language the program's note and dose text print as written
+    (its translations are not used), as before."""
+    (example / "programs" / "espalda.yaml").write_text(NOCHE, encoding="utf-8")
+    text, said = _desk_pdf(client, started(client, "espalda"))
+    assert "Use light pressure only." in text and "in the evening" in text
+    assert "poca presión" not in text and "por la noche" not in text and said == []
 
 
 def test_a_language_one_handout_lacks_is_named_beside_the_language(client: FlaskClient) -> None:

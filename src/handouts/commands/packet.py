@@ -7,6 +7,7 @@ Nothing here stores a client's detail anywhere but the requested PDF.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shlex
@@ -125,26 +126,34 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     its items are not taken again, but it names the program as ``clinic_program``
     does (its title on the cover, in the program's language; see :func:`program_title`).
 
+    With either, an item's note or dose text that is still the clinic program's own
+    (as its file writes it: given unchanged, or not given) is printed as the clinic
+    translated it, with a warning when it did not (see :func:`_own_words`); words the
+    therapist typed or changed are printed as typed.
+
     Raises :class:`ValidationError` with every problem: an unknown handout, too many
     items, a client's text or a note that cannot be printed. ``where`` locates the
     problems (empty: the command line; a CSV names its file and row).
     """
     problems: list[Problem] = []
+    named = clinic_program or started_from
     items: list[ProgramItem] = []
-    words, notices = None, []
+    # Each item's place among the clinic program's items, whose words it may still hold
+    # (None: a handout the therapist added).
+    places: list[int | None] = []
     if clinic_program is not None:
+        items = [ProgramItem(i.handout, i.dosage, i.note) for i in clinic_program.program.items]
+        places = list(range(len(items)))
+    shown = project.config.defaults.language
+    if named is not None:
         # Its own words in the program's language (that of its first handout's file when
         # none is asked for), as the clinic translated them.
-        first_item = clinic_program.program.items[0].handout
-        asked = language or (documents[first_item].handout.language
-                             if first_item in documents else None)
-        shown = asked or project.config.defaults.language
-        words, notices = clinic_program.in_language(shown, project.config.defaults.language)
+        first_item = items[0].handout if items else \
+            changes[0].handout if changes else None
+        shown = language or (documents[first_item].handout.language
+                             if first_item in documents else None) or shown
         # Its own words' characters, at their lines: the rule `handouts check` applies.
-        problems += check_program(project, clinic_program, [shown])
-        items = [ProgramItem(i.handout, i.dosage, i.note,
-                             clinic_words=frozenset({"note", "text"}))
-                 for i in words.items]
+        problems += check_program(project, named, [shown])
     changed: dict[str, int] = {}
     #: The change that gave each handout's dose its weeks (``--item N weeks``).
     weeks_given: dict[str, int] = {}
@@ -164,15 +173,17 @@ def plan_program(project: Project, documents: dict[str, Document], *,
         if found is None:
             items.append(ProgramItem(change.handout, change.dosage, change.note or None,
                                      number))
+            places.append(None if named is None else next(
+                (n for n, spec in enumerate(named.program.items)
+                 if spec.handout == change.handout), None))
         else:
             old = items[found]
-            dosage = old.dosage.merged(change.dosage)
-            # What the change gives is the therapist's: checked as theirs, named by it.
-            kept = old.clinic_words - ({"note"} if change.note is not None else set()) \
-                - ({"text"} if dosage.text != old.dosage.text else set())
-            items[found] = ProgramItem(old.handout, dosage,
+            items[found] = ProgramItem(old.handout, old.dosage.merged(change.dosage),
                                        (change.note or None) if change.note is not None
-                                       else old.note, number, kept)
+                                       else old.note, number)
+    notices: list[Problem] = []
+    if named is not None:
+        items, notices = _own_words(project, named, items, places, shown)
     if not items:
         problems.append(Problem(where, None, ITEM_FLAG, NO_HANDOUTS))
     if len(items) > MAX_ITEMS:
@@ -202,7 +213,6 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     defaults = project.config.defaults
     first = documents[items[0].handout]
     printed_in = language or first.handout.language
-    named = clinic_program or started_from
     sheet = weeks if weeks is not None else \
         (clinic_program.program.weeks if clinic_program else None)
     notices += doses_beyond_sheet(items, sheet, weeks_given, clinic_program, where)
@@ -213,6 +223,54 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                    given or dt.date.today(), sheet,
                    right_hand, tuple(notices),
                    named.program.title if named else None)
+
+
+def _own_words(project: Project, clinic: ClinicProgram, items: list[ProgramItem],
+               places: list[int | None], language: str
+               ) -> tuple[list[ProgramItem], list[Problem]]:
+    """``items`` with each note and dose text that is still ``clinic``'s own in
+    ``language``, and the warnings of :meth:`ClinicProgram.in_language` for its words
+    printed with no translation there. ``places`` gives each item's place among the
+    clinic program's items (None: a handout it does not have).
+
+    A word is the clinic's own when it is exactly what the file writes for that item:
+    the CLI's item left unchanged, and the desk's basket, which starts from the file's
+    words (in the clinic's language) and sends them back as staff left them. The one
+    rule for both: the desk once printed the English note of a Spanish packet that
+    ``handouts program --language es`` printed in Spanish, and warned of nothing."""
+    specs = clinic.program.items
+    kept: list[frozenset[str]] = []
+    for item, place in zip(items, places, strict=True):
+        spec = specs[place] if place is not None else None
+        kept.append(frozenset() if spec is None else frozenset(
+            part for part, given, written in (("note", item.note, spec.note),
+                                              ("text", item.dosage.text, spec.dosage.text))
+            if given is not None and written is not None
+            and _same_words(given, written)))
+    printed = {(place, part) for place, parts in zip(places, kept, strict=True)
+               for part in parts}
+    # A word the therapist replaced is not printed: no warning that it prints as written.
+    unprinted = [(n, part) for n, spec in enumerate(specs)
+                 for part, written in (("note", spec.note), ("text", spec.dosage.text))
+                 if written and (n, part) not in printed]
+    words, notices = clinic.in_language(language, project.config.defaults.language,
+                                        unprinted=unprinted)
+    out = []
+    for item, place, parts in zip(items, places, kept, strict=True):
+        if place is not None and parts:
+            said = words.items[place]
+            item = dataclasses.replace(
+                item, note=said.note if "note" in parts else item.note,
+                dosage=item.dosage.model_copy(update={"text": said.dosage.text})
+                if "text" in parts else item.dosage, clinic_words=parts)
+        out.append(item)
+    return out, notices
+
+
+def _same_words(given: str, written: str) -> bool:
+    """Whether ``given`` is the file's ``written`` words: a browser sends a note's
+    lines ending in CR LF where the file's end in LF."""
+    return given.replace("\r\n", "\n") == written.replace("\r\n", "\n")
 
 
 def program_title(project: Project, clinic_program: ClinicProgram, language: str) -> str:

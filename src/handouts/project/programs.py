@@ -222,6 +222,12 @@ class ProgramFile(Model):
     translations: dict[Text, ProgramWords] = {}
 
 
+#: Where an item of a program file holds each of its own printed words: its note and
+#: its dose's text (named as :attr:`~handouts.variants.program.ProgramItem.clinic_words`
+#: names them).
+ITEM_WORDS: dict[str, tuple[str, ...]] = {"note": ("note",), "text": ("dosage", "text")}
+
+
 class ClinicProgram:
     """A loaded, validated clinic program and where it came from."""
 
@@ -239,16 +245,21 @@ class ClinicProgram:
         return Problem(self.display, self.lines.line_of(loc), format_loc(loc), message,
                        severity)
 
-    def in_language(self, language: str, source: str) -> tuple[ProgramFile, list[Problem]]:
+    def in_language(self, language: str, source: str, *,
+                    unprinted: Collection[tuple[int, str]] = ()
+                    ) -> tuple[ProgramFile, list[Problem]]:
         """The program with its own words (title, description, each item's note and
         dose text) in ``language``, from ``translations``; and a warning for each printed
         word that has none there, printed as written in ``source`` (the clinic's
-        language)."""
+        language). ``unprinted``: the words a packet leaves out, each as its item's
+        index and ``"note"`` or ``"text"`` (a note the therapist replaced): nothing is
+        said of them, as nothing of them is printed."""
         translated, missing, _ = self._in_language(language, source)
         place = f"translations.{language}"
+        left_out = {("items", n, *ITEM_WORDS[part]) for n, part in unprinted}
         return translated, [self.problem(loc, (
             f"has no {language} words ({place}); printed in {source} as written"),
-            Severity.WARNING) for loc in missing]
+            Severity.WARNING) for loc in missing if loc not in left_out]
 
     def words_in(self, language: str, source: str) -> list[tuple[tuple[str | int, ...], str]]:
         """Each of the program's own words shown in ``language`` (its title, description,
@@ -281,11 +292,11 @@ class ClinicProgram:
             return text
 
         items = [item.model_copy(update={
-            "note": said(item.note, words.notes.get(item.handout), ("items", n, "note"),
-                         (*at, "notes", item.handout)),
+            "note": said(item.note, words.notes.get(item.handout),
+                         ("items", n, *ITEM_WORDS["note"]), (*at, "notes", item.handout)),
             "dosage": item.dosage.model_copy(update={"text": said(
                 item.dosage.text, words.texts.get(item.handout),
-                ("items", n, "dosage", "text"), (*at, "texts", item.handout))})})
+                ("items", n, *ITEM_WORDS["text"]), (*at, "texts", item.handout))})})
             for n, item in enumerate(program.items)]
         title = said(program.title, words.title, ("title",), (*at, "title"))
         # Not printed (list and the desk show it): translated when given, never missing.
