@@ -697,6 +697,67 @@ def test_a_program_files_problem_is_listed_once_without_javascript(
     assert page.count("programs/back-care-2-weeks.yaml") == 2
 
 
+#: A clinic program with a warning only: a Spanish note for a handout it does not have.
+STRAY = """title: Back care
+items:
+  - handout: back-massage
+    dosage: {minutes: 5}
+translations:
+  es:
+    notes:
+      desk-stretch-break: Nunca impreso.
+"""
+
+
+def _owner_banners(html: str) -> list[tuple[str, str, list[str]]]:
+    """The owner's banners of a page: each one's role (empty: none), heading, and the
+    places of the problems it lists."""
+    return [(role or "", html_lib.unescape(heading),
+             re.findall(r"<li class=\"\w+\"><code>([^<]+)</code>", body))
+            for role, heading, body in re.findall(
+                r'<section class="banner[^"]*"(?: role="(\w+)")?[^>]*>\s*<h2[^>]*>(.*?)</h2>'
+                r"(.*?)</section>", html, re.S)]
+
+
+def test_a_clinic_program_with_warnings_only_is_a_notice_not_an_alert(
+        client: FlaskClient, example: Path) -> None:
+    """QA: a program file with only a warning (a translated note for a handout it does
+    not have) got the alert "some clinic programs have errors and are not offered",
+    while the program was offered and worked. Its warning is a plain notice saying so."""
+    (example / "programs" / "espalda.yaml").write_text(STRAY, encoding="utf-8")
+    html = client.get("/program").get_data(as_text=True)
+    assert _owner_banners(html) == [(
+        "", "For the clinic owner: the clinic programs are offered and work as they are; "
+        "when you can, fix these warnings in their files", ["programs/espalda.yaml:8"])]
+    assert 'role="alert"' not in html and "are not offered" not in html
+    assert '<option value="espalda">Back care (1 handout)</option>' in html
+    body = client.post("/program/pdf", data=started(client, "espalda"),
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is True, body
+
+
+def test_a_clinic_program_with_errors_is_an_alert_and_another_with_warnings_a_notice(
+        client: FlaskClient, example: Path) -> None:
+    """A file with errors is held back (the alert lists its problems, warnings too);
+    another file's warnings are under the notice, each banner with its own files."""
+    broken = example / "programs" / "back-care-2-weeks.yaml"
+    broken.write_text(  # an error, and a warning: its handout given twice
+        "title: Back care\nitems:\n  - handout: back-massage\n    dosage: {minutes: 500}\n"
+        "  - handout: back-massage\n", encoding="utf-8")
+    html = client.get("/program").get_data(as_text=True)
+    assert _owner_banners(html) == [(
+        "alert", "For the clinic owner: some clinic programs have errors and are not offered",
+        ["programs/back-care-2-weeks.yaml:4", "programs/back-care-2-weeks.yaml:5"])]
+    assert '<option value="back-care-2-weeks">' not in html
+    (example / "programs" / "espalda.yaml").write_text(STRAY, encoding="utf-8")
+    html = client.get("/program").get_data(as_text=True)
+    assert _owner_banners(html) == [
+        ("alert", "For the clinic owner: some clinic programs have errors and are not "
+         "offered", ["programs/back-care-2-weeks.yaml:4", "programs/back-care-2-weeks.yaml:5"]),
+        ("", "For the clinic owner: the other clinic programs are offered and work as they "
+         "are; when you can, fix these warnings in their files", ["programs/espalda.yaml:8"])]
+
+
 def test_a_language_whose_translation_broke_names_the_file(
         client: FlaskClient, example: Path) -> None:
     po = example / "content" / "back-massage.es.po"

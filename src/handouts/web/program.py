@@ -18,7 +18,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from handouts.commands.merge import available_languages
-from handouts.errors import Problem
+from handouts.errors import Problem, errors_only
 from handouts.project.programs import (
     MAX_ITEMS,
     MAX_WEEKS,
@@ -73,6 +73,14 @@ def clinic_programs() -> tuple[dict[str, ClinicProgram], list[Problem]]:
             if loaded.project else {}
         kept = loaded.extras["programs"] = (programs, problems)
     return kept  # type: ignore[no-any-return]
+
+
+def held_back(problems: list[Problem]) -> tuple[list[Problem], list[Problem]]:
+    """Program files' problems as the owner's banners list them: every problem of each
+    file with an error (it is not offered), then the warnings of the other files (their
+    programs are offered and work: a plain notice, not an alert that they are held back)."""
+    held = {p.path for p in errors_only(problems)}
+    return [p for p in problems if p.path in held], [p for p in problems if p.path not in held]
 
 
 def offer() -> basket.Offer:
@@ -131,7 +139,7 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
     # banner, which lists every program file's problems, leaves those out (each line
     # was on the page twice).
     listed = set(problems)
-    program_problems = [p for p in program_problems if p not in listed]
+    held, warned = held_back([p for p in program_problems if p not in listed])
     languages = sorted({code for codes in offered.languages.values() for code in codes},
                        key=lambda code: (language_name(code), code))
     return render_template(
@@ -145,7 +153,7 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
         languages=[("", EACH_OWN_LANGUAGE)] +
                   [(code, language_name(code)) for code in languages],
         programs=programs, unusable=_unusable(programs, offered),
-        program_problems=program_problems,
+        held_programs=held, program_warnings=warned,
         date_example=date_example(offered.locale), **extra), status
 
 
@@ -317,5 +325,5 @@ def pdf_program() -> Any:
     return response
 
 
-__all__ = ["FILENAME", "bp", "clinic_programs", "offer"]
+__all__ = ["FILENAME", "bp", "clinic_programs", "held_back", "offer"]
 
