@@ -477,3 +477,46 @@ def test_no_command_leaves_a_font_folder_behind(tmp_path: Path, command: tuple[s
     left = sorted(p.name for p in temp.iterdir() if p.name.startswith("weasyprint-"))
     shutil.rmtree(temp, ignore_errors=True)
     assert left == []
+
+
+def test_a_pdfs_work_runs_with_the_collector_paused_and_resumed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's version (every layout its fitting tries, and its write) runs with
+    Python's cyclic garbage collector paused, which is on again afterwards, after a
+    failure too; nested pauses are one, and a collector already off stays off."""
+    import gc
+
+    from handouts.commands.worker import Worker
+    from handouts.render.engine.timelimit import collector_paused
+    from handouts.variants.plan import Variant
+
+    from .helpers import copy_example
+
+    seen: list[bool] = []
+    lay_out = Engine.lay_out
+
+    def watched(self: Engine, *args: Any, **kwargs: Any) -> Layout:
+        seen.append(gc.isenabled())
+        return lay_out(self, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "lay_out", watched)
+    worker = Worker.load(copy_example(tmp_path / "clinic"))
+    result, pdf = worker.render_variant(Variant("desk-stretch-break"), "digest")
+    assert result.status == "rendered" and pdf.startswith(b"%PDF")
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+    with collector_paused():
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -24,6 +24,7 @@ from handouts.project.content import Document
 from handouts.project.load import load_project
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.compose import compose
+from handouts.render.engine.timelimit import collector_paused
 from handouts.render.fitting import render_page
 from handouts.render.limits import over_limit
 from handouts.render.personal import PersonalCopies
@@ -96,6 +97,7 @@ class Worker:
         self.fittings.update(fittings)
         self.hints.update(hints)
 
+    @collector_paused()
     def copy(self, name: str, *, audience: str = GENERAL, language: str | None = None,
              paper: Paper | None = None, print_size: PrintSize = "standard",
              location: str | None = None, client: Client | None = None) -> InMemory:
@@ -112,6 +114,7 @@ class Worker:
                                client=client, copies=self.copies, checked=self.checked,
                                location=location, decided=self._decided)
 
+    @collector_paused()
     def program(self, program: Program) -> Rendered:
         """The packet of a home ``program`` in memory, as ``handouts program`` makes it
         (see :func:`make_program`), reusing what earlier programs in this process laid
@@ -133,6 +136,7 @@ class Worker:
                                                 variant))
         return decision, None if decision is not None else self.hints.get(variant.relpath)
 
+    @collector_paused()
     def render_variant(self, variant: Variant, digest: str,
                        target: Path | None = None) -> tuple[VariantResult, bytes]:
         """Render one variant; write it to ``target`` if given (and return no bytes), else

@@ -72,6 +72,45 @@ def run_limited(seconds: float, call: Callable[[], T]) -> T | None:
         return None
 
 
+#: How many renders run now with the collector paused (threads: the desk's tests render
+#: in request threads), and whether it ran before the first of them.
+_PAUSED = {"depth": 0, "was_on": False}
+_PAUSED_LOCK = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one PDF's work (a batch's version, a
+    named copy, a home program: its layouts, however many fitting tries, and its
+    write), then collect the young generation once.
+
+    A render makes millions of short-lived objects; with the collector running, its
+    young-generation passes kept walking the ones still alive (each layout's boxes)
+    and took 6-8 % of a batch's CPU (1.4-1.8 s of 22 s on the example group).
+    Reference counting still frees almost everything as it goes; what only the
+    collector frees (cycles) waits for the end of the PDF, whose renders are each
+    bounded by their time limit, and by then the layouts are gone: one young pass costs
+    about half (peak memory 193-211 MB against 199-204 MB; 21.0-21.3 s of CPU against
+    21.8-22.9 s). Nested and concurrent uses share one pause; the collector's state
+    before the first is restored.
+    """
+    with _PAUSED_LOCK:
+        if _PAUSED["depth"] == 0:
+            _PAUSED["was_on"] = gc.isenabled()
+            gc.disable()
+        _PAUSED["depth"] += 1
+    try:
+        yield
+    finally:
+        with _PAUSED_LOCK:
+            _PAUSED["depth"] -= 1
+            resume = _PAUSED["depth"] == 0 and _PAUSED["was_on"]
+            if resume:
+                gc.enable()
+        if resume:
+            gc.collect(0)
+
+
 def _release(stopped: RenderTimeout) -> None:
     """Free what a render stopped by its time limit held, quietly.
 
