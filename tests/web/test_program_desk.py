@@ -859,7 +859,20 @@ def test_a_dose_longer_than_the_programs_weeks_is_a_warning_at_its_field(
         ("item-1-weeks", "warning", warning)]
     page = client.post("/program/preview", data=form)
     assert page.status_code == 200
-    assert f'<p class="field-error" id="item-1-weeks-error">{warning}</p>' in \
-        page.get_data(as_text=True).replace("&#39;", "'")
+    html = page.get_data(as_text=True).replace("&#39;", "'")
+    assert f'<p class="field-error" id="item-1-weeks-error">{warning}</p>' in html
+    # QA: it was listed under "Please fix this first", as an alert, and the field was
+    # marked invalid, as if the program could not be printed until the dose changed.
+    field = re.search(r'<input[^>]* id="item-1-weeks"[^>]*>', html)
+    assert field and "item-1-weeks-error" in field.group()
+    assert "aria-invalid" not in field.group()
+    assert "Please check this (the PDF is made as it is)" in html
+    assert "Please fix" not in html and 'role="status"' in html
     pdf = client.post("/program/pdf", data=form)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    # A refused value is still something to fix first, its field marked invalid.
+    refused = client.post("/program/preview", data={**form, "item-1-sets": "500"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Please fix" in html and 'role="alert"' in html
+    field = re.search(r'<input[^>]* id="item-1-sets"[^>]*>', html)
+    assert field and 'aria-invalid="true"' in field.group()

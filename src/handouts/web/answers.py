@@ -14,7 +14,18 @@ from typing import Any
 from flask import current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from handouts.errors import Problem
+from handouts.errors import Problem, Severity
+
+
+def beside_fields(problems: list[Problem]) -> dict[str, Any]:
+    """What a page's form shows beside its fields: each field's message
+    (``field_problems``), and the fields whose value is refused (``field_errors``,
+    marked invalid for assistive technology). A warning is shown beside its field
+    but does not mark it invalid: the PDF is made as it is (a dose longer than the
+    program's weeks, a next appointment before the day given)."""
+    return {"field_problems": {p.field: p.message for p in problems if p.path == "form"},
+            "field_errors": {p.field for p in problems
+                             if p.path == "form" and p.severity is Severity.ERROR}}
 
 
 def wants_json() -> bool:
@@ -97,5 +108,6 @@ def error_answer(exc: HTTPException) -> Any:
                            message=exc.description, problems=problems), code
 
 
-__all__ = ["PageFailed", "SettingsBroken", "Unavailable", "error_answer", "problem_json",
+__all__ = ["PageFailed", "SettingsBroken", "Unavailable", "beside_fields", "error_answer",
+           "problem_json",
            "wants_json"]

@@ -47,7 +47,7 @@ from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import clinic_texts, progress, translate
 from handouts.variants.plan import GENERAL
 from handouts.web import answers
-from handouts.web.answers import SettingsBroken, Unavailable, wants_json
+from handouts.web.answers import SettingsBroken, Unavailable, beside_fields, wants_json
 from handouts.web.security import PDF_FRAME_CSP
 from handouts.web.workers import PREVIEW_SCALE, THUMB_SCALE, Selection, record_of, render
 
@@ -419,8 +419,7 @@ def _handout_page(document: Document, status: int = 200, **extra: Any) -> tuple[
     return render_template("handout.html", doc=document, options=options(document),
                            form=form, labels=CLIENT_FIELDS | VERSION_FIELDS,
                            max_field=MAX_FIELD,
-                           problems=problems, field_problems={
-                               p.field: p.message for p in problems if p.path == "form"},
+                           problems=problems, **beside_fields(problems),
                            **extra), status
 
 

@@ -32,6 +32,7 @@ from handouts.variants.dates import example as date_example
 from handouts.variants.i18n import language_name
 from handouts.variants.plan import GENERAL
 from handouts.web import basket
+from handouts.web.answers import beside_fields
 from handouts.web.library import (
     MAX_FIELD,
     PAPERS,
@@ -144,7 +145,7 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
                        key=lambda code: (language_name(code), code))
     return render_template(
         "program.html", items=items, form=form, offer=offered, problems=problems,
-        field_problems={p.field: p.message for p in problems if p.path == "form"},
+        **beside_fields(problems),
         labels=basket.labels(items, offered), focus=focus, max_field=MAX_FIELD,
         dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
         item_title=basket.item_title,
@@ -161,8 +162,7 @@ def _items_html(items: list[basket.Item], problems: list[Problem]) -> str:
     """The basket's items alone (what the page's script swaps in after an edit)."""
     offered = offer()
     return render_template(
-        "_basket_items.html", items=items, offer=offered,
-        field_problems={p.field: p.message for p in problems if p.path == "form"},
+        "_basket_items.html", items=items, offer=offered, **beside_fields(problems),
         dose_fields=basket.DOSE_FIELDS, sides=basket.SIDES, field_name=basket.field_name,
         item_title=basket.item_title,
         limit=basket.limit, max_items=MAX_ITEMS, focus=None)

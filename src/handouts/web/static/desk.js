@@ -50,7 +50,7 @@
   }
 
   function clearFieldErrors() {
-    form.querySelectorAll("[aria-invalid]").forEach(function (input) {
+    form.querySelectorAll("[aria-invalid], [aria-describedby]").forEach(function (input) {
       input.removeAttribute("aria-invalid");
       var described = (input.getAttribute("aria-describedby") || "").split(" ")
         .filter(function (id) { return id && id !== input.id + "-error"; });
@@ -63,7 +63,8 @@
     });
   }
 
-  function showFieldError(key, message) {
+  // A warning is shown beside its field too, but leaves it valid: the PDF is made.
+  function showFieldError(key, message, refused) {
     var input = document.getElementById(key);
     if (!input || !form.contains(input)) { return false; }
     var error = document.getElementById(key + "-error");
@@ -77,7 +78,7 @@
     error.hidden = false;
     // A basket item's handout is named by its legend: the message goes below it.
     if (!/^(INPUT|SELECT|TEXTAREA)$/.test(input.tagName)) { return true; }
-    input.setAttribute("aria-invalid", "true");
+    if (refused) { input.setAttribute("aria-invalid", "true"); }
     var described = (input.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
     described.push(key + "-error");
     input.setAttribute("aria-describedby", described.join(" "));
@@ -94,12 +95,17 @@
     box.setAttribute("aria-labelledby", "problems-title");
     var h = document.createElement("h2");
     h.id = "problems-title";
-    h.textContent = problems.length === 1 ? "Please fix this first" : "Please fix these first";
+    var refused = problems.some(function (p) { return p.severity === "error"; });
+    var one = problems.length === 1;
+    h.textContent = refused ? (one ? "Please fix this first" : "Please fix these first")
+      : (one ? "Please check this (the PDF is made as it is)"
+        : "Please check these (the PDF is made as it is)");
+    if (!refused) { box.className = "problems notices"; }
     var ul = document.createElement("ul");
     problems.forEach(function (p) {
       var li = document.createElement("li");
       li.className = p.severity;
-      if (p.field && showFieldError(p.field, p.message)) {
+      if (p.field && showFieldError(p.field, p.message, p.severity === "error")) {
         var a = document.createElement("a");
         a.href = "#" + p.field;
         a.textContent = p.label || p.field;
