@@ -759,8 +759,8 @@ NOT_A_LANGUAGE = [
 UNUSED_LANGUAGE = [
     "programs/knee.yaml:11: warning: translations.de: no handout of this project is in "
     "German, so these words are never printed (the project's languages: ar, en, es, zh)",
-    "programs/knee.yaml:13: warning: translations.spa: no handout of this project is in "
-    "Spanish (Spain), so these words are never printed; did you mean 'es'?"]
+    "programs/knee.yaml:13: warning: translations.spa: 'spa' is Spanish written another "
+    "way: this project's handouts write it 'es', so these words are never printed"]
 
 
 def test_check_and_program_name_a_translation_in_an_unknown_language(
@@ -1365,3 +1365,42 @@ def test_an_empty_note_clears_the_clinic_programs_note_for_this_client(
                            client=CLIENT, clinic_program=programs["desk-worker-week-1"],
                            changes=(ItemChange("desk-stretch-break", Dosage(reps=6)),))
     assert program.items[0].note is not None and program.items[0].note.startswith(kept)
+
+
+#: A one-week program whose doses last three and two weeks.
+SHORT_SHEET = """title: Short
+weeks: 1
+items:
+  - handout: back-massage
+    dosage: {minutes: 5, weeks: 3}
+  - handout: desk-stretch-break
+    dosage: {sets: 2, weeks: 2}
+"""
+
+
+def test_the_dose_weeks_warning_judges_the_sheet_that_is_printed(tmp_path: Path) -> None:
+    """QA: ``program NAME --weeks 3`` still printed the file's warnings against its 1
+    week (the printed sheet covers every dose), and ``--weeks 2`` said the first dose
+    twice, against two sheets. The file's own warning is said for the file's sheet
+    and doses only; a program printed with other weeks is judged as printed, once."""
+    root = _with_program(tmp_path / "p", "short", SHORT_SHEET)
+
+    def said(*options: str) -> list[str]:
+        result = run_in(root, "program", "short", "--client", "Ana", *options)
+        assert result.exit_code == 0, result.output
+        return [line for line in result.stderr.splitlines() if "weeks" in line]
+
+    def file_line(item: int, weeks: int) -> str:
+        return (f"programs/short.yaml:{3 + 2 * item}: warning: items[{item}].dosage.weeks: "
+                "is longer than the program's weeks (1): the tracking sheet stops before "
+                f"this dose ends; make the program's weeks at least {weeks}, or this "
+                "dose's weeks shorter")
+
+    assert said() == [file_line(1, 3), file_line(2, 2)]
+    assert said("--weeks", "3") == []
+    assert said("--weeks", "2") == [
+        "warning: the clinic program's item 1 weeks: is longer than the program's weeks "
+        "(2): the tracking sheet stops before this dose ends; make the program's weeks at "
+        "least 3, or this dose's weeks shorter"]
+    assert said("--weeks", "2", "--item", "back-massage weeks=2") == []
+    assert said("--item", "back-massage weeks=1") == [file_line(2, 2)]

@@ -208,9 +208,11 @@ def test_a_translations_key_that_is_no_language_is_warned_about(tmp_path: Path) 
          "  translations:\n    sp:\n      tagline: Masaje\n    es:\n      tagline:")
     edit(config, "    translations:\n      es:\n        label: Cuidadores",
          "    translations:\n      ES:\n        label: Cuidadores")
+    edit(config, "    zh:\n      tagline:", "    ES:\n      tagline: x\n    zh:\n      tagline:")
     clinic, audience = line_of(config, "    sp:"), line_of(config, "      ES:")
     warnings = [p.format() for p in load_project(project).warnings
-                if p.field.endswith(("translations.sp", "translations.ES"))]
+                if p.field.endswith(("translations.sp", "translations.ES"))
+                and not p.field.startswith("clinic.translations.ES")]
     assert warnings == [
         f"handouts.yaml:{clinic}: warning: clinic.translations.sp: 'sp' is not a language "
         "code handouts knows (e.g. es, fr, pt-BR, zh-Hant), so these words are never "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from handouts.output import write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
 from handouts.project.programs import (
+    ClinicProgram,
     discover_programs,
     languages_in_use,
     load_clinic_programs,
@@ -89,7 +91,33 @@ def plan(loaded: Loaded, *, client: Client, program_name: str | None = None,
                            audience=audience, language=language, paper=paper,
                            print_size=print_size, location=location, weeks=weeks,
                            right_hand=right_hand, given=given)
+    if clinic_program is not None:
+        file_warnings = [p for p in file_warnings
+                         if not _sheet_not_printed(p, clinic_program, program)]
     return program, file_warnings
+
+
+_DOSE_WEEKS = re.compile(r"items\[(\d+)\]\.dosage\.weeks")
+
+
+def _sheet_not_printed(problem: Problem, clinic_program: ClinicProgram,
+                       program: Program) -> bool:
+    """Whether ``problem`` is the file's own "dose longer than the program's weeks"
+    for a sheet or a dose this program does not print: ``--weeks`` gave the sheet
+    other weeks, or ``--item`` the dose other weeks. The planned program is judged
+    as printed (``packet.doses_beyond_sheet``); QA: ``--weeks 3`` still printed the
+    file's warning against its 1 week, and ``--weeks 2`` said one dose twice."""
+    match = _DOSE_WEEKS.fullmatch(problem.field)
+    if match is None:
+        return False
+    own = clinic_program.program
+    index = int(match.group(1)) - 1
+    if not 0 <= index < len(own.items):
+        return False
+    item = own.items[index]
+    planned = next((i for i in program.items if i.handout == item.handout), None)
+    return (program.weeks != own.weeks or planned is None
+            or planned.dosage.weeks != item.dosage.weeks)
 
 
 def write_program(loaded: Loaded, *, client: Client, program_name: str | None = None,

@@ -560,7 +560,8 @@ def _translation_keys(config: Config, lines: LineMap) -> list[Problem]:
     keyed += [(("audiences", name, "translations", code), code)
               for name, audience in config.audiences.items() for code in audience.translations]
     # What a key most likely meant: a language this file makes or translates into.
-    known = {*config.batch.languages, *config.clinic.translations}
+    known = {code for code in (*config.batch.languages, *config.clinic.translations)
+             if translation_language_problem(code, None) is None}  # never a wrong one
     problems = []
     for loc, code in keyed:
         found = translation_language_problem(code, None)

@@ -127,6 +127,12 @@ def translation_language_problem(code: str, languages: Collection[str] | None
         return wrong + ", so these words are never printed" + meant, Severity.WARNING
     if not languages or code in languages:
         return None
+    if close and _babel_language(close) == _babel_language(code):
+        # ``spa``, ``es-MX``: the project's Spanish is written ``es`` (QA: "no handout
+        # is in Spanish", beside "did you mean 'es'?", of a project with Spanish).
+        return (f"'{code}' is {language_name(close)} written another way: this project's "
+                f"handouts write it '{close}', so these words are never printed",
+                Severity.WARNING)
     return (f"no handout of this project is in {language_name(code)}, so these words are "
             "never printed" + (meant or f" (the project's languages: "
                                         f"{', '.join(sorted(languages))})"),
