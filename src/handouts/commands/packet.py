@@ -284,6 +284,19 @@ def program_title(project: Project, clinic_program: ClinicProgram, language: str
     return words.title
 
 
+def weeks_as_filed(clinic_program: ClinicProgram | None, handout: str,
+                   dose_weeks: int | None, sheet: int | None) -> bool:
+    """Whether ``handout``'s dose weeks and the tracking sheet's weeks are both as
+    ``clinic_program``'s file gives them: then the file's own warning (at its line, see
+    ``load_programs``) is the one that says a dose outlasts the sheet, and the planned
+    program's (:func:`doses_beyond_sheet`) is not; otherwise the other way round."""
+    if clinic_program is None:
+        return False
+    own = clinic_program.program
+    filed = next((i for i in own.items if i.handout == handout), None)
+    return filed is not None and sheet == own.weeks and dose_weeks == filed.dosage.weeks
+
+
 def doses_beyond_sheet(items: Sequence[ProgramItem], sheet: int | None,
                        weeks_given: Mapping[str, int],
                        clinic_program: ClinicProgram | None = None,
@@ -297,14 +310,10 @@ def doses_beyond_sheet(items: Sequence[ProgramItem], sheet: int | None,
     A dose and weeks both as ``clinic_program``'s file gives them are not said again:
     its file's own warning says them at their line (see ``load_programs``)."""
     found = []
-    own = clinic_program.program if clinic_program is not None else None
     for number, item in enumerate(items, start=1):
         message = longer_than_sheet(item.dosage.weeks, sheet)
-        if message is None:
-            continue
-        filed = next((i.dosage.weeks for i in own.items if i.handout == item.handout),
-                     None) if own is not None else None
-        if own is not None and sheet == own.weeks and item.dosage.weeks == filed:
+        if message is None or weeks_as_filed(clinic_program, item.handout,
+                                             item.dosage.weeks, sheet):
             continue
         given = weeks_given.get(item.handout)
         place = f"{ITEM_FLAG} {given}" if given is not None else \

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handouts.commands.options import version_options
-from handouts.commands.packet import ItemChange, make_program, plan_program, record
+from handouts.commands.packet import (
+    ItemChange,
+    make_program,
+    plan_program,
+    record,
+    weeks_as_filed,
+)
 from handouts.errors import Problem, Severity, ValidationError
 from handouts.output import write_atomic
 from handouts.project.load import Loaded
@@ -103,21 +109,19 @@ _DOSE_WEEKS = re.compile(r"items\[(\d+)\]\.dosage\.weeks")
 def _sheet_not_printed(problem: Problem, clinic_program: ClinicProgram,
                        program: Program) -> bool:
     """Whether ``problem`` is the file's own "dose longer than the program's weeks"
-    for a sheet or a dose this program does not print: ``--weeks`` gave the sheet
-    other weeks, or ``--item`` the dose other weeks. The planned program is judged
-    as printed (``packet.doses_beyond_sheet``); QA: ``--weeks 3`` still printed the
+    for a sheet or a dose this program does not print (``--weeks`` gave the sheet
+    other weeks, ``--item`` the dose other weeks, or the item was left out): the
+    planned program is judged as printed instead (``packet.doses_beyond_sheet``, by
+    the same rule, ``packet.weeks_as_filed``). QA: ``--weeks 3`` still printed the
     file's warning against its 1 week, and ``--weeks 2`` said one dose twice."""
     match = _DOSE_WEEKS.fullmatch(problem.field)
-    if match is None:
+    own = clinic_program.program.items
+    if match is None or not 0 < int(match.group(1)) <= len(own):
         return False
-    own = clinic_program.program
-    index = int(match.group(1)) - 1
-    if not 0 <= index < len(own.items):
-        return False
-    item = own.items[index]
-    planned = next((i for i in program.items if i.handout == item.handout), None)
-    return (program.weeks != own.weeks or planned is None
-            or planned.dosage.weeks != item.dosage.weeks)
+    handout = own[int(match.group(1)) - 1].handout
+    planned = next((i for i in program.items if i.handout == handout), None)
+    return planned is None or not weeks_as_filed(clinic_program, handout,
+                                                 planned.dosage.weeks, program.weeks)
 
 
 def write_program(loaded: Loaded, *, client: Client, program_name: str | None = None,
