@@ -867,12 +867,14 @@ def test_a_dose_longer_than_the_programs_weeks_is_a_warning_at_its_field(
     assert field and "item-1-weeks-error" in field.group()
     assert "aria-invalid" not in field.group()
     assert "Please check this (the PDF is made as it is)" in html
-    assert "Please fix" not in html and 'role="status"' in html
+    assert "Please fix" not in html
+    assert '<section class="problems notices" role="status"' in html
     pdf = client.post("/program/pdf", data=form)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     # A refused value is still something to fix first, its field marked invalid.
     refused = client.post("/program/preview", data={**form, "item-1-sets": "500"})
     html = refused.get_data(as_text=True)
-    assert refused.status_code == 422 and "Please fix" in html and 'role="alert"' in html
+    assert refused.status_code == 422 and "Please fix" in html
+    assert '<section class="problems" role="alert"' in html
     field = re.search(r'<input[^>]* id="item-1-sets"[^>]*>', html)
     assert field and 'aria-invalid="true"' in field.group()
