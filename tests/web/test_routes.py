@@ -598,3 +598,28 @@ def test_a_next_appointment_before_today_is_a_warning_beside_its_field(
         if warned:
             assert day.isoformat() not in str(answer)
             assert f"is before the day it is given ({today.isoformat()})" in str(said[0])
+
+
+def test_an_address_this_computer_gets_later_is_accepted_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk computer that the network gives a new address during the day is reached
+    at it at once: whether an address is this computer's is asked each time, never
+    kept (a kept 'no' refused the new address until the server restarted)."""
+    import socket
+
+    from handouts.web.security import own_address
+
+    bound: list[str] = []
+    real_bind = socket.socket.bind
+
+    def bind(self: socket.socket, address: tuple[str, int]) -> None:
+        if address[0] == "192.0.2.77" and not bound:
+            bound.append(address[0])
+            raise OSError("Cannot assign requested address")  # not ours yet
+        if address[0] == "192.0.2.77":
+            return None  # now it is
+        return real_bind(self, address)
+
+    monkeypatch.setattr(socket.socket, "bind", bind)
+    assert own_address("192.0.2.77") is False
+    assert own_address("192.0.2.77") is True

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import hmac
 import ipaddress
 import secrets
@@ -80,10 +79,13 @@ def own_address(name: str) -> bool:
     return _bindable(address)
 
 
-@functools.lru_cache(maxsize=256)  # bounded: Host headers come from the network
 def _bindable(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Whether a socket can bind ``address``: true exactly for this computer's own
-    addresses (no packet is sent, no name is looked up, nothing is installed)."""
+    addresses (no packet is sent, no name is looked up, nothing is installed).
+
+    Asked afresh each time (a bind costs about 5 microseconds): a desk computer whose
+    network gives it a new address during the day is reached at the new one at once,
+    which a kept answer refused until the server restarted."""
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_DGRAM) as probe:
