@@ -368,7 +368,7 @@ def load_programs(root: Path, handouts: set[str] | None,
     ``handouts`` are the project's handout names: an item naming another is an error
     at its line (None skips that cross-check). ``languages`` are those the handouts are
     in (:func:`languages_in_use`): a ``translations:`` key naming another is a warning
-    (None skips that cross-check; a key that is no language code is always an error).
+    (None skips that cross-check; a key that is no language code is always said).
     A program with errors is left out.
     """
     programs: dict[str, ClinicProgram] = {}
@@ -420,8 +420,8 @@ def load_programs(root: Path, handouts: set[str] | None,
 def _translation_languages(source: SourceFile,
                            languages: Collection[str] | None) -> list[Problem]:
     """A problem at each ``translations:`` key of the file as written (so it is said with
-    the file's other mistakes) that names no language handouts knows (an error) or one
-    no handout is in (a warning): the rule of
+    the file's other mistakes) that names no language handouts knows or one no handout
+    is in (a warning; a code in the wrong case, refused before, an error): the rule of
     :func:`~handouts.project.languages.translation_language_problem`."""
     data = source.data if isinstance(source.data, dict) else {}
     words = data.get("translations")
