@@ -60,6 +60,10 @@ REPEATS = 2
 HEADER = ("| N | batch PDFs/s | batch efficiency | engine docs/s | engine efficiency "
           "| batch / engine | first PDF (s) | tail (s) |\n"
           "|---:|---:|---:|---:|---:|---:|---:|---:|")
+#: The header of the table of both run as commands (see :func:`time_batch_command`).
+COMMAND_HEADER = ("| N | `handouts batch` s | batch efficiency | bare engine s "
+                  "| engine efficiency | batch / engine |\n"
+                  "|---:|---:|---:|---:|---:|---:|")
 #: Documents each engine process renders per measurement.
 ENGINE_DOCS = 16
 
@@ -174,10 +178,10 @@ def _engine_setup(root: Path) -> None:
     page, _ = compose(project, document, Variant("back-massage", location="north"))
     assert page is not None
     fonts = FontConfiguration()
+    stylesheet = stylesheet_path(project.templates_dir)
     _PAGE.update(html=render_html(page, project.templates_dir), fonts=fonts,
-                 css=weasyprint.CSS(filename=str(stylesheet_path(project.templates_dir)),
-                                    font_config=fonts),
-                 base=root.as_uri() + "/")
+                 css=weasyprint.CSS(filename=str(stylesheet), font_config=fonts),
+                 stylesheet=stylesheet, base=root.as_uri() + "/")
     _engine_one()  # warm: fonts, the parsed stylesheet
     docs = {d.name: d for d in documents}
     for variant in plan_matrix(project.config.batch, list(docs),
@@ -225,6 +229,45 @@ def time_engine(processes: int, docs: int, mix: bool = False) -> float:
         worker.join()
     assert all(w.exitcode == 0 for w in workers)
     return time.perf_counter() - began
+
+
+# ------------------------------------------------------------------ as commands
+
+def save_pages(folder: Path) -> Path:
+    """The batch's pages (:data:`_MIX`) as files, for :func:`time_engine_command`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, html in enumerate(_MIX):
+        (folder / f"{number:04d}.html").write_text(html, encoding="utf-8")
+    return folder
+
+
+def time_batch_command(root: Path, jobs: int) -> float:
+    """Wall seconds of ``handouts batch -j JOBS --force`` run as a command, as a user
+    runs it: a fresh process (so at N = 1 too it fills its caches once), fitting
+    decisions forgotten first, from the launch to its exit."""
+    import subprocess
+
+    (root / "output" / FITTING_NAME).unlink(missing_ok=True)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "handouts", "-q", "-C", str(root), "batch",
+                    "-j", str(jobs), "--force"], check=True)
+    return time.perf_counter() - started
+
+
+def time_engine_command(pages: Path, processes: int) -> float:
+    """Wall seconds for ``processes`` fresh processes of bare WeasyPrint
+    (``benchmarks/bare_engine.py``) to share out the batch's pages, from their launch
+    to the last one's exit: the engine timed as :func:`time_batch_command` times the
+    batch."""
+    import subprocess
+
+    stylesheet, base = str(_PAGE["stylesheet"]), str(_PAGE["base"])
+    started = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, str(REPO / "benchmarks/bare_engine.py"),
+                               str(pages), f"{i}/{processes}", stylesheet, base, PDF_VARIANT])
+             for i in range(processes)]
+    assert all(proc.wait() == 0 for proc in procs)
+    return time.perf_counter() - started
 
 
 # ------------------------------------------------------------------ the breakdown
@@ -314,6 +357,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each")
     parser.add_argument("--repeats", type=int, default=REPEATS,
                         help=f"alternated runs at each N, the best kept (default {REPEATS})")
+    parser.add_argument("--commands-only", action="store_true",
+                        help="only the table of both run as commands (printed, not written)")
     parser.add_argument("--profile", action="store_true",
                         help="print the coordinator's profile at N=2 to stderr")
     parser.add_argument("--share", help=argparse.SUPPRESS)  # I/N: see share_process
@@ -337,8 +382,17 @@ def main() -> None:
         engine_s: dict[int, float] = {}
         mix_s: dict[int, float] = {}
         fresh: dict[int, dict[str, float]] = {}
+        pages = save_pages(Path(tmp) / "pages")
+        commands: dict[int, tuple[float, float]] = {}
         for _ in range(repeats):
             for n in range(1, args.cores + 1):
+                timed = (time_batch_command(root, n), time_engine_command(pages, n))
+                commands[n] = tuple(min(pair) for pair in  # type: ignore[assignment]
+                                    zip(commands.get(n, timed), timed, strict=True))
+                print(f"  N={n}: as commands, batch {timed[0]:.2f}s, engine {timed[1]:.2f}s",
+                      file=sys.stderr)
+                if args.commands_only:
+                    continue
                 run = time_batch(root, n)
                 if n not in best or run.seconds < best[n].seconds:
                     best[n] = run
@@ -358,6 +412,15 @@ def main() -> None:
                       f"(tail {same.tail:.2f}s), engine {seconds:.2f}s, engine on the "
                       f"batch's pages {mixed:.2f}s, fresh processes {alone['wall']:.2f}s, "
                       f"load {loads[-1]:.2f}", file=sys.stderr)
+        command_rows = []
+        for n, (batch_s, engine_s_) in sorted(commands.items()):
+            b_eff, e_eff = commands[1][0] / (n * batch_s), commands[1][1] / (n * engine_s_)
+            command_rows.append(f"| {n} | {batch_s:.2f} | {b_eff:.2f} | {engine_s_:.2f} | "
+                                f"{e_eff:.2f} | {b_eff / e_eff:.2f} |")
+        command_table = COMMAND_HEADER + "\n" + "\n".join(command_rows)
+        if args.commands_only:
+            print(command_table)
+            return
         # A fresh process's first pass over the versions against its second: the cost
         # of the caches each batch worker fills for itself (the batch at N = 1 above runs
         # warm, in this process).
@@ -425,6 +488,19 @@ Best of {repeats} alternated runs at each N.
 {chr(10).join(rows)}
 
 Efficiency = rate(N) / (N × rate(1)). Target: batch / engine ≥ 0.95 at every N.
+
+Both timed as commands, the way a user runs them and the way the issue's own figures
+were taken (`handouts batch -j N` against bare WeasyPrint in N processes): each a fresh
+process, from its launch to its exit, Python start-up, imports and fonts included on
+both sides. `handouts batch -j N --force` on the same {pdfs} versions, fitting searched;
+the engine as N processes of `benchmarks/bare_engine.py` (it imports only WeasyPrint)
+sharing out the batch's pages as first laid out (best of {repeats}):
+
+{command_table}
+
+Above, the engine is forked warm at every N and the batch at N = 1 renders in this
+warm process, but its workers at N ≥ 2 start fresh: that table charges the batch
+alone with what a fresh process pays (see below). Here both pay it at every N.
 
 The batch on the engine's page: {one[1].pdfs} versions of that same page (the back
 massage in English, letter, standard print), one for each location of a clinic group,

@@ -171,10 +171,23 @@ def test_scaling_benchmark_quick_run_reports_efficiencies_from_its_own_rates(
             tables[-1].append([_number(c.strip()) for c in line.strip().strip("|").split("|")])
         elif tables[-1]:
             tables.append([])
-    # In the report's order: the batch against the engine's page, the batch on that
-    # page, the engine on the batch's pages, the batch's work in fresh processes, its CPU.
-    rows, same, mixed, fresh, cpu_rows = [t for t in tables if t]
-    assert [len(t[0]) for t in (rows, same, mixed, fresh, cpu_rows)] == [8, 7, 5, 7, 6]
+    # In the report's order: the batch against the engine's page, both as commands, the
+    # batch on the engine's page, the engine on the batch's pages, the batch's work in
+    # fresh processes, its CPU.
+    rows, commands, same, mixed, fresh, cpu_rows = [t for t in tables if t]
+    assert [len(t[0]) for t in (rows, commands, same, mixed, fresh, cpu_rows)] == [
+        8, 6, 7, 5, 7, 6]
+    # As commands: each side's seconds, its efficiency from its own seconds, the ratio.
+    assert [int(row[0].value) for row in commands] == [1, 2]
+    assert commands[0][2].value == commands[0][4].value == commands[0][5].value == 1.0
+    for n, batch_s, batch_eff, engine_s, engine_eff, ratio in commands:
+        assert batch_s.value > 0 and engine_s.value > 0
+        assert _consistent(batch_eff, commands[0][1].low / (n.value * batch_s.high),
+                           commands[0][1].high / (n.value * batch_s.low))
+        assert _consistent(engine_eff, commands[0][3].low / (n.value * engine_s.high),
+                           commands[0][3].high / (n.value * engine_s.low))
+        assert _consistent(ratio, batch_eff.low / engine_eff.high,
+                           batch_eff.high / engine_eff.low)
     # The batch on the engine's own page: rate, efficiency from those rates, the
     # engine's efficiency (the first table's), their ratio, the first PDF and the tail.
     assert [int(row[0].value) for row in same] == [1, 2]
