@@ -952,6 +952,21 @@ def test_a_program_files_own_dose_beyond_its_weeks_is_said_once(tmp_path: Path) 
             f"programs/knee.yaml:5: warning: items[1].dosage.weeks: {_beyond(2, 3)}"]
 
 
+def test_a_program_files_warnings_are_said_in_file_order(tmp_path: Path) -> None:
+    """QA: `handouts program` said a file's translations warning (line 7) before its
+    doses' (lines 5 and 6), where `check` lists them by line; now both do."""
+    root = _with_program(tmp_path / "p", "knee",
+        "title: Knee\nweeks: 1\nitems:\n  - handout: back-massage\n"
+        "    dosage: {minutes: 5, weeks: 3}\ntranslations:\n  sp:\n    title: Rodilla\n")
+    said = _warnings(run_in(root, "program", "knee", "--client", "Ana"))
+    assert [line.split(": warning: ")[0] for line in said] == [
+        "programs/knee.yaml:5", "programs/knee.yaml:7"]
+    checked = run_in(root, "check", "--no-render")  # (it also lists the languages
+    # the title is not in: line 1)
+    assert [line for line in checked.output.splitlines()
+            if line.startswith(("programs/knee.yaml:5:", "programs/knee.yaml:7:"))] == said
+
+
 def test_a_broken_program_file_is_reported_by_check_with_its_lines(tmp_path: Path) -> None:
     root = _with_program(tmp_path / "p", "knee",
         "title: Knee\nitems:\n  - handout: knee-bends\n  - handout: back-massage\n"

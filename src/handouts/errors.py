@@ -65,7 +65,7 @@ class HandoutsError(click.ClickException):
             problems = [Problem("", None, "", problems)]
         # The same problem found through several pages (a broken logo on every
         # handout) is one thing to fix: said once.
-        self.problems: list[Problem] = sorted(dict.fromkeys(problems), key=_sort_key)
+        self.problems: list[Problem] = in_file_order(problems)
         super().__init__("\n".join(p.format() for p in self.problems))
 
     def show(self, file: object = None) -> None:
@@ -97,6 +97,12 @@ class OutputError(HandoutsError):
     """The output could not be written (read-only folder, full disk...)."""
 
     outcome = "files that could not be written keep their previous version."
+
+
+def in_file_order(problems: Iterable[Problem]) -> list[Problem]:
+    """``problems`` once each, by file, then line, then field (numbers as numbers), as
+    every command lists them: the order a user fixes them in."""
+    return sorted(dict.fromkeys(problems), key=_sort_key)
 
 
 def _sort_key(p: Problem) -> tuple[Any, ...]:

@@ -19,7 +19,7 @@ from handouts.commands.packet import (
     record,
     weeks_as_filed,
 )
-from handouts.errors import Problem, Severity, ValidationError
+from handouts.errors import Problem, Severity, ValidationError, in_file_order
 from handouts.output import write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
@@ -140,8 +140,9 @@ def write_program(loaded: Loaded, *, client: Client, program_name: str | None = 
                                   paper=paper, print_size=print_size, location=location,
                                   weeks=weeks, right_hand=right_hand, given=given)
     output = make_program(project, documents, program)
-    if file_warnings:
-        output = dataclasses.replace(output, problems=file_warnings + list(output.problems))
+    if file_warnings:  # listed with the packet's own, in file order (as `check` lists them)
+        output = dataclasses.replace(output, problems=in_file_order(
+            file_warnings + list(output.problems)))
     digest = client.fingerprint(name_key(project.root), "program",
                                 *(f"{i.handout}:{i.dosage!r}:{i.note}" for i in program.items),
                                 program.language, program.audience, program.paper,
