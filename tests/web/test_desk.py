@@ -56,7 +56,7 @@ def _post(browser: FlaskClient, route: str, name: str = "back-massage", /,
           json: bool = False, **form: str) -> Any:
     token = csrf(browser, f"/h/{name}")
     return browser.post(f"/h/{name}/{route}", data={**form, "csrf_token": token},
-                        headers=JSON if json else {})
+                        headers=JSON if json else {}, follow_redirects=True)
 
 
 # ------------------------------------------------------------ one broken file
@@ -528,7 +528,8 @@ def test_an_open_form_still_works_after_the_server_restarts(example: Path) -> No
     cookie = first.get_cookie("handouts_session")
     restarted = _app(example, secret=secret)
     restarted.set_cookie(cookie.key, cookie.value)
-    response = restarted.post("/h/back-massage/pdf", data={"client": NAME, "csrf_token": token})
+    response = restarted.post("/h/back-massage/pdf", data={"client": NAME, "csrf_token": token},
+                              follow_redirects=True)
     assert response.status_code == 200
 
 
@@ -588,7 +589,7 @@ def test_a_broken_template_override_keeps_the_last_good_templates_serving(
     after = _post(client, "pdf", client=NAME)
     assert after.status_code == 200, after.get_data(as_text=True)
     assert after.data == before.data  # made with the last good templates
-    program = client.post("/program/pdf", data=started(client))
+    program = client.post("/program/pdf", data=started(client), follow_redirects=True)
     assert program.status_code == 200, program.get_data(as_text=True)
     assert "Massage Mesa Approved" in pdf_text(program.data, by_position=True)
     html = client.get("/").get_data(as_text=True)
@@ -712,7 +713,8 @@ def test_a_copy_made_as_the_owner_saves_a_mistake_uses_the_last_good_file(
         return real(*args, **kwargs)
 
     site.pool.run = saved_meanwhile  # type: ignore[method-assign]
-    made = browser.post("/h/back-massage/pdf", data={"client": NAME, "csrf_token": token})
+    made = browser.post("/h/back-massage/pdf", data={"client": NAME, "csrf_token": token},
+                        follow_redirects=True)
     assert len(calls) == 2
     if saved == "handouts.yaml":
         assert made.status_code == 200, made.get_data(as_text=True)

@@ -5,6 +5,7 @@ screenshots (docs/desk-program-390.png and -1280.png)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -160,6 +161,20 @@ def test_the_basket_works_without_javascript(server: Server, browser: Any) -> No
             page.click("#preview-button")
         assert page.locator(".pages img.page").count() > 3
         assert "How to give a back massage" in page.input_value("#record")
+        # Print opens the packet at its kept address: the POST (the client's name in
+        # it) is answered with a redirect, so the new tab's history holds only a GET.
+        answers: list[tuple[str, str, int]] = []
+        context.on("response", lambda r: r.url.startswith(server.url) and answers.append(
+            (r.request.method, r.url.removeprefix(server.url), r.status)))
+        with page.expect_popup() as opened:
+            page.click("#print-button")
+        popup = opened.value
+        popup.wait_for_load_state()
+        post, kept = answers[-2:]
+        assert post[:1] == ("POST",) and post[1:] == ("/program/pdf", 303)
+        assert kept[0] == "GET" and re.fullmatch(r"/copy/[\w-]{24}\.pdf", kept[1]), kept
+        history = popup.context.new_cdp_session(popup).send("Page.getNavigationHistory")
+        assert [e["url"].removeprefix(server.url) for e in history["entries"]][-1] == kept[1]
     finally:
         context.close()
 

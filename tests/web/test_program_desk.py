@@ -128,7 +128,7 @@ def test_a_clinic_program_with_a_changed_dose_is_one_numbered_pdf(client: FlaskC
     form = started(client, **{"item-1-per_day": "2", "item-0-note": "Set a timer."})
     assert form["item-0-handout"] == "desk-stretch-break" and form["item-0-hold"] == "10 s"
     assert form["program"] == "desk-worker-week-1" and form["weeks"] == "1"
-    response = client.post("/program/pdf", data=form)
+    response = client.post("/program/pdf", data=form, follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
@@ -159,7 +159,7 @@ def test_a_spanish_program_gives_the_dose_in_spanish(client: FlaskClient) -> Non
     assert legends(html) == [f"1. {MASSAGE}"]
     form = page_form(html, client=NAME, language="es", **{
         "item-0-sets": "3", "item-0-reps": "10", "item-0-per_day": "2"})
-    response = client.post("/program/pdf", data=form)
+    response = client.post("/program/pdf", data=form, follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
     texts = pdf_pages(response.data)
     assert "Su programa para casa" in texts[0]
@@ -194,7 +194,7 @@ def test_a_translated_clinic_program_prints_its_translated_title(
     assert "Cuidado" not in body["record"]
     # In the clinic's language the title is as the clinic wrote it.
     form = started(client, "espalda")
-    response = client.post("/program/pdf", data=form)
+    response = client.post("/program/pdf", data=form, follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
     cover = pdf_pages(response.data, by_position=True)[0]
     assert "Back care" in cover and "Cuidado" not in cover
@@ -547,14 +547,14 @@ def test_a_broken_handout_affects_only_the_programs_that_use_it(
                 "must fix first") in text
     assert '<option value="desk-stretch-break">' not in html  # not offered to add
     form = started(client)
-    response = client.post("/program/pdf", data=form)
+    response = client.post("/program/pdf", data=form, follow_redirects=True)
     assert response.status_code == 422
     assert problems_shown(response.get_data(as_text=True)) == [
         "Handout 1 (desk-stretch-break): cannot be given now: content/desk-stretch-break.yaml "
         "has errors the clinic must fix first; remove it from this program"]
     # The other handout still makes a program.
     html = client.post("/program", data={**form, "action": "remove-0"}).get_data(as_text=True)
-    response = client.post("/program/pdf", data=page_form(html))
+    response = client.post("/program/pdf", data=page_form(html), follow_redirects=True)
     assert response.status_code == 200
     assert MASSAGE in pdf_pages(response.data)[0]
 
@@ -869,7 +869,7 @@ def test_a_dose_longer_than_the_programs_weeks_is_a_warning_at_its_field(
     assert "Please check this (the PDF is made as it is)" in html
     assert "Please fix" not in html
     assert '<section class="problems notices" role="status"' in html
-    pdf = client.post("/program/pdf", data=form)
+    pdf = client.post("/program/pdf", data=form, follow_redirects=True)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     # A refused value is still something to fix first, its field marked invalid.
     refused = client.post("/program/preview", data={**form, "item-1-sets": "500"})

@@ -57,24 +57,61 @@ def test_pdf_is_byte_identical_to_handouts_build(client: FlaskClient, example: P
                                                  options: dict[str, str]) -> None:
     token = csrf(client)
     response = client.post("/h/back-massage/pdf",
-                           data={**FIELDS, **form, "csrf_token": token})
+                           data={**FIELDS, **form, "csrf_token": token}, follow_redirects=True)
     assert response.status_code == 200, response.get_data(as_text=True)
+    # The form's POST is answered with the copy's kept address (see
+    # test_a_form_sent_without_the_script_leaves_no_client_details_in_the_history).
+    assert [r.status_code for r in response.history] == [303]
     assert response.mimetype == "application/pdf"
     assert response.headers["Cache-Control"] == "no-store"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("inline; filename=") and "back-massage" in disposition
     assert "Zo" not in disposition and "Example" not in disposition
-    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
-    assert response.headers["X-Frame-Options"] == "DENY"
+    # The desk's own page may print it from a frame; no other site may frame it.
+    assert "frame-ancestors 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.data == built_pdf(example, tmp_path, client=CLIENT, **options)
     text = pdf_pages(response.data)[0]
     assert NAME in text
 
 
+@pytest.mark.parametrize(("route", "filename"), [
+    ("/h/back-massage/pdf", "back-massage-en-general-letter-standard.pdf"),
+    ("/program/pdf", "home-program.pdf")])
+def test_a_form_sent_without_the_script_leaves_no_client_details_in_the_history(
+        client: FlaskClient, route: str, filename: str) -> None:
+    """QA: without the page's script, Print and Download posted the form and got the
+    PDF as the answer, so the browser's history and its session files kept the POST,
+    the client's name and note in it (a reload sent them again). Now the POST is
+    answered 303 See Other with the copy's short-lived address, which names nobody:
+    the history holds a GET of it. Download saves it, Print shows it."""
+    if route == "/program/pdf":
+        form = {**FIELDS, "csrf_token": csrf(client, "/program"),
+                "item-0-handout": "back-massage", "item-0-reps": "5"}
+    else:
+        form = {**FIELDS, "csrf_token": csrf(client)}
+    for action, how in (("print", "inline"), ("download", "attachment")):
+        answer = client.post(route, data={**form, "action": action})
+        assert answer.status_code == 303, answer.data[-2000:]
+        location = answer.headers["Location"]
+        assert re.fullmatch(r"/copy/[A-Za-z0-9_-]{24}\.pdf(\?download=1)?", location), location
+        assert (action == "download") == location.endswith("?download=1")
+        assert NAME not in answer.get_data(as_text=True)
+        for _ in range(2):  # a reload fetches the copy again, without the form
+            pdf = client.get(location)
+            assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+            assert pdf.headers["Content-Disposition"] == f'{how}; filename="{filename}"'
+            assert NAME in pdf_pages(pdf.data)[0]
+    # A form that cannot be made is still answered in place, with what to fix.
+    refused = client.post(route, data={**form, "next_appointment": "2026-02-30"})
+    assert refused.status_code == 422 and "Location" not in refused.headers
+
+
 def test_plain_copy_without_a_client_is_the_everyday_pdf(client: FlaskClient, example: Path,
                                                          tmp_path: Path) -> None:
     response = client.post("/h/desk-stretch-break/pdf",
-                           data={"csrf_token": csrf(client, "/h/desk-stretch-break")})
+                           data={"csrf_token": csrf(client, "/h/desk-stretch-break")},
+                           follow_redirects=True)
     result = build(load_project(example, ("desk-stretch-break",)), out=tmp_path / "built")
     assert response.data == result.built[0].path.read_bytes()
 
@@ -350,7 +387,7 @@ def test_client_details_appear_in_no_log_line(client: FlaskClient,
     caplog.set_level(logging.DEBUG)
     token = csrf(client)
     client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": token})
-    client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": token})
+    client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": token}, follow_redirects=True)
     client.post("/h/back-massage/pdf",
                 data={**FIELDS, "next_appointment": "2026-02-30", "csrf_token": token})
     out, err = capfd.readouterr()

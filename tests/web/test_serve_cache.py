@@ -40,7 +40,8 @@ def post_copy(browser: FlaskClient, **fields: str) -> tuple[int, str, bytes]:
     token = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert token, html
     response = browser.post("/h/back-massage/pdf",
-                           data={**FIELDS, **fields, "csrf_token": token.group(1)})
+                           data={**FIELDS, **fields, "csrf_token": token.group(1)},
+                           follow_redirects=True)
     if response.mimetype == "application/pdf":
         return response.status_code, "", response.data
     return response.status_code, response.get_data(as_text=True), b""

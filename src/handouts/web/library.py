@@ -24,7 +24,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babel import Locale
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.datastructures import MultiDict
 
 from handouts.checks.glyphs import FONT_HINT
@@ -541,13 +550,25 @@ def pdf_copy(name: str) -> Any:
     # A default name that says which version this is, never whose.
     filename = f"{name}-{language}-{choices.audience}-{paper}-{choices.print_size}{where}.pdf"
     if wants_json():
-        key = _site().extras.setdefault("copies", Copies()).keep(result.pdf, filename)
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems), "filename": filename,
-            "url": url_for("library.kept_copy", key=key), "record": record_of(result)})
-    response = Response(result.pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+            "url": kept_url(result.pdf, filename), "record": record_of(result)})
+    return hand_over(result.pdf, filename, download=request.form.get("action") == "download")
+
+
+def kept_url(pdf: bytes, filename: str, *, download: bool = False) -> str:
+    """The short-lived address of ``pdf``, kept a while (see :class:`Copies`); with
+    ``download`` the browser saves it instead of showing it."""
+    key = _site().extras.setdefault("copies", Copies()).keep(pdf, filename)
+    return url_for("library.kept_copy", key=key, download=1 if download else None)
+
+
+def hand_over(pdf: bytes, filename: str, *, download: bool = False) -> Response:
+    """A finished PDF asked for by the form itself (the page's script did not run): the
+    browser is sent on to its kept address (303 See Other), so the history and the
+    session files keep that address, never the POST and the client's details in it; a
+    reload fetches the copy again instead of sending the form again."""
+    return redirect(kept_url(pdf, filename, download=download), 303)
 
 
 class Copies:
@@ -603,7 +624,8 @@ def kept_copy(key: str) -> Response:
         abort(404, "This copy is no longer kept. Make it again from the handout's page.")
     pdf, filename = found
     response = Response(pdf, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    how = "attachment" if request.args.get("download") else "inline"
+    response.headers["Content-Disposition"] = f'{how}; filename="{filename}"'
     # The desk's own page prints it from a hidden frame.
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     response.headers["Content-Security-Policy"] = PDF_FRAME_CSP
@@ -611,6 +633,6 @@ def kept_copy(key: str) -> Response:
 
 
 __all__ = ["CLIENT_FIELDS", "MAX_FIELD", "Copies", "Options", "bp", "for_the_desk",
-           "matches", "options", "problem_json", "read_client", "read_form", "search_text",
-           "wants_json"]
+           "hand_over", "kept_url", "matches", "options", "problem_json", "read_client",
+           "read_form", "search_text", "wants_json"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request
 
 from handouts.commands.merge import available_languages
 from handouts.errors import Problem, errors_only
@@ -37,8 +37,9 @@ from handouts.web.library import (
     MAX_FIELD,
     PAPERS,
     PRINTS,
-    Copies,
     appointment_notice,
+    hand_over,
+    kept_url,
     location_label,
     off_languages,
     problem_json,
@@ -314,15 +315,11 @@ def pdf_program() -> Any:
     if result is None or not result.ok:
         return _refused(items, problems, result)
     if wants_json():
-        key = _site().extras.setdefault("copies", Copies()).keep(result.pdf, FILENAME)
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems, basket.labels(items, offer())),
             "filename": FILENAME, "pages": result.pages,
-            "url": url_for("library.kept_copy", key=key), "record": record_of(result)})
-    response = Response(result.pdf, mimetype="application/pdf")
-    how = "attachment" if request.form.get("action") == "download" else "inline"
-    response.headers["Content-Disposition"] = f'{how}; filename="{FILENAME}"'
-    return response
+            "url": kept_url(result.pdf, FILENAME), "record": record_of(result)})
+    return hand_over(result.pdf, FILENAME, download=request.form.get("action") == "download")
 
 
 __all__ = ["FILENAME", "bp", "clinic_programs", "held_back", "offer"]
