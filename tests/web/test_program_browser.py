@@ -161,6 +161,14 @@ def test_the_basket_works_without_javascript(server: Server, browser: Any) -> No
             page.click("#preview-button")
         assert page.locator(".pages img.page").count() > 3
         assert "How to give a back massage" in page.input_value("#record")
+        # Each answer was a page the browser was sent on to: reloading it sends no form
+        # (the client's name is in no POST the history keeps).
+        assert re.fullmatch(r"/shown/[\w-]{24}", page.url.removeprefix(server.url)), page.url
+        sent: list[str] = []
+        page.on("request", lambda r: sent.append(r.method))
+        page.reload()
+        assert sent and "POST" not in sent
+        assert page.locator(".pages img.page").count() > 3
         # Print opens the packet at its kept address: the POST (the client's name in
         # it) is answered with a redirect, so the new tab's history holds only a GET.
         answers: list[tuple[str, str, int]] = []

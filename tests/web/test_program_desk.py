@@ -291,7 +291,7 @@ def test_a_translated_clinic_programs_words_in_english_are_as_written(
 
 def test_a_language_one_handout_lacks_is_named_beside_the_language(client: FlaskClient) -> None:
     form = started(client, language="es")
-    response = client.post("/program/preview", data=form)
+    response = client.post("/program/preview", data=form, follow_redirects=True)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert problems_shown(html) == [
@@ -334,7 +334,7 @@ def test_no_select_of_a_desk_page_has_two_choices_at_once(
     if path == "/program (posted)":  # the page comes back after an edit, without JS
         form = page_form(client.get("/program").get_data(as_text=True),
                          add="back-massage", action="add")
-        html = client.post("/program", data=form).get_data(as_text=True)
+        html = client.post("/program", data=form, follow_redirects=True).get_data(as_text=True)
     else:
         html = client.get(path).get_data(as_text=True)
     parser = _Selects()
@@ -354,7 +354,7 @@ def test_add_remove_and_reorder_without_javascript(client: FlaskClient) -> None:
     token_page = client.get("/program").get_data(as_text=True)
     assert "No handouts yet" in token_page and legends(token_page) == []
     form = page_form(token_page, client=NAME, note=NOTE, add="back-massage", action="add")
-    html = client.post("/program", data=form).get_data(as_text=True)
+    html = client.post("/program", data=form, follow_redirects=True).get_data(as_text=True)
     assert legends(html) == [f"1. {MASSAGE}"]
     assert 'id="item-0-sets"' in html and "autofocus" in html.split('id="item-0-sets"')[1] \
         .split(">")[0]  # the new item's first field has the focus
@@ -362,26 +362,29 @@ def test_add_remove_and_reorder_without_javascript(client: FlaskClient) -> None:
     assert f'value="{NAME}"' in html and f">{NOTE}</textarea>" in html
     form = page_form(html, add="desk-stretch-break", action="add",
                      **{"item-0-minutes": "5"})
-    html = client.post("/program", data=form).get_data(as_text=True)
+    html = client.post("/program", data=form, follow_redirects=True).get_data(as_text=True)
     assert legends(html) == [f"1. {MASSAGE}", f"2. {STRETCH}"]
     # Only the buttons that make sense: no "up" on the first, no "down" on the last.
     assert "up-0" not in html and "down-1" not in html and "down-0" in html
-    html = client.post("/program", data=page_form(html, action="up-1")).get_data(as_text=True)
+    html = client.post("/program", data=page_form(html, action="up-1"),
+                       follow_redirects=True).get_data(as_text=True)
     assert legends(html) == [f"1. {STRETCH}", f"2. {MASSAGE}"]
     assert page_form(html)["item-1-minutes"] == "5"  # each dose moved with its handout
     # The same handout twice is refused beside the "add" field.
     form = page_form(html, add="back-massage", action="add")
-    response = client.post("/program", data=form)
+    response = client.post("/program", data=form, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert legends(html) == [f"1. {STRETCH}", f"2. {MASSAGE}"]
     assert problems_shown(html) == ["Add a handout: is already handout 2 of this program"]
-    html = client.post("/program", data=page_form(html, action="remove-0")).get_data(
+    html = client.post("/program", data=page_form(html, action="remove-0"),
+                       follow_redirects=True).get_data(
         as_text=True)
     assert legends(html) == [f"1. {MASSAGE}"]
     assert page_form(html)["item-0-minutes"] == "5"
     # Starting from a clinic program replaces the items and keeps the client's details.
     html = client.post("/program", data=page_form(
-        html, action="start", start="back-care-2-weeks")).get_data(as_text=True)
+        html, action="start", start="back-care-2-weeks"),
+                       follow_redirects=True).get_data(as_text=True)
     assert legends(html) == [f"1. {MASSAGE}", f"2. {STRETCH}"]
     form = page_form(html)
     assert form["client"] == NAME and form["weeks"] == "2"
@@ -405,10 +408,12 @@ def test_add_a_handout_lists_only_those_not_in_the_basket(client: FlaskClient) -
     html = client.get("/program?add=back-massage").get_data(as_text=True)
     assert add_choices(html) == ["desk-stretch-break"]
     html = client.post("/program", data=page_form(html, add="desk-stretch-break",
-                                                  action="add")).get_data(as_text=True)
+                                                  action="add"),
+                       follow_redirects=True).get_data(as_text=True)
     assert legends(html) == [f"1. {MASSAGE}", f"2. {STRETCH}"] and add_choices(html) == []
     assert re.search(r'<p class="hint" id="add-none">Every handout', html)
-    html = client.post("/program", data=page_form(html, action="remove-0")).get_data(
+    html = client.post("/program", data=page_form(html, action="remove-0"),
+                       follow_redirects=True).get_data(
         as_text=True)
     assert add_choices(html) == ["back-massage"]
     # The JSON answers: the page's own (GET) and each edit's, refused or not.
@@ -435,7 +440,7 @@ def test_every_bad_field_is_named_at_once_without_quoting_the_client(
         "item-0-sets": "50", "item-0-hold": "forever", "item-1-per_day": "0",
         "item-1-side": "up", "item-1-note": "Ana\x07 knows", "item-1-reps": "ten"})
     form["client"] = NAME + "\u202e"
-    response = client.post("/program/preview", data=form)
+    response = client.post("/program/preview", data=form, follow_redirects=True)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert problems_shown(html) == [
@@ -492,7 +497,7 @@ def test_the_record_holds_only_what_was_given(client: FlaskClient) -> None:
     assert kept.headers["Content-Disposition"] == 'inline; filename="home-program.pdf"'
     assert len(pdf_pages(kept.data)) == body["pages"]
     # Without the script, the preview page shows the same paragraph, read-only.
-    html = client.post("/program/preview", data=form).get_data(as_text=True)
+    html = client.post("/program/preview", data=form, follow_redirects=True).get_data(as_text=True)
     assert f'<textarea id="record" rows="5" readonly>{record}</textarea>' in html
     assert html.count('<img class="page"') == body["pages"]
 
@@ -553,7 +558,8 @@ def test_a_broken_handout_affects_only_the_programs_that_use_it(
         "Handout 1 (desk-stretch-break): cannot be given now: content/desk-stretch-break.yaml "
         "has errors the clinic must fix first; remove it from this program"]
     # The other handout still makes a program.
-    html = client.post("/program", data={**form, "action": "remove-0"}).get_data(as_text=True)
+    html = client.post("/program", data={**form, "action": "remove-0"},
+                       follow_redirects=True).get_data(as_text=True)
     response = client.post("/program/pdf", data=page_form(html), follow_redirects=True)
     assert response.status_code == 200
     assert MASSAGE in pdf_pages(response.data)[0]
@@ -663,7 +669,7 @@ def test_starting_a_clinic_program_whose_file_just_broke_says_why(
     assert messages[0][1].startswith("this clinic program's file has errors now")
     assert any(where == "programs/back-care-2-weeks.yaml:4" and "at most 20" in message
                for where, message in messages), messages
-    html = client.post("/program", data=form).get_data(as_text=True)
+    html = client.post("/program", data=form, follow_redirects=True).get_data(as_text=True)
     assert "this clinic program&#39;s file has errors now" in html
     assert "programs/back-care-2-weeks.yaml:4" in html
 
@@ -681,7 +687,7 @@ def test_a_program_files_problem_is_listed_once_without_javascript(
     other = example / "programs" / "desk-worker-week-1.yaml"
     other.write_text(other.read_text(encoding="utf-8").replace("reps: 5", "reps: 500"),
                      encoding="utf-8")
-    html = client.post("/program", data=form).get_data(as_text=True)
+    html = client.post("/program", data=form, follow_redirects=True).get_data(as_text=True)
     assert "this clinic program&#39;s file has errors now" in html
     text = html_lib.unescape(" ".join(re.sub(r"<[^>]+>", " ", html).split()))
     for line in ("programs/back-care-2-weeks.yaml:3 items[1].handout : no such handout "
@@ -857,7 +863,7 @@ def test_a_dose_longer_than_the_programs_weeks_is_a_warning_at_its_field(
     assert answer["ok"], answer
     assert [(p["field"], p["severity"], p["message"]) for p in answer["problems"]] == [
         ("item-1-weeks", "warning", warning)]
-    page = client.post("/program/preview", data=form)
+    page = client.post("/program/preview", data=form, follow_redirects=True)
     assert page.status_code == 200
     html = page.get_data(as_text=True).replace("&#39;", "'")
     assert f'<p class="field-error" id="item-1-weeks-error">{warning}</p>' in html
@@ -872,7 +878,8 @@ def test_a_dose_longer_than_the_programs_weeks_is_a_warning_at_its_field(
     pdf = client.post("/program/pdf", data=form, follow_redirects=True)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     # A refused value is still something to fix first, its field marked invalid.
-    refused = client.post("/program/preview", data={**form, "item-1-sets": "500"})
+    refused = client.post("/program/preview", data={**form, "item-1-sets": "500"},
+                          follow_redirects=True)
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Please fix" in html
     assert '<section class="problems" role="alert"' in html

@@ -102,9 +102,19 @@ def test_a_form_sent_without_the_script_leaves_no_client_details_in_the_history(
             assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
             assert pdf.headers["Content-Disposition"] == f'{how}; filename="{filename}"'
             assert NAME in pdf_pages(pdf.data)[0]
-    # A form that cannot be made is still answered in place, with what to fix.
+    # A form that cannot be made: its page (what to fix, what was typed kept) is sent
+    # on to the same way, and answers 422 there.
     refused = client.post(route, data={**form, "next_appointment": "2026-02-30"})
-    assert refused.status_code == 422 and "Location" not in refused.headers
+    assert refused.status_code == 303
+    location = refused.headers["Location"]
+    assert re.fullmatch(r"/shown/[A-Za-z0-9_-]{24}", location), location
+    for _ in range(2):  # a reload shows it again, without sending the form
+        shown = client.get(location)
+        assert shown.status_code == 422 and shown.headers["Cache-Control"] == "no-store"
+        html = shown.get_data(as_text=True)
+        assert "Next appointment" in html and "2026-02-30" in html and NAME in html
+    gone = client.get("/shown/" + "x" * 24)  # an old key: kept only for a moment
+    assert gone.status_code == 404 and "no longer kept" in gone.get_data(as_text=True)
 
 
 def test_plain_copy_without_a_client_is_the_everyday_pdf(client: FlaskClient, example: Path,
@@ -119,7 +129,7 @@ def test_plain_copy_without_a_client_is_the_everyday_pdf(client: FlaskClient, ex
 def test_preview_shows_every_page_as_a_png(client: FlaskClient, example: Path,
                                            tmp_path: Path) -> None:
     response = client.post("/h/back-massage/preview",
-                           data={**FIELDS, "csrf_token": csrf(client)})
+                           data={**FIELDS, "csrf_token": csrf(client)}, follow_redirects=True)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
@@ -135,7 +145,8 @@ def test_a_named_copy_gives_the_record_for_the_clients_file(client: FlaskClient)
     today = dt.date.today().isoformat()
     expected = (f"Handout given {today} by Ana Ruiz, English: How to give a back massage "
                 "— content reviewed 2026-11-02.")
-    page = client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": csrf(client)})
+    page = client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": csrf(client)},
+                       follow_redirects=True)
     html = page.get_data(as_text=True)
     assert f'<textarea id="record" rows="3" readonly>{expected}</textarea>' in html
     answer = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": csrf(client)},
@@ -150,7 +161,8 @@ def test_a_named_copy_gives_the_record_for_the_clients_file(client: FlaskClient)
 
 def test_a_date_that_does_not_exist_is_shown_in_the_page(client: FlaskClient) -> None:
     response = client.post("/h/back-massage/pdf", data={
-        **FIELDS, "next_appointment": "2026-02-30", "csrf_token": csrf(client)})
+        **FIELDS, "next_appointment": "2026-02-30", "csrf_token": csrf(client)},
+                           follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert response.mimetype == "text/html"
@@ -177,7 +189,7 @@ def test_a_character_no_font_has_gets_the_clis_message_with_what_staff_can_do(
     with pytest.raises(HandoutsError) as cli:
         build(load_project(example, ("back-massage",)), out=tmp_path / "o", client=Client(name))
     response = client.post("/h/back-massage/preview",
-                           data={"client": name, "csrf_token": csrf(client)})
+                           data={"client": name, "csrf_token": csrf(client)}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert cli.value.problems
@@ -191,7 +203,8 @@ def test_a_character_no_font_has_gets_the_clis_message_with_what_staff_can_do(
 
 def test_a_note_without_a_name_is_refused(client: FlaskClient) -> None:
     response = client.post("/h/back-massage/preview",
-                           data={"note": "Ice after", "csrf_token": csrf(client)})
+                           data={"note": "Ice after", "csrf_token": csrf(client)},
+                           follow_redirects=True)
     assert response.status_code == 422
     assert ('<a href="#client">Client’s name</a>: is needed for a note, a therapist or a '
             'next appointment') in response.get_data(as_text=True)
@@ -209,30 +222,34 @@ def test_a_desk_too_busy_to_answer_says_try_again_not_that_the_request_is_wrong(
     token = csrf(client)
     for headers in ({}, {"Accept": "application/json"}):
         answer = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": token},
-                             headers=headers)
+                             headers=headers, follow_redirects=True)
         assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
         assert BUSY in answer.get_data(as_text=True)
         program = client.post("/program/pdf", data={
             "csrf_token": csrf(client, "/program"), "client": NAME,
-            "item-0-handout": "back-massage", "item-0-reps": "5"}, headers=headers)
+            "item-0-handout": "back-massage", "item-0-reps": "5"}, headers=headers,
+            follow_redirects=True)
         assert program.status_code == 503, program.get_data(as_text=True)[-3000:]
         assert program.headers["Retry-After"] == "5"
     # A request's own mistake is still 422.
     assert isinstance(RenderPool.busy_answer(BUSY), Rendered)
-    wrong = client.post("/h/back-massage/pdf", data={"note": "x", "csrf_token": token})
+    wrong = client.post("/h/back-massage/pdf", data={"note": "x", "csrf_token": token},
+                        follow_redirects=True)
     assert wrong.status_code == 422 and "Retry-After" not in wrong.headers
 
 
 def test_post_without_a_valid_csrf_token_is_refused(client: FlaskClient) -> None:
     csrf(client)  # the session exists, with its token
-    assert client.post("/h/back-massage/pdf", data=FIELDS).status_code == 403
+    assert client.post("/h/back-massage/pdf", data=FIELDS, follow_redirects=True).status_code == 403
     assert client.post("/h/back-massage/pdf",
-                       data={**FIELDS, "csrf_token": "forged"}).status_code == 403
+                       data={**FIELDS, "csrf_token": "forged"},
+                       follow_redirects=True).status_code == 403
     assert client.post("/batch", data={"csrf_token": "forged"}).status_code == 403
     # Another browser's token is not this browser's token.
     other = client.application.test_client()
     assert other.post("/h/back-massage/pdf",
-                      data={**FIELDS, "csrf_token": csrf(client)}).status_code == 403
+                      data={**FIELDS, "csrf_token": csrf(client)},
+                      follow_redirects=True).status_code == 403
 
 
 def test_unknown_host_header_is_refused(client: FlaskClient) -> None:
@@ -305,7 +322,8 @@ def test_handout_page_offers_only_languages_with_a_translation(client: FlaskClie
     html = client.get("/h/back-massage").get_data(as_text=True)
     assert '<option value="es"' in html and '<option value="caregivers"' in html
     refused = client.post("/h/desk-stretch-break/pdf", data={
-        "language": "es", "csrf_token": csrf(client, "/h/desk-stretch-break")})
+        "language": "es", "csrf_token": csrf(client, "/h/desk-stretch-break")},
+                          follow_redirects=True)
     assert refused.status_code == 422
     assert "Language</a>: choose one of the listed options" in refused.get_data(as_text=True)
 
@@ -386,10 +404,12 @@ def test_client_details_appear_in_no_log_line(client: FlaskClient,
                                               capfd: pytest.CaptureFixture[str]) -> None:
     caplog.set_level(logging.DEBUG)
     token = csrf(client)
-    client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": token})
+    client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": token},
+                follow_redirects=True)
     client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": token}, follow_redirects=True)
     client.post("/h/back-massage/pdf",
-                data={**FIELDS, "next_appointment": "2026-02-30", "csrf_token": token})
+                data={**FIELDS, "next_appointment": "2026-02-30", "csrf_token": token},
+                follow_redirects=True)
     out, err = capfd.readouterr()
     for value in FIELDS.values():
         assert value not in caplog.text and value not in out and value not in err
@@ -402,7 +422,8 @@ def test_an_unexpected_failure_is_a_plain_page_without_internals(
         raise RuntimeError(f"internal detail {NAME}")
 
     monkeypatch.setattr(site_of(app).pool, "run", explode)
-    response = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": csrf(client)})
+    response = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": csrf(client)},
+                           follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "Something went wrong" in html and "internal detail" not in html
@@ -589,7 +610,7 @@ def test_every_post_route_refuses_a_missing_or_forged_csrf_token(
         client: FlaskClient, route: str) -> None:
     csrf(client)  # the session exists, with its token
     for form in (FIELDS, {**FIELDS, "csrf_token": "forged"}):
-        response = client.post(route, data=form)
+        response = client.post(route, data=form, follow_redirects=True)
         assert response.status_code == 403, route
         assert NAME not in response.get_data(as_text=True)
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
+import json
 import re
 import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -452,6 +454,39 @@ def refusal_status(result: Any) -> tuple[int, dict[str, str]]:
     return 422, {}
 
 
+def answered_by_get(view: Callable[..., Any]) -> Callable[..., Any]:
+    """``view`` (a form's POST route) with its page answers, when the page's script
+    did not ask for JSON, kept a while and the browser sent on to them (303 See Other;
+    see :func:`kept_page`). The form carries the client's details: a POST answered in
+    place stays in the browser's history and session files with them, and a reload or
+    Back sends them again. A GET of a kept page holds only a random key."""
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        response = current_app.make_response(view(*args, **kwargs))
+        if (wants_json() or response.mimetype != "text/html"
+                or 300 <= response.status_code < 400):  # JSON, a PDF, already sent on
+            return response
+        kept = {name: response.headers[name] for name in ("Retry-After",)
+                if name in response.headers}
+        key = _site().extras.setdefault("pages", Copies()).keep(
+            response.get_data(), json.dumps([response.status_code, kept]))
+        return redirect(url_for("library.kept_page", key=key), 303)
+    return wrapped
+
+
+@bp.get("/shown/<key>")
+def kept_page(key: str) -> Any:
+    """A page answering a form a moment ago (see :func:`answered_by_get`), with the
+    status it was given (422 for a form with mistakes, 503 to try again)."""
+    found = _site().extras.setdefault("pages", Copies()).get(key)
+    if found is None:
+        abort(404, "This page is no longer kept (it holds a client's details only for a "
+                   "moment). Go back to the handout or the program and send it again.")
+    body, meta = found
+    status, headers = json.loads(meta)
+    return Response(body, status, headers, mimetype="text/html")
+
+
 # ------------------------------------------------------------------ the pages
 
 @bp.get("/")
@@ -519,6 +554,7 @@ def handout(name: str) -> tuple[str, int]:
 
 
 @bp.post("/h/<name>/preview")
+@answered_by_get
 def preview_copy(name: str) -> Any:
     """The named copy's pages as images, in the page (nothing kept on the server)."""
     result, document, _, problems = _copy(name, images=True)
@@ -534,6 +570,7 @@ def preview_copy(name: str) -> Any:
 
 
 @bp.post("/h/<name>/pdf")
+@answered_by_get
 def pdf_copy(name: str) -> Any:
     """The named copy as a PDF, shown in the browser to print or save.
 
@@ -632,7 +669,7 @@ def kept_copy(key: str) -> Response:
     return response
 
 
-__all__ = ["CLIENT_FIELDS", "MAX_FIELD", "Copies", "Options", "bp", "for_the_desk",
-           "hand_over", "kept_url", "matches", "options", "problem_json", "read_client",
-           "read_form", "search_text", "wants_json"]
+__all__ = ["CLIENT_FIELDS", "MAX_FIELD", "Copies", "Options", "answered_by_get", "bp",
+           "for_the_desk", "hand_over", "kept_url", "matches", "options", "problem_json",
+           "read_client", "read_form", "search_text", "wants_json"]
 

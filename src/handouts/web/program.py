@@ -37,6 +37,7 @@ from handouts.web.library import (
     MAX_FIELD,
     PAPERS,
     PRINTS,
+    answered_by_get,
     appointment_notice,
     hand_over,
     kept_url,
@@ -218,6 +219,7 @@ def basket_page() -> Any:
 
 
 @bp.post("/program")
+@answered_by_get
 def edit_basket() -> Any:
     """The basket edited by one of its buttons: ``start`` (from the clinic program
     chosen), ``add`` (the handout chosen), ``remove-N``, ``up-N``, ``down-N``. The
@@ -288,6 +290,7 @@ def _refused(items: list[basket.Item], problems: list[Problem],
 
 
 @bp.post("/program/preview")
+@answered_by_get
 def preview_program() -> Any:
     """The packet's pages as images, with the record paragraph (nothing kept)."""
     result, items, problems = _make(images=True)
@@ -305,6 +308,7 @@ def preview_program() -> Any:
 
 
 @bp.post("/program/pdf")
+@answered_by_get
 def pdf_program() -> Any:
     """The packet as a PDF (``home-program.pdf``), to print or save.
 
