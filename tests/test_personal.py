@@ -44,6 +44,25 @@ def _copies(root: Path, variant: Variant, clients: list[Client]) -> tuple[
     return copies, fast, full
 
 
+def test_a_clients_block_is_laid_out_alone_without_the_pages_footer(project: Path) -> None:
+    """The block a named copy or a program lays out alone is only measured and moved
+    into a kept page: its own page gets no margin boxes (the footer with the clinic's
+    contact and the page number), about a fifth of that layout's time."""
+    from handouts.render.personal import lay_out_block
+
+    loaded = load_project(project)
+    document = next(d for d in loaded.documents if d.name == HANDOUT)
+    page, _ = compose(loaded.project, document, Variant(HANDOUT), SHORT[0])
+    assert page is not None
+    piece, height = lay_out_block(loaded.project, document, page)
+    assert height is not None and height > 0
+    [alone] = piece.document.pages
+    assert len(internals.page_root(alone).children) == 1  # the page's content only
+    full = render_page(loaded.project, document, page)
+    assert "Page 1 of" in full.texts[0] and "Page 1 of" not in internals.page_texts(
+        piece.document)[0]
+
+
 @pytest.mark.parametrize("variant", [
     Variant(HANDOUT, "general", "en", "letter", "standard"),
     Variant(HANDOUT, "general", "en", "a4", "large"),

@@ -124,7 +124,7 @@ def lay_out_block(project: Project, document: Document, page: Page,
     options = runner.engine_options(project, document.display,
                                     page.language or document.handout.language)
     piece = run_limited(project.config.defaults.render_timeout,
-                        lambda: engine().lay_out(piece_html, **options))
+                        lambda: engine().lay_out(piece_html, **options, margin_boxes=False))
     if piece is None:
         return None, None
     height = engine().block_height(piece, PERSONAL_CLASS)

@@ -572,7 +572,7 @@ def _lay_out(project: Project, engine: Any, page: Page,
     parts = split_personal(html) if layouts is not None and css_class else None
     if parts is None:
         return _engine_layout(project, engine, html, source, page.language, document)
-    piece = _engine_layout(project, engine, parts[1], source, page.language)
+    piece = runner.lay_out(project, source, parts[1], page.language, margin_boxes=False)
     height = None if isinstance(piece, Rendered) else engine.block_height(piece, css_class)
     if height is None:
         return _engine_layout(project, engine, html, source, page.language)

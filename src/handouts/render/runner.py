@@ -58,15 +58,17 @@ def timed_out(source: str, limit: float) -> Rendered:
         "in handouts.yaml)"))])
 
 
-def lay_out(project: Project, source: str, html: str, language: str) -> Any:
-    """The engine's layout of ``html`` (a page of ``source`` in ``language``), or a
-    failed :class:`Rendered` saying it timed out."""
+def lay_out(project: Project, source: str, html: str, language: str, *,
+            margin_boxes: bool = True) -> Any:
+    """The engine's layout of ``html`` (a page of ``source`` in ``language``; without
+    ``margin_boxes``, a block laid out only to be measured and moved), or a failed
+    :class:`Rendered` saying it timed out."""
     from handouts.render.engine.pdf import engine
     from handouts.render.engine.timelimit import run_limited
 
     limit = project.config.defaults.render_timeout
     layout = run_limited(limit, lambda: engine().lay_out(
-        html, **engine_options(project, source, language)))
+        html, **engine_options(project, source, language), margin_boxes=margin_boxes))
     return timed_out(source, limit) if layout is None else layout
 
 

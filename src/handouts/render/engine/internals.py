@@ -21,9 +21,12 @@ from handouts.render.engine import libraries  # noqa: F401
 
 # isort: split
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+import weasyprint.layout
 from weasyprint.css.properties import INITIAL_VALUES
 from weasyprint.document import Page as LaidOutPage
 from weasyprint.layout.background import layout_box_backgrounds
@@ -32,6 +35,35 @@ from weasyprint.layout.background import layout_box_backgrounds
 #: order the theme prints them (see handouts.render.layout for what is judged).
 MEASURED_CLASSES = ("masthead", "prepared-for", "stop-first", "intro", "needs", "steps",
                     "precautions", "benefits", "contact", "fine-print")
+
+
+#: Set while a client's block is laid out alone (see :func:`without_margin_boxes`).
+_NO_MARGIN_BOXES: ContextVar[bool] = ContextVar("handouts_no_margin_boxes", default=False)
+#: WeasyPrint's own, which ``layout_document`` calls by this module-level name.
+_make_margin_boxes = weasyprint.layout.make_margin_boxes
+
+
+def _margin_boxes(context: Any, page: Any, state: Any) -> Any:
+    if _NO_MARGIN_BOXES.get():
+        return ()
+    return _make_margin_boxes(context, page, state)
+
+
+weasyprint.layout.make_margin_boxes = _margin_boxes
+
+
+@contextmanager
+def without_margin_boxes() -> Iterator[None]:
+    """Lay out without the pages' margin boxes (header, footer, page numbers) while
+    inside. A client's block laid out alone is only measured and moved into a kept
+    page (:func:`swap_block`), never printed with its own page: its footer is about a
+    fifth of that layout's time, and nothing in the block depends on it (margin boxes
+    are laid out after the page's content, inside the page's margins)."""
+    token = _NO_MARGIN_BOXES.set(True)
+    try:
+        yield
+    finally:
+        _NO_MARGIN_BOXES.reset(token)
 
 
 def page_root(page: Any) -> Any:

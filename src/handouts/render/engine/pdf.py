@@ -18,6 +18,7 @@ from handouts.render.engine import libraries  # noqa: F401
 import multiprocessing.util
 import shutil
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,14 +139,18 @@ class Engine:
     def lay_out(self, html: str, *, base_dir: Path, source: str, roots: tuple[Path, ...],
                 stylesheet: Path | None = None, stylesheets: Sequence[Path] = (),
                 allowed_hosts: tuple[str, ...] = (),
-                fallbacks: tuple[tuple[Path, Path], ...] = ()) -> Layout:
-        """Parse, style and paginate ``html``; nothing is written yet."""
+                fallbacks: tuple[tuple[Path, Path], ...] = (),
+                margin_boxes: bool = True) -> Layout:
+        """Parse, style and paginate ``html``; nothing is written yet. Without
+        ``margin_boxes``, the pages get no header or footer: for a block laid out only
+        to be measured and moved (see :func:`internals.without_margin_boxes`)."""
         paths = ([stylesheet] if stylesheet is not None else []) + list(stylesheets)
         sheets = [self.stylesheet(path, base_dir=base_dir, roots=roots,
                                   allowed_hosts=allowed_hosts, fallbacks=fallbacks)
                   for path in paths]
         fetcher = RestrictedFetcher(roots, allowed_hosts, fallbacks=fallbacks)
-        with captured_logs() as logs:
+        with captured_logs() as logs, (
+                internals.without_margin_boxes() if not margin_boxes else nullcontext()):
             document = weasyprint.HTML(
                 string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher,
             ).render(font_config=self.font_config,
