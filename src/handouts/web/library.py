@@ -609,7 +609,9 @@ def hand_over(pdf: bytes, filename: str, *, download: bool = False) -> Response:
 
 
 class Copies:
-    """Finished PDFs waiting to be opened, in memory only, under random keys.
+    """Finished PDFs waiting to be opened, in memory only, under random keys (one
+    store; another keeps pages answering a form, see :func:`answered_by_get`, with
+    their status where a PDF has its file name).
 
     A key names nobody and is useless after :data:`COPY_SECONDS` (or when newer copies
     push it out): the browser's history may keep ``/copy/<key>.pdf``, never a name.
