@@ -81,6 +81,14 @@ def test_a_typo_in_one_content_file_takes_only_that_handout_off_the_desk(
     # Its own page says why, to staff and to the owner: the file and line to fix.
     page = client.get("/h/desk-stretch-break")
     assert page.status_code == 409
+    # A form sent to it without the page's script gets that page too, by a GET (the
+    # POST with the client's name is not what the history keeps).
+    sent = client.post("/h/desk-stretch-break/pdf", data={
+        "client": NAME, "csrf_token": csrf(client, "/h/back-massage")})
+    assert sent.status_code == 303 and sent.headers["Location"].startswith("/shown/")
+    shown = client.get(sent.headers["Location"])
+    assert shown.status_code == 409
+    assert shown.get_data(as_text=True) == page.get_data(as_text=True)
     html = page.get_data(as_text=True)
     assert "<h1>Not available at the moment</h1>" in html
     # Never loaded without errors since the desk started: named by its file.

@@ -37,6 +37,7 @@ from flask import (
     url_for,
 )
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
 
 from handouts.checks.glyphs import FONT_HINT
 from handouts.commands.merge import available_languages
@@ -462,7 +463,11 @@ def answered_by_get(view: Callable[..., Any]) -> Callable[..., Any]:
     Back sends them again. A GET of a kept page holds only a random key."""
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        response = current_app.make_response(view(*args, **kwargs))
+        try:
+            answer = view(*args, **kwargs)
+        except HTTPException as exc:  # its page too (a handout taken off since)
+            answer = current_app.handle_http_exception(exc)
+        response = current_app.make_response(answer)
         if (wants_json() or response.mimetype != "text/html"
                 or 300 <= response.status_code < 400):  # JSON, a PDF, already sent on
             return response
