@@ -378,7 +378,11 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if not args.quick:
-        args.out.write_text(text, encoding="utf-8")
+        # Only this benchmark's part: the sections below it belong to others
+        # (benchmarks/program_desk.py's, with its text written by hand).
+        old = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        others = old[old.find("\n## "):] if "\n## " in old else ""
+        args.out.write_text(text.rstrip("\n") + "\n" + others, encoding="utf-8")
 
 
 if __name__ == "__main__":
