@@ -144,16 +144,16 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     if clinic_program is not None:
         items = [ProgramItem(i.handout, i.dosage, i.note) for i in clinic_program.program.items]
         places = list(range(len(items)))
-    shown = project.config.defaults.language
+    # The program's language: the one asked for, else its first handout's file's (the
+    # clinic program's first item, else the first change's). A first handout that does
+    # not exist is a problem below; meanwhile the project's default stands in.
+    first_item = items[0].handout if items else changes[0].handout if changes else None
+    printed_in = language or (documents[first_item].handout.language
+                              if first_item in documents else None) \
+        or project.config.defaults.language
     if named is not None:
-        # Its own words in the program's language (that of its first handout's file when
-        # none is asked for), as the clinic translated them.
-        first_item = items[0].handout if items else \
-            changes[0].handout if changes else None
-        shown = language or (documents[first_item].handout.language
-                             if first_item in documents else None) or shown
         # Its own words' characters, at their lines: the rule `handouts check` applies.
-        problems += check_program(project, named, [shown])
+        problems += check_program(project, named, [printed_in])
     changed: dict[str, int] = {}
     #: The change that gave each handout's dose its weeks (``--item N weeks``).
     weeks_given: dict[str, int] = {}
@@ -183,7 +183,8 @@ def plan_program(project: Project, documents: dict[str, Document], *,
                                        else old.note, number)
     notices: list[Problem] = []
     if named is not None:
-        items, notices = _own_words(project, named, items, places, shown)
+        # Its own words in the program's language, as the clinic translated them.
+        items, notices = _own_words(project, named, items, places, printed_in)
     if not items:
         problems.append(Problem(where, None, ITEM_FLAG, NO_HANDOUTS))
     if len(items) > MAX_ITEMS:
@@ -211,8 +212,6 @@ def plan_program(project: Project, documents: dict[str, Document], *,
     if problems:
         raise ValidationError(problems)
     defaults = project.config.defaults
-    first = documents[items[0].handout]
-    printed_in = language or first.handout.language
     sheet = weeks if weeks is not None else \
         (clinic_program.program.weeks if clinic_program else None)
     notices += doses_beyond_sheet(items, sheet, weeks_given, clinic_program, where)
