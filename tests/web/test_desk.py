@@ -109,6 +109,28 @@ def test_a_typo_in_one_content_file_takes_only_that_handout_off_the_desk(
         "There is no handout with that name."
 
 
+def test_a_warning_in_handouts_yaml_is_shown_to_the_owner_without_holding_anything_back(
+        client: FlaskClient, example: Path) -> None:
+    """QA: the desk listed handouts.yaml's errors for the owner but not its warnings
+    (`sp:` for Spanish under translations printed the English tagline on every Spanish
+    handout, and only `handouts check` said so). Now the library lists them in a
+    notice, with file, line and field; the desk works as it is."""
+    config = example / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("  translations:\n", "  translations:\n    sp:\n"
+                                   "      tagline: Masaje terapéutico\n", 1), encoding="utf-8")
+    line = text[:text.index("  translations:\n")].count("\n") + 2
+    html = client.get("/").get_data(as_text=True)
+    notice = re.search(r'<section class="banner notice" role="status".*?</section>', html, re.S)
+    assert notice, html[:3000]
+    assert "For the clinic owner: please check this in the project’s settings" in \
+        notice.group(0)
+    assert f"<code>handouts.yaml:{line}</code> <strong>clinic.translations.sp</strong>: " \
+        "&#39;sp&#39; is not a language code" in notice.group(0)
+    assert 'class="banner" role="alert"' not in html  # nothing is held back
+    assert _post(client, "pdf", client=NAME).mimetype == "application/pdf"
+
+
 def test_a_broken_handouts_yaml_keeps_the_last_good_project_serving(
         client: FlaskClient, example: Path) -> None:
     before = _post(client, "pdf", client=NAME)

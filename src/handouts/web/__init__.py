@@ -61,6 +61,9 @@ class Served:
     documents: dict[str, Document] = field(default_factory=dict)
     broken: dict[str, list[Problem]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: The project's own warnings (``handouts.yaml``): nothing is held back for them,
+    #: but the owner's page lists them, as ``handouts check`` does.
+    notices: list[Problem] = field(default_factory=list)
     stale: bool = False
     #: What pages work out once per load (the search index, unusable translations).
     extras: dict[str, Any] = field(default_factory=dict)
@@ -246,6 +249,7 @@ class Site:
                           pinned=pinned, built_in=built_in)
         problems = [p for p in each.problems if p.severity is Severity.ERROR]
         return Served(version, each.project, each.documents, each.broken, problems + broken,
+                      [p for p in each.problems if p.severity is Severity.WARNING],
                       templates=current, pinned=pinned, built_in=built_in)
 
     def make(self, task: Callable[..., Rendered], *args: Any) -> Rendered:

@@ -525,7 +525,8 @@ def index() -> str:
     if loaded.project is not None:
         audiences += [a.label for a in loaded.project.config.audiences.values()]
     return render_template("library.html", rows=rows, broken=broken, query=query,
-                           audiences=audiences, problems=loaded.problems, held=loaded.held,
+                           audiences=audiences, problems=loaded.problems,
+                           notices=loaded.notices, held=loaded.held,
                            built_in=loaded.built_in, unloaded=loaded.project is None,
                            total=len(loaded.documents), checking=site.checker is not None)
 
