@@ -110,7 +110,6 @@ def lay_out_block(project: Project, document: Document, page: Page,
     (tighter spacing changes its heading's margin), so ``page`` carries the fitting its
     layout has."""
     from handouts.render.engine.pdf import engine
-    from handouts.render.engine.timelimit import run_limited
 
     if piece_html is None:
         try:
@@ -121,11 +120,9 @@ def lay_out_block(project: Project, document: Document, page: Page,
         if parts is None:
             return None, None
         piece_html = parts[1]
-    options = runner.engine_options(project, document.display,
-                                    page.language or document.handout.language)
-    piece = run_limited(project.config.defaults.render_timeout,
-                        lambda: engine().lay_out(piece_html, **options, margin_boxes=False))
-    if piece is None:
+    piece = runner.lay_out(project, document.display, piece_html,
+                           page.language or document.handout.language, margin_boxes=False)
+    if isinstance(piece, Rendered):  # it ran past its time limit
         return None, None
     height = engine().block_height(piece, PERSONAL_CLASS)
     return piece, None if height is None else round(height, 3)
