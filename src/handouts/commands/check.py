@@ -21,6 +21,7 @@ from handouts.checks.pagefit import page_fit
 from handouts.checks.program_fit import program_characters, program_fit, program_words
 from handouts.checks.programs import program_problems
 from handouts.checks.translations import has_manifest, translation_progress
+from handouts.errors import in_file_order
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.languages import language_name
@@ -204,8 +205,7 @@ def check(loaded: Loaded, *, render: bool = True,
         _coverage(project, documents, variants, len(wanted) - len(variants), quick=quick,
                   rendered=render), unmeasured=tuple(sorted(report.unmeasured)),
         unreadable=tuple(sorted(loaded.broken)))
-    report.problems = sorted(dict.fromkeys(report.problems + report.variant_problems),
-                             key=lambda p: (p.path, p.line or 0, p.field))
+    report.problems = in_file_order(report.problems + report.variant_problems)
     return report
 
 
