@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from handouts.project.programs import (
     languages_in_use,
     load_clinic_programs,
     load_programs,
+    outlasting_item,
 )
 from handouts.project.schema import Paper, PrintSize
 from handouts.render.result import Rendered
@@ -103,9 +103,6 @@ def plan(loaded: Loaded, *, client: Client, program_name: str | None = None,
     return program, file_warnings
 
 
-_DOSE_WEEKS = re.compile(r"items\[(\d+)\]\.dosage\.weeks")
-
-
 def _sheet_not_printed(problem: Problem, clinic_program: ClinicProgram,
                        program: Program) -> bool:
     """Whether ``problem`` is the file's own "dose longer than the program's weeks"
@@ -114,11 +111,11 @@ def _sheet_not_printed(problem: Problem, clinic_program: ClinicProgram,
     planned program is judged as printed instead (``packet.doses_beyond_sheet``, by
     the same rule, ``packet.weeks_as_filed``). QA: ``--weeks 3`` still printed the
     file's warning against its 1 week, and ``--weeks 2`` said one dose twice."""
-    match = _DOSE_WEEKS.fullmatch(problem.field)
+    index = outlasting_item(problem)
     own = clinic_program.program.items
-    if match is None or not 0 < int(match.group(1)) <= len(own):
+    if index is None or not 0 <= index < len(own):
         return False
-    handout = own[int(match.group(1)) - 1].handout
+    handout = own[index].handout
     planned = next((i for i in program.items if i.handout == handout), None)
     return planned is None or not weeks_as_filed(clinic_program, handout,
                                                  planned.dosage.weeks, program.weeks)

@@ -450,6 +450,17 @@ def longer_than_sheet(dose_weeks: int | None, sheet_weeks: int | None) -> str | 
             "this dose's weeks shorter")
 
 
+#: The field of :func:`_longer_than_sheet`'s warning (``items[2].dosage.weeks``).
+_DOSE_WEEKS = re.compile(r"items\[(\d+)\]\.dosage\.weeks")
+
+
+def outlasting_item(problem: Problem) -> int | None:
+    """The index of the program file's item whose dose ``problem`` says outlasts the
+    tracking sheet (:func:`_longer_than_sheet`, read back from its field), else None."""
+    match = _DOSE_WEEKS.fullmatch(problem.field)
+    return None if match is None else int(match.group(1)) - 1
+
+
 def _longer_than_sheet(spec: ProgramFile, display: str, lines: LineMap) -> list[Problem]:
     """A warning for each item whose dose lasts more weeks than the program's ``weeks``
     (:func:`longer_than_sheet`), at the dose's line (a warning: it prints as written)."""
