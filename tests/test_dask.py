@@ -350,3 +350,34 @@ def test_chunks_shrink_with_what_remains_and_keep_the_batch_s_order(count: int,
         done += size
     if count == 516:
         assert sizes[0] == 8 and len(chunks) > 516 // 8  # more tasks than one fixed size
+
+
+def _profiling(dask_worker) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
+    """On a worker (client.run): whether the handouts plugin is loaded, and whether
+    Dask's statistical profiler is sampling."""
+    from handouts.commands.dask_executor import PLUGIN_NAME
+
+    return (PLUGIN_NAME in dask_worker.plugins,
+            dask_worker.periodic_callbacks["profile"].is_running())
+
+
+def test_the_plugin_pauses_dask_s_profiler_and_a_finished_batch_removes_it(
+        cluster, local_build, tmp_path) -> None:
+    """Dask's profiler samples a task's stack every 10 ms: 3-4 % of a batch's CPU. It
+    is paused while the project is loaded on a worker and runs again once the plugin
+    is unregistered, as a finished batch does (the workers drop the project too)."""
+    from handouts.commands.dask_executor import PLUGIN_NAME, ProjectPlugin, snapshot
+
+    local, client = cluster
+    project, _ = local_build
+    copy = copy_project(project, tmp_path / "p")
+    loaded = load_project(copy)
+    result = batch(loaded, executor=local.scheduler_address)
+    assert result.ok and len(result.with_status("rendered")) == 16
+    assert set(client.run(_profiling).values()) == {(False, True)}
+    plugin = ProjectPlugin(snapshot(loaded.project, loaded.documents,
+                                    [r.variant for r in result.results]))
+    client.register_plugin(plugin, name=PLUGIN_NAME)
+    assert set(client.run(_profiling).values()) == {(True, False)}
+    client.unregister_worker_plugin(PLUGIN_NAME)
+    assert set(client.run(_profiling).values()) == {(False, True)}
