@@ -11,11 +11,16 @@ its own browser session posting the basket's form, as the page does without its 
 * A program: the time from sending ``POST /program/pdf`` to the PDF's last byte, p50
   and p95, with 1 and with 4 users at once.
 * The same five handouts as five named copies (``POST /h/NAME/pdf``, one after the
-  other, same client): the sum of their times, p50; the ratio of a program's p50
-  to it; and, paired, each client's program against the same client's five copies
-  made just before or after it (the order alternates), the median of those ratios
-  (a program also lays out a cover and a tracking sheet, numbers every page and
+  other, same client): the sum of their times, p50 and p95, with 1 and with 4 users
+  at once; the program's p50 and p95 against them ("never slower": each ratio at
+  most 1.00).
+* Paired, each client's program against the same client's five copies made just
+  before or after it (the order alternates): the median of those ratios, and their
+  range (a program also lays out a cover and a tracking sheet, numbers every page and
   writes one PDF).
+* The control: the five copies against themselves made again at once, the same
+  way: the range a single pair spreads over on this machine with no difference in
+  the work.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -96,8 +102,11 @@ def singles(user: User, n: int) -> float:
     return total
 
 
-def run(port: int, users: int, requests: int, start: int) -> list[float]:
-    """``requests`` programs shared by ``users`` at once: each one's latency."""
+def run(port: int, users: int, requests: int, start: int,
+        each: Callable[[User, int], float] | None = None) -> list[float]:
+    """``requests`` programs shared by ``users`` at once: each one's latency (with
+    ``each``, what it returns for each client number instead: the five copies' sum)."""
+    each = each or (lambda user, n: program(user, n)[0])
     sessions = [User(port) for _ in range(users)]
     for user in sessions:  # a program waits for a free worker behind others' programs
         user.connection.sock.settimeout(WAIT)
@@ -111,7 +120,7 @@ def run(port: int, users: int, requests: int, start: int) -> list[float]:
                 n = next(counter, None)
             if n is None:
                 return
-            took, _ = program(user, n)
+            took = each(user, n)
             with lock:
                 times.append(took)
 
@@ -155,12 +164,27 @@ def main() -> None:
             singles(user, 90_101)
             rows = []
             pages = program(user, 90_200)[1]
+            verdicts = []
             for users in (1, 4):
+                # The program and the five copies, each with ``users`` at once: "never
+                # slower" holds at the median and at the 95th percentile, at both loads.
                 times = run(port, users, args.requests, start=users * 1000)
-                rows.append((f"Program of 5 handouts, {users} user{'s' if users > 1 else ''} "
+                sums = run(port, users, args.requests, start=users * 1000 + 500,
+                           each=singles)
+                plural = "s" if users > 1 else ""
+                rows.append((f"Program of 5 handouts, {users} user{plural} "
                              f"({len(times)} requests): p50 / p95",
                              f"{percentile(times, 50) * 1000:.0f} ms / "
                              f"{percentile(times, 95) * 1000:.0f} ms"))
+                rows.append((f"The same 5 handouts as named copies one after the other, "
+                             f"{users} user{plural} ({len(sums)} clients): sum, p50 / p95",
+                             f"{percentile(sums, 50) * 1000:.0f} ms / "
+                             f"{percentile(sums, 95) * 1000:.0f} ms"))
+                ratios = (percentile(times, 50) / percentile(sums, 50),
+                          percentile(times, 95) / percentile(sums, 95))
+                rows.append((f"Program / five copies, {users} user{plural}: p50 / p95",
+                             f"{ratios[0]:.2f} / {ratios[1]:.2f}"))
+                verdicts += ratios
                 if users == 1:
                     one = percentile(times, 50)
             user = User(port)  # a fresh session (the first one's connection went idle)
@@ -177,15 +201,25 @@ def main() -> None:
                     summed = singles(user, 5000 + n)
                 pairs.append((took, summed))
             alone = statistics.median(summed for _, summed in pairs)
-            rows.append((f"The same 5 handouts as named copies, one after the other, 1 user "
-                         f"({len(pairs)} runs): sum, p50", f"{alone * 1000:.0f} ms"))
-            rows.append(("Program p50 (1 user) / the five copies' sum",
-                         f"{one / alone:.2f}"))
+            rows.append(("Program p50 (1 user) / the five copies' sum p50 in the pairs "
+                         f"({alone * 1000:.0f} ms)", f"{one / alone:.2f}"))
             rows.append((f"Paired, the same client ({len(pairs)} pairs, alternating order): "
                          "program / five copies, p50 (min-max)",
                          f"{statistics.median(t / c for t, c in pairs):.2f} "
                          f"({min(t / c for t, c in pairs):.2f}-"
                          f"{max(t / c for t, c in pairs):.2f})"))
+            # The control: the same five copies made twice in a row, the same way. Their
+            # ratio would be 1.00 on a quiet machine; its spread is what this machine's
+            # load alone does to one pair, so a single pair's ratio reads against it.
+            twins = [singles(user, 7000 + n) / singles(user, 7000 + n)
+                     for n in range(max(2, args.requests))]
+            rows.append((f"Control: the five copies against themselves made again "
+                         f"({len(twins)} pairs): p50 (min-max)",
+                         f"{statistics.median(twins):.2f} "
+                         f"({min(twins):.2f}-{max(twins):.2f})"))
+            rows.append(("Never slower (every p50 and p95 above at most 1.00)",
+                         "yes" if max(verdicts) <= 1.0 else
+                         f"no (worst {max(verdicts):.2f})"))
     lines = [
         SECTION,
         "",

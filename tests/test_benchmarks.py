@@ -258,24 +258,44 @@ def test_program_benchmark_quick_run_reports_its_ratio_from_its_own_rows() -> No
 @pytest.mark.slow
 def test_program_desk_benchmark_quick_run_prints_its_figures() -> None:
     """benchmarks/program_desk.py --quick: a five-handout program through the desk with
-    1 and 4 users, the five named copies, and the ratio computed from the rows above it."""
+    1 and 4 users, the five named copies with as many users, each ratio computed from
+    the rows above it, the control pairs, and the verdict from the ratios."""
     run = subprocess.run([sys.executable, str(REPO / "benchmarks/program_desk.py"), "--quick"],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     rows = {cells[0]: cells[1] for cells in (
         [c.strip() for c in line.strip().strip("|").split("|")]
         for line in run.stdout.splitlines() if line.startswith("| ") and "---" not in line)}
-    one = re.fullmatch(r"([0-9]+) ms / ([0-9]+) ms",
-                       rows["Program of 5 handouts, 1 user (2 requests): p50 / p95"])
-    four = re.fullmatch(r"([0-9]+) ms / ([0-9]+) ms",
-                        rows["Program of 5 handouts, 4 users (2 requests): p50 / p95"])
-    assert one and four and 0 < int(one.group(1)) <= int(one.group(2))
-    alone = _number(rows["The same 5 handouts as named copies, one after the other, 1 user "
-                         "(2 runs): sum, p50"])
-    ratio = _number(rows["Program p50 (1 user) / the five copies' sum"])
-    assert alone.value > 0
-    assert _consistent(ratio, (int(one.group(1)) - 0.5) / alone.high,
-                       (int(one.group(1)) + 0.5) / alone.low)
+    times = r"([0-9]+) ms / ([0-9]+) ms"
+    worst = 0.0
+    for users in ("1 user", "4 users"):
+        program = re.fullmatch(times, rows[f"Program of 5 handouts, {users} (2 requests): "
+                                            "p50 / p95"])
+        copies = re.fullmatch(times, rows["The same 5 handouts as named copies one after "
+                                          f"the other, {users} (2 clients): sum, p50 / p95"])
+        assert program and copies
+        assert 0 < int(program.group(1)) <= int(program.group(2))
+        assert 0 < int(copies.group(1)) <= int(copies.group(2))
+        ratios = re.fullmatch(r"([0-9.]+) / ([0-9.]+)",
+                              rows[f"Program / five copies, {users}: p50 / p95"])
+        assert ratios
+        for n in (1, 2):
+            ratio = _number(ratios.group(n))
+            assert _consistent(ratio, (int(program.group(n)) - 0.5) / (int(copies.group(n)) + 0.5),
+                               (int(program.group(n)) + 0.5) / (int(copies.group(n)) - 0.5))
+            worst = max(worst, ratio.value)
+    paired = re.fullmatch(r"[0-9.]+ \(([0-9.]+)-([0-9.]+)\)", rows[
+        "Paired, the same client (2 pairs, alternating order): program / five copies, "
+        "p50 (min-max)"])
+    control = re.fullmatch(r"([0-9.]+) \(([0-9.]+)-([0-9.]+)\)", rows[
+        "Control: the five copies against themselves made again (2 pairs): p50 (min-max)"])
+    assert paired and control and 0 < float(paired.group(1)) <= float(paired.group(2))
+    assert 0 < float(control.group(2)) <= float(control.group(1)) <= float(control.group(3))
+    verdict = rows["Never slower (every p50 and p95 above at most 1.00)"]
+    if worst < 0.995:
+        assert verdict == "yes"
+    elif worst > 1.005:
+        assert verdict == f"no (worst {worst:.2f})"
 
 
 def test_fitting_benchmark_quick_run_reports_ratios_from_its_own_rows() -> None:
