@@ -224,6 +224,36 @@ def test_a_translations_key_that_is_no_language_is_warned_about(tmp_path: Path) 
     assert "clinic.translations.sp" in result.stderr
 
 
+def test_a_translations_key_writing_the_project_s_language_another_way_is_warned_about(
+        tmp_path: Path) -> None:
+    """QA: ``clinic.translations: {es-MX: ...}`` (or an audience's ``spa``) in a project
+    whose Spanish handouts are ``es`` is a language code, so it was taken; nothing looks
+    it up, so the Spanish handouts printed the clinic's English tagline and ``check``
+    only said the tagline was missing. It is said at its line, naming the spelling the
+    handouts use; a code of another language (words ready for French handouts to come)
+    is not."""
+    project = copy_example(tmp_path / "clinic")
+    config = project / "handouts.yaml"
+    edit(config, "  translations:\n    es:\n      tagline:",
+         "  translations:\n    fr:\n      tagline: Massage\n    es-MX:\n      tagline:")
+    edit(config, "    translations:\n      es:\n        label: Cuidadores",
+         "    translations:\n      spa:\n        label: Cuidadores")
+    clinic, audience = line_of(config, "    es-MX:"), line_of(config, "      spa:")
+    warnings = [p.format() for p in load_project(project).warnings
+                if ".translations." in p.field]
+    assert warnings == [
+        f"handouts.yaml:{clinic}: warning: clinic.translations.es-MX: 'es-MX' is Spanish "
+        "written another way: this project's handouts write it 'es', so these words are "
+        "never printed",
+        f"handouts.yaml:{audience}: warning: audiences.caregivers.translations.spa: 'spa' "
+        "is Spanish written another way: this project's handouts write it 'es', so these "
+        "words are never printed"]
+    result = run_in(project, "check", "--quick", "--no-render")
+    assert "clinic.translations.es-MX: 'es-MX' is Spanish written another way" in \
+        result.output
+    assert load_project(copy_example(tmp_path / "plain")).warnings == []
+
+
 #: A run of every command that loads a project (a small batch: one version each).
 LOADING_COMMANDS = {
     "list": ("list",), "build": ("build", "desk-stretch-break"),

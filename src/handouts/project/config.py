@@ -24,6 +24,7 @@ from handouts.project.languages import (
     closest_language,
     miswritten,
     translation_language_problem,
+    written_otherwise,
 )
 from handouts.project.names import GENERAL
 from handouts.project.schema import (
@@ -550,15 +551,41 @@ def load_config(root: Path, problems: list[Problem],
     return config
 
 
+def _keyed_translations(config: Config) -> list[tuple[tuple[str, ...], str]]:
+    """Where each ``translations:`` key of the file is (the clinic's, each audience's),
+    with the key."""
+    keyed = [(("clinic", "translations", code), code) for code in config.clinic.translations]
+    return keyed + [(("audiences", name, "translations", code), code)
+                    for name, audience in config.audiences.items()
+                    for code in audience.translations]
+
+
+def translation_keys_against(config: Config, lines: LineMap,
+                             languages: set[str]) -> list[Problem]:
+    """A warning for each ``translations:`` key that writes a language of the project's
+    handouts (``languages``: their own and their translations') another way: ``es-MX``
+    or ``spa`` where they are ``es``. Nothing looks those words up, so a Spanish
+    handout printed the clinic's English tagline and hours, and ``check`` said only
+    that the tagline was missing from the translation. Known only once the handouts
+    are loaded (see :func:`handouts.project.load.load_each`)."""
+    problems = []
+    for loc, code in _keyed_translations(config):
+        if translation_language_problem(code, None) is not None:
+            continue  # no language code at all: said by _translation_keys
+        message = written_otherwise(code, languages)
+        if message is not None:
+            problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc),
+                                    message, Severity.WARNING))
+    return problems
+
+
 def _translation_keys(config: Config, lines: LineMap) -> list[Problem]:
     """A warning for each ``translations:`` key (the clinic's, an audience's) that is
     no language code (``sp`` for Spanish): its words are never printed, so a Spanish
     handout printed the clinic's English tagline without a word. The rule of a program
     file's keys (:func:`~handouts.project.languages.translation_language_problem`), as
     a warning even for a code in the wrong case: this file built before the check."""
-    keyed = [(("clinic", "translations", code), code) for code in config.clinic.translations]
-    keyed += [(("audiences", name, "translations", code), code)
-              for name, audience in config.audiences.items() for code in audience.translations]
+    keyed = _keyed_translations(config)
     # What a key most likely meant: a language this file makes or translates into.
     known = {code for code in (*config.batch.languages, *config.clinic.translations)
              if translation_language_problem(code, None) is None}  # never a wrong one

@@ -127,16 +127,28 @@ def translation_language_problem(code: str, languages: Collection[str] | None
         return wrong + ", so these words are never printed" + meant, Severity.WARNING
     if not languages or code in languages:
         return None
-    if close and _babel_language(close) == _babel_language(code):
+    if (spelled := written_otherwise(code, languages)) is not None:
         # ``spa``, ``es-MX``: the project's Spanish is written ``es`` (QA: "no handout
         # is in Spanish", beside "did you mean 'es'?", of a project with Spanish).
-        return (f"'{code}' is {language_name(close)} written another way: this project's "
-                f"handouts write it '{close}', so these words are never printed",
-                Severity.WARNING)
+        return spelled, Severity.WARNING
     return (f"no handout of this project is in {language_name(code)}, so these words are "
             "never printed" + (meant or f" (the project's languages: "
                                         f"{', '.join(sorted(languages))})"),
             Severity.WARNING)
+
+
+def written_otherwise(code: str, languages: Collection[str]) -> str | None:
+    """What to say of words keyed ``code`` when the project's handouts write that same
+    language another way (``spa`` or ``es-MX`` where they are ``es``): nothing looks
+    those words up, so they are never printed. None when ``code`` is one of
+    ``languages`` or another language."""
+    if code in languages:
+        return None
+    close = closest_language(code, languages)
+    if close is None or _babel_language(close) != _babel_language(code):
+        return None
+    return (f"'{code}' is {language_name(close)} written another way: this project's "
+            f"handouts write it '{close}', so these words are never printed")
 
 
 #: Language codes written in other ways, and the catalog each one uses. Chinese is

@@ -22,6 +22,7 @@ from handouts.project.config import (
     Project,
     check_batch_handouts,
     load_config,
+    translation_keys_against,
 )
 from handouts.project.content import Document, Handout, Tagged, discover, load_document
 from handouts.project.languages import has_theme_words, no_theme_words
@@ -190,6 +191,11 @@ def load_each(root: Path, names: tuple[str, ...] = (), *,
         else:
             documents[name] = doc
             warnings[name] = found
+    if read_config and config is not None and not names:
+        # Every handout is loaded: their languages say how this project writes each.
+        languages = {code for doc in documents.values()
+                     for code in (doc.handout.language, *doc.translation_languages())}
+        problems += translation_keys_against(config, lines, languages)
     # Only the batch's list naming a missing handout: the settings are good (the desk
     # uses them, with the clinic's phone as saved); whoever loads the whole project
     # all or nothing still stops on it.
