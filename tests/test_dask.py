@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -352,6 +353,11 @@ def test_chunks_shrink_with_what_remains_and_keep_the_batch_s_order(count: int,
         assert sizes[0] == 8 and len(chunks) > 516 // 8  # more tasks than one fixed size
 
 
+def _wanted(dask_scheduler, key: str) -> bool:  # type: ignore[no-untyped-def]
+    """On the scheduler (client.run_on_scheduler): whether it has task ``key``."""
+    return key in dask_scheduler.tasks
+
+
 def _profiling(dask_worker) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
     """On a worker (client.run): whether the handouts plugin is loaded, and whether
     Dask's statistical profiler is sampling."""
@@ -365,8 +371,9 @@ def test_the_plugin_pauses_dask_s_profiler_and_a_finished_batch_removes_it(
         cluster, local_build, tmp_path) -> None:
     """Dask's profiler samples a task's stack every 10 ms: 3-4 % of a batch's CPU. It
     is paused while the project is loaded on a worker and runs again once the plugin
-    is unregistered, as a finished batch does (the workers drop the project too)."""
-    from handouts.commands.dask_executor import PLUGIN_NAME, ProjectPlugin, snapshot
+    is unregistered, as a finished batch does (the workers drop the project too), but
+    not while another batch on the cluster still renders with it."""
+    from handouts.commands.dask_executor import PLUGIN_NAME, ProjectPlugin, release, snapshot
 
     local, client = cluster
     project, _ = local_build
@@ -379,5 +386,43 @@ def test_the_plugin_pauses_dask_s_profiler_and_a_finished_batch_removes_it(
                                     [r.variant for r in result.results]))
     client.register_plugin(plugin, name=PLUGIN_NAME)
     assert set(client.run(_profiling).values()) == {(True, False)}
-    client.unregister_worker_plugin(PLUGIN_NAME)
+    # Another batch of the same project is still rendering (another client wants a
+    # render task): the end of this one must not take the project from under it.
+    with distributed.Client(local.scheduler_address) as other:
+        # A key as Dask makes it for a batch's task (the function's name, a token).
+        running = other.submit(time.sleep, 30, key=f"render_chunk-{uuid.uuid4().hex}")
+        while not other.run_on_scheduler(_wanted, key=running.key):
+            time.sleep(0.05)
+        assert not release(client, 10)
+        assert set(client.run(_profiling).values()) == {(True, False)}
+        running.cancel()
+    assert release(client, 10)
+    assert set(client.run(_profiling).values()) == {(False, True)}
+
+
+def test_two_batches_of_one_project_at_once_on_one_cluster(cluster, local_build,
+                                                           tmp_path) -> None:
+    """Two people run the batch of the same project on the clinic's cluster at once:
+    both finish with every PDF, the same bytes as locally. They share the workers'
+    project (the second registers it again); the first to finish leaves it to the
+    other, and the last one takes it away."""
+    import threading
+
+    local, client = cluster
+    project, reference = local_build
+    copies = [copy_project(project, tmp_path / name / "p") for name in ("a", "b")]
+    results: dict[int, object] = {}
+
+    def run(index: int) -> None:
+        results[index] = batch(load_project(copies[index]), executor=local.scheduler_address)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    for index, copy in enumerate(copies):
+        result = results[index]
+        assert result.ok, [p.format() for p in result.problems]  # type: ignore[attr-defined]
+        assert pdfs_in(copy / "output") == pdfs_in(reference)
     assert set(client.run(_profiling).values()) == {(False, True)}

@@ -58,6 +58,8 @@ IN_FLIGHT_PER_THREAD = 2
 #: Times a task is retried after its worker died (on top of Dask's own
 #: ``allowed-failures`` count for lost workers).
 RETRIES = 2
+#: One render at a time in a worker process (see :meth:`ProjectPlugin.setup`).
+RENDER_LOCK = threading.Lock()
 #: The name the project's worker plugin is registered under (a later batch replaces it).
 PLUGIN_NAME = "handouts-project"
 
@@ -119,8 +121,10 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             os.replace(staging, root)
         if self.version != __version__:
             return  # render_chunk refuses with the reason
-        # One render at a time per worker process: the engine's caches are per process.
-        self.lock = threading.Lock()
+        # One render at a time per worker process, the engine's caches being per
+        # process: one lock for the process, kept across plugins (a second batch's
+        # plugin and a chunk still rendering with the first's must not overlap).
+        self.lock = RENDER_LOCK
         self.worker = Worker.load(root)
         self.worker.fittings.update(self.fittings)
         self.worker.hints.update(self.hints)
@@ -133,6 +137,33 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         if self.paused is not None:
             self.paused.start()
             self.paused = None
+
+
+def release(client: Any, limit: float) -> bool:
+    """Unregister the project plugin once no other batch on this cluster is rendering;
+    whether it was. Two batches of the same project on one cluster share the plugin
+    (the same name and files: the second registers its own in the first's place), so
+    the first to finish leaves it to the other, which removes it when it ends. Best
+    effort, each wait within ``limit``: a cluster that does not answer keeps the
+    plugin until the next batch replaces it."""
+    task_name, me = render_chunk.__name__, client.id
+
+    def others_rendering(dask_scheduler: Any) -> bool:
+        # Run on the scheduler, which need not have handouts installed: defined here,
+        # it travels by value. Whether a client other than this one wants a render task.
+        from dask.utils import key_split
+
+        return any(key_split(key) == task_name and
+                   any(wanting.client_key != me for wanting in (task.who_wants or ()))
+                   for key, task in list(dask_scheduler.tasks.items()))
+
+    try:
+        if within(limit, lambda: client.run_on_scheduler(others_rendering)):
+            return False
+        within(limit, lambda: client.unregister_worker_plugin(PLUGIN_NAME))
+    except Exception:  # the batch is done: nothing here may fail it
+        return False
+    return True
 
 
 def pause_profiler(worker: Any) -> Any:
@@ -182,12 +213,18 @@ def render_chunk(chunk: Todo, token: str) -> list[tuple[VariantResult, bytes]]:
     if isinstance(plugin, ProjectPlugin) and plugin.version != __version__:
         raise RuntimeError(f"this worker has handouts {__version__}, the batch needs "
                            f"{plugin.version}: install the same version everywhere")
-    if not isinstance(plugin, ProjectPlugin) or plugin.token != token or \
-            plugin.worker is None or plugin.lock is None:
-        # The plugin of this batch has not run here: never render another project.
+    # Taken once, before they are checked: another batch of the same project that
+    # registers its plugin meanwhile tears this one down (its worker set to None) while
+    # the chunk renders; the chunk finishes with the project it started with.
+    worker, lock = (plugin.worker, plugin.lock) if isinstance(plugin, ProjectPlugin) \
+        else (None, None)
+    if not isinstance(plugin, ProjectPlugin) or plugin.token != token or worker is None \
+            or lock is None:
+        # The plugin of this batch has not run here (or is being set up: the task is
+        # tried again): never render another project.
         raise RuntimeError("this worker has not loaded the batch's project")
-    with plugin.lock:
-        return [plugin.worker.render_variant(variant, digest) for variant, digest in chunk]
+    with lock:
+        return [worker.render_variant(variant, digest) for variant, digest in chunk]
 
 
 class DaskExecutor:
@@ -247,8 +284,7 @@ class DaskExecutor:
             # Finished: the workers drop the project (its memory, the engine's caches)
             # and start their profiler again. After a failure the plugin is left: the
             # scheduler may be gone, and this would only add a wait.
-            with contextlib.suppress(Exception):
-                within(connect, lambda: client.unregister_worker_plugin(PLUGIN_NAME))
+            release(client, connect)
         except TimeoutError:  # before OSError: it is one
             raise self._lost(done, len(todo), (
                 f"no result from the cluster in {self.timeouts.results:g} s "
