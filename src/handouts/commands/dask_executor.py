@@ -149,11 +149,9 @@ def release(client: Any, limit: float) -> bool:
     task_name, me = render_chunk.__name__, client.id
 
     def others_rendering(dask_scheduler: Any) -> bool:
-        # Run on the scheduler, which need not have handouts installed: defined here,
-        # it travels by value. Whether a client other than this one wants a render task.
-        from dask.utils import key_split
-
-        return any(key_split(key) == task_name and
+        # Run on the scheduler. Whether a client other than this one wants a render
+        # task (Dask keys a submitted task by its function's name and a token).
+        return any(str(key).startswith(f"{task_name}-") and
                    any(wanting.client_key != me for wanting in (task.who_wants or ()))
                    for key, task in list(dask_scheduler.tasks.items()))
 
