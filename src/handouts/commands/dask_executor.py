@@ -58,7 +58,9 @@ IN_FLIGHT_PER_THREAD = 2
 #: Times a task is retried after its worker died (on top of Dask's own
 #: ``allowed-failures`` count for lost workers).
 RETRIES = 2
-#: One render at a time in a worker process (see :meth:`ProjectPlugin.setup`).
+#: One render at a time in a worker process, the engine's caches being per process: one
+#: lock for the process, not per plugin (a second batch's plugin and a chunk still
+#: rendering with the first's must not overlap).
 RENDER_LOCK = threading.Lock()
 #: The name the project's worker plugin is registered under (a later batch replaces it).
 PLUGIN_NAME = "handouts-project"
@@ -98,7 +100,6 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         self.version = __version__
         #: Set on the worker by :meth:`setup`.
         self.worker: Worker | None = None
-        self.lock: threading.Lock | None = None
         #: Dask's profiler's callback on this worker, paused by :meth:`setup`.
         self.paused: Any = None
 
@@ -108,7 +109,7 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
                 "fittings": self.fittings, "hints": self.hints}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, worker=None, lock=None, paused=None)
+        self.__dict__.update(state, worker=None, paused=None)
 
     def setup(self, worker: Any) -> None:
         """Unpack, load and warm up; the project is then used by every task here."""
@@ -121,10 +122,6 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
             os.replace(staging, root)
         if self.version != __version__:
             return  # render_chunk refuses with the reason
-        # One render at a time per worker process, the engine's caches being per
-        # process: one lock for the process, kept across plugins (a second batch's
-        # plugin and a chunk still rendering with the first's must not overlap).
-        self.lock = RENDER_LOCK
         self.worker = Worker.load(root)
         self.worker.fittings.update(self.fittings)
         self.worker.hints.update(self.hints)
@@ -211,17 +208,15 @@ def render_chunk(chunk: Todo, token: str) -> list[tuple[VariantResult, bytes]]:
     if isinstance(plugin, ProjectPlugin) and plugin.version != __version__:
         raise RuntimeError(f"this worker has handouts {__version__}, the batch needs "
                            f"{plugin.version}: install the same version everywhere")
-    # Taken once, before they are checked: another batch of the same project that
+    # Taken once, before it is checked: another batch of the same project that
     # registers its plugin meanwhile tears this one down (its worker set to None) while
     # the chunk renders; the chunk finishes with the project it started with.
-    worker, lock = (plugin.worker, plugin.lock) if isinstance(plugin, ProjectPlugin) \
-        else (None, None)
-    if not isinstance(plugin, ProjectPlugin) or plugin.token != token or worker is None \
-            or lock is None:
+    worker = plugin.worker if isinstance(plugin, ProjectPlugin) else None
+    if not isinstance(plugin, ProjectPlugin) or plugin.token != token or worker is None:
         # The plugin of this batch has not run here (or is being set up: the task is
         # tried again): never render another project.
         raise RuntimeError("this worker has not loaded the batch's project")
-    with lock:
+    with RENDER_LOCK:
         return [worker.render_variant(variant, digest) for variant, digest in chunk]
 
 
