@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -353,27 +352,22 @@ def test_chunks_shrink_with_what_remains_and_keep_the_batch_s_order(count: int,
         assert sizes[0] == 8 and len(chunks) > 516 // 8  # more tasks than one fixed size
 
 
-def _wanted(dask_scheduler, key: str) -> bool:  # type: ignore[no-untyped-def]
-    """On the scheduler (client.run_on_scheduler): whether it has task ``key``."""
-    return key in dask_scheduler.tasks
-
-
 def _profiling(dask_worker) -> tuple[bool, bool]:  # type: ignore[no-untyped-def]
-    """On a worker (client.run): whether the handouts plugin is loaded, and whether
+    """On a worker (client.run): whether a handouts plugin is loaded, and whether
     Dask's statistical profiler is sampling."""
-    from handouts.commands.dask_executor import PLUGIN_NAME
+    from handouts.commands.dask_executor import PLUGIN_PREFIX
 
-    return (PLUGIN_NAME in dask_worker.plugins,
+    return (any(name.startswith(PLUGIN_PREFIX) for name in dask_worker.plugins),
             dask_worker.periodic_callbacks["profile"].is_running())
 
 
 def test_the_plugin_pauses_dask_s_profiler_and_a_finished_batch_removes_it(
         cluster, local_build, tmp_path) -> None:
     """Dask's profiler samples a task's stack every 10 ms: 3-4 % of a batch's CPU. It
-    is paused while the project is loaded on a worker and runs again once the plugin
-    is unregistered, as a finished batch does (the workers drop the project too), but
-    not while another batch on the cluster still renders with it."""
-    from handouts.commands.dask_executor import PLUGIN_NAME, ProjectPlugin, release, snapshot
+    is paused while a batch's project is loaded on a worker and runs again once the
+    last batch's plugin is unregistered, as a batch does when it ends (the workers drop
+    the project too); one batch ending leaves another's plugin and the pause alone."""
+    from handouts.commands.dask_executor import ProjectPlugin, plugin_name, release, snapshot
 
     local, client = cluster
     project, _ = local_build
@@ -382,22 +376,19 @@ def test_the_plugin_pauses_dask_s_profiler_and_a_finished_batch_removes_it(
     result = batch(loaded, executor=local.scheduler_address)
     assert result.ok and len(result.with_status("rendered")) == 16
     assert set(client.run(_profiling).values()) == {(False, True)}
-    plugin = ProjectPlugin(snapshot(loaded.project, loaded.documents,
-                                    [r.variant for r in result.results]))
-    client.register_plugin(plugin, name=PLUGIN_NAME)
+    files = snapshot(loaded.project, loaded.documents, [r.variant for r in result.results])
+    first, second = plugin_name(), plugin_name()
+    assert first != second
+    client.register_plugin(ProjectPlugin(files), name=first)
     assert set(client.run(_profiling).values()) == {(True, False)}
-    # Another batch of the same project is still rendering (another client wants a
-    # render task): the end of this one must not take the project from under it.
-    with distributed.Client(local.scheduler_address) as other:
-        # A key as Dask makes it for a batch's task (the function's name, a token).
-        running = other.submit(time.sleep, 30, key=f"render_chunk-{uuid.uuid4().hex}")
-        while not other.run_on_scheduler(_wanted, key=running.key):
-            time.sleep(0.05)
-        assert not release(client, 10)
-        assert set(client.run(_profiling).values()) == {(True, False)}
-        running.cancel()
-    assert release(client, 10)
+    # A second batch on the cluster (this project or another) has its own plugin: the
+    # end of the first neither takes its project nor starts the profiler under it.
+    client.register_plugin(ProjectPlugin(files), name=second)
+    assert release(client, first, 10)
+    assert set(client.run(_profiling).values()) == {(True, False)}
+    assert release(client, second, 10)
     assert set(client.run(_profiling).values()) == {(False, True)}
+    assert not release(client, second, 10)  # already gone: said, never raised
 
 
 def test_two_batches_of_one_project_at_once_on_one_cluster(cluster, local_build,
@@ -425,4 +416,41 @@ def test_two_batches_of_one_project_at_once_on_one_cluster(cluster, local_build,
         result = results[index]
         assert result.ok, [p.format() for p in result.problems]  # type: ignore[attr-defined]
         assert pdfs_in(copy / "output") == pdfs_in(reference)
+    assert set(client.run(_profiling).values()) == {(False, True)}
+
+
+def test_batches_of_two_projects_at_once_on_one_cluster(cluster, local_build,
+                                                        tmp_path) -> None:
+    """Two locations of a clinic group run their own projects' batches on the group's
+    cluster at the same moment: each gets its own project's PDFs, byte for byte as
+    locally (with one plugin for all, the second replaced the first's project and the
+    first's variants failed on every worker)."""
+    import threading
+
+    local, client = cluster
+    project, reference = local_build
+    first = copy_project(project, tmp_path / "a" / "p")
+    second = copy_project(project, tmp_path / "b" / "p")
+    config = second / "handouts.yaml"
+    config.write_text(config.read_text().replace("555-", "556-"))
+    assert config.read_text() != (first / "handouts.yaml").read_text()
+    second_reference = copy_project(second, tmp_path / "c" / "p")
+    assert batch(load_project(second_reference), jobs=2).ok
+    results: dict[int, object] = {}
+
+    def run(index: int, root: Path) -> None:
+        results[index] = batch(load_project(root), executor=local.scheduler_address)
+
+    threads = [threading.Thread(target=run, args=(i, root))
+               for i, root in enumerate((first, second))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    for index, (root, expected) in enumerate(((first, reference),
+                                              (second, second_reference / "output"))):
+        result = results[index]
+        assert result.ok, [p.format() for p in result.problems]  # type: ignore[attr-defined]
+        assert pdfs_in(root / "output") == pdfs_in(expected)
+    assert pdfs_in(first / "output") != pdfs_in(second / "output")
     assert set(client.run(_profiling).values()) == {(False, True)}

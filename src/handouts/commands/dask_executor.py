@@ -8,9 +8,11 @@ A worker plugin ships the project's files (the inputs of the batch's variants, l
 by :mod:`handouts.commands.inputs`: a few hundred kB) to every worker once and warms
 the engine there; tasks then carry only small chunks of variants, a bounded number in
 flight, and return PDF bytes for the coordinator (:mod:`handouts.commands.batch`) to
-write. While the plugin is loaded, Dask's own profiler is paused on the worker (see
-:func:`pause_profiler`); a finished batch unregisters it, so the workers drop the
-project and profile again.
+write. Each batch registers its own plugin (:func:`plugin_name`), so batches of
+different projects, or of one project from two places, share a cluster without taking
+each other's project away. While one is loaded, Dask's own profiler is paused on the
+worker (see :func:`pause_profiler`); a batch that ends, finished or not, unregisters its
+plugin, so the workers drop the project and, after the last, profile again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import itertools
 import logging
 import os
 import queue
+import secrets
 import shutil
 import tarfile
 import threading
@@ -59,11 +62,19 @@ IN_FLIGHT_PER_THREAD = 2
 #: ``allowed-failures`` count for lost workers).
 RETRIES = 2
 #: One render at a time in a worker process, the engine's caches being per process: one
-#: lock for the process, not per plugin (a second batch's plugin and a chunk still
-#: rendering with the first's must not overlap).
+#: lock for the process, not per plugin (two batches' chunks on one worker must not
+#: overlap).
 RENDER_LOCK = threading.Lock()
-#: The name the project's worker plugin is registered under (a later batch replaces it).
-PLUGIN_NAME = "handouts-project"
+#: How the name of every batch's worker plugin begins (see :func:`plugin_name`).
+PLUGIN_PREFIX = "handouts-project-"
+
+
+def plugin_name() -> str:
+    """A new name for one batch's worker plugin, never shared. With one name for all,
+    a second batch on the cluster replaced the first's plugin: the first's chunks then
+    failed on every worker (another project's), or rendered with a plugin being torn
+    down, and the first batch to end took the project from the other."""
+    return f"{PLUGIN_PREFIX}{secrets.token_hex(8)}"
 
 
 def snapshot(project: Project, documents: Iterable[Document],
@@ -128,35 +139,29 @@ class ProjectPlugin(WorkerPlugin):  # type: ignore[misc,valid-type]
         self.paused = pause_profiler(worker)
 
     def teardown(self, worker: Any) -> None:
-        """Forget the project, and start Dask's profiler again if :meth:`setup` paused
-        it (the batch unregisters the plugin when it ends; a later batch replaces it)."""
+        """Forget the project. Dask's profiler, if :meth:`setup` paused it, goes to
+        another batch's plugin still loaded on this worker, or starts again after the
+        last (a batch unregisters its plugin when it ends)."""
         self.worker = None
-        if self.paused is not None:
+        if self.paused is None:
+            return
+        others = [p for p in getattr(worker, "plugins", {}).values()
+                  if isinstance(p, ProjectPlugin) and p is not self and p.worker is not None]
+        if others:
+            others[0].paused = self.paused
+        else:
             self.paused.start()
-            self.paused = None
+        self.paused = None
 
 
-def release(client: Any, limit: float) -> bool:
-    """Unregister the project plugin once no other batch on this cluster is rendering;
-    whether it was. Two batches of the same project on one cluster share the plugin
-    (the same name and files: the second registers its own in the first's place), so
-    the first to finish leaves it to the other, which removes it when it ends. Best
-    effort, each wait within ``limit``: a cluster that does not answer keeps the
-    plugin until the next batch replaces it."""
-    task_name, me = render_chunk.__name__, client.id
-
-    def others_rendering(dask_scheduler: Any) -> bool:
-        # Run on the scheduler. Whether a client other than this one wants a render
-        # task (Dask keys a submitted task by its function's name and a token).
-        return any(str(key).startswith(f"{task_name}-") and
-                   any(wanting.client_key != me for wanting in (task.who_wants or ()))
-                   for key, task in list(dask_scheduler.tasks.items()))
-
+def release(client: Any, name: str, limit: float) -> bool:
+    """Unregister the batch's plugin ``name`` (:func:`plugin_name`); whether it was.
+    Best effort within ``limit``: a cluster that does not answer keeps the plugin
+    until its workers restart. Another batch's plugin, of this project or another, is
+    its own and stays."""
     try:
-        if within(limit, lambda: client.run_on_scheduler(others_rendering)):
-            return False
-        within(limit, lambda: client.unregister_worker_plugin(PLUGIN_NAME))
-    except Exception:  # the batch is done: nothing here may fail it
+        within(limit, lambda: client.unregister_worker_plugin(name))
+    except Exception:  # the batch is over: nothing here may fail it or hide its reason
         return False
     return True
 
@@ -200,19 +205,19 @@ def guided_chunks(todo: Todo, threads: int) -> list[Todo]:
     return chunks
 
 
-def render_chunk(chunk: Todo, token: str) -> list[tuple[VariantResult, bytes]]:
-    """Render a chunk of variants on a Dask worker (task function)."""
+def render_chunk(chunk: Todo, name: str) -> list[tuple[VariantResult, bytes]]:
+    """Render a chunk of variants on a Dask worker with the batch's plugin ``name``
+    (task function)."""
     from distributed import get_worker
 
-    plugin = get_worker().plugins.get(PLUGIN_NAME)
+    plugin = get_worker().plugins.get(name)
     if isinstance(plugin, ProjectPlugin) and plugin.version != __version__:
         raise RuntimeError(f"this worker has handouts {__version__}, the batch needs "
                            f"{plugin.version}: install the same version everywhere")
-    # Taken once, before it is checked: another batch of the same project that
-    # registers its plugin meanwhile tears this one down (its worker set to None) while
-    # the chunk renders; the chunk finishes with the project it started with.
+    # Taken once, before it is checked: the plugin torn down meanwhile (its worker set
+    # to None) leaves the chunk the project it started with.
     worker = plugin.worker if isinstance(plugin, ProjectPlugin) else None
-    if not isinstance(plugin, ProjectPlugin) or plugin.token != token or worker is None:
+    if worker is None:
         # The plugin of this batch has not run here (or is being set up: the task is
         # tried again): never render another project.
         raise RuntimeError("this worker has not loaded the batch's project")
@@ -269,26 +274,32 @@ class DaskExecutor:
         from distributed.client import FutureCancelledError
         from distributed.comm import CommClosedError
 
-        done = 0
+        done, name = 0, plugin_name()
+        # Whether the scheduler may still answer: after a lost connection or a silent
+        # cluster, unregistering would only add a wait to the batch's end.
+        answering = True
         try:
-            for pair in self._render_on(client, project, documents, todo):
+            for pair in self._render_on(client, name, project, documents, todo):
                 done += 1
                 yield pair
-            # Finished: the workers drop the project (its memory, the engine's caches)
-            # and start their profiler again. After a failure the plugin is left: the
-            # scheduler may be gone, and this would only add a wait.
-            release(client, connect)
         except TimeoutError:  # before OSError: it is one
+            answering = False
             raise self._lost(done, len(todo), (
                 f"no result from the cluster in {self.timeouts.results:g} s "
                 "(--result-timeout; are its workers running?)")) from None
         except (FutureCancelledError, CommClosedError, OSError) as exc:
+            answering = False
             raise self._lost(done, len(todo), (
                 f"lost the connection to the scheduler ({type(exc).__name__})")) from None
         except Exception as exc:  # anything else Dask raises: one message, no traceback
             raise self._lost(done, len(todo), (
                 f"the cluster failed ({type(exc).__name__}: {str(exc)[:200]})")) from None
         finally:
+            if answering:
+                # The batch ended (finished, failed on the cluster, or stopped by its
+                # caller): the workers drop its project (its memory, the engine's
+                # caches) and, once no batch holds one, profile again.
+                release(client, name, connect)
             with contextlib.suppress(Exception):  # closing a dead client: nothing to keep
                 within(connect, lambda: client.close(timeout=connect))
 
@@ -337,17 +348,19 @@ class DaskExecutor:
                 f"this is not a Dask scheduler (it answers as {kind or 'something else'}): "
                 "give the scheduler's address, usually port 8786")])
 
-    def _render_on(self, client: Any, project: Project, documents: dict[str, Document],
+    def _render_on(self, client: Any, name: str, project: Project,
+                   documents: dict[str, Document],
                    todo: Todo) -> Iterator[tuple[VariantResult, bytes]]:
-        """Register the project, then keep a bounded number of chunks in flight; each
-        wait for the cluster is limited to ``timeouts.results`` (TimeoutError past it)."""
+        """Register the project as plugin ``name``, then keep a bounded number of chunks
+        in flight; each wait for the cluster is limited to ``timeouts.results``
+        (TimeoutError past it)."""
         limit = self.timeouts.results
         kept, hints = read_kept(self.out_dir) if self.out_dir is not None else ({}, {})
         plugin = ProjectPlugin(snapshot(project, documents.values(), [v for v, _ in todo]),
                                {d: kept[d] for _, d in todo if d in kept},
                                {v.relpath: hints[v.relpath] for v, _ in todo
                                 if v.relpath in hints})
-        within(limit, lambda: client.register_plugin(plugin, name=PLUGIN_NAME))
+        within(limit, lambda: client.register_plugin(plugin, name=name))
         threads = sum(within(limit, client.nthreads).values()) or 1
         chunks = iter(guided_chunks(todo, threads))
         submitted: dict[Any, Todo] = {}
@@ -358,7 +371,7 @@ class DaskExecutor:
 
         def submit(n: int) -> None:
             for chunk in itertools.islice(chunks, n):
-                future = client.submit(render_chunk, chunk, plugin.token, pure=False,
+                future = client.submit(render_chunk, chunk, name, pure=False,
                                        retries=RETRIES)
                 submitted[future] = chunk
                 future.add_done_callback(finished.put)
