@@ -89,6 +89,59 @@ def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
     assert catalog.get("Sit down.", context="precautions.before[2].text").string == ""
 
 
+def test_reordered_steps_keep_their_own_translations(project: Path) -> None:
+    """Steps moved in the English keep the translations of their own text (an exact
+    match wins over the field's old entry, as with msgmerge): before, each took the
+    translation of the step that used to stand there, marked out of date, and the
+    Spanish PDF printed them in the wrong steps."""
+    content = project / "content/hand-self-massage.yaml"
+    text = content.read_text(encoding="utf-8")
+    stretch = ("  - title: Stretch each finger\n    text: Hold one finger at the base. Slide "
+               "your grip slowly to the tip. Do each finger.\n")
+    switch = "  - title: Switch hands\n    text: Do the same steps on your other hand.\n"
+    assert stretch + switch in text
+    content.write_text(text.replace(stretch + switch, switch + stretch), encoding="utf-8")
+    [doc] = load_project(project, ("hand-self-massage",)).documents
+    po = doc.translation("es")
+    update = update_catalog(doc.handout, po, "es")
+    assert (update.new, update.changed, update.removed) == (0, 0, 0)
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale="es")
+    moved = catalog.get("Switch hands", context="steps[3].title")
+    assert (moved.string, moved.fuzzy) == ("ES Switch hands", False)
+    assert catalog.get("Stretch each finger", context="steps[4].title").string == \
+        "ES Stretch each finger"
+    result = build(load_project(project), language="es")
+    assert result.warnings == []
+    words = pdf_text(result.built[0].path)
+    assert words.index("ES Switch hands") < words.index("ES Stretch each finger")
+
+
+def test_a_removed_text_s_translation_is_kept_and_comes_back(project: Path) -> None:
+    """A step taken out: its translations are counted as removed and kept at the end
+    of the file as obsolete (#~) entries, never printed; put back, it is translated
+    again without the volunteer's work."""
+    content = project / "content/hand-self-massage.yaml"
+    text = content.read_text(encoding="utf-8")
+    switch = "  - title: Switch hands\n    text: Do the same steps on your other hand.\n"
+    content.write_text(text.replace(switch, ""), encoding="utf-8")
+    [doc] = load_project(project, ("hand-self-massage",)).documents
+    po = doc.translation("es")
+    update = update_catalog(doc.handout, po, "es")
+    assert (update.new, update.changed, update.removed) == (0, 0, 2)
+    written = po.read_text(encoding="utf-8")
+    assert '#~ msgid "Switch hands"\n#~ msgstr "ES Switch hands"' in written
+    assert "ES Switch hands" not in pdf_text(
+        build(load_project(project), language="es").built[0].path)
+    content.write_text(text, encoding="utf-8")
+    [doc] = load_project(project, ("hand-self-massage",)).documents
+    update = update_catalog(doc.handout, po, "es")
+    assert (update.new, update.changed, update.removed) == (0, 0, 0)
+    assert "#~" not in po.read_text(encoding="utf-8")
+    assert "ES Switch hands" in pdf_text(
+        build(load_project(project), language="es").built[0].path)
+
+
 def test_theme_catalog_translates_page_counter() -> None:
     assert theme_translations("es").gettext("Page {page} of {pages}") == "Página {page} de {pages}"
 

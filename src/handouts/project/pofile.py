@@ -335,9 +335,25 @@ def read_catalog(path: Path, display: str, locale: str | None) -> tuple[Catalog 
     if problems:
         return None, problems
     try:
-        return _catalog(entries, locale), []
+        catalog = _catalog(entries, locale)
+        # Obsolete (#~) entries, which ``handouts translate`` keeps for texts taken out
+        # of the handout: never used to print, read only to give a text that comes
+        # back its translation. A mistake in them is nobody's problem.
+        for entry in _lex(_obsolete_lines(text), display, []):
+            if entry.msgid and entry.plural is None and entry.strings.get(0):
+                catalog.obsolete[(entry.msgid, entry.context)] = Message(
+                    entry.msgid, entry.strings[0], context=entry.context,
+                    user_comments=entry.user_comments)
+        return catalog, []
     except Exception as exc:  # a last guard: Babel may still refuse something
         return None, [Problem(display, None, "", f"is not a valid .po file: {exc}")]
+
+
+def _obsolete_lines(text: str) -> str:
+    """``text`` with only its obsolete entries, unmarked, each on its own line."""
+    return "\n".join(line.strip(" \t")[2:].strip(" \t")
+                     if line.strip(" \t").startswith("#~") else ""
+                     for line in text.split("\n"))
 
 
 def _catalog(entries: list[_Entry], locale: str | None) -> Catalog:

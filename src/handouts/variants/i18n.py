@@ -803,6 +803,10 @@ class CatalogUpdate:
     unchanged: int
     #: Fields whose reviewed translation was accepted (fuzzy flag removed).
     accepted: tuple[str, ...] = ()
+    #: Translations of texts the handout no longer has, kept at the end of the file as
+    #: obsolete (``#~``) entries: a step taken out by mistake and put back gets its
+    #: translation again.
+    removed: int = 0
 
     @property
     def total(self) -> int:
@@ -850,15 +854,33 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
     new = changed = unchanged = 0
     accepted: list[str] = []
     acceptable: set[str] = set()
-    for loc, text in po_texts(handout, clinic):
+    texts = po_texts(handout, clinic)
+    wanted = {text for _, text in texts}
+    # Every translation in the old file by its English, whatever its field (obsolete
+    # entries too), a finished one before one marked out of date: a text that moved
+    # (steps reordered, one put back) keeps its own translation, as with msgmerge.
+    by_text: dict[str, Message] = {}
+    for message in _translated(old):
+        found = by_text.get(message.id)
+        if found is None or ("fuzzy" in found.flags and "fuzzy" not in message.flags):
+            by_text[message.id] = message
+    used: set[str] = set()
+    for loc, text in texts:
         field = format_loc(loc)
         notes = _notes(loc, language)
         previous = old.get(text, context=field) if old else None
+        if previous is None or not previous.string:
+            previous = by_text.get(text, previous)
         if previous is None and old is not None:
-            previous = next((m for m in old if m.context == field), None)
+            # The field's old entry, as an out-of-date translation of its new English:
+            # unless its English is still the handout's (it moved, and is kept there).
+            previous = next((m for m in old if m.context == field
+                             and not (isinstance(m.id, str) and m.id in wanted)), None)
         if previous is not None and not (isinstance(previous.id, str)
                                          and isinstance(previous.string, str)):
             previous = None  # a plural entry never translates a handout's text
+        if previous is not None:
+            used.add(previous.id)
         comments = list(previous.user_comments) if previous is not None else []
         if previous is not None and previous.id == text:
             flags, previous_id = set(previous.flags), previous.previous_id
@@ -889,10 +911,27 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
         for field in accept if field not in acceptable]
     if wrong:
         raise ValidationError(wrong)
+    # A translation nothing uses any more is kept, obsolete, at the end (never lost).
+    removed = 0
+    live = {id(m) for m in old} if old is not None else set()
+    for message in by_text.values():
+        if message.id not in used:
+            catalog.obsolete[(message.id, message.context)] = Message(
+                message.id, message.string, context=message.context,
+                user_comments=list(message.user_comments))
+            removed += id(message) in live  # not already obsolete before
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=False, include_previous=True,
              sort_output=False)
     from handouts.output import write_atomic
 
     write_atomic(po_path, buffer.getvalue())
-    return CatalogUpdate(old is None, new, changed, unchanged, tuple(accepted))
+    return CatalogUpdate(old is None, new, changed, unchanged, tuple(accepted), removed)
+
+
+def _translated(catalog: Catalog | None) -> list[Message]:
+    """The translated single texts of ``catalog``, its obsolete entries last."""
+    if catalog is None:
+        return []
+    return [m for m in [*catalog, *catalog.obsolete.values()]
+            if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string]
