@@ -96,7 +96,7 @@ def test_rows_with_the_wrong_number_of_fields_are_not_built(tmp_path: Path) -> N
         _row(client="Bo Diaz", handout="back-massage", note="Sore hip, worse at night, x"),
         "Cy Ng",  # the handout (a required column) is not there at all
         "",
-        _row(client="Di Fox", handout="desk-stretch-break") + ",,, ,",  # spreadsheet padding
+        _row(client="Di Fox", handout="desk-stretch-break"),
         _row(client="Ed Ray", handout="back-massage") + ",,x",
         "",
     ])
@@ -107,6 +107,29 @@ def test_rows_with_the_wrong_number_of_fields_are_not_built(tmp_path: Path) -> N
         "clients.csv:7: has 12 fields, the header has 10 — an unquoted comma?",
     ]
     assert [(r.line, r.client.name) for r in rows] == [(2, "Ann Lee"), (6, "Di Fox")]
+
+
+def test_a_comma_in_a_note_before_an_empty_last_cell_is_not_taken_for_padding(
+        tmp_path: Path) -> None:
+    """A note with an unquoted comma and no therapist after it: the row's one extra
+    cell is empty, as padding would be, but the other rows have none, so its cells
+    shifted (before, the PDF printed "Your therapist: slow pressure."). Padding that
+    every row has, or that the header has too, is a spreadsheet's and is dropped."""
+    header = "client,handout,note,therapist"
+    shifted = "\n".join([header, "Sam Lee,back-massage,Use light, slow pressure.,",
+                         "Ann Bee,back-massage,Go slowly,Ana Ruiz", ""])
+    rows, problems = _read(tmp_path, shifted)
+    assert problems == ["clients.csv:2: has 5 fields, the header has 4 — an unquoted comma?"]
+    assert [r.line for r in rows] == [3]
+    padded = "\n".join([header, "Sam Lee,back-massage,Use light,,", "Ann Bee,back-massage,x,Ana,",
+                        ""])
+    rows, problems = _read(tmp_path, padded)
+    assert problems == []
+    assert [(r.client.note, r.client.therapist) for r in rows] == [("Use light", None),
+                                                                   ("x", "Ana")]
+    rows, problems = _read(tmp_path, "\n".join([header + ",,", "Sam Lee,back-massage,a,,,",
+                                                "Ann Bee,back-massage,b,Ana", ""]))
+    assert problems == [] and len(rows) == 2
 
 
 def test_rows_that_leave_out_trailing_optional_cells_are_built(tmp_path: Path) -> None:

@@ -198,15 +198,23 @@ def parse_table(text: str, display: str, choices: Choices) -> Table:
             return Table([], [Problem(display, line, "", error)])
         header, header_line = [column_name(f) for f in fields], line
         break
+    padded = len(header)
     while header and not header[-1]:  # spreadsheets pad the header with empty columns
         header.pop()
     problems = _check_header(header, display, header_line)
     if problems:
         return Table([], problems, _known(header))
+    rest = list(records)
+    # Empty cells after the header's last column are a spreadsheet's padding when the
+    # header has them too, or when every row has them; a row with more than the others
+    # had a cell split by an unquoted comma whose last part was empty (a note with a
+    # comma, no therapist): taking its first cells would print the wrong words.
+    padded = max(padded, min((len(f) for _, f, e in rest if e is None and not _blank(f)),
+                             default=0))
     rows: list[Row] = []
     held: list[Row] = []
     seen = False
-    for line, fields, error in records:
+    for line, fields, error in rest:
         if error is not None:
             seen = True
             problems.append(Problem(display, line, "", error))
@@ -214,7 +222,7 @@ def parse_table(text: str, display: str, choices: Choices) -> Table:
         if _blank(fields):
             continue
         seen = True
-        row, bad = _row(line, fields, header, delimiter, display, choices)
+        row, bad = _row(line, fields, header, delimiter, display, choices, padded)
         problems += bad
         if row is not None:
             (held if bad else rows).append(row)  # held: see Table.held
@@ -356,10 +364,12 @@ def _check_header(header: list[str], display: str, line: int) -> list[Problem]:
 
 
 def _row(line: int, fields: list[str], header: list[str], delimiter: str, display: str,
-         choices: Choices) -> tuple[Row | None, list[Problem]]:
-    """Check one record; a row is built only if nothing is wrong with it."""
+         choices: Choices, padded: int) -> tuple[Row | None, list[Problem]]:
+    """Check one record; a row is built only if nothing is wrong with it. Empty cells
+    after the header's columns are dropped up to ``padded`` cells in all (the file's
+    padding, see :func:`parse_table`)."""
     width = len(header)
-    if len(fields) > width and _blank(fields[width:]):
+    if width < len(fields) <= padded and _blank(fields[width:]):
         fields = fields[:width]  # trailing empty cells, as spreadsheets write them
     if len(fields) < width and not set(header[len(fields):]) & set(REQUIRED):
         # Trailing optional cells left out, as hand-written CSV often does: nothing can
