@@ -67,6 +67,58 @@ def test_aliases_pick_the_right_catalog() -> None:
     assert i18n.theme_translations("tl").gettext("Step by step") == "Hakbang-hakbang"
 
 
+@pytest.mark.parametrize(("code", "base"), [
+    ("es-MX", "es"), ("es-419", "es"), ("pt-BR", "pt"), ("en-US", "en"), ("fr_CA", "fr"),
+    ("es", None), ("zh-Hant", None), ("sr-Latn", None), ("zh-Hant-TW", None)])
+def test_a_regional_code_is_its_language_s_regional_usage(code: str, base: str | None) -> None:
+    """A region (two letters, or three digits) adds a usage, never another writing: a
+    script (``zh-Hant``, ``sr-Latn``) is not its base language."""
+    assert languages.regional_base(code) == base
+
+
+def test_a_regional_code_prints_its_language_s_theme_words() -> None:
+    """``es-MX``, ``pt-BR``: the theme's words of Spanish and Portuguese (no catalog of
+    their own); ``en-US`` is English. Before, each was "the theme has no Spanish (Mexico)
+    words yet", although every message gives ``pt-BR`` as a valid code."""
+    spanish = i18n.theme_translations("es").gettext("Step by step")
+    assert spanish != "Step by step"
+    assert i18n.theme_translations("es-MX").gettext("Step by step") == spanish
+    assert i18n.theme_translations("pt-BR").gettext("Step by step") == \
+        i18n.theme_translations("pt").gettext("Step by step") != "Step by step"
+    assert i18n.theme_translations("en-US").gettext("Step by step") == "Step by step"
+    assert all(languages.has_theme_words(code) for code in ("es-MX", "pt-BR", "en-US"))
+    assert not languages.has_theme_words("de-AT")
+    assert languages.no_theme_words("Spanish") == (
+        "'Spanish' is not a language code handouts knows (e.g. es, fr, pt-BR, zh-Hant); "
+        "did you mean 'es'?")
+
+
+def test_a_mexican_spanish_version_uses_the_project_s_spanish_words(root: Path) -> None:
+    """A clinic adds ``es-MX`` translations: the theme, the clinic's tagline and the
+    audience's label print in Spanish from the ``es`` words the project has (its own
+    ``es-MX:`` words would win), and the PDF's language is ``es-MX``. An ``en-US``
+    handout of an ``en`` clinic prints the clinic's own words."""
+    content = root / "content"
+    (content / "back-massage.es-MX.po").write_bytes(
+        (content / "back-massage.es.po").read_bytes())
+    result = build(load_project(root, ("back-massage",)), language="es-MX",
+                   audience="caregivers")
+    assert [p.format() for p in result.warnings if "es-MX" in p.format()] == []
+    [built] = result.built
+    assert built.path.parent == root / "output/es-MX/caregivers"
+    words = pdf_text(built.path)
+    for spanish in ("Pare de inmediato si", "Masaje terapéutico en Mesa, Arizona",
+                    "Cuidadores"):
+        assert spanish in words
+    assert str(pypdf.PdfReader(built.path).trailer["/Root"]["/Lang"]) == "es-MX"
+    source = content / "desk-stretch-break.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "language: en", "language: en-US", 1), encoding="utf-8")
+    [built] = build(load_project(root, ("desk-stretch-break",))).built
+    assert "Therapeutic massage in Mesa, Arizona" in pdf_text(built.path)
+    assert str(pypdf.PdfReader(built.path).trailer["/Root"]["/Lang"]) == "en-US"
+
+
 @pytest.mark.parametrize(("written", "canonical"), [
     ("es", "es"), ("ES", "es"), ("Es", "es"), ("zh-hant", "zh-Hant"), ("ZH-HANT", "zh-Hant"),
     ("pt-br", "pt-BR"), ("pt_br", "pt_BR"), ("es-419", "es-419"), ("fil", "fil")])

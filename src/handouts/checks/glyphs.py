@@ -26,7 +26,7 @@ from handouts.errors import Problem
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.fonts import read_cmap
-from handouts.project.languages import DOMAIN, SOURCE_LANGUAGE, language_name
+from handouts.project.languages import DOMAIN, SOURCE_LANGUAGE, language_name, words_key
 from handouts.project.pofile import read_catalog
 from handouts.project.programs import ClinicProgram
 from handouts.project.sourcefile import format_loc
@@ -300,7 +300,8 @@ class GlyphCheck:
         config = self.project.config
         clinic = config.clinic
         source = config.defaults.language
-        words = clinic.translations.get(language) if language != source else None
+        key = words_key(clinic.translations, language, source)
+        words = clinic.translations.get(key) if key is not None else None
         fields: list[tuple[tuple[str | int, ...], str | None]] = [
             (("clinic", "name"), clinic.name),
             (("clinic", "address", "street"), clinic.address.street),

@@ -37,7 +37,7 @@ from handouts import __version__
 from handouts.paths import PACKAGE_DIR, THEME_DIR
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
-from handouts.project.languages import builtin_catalog, project_catalog
+from handouts.project.languages import builtin_catalog, own_catalog
 from handouts.render import scripts
 from handouts.render.theme import (
     RTL_STYLESHEET_NAME,
@@ -95,7 +95,7 @@ class Inputs:
         """The inputs every variant in ``language`` has, whatever its handout."""
         if language not in self._shared:
             project, root = self.project, self.project.root
-            files = {root / CONFIG_NAME, project_catalog(root, language),
+            files = {root / CONFIG_NAME, own_catalog(root, language),
                      builtin_catalog(language)}
             rtl = scripts.is_rtl(language)
             for folder in (project.templates_dir, THEME_DIR):

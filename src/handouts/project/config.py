@@ -24,6 +24,7 @@ from handouts.project.languages import (
     closest_language,
     miswritten,
     translation_language_problem,
+    words_key,
     written_otherwise,
 )
 from handouts.project.names import GENERAL
@@ -242,9 +243,10 @@ class Clinic(_Contact):
     def in_language(self, language: str, source: str) -> tuple[Clinic, list[str]]:
         """This clinic with its words in ``language``, and the fields with no translation
         (a name may stay as it is: never missing)."""
-        if language == source:
+        key = words_key(self.translations, language, source)
+        if key is None:
             return self, []
-        words = self.translations.get(language) or ClinicText()
+        words = self.translations.get(key) or ClinicText()
         fields = ("tagline", "disclaimer", "logo_alt", "hours")
         missing = [f for f in fields if getattr(self, f) and not getattr(words, f)]
         update = {f: getattr(words, f) for f in (*fields, "name") if getattr(words, f)}
@@ -256,7 +258,8 @@ class Clinic(_Contact):
         fills what ``clinic.translations`` leaves out (its own entries win)."""
         if not words:
             return self
-        current = self.translations.get(language) or ClinicText()
+        current = self.translations.get(
+            words_key(self.translations, language, "") or language) or ClinicText()
         update: dict[str, object] = {}
         places = dict(current.locations)
         for loc, value in words.items():
@@ -403,9 +406,10 @@ class Audience(Model):
 
     def text(self, language: str) -> AudienceText | None:
         """Label and description in ``language``, or None when not translated."""
-        if language == "en":
+        key = words_key(self.translations, language, "en")
+        if key is None:
             return AudienceText(label=self.label, description=self.description)
-        return self.translations.get(language)
+        return self.translations.get(key)
 
 
 class Exclude(Model):

@@ -59,17 +59,22 @@ def miswritten(language: str) -> str | None:
     file names (``content/NAME.es.po``, ``locale/es.po``) and the batch's folders use
     the code as written, so ``ES`` would be a language of its own, never printed."""
     canonical = canonical_language(language)
-    if canonical == language:
-        return None
+    if canonical == language or not _is_code(canonical):
+        return None  # right, or no code in any case (Spanish: see not_a_language)
     return f"'{language}' is written '{canonical}' (language codes are written in the " \
         "case of es, fr, pt-BR, zh-Hant)"
+
+
+def _is_code(language: str) -> bool:
+    """Whether ``language`` is a language code Babel knows, in any case."""
+    return is_known_language(language) and re.fullmatch(
+        r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*", language) is not None
 
 
 def not_a_language(language: str) -> str | None:
     """Why ``language`` cannot be used as a language code (None when it can): the one
     message for ``--language``, ``--theme`` and ``handouts translate``'s argument."""
-    if is_known_language(language) and re.fullmatch(
-            r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*", language):
+    if _is_code(language):
         return miswritten(language)
     return f"'{language}' is not a language code handouts knows (e.g. es, fr, pt-BR, zh-Hant)"
 
@@ -125,8 +130,9 @@ def translation_language_problem(code: str, languages: Collection[str] | None
         # A warning, not an error: a program file with such a key printed before this
         # check existed, and a project that built must still build.
         return wrong + ", so these words are never printed" + meant, Severity.WARNING
-    if not languages or code in languages:
-        return None
+    if not languages or code in languages or any(
+            regional_base(language) == code for language in languages):
+        return None  # es: read by the es-MX handouts too (see words_key)
     if (spelled := written_otherwise(code, languages)) is not None:
         # ``spa``, ``es-MX``: the project's Spanish is written ``es`` (QA: "no handout
         # is in Spanish", beside "did you mean 'es'?", of a project with Spanish).
@@ -142,7 +148,7 @@ def written_otherwise(code: str, languages: Collection[str]) -> str | None:
     language another way (``spa`` or ``es-MX`` where they are ``es``): nothing looks
     those words up, so they are never printed. None when ``code`` is one of
     ``languages`` or another language."""
-    if code in languages:
+    if code in languages or any(regional_base(language) == code for language in languages):
         return None
     close = closest_language(code, languages)
     if close is None or _babel_language(close) != _babel_language(code):
@@ -162,19 +168,74 @@ LANGUAGE_ALIASES: dict[str, str] = {
 PROJECT_LOCALE_DIR = "locale"
 
 
+def regional_base(language: str) -> str | None:
+    """The language ``language`` names a regional usage of (``es-MX``, ``es-419``:
+    ``es``; ``pt-BR``: ``pt``; ``en-US``: ``en``), None when it adds no region, or
+    more than one (a script, ``sr-Latn``, is another way of writing: never its base)."""
+    match = re.fullmatch(r"([a-z]{2,3})[-_](?:[A-Z]{2}|[0-9]{3})", language)
+    return match.group(1) if match else None
+
+
+def words_key(keys: Collection[str], language: str, source: str) -> str | None:
+    """Which of ``keys`` (a ``translations:`` mapping's languages) holds the words for a
+    page in ``language``, None when the words written in ``source`` print as they are.
+    A regional code uses its own key, else its language's, and prints the source's
+    words when it is a regional usage of the source: ``es-MX`` reads ``es:`` when it
+    has no ``es-MX:``; ``en-US`` pages of an ``en`` clinic print its own words. When
+    nothing holds them, ``language`` itself (reported as missing under its own name)."""
+    if language == source:
+        return None
+    if language in keys:
+        return language
+    base = regional_base(language)
+    if base is not None and base == source:
+        return None
+    if base is not None and base in keys:
+        return base
+    return language
+
+
 def catalog_code(language: str) -> str:
-    """The theme catalog's folder name for ``language``: ``zh-Hant`` → ``zh_Hant``."""
-    return LANGUAGE_ALIASES.get(language, language).replace("-", "_")
+    """The theme catalog's folder name for ``language``: ``zh-Hant`` → ``zh_Hant``; a
+    regional code with no catalog of its own uses its language's (``es-MX``: ``es``)."""
+    code = LANGUAGE_ALIASES.get(language, language).replace("-", "_")
+    base = regional_base(language)
+    if base is not None and not _builtin(code).is_file() and _builtin(base).is_file():
+        return base
+    return code
+
+
+def _builtin(code: str) -> Path:
+    return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def is_source_language(language: str) -> bool:
+    """Whether the theme's words print as written for ``language``: English, and a
+    regional English (``en-US``, ``en-GB``) with no catalog of its own."""
+    return language == SOURCE_LANGUAGE or (
+        regional_base(language) == SOURCE_LANGUAGE and not builtin_catalog(language).is_file())
 
 
 def builtin_catalog(language: str) -> Path:
     """The built-in theme catalog (``.po``) for ``language``; it may not exist."""
-    return LOCALE_DIR / catalog_code(language) / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return _builtin(catalog_code(language))
 
 
 def project_catalog(root: Path, language: str) -> Path:
-    """A project's own theme words for ``language``: ``<project>/locale/<language>.po``."""
+    """A project's own theme words for ``language``: ``<project>/locale/<language>.po``
+    (the file ``handouts translate --theme`` writes; see :func:`own_catalog` to read)."""
     return root / PROJECT_LOCALE_DIR / f"{language}.po"
+
+
+def own_catalog(root: Path, language: str) -> Path:
+    """The project's theme words that print ``language``: its own file, else, for a
+    regional code, its language's (``locale/es.po`` prints ``es-MX`` too); it may not
+    exist."""
+    own = project_catalog(root, language)
+    base = regional_base(language)
+    if base is not None and not own.is_file() and project_catalog(root, base).is_file():
+        return project_catalog(root, base)
+    return own
 
 
 def project_catalogs(root: Path | None) -> set[str]:
@@ -195,14 +256,17 @@ def theme_languages(root: Path | None = None) -> set[str]:
 
 def has_theme_words(language: str, root: Path | None = None) -> bool:
     """Whether the theme can print its words in ``language`` (aliases included)."""
-    return language == SOURCE_LANGUAGE or builtin_catalog(language).is_file() or \
-        (root is not None and project_catalog(root, language).is_file())
+    return is_source_language(language) or builtin_catalog(language).is_file() or \
+        (root is not None and own_catalog(root, language).is_file())
 
 
 def no_theme_words(language: str, root: Path | None = None) -> str:
     """The message for a language the theme has no words for, with the way to add them
     (or for a code written in the wrong case: ``ES`` for ``es``)."""
-    wrong = miswritten(language)
+    wrong = not_a_language(language)
+    if wrong and wrong != miswritten(language):  # a name (Spanish), not a code
+        close = closest_language(language, theme_languages(root))
+        return wrong + (f"; did you mean '{close}'?" if close else "")
     if wrong:
         return wrong
     return (f"the theme has no {language_name(language)} words yet (available: "

@@ -30,7 +30,7 @@ from pydantic import BeforeValidator, Field, StringConstraints, model_validator
 
 from handouts.errors import Problem, Severity, ValidationError, errors_only
 from handouts.project.content import Document
-from handouts.project.languages import translation_language_problem
+from handouts.project.languages import translation_language_problem, words_key
 from handouts.project.schema import Model, PlainText, Slug, Text, describe_error, validate
 from handouts.project.sourcefile import LineMap, SourceFile, format_loc, read_yaml
 
@@ -274,9 +274,9 @@ class ClinicProgram:
         # One choice of words for what is printed (in_language) and what is checked
         # (words_in), so the checks read exactly the words the packet prints.
         program = self.program
-        words = program.translations.get(language) if language != source else None
-        words = words or ProgramWords()
-        at = ("translations", language)
+        key = words_key(program.translations, language, source)
+        words = (program.translations.get(key) if key is not None else None) or ProgramWords()
+        at = ("translations", key or language)
         missing: list[tuple[str | int, ...]] = []
         used: list[tuple[tuple[str | int, ...], str]] = []
 
@@ -285,7 +285,7 @@ class ClinicProgram:
             if translated:
                 used.append((translated_at, translated))
                 return translated
-            if text and language != source and warn:
+            if text and key is not None and warn:
                 missing.append(loc)
             if text:
                 used.append((loc, text))
@@ -302,7 +302,7 @@ class ClinicProgram:
         # Not printed (list and the desk show it): translated when given, never missing.
         description = said(program.description, words.description, ("description",),
                            (*at, "description"), warn=False)
-        if language == source:
+        if key is None:  # the program's own words
             return program, [], used
         translated = program.model_copy(update={
             "title": title, "description": description, "items": items})

@@ -27,7 +27,7 @@ from handouts.paths import THEME_DIR
 from handouts.project import markdown
 from handouts.project.config import AudienceText, Clinic
 from handouts.project.content import Handout
-from handouts.project.languages import project_catalog
+from handouts.project.languages import own_catalog
 from handouts.project.schema import Paper
 from handouts.render.overrides import (
     HandoutSandbox,
@@ -229,7 +229,7 @@ def environment(templates_dir: Path | None, language: str = "en",
     # Keyed by the override files present, so adding or removing one takes effect
     # even in a long-running process (Jinja's own cache only notices edits).
     # And by the version of the project's own theme words (locale/<language>.po).
-    own = project_catalog(templates_dir.parent, language) if templates_dir else None
+    own = own_catalog(templates_dir.parent, language) if templates_dir else None
     words = own.stat().st_mtime_ns if own is not None and own.is_file() else 0
     return _environment(templates_dir, language, _overrides(templates_dir), words, pinned)
 

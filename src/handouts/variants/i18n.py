@@ -43,10 +43,13 @@ from handouts.project.languages import (
     builtin_catalog,
     catalog_code,
     has_theme_words,
+    is_source_language,
     language_name,
     no_theme_words,
     not_a_language,
+    own_catalog,
     project_catalog,
+    words_key,
 )
 from handouts.project.pofile import read_catalog
 from handouts.project.schema import validate
@@ -61,7 +64,7 @@ DRAFT_STATUS = "draft, needs a native speaker's review"
 def theme_translations(language: str, root: Path | None = None) -> gettext.NullTranslations:
     """The theme's words for ``language``: the built-in catalog with the project's
     ``locale/<language>.po`` merged over it (a project entry with a translation wins)."""
-    own = project_catalog(root, language) if root is not None else None
+    own = own_catalog(root, language) if root is not None else None
     if own is None or not own.is_file():
         return _theme_translations(language, None, 0)
     return _theme_translations(language, own, own.stat().st_mtime_ns)
@@ -109,7 +112,7 @@ def theme_words(language: str, own: Path | None) -> list[tuple[str, str]]:
 def _theme_catalogs(language: str, own: Path | None) -> list[tuple[Path, str]]:
     """The theme's catalogs for ``language`` that exist, built-in first, then the
     project's own (``own``), each with the name messages give it."""
-    if language == SOURCE_LANGUAGE:
+    if is_source_language(language):
         return []
     sources = [(builtin_catalog(language),
                 f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
@@ -123,7 +126,7 @@ def theme_word_problems(language: str, root: Path | None = None) -> list[Problem
     ``locale/<language>.po``) checked like any printed text: a translation with raw HTML
     is an error at its line (see :func:`handouts.project.markdown.text_problems`; theme
     words are plain text), and so is a catalog that cannot be read."""
-    own = project_catalog(root, language) if root is not None else None
+    own = own_catalog(root, language) if root is not None else None
     if own is None or not own.is_file():
         return list(_theme_word_problems(language, None, 0))
     return list(_theme_word_problems(language, own, own.stat().st_mtime_ns))
@@ -185,12 +188,14 @@ def review_problems(root: Path | None, languages: set[str] | list[str]) -> list[
     printed: the built-in catalog's status then no longer matters.
     """
     problems: list[Problem] = []
-    for language in sorted(set(languages) - {SOURCE_LANGUAGE}):
+    for language in sorted(set(languages)):
+        if is_source_language(language):
+            continue
         name = language_name(language)
         candidates = [(builtin_catalog(language),
                        f"handouts/locale/{catalog_code(language)}/LC_MESSAGES/{DOMAIN}.po")]
         if root is not None:
-            own = project_catalog(root, language)
+            own = own_catalog(root, language)
             candidates.append((own, f"{PROJECT_LOCALE_DIR}/{own.name}"))
             if _reviewed(own) and not _not_in(own):
                 continue
@@ -258,10 +263,10 @@ def review_theme_catalog(root: Path, language: str, reviewer: str,
     display = f"{PROJECT_LOCALE_DIR}/{po.name}"
     name = " ".join(reviewer.split())
     problems: list[Problem] = []
-    if language == SOURCE_LANGUAGE or not has_theme_words(language, root):
+    if is_source_language(language) or not has_theme_words(language, root):
         problems.append(Problem(display, None, "--theme", (
             "English is the theme's own language: there is nothing to review" if
-            language == SOURCE_LANGUAGE else no_theme_words(language, root))))
+            is_source_language(language) else no_theme_words(language, root))))
     if not name or markdown.text_problems(name, markdown=False) or '"' in name or \
             "\\" in name:
         problems.append(Problem(display, None, "--reviewed-by", (
@@ -473,9 +478,10 @@ def clinic_texts(clinic: Clinic, language: str, source: str,
     words alone that page needs; by default every location's, as the file offers them.
     None when ``language`` is the clinic's own (``source``).
     """
-    if language == source:
+    key = words_key(clinic.translations, language, source)
+    if key is None:
         return []
-    words = clinic.translations.get(language) or ClinicText()
+    words = clinic.translations.get(key) or ClinicText()
     out: list[tuple[Loc, str]] = [
         (("clinic", key), getattr(clinic, key))
         for key in ("tagline", "disclaimer", "logo_alt", "hours")
