@@ -71,6 +71,42 @@ def test_every_problem_in_every_file_at_once(project: Path) -> None:
     ]
 
 
+def test_a_wrong_language_is_said_with_the_file_s_other_mistakes(project: Path) -> None:
+    """``language: english`` beside a misspelt key: both in one run, the language with
+    the code it most likely meant (before, it was said only once the key was fixed)."""
+    edit(project / CONTENT, "language: en", "language: english")
+    edit(project / CONTENT, "  - title: Stretch each finger", "  - titel: Stretch each finger")
+    assert load_problems(project) == [
+        f"{CONTENT}:{line_of(project / CONTENT, 'language:')}: language: 'english' is not a "
+        "language code handouts knows (e.g. es, fr, pt-BR, zh-Hant); did you mean 'en'?",
+        f"{CONTENT}:18: steps[3].titel: unknown key (did you mean 'title'?); allowed keys: "
+        "alt, audiences, except, id, image, replaces, text, tip, title",
+    ]
+
+
+def test_a_template_s_mistake_is_said_with_the_files_mistakes(project: Path) -> None:
+    """A project template with a syntax error and a mistake in handouts.yaml: one run of
+    any command says both, at the same exit status at every verbosity (before, the
+    template's error came only after handouts.yaml was fixed)."""
+    from handouts.paths import THEME_DIR
+
+    template = project / "templates/handout.html.j2"
+    lines = (THEME_DIR / "handout.html.j2").read_text(encoding="utf-8").splitlines()
+    lines[49] += "{% if x %}"
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    edit(project / "handouts.yaml", "  paper: letter", "  papr: letter")
+    line = line_of(project / "handouts.yaml", "papr:")
+    for args in (["-q", "build"], ["build"], ["-v", "build"], ["check"], ["list"]):
+        result = run_in(project, *args)
+        assert result.exit_code == 1, args
+        said = [x for x in result.stderr.splitlines() if ": warning: " not in x]
+        assert said[0].startswith(f"handouts.yaml:{line}: defaults.papr: unknown key"), args
+        assert said[1].startswith("templates/handout.html.j2:"), args
+        assert "the 'if' block opened on line 50 was never closed" in said[1], args
+        assert said[2].startswith("2 errors;"), args
+    assert not (project / "output").exists()
+
+
 def test_missing_and_wrong_type_in_config(project: Path) -> None:
     edit(project / "handouts.yaml", "  name: Your Clinic Name\n", "")
     edit(project / "handouts.yaml", "  paper: letter", "  paper: legal")

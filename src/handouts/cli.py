@@ -160,6 +160,15 @@ def _load(state: _State, names: tuple[str, ...] = (), *, say_warnings: bool = Tr
         else:
             loaded = load_project(state.root, names) if uses is None else \
                 load_used(state.root, uses)
+    except ValidationError as exc:
+        # The project's templates are read whatever the files' mistakes: a template's
+        # syntax error is said in the same run (it used to wait until they were fixed).
+        from handouts.checks.gate import template_problems
+
+        found = [p for p in template_problems(state.root) if p not in exc.problems]
+        if not found:
+            raise
+        raise ValidationError([*exc.problems, *found]) from None
     finally:
         _imported()
     if say_warnings:

@@ -36,7 +36,7 @@ from handouts.project.schema import (
     check_web_url,
     validate,
 )
-from handouts.project.sourcefile import LineMap, format_loc, nearest_date, read_yaml
+from handouts.project.sourcefile import LineMap, SourceFile, format_loc, nearest_date, read_yaml
 
 #: Handout names become file names; keep them boring and safe everywhere.
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -341,14 +341,26 @@ def load_document(name: str, path: Path, display: str, problems: list[Problem],
     size limit of a step's picture: judged here with the picture's other faults, so an
     oversized picture is said in the same run as any other mistake of the file (a
     check after loading never ran on a file that failed to load)."""
+    source = read_content(name, path, display, problems)
+    return None if source is None else document_from(name, path, display, source, problems,
+                                                     image_max_kb)
+
+
+def read_content(name: str, path: Path, display: str,
+                 problems: list[Problem]) -> SourceFile | None:
+    """A content file's YAML as read (None, and the problems, when it cannot be)."""
     if not NAME_RE.match(name):
         problems.append(Problem(display, None, "",
                                 f"'{name}' is not a valid handout name: use lower-case "
                                 "letters, digits and dashes (e.g. back-massage)"))
         return None
-    source = read_yaml(path, display, problems)
-    if source is None:
-        return None
+    return read_yaml(path, display, problems)
+
+
+def document_from(name: str, path: Path, display: str, source: SourceFile,
+                  problems: list[Problem], image_max_kb: int | None = None) -> Document | None:
+    """The handout of a content file read as ``source``, validated (see
+    :func:`load_document`)."""
     handout = validate(Handout, source, problems, context={"content_dir": path.parent,
                                                        "image_max_kb": image_max_kb})
     if handout is None:

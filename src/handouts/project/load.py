@@ -24,9 +24,16 @@ from handouts.project.config import (
     load_config,
     translation_keys_against,
 )
-from handouts.project.content import Document, Handout, Tagged, discover, load_document
+from handouts.project.content import (
+    Document,
+    Handout,
+    Tagged,
+    discover,
+    document_from,
+    read_content,
+)
 from handouts.project.languages import has_theme_words, no_theme_words
-from handouts.project.sourcefile import LineMap, format_loc
+from handouts.project.sourcefile import LineMap, SourceFile, format_loc
 
 
 @dataclass(frozen=True)
@@ -182,10 +189,17 @@ def load_each(root: Path, names: tuple[str, ...] = (), *,
             problems.append(no_such_handout(name, list(available)))
             continue
         found: list[Problem] = []
-        doc = load_document(name, path, f"content/{path.name}", found,
-                            None if config is None else config.checks.image_max_kb)
+        display = f"content/{path.name}"
+        source = read_content(name, path, display, found)
+        doc = None if source is None else document_from(
+            name, path, display, source, found,
+            None if config is None else config.checks.image_max_kb)
         if doc is not None:
             found += cross_check(doc, config, root)
+        elif source is not None:
+            # The file has other mistakes: its language is still judged, in the same
+            # run (before, a wrong language was said only once the rest was fixed).
+            found += declared_language(source, display, found, root)
         if doc is None or errors_only(found):
             broken[name] = found
         else:
@@ -214,11 +228,27 @@ def cross_check(document: Document, config: Config | None, root: Path) -> list[P
                                  document.display, document.lines)
     # Checked here, against the content file's own line: left to the render step, an
     # unknown language was blamed on handouts.yaml (batch.languages).
-    language = document.handout.language
-    if not has_theme_words(language, root):
-        found.append(Problem(document.display, document.lines.line_of(("language",)),
-                             "language", no_theme_words(language, root)))
-    return found
+    return found + language_problems(document.handout.language, document.display,
+                                     document.lines, root)
+
+
+def language_problems(language: str, display: str, lines: LineMap,
+                      root: Path) -> list[Problem]:
+    """A content file's ``language:`` the theme has no words for, at its line."""
+    if has_theme_words(language, root):
+        return []
+    return [Problem(display, lines.line_of(("language",)), "language",
+                    no_theme_words(language, root))]
+
+
+def declared_language(source: SourceFile, display: str, found: list[Problem],
+                      root: Path) -> list[Problem]:
+    """:func:`language_problems` of a content file that failed validation for other
+    reasons, when its ``language:`` is text the schema did not already refuse."""
+    language = source.data.get("language") if isinstance(source.data, dict) else None
+    if not isinstance(language, str) or any(p.field.startswith("language") for p in found):
+        return []
+    return language_problems(language.strip(), display, source.lines, root)
 
 
 def tagged_lists(handout: Handout) -> Iterator[tuple[tuple[str, ...], list[Tagged]]]:
