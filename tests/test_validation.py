@@ -164,10 +164,31 @@ def test_duplicate_keys_and_unknown_manifest_references(project: Path) -> None:
                       + "batch:\n  audiences: [general, caregiver]\n  handouts: [hand-massage]\n",
                       encoding="utf-8")
     assert load_problems(project) == [
-        f"{CONTENT}:9: language: appears twice",
+        f"{CONTENT}:9: language: appears twice (first on line 8); keep one of them",
         "handouts.yaml:28: batch.audiences[2]: unknown audience 'caregiver' (known: general)",
         "handouts.yaml:29: batch.handouts[1]: no such handout 'hand-massage' (did you mean "
         "'hand-self-massage'?)",
+    ]
+
+
+def test_a_section_written_twice_is_one_problem_at_the_second(project: Path) -> None:
+    """A second ``precautions:`` (or ``clinic:``) pasted at the end: one problem at its
+    line naming the first's; the first is read and checked as written, so there is no
+    "precautions.stop: is required" at the line of the first's ``stop:``."""
+    content = project / CONTENT
+    content.write_text(content.read_text(encoding="utf-8")
+                       + "precautions:\n  before:\n    - Wash your hands.\n", encoding="utf-8")
+    config = project / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "clinic:\n  name: Other\n",
+                      encoding="utf-8")
+    first = line_of(content, "precautions:")
+    second = len(content.read_text(encoding="utf-8").splitlines()) - 2
+    clinic = len(config.read_text(encoding="utf-8").splitlines()) - 1
+    assert load_problems(project) == [
+        f"{CONTENT}:{second}: precautions: appears twice (first on line {first}); keep one "
+        "of them",
+        f"handouts.yaml:{clinic}: clinic: appears twice (first on line "
+        f"{line_of(config, 'clinic:')}); keep one of them",
     ]
 
 

@@ -126,7 +126,8 @@ CASES = [
         "      keep: [\n            ^", id="unclosed-bracket-at-the-end"),
     pytest.param(
         CONTENT, "  reviewer: Your Clinic team", "  reviewer: Your Clinic team\n  reviewer: Sam",
-        "content/hand-self-massage.yaml:41: review.reviewer: appears twice", "",
+        "content/hand-self-massage.yaml:41: review.reviewer: appears twice (first on line 40); "
+        "keep one of them", "",
         id="duplicate-key"),
     # Markdown at the start of a text: YAML's own marks (it was "did not find expected
     # alphabetic or numeric character").

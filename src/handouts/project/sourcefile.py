@@ -76,7 +76,7 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
         # Keys written here override keys merged in with ``<<: *defaults`` (YAML's rule);
         # only a key written twice here is a mistake.
         own = {id(k) for k, _ in node.value if k.tag != _MERGE_TAG}
-        explicit: set[str] = set()
+        explicit: dict[str, int] = {}  # each key written here, at its line
         loader.flatten_mapping(node)
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
@@ -95,10 +95,16 @@ def _build(node: yaml.Node, loader: _Loader, loc: tuple[str | int, ...], lines: 
                 if key in result:
                     continue  # the first mapping merged in wins
             elif key in explicit:
+                # The first one is read and checked: the second's parts, read over it,
+                # made the first's look missing ("precautions.stop: is required" at
+                # the line of the first's stop:).
                 problems.append(Problem(display, key_node.start_mark.line + 1,
-                                        format_loc((*loc, key)), "appears twice"))
+                                        format_loc((*loc, key)),
+                                        f"appears twice (first on line {explicit[key]}); "
+                                        "keep one of them"))
+                continue
             else:
-                explicit.add(key)
+                explicit[key] = key_node.start_mark.line + 1
             child = (*loc, key)
             result[key] = _build(value_node, loader, child, lines, problems, display)
             lines.lines[child] = key_node.start_mark.line + 1
