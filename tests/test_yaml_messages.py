@@ -147,6 +147,21 @@ CASES = [
         "(https://example.com/v…\"",
         "        tip: [Watch the video](https://example.com/v) first.\n             ^",
         id="markdown-link-first"),
+    # YAML's words for true, false and nothing, where a text belongs (it was "must be a
+    # group of 'key: value' lines" for a list of texts, "must be text" for a title).
+    pytest.param(
+        CONTENT, "  - A little hand cream or lotion", "  - no",
+        'content/hand-self-massage.yaml:10: you_need[1]: YAML reads no as false, not as '
+        'text; put it in quotes: "no"', "      - no\n        ^", id="no-in-a-list"),
+    pytest.param(
+        CONTENT, "  - title: Warm up", "  - title: Yes",
+        'content/hand-self-massage.yaml:13: steps[1].title: YAML reads Yes as true, not as '
+        'text; put it in quotes: "Yes"', "      - title: Yes\n               ^",
+        id="yes-as-a-title"),
+    pytest.param(
+        CONTENT, "  - A little hand cream or lotion", "  - null",
+        'content/hand-self-massage.yaml:10: you_need[1]: YAML reads null as nothing, not as '
+        'text; put it in quotes: "null"', "      - null\n        ^", id="null-in-a-list"),
 ]
 
 

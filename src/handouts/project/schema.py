@@ -9,6 +9,7 @@ a clinic owner can read, and wording without programmer jargon.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Annotated, Any, Literal, TypeVar
@@ -182,6 +183,12 @@ def validate(model: type[M], source: SourceFile, problems: list[Problem],
         return None
 
 
+#: Plain words YAML reads as true, false or nothing (YAML 1.1, as PyYAML reads it).
+YAML_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null", "~"})
+#: A line's one plain value: a list item's (``- no``) or a key's (``title: Yes``).
+_YAML_WORD = re.compile(r"^\s*(?:-\s+)*(?:[^\s:#'\"][^:#]*:\s+)?(?P<word>[^\s#'\"]+)\s*(?:#.*)?$")
+
+
 def _yaml_mistake(err: Any, text: str, line: int | None,
                   loc: tuple[str | int, ...]) -> tuple[int, int, str] | None:
     """A YAML writing mistake behind a validation error, as ``(line, column, message)``.
@@ -196,6 +203,15 @@ def _yaml_mistake(err: Any, text: str, line: int | None,
     source = lines[line - 1]
     value = err.get("input")
     kind = err["type"]
+    word = _YAML_WORD.match(source)
+    if (value is None or isinstance(value, bool)) and word and \
+            kind not in ("bool_type", "bool_parsing") and \
+            word["word"].lower() in YAML_WORDS:
+        # "- no", "title: Yes": YAML reads these words as true, false or nothing.
+        written = word["word"]
+        meant = "nothing" if value is None else str(value).lower()
+        return line, word.start("word"), (f"YAML reads {written} as {meant}, not as text; "
+                                          f"put it in quotes: \"{written}\"")
     match = KEY_LINE.match(source.strip())
     if value is None and match and (match["value"] or "").startswith("#"):
         column = source.index("#", len(source) - len(source.lstrip()))
