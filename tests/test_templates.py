@@ -134,6 +134,17 @@ def test_every_override_template_is_checked_even_if_unused(project: Path) -> Non
     ]
 
 
+def test_a_template_saved_in_another_encoding_is_said_of_itself(project: Path) -> None:
+    """A template saved as UTF-16 is said to be so at its own name (it was "includes
+    'handout.html.j2', which is not UTF-8 text", and any template's was blamed on
+    handout.html.j2)."""
+    for name in ("handout.html.j2", "program.html.j2"):
+        (project / "templates" / name).write_bytes("<p>bad</p>".encode("utf-16"))
+    assert load_errors(project) == [
+        f"templates/{name}: template: is not UTF-8 text; save it as UTF-8 in your editor"
+        for name in ("handout.html.j2", "program.html.j2")]
+
+
 @pytest.mark.parametrize("command", ["build", "batch", "merge", "check"])
 def test_every_command_refuses_a_broken_template_before_writing(project: Path,
                                                                 command: str) -> None:

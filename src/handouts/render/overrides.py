@@ -122,7 +122,8 @@ class OverrideLoader(jinja2.BaseLoader):
                 source = real.read_bytes().decode("utf-8-sig")
                 stamp = real.stat().st_mtime_ns
             except UnicodeDecodeError:
-                raise TemplateRefused(template, "is not UTF-8 text") from None
+                raise TemplateRefused(template, "is not UTF-8 text; save it as UTF-8 in "
+                                                "your editor") from None
             except OSError as exc:
                 raise TemplateRefused(template, f"cannot be read ({exc.strerror})") from None
             return source, str(path), _unchanged(real, stamp)
@@ -264,6 +265,8 @@ def _check_one(env: jinja2.Environment, loader: OverrideLoader, name: str,
         source, filename, _ = loader.get_source(env, name)
         tree = env.parse(source, name, filename)
         env.compile(tree, name, filename)
+    except TemplateRefused as exc:  # the file itself (not one it includes)
+        return [Problem(path, None, FIELD, exc.reason)]
     except jinja2.TemplateSyntaxError as exc:
         return [_syntax_problem(exc, env, display, path)]
     except Exception as exc:  # a template is a program: any failure is its problem
