@@ -64,12 +64,19 @@ def test_unknown_audience_and_dangling_replace_are_located(tmp_path: Path) -> No
     assert [p.format() for p in problems] == [
         "content/h.yaml:9: steps[3].audiences: unknown audience 'cancer-care' "
         "(defined in handouts.yaml: caregivers, general)",
-        "content/h.yaml:9: steps[3].replaces: no entry with id 'prss' in this list",
+        "content/h.yaml:9: steps[3].replaces: no entry with id 'prss' in this list (did "
+        "you mean 'press'?)",
         "content/h.yaml:10: steps[4].except: unknown audience 'cancer-care' "
         "(defined in handouts.yaml: caregivers, general)",
         "content/h.yaml:15: precautions.call[2].audiences: unknown audience 'cancer-care' "
         "(defined in handouts.yaml: caregivers, general)",
     ]
+    doc = _load(tmp_path, CONTENT.replace("[caregivers]", "[caregiver]", 1))
+    problems = check_audiences(doc.handout, {"general", "caregivers", "cancer-care"},
+                               doc.display, doc.lines)
+    assert problems[0].format().endswith(
+        "unknown audience 'caregiver' (did you mean 'caregivers'? defined in handouts.yaml: "
+        "cancer-care, caregivers, general)")
 
 
 def test_replaces_needs_audiences(tmp_path: Path) -> None:

@@ -192,6 +192,20 @@ def test_a_section_written_twice_is_one_problem_at_the_second(project: Path) -> 
     ]
 
 
+def test_a_misspelt_batch_audience_is_one_error_not_excludes_pointing_at_it(
+        tmp_path: Path) -> None:
+    """``batch.audiences: [general, caregiver, ...]``: the one error at the list; the
+    excludes naming ``caregivers`` (written right) are not told "did you mean
+    'caregiver'?", which invited copying the typo into each of them."""
+    root = copy_example(tmp_path / "p")
+    edit(root / "handouts.yaml", "  audiences: [general, caregivers, desk-workers, cancer-care]",
+         "  audiences: [general, caregiver, desk-workers, cancer-care]")
+    line = line_of(root / "handouts.yaml", "  audiences: [general, caregiver,")
+    assert load_problems(root) == [
+        f"handouts.yaml:{line}: batch.audiences[2]: unknown audience 'caregiver' (did you "
+        "mean 'caregivers'?)"]
+
+
 def test_missing_config(tmp_path: Path) -> None:
     assert load_problems(tmp_path) == [
         "content: no handouts found; add content/<name>.yaml files",

@@ -683,9 +683,16 @@ def _cross_check(names: _Names, lines: LineMap) -> list[Problem]:
              "print": ("batch.prints", batch.prints, "prints"),
              "location": ("batch.locations" if batch.locations else "clinic.locations",
                           batch.locations or places, "locations")}
+    # A list with an unknown name (said above) is not what the batch was meant to make:
+    # judged against it, the excludes written right were told "did you mean" the typo.
+    wrong = {field for field, values, known_names in (
+        ("audiences", batch.audiences, None if names.audiences is None
+         else [GENERAL, *names.audiences]),
+        ("locations", batch.locations or (), places))
+        if known_names is not None and any(v not in known_names for v in values)}
     for i, exclude in enumerate(batch.exclude):
         for key, (where, values, field) in lists.items():
-            if values is None or field in unread:
+            if values is None or field in unread or field in wrong:
                 continue  # what the batch makes is not known: an exclude cannot be judged
             problems += _excludes_nothing(exclude, i, key, where, list(values), lines)
     return problems

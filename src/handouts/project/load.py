@@ -10,6 +10,7 @@ render stage (template overrides, the fast checks) run after it, in
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,12 +272,18 @@ def check_audiences(handout: Handout, known: set[str], display: str,
                 for name in names:
                     if name not in known:
                         at = (*loc, n, key)
+                        close = difflib.get_close_matches(name, sorted(known), n=1)
                         problems.append(Problem(
                             display, lines.line_of(at), format_loc(at),
-                            f"unknown audience '{name}' (defined in handouts.yaml: "
-                            f"{', '.join(sorted(known))})"))
+                            f"unknown audience '{name}' ("
+                            + (f"did you mean '{close[0]}'? " if close else "")
+                            + f"defined in handouts.yaml: {', '.join(sorted(known))})"))
             if item.replaces and item.replaces not in ids:
                 at = (*loc, n, "replaces")
+                close = difflib.get_close_matches(item.replaces, sorted(ids), n=1)
                 problems.append(Problem(display, lines.line_of(at), format_loc(at),
-                                        f"no entry with id '{item.replaces}' in this list"))
+                                        f"no entry with id '{item.replaces}' in this list"
+                                        + (f" (did you mean '{close[0]}'?)" if close else
+                                           f" (ids here: {', '.join(sorted(ids))})" if ids
+                                           else " (no entry here has an id)")))
     return problems
