@@ -75,10 +75,25 @@ def test_one_broken_variant_fails_alone(built, tmp_path: Path) -> None:
     assert result.stderr.count(
         "handouts.yaml:34: audiences.caregivers.translations: no Spanish label for this "
         "audience") == 1
-    index = read_index(project / "output")
-    assert not any(p.startswith("es/caregivers/") for p in index)
-    # The previous good PDFs of the failed variants are kept, not destroyed.
+    # The previous good PDFs of the failed variants are kept, not destroyed, and the
+    # index still lists them, out of date (it used to drop them: a PDF in the folder
+    # that the index said nothing of), without the hash that would skip them next time.
     assert (project / "output/es/caregivers/hand-self-massage-a4-large.pdf").is_file()
+    index = read_index(project / "output")
+    failed = {p: e for p, e in index.items() if p.startswith("es/caregivers/")}
+    assert len(failed) == 4 and len(index) == 16
+    assert all(e["stale"] is True and e["failed"] is True and "input_hash" not in e
+               for e in failed.values())
+    assert not any("stale" in e for p, e in index.items() if p not in failed)
+    assert batch(load_project(project), jobs=1).with_status("failed") != []  # still broken
+    assert len(read_index(project / "output")) == 16
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "      fr: {label: Aidants}\n",
+        "      es: {label: Cuidadores, description: Para quienes cuidan a alguien en cama.}\n"),
+        encoding="utf-8")
+    again = batch(load_project(project), jobs=1)
+    assert set(failed) <= {r.variant.relpath for r in again.with_status("rendered")}
+    assert not any("stale" in e for e in read_index(project / "output").values())
 
 
 def test_removed_variants_are_kept_unless_clean(built, tmp_path: Path) -> None:

@@ -171,7 +171,7 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
         for result in runs:
             results.append(result)
             if result.status == "failed":
-                entries.pop(result.variant.relpath, None)  # retried next time
+                _record_failed(entries, previous, out_dir, result.variant.relpath)
             else:
                 entries[result.variant.relpath] = _index_entry(result)
             if time.monotonic() - last_write >= max(INDEX_EVERY, 10 * index_cost):
@@ -199,6 +199,11 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
     removed, stale = _tidy(out_dir, previous, planned, clean)
     final = [_index_entry(r) for r in results if r.status != "failed"]
     final += [{**previous[p], "stale": True} for p in stale]
+    failed: dict[str, dict[str, Any]] = {}
+    for r in results:
+        if r.status == "failed":
+            _record_failed(failed, previous, out_dir, r.variant.relpath)
+    final += failed.values()
     index_problems = _write_index(out_dir, final)
     # Each variant's fitting decision, for the next batch to reuse (fitting paid once).
     # Not written, it only costs the next batch a search: a warning, as for build.
@@ -207,6 +212,20 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
     index_problems += [dataclasses.replace(p, severity=Severity.WARNING)
                        for p in dict.fromkeys(kept_problems)]
     return BatchResult(results, removed, stale, loaded.warnings + index_problems)
+
+
+def _record_failed(entries: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]],
+                   out_dir: Path, relpath: str) -> None:
+    """A variant that failed this time: its PDF from an earlier batch, still in the
+    folder, stays in the index marked out of date (``stale``, ``failed``) and without
+    its inputs' hash, so the next batch renders it again; with no PDF, no entry.
+    Before, the PDF stayed in the folder and left the index, which then said nothing
+    of a file that was there and out of date."""
+    entries.pop(relpath, None)
+    old = previous.get(relpath)
+    if old is not None and (out_dir / relpath).is_file():
+        entries[relpath] = {**{k: v for k, v in old.items() if k != "input_hash"},
+                            "stale": True, "failed": True}
 
 
 def _write_index(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[Problem]:
