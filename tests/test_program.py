@@ -525,6 +525,27 @@ def test_a_program_file_that_printed_before_still_prints_with_warnings(
     assert "hold 1 minute, rest 3 minutes 30 seconds between sets, once a day" in result.output
 
 
+def test_a_decimal_duration_in_a_program_file_is_read_as_its_decimal(
+        tmp_path: Path) -> None:
+    """``hold: "1,5 min"`` (a clinic's decimal comma) is a minute and a half, with a
+    warning: the old reading added up its parts as 1 s + 5 min and printed a hold three
+    times too long. A decimal without its unit (``1, 5``) is refused, not guessed."""
+    root = _with_program(tmp_path / "p", "comma",
+        'title: Comma\nitems:\n  - handout: back-massage\n'
+        '    dosage: {sets: 3, hold: "1,5 min", rest: "1.25 min"}\n')
+    result = run_in(root, "program", "comma", "--client", "Ana Ruiz", "--record")
+    assert result.exit_code == 0, result.output
+    assert "programs/comma.yaml:4: warning: items[1].dosage.hold: is read as 90 seconds; " \
+        "write whole minutes, then seconds (1 min 30 s): a later version will refuse it" \
+        in result.output
+    assert "hold 1 minute 30 seconds, rest 1 minute 15 seconds between sets" in result.output
+    edit(root / "programs/comma.yaml", '"1,5 min"', '"1, 5"')
+    result = run_in(root, "program", "comma", "--client", "Ana Ruiz")
+    assert result.exit_code == 1
+    assert "programs/comma.yaml:4: items[1].dosage.hold: '1, 5' is not a duration" \
+        in result.output
+
+
 def test_any_scripts_digits_count_the_same_in_every_part() -> None:
     dosage, problems = dosage_from({"sets": "٣", "hold": "٣٠", "reps": " 10 "}, "", "")
     assert not problems and dosage == Dosage(sets=3, hold=30, reps=10)

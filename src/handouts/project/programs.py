@@ -491,11 +491,34 @@ def _stray_words(spec: ProgramFile, display: str, lines: LineMap) -> list[Proble
     return found
 
 
+def describe_seconds(seconds: int) -> str:
+    """``90`` → ``1 min 30 s``, as a program file writes a duration."""
+    minutes, rest = divmod(seconds, 60)
+    return " ".join(part for part in (f"{minutes} min" if minutes else "",
+                                      f"{rest} s" if rest else "") if part)
+
+
+#: A number with a decimal comma or point and its unit: ``1,5 min``, ``1.5 min``.
+_DECIMAL = re.compile(r"(\d+)\s*[.,]\s*(\d+)\s*([a-z]+)")
+
+
 def _old_seconds(value: str) -> int | None:
     """``value`` read as durations were before the strict reading: every part added up
-    (``30 s 30 s``: 60), or None when even that cannot read it."""
+    (``30 s 30 s``: 60), or None when even that cannot read it. A decimal with its unit
+    (``1,5 min``) is read as the decimal it is (90), never as parts: added up, it was
+    1 s + 5 min, a dose three times too long printed with only a warning."""
+    text = value.strip().casefold()
+    decimal = _DECIMAL.fullmatch(text)
+    if decimal is not None:
+        whole, fraction, unit = decimal.groups()
+        if unit not in _UNITS:
+            return None
+        seconds = float(f"{whole}.{fraction}") * _UNITS[unit]
+        return int(seconds) if seconds.is_integer() and 1 <= seconds <= MAX_SECONDS else None
+    if re.search(r"\d\s*[.,]\s*\d", text):
+        return None  # 1,5 or 1, 5: a decimal, or two numbers: nothing to add up
     try:
-        parts = _duration_parts(value.strip().casefold())
+        parts = _duration_parts(text)
     except ValueError:
         return None
     total = sum(number * unit for number, unit in parts or ())
@@ -523,19 +546,23 @@ def _lenient_doses(source: SourceFile, problems: list[Problem]) -> None:
             loc = ("items", index, "dosage", key)
             old: int | None = None
             if isinstance(value, bool) and value and key not in ("side", "text"):
-                old, said, plainly = 1, "true is read as 1", "the number"
+                old, said, plainly = 1, "true is read as 1, as before", "the number"
             elif key in ("hold", "rest") and isinstance(value, str):
                 try:
                     read_seconds(value)
                 except ValueError:
                     old = _old_seconds(value)
-                    said, plainly = f"is read as {old} seconds", "minutes, then seconds"
+                    said, plainly = f"is read as {old} seconds, as before", \
+                        "minutes, then seconds"
+                    if _DECIMAL.fullmatch(value.strip().casefold()) and old is not None:
+                        said = f"is read as {old} seconds"
+                        plainly = f"whole minutes, then seconds ({describe_seconds(old)})"
             if old is None:
                 continue
             dosage[key] = old
             problems.append(Problem(
                 source.display, source.lines.line_of(loc), format_loc(loc),
-                f"{said}, as before; write {plainly}: a later version will refuse it",
+                f"{said}; write {plainly}: a later version will refuse it",
                 Severity.WARNING))
 
 
