@@ -329,3 +329,38 @@ def test_check_names_each_version_a_clinic_program_cannot_be_given_in(
         for name, line, number, fix in (("back-care-2-weeks", 7, 2, ""),
                                         ("desk-worker-week-1", 8, 1, "shorten the note, "))
     ], found
+
+
+def test_a_program_is_tried_with_the_words_each_language_prints(tmp_path: Path) -> None:
+    """A clinic program whose Spanish note is much longer than its English one: check
+    tries the Spanish versions with the Spanish note, so it names the version the
+    program cannot be given in (it tried the English note everywhere, passed, and
+    ``handouts program --language es`` was then refused)."""
+    from handouts.commands.init import init_project
+
+    root = tmp_path / "p"
+    init_project(root)
+    assert run_in(root, "add", "ice-or-heat").exit_code == 0
+    config = root / "handouts.yaml"
+    edit(config, "    your doctor or therapist about your own health.\n",
+         "    your doctor or therapist about your own health.\n  translations:\n    es:\n"
+         "      tagline: Masaje y fisioterapia\n"
+         "      disclaimer: Esta hoja da información general.\n")
+    config.write_text(config.read_text(encoding="utf-8") + (
+        "batch:\n  handouts: [ice-or-heat]\n  languages: [en, es]\n  papers: [letter]\n"
+        "  prints: [standard]\n"), encoding="utf-8")
+    spanish = ("Mantenga los hombros bajos y suelte el aire despacio al presionar. " * 5
+               )[:300].strip()
+    (root / "programs").mkdir()
+    (root / "programs/ice.yaml").write_text(
+        "title: Ice and heat\nitems:\n  - handout: ice-or-heat\n"
+        "    dosage: {minutes: 15, per_day: 3}\n    note: Use a towel.\n"
+        f"translations:\n  es:\n    title: Hielo y calor\n    notes:\n"
+        f"      ice-or-heat: {spanish}\n", encoding="utf-8")
+    refused = run_in(root, "program", "ice", "--client", "Ana Ruiz", "--language", "es")
+    assert refused.exit_code == 1 and "needs 3 pages" in refused.stderr
+    report = check(load_project(root))
+    found = [p.format() for p in report.problems if p.path.startswith("programs/")
+             and p.severity.value == "error"]
+    assert [line.split(": cannot be given")[0] for line in found] == [
+        "programs/ice.yaml:3: items[1]: es/general/ice-or-heat-letter-standard"], found

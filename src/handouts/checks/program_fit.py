@@ -38,15 +38,20 @@ def program_fit(project: Project, documents: Mapping[str, Document],
     is at its limit; a version the program cannot be given in is a problem at the
     item's line. An item whose handout is not in ``documents`` (its file has errors,
     said with it) is not tried."""
+    source = project.config.defaults.language
     for program in programs.values():
         for index, spec in enumerate(program.program.items):
             document = documents.get(spec.handout)
             if document is None:
                 continue
-            item = ProgramItem(spec.handout, spec.dosage, spec.note)
             for variant in sorted(v for v, count in pages.items()
                                   if v.handout == spec.handout
                                   and count >= max_pages(project, document, v.large_print)):
+                # With the words this version prints: the note and dose text in its
+                # language (a longer Spanish note pushed the handout over its limit,
+                # and check, trying the English one, said nothing).
+                words = program.in_language(variant.language, source)[0].items[index]
+                item = ProgramItem(words.handout, words.dosage, words.note)
                 _, found = fit_item(project, document, variant, SAMPLE_CLIENT, item)
                 loc = ("items", index)
                 for problem in found:
