@@ -35,7 +35,7 @@ from handouts.render.program import ProgramLayouts
 from handouts.variants.clients import Client
 from handouts.variants.program import describe_dosage
 
-from .helpers import REPO, copy_example, edit, error_lines, pdf_pages, run_in
+from .helpers import REPO, copy_example, edit, error_lines, line_of, pdf_pages, run_in
 
 CLIENT = Client("Ana Ruiz", "Go easy this week.", "Sam Lee", dt.date(2026, 12, 15))
 GIVEN = dt.date(2026, 12, 7)  # a Monday
@@ -954,10 +954,14 @@ def test_a_dose_longer_than_the_weeks_given_on_the_command_line_is_a_warning(
                             "--item", "back-massage weeks=3")) == [
         f"warning: --item 2 weeks: {_beyond(2, 3)}"]
     # Its file's doses (weeks: 2), the sheet made shorter with --weeks (an --item that
-    # changes only a note gives no weeks: said at the clinic program's item).
+    # changes only a note gives no weeks: said at the clinic program's item, at its
+    # file's line, as every problem of a program file).
+    file = project / "programs/back-care-2-weeks.yaml"
     assert _warnings(run_in(project, "program", "back-care-2-weeks", "--client", "Ana",
                             "--weeks", "1", "--item", "desk-stretch-break note=Slowly.")) == [
-        f"warning: the clinic program's item {n} weeks: {_beyond(1, 2)}" for n in (1, 2)]
+        f"programs/back-care-2-weeks.yaml:{line_of(file, 'weeks: 2', handout)}: warning: "
+        f"items[{n}].dosage.weeks: {_beyond(1, 2)}"
+        for n, handout in ((1, "handout: back-massage"), (2, "handout: desk-stretch-break"))]
     assert _warnings(run_in(project, "program", "--client", "Ana", "--weeks", "4",
                             "--item", "back-massage weeks=4")) == []
 
@@ -1435,8 +1439,8 @@ def test_the_dose_weeks_warning_judges_the_sheet_that_is_printed(tmp_path: Path)
     assert said() == [file_line(1, 3), file_line(2, 2)]
     assert said("--weeks", "3") == []
     assert said("--weeks", "2") == [
-        "warning: the clinic program's item 1 weeks: is longer than the program's weeks "
-        "(2): the tracking sheet stops before this dose ends; make the program's weeks at "
-        "least 3, or this dose's weeks shorter"]
+        "programs/short.yaml:5: warning: items[1].dosage.weeks: is longer than the "
+        "program's weeks (2): the tracking sheet stops before this dose ends; make the "
+        "program's weeks at least 3, or this dose's weeks shorter"]
     assert said("--weeks", "2", "--item", "back-massage weeks=2") == []
     assert said("--item", "back-massage weeks=1") == [file_line(2, 2)]

@@ -315,6 +315,14 @@ def doses_beyond_sheet(items: Sequence[ProgramItem], sheet: int | None,
                                              item.dosage.weeks, sheet):
             continue
         given = weeks_given.get(item.handout)
+        filed = None if clinic_program is None or given is not None else next(
+            (i for i, x in enumerate(clinic_program.program.items)
+             if x.handout == item.handout), None)
+        if filed is not None and clinic_program is not None:
+            # The dose is the file's (--weeks made the sheet shorter): at its line.
+            found.append(clinic_program.problem(("items", filed, "dosage", "weeks"),
+                                                message, Severity.WARNING))
+            continue
         place = f"{ITEM_FLAG} {given}" if given is not None else \
             f"the clinic program's item {number}"
         found.append(Problem(where, None, f"{place} weeks", message, Severity.WARNING))
