@@ -550,3 +550,44 @@ def test_a_language_not_ready_for_the_chosen_location_is_taken_off_the_list(
         assert arabic.is_enabled()
     finally:
         stop_server(httpd, thread)
+
+
+def test_a_location_renamed_while_the_page_is_open_is_offered_without_a_reload(
+        page: Page, tmp_path: Path) -> None:
+    """The owner renames North while staff have a handout's page open on it: the first
+    answer (refused: the server no longer knows north) brings the lists as they are
+    now, the location list says "Choose one" with the new location in it, and what was
+    typed stays. Before, the page kept offering only what the server refused, until a
+    reload lost the client's details."""
+    from .test_desk import LOCATIONS
+
+    root = copy_example(tmp_path / "clinic")
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  translations:\n", LOCATIONS + "  translations:\n", 1), encoding="utf-8")
+    pool = RenderPool(inline=True)
+    httpd = make_server(root, host="127.0.0.1", port=0, pool=pool)
+    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
+    thread.start()
+    try:
+        page.goto(f"http://127.0.0.1:{httpd.effective_port}/h/desk-stretch-break")
+        page.select_option("#location", "north")
+        page.fill("#client", NAME)
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "    north:\n", "    uptown:\n"), encoding="utf-8")
+        page.click("#preview-button")
+        page.locator("#problems-box").wait_for()
+        values = page.evaluate(
+            "() => [...document.querySelectorAll('#location option')].map(o => o.value)")
+        assert values == ["", "downtown", "uptown"]
+        assert page.input_value("#location") == ""
+        assert page.evaluate("() => document.getElementById('location').required")
+        assert page.input_value("#client") == NAME
+        page.select_option("#location", "uptown")
+        page.click("#preview-button")
+        page.locator(".pages img.page").first.wait_for(timeout=60_000)
+        values = page.evaluate(
+            "() => [...document.querySelectorAll('#location option')].map(o => o.value)")
+        assert values == ["downtown", "uptown"]  # chosen: no "Choose one" left
+    finally:
+        stop_server(httpd, thread)

@@ -22,6 +22,7 @@ from handouts.errors import HandoutsError
 from handouts.project.load import load_project
 from handouts.variants.clients import Client
 from handouts.web import create_app
+from handouts.web.program import EACH_OWN_LANGUAGE
 from handouts.web.security import TOKEN_COOKIE, TOKEN_MAX_AGE
 from handouts.web.workers import RenderPool
 
@@ -341,6 +342,39 @@ def test_a_desk_whose_location_was_renamed_never_prints_another_ones_phone(
             "--location and one of: downtown, uptown") in html.unescape(library)
     basket = client.get("/program").get_data(as_text=True)
     assert '<option value="" selected>Choose one</option>' in basket
+
+
+def test_every_json_answer_carries_the_version_lists_as_they_are_now(group: Path) -> None:
+    """The owner renames a location while a handout page and a basket are open: the
+    refused answer (and every other) carries the lists as they are now, so the page's
+    script offers the new location without a reload (a reload lost what was typed and
+    the basket, and the old list offered only what the server now refuses)."""
+    client = _app(group)
+    config = group / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("    north:\n",
+                                                                 "    uptown:\n"),
+                      encoding="utf-8")
+    refused = _post(client, "preview", "desk-stretch-break", json=True, client=NAME,
+                    location="north")
+    assert refused.status_code == 422
+    body = refused.get_json()
+    assert [v[0] for v in body["choices"]["location"]["values"]] == ["downtown", "uptown"]
+    assert body["choices"]["location"]["values"][1][1] == "North · (480) 555-0177"
+    assert [v[0] for v in body["choices"]["paper"]["values"]] == ["letter", "a4"]
+    assert "en" in [v[0] for v in body["choices"]["language"]["values"]]
+    made = _post(client, "pdf", "desk-stretch-break", json=True, client=NAME,
+                 location="uptown")
+    assert made.status_code == 200
+    assert [v[0] for v in made.get_json()["choices"]["location"]["values"]] == \
+        ["downtown", "uptown"]
+    basket = started(client, "desk-worker-week-1")
+    basket["location"] = "north"
+    program = client.post("/program/preview", data={**basket, "client": NAME},
+                          headers=JSON, follow_redirects=True)
+    assert program.status_code == 422
+    choices = program.get_json()["choices"]
+    assert [v[0] for v in choices["location"]["values"]] == ["downtown", "uptown"]
+    assert choices["language"]["values"][0] == ["", EACH_OWN_LANGUAGE]
 
 
 def test_the_owners_live_preview_shows_the_desks_location_and_offers_the_others(

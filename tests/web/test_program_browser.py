@@ -95,6 +95,8 @@ def make_program(page: Page, url: str) -> None:
     page.locator("#item-2-sets").wait_for()
     assert legends(page) == [f"1. {STRETCH}", f"2. {MASSAGE}", f"3. {ICE}"]
     assert add_choices(page) == [] and page.is_visible("#add-none")
+    # Nothing left to add: no empty list, no button that could only be refused.
+    assert not page.is_visible("#add-field") and not page.is_visible("#add-button")
     assert page.input_value("#item-1-per_day") == "2"  # the dose typed before stays
     page.fill("#item-2-minutes", "15")
     page.click("#item-2-up")  # reorder with a button, never only by dragging

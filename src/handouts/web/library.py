@@ -125,6 +125,24 @@ def options(document: Document, project: Project | None = None) -> Options:
                    default_location, date_example(locale), location_gaps(document))
 
 
+def choices_json(lists: dict[str, list[tuple[str, str]]],
+                 off: dict[str, dict[str, list[str]]] | None = None) -> dict[str, Any]:
+    """The version lists of a form as its script refreshes them (see ``refreshChoices``
+    in desk.js): each select's ``[value, label]`` pairs now, and for the language list
+    the locations each language is not ready for. Nothing personal."""
+    return {key: {"values": [list(pair) for pair in values], **(
+        {"off": off[key]} if off and key in off else {})} for key, values in lists.items()}
+
+
+def handout_choices(document: Document) -> dict[str, Any]:
+    """:func:`choices_json` of a handout's page, from :func:`options` now."""
+    offered = options(document)
+    return choices_json({"audience": offered.audiences, "language": offered.languages,
+                         "paper": offered.papers, "print_size": offered.prints,
+                         "location": offered.locations},
+                        {"language": offered.language_off_at})
+
+
 def location_label(key: str, place: Any) -> str:
     """``Downtown · (480) 555-0134``: the name staff know, and the phone that will print
     (not the clinic's name, which every location shares: on a phone's screen it pushed
@@ -441,7 +459,8 @@ def _refused(document: Document, problems: list[Problem], result: Any = None) ->
     status, headers = refusal_status(result)
     if wants_json():
         return current_app.json.response(
-            {"ok": False, "problems": problem_json(problems)}), status, headers
+            {"ok": False, "problems": problem_json(problems),
+             "choices": handout_choices(document)}), status, headers
     page, _ = _handout_page(document, status, problems=problems)
     return page, status, headers
 
@@ -571,7 +590,7 @@ def preview_copy(name: str) -> Any:
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems),
             "pages": [f"data:image/png;base64,{png}" for png in pages],
-            "record": record_of(result)})
+            "record": record_of(result), "choices": handout_choices(document)})
     return _handout_page(document, pages=pages, problems=problems, record=record_of(result))
 
 
@@ -595,7 +614,8 @@ def pdf_copy(name: str) -> Any:
     if wants_json():
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems), "filename": filename,
-            "url": kept_url(result.pdf, filename), "record": record_of(result)})
+            "url": kept_url(result.pdf, filename), "record": record_of(result),
+            "choices": handout_choices(document)})
     return hand_over(result.pdf, filename, download=request.form.get("action") == "download")
 
 
@@ -678,6 +698,6 @@ def kept_copy(key: str) -> Response:
 
 
 __all__ = ["CLIENT_FIELDS", "MAX_FIELD", "Copies", "Options", "answered_by_get", "bp",
-           "for_the_desk", "hand_over", "kept_url", "matches", "options", "problem_json",
-           "read_client", "read_form", "search_text", "wants_json"]
-
+           "choices_json", "for_the_desk", "hand_over", "handout_choices", "kept_url",
+           "matches", "options", "problem_json", "read_client", "read_form", "search_text",
+           "wants_json"]

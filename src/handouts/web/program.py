@@ -39,6 +39,7 @@ from handouts.web.library import (
     PRINTS,
     answered_by_get,
     appointment_notice,
+    choices_json,
     hand_over,
     kept_url,
     location_label,
@@ -143,8 +144,6 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
     # was on the page twice).
     listed = set(problems)
     held, warned = held_back([p for p in program_problems if p not in listed])
-    languages = sorted({code for codes in offered.languages.values() for code in codes},
-                       key=lambda code: (language_name(code), code))
     return render_template(
         "program.html", items=items, form=form, offer=offered, problems=problems,
         **beside_fields(problems),
@@ -153,11 +152,26 @@ def _page(items: list[basket.Item], form: dict[str, str], status: int = 200, *,
         item_title=basket.item_title,
         limit=basket.limit, max_items=MAX_ITEMS, max_weeks=MAX_WEEKS,
         addable=basket.addable(items, offered),
-        languages=[("", EACH_OWN_LANGUAGE)] +
-                  [(code, language_name(code)) for code in languages],
+        languages=_languages(offered),
         programs=programs, unusable=_unusable(programs, offered),
         held_programs=held, program_warnings=warned,
         date_example=date_example(offered.locale), **extra), status
+
+
+def _languages(offered: basket.Offer) -> list[tuple[str, str]]:
+    """The program's language list: each handout's own, then every language one has."""
+    languages = sorted({code for codes in offered.languages.values() for code in codes},
+                       key=lambda code: (language_name(code), code))
+    return [("", EACH_OWN_LANGUAGE)] + [(code, language_name(code)) for code in languages]
+
+
+def _choices() -> dict[str, Any]:
+    """The basket page's version lists as they are now (see
+    :func:`~handouts.web.library.choices_json`), in every JSON answer."""
+    offered = offer()
+    return choices_json({"audience": offered.audiences, "language": _languages(offered),
+                         "paper": offered.papers, "print_size": offered.prints,
+                         "location": offered.locations})
 
 
 def _items_html(items: list[basket.Item], problems: list[Problem]) -> str:
@@ -262,7 +276,7 @@ def edit_basket() -> Any:
                 problems, basket.labels(items, offer())),
             "html": _items_html(items, problems), "focus": focus,
             "set": {"program": form.get("program", ""), "weeks": form.get("weeks", "")},
-            **_basket_json(items)})
+            **_basket_json(items), "choices": _choices()})
     return _page(items, form, problems=problems, focus=focus)
 
 
@@ -284,7 +298,7 @@ def _refused(items: list[basket.Item], problems: list[Problem],
     status, headers = refusal_status(result)
     if wants_json():
         return current_app.json.response({"ok": False, "problems": problem_json(
-            problems, basket.labels(items, offer()))}), status, headers
+            problems, basket.labels(items, offer())), "choices": _choices()}), status, headers
     page, _ = _page(items, request.form.to_dict(), status, problems=problems)
     return page, status, headers
 
@@ -302,7 +316,7 @@ def preview_program() -> Any:
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems, labels),
             "pages": [f"data:image/png;base64,{png}" for png in pages],
-            "record": record_of(result)})
+            "record": record_of(result), "choices": _choices()})
     return _page(items, request.form.to_dict(), pages=pages, problems=problems,
                  record=record_of(result))
 
@@ -322,7 +336,8 @@ def pdf_program() -> Any:
         return current_app.json.response({
             "ok": True, "problems": problem_json(problems, basket.labels(items, offer())),
             "filename": FILENAME, "pages": result.pages,
-            "url": kept_url(result.pdf, FILENAME), "record": record_of(result)})
+            "url": kept_url(result.pdf, FILENAME), "record": record_of(result),
+            "choices": _choices()})
     return hand_over(result.pdf, FILENAME, download=request.form.get("action") == "download")
 
 

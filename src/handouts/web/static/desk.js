@@ -149,6 +149,7 @@
               form.querySelector("input[name=csrf_token]").value = body.csrf;
               return send(url, true, submitter);
             }
+            refreshChoices(body.choices);
             return body;
           });
       });
@@ -217,6 +218,44 @@
     if (addable.some(function (h) { return h.name === chosen; })) { select.value = chosen; }
     var none = document.getElementById("add-none");
     if (none) { none.hidden = addable.length > 0; }
+    // Nothing left to add: no empty list and no button that can only be refused.
+    ["add-field", "add-button"].forEach(function (id) {
+      var part = document.getElementById(id);
+      if (part) { part.hidden = addable.length === 0; }
+    });
+  }
+
+  // The version lists as the server offers them now (every answer carries them): a
+  // location or language the owner added, renamed or took off while this page was open
+  // is offered, or no longer, without reloading the page (which lost what was typed
+  // and the basket). A choice no longer offered leaves the list on "Choose one".
+  function refreshChoices(choices) {
+    Object.keys(choices || {}).forEach(function (key) {
+      var select = document.getElementById(key);
+      if (!select || select.tagName !== "SELECT" || !form.contains(select)) { return; }
+      var wanted = choices[key].values;
+      var off = choices[key].off || {};
+      var chosen = select.value;
+      var kept = wanted.some(function (v) { return v[0] === chosen; });
+      var desired = (kept ? [] : [["", "Choose one", ""]]).concat(wanted.map(function (v) {
+        return [v[0], v[1], (off[v[0]] || []).join(" ")];
+      }));
+      var current = Array.prototype.map.call(select.options, function (o) {
+        return [o.value, o.textContent, o.dataset.off || ""];
+      });
+      if (JSON.stringify(current) === JSON.stringify(desired)) { return; }
+      var options = desired.map(function (v) {
+        var option = document.createElement("option");
+        option.value = v[0];
+        option.textContent = v[1];
+        if (v[2]) { option.dataset.off = v[2]; }
+        return option;
+      });
+      select.replaceChildren.apply(select, options);
+      select.value = kept ? chosen : "";
+      select.required = !kept;
+      select.dispatchEvent(new Event("change"));
+    });
   }
 
   function edit(submitter) {
