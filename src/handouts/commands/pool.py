@@ -248,12 +248,15 @@ class ProcessPool:
 
     def _replace(self, worker: _Worker, *, kill: bool) -> None:
         """Take ``worker`` out (killed, or asked to exit) and start a fresh one."""
-        if kill:  # the owner sees it in the server's log (the kind only, as ever)
-            self._log.warning("a renderer stopped (killed, crashed or too slow) and was replaced")
         with self._lock:
+            closing = self._closed
             self._all.discard(worker)
-            if not self._closed:
+            if not closing:
                 self._spawn()
+        # The owner sees it in the server's log (the kind only, as ever); not when the
+        # pool itself is stopping its renderers (a normal stop read like a crash).
+        if kill and not closing:
+            self._log.warning("a renderer stopped (killed, crashed or too slow) and was replaced")
         worker.kill() if kill else worker.retire()
 
     def _take(self, end: float) -> _Worker:
