@@ -888,6 +888,18 @@ def test_a_program_named_by_its_file(project: Path) -> None:
     assert "wrote " in result.output and "no such program" not in result.output
 
 
+def test_a_path_is_not_taken_for_a_program_s_name(project: Path) -> None:
+    """QA: `handouts program /etc/passwd` said "programs//etc/passwd.yaml: no such
+    program", a file name made from a path; it is said to be no program's name."""
+    for given in ("/etc/passwd", "../handouts"):
+        result = run_in(project, "program", given, "--client", "Ana")
+        assert result.exit_code == 1
+        assert error_lines(result) == [
+            f"PROGRAM: '{given}' is not the name of a clinic program (a file "
+            "programs/<name>.yaml of this project; available: back-care-2-weeks, "
+            "desk-worker-week-1)"]
+
+
 def test_an_unclosed_quote_in_an_item_is_said_in_plain_words(project: Path) -> None:
     """QA: --item with a quote never closed said shlex's "No closing quotation"; the
     CSV's dose says it in plain words, and so does --item now. No "a program needs at

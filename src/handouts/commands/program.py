@@ -23,6 +23,7 @@ from handouts.output import write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
 from handouts.project.programs import (
+    PROGRAM_NAME_RE,
     ClinicProgram,
     discover_programs,
     languages_in_use,
@@ -90,6 +91,10 @@ def plan(loaded: Loaded, *, client: Client, program_name: str | None = None,
             # Every program file, those that do not load now too: the name is the question.
             known = ", ".join(discover_programs(project.root)) or \
                 "none: add programs/<name>.yaml"
+            if not PROGRAM_NAME_RE.match(program_name):  # a path, not a program's name
+                raise ValidationError([Problem("PROGRAM", None, "", (
+                    f"'{program_name}' is not the name of a clinic program (a file "
+                    f"programs/<name>.yaml of this project; available: {known})"))])
             raise ValidationError([Problem(f"programs/{program_name}.yaml", None, "",
                                            f"no such program (available: {known})")])
     program = plan_program(project, documents, client=client,
