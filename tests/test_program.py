@@ -470,6 +470,27 @@ def test_a_long_item_note_in_large_print_keeps_the_plan_on_the_handouts_first_pa
         assert re.search(r"\s+".join(re.escape(w) for w in words), both), words
 
 
+def test_a_long_dose_in_large_print_starts_on_the_handouts_first_page(
+        project: Path) -> None:
+    """QA: every dose part with its longest text, in large print: the dose alone is
+    eight lines at 20 pt and was kept whole, so the whole "Prepared for / Your plan"
+    block went to the handout's second page and the first said neither whom it was for
+    nor the dose. The dose now continues, at least two lines on each page."""
+    text = ("before bed and after lunch " * 8)[:200].strip()
+    dosage = Dosage(sets=3, reps=10, hold=90, rest=90, minutes=120, per_day=12,
+                    days_per_week=3, weeks=12, side="each", text=text)
+    pdf, _ = _packet(project, ItemChange("desk-stretch-break", dosage, QA_NOTE[:300]),
+                     print_size="large")
+    texts = pdf_pages(pdf, by_position=True)
+    # The handout's first page (the cover's table, two pages here, names it too).
+    start = next(n for n, page in enumerate(texts) if "Stop right away if" in page)
+    first = texts[start]
+    assert "Prepared for Ana Ruiz" in first
+    assert "YOUR PLAN" in first and "3 sets of 10" in first
+    both = re.sub(r"\s+", " ", first + " " + texts[start + 1])
+    assert text.split()[-1] in both and QA_NOTE[:300].split()[-1] in both
+
+
 def test_the_dose_in_words() -> None:
     assert describe_dosage(Dosage(sets=3, reps=10, per_day=2), "en") == \
         "3 sets of 10, twice a day"
