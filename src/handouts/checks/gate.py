@@ -29,9 +29,8 @@ from handouts.variants.clients import Client, client_text_problems
 from handouts.variants.plan import GENERAL, Variant, plan_matrix
 from handouts.variants.tailor import tailor
 
-#: The client's details and the options that set them (for messages).
-CLIENT_OPTIONS = {"name": "client", "note": "note", "therapist": "therapist"}
-#: The same, as the command line spells them (for the rule on control characters).
+#: The client's details as the command line names them, in every message about them
+#: (the desk's forms name the same fields without the dashes).
 CLIENT_FLAGS = {"name": "--client", "note": "--note", "therapist": "--therapist"}
 
 
@@ -118,7 +117,7 @@ def refuse_before_rendering(project: Project, documents: list[Document],
             raise ValidationError(wrong)
         found = dict.fromkeys(p for v in variants
                               for p in check_client(project, client, v.language, None, None,
-                                                    CLIENT_OPTIONS))
+                                                    CLIENT_FLAGS))
         if found:
             raise ValidationError(list(found))
 

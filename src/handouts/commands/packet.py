@@ -352,7 +352,7 @@ def make_program(project: Project, documents: dict[str, Document], program: Prog
     used = [documents[name] for name in dict.fromkeys(i.handout for i in program.items)]
     refuse_on_check_errors(project, used, list(dict.fromkeys(variants)), checked=checked)
     found = check_client(project, program.client, program.language, None, None,
-                         {"name": "client", "note": "note", "therapist": "therapist"})
+                         CLIENT_FLAGS)
     for number, item in enumerate(program.items, start=1):
         # A clinic program's own words were checked with its file, at their lines.
         texts = Client("", None if "note" in item.clinic_words else item.note,
