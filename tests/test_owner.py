@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .helpers import edit, run
+from .helpers import edit, pdf_text, run
 
 HANDOUT = "hand-self-massage"
 
@@ -211,11 +211,14 @@ def test_check_flags_starter_text_left_in_the_project(tmp_path: Path) -> None:
     config = root / "handouts.yaml"
     edit(config, "  email: hello@yourclinic.example", "  email: desk@brighthands.example")
     edit(config, "    street: 100 Main Street", "    street: 12 Mill Avenue")
-    edit(config, "  postal_code: \"62701\"", "  postal_code: \"85281\"")
+    # With --city, the starter's state and postal code (Springfield's) are left out
+    # for the owner to fill in, never printed beside the clinic's own city.
+    edit(config, "    # postal_code: ...          # your postal code",
+         "    postal_code: \"85281\"")
     edit(config, "  website: https://yourclinic.example\n", "")
     edit(config, "  booking_url: https://yourclinic.example/book\n", "")
     edit(config, "  tagline: Massage and physiotherapy", "  tagline: Hands that help")
-    edit(config, "    region: IL", "    region: AZ")
+    edit(config, "    # region: ...          # your state or region", "    region: AZ")
     result = run("-C", str(root), "check", "--no-render")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
@@ -260,24 +263,28 @@ def test_every_starter_value_init_writes_is_flagged(tmp_path: Path) -> None:
 
 
 def test_build_says_when_the_pdfs_print_starter_details(tmp_path: Path) -> None:
-    """QA: ``init --city Tempe`` keeps the starter's street, state and postal code, and
+    """QA: ``init --city Tempe`` kept the starter's street, state and postal code, and
     the first ``build`` printed "100 Main Street, Tempe, IL 62701" on every page
-    without a word (only ``check`` named them). The build says it, once, as a warning;
-    once the details are the clinic's own, it says nothing."""
+    without a word (only ``check`` named them). Springfield's state and postal code are
+    now left out beside the clinic's own city; the starter text still printed is said
+    by the build, once, as a warning; once the details are the clinic's own, nothing."""
     root = tmp_path / "clinic"
     assert run("init", str(root), "--name", "Bright Hands", "--phone", "(480) 555-0134",
                "--city", "Tempe").exit_code == 0
+    assert run("-C", str(root), "-q", "build").exit_code == 0
+    footer = pdf_text(root / "output/hand-self-massage.pdf")
+    assert "100 Main Street, Tempe" in footer and "IL" not in footer.split("Tempe")[1][:5]
     warning = ("handouts.yaml: warning: clinic: the PDFs print starter text from 'handouts "
-               "init' (tagline, street, region, postal code, email, website, booking url); put "
-               "your clinic's own details in handouts.yaml ('handouts check' names each line)")
+               "init' (tagline, street, email, website, booking url); put your clinic's own "
+               "details in handouts.yaml ('handouts check' names each line)")
     for flags in ((), ("-q",)):
         result = run("-C", str(root), *flags, "build")
         assert result.exit_code == 0, result.output
         assert result.stderr.splitlines().count(warning) == 1, result.stderr
     config = root / "handouts.yaml"
     for old, new in (("  tagline: Massage and physiotherapy\n", ""),
-                     ("100 Main Street", "12 Mill Avenue"), ("region: IL", "region: AZ"),
-                     ('"62701"', '"85281"'), ("hello@yourclinic.example", "hi@brighthands.example"),
+                     ("100 Main Street", "12 Mill Avenue"),
+                     ("hello@yourclinic.example", "hi@brighthands.example"),
                      ("https://yourclinic.example/book", "https://brighthands.example/book"),
                      ("https://yourclinic.example", "https://brighthands.example")):
         edit(config, old, new)

@@ -52,11 +52,20 @@ def _clinic(root: Path, **replace: str) -> None:
         "  booking_url: https://yourclinic.example/book":
             "  booking_url: https://brighthands.example/book",
         "    street: 100 Main Street": "    street: 1250 East Apache Boulevard, Suite 104",
-        '    postal_code: "62701"': '    postal_code: "85281"',
-        "    region: IL": "    region: AZ",
         "  tagline: Massage and physiotherapy\n": "  tagline: Massage and physiotherapy in Tempe\n",
         **replace}.items():
         edit(root / "handouts.yaml", old, new, every=True)
+    # Springfield's state and postal code, or (init with the clinic's own city) their
+    # lines left for the owner.
+    config = root / "handouts.yaml"
+    text = config.read_text(encoding="utf-8")
+    for starter, left, own in (('    postal_code: "62701"',
+                                "    # postal_code: ...          # your postal code",
+                                '    postal_code: "85281"'),
+                               ("    region: IL",
+                                "    # region: ...          # your state or region",
+                                "    region: AZ")):
+        edit(config, starter if starter in text else left, own)
 
 
 def _files(root: Path) -> dict[str, bytes]:

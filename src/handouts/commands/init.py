@@ -81,6 +81,14 @@ def _fill(text: str, details: ClinicDetails) -> str:
                 # JSON's double-quoted string is valid YAML, whatever the value holds
                 lines[i] = f"{start}{json.dumps(value.strip(), ensure_ascii=False)}\n"
                 break
+    if details.city is not None:
+        # The starter's state and postal code are Springfield's: beside the clinic's own
+        # city they printed "Tempe, IL 62701" on every page. Left for the owner to fill.
+        for i, line in enumerate(lines):
+            for key, hint in (("region", "your state or region"),
+                              ("postal_code", "your postal code")):
+                if line.startswith(f"    {key}: "):
+                    lines[i] = f"    # {key}: ...          # {hint}\n"
     return "".join(lines)
 
 
