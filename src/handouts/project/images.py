@@ -6,8 +6,10 @@ one does), and for every image the renderer fetches.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import re
 import warnings
 from pathlib import Path
 from xml.etree import ElementTree
@@ -106,3 +108,55 @@ def file_verdict(path: Path) -> str | None:
     if path.suffix.lower() == ".svg":
         return svg_tree(data)[1]
     return image_verdict(data)
+
+
+def aspect_ratio(path: Path) -> float | None:
+    """Width over height of the image ``path`` (a raster image's pixels, an SVG's
+    ``width``/``height`` or ``viewBox``), None when it cannot be told. Kept per file
+    version: the masthead asks for the logo on every page."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _aspect_ratio(path, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _aspect_ratio(path: Path, mtime_ns: int, size: int) -> float | None:
+    if size > MAX_RESOURCE_BYTES:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if path.suffix.lower() == ".svg":
+        root, _ = svg_tree(data)
+        return None if root is None else _svg_ratio(root)
+    if image_verdict(data) is not None:
+        return None
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except Exception:  # judged unprintable elsewhere; here only the shape is asked
+        return None
+    return width / height if width > 0 and height > 0 else None
+
+
+def _svg_ratio(root: ElementTree.Element) -> float | None:
+    """An SVG's shape: its own width and height when both are plain lengths, else its
+    viewBox's."""
+    def length(name: str) -> float | None:
+        match = re.fullmatch(r"\s*([0-9.]+)\s*(px|pt|mm|cm|in)?\s*", root.get(name) or "")
+        return float(match.group(1)) if match and match.group(2) in (None, "px") else None
+
+    width, height = length("width"), length("height")
+    if width and height:
+        return width / height
+    parts = re.split(r"[\s,]+", (root.get("viewBox") or "").strip())
+    try:
+        box = [float(p) for p in parts]
+    except ValueError:
+        return None
+    return box[2] / box[3] if len(box) == 4 and box[2] > 0 and box[3] > 0 else None

@@ -27,6 +27,7 @@ from handouts.paths import THEME_DIR
 from handouts.project import markdown
 from handouts.project.config import AudienceText, Clinic
 from handouts.project.content import Handout
+from handouts.project.images import aspect_ratio
 from handouts.project.languages import own_catalog
 from handouts.project.schema import Paper
 from handouts.render.overrides import (
@@ -79,6 +80,11 @@ class PlanBox:
     note: str | None = None
 
 
+#: The masthead logo's height, and the widest a wide logo may be, in mm.
+LOGO_HEIGHT_MM = 12.0
+LOGO_MAX_WIDTH_MM = 50.0
+
+
 @dataclass(frozen=True)
 class Page:
     """Everything the handout template may use; templates never see raw dicts."""
@@ -110,6 +116,22 @@ class Page:
     personal_late: bool = False
     #: In a home program: this page's first page number and the packet's page count.
     numbering: tuple[int, int] | None = None
+
+    @property
+    def logo_style(self) -> str:
+        """The logo's box in its own shape (the masthead's ``<img style>``): as tall as
+        the clinic's name (12 mm) and as wide as its shape makes it, at most 50 mm (a
+        wide wordmark is then less tall). Empty when its shape cannot be told: the
+        stylesheet's 12 mm square then holds it, never stretched (object-fit)."""
+        if not self.clinic.logo or self.project_root is None:
+            return ""
+        ratio = aspect_ratio(self.project_root / self.clinic.logo)
+        if ratio is None:
+            return ""
+        width, height = LOGO_HEIGHT_MM * ratio, LOGO_HEIGHT_MM
+        if width > LOGO_MAX_WIDTH_MM:
+            width, height = LOGO_MAX_WIDTH_MM, LOGO_MAX_WIDTH_MM / ratio
+        return f"width: {width:.2f}mm; height: {height:.2f}mm"
 
     @property
     def direction(self) -> str:
