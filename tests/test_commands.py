@@ -305,3 +305,40 @@ def test_check_on_files_that_do_not_load_says_no_check_was_run(project: Path) ->
     result = run("-C", str(project), "check")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1] == "1 error; no check was run."
+
+
+def test_doctor_q_prints_only_what_is_not_ok(tmp_path: Path) -> None:
+    """-q is "print only problems": doctor printed every [ok] line at every verbosity."""
+    everything = run("-C", str(tmp_path), "doctor").stdout.splitlines()
+    quiet = run("-C", str(tmp_path), "-q", "doctor").stdout.splitlines()
+    assert any(line.startswith("[ok") for line in everything)
+    assert not any(line.startswith("[ok") for line in quiet)
+    assert quiet == [line for line in everything if not line.startswith("[ok")]
+
+
+def test_init_s_next_step_can_be_pasted_for_a_folder_with_spaces(tmp_path: Path) -> None:
+    folder = tmp_path / "Mi Clínica"
+    result = run("init", str(folder), "--name", "A", "--phone", "(480) 555-0134",
+                 "--city", "B")
+    assert result.exit_code == 0
+    line = result.stdout.splitlines()[-1]
+    assert line == f"Next: cd '{folder}' && handouts build"
+    done = subprocess.run(["bash", "-c", line.removeprefix("Next: ").split(" && ")[0]
+                           + " && pwd"], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(folder)
+
+
+def test_theme_words_are_started_only_in_a_project_and_never_for_english(
+        tmp_path: Path) -> None:
+    """QA: outside a project, translate --theme made a locale/ folder there; for English
+    it made locale/en.po "63 theme words to translate", which nothing reads."""
+    outside = run("-C", str(tmp_path), "translate", "--theme", "es")
+    assert outside.exit_code == 1 and "handouts.yaml: not found in" in outside.stderr
+    assert list(tmp_path.iterdir()) == []
+    project = tmp_path / "p"
+    assert run("init", str(project)).exit_code == 0
+    english = run_in(project, "translate", "--theme", "en")
+    assert english.exit_code == 2
+    assert "--theme: 'en' is the theme's own language: its words are printed as they are " \
+        "written, so there is nothing to translate" in english.stderr
+    assert not (project / "locale").exists()

@@ -207,11 +207,23 @@ def test_a_misspelt_batch_audience_is_one_error_not_excludes_pointing_at_it(
 
 
 def test_missing_config(tmp_path: Path) -> None:
+    # One problem: no project here (not "no handouts found" beside it).
     assert load_problems(tmp_path) == [
-        "content: no handouts found; add content/<name>.yaml files",
-        f"handouts.yaml: not found in {tmp_path}; run 'handouts init' to create a project, "
-        "or pass --project",
+        f"handouts.yaml: not found in {tmp_path}; run 'handouts init DIRECTORY' to create a "
+        "project, or pass --project",
     ]
+
+
+def test_a_command_run_inside_a_project_s_folder_says_where_the_project_is(
+        project: Path) -> None:
+    """QA: from content/ (where the owner edits files) every command advised 'handouts
+    init', which then failed for want of a folder name, and added "no handouts found"."""
+    result = run_in(project / "content", "build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"handouts.yaml: not found in {(project / 'content').resolve()}, which is inside the "
+        f"project {project.resolve()}: run the command there, or pass -C {project.resolve()}",
+        "1 error; nothing was written."]
 
 
 @pytest.mark.parametrize("folder", ["/tmp/elsewhere", "../outside", "~/pdfs"])

@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -803,7 +804,7 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
                            folders=True, library=library_values)
     for path in created:
         state.say(f"created {path}")
-    state.say(f"Next: cd {directory} && handouts build")
+    state.say(f"Next: cd {shlex.quote(str(directory))} && handouts build")
 
 
 def _library(value: str) -> str:
@@ -867,8 +868,13 @@ def doctor(state: _State) -> None:
     _imported()
 
     report = diagnose(state.root)
+    shown = True
     for line in report.lines:
-        click.echo(line)
+        # -q: only what is not ok (a "fix:" line goes with the line it follows).
+        if not line.startswith("       "):
+            shown = state.verbosity >= 0 or not line.startswith("[ok")
+        if shown:
+            click.echo(line)
     if not report.ok:
         raise click.exceptions.Exit(1)
 

@@ -527,6 +527,23 @@ class Project:
         return override if override is not None else self.root / self.config.defaults.output
 
 
+def no_project(root: Path) -> Problem | None:
+    """The problem of a folder with no handouts.yaml (None when it has one): from inside
+    a project's folder (content/, say), where the project is; else how to make one."""
+    if (root / CONFIG_NAME).is_file():
+        return None
+    whole = root.resolve()
+    above = next((folder for folder in whole.parents if (folder / CONFIG_NAME).is_file()),
+                 None)
+    if above is not None:
+        return Problem(CONFIG_NAME, None, "", (
+            f"not found in {whole}, which is inside the project {above}: run the command "
+            f"there, or pass -C {above}"))
+    return Problem(CONFIG_NAME, None, "", (
+        f"not found in {root}; run 'handouts init DIRECTORY' to create a project, or pass "
+        "--project"))
+
+
 def load_config(root: Path, problems: list[Problem],
                 lines: LineMap | None = None) -> Config | None:
     """Read and validate ``root/handouts.yaml``, adding any problems to ``problems``.
@@ -534,10 +551,9 @@ def load_config(root: Path, problems: list[Problem],
     ``lines``, when given, is filled with the line of every value (for later messages).
     """
     path = root / CONFIG_NAME
-    if not path.is_file():
-        problems.append(Problem(CONFIG_NAME, None, "",
-                                f"not found in {root}; run 'handouts init' to create a project, "
-                                "or pass --project"))
+    missing = no_project(root)
+    if missing is not None:
+        problems.append(missing)
         return None
     source = read_yaml(path, CONFIG_NAME, problems)
     if source is None:

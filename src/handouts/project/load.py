@@ -178,7 +178,8 @@ def load_each(root: Path, names: tuple[str, ...] = (), *,
             manifest = [dataclasses.replace(p, severity=Severity.WARNING) for p in manifest]
     problems += manifest + folder
     wanted = list(names) or list(available)
-    if not available and not names:
+    if not available and not names and (root / CONFIG_NAME).is_file():
+        # (Without handouts.yaml this is no project: that is the one thing said.)
         problems.append(Problem("content", None, "",
                                 "no handouts found; add content/<name>.yaml files"))
     documents: dict[str, Document] = {}

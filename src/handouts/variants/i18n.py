@@ -34,7 +34,7 @@ from handouts.errors import (
 )
 from handouts.paths import LOCALE_DIR
 from handouts.project import markdown
-from handouts.project.config import Clinic, ClinicText, LocationText
+from handouts.project.config import Clinic, ClinicText, LocationText, no_project
 from handouts.project.content import Handout
 from handouts.project.languages import (
     DOMAIN,
@@ -263,6 +263,9 @@ def review_theme_catalog(root: Path, language: str, reviewer: str,
     display = f"{PROJECT_LOCALE_DIR}/{po.name}"
     name = " ".join(reviewer.split())
     problems: list[Problem] = []
+    missing = no_project(root)
+    if missing is not None:  # never a locale/ folder outside a project
+        raise ValidationError([missing])
     if is_source_language(language) or not has_theme_words(language, root):
         problems.append(Problem(display, None, "--theme", (
             "English is the theme's own language: there is nothing to review" if
@@ -342,6 +345,13 @@ def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
     wrong = not_a_language(language)
     if wrong:  # dates and plural rules come from Babel: it must know the language
         raise OptionError([Problem("--theme", None, "", wrong)])
+    if is_source_language(language):  # its words are printed as written: nothing reads it
+        raise OptionError([Problem("--theme", None, "", (
+            f"'{language}' is the theme's own language: its words are printed as they are "
+            "written, so there is nothing to translate"))])
+    missing = no_project(root)
+    if missing is not None:  # never a locale/ folder outside a project
+        raise ValidationError([missing])
     if po.exists():
         raise ValidationError([Problem(display, None, "", (
             "already exists; edit it (delete it first to start again)"))])
