@@ -342,3 +342,23 @@ def test_theme_words_are_started_only_in_a_project_and_never_for_english(
     assert "--theme: 'en' is the theme's own language: its words are printed as they are " \
         "written, so there is nothing to translate" in english.stderr
     assert not (project / "locale").exists()
+
+
+@pytest.mark.parametrize("in_the_way", ["afile/sub", "clinic/content", "clinic/assets"])
+def test_init_with_a_file_where_a_folder_goes_is_one_message_and_writes_nothing(
+        tmp_path: Path, in_the_way: str) -> None:
+    """QA: a file where init needs a folder (a part of the path, or content/ or assets/)
+    was a traceback, after half the project was written; the next init then refused
+    the files the first had left."""
+    file = tmp_path / in_the_way if in_the_way != "afile/sub" else tmp_path / "afile"
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text("", encoding="utf-8")
+    target = tmp_path / ("afile/sub" if in_the_way == "afile/sub" else "clinic")
+    before = sorted(tmp_path.rglob("*"))
+    result = run("init", str(target), "--name", "A", "--phone", "(480) 555-0134",
+                 "--city", "B")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"{file}: is a file where init needs a folder; move it away, or use an empty folder",
+        "1 error; nothing was written."]
+    assert sorted(tmp_path.rglob("*")) == before

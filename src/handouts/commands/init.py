@@ -138,6 +138,9 @@ def init_project(directory: Path, *, with_theme: bool = False,
     problems = [Problem(str(t), None, "", "already exists; init never overwrites files (use "
                         "an empty folder)") for t in clashes]
     problems += [Problem(where, None, "", why) for where, why in refused.items()]
+    problems += [Problem(str(path), None, "", (
+        "is a file where init needs a folder; move it away, or use an empty folder"))
+        for path in _files_in_the_way(directory, every)]
     if problems:
         raise HandoutsError(problems)
     for source, target in zip(sources, targets, strict=True):
@@ -157,6 +160,22 @@ def init_project(directory: Path, *, with_theme: bool = False,
     # The same copy as 'handouts add' (pictures in the new project's colours).
     added = add_handouts(directory, chosen).added if chosen else []
     return targets + notes + theme_targets + [directory / path for path in added]
+
+
+def _files_in_the_way(directory: Path, targets: list[Path]) -> list[Path]:
+    """Files that stand where init needs a folder (``content`` as a file, or a part of
+    ``directory``'s own path), each once: found before anything is written (writing
+    stopped half-way with a traceback, and the second init refused the files the first
+    had left)."""
+    found: dict[Path, None] = {}
+    for target in targets:
+        for folder in [*reversed(target.parents)]:
+            if folder == target:
+                continue
+            if os.path.lexists(folder) and not folder.is_dir():
+                found.setdefault(folder)
+                break
+    return list(found)
 
 
 def _leads_out(directory: Path, targets: list[Path]) -> dict[str, str]:
