@@ -89,6 +89,36 @@ def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
     assert catalog.get("Sit down.", context="precautions.before[2].text").string == ""
 
 
+def test_an_out_of_date_translation_whose_number_changed_is_a_warning(
+        project: Path) -> None:
+    """The English changes a number (a dose, a time: the most usual edit): its
+    translation, marked out of date by ``translate``, differs by that number of course.
+    Printed with warnings until it is updated, as the guide says: it was an error that
+    stopped the Spanish version, a --draft preview included."""
+    content = project / "content/hand-self-massage.yaml"
+    content.write_text(content.read_text(encoding="utf-8").replace(
+        "A 3-minute hand massage", "A 4-minute hand massage"), encoding="utf-8")
+    [doc] = load_project(project, ("hand-self-massage",)).documents
+    assert update_catalog(doc.handout, doc.translation("es"), "es").changed == 1
+    result = build(load_project(project), language="es")
+    assert [p.format().split(": warning: ")[1] for p in result.warnings] == [
+        "title: the Spanish translation is out of date: the English text changed after it "
+        'was translated; update it (now: "A 4-minute hand massage you can do yourself")']
+    assert "ES A 3-minute hand massage" in pdf_text(result.built[0].path)
+    from handouts.commands.check import check
+
+    said = [p.format() for p in check(load_project(project), render=False).problems]
+    assert any(line.endswith("warning: title: the translation has the number 3 where the "
+                             "English text has 4 (the English changed since it was "
+                             "translated: update it)") for line in said), said
+    # Once it is updated (and its fuzzy mark accepted), no warning is left.
+    po = doc.translation("es")
+    po.write_text(po.read_text(encoding="utf-8").replace(
+        "ES A 3-minute hand massage", "ES A 4-minute hand massage"), encoding="utf-8")
+    update_catalog(doc.handout, po, "es", accept_all=True)
+    assert build(load_project(project), language="es").warnings == []
+
+
 def test_reordered_steps_keep_their_own_translations(project: Path) -> None:
     """Steps moved in the English keep the translations of their own text (an exact
     match wins over the field's old entry, as with msgmerge): before, each took the
