@@ -50,6 +50,37 @@ def test_kill_9_mid_batch_leaves_no_partial_pdf_and_rerun_completes(tmp_path: Pa
     assert list(out.rglob("*.tmp")) == []
 
 
+def test_a_second_batch_into_the_same_folder_is_refused_while_the_first_writes(
+        tmp_path: Path) -> None:
+    """QA: two batches of one project into one folder at once raced, and the older
+    one, still rendering, left PDFs with a location's old phone over the newer one's.
+    The second is refused at once, naming the folder; the first finishes; after it, a
+    batch runs as ever (the lock is the system's: nothing stale is left)."""
+    from .helpers import run_in
+
+    project = make_project(tmp_path / "p")
+    out = project / "output"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "-q", "-C", str(project), "batch", "--jobs", "1"],
+        start_new_session=True, env={**os.environ, TEST_PAUSE_ENV: "2"})
+    try:
+        _, status = os.waitpid(first.pid, os.WUNTRACED)
+        assert os.WIFSTOPPED(status), "the batch ended instead of pausing"
+        before = {p: p.read_bytes() for p in out.rglob("*.pdf")}
+        second = run_in(project, "batch", "--jobs", "1")
+        assert second.exit_code == 1
+        assert second.stderr.splitlines()[0] == (
+            f"{out}: another batch is writing into this folder now; run this one once it "
+            "has finished (two at once could leave the older one's PDFs over the newer "
+            "one's)")
+        assert {p: p.read_bytes() for p in out.rglob("*.pdf")} == before
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+    assert first.wait(300) == 0
+    assert len(_valid_pdfs(out)) == 16
+    assert batch(load_project(project), jobs=1).ok  # the folder is free again
+
+
 def test_unwritable_folder_fails_those_variants_clearly(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     assert batch(load_project(project), jobs=1).ok

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from handouts.errors import OutputError, Problem
@@ -128,3 +128,39 @@ def _unwritable(folder: Path, exc: OSError) -> Problem:
             "is a file, where handouts needs a folder to write into: rename or delete it "
             "(or choose another folder with --out)"))
     return Problem(str(folder), None, "", f"cannot write here: {exc.strerror or exc}")
+
+
+#: The file a batch holds in its output folder while it writes there (see
+#: :func:`one_writer`).
+LOCK_NAME = ".handouts-batch.lock"
+
+
+@contextlib.contextmanager
+def one_writer(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` for one batch at a time, or raise :class:`OutputError` at once.
+
+    Two batches of one project into one folder raced: the older one, still rendering,
+    wrote its PDFs over the newer one's (a location's old phone, after the owner had
+    fixed it and run the batch again). The lock is the operating system's, released
+    when the process ends however it ends (kill -9 included): never a stale lock."""
+    try:
+        import fcntl
+    except ImportError:  # not on this system: as before
+        yield
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputError([_unwritable(folder, exc)]) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputError([Problem(str(folder), None, "", (
+                "another batch is writing into this folder now; run this one once it has "
+                "finished (two at once could leave the older one's PDFs over the newer "
+                "one's)"))]) from None
+        yield
+    finally:
+        os.close(handle)

@@ -34,7 +34,7 @@ from handouts.commands.fitting import forget_hints, update_fittings
 from handouts.commands.inputs import Inputs
 from handouts.commands.worker import VariantResult, write_result
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
-from handouts.output import write_atomic
+from handouts.output import one_writer, write_atomic
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.load import Loaded
@@ -136,6 +136,17 @@ def batch(loaded: Loaded, *, jobs: int | None = None, force: bool = False, clean
     variants = plan_matrix(project.config.batch, list(docs),
                            list(project.config.clinic.locations))
     refuse_on_check_errors(project, documents, text_variants(project, documents))
+    with one_writer(out_dir):
+        return _batch(loaded, engine, out_dir, variants, jobs=jobs, force=force, clean=clean,
+                      progress=progress)
+
+
+def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Variant], *,
+           jobs: int | None, force: bool, clean: bool,
+           progress: Callable[[VariantResult, int, int], None] | None) -> BatchResult:
+    """:func:`batch` once the project is checked and the output folder is its own."""
+    project, documents = loaded.project, loaded.documents
+    docs = {d.name: d for d in documents}
     previous = read_index(out_dir)
     _remove_leftovers(out_dir)
     # Forced: every version from its files alone, as from scratch (none keeps a layout
