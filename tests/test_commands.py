@@ -362,3 +362,44 @@ def test_init_with_a_file_where_a_folder_goes_is_one_message_and_writes_nothing(
         f"{file}: is a file where init needs a folder; move it away, or use an empty folder",
         "1 error; nothing was written."]
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_a_clinic_outside_the_us_gives_its_phone_s_country(tmp_path: Path) -> None:
+    """QA: a London number was refused with US-only advice and init had no way to say
+    the country; 'phone_region: UK' blamed the (right) phone; and a Mexico City number
+    written the local way was read as a US one, "(551) 234-5678", without a word."""
+    london = tmp_path / "london"
+    refused = run("init", str(london), "--name", "Calm Hands", "--phone", "020 7946 0958",
+                  "--city", "London")
+    assert refused.exit_code == 2
+    assert "'020 7946 0958' is not a valid phone number for region US, but it is one for " \
+        "GB: write it with its country code (+44 20 7946 0958), or set --phone-region GB" \
+        in refused.stderr
+    wrong = run("init", str(london), "--name", "Calm Hands", "--phone", "020 7946 0958",
+                "--city", "London", "--phone-region", "UK")
+    assert wrong.exit_code == 2 and "did you mean 'GB'?" in wrong.stderr
+    assert "--phone:" not in wrong.stderr  # the phone is not judged by US rules
+    made = run("init", str(london), "--name", "Calm Hands", "--phone", "020 7946 0958",
+               "--city", "London", "--phone-region", "gb")
+    assert made.exit_code == 0, made.output
+    assert "  phone_region: GB\n" in (london / "handouts.yaml").read_text(encoding="utf-8")
+    config = london / "handouts.yaml"
+    edit(config, "  phone_region: GB", "  phone_region: UK")
+    said = run_in(london, "-q", "build")
+    line = next(n for n, text in enumerate(config.read_text(encoding="utf-8").splitlines(),
+                                           start=1) if text == "  phone_region: UK")
+    assert said.exit_code == 1
+    assert f"handouts.yaml:{line}: clinic.phone_region: 'UK' is not a country code for " \
+        "phone numbers; write the country's two letters (ISO 3166): did you mean 'GB'?" \
+        in said.stderr and "clinic.phone:" not in said.stderr
+    mexico = tmp_path / "mexico"
+    assert run("init", str(mexico), "--name", "Masajes", "--phone", "55 1234 5678",
+               "--city", "CDMX").exit_code == 0
+    warned = run_in(mexico, "-q", "build")
+    assert warned.exit_code == 0
+    assert "clinic.phone: '55 1234 5678' is read as a US number and printed (551) 234-5678, " \
+        "since no phone_region is set; written this way it is a number in MX: if the " \
+        "clinic is there, add phone_region: MX under clinic" in warned.stderr
+    edit(mexico / "handouts.yaml", '  phone: "55 1234 5678"\n',
+         '  phone: "55 1234 5678"\n  phone_region: MX\n')
+    assert "phone_region" not in run_in(mexico, "-q", "build").stderr

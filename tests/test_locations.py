@@ -183,8 +183,9 @@ def test_every_location_is_validated_with_its_line(plain, tmp_path: Path) -> Non
         f"handouts.yaml:{line('assets/north.svg')}: clinic.locations.north.logo: file "
         "'assets/north.svg' does not exist",
         f"handouts.yaml:{line('(217) 555-0199')}: clinic.locations.london.phone: "
-        "'(217) 555-0199' is not a valid phone number for region GB; write it as "
-        "0121 234 5678 or +44 121 234 5678",  # the region's own way, not a US number
+        # A US number at the London location: said to be one, and how to keep it.
+        "'(217) 555-0199' is not a valid phone number for region GB, but it is one for US: "
+        "write it with its country code (+1 217-555-0199), or set phone_region: US",
         f"handouts.yaml:{line('london-at-clinic')}: clinic.locations.london.email: must be an "
         "email address like info@clinic.com (got 'london-at-clinic')",
     ]

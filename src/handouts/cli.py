@@ -772,6 +772,9 @@ def list_command(state: _State) -> None:
 @click.option("--name", default=None, help="Your clinic's name.")
 @click.option("--phone", default=None, help="Your clinic's phone number.")
 @click.option("--city", default=None, help="Your clinic's city.")
+@click.option("--phone-region", default=None, metavar="CC",
+              help="The country your phone numbers are written for, as two letters: US "
+                   "(the default), CA, MX, GB, ES...")
 @click.option("--library", "library_values", multiple=True, metavar="all|none|NAME,...",
               help="Also add handouts from the starter library: all, none (the default "
                    "without a terminal) or names; see 'handouts add --list'.")
@@ -779,8 +782,8 @@ def list_command(state: _State) -> None:
               help="Ask for the details not given (default: when run on a terminal).")
 @pass_state
 def init(state: _State, directory: Path, with_theme: bool, name: str | None,
-         phone: str | None, city: str | None, library_values: tuple[str, ...],
-         ask: bool | None) -> None:
+         phone: str | None, city: str | None, phone_region: str | None,
+         library_values: tuple[str, ...], ask: bool | None) -> None:
     """Create a new handout project in DIRECTORY from the built-in example."""
     from handouts.commands.init import ClinicDetails, init_project
     from handouts.commands.starter import ALL, NONE, library
@@ -791,7 +794,8 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
         ask = sys.stdin.isatty()
     if ask:
         name = name or click.prompt("Your clinic's name")
-        phone = phone or click.prompt("Its phone number", value_proc=_phone)
+        phone = phone or click.prompt("Its phone number", value_proc=functools.partial(
+            _phone, region=phone_region))
         city = city or click.prompt("Its city")
         if not library_values:
             click.echo(f"The starter library has {len(library())} handouts, in English and "
@@ -799,7 +803,7 @@ def init(state: _State, directory: Path, with_theme: bool, name: str | None,
             library_values = (click.prompt(
                 f"Add which? {ALL}, {NONE}, or names separated by commas", default=ALL,
                 value_proc=_library),)
-    details = ClinicDetails(name, phone, city)
+    details = ClinicDetails(name, phone, city, phone_region)
     created = init_project(directory, with_theme=with_theme, details=details,
                            folders=True, library=library_values)
     for path in created:
@@ -849,11 +853,14 @@ def add_command(state: _State, names: tuple[str, ...], show: bool) -> None:
     state.say(f"{len(result.added)} file(s) added, {len(result.kept)} skipped")
 
 
-def _phone(value: str) -> str:
-    """A phone number accepted by the config, or an error that makes click ask again."""
-    from handouts.commands.init import phone_problem
+def _phone(value: str, region: str | None = None) -> str:
+    """A phone number accepted by the config (in ``region``, when --phone-region gives
+    one that is a region), or an error that makes click ask again."""
+    from handouts.commands.init import STARTER_REGION, phone_problem
+    from handouts.project.config import region_problem
 
-    problem = phone_problem(value)
+    code = (region or STARTER_REGION).strip().upper()
+    problem = phone_problem(value, STARTER_REGION if region_problem(code) else code)
     if problem is not None:
         raise click.UsageError(problem)
     return value

@@ -14,7 +14,7 @@ from handouts.commands.starter import add_handouts, choose
 from handouts.errors import HandoutsError, OptionError, Problem
 from handouts.output import write_new
 from handouts.paths import LIBRARY_CLINIC_WORDS, SKELETON_DIR
-from handouts.project.config import Clinic
+from handouts.project.config import Clinic, region_problem
 from handouts.project.config import phone_problem as config_phone_problem
 from handouts.project.schema import PlainText, describe_error
 from handouts.render.theme import STYLESHEET_NAME, TEMPLATE_NAME, THEME_DIR
@@ -52,11 +52,14 @@ class ClinicDetails:
     name: str | None = None
     phone: str | None = None
     city: str | None = None
+    #: The country the phone is written for (``GB``); None: the starter's (US).
+    phone_region: str | None = None
 
 
 def phone_problem(value: str, region: str = STARTER_REGION) -> str | None:
-    """Why ``value`` is not a phone number in ``region`` (the config's own rule), or None."""
-    return config_phone_problem(value, region)
+    """Why ``value`` is not a phone number in ``region`` (the config's own rule), or None;
+    a number of another country says how init is told it."""
+    return config_phone_problem(value, region, "--phone-region {region}")
 
 
 def text_problem(value: str) -> str | None:
@@ -81,6 +84,9 @@ def _fill(text: str, details: ClinicDetails) -> str:
                 # JSON's double-quoted string is valid YAML, whatever the value holds
                 lines[i] = f"{start}{json.dumps(value.strip(), ensure_ascii=False)}\n"
                 break
+    if details.phone_region is not None:  # under the phone it says how to read
+        at = next(i for i, line in enumerate(lines) if line.startswith(STARTER_LINES["phone"]))
+        lines.insert(at + 1, f"  phone_region: {details.phone_region.strip().upper()}\n")
     if details.city is not None:
         # The starter's state and postal code are Springfield's: beside the clinic's own
         # city they printed "Tempe, IL 62701" on every page. Left for the owner to fill.
@@ -121,7 +127,14 @@ def init_project(directory: Path, *, with_theme: bool = False,
     wrong = [Problem(f"--{key}", None, "", bad) for key in ("name", "city")
              if (value := getattr(details, key)) is not None
              and (bad := text_problem(value)) is not None]
-    if details.phone is not None and (bad := phone_problem(details.phone)) is not None:
+    region: str | None = STARTER_REGION
+    if details.phone_region is not None:
+        bad = region_problem(details.phone_region)
+        if bad is not None:  # the phone is not judged by another country's rules
+            wrong.append(Problem("--phone-region", None, "", bad))
+        region = None if bad else details.phone_region.strip().upper()
+    if details.phone is not None and region is not None and \
+            (bad := phone_problem(details.phone, region)) is not None:
         wrong.append(Problem("--phone", None, "", bad))
     if wrong:  # before anything is written: the project would not build
         raise OptionError(wrong)

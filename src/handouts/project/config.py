@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import phonenumbers
 import pydantic
@@ -105,16 +105,60 @@ class ClinicText(Model):
 
 
 
-def phone_problem(value: str, region: str) -> str | None:
+#: Country codes people write for another (the phone library knows GB, not UK).
+REGION_ALIASES = {"UK": "GB", "EN": "GB", "ENG": "GB", "USA": "US", "MEX": "MX", "ESP": "ES",
+                  "CAN": "CA", "AUS": "AU", "IRL": "IE", "NZL": "NZ", "FRA": "FR", "DEU": "DE"}
+#: Where a number refused in one region is tried, to say which region it is written for.
+LIKELY_REGIONS = ("US", "CA", "MX", "GB", "IE", "ES", "FR", "DE", "AU", "NZ", "PR")
+
+
+def region_problem(value: str) -> str | None:
+    """Why ``value`` is not a country code the phone numbers can be read for, or None
+    (``UK``: "did you mean 'GB'?")."""
+    code = value.strip().upper()
+    if code in phonenumbers.SUPPORTED_REGIONS:
+        return None
+    meant = REGION_ALIASES.get(code)
+    return (f"'{value}' is not a country code for phone numbers; write the country's two "
+            "letters (ISO 3166)" + (f": did you mean '{meant}'?" if meant else
+                                    ", e.g. US, CA, MX, GB, ES"))
+
+
+def written_for(value: str, region: str) -> str | None:
+    """Another region ``value`` is a valid phone number of, as written (``020 7946
+    0958``: GB), when it is not one of ``region``'s; None when none is."""
+    home = phonenumbers.country_code_for_region(region)
+    for other in LIKELY_REGIONS:
+        if phonenumbers.country_code_for_region(other) == home:
+            continue  # the same numbering plan (US, CA): no other reading
+        try:
+            number = phonenumbers.parse(value, other)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return other
+    return None
+
+
+def phone_problem(value: str, region: str, setting: str = "phone_region: {region}"
+                  ) -> str | None:
     """Why ``value`` is not a phone number in ``region``, or None: the one rule for
     handouts.yaml and ``init --phone``. The example is in the region's own format (a
-    London clinic was shown a US number)."""
+    London clinic was shown a US number); a number written for another country says
+    which, and how to say so."""
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         number = None
     if number is not None and phonenumbers.is_valid_number(number):
         return None
+    other = written_for(value, region)
+    if other is not None:  # ``setting``: how the caller's user says a region
+        world = phonenumbers.format_number(phonenumbers.parse(value, other),
+                                           phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return (f"'{value}' is not a valid phone number for region {region}, but it is one "
+                f"for {other}: write it with its country code ({world}), or set "
+                + setting.format(region=other))
     if region == "US":  # the example clinic's number, as every guide writes it
         return (f"'{value}' is not a valid phone number for region US; write it as "
                 "(480) 992-5050 or +1 480 992 5050")
@@ -168,9 +212,21 @@ class _Contact(Model):
     def _email(cls, value: str | None) -> str | None:
         return _check_email(value)
 
+    @field_validator("phone_region", check_fields=False)
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = region_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value.strip().upper()
+
     @field_validator("phone", check_fields=False)
     @classmethod
     def _phone(cls, value: str, info: ValidationInfo) -> str:
+        if "phone_region" not in info.data:
+            return value  # its region is wrong, said there: the phone is not judged by US
         # A location without its own region was given the clinic's before validation.
         return _check_phone(value, info.data.get("phone_region") or "US")
 
@@ -568,7 +624,45 @@ def load_config(root: Path, problems: list[Problem],
         problems += _cross_check(names, source.lines)
     if config is not None:
         problems += _translation_keys(config, source.lines)
+        problems += _assumed_region(config, source.data, source.lines)
     return config
+
+
+def _assumed_region(config: Config, data: Any, lines: LineMap) -> list[Problem]:
+    """A warning for a phone number read as a US one only because no ``phone_region``
+    says otherwise, when it is written the way another country writes its numbers and
+    is one there: ``55 1234 5678``, Mexico City's, printed "(551) 234-5678" and dialled
+    in New Jersey, without a word."""
+    clinic = data.get("clinic") if isinstance(data, dict) else None
+    if not isinstance(clinic, dict) or "phone_region" in clinic:
+        return []
+    places = clinic.get("locations") if isinstance(clinic.get("locations"), dict) else {}
+    found = []
+    contacts = [(("clinic", "phone"), config.clinic.phone)] + [
+        (("clinic", "locations", name, "phone"), place.phone)
+        for name, place in config.clinic.locations.items()
+        if not (isinstance(places.get(name), dict) and "phone_region" in places[name])]
+    for loc, phone in contacts:
+        other = _written_elsewhere(phone)
+        if other is not None:
+            printed = _phone_formats(phone, "US")[0]
+            found.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
+                f"'{phone}' is read as a US number and printed {printed}, since no "
+                f"phone_region is set; written this way it is a number in {other}: if "
+                f"the clinic is there, add phone_region: {other} under clinic"),
+                Severity.WARNING))
+    return found
+
+
+def _written_elsewhere(phone: str) -> str | None:
+    """The region a phone written without its country code is grouped like, when that
+    is not the US way (3, 3 and 4 digits) and it is a valid number there."""
+    if phone.strip().startswith("+"):
+        return None
+    groups = [len(g) for g in re.findall(r"\d+", phone)]
+    if len(groups) < 2 or groups in ([3, 3, 4], [1, 3, 3, 4]):
+        return None  # one run of digits says nothing; 3-3-4 is how the US writes them
+    return written_for(phone, "US")
 
 
 def _keyed_translations(config: Config) -> list[tuple[tuple[str, ...], str]]:
