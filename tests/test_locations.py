@@ -296,3 +296,17 @@ def test_a_location_the_batch_leaves_out_does_not_make_its_missing_words_an_erro
     built = run_in(project, "check", "--no-render")
     assert built.exit_code == 1
     assert message.format("", "; the batch manifest includes es") in built.output.splitlines()
+
+
+def test_a_location_s_words_under_a_misspelt_name_are_warned_about(group,
+                                                                   tmp_path: Path) -> None:
+    """QA: North's Spanish hours under ``nort:`` were never printed, and nothing said
+    so (check and batch were silent while the translation file asked for them)."""
+    project = copy_project(group[0], tmp_path / "p")
+    edit(project / "handouts.yaml", "        north: {hours: Lun–Sáb 9–17}",
+         "        nort: {hours: Lun–Sáb 9–17}")
+    result = run_in(project, "check", "--no-render")
+    line = line_of(project / "handouts.yaml", "        nort:")
+    assert f"handouts.yaml:{line}: warning: clinic.translations.es.locations.nort: no " \
+        "location is called 'nort', so these words are never printed; did you mean " \
+        "'north'?" in result.output

@@ -714,6 +714,20 @@ def _translation_keys(config: Config, lines: LineMap) -> list[Problem]:
             message += f"; did you mean '{close}'?"
         problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), message,
                                 Severity.WARNING))
+    # A location's words under a name no location has (a typo, a renamed location):
+    # never printed, and that location's pages printed the clinic's own hours.
+    places = list(config.clinic.locations)
+    for code, words in config.clinic.translations.items():
+        for name in words.locations:
+            if name in places:
+                continue
+            loc = ("clinic", "translations", code, "locations", name)
+            close = difflib.get_close_matches(name, places, n=1)
+            problems.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
+                f"no location is called '{name}', so these words are never printed"
+                + (f"; did you mean '{close[0]}'?" if close else
+                   f" (the locations: {', '.join(places)})" if places else
+                   " (the clinic has no locations)")), Severity.WARNING))
     return problems
 
 
