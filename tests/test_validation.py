@@ -427,3 +427,17 @@ def test_batch_references_are_checked_when_other_parts_have_errors(project: Path
         f"handouts.yaml:{batch}: batch.locations[2]: unknown location 'scotsdale' (did you "
         "mean 'scottsdale'?)",
     ]
+
+
+@pytest.mark.parametrize("out", ["templates/pdfs", "./locale/x"])
+def test_an_output_folder_inside_the_design_s_folders_is_refused(project: Path,
+                                                                  out: str) -> None:
+    """QA: ``--out templates/pdfs`` was accepted, and since every file of templates/ is
+    the design's, each later batch rendered everything again."""
+    result = run_in(project, "build", "--out", str(project / out))
+    assert result.exit_code == 2
+    assert f"--out: '{out.removeprefix('./')}' is inside the project's " in result.stderr
+    assert not (project / out).exists()
+    edit(project / "handouts.yaml", "  output: output", f"  output: {out}")
+    assert f"defaults.output: '{out.removeprefix('./')}' is inside the project's" in \
+        run_in(project, "build").stderr

@@ -18,7 +18,7 @@ import phonenumbers
 import pydantic
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from handouts.errors import Problem, Severity
+from handouts.errors import OptionError, Problem, Severity
 from handouts.project.fonts import FONT_SUFFIXES, read_cmap
 from handouts.project.languages import (
     closest_language,
@@ -381,6 +381,21 @@ def _phone_formats(phone: str, region: str) -> tuple[str, str]:
     return phonenumbers.format_number(number, fmt), uri
 
 
+#: The project's folders of inputs: PDFs written in them would be read (every file of
+#: templates/ is the design's, and each one written made every version stale).
+INPUT_FOLDERS = ("templates", "locale", "programs", "fonts")
+
+
+def among_inputs(relative: Path) -> str | None:
+    """Why the output folder ``relative`` (to the project) cannot be where it is: inside
+    one of :data:`INPUT_FOLDERS`, or None."""
+    parts = [part for part in relative.parts if part not in ("", ".")]
+    if parts and parts[0] in INPUT_FOLDERS:
+        return (f"'{relative.as_posix()}' is inside the project's {parts[0]}/ folder, whose "
+                "files handouts reads: choose a folder outside it, e.g. output")
+    return None
+
+
 class Defaults(Model):
     """Build defaults; the CLI's ``--paper`` and ``--out`` override them."""
 
@@ -392,6 +407,9 @@ class Defaults(Model):
         if path.is_absolute() or ".." in path.parts or value.startswith("~"):
             raise ValueError(f"'{value}' must be a folder inside the project, e.g. output "
                              "(use --out to write elsewhere)")
+        wrong = among_inputs(path)
+        if wrong is not None:
+            raise ValueError(wrong)
         return value
 
     paper: Paper = "letter"
@@ -579,8 +597,17 @@ class Project:
         return self.root / "templates"
 
     def output_dir(self, override: Path | None = None) -> Path:
-        """Where PDFs go: ``--out`` if given, else ``defaults.output`` under the root."""
-        return override if override is not None else self.root / self.config.defaults.output
+        """Where PDFs go: ``--out`` if given, else ``defaults.output`` under the root.
+        Raises :class:`~handouts.errors.OptionError` for an ``--out`` inside one of the
+        project's folders of inputs (:func:`among_inputs`)."""
+        if override is None:
+            return self.root / self.config.defaults.output
+        whole, root = override.resolve(), self.root.resolve()
+        if whole.is_relative_to(root):
+            wrong = among_inputs(whole.relative_to(root))
+            if wrong is not None:
+                raise OptionError([Problem("--out", None, "", wrong)])
+        return override
 
 
 def no_project(root: Path) -> Problem | None:
