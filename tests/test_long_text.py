@@ -131,3 +131,33 @@ def test_nothing_touches_the_page_counter(pages: Any, paper: str, print_size: st
         footer = _footer(page)
         counter_left = min(w["x0"] for w in page.counter())
         assert max(w["x1"] for w in footer) < counter_left
+
+
+#: How close to the paper's edge the footer may print: most office printers cannot
+#: print the last 4-6 mm.
+PRINTABLE = 7 * 72 / 25.4
+
+
+@pytest.mark.parametrize(("paper", "print_size", "path"), CASES)
+def test_the_footer_stays_clear_of_the_paper_s_edge(pages: Any, paper: str,
+                                                     print_size: str, path: str) -> None:
+    """QA: a footer of two lines ended 3.9 mm from the paper's edge (three in large
+    print: 2.3 mm), where printers clip the web address. Every line of it ends at
+    least 7 mm above the edge, however many lines the clinic's details take."""
+    for page in pages[paper, print_size, path]:
+        lowest = max(w["bottom"] for w in _footer(page))
+        assert page.height - lowest >= PRINTABLE, (page.height - lowest) * 25.4 / 72
+
+
+@pytest.mark.parametrize("paper", PAPERS)
+@pytest.mark.parametrize("print_size", PRINTS)
+def test_the_starter_s_two_line_footer_stays_clear_of_the_edge(
+        tmp_path: Path, paper: str, print_size: str) -> None:
+    """The starter's details wrap to two footer lines (three in large print on A4): the
+    case every new clinic printed first."""
+    root = tmp_path / "p"
+    init_project(root)
+    copy = render_copies(root, paper, print_size, {"client": CLIENT})["client"]
+    for page in measure(copy.full):
+        lowest = max(w["bottom"] for w in _footer(page))
+        assert page.height - lowest >= PRINTABLE, (page.height - lowest) * 25.4 / 72
