@@ -455,3 +455,23 @@ def test_excels_sep_line_names_the_delimiter(tmp_path: Path) -> None:
     assert [(row.line, row.variant.paper) for row in rows] == [(3, "letter")]
     _, problems = _read(tmp_path, '"sep=|"\nclient|handout\nAnn|back-massage\n')
     assert problems == [f"clients.csv:1: the columns are separated by '|'; {SAVE_AS}"]
+
+
+def test_audiences_and_locations_as_a_spreadsheet_writes_them(tmp_path: Path) -> None:
+    """QA: "London" or "GILBERT" in the location column were refused, while "A4" and
+    "EN" in theirs were read; the names are read in any case, with spaces for dashes."""
+    choices = Choices(HANDOUTS, ["general", "desk-workers"], "en", "letter",
+                      locations=["downtown", "london"])
+    path = tmp_path / "clients.csv"
+    path.write_text("client,handout,audience,location\n"
+                    "Ann Lee,back-massage,Desk workers,London\n"
+                    "Bo Diaz,back-massage,GENERAL,DOWNTOWN\n"
+                    "Cy Ng,back-massage,nurses,Paris\n", encoding="utf-8", newline="")
+    rows, problems = read_rows(path, "clients.csv", choices)
+    assert [(r.variant.audience, r.variant.location) for r in rows] == [
+        ("desk-workers", "london"), ("general", "downtown")]
+    assert [p.format() for p in problems] == [
+        "clients.csv:4: audience: is not an audience of this project (choose from general, "
+        "desk-workers)",
+        "clients.csv:4: location: is not a location of this project (choose from downtown, "
+        "london)"]

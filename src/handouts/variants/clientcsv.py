@@ -328,6 +328,13 @@ def _csv_error(error: str, delimiter: str) -> str:
     return f"is not valid CSV ({error})"
 
 
+def _slug(cell: str, names: Sequence[str]) -> str:
+    """``cell`` as the one of ``names`` it writes in another case or with spaces
+    (``London``: ``london``, ``Desk workers``: ``desk-workers``), else as it is."""
+    folded = "-".join(cell.strip().lower().split())
+    return folded if folded in names and cell not in names else cell
+
+
 def _blank(fields: list[str]) -> bool:
     return all(not f.strip() for f in fields)
 
@@ -407,7 +414,9 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         options = ", ".join(sorted(choices.handouts))
         err("handout", f"must not be empty (choose from {options})" if not handout else
             f"is not a handout of this project (choose from {options})")
-    audience = get("audience") or GENERAL
+    # Audiences and locations are names written in lower case with dashes in
+    # handouts.yaml; a spreadsheet writes them as people do ("London", "Desk workers").
+    audience = _slug(get("audience"), choices.audiences) or GENERAL
     if "audience" not in failed and audience not in choices.audiences:
         err("audience", f"is not an audience of this project "
                         f"(choose from {', '.join(choices.audiences)})")
@@ -436,7 +445,8 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
             appointment = read_date(get("next_appointment"), choices.locale)
         except UnreadableDate as exc:  # the cell is never quoted: it may hold anything
             err("next_appointment", str(exc))
-    location = get("location") or (choices.locations[0] if choices.locations else None)
+    location = _slug(get("location"), choices.locations) or \
+        (choices.locations[0] if choices.locations else None)
     if "location" not in failed and get("location") and location not in choices.locations:
         err("location", f"is not a location of this project (choose from "
                         f"{', '.join(choices.locations)})" if choices.locations else
