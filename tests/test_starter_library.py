@@ -23,7 +23,7 @@ from handouts.project.config import Clinic, Colors
 from handouts.project.load import load_project
 from handouts.render.theme import palette
 
-from .helpers import edit, pdf_text, run
+from .helpers import edit, line_of, pdf_text, run
 
 NAMES = ("after-your-massage", "breathing-to-relax", "desk-stretches", "foam-rolling",
          "foot-calf-self-massage", "gentle-walking-plan", "hand-wrist-stretches", "ice-or-heat",
@@ -66,6 +66,9 @@ def _clinic(root: Path, **replace: str) -> None:
                                 "    # region: ...          # your state or region",
                                 "    region: AZ")):
         edit(config, starter if starter in text else left, own)
+    if "      tagline: Masaje y fisioterapia\n" in text:  # the library's Spanish, too
+        edit(config, "      tagline: Masaje y fisioterapia\n",
+             "      tagline: Masaje y fisioterapia en Tempe\n")
 
 
 def _files(root: Path) -> dict[str, bytes]:
@@ -438,3 +441,29 @@ def test_pictures_are_small_safe_and_drawn_in_theme_colours() -> None:
         clinic = Clinic.model_validate({"name": "x", "phone": "(480) 555-0134",
                                         "address": {"city": "Tempe"}, "colors": Colors()})
         assert recolour(raw.decode(), clinic) == raw.decode()
+
+
+def test_the_starter_s_spanish_words_are_flagged_once_the_english_is_the_clinic_s(
+        clinic: Path) -> None:
+    """QA: init --library wrote the starter's tagline and disclaimer in Spanish; once the
+    owner had replaced the English ones (as check said), the Spanish PDFs still printed
+    the starter's, and nothing said so. (The fixture's clinic has its own tagline and
+    the starter's disclaimer, which may be kept, each with its Spanish.)"""
+    config = clinic / "handouts.yaml"
+
+    def flagged() -> list[str]:
+        said = run("-C", str(clinic), "check", "--no-render").output
+        return [line.split(": warning: ")[1].split(":")[0] for line in said.splitlines()
+                if "still the starter's translation" in line]
+
+    assert flagged() == []
+    edit(config, "    This sheet gives general information.", "    Our advice is general.")
+    assert flagged() == ["clinic.translations.es.disclaimer"]
+    edit(config, "      tagline: Masaje y fisioterapia en Tempe\n",
+         "      tagline: Masaje y fisioterapia\n")
+    assert flagged() == ["clinic.translations.es.tagline", "clinic.translations.es.disclaimer"]
+    line = line_of(config, "tagline: Masaje y fisioterapia")
+    assert (f"handouts.yaml:{line}: warning: clinic.translations.es.tagline: still the "
+            "starter's translation 'Masaje y fisioterapia' of the starter's English tagline, "
+            "which is your own now: translate your tagline here") in \
+        run("-C", str(clinic), "check", "--no-render").output

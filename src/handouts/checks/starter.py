@@ -10,12 +10,15 @@ copies (never a hand-written copy), so the check follows them when they change.
 from __future__ import annotations
 
 import functools
+import textwrap
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from handouts.errors import Problem, Severity
-from handouts.paths import LIBRARY_DIR, SKELETON_DIR
+from handouts.paths import LIBRARY_CLINIC_WORDS, LIBRARY_DIR, SKELETON_DIR
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
 from handouts.project.sourcefile import format_loc, read_yaml
@@ -103,6 +106,44 @@ def _library(name: str) -> dict[tuple[str, ...], str]:
             if _at(source.data, loc) is not None}
 
 
+@functools.cache
+def _library_words() -> dict[tuple[str, ...], str]:
+    """The clinic's words in the library's other languages as ``init --library`` writes
+    them (``clinic.translations.es.tagline``...), by where they are in handouts.yaml."""
+    text = textwrap.dedent(LIBRARY_CLINIC_WORDS.read_text(encoding="utf-8"))
+    data = yaml.safe_load(text) or {}
+    return {("clinic", *loc): str(value) for loc, value in _leaves(data, ())
+            if value is not None}
+
+
+def _starter_translations(source: Any) -> list[Problem]:
+    """A warning for each of the library's starter translations of the clinic's words
+    left under ``clinic.translations`` once the clinic's own words replaced the English
+    they translate: its Spanish handouts printed the starter's tagline and disclaimer
+    under a clinic's own English ones, and nothing said so."""
+    english = {loc: value for loc, value in _skeleton_clinic().items() if len(loc) == 2}
+    found = []
+    for loc, value in _library_words().items():
+        own = ("clinic", loc[-1])  # clinic.translations.es.tagline -> clinic.tagline
+        if str(_at(source.data, loc)) != value or own not in english:
+            continue
+        if str(_at(source.data, own)) == english[own]:
+            continue  # the English is the starter's too: its translation still fits
+        found.append(Problem(CONFIG_NAME, source.lines.line_of(loc), format_loc(loc), (
+            f"still the starter's translation '{value[:60]}' of the starter's English "
+            f"{loc[-1]}, which is your own now: translate your {loc[-1]} here"),
+            Severity.WARNING))
+    return found
+
+
+@functools.cache
+def _skeleton_clinic() -> dict[tuple[str, ...], str]:
+    """Every text value under ``clinic:`` in the starter's handouts.yaml, kept or not."""
+    config = read_yaml(SKELETON_DIR / CONFIG_NAME, CONFIG_NAME, [])
+    clinic = config.data.get("clinic") if config is not None else None
+    return {loc: str(value) for loc, value in _leaves(clinic, ("clinic",)) if value is not None}
+
+
 def _warning(display: str, line: int | None, loc: tuple[str, ...], value: str,
              hint: str) -> Problem:
     return Problem(display, line, format_loc(loc),
@@ -141,6 +182,8 @@ def starter_problems(project: Project, documents: Iterable[Document]) -> list[Pr
             if str(_at(source.data, loc)) == value:
                 hint = HINTS.get(loc[-1], f"put your clinic's own {loc[-1]} here")
                 found.append(_warning(CONFIG_NAME, source.lines.line_of(loc), loc, value, hint))
+    if source is not None:
+        found += _starter_translations(source)
     for doc in documents:
         if doc.handout.starter:  # one warning says it all, the review fields included
             found.append(Problem(doc.display, doc.lines.line_of(("starter",)), "starter",
