@@ -50,10 +50,15 @@ def test_unknown_content_language_is_blamed_on_the_content_file(project: Path) -
     # Found by the property test below: it used to be blamed on handouts.yaml.
     _set(project, "language", "xx")
     assert build_problems(project) == [
-        # The list grew with the theme's catalogs; the message says how to add words.
-        f"{CONTENT}:9: language: the theme has no xx words yet (available: ar, en, es, fil, "
-        "fr, ht, ko, pt, ru, vi, zh, zh-Hant); add them in locale/xx.po: 'handouts translate "
-        "--theme xx'"]
+        # No language code at all: said so (it was "add them in locale/xx.po", advice
+        # whose command then refused 'xx' as no language code).
+        f"{CONTENT}:9: language: 'xx' is not a language code handouts knows (e.g. es, fr, "
+        "pt-BR, zh-Hant)"]
+    _set(project, "language", "de")  # a language the theme has no words for yet
+    assert build_problems(project) == [
+        f"{CONTENT}:9: language: the theme has no German words yet (available: ar, en, es, "
+        "fil, fr, ht, ko, pt, ru, vi, zh, zh-Hant); add them in locale/de.po: 'handouts "
+        "translate --theme de'"]
 
 
 def test_raw_html_and_unsafe_links_in_markdown_are_errors(project: Path) -> None:
