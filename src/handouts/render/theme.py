@@ -17,7 +17,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import jinja2
 from babel.dates import format_date
@@ -179,39 +178,6 @@ class Page:
         return max(20, min(40, math.ceil(need * 100)))
 
     @property
-    def footer_lines(self) -> int:
-        """How many lines the running footer takes: its words set one after another in
-        the footer's width, each as wide as :func:`_ems` says (a little wider than
-        printed, so a line is never missed; ``page-style.html.j2`` gives the page's
-        bottom margin room for them). Counting words, not characters, the usual clinic
-        details are the one line they print on."""
-        clinic = self.clinic
-        parts = [clinic.name, clinic.address.one_line(), clinic.phone_display,
-                 clinic.email or "",
-                 (clinic.website or "").removeprefix("https://").removeprefix("http://")]
-        width = self.body_width * (100 - self.counter_share) / 100
-        size = self.footer_size
-        space = _width(" ", size) if not self.fonts else 0.3 * size
-        # The separator "·" and its padding (handout.css: 0.8 mm each side).
-        sep = (_width("·", size) if not self.fonts else 0.5 * size) + 1.6 * 72 / 25.4
-        lines, used = 1, 0.0
-        for index, part in enumerate(p for p in parts if p):
-            # A separator stays on the line before the next part (no break inside).
-            words = [_width(word, size, bold=index == 0 and not self.fonts)
-                     if not self.fonts else _ems(word) * size for word in part.split()]
-            if index:
-                if used and used + space + sep > width:
-                    lines, used = lines + 1, 0.0
-                used += (space if used else 0) + sep
-            for word in words:
-                if used and used + space + word > width:
-                    lines, used = lines + 1, 0.0
-                used += (space if used else 0) + word
-                while used > width:  # a word wider than the line breaks inside
-                    lines, used = lines + 1, used - width
-        return lines
-
-    @property
     def footer_size(self) -> float:
         """The running footer's text size (pt), as handout.css and the large-print rule
         of ``page-style.html.j2`` set it."""
@@ -221,39 +187,6 @@ class Page:
     def body_width(self) -> float:
         """The width (pt) between the page's side margins, which the footer spans."""
         return PAPER_WIDTH[self.paper] - 2 * SIDE_MARGIN[self.large_print]
-
-
-def _width(word: str, size: float, *, bold: bool = False) -> float:
-    """``word``'s width (pt) in the theme's font at ``size``, measured; estimated
-    (:func:`_ems`) for characters the font lacks (another script's, set in a fallback
-    font)."""
-    font = _theme_font(bold)
-    if font is None or any(ord(c) not in _theme_cmap(bold) for c in word):
-        return _ems(word) * size
-    return font.getlength(word) * size / 1000
-
-
-@lru_cache(maxsize=2)
-def _theme_font(bold: bool) -> Any:
-    """The theme's font at 1000 units, for measuring (None without Pillow's FreeType)."""
-    try:
-        from PIL import ImageFont
-
-        return ImageFont.truetype(str(THEME_DIR / "fonts" / (
-            "AtkinsonHyperlegible-Bold.ttf" if bold else "AtkinsonHyperlegible-Regular.ttf")),
-            1000)
-    except (ImportError, OSError):
-        return None
-
-
-@lru_cache(maxsize=2)
-def _theme_cmap(bold: bool) -> frozenset[int]:
-    """The characters the theme's font has."""
-    from fontTools.ttLib import TTFont
-
-    with TTFont(THEME_DIR / "fonts" / ("AtkinsonHyperlegible-Bold.ttf" if bold else
-                                       "AtkinsonHyperlegible-Regular.ttf")) as font:
-        return frozenset(font.getBestCmap())
 
 
 def _ems(text: str) -> float:
