@@ -143,8 +143,8 @@ def test_missing_image_image_without_alt_and_bad_type(project: Path) -> None:
 
 
 def test_logo_must_exist_and_have_alt_text(project: Path) -> None:
-    edit(project / "handouts.yaml", "  # logo: assets/logo.svg     # a square SVG or PNG, "
-          "relative to this folder", "  logo: assets/nope.svg")
+    edit(project / "handouts.yaml", "  # logo: assets/logo.svg     # an SVG or PNG (square or "
+          "wide), relative to this folder", "  logo: assets/nope.svg")
     assert load_problems(project) == [  # both at once: the alt text is needed either way
         "handouts.yaml:3: clinic.logo_alt: is required when a logo is set (describe the "
         "logo for screen readers, e.g. 'Massage Mesa logo')",

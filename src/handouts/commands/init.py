@@ -32,8 +32,9 @@ _COMMENTS = {TEMPLATE_NAME: ("{#", "#}"), STYLESHEET_NAME: ("/*", "*/")}
 #: empty folder, so it survives copying and version control).
 FOLDER_NOTES = {
     "assets/README.md": (
-        "# assets/\n\nYour logo goes here (a square SVG or PNG, e.g. `logo.svg`). Then set\n"
-        "`logo: assets/logo.svg` and `logo_alt: ...` under `clinic:` in handouts.yaml.\n"),
+        "# assets/\n\nYour logo goes here (an SVG or PNG, square or wide, e.g. `logo.svg`).\n"
+        "Then set `logo: assets/logo.svg` and `logo_alt: ...` under `clinic:` in\n"
+        "handouts.yaml.\n"),
     "content/images/README.md": (
         "# content/images/\n\nPictures for the steps of your handouts go here. In a handout,\n"
         "write `image: images/<file>` under a step, with `alt:` describing the picture.\n"),
