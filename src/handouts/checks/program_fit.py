@@ -40,6 +40,10 @@ def program_fit(project: Project, documents: Mapping[str, Document],
     said with it) is not tried."""
     source = project.config.defaults.language
     for program in programs.values():
+        # The words each version prints: the note and dose text in its language (a
+        # longer Spanish note pushed the handout over its limit, and check, trying the
+        # English one, said nothing).
+        printed: dict[str, list[ProgramItem]] = {}
         for index, spec in enumerate(program.program.items):
             document = documents.get(spec.handout)
             if document is None:
@@ -47,11 +51,11 @@ def program_fit(project: Project, documents: Mapping[str, Document],
             for variant in sorted(v for v, count in pages.items()
                                   if v.handout == spec.handout
                                   and count >= max_pages(project, document, v.large_print)):
-                # With the words this version prints: the note and dose text in its
-                # language (a longer Spanish note pushed the handout over its limit,
-                # and check, trying the English one, said nothing).
-                words = program.in_language(variant.language, source)[0].items[index]
-                item = ProgramItem(words.handout, words.dosage, words.note)
+                if variant.language not in printed:
+                    printed[variant.language] = [
+                        ProgramItem(w.handout, w.dosage, w.note)
+                        for w in program.in_language(variant.language, source)[0].items]
+                item = printed[variant.language][index]
                 _, found = fit_item(project, document, variant, SAMPLE_CLIENT, item)
                 loc = ("items", index)
                 for problem in found:

@@ -83,12 +83,10 @@ def _skeleton() -> tuple[dict[tuple[str, ...], str], dict[tuple[str, ...], str],
     added to the starter is checked without a change here), except :data:`KEPT`.
     """
     problems: list[Problem] = []
-    config = read_yaml(SKELETON_DIR / CONFIG_NAME, CONFIG_NAME, problems)
     samples = {p.name: p.read_bytes() for p in (SKELETON_DIR / "content").glob("*.yaml")}
     content = [read_yaml(SKELETON_DIR / "content" / name, name, problems) for name in samples]
-    clinic = config.data.get("clinic") if config is not None else None
-    config_values = {loc: str(value) for loc, value in _leaves(clinic, ("clinic",))
-                     if value is not None and not any(loc[:len(k)] == k for k in KEPT)}
+    config_values = {loc: value for loc, value in _skeleton_clinic().items()
+                     if not any(loc[:len(k)] == k for k in KEPT)}
     content_values = {loc: str(_at(c.data, loc)) for c in content if c is not None
                       for loc in CONTENT_FIELDS if _at(c.data, loc) is not None}
     return config_values, content_values, samples

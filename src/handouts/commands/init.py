@@ -183,9 +183,7 @@ def _files_in_the_way(directory: Path, targets: list[Path]) -> list[Path]:
     had left)."""
     found: dict[Path, None] = {}
     for target in targets:
-        for folder in [*reversed(target.parents)]:
-            if folder == target:
-                continue
+        for folder in reversed(target.parents):
             if os.path.lexists(folder) and not folder.is_dir():
                 found.setdefault(folder)
                 break

@@ -314,8 +314,9 @@ class Clinic(_Contact):
         fills what ``clinic.translations`` leaves out (its own entries win)."""
         if not words:
             return self
-        current = self.translations.get(
-            words_key(self.translations, language, "") or language) or ClinicText()
+        # No source here: a regional language's own words, else its language's.
+        key = words_key(self.translations, language, source="") or language
+        current = self.translations.get(key) or ClinicText()
         update: dict[str, object] = {}
         places = dict(current.locations)
         for loc, value in words.items():

@@ -339,7 +339,7 @@ def read_catalog(path: Path, display: str, locale: str | None) -> tuple[Catalog 
         # Obsolete (#~) entries, which ``handouts translate`` keeps for texts taken out
         # of the handout: never used to print, read only to give a text that comes
         # back its translation. A mistake in them is nobody's problem.
-        for entry in _lex(_obsolete_lines(text), display, []):
+        for entry in _lex(_obsolete_lines(text), display, []) if "#~" in text else ():
             if entry.msgid and entry.plural is None and entry.strings.get(0):
                 catalog.obsolete[(entry.msgid, entry.context)] = Message(
                     entry.msgid, entry.strings[0], context=entry.context,
