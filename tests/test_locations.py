@@ -310,3 +310,23 @@ def test_a_location_s_words_under_a_misspelt_name_are_warned_about(group,
     assert f"handouts.yaml:{line}: warning: clinic.translations.es.locations.nort: no " \
         "location is called 'nort', so these words are never printed; did you mean " \
         "'north'?" in result.output
+
+
+def test_a_location_copied_with_another_s_phone_is_warned_about(group,
+                                                               tmp_path: Path) -> None:
+    """QA: a location copied from another and not given its own number printed the
+    other location's phone on every page, without a word. One booking line for every
+    location (said on purpose) is not warned about."""
+    project = copy_project(group[0], tmp_path / "p")
+    config = project / "handouts.yaml"
+    edit(config, "      phone: (815) 555-0177", "      phone: 217-555-0101")
+    result = run_in(project, "check", "--no-render")
+    first, line = line_of(config, "(217) 555-0101"), line_of(config, "217-555-0101")
+    assert f"handouts.yaml:{line}: warning: clinic.locations.north.phone: 217-555-0101 is " \
+        f"also the phone of location 'downtown' (line {first}), so both print it; give " \
+        "'north' its own number (or, for one booking line, give every location the same)" \
+        in result.output
+    assert result.output.count("is also the phone of") == 1
+    edit(config, "      phone: 020 7946 0018", "      phone: +1 217 555 0101")
+    same = run_in(project, "check", "--no-render")
+    assert "is also the phone of" not in same.output

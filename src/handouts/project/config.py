@@ -653,7 +653,36 @@ def load_config(root: Path, problems: list[Problem],
     if config is not None:
         problems += _translation_keys(config, source.lines)
         problems += _assumed_region(config, source.data, source.lines)
+        problems += _shared_phones(config, source.lines)
     return config
+
+
+def _shared_phones(config: Config, lines: LineMap) -> list[Problem]:
+    """A warning for a location whose phone is another location's: a location copied
+    from another and not yet given its own number prints the other's phone on every
+    page, and its clients call the wrong desk. Not when every location has the one
+    number (a group's central booking line, said on purpose)."""
+    places = config.clinic.locations
+    if len(places) < 2:
+        return []
+    dialled = {name: _phone_formats(place.phone, place.phone_region
+                                    or config.clinic.phone_region)[1]
+               for name, place in places.items()}
+    if len(set(dialled.values())) == 1:
+        return []
+    found, first_of = [], {}
+    for name, number in dialled.items():
+        first = first_of.setdefault(number, name)
+        if first == name:
+            continue
+        loc = ("clinic", "locations", name, "phone")
+        first_line = lines.lines.get(("clinic", "locations", first, "phone"))
+        where = f" (line {first_line})" if first_line else ""
+        found.append(Problem(CONFIG_NAME, lines.line_of(loc), format_loc(loc), (
+            f"{places[name].phone} is also the phone of location '{first}'{where}, so "
+            f"both print it; give '{name}' its own number (or, for one booking line, "
+            "give every location the same)"), Severity.WARNING))
+    return found
 
 
 def _assumed_region(config: Config, data: Any, lines: LineMap) -> list[Problem]:
