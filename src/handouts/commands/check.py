@@ -16,7 +16,7 @@ from typing import Any
 
 from handouts.checks import integrity
 from handouts.checks.findings import Findings
-from handouts.checks.gate import fast_checks, refuse_broken_templates
+from handouts.checks.gate import fast_checks, template_problems
 from handouts.checks.pagefit import page_fit
 from handouts.checks.program_fit import program_characters, program_fit, program_words
 from handouts.checks.programs import program_problems
@@ -63,6 +63,8 @@ class Coverage:
     unmeasured: tuple[str, ...] = ()
     #: Handouts not checked because their content file has errors (reported with them).
     unreadable: tuple[str, ...] = ()
+    #: Whether nothing was rendered because a template has errors (reported below).
+    templates_broken: bool = False
 
     def describe(self) -> str:
         """``checked 2 handouts × en, es × letter, a4 × standard, large (16 versions)``."""
@@ -77,7 +79,10 @@ class Coverage:
         if self.quick:
             notes.append("--quick: the default version of each handout only")
         line = f"checked {' × '.join(parts)} ({'; '.join(notes)})"
-        line = line if self.rendered else line + " (not rendered: page fit skipped)"
+        if self.templates_broken:
+            line += " (not rendered: a template has errors, below; page fit skipped)"
+        elif not self.rendered:
+            line += " (not rendered: page fit skipped)"
         if self.unreadable:
             line += (f"; not checked: {', '.join(self.unreadable)} (the file has errors, "
                      "below)")
@@ -167,7 +172,9 @@ def check(loaded: Loaded, *, render: bool = True,
     fit). The report's :attr:`Report.coverage` says what was covered.
     """
     project, documents = loaded.project, loaded.documents
-    refuse_broken_templates(project)
+    # A template's mistake stops only the checks that render (every page uses the
+    # templates); the rest still run, so the owner sees every problem at once.
+    broken_templates = template_problems(project.root)
     progress_report = Findings()
     unfinished = translation_progress(project, documents, progress_report)
     wanted = coverage_variants(project, documents, quick=quick)
@@ -193,7 +200,8 @@ def check(loaded: Loaded, *, render: bool = True,
     program_characters(project, programs, variants, report)
     # Theme words no native speaker has reviewed yet: a warning, never silence.
     report.problems += review_problems(project.root, {v.language for v in variants})
-    if render:
+    report.problems += broken_templates
+    if render and not broken_templates:
         pages: dict[Variant, int] = {}
         for variant in variants:
             count = page_fit(project, docs[variant.handout], variant, report)
@@ -203,7 +211,9 @@ def check(loaded: Loaded, *, render: bool = True,
         program_fit(project, docs, programs, pages, report)
     report.coverage = dataclasses.replace(
         _coverage(project, documents, variants, len(wanted) - len(variants), quick=quick,
-                  rendered=render), unmeasured=tuple(sorted(report.unmeasured)),
+                  rendered=render and not broken_templates),
+        unmeasured=tuple(sorted(report.unmeasured)),
+        templates_broken=bool(broken_templates),
         unreadable=tuple(sorted(loaded.broken)))
     report.problems = in_file_order(report.problems + report.variant_problems)
     return report
