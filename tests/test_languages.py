@@ -202,7 +202,10 @@ def test_a_project_catalog_adds_german(root: Path) -> None:
             "speaker's review (X-Review-Status); once a native speaker has checked them, "
             "record it: handouts translate --theme de --reviewed-by NAME") in lines
     again = run_in(root, "translate", "--theme", "de")
-    assert again.exit_code != 0 and "already exists" in again.output
+    assert again.exit_code == 0
+    assert again.output == "locale/de.po already has every word of the theme and of " \
+        "templates/; translate them there\n"
+    assert "Schritt für Schritt" in po.read_text(encoding="utf-8")  # the work is kept
 
 
 def test_project_entries_win_over_the_builtin_ones(root: Path) -> None:
@@ -440,3 +443,46 @@ def test_a_theme_word_whose_fields_were_renamed_is_warned_about_by_line(root: Pa
     pdf = next((root / "output").rglob("back-massage*.pdf"))
     text = pdf_text(pdf)
     assert "Página 1 de 3" in text and "{pagina}" not in text and "numero" not in text
+
+
+def test_a_project_template_s_own_words_are_collected_and_their_gaps_said(root: Path) -> None:
+    """A project's own template printing ``_("...")`` words: ``translate --theme`` left
+    them out of locale/<code>.po, so the Spanish handouts printed them in English, and
+    nothing said so. Now they are collected (run again, the words added since are
+    added, the translations kept), and check warns at the template's line."""
+    masthead = (languages.LOCALE_DIR.parent / "theme" / "masthead.html.j2").read_text(
+        encoding="utf-8")
+    own = root / "templates" / "masthead.html.j2"
+    own.write_text(masthead.replace("</header>", '  <p>{{ _("Bring this sheet") }}</p>\n'
+                                                 "</header>"), encoding="utf-8")
+    line = own.read_text(encoding="utf-8").splitlines().index(
+        '  <p>{{ _("Bring this sheet") }}</p>') + 1
+    said = [p.format() for p in check(load_project(root, ("back-massage",)), render=False,
+                                      quick=False).problems]
+    assert f"templates/masthead.html.j2:{line}: warning: \"Bring this sheet\" has no " \
+        "Spanish translation, so Spanish handouts print it in English; add it to " \
+        "locale/es.po: handouts translate --theme es" in said
+    made = run_in(root, "translate", "--theme", "es")
+    assert made.exit_code == 0, made.output
+    assert made.output == "created locale/es.po (64 theme words to translate, 1 of them " \
+        "from templates/)\n"
+    po = root / "locale" / "es.po"
+    assert f'#: templates/masthead.html.j2:{line}\nmsgid "Bring this sheet"\nmsgstr ""' \
+        in po.read_text(encoding="utf-8")
+    po.write_text(po.read_text(encoding="utf-8").replace(
+        'msgid "Bring this sheet"\nmsgstr ""', 'msgid "Bring this sheet"\nmsgstr "Traiga esta '
+        'hoja"'), encoding="utf-8")
+    out = root / "out"
+    [built] = build(load_project(root, ("back-massage",)), out=out, language="es").built
+    assert "Traiga esta hoja" in pdf_text(built.path)
+    assert not any("Bring this sheet\" has no Spanish" in p.format() for p in check(
+        load_project(root, ("back-massage",)), render=False).problems)
+    own.write_text(own.read_text(encoding="utf-8").replace(
+        "</header>", '  <p>{{ _("Call before you come") }}</p>\n</header>'), encoding="utf-8")
+    again = run_in(root, "translate", "--theme", "es")
+    assert again.output == "added 1 word to translate to locale/es.po, 1 of them from " \
+        "templates/; its translations are kept\n"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgstr "Traiga esta hoja"' in text and 'msgid "Call before you come"' in text
+    catalog, problems = read_catalog(po, "locale/es.po", "es")
+    assert problems == [] and catalog is not None and catalog.get("Call before you come")

@@ -515,7 +515,8 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
 @click.argument("language", required=False)
 @click.option("--theme", "theme_language", metavar="LANGUAGE", default=None,
               help="Start locale/LANGUAGE.po: the theme's own words (headings, page "
-                   "counter) for a language, to translate in this project.")
+                   "counter) and those of your templates/ for a language, to translate in "
+                   "this project (run again to add words added since).")
 @click.option("--accept", "accept", multiple=True, metavar="FIELD",
               help="Mark the reviewed translation of FIELD (its msgctxt, e.g. steps[2].text) "
                    "done: removes its fuzzy flag. Repeat for more fields.")
@@ -554,9 +555,17 @@ def translate(state: _State, handout: str | None, language: str | None,
                       f": the {language_name(theme_language)} theme words ({review.words}) "
                       f"were reviewed by {' '.join(reviewer.split())}{filled}")
             return
-        path, count = start_theme_catalog(state.root, theme_language)
-        state.say(f"created {path.relative_to(state.root).as_posix()} ({count} theme words "
-                  "to translate)")
+        made = start_theme_catalog(state.root, theme_language)
+        name = made.path.relative_to(state.root).as_posix()
+        own = f", {made.own} of them from templates/" if made.own else ""
+        if made.created:
+            state.say(f"created {name} ({made.added} theme words to translate{own})")
+        elif made.added:
+            state.say(f"added {made.added} word{'s' if made.added != 1 else ''} to translate "
+                      f"to {name}{own}; its translations are kept")
+        else:
+            state.say(f"{name} already has every word of the theme and of templates/; "
+                      "translate them there")
         return
     if handout is None or language is None:
         raise click.UsageError("give a handout and a language (handouts translate HANDOUT "

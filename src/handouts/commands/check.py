@@ -27,7 +27,7 @@ from handouts.project.content import Document
 from handouts.project.languages import language_name
 from handouts.project.load import Loaded
 from handouts.project.programs import languages_in_use
-from handouts.variants.i18n import review_problems
+from handouts.variants.i18n import review_problems, template_word_problems
 from handouts.variants.plan import GENERAL, Variant, plan_matrix
 
 
@@ -200,6 +200,8 @@ def check(loaded: Loaded, *, render: bool = True,
     program_characters(project, programs, variants, report)
     # Theme words no native speaker has reviewed yet: a warning, never silence.
     report.problems += review_problems(project.root, {v.language for v in variants})
+    # A project template's own words, in each language they print in English.
+    report.problems += template_word_problems(project.root, {v.language for v in variants})
     report.problems += broken_templates
     if render and not broken_templates:
         pages: dict[Variant, int] = {}

@@ -332,13 +332,93 @@ def _theme_header(language: str, display: str) -> str:
         f"# Check with: handouts check (it warns while {REVIEW_HEADER} is a draft)."])
 
 
-def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
-    """Write ``locale/<language>.po`` for a project: every theme word with an empty
-    translation, instructions in the header, review status draft.
+@dataclass(frozen=True)
+class ThemeCatalog:
+    """What :func:`start_theme_catalog` wrote."""
 
-    Returns the file and the number of words. Raises :class:`ValidationError` when the
-    file exists (a translator's work is never overwritten) or Babel does not know the
-    language (its dates and plural rules come from Babel).
+    path: Path
+    #: Whether the file is new (else the words it lacked were added to it).
+    created: bool
+    #: Words added: every one for a new file.
+    added: int
+    #: Of those, words of the project's own templates (see :func:`template_words`).
+    own: int = 0
+
+
+#: The gettext functions a project's template translates a word with (Jinja's i18n).
+TEMPLATE_KEYWORDS = ("_", "gettext")
+#: The files of ``templates/`` read as templates (the rest are stylesheets, images).
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class TemplateWord:
+    """A word a project's own template prints through ``_()``, where it first is."""
+
+    word: str
+    display: str
+    line: int
+
+
+def template_words(root: Path) -> list[TemplateWord]:
+    """The words the project's own templates (``templates/``) print with ``_("...")``
+    that the theme does not have, each once, in file and line order. A template with a
+    mistake is skipped here: loading the project reports it."""
+    from jinja2.ext import babel_extract
+
+    folder = root / "templates"
+    if not folder.is_dir():
+        return []
+    theme = set(_all_theme_words())
+    found: dict[str, TemplateWord] = {}
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file() or path.suffix.lower() not in TEMPLATE_SUFFIXES:
+            continue
+        display = path.relative_to(root).as_posix()
+        try:
+            with path.open("rb") as source:
+                extracted = list(babel_extract(source, TEMPLATE_KEYWORDS, [], {}))
+        except Exception:  # a syntax error or another encoding: the loader says so
+            continue
+        for line, _function, message, _comments in extracted:
+            if isinstance(message, str) and message.strip() and message not in theme \
+                    and message not in found:
+                found[message] = TemplateWord(message, display, line)
+    return list(found.values())
+
+
+def template_word_problems(root: Path, languages: set[str]) -> list[Problem]:
+    """A warning at each word of the project's own templates that ``locale/<code>.po``
+    does not translate, for each of ``languages`` (the project's handouts in it print
+    the word in English), with the command that adds it."""
+    words = template_words(root)
+    problems: list[Problem] = []
+    for language in sorted(languages):
+        if not words or is_source_language(language):
+            continue
+        own = own_catalog(root, language)
+        translated = dict(theme_words(language, own if own.is_file() else None))
+        for word in words:
+            if translated.get(word.word):
+                continue
+            problems.append(Problem(word.display, word.line, "", (
+                f"\"{word.word}\" has no {language_name(language)} translation, so "
+                f"{language_name(language)} handouts print it in English; add it to "
+                f"{PROJECT_LOCALE_DIR}/{own.name}: handouts translate --theme {language}"),
+                Severity.WARNING))
+    return problems
+
+
+def start_theme_catalog(root: Path, language: str) -> ThemeCatalog:
+    """Write ``locale/<language>.po`` for a project: every theme word and every word of
+    the project's own templates (see :func:`template_words`) with an empty translation,
+    instructions in the header, review status draft. When the file exists, the words it
+    lacks are added to it (empty), and nothing it has is changed: a translator's work
+    is never overwritten.
+
+    Raises :class:`ValidationError` for a language Babel does not know (its dates and
+    plural rules come from Babel), English, a file that cannot be read, or outside a
+    project.
     """
     po = project_catalog(root, language)
     display = f"{PROJECT_LOCALE_DIR}/{po.name}"
@@ -352,25 +432,41 @@ def start_theme_catalog(root: Path, language: str) -> tuple[Path, int]:
     missing = no_project(root)
     if missing is not None:  # never a locale/ folder outside a project
         raise ValidationError([missing])
+    own_words = template_words(root)
+    wanted = [(word, []) for word in _all_theme_words()] + [
+        (w.word, [(w.display, w.line)]) for w in own_words]
+    from handouts.output import write_atomic
+
     if po.exists():
-        raise ValidationError([Problem(display, None, "", (
-            "already exists; edit it (delete it first to start again)"))])
+        old, unreadable = read_catalog(po, display, language.replace("-", "_"))
+        if old is None:
+            raise ValidationError(unreadable)
+        lacking = [(word, where) for word, where in wanted if old.get(word) is None]
+        if not lacking:
+            return ThemeCatalog(po, created=False, added=0)
+        # Added at the end as empty entries, so the file's own lines and order stay.
+        text = po.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        added = Catalog(locale=language.replace("-", "_"), fuzzy=False)
+        for word, where in lacking:
+            added.add(word, "", locations=where)
+        buffer = io.BytesIO()
+        write_po(buffer, added, width=0, omit_header=True, sort_output=False)
+        write_atomic(po, (text + "\n" + buffer.getvalue().decode("utf-8").lstrip("\n"))
+                     .encode("utf-8"))
+        own = sum(1 for word, where in lacking if where)
+        return ThemeCatalog(po, created=False, added=len(lacking), own=own)
     catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
     catalog.header_comment = _theme_header(language, display)
-    count = 0
-    for word in _all_theme_words():
-        catalog.add(word, "")
-        count += 1
+    for word, where in wanted:
+        catalog.add(word, "", locations=where)
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=0, omit_header=False, sort_output=False)
     text = buffer.getvalue().decode("utf-8")
     # Babel writes only the headers it knows: the review status goes in by hand.
     text = text.replace('"Generated-By:', f'"{REVIEW_HEADER}: {DRAFT_STATUS}\\n"\n"Generated-By:',
                         1)
-    from handouts.output import write_atomic
-
     write_atomic(po, text.encode("utf-8"))
-    return po, count
+    return ThemeCatalog(po, created=True, added=len(wanted), own=len(own_words))
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
