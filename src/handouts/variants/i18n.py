@@ -267,15 +267,15 @@ def review_theme_catalog(root: Path, language: str, reviewer: str,
     if missing is not None:  # never a locale/ folder outside a project
         raise ValidationError([missing])
     if is_source_language(language) or not has_theme_words(language, root):
-        problems.append(Problem(display, None, "--theme", (
+        problems.append(Problem("--theme", None, "", (
             "English is the theme's own language: there is nothing to review" if
             is_source_language(language) else no_theme_words(language, root))))
     if not name or markdown.text_problems(name, markdown=False) or '"' in name or \
             "\\" in name:
-        problems.append(Problem(display, None, "--reviewed-by", (
+        problems.append(Problem("--reviewed-by", None, "", (
             "give the reviewer's name as plain text (no quotes, backslashes or tags)")))
-    if problems:
-        raise ValidationError(problems)
+    if problems:  # the command line's values: a usage mistake (exit 2), as for --theme
+        raise OptionError(problems)
     old: Catalog | None = None
     if po.exists():
         old, unreadable = read_catalog(po, display, language.replace("-", "_"))
