@@ -10,7 +10,7 @@ import pytest
 
 from handouts import __version__
 
-from .helpers import edit, run, run_in
+from .helpers import edit, pdf_text, run, run_in
 
 
 def test_build_writes_and_reports(project: Path) -> None:
@@ -403,3 +403,21 @@ def test_a_clinic_outside_the_us_gives_its_phone_s_country(tmp_path: Path) -> No
     edit(mexico / "handouts.yaml", '  phone: "55 1234 5678"\n',
          '  phone: "55 1234 5678"\n  phone_region: MX\n')
     assert "phone_region" not in run_in(mexico, "-q", "build").stderr
+
+
+def test_init_refuses_a_clinic_name_no_font_can_print(tmp_path: Path) -> None:
+    """QA: ``init --name "Bright Hands 🙌"`` wrote the project, whose every build then
+    refused the name (no font has the emoji). Now init says so, and writes nothing; a
+    name in another Latin alphabet is printed as it is."""
+    target = tmp_path / "clinic"
+    refused = run("init", str(target), "--name", "Bright Hands 🙌", "--city", "Tempe 🌵")
+    assert refused.exit_code == 2 and not target.exists()
+    for option, char in (("--name", "'🙌' (U+1F64C, Emoticons)"),
+                         ("--city", "'🌵' (U+1F335, Miscellaneous Symbols and Pictographs)")):
+        assert f"{option}: cannot print {char}: no font of the theme has it; leave it out " \
+            "(once the project exists, a font that has it can be added under fonts: in " \
+            "handouts.yaml) (Debian: fonts-noto-color-emoji)" in refused.stderr
+    made = run("init", str(target), "--name", "Mãos Leves Żółć", "--city", "Łódź")
+    assert made.exit_code == 0, made.output
+    assert run_in(target, "-q", "build").exit_code == 0
+    assert "Mãos Leves Żółć" in pdf_text(target / "output" / "hand-self-massage.pdf")

@@ -181,7 +181,8 @@ def _describe(ch: str) -> str:
     return f"'{ch}' (U+{ord(ch):04X}, {ucd.block(ch)})"
 
 
-def _message(chars: list[str], language: str, cover: Coverage) -> str:
+def _message(chars: list[str], language: str, cover: Coverage, *,
+             new_project: bool = False) -> str:
     """``cannot print '漢' (U+6F22, CJK Unified Ideographs): no font ... has it — ...``."""
     listed = ", ".join(_describe(ch) for ch in chars[:LISTED])
     more = f" and {len(chars) - LISTED} more" if len(chars) > LISTED else ""
@@ -199,10 +200,25 @@ def _message(chars: list[str], language: str, cover: Coverage) -> str:
         why = (f"no font for {language_name(language)} ({language}) has {it}; add "
                f"'{language}' to the languages of a font that has {it}, or add a font "
                f"under fonts: in {CONFIG_NAME}")
+    elif new_project:  # handouts init: there is no handouts.yaml to add a font to yet
+        why = (f"no font of the theme has {it}; leave {it} out (once the project "
+               f"exists, a font that has {it} can be added under fonts: in {CONFIG_NAME})")
     else:
         why = (f"no font in the theme or the project has {it} — add one under fonts: in "
                f"{CONFIG_NAME}")
     return f"cannot print {what}: {why} (Debian: {packages})"
+
+
+def unprintable_in_new_project(text: str, language: str = SOURCE_LANGUAGE) -> str | None:
+    """Why ``text`` (a clinic detail ``handouts init`` is given) cannot be printed by a
+    new project, which has only the theme's fonts and the script fonts installed here;
+    None when it can. The same message as the check of an existing project."""
+    stylesheet = stylesheet_path(None)
+    cover = _with_scripts(_coverage(stylesheet.parent, stylesheet,
+                                    stylesheet.stat().st_mtime_ns, ()),
+                          scripts.installed_fonts())
+    chars = cover.lacks(text, language)
+    return _message(chars, language, cover, new_project=True) if chars else None
 
 
 def _unnamed(chars: list[str]) -> str:

@@ -73,6 +73,14 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+def _unprintable(value: str) -> str | None:
+    """Why a new project could not print ``value`` (an emoji in the clinic's name: every
+    build refused it), or None."""
+    from handouts.checks.glyphs import unprintable_in_new_project
+
+    return unprintable_in_new_project(value)
+
+
 def _fill(text: str, details: ClinicDetails) -> str:
     """The skeleton's handouts.yaml with the given details in place of its placeholders."""
     lines = text.splitlines(keepends=True)
@@ -127,7 +135,7 @@ def init_project(directory: Path, *, with_theme: bool = False,
     details = details or ClinicDetails()
     wrong = [Problem(f"--{key}", None, "", bad) for key in ("name", "city")
              if (value := getattr(details, key)) is not None
-             and (bad := text_problem(value)) is not None]
+             and (bad := text_problem(value) or _unprintable(value)) is not None]
     region: str | None = STARTER_REGION
     if details.phone_region is not None:
         bad = region_problem(details.phone_region)
