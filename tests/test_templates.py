@@ -4,6 +4,7 @@ folders templates may come from, copied theme files, ``init --with-theme``,
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import shutil
@@ -26,6 +27,7 @@ from handouts.render.fitting import render_page
 from handouts.render.theme import (
     THEME_DIR,
     Page,
+    PlanBox,
     TemplateFailure,
     palette,
     render_html,
@@ -200,23 +202,61 @@ def test_render_time_mistakes_are_located_problems(project: Path, case: str) -> 
 
 
 def test_a_template_problem_never_quotes_client_details(project: Path) -> None:
-    write(project, "handout.html.j2", template_with(4, "{% include page.client.name %}\n"
-                                                       "{{ {}[page.client.note] }}"))
-    client = Client("Jane Roe", note="Left shoulder", therapist="Ana Ruiz")
+    """A template's mistake on a page with a client is said as it is with stand-ins for
+    the details (QA: a search for the values let through a multi-line note, which the
+    message writes with \\n, a word of the name, the name in capitals, and a program
+    item's note, which it did not search for; and the desk showed them on its page)."""
     whole = load_project(project)
     loaded, documents = whole.project, whole.documents
     variant = Variant(documents[0].name, "general", "en", "letter", "standard")
-    page, _ = compose(loaded, documents[0], variant, client)
-    with pytest.raises(TemplateFailure) as caught:
-        render_html(page, loaded.templates_dir)
-    assert [p.format() for p in caught.value.problems] == [
-        f"{MAIN}:4: template: includes '(client details)', which is neither in templates/ "
-        "nor in the built-in theme"]
-    write(project, "handout.html.j2", template_with(4, "{{ {}[page.client.note] }}"))
-    with pytest.raises(TemplateFailure) as caught:
-        render_html(page, loaded.templates_dir)
-    assert [p.format() for p in caught.value.problems] == [
-        f"{MAIN}:4: template: 'dict object' has no attribute '(client details)'"]
+    client = Client("Jane Roe", note="Left shoulder\nand neck", therapist="Ana Ruiz",
+                    next_appointment=dt.date(2026, 5, 4))
+    page, _ = compose(loaded, documents[0], variant, client,
+                      plan=PlanBox("3 sets of 10", "Gentle pressure, Jane"))
+
+    def said(line: str) -> list[str]:
+        write(project, "handout.html.j2", template_with(4, line))
+        with pytest.raises(TemplateFailure) as caught:
+            render_html(page, loaded.templates_dir)
+        return [p.format() for p in caught.value.problems]
+
+    assert said("{% include page.client.name %}") == [
+        f"{MAIN}:4: template: includes '(the client's name)', which is neither in "
+        "templates/ nor in the built-in theme"]
+    assert said("{{ {}[page.client.note] }}") == [
+        f"{MAIN}:4: template: 'dict object' has no attribute \"(the client's note)\""]
+    assert said("{{ {}[page.plan.note] }}") == [
+        f"{MAIN}:4: template: 'dict object' has no attribute '(the note for this handout)'"]
+    assert said("{{ {}[page.client.name.split()[-1] | upper] }}") == [
+        f"{MAIN}:4: template: 'dict object' has no attribute 'NAME)'"]
+    # Fails with these details only: the line, and no message from the render.
+    assert said("{{ {}[page.client.name] if page.client.name.startswith('J') }}") == [
+        f"{MAIN}:4: template: fails with this client's details, and not with others (its "
+        "message is not shown: it would repeat them); look at what this line does with "
+        "page.client or page.plan"]
+    for shown in (said(line) for line in (
+            "{% include page.client.name %}", "{{ {}[page.client.note] }}",
+            "{{ {}[page.plan.note] }}", "{{ {}[page.plan.dose] }}",
+            "{{ {}[page.client.therapist | lower] }}",
+            "{{ page.client.next_appointment | date(page.client.name) }}")):
+        for detail in ("Jane", "JANE", "Roe", "Left", "shoulder", "Ana", "Ruiz", "ruiz",
+                       "Gentle", "3 sets", "2026", "May"):
+            assert detail not in " ".join(shown)
+
+
+def test_a_program_page_s_template_problem_never_quotes_the_program(project: Path) -> None:
+    """The program's cover quotes no client detail, item note or dose either."""
+    program = (THEME_DIR / "program.html.j2").read_text(encoding="utf-8")
+    (project / "templates" / "program.html.j2").write_text(program.replace(
+        "</body>", "{{ {}[view.rows[0].note] }}{{ {}[view.client_name] }}</body>", 1),
+        encoding="utf-8")
+    name = load_project(project).documents[0].name
+    result = run("-C", str(project), "program", "--client", "Jane Roe", "--item",
+                 f'{name} per-day=2 note="Gentle pressure, Jane"')
+    assert result.exit_code == 1
+    assert "template: 'dict object' has no attribute '(the note for this handout)'" \
+        in result.stderr
+    assert "Jane" not in result.output and "Gentle" not in result.output
 
 
 def test_build_and_batch_fail_the_variant_and_write_no_pdf(project: Path) -> None:

@@ -26,7 +26,16 @@ from handouts.render.fitting import fit_personal, page_over_limit
 from handouts.render.overrides import TemplateFailure
 from handouts.render.personal import PERSONAL_CLASS, lay_out_block, split_personal
 from handouts.render.result import Rendered
-from handouts.render.theme import Page, PlanBox, environment, render_html
+from handouts.render.theme import (
+    STAND_IN_DATE,
+    STAND_INS,
+    Page,
+    PlanBox,
+    environment,
+    render_html,
+    said_of_stand_ins,
+    with_stand_ins,
+)
 from handouts.variants.clients import Client
 from handouts.variants.dates import clinic_locale
 from handouts.variants.plan import Variant
@@ -601,27 +610,44 @@ def _engine_layout(project: Project, engine: Any, html: str, source: str, langua
 
 def _program_html(project: Project, page: ProgramPage) -> str:
     """The HTML of one of the packet's own pages (see :data:`PROGRAM_TEMPLATE`)."""
+    from handouts.paths import THEME_DIR
     from handouts.render.overrides import template_problem
     from handouts.render.theme import with_numbering
 
     env = environment(project.templates_dir, page.language, project.pinned_templates)
     page = dataclasses.replace(page, project_root=project.root)
-    try:
-        html = env.get_template(PROGRAM_TEMPLATE).render(
-            page=page, view=page.view, clinic=page.clinic)
-    except Exception as exc:  # a template is a program: whatever it raises is its mistake
-        from handouts.paths import THEME_DIR
 
-        problem = template_problem(exc, project.templates_dir, THEME_DIR, PROGRAM_TEMPLATE)
-        # Never a client's name in a message (a template may quote a value).
-        view = page.view
-        if view is not None:
-            for detail in (view.client_name, view.therapist, view.note):
-                if detail:
-                    problem = dataclasses.replace(
-                        problem, message=problem.message.replace(detail, "(client details)"))
-        raise TemplateFailure([problem]) from None
+    def render(page: ProgramPage) -> str:
+        try:
+            return env.get_template(PROGRAM_TEMPLATE).render(
+                page=page, view=page.view, clinic=page.clinic)
+        except Exception as exc:  # a template is a program: whatever it raises is its mistake
+            raise TemplateFailure([template_problem(
+                exc, project.templates_dir, THEME_DIR, PROGRAM_TEMPLATE)]) from None
+
+    try:
+        html = render(page)
+    except TemplateFailure as failure:
+        # Never a client's details in a message: said as the stand-ins make it.
+        stand_in = with_stand_ins(page)
+        if page.view is not None:
+            stand_in = dataclasses.replace(stand_in, view=_stand_in_view(page.view))
+        raise TemplateFailure([said_of_stand_ins(failure.problems[0],
+                                                 lambda: render(stand_in))]) from None
     return with_numbering(html, page.numbering)
+
+
+def _stand_in_view(view: ProgramView) -> ProgramView:
+    """``view`` with the client's details, each item's dose and note replaced by their
+    stand-ins (see :func:`handouts.render.theme.said_of_stand_ins`)."""
+    rows = tuple(dataclasses.replace(row, dose=STAND_INS["dose"] if row.dose else "",
+                                     note=STAND_INS["plan_note"] if row.note else None)
+                 for row in view.rows)
+    return dataclasses.replace(
+        view, client_name=STAND_INS["name"],
+        therapist=STAND_INS["therapist"] if view.therapist else None,
+        note=STAND_INS["note"] if view.note else None,
+        next_appointment=STAND_IN_DATE if view.next_appointment else None, rows=rows)
 
 
 def _view(program: Program, fitted: list[_Fitted], starts: tuple[int, ...],

@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -355,13 +356,70 @@ def render_html(page: Page, templates_dir: Path | None, pinned: Pinned | None = 
     env = environment(templates_dir, page.language, pinned)
     if templates_dir is not None and page.project_root is None:
         page = dataclasses.replace(page, project_root=templates_dir.parent)
+
+    def render(page: Page) -> str:
+        try:
+            template = env.get_template(TEMPLATE_NAME)
+            return template.render(page=page, h=page.handout, clinic=page.clinic)
+        except Exception as exc:  # a template is a program: whatever it raises is its mistake
+            raise TemplateFailure([template_problem(exc, templates_dir, THEME_DIR,
+                                                    TEMPLATE_NAME)]) from None
+
     try:
-        template = env.get_template(TEMPLATE_NAME)
-        html = template.render(page=page, h=page.handout, clinic=page.clinic)
-    except Exception as exc:  # a template is a program: whatever it raises is its mistake
-        problem = template_problem(exc, templates_dir, THEME_DIR, TEMPLATE_NAME)
-        raise TemplateFailure([_without_client(problem, page.client)]) from None
+        html = render(page)
+    except TemplateFailure as failure:
+        stand_in = with_stand_ins(page)
+        if stand_in is page:
+            raise
+        raise TemplateFailure([said_of_stand_ins(failure.problems[0],
+                                                 lambda: render(stand_in))]) from None
     return with_numbering(with_breaks(html, page.fit), page.numbering)
+
+
+#: What a page's personal details are replaced with when a template fails with them
+#: (see :func:`said_of_stand_ins`): words that say what they stand for.
+STAND_INS = {"name": "(the client's name)", "note": "(the client's note)",
+             "therapist": "(the therapist)", "dose": "(the dose)",
+             "plan_note": "(the note for this handout)"}
+#: The next appointment's stand-in: a date that is nobody's.
+STAND_IN_DATE = dt.date(2000, 1, 1)
+
+
+def stand_in_client(client: Client) -> Client:
+    """``client`` with every detail replaced by its stand-in (a detail left out stays out)."""
+    return Client(STAND_INS["name"], STAND_INS["note"] if client.note else None,
+                  STAND_INS["therapist"] if client.therapist else None,
+                  STAND_IN_DATE if client.next_appointment else None)
+
+
+def with_stand_ins(page: Page) -> Page:
+    """``page`` with its client's details and its plan replaced by stand-ins; ``page``
+    itself when it has neither."""
+    if page.client is None and page.plan is None:
+        return page
+    client = stand_in_client(page.client) if page.client is not None else None
+    plan = None if page.plan is None else PlanBox(
+        STAND_INS["dose"] if page.plan.dose else "",
+        STAND_INS["plan_note"] if page.plan.note else None)
+    return dataclasses.replace(page, client=client, plan=plan)
+
+
+def said_of_stand_ins(problem: Problem, render_stand_in: Callable[[], object]) -> Problem:
+    """What to say of a template that failed on a page with a client's details, never
+    the details: Python's and Jinja's messages quote values (``{{ h[page.client.note] }}``
+    has "no attribute" the note; a multi-line note or a word of the name got past any
+    search for the values). The page is rendered again with stand-ins for the details
+    (:func:`with_stand_ins`): when that fails too, its problem is said, quoting at most a
+    stand-in; when it does not, the template fails only with these details, and the
+    problem names the template's line without a message from the render."""
+    try:
+        render_stand_in()
+    except TemplateFailure as failure:
+        return failure.problems[0]
+    return dataclasses.replace(problem, message=(
+        "fails with this client's details, and not with others (its message is not "
+        "shown: it would repeat them); look at what this line does with page.client or "
+        "page.plan"))
 
 
 def with_numbering(html: str, numbering: tuple[int, int] | None) -> str:
@@ -417,21 +475,6 @@ def with_breaks(html: str, fit: tuple[str, ...]) -> str:
     if head_end < 0:
         return html
     return f"{html[:head_end]}<style>{rule}</style>{html[head_end:]}"
-
-
-def _without_client(problem: Problem, client: Client | None) -> Problem:
-    """``problem`` with any of the client's details in its message blanked out.
-
-    Python's and Jinja's messages can quote a value (``{% include page.client.name %}``
-    names the missing template); client details never go into messages.
-    """
-    if client is None:
-        return problem
-    message = problem.message
-    details = (client.name, client.note, client.therapist, str(client.next_appointment or ""))
-    for detail in sorted((d for d in details if d and d.strip()), key=len, reverse=True):
-        message = message.replace(detail, "(client details)")
-    return dataclasses.replace(problem, message=message)
 
 
 def make_page(handout: Handout, clinic: Clinic, *, paper: Paper,
