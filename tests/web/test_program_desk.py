@@ -575,6 +575,20 @@ def test_no_client_detail_goes_into_an_address(client: FlaskClient) -> None:
     assert "/program?add=back-massage" in client.get("/h/back-massage").get_data(as_text=True)
 
 
+def test_no_field_of_the_desk_is_kept_by_the_browser(client: FlaskClient) -> None:
+    """Every text field of the handout and program pages, the record for the client's
+    file included, has ``autocomplete="off"``: Chromium keeps other fields' text in its
+    session files for restoring tabs (QA found the record, with the therapist and the
+    dose, in ``Sessions/Session_*`` after a restart)."""
+    for address in ("/program", "/h/back-massage"):
+        html = client.get(address).get_data(as_text=True)
+        fields = re.findall(r"<(?:input|textarea)\b[^>]*>", html)
+        typed = [f for f in fields if not re.search(r'type="(hidden|submit|button|checkbox|'
+                                                    r'radio)"', f)]
+        assert any('id="record"' in f for f in typed), address
+        assert [f for f in typed if 'autocomplete="off"' not in f] == [], address
+
+
 # ------------------------------------------------------------ the form reader alone
 
 BACK_PLAN = ClinicProgram("p", Path("programs/p.yaml"), "programs/p.yaml", ProgramFile(
