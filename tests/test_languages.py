@@ -119,6 +119,19 @@ def test_a_mexican_spanish_version_uses_the_project_s_spanish_words(root: Path) 
     assert str(pypdf.PdfReader(built.path).trailer["/Root"]["/Lang"]) == "en-US"
 
 
+def test_a_language_written_the_gettext_way_is_a_bcp_47_tag_in_the_pdf(root: Path) -> None:
+    """``es_MX`` (as gettext and many editors write it) names files and folders as
+    written, and the PDF's /Lang is the BCP 47 tag ``es-MX`` that screen readers read
+    (QA: /Lang es_MX)."""
+    content = root / "content"
+    (content / "back-massage.es_MX.po").write_bytes(
+        (content / "back-massage.es.po").read_bytes())
+    [built] = build(load_project(root, ("back-massage",)), language="es_MX").built
+    assert built.path.parent == root / "output/es_MX/general"
+    assert "Pare de inmediato si" in pdf_text(built.path)
+    assert str(pypdf.PdfReader(built.path).trailer["/Root"]["/Lang"]) == "es-MX"
+
+
 @pytest.mark.parametrize(("written", "canonical"), [
     ("es", "es"), ("ES", "es"), ("Es", "es"), ("zh-hant", "zh-Hant"), ("ZH-HANT", "zh-Hant"),
     ("pt-br", "pt-BR"), ("pt_br", "pt_BR"), ("es-419", "es-419"), ("fil", "fil")])

@@ -176,6 +176,11 @@ class Engine:
         """The PDF of ``layout``: tagged PDF/UA-1, or PDF/A-3u with ``archive``."""
         fetcher = layout.fetcher
         refused_before = len(fetcher.refused) if fetcher is not None else 0
+        metadata = layout.document.metadata
+        if metadata.lang and "_" in metadata.lang:
+            # The PDF's /Lang is a BCP 47 tag (es-MX): a language written the gettext
+            # way (es_MX) was written as it is, which screen readers do not read.
+            metadata.lang = metadata.lang.replace("_", "-")
         with captured_logs() as logs:
             # A fixed identifier keeps the output byte-identical across builds. Archival
             # PDF/A-3u stays tagged, so it is as accessible as the PDF/UA default.
