@@ -90,6 +90,25 @@ def test_a_copy_never_shows_the_previous_clients_details(project: Path) -> None:
     assert "Client 0" not in text
 
 
+def test_a_client_s_name_is_not_in_the_outline(project: Path) -> None:
+    """The client's name is printed on the page, and kept out of the PDF's outline:
+    viewers list the outline in their sidebar and document managers index it (QA: every
+    named copy and program had an entry "Prepared for NAME")."""
+    variant = Variant(HANDOUT, "general", "en", "letter", "standard")
+    _, fast, full = _copies(project, variant, [NOTED[0], NOTED[1]])
+    for data in (*fast, *full):
+        with pikepdf.open(io.BytesIO(data)) as document, document.open_outline() as outline:
+            titles = []
+            todo = list(outline.root)
+            while todo:
+                item = todo.pop()
+                titles.append(item.title)
+                todo += item.children
+        assert "Step by step" in titles
+        assert not [title for title in titles if "Noted" in title or "Prepared" in title]
+        assert "Prepared for Noted" in pdf_text(data)
+
+
 def test_template_without_the_markers_gets_full_renders(project: Path) -> None:
     template = (THEME_DIR / TEMPLATE_NAME).read_text(encoding="utf-8")
     stripped = template.replace("<!-- handouts:personal -->", "").replace(
