@@ -1477,3 +1477,25 @@ def test_the_dose_weeks_warning_judges_the_sheet_that_is_printed(tmp_path: Path)
         "program's weeks at least 3, or this dose's weeks shorter"]
     assert said("--weeks", "2", "--item", "back-massage weeks=2") == []
     assert said("--item", "back-massage weeks=1") == [file_line(2, 2)]
+
+
+def test_the_cover_s_table_never_leaves_one_row_alone(project: Path) -> None:
+    """QA: in large print, a two-item program's cover table was split one row on each
+    page (and a six-item one left its last row alone) under a repeated header. A break
+    now keeps two rows at least on each side: this table moves whole, with its
+    heading, to the cover's second page."""
+    long = (ItemChange("back-massage", Dosage(minutes=10, per_day=2, days_per_week=6, weeks=4,
+                                              side="both", text="after a warm shower")),
+            ItemChange("desk-stretch-break", Dosage(sets=3, reps=10, hold=30, rest=60,
+                                                    per_day=8, days_per_week=5, weeks=4,
+                                                    side="each")))
+    whole = load_project(project)
+    documents = {d.name: d for d in whole.documents}
+    program = plan_program(whole.project, documents, client=dataclasses.replace(
+        CLIENT, name="Christopher Montgomery-Williamson", therapist="Alexandra Papadopoulos"),
+        changes=long, given=GIVEN, print_size="large", weeks=4)
+    texts = pdf_pages(make_program(whole.project, documents, program).pdf)
+    rows = [n for n, text in enumerate(texts[:2]) for title in (
+        "How to give a back", "A 5-minute stretch break") if title in text]
+    assert len(rows) == 2 and rows[0] == rows[1], rows
+    assert "What to do" in texts[rows[0]]
