@@ -707,13 +707,19 @@ def test_search_still_finds_a_handout_whose_file_has_errors(
 
 def test_a_language_not_ready_for_a_location_is_said_at_the_language_field(
         group: Path) -> None:
-    """North's opening hours have no Arabic yet: an Arabic copy for North is refused
-    at the Language field, in staff's words (it was the owner's command-line message,
-    'run handouts translate', beside no field); Downtown's Arabic copy is made."""
+    """North's opening hours wait for their Arabic (the translation file has their
+    entry, still empty): an Arabic copy for North is refused at the Language field, in
+    staff's words (it was the owner's command-line message, 'run handouts translate',
+    beside no field); Downtown's Arabic copy is made. (A file with no entry for them at
+    all prints them as written, with a warning: the clinic's words joined translation
+    files after the first ones were made.)"""
     config = group / "handouts.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace(
         "      phone: (480) 555-0177\n",
         "      phone: (480) 555-0177\n      hours: Mon–Fri 8am–6pm\n", 1), encoding="utf-8")
+    assert run_in(group, "translate", "back-massage", "ar").exit_code == 0
+    assert 'msgctxt "clinic.locations.north.hours"' in (
+        group / "content/back-massage.ar.po").read_text(encoding="utf-8")
     client = _app(group)
     answer = _post(client, "preview", json=True, client=NAME, language="ar",
                    location="north")

@@ -537,8 +537,9 @@ Loc = tuple[str | int, ...]
 #: no translation it is printed as written, without a warning, and not counted as missing.
 NAME = "name"
 #: A text that became translatable in a later version than a file may have been made
-#: with: with no translation it is printed in the source language, with a warning, until
-#: it is translated (never an error). Each one is listed in :data:`LATER`.
+#: with: when the file has no entry for it, it is printed in the source language, with a
+#: warning, until it is translated (never an error; an entry left empty is a translation
+#: still to do, as any text's). Each one is listed in :data:`LATER`.
 LATER_TEXT = "later"
 #: Every other text must be translated: missing, it is an error (outside ``--draft``).
 REQUIRED = "required"
@@ -546,9 +547,13 @@ REQUIRED = "required"
 NAMES: tuple[Loc, ...] = (("sources", "*", "publisher"), ("review", "reviewer"),
                           ("clinic", "locations", "*", "name_suffix"))
 #: Texts that became translatable after translations existed, and the version in which
-#: they did (``("steps", "*", "caption"): "0.3"``). Empty so far: the only texts added
-#: to translation files later (a source's publisher, the reviewer: 0.1) are names.
-LATER: dict[Loc, str] = {}
+#: they did (``("steps", "*", "caption"): "0.3"``). The clinic's own words joined the
+#: handouts' translation files after the first translations were made (QA: a Spanish
+#: file made by the first version no longer built, at the batch, the desk and merge).
+LATER: dict[Loc, str] = {
+    **{("clinic", key): "0.1" for key in ("tagline", "disclaimer", "logo_alt", "hours")},
+    **{("clinic", "locations", "*", key): "0.1" for key in ("hours", "logo_alt")},
+}
 
 
 def _matches(loc: Loc, pattern: Loc) -> bool:
@@ -673,13 +678,17 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
                 f"was translated; update it (now: \"{_short(text)}\")"), Severity.WARNING))
         elif picked is None and kind == NAME:
             continue  # a name may stay as it is: printed as written
-        elif picked is None and kind == LATER_TEXT:
+        elif picked is None and kind == LATER_TEXT and entry is None:
+            # A file made before the text was translatable (it has no entry for it); an
+            # entry left empty is a translation still to do, as any text's.
             later += 1
             values[loc] = draft_mark(handout.language) + text if draft else text
+            how = f"run '{command}' to add its entry to the file"
+            if loc[0] == "clinic":
+                how += f" (or put it in handouts.yaml, under clinic.translations.{language})"
             problems.append(Problem(display, entry.lineno if entry else None, field, (
                 f"not translated yet, so it is printed in {source}: this text can be "
-                f"translated since handouts {_since(loc)}; add its translation (run "
-                f"'{command}' to add the entry to the file)"), Severity.WARNING))
+                f"translated since handouts {_since(loc)}; {how}"), Severity.WARNING))
         elif picked is None:
             missing.append((field, entry.lineno if entry else None))
             if draft:
@@ -773,7 +782,7 @@ def progress(handout: Handout, po_path: Path, display: str, language: str,
             continue
         total += 1
         where = (format_loc(loc), entry.lineno if entry else None)
-        if picked is None and kind == LATER_TEXT:
+        if picked is None and kind == LATER_TEXT and entry is None:
             later = later or where
         elif picked is None:
             missing = missing or where
