@@ -1499,3 +1499,36 @@ def test_the_cover_s_table_never_leaves_one_row_alone(project: Path) -> None:
         "How to give a back", "A 5-minute stretch break") if title in text]
     assert len(rows) == 2 and rows[0] == rows[1], rows
     assert "What to do" in texts[rows[0]]
+
+
+def test_a_handout_template_without_the_plan_box_is_said_not_used(tmp_path: Path) -> None:
+    """QA (upgrades): a handout.html.j2 copied by ``init --with-theme`` before home
+    programs existed has no "Your plan" box: a program made with it printed no dose
+    and no note, and nothing said so. The program is refused, naming the template and
+    what to add; ``check`` warns before any program is made."""
+    root = tmp_path / "p"
+    init_project(root, with_theme=True)
+    template = root / "templates" / "handout.html.j2"
+    text = template.read_text(encoding="utf-8")
+    old = re.sub(r"\{% if page\.plan %\}.*?\{% endif %\}\n</section>", "</section>", text,
+                 flags=re.S)
+    assert old != text
+    template.write_text(old, encoding="utf-8")
+    made = run_in(root, "program", "--client", "Ana Ruiz", "--item",
+                  'hand-self-massage sets=3 reps=10 per-day=2 note="Go slow"')
+    assert made.exit_code == 1
+    assert made.stderr.splitlines()[-2:] == [
+        "templates/handout.html.j2: prints no \"Your plan\" box (page.plan), so each "
+        "handout's dose and note would be left out of the program; add the {% if page.plan "
+        "%} block of the built-in handout.html.j2 to it ('handouts init NEW --with-theme' "
+        "copies that template into NEW/templates/), or delete the copy to use the built-in "
+        "design", "1 error; nothing was written."]
+    assert not (root / "output").exists()
+    checked = run_in(root, "check", "--no-render")
+    assert "templates/handout.html.j2: warning: prints no \"Your plan\" box (page.plan), so " \
+        "each handout's dose and note would be left out of every home program" \
+        in checked.output
+    template.write_text(text, encoding="utf-8")  # the copy as init makes it now
+    assert run_in(root, "program", "--client", "Ana Ruiz", "--item",
+                  'hand-self-massage sets=3 reps=10 per-day=2 note="Go slow"').exit_code == 0
+    assert "Your plan" not in run_in(root, "check", "--no-render").output

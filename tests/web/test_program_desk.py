@@ -498,7 +498,7 @@ def test_the_record_holds_only_what_was_given(client: FlaskClient) -> None:
     assert len(pdf_pages(kept.data)) == body["pages"]
     # Without the script, the preview page shows the same paragraph, read-only.
     html = client.post("/program/preview", data=form, follow_redirects=True).get_data(as_text=True)
-    assert f'<textarea id="record" rows="5" readonly>{record}</textarea>' in html
+    assert f'<textarea id="record" rows="5" readonly autocomplete="off">{record}</textarea>' in html
     assert html.count('<img class="page"') == body["pages"]
 
 

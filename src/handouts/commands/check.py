@@ -27,6 +27,7 @@ from handouts.project.content import Document
 from handouts.project.languages import language_name
 from handouts.project.load import Loaded
 from handouts.project.programs import languages_in_use
+from handouts.render.program import templates_print_plans
 from handouts.variants.i18n import review_problems, template_word_problems
 from handouts.variants.plan import GENERAL, Variant, plan_matrix
 
@@ -203,6 +204,14 @@ def check(loaded: Loaded, *, render: bool = True,
     # A project template's own words, in each language they print in English.
     report.problems += template_word_problems(project.root, {v.language for v in variants})
     report.problems += broken_templates
+    if documents and not broken_templates:
+        # A handout template copied before home programs existed prints no plan box.
+        first = documents[0]
+        unprinted = templates_print_plans(project, first, Variant(
+            first.name, GENERAL, first.handout.language, project.config.defaults.paper,
+            location=next(iter(project.config.clinic.locations), None)))
+        if unprinted is not None:
+            report.problems.append(unprinted)
     if render and not broken_templates:
         pages: dict[Variant, int] = {}
         for variant in variants:

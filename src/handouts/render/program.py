@@ -29,6 +29,7 @@ from handouts.render.result import Rendered
 from handouts.render.theme import (
     STAND_IN_DATE,
     STAND_INS,
+    TEMPLATE_NAME,
     Page,
     PlanBox,
     environment,
@@ -177,6 +178,9 @@ class ProgramLayouts:
         self._own: dict[tuple[Any, ...], int] = {}
         #: Hashes of numbered pages without their block (see numbered_shell).
         self._numbered: dict[tuple[Any, ...], str] = {}
+        #: Whether the templates print a page's plan box (see plan_not_printed), by the
+        #: page without its block and the plan's parts.
+        self._plans: dict[tuple[str, bool, bool], Problem | None] = {}
         #: Handouts laid out from a kept layout (the rest were laid out in full).
         self.swapped = 0
 
@@ -221,6 +225,16 @@ class ProgramLayouts:
         if len(self._numbered) >= 16 * self.limit:
             self._numbered.pop(next(iter(self._numbered)))
         self._numbered[memo] = numbered
+
+    def plan_answer(self, key: tuple[str, bool, bool]) -> Problem | tuple[()] | None:
+        """What :func:`plan_not_printed` said for this page and plan, ``()`` if not asked."""
+        return self._plans.get(key, ())
+
+    def keep_plan_answer(self, key: tuple[str, bool, bool], answer: Problem | None) -> None:
+        """Keep what :func:`plan_not_printed` said for this page and plan."""
+        if len(self._plans) >= 16 * self.limit:
+            self._plans.pop(next(iter(self._plans)))
+        self._plans[key] = answer
 
     @property
     def kept(self) -> int:
@@ -463,16 +477,74 @@ def fit_item(project: Project, document: Document, variant: Variant, client: Cli
     page, found = compose(project, document, variant, client, plan=plan)
     if page is None:
         return None, found
-    one, more = _fit(project, document, page, layouts)
+    shell = _shell(project, page) if layouts is not None else None
+    # Whether the templates print the plan box follows from the page without its block
+    # (the template and the handout), kept so a desk worker asks once per page.
+    asked = None if shell is None or page.plan is None else \
+        (shell, bool(page.plan.dose), bool(page.plan.note))
+    unprinted = layouts.plan_answer(asked) if layouts is not None and asked else ()
+    if unprinted == ():
+        unprinted = plan_not_printed(project, page)
+        if layouts is not None and asked:
+            layouts.keep_plan_answer(asked, unprinted)
+    if unprinted is not None:
+        return None, [*found, unprinted]
+    one, more = _fit(project, document, page, layouts, shell)
     return one, found + more
 
 
-def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None
+def templates_print_plans(project: Project, document: Document, variant: Variant
+                          ) -> Problem | None:
+    """A warning when the project's templates would print no "Your plan" box on
+    ``document``'s pages in ``variant`` (see :func:`plan_not_printed`): ``handouts
+    check`` says it before any program is made, clinic programs or not (the desk's
+    basket makes them too)."""
+    page, _ = compose(project, document, variant, Client(STAND_INS["name"]),
+                      plan=PlanBox(STAND_INS["dose"], STAND_INS["plan_note"]))
+    found = plan_not_printed(project, page) if page is not None else None
+    return None if found is None else dataclasses.replace(
+        found, severity=Severity.WARNING, message=found.message.replace(
+            "would be left out of the program", "would be left out of every home program"))
+
+
+#: What the plan box is tried with (see :func:`plan_not_printed`): found in the page's
+#: HTML in any case, whatever a template's filters do to the case.
+PLAN_MARKS = ("zqxplandose", "zqxplannote")
+
+
+def plan_not_printed(project: Project, page: Page) -> Problem | None:
+    """A problem when the project's templates print no part of ``page``'s "Your plan"
+    box (its dose, its note): a handout template copied before programs existed has
+    none, and a program made with it lost every dose and note without a word. Tried
+    with marks in place of the plan's words, so that nothing personal is looked for."""
+    if page.plan is None:
+        return None
+    marked = dataclasses.replace(page, plan=PlanBox(
+        PLAN_MARKS[0] if page.plan.dose else "", PLAN_MARKS[1] if page.plan.note else None))
+    try:
+        html = render_html(marked, project.templates_dir, project.pinned_templates).lower()
+    except TemplateFailure:
+        return None  # the template's own mistake: reported when the page is rendered
+    lost = [part for part, mark, given in (("dose", PLAN_MARKS[0], page.plan.dose),
+                                           ("note", PLAN_MARKS[1], page.plan.note))
+            if given and mark not in html]
+    if not lost:
+        return None
+    own = project.templates_dir / TEMPLATE_NAME
+    where = f"templates/{TEMPLATE_NAME}" if own.is_file() else "templates/"
+    return Problem(where, None, "", (
+        f"prints no \"Your plan\" box (page.plan), so each handout's {' and '.join(lost)} "
+        "would be left out of the program; add the {% if page.plan %} block of the "
+        f"built-in {TEMPLATE_NAME} to it ('handouts init NEW --with-theme' copies that "
+        "template into NEW/templates/), or delete the copy to use the built-in design"))
+
+
+def _fit(project: Project, document: Document, page: Page, layouts: ProgramLayouts | None,
+         shell: str | None = None
          ) -> tuple[tuple[Page, int, Any, float | None, str | None] | None, list[Problem]]:
     """``page`` fitted (as decided before for the same page and block, if kept), its
     page count, the client's block laid out alone, its height and the page's hash
-    without the block (see :func:`_shell`); and the problems."""
-    shell = _shell(project, page) if layouts is not None else None
+    without the block (``shell``, see :func:`_shell`); and the problems."""
     if layouts is not None and shell is not None and (last := layouts.last(shell)):
         fit, base_size = last
         tried = dataclasses.replace(page, fit=fit, base_size=base_size)
