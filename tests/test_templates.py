@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import itertools
 import shutil
+import time
 from pathlib import Path
 
 import pdfplumber
@@ -257,6 +258,29 @@ def test_a_program_page_s_template_problem_never_quotes_the_program(project: Pat
     assert "template: 'dict object' has no attribute '(the note for this handout)'" \
         in result.stderr
     assert "Jane" not in result.output and "Gentle" not in result.output
+
+
+def test_a_template_that_fills_in_for_ever_is_stopped_at_its_line(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: a loop of range(100000) in range(100000) in a template override held a desk
+    worker until the desk gave up (every copy, thumbnail and program), and ``handouts
+    build`` for good: the render's time limit began after the HTML was made. Filling
+    in templates has its own limit now, and the problem is the template's, at its line."""
+    from handouts.render.engine import timelimit
+
+    monkeypatch.setattr(timelimit, "TEMPLATE_SECONDS", 0.5)
+    footer = (THEME_DIR / "page-footer.html.j2").read_text(encoding="utf-8")
+    loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    marked = footer.replace("<strong>{{ clinic.name }}</strong>",
+                            "<strong>{{ clinic.name }}</strong>" + loop, 1)
+    assert marked != footer
+    write(project, "page-footer.html.j2", marked)
+    line = next(n for n, text in enumerate(marked.splitlines(), start=1) if loop in text)
+    started = time.monotonic()
+    assert render_problems(project) == [
+        f"templates/page-footer.html.j2:{line}: template: took longer than 0.5 s to fill in "
+        "and was stopped (a loop that runs too long?)"]
+    assert time.monotonic() - started < 5
 
 
 def test_build_and_batch_fail_the_variant_and_write_no_pdf(project: Path) -> None:

@@ -28,6 +28,7 @@ from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from handouts.errors import Problem, RenderError
+from handouts.render.engine import timelimit
 
 #: The field every template problem is reported under.
 FIELD = "template"
@@ -369,6 +370,9 @@ def template_problem(exc: BaseException, templates_dir: Path | None, theme_dir: 
         message = _plain_undefined(str(exc), source_line)
     elif isinstance(exc, RecursionError):
         message = "a macro or include calls itself without end"
+    elif isinstance(exc, timelimit.TemplateTimeout):
+        message = (f"took longer than {timelimit.TEMPLATE_SECONDS:g} s to fill in and was "
+                   "stopped (a loop that runs too long?)")
     else:
         message = f"{_plain(str(exc)) or type(exc).__name__} ({type(exc).__name__})"
     return Problem(where, line, FIELD, message)

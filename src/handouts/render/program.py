@@ -22,6 +22,7 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
 from handouts.render.compose import compose
+from handouts.render.engine.timelimit import template_time_limit
 from handouts.render.fitting import fit_personal, page_over_limit
 from handouts.render.overrides import TemplateFailure
 from handouts.render.personal import PERSONAL_CLASS, lay_out_block, split_personal
@@ -691,8 +692,9 @@ def _program_html(project: Project, page: ProgramPage) -> str:
 
     def render(page: ProgramPage) -> str:
         try:
-            return env.get_template(PROGRAM_TEMPLATE).render(
-                page=page, view=page.view, clinic=page.clinic)
+            template = env.get_template(PROGRAM_TEMPLATE)
+            with template_time_limit():
+                return template.render(page=page, view=page.view, clinic=page.clinic)
         except Exception as exc:  # a template is a program: whatever it raises is its mistake
             raise TemplateFailure([template_problem(
                 exc, project.templates_dir, THEME_DIR, PROGRAM_TEMPLATE)]) from None

@@ -31,6 +31,7 @@ from handouts.project.content import Handout
 from handouts.project.images import aspect_ratio
 from handouts.project.languages import own_catalog
 from handouts.project.schema import Paper
+from handouts.render.engine.timelimit import template_time_limit
 from handouts.render.overrides import (
     HandoutSandbox,
     OverrideLoader,
@@ -360,7 +361,8 @@ def render_html(page: Page, templates_dir: Path | None, pinned: Pinned | None = 
     def render(page: Page) -> str:
         try:
             template = env.get_template(TEMPLATE_NAME)
-            return template.render(page=page, h=page.handout, clinic=page.clinic)
+            with template_time_limit():
+                return template.render(page=page, h=page.handout, clinic=page.clinic)
         except Exception as exc:  # a template is a program: whatever it raises is its mistake
             raise TemplateFailure([template_problem(exc, templates_dir, THEME_DIR,
                                                     TEMPLATE_NAME)]) from None

@@ -19,11 +19,41 @@ class RenderTimeout(BaseException):
     """The render ran past its time limit (a BaseException so WeasyPrint cannot swallow it)."""
 
 
+class TemplateTimeout(Exception):
+    """A template took longer than :data:`TEMPLATE_SECONDS` to fill in (an Exception, so
+    that Jinja points its traceback at the template's own line)."""
+
+
+#: How long filling in a page's templates may take: milliseconds, normally. A loop
+#: that runs for ever (``range(100000)`` in ``range(100000)``) held a desk worker until
+#: the desk gave up, and ``handouts build`` for good (the render's own limit starts
+#: after the HTML is made).
+TEMPLATE_SECONDS = 10.0
+
+
 @contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`RenderTimeout` in this (main) thread after ``seconds``."""
+def template_time_limit(seconds: float | None = None) -> Iterator[None]:
+    """Raise :class:`TemplateTimeout` in this (main) thread after ``seconds`` (default
+    :data:`TEMPLATE_SECONDS`; inside a render's own limit, that limit alone holds)."""
+    try:
+        with time_limit(TEMPLATE_SECONDS if seconds is None else seconds, TemplateTimeout):
+            yield
+    except TemplateTimeout:
+        _unlock_logging()
+        raise
+
+
+@contextmanager
+def time_limit(seconds: float, raised: type[BaseException] = RenderTimeout) -> Iterator[None]:
+    """Raise ``raised`` (:class:`RenderTimeout`) in this (main) thread after ``seconds``.
+
+    Inside another limit (a timer already runs) this one sets none: the outer limit
+    bounds this work too, and replacing its timer would lift it."""
     if seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield  # signals only work in the main thread; workers run tasks there
+        return
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
+        yield
         return
 
     fired = False
@@ -31,10 +61,10 @@ def time_limit(seconds: float) -> Iterator[None]:
     def expire(signum: int, frame: object) -> None:
         nonlocal fired
         fired = True
-        raise RenderTimeout
+        raise raised
 
     def ignore_timeout(unraisable: Any) -> None:
-        if isinstance(unraisable.exc_value, RenderTimeout):
+        if isinstance(unraisable.exc_value, raised):
             return
         if fired and isinstance(unraisable.exc_value, ResourceWarning):
             return  # a file the interrupted code had open, closed as its frame unwinds
