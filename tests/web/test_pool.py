@@ -6,6 +6,7 @@ was the pool's bookkeeping, not the rendering; one test kills a real render work
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -125,6 +126,40 @@ def test_the_forkserver_killed_with_the_workers_mid_request_fails_no_request(
         assert pool.run(pool_tasks.double, 21, deadline=30) == 42
     assert "a renderer stopped (killed, crashed or too slow) and was replaced" in caplog.text
     assert len(_alive(pool.pids())) == 2
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+def test_a_forkserver_that_does_not_answer_holds_no_request_past_its_deadline(
+        pool: ProcessPool, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: the fork server stopped (SIGSTOP), then a worker killed: starting its
+    replacement waited for good, with the pool's lock held, and every request hung
+    (a copy past 90 s, a thumbnail past 150 s). The start now has its own limit: the
+    fork server that does not answer is killed, the request is answered (or told to
+    try again) within its deadline, and the next one gets a fresh worker."""
+    monkeypatch.setattr(pool_module, "SPAWN_LIMIT", 1.0)
+    pool.warm()
+    [server] = _forkservers()
+    os.kill(server, signal.SIGSTOP)
+    try:
+        for pid in pool.pids():
+            os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+        started = time.monotonic()
+        with caplog.at_level("WARNING", logger="handouts.pool"):
+            try:
+                answer: object = pool.run(pool_tasks.double, 21, deadline=8)
+            except Busy as exc:
+                answer = exc
+        assert time.monotonic() - started < 8 + 1
+        assert answer == 42 or isinstance(answer, Busy), repr(answer)
+        assert "a renderer could not be started in 1 s (the process that starts them did " \
+            "not answer, and was restarted)" in caplog.text
+        assert pool.run(pool_tasks.double, 21, deadline=30) == 42
+        assert server not in _forkservers() or not _alive([server])
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(server, signal.SIGKILL)
 
 
 def test_closing_the_pool_mid_request_is_no_crash_in_the_log(

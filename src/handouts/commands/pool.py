@@ -45,13 +45,17 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from handouts.commands.processes import pool_context
+from handouts.commands.processes import pool_context, stop_stuck_forkserver
 
 #: Where a replaced worker is logged unless the pool's owner gives its own logger.
 log = logging.getLogger("handouts.pool")
 
 #: Seconds a retiring worker gets to exit by itself before it is killed.
 RETIRE_GRACE = 2.0
+#: Seconds a new worker may take to be started (forked by the fork server: a few
+#: milliseconds). A fork server that does not answer (stopped, SIGSTOP) made the start
+#: wait for good, with the pool's lock held: every request then hung.
+SPAWN_LIMIT = 10.0
 
 
 class PoolError(Exception):
@@ -217,15 +221,43 @@ class ProcessPool:
     def _spawn(self) -> None:
         """Start one worker and make it available (call with ``_lock`` held); when it
         cannot be started (its forkserver was killed as it made it: multiprocessing
-        starts a new one next time), it is counted missing, never raised to a request."""
-        try:
-            worker = _Worker(self._context, self._initializer,
-                             self.stall_limit / BEATS_PER_LIMIT)
-        except (OSError, EOFError, ValueError, RuntimeError) as exc:
+        starts a new one next time), it is counted missing, never raised to a request.
+
+        The start runs in a thread given :data:`SPAWN_LIMIT` seconds: a fork server that
+        does not answer is killed (the start then fails at once, and multiprocessing
+        starts a new fork server for the next worker)."""
+        made: list[_Worker] = []
+        failed: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                made.append(_Worker(self._context, self._initializer,
+                                    self.stall_limit / BEATS_PER_LIMIT))
+            except BaseException as exc:  # said below, in the pool's own thread
+                failed.append(exc)
+
+        starter = threading.Thread(target=start, name="handouts-render-start", daemon=True)
+        starter.start()
+        starter.join(SPAWN_LIMIT)
+        if starter.is_alive():
+            stop_stuck_forkserver()
+            starter.join(SPAWN_LIMIT)
+            self._missing += 1
+            self._log.warning("a renderer could not be started in %g s (the process that "
+                              "starts them did not answer, and was restarted); trying "
+                              "again on the next request", SPAWN_LIMIT)
+            if made:  # it came after all: not a worker anyone can use now
+                made[0].kill()
+            return
+        if failed:
+            exc = failed[0]
+            if not isinstance(exc, OSError | EOFError | ValueError | RuntimeError):
+                raise exc
             self._missing += 1
             self._log.warning("a renderer could not be started (%s); trying again on the "
                               "next request", type(exc).__name__)
             return
+        worker = made[0]
         self._all.add(worker)
         self.started += 1
         self._idle.put(worker)

@@ -8,9 +8,11 @@ anything heavy: see :func:`start_early`.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import multiprocessing.context
 import os
+import signal
 
 #: The environment variable Dask itself reads for the scheduler's address.
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
@@ -62,6 +64,20 @@ def forkserver_runs() -> bool:
     return True
 
 
+def stop_stuck_forkserver() -> None:
+    """Kill this process's fork server, which does not answer (a worker's start waits
+    on it for good). Its worker starts under way then fail at once, and multiprocessing
+    starts a new fork server for the next (``ensure_running`` sees this one gone)."""
+    from multiprocessing import forkserver
+
+    # The stdlib keeps the server's pid on its module-level instance (not public API:
+    # if a release renames it, nothing is killed and the start stays counted missing).
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if pid:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def start_early(spec: str | None, jobs: int | None) -> bool:
     """Start the fork server now when a batch with executor ``spec`` and ``jobs`` will
     render in local worker processes; whether it was started (or already ran).
@@ -79,4 +95,4 @@ def start_early(spec: str | None, jobs: int | None) -> bool:
 
 
 __all__ = ["SCHEDULER_ENV", "WORKER_PRELOAD", "executor_spec", "forkserver_runs",
-           "pool_context", "start_early"]
+           "pool_context", "start_early", "stop_stuck_forkserver"]
