@@ -290,3 +290,29 @@ def test_build_says_when_the_pdfs_print_starter_details(tmp_path: Path) -> None:
         edit(config, old, new)
     result = run("-C", str(root), "build")
     assert result.exit_code == 0 and "starter text" not in result.output, result.output
+
+
+def test_a_clinic_really_in_the_starter_s_town_is_not_told_its_city_is_starter_text(
+        tmp_path: Path) -> None:
+    """QA: a clinic at Springfield, IL 62701 (the starter's town) with its own street was
+    told on every build that its city, state and postal code were starter text, and
+    ``check --strict`` always failed. A street of the clinic's own makes the town its
+    own; with the starter's street, they are flagged as before."""
+    root = tmp_path / "spr"
+    assert run("init", str(root), "--no-ask").exit_code == 0
+    config = root / "handouts.yaml"
+    for old, new in (("Your Clinic Name", "Lincoln Massage"),
+                     ("  tagline: Massage and physiotherapy\n", ""),
+                     ("(217) 555-0142", "(217) 555-0100")):
+        edit(config, old, new)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "yourclinic.example", "lincolnmassage.example"), encoding="utf-8")
+    before = run("-C", str(root), "check", "--no-render")
+    assert "clinic.address.city: still the starter text 'Springfield'" in before.stdout
+    edit(config, "100 Main Street", "1 Old State Capitol Plaza")
+    after = run("-C", str(root), "check", "--no-render")
+    assert [line for line in after.stdout.splitlines() if line.startswith("handouts.yaml")] \
+        == [], after.stdout
+    built = run("-C", str(root), "build")
+    assert built.exit_code == 0 and "starter text" not in built.output, built.output
+    assert "Springfield, IL 62701" in pdf_text(root / "output/hand-self-massage.pdf")

@@ -142,6 +142,23 @@ def _skeleton_clinic() -> dict[tuple[str, ...], str]:
     return {loc: str(value) for loc, value in _leaves(clinic, ("clinic",)) if value is not None}
 
 
+#: The parts of the address that only say where the street is: a clinic whose street
+#: is its own is at its own address, even in the starter's town (QA: a real clinic at
+#: Springfield, IL 62701 was told on every build that its city was starter text).
+TOWN = ("city", "region", "postal_code")
+
+
+def _starter_values(data: Any) -> list[tuple[tuple[str, ...], str]]:
+    """The clinic's values in handouts.yaml's ``data`` that are still the starter's."""
+    config_values = _skeleton()[0]
+    street = ("clinic", "address", "street")
+    own_street = _at(data, street) is not None and \
+        str(_at(data, street)) != config_values.get(street)
+    return [(loc, value) for loc, value in config_values.items()
+            if str(_at(data, loc)) == value
+            and not (own_street and loc[:2] == ("clinic", "address") and loc[-1] in TOWN)]
+
+
 def _warning(display: str, line: int | None, loc: tuple[str, ...], value: str,
              hint: str) -> Problem:
     return Problem(display, line, format_loc(loc),
@@ -153,12 +170,10 @@ def printed_starter(project: Project) -> list[Problem]:
     starter's (QA: ``init --city Tempe`` kept "100 Main Street ... IL 62701", printed on every
     page of the first PDF without a word; only ``check`` named them). ``check`` names
     each field; this says it where the PDFs are made."""
-    config_values = _skeleton()[0]
     source = read_yaml(project.root / CONFIG_NAME, CONFIG_NAME, [])
     if source is None:
         return []
-    starter = [loc for loc, value in config_values.items()
-               if str(_at(source.data, loc)) == value]
+    starter = [loc for loc, _ in _starter_values(source.data)]
     # A project still named "Your Clinic Name" is plainly the sample (every page says
     # so); the danger is a clinic's own name above an address that is not its own.
     if not starter or ("clinic", "name") in starter:
@@ -172,14 +187,13 @@ def printed_starter(project: Project) -> list[Problem]:
 
 def starter_problems(project: Project, documents: Iterable[Document]) -> list[Problem]:
     """A warning for each piece of starter text still in the project."""
-    config_values, content_values, samples = _skeleton()
+    _, content_values, samples = _skeleton()
     found: list[Problem] = []
     source = read_yaml(project.root / CONFIG_NAME, CONFIG_NAME, [])
     if source is not None:
-        for loc, value in config_values.items():
-            if str(_at(source.data, loc)) == value:
-                hint = HINTS.get(loc[-1], f"put your clinic's own {loc[-1]} here")
-                found.append(_warning(CONFIG_NAME, source.lines.line_of(loc), loc, value, hint))
+        for loc, value in _starter_values(source.data):
+            hint = HINTS.get(loc[-1], f"put your clinic's own {loc[-1]} here")
+            found.append(_warning(CONFIG_NAME, source.lines.line_of(loc), loc, value, hint))
     if source is not None:
         found += _starter_translations(source)
     for doc in documents:
