@@ -148,7 +148,8 @@ def test_a_named_copy_gives_the_record_for_the_clients_file(client: FlaskClient)
     page = client.post("/h/back-massage/preview", data={**FIELDS, "csrf_token": csrf(client)},
                        follow_redirects=True)
     html = page.get_data(as_text=True)
-    assert f'<textarea id="record" rows="3" readonly autocomplete="off">{expected}</textarea>' in html
+    assert (f'<textarea id="record" rows="3" readonly autocomplete="off">{expected}'
+            '</textarea>') in html
     answer = client.post("/h/back-massage/pdf", data={**FIELDS, "csrf_token": csrf(client)},
                          headers={"Accept": "application/json"}).get_json()
     assert answer["record"] == expected

@@ -28,7 +28,11 @@ from handouts.project.languages import language_name
 from handouts.project.load import Loaded
 from handouts.project.programs import languages_in_use
 from handouts.render.program import templates_print_plans
-from handouts.variants.i18n import review_problems, template_word_problems
+from handouts.variants.i18n import (
+    review_problems,
+    template_word_problems,
+    untranslated_theme_words,
+)
 from handouts.variants.plan import GENERAL, Variant, plan_matrix
 
 
@@ -203,6 +207,7 @@ def check(loaded: Loaded, *, render: bool = True,
     report.problems += review_problems(project.root, {v.language for v in variants})
     # A project template's own words, in each language they print in English.
     report.problems += template_word_problems(project.root, {v.language for v in variants})
+    report.problems += untranslated_theme_words(project.root, {v.language for v in variants})
     report.problems += broken_templates
     if documents and not broken_templates:
         # A handout template copied before home programs existed prints no plan box.

@@ -409,6 +409,32 @@ def template_word_problems(root: Path, languages: set[str]) -> list[Problem]:
     return problems
 
 
+def untranslated_theme_words(root: Path, languages: set[str]) -> list[Problem]:
+    """A warning for each of ``languages`` whose theme words are printed partly in
+    English: neither the built-in catalog nor the project's ``locale/<code>.po`` has
+    them (a project catalog made by an older version lacks the words added since: a
+    German project's program pages printed "Your plan" in English, and nothing said
+    so). A language with no theme words at all is refused elsewhere."""
+    problems: list[Problem] = []
+    every = _all_theme_words()
+    for language in sorted(languages):
+        if is_source_language(language) or not has_theme_words(language, root):
+            continue
+        own = own_catalog(root, language)
+        translated = dict(theme_words(language, own if own.is_file() else None))
+        missing = [word for word in every if not translated.get(word)]
+        if not missing:
+            continue
+        name = language_name(language)
+        display = f"{PROJECT_LOCALE_DIR}/{own.name}"
+        problems.append(Problem(display, None, "", (
+            f"{len(missing)} of {len(every)} theme words have no {name} translation (first: "
+            f"\"{missing[0]}\"), so {name} handouts and home programs print them in "
+            f"English; 'handouts translate --theme {language}' adds them to {display} to "
+            "translate"), Severity.WARNING))
+    return problems
+
+
 def start_theme_catalog(root: Path, language: str) -> ThemeCatalog:
     """Write ``locale/<language>.po`` for a project: every theme word and every word of
     the project's own templates (see :func:`template_words`) with an empty translation,
