@@ -205,8 +205,10 @@ def _yaml_mistake(err: Any, text: str, line: int | None,
     kind = err["type"]
     word = _YAML_WORD.match(source)
     if (value is None or isinstance(value, bool)) and word and \
-            kind not in ("bool_type", "bool_parsing") and \
+            kind not in ("bool_type", "bool_parsing", "literal_error") and \
             word["word"].lower() in YAML_WORDS:
+        # (A value that must be one of a few words is told those words instead: quoting
+        # "true" only led to a second message.)
         # "- no", "title: Yes": YAML reads these words as true, false or nothing.
         written = word["word"]
         meant = "nothing" if value is None else str(value).lower()
@@ -278,6 +280,12 @@ def _message(err: Any, model: type[BaseModel], loc: tuple[str | int, ...]) -> st
         return f"must have at most {ctx.get('max_length')} items"
     if kind == "string_too_long":
         return f"is too long (at most {ctx.get('max_length')} characters)"
+    if kind in ("model_type", "model_attributes_type") and \
+            not isinstance(err.get("input"), list | dict):
+        # ``reading_grade: 8``: say which keys the group has (a number was given).
+        keys = _allowed_keys(model, loc)
+        if keys:
+            return f"{_MESSAGES[kind]}, with the keys {', '.join(keys)}"
     return _MESSAGES.get(kind, err["msg"])
 
 
