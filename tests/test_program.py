@@ -1532,3 +1532,64 @@ def test_a_handout_template_without_the_plan_box_is_said_not_used(tmp_path: Path
     assert run_in(root, "program", "--client", "Ana Ruiz", "--item",
                   'hand-self-massage sets=3 reps=10 per-day=2 note="Go slow"').exit_code == 0
     assert "Your plan" not in run_in(root, "check", "--no-render").output
+
+
+def _bands(page: pdfplumber.page.Page) -> list[tuple[str, float]]:
+    """Each box's coloured band (a border on one side only, 4-6 pt wide), as the side it
+    is on and its top: WeasyPrint paints a box's border as the region between two
+    paths of the border's colour, its outer edge and its inner one."""
+    paths = [c for c in page.curves if c.get("fill") and c["height"] > 10]
+    found = []
+    for outer, inner in itertools.permutations(paths, 2):
+        if (round(outer["top"], 1), round(outer["height"], 1)) != \
+                (round(inner["top"], 1), round(inner["height"], 1)) or \
+                outer.get("non_stroking_color") != inner.get("non_stroking_color"):
+            continue
+        left, right = inner["x0"] - outer["x0"], outer["x1"] - inner["x1"]
+        if 4 <= left <= 6 and abs(right) < 0.5:
+            found.append(("left", round(outer["top"])))
+        elif 4 <= right <= 6 and abs(left) < 0.5:
+            found.append(("right", round(outer["top"])))
+    return found
+
+
+def test_the_boxes_bands_are_on_the_right_in_an_arabic_program(project: Path) -> None:
+    """QA: in Arabic the "Stop right away if" box, the "Your plan" box and the personal
+    card kept their coloured band on the left, where a right-to-left reader's eye
+    ends, not starts (the tips had it on the right). Every band is on the start side."""
+    data, _ = _packet(project, ItemChange("back-massage", Dosage(sets=3), "Despacio."),
+                      language="ar")
+    english, _ = _packet(project, ItemChange("back-massage", Dosage(sets=3), "Slowly."))
+    with pdfplumber.open(io.BytesIO(data)) as arabic, \
+            pdfplumber.open(io.BytesIO(english)) as latin:
+        start = _starts([p.extract_text() or "" for p in latin.pages], "How to give a back")
+        for pdf, side in ((arabic, "right"), (latin, "left")):
+            bands = _bands(pdf.pages[start - 1])
+            assert len(bands) >= 3, bands  # the card, its plan and the stop box at least
+            assert {found for found, _ in bands} == {side}, bands
+
+
+def test_a_note_in_a_latin_language_ends_with_its_full_stop_on_an_arabic_page(
+        project: Path) -> None:
+    """QA: an English (or Spanish) note on an Arabic page printed its full stop at its
+    start (".Despacio, por favor"): the page's direction took the punctuation at the
+    note's ends. The note keeps its own direction: the stop right of the last word."""
+    data, _ = _packet(project, ItemChange("back-massage", Dosage(sets=3),
+                                          "Despacio, por favor."), language="ar")
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            chars = page.chars
+            starts = [i for i in range(len(chars) - 1)
+                      if chars[i]["text"] == "D" and chars[i + 1]["text"] == "e"]
+            if not starts:
+                continue
+            top = chars[starts[0]]["top"]
+            line = [c for c in chars if abs(c["top"] - top) < 7]
+            letters = [c for c in line if c["text"].isalpha()]
+            stops = [c for c in line if c["text"] == "."]
+            assert stops and letters
+            assert min(c["x0"] for c in stops) > max(c["x0"] for c in letters), \
+                "the full stop is not at the note's end"
+            break
+        else:
+            raise AssertionError("the note is on no page")

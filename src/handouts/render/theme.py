@@ -291,7 +291,36 @@ def _environment(templates_dir: Path | None, language: str,
         newstyle=True)
     env.filters["md"] = markdown.render_inline
     env.filters["date"] = _date
+    env.filters["own_direction"] = own_direction
     return env
+
+
+#: The marks that hold a text's punctuation to its own direction (LRM, RLM).
+DIRECTION_MARKS = {"ltr": "\u200e", "rtl": "\u200f"}
+
+
+def text_direction(text: str) -> str:
+    """``ltr`` or ``rtl``: the direction of ``text``'s first letter that has one, ``""``
+    when none has."""
+    for char in str(text):
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return ""
+
+
+def own_direction(text: str, page_direction: str) -> str:
+    """``text`` (a therapist's note, which may be written in another language than the
+    page) with a direction mark at each end when its direction is not the page's: an
+    English note on an Arabic page printed its full stop at its start (".Go slow").
+    The marks print nothing; the renderer has no CSS ``unicode-bidi`` to do this."""
+    direction = text_direction(text)
+    if direction in ("", page_direction):
+        return text
+    mark = DIRECTION_MARKS[direction]
+    return f"{mark}{text}{mark}"
 
 
 def forget_environments() -> None:
