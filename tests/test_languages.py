@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pdfplumber
+import pikepdf
 import pypdf
 import pytest
 
@@ -277,6 +278,35 @@ def test_chinese_page_breaks_between_characters_never_before_closing_punctuation
     assert any(ideograph(a[-1]) and ideograph(b[0])
                for a, b in itertools.pairwise(lines) if a and b)
     assert not any(line[:1] in "，。、：；！？）" for line in lines)
+
+
+@needs_fonts
+def test_a_chinese_page_prints_its_headings_and_bold_words_in_bold(root: Path) -> None:
+    """QA: a Chinese page printed every heading and bold word in the regular weight
+    (only the CJK collection's regular face was declared, and the renderer does not
+    embolden): its title looked like its body. The bold face is declared too."""
+    out = root / "out"
+    [built] = build(load_project(root, ("back-massage",)), language="zh", out=out).built
+    with _pdf(built.path) as pdf:
+        chars = [c for c in pdf.pages[0].chars if "\u4e00" <= c["text"] <= "\u9fff"]
+    size = max(c["size"] for c in chars)  # the title
+    title = {c["fontname"] for c in chars if c["size"] == size}
+    every = {c["fontname"] for c in chars}
+
+    def weights(names: set[str]) -> set[int]:
+        """The weight classes of the fonts embedded under ``names`` (the renderer names
+        a font "-Bold" when bold is asked for, whichever face it then embeds)."""
+        from fontTools.ttLib import TTFont
+        found = set()
+        with pikepdf.open(built.path) as document:
+            for font in document.pages[0].Resources.Font.values():
+                if str(font.BaseFont)[1:] in names:
+                    descriptor = font.DescendantFonts[0].FontDescriptor
+                    data = descriptor.FontFile3.read_bytes()
+                    found.add(TTFont(io.BytesIO(data))["OS/2"].usWeightClass)
+        return found
+
+    assert weights(title) == {700} and weights(every) == {400, 700}
 
 
 @needs_fonts

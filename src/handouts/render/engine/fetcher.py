@@ -191,7 +191,7 @@ class RestrictedFetcher(URLFetcher):
             raise _Refusal("it is outside the theme folder")
         if not real.is_file():
             raise _Refusal("it is not a regular file")
-        if real.stat().st_size > MAX_RESOURCE_BYTES:
+        if real.stat().st_size > MAX_RESOURCE_BYTES and real not in _script_font_files():
             raise _Refusal(f"it is larger than {MAX_RESOURCE_BYTES:,} bytes")
         mime = mimetypes.guess_type(real.name)[0] or "application/octet-stream"
         return self._checked(url, real.read_bytes(), mime, depth)
