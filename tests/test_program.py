@@ -1593,3 +1593,18 @@ def test_a_note_in_a_latin_language_ends_with_its_full_stop_on_an_arabic_page(
             break
         else:
             raise AssertionError("the note is on no page")
+
+
+def test_checking_one_handout_says_only_the_programs_that_give_it(tmp_path: Path) -> None:
+    """QA (the desk): one broken program file put an error on every handout's badge, the
+    handouts it never gives included (the badge checks one handout, as ``check NAME``).
+    Checking some handouts says the problems of the program files that name one of
+    them; checking all says every one."""
+    root = _with_program(tmp_path / "p", "back",
+        "title: Back\nitems:\n  - handout: back-massage\n    dosage: {sets: 30}\n")
+    said = "programs/back.yaml:4: items[1].dosage.sets: must be at most 20"
+    assert said in run_in(root, "check", "--no-render").output
+    assert said in run_in(root, "check", "back-massage", "--no-render").output
+    other = run_in(root, "check", "desk-stretch-break", "--no-render")
+    assert "programs/back.yaml" not in other.output
+    assert other.exit_code == 0, other.output

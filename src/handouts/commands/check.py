@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +22,9 @@ from handouts.checks.pagefit import page_fit
 from handouts.checks.program_fit import program_characters, program_fit, program_words
 from handouts.checks.programs import program_problems
 from handouts.checks.translations import has_manifest, translation_progress
-from handouts.errors import in_file_order
+from handouts.errors import Problem, in_file_order
 from handouts.project.config import Project
-from handouts.project.content import Document
+from handouts.project.content import Document, discover
 from handouts.project.languages import language_name
 from handouts.project.load import Loaded
 from handouts.project.programs import languages_in_use
@@ -198,7 +199,7 @@ def check(loaded: Loaded, *, render: bool = True,
     # The clinic programs (programs/*.yaml): read and checked against every handout the
     # project has (not only those named), since a program may use any of them.
     programs, found = program_problems(project.root, languages_in_use(documents))
-    report.problems += found
+    report.problems += _about(project, documents, loaded, found)
     # A clinic program's own words in each language it can be given in.
     program_words(project, programs, variants, report)
     # Every text field of a program file holds only characters a font has.
@@ -233,6 +234,32 @@ def check(loaded: Loaded, *, render: bool = True,
         unreadable=tuple(sorted(loaded.broken)))
     report.problems = in_file_order(report.problems + report.variant_problems)
     return report
+
+
+def _about(project: Project, documents: list[Document], loaded: Loaded,
+           found: list[Problem]) -> list[Problem]:
+    """The clinic programs' problems that concern the handouts checked: all of them when
+    every handout is; for some (``check NAME``, the desk's badge of one handout), those
+    of the program files that name one of them (QA: one broken program file put an
+    error on every handout's badge at the desk, the ones it never uses included)."""
+    every = set(discover(project.content_dir))
+    checked = {d.name for d in documents} | set(loaded.broken)
+    if not checked or checked >= every:
+        return found
+    words = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(checked)))
+                       + r")(?![\w-])")
+    texts: dict[str, str] = {}
+    kept = []
+    for problem in found:
+        if problem.path not in texts:
+            try:
+                texts[problem.path] = (project.root / problem.path).read_text(
+                    encoding="utf-8", errors="replace")
+            except OSError:
+                texts[problem.path] = ""
+        if words.search(texts[problem.path]):
+            kept.append(problem)
+    return kept
 
 
 __all__ = ["Coverage", "Report", "check", "coverage_variants"]
