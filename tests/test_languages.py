@@ -564,3 +564,24 @@ def test_theme_words_a_project_catalog_lacks_are_said_by_check(root: Path) -> No
     lines = [p.format() for p in check(load_project(root, ("back-massage",)), render=False,
                                        quick=True).problems]
     assert not [line for line in lines if "have no German translation" in line]
+
+
+def test_a_batch_language_that_is_no_code_is_said_once(tmp_path: Path) -> None:
+    """QA: ``batch.languages: [en, Spanish]``: beside the right error (did you mean
+    'es'?), check and batch told the owner to run 'handouts translate NAME Spanish',
+    which refuses such a code. The manifest's error alone is said."""
+    from handouts.commands.init import init_project
+
+    root = tmp_path / "p"
+    init_project(root)
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8")
+                      + "batch:\n  languages: [en, Spanish]\n", encoding="utf-8")
+    line = len(config.read_text(encoding="utf-8").splitlines())
+    said = (f"handouts.yaml:{line}: batch.languages: 'Spanish' is not a language code "
+            "handouts knows (e.g. es, fr, pt-BR, zh-Hant); did you mean 'es'?")
+    for command in (["check", "--no-render"], ["-q", "batch"]):
+        result = run_in(root, *command)
+        assert result.exit_code == 1
+        assert said in result.output.splitlines()
+        assert "Spanish.po" not in result.output and "translate" not in result.output

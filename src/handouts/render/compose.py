@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from handouts.errors import Problem, Severity
 from handouts.project.config import AudienceText, Project
 from handouts.project.content import Document
-from handouts.project.languages import has_theme_words, language_name, no_theme_words
+from handouts.project.languages import (
+    has_theme_words,
+    language_name,
+    miswritten,
+    no_theme_words,
+    not_a_language,
+)
 from handouts.render.fonts import page_fonts, page_text
 from handouts.render.theme import Page, PlanBox, make_page
 from handouts.variants.clients import Client
@@ -57,6 +63,11 @@ def compose(project: Project, document: Document, variant: Variant,
     if not has_theme_words(language, project.root):
         problems.append(project.problem(("batch", "languages"),
                                         no_theme_words(language, project.root)))
+        wrong = not_a_language(language)
+        if wrong is not None and wrong != miswritten(language):
+            # No language code at all (Spanish): that is all there is to say; the
+            # translation's advice ('handouts translate NAME Spanish') is refused.
+            return None, problems
     else:  # the theme's words are printed text too: the same rules, at their .po line
         problems += theme_word_problems(language, project.root)
     translated = language != handout.language
