@@ -28,6 +28,7 @@ from handouts.project.load import load_project
 from handouts.variants.clients import Client
 from handouts.web import Site, make_server, site_of
 from handouts.web.workers import RenderPool
+from tests.helpers import run_in
 from tests.web.conftest import AXE, CHROMIUM, REPO, copy_example, stop_server
 
 pytestmark = pytest.mark.skipif(
@@ -522,8 +523,9 @@ def test_no_client_detail_is_left_in_the_browser_profile(server: Server, playwri
 
 def test_a_language_not_ready_for_the_chosen_location_is_taken_off_the_list(
         page: Page, tmp_path: Path) -> None:
-    """North's opening hours have no Arabic yet: while North is chosen, Arabic cannot be
-    picked (it was offered, and every copy in it refused at submit)."""
+    """North's opening hours wait for their Arabic (the translation file has their entry,
+    still empty): while North is chosen, Arabic cannot be picked (it was offered, and
+    every copy in it refused at submit)."""
     from .test_desk import LOCATIONS
 
     root = copy_example(tmp_path / "clinic")
@@ -533,6 +535,7 @@ def test_a_language_not_ready_for_the_chosen_location_is_taken_off_the_list(
             "      phone: (480) 555-0177\n",
             "      phone: (480) 555-0177\n      hours: Mon–Fri 8am–6pm\n")
         + "  translations:\n", 1), encoding="utf-8")
+    assert run_in(root, "translate", "back-massage", "ar").exit_code == 0
     pool = RenderPool(inline=True)
     httpd = make_server(root, host="127.0.0.1", port=0, pool=pool)
     thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
