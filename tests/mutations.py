@@ -223,7 +223,7 @@ BREAKAGES: list[Breakage] = [
              ("tests/test_pdf.py", "tests/test_safety_guards.py"),
              "the fetcher treats any scheme as a file"),
     Breakage("fetch-no-size-limit", PKG + "render/engine/fetcher.py",
-             "if real.stat().st_size > MAX_RESOURCE_BYTES:",
+             "if real.stat().st_size > MAX_RESOURCE_BYTES and real not in _script_font_files():",
              "if False:",
              ("tests/test_pdf.py", "tests/test_safety_guards.py"),
              "the fetcher reads files of any size"),
