@@ -326,31 +326,23 @@ def test_a_text_read_as_an_anchor_is_warned_about(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "\n0 error(s), " in result.output
 
 
-def test_a_setting_of_a_few_words_written_true_is_told_those_words(tmp_path: Path) -> None:
-    """QA: ``over_limit: true`` was told to quote it ("true"), which only led to a second
-    message; a setting that takes one of a few words is told them at once."""
+@pytest.mark.parametrize(("setting", "said"), [
+    # QA: ``over_limit: true`` was told to quote it ("true"), which only led to a second
+    # message; a setting that takes one of a few words is told them at once.
+    ("over_limit: true", "checks.over_limit: must be one of 'error' or 'warning'"),
+    # QA: ``reading_grade: 8`` (as an old README put it: "warning above grade 6, error
+    # above 8") was told only "must be a group of 'key: value' lines".
+    ("reading_grade: 8", "checks.reading_grade: must be a group of 'key: value' lines, "
+                         "with the keys warn, error"),
+])
+def test_a_check_setting_written_as_one_value_is_told_what_it_takes(
+        tmp_path: Path, setting: str, said: str) -> None:
     root = tmp_path / "p"
     init_project(root)
     config = root / CONFIG
-    config.write_text(config.read_text(encoding="utf-8") + "checks:\n  over_limit: true\n",
+    config.write_text(config.read_text(encoding="utf-8") + f"checks:\n  {setting}\n",
                       encoding="utf-8")
     result = run_in(root, "-q", "build")
     line = len(config.read_text(encoding="utf-8").splitlines())
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0] == \
-        f"handouts.yaml:{line}: checks.over_limit: must be one of 'error' or 'warning'"
-
-
-def test_a_group_written_as_one_value_is_told_its_keys(tmp_path: Path) -> None:
-    """QA: ``reading_grade: 8`` (as an old README put it: "warning above grade 6, error
-    above 8") was told only "must be a group of 'key: value' lines"."""
-    root = tmp_path / "p"
-    init_project(root)
-    config = root / CONFIG
-    config.write_text(config.read_text(encoding="utf-8") + "checks:\n  reading_grade: 8\n",
-                      encoding="utf-8")
-    result = run_in(root, "-q", "build")
-    line = len(config.read_text(encoding="utf-8").splitlines())
-    assert result.stderr.splitlines()[0] == (
-        f"handouts.yaml:{line}: checks.reading_grade: must be a group of 'key: value' lines, "
-        "with the keys warn, error")
+    assert result.stderr.splitlines()[0] == f"handouts.yaml:{line}: {said}"

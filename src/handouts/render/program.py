@@ -22,7 +22,6 @@ from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.render import runner
 from handouts.render.compose import compose
-from handouts.render.engine.timelimit import template_time_limit
 from handouts.render.fitting import fit_personal, page_over_limit
 from handouts.render.overrides import TemplateFailure
 from handouts.render.personal import PERSONAL_CLASS, lay_out_block, split_personal
@@ -34,6 +33,7 @@ from handouts.render.theme import (
     Page,
     PlanBox,
     environment,
+    fill,
     render_html,
     said_of_stand_ins,
     with_stand_ins,
@@ -683,21 +683,14 @@ def _engine_layout(project: Project, engine: Any, html: str, source: str, langua
 
 def _program_html(project: Project, page: ProgramPage) -> str:
     """The HTML of one of the packet's own pages (see :data:`PROGRAM_TEMPLATE`)."""
-    from handouts.paths import THEME_DIR
-    from handouts.render.overrides import template_problem
     from handouts.render.theme import with_numbering
 
     env = environment(project.templates_dir, page.language, project.pinned_templates)
     page = dataclasses.replace(page, project_root=project.root)
 
     def render(page: ProgramPage) -> str:
-        try:
-            template = env.get_template(PROGRAM_TEMPLATE)
-            with template_time_limit():
-                return template.render(page=page, view=page.view, clinic=page.clinic)
-        except Exception as exc:  # a template is a program: whatever it raises is its mistake
-            raise TemplateFailure([template_problem(
-                exc, project.templates_dir, THEME_DIR, PROGRAM_TEMPLATE)]) from None
+        return fill(env, PROGRAM_TEMPLATE, project.templates_dir, page=page,
+                    view=page.view, clinic=page.clinic)
 
     try:
         html = render(page)

@@ -388,13 +388,8 @@ def render_html(page: Page, templates_dir: Path | None, pinned: Pinned | None = 
         page = dataclasses.replace(page, project_root=templates_dir.parent)
 
     def render(page: Page) -> str:
-        try:
-            template = env.get_template(TEMPLATE_NAME)
-            with template_time_limit():
-                return template.render(page=page, h=page.handout, clinic=page.clinic)
-        except Exception as exc:  # a template is a program: whatever it raises is its mistake
-            raise TemplateFailure([template_problem(exc, templates_dir, THEME_DIR,
-                                                    TEMPLATE_NAME)]) from None
+        return fill(env, TEMPLATE_NAME, templates_dir, page=page, h=page.handout,
+                    clinic=page.clinic)
 
     try:
         html = render(page)
@@ -451,6 +446,20 @@ def said_of_stand_ins(problem: Problem, render_stand_in: Callable[[], object]) -
         "fails with this client's details, and not with others (its message is not "
         "shown: it would repeat them); look at what this line does with page.client or "
         "page.plan"))
+
+
+def fill(env: jinja2.Environment, name: str, templates_dir: Path | None,
+         **context: object) -> str:
+    """The template ``name`` of ``env`` filled in with ``context``, within the time
+    limit of filling in templates; any mistake (its own or the limit's) is raised as a
+    :class:`~handouts.render.overrides.TemplateFailure` at the template's line."""
+    try:
+        template = env.get_template(name)
+        with template_time_limit():
+            return template.render(**context)
+    except Exception as exc:  # a template is a program: whatever it raises is its mistake
+        raise TemplateFailure([template_problem(exc, templates_dir, THEME_DIR,
+                                                name)]) from None
 
 
 def with_numbering(html: str, numbering: tuple[int, int] | None) -> str:
@@ -523,7 +532,7 @@ def make_page(handout: Handout, clinic: Clinic, *, paper: Paper,
 
 
 __all__ = ["FontFace", "Page", "Pinned", "PlanBox", "TemplateFailure", "break_blocks",
-           "environment", "make_page",
+           "environment", "fill", "make_page",
            "render_html", "stylesheet_path", "stylesheet_paths", "stylesheet_references",
            "validate_templates",
            "with_numbering"]
