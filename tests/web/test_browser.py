@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,28 @@ pytestmark = pytest.mark.skipif(
            "apt-get install -y --no-install-recommends chromium")
 
 Page = Any  # playwright.sync_api.Page (imported by pytest-playwright)
+
+
+@contextmanager
+def _serving(root: Path, **options: Any) -> Iterator[str]:
+    """The desk on ``root`` (renders inline, loopback, a free port), its address while
+    the block runs; stopped after it, however it ends."""
+    httpd = make_server(root, host="127.0.0.1", port=0, pool=RenderPool(inline=True),
+                        **options)
+    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.effective_port}"
+    finally:
+        stop_server(httpd, thread)
+
+
+def _with_locations(root: Path, locations: str) -> Path:
+    """``root``'s handouts.yaml with ``locations`` (test_desk's LOCATIONS, say) added."""
+    config = root / "handouts.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "  translations:\n", locations + "  translations:\n", 1), encoding="utf-8")
+    return config
 XVFB = Path("/usr/bin/Xvfb")
 NAME = "Marisol Quintero-Vega"
 NOTE = "Ice the lower back after long drives."
@@ -431,22 +454,17 @@ def test_a_long_word_never_makes_a_small_screen_scroll_sideways(
     content.write_text(content.read_text(encoding="utf-8").replace(
         "title: How to give a back massage", f"title: {LONG_WORD} back massage", 1),
         encoding="utf-8")
-    httpd = make_server(root, host="127.0.0.1", port=0, pool=RenderPool(inline=True),
-                        watch=False, checks=False)
-    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
-    thread.start()
-    context = browser.new_context(viewport={"width": 320, "height": 700})
-    page = context.new_page()
-    url = f"http://127.0.0.1:{httpd.effective_port}"
-    try:
-        for path in ("/", "/h/back-massage", "/program?add=back-massage"):
-            page.goto(url + path)
-            assert LONG_WORD in page.content()
-            assert page.evaluate(
-                "() => document.documentElement.scrollWidth <= window.innerWidth"), path
-    finally:
-        context.close()
-        stop_server(httpd, thread)
+    with _serving(root, watch=False, checks=False) as url:
+        context = browser.new_context(viewport={"width": 320, "height": 700})
+        page = context.new_page()
+        try:
+            for path in ("/", "/h/back-massage", "/program?add=back-massage"):
+                page.goto(url + path)
+                assert LONG_WORD in page.content()
+                assert page.evaluate(
+                    "() => document.documentElement.scrollWidth <= window.innerWidth"), path
+        finally:
+            context.close()
 
 
 @pytest.mark.slow
@@ -529,19 +547,12 @@ def test_a_language_not_ready_for_the_chosen_location_is_taken_off_the_list(
     from .test_desk import LOCATIONS
 
     root = copy_example(tmp_path / "clinic")
-    config = root / "handouts.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "  translations:\n", LOCATIONS.replace(
-            "      phone: (480) 555-0177\n",
-            "      phone: (480) 555-0177\n      hours: Mon–Fri 8am–6pm\n")
-        + "  translations:\n", 1), encoding="utf-8")
+    _with_locations(root, LOCATIONS.replace(
+        "      phone: (480) 555-0177\n",
+        "      phone: (480) 555-0177\n      hours: Mon–Fri 8am–6pm\n"))
     assert run_in(root, "translate", "back-massage", "ar").exit_code == 0
-    pool = RenderPool(inline=True)
-    httpd = make_server(root, host="127.0.0.1", port=0, pool=pool)
-    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
-    thread.start()
-    try:
-        page.goto(f"http://127.0.0.1:{httpd.effective_port}/h/back-massage")
+    with _serving(root) as url:
+        page.goto(f"{url}/h/back-massage")
         arabic = page.locator("#language option[value=ar]")
         assert arabic.is_enabled()
         page.select_option("#language", "ar")
@@ -551,8 +562,6 @@ def test_a_language_not_ready_for_the_chosen_location_is_taken_off_the_list(
         assert page.locator("#language option[value=en]").is_enabled()  # its own words
         page.select_option("#location", "downtown")
         assert arabic.is_enabled()
-    finally:
-        stop_server(httpd, thread)
 
 
 def test_a_location_renamed_while_the_page_is_open_is_offered_without_a_reload(
@@ -565,15 +574,9 @@ def test_a_location_renamed_while_the_page_is_open_is_offered_without_a_reload(
     from .test_desk import LOCATIONS
 
     root = copy_example(tmp_path / "clinic")
-    config = root / "handouts.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        "  translations:\n", LOCATIONS + "  translations:\n", 1), encoding="utf-8")
-    pool = RenderPool(inline=True)
-    httpd = make_server(root, host="127.0.0.1", port=0, pool=pool)
-    thread = threading.Thread(target=httpd.run, name="test-server", daemon=True)
-    thread.start()
-    try:
-        page.goto(f"http://127.0.0.1:{httpd.effective_port}/h/desk-stretch-break")
+    config = _with_locations(root, LOCATIONS)
+    with _serving(root) as url:
+        page.goto(f"{url}/h/desk-stretch-break")
         page.select_option("#location", "north")
         page.fill("#client", NAME)
         config.write_text(config.read_text(encoding="utf-8").replace(
@@ -592,5 +595,3 @@ def test_a_location_renamed_while_the_page_is_open_is_offered_without_a_reload(
         values = page.evaluate(
             "() => [...document.querySelectorAll('#location option')].map(o => o.value)")
         assert values == ["downtown", "uptown"]  # chosen: no "Choose one" left
-    finally:
-        stop_server(httpd, thread)
