@@ -144,7 +144,7 @@ def translation_problems(document: Document, language: str, *,
     # Unfinished: a text that must be translated is not yet. Its translated texts are
     # still checked (as warnings: work in progress), since the file's header promises
     # `handouts check` shows any mistakes, and a draft prints them.
-    unfinished = any(chosen(entry, exact) is None and text_kind(loc) == REQUIRED
+    unfinished = any(chosen(entry, exact) is None and text_kind(loc, entry) == REQUIRED
                      for loc, _, entry, exact in found)
     if unfinished_only and not unfinished:
         return []

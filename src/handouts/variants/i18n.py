@@ -587,12 +587,13 @@ def _matches(loc: Loc, pattern: Loc) -> bool:
         want == "*" or want == part for part, want in zip(loc, pattern, strict=True))
 
 
-def text_kind(loc: Loc) -> str:
+def text_kind(loc: Loc, entry: Message | None = None) -> str:
     """:data:`NAME`, :data:`LATER_TEXT` or :data:`REQUIRED`: how the text at ``loc`` may
-    be left untranslated."""
+    be left untranslated by a file whose entry for it is ``entry`` (a text of
+    :data:`LATER` is one only where the file has no entry: an empty one is work to do)."""
     if any(_matches(loc, pattern) for pattern in NAMES):
         return NAME
-    if any(_matches(loc, pattern) for pattern in LATER):
+    if entry is None and any(_matches(loc, pattern) for pattern in LATER):
         return LATER_TEXT
     return REQUIRED
 
@@ -690,7 +691,7 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
     for loc, text, entry, exact in entries(handout, catalog, clinic):
         field = format_loc(loc)
         picked = chosen(entry, exact)
-        kind = text_kind(loc)
+        kind = text_kind(loc, entry)
         if picked is not None:
             values[loc] = str(picked.string)
             lines.lines[loc] = picked.lineno or 0
@@ -704,9 +705,7 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
                 f"was translated; update it (now: \"{_short(text)}\")"), Severity.WARNING))
         elif picked is None and kind == NAME:
             continue  # a name may stay as it is: printed as written
-        elif picked is None and kind == LATER_TEXT and entry is None:
-            # A file made before the text was translatable (it has no entry for it); an
-            # entry left empty is a translation still to do, as any text's.
+        elif picked is None and kind == LATER_TEXT:
             later += 1
             values[loc] = draft_mark(handout.language) + text if draft else text
             how = f"run '{command}' to add its entry to the file"
@@ -803,12 +802,12 @@ def progress(handout: Handout, po_path: Path, display: str, language: str,
     later: tuple[str, int | None] | None = None
     for loc, _text, entry, exact in entries(handout, catalog, clinic):
         picked = chosen(entry, exact)
-        kind = text_kind(loc)
+        kind = text_kind(loc, entry)
         if picked is None and kind == NAME:
             continue
         total += 1
         where = (format_loc(loc), entry.lineno if entry else None)
-        if picked is None and kind == LATER_TEXT and entry is None:
+        if picked is None and kind == LATER_TEXT:
             later = later or where
         elif picked is None:
             missing = missing or where
