@@ -16,7 +16,7 @@ import gettext
 import io
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -219,10 +219,17 @@ def _reviewed(po: Path) -> bool:
 def _all_theme_words() -> list[str]:
     """Every word of the theme (the msgids its catalogs translate), in their order."""
     source = next(iter(sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))))
+    return list(_theme_word_list(source, source.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=4)
+def _theme_word_list(source: Path, mtime_ns: int) -> tuple[str, ...]:
+    """The msgids of the built-in catalog ``source`` (read once per version of it: a
+    check asks for them several times, and the desk checks each handout)."""
     template, problems = read_catalog(source, str(source), None)
     if template is None:
         raise HandoutsError(problems)
-    return [str(m.id) for m in template if m.id and isinstance(m.id, str)]
+    return tuple(str(m.id) for m in template if m.id and isinstance(m.id, str))
 
 
 def _not_in(po: Path) -> list[str]:
