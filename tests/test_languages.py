@@ -585,3 +585,22 @@ def test_a_batch_language_that_is_no_code_is_said_once(tmp_path: Path) -> None:
         assert result.exit_code == 1
         assert said in result.output.splitlines()
         assert "Spanish.po" not in result.output and "translate" not in result.output
+
+
+def test_words_added_to_a_windows_saved_locale_file_keep_its_line_endings(
+        root: Path) -> None:
+    """A locale file saved by a Windows editor (CRLF): ``translate --theme`` adds the words
+    it lacks with the file's own line endings, and leaves every byte it had as it was."""
+    assert run_in(root, "translate", "--theme", "de").exit_code == 0
+    po = root / "locale" / "de.po"
+    before = po.read_bytes().replace(b"\n", b"\r\n")
+    po.write_bytes(before)
+    masthead = (languages.LOCALE_DIR.parent / "theme" / "masthead.html.j2").read_text(
+        encoding="utf-8")
+    (root / "templates" / "masthead.html.j2").write_text(masthead.replace(
+        "</header>", '<p>{{ _("Bring this sheet") }}</p></header>'), encoding="utf-8")
+    assert run_in(root, "translate", "--theme", "de").exit_code == 0
+    after = po.read_bytes()
+    assert after.startswith(before.rstrip(b"\r\n"))
+    assert b'msgid "Bring this sheet"\r\nmsgstr ""\r\n' in after
+    assert b"\n" not in after.replace(b"\r\n", b"")

@@ -478,14 +478,16 @@ def start_theme_catalog(root: Path, language: str) -> ThemeCatalog:
         if not lacking:
             return ThemeCatalog(po, created=False, added=0)
         # Added at the end as empty entries, so the file's own lines and order stay.
-        text = po.read_text(encoding="utf-8").rstrip("\n") + "\n"
+        # As bytes: the file keeps its own line endings (a Windows editor's CRLF).
+        text = po.read_bytes().decode("utf-8")
+        newline = "\r\n" if "\r\n" in text else "\n"
         added = Catalog(locale=language.replace("-", "_"), fuzzy=False)
         for word, where in lacking:
             added.add(word, "", locations=where)
         buffer = io.BytesIO()
         write_po(buffer, added, width=0, omit_header=True, sort_output=False)
-        write_atomic(po, (text + "\n" + buffer.getvalue().decode("utf-8").lstrip("\n"))
-                     .encode("utf-8"))
+        entries = buffer.getvalue().decode("utf-8").lstrip("\n").replace("\n", newline)
+        write_atomic(po, (text.rstrip("\r\n") + newline * 2 + entries).encode("utf-8"))
         own = sum(1 for word, where in lacking if where)
         return ThemeCatalog(po, created=False, added=len(lacking), own=own)
     catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
