@@ -9,6 +9,7 @@ import io
 import itertools
 import shutil
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pdfplumber
@@ -281,6 +282,46 @@ def test_a_template_that_fills_in_for_ever_is_stopped_at_its_line(
         f"templates/page-footer.html.j2:{line}: template: took longer than 0.5 s to fill in "
         "and was stopped (a loop that runs too long?)"]
     assert time.monotonic() - started < 5
+
+
+def test_a_template_that_ran_past_its_limit_is_not_run_again_until_it_changes(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A named copy fills its page in several times (fitting, the client's block): a
+    template that never ends waited the limit each time (a desk copy took 40 s before
+    the last good templates served it). It is run once; changed, it is run again."""
+    import contextlib
+
+    from handouts.render import theme
+    from handouts.render.engine import timelimit
+
+    monkeypatch.setattr(timelimit, "TEMPLATE_SECONDS", 0.3)
+    stopped = []
+    limit = theme.template_time_limit
+
+    @contextlib.contextmanager
+    def counted() -> Iterator[None]:
+        try:
+            with limit():
+                yield
+        except timelimit.TemplateTimeout:
+            stopped.append(1)
+            raise
+
+    monkeypatch.setattr(theme, "template_time_limit", counted)
+    footer = (THEME_DIR / "page-footer.html.j2").read_text(encoding="utf-8")
+    loop = "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+    write(project, "page-footer.html.j2", footer.replace(
+        "<strong>{{ clinic.name }}</strong>", "<strong>{{ clinic.name }}</strong>" + loop, 1))
+    for _ in range(2):
+        with pytest.raises(RenderError) as caught:
+            build(load_project(project), client=Client("Ana Ruiz"))
+        assert "to fill in and was stopped" in caught.value.problems[0].message
+    assert len(stopped) == 1
+    write(project, "page-footer.html.j2", footer.replace(
+        "<strong>{{ clinic.name }}</strong>", "<b>{{ clinic.name }}</b>" + loop, 1))
+    with pytest.raises(RenderError):
+        build(load_project(project), client=Client("Ana Ruiz"))
+    assert len(stopped) == 2
 
 
 def test_build_and_batch_fail_the_variant_and_write_no_pdf(project: Path) -> None:

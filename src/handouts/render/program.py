@@ -689,8 +689,9 @@ def _program_html(project: Project, page: ProgramPage) -> str:
     page = dataclasses.replace(page, project_root=project.root)
 
     def render(page: ProgramPage) -> str:
-        return fill(env, PROGRAM_TEMPLATE, project.templates_dir, page=page,
-                    view=page.view, clinic=page.clinic)
+        return fill(env, PROGRAM_TEMPLATE, project.templates_dir,
+                    files=project.pinned_templates is None, page=page, view=page.view,
+                    clinic=page.clinic)
 
     try:
         html = render(page)

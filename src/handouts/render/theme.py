@@ -9,6 +9,7 @@ a sandbox and their mistakes become located problems (see :mod:`handouts.render.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import math
@@ -31,7 +32,7 @@ from handouts.project.content import Handout
 from handouts.project.images import aspect_ratio
 from handouts.project.languages import own_catalog
 from handouts.project.schema import Paper
-from handouts.render.engine.timelimit import template_time_limit
+from handouts.render.engine.timelimit import TemplateTimeout, template_time_limit
 from handouts.render.overrides import (
     HandoutSandbox,
     OverrideLoader,
@@ -388,8 +389,8 @@ def render_html(page: Page, templates_dir: Path | None, pinned: Pinned | None = 
         page = dataclasses.replace(page, project_root=templates_dir.parent)
 
     def render(page: Page) -> str:
-        return fill(env, TEMPLATE_NAME, templates_dir, page=page, h=page.handout,
-                    clinic=page.clinic)
+        return fill(env, TEMPLATE_NAME, templates_dir, files=pinned is None, page=page,
+                    h=page.handout, clinic=page.clinic)
 
     try:
         html = render(page)
@@ -448,18 +449,51 @@ def said_of_stand_ins(problem: Problem, render_stand_in: Callable[[], object]) -
         "page.plan"))
 
 
-def fill(env: jinja2.Environment, name: str, templates_dir: Path | None,
-         **context: object) -> str:
+def fill(env: jinja2.Environment, name: str, templates_dir: Path | None, *,
+         files: bool = True, **context: object) -> str:
     """The template ``name`` of ``env`` filled in with ``context``, within the time
     limit of filling in templates; any mistake (its own or the limit's) is raised as a
-    :class:`~handouts.render.overrides.TemplateFailure` at the template's line."""
+    :class:`~handouts.render.overrides.TemplateFailure` at the template's line.
+
+    A file of ``templates/`` that ran past the limit is not run again until it changes
+    (``files``: ``env`` reads the files, not the desk's last good copies): one named
+    copy fills its page in several times (fitting, the client's block), and waited the
+    limit each time (a desk copy took 40 s before the last good templates served it).
+    """
+    if files and (known := _timed_out(templates_dir)) is not None:
+        raise TemplateFailure([known])
     try:
         template = env.get_template(name)
         with template_time_limit():
             return template.render(**context)
     except Exception as exc:  # a template is a program: whatever it raises is its mistake
-        raise TemplateFailure([template_problem(exc, templates_dir, THEME_DIR,
-                                                name)]) from None
+        problem = template_problem(exc, templates_dir, THEME_DIR, name)
+        if files and templates_dir is not None and isinstance(exc, TemplateTimeout) and \
+                problem.path.startswith("templates/"):
+            path = templates_dir.parent / problem.path
+            with contextlib.suppress(OSError):
+                _TIMED_OUT[path] = (path.stat().st_mtime_ns, problem)
+        raise TemplateFailure([problem]) from None
+
+
+#: Template files that ran past the filling-in limit: their version then, and the
+#: problem said (see :func:`fill`). Forgotten when the file changes.
+_TIMED_OUT: dict[Path, tuple[int, Problem]] = {}
+
+
+def _timed_out(templates_dir: Path | None) -> Problem | None:
+    """The problem of a file of ``templates_dir`` that ran past the limit and has not
+    changed since, if any."""
+    for path, (version, problem) in list(_TIMED_OUT.items()):
+        if templates_dir is None or not path.is_relative_to(templates_dir):
+            continue
+        try:
+            if path.stat().st_mtime_ns == version:
+                return problem
+        except OSError:
+            pass
+        _TIMED_OUT.pop(path, None)
+    return None
 
 
 def with_numbering(html: str, numbering: tuple[int, int] | None) -> str:
