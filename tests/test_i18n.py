@@ -12,6 +12,7 @@ from handouts.commands.build import build
 from handouts.commands.init import init_project
 from handouts.errors import RenderError
 from handouts.project.load import load_project
+from handouts.project.pofile import read_catalog
 from handouts.variants.i18n import LOCALE_DIR, theme_translations, update_catalog
 
 from .helpers import edit, pdf_text, run_in
@@ -66,7 +67,8 @@ def test_changed_source_makes_translation_out_of_date(project: Path) -> None:
     assert warning.format().startswith("content/hand-self-massage.es.po:")
     assert warning.format().endswith(
         ": warning: steps[4].text: the Spanish translation is out of date: the English text "
-        "changed after it was translated; update it (now: \"Now do your other hand.\")")
+        "changed after it was translated (\"Do the same steps on your other hand.\" is now "
+        "\"Now do your other hand.\"); update it")
     assert "ES Do the same steps" in pdf_text(result.built[0].path)
 
 
@@ -89,6 +91,85 @@ def test_update_catalog_adds_new_and_marks_changed_fuzzy(project: Path) -> None:
     assert catalog.get("Sit down.", context="precautions.before[2].text").string == ""
 
 
+def test_a_long_text_s_previous_english_is_one_gettext_line_kept_by_the_next_update(
+        project: Path) -> None:
+    """babel wrapped the "#| msgid" of a long text like a comment, its quoted text split
+    over two lines: gettext's tools (msgfmt, Poedit) refused the file, and the next
+    update dropped the broken lines, the translator's record of what changed."""
+    content = project / "content/hand-self-massage.yaml"
+    text = content.read_text(encoding="utf-8")
+    step = "Use slow, firm strokes from your wrist toward your fingertips, one finger at a time."
+    content.write_text(text.replace("Do the same steps on your other hand.", step),
+                       encoding="utf-8")
+    [doc] = load_project(project, ("hand-self-massage",)).documents
+    update_catalog(doc.handout, doc.translation("es"), "es")
+    longer = step.replace("slow, firm strokes", "slow, firm and even strokes") + \
+        " Keep going for about two minutes on each hand, then rest."
+    content.write_text(text.replace("Do the same steps on your other hand.", longer),
+                       encoding="utf-8")
+    for _ in range(2):  # written, then kept by the next update
+        [doc] = load_project(project, ("hand-self-massage",)).documents
+        update_catalog(doc.handout, doc.translation("es"), "es")
+        lines = doc.translation("es").read_text(encoding="utf-8").split("\n")
+        at = lines.index('msgctxt "steps[4].text"')
+        assert lines[at - 2:at] == ["#, fuzzy", f'#| msgid "{step}"']
+    catalog, _ = read_catalog(doc.translation("es"), "es.po", "es")
+    assert catalog is not None
+    entry = catalog.get(longer, context="steps[4].text")
+    assert entry.fuzzy and entry.previous_id == [step]
+
+
+def test_a_text_moved_and_reworded_keeps_its_translation_marked_out_of_date(
+        project: Path) -> None:
+    """Authors reorder and polish in one edit: the reworded text was "new" with an empty
+    translation and its own old one went to the obsolete lines; it is offered, marked
+    out of date, as msgmerge does (the same edit without the move always was)."""
+    content = project / "content/hand-self-massage.yaml"
+    text = content.read_text(encoding="utf-8")
+    call = "    - Your hand is swollen, red or hot.\n"
+    assert call in text
+    reworded = "    - Your hand is swollen, red, or hot to the touch.\n"
+    content.write_text(text.replace(call, "").replace("  call:\n", "  call:\n" + reworded),
+                       encoding="utf-8")
+    [doc] = load_project(project, ("hand-self-massage",)).documents
+    update = update_catalog(doc.handout, doc.translation("es"), "es")
+    assert (update.new, update.changed, update.removed) == (0, 1, 0)
+    catalog, _ = read_catalog(doc.translation("es"), "es.po", "es")
+    assert catalog is not None
+    entry = catalog.get("Your hand is swollen, red, or hot to the touch.",
+                        context="precautions.call[1].text")
+    assert entry.fuzzy and entry.string == "ES Your hand is swollen, red or hot."
+    assert entry.previous_id == ["Your hand is swollen, red or hot."]
+    assert not catalog.obsolete
+
+
+def test_an_update_keeps_an_editor_s_byte_order_mark_and_line_endings(project: Path) -> None:
+    po = project / "content/hand-self-massage.es.po"
+    po.write_bytes(b"\xef\xbb\xbf" + po.read_bytes().replace(b"\n", b"\r\n"))
+    edit(project / "content/hand-self-massage.yaml", "Do the same steps on your other hand.",
+         "Now do your other hand.")
+    [doc] = load_project(project, ("hand-self-massage",)).documents
+    assert update_catalog(doc.handout, po, "es").changed == 1
+    raw = po.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf#") and b"\r\n" in raw
+    assert raw.count(b"\n") == raw.count(b"\r\n")
+
+
+def test_a_translation_marked_as_needing_work_says_so_not_that_the_english_changed(
+        project: Path) -> None:
+    """Poedit saves "Needs work" as "#, fuzzy" on an entry whose English never changed."""
+    po = project / "content/hand-self-massage.es.po"
+    text = po.read_text(encoding="utf-8")
+    assert 'msgctxt "steps[4].text"' in text
+    po.write_text(text.replace('msgctxt "steps[4].text"', '#, fuzzy\nmsgctxt "steps[4].text"'),
+                  encoding="utf-8")
+    result = build(load_project(project), language="es")
+    assert [p.format().split(": warning: ")[1] for p in result.warnings] == [
+        "steps[4].text: the Spanish translation is marked as needing work (fuzzy); check it, "
+        "then delete its '#, fuzzy' line or run 'handouts translate hand-self-massage es "
+        "--accept steps[4].text'"]
+
+
 def test_an_out_of_date_translation_whose_number_changed_is_a_warning(
         project: Path) -> None:
     """The English changes a number (a dose, a time: the most usual edit): its
@@ -103,7 +184,8 @@ def test_an_out_of_date_translation_whose_number_changed_is_a_warning(
     result = build(load_project(project), language="es")
     assert [p.format().split(": warning: ")[1] for p in result.warnings] == [
         "title: the Spanish translation is out of date: the English text changed after it "
-        'was translated; update it (now: "A 4-minute hand massage you can do yourself")']
+        'was translated ("A 3-minute hand massage you can do yourself" is now "A 4-minute '
+        'hand massage you can do yourself"); update it']
     assert "ES A 3-minute hand massage" in pdf_text(result.built[0].path)
     from handouts.commands.check import check
 

@@ -11,7 +11,9 @@ is out of date instead of silently printing the old text.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import difflib
 import gettext
 import io
 import re
@@ -22,7 +24,7 @@ from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import write_po
+from babel.messages.pofile import normalize, write_po
 
 from handouts.errors import (
     HandoutsError,
@@ -709,9 +711,8 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
                 problems += [Problem(display, picked.lineno, field, found) for found in
                              markdown.text_problems(values[loc], markdown=False)]
         if picked is not None and (picked is not exact or picked.fuzzy):
-            problems.append(Problem(display, picked.lineno, field, (
-                f"the {name} translation is out of date: the English text changed after it "
-                f"was translated; update it (now: \"{_short(text)}\")"), Severity.WARNING))
+            problems.append(Problem(display, picked.lineno, field, _out_of_date(
+                name, text, picked, po_path.name.split(".")[0], language), Severity.WARNING))
         elif picked is None and kind == NAME:
             continue  # a name may stay as it is: printed as written
         elif picked is None and kind == LATER_TEXT:
@@ -863,6 +864,41 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _out_of_date(name: str, text: str, picked: Message, handout: str, language: str) -> str:
+    """Why the translation ``picked`` of ``text`` is printed with a warning: the English
+    it was made from changed (and how), or the translator marked it as needing work."""
+    before = picked.id if picked.id != text else (
+        picked.previous_id[0] if picked.previous_id else None)
+    if before is None or before == text:
+        return (f"the {name} translation is marked as needing work (fuzzy); check it, then "
+                "delete its '#, fuzzy' line or run 'handouts translate "
+                f"{handout} {language} --accept {picked.context}'")
+    was, now = _change(str(before), text)
+    return (f"the {name} translation is out of date: the English text changed after it was "
+            f"translated (\"{was}\" is now \"{now}\"); update it")
+
+
+def _change(old: str, new: str, around: int = 3) -> tuple[str, str]:
+    """What differs between ``old`` and ``new``: whole when both are short, else the
+    words that changed with ``around`` words each side ("…" where cut), so that a
+    message shows the change itself, not the start of a long step."""
+    if len(old) <= 60 and len(new) <= 60:
+        return old, new
+    a, b = old.split(" "), new.split(" ")
+    changes = [op for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+               if op[0] != "equal"]
+    if not changes:  # only the spacing changed
+        return _short(old, 100), _short(new, 100)
+    first, last = changes[0], changes[-1]
+
+    def part(words: list[str], start: int, end: int) -> str:
+        low, high = max(0, start - around), min(len(words), end + around)
+        shown = " ".join(words[low:high])
+        return ("…" if low else "") + _short(shown, 100) + ("…" if high < len(words) else "")
+
+    return part(a, first[1], last[2]), part(b, first[3], last[4])
+
+
 def _apply(handout: Handout, values: dict[tuple[str | int, ...], str], language: str,
            source: SourceFile, problems: list[Problem]) -> Handout | None:
     """The handout with ``values`` in place, validated exactly like the content file.
@@ -995,10 +1031,12 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
     display = display or f"content/{po_path.name}"
     name = po_path.name.split(".")[0]
     old: Catalog | None = None
+    raw: bytes | None = None
     if po_path.exists():
         old, problems = read_catalog(po_path, display, language.replace("-", "_"))
         if old is None:
             raise ValidationError(problems)
+        raw = po_path.read_bytes()
     catalog = Catalog(locale=language.replace("-", "_"), project="handouts", fuzzy=False)
     catalog.header_comment = _header(old.header_comment if old else None, name, language,
                                      handout.language)
@@ -1027,10 +1065,14 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
         if previous is None or not previous.string:
             previous = by_text.get(text, previous)
         if previous is None and old is not None:
-            # The field's old entry, as an out-of-date translation of its new English:
+            # An old translation of a text like this one that the handout no longer has
+            # (reworded, and perhaps moved too), as msgmerge's fuzzy match does; else the
+            # field's old entry, as an out-of-date translation of its new English:
             # unless its English is still the handout's (it moved, and is kept there).
-            previous = next((m for m in old if m.context == field
-                             and not (isinstance(m.id, str) and m.id in wanted)), None)
+            previous = _most_like(text, [m for m in by_text.values() if m.id not in wanted
+                                         and m.id not in used]) or next(
+                (m for m in old if m.context == field
+                 and not (isinstance(m.id, str) and m.id in wanted)), None)
         if previous is not None and not (isinstance(previous.id, str)
                                          and isinstance(previous.string, str)):
             previous = None  # a plural entry never translates a handout's text
@@ -1075,13 +1117,57 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
                 message.id, message.string, context=message.context,
                 user_comments=list(message.user_comments))
             removed += id(message) in live  # not already obsolete before
-    buffer = io.BytesIO()
-    write_po(buffer, catalog, width=0, omit_header=False, include_previous=True,
-             sort_output=False)
     from handouts.output import write_atomic
 
-    write_atomic(po_path, buffer.getvalue())
+    write_atomic(po_path, _po_bytes(catalog, raw))
     return CatalogUpdate(old is None, new, changed, unchanged, tuple(accepted), removed)
+
+
+#: How alike an old text and a new one must be (difflib's ratio) for the old one's
+#: translation to be offered, marked out of date, for the new: gettext's msgmerge uses
+#: the same threshold for its fuzzy matches.
+ALIKE = 0.6
+
+
+def _most_like(text: str, candidates: list[Message]) -> Message | None:
+    """The candidate whose English is most like ``text`` (at least :data:`ALIKE`)."""
+    best, score = None, ALIKE
+    for message in candidates:
+        matcher = difflib.SequenceMatcher(None, str(message.id), text, autojunk=False)
+        if matcher.real_quick_ratio() < score or matcher.quick_ratio() < score:
+            continue
+        ratio = matcher.ratio()
+        if ratio >= score:
+            best, score = message, ratio
+    return best
+
+
+def _po_bytes(catalog: Catalog, like: bytes | None) -> bytes:
+    """``catalog`` as a .po file, in the way of the file it replaces (``like``): its
+    byte order mark and Windows line endings kept, so an editor's file is not rewritten
+    line by line.
+
+    Each out-of-date entry's previous English is written as gettext writes it
+    (``#| msgid "..."``, long texts on one line): babel wraps it like a comment, which
+    split its quoted text over two lines that gettext's tools refuse and that the next
+    update dropped.
+    """
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=0, omit_header=False, include_previous=False,
+             sort_output=False)
+    previous = {f"msgctxt {normalize(m.context, width=0)}": m.previous_id[0]
+                for m in catalog if m.context and m.previous_id}
+    lines: list[str] = []
+    for line in buffer.getvalue().decode("utf-8").split("\n"):
+        if line in previous:
+            quoted = normalize(previous[line], width=0).split("\n")
+            lines += [f"#| msgid {quoted[0]}", *(f"#| {part}" for part in quoted[1:])]
+        lines.append(line)
+    text = "\n".join(lines)
+    if like is not None and b"\r\n" in like:
+        text = text.replace("\n", "\r\n")
+    bom = codecs.BOM_UTF8 if like is not None and like.startswith(codecs.BOM_UTF8) else b""
+    return bom + text.encode("utf-8")
 
 
 def _translated(catalog: Catalog | None) -> list[Message]:
