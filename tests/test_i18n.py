@@ -300,6 +300,38 @@ def test_clinic_words_are_translated_or_reported(project: Path) -> None:
     assert "Massage and physiotherapy" in pdf_text(built.built[0].path)
 
 
+def test_two_handouts_translating_a_clinic_word_differently_are_warned_by_check(
+        project: Path) -> None:
+    """The clinic's words are translated in each handout's file: one Spanish packet
+    printed two taglines, and nothing said so."""
+    from handouts.commands.check import check
+    from handouts.commands.translate import update_translation
+
+    edit(project / "handouts.yaml", "tagline: Masaje y fisioterapia, ", "")
+    content = project / "content"
+    (content / "hand-two.yaml").write_bytes((content / "hand-self-massage.yaml").read_bytes())
+    (content / "hand-two.es.po").write_bytes((content / "hand-self-massage.es.po").read_bytes())
+    for name, tagline in (("hand-self-massage", "Masaje y fisioterapia"),
+                          ("hand-two", "Masajes y fisio")):
+        update_translation(load_project(project), name, "es")
+        edit(content / f"{name}.es.po", 'msgid "Massage and physiotherapy"\nmsgstr ""',
+             f'msgid "Massage and physiotherapy"\nmsgstr "{tagline}"')
+    said = [p.format() for p in check(load_project(project), render=False).problems
+            if "otherwise" in p.message]
+    lines = (content / "hand-self-massage.es.po").read_text(encoding="utf-8").split("\n")
+    first = lines.index('msgctxt "clinic.tagline"') + 2  # the msgid's line (1-based)
+    other = (content / "hand-two.es.po").read_text(encoding="utf-8").split("\n").index(
+        'msgctxt "clinic.tagline"') + 2
+    assert said == [
+        f"content/hand-two.es.po:{other}: warning: clinic.tagline: translated otherwise than "
+        f"in content/hand-self-massage.es.po:{first} (\"Masajes y fisio\" against \"Masaje y "
+        "fisioterapia\"): a home program or a batch with both handouts prints both; make "
+        "them the same, or translate it once in handouts.yaml under clinic.translations.es"]
+    edit(content / "hand-two.es.po", 'msgstr "Masajes y fisio"', 'msgstr "Masaje y fisioterapia"')
+    assert not [p for p in check(load_project(project), render=False).problems
+                if "otherwise" in p.message]
+
+
 def test_a_half_done_translation_shows_its_mistakes(tmp_path: Path) -> None:
     """The .po header promises `handouts check` shows any mistakes: the texts already
     translated are checked while others are missing (warnings), and a link to a host the

@@ -10,6 +10,8 @@ from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
 from handouts.project.languages import has_theme_words, no_theme_words
+from handouts.project.pofile import read_catalog
+from handouts.project.sourcefile import format_loc
 from handouts.variants.i18n import clinic_texts, progress
 from handouts.variants.plan import plan_matrix
 
@@ -79,3 +81,48 @@ def translation_progress(project: Project, documents: list[Document],
             report.problems.append(Problem(display, None, "", message,
                                            Severity.ERROR if needed else Severity.WARNING))
     return unfinished
+
+
+def clinic_words_disagree(project: Project, documents: list[Document]) -> list[Problem]:
+    """A warning for each of the clinic's words (tagline, disclaimer, hours...) that two
+    handouts' translation files into one language translate differently.
+
+    The clinic's words not translated in handouts.yaml are translated in each handout's
+    file, so each handout may say them its own way: a home program of three Spanish
+    handouts printed three taglines and three disclaimers, without a word. Said at the
+    file that differs from the first (in handout order), with the first's words.
+    """
+    clinic, source = project.config.clinic, project.config.defaults.language
+    problems: list[Problem] = []
+    languages = sorted({lang for doc in documents for lang in doc.translation_languages()})
+    for language in languages:
+        words = clinic_texts(clinic, language, source)
+        if not words:
+            continue
+        first: dict[str, tuple[str, str, int | None]] = {}
+        for doc in documents:
+            if language not in doc.translation_languages():
+                continue
+            display = doc.translation_display(language)
+            catalog, _ = read_catalog(doc.translation(language), display,
+                                      language.replace("-", "_"))
+            if catalog is None:
+                continue  # unreadable: said by the translation's own checks
+            for loc, english in words:
+                field = format_loc(loc)
+                entry = catalog.get(english, context=field)
+                if entry is None or not entry.string or entry.fuzzy:
+                    continue
+                said = str(entry.string)
+                if field not in first:
+                    first[field] = (said, display, entry.lineno)
+                    continue
+                other, where, line = first[field]
+                if said != other:
+                    at = f"{where}:{line}" if line else where
+                    problems.append(Problem(display, entry.lineno, field, (
+                        f"translated otherwise than in {at} (\"{said}\" against \"{other}\"): "
+                        "a home program or a batch with both handouts prints both; make "
+                        "them the same, or translate it once in handouts.yaml under "
+                        f"clinic.translations.{language}"), Severity.WARNING))
+    return problems

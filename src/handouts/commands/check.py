@@ -21,7 +21,11 @@ from handouts.checks.gate import fast_checks, template_problems
 from handouts.checks.pagefit import page_fit
 from handouts.checks.program_fit import program_characters, program_fit, program_words
 from handouts.checks.programs import program_problems
-from handouts.checks.translations import has_manifest, translation_progress
+from handouts.checks.translations import (
+    clinic_words_disagree,
+    has_manifest,
+    translation_progress,
+)
 from handouts.errors import Problem, in_file_order
 from handouts.project.config import Project
 from handouts.project.content import Document, discover
@@ -189,6 +193,7 @@ def check(loaded: Loaded, *, render: bool = True,
     report = Report()
     fast_checks(project, documents, texts, today, report)
     report.problems += loaded.warnings + progress_report.problems
+    report.problems += clinic_words_disagree(project, documents)
     # An unfinished translation's versions are not checked, but the texts it already
     # has are: its mistakes show while it is made (warnings, and errors for a link to
     # a host the English text does not link to; see checks.integrity).
