@@ -332,6 +332,32 @@ def test_two_handouts_translating_a_clinic_word_differently_are_warned_by_check(
                 if "otherwise" in p.message]
 
 
+def test_a_translation_file_named_otherwise_is_said_at_the_file_only(project: Path) -> None:
+    """A stray NAME.spanish.po made check fail with an error at handouts.yaml's
+    batch.languages, in a project with no batch section (and at a line of another key);
+    NAME.es_MX.po (Poedit's naming) was a second es-MX silently."""
+    from handouts.commands.check import check
+
+    edit(project / "handouts.yaml", "batch:\n  audiences: [general, caregivers]\n"
+         "  languages: [en, es]\n  papers: [letter, a4]\n  prints: [standard, large]\n", "")
+    content = project / "content"
+    po = (content / "hand-self-massage.es.po").read_bytes()
+    (content / "hand-self-massage.spanish.po").write_bytes(po)
+    (content / "hand-self-massage.es_MX.po").write_bytes(po)
+    report = check(load_project(project), render=False)
+    said = [p.format() for p in report.problems if p.path.startswith(
+        ("content/hand-self-massage.spanish", "content/hand-self-massage.es_MX"))]
+    assert report.errors() == []
+    assert said == [
+        "content/hand-self-massage.es_MX.po: warning: 'es_MX' is written 'es-MX' in handouts "
+        "(file names, --language, the batch's languages): rename the file to "
+        "hand-self-massage.es-MX.po, or its versions are a language of their own "
+        "(output/es_MX/)",
+        "content/hand-self-massage.spanish.po: warning: 'spanish' is not a language code "
+        "handouts knows (e.g. es, fr, pt-BR, zh-Hant); did you mean 'es'?"]
+    assert "spanish" not in report.coverage.languages
+
+
 def test_a_half_done_translation_shows_its_mistakes(tmp_path: Path) -> None:
     """The .po header promises `handouts check` shows any mistakes: the texts already
     translated are checked while others are missing (warnings), and a link to a host the

@@ -9,7 +9,7 @@ from handouts.checks.findings import Findings
 from handouts.errors import Problem, Severity
 from handouts.project.config import Project
 from handouts.project.content import Document
-from handouts.project.languages import has_theme_words, no_theme_words
+from handouts.project.languages import has_theme_words, no_theme_words, not_a_language
 from handouts.project.pofile import read_catalog
 from handouts.project.sourcefile import format_loc
 from handouts.variants.i18n import clinic_texts, progress
@@ -32,6 +32,22 @@ def theme_words_missing(root: Path, language: str, display: str) -> Problem | No
     if has_theme_words(language, root):
         return None
     return Problem(display, None, "", no_theme_words(language, root), Severity.WARNING)
+
+
+def underscore_spelling(doc: Document, language: str) -> Problem | None:
+    """A warning at a translation file named the POSIX way (``NAME.es_MX.po``, as Poedit
+    names files): handouts reads it as a language of its own, beside ``NAME.es-MX.po``
+    (its versions go to ``output/es_MX/``). Only a warning: such a file built before."""
+    if "_" not in language or not_a_language(language.replace("_", "-")) is not None:
+        return None
+    written = language.replace("_", "-")
+    other = doc.translation(written)
+    also = (f"; {doc.translation_display(written)} is there too, and each is printed as a "
+            "version of its own") if other.is_file() else ""
+    return Problem(doc.translation_display(language), None, "", (
+        f"'{language}' is written '{written}' in handouts (file names, --language, the "
+        f"batch's languages): rename the file to {other.name}, or its versions are a "
+        f"language of their own (output/{language}/){also}"), Severity.WARNING)
 
 
 def translation_progress(project: Project, documents: list[Document],
@@ -60,6 +76,11 @@ def translation_progress(project: Project, documents: list[Document],
             missing_words = theme_words_missing(project.root, language, display)
             if missing_words is not None:
                 report.problems.append(missing_words)
+            if not_a_language(language) is not None:
+                continue  # no language code (said above): never built, nothing to count
+            spelled = underscore_spelling(doc, language)
+            if spelled is not None:
+                report.problems.append(spelled)
             # Everything the file offers, for the count; then what the pages need.
             offered = clinic_texts(clinic, language, source)
             done = progress(doc.handout, po, display, language, offered)

@@ -29,7 +29,7 @@ from handouts.checks.translations import (
 from handouts.errors import Problem, in_file_order
 from handouts.project.config import Project
 from handouts.project.content import Document, discover
-from handouts.project.languages import language_name
+from handouts.project.languages import language_name, not_a_language
 from handouts.project.load import Loaded
 from handouts.project.programs import languages_in_use
 from handouts.render.program import templates_print_plans
@@ -143,7 +143,11 @@ def coverage_variants(project: Project, documents: list[Document], *,
         return sorted(chosen)
     audiences = [GENERAL, *project.config.audiences]
     for doc in documents:
-        for language in [doc.handout.language, *doc.translation_languages()]:
+        # A file named with no language code (NAME.spanish.po) is said at the file;
+        # its "versions" would blame a batch manifest the project may not have.
+        languages = [language for language in doc.translation_languages()
+                     if not_a_language(language) is None]
+        for language in [doc.handout.language, *languages]:
             chosen.update(Variant(doc.name, audience, language, paper, size,  # type: ignore[arg-type]
                                   place)
                           for audience in audiences for paper in PAPERS for size in PRINTS
