@@ -533,3 +533,39 @@ def test_a_clinic_programs_untranslated_words_are_said_once_at_its_own_line(
     assert warned == ["programs/massage.yaml:5: warning: items[1].note: has no es words "
                       "(translations.es); printed in en as written"]
     assert len(list((root / "output" / "clients").iterdir())) == 2
+
+
+def test_a_name_typed_decomposed_is_the_same_client_and_prints_composed(
+        tmp_path: Path) -> None:
+    """A name pasted from a Mac arrives decomposed (NFD): it looks the same, but it was
+    another client (two programs, each missing a handout) and the engine printed
+    "Hương" as "Hướng" and lost the tilde of "Nguyễn" from the PDF's text."""
+    import unicodedata
+
+    name = "Nguyễn Thị Hương"
+    decomposed = unicodedata.normalize("NFD", name)
+    assert decomposed != name
+    root = _project(tmp_path / "p")
+    run = _merge(root, "client,handout,dose\n"
+                       f"{name},desk-stretch-break,reps=5\n"
+                       f"{decomposed},back-massage,minutes=5\n")
+    assert run.exit_code == 0, run.stderr
+    [packet] = _written(run).values()
+    assert run.stdout.splitlines()[0].startswith("rows 2\N{EN DASH}3: program (2 handouts")
+    text = "\n".join(pdf_pages(packet))
+    assert name in text and decomposed not in text
+    assert name not in run.stdout + run.stderr
+
+
+def test_every_way_a_client_s_words_arrive_is_composed() -> None:
+    """The command line and the desk make a Client and ProgramItems, not CSV cells."""
+    import unicodedata
+
+    from handouts.variants.clients import Client
+    from handouts.variants.program import ProgramItem
+
+    words = "Nguyễn Thị Hương, đau vai"
+    decomposed = unicodedata.normalize("NFD", words)
+    client = Client(decomposed, note=decomposed, therapist=decomposed)
+    assert (client.name, client.note, client.therapist) == (words, words, words)
+    assert ProgramItem("back-massage", note=decomposed).note == words

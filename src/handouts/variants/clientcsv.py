@@ -29,7 +29,7 @@ from babel import Locale
 from handouts.errors import Problem
 from handouts.project.programs import Dosage, note_problem, parse_dosage, program_name
 from handouts.project.schema import PAPERS, YES_NO_CHOICES, read_yes_no
-from handouts.variants.clients import Client, text_problem
+from handouts.variants.clients import Client, composed, text_problem
 from handouts.variants.dates import UnreadableDate, date_locale, read_date
 from handouts.variants.plan import GENERAL, Variant
 
@@ -398,8 +398,9 @@ def _row(line: int, fields: list[str], header: list[str], delimiter: str, displa
         elif "\x00" in value:
             err(column, f"contains a NUL character; {_EXPORT}")
         else:
-            # Keep a multi-line note's line breaks, in one spelling.
-            cells[column] = value.replace("\r\n", "\n").strip()
+            # Keep a multi-line note's line breaks, in one spelling; each letter in one
+            # spelling too (see composed: a name from a Mac was another client).
+            cells[column] = composed(value.replace("\r\n", "\n").strip())
     failed = {p.field for p in bad}
 
     def get(column: str) -> str:

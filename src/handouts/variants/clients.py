@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 
 from handouts.errors import Problem
@@ -24,6 +25,14 @@ class Client:
     therapist: str | None = None
     next_appointment: dt.date | None = None
 
+    def __post_init__(self) -> None:
+        # One spelling of each letter however it was typed (see composed): a name pasted
+        # from a Mac arrives decomposed, and was two clients and a misprinted name.
+        for key in CLIENT_FIELDS:
+            value = getattr(self, key)
+            if value:
+                object.__setattr__(self, key, composed(value))
+
     def fingerprint(self, key: bytes, *parts: str) -> str:
         """A short, stable id for file names that does not reveal the client: keyed with
         the project's secret ``key`` (see :mod:`handouts.project.namekey`), so a list of
@@ -31,6 +40,15 @@ class Client:
         text = "\x1f".join((self.name, self.note or "", self.therapist or "",
                              str(self.next_appointment or ""), *parts))
         return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def composed(text: str) -> str:
+    """``text`` in Unicode's composed form (NFC): "é" as one character, not "e" and an
+    accent. Text pasted from macOS (Finder, Numbers, some web forms) arrives decomposed;
+    it looks the same, but compared with a composed name it is another client, and the
+    engine drew a Vietnamese "ư" followed by its marks as another word ("Hướng" for
+    "Hương") and lost the tilde of "Nguyễn" in the PDF's text."""
+    return unicodedata.normalize("NFC", text)
 
 
 #: Direction controls that reorder the text around them (embeddings, overrides,

@@ -16,7 +16,7 @@ from pathlib import Path
 from handouts.errors import Problem
 from handouts.project.programs import Dosage
 from handouts.project.schema import Paper, PrintSize
-from handouts.variants.clients import Client
+from handouts.variants.clients import Client, composed
 from handouts.variants.i18n import theme_translations
 from handouts.variants.plan import GENERAL
 
@@ -38,6 +38,10 @@ class ProgramItem:
     #: as the file gives them: checked with that file, at their line, not again as the
     #: therapist's words.
     clinic_words: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.note:  # the therapist's words, typed anywhere: as a client's (see composed)
+            object.__setattr__(self, "note", composed(self.note))
 
 
 @dataclass(frozen=True)
