@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -89,14 +90,13 @@ def test_name_pattern_for_clinics_that_want_names(project: Path) -> None:
 
 def test_a_name_pattern_that_gives_two_rows_one_file_name_never_replaces_a_pdf(
         project: Path, tmp_path: Path) -> None:
-    """Two names that become the same slug (names in other scripts have no Latin letters
-    to keep), or the same client twice: the later row is refused, named by line and
-    never by value; the first
+    """Two names that become the same slug (written in other capitals), or the same
+    client twice: the later row is refused, named by line and never by value; the first
     client's PDF is the only file, and it is the first client's."""
     csv_path = tmp_path / "clients.csv"
     csv_path.write_text("client,handout,note\n"
-                        "王小明,hand-self-massage,\n"
-                        "李大华,hand-self-massage,\n"
+                        "Li Wei,hand-self-massage,\n"
+                        "LI  WEI,hand-self-massage,\n"
                         "Ana Ruiz,hand-self-massage,first\n"
                         "Ana Ruiz,hand-self-massage,second\n", encoding="utf-8")
     result = merge(load_project(project), csv_path, name_pattern="{client}-{handout}")
@@ -105,11 +105,26 @@ def test_a_name_pattern_that_gives_two_rows_one_file_name_never_replaces_a_pdf(
     assert [p.format() for p in result.problems if "--name-pattern" in p.message] == [
         f"clients.csv:3: client: {clash.format(2)}",
         f"clients.csv:5: client: {clash.format(4)}"]
-    assert not any(v in p.format() for p in result.problems for v in ("李大华", "second"))
+    assert not any(v in p.format() for p in result.problems for v in ("WEI", "second"))
     assert [line for line, _, _ in result.written if line in (2, 3, 4, 5)] == [2, 4]
     files = sorted(p.name for p in (project / "output/clients").iterdir())
-    assert files == ["ana-ruiz-hand-self-massage.pdf", "hand-self-massage.pdf"]
+    assert files == ["ana-ruiz-hand-self-massage.pdf", "li-wei-hand-self-massage.pdf"]
     assert "first" in pdf_text(project / "output/clients/ana-ruiz-hand-self-massage.pdf")
+
+
+def test_a_name_pattern_keeps_the_letters_of_every_script(project: Path) -> None:
+    """Only A-Z was kept: "José Núñez" was jos-n-ez, and every Chinese name "x.pdf", so
+    the next client's copy replaced the last one's without a word."""
+    made = {}
+    for name in ("José Núñez", "王小明", "李大华", "+ + +"):
+        result = build(load_project(project), client=Client(name), name_pattern="{client}")
+        made[name] = result.built[0].path.name
+    assert made["José Núñez"] == "josé-núñez.pdf"
+    assert (made["王小明"], made["李大华"]) == ("王小明.pdf", "李大华.pdf")
+    # Nothing left of the name: the private default name, never one shared by all.
+    assert re.fullmatch(r"hand-self-massage-[0-9a-f]{12}\.pdf", made["+ + +"]), made
+    long = build(load_project(project), client=Client("明" * 120), name_pattern="{client}")
+    assert len(long.built[0].path.name.encode()) <= 204
 
 
 def test_name_pattern_cannot_escape_or_use_unknown_fields(project: Path) -> None:

@@ -6,16 +6,28 @@ import re
 import string
 
 from handouts.errors import OptionError, Problem
-from handouts.variants.clients import Client
+from handouts.variants.clients import Client, composed
 from handouts.variants.plan import Variant
 
 #: Placeholders a ``--name-pattern`` may use.
 PATTERN_FIELDS = ("client", "handout", "audience", "language", "paper", "print", "hash", "row")
 
 
+#: The longest file name a slug makes, in UTF-8 bytes: file systems allow 255, and
+#: ".pdf" and a folder's own limits need room.
+MAX_NAME_BYTES = 200
+
+
 def _slug(text: str) -> str:
-    # Only letters, digits and dashes: no path separators, no dot-files, no surprises.
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:80] or "x"
+    """Only letters (of any script), digits and dashes: no path separators, no dot-files,
+    no surprises. "José Núñez" is ``josé-núñez`` and "王小明" ``王小明``: keeping only
+    A-Z made them ``jos-n-ez`` and ``x``, and two Chinese names one file, the second
+    replacing the first. Empty when nothing is left."""
+    kept = "".join(c if c.isalnum() else "-" for c in composed(text).lower())
+    slug = re.sub(r"-+", "-", kept).strip("-")
+    while len(slug.encode("utf-8")) > MAX_NAME_BYTES:
+        slug = slug[:-1]
+    return slug.rstrip("-")
 
 
 def check_pattern(pattern: str) -> None:
@@ -45,4 +57,5 @@ def client_filename(variant: Variant, client: Client, pattern: str | None,
     values = {"client": client.name, "handout": variant.handout, "audience": variant.audience,
               "language": variant.language, "paper": variant.paper, "print": variant.print,
               "hash": digest, "row": str(row or 0)}
-    return _slug(pattern.format(**values)) + ".pdf"
+    # Nothing left (a name of symbols only): the private name, never a shared "x".
+    return (_slug(pattern.format(**values)) or f"{variant.handout}-{digest}") + ".pdf"
