@@ -177,8 +177,8 @@ BAD_OPTIONS = [
      "{handout}, {audience}, {language}, {paper}, {print}, {hash}, {row} and plain text, "
      "without slashes"),
     (["build", "--client", "A", "--next-appointment", "13/13/2026"],
-     "Invalid value for '--next-appointment': is not a date handouts can read; write it as "
-     "12/15/2026 or 2026-12-15"),
+     "Invalid value for '--next-appointment': is not a day of the calendar (that month has "
+     "fewer days, or there is no such month); check the day and the month"),
     (["build", "--paper", "a5"],
      "Invalid value for '--paper': 'a5' is not one of 'letter', 'a4'."),
     (["batch", "--executor", "spark://x"],
@@ -257,8 +257,8 @@ SEVERAL_BAD = [
       "--next-appointment", "soon", "--given", "2026-02-30"],
      ["Invalid value for '--next-appointment': is not a date handouts can read; write it "
       "as 12/15/2026 or 2026-12-15",
-      "Invalid value for '--given': is not a date handouts can read; write it as "
-      "12/15/2026 or 2026-12-15",
+      "Invalid value for '--given': is not a day of the calendar (that month has fewer "
+      "days, or there is no such month); check the day and the month",
       "--item 1: sets: must be a whole number"]),
 ]
 

@@ -45,8 +45,8 @@ def test_merge_builds_good_rows_and_reports_bad_ones(project: Path, tmp_path: Pa
         "clients.csv:4: paper: must be letter or a4",
         "clients.csv:4: large_print: must be yes or no (also sí/no, oui/non, ja/nein, "
         "true/false, 1/0, x or empty)",
-        "clients.csv:4: next_appointment: is not a date handouts can read; write it as "
-        "12/15/2026 or 2026-12-15",
+        "clients.csv:4: next_appointment: is not a day of the calendar (that month has "
+        "fewer days, or there is no such month); check the day and the month",
     ]
     assert [line for line, _, _ in result.written] == [2, 5]
     first = result.written[0][1]

@@ -569,3 +569,26 @@ def test_every_way_a_client_s_words_arrive_is_composed() -> None:
     client = Client(decomposed, note=decomposed, therapist=decomposed)
     assert (client.name, client.note, client.therapist) == (words, words, words)
     assert ProgramItem("back-massage", note=decomposed).note == words
+
+
+def test_a_row_with_mistakes_has_its_unprintable_words_said_in_the_same_run(
+        tmp_path: Path) -> None:
+    """What no font can print (an emoji in a note) was said only once the row's other
+    mistakes were fixed: every problem of every row is said in one run."""
+    root = _project(tmp_path / "p")
+    run = _merge(root, "client,handout,note,paper,dose,item_note\n"
+                       "Zelda Quintanilla,back-massage,hi \N{GRINNING FACE},b5,,\n"
+                       "Yusuf Okonkwo,back-massage,hi \N{GRINNING FACE},letter,,\n"
+                       "Wilma Ortega,desk-stretch-break,,,reps=5,n \N{GRINNING FACE}\n"
+                       "Wilma Ortega,back-massage,,a5,minutes=5,\n")
+    emoji = ("has 1 character that no font can print (emoji) \N{EM DASH} add a font under "
+             "fonts: in handouts.yaml")
+    assert run.exit_code == 1
+    assert [line for line in run.stderr.splitlines() if line.startswith("clients.csv:")] == [
+        "clients.csv:2: paper: must be letter or a4",
+        f"clients.csv:2: note: {emoji}",
+        f"clients.csv:3: note: {emoji}",
+        # Row 4 is made with row 5 (one client's program), which has a mistake.
+        f"clients.csv:4: item_note: {emoji}",
+        "clients.csv:5: paper: must be letter or a4"]
+    assert not (root / "output").exists()

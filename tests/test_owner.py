@@ -166,6 +166,14 @@ def test_dates_in_the_clinic_s_own_order() -> None:
         ["2026-12-15", "2026-12-15", "2026-04-03", "2026-12-15", "2026-12-15"], [])
 
 
+def test_a_dotted_date_is_day_first_in_every_clinic() -> None:
+    """8.12.2026 is written day first (Germany, Russia...); no month-first country writes
+    dots: a US clinic printed "August 12", and 8.1.2027 as August 1 without a word."""
+    cells = ["8.12.2026", "8.1.2027", "12/8/2026"]
+    assert _appointments(cells, "en", "US") == (["2026-12-08", "2027-01-08", "2026-12-08"], [])
+    assert _appointments(cells[:2], "de", "DE") == (["2026-12-08", "2027-01-08"], [])
+
+
 def test_an_unreadable_date_is_refused_with_an_example_not_echoed() -> None:
     cells = ["15/12/26", "next Tuesday", "31/02/2026"]
     assert _appointments(cells, "en", "US") == ([], [
@@ -173,8 +181,8 @@ def test_an_unreadable_date_is_refused_with_an_example_not_echoed() -> None:
         "12/15/2026 or 2026-12-15",
         "clients.csv:3: next_appointment: is not a date handouts can read; write it as "
         "12/15/2026 or 2026-12-15",
-        "clients.csv:4: next_appointment: is not a date handouts can read; write it as "
-        "12/15/2026 or 2026-12-15"])
+        "clients.csv:4: next_appointment: is not a day of the calendar (that month has "
+        "fewer days, or there is no such month); check the day and the month"])
     assert _appointments(["3/4/26"], "es", "ES")[1] == [
         "clients.csv:2: next_appointment: is not a date handouts can read; write it as "
         "15/12/2026 or 2026-12-15"]

@@ -494,11 +494,16 @@ def test_the_form_reads_the_same_dates_as_the_client_csv(client: FlaskClient, ty
 
 
 def test_an_unreadable_date_says_how_to_write_one(client: FlaskClient) -> None:
-    for typed in ("2026-02-30", "05/06/26", "next tuesday"):
+    for typed in ("05/06/26", "next tuesday"):
         html = _post(client, "preview", client=NAME, next_appointment=typed).get_data(
             as_text=True)
         assert ("Next appointment</a>: is not a date handouts can read; write it as "
                 "12/15/2026 or 2026-12-15") in html
+    # Written as a date, of a day that does not exist: said so, not "write it as".
+    html = _post(client, "preview", client=NAME, next_appointment="2026-02-30").get_data(
+        as_text=True)
+    assert ("Next appointment</a>: is not a day of the calendar (that month has fewer days, "
+            "or there is no such month); check the day and the month") in html
 
 
 # ------------------------------------------------------------------- search

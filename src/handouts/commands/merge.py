@@ -53,6 +53,7 @@ from handouts.project.programs import (
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
 from handouts.variants.clientcsv import Choices, ProgramRows, Row, read_table, split_programs
+from handouts.variants.clients import Client
 from handouts.variants.dates import before_given, clinic_locale
 from handouts.variants.naming import check_pattern, client_filename
 from handouts.variants.plan import GENERAL, Variant
@@ -140,6 +141,10 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
     groups, singles, ambiguities = split_programs(
         sorted(table.rows + table.held, key=lambda row: row.line), display)
     held = {row.line for row in table.held}
+    # A program with a held row is never made: its other rows' words are checked below
+    # with the held rows' (every problem at once), since they are never made either.
+    unmade = table.held + [row for g in groups if any(row.line in held for row in g.rows)
+                           for row in g.rows if row.line not in held]
     groups = [g for g in groups if not any(row.line in held for row in g.rows)]
     singles = [row for row in singles if row.line not in held]
     # Given today (a CSV has no day of its own): an appointment before it was mistyped.
@@ -148,6 +153,8 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
              if (why := before_given(row.client.next_appointment, dt.date.today()))]
     result = MergeResult(problems=table.problems + ambiguities + early,
                          all_or_nothing=table.has_programs)
+    for row in sorted(unmade, key=lambda row: row.line):
+        result.problems += _held_row_glyphs(project, row, display)
     groups, singles = _without_broken(project, loaded.broken, groups, singles, display,
                                       result.problems)
     refuse_on_check_errors(project, documents, sorted(
@@ -345,6 +352,24 @@ def _plan(project: Project, docs: dict[str, Document], broken: set[str],
             continue
         planned.append((group, program))
     return planned
+
+
+def _held_row_glyphs(project: Project, row: Row, display: str) -> list[Problem]:
+    """What no font can print in the words of a row that is never made (it has other
+    mistakes): said in this run beside them, not in the next once they are fixed
+    (every problem at once). Cells that could not be read are left out."""
+    unread = row.unread
+    language = row.variant.language if "language" not in unread else \
+        project.config.defaults.language
+    fields = {key: column for key, column in CSV_FIELDS.items() if column not in unread}
+    found = check_client(project, row.client, language, display, row.line, fields)
+    # An item's words, typed in the same row: its note, and its dose's own text.
+    text = row.dose.text if row.dose is not None and "dose" not in unread else None
+    note = row.item_note if "item_note" not in unread else None
+    if text or note:
+        found += check_client(project, Client("", note, text), language, display, row.line,
+                              {"note": "item_note", "therapist": "dose"})
+    return found
 
 
 def _at_row(problem: Problem, group: ProgramRows, program: Program | None,

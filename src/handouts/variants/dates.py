@@ -56,6 +56,9 @@ def read_date(text: str, locale: Locale) -> dt.date:
     """``text`` as a date written the way ``locale`` writes dates, or
     :class:`UnreadableDate` with the one message every reader gives."""
     day = parse_date(text, locale)
+    if day is None and _no_such_day(text, locale):
+        raise UnreadableDate("is not a day of the calendar (that month has fewer days, or "
+                             "there is no such month); check the day and the month")
     if day is None:
         raise UnreadableDate(f"is not a date handouts can read; write it as {example(locale)}")
     if not in_range(day):
@@ -136,10 +139,37 @@ def parse_date(text: str, locale: Locale) -> dt.date | None:
         if match := _ISO.match(text):
             return dt.date(int(match[1]), int(match[2]), int(match[3]))
         if match := _NUMERIC.match(text):
-            return _numeric(match[1], match[2], match[3], numeric_order(locale))
+            return _numeric(match[1], match[2], match[3], _order(text, locale))
         return _named(text, locale)
     except ValueError:  # 31/02/2026
         return None
+
+
+def _order(text: str, locale: Locale) -> str:
+    """The order of a numeric date's day and month: the locale's, except that a date
+    written with dots (8.12.2026) is day first wherever it is written (Germany, Russia,
+    and no month-first country writes dots): a US clinic read it as August 12."""
+    return "dm" if "." in text else numeric_order(locale)
+
+
+def _no_such_day(text: str, locale: Locale) -> bool:
+    """Whether ``text`` is written as a date (2026-02-30, 31/31/2026) of a day that
+    does not exist, rather than written in a way handouts cannot read."""
+    text = text.strip()
+    if _ISO.match(text):
+        return True  # parse_date read its shape and the calendar refused the day
+    match = _NUMERIC.match(text)
+    return match is not None and (len(match[1]) == 4 or len(match[3]) == 4) and \
+        _numeric_shape_only(match[1], match[2], match[3], _order(text, locale))
+
+
+def _numeric_shape_only(a: str, b: str, c: str, order: str) -> bool:
+    """Whether ``_numeric`` failed on the calendar, not on an ambiguous order."""
+    try:
+        _numeric(a, b, c, order)
+    except ValueError:
+        return True
+    return False
 
 
 def _numeric(a: str, b: str, c: str, order: str) -> dt.date | None:
