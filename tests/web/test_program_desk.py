@@ -899,3 +899,21 @@ def test_a_dose_longer_than_the_programs_weeks_is_a_warning_at_its_field(
     assert '<section class="problems" role="alert"' in html
     field = re.search(r'<input[^>]* id="item-1-sets"[^>]*>', html)
     assert field and 'aria-invalid="true"' in field.group()
+
+
+def test_unprintable_words_are_said_with_the_forms_other_mistakes(client: FlaskClient) -> None:
+    """An emoji in a note was said only once a dose out of range was fixed (QA: the desk
+    answered 6 problems, none for the emoji), and then in the owner's words (add a font
+    to handouts.yaml) where the copy's form gives staff's."""
+    emoji = "\N{GRINNING FACE}"
+    form = started(client, **{"item-0-sets": "30", "note": f"Ice {emoji}",
+                              "item-1-note": f"Slowly {emoji}"})
+    body = client.post("/program/pdf", data=form,
+                       headers={"Accept": "application/json"}).get_json()
+    assert body["ok"] is False
+    said = {(p["field"], p["message"]) for p in body["problems"]}
+    unprintable = ("has 1 character that no font can print (emoji) \N{EM DASH} leave it out "
+                   "and try again (the clinic owner can add a font that has it)")
+    assert ("item-0-sets", "must be at most 20") in said, said
+    assert ("note", unprintable) in said and ("item-1-note", unprintable) in said, said
+    assert not any(emoji in p["message"] for p in body["problems"])

@@ -167,9 +167,10 @@ def test_a_date_that_does_not_exist_is_shown_in_the_page(client: FlaskClient) ->
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert response.mimetype == "text/html"
-    # In the field's own words, with the formats the client CSV accepts (the clinic's locale).
-    assert ('<a href="#next_appointment">Next appointment</a>: is not a date handouts can '
-            'read; write it as 12/15/2026 or 2026-12-15') in html
+    # In the field's own words: a day that does not exist, said as such.
+    assert ('<a href="#next_appointment">Next appointment</a>: is not a day of the calendar '
+            '(that month has fewer days, or there is no such month); check the day and the '
+            'month') in html
     assert 'aria-invalid="true" aria-describedby="next_appointment-hint next_appointment-error"' \
         not in html  # the date field lists its hint first, then the error
     assert 'aria-describedby="next_appointment-hint next_appointment-error" aria-invalid="true"' \

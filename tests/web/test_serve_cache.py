@@ -260,3 +260,16 @@ def test_the_last_good_version_is_the_last_good_one_saved(example: Path) -> None
     finally:
         site.stop()
         thread.join(timeout=10)
+
+
+def test_a_character_no_font_has_is_said_with_the_forms_other_mistakes(
+        client: FlaskClient) -> None:
+    """A named copy's form with a day that does not exist and an emoji in the note said
+    only the date; the emoji came once it was fixed."""
+    status, html, pdf = post_copy(client, client="Ana", note=f"Ice {UNPRINTABLE}",
+                                  next_appointment="2026-02-30")
+    assert status == 422 and not pdf
+    shown = squeeze(html)
+    assert "Next appointment</a>: is not a day of the calendar" in shown
+    assert ("Personal note</a>: has 1 character that no font can print") in shown
+    assert "leave it out and try again" in shown  # the typed note stays in its field

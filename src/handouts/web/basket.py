@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from babel import Locale
 
+from handouts.checks.glyphs import FONT_HINT
 from handouts.commands.packet import ITEM_PART, ItemChange
 from handouts.errors import Problem
 from handouts.project.programs import (
@@ -36,6 +37,7 @@ from handouts.variants.clients import text_problem
 from handouts.variants.plan import GENERAL
 from handouts.web.library import (
     CLIENT_FIELDS,
+    DESK_FONT_HINT,
     VERSION_FIELDS,
     language_not_ready,
     language_off,
@@ -389,13 +391,15 @@ def for_the_basket(problems: list[Problem], items: Sequence[Item] = ()) -> list[
             problem.path if not problem.field else ""
         flag = name.removeprefix("--")
         match = ITEM_PART.match(name)
+        # Staff cannot add a font: they can leave the character out (as on a copy's form).
+        message = problem.message.replace(FONT_HINT, DESK_FONT_HINT)
         if match:
             part = match.group(2) or "handout"
             out.append(Problem("form", None, field_name(int(match.group(1)) - 1, part),
-                               problem.message, problem.severity))
+                               message, problem.severity))
         elif flag in ("client", "name", "note", "therapist", "weeks"):
             out.append(Problem("form", None, "client" if flag == "name" else flag,
-                               problem.message, problem.severity))
+                               message, problem.severity))
         else:
             out.append(problem)
     return out

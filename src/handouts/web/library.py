@@ -39,12 +39,12 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from handouts.checks.glyphs import FONT_HINT
+from handouts.checks.glyphs import FONT_HINT, check_client
 from handouts.commands.merge import available_languages
 from handouts.errors import Problem, Severity
 from handouts.project.config import CONFIG_NAME, Project
 from handouts.project.content import Document
-from handouts.project.languages import language_name
+from handouts.project.languages import has_theme_words, language_name
 from handouts.render.limits import WITH_CLIENT
 from handouts.render.result import Rendered
 from handouts.variants.clients import Client, text_problem
@@ -331,6 +331,23 @@ def read_client(form: Mapping[str, str], locale: Locale) -> tuple[Client | None,
 DESK_FONT_HINT = "leave it out and try again (the clinic owner can add a font that has it)"
 
 
+def typed_unprintable(words: dict[str, str], language: str | None) -> list[Problem]:
+    """What no font can print in the words typed on a form that has other mistakes
+    (``words``: each option's text as the command line names it, ``--client``,
+    ``--item 2 note``), so that they are said with those mistakes, not once they are
+    fixed: the same check and message as when the copy or program is made (see
+    :func:`~handouts.checks.gate.refuse_before_rendering`), never naming the characters.
+    ``language``: the version's, or the project's own when it was not chosen right."""
+    project = _site().loaded().project
+    chosen = language if language and has_theme_words(language, project.root) else \
+        project.config.defaults.language
+    found: list[Problem] = []
+    for flag, text in words.items():
+        if text.strip():
+            found += check_client(project, Client(text), chosen, None, None, {"name": flag})
+    return found
+
+
 _TRANSLATION = re.compile(r"^content/[a-z0-9-]+\.([A-Za-z_]+)\.po$")
 
 
@@ -421,7 +438,12 @@ def _copy(name: str, images: bool) -> tuple[Any, Document, Selection, list[Probl
     document = _document(name)
     choices, client, problems = read_form(document, request.form)
     if problems:
-        return None, document, choices, problems
+        refused = {p.field for p in problems}
+        typed = {f"--{key}": (request.form.get(key) or "") for key in ("client", "note",
+                                                                          "therapist")
+                 if key not in refused and client is not None}
+        return None, document, choices, problems + for_the_desk(
+            typed_unprintable(typed, choices.language), client)
     result = _site().make(render, name, choices, client, PREVIEW_SCALE if images else None,
                           None)
     if not result.ok:

@@ -46,6 +46,7 @@ from handouts.web.library import (
     off_languages,
     problem_json,
     refusal_status,
+    typed_unprintable,
     wants_json,
 )
 from handouts.web.workers import PREVIEW_SCALE, program, record_of
@@ -285,7 +286,16 @@ def _make(images: bool) -> tuple[Rendered | None, list[basket.Item], list[Proble
     items = basket.read_items(request.form)
     asked, problems = basket.read_basket(request.form, offer(), items)
     if asked is None:
-        return None, items, problems
+        # What no font can print is said with the form's other mistakes, not after.
+        refused = {p.field for p in problems}
+        typed = {f"--{key}": request.form.get(key) or "" for key in ("client", "note",
+                                                                       "therapist")
+                 if key not in refused}
+        typed.update((f"--item {n + 1} {part}", item.value(part))
+                     for n, item in enumerate(items) for part in ("note", "text")
+                     if basket.field_name(n, part) not in refused)
+        return None, items, problems + basket.for_the_basket(
+            typed_unprintable(typed, request.form.get("language") or None), items)
     result = _site().make(program, asked, PREVIEW_SCALE if images else None)
     return result, items, basket.for_the_basket(result.problems, items) + \
         appointment_notice(asked.client, asked.given)
