@@ -279,3 +279,19 @@ def test_a_note_that_overflows_the_page_limit_is_named_as_the_cause(how: str,
         "or set checks.over_limit: warning in handouts.yaml")
     assert "Ann Lee" not in result.output and "shoulders" not in result.output
     assert not (project / "output").exists()
+
+
+def test_a_csv_row_whose_note_overflows_the_limit_is_said_at_its_note_column(
+        tmp_path: Path) -> None:
+    """The client CSV named the column "max_pages", which the file does not have."""
+    project = copy_example(tmp_path / "clinic")
+    edit(project / "content" / "desk-stretch-break.yaml", "max_pages: 3\n", "")
+    (project / "clients.csv").write_text(
+        f'client,handout,note\nAnn Lee,desk-stretch-break,"{NOTE * 10}"\n', encoding="utf-8")
+    result = run_in(project, "merge", str(project / "clients.csv"))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == (
+        "clients.csv:2: note: content/desk-stretch-break.yaml: needs 3 pages with the client's "
+        "details and notes (2 without them); the limit is 2 \N{EM DASH} shorten the note, "
+        "raise max_pages, or set checks.over_limit: warning in handouts.yaml")
+    assert "Ann Lee" not in result.output and "shoulders" not in result.output

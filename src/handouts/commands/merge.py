@@ -50,6 +50,7 @@ from handouts.project.programs import (
     languages_in_use,
     load_programs,
 )
+from handouts.render.limits import WITH_CLIENT
 from handouts.render.personal import PersonalCopies
 from handouts.render.runner import settle
 from handouts.variants.clientcsv import Choices, ProgramRows, Row, read_table, split_programs
@@ -194,7 +195,7 @@ def merge(loaded: Loaded, csv_path: Path, *, out: Path | None = None,
                                     hint=hints.get(row.variant.relpath))
         # Problems from the content (a missing translation, a page limit) are about that
         # file, but the user needs to know which CSV line asked for it.
-        result.problems += [Problem(display, row.line, p.field or "handout",
+        result.problems += [Problem(display, row.line, _column(p, row),
                                     f"{p.path}: {p.message}", p.severity) for p in found]
         if output is None or errors_only(found):
             continue
@@ -352,6 +353,15 @@ def _plan(project: Project, docs: dict[str, Document], broken: set[str],
             continue
         planned.append((group, program))
     return planned
+
+
+def _column(problem: Problem, row: Row) -> str:
+    """The CSV column a problem of a row's copy is about: its field, or the handout; a
+    page limit that only the client's details break is the note's (the row's longest
+    words), not a "max_pages" column the file does not have."""
+    if problem.field == "max_pages" and WITH_CLIENT in problem.message:
+        return "note" if row.client.note else "client"
+    return problem.field or "handout"
 
 
 def _held_row_glyphs(project: Project, row: Row, display: str) -> list[Problem]:
