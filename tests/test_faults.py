@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from handouts.commands.batch import TEST_PAUSE_ENV, batch, read_index
 from handouts.project.load import load_project
 
+from .helpers import edit, run_in
 from .variant_project import make_project
 
 
@@ -198,3 +199,39 @@ def test_a_temporary_folder_too_long_for_the_fork_server_still_runs_the_batch(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert len(list((root / "output").rglob("*.pdf"))) >= 4
+
+
+def test_build_writes_every_pdf_or_none_when_one_cannot_be_written(tmp_path: Path) -> None:
+    """build wrote one PDF after the other and stopped at the first that could not be
+    written: the handouts after it kept their old contents (the clinic's old phone) and
+    the ones before it were written without a word; only the one failure was named."""
+    project = make_project(tmp_path / "p")
+    content = project / "content"
+    (content / "another.yaml").write_bytes((content / "hand-self-massage.yaml").read_bytes())
+    assert run_in(project, "-q", "build").exit_code == 0
+    before = {p.name: p.read_bytes() for p in (project / "output").glob("*.pdf")}
+    assert sorted(before) == ["another.pdf", "hand-self-massage.pdf"]
+    (project / "output/hand-self-massage.pdf").unlink()
+    (project / "output/hand-self-massage.pdf").mkdir()  # where the second PDF goes
+    config = project / "handouts.yaml"
+    edit(config, "(217) 555-0142", "(217) 555-0143")
+    result = run_in(project, "build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        f"{project / 'output/hand-self-massage.pdf'}: is a folder, where this PDF would go: "
+        "rename or delete it; nothing was written",
+        "1 error; nothing was written: every PDF keeps its previous version."]
+    assert (project / "output/another.pdf").read_bytes() == before["another.pdf"]
+    assert list((project / "output").rglob("*.tmp")) == []
+
+
+def test_build_refuses_a_name_pattern_that_gives_two_handouts_one_file(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "p")
+    content = project / "content"
+    (content / "another.yaml").write_bytes((content / "hand-self-massage.yaml").read_bytes())
+    result = run_in(project, "build", "--client", "Ana Ruiz", "--name-pattern", "{client}")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: --name-pattern: gives two of these handouts the same file name, so one PDF "
+        "would replace the other: add {handout} (or {hash}) to the pattern")
+    assert not (project / "output").exists()

@@ -291,10 +291,17 @@ def test_clients_differing_in_any_detail_get_different_files(other: Client) -> N
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("Xena X", "xena-x.pdf"), ("--Ana  Ruiz--", "ana-ruiz.pdf"), ("***", "x.pdf"),
-    ("a" * 100, "a" * 80 + ".pdf")])
+    ("Xena X", "xena-x.pdf"), ("--Ana  Ruiz--", "ana-ruiz.pdf"),
+    ("a" * 300, "a" * 200 + ".pdf"), ("Zoë Ólafsdóttir", "zoë-ólafsdóttir.pdf")])
 def test_client_names_in_patterns_are_slugged(name: str, expected: str) -> None:
     assert client_filename(Variant("h"), Client(name), "{client}", key=KEY) == expected
+
+
+def test_a_pattern_with_nothing_left_gives_the_private_name() -> None:
+    """"***" was "x.pdf", the same file for every such client."""
+    client = Client("***")
+    assert client_filename(Variant("h"), client, "{client}", key=KEY) == \
+        client_filename(Variant("h"), client, None, key=KEY)
 
 
 @pytest.mark.parametrize("pattern", ["a\\{client}", ".{client}", "x/{client}"])

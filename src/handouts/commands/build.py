@@ -19,13 +19,15 @@ from handouts.commands.inmemory import variant_pdf
 from handouts.commands.inputs import Inputs
 from handouts.commands.options import version_options
 from handouts.errors import (
+    OptionError,
+    OutputError,
     Problem,
     RenderError,
     Severity,
     ValidationError,
     errors_only,
 )
-from handouts.output import write_atomic
+from handouts.output import write_all, write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
 from handouts.project.schema import Paper, PrintSize
@@ -96,6 +98,16 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
                                location=location)
     variants = [Variant(doc.name, audience, language or doc.handout.language,
                         paper or defaults.paper, print_size, location) for doc in documents]
+    if client is not None and name_pattern is not None:
+        # Before anything is rendered, as merge does: a pattern without {handout} (or a
+        # name long enough to be cut short) gave two handouts one file, the second PDF
+        # replacing the first.
+        key = name_key(project.root)
+        names = [client_filename(v, client, name_pattern, key=key) for v in variants]
+        if len(set(names)) < len(names):
+            raise OptionError([Problem("--name-pattern", None, "", (
+                "gives two of these handouts the same file name, so one PDF would replace "
+                "the other: add {handout} (or {hash}) to the pattern"))])
     refuse_before_rendering(project, documents, variants, client)
     # Only the project's default version keeps the simple name output/<handout>.pdf;
     # every other version uses the batch layout, whose name says which version it is,
@@ -141,7 +153,7 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
     record_path = out_dir / BUILT_RECORD
     record = _read_record(record_path)
     built: list[Built] = []
-    for variant, target, data, pages in pending:
+    for variant, target, _data, pages in pending:
         replaced = None
         if client is None and target.parent == out_dir:
             before = record.get(target.name)
@@ -149,8 +161,16 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
             if target.exists() and before is not None and before != now:
                 replaced = _difference(before, now)
             record[target.name] = now
-        write_atomic(target, data)
         built.append(Built(variant, target, pages, replaced))
+    # Every PDF or none: writing one after the other stopped at the first that could not
+    # be written (a folder in its place, a full disk), leaving the handouts after it with
+    # their old contents (the old phone) and the ones before it written without a word.
+    written, failed = write_all([(target, data) for _, target, data, _ in pending])
+    if failed:
+        error = OutputError(failed)
+        if not written:
+            error.outcome = "nothing was written: every PDF keeps its previous version."
+        raise error
     if client is None and any(t.parent == out_dir for _, t, _, _ in pending):
         write_atomic(record_path, (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
     # Kept after the PDFs: a failure here costs only the next build a search.
