@@ -356,3 +356,34 @@ def test_a_real_render_worker_killed_with_kill_9_is_replaced(example: Path) -> N
         assert len(_alive(pool.pids())) == 2
     finally:
         pool.close()
+
+
+def test_a_worker_whose_owner_was_killed_ends_without_a_traceback(tmp_path: Path) -> None:
+    """kill -9 (or a service manager's SIGTERM) of a batch: each render worker printed two
+    BrokenPipeError tracebacks when it answered its last task to nobody."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "owner.py"
+    script.write_text(
+        "import os, signal, threading, time\n"
+        "from handouts.commands.pool import ProcessPool\n"
+        "from tests.web import pool_tasks\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ProcessPool(1, recycle_after=1000)\n"
+        "    print(pool.run(pool_tasks.pid, deadline=60), flush=True)\n"
+        "    threading.Thread(target=pool.run, args=(pool_tasks.stall, 1.0),\n"
+        "                     kwargs={'deadline': 60}, daemon=True).start()\n"
+        "    time.sleep(0.3)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n", encoding="utf-8")
+    repo = Path(__file__).resolve().parents[2]
+    owner = subprocess.run([sys.executable, str(script)], cwd=repo, capture_output=True,
+                           text=True, timeout=60,
+                           env={**os.environ, "PYTHONPATH": str(repo)})
+    worker = int(owner.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while _alive([worker]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert owner.returncode == -signal.SIGKILL
+    assert not _alive([worker])
+    assert "Traceback" not in owner.stderr, owner.stderr

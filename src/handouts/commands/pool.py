@@ -150,8 +150,13 @@ def _serve(conn: Connection, initializer: Callable[[], None] | None,
             busy.clear()
             try:
                 conn.send(answer)
+            except OSError:  # the owner went away (killed): nothing to answer, no traceback
+                return
             except Exception as exc:  # an answer that cannot be pickled
-                conn.send(("error", type(exc).__name__))
+                try:
+                    conn.send(("error", type(exc).__name__))
+                except OSError:
+                    return
 
 
 class _Worker:
