@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from handouts.cli import INTERRUPTED
 from handouts.commands.batch import TEST_PAUSE_ENV, batch, read_index
 from handouts.project.load import load_project
 
@@ -164,7 +165,8 @@ def test_ctrl_c_twice_ends_a_parallel_batch_at_once_and_leaves_nothing_running(
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         raise AssertionError("the batch still ran 20 s after Ctrl-C twice") from None
-    assert proc.returncode != 0
+    assert proc.returncode == 130  # as shells say Ctrl-C, never 1 (a project's problem)
+    assert stderr.splitlines()[-1] == INTERRUPTED
     assert "Traceback" not in stderr, stderr
     deadline = time.monotonic() + 10
     while True:  # the fork server and the resource tracker follow their parent
@@ -235,3 +237,41 @@ def test_build_refuses_a_name_pattern_that_gives_two_handouts_one_file(tmp_path:
         "Error: --name-pattern: gives two of these handouts the same file name, so one PDF "
         "would replace the other: add {handout} (or {hash}) to the pattern")
     assert not (project / "output").exists()
+
+
+def test_a_batch_stopped_by_a_service_manager_cleans_up_and_says_so(tmp_path: Path) -> None:
+    """SIGTERM (systemd's stop, a cancelled CI job) killed the batch at once: two
+    tracebacks per worker, and each worker's font folder (39 MB with the CJK fonts) left
+    in the temporary folder. It now stops as Ctrl-C does, exit 143."""
+    project = make_project(tmp_path / "p")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handouts", "-C", str(project), "batch", "--jobs", "2",
+         "--force"], start_new_session=True, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "TMPDIR": str(scratch)})
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the workers are rendering
+        if "rendered" in line:
+            break
+    proc.send_signal(signal.SIGTERM)  # the command alone, as a service manager does
+    try:
+        _, stderr = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError("the batch still ran 30 s after SIGTERM") from None
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert stderr.splitlines()[-1] == INTERRUPTED
+    assert "Traceback" not in stderr, stderr
+    deadline = time.monotonic() + 10
+    while True:  # the fork server and the workers follow their parent
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "processes of the batch are still running"
+        time.sleep(0.2)
+    assert sorted(p.name for p in scratch.iterdir()
+                  if p.name.startswith(("weasyprint-", "handouts-pool-"))) == []
+    _valid_pdfs(project / "output")
+    assert list((project / "output").rglob("*.tmp")) == []

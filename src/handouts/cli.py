@@ -16,6 +16,7 @@ import functools
 import json
 import logging
 import shlex
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -228,7 +229,42 @@ def _show_version(ctx: click.Context, _: click.Parameter, value: bool) -> None:
     ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Stopped(KeyboardInterrupt):
+    """The command was told to stop: SIGTERM (a service manager, a CI job cancelled) or
+    SIGHUP (its terminal closed). Raised like Ctrl-C's KeyboardInterrupt, so every
+    clean-up that runs for Ctrl-C runs (the workers stopped, temporary files removed;
+    the default action killed the process with none of it)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, _frame: object) -> None:
+    raise Stopped(signum)
+
+
+#: What an interrupted command says (every file it wrote is whole: each is written
+#: beside its place and renamed in; see handouts.output).
+INTERRUPTED = ("stopped: every file already written is whole, and nothing is half-written; "
+               "run the command again to finish")
+
+
+class _Commands(click.Group):
+    """The command group: an interrupted command (Ctrl-C, SIGTERM, SIGHUP) says what
+    became of its files and exits with 128 + the signal's number, as shells do (130
+    for Ctrl-C), never 1, which says the project has a problem."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+            click.echo(f"\n{INTERRUPTED}", err=True)
+            raise click.exceptions.Exit(128 + signum) from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
               callback=_show_version, help="Show the version and exit.")
 @global_options
@@ -955,4 +991,6 @@ def main() -> None:
     # No collections while the command imports what it needs: its project's loading
     # (or the engine's, or the server's start) turns them back on (handouts.startup).
     pause()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     cli(prog_name="handouts")

@@ -37,12 +37,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
+import os
 import queue
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from handouts.commands.processes import pool_context, stop_stuck_forkserver
@@ -101,7 +105,7 @@ class _Stalled(Exception):
 
 
 def _serve(conn: Connection, initializer: Callable[[], None] | None,
-           heartbeat: float) -> None:
+           heartbeat: float, scratch: str | None = None) -> None:
     """A worker's loop: run each ``(task, args)`` received, send back its answer; while
     it works (and while it starts), a thread sends :data:`BEAT` every ``heartbeat``
     seconds.
@@ -111,6 +115,11 @@ def _serve(conn: Connection, initializer: Callable[[], None] | None,
     task away), and its owner stops it: the desk at once, a batch after the PDF in
     hand is written."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if scratch is not None:
+        # The engine's temporary files (a font folder: 39 MB with the CJK fonts) go in
+        # the worker's own folder, which its owner removes once the worker has ended,
+        # even when it had to be killed (see _Worker.kill).
+        tempfile.tempdir = scratch
     sending = threading.Lock()  # one message at a time on the pipe
     busy = threading.Event()
 
@@ -163,9 +172,11 @@ class _Worker:
     """One process and our end of its pipe."""
 
     def __init__(self, context: Any, initializer: Callable[[], None] | None,
-                 heartbeat: float) -> None:
+                 heartbeat: float, scratch: str | None = None) -> None:
+        self.scratch = tempfile.mkdtemp(dir=scratch) if scratch is not None else None
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=_serve, args=(child, initializer, heartbeat),
+        self.process = context.Process(target=_serve,
+                                       args=(child, initializer, heartbeat, self.scratch),
                                        name="handouts-render", daemon=True)
         self.process.start()
         child.close()
@@ -177,6 +188,7 @@ class _Worker:
         self.process.join(1.0)
         with contextlib.suppress(Exception):
             self.conn.close()
+        self._clean()
 
     def retire(self) -> None:
         with contextlib.suppress(Exception):
@@ -186,6 +198,39 @@ class _Worker:
             self.kill()
         with contextlib.suppress(Exception):
             self.conn.close()
+        self._clean()
+
+    def _clean(self) -> None:
+        """Remove the worker's temporary folder once it has ended (a killed one never
+        removes its own)."""
+        if self.scratch is not None and not self.process.is_alive():
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+#: The start of a pool's temporary folder's name; the owner's process id follows.
+SCRATCH_PREFIX = "handouts-pool-"
+
+
+def _scratch_folder() -> str:
+    """A new temporary folder for a pool's workers, named with this process's id; the
+    folders of pools whose owner is gone (killed with kill -9, which runs no clean-up)
+    are removed first, so they do not pile up in the temporary folder."""
+    root = Path(tempfile.gettempdir())
+    for old in root.glob(f"{SCRATCH_PREFIX}*-*"):
+        owner = old.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not _running(int(owner)):
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
 
 
 class ProcessPool:
@@ -220,6 +265,9 @@ class ProcessPool:
         self._missing = 0
         #: Workers started in all (the first ``workers`` included): for tests and benchmarks.
         self.started = 0
+        #: The workers' temporary folders live here (made when the pool starts, removed
+        #: when it closes; see _scratch_folder).
+        self._scratch: str | None = None
 
     # -------------------------------------------------------------- bookkeeping
 
@@ -237,7 +285,7 @@ class ProcessPool:
         def start() -> None:
             try:
                 made.append(_Worker(self._context, self._initializer,
-                                    self.stall_limit / BEATS_PER_LIMIT))
+                                    self.stall_limit / BEATS_PER_LIMIT, self._scratch))
             except BaseException as exc:  # said below, in the pool's own thread
                 failed.append(exc)
 
@@ -280,6 +328,7 @@ class ProcessPool:
                 raise PoolError("the renderer is shutting down")
             if not self._started:
                 self._started = True
+                self._scratch = _scratch_folder()
                 for _ in range(self.workers):
                     self._spawn()
 
@@ -448,6 +497,8 @@ class ProcessPool:
             worker.process.join(max(end - time.monotonic(), 0.0))
         for worker in workers:
             worker.kill()
+        if self._scratch is not None:  # what killed workers left behind
+            shutil.rmtree(self._scratch, ignore_errors=True)
 
 
 def _nothing() -> None:

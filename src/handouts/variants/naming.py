@@ -49,13 +49,13 @@ def client_filename(variant: Variant, client: Client, pattern: str | None,
     """``back-massage-3f9a1c2b7d4e.pdf`` by default: the hash, keyed with the project's
     ``key``, hides who it is for."""
     digest = client.fingerprint(key, variant.relpath)
+    private = f"{variant.handout}-{digest}"
     if pattern is None:
-        stem = f"{variant.handout}-row{row}-{digest[:8]}" if row else \
-            f"{variant.handout}-{digest}"
+        stem = f"{variant.handout}-row{row}-{digest[:8]}" if row else private
         return stem + ".pdf"
     check_pattern(pattern)
     values = {"client": client.name, "handout": variant.handout, "audience": variant.audience,
               "language": variant.language, "paper": variant.paper, "print": variant.print,
               "hash": digest, "row": str(row or 0)}
     # Nothing left (a name of symbols only): the private name, never a shared "x".
-    return (_slug(pattern.format(**values)) or f"{variant.handout}-{digest}") + ".pdf"
+    return (_slug(pattern.format(**values)) or private) + ".pdf"
