@@ -260,3 +260,31 @@ def test_ctrl_c_between_two_results_stops_the_workers_and_keeps_the_record(
     assert list(output.rglob("*.tmp")) == []
     recorded = read_index(output)
     assert len(recorded) >= 3 and all((output / path).is_file() for path in recorded)
+
+
+def test_a_batch_leaves_another_commands_file_being_written_alone(built, tmp_path: Path
+                                                                  ) -> None:
+    """A batch started while a program (or a copy, or a build) was writing its PDF
+    removed that command's temporary file, which then failed with "No such file or
+    directory". Only a killed run's leftovers go: old ones, and those of the PDFs the
+    batch itself writes."""
+    import os
+    import time
+
+    project = copy_project(built[0], tmp_path / "p", with_output=True)
+    output = project / "output"
+    clients = output / "clients"
+    clients.mkdir()
+    writing = clients / ".program-1a2b3c4d5e6f.pdf.k3j4h5.tmp"  # a program writing now
+    writing.write_bytes(b"%PDF-1.7 being written")
+    killed = clients / ".back-massage-9f8e7d6c5b4a.pdf.q1w2e3.tmp"  # a run killed long ago
+    killed.write_bytes(b"%PDF-1.7 half")
+    hour_ago = time.time() - 3600
+    os.utime(killed, (hour_ago, hour_ago))
+    target = output / "en/general/hand-self-massage-letter-standard.pdf"
+    own = target.parent / f".{target.name}.z9y8x7.tmp"  # this batch's own, just killed
+    own.write_bytes(b"%PDF-1.7 half")
+    target.unlink()  # so the batch makes it again
+    assert batch(load_project(project), jobs=1).ok
+    assert writing.read_bytes() == b"%PDF-1.7 being written"
+    assert not killed.exists() and not own.exists()

@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import glob
 import json
 import os
 import signal
@@ -148,7 +150,6 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
     project, documents = loaded.project, loaded.documents
     docs = {d.name: d for d in documents}
     previous = read_index(out_dir)
-    _remove_leftovers(out_dir)
     # Forced: every version from its files alone, as from scratch (none keeps a layout
     # from before an edit); read by every worker, local or on a cluster.
     kept_problems = forget_hints(out_dir) if force else []
@@ -171,6 +172,7 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
     # end for another: by the pages each had last time (large print when unknown).
     todo.sort(key=lambda item: _expected_pages(previous.get(item[0].relpath), item[0]),
               reverse=True)
+    _remove_leftovers(out_dir, [variant.relpath for variant, _ in todo])
     total = len(variants)
     if progress:
         for n, skipped in enumerate(results, start=1):
@@ -202,7 +204,7 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
         # Ctrl-C may land here, between two results: the workers are stopped first. Then
         # what workers killed mid-write (a second Ctrl-C) left is removed.
         runs.close()
-        _remove_leftovers(out_dir)
+        _remove_leftovers(out_dir, [variant.relpath for variant, _ in todo], only_own=True)
         _write_index(out_dir, entries.values())
         raise
     results.sort(key=lambda r: r.variant)
@@ -254,11 +256,35 @@ def _write_index(out_dir: Path, entries: Iterable[dict[str, Any]]) -> list[Probl
     return []
 
 
-def _remove_leftovers(out_dir: Path) -> None:
-    """Delete temporary files a killed run left behind (never a finished PDF)."""
-    if out_dir.is_dir():
-        for leftover in out_dir.rglob(".*.tmp"):
-            leftover.unlink(missing_ok=True)
+#: How old (seconds since last written) a temporary file in the output folder must be to
+#: be a killed run's leftover: a file being written changes as it is written, and
+#: another command (a build, the desk's copy, a program) may be writing one right now.
+LEFTOVER_AGE = 600
+
+
+def _remove_leftovers(out_dir: Path, own: list[str] | None = None, *,
+                      only_own: bool = False) -> None:
+    """Delete temporary files a killed run left behind (never a finished PDF, nor one
+    another command is writing now: the batch removed a build's file as it was about to
+    be renamed into place, and the build failed with "No such file or directory").
+
+    ``own``: the paths (relative to ``out_dir``) this batch writes, whose temporary
+    files (a killed run's, or its own stopped workers') go whatever their age; with
+    ``only_own``, nothing else. Any other goes once older than :data:`LEFTOVER_AGE`."""
+    if not out_dir.is_dir():
+        return
+    for relpath in own or ():
+        target = out_dir / relpath
+        if target.parent.is_dir():
+            for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+                leftover.unlink(missing_ok=True)
+    if only_own:
+        return
+    now = time.time()
+    for leftover in out_dir.rglob(".*.tmp"):
+        with contextlib.suppress(OSError):  # gone already: fine
+            if now - leftover.stat().st_mtime > LEFTOVER_AGE:
+                leftover.unlink()
 
 
 def _run(project: Project, documents: dict[str, Document], out_dir: Path,
