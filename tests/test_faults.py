@@ -72,14 +72,25 @@ def test_a_second_batch_into_the_same_folder_is_refused_while_the_first_writes(
         second = run_in(project, "batch", "--jobs", "1")
         assert second.exit_code == 1
         assert second.stderr.splitlines()[0] == (
-            f"{out}: another batch is writing into this folder now; run this one once it "
-            "has finished (two at once could leave the older one's PDFs over the newer "
-            "one's)")
+            f"{out}: another batch (or a build) is writing into this folder now; run this "
+            "one once it has finished (two at once could leave the older one's PDFs over "
+            "the newer one's)")
         assert {p: p.read_bytes() for p in out.rglob("*.pdf")} == before
+        # A build of one of the batch's versions would be replaced by the batch's, made
+        # from the files as they were when it started: refused while it writes.
+        built = run_in(project, "build", "--paper", "a4", "--large-print")
+        assert built.exit_code == 1
+        assert built.stderr.splitlines()[-2] == (
+            f"{out}: a batch is writing into this folder now, and would replace these PDFs "
+            "with the versions it started with; build again once it has finished (or "
+            "choose another folder with --out)")
+        assert {p: p.read_bytes() for p in out.rglob("*.pdf")} == before
+        # A named copy goes to clients/, where no batch writes.
+        assert run_in(project, "build", "--client", "Ana Ruiz").exit_code == 0
     finally:
         os.killpg(first.pid, signal.SIGCONT)
     assert first.wait(300) == 0
-    assert len(_valid_pdfs(out)) == 16
+    assert len(_valid_pdfs(out)) == 16 + 1  # the batch's, and the named copy
     assert batch(load_project(project), jobs=1).ok  # the folder is free again
 
 

@@ -143,6 +143,30 @@ def one_writer(folder: Path) -> Iterator[None]:
     wrote its PDFs over the newer one's (a location's old phone, after the owner had
     fixed it and run the batch again). The lock is the operating system's, released
     when the process ends however it ends (kill -9 included): never a stale lock."""
+    with _folder_lock(folder, shared=False, busy=(
+            "another batch (or a build) is writing into this folder now; run this one once "
+            "it has finished (two at once could leave the older one's PDFs over the newer "
+            "one's)")):
+        yield
+
+
+@contextlib.contextmanager
+def beside_batches(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` while a build writes its PDFs there (builds may write side by
+    side), or raise :class:`OutputError` at once when a batch is writing there: the
+    batch, started before the build's edit, would then replace the build's PDF with
+    the version it started with (the clinic's old phone), without a word."""
+    with _folder_lock(folder, shared=True, busy=(
+            "a batch is writing into this folder now, and would replace these PDFs with the "
+            "versions it started with; build again once it has finished (or choose another "
+            "folder with --out)")):
+        yield
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path, *, shared: bool, busy: str) -> Iterator[None]:
+    """The operating system's lock on ``folder``'s :data:`LOCK_NAME`, shared or not;
+    :class:`OutputError` saying ``busy`` when it is held otherwise."""
     try:
         import fcntl
     except ImportError:  # not on this system: as before
@@ -152,15 +176,12 @@ def one_writer(folder: Path) -> Iterator[None]:
         folder.mkdir(parents=True, exist_ok=True)
         handle = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise OutputError([_unwritable(folder, exc)]) from None
+        raise OutputError([_unwritable(folder / LOCK_NAME, exc)]) from None
     try:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except OSError:
-            raise OutputError([Problem(str(folder), None, "", (
-                "another batch is writing into this folder now; run this one once it has "
-                "finished (two at once could leave the older one's PDFs over the newer "
-                "one's)"))]) from None
+            raise OutputError([Problem(str(folder), None, "", busy)]) from None
         yield
     finally:
         os.close(handle)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from handouts.errors import (
     ValidationError,
     errors_only,
 )
-from handouts.output import write_all, write_atomic
+from handouts.output import beside_batches, write_all, write_atomic
 from handouts.project.load import Loaded
 from handouts.project.namekey import name_key
 from handouts.project.schema import Paper, PrintSize
@@ -153,7 +154,7 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
     record_path = out_dir / BUILT_RECORD
     record = _read_record(record_path)
     built: list[Built] = []
-    for variant, target, _data, pages in pending:
+    for variant, target, _, pages in pending:
         replaced = None
         if client is None and target.parent == out_dir:
             before = record.get(target.name)
@@ -165,7 +166,10 @@ def build(loaded: Loaded, *, paper: Paper | None = None,
     # Every PDF or none: writing one after the other stopped at the first that could not
     # be written (a folder in its place, a full disk), leaving the handouts after it with
     # their old contents (the old phone) and the ones before it written without a word.
-    written, failed = write_all([(target, data) for _, target, data, _ in pending])
+    # A named copy goes to clients/, where no batch writes; other versions may be the
+    # batch's own files (see beside_batches).
+    with nullcontext() if client is not None else beside_batches(out_dir):
+        written, failed = write_all([(target, data) for _, target, data, _ in pending])
     if failed:
         error = OutputError(failed)
         if not written:
