@@ -286,3 +286,16 @@ def test_a_batch_stopped_by_a_service_manager_cleans_up_and_says_so(tmp_path: Pa
                   if p.name.startswith(("weasyprint-", "handouts-pool-"))) == []
     _valid_pdfs(project / "output")
     assert list((project / "output").rglob("*.tmp")) == []
+
+
+def test_an_output_folder_linked_to_a_drive_not_connected_is_said_so(tmp_path: Path) -> None:
+    """A dangling link said "cannot write here: File exists", which hid the cause."""
+    project = make_project(tmp_path / "p")
+    gone = tmp_path / "share-not-connected"
+    (project / "output").symlink_to(gone)
+    result = run_in(project, "build")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2] == (
+        f"{project / 'output'}: is a link to {gone}, which does not exist (a shared drive "
+        "not connected?): connect it, or choose another folder with --out")
+    assert not gone.exists()

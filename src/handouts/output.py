@@ -127,6 +127,14 @@ def _unwritable(folder: Path, exc: OSError) -> Problem:
         return Problem(str(blocking), None, "", (
             "is a file, where handouts needs a folder to write into: rename or delete it "
             "(or choose another folder with --out)"))
+    # A link to a folder that is not there (a shared drive not connected): the system
+    # says "File exists", which hides it.
+    dangling = next((part for part in (folder, *folder.parents)
+                     if part.is_symlink() and not part.exists()), None)
+    if dangling is not None:
+        return Problem(str(dangling), None, "", (
+            f"is a link to {os.readlink(dangling)}, which does not exist (a shared drive "
+            "not connected?): connect it, or choose another folder with --out"))
     return Problem(str(folder), None, "", f"cannot write here: {exc.strerror or exc}")
 
 
