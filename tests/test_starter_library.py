@@ -183,7 +183,8 @@ def test_add_copies_handouts_and_never_touches_existing_files(tmp_path: Path) ->
         "library's text\n"
         f"content/images/neck-shoulder-self-massage-neck.svg: warning: {kept}\n"
         "handouts.yaml: warning: clinic.translations.es: add the clinic's tagline, disclaimer "
-        "in Spanish, or the Spanish versions of the added handouts cannot be built\n")
+        "in Spanish here, or the Spanish versions of the added handouts print them in "
+        "English\n")
     after = _files(root)
     assert {path: after[path] for path in before} == before  # every old file as it was
     assert sorted(set(after) - set(before)) == [
@@ -243,7 +244,8 @@ def test_add_says_when_the_clinic_has_no_words_in_the_added_language(tmp_path: P
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         "handouts.yaml: warning: clinic.translations.es: add the clinic's tagline, disclaimer "
-        "in Spanish, or the Spanish versions of the added handouts cannot be built\n")
+        "in Spanish here, or the Spanish versions of the added handouts print them in "
+        "English\n")
 
 
 def test_add_refuses_unknown_names_and_writes_nothing(tmp_path: Path) -> None:

@@ -173,6 +173,7 @@ def add_handouts(root: Path, handouts: Sequence[LibraryHandout]) -> Added:
             name = language_name(language)
             result.notes.append(Problem(
                 "handouts.yaml", None, f"clinic.translations.{language}",
-                f"add the clinic's {', '.join(missing)} in {name}, or the {name} versions "
-                "of the added handouts cannot be built", Severity.WARNING))
+                f"add the clinic's {', '.join(missing)} in {name} here, or the {name} "
+                "versions of the added handouts print them in "
+                f"{language_name(source)}", Severity.WARNING))
     return result
