@@ -389,3 +389,16 @@ def test_a_half_done_translation_shows_its_mistakes(tmp_path: Path) -> None:
     assert f"{where}: intro: the translation links to http://evil.example, which the " \
         "English text does not" in draft.stderr.splitlines()
     assert not list(root.rglob("*-draft.pdf"))  # nothing written
+
+
+def test_a_translation_whose_header_names_another_language_is_warned(project: Path) -> None:
+    """A copy of the French file started as the Spanish one was used without a word."""
+    po = project / "content/hand-self-massage.es.po"
+    text = po.read_text(encoding="utf-8")
+    assert '"Language: es\\n"' in text
+    po.write_text(text.replace('"Language: es\\n"', '"Language: fr\\n"'), encoding="utf-8")
+    result = build(load_project(project), language="es")
+    assert [p.format() for p in result.warnings] == [
+        "content/hand-self-massage.es.po: warning: Language: the file's header says French "
+        "(Language: fr), but its name says Spanish: is it a copy of another language's file? "
+        "Check that its words are Spanish, then write Language: es in the header"]

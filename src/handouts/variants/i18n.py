@@ -22,6 +22,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import normalize, write_po
@@ -693,6 +694,7 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
     catalog, problems = read_catalog(po_path, display, language.replace("-", "_"))
     if catalog is None:
         return Translated(None, problems)
+    problems += _header_language(catalog, display, language)
     values: dict[Loc, str] = {}
     lines = LineMap()
     missing: list[tuple[str, int | None]] = []
@@ -738,6 +740,25 @@ def translate(handout: Handout, po_path: Path, display: str, language: str, *,
     translated = _apply(handout, content, language,
                         SourceFile(po_path, display, None, lines, b""), problems)
     return Translated(translated, problems, len(missing) + later if draft else 0, words)
+
+
+def _header_language(catalog: Catalog, display: str, language: str) -> list[Problem]:
+    """A warning when the file's header names another language than its name does (a
+    copy of the French file started as the Spanish one): its words may not be Spanish,
+    and nothing said so."""
+    told = getattr(catalog.locale, "language", None)
+    try:
+        meant = Locale.parse(language.replace("-", "_")).language
+    except (ValueError, UnknownLocaleError):
+        return []
+    if told is None or told == meant:
+        return []
+    return [Problem(display, None, "Language", (
+        f"the file's header says {language_name(str(catalog.locale))} "
+        f"(Language: {catalog.locale}), but its name says {language_name(language)}: is it a "
+        f"copy of another language's file? Check that its words are "
+        f"{language_name(language)}, then write Language: {language} in the header"),
+        Severity.WARNING)]
 
 
 def where_in_po(field: str, line: int | None) -> str:
