@@ -432,6 +432,11 @@ def test_dose_messages_never_repeat_the_cell(tmp_path: Path) -> None:
         'and put a value with spaces in quotes (text="before bed")',
         "clients.csv:2: dose: hold: is not a duration: write seconds (30 s), minutes "
         "(2 min) or both (1 min 30 s)"]
+    # Several stray words: one line, naming each by its place ("3 x 30s" gave three).
+    assert _problems(tmp_path, "3 x 30s") == [
+        "clients.csv:2: dose: words 1, 2 and 3 are not dosage parts: write key=value with "
+        "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, "
+        'text, and put a value with spaces in quotes (text="before bed")']
     assert _problems(tmp_path, "hold=swollen rest=3fortnights") == [
         "clients.csv:2: dose: hold: is not a duration: write seconds (30 s), minutes "
         "(2 min) or both (1 min 30 s)",

@@ -613,8 +613,7 @@ def test_a_mistyped_item_never_repeats_the_note_or_dose(project: Path) -> None:
     assert result.exit_code == 2, result.output
     for private in ("HIV", "positive", "avoid", "deep", "Zed", "swollen"):
         assert private not in result.output
-    assert "--item 1: word 3 is not a dosage part: " in result.output
-    assert "--item 1: word 5 is not a dosage part: " in result.output
+    assert "--item 1: words 3, 4 and 5 are not dosage parts: " in result.output
     assert "--item 2: hold: is not a duration: write seconds (30 s), minutes (2 min) or " \
         "both (1 min 30 s)" in result.output
 

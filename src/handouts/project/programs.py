@@ -584,21 +584,27 @@ def parse_dosage(text: str, where: str, field: str, *, first: int = 1,
         return None, [Problem(where, None, field, UNCLOSED_QUOTE)]
     values: dict[str, str] = {}
     problems: list[Problem] = []
+    stray: list[int] = []
     for number, word in enumerate(words, start=first):
         key, sep, value = word.partition("=")
         key = _ALIASES.get(key.strip().casefold(), key.strip().casefold())
         if sep and key in ignore:
             continue
         if not sep or key not in DOSAGE_KEYS:
-            problems.append(Problem(where, None, field, (
-                f"word {number} is not a dosage part: write key=value with the keys "
-                f"{', '.join(k.replace('_', '-') for k in DOSAGE_KEYS)}, and put a "
-                'value with spaces in quotes (text="before bed")')))
+            stray.append(number)
             continue
         if key in values:
             problems.append(Problem(where, None, field, f"gives {key.replace('_', '-')} twice"))
             continue
         values[key] = value
+    if stray:
+        # One line for them all ("3 x 30s" gave three near-identical lines).
+        places = f"word {stray[0]} is not a dosage part" if len(stray) == 1 else \
+            f"words {', '.join(map(str, stray[:-1]))} and {stray[-1]} are not dosage parts"
+        problems.insert(0, Problem(where, None, field, (
+            f"{places}: write key=value with the keys "
+            f"{', '.join(k.replace('_', '-') for k in DOSAGE_KEYS)}, and put a "
+            'value with spaces in quotes (text="before bed")')))
     dosage, found = dosage_from(values, where, field)  # the parts read: every mistake at once
     if problems or found:
         return None, problems + found
