@@ -301,6 +301,10 @@ def test_files_that_are_not_utf8(tmp_path: Path) -> None:
     latin1 = f"{HEADER}\n{GOOD}\nJos\xe9 P\xe9rez,back-massage,,,,,,,\n".encode("latin-1")
     assert _read(tmp_path, latin1) == \
         ([], ["clients.csv:3: is not UTF-8 text; export it as 'CSV UTF-8'"])
+    # Classic Mac Excel ends lines with CR alone: the line is still the byte's own.
+    mac = f"{HEADER}\r{GOOD}\rJos\xe9 P\xe9rez,back-massage,,,,,,,\r".encode("mac_roman")
+    assert _read(tmp_path, mac) == \
+        ([], ["clients.csv:3: is not UTF-8 text; export it as 'CSV UTF-8'"])
     utf16 = f"{HEADER}\n{GOOD}\n".encode("utf-16")  # with its byte-order mark
     assert _read(tmp_path, utf16) == \
         ([], ["clients.csv: is UTF-16 text, not UTF-8; export it as 'CSV UTF-8'"])

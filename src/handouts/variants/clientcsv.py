@@ -153,8 +153,9 @@ def _decode(data: bytes, display: str) -> tuple[str, Problem | None]:
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return "", Problem(display, line, "", f"is not UTF-8 text; {_EXPORT}")
+        # Lines end in LF, CR LF, or CR alone (classic Mac Excel): each counts once.
+        before = data[: exc.start].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return "", Problem(display, before.count(b"\n") + 1, "", f"is not UTF-8 text; {_EXPORT}")
 
 
 def parse_rows(text: str, display: str, choices: Choices) -> tuple[list[Row], list[Problem]]:
