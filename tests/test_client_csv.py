@@ -479,3 +479,13 @@ def test_audiences_and_locations_as_a_spreadsheet_writes_them(tmp_path: Path) ->
         "desk-workers)",
         "clients.csv:4: location: is not a location of this project (choose from downtown, "
         "london)"]
+
+
+def test_a_file_s_own_problem_is_not_counted_as_a_line(project: Path, tmp_path: Path) -> None:
+    """An empty file was "1 line(s) with errors": no line has one."""
+    empty = tmp_path / "clients.csv"
+    empty.write_bytes(b"")
+    result = run_in(project, "merge", str(empty))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == (
+        "0 client PDF(s) written, 0 line(s) with errors, 1 other problem (above)")

@@ -530,9 +530,10 @@ def merge(state: _State, csv_file: Path, out: Path | None, name_pattern: str | N
         click.echo(problem.format(), err=True)
     # Lines of the CSV: a content or program file's errors are reported at the rows using it.
     bad = {p.line for p in result.problems
-           if p.severity.value == "error" and p.path == csv_file.name}
+           if p.severity.value == "error" and p.path == csv_file.name and p.line}
     written = len(result.written) + len(result.programs)
-    elsewhere = sum(p.severity.value == "error" and p.path != csv_file.name
+    # The file's own problems (empty, not UTF-8, no rows) are no line's: counted as others.
+    elsewhere = sum(p.severity.value == "error" and (p.path != csv_file.name or not p.line)
                     for p in result.problems)
     state.say(f"{written} client PDF(s) written, {len(bad)} line(s) with errors" + (
         f", {elsewhere} other problem{'s' if elsewhere != 1 else ''} (above)"
