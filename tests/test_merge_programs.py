@@ -437,6 +437,10 @@ def test_dose_messages_never_repeat_the_cell(tmp_path: Path) -> None:
         "clients.csv:2: dose: words 1, 2 and 3 are not dosage parts: write key=value with "
         "the keys sets, reps, hold, minutes, rest, per-day, days-per-week, weeks, side, "
         'text, and put a value with spaces in quotes (text="before bed")']
+    # Markup in the dose's own text: refused, never quoting the part of the cell it is.
+    assert _problems(tmp_path, 'text=""<i>knee</i>""') == [
+        "clients.csv:2: dose: text: raw HTML is not allowed; write plain text (this text "
+        "has no formatting)"]
     assert _problems(tmp_path, "hold=swollen rest=3fortnights") == [
         "clients.csv:2: dose: hold: is not a duration: write seconds (30 s), minutes "
         "(2 min) or both (1 min 30 s)",

@@ -614,7 +614,8 @@ def parse_dosage(text: str, where: str, field: str, *, first: int = 1,
 #: Where a dosage message quotes what was written (a duration, a unit): said without
 #: it when the dosage was typed beside a client's details (see dosage_from).
 _QUOTED = ((re.compile(r"^'.*' (?=is not a duration)", re.DOTALL), ""),
-           (re.compile(r" '[^']*'(?=: write)"), ""))
+           (re.compile(r" '[^']*'(?=: write)"), ""),
+           (re.compile(r"(?<=^raw HTML) (['\"]).*?\1(?= is not allowed)", re.DOTALL), ""))
 
 
 def _unquoted(message: str) -> str:
