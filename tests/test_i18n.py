@@ -248,7 +248,7 @@ def test_a_removed_text_s_translation_is_kept_and_comes_back(project: Path) -> N
     content.write_text(text, encoding="utf-8")
     [doc] = load_project(project, ("hand-self-massage",)).documents
     update = update_catalog(doc.handout, po, "es")
-    assert (update.new, update.changed, update.removed) == (0, 0, 0)
+    assert (update.new, update.changed, update.removed, update.restored) == (0, 0, 0, 2)
     assert "#~" not in po.read_text(encoding="utf-8")
     assert "ES Switch hands" in pdf_text(
         build(load_project(project), language="es").built[0].path)

@@ -34,6 +34,9 @@ class TranslationUpdate:
                    "to translate)"
         line = f"updated {self.display}: {u.new} new, {u.changed} changed, " \
                f"{u.unchanged} unchanged"
+        if u.restored:
+            line += (f", {u.restored} restored (back in the handout: given their "
+                     "translation from the #~ lines)")
         if u.removed:
             line += (f", {u.removed} removed (no longer in the handout; kept at the end of "
                      "the file as #~ lines, and used again if the text comes back)")

@@ -1019,6 +1019,8 @@ class CatalogUpdate:
     #: obsolete (``#~``) entries: a step taken out by mistake and put back gets its
     #: translation again.
     removed: int = 0
+    #: Texts that came back, given their translation from the obsolete (``#~``) lines.
+    restored: int = 0
 
     @property
     def total(self) -> int:
@@ -1065,7 +1067,8 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
         for attr in ("project", "version", "last_translator", "language_team",
                      "creation_date", "revision_date"):
             setattr(catalog, attr, getattr(old, attr))
-    new = changed = unchanged = 0
+    new = changed = unchanged = restored = 0
+    live = {id(m) for m in old} if old is not None else set()
     accepted: list[str] = []
     acceptable: set[str] = set()
     texts = po_texts(handout, clinic)
@@ -1099,6 +1102,7 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
             previous = None  # a plural entry never translates a handout's text
         if previous is not None:
             used.add(previous.id)
+            restored += old is not None and id(previous) not in live
         comments = list(previous.user_comments) if previous is not None else []
         if previous is not None and previous.id == text:
             flags, previous_id = set(previous.flags), previous.previous_id
@@ -1131,7 +1135,6 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
         raise ValidationError(wrong)
     # A translation nothing uses any more is kept, obsolete, at the end (never lost).
     removed = 0
-    live = {id(m) for m in old} if old is not None else set()
     for message in by_text.values():
         if message.id not in used:
             catalog.obsolete[(message.id, message.context)] = Message(
@@ -1141,7 +1144,8 @@ def update_catalog(handout: Handout, po_path: Path, language: str,
     from handouts.output import write_atomic
 
     write_atomic(po_path, _po_bytes(catalog, raw))
-    return CatalogUpdate(old is None, new, changed, unchanged, tuple(accepted), removed)
+    return CatalogUpdate(old is None, new, changed, unchanged, tuple(accepted), removed,
+                         restored)
 
 
 #: How alike an old text and a new one must be (difflib's ratio) for the old one's
