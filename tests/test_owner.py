@@ -324,3 +324,25 @@ def test_a_clinic_really_in_the_starter_s_town_is_not_told_its_city_is_starter_t
     built = run("-C", str(root), "build")
     assert built.exit_code == 0 and "starter text" not in built.output, built.output
     assert "Springfield, IL 62701" in pdf_text(root / "output/hand-self-massage.pdf")
+
+
+def test_an_address_is_written_as_letters_are_addressed_in_the_clinic_s_country(
+        tmp_path: Path) -> None:
+    """A Madrid clinic's footer said "Calle Mayor 5, Madrid, 28013", the US order; Spain
+    (and most of Europe and Latin America) writes "28013 Madrid"."""
+    from handouts.project.config import Address
+
+    madrid = Address(street="Calle Mayor 5", city="Madrid", postal_code="28013")
+    assert madrid.one_line("ES") == "Calle Mayor 5, 28013 Madrid"
+    assert madrid.one_line() == madrid.one_line("US") == "Calle Mayor 5, Madrid, 28013"
+    mesa = Address(street="12 Mill Ave", city="Tempe", region="AZ", postal_code="85281")
+    assert mesa.one_line("US") == "12 Mill Ave, Tempe, AZ 85281"
+    root = tmp_path / "sol"
+    assert run("init", str(root), "--name", "Clínica Sol", "--phone", "+34 912 345 678",
+               "--city", "Madrid", "--phone-region", "ES").exit_code == 0
+    config = root / "handouts.yaml"
+    edit(config, "    street: 100 Main Street", "    street: Calle Mayor 5")
+    edit(config, "    # postal_code: ...          # your postal code",
+         "    postal_code: \"28013\"")
+    assert run("-C", str(root), "-q", "build").exit_code == 0
+    assert "Calle Mayor 5, 28013 Madrid" in pdf_text(root / f"output/{HANDOUT}.pdf")

@@ -56,10 +56,23 @@ class Address(Model):
     region: PlainText | None = None
     postal_code: PlainText | None = None
 
-    def one_line(self) -> str:
-        """``123 Main St, Mesa, AZ 85201`` with missing parts left out."""
+    def one_line(self, country: str | None = None) -> str:
+        """``123 Main St, Mesa, AZ 85201`` with missing parts left out; in a ``country``
+        (its region code, the clinic's ``phone_region``) that writes the postal code
+        before the town, ``Calle Mayor 5, 28013 Madrid``, as letters are addressed there."""
+        if country is not None and country.upper() in POSTCODE_FIRST:
+            town = " ".join(p for p in (self.postal_code, self.city) if p)
+            return ", ".join(p for p in (self.street, town, self.region) if p)
         region = " ".join(p for p in (self.region, self.postal_code) if p)
         return ", ".join(p for p in (self.street, self.city, region) if p)
+
+
+#: Countries (region codes) whose addresses put the postal code before the town:
+#: most of continental Europe and Latin America (``28013 Madrid``, ``10115 Berlin``).
+POSTCODE_FIRST = frozenset({
+    "AR", "AT", "BA", "BE", "BG", "CH", "CL", "CO", "CZ", "DE", "DK", "DZ", "EE", "ES",
+    "FI", "FR", "GR", "HR", "HU", "IS", "IT", "LI", "LU", "MA", "MC", "MX", "NL", "NO",
+    "PL", "PT", "RO", "RS", "SE", "SI", "SK", "TN", "TR", "UY"})
 
 
 class Colors(Model):

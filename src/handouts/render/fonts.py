@@ -153,8 +153,9 @@ def page_text(handout: Handout, clinic: Clinic, audience: AudienceText | None = 
     """Everything a page prints, in one string, to choose its fonts (kept in memory only:
     it may hold a client's details)."""
     parts = [text for _, text in printed_fields(handout)]
+    address = clinic.address.one_line(clinic.phone_region)
     parts += [str(v) for v in (clinic.name, clinic.tagline, clinic.disclaimer, clinic.phone_display,
-                               clinic.email, clinic.website, clinic.address.one_line()) if v]
+                               clinic.email, clinic.website, address) if v]
     if audience is not None:
         parts += [audience.label or "", audience.description or ""]
     if client is not None:
