@@ -346,3 +346,8 @@ def test_an_address_is_written_as_letters_are_addressed_in_the_clinic_s_country(
          "    postal_code: \"28013\"")
     assert run("-C", str(root), "-q", "build").exit_code == 0
     assert "Calle Mayor 5, 28013 Madrid" in pdf_text(root / f"output/{HANDOUT}.pdf")
+    # Its printer takes A4, not US Letter: the new project's paper is its country's.
+    assert "  paper: a4\n" in config.read_text(encoding="utf-8")
+    from pypdf import PdfReader
+    box = PdfReader(root / f"output/{HANDOUT}.pdf").pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)

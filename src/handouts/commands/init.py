@@ -44,6 +44,11 @@ FOLDER_NOTES = {
 STARTER_LINES = {"name": "  name: ", "phone": "  phone: ", "city": "    city: "}
 #: Region used to read the phone number: the starter's (``phone_region`` defaults to US).
 STARTER_REGION = "US"
+#: Countries (region codes) whose printers take US Letter; everywhere else, A4.
+LETTER_COUNTRIES = frozenset({"US", "CA", "MX", "PH", "CL", "CO", "VE", "GT", "CR", "PR",
+                              "DO", "PA", "SV", "NI", "HN", "BZ"})
+#: The skeleton's paper line (see _with_details).
+LETTER_LINE = "  paper: letter\n"
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,14 @@ def _fill(text: str, details: ClinicDetails) -> str:
                 lines[i] = f"{start}{json.dumps(value.strip(), ensure_ascii=False)}\n"
                 break
     if details.phone_region is not None:  # under the phone it says how to read
+        region = details.phone_region.strip().upper()
         at = next(i for i, line in enumerate(lines) if line.startswith(STARTER_LINES["phone"]))
-        lines.insert(at + 1, f"  phone_region: {details.phone_region.strip().upper()}\n")
+        lines.insert(at + 1, f"  phone_region: {region}\n")
+        if region not in LETTER_COUNTRIES:
+            # A clinic in Madrid printed on US Letter until its owner found the setting:
+            # the paper of its country is the one in its printer.
+            lines = [LETTER_LINE.replace("letter", "a4") if line == LETTER_LINE else line
+                     for line in lines]
     if details.city is not None:
         # The starter's state and postal code are Springfield's: beside the clinic's own
         # city they printed "Tempe, IL 62701" on every page. Left for the owner to fill.
