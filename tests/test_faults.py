@@ -299,3 +299,29 @@ def test_an_output_folder_linked_to_a_drive_not_connected_is_said_so(tmp_path: P
         f"{project / 'output'}: is a link to {gone}, which does not exist (a shared drive "
         "not connected?): connect it, or choose another folder with --out")
     assert not gone.exists()
+
+
+def test_a_pdf_gone_from_the_output_folder_before_the_batch_ends_is_no_success(
+        tmp_path: Path) -> None:
+    """The output folder deleted while the batch ran: it said "16 rendered, 0 failed"
+    and the index listed PDFs that were not there."""
+    import shutil
+
+    project = make_project(tmp_path / "p")
+    out = project / "output"
+
+    def delete_the_folder(result, done, total):  # type: ignore[no-untyped-def]
+        if done == 3:
+            shutil.rmtree(out)
+
+    result = batch(load_project(project), jobs=1, progress=delete_the_folder)
+    failed = result.with_status("failed")
+    # The three reported before the deletion, and any the writer had written by then.
+    assert len(failed) >= 3 and not result.ok
+    assert {r.problems[-1].message for r in failed} == {
+        "was written, but is no longer in the output folder (the folder was deleted or "
+        "moved while the batch ran?); run the batch again"}
+    assert not any((out / r.variant.relpath).exists() for r in failed)
+    assert all((out / path).is_file() for path in read_index(out))
+    rerun = batch(load_project(project), jobs=1)
+    assert len(rerun.with_status("rendered")) == len(failed) and rerun.ok

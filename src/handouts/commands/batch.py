@@ -207,6 +207,10 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
         _remove_leftovers(out_dir, [variant.relpath for variant, _ in todo], only_own=True)
         _write_index(out_dir, entries.values())
         raise
+    # A PDF written and then gone (the output folder deleted or moved while the batch
+    # ran) is no success: it was said "rendered" and the index listed it.
+    results = [_gone(r, out_dir) if r.status != "failed" and not (out_dir / r.variant.relpath).is_file()
+               else r for r in results]
     results.sort(key=lambda r: r.variant)
     planned = {v.relpath for v in variants}
     removed, stale = _tidy(out_dir, previous, planned, clean)
@@ -225,6 +229,14 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
     index_problems += [dataclasses.replace(p, severity=Severity.WARNING)
                        for p in dict.fromkeys(kept_problems)]
     return BatchResult(results, removed, stale, loaded.warnings + index_problems)
+
+
+def _gone(result: VariantResult, out_dir: Path) -> VariantResult:
+    """``result`` failed: its PDF is not in the output folder at the batch's end."""
+    return dataclasses.replace(result, status="failed", problems=[*result.problems, Problem(
+        str(out_dir / result.variant.relpath), None, "", (
+            "was written, but is no longer in the output folder (the folder was deleted or "
+            "moved while the batch ran?); run the batch again"))])
 
 
 def _record_failed(entries: dict[str, dict[str, Any]], previous: dict[str, dict[str, Any]],
