@@ -209,8 +209,8 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
         raise
     # A PDF written and then gone (the output folder deleted or moved while the batch
     # ran) is no success: it was said "rendered" and the index listed it.
-    results = [_gone(r, out_dir) if r.status != "failed" and not (out_dir / r.variant.relpath).is_file()
-               else r for r in results]
+    results = [_gone(r, out_dir) if r.status != "failed"
+               and not (out_dir / r.variant.relpath).is_file() else r for r in results]
     results.sort(key=lambda r: r.variant)
     planned = {v.relpath for v in variants}
     removed, stale = _tidy(out_dir, previous, planned, clean)
