@@ -387,3 +387,24 @@ def test_a_worker_whose_owner_was_killed_ends_without_a_traceback(tmp_path: Path
     assert owner.returncode == -signal.SIGKILL
     assert not _alive([worker])
     assert "Traceback" not in owner.stderr, owner.stderr
+
+
+def test_a_desk_whose_handouts_was_updated_under_it_says_to_restart(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip install -U while the desk ran: a renderer's request failed with a bare
+    "ImportError" (new modules beside old ones); it says what happened and what to do."""
+    import handouts
+    from handouts.web import workers
+
+    desk = RenderPool(workers=1)
+    try:
+        assert desk.run(pool_tasks.fail, "x").problems[0].message == \
+            "the handout could not be made (ValueError)"
+        monkeypatch.setattr(workers, "installed_version", lambda: "99.0")
+        answer = desk.run(pool_tasks.fail, "x")
+        assert answer.failed
+        assert answer.problems[0].message == (
+            f"handouts was updated ({handouts.__version__} to 99.0) while the front desk was "
+            "running; restart it (Ctrl+C, then handouts serve) to use the new version")
+    finally:
+        desk.close()

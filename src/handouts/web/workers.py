@@ -299,6 +299,24 @@ def live(root: str, version: str, name: str, choices: Selection) -> Rendered:
 DEADLINE_MARGIN = 15.0
 
 
+def installed_version() -> str:
+    """The version of handouts installed now (read from disk each time)."""
+    import handouts
+
+    return str(handouts.__version__)
+
+
+def updated_since(started: str) -> str | None:
+    """What to say when handouts was upgraded while the desk ran (``started``: the version
+    it started with): its renderers then load some modules of the new version beside the
+    old ones, and a request failed with a bare "ImportError". None when it was not."""
+    now = installed_version()
+    if now == started:
+        return None
+    return (f"handouts was updated ({started} to {now}) while the front desk was running; "
+            "restart it (Ctrl+C, then handouts serve) to use the new version")
+
+
 class RenderPool:
     """A bounded pool of render processes (or the calling thread, for fast tests).
 
@@ -312,6 +330,8 @@ class RenderPool:
                  recycle_after: int = MAX_TASKS_PER_CHILD) -> None:
         self.inline = inline
         self.workers = workers
+        #: The installed version when the desk started (see updated_since).
+        self.version = installed_version()
         # A replaced renderer is said in the desk's own log (see the CLI's serve).
         self._pool = None if inline else ProcessPool(
             workers, initializer=warm_up, recycle_after=recycle_after,
@@ -325,7 +345,7 @@ class RenderPool:
         try:
             return self._pool.run(task, *args, deadline=deadline)  # type: ignore[no-any-return]
         except TaskFailed as exc:
-            message = f"the handout could not be made ({exc})"
+            message = updated_since(self.version) or f"the handout could not be made ({exc})"
         except PoolError as exc:
             message = str(exc)
         return self.busy_answer(message)
