@@ -137,8 +137,10 @@ def test_failed_build_keeps_the_previous_pdf_and_leaves_no_temp_files(built,
     finally:
         content.write_text(good, encoding="utf-8")
     assert first.read_bytes() == before
+    # The lock a build shares with batches (see output.beside_batches), and no temp file.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".fitting.json", ".handouts-built.json", "hand-self-massage.pdf"]
+        ".fitting.json", ".handouts-batch.lock", ".handouts-built.json",
+        "hand-self-massage.pdf"]
 
 
 def test_engine_errors_stop_the_build_before_anything_is_written(built, tmp_path: Path) -> None:
