@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import glob
+import hashlib
 import json
 import os
 import signal
@@ -75,20 +76,47 @@ class BatchResult:
 # ---------------------------------------------------------------- the index
 
 def read_index(out_dir: Path) -> dict[str, dict[str, Any]]:
-    """The previous batch's index by relative path; a missing or corrupt index is empty."""
+    """The previous batch's index by relative path; a missing or corrupt index is empty,
+    and an entry whose fields have the wrong types is left out (its version is made
+    again): a "pages": null or a "path": 5 gave a traceback on every later batch."""
     try:
         data = json.loads((out_dir / INDEX_NAME).read_text(encoding="utf-8"))
-        return {entry["path"]: entry for entry in data["variants"]}
+        entries = data["variants"]
+        if not isinstance(entries, list):
+            return {}
     except (OSError, ValueError, KeyError, TypeError):
         return {}  # rebuilt from scratch: a lost index only costs a full render
+    return {entry["path"]: entry for entry in entries if _well_formed(entry)}
 
 
-def _index_entry(result: VariantResult) -> dict[str, Any]:
+def _well_formed(entry: object) -> bool:
+    """Whether an index entry has the fields a batch reads, of their types."""
+    if not isinstance(entry, dict):
+        return False
+    path, pages = entry.get("path"), entry.get("pages", 0)
+    return (isinstance(path, str) and bool(path) and isinstance(pages, int)
+            and not isinstance(pages, bool) and pages >= 0
+            and isinstance(entry.get("input_hash", ""), str)
+            and isinstance(entry.get("sha256", ""), str)
+            and isinstance(entry.get("warnings", []), list))
+
+
+def pdf_digest(path: Path) -> str | None:
+    """The SHA-256 of the PDF at ``path`` (None when it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _index_entry(result: VariantResult, digest: str | None = None) -> dict[str, Any]:
     v = result.variant
     entry: dict[str, Any] = {
         "path": v.relpath, "handout": v.handout, "audience": v.audience,
         "language": v.language, "paper": v.paper, "print": v.print,
         "pages": result.pages, "input_hash": result.input_hash}
+    if digest is not None:  # the file the batch wrote: another in its place is made again
+        entry["sha256"] = digest
     if v.location is not None:  # only in a clinic group: other indexes stay as they were
         entry["location"] = v.location
     if result.problems:
@@ -96,6 +124,18 @@ def _index_entry(result: VariantResult) -> dict[str, Any]:
         # stale) instead of going quiet on the next run.
         entry["warnings"] = [[p.path, p.line, p.field, p.message] for p in result.problems]
     return entry
+
+
+def _same_file(entry: dict[str, Any], path: Path, digests: dict[str, str | None]) -> bool:
+    """Whether ``path`` is still the PDF the batch wrote (an index from before the
+    digests were kept: yes). An older PDF copied back, or one emptied, was "unchanged"
+    for good: only the file's existence was asked."""
+    found = pdf_digest(path)
+    recorded = entry.get("sha256")
+    if recorded is not None and recorded != found:
+        return False
+    digests[str(entry["path"])] = found  # kept as the skipped version's, for its entry
+    return True
 
 
 def _expected_pages(entry: dict[str, Any] | None, variant: Variant) -> int:
@@ -159,11 +199,14 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
     results: list[VariantResult] = []
     todo: list[tuple[Variant, str]] = []
     inputs = Inputs(project)
+    # Each PDF's SHA-256, of the file the batch wrote (skipped: the one it checked).
+    digests: dict[str, str | None] = {}
     for variant in variants:
         digest = inputs.hash(docs[variant.handout], variant)
         old = previous.get(variant.relpath)
         if not force and old and old.get("input_hash") == digest and \
-                (out_dir / variant.relpath).is_file():
+                (out_dir / variant.relpath).is_file() and _same_file(
+                    old, out_dir / variant.relpath, digests):
             results.append(VariantResult(variant, "skipped", int(old.get("pages", 0)), digest,
                                          _warnings(old)))
         else:
@@ -214,7 +257,9 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
     results.sort(key=lambda r: r.variant)
     planned = {v.relpath for v in variants}
     removed, stale = _tidy(out_dir, previous, planned, clean)
-    final = [_index_entry(r) for r in results if r.status != "failed"]
+    final = [_index_entry(r, digests[r.variant.relpath] if r.variant.relpath in digests
+                          else pdf_digest(out_dir / r.variant.relpath))
+             for r in results if r.status != "failed"]
     final += [{**previous[p], "stale": True} for p in stale]
     failed: dict[str, dict[str, Any]] = {}
     for r in results:
