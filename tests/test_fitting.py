@@ -484,11 +484,11 @@ def test_named_copies_never_write_the_decisions_nor_a_clients_details(tmp_path: 
     '{"generator": "GEN", "fittings": {"abc": {"fit": [], "base_size": "big"}}}'])
 def test_a_corrupt_or_foreign_file_is_ignored_and_rewritten(tmp_path: Path,
                                                             text: str) -> None:
-    from handouts import __version__
+    from handouts.commands.inputs import code_version
 
     out = tmp_path / "out"
     out.mkdir()
-    (out / FITTING_NAME).write_text(text.replace("GEN", f"handouts {__version__}"),
+    (out / FITTING_NAME).write_text(text.replace("GEN", f"handouts {code_version()}"),
                                     encoding="utf-8")
     assert read_fittings(out) == {}
     root = _small_example(tmp_path / "p")
@@ -518,3 +518,18 @@ def test_the_kept_decisions_travel_to_a_dask_worker(tmp_path: Path) -> None:
     plugin.setup(SimpleNamespace(local_directory=str(tmp_path / "worker")))
     assert plugin.worker is not None and plugin.worker.fittings == kept and len(kept) == 2
     assert plugin.worker.hints == hints and len(hints) == 2
+
+
+def test_another_version_of_the_code_makes_every_version_again(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch
+                                                               ) -> None:
+    """Installed from a source tree or git, every commit was "0.1.0": a batch after an
+    upgrade that changed what the code prints kept the old PDFs as unchanged."""
+    from handouts.commands import inputs
+
+    root = _small_example(tmp_path / "p")
+    assert batch(load_project(root), jobs=1).ok
+    assert batch(load_project(root), jobs=1).with_status("rendered") == []
+    monkeypatch.setattr(inputs, "code_version", lambda: "0.1.0+another")
+    again = batch(load_project(root), jobs=1)
+    assert again.with_status("skipped") == [] and again.ok

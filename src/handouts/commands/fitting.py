@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from handouts import __version__
+from handouts.commands.inputs import code_version
 from handouts.errors import HandoutsError, Problem
 from handouts.output import write_atomic
 from handouts.render.fitting import valid_decision
@@ -178,7 +178,8 @@ def forget_hints(out_dir: Path) -> list[Problem]:
 
 
 def _generator() -> str:
-    return f"handouts {__version__}"
+    # The code's own version too: decisions made by other code are searched again.
+    return f"handouts {code_version()}"
 
 
 __all__ = ["FITTING_NAME", "add_fittings", "forget_hints", "read_fittings", "read_hints",

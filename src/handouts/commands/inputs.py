@@ -110,9 +110,10 @@ class Inputs:
 
     def hash(self, document: Document, variant: Variant) -> str:
         """A hash of everything that decides what ``variant``'s PDF looks like: the
-        tool's version, the output path and each input file's name and bytes."""
+        tool's version and code (:func:`code_version`), the output path and each input
+        file's name and bytes."""
         digest = hashlib.sha256()
-        for part in (__version__, variant.relpath, self._language_hash(variant.language),
+        for part in (code_version(), variant.relpath, self._language_hash(variant.language),
                      self._files_hash(sorted(self._own_inputs(document, variant)))):
             digest.update(part.encode() + b"\0")
         return digest.hexdigest()
@@ -135,6 +136,19 @@ class Inputs:
                     .encode())
             digest.update(entry)
         return digest.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """The version and a hash of the package's own Python files: installed from a
+    source tree or git, every commit was "0.1.0", and a batch after an upgrade that
+    changed what the code prints (a phone link's extension) kept the old PDFs as
+    unchanged, and the old fitting decisions. Once per process: about 100 files."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return f"{__version__}+{digest.hexdigest()[:16]}"
 
 
 def variant_inputs(project: Project, document: Document, variant: Variant) -> list[Path]:
@@ -237,4 +251,4 @@ def _loaded_by(sheet: Path, root: Path, seen: set[Path] | None = None) -> set[Pa
     return found
 
 
-__all__ = ["Inputs", "input_hash", "project_inputs", "variant_inputs"]
+__all__ = ["Inputs", "code_version", "input_hash", "project_inputs", "variant_inputs"]
