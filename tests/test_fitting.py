@@ -85,7 +85,7 @@ def test_a_remembered_decision_gives_the_searched_bytes_in_one_layout(
         assert again.decision == searched.decision
 
 
-def test_a_forced_rerun_reuses_every_decision_with_the_same_bytes(
+def test_a_rerun_reuses_every_decision_and_a_forced_one_searches_to_the_same_bytes(
         tmp_path: Path, layouts: list[str]) -> None:
     root = _small_example(tmp_path / "p")
     first = batch(load_project(root), jobs=1)
@@ -101,10 +101,22 @@ def test_a_forced_rerun_reuses_every_decision_with_the_same_bytes(
         == {path: (list(fit), None, pages[path]) for path, fit in FITTED.items()}
     assert all(entry["content"] > 600 * entry["pages"] for entry in kept["fittings"].values())
     pdfs = {path: (out / path).read_bytes() for path in FITTED}
+    # A rerun after the PDFs went (a new output folder's copy, say): each version is
+    # laid out once, as decided.
+    for path in FITTED:
+        (out / path).unlink()
     layouts.clear()
-    again = batch(load_project(root), jobs=1, force=True)
+    again = batch(load_project(root), jobs=1)
     assert again.ok and len(again.with_status("rendered")) == 2
     assert len(layouts) == 2  # one layout per variant: both searches were skipped
+    assert {path: (out / path).read_bytes() for path in FITTED} == pdfs
+    assert json.loads((out / FITTING_NAME).read_text(encoding="utf-8")) == kept
+    # Forced: every decision forgotten and searched from the files alone (as a new copy
+    # of the project would: a kept one could carry the project's history, QA), which
+    # gives the same decisions and bytes here.
+    layouts.clear()
+    forced = batch(load_project(root), jobs=1, force=True)
+    assert forced.ok and len(layouts) > 2
     assert {path: (out / path).read_bytes() for path in FITTED} == pdfs
     assert json.loads((out / FITTING_NAME).read_text(encoding="utf-8")) == kept
 

@@ -33,7 +33,7 @@ from handouts import __version__
 from handouts.checks.gate import refuse_on_check_errors, text_variants
 from handouts.commands.execution import Executor
 from handouts.commands.executors import executor_for
-from handouts.commands.fitting import forget_hints, update_fittings
+from handouts.commands.fitting import forget_decisions, update_fittings
 from handouts.commands.inputs import Inputs
 from handouts.commands.worker import VariantResult, write_result
 from handouts.errors import HandoutsError, Problem, Severity, errors_only
@@ -192,7 +192,7 @@ def _batch(loaded: Loaded, engine: Executor, out_dir: Path, variants: list[Varia
     previous = read_index(out_dir)
     # Forced: every version from its files alone, as from scratch (none keeps a layout
     # from before an edit); read by every worker, local or on a cluster.
-    kept_problems = forget_hints(out_dir) if force else []
+    kept_problems = forget_decisions(out_dir) if force else []
     # The index is rewritten every INDEX_EVERY seconds, so a batch killed half-way
     # keeps the record of what it finished and a rerun renders only the rest.
     entries = dict(previous)

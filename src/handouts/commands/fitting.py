@@ -165,16 +165,16 @@ def add_fittings(out_dir: Path, outcomes: Iterable[tuple[str, str, Fitting]]
     return write_fittings(out_dir, {**previous, **new}, {**versions, **paths})
 
 
-def forget_hints(out_dir: Path) -> list[Problem]:
-    """Keep only the decisions searched for their inputs (``batch --force``): no
-    version then tries its last decision, and none keeps one from before an edit, so a
-    forced batch makes what a batch from scratch makes. Problems are returned, as by
-    :func:`write_fittings`."""
-    fittings, versions = _read(out_dir)
-    searched = {digest: f for digest, f in fittings.items() if not f.hinted}
-    if not (out_dir / FITTING_NAME).exists() or (searched == fittings and not versions):
+def forget_decisions(out_dir: Path) -> list[Problem]:
+    """Forget every kept decision (``batch --force``): each version is then searched
+    from its files alone, so a forced batch makes what a new copy of the project makes.
+    Keeping the decisions "searched for their inputs" was not enough: a search tries
+    the version's last decision first and may keep it (a page then depended on the
+    project's history), and a decision edited by hand survived. Problems are returned,
+    as by :func:`write_fittings`."""
+    if not (out_dir / FITTING_NAME).exists():
         return []
-    return write_fittings(out_dir, searched)
+    return write_fittings(out_dir, {})
 
 
 def _generator() -> str:
@@ -182,5 +182,5 @@ def _generator() -> str:
     return f"handouts {code_version()}"
 
 
-__all__ = ["FITTING_NAME", "add_fittings", "forget_hints", "read_fittings", "read_hints",
+__all__ = ["FITTING_NAME", "add_fittings", "forget_decisions", "read_fittings", "read_hints",
            "read_kept", "update_fittings", "write_fittings"]
