@@ -545,3 +545,29 @@ def test_another_version_of_the_code_makes_every_version_again(tmp_path: Path,
     monkeypatch.setattr(inputs, "code_version", lambda: "0.1.0+another")
     again = batch(load_project(root), jobs=1)
     assert again.with_status("skipped") == [] and again.ok
+
+
+def test_a_file_an_svg_picture_loads_is_an_input_of_its_versions(tmp_path: Path) -> None:
+    """A step picture that is an SVG showing another file (<image href>): the other file
+    edited, the batch said "unchanged" and kept printing the old picture."""
+    from handouts.commands.inputs import variant_inputs
+
+    root = _small_example(tmp_path / "p")
+    images = root / "content/images"
+    picture = images / "back-massage-hands.svg"
+    (images / "inner.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">'
+        '<text x="10" y="50">OLD</text></svg>', encoding="utf-8")
+    picture.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'width="200" height="200" viewBox="0 0 200 200"><rect width="200" height="200" '
+        'fill="#eee"/><image xlink:href="inner.svg" x="50" y="50" width="100" '
+        'height="100"/></svg>', encoding="utf-8")
+    whole = load_project(root)
+    [doc] = [d for d in whole.documents if d.name == "back-massage"]
+    assert images / "inner.svg" in variant_inputs(whole.project, doc, Variant("back-massage"))
+    assert batch(load_project(root), jobs=1).ok
+    (images / "inner.svg").write_text((images / "inner.svg").read_text(
+        encoding="utf-8").replace("OLD", "NEW"), encoding="utf-8")
+    again = batch(load_project(root), jobs=1)
+    assert len(again.with_status("rendered")) == 2 and again.ok

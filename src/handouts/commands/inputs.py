@@ -16,7 +16,8 @@ The kinds, per variant:
   the built-in theme (templates, stylesheets, bundled fonts), without the
   right-to-left stylesheets for a left-to-right page;
 * files the project's stylesheets load with ``url()`` or ``@import``;
-* the step images, and the logo of the variant's location;
+* the step images, and the logo of the variant's location, with what an SVG among
+  them loads (``<image href>``, ``url()``);
 * fonts: the project's ``fonts:`` and the installed script fonts
   (:data:`handouts.render.scripts.SCRIPT_FONTS`).
 
@@ -27,7 +28,9 @@ package and the script fonts.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -65,6 +68,8 @@ class Inputs:
         self._shared: dict[str, frozenset[Path]] = {}
         self._shared_hash: dict[str, str] = {}
         self._logos: dict[str | None, Path | None] = {}
+        #: What each picture loads in turn (an SVG's <image>), read once per batch.
+        self._pictures: dict[Path, frozenset[Path]] = {}
         #: Each file's name and hash, as hashed (read once per batch).
         self._entries: dict[Path, bytes] = {}
 
@@ -81,14 +86,20 @@ class Inputs:
         files = {document.path}
         if variant.language != document.handout.language:
             files.add(document.translation(variant.language))
-        files.update(document.path.parent / s.image for s in document.handout.steps
-                     if s.image)
+        pictures = [document.path.parent / s.image for s in document.handout.steps if s.image]
         if variant.location not in self._logos:
             logo = self.project.config.clinic.at(variant.location).logo
             self._logos[variant.location] = self.project.root / logo if logo else None
         logo_file = self._logos[variant.location]
         if logo_file is not None:
-            files.add(logo_file)
+            pictures.append(logo_file)
+        for picture in pictures:
+            files.add(picture)
+            # What an SVG loads is drawn too: an edited file an SVG's <image> shows was
+            # "unchanged", and the batch kept printing the old picture or logo.
+            if picture not in self._pictures:
+                self._pictures[picture] = frozenset(_loaded_by(picture, self.project.root))
+            files |= self._pictures[picture]
         return files
 
     def _language_inputs(self, language: str) -> frozenset[Path]:
@@ -228,26 +239,35 @@ def _files(folder: Path) -> Iterator[Path]:
             yield Path(directory) / name
 
 
+#: An SVG's links to other files: ``href`` and ``xlink:href`` (of ``<image>``,
+#: ``<use>``...).
+_SVG_HREF = re.compile(r"""\b(?:xlink:)?href\s*=\s*(["'])(.*?)\1""", re.DOTALL)
+
+
 def _loaded_by(sheet: Path, root: Path, seen: set[Path] | None = None) -> set[Path]:
-    """Files inside the project that ``sheet`` loads with ``url()`` or ``@import``,
-    and what the stylesheets among them load in turn."""
+    """Files inside the project that ``sheet`` (a stylesheet, or an SVG picture) loads
+    with ``url()``, ``@import`` or an SVG's ``href``, and what the stylesheets and SVGs
+    among them load in turn."""
     seen = set() if seen is None else seen
-    if sheet in seen or not sheet.is_file():
+    kind = sheet.suffix.lower()
+    if sheet in seen or kind not in (".css", ".svg") or not sheet.is_file():
         return set()
     seen.add(sheet)
     try:
         text = sheet.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return set()  # the renderer reports it
+    names = [name for _, name in stylesheet_references(text)]
+    if kind == ".svg":
+        names += [html.unescape(match[2]) for match in _SVG_HREF.finditer(text)]
     found: set[Path] = set()
-    for _, name in stylesheet_references(text):
+    for name in names:
         if not name or ":" in name or name.startswith(("#", "/")):
-            continue  # data:, remote and absolute: nothing of the project's files
+            continue  # data:, remote, absolute and in-file: nothing of the project's files
         path = Path(os.path.normpath(sheet.parent / name.split("?")[0].split("#")[0]))
         if path.is_relative_to(root):
             found.add(path)
-            if path.suffix.lower() == ".css":
-                found |= _loaded_by(path, root, seen)
+            found |= _loaded_by(path, root, seen)
     return found
 
 
