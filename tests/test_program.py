@@ -1131,6 +1131,16 @@ def test_the_record_holds_only_what_was_given(project: Path) -> None:
                     "2026-11-02 — for 5 minutes, right side, 3 days a week.")
 
 
+def test_the_record_names_the_audience_by_its_label(project: Path) -> None:
+    """QA: the record said "caregivers" (the key in handouts.yaml), the desk "Caregivers"."""
+    _, program = _packet(project, *TWO, audience="desk-workers")
+    whole = load_project(project)
+    text = record(whole.project, {d.name: d for d in whole.documents}, program)  # type: ignore[arg-type]
+    label = whole.project.config.audiences["desk-workers"].label
+    assert label != "desk-workers"
+    assert text.startswith(f"Home program given 2026-12-07 by Sam Lee, {label}, English: ")
+
+
 def test_bad_options_exit_2_and_name_every_problem(project: Path) -> None:
     result = run_in(project, "program", "--client", "Ana Ruiz",
                     "--item", "back-massage sets=50", "--item", "desk-stretch-break side=up")

@@ -37,7 +37,9 @@ def version_words(project: Project, variant: Variant) -> list[str]:
     print, the paper when it is not the clinic's usual one, the location."""
     words = [language_name(variant.language)]
     if variant.audience != GENERAL:
-        words.insert(0, variant.audience)
+        # Its label, as the desk shows it ("Caregivers"), not the key in handouts.yaml.
+        audience = project.config.audiences.get(variant.audience)
+        words.insert(0, audience.label if audience is not None else variant.audience)
     if variant.print == "large":
         words.append("large print")
     if variant.paper != project.config.defaults.paper:
