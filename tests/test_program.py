@@ -1141,6 +1141,17 @@ def test_the_record_names_the_audience_by_its_label(project: Path) -> None:
     assert text.startswith(f"Home program given 2026-12-07 by Sam Lee, {label}, English: ")
 
 
+def test_weeks_out_of_range_is_said_with_the_items_mistakes(project: Path) -> None:
+    """QA: --weeks 100 was said alone (Click's range), the --item mistakes only once it
+    was fixed."""
+    result = run_in(project, "program", "--client", "Ana Ruiz", "--weeks", "100",
+                    "--item", "back-massage sets=three")
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-2:] == [
+        "Error: --item 1: sets: must be a whole number",
+        "--weeks: must be a number of weeks from 1 to 12"]
+
+
 def test_bad_options_exit_2_and_name_every_problem(project: Path) -> None:
     result = run_in(project, "program", "--client", "Ana Ruiz",
                     "--item", "back-massage sets=50", "--item", "desk-stretch-break side=up")

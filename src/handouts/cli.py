@@ -689,7 +689,7 @@ def _check_json(ok: bool, coverage: dict[str, Any] | None, problems: list[Proble
 @click.option("--given", default=None,
               help="The day the program starts (the cover's date and the tracking "
                    "sheet's first day; default: today).")
-@click.option("--weeks", type=click.IntRange(1, 12), default=None,
+@click.option("--weeks", type=int, default=None,
               help="Weeks on the tracking sheet (default: the program's, else the "
                    "longest item's, else 1).")
 @click.option("--right-hand", is_flag=True,
@@ -723,7 +723,7 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
         parse_item,
     )
     from handouts.commands.program import plan, program_uses, write_program
-    from handouts.project.programs import Dosage, program_name
+    from handouts.project.programs import MAX_WEEKS, Dosage, program_name
     from handouts.variants.clients import Client
 
     # Each --item in its place, a bad dose read as none: so what planning says of the
@@ -739,6 +739,11 @@ def program_command(state: _State, name: str | None, items: tuple[str, ...], cli
             change = ItemChange(handout, Dosage(), None)
         if change is not None:  # an --item that names no handout is left out, said above
             changes.append(ItemChange(change.handout, change.dosage, change.note, number))
+    # Judged here, with every other mistake (Click's range said it alone, first).
+    if weeks is not None and not 1 <= weeks <= MAX_WEEKS:
+        problems.append(Problem("--weeks", None, "",
+                                f"must be a number of weeks from 1 to {MAX_WEEKS}"))
+        weeks = None
     # A program named by its file (shell completion adds .yaml) is the same program.
     name = program_name(name) if name is not None else None
     # Bad options are usage mistakes (exit 2), every one of them said at once.
