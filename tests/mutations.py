@@ -108,13 +108,13 @@ BREAKAGES: list[Breakage] = [
              ("tests/test_safety_guards.py", "tests/test_faults.py"),
              "write_atomic writes in place (not atomic)"),
     Breakage("hash-ignores-images", PKG + "commands/inputs.py",
-             "        files.update(document.path.parent / s.image for s in "
-             "document.handout.steps\n                     if s.image)\n",
-             "",
+             "        pictures = [document.path.parent / s.image for s in "
+             "document.handout.steps if s.image]\n",
+             "        pictures = []\n",
              ("tests/test_safety_guards.py", "tests/test_batch.py"),
              "the batch input hash ignores step images"),
     Breakage("hash-ignores-logo", PKG + "commands/inputs.py",
-             "            files.add(logo_file)",
+             "            pictures.append(logo_file)",
              "            pass",
              ("tests/test_safety_guards.py", "tests/test_batch.py"),
              "the batch input hash ignores the logo"),
