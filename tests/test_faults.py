@@ -29,6 +29,19 @@ def _valid_pdfs(out: Path) -> list[Path]:
     return pdfs
 
 
+def _wait_for_the_group_to_end(group: int, seconds: float = 10) -> None:
+    """Wait until no process of the stopped batch's group is left (the fork server, the
+    resource tracker and the workers follow their parent); fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        assert time.monotonic() < deadline, "processes of the batch are still running"
+        time.sleep(0.2)
+
+
 def test_kill_9_mid_batch_leaves_no_partial_pdf_and_rerun_completes(tmp_path: Path) -> None:
     project = make_project(tmp_path / "p")
     out = project / "output"
@@ -179,14 +192,7 @@ def test_ctrl_c_twice_ends_a_parallel_batch_at_once_and_leaves_nothing_running(
     assert proc.returncode == 130  # as shells say Ctrl-C, never 1 (a project's problem)
     assert stderr.splitlines()[-1] == INTERRUPTED
     assert "Traceback" not in stderr, stderr
-    deadline = time.monotonic() + 10
-    while True:  # the fork server and the resource tracker follow their parent
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "processes of the batch are still running"
-        time.sleep(0.2)
+    _wait_for_the_group_to_end(proc.pid)
     _valid_pdfs(project / "output")
     assert list((project / "output").rglob("*.tmp")) == []
 
@@ -274,14 +280,7 @@ def test_a_batch_stopped_by_a_service_manager_cleans_up_and_says_so(tmp_path: Pa
     assert proc.returncode == 128 + signal.SIGTERM
     assert stderr.splitlines()[-1] == INTERRUPTED
     assert "Traceback" not in stderr, stderr
-    deadline = time.monotonic() + 10
-    while True:  # the fork server and the workers follow their parent
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        assert time.monotonic() < deadline, "processes of the batch are still running"
-        time.sleep(0.2)
+    _wait_for_the_group_to_end(proc.pid)
     assert sorted(p.name for p in scratch.iterdir()
                   if p.name.startswith(("weasyprint-", "handouts-pool-"))) == []
     _valid_pdfs(project / "output")
