@@ -259,6 +259,10 @@ class _Commands(click.Group):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt as exc:
+            # Stopping now: another Ctrl-C (or SIGTERM) would break the exit itself (the
+            # workers' clean-up at exit) with a traceback.
+            for other in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(other, signal.SIG_IGN)
             signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
             click.echo(f"\n{INTERRUPTED}", err=True)
             raise click.exceptions.Exit(128 + signum) from None
